@@ -1,0 +1,17 @@
+.PHONY: run test lint
+
+run:
+	./scripts/bootstrap.sh
+	.venv/bin/warmline kb ingest
+	.venv/bin/warmline serve
+
+test:
+	./scripts/bootstrap.sh dev
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+	.venv/bin/pytest
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/mypy

@@ -1,0 +1,221 @@
+"""Shared fixtures: a real server on a loopback port with its own data folder.
+
+The knowledge base is embedded once per test session and copied into each
+server's folder, because Qdrant's local mode locks its folder to one client.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+import uvicorn
+import websockets
+
+from warmline.config import Settings
+from warmline.server.app import create_app
+from warmline.server.runtime import ingest, open_knowledge_store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def kb_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("kb-snapshot")
+    settings = Settings(data_dir=folder)
+    store = open_knowledge_store(settings)
+    try:
+        ingest(settings, store)
+    finally:
+        store.close()
+    return settings.qdrant_path
+
+
+def make_settings(data_dir: Path, kb_snapshot: Path, **overrides: Any) -> Settings:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / "qdrant").exists():
+        shutil.copytree(kb_snapshot, data_dir / "qdrant")
+    return Settings(data_dir=data_dir, log_file=data_dir / "warmline.log", **overrides)
+
+
+class Endpoint(Protocol):
+    ws_url: str
+
+
+class RunningServer:
+    def __init__(self, settings: Settings, port: int) -> None:
+        self.settings = settings
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+async def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, kb_snapshot: Path
+) -> AsyncIterator[RunningServer]:
+    """One in-process server per test module, on the session's event loop.
+
+    A module may set SERVER_SETTINGS (a dict) to override settings for its server.
+    """
+    overrides = getattr(request.module, "SERVER_SETTINGS", {})
+    settings = make_settings(tmp_path_factory.mktemp("server"), kb_snapshot, **overrides)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_config=None, ws_max_size=1 << 20
+    )
+    instance = uvicorn.Server(config)
+    task = asyncio.create_task(instance.serve())
+    while not instance.started:
+        await asyncio.sleep(0.05)
+        if task.done():
+            task.result()
+    yield RunningServer(settings, port)
+    instance.should_exit = True
+    await task
+
+
+class Client:
+    """A WebSocket client that keeps every frame it receives, for assertions."""
+
+    def __init__(self, socket: websockets.ClientConnection) -> None:
+        self.socket = socket
+        self.frames: list[dict[str, Any]] = []
+
+    async def send(self, frame: dict[str, Any] | str) -> None:
+        await self.socket.send(frame if isinstance(frame, str) else json.dumps(frame))
+
+    async def receive(self, timeout: float = 30) -> dict[str, Any]:
+        frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+        self.frames.append(frame)
+        return frame
+
+    async def wait_for(self, timeout: float = 30, **match: Any) -> dict[str, Any]:
+        """Next frame whose fields (and `data` fields, dotted as data_x) match."""
+
+        async def find() -> dict[str, Any]:
+            while True:
+                frame = await self.receive(timeout)
+                if _matches(frame, match):
+                    return frame
+
+        return await asyncio.wait_for(find(), timeout)
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+
+def _matches(frame: dict[str, Any], match: dict[str, Any]) -> bool:
+    for key, expected in match.items():
+        value = frame["data"].get(key[5:]) if key.startswith("data_") else frame.get(key)
+        if value != expected:
+            return False
+    return True
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+async def connect(url: str) -> Client:
+    return Client(await websockets.connect(url, max_size=1 << 22))
+
+
+async def customer(server: Endpoint, **hello: Any) -> tuple[Client, dict[str, Any]]:
+    """Open /v1/chat and say hello; returns the client and its welcome frame."""
+    client = await connect(server.ws_url + "/v1/chat")
+    conversation_id = hello.pop("conversation_id", None)
+    await client.send({"v": 1, "type": "hello", "conversation_id": conversation_id, "data": hello})
+    welcome = await client.receive()
+    return client, welcome
+
+
+async def agent(server: Endpoint, token: str = "demo-agent-token") -> Client:
+    client = await connect(server.ws_url + "/v1/agent")
+    await client.send({"v": 1, "type": "hello", "data": {"token": token}})
+    await client.wait_for(type="welcome")
+    return client
+
+
+async def say(client: Client, text: str, client_msg_id: str | None = None) -> dict[str, Any]:
+    msg_id = client_msg_id or new_id()
+    await client.send({"v": 1, "type": "message", "client_msg_id": msg_id, "data": {"text": text}})
+    return await client.wait_for(type="ack", data_client_msg_id=msg_id)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    folder = REPO / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+class ServerProcess:
+    """`warmline serve` in its own process, for tests that kill and restart it."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.ws_url = f"ws://127.0.0.1:{port}"
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 120) -> None:
+        env = os.environ | {
+            "WARMLINE_DATA_DIR": str(self.data_dir),
+            "WARMLINE_PORT": str(self.port),
+            "WARMLINE_LOG_FILE": str(self.data_dir / "warmline.log"),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "warmline.server.cli", "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.data_dir / "stderr.log", "ab"),  # noqa: SIM115
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError("server did not become healthy")
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, as in a crash."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def server_process(tmp_path: Path, kb_snapshot: Path) -> Iterator[ServerProcess]:
+    make_settings(tmp_path, kb_snapshot)
+    process = ServerProcess(tmp_path, free_port())
+    yield process
+    process.stop()

@@ -1,0 +1,138 @@
+"""Customer to bot to person and back, over the real customer and agent sockets."""
+
+import asyncio
+from typing import Any
+
+from conftest import Client, RunningServer, agent, customer, new_id, say
+
+from warmline.config import AgentAccount
+
+SERVER_SETTINGS = {
+    "agents": [
+        AgentAccount(id="alex", name="Alex", token="token-alex"),
+        AgentAccount(id="sam", name="Sam", token="token-sam"),
+    ]
+}
+
+
+async def agent_says(console: Client, conversation_id: str, text: str) -> dict[str, Any]:
+    msg_id = new_id()
+    await console.send(
+        {
+            "type": "message",
+            "conversation_id": conversation_id,
+            "client_msg_id": msg_id,
+            "data": {"text": text},
+        }
+    )
+    return await console.wait_for(type="ack", data_client_msg_id=msg_id)
+
+
+async def test_full_handoff_packet_live_chat_handback_and_resolve(server: RunningServer) -> None:
+    alex = await agent(server, "token-alex")
+    sam = await agent(server, "token-sam")
+    client, welcome = await customer(server)
+    conversation_id = welcome["conversation_id"]
+
+    await say(client, "how do I get a refund?")
+    await client.wait_for(type="message", data_role="bot")
+    await say(client, "My order LH-123456 arrived broken and I need the money back")
+    await client.wait_for(type="message", data_role="bot")
+    await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+    await client.wait_for(type="mode", data_mode="queued")
+    position = await client.wait_for(type="queue_position")
+    assert position["data"]["position"] >= 1
+
+    handoff = await alex.wait_for(type="handoff", conversation_id=conversation_id)
+    packet = handoff["data"]["entry"]["packet"]
+    assert [r["code"] for r in packet["decision"]["reasons"]] == ["explicit_request"]
+    assert packet["reasons_in_words"][0].startswith("The customer asked for a person")
+    summary = packet["summary"]
+    assert summary["issue"] == "how do I get a refund?"
+    assert "mentioned: LH-123456" in summary["facts_collected"]
+    assert summary["articles_shown"][0]["article_id"] == "request-a-refund"
+    assert len(summary["sentiment_trajectory"]) == 3
+    assert summary["what_the_bot_tried"] and summary["suggested_next_steps"]
+    assert [line["role"] for line in packet["transcript"]][:2] == ["customer", "bot"]
+
+    await alex.send({"type": "claim", "conversation_id": conversation_id})
+    await sam.send({"type": "claim", "conversation_id": conversation_id})
+    snapshot = await alex.wait_for(type="conversation", conversation_id=conversation_id)
+    assert snapshot["data"]["mode"] == "human"
+    assert (await sam.wait_for(type="error"))["data"]["code"] == "already_claimed"
+    joined = await client.wait_for(type="mode", data_mode="human")
+    assert joined["data"]["agent_name"] == "Alex"
+
+    await agent_says(alex, conversation_id, "Hi, I'm Alex. I'll sort out the refund for LH-123456.")
+    seen = await client.wait_for(type="message", data_role="agent")
+    assert seen["data"]["agent_name"] == "Alex" and "LH-123456" in seen["data"]["text"]
+
+    await say(client, "how do I get a refund?")
+    relayed = await alex.wait_for(type="message", data_role="customer")
+    assert relayed["data"]["text"] == "how do I get a refund?"
+    await agent_says(alex, conversation_id, "Refund issued.")
+    next_frame = await client.wait_for(type="message")
+    assert next_frame["data"]["role"] == "agent", "the bot stays silent while a person owns it"
+
+    await sam.send(
+        {
+            "type": "message",
+            "conversation_id": conversation_id,
+            "client_msg_id": new_id(),
+            "data": {"text": "sneaky"},
+        }
+    )
+    assert (await sam.wait_for(type="error"))["data"]["code"] == "not_assigned"
+
+    await alex.send({"type": "handback", "conversation_id": conversation_id})
+    await client.wait_for(type="mode", data_mode="bot")
+    await say(client, "how do I reset my password?")
+    answer = await client.wait_for(type="message", data_role="bot")
+    assert answer["data"]["citations"][0]["article_id"] == "reset-your-password"
+
+    await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+    await client.wait_for(type="mode", data_mode="queued")
+    await sam.send({"type": "claim", "conversation_id": conversation_id})
+    await client.wait_for(type="mode", data_mode="human")
+    await sam.send({"type": "resolve", "conversation_id": conversation_id})
+    await client.wait_for(type="mode", data_mode="resolved")
+    for socket in (alex, sam, client):
+        await socket.close()
+
+
+async def test_only_one_of_many_racing_claims_wins(server: RunningServer) -> None:
+    client, welcome = await customer(server)
+    await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+    await client.wait_for(type="mode", data_mode="queued")
+    consoles = [await agent(server, t) for t in ["token-alex", "token-sam"] * 5]
+    for console in consoles:
+        await console.send({"type": "claim", "conversation_id": welcome["conversation_id"]})
+
+    async def outcome(console: Client) -> str:
+        while True:
+            frame = await console.receive()
+            if frame["type"] == "conversation":
+                return "won"
+            if frame["type"] == "error":
+                return str(frame["data"]["code"])
+
+    results = await asyncio.gather(*(outcome(c) for c in consoles))
+    assert results.count("won") == 1
+    assert results.count("already_claimed") == 9
+    for socket in [*consoles, client]:
+        await socket.close()
+
+
+async def test_unauthenticated_agent_is_refused_and_can_retry(server: RunningServer) -> None:
+    from conftest import connect
+
+    console = await connect(server.ws_url + "/v1/agent")
+    await console.send({"type": "claim", "conversation_id": "c_x"})
+    assert (await console.wait_for(type="error"))["data"]["code"] == "hello_first"
+    await console.send({"type": "hello", "data": {"token": "wrong"}})
+    assert (await console.wait_for(type="error"))["data"]["code"] == "unauthorized"
+    await console.send({"type": "hello", "data": {"token": "token-alex"}})
+    assert (await console.wait_for(type="welcome"))["data"]["agent"]["name"] == "Alex"
+    await console.send({"type": "claim", "conversation_id": "c_missing"})
+    assert (await console.wait_for(type="error"))["data"]["code"] == "unknown_conversation"
+    await console.close()

@@ -1,0 +1,128 @@
+"""Chunking, the public-only search, the escalation policy and the extractive summary."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from warmline.agent.decision import TurnFacts
+from warmline.config import EscalationSettings, Settings
+from warmline.handoff.policy import EscalationPolicy
+from warmline.handoff.summary import build_packet
+from warmline.retrieval.articles import load_articles
+from warmline.retrieval.chunking import chunk_article
+from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.store import KnowledgeStore
+
+ARTICLES = load_articles(REPO / "kb" / "sample")
+
+
+def test_sample_knowledge_base_is_complete_and_has_internal_articles() -> None:
+    assert len(ARTICLES) >= 30
+    assert sum(a.visibility == "internal" for a in ARTICLES) >= 3
+    tags = {t for a in ARTICLES for t in a.tags}
+    for area in ("billing", "refunds", "shipping", "privacy"):
+        assert area in tags
+
+
+def test_chunks_follow_headings_and_carry_title_and_section() -> None:
+    refund = next(a for a in ARTICLES if a.id == "request-a-refund")
+    chunks = chunk_article(refund)
+    assert len(chunks) >= 3
+    assert all(c.title == "How to request a refund" and c.section for c in chunks)
+    assert [c.position for c in chunks] == list(range(len(chunks)))
+    assert all(not c.text.startswith("#") for c in chunks)
+
+
+@pytest.fixture(scope="module")
+def store(kb_snapshot: Path) -> Iterator[KnowledgeStore]:
+    settings = Settings()
+    knowledge = KnowledgeStore(kb_snapshot, settings.retrieval.collection, Embedder())
+    yield knowledge
+    knowledge.close()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much goodwill credit can an agent give without approval?",
+        "what is the refund exceptions approval matrix",
+        "fraud chargeback escalation playbook Sentinel",
+        "which Slack channel handles refund approvals",
+    ],
+)
+def test_internal_articles_are_never_returned_to_customers(
+    store: KnowledgeStore, question: str
+) -> None:
+    internal = {a.id for a in ARTICLES if a.visibility == "internal"}
+    hits = store.search_public(question, limit=20)
+    assert hits and not {h.chunk.article_id for h in hits} & internal
+
+
+def test_policy_reports_each_reason_with_value_and_threshold() -> None:
+    policy = EscalationPolicy(EscalationSettings(turn_limit=3))
+    calm = policy.assess(
+        TurnFacts(
+            sentiment=0.3,
+            human_request=False,
+            frustration=0,
+            confidence=0.8,
+            low_confidence_strikes=0,
+            bot_turns=1,
+        )
+    )
+    assert calm.escalate is False and calm.reasons == []
+    upset = policy.assess(
+        TurnFacts(
+            sentiment=-0.8,
+            human_request=False,
+            frustration=0.7,
+            confidence=0.2,
+            low_confidence_strikes=2,
+            bot_turns=3,
+        )
+    )
+    codes = {r.code: r for r in upset.reasons}
+    assert set(codes) == {"negative_sentiment", "frustration", "low_confidence", "turn_limit"}
+    assert codes["negative_sentiment"].value == -0.8
+    assert codes["negative_sentiment"].threshold == -0.6
+    assert upset.priority == "high"
+
+
+def test_extractive_summary_keeps_the_facts_the_customer_gave() -> None:
+    policy = EscalationPolicy(EscalationSettings())
+    decision = policy.assess(
+        TurnFacts(
+            sentiment=-0.2,
+            human_request=True,
+            human_request_evidence="talk to a human",
+            frustration=0,
+            confidence=None,
+            low_confidence_strikes=0,
+            bot_turns=2,
+        )
+    )
+    state = {
+        "messages": [
+            {"role": "customer", "text": "hi", "seq": 1},
+            {"role": "bot", "text": "Hi! I'm the assistant.", "seq": 2},
+            {
+                "role": "customer",
+                "text": "My hub shows E-1042 since yesterday. I need it working before Friday.",
+                "seq": 3,
+            },
+            {"role": "customer", "text": "I'm <NAME_1>, reach me at <EMAIL_1>", "seq": 5},
+            {"role": "customer", "text": "talk to a human", "seq": 7},
+        ],
+        "sentiments": [0.0, -0.1, -0.2],
+        "articles_shown": [],
+    }
+    packet = build_packet("c_1", state, decision, now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert packet.summary.issue == "My hub shows E-1042 since yesterday."
+    assert packet.summary.customer_goal == "I need it working before Friday."
+    facts = packet.summary.facts_collected
+    assert {"mentioned: E-1042", "name: <NAME_1>", "e-mail: <EMAIL_1>"} <= set(facts)
+    assert packet.reasons_in_words == ["The customer asked for a person. (talk to a human)"]
+    assert (packet.sla_deadline - packet.created_at).total_seconds() == 15 * 60

@@ -1,0 +1,68 @@
+"""PII typed by a customer never reaches the store, the checkpoints, the logs or the packet."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ServerProcess, agent, customer, new_id, say
+
+MESSAGES = [
+    "Hi, my name is Maria Gonzalez and my order LH-123456 never arrived.",
+    "You can email me at maria.gonzalez@example.com or call +1 415-555-0199.",
+    "I paid with my Visa 4111 1111 1111 1111, please refund it.",
+    "Also my husband John Smith has the other card 5555-5555-5555-4444, phone (212) 555-0147.",
+    "write to maria.gonzalez@example.com again please, this is frustrating",
+]
+SECRETS = [
+    "Maria Gonzalez",
+    "Gonzalez",
+    "maria.gonzalez@example.com",
+    "415-555-0199",
+    "4155550199",
+    "4111 1111 1111 1111",
+    "4111111111111111",
+    "John Smith",
+    "5555-5555-5555-4444",
+    "5555555555554444",
+    "555-0147",
+]
+
+
+def leaks(blob: str) -> list[str]:
+    digits = re.sub(r"\D", "", blob)
+    found = [s for s in SECRETS if s.lower() in blob.lower()]
+    found += [s for s in SECRETS if s.isdigit() and s in digits and len(s) >= 12]
+    return found
+
+
+@pytest.mark.slow
+async def test_pii_is_redacted_everywhere_it_is_kept(server_process: ServerProcess) -> None:
+    server_process.start()
+    console = await agent(server_process)
+    client, welcome = await customer(server_process)
+    echoes = []
+    for text in MESSAGES:
+        ack = await say(client, text)
+        echoes += [f for f in client.frames if f["seq"] == ack["data"]["seq"]]
+    await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+    handoff = await console.wait_for(type="handoff", conversation_id=welcome["conversation_id"])
+    packet = handoff["data"]["entry"]["packet"]
+
+    assert "<EMAIL_1>" in echoes[1]["data"]["text"]
+    assert "<EMAIL_1>" in echoes[4]["data"]["text"], "the same e-mail keeps its placeholder"
+    assert "<CARD_1>" in echoes[2]["data"]["text"] and "<CARD_2>" in echoes[3]["data"]["text"]
+    assert "LH-123456" in echoes[0]["data"]["text"], "order numbers are not PII"
+    assert "e-mail: <EMAIL_1>" in packet["summary"]["facts_collected"]
+    assert leaks(json.dumps(packet)) == []
+    assert leaks(json.dumps(list(console.frames))) == []
+    await client.close()
+    await console.close()
+    server_process.stop()
+
+    files = [p for p in Path(server_process.data_dir).rglob("*") if p.is_file()]
+    kept = [p for p in files if p.suffix in {".sqlite", ".log"} or "sqlite-" in p.name]
+    assert {p.name for p in kept} >= {"warmline.sqlite", "checkpoints.sqlite", "warmline.log"}
+    for path in kept:
+        blob = path.read_bytes().decode("utf-8", "replace")
+        assert leaks(blob) == [], path.name

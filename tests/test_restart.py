@@ -1,0 +1,112 @@
+"""A server killed mid-conversation comes back with every message and the same mode."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ServerProcess, agent, customer, kb_snapshot, make_settings, new_id, say
+
+from warmline.server.runtime import running
+
+__all__ = ["kb_snapshot"]
+
+
+async def history(
+    server: ServerProcess, conversation_id: str, token: str
+) -> tuple[str, list[dict[str, Any]]]:
+    client, welcome = await customer(server, conversation_id=conversation_id, token=token)
+    await client.send({"type": "ping"})
+    frames = []
+    while (frame := await client.receive())["type"] != "pong":
+        frames.append(frame)
+    await client.close()
+    return welcome["data"]["mode"], frames
+
+
+@pytest.mark.slow
+async def test_sigkill_and_restart_keeps_messages_and_mode(server_process: ServerProcess) -> None:
+    server_process.start()
+    client, welcome = await customer(server_process)
+    conversation_id, token = welcome["conversation_id"], welcome["data"]["token"]
+    await say(client, "how do I get a refund?")
+    await client.wait_for(type="message", data_role="bot")
+    await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+    await client.wait_for(type="mode", data_mode="queued")
+    _, before = await history(server_process, conversation_id, token)
+
+    server_process.kill()
+    server_process.start()
+    mode, after = await history(server_process, conversation_id, token)
+    assert mode == "queued"
+    assert after == before
+
+    console = await agent(server_process)
+    queue = await console.wait_for(type="queue")
+    assert [i["conversation_id"] for i in queue["data"]["items"]] == [conversation_id]
+    await console.send({"type": "claim", "conversation_id": conversation_id})
+    await console.wait_for(type="conversation")
+    client, _ = await customer(
+        server_process,
+        conversation_id=conversation_id,
+        token=token,
+        resume_after=after[-1]["seq"],
+    )
+    await client.wait_for(type="mode", data_mode="human")
+    await say(client, "my parcel LH-654321 is also missing")
+    await console.wait_for(type="message", data_role="customer")
+
+    server_process.kill()
+    server_process.start()
+    mode, final = await history(server_process, conversation_id, token)
+    assert mode == "human"
+    assert [f["seq"] for f in final] == list(range(1, len(final) + 1))
+    assert final[-1]["data"]["text"] == "my parcel LH-654321 is also missing"
+
+    console = await agent(server_process)
+    snapshot = await console.wait_for(type="conversation", conversation_id=conversation_id)
+    assert [e["seq"] for e in snapshot["data"]["events"]] == [f["seq"] for f in final]
+    await console.send(
+        {
+            "type": "message",
+            "conversation_id": conversation_id,
+            "client_msg_id": new_id(),
+            "data": {"text": "Still here after the restart."},
+        }
+    )
+    client, _ = await customer(
+        server_process,
+        conversation_id=conversation_id,
+        token=token,
+        resume_after=final[-1]["seq"],
+    )
+    reply = await client.wait_for(type="message")
+    assert reply["data"] == {
+        **reply["data"],
+        "role": "agent",
+        "text": "Still here after the restart.",
+    }
+    await client.close()
+    await console.close()
+
+
+async def test_a_turn_interrupted_before_its_answer_is_answered_after_restart(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    settings = make_settings(tmp_path, kb_snapshot)
+    async with running(settings) as runtime:
+        service = runtime.service
+
+        async def crash_before_answer(conversation_id: str, seq: int) -> None:
+            """Stands in for a process that died after storing the message."""
+
+        service.run_turn = crash_before_answer  # type: ignore[method-assign]
+        conversation = await service.start()
+        message, _ = await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        assert (await service.get(conversation.id)).pending_seq == message.seq
+
+    async with running(settings) as runtime:
+        await runtime.service.drain()
+        events = await runtime.service.log.events_after(conversation.id, 0)
+        assert [e.data["role"] for e in events] == ["customer", "bot"]
+        assert events[1].data["citations"][0]["article_id"] == "request-a-refund"
+        assert (await runtime.service.get(conversation.id)).pending_seq is None

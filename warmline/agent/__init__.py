@@ -1,0 +1,1 @@
+"""The conversation state machine: one LangGraph graph, one thread per conversation."""

@@ -1,0 +1,52 @@
+"""The escalation decision: the agent's verdict on a turn, with the evidence for it.
+
+It is defined beside the graph (which produces it) and consumed by the handoff
+package (which acts on it), so that a person can always read why a bot stepped
+aside: which signal fired, at what value, against which threshold.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ReasonCode = Literal[
+    "explicit_request",
+    "low_confidence",
+    "negative_sentiment",
+    "frustration",
+    "turn_limit",
+    "loop",
+    "sensitive_topic",
+    "vip",
+    "policy_rule",
+    "llm_failure",
+]
+Priority = Literal["low", "normal", "high", "urgent"]
+
+
+class Reason(BaseModel):
+    code: ReasonCode
+    value: float | str | None = None
+    threshold: float | None = None
+    detail: str
+
+
+class EscalationDecision(BaseModel):
+    escalate: bool
+    reasons: list[Reason] = Field(default_factory=list)
+    priority: Priority = "normal"
+    skills: list[str] = Field(default_factory=list)
+    language: str = "en"
+
+
+class TurnFacts(BaseModel):
+    """What the policy sees of one turn."""
+
+    sentiment: float
+    human_request: bool
+    human_request_evidence: str = ""
+    frustration: float
+    confidence: float | None
+    low_confidence_strikes: int
+    bot_turns: int
+    language: str = "en"

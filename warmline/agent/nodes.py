@@ -1,0 +1,155 @@
+"""The graph's nodes. Each reads the state it needs and returns only what it changes."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from warmline.agent.decision import EscalationDecision, TurnFacts
+from warmline.agent.responder import extractive_answer, smalltalk_reply
+from warmline.agent.state import AgentState, Answer, Outcome, TurnInput
+from warmline.config import Settings
+from warmline.guardrails.signals import Signals, compute_signals
+from warmline.retrieval.store import Hit
+
+HOLDING_MESSAGE = (
+    "I'm bringing in a member of our team. They'll see everything we've discussed, "
+    "so you won't need to repeat yourself."
+)
+
+Update = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class GraphDeps:
+    """What the graph needs from outside: retrieval, the escalation policy and settings."""
+
+    search: Callable[[str], Awaitable[list[Hit]]]
+    assess: Callable[[TurnFacts], EscalationDecision]
+    settings: Settings
+
+
+def _turn(state: AgentState) -> TurnInput:
+    return TurnInput.model_validate(state["turn"])
+
+
+def guard_input(state: AgentState) -> Update:
+    """Record the customer's (already redacted) message once, however often a turn is replayed.
+
+    A turn is replayed when the server restarted after the graph finished but before
+    the reply was stored; the checkpoint then already holds the outcome.
+    """
+    turn = _turn(state)
+    if turn.seq <= state.get("last_seq", 0):
+        return {"replayed": True}
+    update: Update = {
+        "replayed": False,
+        "last_seq": turn.seq,
+        "mode": turn.mode,
+        "messages": [{"role": "customer", "text": turn.text, "seq": turn.seq}],
+        "hits": [],
+        "answer": {},
+        "decision": {},
+    }
+    if turn.mode == "bot" and state.get("mode", "bot") != "bot":
+        update |= {"bot_turns": 0, "low_confidence_strikes": 0}
+    return update
+
+
+def signals(state: AgentState) -> Update:
+    found = compute_signals(_turn(state).text)
+    return {"signals": found.model_dump(), "sentiments": [found.sentiment]}
+
+
+class DependentNodes:
+    """The nodes that need retrieval, the policy or settings, bound to them once."""
+
+    def __init__(self, deps: GraphDeps) -> None:
+        self.deps = deps
+
+    async def retrieve(self, state: AgentState) -> Update:
+        hits = await self.deps.search(_turn(state).text)
+        return {"hits": [hit.model_dump() for hit in hits]}
+
+    def answer(self, state: AgentState) -> Update:
+        settings = self.deps.settings
+        text = _turn(state).text
+        smalltalk = smalltalk_reply(text, settings.company_name)
+        if smalltalk is not None:
+            return {"answer": Answer(text=smalltalk).model_dump()}
+        hits = [Hit.model_validate(h) for h in state.get("hits", [])]
+        found = extractive_answer(
+            hits,
+            threshold=settings.escalation.low_confidence,
+            max_chars=settings.retrieval.max_answer_chars,
+        )
+        return {"answer": found.model_dump()}
+
+    def assess(self, state: AgentState) -> Update:
+        turn = _turn(state)
+        found = Signals.model_validate(state["signals"])
+        answer = Answer.model_validate(state["answer"]) if state.get("answer") else None
+        confidence = answer.confidence if answer else None
+        strikes = state.get("low_confidence_strikes", 0)
+        if confidence is not None:
+            below = confidence < self.deps.settings.escalation.low_confidence
+            strikes = strikes + 1 if below else 0
+        decision = self.deps.assess(
+            TurnFacts(
+                sentiment=found.sentiment,
+                human_request=found.human_request or turn.force_human,
+                human_request_evidence=found.human_request_evidence
+                or ("pressed \u201cTalk to a person\u201d" if turn.force_human else ""),
+                frustration=found.frustration,
+                confidence=confidence,
+                low_confidence_strikes=strikes,
+                bot_turns=state.get("bot_turns", 0) + 1,
+            )
+        )
+        return {"decision": decision.model_dump(), "low_confidence_strikes": strikes}
+
+
+def reply(state: AgentState) -> Update:
+    turn = _turn(state)
+    answer = Answer.model_validate(state["answer"])
+    outcome = Outcome(for_seq=turn.seq, kind="reply", text=answer.text, citations=answer.citations)
+    return {
+        "outcome": outcome.model_dump(),
+        "messages": [{"role": "bot", "text": answer.text, "seq": turn.seq}],
+        "articles_shown": [c.model_dump() for c in answer.citations],
+        "bot_turns": state.get("bot_turns", 0) + 1,
+    }
+
+
+def escalate(state: AgentState) -> Update:
+    turn = _turn(state)
+    outcome = Outcome(
+        for_seq=turn.seq, kind="escalate", text=HOLDING_MESSAGE, decision=state["decision"]
+    )
+    return {
+        "outcome": outcome.model_dump(),
+        "messages": [{"role": "bot", "text": HOLDING_MESSAGE, "seq": turn.seq}],
+        "bot_turns": 0,
+        "low_confidence_strikes": 0,
+    }
+
+
+def stay_silent(state: AgentState) -> Update:
+    """A person owns (or is about to own) the conversation: the bot says nothing."""
+    return {"outcome": Outcome(for_seq=_turn(state).seq, kind="silent").model_dump()}
+
+
+def after_guard(state: AgentState) -> str:
+    return "replayed" if state.get("replayed") else "signals"
+
+
+def after_signals(state: AgentState) -> str:
+    turn = _turn(state)
+    if turn.mode != "bot":
+        return "stay_silent"
+    if turn.force_human or state["signals"].get("human_request"):
+        return "assess"
+    return "retrieve"
+
+
+def after_assess(state: AgentState) -> str:
+    return "escalate" if state["decision"].get("escalate") else "reply"

@@ -1,0 +1,82 @@
+"""The embedded responder: answers by quoting the knowledge base, never by inventing.
+
+With no LLM configured the bot must still be useful and must never be wrong in a
+way an LLM could be: it returns the best-matching help-center section verbatim
+with its link, or says plainly that it does not know and offers a person.
+"""
+
+import re
+
+from warmline.agent.state import Answer, Citation
+from warmline.retrieval.store import Hit
+
+_SMALLTALK = re.compile(
+    r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?|thank you|thx|"
+    r"ok(?:ay)?|great|cool|perfect|bye|goodbye)\b[\s!.,:)]*(?:there|so much|a lot)?[\s!.,:)]*$",
+    re.IGNORECASE,
+)
+NOT_FOUND = (
+    "I couldn't find that in our help center, and I'd rather not guess. "
+    "Could you tell me a bit more, or press \u201cTalk to a person\u201d and a member of our team "
+    "will take it from here."
+)
+GREETING = (
+    "Hi! I'm {company}'s AI assistant. Ask me anything our help center covers \u2014 "
+    "and you can talk to a person at any time."
+)
+CLOSING = "You're welcome! Is there anything else I can help with?"
+SECOND_SOURCE_MARGIN = 0.04
+
+
+def _trim(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    kept: list[str] = []
+    for line in text.splitlines():
+        if len("\n".join([*kept, line])) > max_chars:
+            break
+        kept.append(line)
+    return "\n".join(kept).rstrip() or text[:max_chars].rsplit(" ", 1)[0] + " \u2026"
+
+
+def smalltalk_reply(text: str, company: str) -> str | None:
+    if not _SMALLTALK.match(text):
+        return None
+    if re.match(r"\s*(?:thank|thx|great|cool|perfect)", text, re.I):
+        return CLOSING
+    return GREETING.format(company=company)
+
+
+def _citation(hit: Hit) -> Citation:
+    return Citation(title=hit.chunk.title, url=hit.chunk.url, article_id=hit.chunk.article_id)
+
+
+def extractive_answer(hits: list[Hit], threshold: float, max_chars: int) -> Answer:
+    """Quote the best section, and its close neighbours from the same article in order.
+
+    A question like "how do I get a refund?" is answered by two sibling sections
+    (in the app, on the web) that score almost the same; quoting only one would
+    leave out half the answer.
+    """
+    if not hits or hits[0].score < threshold:
+        return Answer(text=NOT_FOUND, confidence=hits[0].score if hits else 0.0)
+    best = hits[0]
+    close = [h for h in hits if best.score - h.score <= SECOND_SOURCE_MARGIN]
+    same_article = sorted(
+        (h for h in close if h.chunk.article_id == best.chunk.article_id),
+        key=lambda h: h.chunk.position,
+    )
+    budget = max_chars // len(same_article)
+    if len(same_article) == 1:
+        body = _trim(best.chunk.text, max_chars)
+        heading = f"From \u201c{best.chunk.title}\u201d \u203a {best.chunk.section}:"
+    else:
+        body = "\n\n".join(
+            f"**{h.chunk.section}**\n{_trim(h.chunk.text, budget)}" for h in same_article
+        )
+        heading = f"From \u201c{best.chunk.title}\u201d:"
+    citations = [_citation(best)]
+    other = next((h for h in close if h.chunk.article_id != best.chunk.article_id), None)
+    if other is not None:
+        citations.append(_citation(other))
+    return Answer(text=f"{heading}\n\n{body}", citations=citations, confidence=best.score)

@@ -1,0 +1,122 @@
+"""One settings model for the whole product.
+
+Values come from, in rising priority: the defaults below, `warmline.toml` (or the
+file named by WARMLINE_CONFIG), and WARMLINE_* environment variables with `__` for
+nesting (WARMLINE_ESCALATION__TURN_LIMIT=6). The defaults run everything in one
+process with no external service.
+"""
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class EscalationSettings(BaseModel):
+    """Thresholds of the escalation policy; each one is reported with the decision."""
+
+    low_confidence: float = Field(
+        0.45, description="Answerable confidence below which a turn counts as not answered."
+    )
+    low_confidence_strikes: int = Field(
+        2, description="Consecutive unanswered turns before a person takes over."
+    )
+    negative_sentiment: float = Field(
+        -0.6, description="VADER compound score at or below which the customer is upset."
+    )
+    turn_limit: int = Field(8, description="Bot turns without resolution before escalating.")
+
+
+class RetrievalSettings(BaseModel):
+    collection: str = "kb_default"
+    top_k: int = 4
+    max_answer_chars: int = 1200
+
+
+class LimitSettings(BaseModel):
+    """Bounds on what a client may send; larger input is refused with an error frame."""
+
+    max_frame_bytes: int = 16_384
+    max_message_chars: int = 4_000
+
+
+class AgentAccount(BaseModel):
+    id: str
+    name: str
+    token: str
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WARMLINE_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    company_name: str = "Lumen Home"
+    data_dir: Path = Path(".warmline")
+    kb_path: Path = REPO_ROOT / "kb" / "sample"
+    widget_dir: Path = REPO_ROOT / "widget"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_file: Path | None = None
+    pii_entities: list[str] = [
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "US_SSN",
+        "IP_ADDRESS",
+    ]
+    pii_allow_patterns: list[str] = Field(
+        [r"LH-\d{6}", r"E-\d{4}"],
+        description="Company identifiers (order numbers, error codes) that are never redacted: "
+        "the agent needs them and they identify no person on their own.",
+    )
+    agents: list[AgentAccount] = [
+        AgentAccount(id="demo", name="Demo Agent", token="demo-agent-token")
+    ]
+    escalation: EscalationSettings = EscalationSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    limits: LimitSettings = LimitSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("WARMLINE_CONFIG", "warmline.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "warmline.sqlite"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @property
+    def secret_path(self) -> Path:
+        return self.data_dir / "secret.key"

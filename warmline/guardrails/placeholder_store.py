@@ -1,0 +1,28 @@
+"""Per-conversation PII placeholder numbering, stored as keyed digests only."""
+
+import aiosqlite
+
+from warmline.guardrails.redaction import PlaceholderEntry
+from warmline.storage.database import Database
+
+
+class PlaceholderStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def load(self, conversation_id: str) -> list[PlaceholderEntry]:
+        rows = await self.db.fetch_all(
+            "SELECT entity_type, digest, number FROM placeholders WHERE conversation_id = ?",
+            conversation_id,
+        )
+        return [PlaceholderEntry(**dict(row)) for row in rows]
+
+    @staticmethod
+    async def add(
+        conn: aiosqlite.Connection, conversation_id: str, entries: list[PlaceholderEntry]
+    ) -> None:
+        await conn.executemany(
+            "INSERT OR IGNORE INTO placeholders (conversation_id, entity_type, digest, number) "
+            "VALUES (?, ?, ?, ?)",
+            [(conversation_id, e.entity_type, e.digest, e.number) for e in entries],
+        )

@@ -1,0 +1,1 @@
+"""Handoff: deciding to step aside, packaging the conversation, queueing it for a person."""

@@ -1,0 +1,129 @@
+"""The deterministic summary builder: a complete packet with no LLM.
+
+It quotes and extracts rather than paraphrases, so it can be wrong only by
+omission; facts are kept as the placeholders and identifiers the customer gave.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from warmline.agent.decision import EscalationDecision, Priority
+from warmline.agent.responder import NOT_FOUND, smalltalk_reply
+from warmline.agent.state import Citation
+from warmline.guardrails.human_request import detect_human_request
+from warmline.guardrails.redaction import PLACEHOLDER
+from warmline.handoff.packet import CustomerProfile, HandoffPacket, Summary, TranscriptLine
+from warmline.handoff.policy import reasons_in_words
+
+SLA = {"urgent": 2, "high": 5, "normal": 15, "low": 60}
+_IDENTIFIERS = re.compile(r"\b(?:LH-\d{6}|E-\d{4}|[A-Z]{2,4}-\d{4,10})\b|[$€£]\s?\d+(?:[.,]\d{2})?")
+_GOAL = re.compile(
+    r"\b(?:i (?:want|need|would like|'d like)|how (?:do|can) i|can (?:i|you)|"
+    r"please|help me)\b[^.?!]*[.?!]?",
+    re.IGNORECASE,
+)
+_FIRST_SENTENCE = re.compile(r"^(.{1,220}?[.?!])(?:\s|$)", re.DOTALL)
+_LABEL_WORDS = {
+    "NAME": "name",
+    "EMAIL": "e-mail",
+    "PHONE": "phone",
+    "CARD": "card number",
+    "IBAN": "IBAN",
+    "SSN": "SSN",
+    "IP": "IP address",
+}
+_NEXT_STEPS = {
+    "explicit_request": "Acknowledge the request for a person and confirm you have the history.",
+    "low_confidence": (
+        "The help center did not cover this question: answer it directly and flag the gap."
+    ),
+    "negative_sentiment": "Acknowledge the customer's frustration before troubleshooting.",
+    "frustration": "Acknowledge the customer's frustration before troubleshooting.",
+    "turn_limit": (
+        "The bot went in circles: take ownership and resolve it in as few steps as you can."
+    ),
+}
+
+
+def _sentence(text: str) -> str:
+    match = _FIRST_SENTENCE.match(text.strip())
+    return (match.group(1) if match else text.strip()[:220]).strip()
+
+
+def _substantive(text: str) -> bool:
+    return smalltalk_reply(text, "") is None and not (
+        detect_human_request(text).requested and len(text.split()) <= 8
+    )
+
+
+def _facts(customer_texts: list[str]) -> list[str]:
+    facts: list[str] = []
+    for text in customer_texts:
+        for placeholder in PLACEHOLDER.findall(text):
+            label = placeholder.strip("<>").rsplit("_", 1)[0]
+            facts.append(f"{_LABEL_WORDS.get(label, label.lower())}: {placeholder}")
+        facts += [f"mentioned: {match}" for match in _IDENTIFIERS.findall(text)]
+    return list(dict.fromkeys(facts))
+
+
+def _bot_attempts(messages: list[dict[str, Any]]) -> list[str]:
+    tried = []
+    for message in messages:
+        if message["role"] != "bot":
+            continue
+        text = str(message["text"])
+        if text == NOT_FOUND:
+            tried.append("Said it could not find an answer in the help center.")
+        elif text.startswith("From \u201c"):
+            tried.append("Answered with: " + text.split("\n", 1)[0].removesuffix(":"))
+    return tried
+
+
+def build_packet(
+    conversation_id: str,
+    state: dict[str, Any],
+    decision: EscalationDecision,
+    now: datetime | None = None,
+) -> HandoffPacket:
+    now = now or datetime.now(UTC)
+    messages: list[dict[str, Any]] = list(state.get("messages", []))
+    customer_texts = [str(m["text"]) for m in messages if m["role"] == "customer"]
+    substantive = [t for t in customer_texts if _substantive(t)]
+    issue = (
+        _sentence(substantive[0])
+        if substantive
+        else "The customer asked for a person before describing an issue."
+    )
+    goals = [m.group(0).strip() for t in substantive for m in _GOAL.finditer(t)]
+    articles = list(
+        {
+            c["article_id"]: Citation.model_validate(c) for c in state.get("articles_shown", [])
+        }.values()
+    )
+    steps = list(
+        dict.fromkeys(_NEXT_STEPS[r.code] for r in decision.reasons if r.code in _NEXT_STEPS)
+    )
+    if not substantive:
+        steps.append("Ask what the customer needs help with; the bot did not learn it.")
+    priority: Priority = decision.priority
+    return HandoffPacket(
+        conversation_id=conversation_id,
+        customer=CustomerProfile(language=decision.language),
+        decision=decision,
+        reasons_in_words=reasons_in_words(decision),
+        summary=Summary(
+            issue=issue,
+            customer_goal=goals[-1] if goals else issue,
+            facts_collected=_facts(customer_texts),
+            what_the_bot_tried=_bot_attempts(messages),
+            articles_shown=articles,
+            sentiment_trajectory=[round(s, 3) for s in state.get("sentiments", [])],
+            suggested_next_steps=steps,
+        ),
+        transcript=[
+            TranscriptLine(role=m["role"], text=str(m["text"]), seq=int(m["seq"])) for m in messages
+        ],
+        created_at=now,
+        sla_deadline=now + timedelta(minutes=SLA[priority]),
+    )

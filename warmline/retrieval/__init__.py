@@ -1,0 +1,1 @@
+"""Knowledge base: articles in, searchable chunks out, customers see only public ones."""

@@ -1,0 +1,96 @@
+"""Split articles at their headings.
+
+A support answer is usually one section ("Request a refund in the app"), so a
+section is the unit of retrieval; the title and heading path travel with each chunk
+because "Steps" means nothing without knowing which article it belongs to.
+"""
+
+import re
+import uuid
+
+from pydantic import BaseModel
+
+from warmline.retrieval.articles import Article
+
+_HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
+_MAX_WORDS = 220
+_NAMESPACE = uuid.UUID("7f1f5a5e-4d0c-4c53-9d0a-3f0e7e2b9a11")
+
+
+class Chunk(BaseModel):
+    id: str
+    article_id: str
+    title: str
+    url: str
+    section: str
+    position: int
+    text: str
+    visibility: str
+    language: str
+    tags: list[str]
+
+    @property
+    def embedding_text(self) -> str:
+        return f"{self.title}. {self.section}. {self.text}"
+
+
+def _sections(body: str) -> list[tuple[list[str], str]]:
+    path: list[str] = []
+    sections: list[tuple[list[str], str]] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        text = "\n".join(lines).strip()
+        if text:
+            sections.append((list(path), text))
+        lines.clear()
+
+    for line in body.splitlines():
+        heading = _HEADING.match(line)
+        if heading:
+            flush()
+            level = len(heading.group(1))
+            if level == 1:
+                path = []
+                continue
+            path = [*path[: level - 2], heading.group(2).strip()]
+        else:
+            lines.append(line)
+    flush()
+    return sections
+
+
+def _split_long(text: str) -> list[str]:
+    """Split an over-long section at paragraph boundaries, keeping lists whole where possible."""
+    parts: list[str] = []
+    current: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        if current and len(" ".join([*current, paragraph]).split()) > _MAX_WORDS:
+            parts.append("\n\n".join(current))
+            current = []
+        current.append(paragraph)
+    if current:
+        parts.append("\n\n".join(current))
+    return parts
+
+
+def chunk_article(article: Article) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section_path, text in _sections(article.body):
+        for part in _split_long(text):
+            index = len(chunks)
+            chunks.append(
+                Chunk(
+                    id=str(uuid.uuid5(_NAMESPACE, f"{article.id}:{index}")),
+                    article_id=article.id,
+                    title=article.title,
+                    url=article.url,
+                    section=" › ".join(section_path) or "Overview",
+                    position=index,
+                    text=part,
+                    visibility=article.visibility,
+                    language=article.language,
+                    tags=article.tags,
+                )
+            )
+    return chunks

@@ -1,0 +1,1 @@
+"""The FastAPI application, its WebSocket endpoints and the `warmline` command."""

@@ -1,0 +1,34 @@
+"""In-process publish/subscribe between the conversation service and open sockets.
+
+Each subscriber gets its own unbounded queue, so a slow socket never blocks the
+service; a socket that goes away simply unsubscribes, and anything it missed is in
+the conversation log for its resume.
+"""
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from warmline.server.protocol import ServerFrame
+
+AGENTS = "agents"
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subscribers: defaultdict[str, set[asyncio.Queue[ServerFrame]]] = defaultdict(set)
+
+    @contextmanager
+    def subscribe(self, topic: str, queue: asyncio.Queue[ServerFrame]) -> Iterator[None]:
+        self._subscribers[topic].add(queue)
+        try:
+            yield
+        finally:
+            self._subscribers[topic].discard(queue)
+            if not self._subscribers[topic]:
+                del self._subscribers[topic]
+
+    def publish(self, topic: str, frame: ServerFrame) -> None:
+        for queue in self._subscribers.get(topic, ()):
+            queue.put_nowait(frame)

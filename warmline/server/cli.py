@@ -1,0 +1,123 @@
+"""The `warmline` command: serve, manage the knowledge base, chat in a terminal."""
+
+import argparse
+import asyncio
+import secrets
+import sys
+from pathlib import Path
+
+from warmline.config import Settings
+from warmline.server.protocol import ServerFrame
+
+
+def _serve(settings: Settings, _: argparse.Namespace) -> int:
+    import uvicorn
+
+    from warmline.server.app import create_app
+    from warmline.server.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_file)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        ws_max_size=1 << 20,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def _kb_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.retrieval.ingest import ingest_folder
+    from warmline.server.runtime import open_knowledge_store
+
+    folder: Path = args.path or settings.kb_path
+    store = open_knowledge_store(settings)
+    try:
+        report = ingest_folder(folder, store)
+    finally:
+        store.close()
+    print(
+        f"Ingested {report.articles} articles ({report.public_articles} public) into "
+        f"{report.chunks} chunks; skipped {report.expired_skipped} expired."
+    )
+    return 0
+
+
+async def _chat_loop(settings: Settings) -> None:
+    from warmline.server.runtime import running
+
+    async with running(settings) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        frames: asyncio.Queue[ServerFrame] = asyncio.Queue()
+        with service.bus.subscribe(conversation.id, frames):
+            print("Type a question (/human for a person, Ctrl-D to quit).")
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "you> ")
+                except EOFError:
+                    return
+                if not line.strip():
+                    continue
+                human = line.strip() == "/human"
+                await service.customer_message(
+                    conversation.id,
+                    line if not human else "I'd like to talk to a person.",
+                    secrets.token_hex(8),
+                    force_human=human,
+                )
+                await service.drain()
+                while not frames.empty():
+                    _print_frame(frames.get_nowait())
+
+
+def _print_frame(frame: ServerFrame) -> None:
+    data = frame.data
+    if frame.type == "message" and data.get("role") != "customer":
+        print(f"{data['role']}> {data['text']}")
+        for citation in data.get("citations", []):
+            print(f"    source: {citation['title']} <{citation['url']}>")
+    elif frame.type == "mode":
+        print(f"[conversation is now: {data['mode']}]")
+
+
+def _chat(settings: Settings, _: argparse.Namespace) -> int:
+    asyncio.run(_chat_loop(settings))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="warmline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the web server (widget, console, APIs)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=_serve)
+    kb = commands.add_parser("kb", help="manage the knowledge base").add_subparsers(
+        dest="kb_command", required=True
+    )
+    ingest = kb.add_parser("ingest", help="rebuild the knowledge base from a folder of articles")
+    ingest.add_argument("path", nargs="?", type=Path)
+    ingest.set_defaults(run=_kb_ingest)
+    chat = commands.add_parser("chat", help="chat with the bot in this terminal")
+    chat.set_defaults(run=_chat)
+
+    args = parser.parse_args(argv)
+    overrides = {k: getattr(args, k) for k in ("host", "port") if getattr(args, k, None)}
+    settings = Settings(**overrides)
+    try:
+        return int(args.run(settings, args))
+    except RuntimeError as exc:
+        if "already accessed by another instance" in str(exc):
+            print(
+                "The knowledge base folder is in use by a running server; stop it first.",
+                file=sys.stderr,
+            )
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""What both WebSocket endpoints share: frame parsing with clear errors, and one writer.
+
+Bad input is answered with an error frame and the socket stays open; nothing a
+client sends can close another client's stream or lose a stored event. A single
+writer task owns the socket's send side, so live events, acks and errors never
+interleave mid-frame.
+"""
+
+import asyncio
+import json
+import logging
+from contextlib import AsyncExitStack
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from warmline.server.bus import EventBus
+from warmline.server.protocol import ServerFrame, error
+
+log = logging.getLogger("warmline.ws")
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse(model: type[Model], data: object) -> Model:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'frame'}: {e['msg']}" for e in exc.errors()
+        )
+        raise FrameError("bad_frame", details) from exc
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, bus: EventBus, max_frame_bytes: int) -> None:
+        self.websocket = websocket
+        self.bus = bus
+        self.max_frame_bytes = max_frame_bytes
+        self.outbox: asyncio.Queue[ServerFrame] = asyncio.Queue()
+        self.stack = AsyncExitStack()
+        self._writer: asyncio.Task[None] | None = None
+
+    async def receive_json(self) -> object:
+        """Next client frame as JSON; raises FrameError for input we refuse."""
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        raw = message.get("text")
+        if raw is None:
+            raise FrameError("binary_not_supported", "Frames must be JSON text.")
+        if len(raw.encode("utf-8", "surrogatepass")) > self.max_frame_bytes:
+            raise FrameError(
+                "frame_too_large", f"Frames are limited to {self.max_frame_bytes} bytes."
+            )
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise FrameError("bad_json", f"Not valid JSON: {exc.msg}.") from exc
+
+    def subscribe(self, topic: str) -> None:
+        self.stack.enter_context(self.bus.subscribe(topic, self.outbox))
+
+    async def send(self, frame: ServerFrame) -> None:
+        if self._writer is None:
+            await self.websocket.send_text(frame.model_dump_json())
+        else:
+            self.outbox.put_nowait(frame)
+
+    async def send_error(self, code: str, message: str, conversation_id: str | None = None) -> None:
+        await self.send(error(code, message, conversation_id))
+
+    def start_writer(self) -> None:
+        self._writer = asyncio.create_task(self._write())
+
+    def deliver(self, frame: ServerFrame) -> bool:
+        """Whether a frame from the outbox goes to this client; endpoints refine it."""
+        return True
+
+    async def _write(self) -> None:
+        while True:
+            frame = await self.outbox.get()
+            if self.deliver(frame):
+                try:
+                    await self.websocket.send_text(frame.model_dump_json())
+                except (WebSocketDisconnect, RuntimeError):
+                    return
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+        await self.stack.aclose()

@@ -1,0 +1,79 @@
+"""Build the running product from settings: stores, models, graph, service.
+
+Shared by the web app and the terminal chat so both run exactly the same path.
+"""
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from warmline.agent.graph import build_graph
+from warmline.agent.nodes import GraphDeps
+from warmline.config import Settings
+from warmline.guardrails.redaction import Redactor
+from warmline.handoff.policy import EscalationPolicy
+from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.ingest import IngestReport, ingest_folder
+from warmline.retrieval.store import Hit, KnowledgeStore
+from warmline.server.bus import EventBus
+from warmline.server.service import ConversationService
+from warmline.storage.database import Database
+
+
+def load_secret(settings: Settings) -> bytes:
+    """The deployment's key for conversation tokens and PII digests, created on first run."""
+    path = settings.secret_path
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(secrets.token_bytes(32))
+        path.chmod(0o600)
+    return path.read_bytes()
+
+
+def open_knowledge_store(settings: Settings) -> KnowledgeStore:
+    return KnowledgeStore(settings.qdrant_path, settings.retrieval.collection, Embedder())
+
+
+def ingest(settings: Settings, store: KnowledgeStore) -> IngestReport:
+    return ingest_folder(settings.kb_path, store)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    service: ConversationService
+    knowledge: KnowledgeStore
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Runtime]:
+    knowledge = open_knowledge_store(settings)
+    if knowledge.count() == 0:
+        await asyncio.to_thread(ingest, settings, knowledge)
+    secret = load_secret(settings)
+    redactor = Redactor(settings.pii_entities, secret, settings.pii_allow_patterns)
+    await asyncio.to_thread(redactor.warm_up)
+    db = await Database.open(settings.database_path)
+    policy = EscalationPolicy(settings.escalation)
+
+    async def search(query: str) -> list[Hit]:
+        return await asyncio.to_thread(knowledge.search_public, query, settings.retrieval.top_k)
+
+    try:
+        async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
+            graph = build_graph(
+                GraphDeps(search=search, assess=policy.assess, settings=settings), saver
+            )
+            service = ConversationService(settings, db, graph, redactor, secret, EventBus())
+            await service.recover_pending()
+            try:
+                yield Runtime(settings=settings, service=service, knowledge=knowledge)
+            finally:
+                await service.drain()
+    finally:
+        await db.close()
+        knowledge.close()

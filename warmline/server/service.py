@@ -1,0 +1,341 @@
+"""The conversation service: the one place that changes a conversation.
+
+Every change is one database transaction that appends events and moves the mode,
+and only after it commits are the events published. A customer message is
+redacted, stored and acknowledged before the graph runs, and marked pending until
+its answer is stored, so a crash at any point loses nothing: on start-up pending
+turns are run again, and the checkpointed graph recognises a turn it already
+finished.
+"""
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from collections import defaultdict
+from typing import Any
+
+from langgraph.graph.state import CompiledStateGraph
+
+from warmline.agent.decision import EscalationDecision
+from warmline.agent.state import Mode, Outcome, TurnInput
+from warmline.config import AgentAccount, Settings
+from warmline.guardrails.limits import InputRejected, clean_text
+from warmline.guardrails.placeholder_store import PlaceholderStore
+from warmline.guardrails.redaction import PlaceholderBook, Redactor
+from warmline.handoff.queue import HandoffQueue, QueueEntry
+from warmline.handoff.summary import build_packet
+from warmline.server.bus import AGENTS, EventBus
+from warmline.server.protocol import ServerFrame, control
+from warmline.storage.conversations import Conversation, ConversationLog, Event
+from warmline.storage.database import Database
+
+log = logging.getLogger("warmline.service")
+
+BACK_TO_BOT = "You're chatting with the AI assistant again. A person is still one click away."
+RESOLVED = "This conversation was marked as resolved. Write again any time."
+
+
+class UnknownConversation(LookupError):
+    pass
+
+
+class NotAllowed(PermissionError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class ConversationService:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        graph: CompiledStateGraph[Any, Any, Any, Any],
+        redactor: Redactor,
+        secret: bytes,
+        bus: EventBus,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.log = ConversationLog(db)
+        self.queue = HandoffQueue(db)
+        self.placeholders = PlaceholderStore(db)
+        self.graph = graph
+        self.redactor = redactor
+        self.bus = bus
+        self._secret = secret
+        self._turn_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- conversations ---------------------------------------------------------
+
+    def token_for(self, conversation_id: str) -> str:
+        return hmac.new(self._secret, conversation_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+    async def start(self) -> Conversation:
+        conversation = await self.log.create()
+        log.info("conversation started", extra={"conversation_id": conversation.id})
+        return conversation
+
+    async def resume(self, conversation_id: str, token: str | None) -> Conversation:
+        conversation = await self.log.get(conversation_id)
+        if conversation is None or not hmac.compare_digest(
+            token or "", self.token_for(conversation_id)
+        ):
+            raise UnknownConversation(conversation_id)
+        return conversation
+
+    async def get(self, conversation_id: str) -> Conversation:
+        conversation = await self.log.get(conversation_id)
+        if conversation is None:
+            raise UnknownConversation(conversation_id)
+        return conversation
+
+    # -- customer side ---------------------------------------------------------
+
+    async def customer_message(
+        self, conversation_id: str, text: str, client_msg_id: str, force_human: bool = False
+    ) -> tuple[Event, bool]:
+        """Store a customer message once; returns the event and whether it was a resend."""
+        cleaned = clean_text(text, self.settings.limits.max_message_chars)
+        async with self.db.transaction() as conn:
+            existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
+        if existing is not None:
+            return existing, True
+        book = PlaceholderBook(await self.placeholders.load(conversation_id))
+        redaction = await asyncio.to_thread(self.redactor.redact, cleaned, book)
+        events: list[Event] = []
+        async with self.db.transaction() as conn:
+            existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
+            if existing is not None:
+                return existing, True
+            conversation = await self.log.get_in(conn, conversation_id)
+            if conversation.mode == "resolved":
+                await self.log.set_mode(conn, conversation_id, "bot", None)
+                events.append(await self.log.append(conn, conversation_id, "mode", {"mode": "bot"}))
+            await self.placeholders.add(conn, conversation_id, redaction.new_entries)
+            message = await self.log.append(
+                conn,
+                conversation_id,
+                "message",
+                {
+                    "role": "customer",
+                    "text": redaction.text,
+                    "client_msg_id": client_msg_id,
+                    "force_human": force_human,
+                    "redacted": [f.placeholder for f in redaction.findings],
+                },
+                client_msg_id=client_msg_id,
+            )
+            events.append(message)
+            await self.log.set_pending(conn, conversation_id, message.seq)
+        self._publish(events)
+        log.info(
+            "customer message stored",
+            extra={
+                "conversation_id": conversation_id,
+                "seq": message.seq,
+                "pii_found": len(redaction.findings),
+            },
+        )
+        self._spawn(self.run_turn(conversation_id, message.seq))
+        return message, False
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for turns in flight (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def recover_pending(self) -> int:
+        pending = await self.log.pending_turns()
+        for conversation_id, seq in pending:
+            self._spawn(self.run_turn(conversation_id, seq))
+        return len(pending)
+
+    async def run_turn(self, conversation_id: str, seq: int) -> None:
+        async with self._turn_locks[conversation_id]:
+            try:
+                await self._run_turn(conversation_id, seq)
+            except Exception:
+                log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
+
+    async def _run_turn(self, conversation_id: str, seq: int) -> None:
+        conversation = await self.get(conversation_id)
+        if conversation.pending_seq is None or conversation.pending_seq < seq:
+            return
+        message = next(
+            e for e in await self.log.events_after(conversation_id, seq - 1) if e.seq == seq
+        )
+        if conversation.mode == "bot":
+            self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
+        turn = TurnInput(
+            seq=seq,
+            text=message.data["text"],
+            mode=conversation.mode,
+            force_human=bool(message.data.get("force_human")),
+        )
+        state = await self.graph.ainvoke(
+            {"turn": turn.model_dump()},
+            config={"configurable": {"thread_id": conversation_id}},
+        )
+        outcome = Outcome.model_validate(state["outcome"])
+        events: list[Event] = []
+        escalated = False
+        async with self.db.transaction() as conn:
+            current = await self.log.get_in(conn, conversation_id)
+            if current.pending_seq == seq:
+                await self.log.set_pending(conn, conversation_id, None)
+            if outcome.for_seq == seq and current.mode == "bot" and outcome.kind != "silent":
+                events.append(
+                    await self.log.append(
+                        conn,
+                        conversation_id,
+                        "message",
+                        {
+                            "role": "bot",
+                            "text": outcome.text,
+                            "citations": [c.model_dump() for c in outcome.citations],
+                        },
+                    )
+                )
+                if outcome.kind == "escalate":
+                    decision = EscalationDecision.model_validate(outcome.decision)
+                    packet = build_packet(conversation_id, state, decision)
+                    await self.queue.enqueue(conn, packet)
+                    await self.log.set_mode(conn, conversation_id, "queued", None)
+                    events.append(
+                        await self.log.append(
+                            conn,
+                            conversation_id,
+                            "mode",
+                            {"mode": "queued", "reasons": [r.code for r in decision.reasons]},
+                        )
+                    )
+                    escalated = True
+        self._publish(events)
+        if escalated:
+            log.info("escalated", extra={"conversation_id": conversation_id, "seq": seq})
+            await self._announce_queue(conversation_id)
+
+    async def _announce_queue(self, new_conversation_id: str | None = None) -> None:
+        entries = await self.queue.open_entries()
+        if new_conversation_id is not None:
+            for entry in entries:
+                if entry.conversation_id == new_conversation_id:
+                    self.bus.publish(
+                        AGENTS,
+                        control(
+                            "handoff", new_conversation_id, entry=entry.model_dump(mode="json")
+                        ),
+                    )
+                    position = await self.queue.position(new_conversation_id)
+                    self.bus.publish(
+                        new_conversation_id,
+                        control("queue_position", new_conversation_id, position=position),
+                    )
+        self.bus.publish(AGENTS, self.queue_frame(entries))
+
+    @staticmethod
+    def queue_frame(entries: list[QueueEntry]) -> ServerFrame:
+        return control("queue", items=[e.model_dump(mode="json") for e in entries])
+
+    def _publish(self, events: list[Event]) -> None:
+        for event in events:
+            frame = ServerFrame.of(event)
+            self.bus.publish(event.conversation_id, frame)
+            self.bus.publish(AGENTS, frame)
+
+    # -- agent side ------------------------------------------------------------
+
+    def authenticate(self, token: str) -> AgentAccount | None:
+        for account in self.settings.agents:
+            if hmac.compare_digest(account.token, token):
+                return account
+        return None
+
+    async def claim(self, agent: AgentAccount, conversation_id: str) -> bool:
+        await self.get(conversation_id)
+        async with self.db.transaction() as conn:
+            won = await self.queue.claim(conn, conversation_id, agent.id)
+            if not won:
+                return False
+            await self.log.set_mode(conn, conversation_id, "human", agent.id)
+            event = await self.log.append(
+                conn,
+                conversation_id,
+                "mode",
+                {"mode": "human", "agent_id": agent.id, "agent_name": agent.name},
+            )
+        self._publish([event])
+        await self._announce_queue()
+        log.info("claimed", extra={"conversation_id": conversation_id, "agent_id": agent.id})
+        return True
+
+    async def _owned(self, agent: AgentAccount, conversation_id: str) -> Conversation:
+        conversation = await self.get(conversation_id)
+        if conversation.mode != "human" or conversation.agent_id != agent.id:
+            raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
+        return conversation
+
+    async def agent_message(
+        self, agent: AgentAccount, conversation_id: str, text: str, client_msg_id: str
+    ) -> tuple[Event, bool]:
+        await self._owned(agent, conversation_id)
+        cleaned = clean_text(text, self.settings.limits.max_message_chars)
+        key = f"agent:{agent.id}:{client_msg_id}"
+        async with self.db.transaction() as conn:
+            existing = await self.log.find_client_message(conn, conversation_id, key)
+            if existing is not None:
+                return existing, True
+            event = await self.log.append(
+                conn,
+                conversation_id,
+                "message",
+                {
+                    "role": "agent",
+                    "text": cleaned,
+                    "agent_name": agent.name,
+                    "client_msg_id": client_msg_id,
+                },
+                client_msg_id=key,
+            )
+        self._publish([event])
+        return event, False
+
+    async def _finish(
+        self, agent: AgentAccount, conversation_id: str, mode: Mode, notice: str
+    ) -> None:
+        await self._owned(agent, conversation_id)
+        async with self.db.transaction() as conn:
+            await self.queue.close(conn, conversation_id)
+            await self.log.set_mode(conn, conversation_id, mode, None)
+            events = [
+                await self.log.append(
+                    conn, conversation_id, "mode", {"mode": mode, "agent_name": agent.name}
+                ),
+                await self.log.append(
+                    conn, conversation_id, "message", {"role": "system", "text": notice}
+                ),
+            ]
+        self._publish(events)
+        await self._announce_queue()
+        log.info(mode, extra={"conversation_id": conversation_id, "agent_id": agent.id})
+
+    async def hand_back(self, agent: AgentAccount, conversation_id: str) -> None:
+        await self._finish(agent, conversation_id, "bot", BACK_TO_BOT)
+
+    async def resolve(self, agent: AgentAccount, conversation_id: str) -> None:
+        await self._finish(agent, conversation_id, "resolved", RESOLVED)
+
+    async def assigned_to(self, agent: AgentAccount) -> list[Conversation]:
+        return await self.log.conversations_with_agent(agent.id)
+
+
+__all__ = ["ConversationService", "InputRejected", "NotAllowed", "UnknownConversation"]

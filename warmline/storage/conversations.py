@@ -1,0 +1,182 @@
+"""The conversation log: every customer-visible event, numbered per conversation.
+
+The log is the single source of truth for what each side has seen: a reconnecting
+client asks for the events after the last seq it holds, and a client message id
+can enter the log only once, so a resend after a dropped connection is harmless.
+"""
+
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import aiosqlite
+from pydantic import BaseModel
+
+from warmline.storage.database import Database
+
+Mode = Literal["bot", "queued", "human", "resolved"]
+
+
+class Event(BaseModel):
+    """A logged event in the wire envelope shape (`v`, `seq`, `type`, ...)."""
+
+    v: Literal[1] = 1
+    seq: int
+    type: str
+    conversation_id: str
+    ts: datetime
+    data: dict[str, Any]
+
+
+class Conversation(BaseModel):
+    id: str
+    mode: Mode
+    agent_id: str | None
+    last_seq: int
+    pending_seq: int | None
+    created_at: datetime
+
+
+class DuplicateMessage(Exception):
+    """The client message id is already in the log; carries the event it produced."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__(event.seq)
+        self.event = event
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _event(row: aiosqlite.Row) -> Event:
+    return Event(
+        seq=row["seq"],
+        type=row["type"],
+        conversation_id=row["conversation_id"],
+        ts=datetime.fromisoformat(row["ts"]),
+        data=json.loads(row["data"]),
+    )
+
+
+def _conversation(row: aiosqlite.Row) -> Conversation:
+    return Conversation(
+        id=row["id"],
+        mode=row["mode"],
+        agent_id=row["agent_id"],
+        last_seq=row["last_seq"],
+        pending_seq=row["pending_seq"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+class ConversationLog:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self) -> Conversation:
+        conversation_id = "c_" + secrets.token_urlsafe(12)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO conversations (id, created_at) VALUES (?, ?)",
+                (conversation_id, _now().isoformat()),
+            )
+            return await self.get_in(conn, conversation_id)
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        row = await self.db.fetch_one("SELECT * FROM conversations WHERE id = ?", conversation_id)
+        return _conversation(row) if row else None
+
+    @staticmethod
+    async def get_in(conn: aiosqlite.Connection, conversation_id: str) -> Conversation:
+        cursor = await conn.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        row = await cursor.fetchone()
+        if row is None:
+            raise KeyError(conversation_id)
+        return _conversation(row)
+
+    @staticmethod
+    async def find_client_message(
+        conn: aiosqlite.Connection, conversation_id: str, client_msg_id: str
+    ) -> Event | None:
+        cursor = await conn.execute(
+            "SELECT * FROM events WHERE conversation_id = ? AND client_msg_id = ?",
+            (conversation_id, client_msg_id),
+        )
+        row = await cursor.fetchone()
+        return _event(row) if row else None
+
+    @staticmethod
+    async def append(
+        conn: aiosqlite.Connection,
+        conversation_id: str,
+        type_: str,
+        data: dict[str, Any],
+        client_msg_id: str | None = None,
+    ) -> Event:
+        if client_msg_id is not None:
+            existing = await ConversationLog.find_client_message(
+                conn, conversation_id, client_msg_id
+            )
+            if existing is not None:
+                raise DuplicateMessage(existing)
+        cursor = await conn.execute(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+            (conversation_id,),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            raise KeyError(conversation_id)
+        event = Event(seq=row[0], type=type_, conversation_id=conversation_id, ts=_now(), data=data)
+        await conn.execute(
+            "INSERT INTO events (conversation_id, seq, type, ts, client_msg_id, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                conversation_id,
+                event.seq,
+                type_,
+                event.ts.isoformat(),
+                client_msg_id,
+                json.dumps(data, ensure_ascii=False),
+            ),
+        )
+        return event
+
+    @staticmethod
+    async def set_mode(
+        conn: aiosqlite.Connection, conversation_id: str, mode: Mode, agent_id: str | None
+    ) -> None:
+        await conn.execute(
+            "UPDATE conversations SET mode = ?, agent_id = ? WHERE id = ?",
+            (mode, agent_id, conversation_id),
+        )
+
+    @staticmethod
+    async def set_pending(
+        conn: aiosqlite.Connection, conversation_id: str, seq: int | None
+    ) -> None:
+        await conn.execute(
+            "UPDATE conversations SET pending_seq = ? WHERE id = ?", (seq, conversation_id)
+        )
+
+    async def events_after(self, conversation_id: str, seq: int) -> list[Event]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq",
+            conversation_id,
+            seq,
+        )
+        return [_event(row) for row in rows]
+
+    async def pending_turns(self) -> list[tuple[str, int]]:
+        """Customer messages stored but not yet answered, e.g. after a crash."""
+        rows = await self.db.fetch_all(
+            "SELECT id, pending_seq FROM conversations WHERE pending_seq IS NOT NULL"
+        )
+        return [(row["id"], row["pending_seq"]) for row in rows]
+
+    async def conversations_with_agent(self, agent_id: str) -> list[Conversation]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM conversations WHERE agent_id = ? AND mode = 'human'", agent_id
+        )
+        return [_conversation(row) for row in rows]

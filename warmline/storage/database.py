@@ -1,0 +1,94 @@
+"""One SQLite database per deployment, opened once, with serialised transactions.
+
+aiosqlite runs every statement on one background thread; without a lock, two
+coroutines' statements would interleave inside each other's transactions.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    mode TEXT NOT NULL DEFAULT 'bot',
+    agent_id TEXT,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    pending_seq INTEGER
+);
+CREATE TABLE IF NOT EXISTS events (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    client_msg_id TEXT,
+    data TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_client_msg
+    ON events (conversation_id, client_msg_id) WHERE client_msg_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS placeholders (
+    conversation_id TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, entity_type, digest)
+);
+CREATE TABLE IF NOT EXISTS handoffs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    status TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    claimed_by TEXT,
+    claimed_at TEXT,
+    closed_at TEXT,
+    packet TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS handoffs_open ON handoffs (status, priority DESC, created_at);
+"""
+
+
+class Database:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> "Database":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=FULL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.executescript(SCHEMA)
+        return cls(connection)
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a block atomically; it commits only if the block finishes."""
+        async with self._lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._connection.execute("ROLLBACK")
+                raise
+            await self._connection.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, *params: object) -> list[aiosqlite.Row]:
+        async with self._lock:
+            cursor = await self._connection.execute(sql, params)
+            return list(await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, *params: object) -> aiosqlite.Row | None:
+        rows = await self.fetch_all(sql, *params)
+        return rows[0] if rows else None
