@@ -57,7 +57,8 @@ async def test_resume_after_returns_exactly_the_missed_events(server: RunningSer
                 "data": {"text": text},
             }
         )
-        sent_while_away.append((await console.wait_for(type="ack"))["data"]["seq"])
+        ack = await console.wait_for(type="ack", data_client_msg_id=msg_id)
+        sent_while_away.append(ack["data"]["seq"])
 
     back, welcome = await customer(
         server, conversation_id=conversation_id, token=token, resume_after=last_seen

@@ -119,7 +119,7 @@ def test_extractive_summary_keeps_the_facts_the_customer_gave() -> None:
         "sentiments": [0.0, -0.1, -0.2],
         "articles_shown": [],
     }
-    packet = build_packet("c_1", state, decision, now=datetime(2026, 1, 1, tzinfo=UTC))
+    packet = build_packet("c_1", state, decision, [], now=datetime(2026, 1, 1, tzinfo=UTC))
     assert packet.summary.issue == "My hub shows E-1042 since yesterday."
     assert packet.summary.customer_goal == "I need it working before Friday."
     facts = packet.summary.facts_collected

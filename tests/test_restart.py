@@ -18,7 +18,8 @@ async def history(
     await client.send({"type": "ping"})
     frames = []
     while (frame := await client.receive())["type"] != "pong":
-        frames.append(frame)
+        if frame["seq"] is not None:
+            frames.append(frame)
     await client.close()
     return welcome["data"]["mode"], frames
 

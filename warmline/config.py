@@ -45,7 +45,7 @@ class RetrievalSettings(BaseModel):
 class LimitSettings(BaseModel):
     """Bounds on what a client may send; larger input is refused with an error frame."""
 
-    max_frame_bytes: int = 16_384
+    max_frame_bytes: int = 65_536
     max_message_chars: int = 4_000
 
 

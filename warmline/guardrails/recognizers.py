@@ -10,13 +10,36 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-_INTRODUCTION = re.compile(
-    r"\b(?:my name is|my name's|name is|this is|call me|i am called|signed)\s+"
-    r"(?P<name>[A-Za-zÀ-ÖØ-öø-ÿ'’-]{2,}(?:\s+(?!and\b|from\b|with\b|here\b)"
-    r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]{2,}){0,2})",
+_NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]{2,}"
+_STRONG = re.compile(
+    r"\b(?:my name is|my name's|name is|call me|i am called|signed)\s+"
+    rf"(?P<name>{_NAME_WORD}(?:\s+(?!and\b|from\b|with\b|here\b){_NAME_WORD}){{0,2}})",
     re.IGNORECASE,
 )
-_NOT_A_NAME = {"not", "the", "a", "an", "about", "regarding", "urgent", "still", "so", "very"}
+# "this is ..." introduces a name only when what follows is capitalised ("this is Ana Ruiz"),
+# never an adjective ("this is terrible").
+_WEAK = re.compile(
+    r"\b[Tt]his is\s+"
+    r"(?P<name>[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+){0,2})"
+)
+_NOT_A_NAME = {
+    "not",
+    "the",
+    "a",
+    "an",
+    "about",
+    "regarding",
+    "urgent",
+    "still",
+    "so",
+    "very",
+    "lumen",
+    "really",
+    "just",
+    "absolutely",
+    "ridiculous",
+    "unacceptable",
+}
 
 
 class IntroducedNameRecognizer(EntityRecognizer):
@@ -30,7 +53,8 @@ class IntroducedNameRecognizer(EntityRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
-        for match in _INTRODUCTION.finditer(text):
+        matches = [*_STRONG.finditer(text), *_WEAK.finditer(text)]
+        for match in matches:
             name = match.group("name")
             if name.split()[0].lower() in _NOT_A_NAME:
                 continue

@@ -58,6 +58,11 @@ class HandoffQueue:
             (datetime.now(UTC).isoformat(), conversation_id),
         )
 
+    async def entry(self, conversation_id: str) -> QueueEntry | None:
+        """The conversation's open handoff, if it has one."""
+        entries = [e for e in await self.open_entries() if e.conversation_id == conversation_id]
+        return entries[0] if entries else None
+
     async def open_entries(self) -> list[QueueEntry]:
         rows = await self.db.fetch_all(
             "SELECT * FROM handoffs WHERE status IN ('queued', 'claimed') "

@@ -15,6 +15,7 @@ from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.redaction import PLACEHOLDER
 from warmline.handoff.packet import CustomerProfile, HandoffPacket, Summary, TranscriptLine
 from warmline.handoff.policy import reasons_in_words
+from warmline.storage.conversations import Event
 
 SLA = {"urgent": 2, "high": 5, "normal": 15, "low": 60}
 _IDENTIFIERS = re.compile(r"\b(?:LH-\d{6}|E-\d{4}|[A-Z]{2,4}-\d{4,10})\b|[$€£]\s?\d+(?:[.,]\d{2})?")
@@ -80,10 +81,20 @@ def _bot_attempts(messages: list[dict[str, Any]]) -> list[str]:
     return tried
 
 
+def transcript_from(events: list[Event]) -> list[TranscriptLine]:
+    """The packet's transcript is the conversation log itself, with its real seq numbers."""
+    return [
+        TranscriptLine(role=e.data["role"], text=e.data["text"], seq=e.seq)
+        for e in events
+        if e.type == "message"
+    ]
+
+
 def build_packet(
     conversation_id: str,
     state: dict[str, Any],
     decision: EscalationDecision,
+    transcript: list[TranscriptLine],
     now: datetime | None = None,
 ) -> HandoffPacket:
     now = now or datetime.now(UTC)
@@ -121,9 +132,7 @@ def build_packet(
             sentiment_trajectory=[round(s, 3) for s in state.get("sentiments", [])],
             suggested_next_steps=steps,
         ),
-        transcript=[
-            TranscriptLine(role=m["role"], text=str(m["text"]), seq=int(m["seq"])) for m in messages
-        ],
+        transcript=transcript,
         created_at=now,
         sla_deadline=now + timedelta(minutes=SLA[priority]),
     )

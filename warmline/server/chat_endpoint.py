@@ -5,17 +5,21 @@ to continue, or without them to start. The client then receives exactly the
 events after `resume_after`, followed by live ones, each once.
 """
 
-import logging
+from starlette.websockets import WebSocket
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
-
-from warmline.guardrails.limits import InputRejected
 from warmline.server.connection import Connection, FrameError, parse
-from warmline.server.protocol import CustomerFrame, CustomerHello, ServerFrame, TextData, control
-from warmline.server.service import ConversationService, UnknownConversation
+from warmline.server.protocol import (
+    ClientFrame,
+    CustomerFrame,
+    CustomerHello,
+    ServerFrame,
+    TextData,
+    control,
+)
+from warmline.server.service import ConversationService
 from warmline.storage.conversations import Conversation
 
-log = logging.getLogger("warmline.chat")
+ASK_FOR_PERSON = "I'd like to talk to a person."
 
 
 class CustomerConnection(Connection):
@@ -32,19 +36,11 @@ class CustomerConnection(Connection):
 
 
 async def _hello(
-    conn: CustomerConnection, service: ConversationService, frame: CustomerFrame
+    conn: CustomerConnection, service: ConversationService, frame: ClientFrame
 ) -> None:
     hello = parse(CustomerHello, frame.data)
     if frame.conversation_id:
-        try:
-            conversation = await service.resume(frame.conversation_id, hello.token)
-        except UnknownConversation:
-            await conn.send_error(
-                "unknown_conversation",
-                "No conversation with that id and token; send hello without an id to start one.",
-                conversation_id=frame.conversation_id,
-            )
-            return
+        conversation = await service.resume(frame.conversation_id, hello.token)
     else:
         conversation = await service.start()
     conn.conversation = conversation
@@ -62,11 +58,15 @@ async def _hello(
     for event in history:
         await conn.send(ServerFrame.of(event))
     conn.last_seq_sent = history[-1].seq if history else hello.resume_after
+    if conversation.mode == "queued":
+        position = await service.queue.position(conversation.id)
+        await conn.send(control("queue_position", conversation.id, position=position))
     conn.start_writer()
 
 
-async def _handle(conn: CustomerConnection, service: ConversationService, raw: object) -> None:
-    frame = parse(CustomerFrame, raw)
+async def _handle(
+    conn: CustomerConnection, service: ConversationService, frame: ClientFrame
+) -> None:
     if frame.type == "ping":
         await conn.send(control("pong"))
         return
@@ -78,21 +78,14 @@ async def _handle(conn: CustomerConnection, service: ConversationService, raw: o
     if conn.conversation is None:
         raise FrameError("hello_first", "Send a hello frame before anything else.")
     if frame.conversation_id not in (None, conn.conversation.id):
-        raise FrameError("unknown_conversation", "This socket carries another conversation.")
+        raise FrameError("wrong_conversation", "This socket carries another conversation.")
     if frame.client_msg_id is None:
         raise FrameError("bad_frame", "client_msg_id is required so a resend is not duplicated.")
-    if frame.type == "message":
-        text = parse(TextData, frame.data).text
-        event, duplicate = await service.customer_message(
-            conn.conversation.id, text, frame.client_msg_id
-        )
-    else:
-        event, duplicate = await service.customer_message(
-            conn.conversation.id,
-            "I'd like to talk to a person.",
-            frame.client_msg_id,
-            force_human=True,
-        )
+    human = frame.type == "request_human"
+    text = ASK_FOR_PERSON if human else parse(TextData, frame.data).text
+    event, duplicate = await service.customer_message(
+        conn.conversation.id, text, frame.client_msg_id, force_human=human
+    )
     await conn.send(
         control(
             "ack",
@@ -107,16 +100,8 @@ async def _handle(conn: CustomerConnection, service: ConversationService, raw: o
 async def chat_socket(websocket: WebSocket, service: ConversationService) -> None:
     await websocket.accept()
     conn = CustomerConnection(websocket, service.bus, service.settings.limits.max_frame_bytes)
-    try:
-        while True:
-            try:
-                raw = await conn.receive_json()
-                await _handle(conn, service, raw)
-            except FrameError as exc:
-                await conn.send_error(exc.code, exc.message)
-            except InputRejected as exc:
-                await conn.send_error(exc.code, exc.message)
-    except WebSocketDisconnect:
-        pass
-    finally:
-        await conn.close()
+
+    async def handle(frame: ClientFrame) -> None:
+        await _handle(conn, service, frame)
+
+    await conn.serve(CustomerFrame, handle)

@@ -8,17 +8,18 @@ interleave mid-frame.
 
 import asyncio
 import json
-import logging
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from warmline.guardrails.limits import InputRejected
 from warmline.server.bus import EventBus
-from warmline.server.protocol import ServerFrame, error
+from warmline.server.protocol import ClientFrame, ServerFrame, error
+from warmline.server.service import NotAllowed, UnknownConversation
 
-log = logging.getLogger("warmline.ws")
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -27,6 +28,9 @@ class FrameError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+CLIENT_ERRORS = (FrameError, InputRejected, NotAllowed, UnknownConversation)
 
 
 def parse(model: type[Model], data: object) -> Model:
@@ -74,8 +78,28 @@ class Connection:
         else:
             self.outbox.put_nowait(frame)
 
-    async def send_error(self, code: str, message: str, conversation_id: str | None = None) -> None:
-        await self.send(error(code, message, conversation_id))
+    async def serve(
+        self,
+        frame_model: type[ClientFrame],
+        handle: Callable[[ClientFrame], Awaitable[None]],
+    ) -> None:
+        """Read frames until the client goes away; refused input becomes an error frame.
+
+        The error echoes the frame's type, conversation id and client message id, so
+        a client can tell which of its requests failed.
+        """
+        try:
+            while True:
+                frame: ClientFrame | None = None
+                try:
+                    frame = parse(frame_model, await self.receive_json())
+                    await handle(frame)
+                except CLIENT_ERRORS as exc:
+                    await self.send(error(exc.code, exc.message, frame))
+        except WebSocketDisconnect:
+            pass
+        finally:
+            await self.close()
 
     def start_writer(self) -> None:
         self._writer = asyncio.create_task(self._write())

@@ -62,5 +62,14 @@ def control(type_: str, conversation_id: str | None = None, **data: Any) -> Serv
     return ServerFrame(type=type_, conversation_id=conversation_id, data=data)
 
 
-def error(code: str, message: str, conversation_id: str | None = None, **extra: Any) -> ServerFrame:
-    return control("error", conversation_id, code=code, message=message, **extra)
+def error(code: str, message: str, frame: ClientFrame | None = None) -> ServerFrame:
+    if frame is None:
+        return control("error", code=code, message=message)
+    return control(
+        "error",
+        frame.conversation_id,
+        code=code,
+        message=message,
+        frame_type=frame.type,
+        client_msg_id=frame.client_msg_id,
+    )

@@ -24,7 +24,7 @@ from warmline.guardrails.limits import InputRejected, clean_text
 from warmline.guardrails.placeholder_store import PlaceholderStore
 from warmline.guardrails.redaction import PlaceholderBook, Redactor
 from warmline.handoff.queue import HandoffQueue, QueueEntry
-from warmline.handoff.summary import build_packet
+from warmline.handoff.summary import build_packet, transcript_from
 from warmline.server.bus import AGENTS, EventBus
 from warmline.server.protocol import ServerFrame, control
 from warmline.storage.conversations import Conversation, ConversationLog, Event
@@ -37,7 +37,8 @@ RESOLVED = "This conversation was marked as resolved. Write again any time."
 
 
 class UnknownConversation(LookupError):
-    pass
+    code = "unknown_conversation"
+    message = "No conversation with that id (and token)."
 
 
 class NotAllowed(PermissionError):
@@ -207,7 +208,8 @@ class ConversationService:
                 )
                 if outcome.kind == "escalate":
                     decision = EscalationDecision.model_validate(outcome.decision)
-                    packet = build_packet(conversation_id, state, decision)
+                    transcript = transcript_from(await self.log.events_in(conn, conversation_id))
+                    packet = build_packet(conversation_id, state, decision, transcript)
                     await self.queue.enqueue(conn, packet)
                     await self.log.set_mode(conn, conversation_id, "queued", None)
                     events.append(
@@ -225,26 +227,32 @@ class ConversationService:
             await self._announce_queue(conversation_id)
 
     async def _announce_queue(self, new_conversation_id: str | None = None) -> None:
+        """Tell agents the queue changed, and every waiting customer their place in line."""
         entries = await self.queue.open_entries()
-        if new_conversation_id is not None:
-            for entry in entries:
-                if entry.conversation_id == new_conversation_id:
-                    self.bus.publish(
-                        AGENTS,
-                        control(
-                            "handoff", new_conversation_id, entry=entry.model_dump(mode="json")
-                        ),
-                    )
-                    position = await self.queue.position(new_conversation_id)
-                    self.bus.publish(
-                        new_conversation_id,
-                        control("queue_position", new_conversation_id, position=position),
-                    )
-        self.bus.publish(AGENTS, self.queue_frame(entries))
+        waiting = [e for e in entries if e.status == "queued"]
+        for position, entry in enumerate(waiting, start=1):
+            self.bus.publish(
+                entry.conversation_id,
+                control("queue_position", entry.conversation_id, position=position),
+            )
+            if entry.conversation_id == new_conversation_id:
+                self.bus.publish(
+                    AGENTS, control("handoff", entry.conversation_id, entry=self.describe(entry))
+                )
+        self.bus.publish(AGENTS, self._queue_frame(entries))
 
-    @staticmethod
-    def queue_frame(entries: list[QueueEntry]) -> ServerFrame:
-        return control("queue", items=[e.model_dump(mode="json") for e in entries])
+    def describe(self, entry: QueueEntry) -> dict[str, Any]:
+        """A queue entry as agents see it, with the claiming agent's name."""
+        names = {a.id: a.name for a in self.settings.agents}
+        return entry.model_dump(mode="json") | {
+            "claimed_by_name": names.get(entry.claimed_by or "")
+        }
+
+    def _queue_frame(self, entries: list[QueueEntry]) -> ServerFrame:
+        return control("queue", items=[self.describe(e) for e in entries])
+
+    async def queue_frame(self) -> ServerFrame:
+        return self._queue_frame(await self.queue.open_entries())
 
     def _publish(self, events: list[Event]) -> None:
         for event in events:

@@ -160,6 +160,13 @@ class ConversationLog:
             "UPDATE conversations SET pending_seq = ? WHERE id = ?", (seq, conversation_id)
         )
 
+    @staticmethod
+    async def events_in(conn: aiosqlite.Connection, conversation_id: str) -> list[Event]:
+        cursor = await conn.execute(
+            "SELECT * FROM events WHERE conversation_id = ? ORDER BY seq", (conversation_id,)
+        )
+        return [_event(row) for row in await cursor.fetchall()]
+
     async def events_after(self, conversation_id: str, seq: int) -> list[Event]:
         rows = await self.db.fetch_all(
             "SELECT * FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq",

@@ -1,0 +1,98 @@
+"""The whole path in headless Chromium: a customer in the widget, an agent in the console."""
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from conftest import RunningServer
+from playwright.async_api import Browser, async_playwright, expect
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
+        )
+        yield instance
+        await instance.close()
+
+
+async def test_customer_to_agent_and_back(
+    server: RunningServer, browser: Browser, artifacts: Path
+) -> None:
+    shopper = await (await browser.new_context()).new_page()
+    await shopper.goto(server.url + "/")
+    await shopper.get_by_test_id("launcher").click()
+    panel = shopper.get_by_test_id("panel")
+    await expect(panel).to_be_visible()
+    await expect(panel).to_contain_text("AI assistant")
+
+    await shopper.get_by_test_id("input").fill("how do I get a refund?")
+    await shopper.get_by_test_id("send").click()
+    answer = shopper.locator('[data-testid="msg"][data-role="bot"]').last
+    await expect(answer).to_contain_text("How to request a refund")
+    citation = answer.get_by_test_id("citation").first
+    await expect(citation).to_have_attribute(
+        "href", "https://help.lumenhome.example/articles/request-a-refund"
+    )
+
+    await shopper.get_by_test_id("input").fill("My email is maria.gonzalez@example.com")
+    await shopper.get_by_test_id("send").click()
+    await expect(
+        shopper.locator('[data-testid="msg"][data-role="customer"]').last
+    ).to_contain_text("<EMAIL_1>")
+
+    await shopper.get_by_test_id("talk-to-person").click()
+    await expect(shopper.get_by_test_id("notice").last).to_contain_text("person")
+    await expect(shopper.get_by_test_id("queue-position")).to_contain_text("1")
+
+    console = await (await browser.new_context()).new_page()
+    await console.goto(server.url + "/console")
+    await console.get_by_test_id("token").fill("demo-agent-token")
+    await console.get_by_test_id("login").click()
+    item = console.get_by_test_id("queue-item").first
+    await expect(item).to_contain_text("asked for a person")
+    await expect(item.get_by_test_id("reason-chip").first).to_have_text("explicit_request")
+    await item.get_by_test_id("claim").click()
+
+    card = console.get_by_test_id("handoff-card")
+    await expect(card.get_by_test_id("summary-issue")).to_have_text("how do I get a refund?")
+    await expect(card.get_by_test_id("reasons")).to_contain_text("The customer asked for a person")
+    await expect(card.get_by_test_id("articles")).to_contain_text("How to request a refund")
+    await expect(card.get_by_test_id("facts")).to_contain_text("<EMAIL_1>")
+    transcript = console.get_by_test_id("transcript")
+    await expect(transcript).to_contain_text("how do I get a refund?")
+    await expect(shopper.get_by_test_id("notice").last).to_contain_text("joined")
+    bot_messages = shopper.locator('[data-testid="msg"][data-role="bot"]')
+    bot_count = await bot_messages.count()
+
+    await console.get_by_test_id("reply-input").fill("Hi, I'm on it. Refund coming your way.")
+    await console.get_by_test_id("reply-send").click()
+    reply = shopper.locator('[data-testid="msg"][data-role="agent"]').last
+    await expect(reply).to_contain_text("Refund coming your way.")
+    await expect(reply).to_contain_text("Demo Agent")
+
+    await shopper.get_by_test_id("input").fill("Thank you so much!")
+    await shopper.get_by_test_id("send").click()
+    await expect(transcript.locator('[data-role="customer"]').last).to_contain_text("Thank you")
+
+    await shopper.screenshot(path=artifacts / "widget.png", full_page=True)
+    await console.screenshot(path=artifacts / "console.png", full_page=True)
+
+    await console.get_by_test_id("resolve").click()
+    await expect(shopper.get_by_test_id("notice").last).to_contain_text(
+        re.compile("resolved", re.IGNORECASE)
+    )
+    assert await bot_messages.count() == bot_count, "the bot is silent while a person has the chat"

@@ -1,0 +1,1118 @@
+/* Warmline agent console: the queue, handoff cards and live conversations over /v1/agent. */
+(() => {
+  'use strict';
+
+  const $ = (id) => document.getElementById(id);
+  const h = (tag, props, ...kids) => {
+    const el = document.createElement(tag);
+    if (props) {
+      for (const k of Object.keys(props)) {
+        const v = props[k];
+        if (v == null || v === false) continue;
+        if (k === 'class') el.className = v;
+        else if (k === 'text') el.textContent = v;
+        else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
+        else el.setAttribute(k, v === true ? '' : String(v));
+      }
+    }
+    for (const c of kids.flat()) if (c != null && c !== false) el.append(c);
+    return el;
+  };
+  const uuid = () => {
+    try {
+      if (crypto.randomUUID) return crypto.randomUUID();
+    } catch (_) {
+      /* insecure context */
+    }
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(b, (n) => n.toString(16).padStart(2, '0')).join('');
+  };
+  const safeUrl = (u) => {
+    try {
+      const x = new URL(String(u), location.href);
+      return /^https?:$/.test(x.protocol) ? x.href : null;
+    } catch (_) {
+      return null;
+    }
+  };
+
+  const WS_URL = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1/agent';
+  const BASE_TITLE = 'Warmline agent console';
+  const ROLE_NAMES = { customer: 'Customer', bot: 'AI assistant', agent: 'Agent', system: 'System' };
+  const PRIORITY = { urgent: 'Urgent', high: 'High', normal: 'Normal', low: 'Low' };
+
+  const S = {
+    token: null,
+    agent: null,
+    ws: null,
+    welcomed: false,
+    stopped: true,
+    attempt: 0,
+    retryTimer: 0,
+    pingTimer: 0,
+    deadTimer: 0,
+    queue: [],
+    convs: new Map(), // conversation_id -> conversation the agent owns (or owned)
+    selected: null,
+    outbox: [], // replies not yet acknowledged: {id, cid, text}
+    actions: [], // frames awaiting their outcome, in order: {kind, cid, id, t}
+    fresh: new Set(),
+    sound: true,
+    audio: null,
+  };
+
+  // ---- formatting ----------------------------------------------------------
+  const parseTime = (iso) => {
+    const t = Date.parse(iso);
+    return Number.isNaN(t) ? null : t;
+  };
+  const clock = (iso) => {
+    const t = parseTime(iso);
+    return t == null ? '' : new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  };
+  const span = (ms) => {
+    const s = Math.max(0, Math.round(ms / 1000));
+    if (s < 60) return `${s} s`;
+    const m = Math.round(s / 60);
+    if (m < 60) return `${m} min`;
+    const hr = Math.floor(m / 60);
+    return `${hr} h ${m % 60} min`;
+  };
+  const waiting = (iso) => {
+    const t = parseTime(iso);
+    return t == null ? '' : `Waiting ${span(Date.now() - t)}`;
+  };
+  const slaText = (iso) => {
+    const t = parseTime(iso);
+    if (t == null) return { text: 'No SLA', late: false };
+    const left = t - Date.now();
+    return left >= 0
+      ? { text: `SLA ${clock(iso)} · in ${span(left)}`, late: false }
+      : { text: `SLA ${clock(iso)} · overdue by ${span(-left)}`, late: true };
+  };
+  const human = (code) => String(code || '').replace(/_/g, ' ');
+
+  // text with redaction placeholders (<EMAIL_1>) shown as chips; plain text nodes only
+  const withPlaceholders = (el, text) => {
+    const s = String(text ?? '');
+    const re = /<[A-Z][A-Z_]*_\d+>/g;
+    let i = 0;
+    let m;
+    while ((m = re.exec(s))) {
+      if (m.index > i) el.append(s.slice(i, m.index));
+      el.append(h('mark', { class: 'pii', title: 'Personal data, masked before storage', text: m[0] }));
+      i = re.lastIndex;
+    }
+    if (i < s.length) el.append(s.slice(i));
+  };
+  const inline = (el, s) => {
+    const re = /\*\*(\S(?:[\s\S]*?\S)?)\*\*|\[([^\]\n]+)\]\((https?:\/\/[^\s()]+)\)/g;
+    let i = 0;
+    let m;
+    while ((m = re.exec(s))) {
+      if (m.index > i) withPlaceholders(el, s.slice(i, m.index));
+      if (m[1] != null) {
+        const b = h('strong');
+        inline(b, m[1]);
+        el.append(b);
+      } else {
+        const url = safeUrl(m[3]);
+        el.append(url ? h('a', { href: url, target: '_blank', rel: 'noopener', text: m[2] }) : m[0]);
+      }
+      i = re.lastIndex;
+    }
+    if (i < s.length) withPlaceholders(el, s.slice(i));
+  };
+  // the same safe Markdown subset as the widget: built from text nodes, never HTML
+  const md = (src) => {
+    const frag = document.createDocumentFragment();
+    const OL = /^\s*(\d{1,4})[.)]\s+(.*)$/;
+    const UL = /^\s*[-*+•]\s+(.*)$/;
+    for (const block of String(src ?? '').replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/)) {
+      let para = null;
+      let list = null;
+      for (const raw of block.split('\n')) {
+        const line = raw.trim();
+        if (!line) continue;
+        const o = OL.exec(raw);
+        const u = !o && UL.exec(raw);
+        if (o || u) {
+          const tag = o ? 'OL' : 'UL';
+          if (!list || list.tagName !== tag) {
+            list = h(tag.toLowerCase());
+            if (o && o[1] !== '1') list.start = Number(o[1]);
+            frag.append(list);
+          }
+          para = null;
+          const li = h('li');
+          inline(li, (o ? o[2] : u[1]).trim());
+          list.append(li);
+        } else {
+          list = null;
+          if (para) para.append(h('br'));
+          else frag.append((para = h('p')));
+          inline(para, line);
+        }
+      }
+    }
+    return frag;
+  };
+
+  // ---- alerts, status, title -------------------------------------------------
+  let errorTimer = 0;
+  const showError = (text) => {
+    const box = $('error');
+    box.replaceChildren(
+      h('span', { class: 'alert-text', text }),
+      h('button', { type: 'button', class: 'alert-close', 'aria-label': 'Dismiss', text: '×', onclick: clearError })
+    );
+    box.classList.add('show');
+    clearTimeout(errorTimer);
+    errorTimer = setTimeout(clearError, 15000);
+  };
+  function clearError() {
+    clearTimeout(errorTimer);
+    $('error').replaceChildren();
+    $('error').classList.remove('show');
+  }
+  const announce = (text) => {
+    const el = $('announce');
+    el.textContent = '';
+    setTimeout(() => (el.textContent = text), 50);
+  };
+  const setConn = (state, text) => {
+    $('conn').dataset.state = state;
+    $('conn-text').textContent = text;
+  };
+  const updateTitle = () => {
+    const n = S.queue.filter((e) => e.status === 'queued').length;
+    document.title = n ? `(${n}) waiting · ${BASE_TITLE}` : BASE_TITLE;
+    $('queue-count').textContent = String(n);
+  };
+
+  // ---- sound and notifications -------------------------------------------------
+  const unlockAudio = () => {
+    try {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!S.audio && Ctx) S.audio = new Ctx();
+      if (S.audio && S.audio.state === 'suspended') S.audio.resume();
+    } catch (_) {
+      S.audio = null;
+    }
+  };
+  const beep = () => {
+    if (!S.sound || !S.audio) return;
+    try {
+      const ctx = S.audio;
+      const t = ctx.currentTime + 0.01;
+      [880, 1175].forEach((freq, i) => {
+        const o = ctx.createOscillator();
+        const g = ctx.createGain();
+        const at = t + i * 0.16;
+        o.type = 'sine';
+        o.frequency.value = freq;
+        g.gain.setValueAtTime(0.0001, at);
+        g.gain.exponentialRampToValueAtTime(0.16, at + 0.02);
+        g.gain.exponentialRampToValueAtTime(0.0001, at + 0.14);
+        o.connect(g).connect(ctx.destination);
+        o.start(at);
+        o.stop(at + 0.16);
+      });
+    } catch (_) {
+      /* no audio output */
+    }
+  };
+  const canNotify = () => 'Notification' in window;
+  const updateNotifyButton = () => {
+    $('notify').hidden = !(canNotify() && Notification.permission === 'default');
+  };
+  const notify = (entry) => {
+    if (!canNotify() || Notification.permission !== 'granted') return;
+    try {
+      const p = entry.packet || {};
+      const n = new Notification(`New handoff · ${PRIORITY[p.decision && p.decision.priority] || 'Normal'} priority`, {
+        body: (p.summary && p.summary.issue) || 'A customer is waiting for a person.',
+        tag: entry.conversation_id,
+      });
+      n.onclick = () => {
+        window.focus();
+        select(entry.conversation_id);
+        n.close();
+      };
+    } catch (_) {
+      /* notifications unavailable in this context */
+    }
+  };
+
+  // ---- socket --------------------------------------------------------------------
+  const send = (frame) => {
+    if (!S.ws || S.ws.readyState !== 1 || !S.welcomed) return false;
+    try {
+      S.ws.send(JSON.stringify({ v: 1, ...frame }));
+      return true;
+    } catch (_) {
+      return false;
+    }
+  };
+  function connect() {
+    if (S.ws || S.stopped) return;
+    clearTimeout(S.retryTimer);
+    S.retryTimer = 0;
+    let sock;
+    try {
+      sock = new WebSocket(WS_URL);
+    } catch (_) {
+      retry();
+      return;
+    }
+    S.ws = sock;
+    S.welcomed = false;
+    setConn('connecting', S.attempt ? 'Reconnecting…' : 'Connecting…');
+    sock.onopen = () => {
+      if (S.ws === sock) sock.send(JSON.stringify({ v: 1, type: 'hello', data: { token: S.token } }));
+    };
+    sock.onmessage = (e) => {
+      if (S.ws !== sock) return;
+      let f;
+      try {
+        f = JSON.parse(e.data);
+      } catch (_) {
+        return;
+      }
+      if (f && typeof f === 'object') receive(f);
+    };
+    sock.onclose = sock.onerror = () => {
+      if (S.ws !== sock) return;
+      S.ws = null;
+      S.welcomed = false;
+      S.actions = [];
+      clearInterval(S.pingTimer);
+      clearTimeout(S.deadTimer);
+      try {
+        sock.close();
+      } catch (_) {
+        /* closed */
+      }
+      if (!S.stopped) retry();
+      renderSelected();
+    };
+  }
+  function retry() {
+    if (S.retryTimer || S.stopped) return;
+    const base = Math.min(10000, 500 * 2 ** Math.min(S.attempt, 5));
+    S.attempt++;
+    const delay = Math.min(10000, base * (0.75 + Math.random() * 0.5));
+    setConn('offline', `Offline · retrying in ${Math.ceil(delay / 1000)} s`);
+    if (!S.agent) $('login-status').textContent = 'Cannot reach the server. Retrying…';
+    S.retryTimer = setTimeout(() => {
+      S.retryTimer = 0;
+      connect();
+    }, delay);
+  }
+  const stop = () => {
+    S.stopped = true;
+    clearTimeout(S.retryTimer);
+    S.retryTimer = 0;
+    clearInterval(S.pingTimer);
+    const sock = S.ws;
+    S.ws = null;
+    S.welcomed = false;
+    if (sock) sock.close();
+  };
+
+  function receive(f) {
+    clearTimeout(S.deadTimer);
+    const d = f.data || {};
+    switch (f.type) {
+      case 'welcome':
+        onWelcome(d);
+        break;
+      case 'queue':
+        S.queue = Array.isArray(d.items) ? d.items : [];
+        for (const e of S.queue) {
+          const c = S.convs.get(e.conversation_id);
+          if (c && e.status === 'claimed') c.entry = e;
+        }
+        renderQueue();
+        renderMine();
+        if (S.selected && !$('card-host').contains(document.activeElement)) renderSelected();
+        break;
+      case 'handoff':
+        onHandoff(d.entry);
+        break;
+      case 'conversation':
+        onSnapshot(f.conversation_id, d);
+        break;
+      case 'message':
+      case 'mode':
+        onLogged(f);
+        break;
+      case 'ack':
+        onAck(f.conversation_id, d);
+        break;
+      case 'error':
+        onError(d);
+        break;
+      default:
+        break; // pong
+    }
+  }
+
+  function onWelcome(d) {
+    const first = !S.agent;
+    S.agent = d.agent || { id: '', name: 'Agent' };
+    S.welcomed = true;
+    S.attempt = 0;
+    S.actions = [];
+    setConn('online', 'Connected');
+    $('agent-name').textContent = S.agent.name;
+    $('me-initials').textContent = initials(S.agent.name);
+    if (first) {
+      $('login-view').hidden = true;
+      $('app').hidden = false;
+      $('login').disabled = false;
+      $('login-status').textContent = '';
+      clearError();
+      updateNotifyButton();
+      announce(`Signed in as ${S.agent.name}`);
+    }
+    // replies typed while offline go out again with the same client_msg_id
+    for (const m of S.outbox) sendReply(m);
+    clearInterval(S.pingTimer);
+    S.pingTimer = setInterval(() => {
+      if (send({ type: 'ping', data: {} })) {
+        clearTimeout(S.deadTimer);
+        S.deadTimer = setTimeout(() => S.ws && S.ws.close(), 10000);
+      }
+    }, 25000);
+    renderSelected();
+  }
+  const initials = (name) =>
+    String(name || '?')
+      .split(/\s+/)
+      .map((w) => w[0] || '')
+      .join('')
+      .slice(0, 2)
+      .toUpperCase();
+
+  // ---- actions and their outcomes ------------------------------------------------
+  const ACTION_WORDS = {
+    claim: 'Could not claim the conversation',
+    message: 'Reply not sent',
+    handback: 'Could not hand back to the bot',
+    resolve: 'Could not resolve the conversation',
+  };
+  const settle = (match) => {
+    const now = Date.now();
+    S.actions = S.actions.filter((a) => now - a.t < 30000);
+    const i = S.actions.findIndex(match);
+    return i >= 0 ? S.actions.splice(i, 1)[0] : null;
+  };
+  const act = (kind, cid, frame, id) => {
+    if (!send({ type: kind, conversation_id: cid, ...frame })) {
+      if (kind !== 'message') showError(`${ACTION_WORDS[kind]}: you are offline. Try again once reconnected.`);
+      return false;
+    }
+    S.actions.push({ kind, cid, id, t: Date.now() });
+    return true;
+  };
+  function onError(d) {
+    if (d.code === 'unauthorized') {
+      stop();
+      S.agent = null;
+      $('app').hidden = true;
+      $('login-view').hidden = false;
+      $('login').disabled = false;
+      $('login-status').textContent = '';
+      showError(`Sign-in failed: ${d.message || 'unknown agent token.'}`);
+      $('token').focus();
+      return;
+    }
+    const a = settle(() => true); // errors answer the oldest frame still waiting
+    let prefix = 'Server error';
+    if (a) {
+      prefix = ACTION_WORDS[a.kind];
+      if (a.kind === 'message') {
+        S.outbox = S.outbox.filter((m) => m.id !== a.id);
+        const c = S.convs.get(a.cid);
+        const el = c && c.pending.get(a.id);
+        if (el) {
+          el.classList.remove('pending');
+          el.classList.add('failed');
+          el.dataset.error = `Not sent: ${d.message || d.code}`;
+        }
+      }
+      if (a.kind === 'handback' || a.kind === 'resolve') renderSelected();
+      if (a.kind === 'claim') {
+        renderQueue();
+        if (S.selected) renderHead();
+      }
+    }
+    showError(`${prefix}: ${d.message || d.code}`);
+  }
+  function onAck(cid, d) {
+    S.outbox = S.outbox.filter((m) => m.id !== d.client_msg_id);
+    settle((a) => a.kind === 'message' && a.id === d.client_msg_id);
+    const c = S.convs.get(cid);
+    const el = c && c.pending.get(d.client_msg_id);
+    if (el && c.seen.has(d.seq)) {
+      el.remove();
+      c.pending.delete(d.client_msg_id);
+    }
+  }
+
+  // ---- conversations -------------------------------------------------------------
+  const ensureConv = (cid) => {
+    let c = S.convs.get(cid);
+    if (!c) {
+      c = {
+        id: cid,
+        mode: 'human',
+        entry: S.queue.find((e) => e.conversation_id === cid) || null,
+        seen: new Set(),
+        node: h('div', { class: 'lines' }),
+        pending: new Map(),
+        unread: 0,
+        draft: '',
+        lastTs: null,
+      };
+      S.convs.set(cid, c);
+    }
+    return c;
+  };
+  const packetOf = (cid) => {
+    const c = S.convs.get(cid);
+    if (c && c.entry && c.entry.packet) return c.entry.packet;
+    const q = S.queue.find((e) => e.conversation_id === cid);
+    return q ? q.packet : null;
+  };
+
+  function onHandoff(entry) {
+    if (!entry || !entry.conversation_id) return;
+    if (!S.queue.some((e) => e.conversation_id === entry.conversation_id)) S.queue.push(entry);
+    S.fresh.add(entry.conversation_id);
+    setTimeout(() => {
+      S.fresh.delete(entry.conversation_id);
+      const card = document.querySelector(`.qcard[data-conversation-id="${CSS.escape(entry.conversation_id)}"]`);
+      if (card) card.classList.remove('fresh');
+    }, 6000);
+    renderQueue();
+    beep();
+    notify(entry);
+    const p = entry.packet || {};
+    announce(`New handoff: ${(p.summary && p.summary.issue) || entry.conversation_id}`);
+  }
+
+  function onSnapshot(cid, d) {
+    if (!cid) return;
+    const c = ensureConv(cid);
+    if (d.mode) c.mode = d.mode;
+    if (d.entry) c.entry = d.entry;
+    for (const ev of Array.isArray(d.events) ? d.events : []) addEvent(c, ev);
+    const claimed = settle((a) => a.kind === 'claim' && a.cid === cid);
+    renderMine();
+    renderQueue();
+    if (claimed) {
+      announce('Conversation claimed. You are now talking with the customer.');
+      select(cid, true);
+    } else if (!S.selected) select(cid);
+    else if (S.selected === cid) renderSelected();
+  }
+
+  function onLogged(f) {
+    const cid = f.conversation_id;
+    if (!cid || !Number.isInteger(f.seq)) return;
+    const c = ensureConv(cid);
+    const d = f.data || {};
+    const added = addEvent(c, f);
+    if (f.type === 'mode' && added) {
+      c.mode = d.mode;
+      if (d.mode === 'bot') settle((a) => a.kind === 'handback' && a.cid === cid);
+      if (d.mode === 'resolved') settle((a) => a.kind === 'resolve' && a.cid === cid);
+    }
+    if (added && cid !== S.selected && f.type === 'message' && d.role === 'customer') c.unread++;
+    renderMine();
+    if (cid === S.selected) renderHead();
+  }
+
+  const modeWords = (d) => {
+    switch (d.mode) {
+      case 'queued':
+        return `Handed to a person${Array.isArray(d.reasons) && d.reasons.length ? ` — ${d.reasons.map(human).join(', ')}` : ''}`;
+      case 'human':
+        return `${d.agent_name || 'An agent'} joined the conversation`;
+      case 'bot':
+        return `Handed back to the AI assistant${d.agent_name ? ` by ${d.agent_name}` : ''}`;
+      case 'resolved':
+        return `Resolved${d.agent_name ? ` by ${d.agent_name}` : ''}`;
+      default:
+        return `Mode: ${d.mode}`;
+    }
+  };
+  const citationsLine = (cites) => {
+    const list = (Array.isArray(cites) ? cites : []).filter((c) => c && (c.url || c.title));
+    if (!list.length) return null;
+    const p = h('p', { class: 'sources' }, 'Sources: ');
+    list.forEach((c, i) => {
+      if (i) p.append(', ');
+      const url = safeUrl(c.url);
+      p.append(
+        url
+          ? h('a', { href: url, target: '_blank', rel: 'noopener', text: c.title || url })
+          : h('span', { text: c.title || '' })
+      );
+    });
+    return p;
+  };
+  const lineFor = (ev, seq) => {
+    const d = ev.data || {};
+    const isMode = ev.type === 'mode';
+    const role = isMode ? 'mode' : ROLE_NAMES[d.role] ? d.role : 'system';
+    const el = h('div', { class: `line ${role}`, 'data-testid': 'line', 'data-role': role, 'data-seq': seq });
+    if (isMode || role === 'system') {
+      el.append(h('p', { class: 'event-text', text: isMode ? modeWords(d) : String(d.text ?? '') }), h('time', { text: clock(ev.ts) }));
+      return el;
+    }
+    const who = role === 'agent' ? d.agent_name || 'Agent' : ROLE_NAMES[role];
+    const body = h('div', { class: 'body' });
+    if (role === 'customer') withPlaceholders(body, d.text);
+    else body.append(md(d.text));
+    el.append(
+      h('div', { class: 'meta' }, h('span', { class: 'who', text: who }), h('time', { datetime: ev.ts || null, text: clock(ev.ts) })),
+      body
+    );
+    const sources = role === 'bot' && citationsLine(d.citations);
+    if (sources) el.append(sources);
+    return el;
+  };
+  const place = (container, el, seq) => {
+    let ref = null;
+    for (const child of container.children) {
+      const s = child.dataset.seq;
+      if (s === undefined ? child.classList.contains('pending') || child.classList.contains('failed') : Number(s) > seq) {
+        ref = child;
+        break;
+      }
+    }
+    container.insertBefore(el, ref);
+  };
+  function addEvent(c, ev) {
+    const seq = ev && ev.seq;
+    if (!Number.isInteger(seq) || c.seen.has(seq)) return false;
+    if (ev.type !== 'message' && ev.type !== 'mode') return false;
+    c.seen.add(seq);
+    if (ev.ts) c.lastTs = ev.ts;
+    const d = ev.data || {};
+    const box = $('transcript');
+    const stick = S.selected === c.id && box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    const el = lineFor(ev, seq);
+    const pending = d.role === 'agent' && d.client_msg_id && c.pending.get(d.client_msg_id);
+    if (pending) {
+      pending.remove();
+      c.pending.delete(d.client_msg_id);
+    }
+    place(c.node, el, seq);
+    if (stick || pending) box.scrollTop = box.scrollHeight;
+    return true;
+  }
+
+  // ---- agent actions -----------------------------------------------------------
+  function claim(cid) {
+    if (act('claim', cid, {})) {
+      for (const b of document.querySelectorAll(`[data-claim="${CSS.escape(cid)}"]`)) {
+        b.disabled = true;
+        b.textContent = 'Claiming…';
+      }
+    }
+  }
+  function sendReply(m) {
+    if (!send({ type: 'message', conversation_id: m.cid, client_msg_id: m.id, data: { text: m.text } })) return;
+    S.actions = S.actions.filter((a) => a.id !== m.id);
+    S.actions.push({ kind: 'message', cid: m.cid, id: m.id, t: Date.now() });
+  }
+  function submitReply() {
+    const c = S.convs.get(S.selected);
+    const input = $('reply');
+    const text = input.value;
+    if (!c || !text.trim()) return;
+    if (c.mode !== 'human') {
+      showError('Reply not sent: this conversation is no longer assigned to you.');
+      return;
+    }
+    const m = { id: uuid(), cid: c.id, text };
+    S.outbox.push(m);
+    const el = lineFor({ type: 'message', data: { role: 'agent', text, agent_name: S.agent && S.agent.name } }, null);
+    el.removeAttribute('data-seq');
+    el.classList.add('pending');
+    c.pending.set(m.id, el);
+    c.node.append(el);
+    $('transcript').scrollTop = $('transcript').scrollHeight;
+    input.value = '';
+    c.draft = '';
+    sendReply(m);
+    input.focus();
+  }
+  function finish(kind) {
+    const cid = S.selected;
+    if (!cid || !act(kind, cid, {})) return;
+    $('handback').disabled = $('resolve').disabled = true;
+  }
+
+  // ---- rendering -----------------------------------------------------------------
+  const priorityChip = (p) => {
+    const pr = (p && p.decision && p.decision.priority) || 'normal';
+    return h('span', { class: `prio prio-${pr}`, 'data-testid': 'priority', text: PRIORITY[pr] || pr });
+  };
+  function renderQueue() {
+    const box = $('queue');
+    const active = document.activeElement;
+    const keep = active && box.contains(active) ? [active.closest('.qcard')?.dataset.conversationId, active.dataset.role] : null;
+    box.replaceChildren();
+    if (!S.queue.length) {
+      box.append(h('p', { class: 'queue-empty', text: 'Nobody is waiting. New handoffs will appear here with a sound.' }));
+    }
+    // waiting customers first (server order: priority, then age), then ones already claimed
+    const items = [...S.queue.filter((e) => e.status === 'queued'), ...S.queue.filter((e) => e.status !== 'queued')];
+    for (const e of items) {
+      const p = e.packet || {};
+      const summary = p.summary || {};
+      const reasons = (p.decision && p.decision.reasons) || [];
+      const mine = S.agent && e.claimed_by === S.agent.id;
+      const cid = e.conversation_id;
+      const titleId = `q-${e.id}-title`;
+      const sla = slaText(p.sla_deadline);
+      const card = h(
+        'article',
+        {
+          class: `qcard${S.selected === cid ? ' selected' : ''}${S.fresh.has(cid) ? ' fresh' : ''} status-${e.status}`,
+          'data-testid': 'queue-item',
+          'data-conversation-id': cid,
+          'data-status': e.status,
+          'aria-labelledby': titleId,
+        },
+        h(
+          'div',
+          { class: 'qtop' },
+          priorityChip(p),
+          h('span', { class: 'wait', 'data-since': p.created_at || '', 'data-testid': 'waiting', text: waiting(p.created_at) })
+        ),
+        h(
+          'h3',
+          { class: 'qtitle', id: titleId },
+          h('button', {
+            type: 'button',
+            class: 'linklike',
+            'data-role': 'open',
+            'aria-current': S.selected === cid ? 'true' : null,
+            text: summary.issue || cid,
+            onclick: () => select(cid),
+          })
+        ),
+        h(
+          'div',
+          { class: 'chips' },
+          reasons.map((r) => h('span', { class: `chip chip-${r.code}`, 'data-testid': 'reason-chip', title: r.detail || null, text: r.code }))
+        ),
+        (p.reasons_in_words || []).length
+          ? h('p', { class: 'qwords', 'data-testid': 'queue-reasons', text: p.reasons_in_words.join(' ') })
+          : null,
+        h(
+          'div',
+          { class: 'qfoot' },
+          h('span', { class: `sla${sla.late ? ' late' : ''}`, 'data-sla': p.sla_deadline || '', text: sla.text }),
+          e.status === 'queued'
+            ? h('button', {
+                type: 'button',
+                class: 'btn btn-primary btn-small',
+                'data-testid': 'claim',
+                'data-role': 'claim',
+                'data-claim': cid,
+                'aria-describedby': titleId,
+                text: 'Claim',
+                onclick: () => claim(cid),
+              })
+            : h('span', {
+                class: 'claimed',
+                'data-testid': 'claimed-by',
+                text: mine ? `Claimed by you (${S.agent.name})` : `Claimed by ${e.claimed_by || 'another agent'}`,
+              })
+        )
+      );
+      box.append(card);
+    }
+    if (keep) {
+      const card = box.querySelector(`.qcard[data-conversation-id="${CSS.escape(keep[0] || '')}"]`);
+      const target = card && (card.querySelector(`[data-role="${keep[1]}"]`) || card.querySelector('button'));
+      if (target) target.focus();
+    }
+    updateTitle();
+  }
+  function renderMine() {
+    const list = $('mine');
+    const hadFocus = list.contains(document.activeElement) ? document.activeElement.dataset.conversationId : null;
+    list.replaceChildren();
+    if (!S.convs.size) {
+      list.append(h('li', { class: 'queue-empty', text: 'Conversations you claim appear here.' }));
+      return;
+    }
+    for (const c of S.convs.values()) {
+      const p = packetOf(c.id);
+      const issue = (p && p.summary && p.summary.issue) || c.id;
+      const sel = S.selected === c.id;
+      list.append(
+        h(
+          'li',
+          null,
+          h(
+            'button',
+            {
+              type: 'button',
+              class: `tab${sel ? ' selected' : ''} mode-${c.mode}`,
+              'data-testid': 'conversation-tab',
+              'data-conversation-id': c.id,
+              'aria-current': sel ? 'true' : null,
+              onclick: () => select(c.id),
+            },
+            h('span', { class: 'tab-title', text: issue }),
+            h(
+              'span',
+              { class: 'tab-meta' },
+              h('span', { class: `mode-dot mode-${c.mode}`, 'aria-hidden': 'true' }),
+              h('span', { text: modeLabel(c.mode) }),
+              c.unread ? h('span', { class: 'unread', 'data-testid': 'unread', text: `${c.unread} new` }) : null
+            )
+          )
+        )
+      );
+    }
+    if (hadFocus) {
+      const b = list.querySelector(`[data-conversation-id="${CSS.escape(hadFocus)}"]`);
+      if (b) b.focus();
+    }
+  }
+  const modeLabel = (m) => ({ human: 'With you', bot: 'Back with the bot', resolved: 'Resolved', queued: 'Waiting' })[m] || m;
+
+  function select(cid, focusReply) {
+    const prev = S.convs.get(S.selected);
+    if (prev) prev.draft = $('reply').value;
+    S.selected = cid;
+    const c = S.convs.get(cid);
+    if (c) c.unread = 0;
+    renderQueue();
+    renderMine();
+    renderSelected();
+    if (c) {
+      $('reply').value = c.draft || '';
+      const box = $('transcript');
+      box.scrollTop = box.scrollHeight;
+      if (focusReply && c.mode === 'human') $('reply').focus();
+    }
+  }
+
+  function renderSelected() {
+    const cid = S.selected;
+    const c = cid && S.convs.get(cid);
+    const entry = cid && S.queue.find((e) => e.conversation_id === cid);
+    const packet = cid ? packetOf(cid) : null;
+    if (!c && !entry) {
+      if (cid) S.selected = null;
+      $('empty').hidden = false;
+      $('conv').hidden = true;
+      $('card-host').replaceChildren(emptyCard());
+      return;
+    }
+    $('empty').hidden = true;
+    $('conv').hidden = false;
+    const transcript = $('transcript');
+    const preview = $('preview');
+    if (c) {
+      if (transcript.firstChild !== c.node) transcript.replaceChildren(c.node);
+      transcript.hidden = false;
+      preview.hidden = true;
+      preview.replaceChildren();
+    } else {
+      transcript.hidden = true;
+      transcript.replaceChildren();
+      preview.hidden = false;
+      preview.replaceChildren(
+        h('p', { class: 'preview-note', text: 'Transcript up to the handoff. Claim the conversation to see it live and reply.' }),
+        ...((packet && packet.transcript) || []).map((t) => {
+          const el = lineFor({ type: 'message', data: { role: t.role, text: t.text } }, null);
+          el.removeAttribute('data-seq');
+          el.dataset.testid = 'preview-line';
+          return el;
+        })
+      );
+    }
+    renderHead();
+    $('card-host').replaceChildren(packet ? handoffCard(packet, entry || null) : emptyCard());
+  }
+
+  function renderHead() {
+    const cid = S.selected;
+    if (!cid) return;
+    const c = S.convs.get(cid);
+    const entry = S.queue.find((e) => e.conversation_id === cid);
+    const p = packetOf(cid);
+    $('conv-title').textContent = (p && p.summary && p.summary.issue) || 'Conversation';
+    $('conv-sub').textContent = `Conversation ${cid}`;
+    const mode = c ? c.mode : entry && entry.status === 'queued' ? 'queued' : 'claimed';
+    const chip = $('conv-mode');
+    chip.className = `mode-chip mode-${mode}`;
+    chip.textContent = c ? modeLabel(mode) : entry && entry.status === 'queued' ? 'Waiting in queue' : 'Claimed by another agent';
+    const owned = !!c && c.mode === 'human';
+    const busy = S.actions.some((a) => a.cid === cid && (a.kind === 'handback' || a.kind === 'resolve'));
+    $('handback').hidden = $('resolve').hidden = !owned;
+    $('handback').disabled = $('resolve').disabled = !owned || busy || !S.welcomed;
+    const pc = $('preview-claim');
+    pc.hidden = !!c || !entry || entry.status !== 'queued';
+    pc.dataset.claim = cid;
+    pc.disabled = !S.welcomed;
+    pc.textContent = 'Claim conversation';
+    $('reply-form').hidden = !c;
+    $('reply').disabled = $('reply-send').disabled = !owned;
+    const banner = $('conv-banner');
+    banner.hidden = !c || owned;
+    if (c && !owned)
+      banner.textContent =
+        c.mode === 'resolved'
+          ? 'This conversation is resolved. If the customer writes again, the AI assistant answers first.'
+          : c.mode === 'bot'
+            ? 'You handed this conversation back to the AI assistant. It will come back to the queue if the customer needs a person.'
+            : 'This conversation is not assigned to you.';
+    if (c && !owned) {
+      banner.append(
+        ' ',
+        h('button', {
+          type: 'button',
+          class: 'btn btn-quiet btn-small',
+          'data-testid': 'close-conversation',
+          text: 'Close tab',
+          onclick: () => {
+            S.convs.delete(cid);
+            S.selected = null;
+            renderMine();
+            renderQueue();
+            renderSelected();
+          },
+        })
+      );
+    }
+  }
+
+  const emptyCard = () =>
+    h(
+      'div',
+      { class: 'card card-empty' },
+      h('h2', { class: 'card-title', text: 'Handoff card' }),
+      h('p', { class: 'muted', text: 'Select a conversation to see what the customer needs, what the AI assistant already tried and why it handed off.' })
+    );
+  const sparkline = (values) => {
+    const vals = values.map(Number).filter((v) => Number.isFinite(v));
+    const W = 168;
+    const H = 40;
+    const NS = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+    svg.setAttribute('width', W);
+    svg.setAttribute('height', H);
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', `Sentiment per customer turn, from -1 to 1: ${vals.map((v) => v.toFixed(2)).join(', ')}`);
+    const y = (v) => H / 2 - (Math.max(-1, Math.min(1, v)) * (H / 2 - 4));
+    const x = (i) => (vals.length < 2 ? W / 2 : 4 + (i * (W - 8)) / (vals.length - 1));
+    const mk = (tag, attrs) => {
+      const el = document.createElementNS(NS, tag);
+      for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+      svg.append(el);
+      return el;
+    };
+    mk('line', { x1: 0, x2: W, y1: H / 2, y2: H / 2, class: 'zero' });
+    const last = vals[vals.length - 1] ?? 0;
+    const tone = last <= -0.3 ? 'neg' : last >= 0.3 ? 'pos' : 'neu';
+    if (vals.length > 1) mk('polyline', { points: vals.map((v, i) => `${x(i)},${y(v)}`).join(' '), class: `trend ${tone}` });
+    vals.forEach((v, i) => mk('circle', { cx: x(i), cy: y(v), r: 2.6, class: `pt ${tone}` }));
+    return svg;
+  };
+  const section = (title, content, testid) =>
+    h('section', { class: 'card-section' }, h('h3', { text: title }), h('div', { 'data-testid': testid || null }, content));
+  const list = (items, ordered, testid) => {
+    const arr = (items || []).filter((x) => x != null && String(x).trim());
+    if (!arr.length) return h('p', { class: 'muted small', 'data-testid': testid, text: 'Nothing recorded.' });
+    return h(ordered ? 'ol' : 'ul', { class: 'plain-list', 'data-testid': testid }, arr.map((t) => {
+      const li = h('li');
+      withPlaceholders(li, t);
+      return li;
+    }));
+  };
+
+  function handoffCard(p, entry) {
+    const s = p.summary || {};
+    const decision = p.decision || {};
+    const cust = p.customer || {};
+    const sla = entry ? slaText(p.sla_deadline) : { text: 'Handoff closed', late: false };
+    const senti = Array.isArray(s.sentiment_trajectory) ? s.sentiment_trajectory : [];
+    const issue = h('p', { class: 'issue', 'data-testid': 'summary-issue' });
+    withPlaceholders(issue, s.issue || '—');
+    const goal = h('p', { 'data-testid': 'customer-goal' });
+    withPlaceholders(goal, s.customer_goal || '—');
+    const articles = (s.articles_shown || []).filter((a) => a && (a.url || a.title));
+    return h(
+      'article',
+      { class: 'card', 'data-testid': 'handoff-card', 'data-conversation-id': p.conversation_id, 'aria-labelledby': 'card-title' },
+      h(
+        'header',
+        { class: 'card-head' },
+        h('h2', { class: 'card-title', id: 'card-title', text: 'Handoff card' }),
+        h(
+          'div',
+          { class: 'card-meta' },
+          priorityChip(p),
+          h('span', { class: `sla${sla.late ? ' late' : ''}`, 'data-testid': 'sla', 'data-sla': entry ? p.sla_deadline || '' : null, text: sla.text })
+        )
+      ),
+      section('Issue', issue),
+      section('Customer goal', goal),
+      section(
+        'Why the AI handed off',
+        [
+          h(
+            'div',
+            { class: 'chips' },
+            (decision.reasons || []).map((r) => h('span', { class: `chip chip-${r.code}`, title: r.detail || null, text: r.code }))
+          ),
+          list(p.reasons_in_words, false, 'reasons'),
+        ]
+      ),
+      section('Facts collected', list(s.facts_collected, false, 'facts')),
+      section('What the AI already tried', list(s.what_the_bot_tried, false, 'bot-tried')),
+      section(
+        'Articles shown',
+        articles.length
+          ? h('ul', { class: 'plain-list', 'data-testid': 'articles' }, articles.map((a) => {
+              const url = safeUrl(a.url);
+              return h('li', null, url ? h('a', { href: url, target: '_blank', rel: 'noopener', text: a.title || url }) : a.title);
+            }))
+          : h('p', { class: 'muted small', 'data-testid': 'articles', text: 'No articles shown.' })
+      ),
+      section(
+        'Sentiment',
+        senti.length
+          ? h(
+              'div',
+              { class: 'senti' },
+              sparkline(senti),
+              h('span', { class: 'senti-nums', text: senti.map((v) => Number(v).toFixed(2)).join(' → ') })
+            )
+          : h('p', { class: 'muted small', text: 'No sentiment recorded.' }),
+        'sentiment'
+      ),
+      section('Suggested next steps', list(s.suggested_next_steps, true, 'next-steps')),
+      section(
+        'Customer',
+        h(
+          'dl',
+          { class: 'facts-grid' },
+          h('dt', { text: 'Language' }),
+          h('dd', { text: cust.language || decision.language || '—' }),
+          h('dt', { text: 'Segment' }),
+          h('dd', { text: cust.segment || '—' }),
+          h('dt', { text: 'Returning' }),
+          h('dd', { text: cust.returning ? 'Yes' : 'No' }),
+          (decision.skills || []).length ? [h('dt', { text: 'Skills' }), h('dd', { text: decision.skills.join(', ') })] : null,
+          h('dt', { text: 'Handed off' }),
+          h('dd', { text: p.created_at ? new Date(p.created_at).toLocaleString() : '—' }),
+          h('dt', { text: 'SLA deadline' }),
+          h('dd', { text: p.sla_deadline ? new Date(p.sla_deadline).toLocaleString() : '—' }),
+          h('dt', { text: 'Status' }),
+          h('dd', {
+            text: entry
+              ? entry.status === 'queued'
+                ? 'Waiting in queue'
+                : `Claimed by ${S.agent && entry.claimed_by === S.agent.id ? 'you' : entry.claimed_by}`
+              : 'Closed',
+          })
+        )
+      )
+    );
+  }
+
+  // waiting times and SLA countdowns tick without a full re-render
+  setInterval(() => {
+    for (const el of document.querySelectorAll('[data-since]')) el.textContent = waiting(el.dataset.since);
+    for (const el of document.querySelectorAll('[data-sla]')) {
+      const s = slaText(el.dataset.sla);
+      el.textContent = s.text;
+      el.classList.toggle('late', s.late);
+    }
+  }, 15000);
+
+  // ---- wiring ------------------------------------------------------------------
+  $('login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const t = $('token').value.trim();
+    if (!t) {
+      showError('Enter your agent token to sign in.');
+      $('token').focus();
+      return;
+    }
+    unlockAudio(); // a click is the only moment browsers let us prepare sound
+    clearError();
+    S.token = t;
+    S.stopped = false;
+    S.attempt = 0;
+    $('login').disabled = true;
+    $('login-status').textContent = 'Signing in…';
+    connect();
+  });
+  $('signout').addEventListener('click', () => {
+    stop();
+    S.agent = null;
+    S.token = null;
+    S.queue = [];
+    S.convs.clear();
+    S.outbox = [];
+    S.selected = null;
+    $('app').hidden = true;
+    $('login-view').hidden = false;
+    document.title = BASE_TITLE;
+    $('token').focus();
+  });
+  $('notify').addEventListener('click', async () => {
+    unlockAudio();
+    if (!canNotify()) return;
+    try {
+      await Notification.requestPermission();
+    } catch (_) {
+      /* denied */
+    }
+    updateNotifyButton();
+  });
+  $('sound').addEventListener('click', () => {
+    S.sound = !S.sound;
+    unlockAudio();
+    $('sound').setAttribute('aria-pressed', String(S.sound));
+    $('sound').textContent = S.sound ? 'Sound on' : 'Sound off';
+  });
+  $('preview-claim').addEventListener('click', () => S.selected && claim(S.selected));
+  $('handback').addEventListener('click', () => finish('handback'));
+  $('resolve').addEventListener('click', () => finish('resolve'));
+  $('reply-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitReply();
+  });
+  $('reply').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submitReply();
+    }
+  });
+  window.addEventListener('online', () => {
+    if (!S.stopped && !S.ws) {
+      clearTimeout(S.retryTimer);
+      S.retryTimer = 0;
+      connect();
+    }
+  });
+  renderSelected();
+  renderMine();
+})();
