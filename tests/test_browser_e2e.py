@@ -50,9 +50,9 @@ async def test_customer_to_agent_and_back(
 
     await shopper.get_by_test_id("input").fill("My email is maria.gonzalez@example.com")
     await shopper.get_by_test_id("send").click()
-    await expect(
-        shopper.locator('[data-testid="msg"][data-role="customer"]').last
-    ).to_contain_text("<EMAIL_1>")
+    await expect(shopper.locator('[data-testid="msg"][data-role="customer"]').last).to_contain_text(
+        "<EMAIL_1>"
+    )
 
     await shopper.get_by_test_id("talk-to-person").click()
     await expect(shopper.get_by_test_id("notice").last).to_contain_text("person")

@@ -101,7 +101,7 @@ class ConversationService:
     ) -> tuple[Event, bool]:
         """Store a customer message once; returns the event and whether it was a resend."""
         cleaned = clean_text(text, self.settings.limits.max_message_chars)
-        async with self.db.transaction() as conn:
+        async with self.db.reading() as conn:
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
         if existing is not None:
             return existing, True

@@ -84,6 +84,12 @@ class Database:
                 raise
             await self._connection.execute("COMMIT")
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Reads between transactions, without taking SQLite's write lock."""
+        async with self._lock:
+            yield self._connection
+
     async def fetch_all(self, sql: str, *params: object) -> list[aiosqlite.Row]:
         async with self._lock:
             cursor = await self._connection.execute(sql, params)
