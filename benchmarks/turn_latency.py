@@ -38,6 +38,8 @@ QUESTIONS = [
     "cancel my subscription",
     "how do I delete my data?",
 ]
+TURNS_PER_CONVERSATION = 4
+FRAME_TIMEOUT_S = 30
 RESULTS = Path(__file__).parent / "results" / "turn_latency.json"
 
 
@@ -71,33 +73,36 @@ def rss_mib(pid: int) -> float:
 
 
 async def frames_until(socket: Any, predicate: Any) -> dict[str, Any]:
-    while True:
-        frame: dict[str, Any] = json.loads(await socket.recv())
-        if predicate(frame):
-            return frame
+    async with asyncio.timeout(FRAME_TIMEOUT_S):
+        while True:
+            frame: dict[str, Any] = json.loads(await socket.recv())
+            if predicate(frame):
+                return frame
 
 
 async def bot_turns(url: str, turns: int) -> list[float]:
+    """Questions in short conversations, as customers ask them; a long one would hit the
+    policy's turn limit and be handed to a person."""
     timings = []
-    async with websockets.connect(url + "/v1/chat") as socket:
-        await socket.send(json.dumps({"type": "hello", "data": {}}))
-        await frames_until(socket, lambda f: f["type"] == "welcome")
-        for i in range(turns):
-            question = QUESTIONS[i % len(QUESTIONS)]
-            started = time.perf_counter()
-            await socket.send(
-                json.dumps(
-                    {
-                        "type": "message",
-                        "client_msg_id": uuid.uuid4().hex,
-                        "data": {"text": question},
-                    }
+    for start in range(0, turns, TURNS_PER_CONVERSATION):
+        async with websockets.connect(url + "/v1/chat") as socket:
+            await socket.send(json.dumps({"type": "hello", "data": {}}))
+            await frames_until(socket, lambda f: f["type"] == "welcome")
+            for i in range(start, min(turns, start + TURNS_PER_CONVERSATION)):
+                started = time.perf_counter()
+                await socket.send(
+                    json.dumps(
+                        {
+                            "type": "message",
+                            "client_msg_id": uuid.uuid4().hex,
+                            "data": {"text": QUESTIONS[i % len(QUESTIONS)]},
+                        }
+                    )
                 )
-            )
-            await frames_until(
-                socket, lambda f: f["type"] == "message" and f["data"]["role"] == "bot"
-            )
-            timings.append(time.perf_counter() - started)
+                await frames_until(
+                    socket, lambda f: f["type"] == "message" and f["data"]["role"] == "bot"
+                )
+                timings.append(time.perf_counter() - started)
     return timings
 
 
