@@ -177,12 +177,16 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 120) -> None:
-        env = os.environ | {
-            "WARMLINE_DATA_DIR": str(self.data_dir),
-            "WARMLINE_PORT": str(self.port),
-            "WARMLINE_LOG_FILE": str(self.data_dir / "warmline.log"),
-        }
+    def start(self, timeout: float = 120, **extra_env: str) -> None:
+        env = (
+            os.environ
+            | extra_env
+            | {
+                "WARMLINE_DATA_DIR": str(self.data_dir),
+                "WARMLINE_PORT": str(self.port),
+                "WARMLINE_LOG_FILE": str(self.data_dir / "warmline.log"),
+            }
+        )
         self.process = subprocess.Popen(
             [sys.executable, "-m", "warmline.server.cli", "serve"],
             env=env,

@@ -9,6 +9,7 @@ from conftest import REPO
 
 from warmline.agent.decision import TurnFacts
 from warmline.config import EscalationSettings, Settings
+from warmline.guardrails.signals import compute_signals
 from warmline.handoff.policy import EscalationPolicy
 from warmline.handoff.summary import build_packet
 from warmline.retrieval.articles import load_articles
@@ -65,9 +66,7 @@ def test_policy_reports_each_reason_with_value_and_threshold() -> None:
     policy = EscalationPolicy(EscalationSettings(turn_limit=3))
     calm = policy.assess(
         TurnFacts(
-            sentiment=0.3,
-            human_request=False,
-            frustration=0,
+            signals=compute_signals("Thanks, how long does shipping take?"),
             confidence=0.8,
             low_confidence_strikes=0,
             bot_turns=1,
@@ -76,9 +75,9 @@ def test_policy_reports_each_reason_with_value_and_threshold() -> None:
     assert calm.escalate is False and calm.reasons == []
     upset = policy.assess(
         TurnFacts(
-            sentiment=-0.8,
-            human_request=False,
-            frustration=0.7,
+            signals=compute_signals(
+                "This is the THIRD time, your useless bot is awful and I hate it!!"
+            ),
             confidence=0.2,
             low_confidence_strikes=2,
             bot_turns=3,
@@ -86,7 +85,9 @@ def test_policy_reports_each_reason_with_value_and_threshold() -> None:
     )
     codes = {r.code: r for r in upset.reasons}
     assert set(codes) == {"negative_sentiment", "frustration", "low_confidence", "turn_limit"}
-    assert codes["negative_sentiment"].value == -0.8
+    assert isinstance(codes["negative_sentiment"].value, float)
+    assert codes["negative_sentiment"].value <= -0.6
+    assert "third time" in codes["frustration"].detail.lower()
     assert codes["negative_sentiment"].threshold == -0.6
     assert upset.priority == "high"
 
@@ -95,10 +96,7 @@ def test_extractive_summary_keeps_the_facts_the_customer_gave() -> None:
     policy = EscalationPolicy(EscalationSettings())
     decision = policy.assess(
         TurnFacts(
-            sentiment=-0.2,
-            human_request=True,
-            human_request_evidence="talk to a human",
-            frustration=0,
+            signals=compute_signals("talk to a human"),
             confidence=None,
             low_confidence_strikes=0,
             bot_turns=2,

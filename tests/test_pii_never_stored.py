@@ -2,6 +2,7 @@
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -36,10 +37,17 @@ def leaks(blob: str) -> list[str]:
     return found
 
 
+AGENTS = [
+    {"id": "alex", "name": "Alex", "token": "t-alex", "permissions": ["pii:reveal"]},
+    {"id": "sam", "name": "Sam", "token": "t-sam"},
+]
+
+
 @pytest.mark.slow
 async def test_pii_is_redacted_everywhere_it_is_kept(server_process: ServerProcess) -> None:
-    server_process.start()
-    console = await agent(server_process)
+    server_process.start(WARMLINE_AGENTS=json.dumps(AGENTS))
+    console = await agent(server_process, "t-alex")
+    other = await agent(server_process, "t-sam")
     client, welcome = await customer(server_process)
     echoes = []
     for text in MESSAGES:
@@ -56,9 +64,34 @@ async def test_pii_is_redacted_everywhere_it_is_kept(server_process: ServerProce
     assert "e-mail: <EMAIL_1>" in packet["summary"]["facts_collected"]
     assert leaks(json.dumps(packet)) == []
     assert leaks(json.dumps(list(console.frames))) == []
-    await client.close()
-    await console.close()
+
+    conversation_id = welcome["conversation_id"]
+    await console.send({"type": "claim", "conversation_id": conversation_id})
+    await console.wait_for(type="conversation", conversation_id=conversation_id)
+    for socket, placeholder in ((console, "<EMAIL_1>"), (other, "<CARD_1>")):
+        await socket.send(
+            {
+                "type": "reveal",
+                "conversation_id": conversation_id,
+                "data": {"placeholder": placeholder},
+            }
+        )
+    revealed = await console.wait_for(type="revealed")
+    assert revealed["data"]["value"] == "maria.gonzalez@example.com"
+    refused = await other.wait_for(type="error")
+    assert refused["data"]["code"] == "forbidden"
+    assert "value" not in refused["data"]
+    for socket in (client, console, other):
+        await socket.close()
     server_process.stop()
+
+    database = sqlite3.connect(server_process.data_dir / "warmline.sqlite")
+    audit = database.execute(
+        "SELECT actor, action, placeholder, allowed FROM audit_log ORDER BY actor"
+    ).fetchall()
+    assert audit == [("alex", "reveal", "<EMAIL_1>", 1), ("sam", "reveal", "<CARD_1>", 0)]
+    stored = database.execute("SELECT count(*) FROM pii_vault").fetchone()[0]
+    assert stored >= 6, "originals are kept, encrypted, for permitted reveals"
 
     files = [p for p in Path(server_process.data_dir).rglob("*") if p.is_file()]
     kept = [p for p in files if p.suffix in {".sqlite", ".log"} or "sqlite-" in p.name]

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -33,6 +33,13 @@ class EscalationSettings(BaseModel):
     negative_sentiment: float = Field(
         -0.6, description="VADER compound score at or below which the customer is upset."
     )
+    sentiment_drop: float = Field(
+        0.8, description="Fall in sentiment over the last three turns that counts as souring."
+    )
+    frustration: float = Field(0.5, description="Frustration score (0.5 = one strong cue).")
+    loop_similarity: float = Field(
+        0.6, description="Word overlap with an earlier question that counts as asking again."
+    )
     turn_limit: int = Field(8, description="Bot turns without resolution before escalating.")
 
 
@@ -49,10 +56,21 @@ class LimitSettings(BaseModel):
     max_message_chars: int = 4_000
 
 
+Role = Literal["agent", "supervisor", "admin"]
+
+
 class AgentAccount(BaseModel):
     id: str
     name: str
     token: str
+    roles: list[Role] = ["agent"]
+    permissions: list[str] = Field(
+        default_factory=list, description='Extra grants, e.g. "pii:reveal".'
+    )
+
+    @property
+    def can_reveal_pii(self) -> bool:
+        return "pii:reveal" in self.permissions or bool({"supervisor", "admin"} & set(self.roles))
 
 
 class Settings(BaseSettings):
@@ -82,8 +100,15 @@ class Settings(BaseSettings):
         description="Company identifiers (order numbers, error codes) that are never redacted: "
         "the agent needs them and they identify no person on their own.",
     )
+    vault_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Fernet keys, newest first; empty = a key generated in data_dir/vault.key.",
+    )
+    pii_retention_days: int = 30
     agents: list[AgentAccount] = [
-        AgentAccount(id="demo", name="Demo Agent", token="demo-agent-token")
+        AgentAccount(
+            id="demo", name="Demo Agent", token="demo-agent-token", permissions=["pii:reveal"]
+        )
     ]
     escalation: EscalationSettings = EscalationSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -120,3 +145,7 @@ class Settings(BaseSettings):
     @property
     def secret_path(self) -> Path:
         return self.data_dir / "secret.key"
+
+    @property
+    def vault_key_path(self) -> Path:
+        return self.data_dir / "vault.key"

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from warmline.guardrails.signals import Signals
+
 ReasonCode = Literal[
     "explicit_request",
     "low_confidence",
@@ -40,12 +42,11 @@ class EscalationDecision(BaseModel):
 
 
 class TurnFacts(BaseModel):
-    """What the policy sees of one turn."""
+    """What the policy sees of one turn: the guard's signals and the bot's own state."""
 
-    sentiment: float
-    human_request: bool
-    human_request_evidence: str = ""
-    frustration: float
+    signals: Signals
+    force_human: bool = False
+    earlier_sentiments: list[float] = Field(default_factory=list)
     confidence: float | None
     low_confidence_strikes: int
     bot_turns: int

@@ -56,7 +56,9 @@ def guard_input(state: AgentState) -> Update:
 
 
 def signals(state: AgentState) -> Update:
-    found = compute_signals(_turn(state).text)
+    """Signals of this message, with earlier customer messages for loop detection."""
+    earlier = [str(m["text"]) for m in state.get("messages", [])[:-1] if m["role"] == "customer"]
+    found = compute_signals(_turn(state).text, earlier)
     return {"signals": found.model_dump(), "sentiments": [found.sentiment]}
 
 
@@ -95,11 +97,9 @@ class DependentNodes:
             strikes = strikes + 1 if below else 0
         decision = self.deps.assess(
             TurnFacts(
-                sentiment=found.sentiment,
-                human_request=found.human_request or turn.force_human,
-                human_request_evidence=found.human_request_evidence
-                or ("pressed \u201cTalk to a person\u201d" if turn.force_human else ""),
-                frustration=found.frustration,
+                signals=found,
+                force_human=turn.force_human,
+                earlier_sentiments=state.get("sentiments", [])[:-1],
                 confidence=confidence,
                 low_confidence_strikes=strikes,
                 bot_turns=state.get("bot_turns", 0) + 1,
@@ -146,7 +146,8 @@ def after_signals(state: AgentState) -> str:
     turn = _turn(state)
     if turn.mode != "bot":
         return "stay_silent"
-    if turn.force_human or state["signals"].get("human_request"):
+    found = Signals.model_validate(state["signals"])
+    if turn.force_human or found.human_request.fired() or found.sensitive.topic:
         return "assess"
     return "retrieve"
 

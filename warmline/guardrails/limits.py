@@ -10,6 +10,7 @@ import unicodedata
 
 _BIDI_AND_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -24,7 +25,7 @@ class InputRejected(ValueError):
 
 
 def clean_text(text: str, max_chars: int) -> str:
-    cleaned = unicodedata.normalize("NFKC", text)
+    cleaned = unicodedata.normalize("NFKC", _LONE_SURROGATE.sub("\ufffd", text))
     cleaned = _BIDI_AND_INVISIBLE.sub("", cleaned)
     cleaned = _CONTROL.sub(" ", cleaned)
     cleaned = _SPACES.sub(" ", cleaned)

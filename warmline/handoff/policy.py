@@ -8,7 +8,23 @@ measure each rule on its own.
 from warmline.agent.decision import EscalationDecision, Priority, Reason, TurnFacts
 from warmline.config import EscalationSettings
 
-FRUSTRATION_THRESHOLD = 0.66
+TOPIC_SKILLS = {
+    "fraud": "fraud",
+    "identity_theft": "fraud",
+    "legal_threat": "legal",
+    "self_harm": "safety",
+    "medical_emergency": "safety",
+    "staff_complaint": "supervisor",
+}
+URGENT_TOPICS = {"self_harm", "medical_emergency"}
+TOPIC_WORDS = {
+    "fraud": "possible fraud",
+    "identity_theft": "possible identity theft",
+    "legal_threat": "a legal threat",
+    "self_harm": "a customer who may be at risk of self-harm",
+    "medical_emergency": "a possible medical emergency",
+    "staff_complaint": "a complaint about staff",
+}
 
 
 class EscalationPolicy:
@@ -16,32 +32,97 @@ class EscalationPolicy:
         self.settings = settings
 
     def assess(self, facts: TurnFacts) -> EscalationDecision:
-        s = self.settings
-        reasons: list[Reason] = []
-        if facts.human_request:
-            reasons.append(
-                Reason(
-                    code="explicit_request",
-                    value=facts.human_request_evidence or "asked for a person",
-                    detail="The customer asked for a person.",
-                )
+        reasons = [
+            *self._customer_asked(facts),
+            *self._sensitive(facts),
+            *self._mood(facts),
+            *self._bot_struggling(facts),
+        ]
+        topic = facts.signals.sensitive.topic
+        skills = [TOPIC_SKILLS[topic]] if topic else []
+        if facts.signals.cancellation.fired():
+            skills.append("retention")
+        return EscalationDecision(
+            escalate=bool(reasons),
+            reasons=reasons,
+            priority=_priority(reasons, topic),
+            skills=skills,
+            language=facts.language,
+        )
+
+    def _customer_asked(self, facts: TurnFacts) -> list[Reason]:
+        request = facts.signals.human_request
+        if not (facts.force_human or request.fired()):
+            return []
+        evidence = (
+            "pressed \u201cTalk to a person\u201d" if facts.force_human else request.evidence[0]
+        )
+        return [
+            Reason(
+                code="explicit_request", value=evidence, detail="The customer asked for a person."
             )
-        if facts.sentiment <= s.negative_sentiment:
+        ]
+
+    def _sensitive(self, facts: TurnFacts) -> list[Reason]:
+        sensitive = facts.signals.sensitive
+        if sensitive.topic is None:
+            return []
+        return [
+            Reason(
+                code="sensitive_topic",
+                value=sensitive.topic,
+                detail=f"The message suggests {TOPIC_WORDS[sensitive.topic]}: "
+                f"\u201c{sensitive.signal.evidence[0]}\u201d.",
+            )
+        ]
+
+    def _mood(self, facts: TurnFacts) -> list[Reason]:
+        s = self.settings
+        signals = facts.signals
+        reasons = []
+        recent = [*facts.earlier_sentiments[-2:], signals.sentiment]
+        drop = max(recent) - signals.sentiment
+        if signals.sentiment <= s.negative_sentiment:
             reasons.append(
                 Reason(
                     code="negative_sentiment",
-                    value=round(facts.sentiment, 3),
+                    value=round(signals.sentiment, 3),
                     threshold=s.negative_sentiment,
                     detail="The customer's message reads as strongly negative.",
                 )
             )
-        if facts.frustration >= FRUSTRATION_THRESHOLD:
+        elif drop >= s.sentiment_drop and signals.sentiment < 0:
+            reasons.append(
+                Reason(
+                    code="negative_sentiment",
+                    value=round(-drop, 3),
+                    threshold=-s.sentiment_drop,
+                    detail="The customer's mood has soured quickly over the last turns.",
+                )
+            )
+        if signals.frustration.score >= s.frustration:
             reasons.append(
                 Reason(
                     code="frustration",
-                    value=round(facts.frustration, 3),
-                    threshold=FRUSTRATION_THRESHOLD,
-                    detail="The customer shows clear signs of frustration.",
+                    value=round(signals.frustration.score, 3),
+                    threshold=s.frustration,
+                    detail="The customer shows frustration: "
+                    + ", ".join(f"\u201c{e}\u201d" for e in signals.frustration.evidence[:3])
+                    + ".",
+                )
+            )
+        return reasons
+
+    def _bot_struggling(self, facts: TurnFacts) -> list[Reason]:
+        s = self.settings
+        reasons = []
+        if facts.signals.repetition.score >= s.loop_similarity and facts.bot_turns > 1:
+            reasons.append(
+                Reason(
+                    code="loop",
+                    value=facts.signals.repetition.score,
+                    threshold=s.loop_similarity,
+                    detail="The customer is asking the same thing again.",
                 )
             )
         if facts.low_confidence_strikes >= s.low_confidence_strikes:
@@ -65,17 +146,14 @@ class EscalationPolicy:
                     detail=f"{facts.bot_turns} bot turns without a resolution.",
                 )
             )
-        return EscalationDecision(
-            escalate=bool(reasons),
-            reasons=reasons,
-            priority=_priority(reasons),
-            language=facts.language,
-        )
+        return reasons
 
 
-def _priority(reasons: list[Reason]) -> Priority:
+def _priority(reasons: list[Reason], topic: str | None) -> Priority:
+    if topic in URGENT_TOPICS:
+        return "urgent"
     codes = {r.code for r in reasons}
-    if codes & {"negative_sentiment", "frustration"}:
+    if codes & {"sensitive_topic", "negative_sentiment", "frustration"}:
         return "high"
     return "normal"
 

@@ -54,7 +54,7 @@ def _sentence(text: str) -> str:
 
 def _substantive(text: str) -> bool:
     return smalltalk_reply(text, "") is None and not (
-        detect_human_request(text).requested and len(text.split()) <= 8
+        detect_human_request(text).fired() and len(text.split()) <= 8
     )
 
 

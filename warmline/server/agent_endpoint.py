@@ -14,6 +14,7 @@ from warmline.server.protocol import (
     AgentFrame,
     AgentHello,
     ClientFrame,
+    RevealData,
     ServerFrame,
     TextData,
     control,
@@ -86,6 +87,10 @@ async def _act(
         await conn.send(
             ack.model_copy(update={"data": ack.data | {"seq": event.seq, "duplicate": duplicate}})
         )
+    elif frame.type == "reveal":
+        placeholder = parse(RevealData, frame.data).placeholder
+        value = await service.reveal(agent, conversation_id, placeholder)
+        await conn.send(control("revealed", conversation_id, placeholder=placeholder, value=value))
     elif frame.type == "handback":
         await service.hand_back(agent, conversation_id)
         await conn.send(ack)

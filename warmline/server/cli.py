@@ -6,7 +6,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from warmline.config import Settings
+from warmline.config import REPO_ROOT, Settings
 from warmline.server.protocol import ServerFrame
 
 
@@ -88,6 +88,38 @@ def _chat(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_signals(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.output import write_report
+    from warmline.evals.signals_eval import evaluate, render
+
+    for path in args.data or sorted(Path(REPO_ROOT / "evals" / "signals").glob("*.jsonl")):
+        report = evaluate(path, settings.escalation.negative_sentiment)
+        print(render(report) + "\n")
+        write_report(report, args.out / f"signals-{path.stem}.json")
+    return 0
+
+
+async def _pii(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.server.privacy import privacy_office
+
+    async with privacy_office(settings) as office:
+        if args.pii_command == "purge":
+            print(f"Purged {await office.vault.purge_expired()} expired values from the vault.")
+        elif args.pii_command == "rotate":
+            print(f"Re-encrypted {await office.vault.rotate()} values under the newest key.")
+        else:
+            targets = list(args.conversation or [])
+            for entity_type, value in (("EMAIL_ADDRESS", args.email), ("PHONE_NUMBER", args.phone)):
+                if value:
+                    targets += await office.conversations_mentioning(entity_type, value)
+            for conversation_id in dict.fromkeys(targets):
+                erased = await office.erase(conversation_id, actor=f"cli:{args.actor}")
+                print(f"{conversation_id}: {'erased' if erased else 'not found'}")
+            if not targets:
+                print("No conversation matched.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warmline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +135,26 @@ def main(argv: list[str] | None = None) -> int:
     ingest.set_defaults(run=_kb_ingest)
     chat = commands.add_parser("chat", help="chat with the bot in this terminal")
     chat.set_defaults(run=_chat)
+    evals = commands.add_parser("eval", help="run an offline evaluation").add_subparsers(
+        dest="eval_command", required=True
+    )
+    signals = evals.add_parser("signals", help="signal detectors vs VADER alone")
+    signals.add_argument("--data", type=Path, nargs="*", help="labeled .jsonl files")
+    signals.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
+    signals.set_defaults(run=_eval_signals)
+
+    pii = commands.add_parser("pii", help="personal data: erase, purge, rotate").add_subparsers(
+        dest="pii_command", required=True
+    )
+    erase = pii.add_parser("erase", help="erase a customer's conversations (GDPR/CCPA)")
+    erase.add_argument("--conversation", nargs="*", help="conversation ids")
+    erase.add_argument("--email", help="every conversation where the customer gave this e-mail")
+    erase.add_argument("--phone", help="every conversation where the customer gave this phone")
+    erase.add_argument("--actor", default="operator", help="who asked, for the audit log")
+    purge = pii.add_parser("purge", help="drop vault values past their retention")
+    rotate = pii.add_parser("rotate", help="re-encrypt the vault under the newest key")
+    for command in (erase, purge, rotate):
+        command.set_defaults(run=lambda s, a: asyncio.run(_pii(s, a)))
 
     args = parser.parse_args(argv)
     overrides = {k: getattr(args, k) for k in ("host", "port") if getattr(args, k, None)}

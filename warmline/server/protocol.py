@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from warmline.storage.conversations import Event
 
 CustomerFrameType = Literal["hello", "message", "request_human", "ping"]
-AgentFrameType = Literal["hello", "message", "claim", "handback", "resolve", "ping"]
+AgentFrameType = Literal["hello", "message", "claim", "handback", "resolve", "reveal", "ping"]
 
 
 class ClientFrame(BaseModel):
@@ -43,6 +43,10 @@ class AgentHello(BaseModel):
 
 class TextData(BaseModel):
     text: str
+
+
+class RevealData(BaseModel):
+    placeholder: str = Field(pattern=r"^<[A-Z_]+_\d+>$")
 
 
 class ServerFrame(BaseModel):

@@ -8,13 +8,16 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
+from cryptography.fernet import Fernet
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from warmline.agent.graph import build_graph
 from warmline.agent.nodes import GraphDeps
 from warmline.config import Settings
 from warmline.guardrails.redaction import Redactor
+from warmline.guardrails.vault import PiiVault
 from warmline.handoff.policy import EscalationPolicy
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.ingest import IngestReport, ingest_folder
@@ -34,12 +37,34 @@ def load_secret(settings: Settings) -> bytes:
     return path.read_bytes()
 
 
+def load_vault_keys(settings: Settings) -> list[bytes]:
+    """Configured keys, or a key generated on first run and kept beside the data."""
+    if settings.vault_keys:
+        return [k.get_secret_value().encode() for k in settings.vault_keys]
+    path = settings.vault_key_path
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return [path.read_bytes().strip()]
+
+
 def open_knowledge_store(settings: Settings) -> KnowledgeStore:
     return KnowledgeStore(settings.qdrant_path, settings.retrieval.collection, Embedder())
 
 
 def ingest(settings: Settings, store: KnowledgeStore) -> IngestReport:
     return ingest_folder(settings.kb_path, store)
+
+
+PURGE_INTERVAL_S = 3600
+
+
+async def _purge_periodically(vault: PiiVault) -> None:
+    """Retention is enforced by the server itself, not by an operator's cron job."""
+    while True:
+        await vault.purge_expired()
+        await asyncio.sleep(PURGE_INTERVAL_S)
 
 
 @dataclass
@@ -68,11 +93,16 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
             graph = build_graph(
                 GraphDeps(search=search, assess=policy.assess, settings=settings), saver
             )
-            service = ConversationService(settings, db, graph, redactor, secret, EventBus())
+            vault = PiiVault(
+                db, load_vault_keys(settings), timedelta(days=settings.pii_retention_days)
+            )
+            service = ConversationService(settings, db, graph, redactor, vault, secret, EventBus())
             await service.recover_pending()
+            purging = asyncio.create_task(_purge_periodically(vault))
             try:
                 yield Runtime(settings=settings, service=service, knowledge=knowledge)
             finally:
+                purging.cancel()
                 await service.drain()
     finally:
         await db.close()

@@ -20,9 +20,11 @@ from langgraph.graph.state import CompiledStateGraph
 from warmline.agent.decision import EscalationDecision
 from warmline.agent.state import Mode, Outcome, TurnInput
 from warmline.config import AgentAccount, Settings
+from warmline.guardrails.guard import Guard
 from warmline.guardrails.limits import InputRejected, clean_text
 from warmline.guardrails.placeholder_store import PlaceholderStore
 from warmline.guardrails.redaction import PlaceholderBook, Redactor
+from warmline.guardrails.vault import PiiVault
 from warmline.handoff.queue import HandoffQueue, QueueEntry
 from warmline.handoff.summary import build_packet, transcript_from
 from warmline.server.bus import AGENTS, EventBus
@@ -55,6 +57,7 @@ class ConversationService:
         db: Database,
         graph: CompiledStateGraph[Any, Any, Any, Any],
         redactor: Redactor,
+        vault: PiiVault,
         secret: bytes,
         bus: EventBus,
     ) -> None:
@@ -64,7 +67,8 @@ class ConversationService:
         self.queue = HandoffQueue(db)
         self.placeholders = PlaceholderStore(db)
         self.graph = graph
-        self.redactor = redactor
+        self.guard = Guard(redactor, settings.limits.max_message_chars)
+        self.vault = vault
         self.bus = bus
         self._secret = secret
         self._turn_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -100,13 +104,15 @@ class ConversationService:
         self, conversation_id: str, text: str, client_msg_id: str, force_human: bool = False
     ) -> tuple[Event, bool]:
         """Store a customer message once; returns the event and whether it was a resend."""
-        cleaned = clean_text(text, self.settings.limits.max_message_chars)
         async with self.db.reading() as conn:
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
         book = PlaceholderBook(await self.placeholders.load(conversation_id))
-        redaction = await asyncio.to_thread(self.redactor.redact, cleaned, book)
+        verdict = await asyncio.to_thread(self.guard.inspect, text, book)
+        if verdict.redaction is None:
+            raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
+        redaction = verdict.redaction
         events: list[Event] = []
         async with self.db.transaction() as conn:
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
@@ -117,6 +123,7 @@ class ConversationService:
                 await self.log.set_mode(conn, conversation_id, "bot", None)
                 events.append(await self.log.append(conn, conversation_id, "mode", {"mode": "bot"}))
             await self.placeholders.add(conn, conversation_id, redaction.new_entries)
+            await self.vault.store(conn, conversation_id, redaction.vault_items)
             message = await self.log.append(
                 conn,
                 conversation_id,
@@ -341,6 +348,23 @@ class ConversationService:
 
     async def resolve(self, agent: AgentAccount, conversation_id: str) -> None:
         await self._finish(agent, conversation_id, "resolved", RESOLVED)
+
+    async def reveal(self, agent: AgentAccount, conversation_id: str, placeholder: str) -> str:
+        """An original PII value, for an agent allowed to see it; every attempt is audited."""
+        await self.get(conversation_id)
+        allowed = agent.can_reveal_pii
+        value = await self.vault.reveal(
+            agent.id, allowed, conversation_id, placeholder, "agent console reveal"
+        )
+        log.info(
+            "pii reveal " + ("allowed" if allowed else "refused"),
+            extra={"conversation_id": conversation_id, "agent_id": agent.id},
+        )
+        if not allowed:
+            raise NotAllowed("forbidden", "You do not have permission to reveal personal data.")
+        if value is None:
+            raise NotAllowed("not_kept", "That value is no longer kept (expired or erased).")
+        return value
 
     async def assigned_to(self, agent: AgentAccount) -> list[Conversation]:
         return await self.log.conversations_with_agent(agent.id)

@@ -50,6 +50,25 @@ CREATE TABLE IF NOT EXISTS handoffs (
     packet TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS handoffs_open ON handoffs (status, priority DESC, created_at);
+CREATE TABLE IF NOT EXISTS pii_vault (
+    conversation_id TEXT NOT NULL,
+    placeholder TEXT NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, placeholder)
+);
+CREATE INDEX IF NOT EXISTS pii_vault_expiry ON pii_vault (expires_at);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    placeholder TEXT,
+    allowed INTEGER NOT NULL,
+    detail TEXT NOT NULL
+);
 """
 
 

@@ -1,0 +1,1 @@
+"""Offline evaluation: labeled sets in, metrics and reports out."""

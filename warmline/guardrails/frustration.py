@@ -1,0 +1,77 @@
+"""Frustration: the customer is losing patience, whatever the sentiment lexicon says.
+
+VADER scores words; frustration shows in how people write ("third time asking",
+shouting, "!!!", sarcasm about the bot), so each cue is evidence of its own and a
+single strong cue is enough.
+"""
+
+import re
+
+from warmline.guardrails.evidence import Signal, compile_all, matches
+
+_REPEATED_CONTACT = compile_all(
+    [
+        r"\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)|umpteenth|hundredth) (?:time|chat)\b",
+        r"\b(?:asked|told|explained|said|tried|done that|contacted you) (?:this |that |it )?"
+        r"(?:\d+|two|three|four|five|six|several|many|multiple) times\b",
+        r"\bthe first \d+ times\b",
+        r"\b(?:again and again|over and over|every single time)\b",
+        r"\balready (?:told|asked|explained|tried|said|sent)\b",
+        r"\bliterally just said\b",
+        r"\bstill (?:not|no|hasn'?t|haven'?t|doesn'?t|isn'?t|waiting|broken|nothing)\b",
+        r"\bfor (?:days|weeks|months|ages)\b|\bit'?s been (?:a|two|three|\d+) (?:weeks?|months?)\b",
+        r"\b(?:\d+|two|three|four|five|six) (?:days|weeks|months) (?:now|later|and)\b",
+        r"\bkeeps? (?:asking|telling|happening|sending)\b",
+        r"\bnobody (?:helps|replies|answers|cares|reads|fixed)\b",
+        r"\bgoing (?:round|around) in circles\b",
+        r"\bover an hour\b|\bcountless\b|\bdisconnected (?:twice|again)\b",
+    ]
+)
+_STRONG_WORDS = compile_all(
+    [
+        r"\b(?:damn|hell|crap|shit\w*|f+u+c+k\w*|f\*+\w*|bullshit|wtf|omfg|ffs|pissed)\b",
+        r"\b(?:ridiculous|useless|pathetic|joke|scam|unacceptable|incompetent|worst|"
+        r"garbage|rubbish|terrible|horrible|awful|disgrace\w*|fed up|sick of|tired of|"
+        r"had enough|furious|livid|angry|annoyed|frustrat\w*|infuriating|nightmare|"
+        r"unbelievable|impossible to deal with|not happy|regret (?:ever )?buying|"
+        r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you))\b",
+        r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
+        r"\b(?:never (?:again|buying)|switching to|last chance)\b",
+        r"\bhow hard is it\b|\bdo you even (?:read|listen)\b|\bi swear\b",
+        r"\bone more ['\"‘’]?sorry",
+        r"\bi'?ve been patient\b|\bis this how you treat\b",
+        r"\bstop sending me (?:links|articles)\b",
+        r"\bwill be hearing about this\b|\bgoing to sue\b|\bsmall claims\b|\bdisputing\b",
+        r"\b(?:totally|completely|so|very) unprofessional\b",
+        r"\bnot doing this (?:over chat )?again\b",
+        r"\bsee you in court\b|\benjoy\b[^a-z]*$",
+        r"[\U0001F620\U0001F621\U0001F92C\U0001F624]",
+    ]
+)
+_SARCASM = compile_all(
+    [
+        r"\b(?:great|wonderful|fantastic|brilliant|perfect|thanks for nothing|thanks a lot)"
+        r"[,.!]*\s+(?:just|another|more|so|really|yet)\b",
+        r"\b(?:oh )?(?:wow|great|wonderful|brilliant|perfect),? (?:just |another |the )",
+        r"\bthanks for nothing\b",
+        r"\bwow,? (?:so|such|very) (?:helpful|useful)\b",
+        r"\bsuper helpful\b|\bamazing value\b|\breally smart\b",
+        r"\banother bot\b|\b(?:human ){2,}",
+    ]
+)
+_SHOUTING_WORD = re.compile(r"\b[A-Z]{3,}\b")
+_NOT_SHOUTING = re.compile(
+    r"^(?:LH|E|ACC|SSN|DOB|USA|UK|EU|VAT|USD|EUR|GBP|OK|AI|APP|WIFI|ID|GDPR|SOS|PIN|CVV|FTC|"
+    r"BBB|CMA|HDMI|USB|LED|NFC|IOS|CCTV)$"
+)
+_PUNCTUATION_RUN = re.compile(r"[!?]{3,}")
+
+
+def detect_frustration(text: str) -> Signal:
+    evidence = matches(_REPEATED_CONTACT, text) + matches(_STRONG_WORDS, text)
+    evidence += matches(_SARCASM, text)
+    shouted = [w for w in _SHOUTING_WORD.findall(text) if not _NOT_SHOUTING.match(w)]
+    if len(shouted) >= 2 or any(len(w) >= 4 for w in shouted):
+        evidence.append(" ".join(shouted[:4]))
+    evidence += _PUNCTUATION_RUN.findall(text)[:1]
+    return Signal(score=min(1.0, 0.5 * len(evidence)), evidence=evidence)

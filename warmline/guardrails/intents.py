@@ -1,0 +1,51 @@
+"""Cancellation intent and urgency: not reasons to escalate on their own, but routing facts.
+
+Text is expected to be spelling-folded first (see `spelling.fold`).
+"""
+
+import re
+
+from warmline.guardrails.evidence import Signal, compile_all, matches
+
+_CANCELLATION = compile_all(
+    [
+        r"\bcancel+(?:ing|ed)?\b(?! (?:a|the|my)? ?(?:scheduled|automation|routine|timer|alarm|"
+        r"scene|schedule))",
+        r"\b(?:close|closing|delete|terminate|shut down|end) (?:my|the|our|an) (?:\w+ )?(?:account|"
+        r"membership|contract|subscription)\b",
+        r"\bunsubscribe\b(?![^.!?]{0,30}\b(?:emails?|newsletters?|marketing|texts?|sms)\b)",
+        r"\bstop (?:charging|billing) me\b",
+        r"\bstop my (?:lumen plus |plus )?(?:trial|subscription|plan)\b",
+        r"\b(?:turn off|disable) auto-?renew",
+        r"\b(?:end|quit|leave|drop) (?:my )?(?:subscription|lumen plus|membership|contract)\b",
+        r"\b(?:don'?t|do not) want (?:lumen plus|the subscription|to renew)\b",
+    ]
+)
+_NEGATED = re.compile(
+    r"(?:\b(?:don'?t|do not|not|instead of|was going to|got|was|been|is)\b\W+(?:\w+\W+){0,2}|"
+    r"\b(?:instead of|got|was|been)\s+)$",
+    re.IGNORECASE,
+)
+_URGENCY = compile_all(
+    [
+        r"\b(?:urgent(?:ly)?|asap|immediately|right now|emergency|as soon as possible)\b",
+        r"\b(?:today|tonight) (?:please|!)",
+        r"\blocked (?:out|outside)\b",
+        r"\bcan'?t (?:get in|open (?:my|the) (?:door|lock))\b",
+        r"\b(?:before|by) (?:tomorrow|tonight|friday|monday|the weekend)\b",
+    ]
+)
+
+
+def detect_cancellation(text: str) -> Signal:
+    evidence = []
+    for pattern in _CANCELLATION:
+        for match in pattern.finditer(text):
+            if not _NEGATED.search(text[max(0, match.start() - 20) : match.start()]):
+                evidence.append(match.group(0))
+    return Signal(score=1.0 if evidence else 0.0, evidence=list(dict.fromkeys(evidence)))
+
+
+def detect_urgency(text: str) -> Signal:
+    evidence = matches(_URGENCY, text)
+    return Signal(score=min(1.0, 0.5 * len(evidence)), evidence=evidence)

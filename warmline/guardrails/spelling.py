@@ -1,0 +1,67 @@
+"""Fold the misspellings and chat shorthand customers type into the words detectors know.
+
+"can i tlak to a humna", "cancle my subsciption", "put me thru 2 sum1": the
+detectors match words, so the text is first mapped word by word onto a small
+vocabulary of the words they look for (close matches only, by edit ratio), plus a
+table of chat shorthand. Everything else is left untouched.
+"""
+
+import difflib
+import re
+from functools import lru_cache
+
+KEYWORDS = (
+    "human person people agent operator representative supervisor manager someone "
+    "somebody employee advisor technician speak talk transfer connect escalate "
+    "cancel cancelling cancelled cancellation subscription account membership "
+    "unsubscribe terminate refund through please callback fraud identity lawyer closing "
+    "attorney solicitor unauthorised unauthorized authorise authorize recognise"
+).split()
+SHORTHAND = {
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "thru": "through",
+    "w": "with",
+    "w/": "with",
+    "2": "to",
+    "sum1": "someone",
+    "some1": "someone",
+    "spk": "speak",
+    "ppl": "people",
+    "acc": "account",
+    "acct": "account",
+    "sub": "subscription",
+    "im": "i'm",
+    "dont": "don't",
+    "cant": "can't",
+    "wont": "won't",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "ive": "i've",
+    "rep": "representative",
+    "cx": "customer",
+    "asap": "asap",
+    "hooman": "human",
+}
+_WORD = re.compile(r"[A-Za-z0-9/']+")
+
+
+@lru_cache(maxsize=4096)
+def _fold_word(word: str) -> str:
+    lower = word.lower()
+    if lower in SHORTHAND:
+        return SHORTHAND[lower]
+    if len(lower) < 5 or lower in KEYWORDS:
+        return word
+    for close in difflib.get_close_matches(lower, KEYWORDS, n=3, cutoff=0.8):
+        inflected = close.startswith(lower) or lower.startswith(close)
+        if not inflected and abs(len(close) - len(lower)) <= 2:
+            return close
+    return word
+
+
+def fold(text: str) -> str:
+    return _WORD.sub(lambda m: _fold_word(m.group(0)), text)

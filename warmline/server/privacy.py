@@ -1,0 +1,67 @@
+"""Data-subject requests and retention: erase a customer's data, purge, rotate keys.
+
+These run from the command line beside a live server (SQLite in WAL mode allows
+it) and need neither the models nor the knowledge base, so they open only the
+stores that hold personal data: the database, the vault and the graph checkpoints.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from warmline.config import Settings
+from warmline.guardrails.redaction import Redactor
+from warmline.guardrails.vault import PiiVault
+from warmline.server.runtime import load_secret, load_vault_keys
+from warmline.storage.database import Database
+
+ERASED_TABLES = ("pii_vault", "placeholders", "events", "handoffs")
+
+
+@dataclass
+class PrivacyOffice:
+    db: Database
+    vault: PiiVault
+    checkpoints: AsyncSqliteSaver
+    redactor: Redactor
+
+    async def conversations_mentioning(self, entity_type: str, value: str) -> list[str]:
+        """Conversations in which a customer gave this value, found by its keyed digest."""
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT conversation_id FROM placeholders "
+            "WHERE entity_type = ? AND digest = ?",
+            entity_type,
+            self.redactor.digest(entity_type, value),
+        )
+        return [row["conversation_id"] for row in rows]
+
+    async def erase(self, conversation_id: str, actor: str) -> bool:
+        """Delete the conversation, its log, queue rows, vault values and checkpoints."""
+        async with self.db.transaction() as conn:
+            for table in ERASED_TABLES:
+                await conn.execute(
+                    f"DELETE FROM {table} WHERE conversation_id = ?",
+                    (conversation_id,),
+                )
+            cursor = await conn.execute(
+                "DELETE FROM conversations WHERE id = ?", (conversation_id,)
+            )
+            existed = cursor.rowcount == 1
+        await self.checkpoints.adelete_thread(conversation_id)
+        await self.vault.audit(actor, "erase", conversation_id, None, existed, "erasure request")
+        return existed
+
+
+@asynccontextmanager
+async def privacy_office(settings: Settings) -> AsyncIterator[PrivacyOffice]:
+    db = await Database.open(settings.database_path)
+    try:
+        vault = PiiVault(db, load_vault_keys(settings), timedelta(days=settings.pii_retention_days))
+        redactor = Redactor(settings.pii_entities, load_secret(settings))
+        async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
+            yield PrivacyOffice(db=db, vault=vault, checkpoints=saver, redactor=redactor)
+    finally:
+        await db.close()
