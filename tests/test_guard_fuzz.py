@@ -27,7 +27,9 @@ HOSTILE = [
 @pytest.fixture(scope="module")
 def guard() -> Guard:
     config = Settings()
-    redactor = Redactor(config.pii_entities, b"k" * 32, config.pii_allow_patterns)
+    redactor = Redactor(
+        config.pii_entities, b"k" * 32, config.pii_allow_patterns, config.pii_company_patterns
+    )
     return Guard(redactor, config.limits.max_message_chars)
 
 

@@ -12,7 +12,9 @@ from warmline.guardrails.signals import compute_signals
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
     settings = Settings()
-    return Redactor(settings.pii_entities, b"k" * 32, settings.pii_allow_patterns)
+    return Redactor(
+        settings.pii_entities, b"k" * 32, settings.pii_allow_patterns, settings.pii_company_patterns
+    )
 
 
 def test_placeholders_are_typed_numbered_and_stable_within_a_conversation(

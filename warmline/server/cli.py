@@ -40,7 +40,8 @@ def _kb_ingest(settings: Settings, args: argparse.Namespace) -> int:
         store.close()
     print(
         f"Ingested {report.articles} articles ({report.public_articles} public) into "
-        f"{report.chunks} chunks; skipped {report.expired_skipped} expired."
+        f"{report.chunks} chunks; skipped {report.expired_skipped} expired; "
+        f"quarantined {report.quarantined_chunks} that read as prompt injections."
     )
     return 0
 
@@ -120,6 +121,17 @@ async def _pii(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_pii(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.output import write_report
+    from warmline.evals.pii_eval import evaluate, render
+
+    for path in args.data or [REPO_ROOT / "evals" / "pii" / "messages.jsonl"]:
+        report = evaluate(path, settings)
+        print(render(report) + "\n")
+        write_report(report, args.out / f"pii-{path.stem}.json")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warmline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     signals.add_argument("--data", type=Path, nargs="*", help="labeled .jsonl files")
     signals.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
     signals.set_defaults(run=_eval_signals)
+    pii_eval = evals.add_parser("pii", help="PII redaction vs plain Presidio on gold spans")
+    pii_eval.add_argument("--data", type=Path, nargs="*", help="labeled .jsonl files")
+    pii_eval.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
+    pii_eval.set_defaults(run=_eval_pii)
 
     pii = commands.add_parser("pii", help="personal data: erase, purge, rotate").add_subparsers(
         dest="pii_command", required=True

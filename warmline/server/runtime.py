@@ -80,7 +80,9 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     if knowledge.count() == 0:
         await asyncio.to_thread(ingest, settings, knowledge)
     secret = load_secret(settings)
-    redactor = Redactor(settings.pii_entities, secret, settings.pii_allow_patterns)
+    redactor = Redactor(
+        settings.pii_entities, secret, settings.pii_allow_patterns, settings.pii_company_patterns
+    )
     await asyncio.to_thread(redactor.warm_up)
     db = await Database.open(settings.database_path)
     policy = EscalationPolicy(settings.escalation)

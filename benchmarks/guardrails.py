@@ -1,0 +1,85 @@
+"""Throughput and latency of the full guard on realistic support messages.
+
+The full guard is what every customer message pays before it is stored: hygiene
+and limits, PII detection and redaction (Presidio with the packaged spaCy model
+and Warmline's recognizers), then the signal detectors. Messages come from the
+labeled evaluation sets, cycled to the requested count. Single process, one core.
+Writes benchmarks/results/guardrails.json.
+
+Usage: .venv/bin/python benchmarks/guardrails.py [--messages 2000]
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from warmline.config import REPO_ROOT, Settings
+from warmline.guardrails.guard import Guard
+from warmline.guardrails.redaction import PlaceholderBook, Redactor
+from warmline.guardrails.signals import compute_signals
+
+RESULTS = Path(__file__).parent / "results" / "guardrails.json"
+SOURCES = [
+    REPO_ROOT / "evals" / "pii" / "messages.jsonl",
+    REPO_ROOT / "evals" / "signals" / "messages.jsonl",
+]
+
+
+def texts() -> list[str]:
+    return [
+        json.loads(line)["text"]
+        for source in SOURCES
+        for line in source.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=2000)
+    args = parser.parse_args()
+    settings = Settings()
+    redactor = Redactor(
+        settings.pii_entities, b"benchmark-key", settings.pii_allow_patterns,
+        settings.pii_company_patterns,
+    )  # fmt: skip
+    guard = Guard(redactor, settings.limits.max_message_chars)
+    corpus = texts()
+    redactor.warm_up()
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for i in range(args.messages):
+        text = corpus[i % len(corpus)]
+        t0 = time.perf_counter()
+        verdict = guard.inspect(text, PlaceholderBook())
+        if verdict.redaction is not None:
+            compute_signals(verdict.redaction.text)
+        latencies.append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - started
+    result = {
+        "benchmark": "guardrails",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "messages": args.messages,
+        "distinct_messages": len(corpus),
+        "mean_chars": round(sum(len(t) for t in corpus) / len(corpus), 1),
+        "messages_per_s": round(args.messages / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

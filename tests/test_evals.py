@@ -1,0 +1,44 @@
+"""The guard's evaluation gates: what `warmline eval pii|signals` reports must hold."""
+
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from warmline.config import Settings
+from warmline.evals import pii_eval, signals_eval
+
+pytestmark = pytest.mark.slow
+
+
+def test_pii_redaction_meets_its_recall_targets_and_beats_plain_presidio() -> None:
+    report = pii_eval.evaluate(REPO / "evals" / "pii" / "messages.jsonl", Settings())
+    ours = report.warmline
+    for kind in ("CREDIT_CARD", "EMAIL_ADDRESS", "PHONE_NUMBER"):
+        assert ours.per_type[kind].recall >= 0.99, kind
+    assert ours.overall_recall >= 0.95
+    assert ours.leak_rate < report.presidio_default.leak_rate
+    assert ours.overall_precision > report.presidio_default.overall_precision
+
+
+@pytest.mark.parametrize("dataset", ["messages.jsonl", "holdout.jsonl"])
+def test_signal_detectors_beat_vader_alone(dataset: str) -> None:
+    report = signals_eval.evaluate(REPO / "evals" / "signals" / dataset)
+    for label, result in report.labels.items():
+        assert result.warmline.f1 > result.vader_alone.f1 + 0.3, label
+
+
+def test_eval_reports_are_json_and_carry_no_personal_data(tmp_path: Path) -> None:
+    from warmline.server.cli import main
+
+    data = REPO / "evals" / "pii" / "messages.jsonl"
+    assert main(["eval", "signals", "--out", str(tmp_path)]) == 0
+    assert main(["eval", "pii", "--data", str(data), "--out", str(tmp_path)]) == 0
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "signals-messages.json",
+        "signals-holdout.json",
+        "pii-messages.json",
+    }
+    exported = (tmp_path / "pii-messages.json").read_text()
+    values = {span.value for m in pii_eval.load(data) for span in m.spans}
+    assert [v for v in values if v in exported] == []
