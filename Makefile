@@ -2,7 +2,7 @@
 
 run:
 	./scripts/bootstrap.sh
-	.venv/bin/warmline kb ingest
+	.venv/bin/warmline kb sync
 	.venv/bin/warmline serve
 
 test:

@@ -25,7 +25,7 @@ import websockets
 
 from warmline.config import Settings
 from warmline.server.app import create_app
-from warmline.server.runtime import ingest, open_knowledge_store
+from warmline.server.runtime import open_knowledge_store, sync
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,7 +42,7 @@ def kb_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = Settings(data_dir=folder)
     store = open_knowledge_store(settings)
     try:
-        ingest(settings, store)
+        sync(settings, store)
     finally:
         store.close()
     return settings.qdrant_path

@@ -1,12 +1,13 @@
 """The guard's evaluation gates: what `warmline eval pii|signals` reports must hold."""
 
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import REPO
 
 from warmline.config import Settings
-from warmline.evals import pii_eval, signals_eval
+from warmline.evals import pii_eval, retrieval_eval, signals_eval
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +27,29 @@ def test_signal_detectors_beat_vader_alone(dataset: str) -> None:
     report = signals_eval.evaluate(REPO / "evals" / "signals" / dataset)
     for label, result in report.labels.items():
         assert result.warmline.f1 > result.vader_alone.f1 + 0.3, label
+
+
+def test_hybrid_retrieval_beats_dense_and_bm25_alone(tmp_path: Path, kb_snapshot: Path) -> None:
+    from warmline.retrieval.embedder import Embedder
+    from warmline.retrieval.store import KnowledgeStore
+
+    settings = Settings()
+    shutil.copytree(kb_snapshot, tmp_path / "qdrant")
+    store = KnowledgeStore(tmp_path / "qdrant", settings.retrieval.collection, Embedder())
+    try:
+        report = retrieval_eval.evaluate(
+            REPO / "evals" / "retrieval" / "questions.jsonl", store, settings.retrieval.answerable
+        )
+    finally:
+        store.close()
+    hybrid = report.modes["hybrid"]
+    assert report.answerable >= 150
+    assert report.unanswerable >= 40
+    for peer in ("dense", "lexical", "bm25s"):
+        assert hybrid.recall_at_1 > report.modes[peer].recall_at_1, peer
+        assert hybrid.mrr > report.modes[peer].mrr, peer
+    assert hybrid.recall_at_5 >= 0.95
+    assert report.confidence_auc >= 0.8
 
 
 def test_eval_reports_are_json_and_carry_no_personal_data(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from warmline.handoff.summary import build_packet
 from warmline.retrieval.articles import load_articles
 from warmline.retrieval.chunking import chunk_article
 from warmline.retrieval.embedder import Embedder
-from warmline.retrieval.ingest import ingest_folder
 from warmline.retrieval.store import KnowledgeStore
+from warmline.retrieval.sync import sync_folder
 
 ARTICLES = load_articles(REPO / "kb" / "sample")
 
@@ -59,7 +59,7 @@ def test_internal_articles_are_never_returned_to_customers(
     store: KnowledgeStore, question: str
 ) -> None:
     internal = {a.id for a in ARTICLES if a.visibility == "internal"}
-    hits = store.search_public(question, limit=20)
+    hits = store.search(question, limit=20)
     assert hits and not {h.chunk.article_id for h in hits} & internal
 
 
@@ -142,8 +142,8 @@ def test_knowledge_base_text_that_reads_as_instructions_is_quarantined(tmp_path:
     settings = Settings(data_dir=tmp_path / "data")
     knowledge = KnowledgeStore(settings.qdrant_path, "kb_test", Embedder())
     try:
-        report = ingest_folder(folder, knowledge)
-        hits = knowledge.search_public("returns policy refund approved", limit=10)
+        report = sync_folder(folder, knowledge)
+        hits = knowledge.search("returns policy refund approved", limit=10)
     finally:
         knowledge.close()
     assert report.quarantined_chunks == 1

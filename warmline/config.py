@@ -10,13 +10,15 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from warmline.retrieval.confidence import AnswerableModel
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +27,7 @@ class EscalationSettings(BaseModel):
     """Thresholds of the escalation policy; each one is reported with the decision."""
 
     low_confidence: float = Field(
-        0.45, description="Answerable confidence below which a turn counts as not answered."
+        0.5, description="Answerable probability below which a turn counts as not answered."
     )
     low_confidence_strikes: int = Field(
         2, description="Consecutive unanswered turns before a person takes over."
@@ -45,8 +47,11 @@ class EscalationSettings(BaseModel):
 
 class RetrievalSettings(BaseModel):
     collection: str = "kb_default"
-    top_k: int = 4
+    top_k: int = 8
+    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     max_answer_chars: int = 1200
+    sync_on_start: bool = True
+    answerable: AnswerableModel = AnswerableModel()
 
 
 class LimitSettings(BaseModel):
@@ -80,6 +85,14 @@ class Settings(BaseSettings):
 
     company_name: str = "Lumen Home"
     data_dir: Path = Path(".warmline")
+    qdrant_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("qdrant_url", "WARMLINE_QDRANT_URL", "QDRANT_URL"),
+        description="A Qdrant server or cluster; unset = local mode in data_dir.",
+    )
+    operator_tokens: list[SecretStr] = Field(
+        default_factory=list, description="Bearer tokens for the /v1/kb operator endpoints."
+    )
     kb_path: Path = REPO_ROOT / "kb" / "sample"
     widget_dir: Path = REPO_ROOT / "widget"
     host: str = "127.0.0.1"

@@ -81,6 +81,7 @@ class DependentNodes:
         hits = [Hit.model_validate(h) for h in state.get("hits", [])]
         found = extractive_answer(
             hits,
+            confidence=settings.retrieval.answerable.probability(hits),
             threshold=settings.escalation.low_confidence,
             max_chars=settings.retrieval.max_answer_chars,
         )

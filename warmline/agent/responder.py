@@ -51,32 +51,44 @@ def _citation(hit: Hit) -> Citation:
     return Citation(title=hit.chunk.title, url=hit.chunk.url, article_id=hit.chunk.article_id)
 
 
-def extractive_answer(hits: list[Hit], threshold: float, max_chars: int) -> Answer:
-    """Quote the best section, and its close neighbours from the same article in order.
+def extractive_answer(
+    hits: list[Hit], confidence: float, threshold: float, max_chars: int
+) -> Answer:
+    """Quote the best article's closest sections, in the article's order.
 
     A question like "how do I get a refund?" is answered by two sibling sections
     (in the app, on the web) that score almost the same; quoting only one would
     leave out half the answer.
     """
-    if not hits or hits[0].score < threshold:
-        return Answer(text=NOT_FOUND, confidence=hits[0].score if hits else 0.0)
+    if not hits or confidence < threshold:
+        return Answer(text=NOT_FOUND, confidence=confidence)
     best = hits[0]
-    close = [h for h in hits if best.score - h.score <= SECOND_SOURCE_MARGIN]
+    article = [h for h in hits if h.chunk.article_id == best.chunk.article_id]
+    top_dense = max(h.dense for h in article)
     same_article = sorted(
-        (h for h in close if h.chunk.article_id == best.chunk.article_id),
+        (h for h in article if top_dense - h.dense <= SECOND_SOURCE_MARGIN),
         key=lambda h: h.chunk.position,
     )
     budget = max_chars // len(same_article)
     if len(same_article) == 1:
-        body = _trim(best.chunk.text, max_chars)
-        heading = f"From \u201c{best.chunk.title}\u201d \u203a {best.chunk.section}:"
+        only = same_article[0]
+        body = _trim(only.chunk.text, max_chars)
+        heading = f"From \u201c{only.chunk.title}\u201d \u203a {only.chunk.section}:"
     else:
         body = "\n\n".join(
             f"**{h.chunk.section}**\n{_trim(h.chunk.text, budget)}" for h in same_article
         )
         heading = f"From \u201c{best.chunk.title}\u201d:"
     citations = [_citation(best)]
-    other = next((h for h in close if h.chunk.article_id != best.chunk.article_id), None)
+    other = next(
+        (
+            h
+            for h in hits
+            if h.chunk.article_id != best.chunk.article_id
+            and top_dense - h.dense <= SECOND_SOURCE_MARGIN
+        ),
+        None,
+    )
     if other is not None:
         citations.append(_citation(other))
-    return Answer(text=f"{heading}\n\n{body}", citations=citations, confidence=best.score)
+    return Answer(text=f"{heading}\n\n{body}", citations=citations, confidence=confidence)

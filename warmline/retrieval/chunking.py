@@ -30,10 +30,18 @@ class Chunk(BaseModel):
     tags: list[str]
     quarantined: bool = False
     quarantine_evidence: list[str] = []
+    content_hash: str = ""
+    expires_day: int | None = None
 
     @property
     def embedding_text(self) -> str:
         return f"{self.title}. {self.section}. {self.text}"
+
+    @property
+    def lexical_text(self) -> str:
+        """The title counts twice: "E-1042" in a title is what the article is about,
+        in a body it may be a passing mention."""
+        return f"{self.title}. {self.embedding_text}"
 
 
 def _sections(body: str) -> list[tuple[list[str], str]]:
@@ -93,6 +101,8 @@ def chunk_article(article: Article) -> list[Chunk]:
                     visibility=article.visibility,
                     language=article.language,
                     tags=article.tags,
+                    content_hash=article.content_hash,
+                    expires_day=article.expires.toordinal() if article.expires else None,
                 )
             )
     return chunks

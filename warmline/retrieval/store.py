@@ -1,77 +1,209 @@
-"""The Qdrant collection that holds the knowledge base.
+"""The Qdrant collection that holds the knowledge base: dense and lexical vectors per chunk.
 
-Local mode (a folder on disk) is the default; the customer path always searches
-with a `visibility = public` filter applied inside Qdrant, so an internal article
-cannot be returned however relevant it is; chunks quarantined at ingestion as
-prompt injections are excluded the same way.
+Local mode (a folder on disk) is the default and a Qdrant server the same code
+(`qdrant_url`). Customer searches always carry filters applied inside Qdrant:
+public articles only, not expired, not quarantined as prompt injections, so such
+a chunk cannot be returned however relevant it is. Dense and lexical results are
+fused with reciprocal rank fusion on the client, which keeps both raw scores for
+the answerable-confidence model.
 """
 
+from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 from qdrant_client import QdrantClient, models
 
 from warmline.retrieval.chunking import Chunk
 from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.lexical import document_vector, query_vector
+
+Mode = Literal["hybrid", "dense", "lexical"]
+RRF_K = 60
+CANDIDATES = 30
+BATCH = 64
+
+
+class SearchFilters(BaseModel):
+    include_internal: bool = False
+    language: str | None = None
+    tags: list[str] = []
 
 
 class Hit(BaseModel):
     chunk: Chunk
     score: float
+    dense: float = 0.0
+    lexical: float = 0.0
 
 
 class KnowledgeStore:
-    def __init__(self, path: Path, collection: str, embedder: Embedder) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        self._client = QdrantClient(path=str(path))
-        self._collection = collection
+    def __init__(
+        self, path: Path, collection: str, embedder: Embedder, url: str | None = None
+    ) -> None:
+        self._server = bool(url)
+        if url:
+            self._client = QdrantClient(url=url)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._client = QdrantClient(path=str(path))
+        self.collection = collection
         self._embedder = embedder
+        self.embedded = 0
 
     def close(self) -> None:
         self._client.close()
 
-    def count(self) -> int:
-        if not self._client.collection_exists(self._collection):
-            return 0
-        return self._client.count(self._collection).count
-
-    def replace_all(self, chunks: list[Chunk]) -> int:
-        """Rebuild the collection from `chunks`; returns how many were embedded."""
-        if self._client.collection_exists(self._collection):
-            self._client.delete_collection(self._collection)
+    def _ensure_collection(self) -> None:
+        if self._client.collection_exists(self.collection):
+            return
         self._client.create_collection(
-            self._collection,
-            vectors_config=models.VectorParams(
-                size=self._embedder.dimension, distance=models.Distance.COSINE
-            ),
+            self.collection,
+            vectors_config={
+                "dense": models.VectorParams(
+                    size=self._embedder.dimension, distance=models.Distance.COSINE
+                )
+            },
+            sparse_vectors_config={
+                "lexical": models.SparseVectorParams(modifier=models.Modifier.IDF)
+            },
         )
-        vectors = self._embedder.embed([c.embedding_text for c in chunks])
-        self._client.upsert(
-            self._collection,
-            points=[
-                models.PointStruct(id=c.id, vector=v.tolist(), payload=c.model_dump())
-                for c, v in zip(chunks, vectors, strict=True)
+        if not self._server:
+            return  # local mode scans payloads; indexes only matter on a server
+        for field, schema in (
+            ("article_id", models.PayloadSchemaType.KEYWORD),
+            ("visibility", models.PayloadSchemaType.KEYWORD),
+            ("language", models.PayloadSchemaType.KEYWORD),
+            ("tags", models.PayloadSchemaType.KEYWORD),
+            ("expires_day", models.PayloadSchemaType.INTEGER),
+        ):
+            self._client.create_payload_index(self.collection, field, schema)
+
+    def count(self) -> int:
+        if not self._client.collection_exists(self.collection):
+            return 0
+        return self._client.count(self.collection).count
+
+    def indexed_articles(self) -> dict[str, str]:
+        """article id → content hash of what is indexed now."""
+        if not self._client.collection_exists(self.collection):
+            return {}
+        found: dict[str, str] = {}
+        offset = None
+        while True:
+            points, offset = self._client.scroll(
+                self.collection,
+                limit=512,
+                offset=offset,
+                with_payload=["article_id", "content_hash"],
+            )
+            for point in points:
+                payload = point.payload or {}
+                found[str(payload["article_id"])] = str(payload["content_hash"])
+            if offset is None:
+                return found
+
+    def chunks(self) -> Iterable[Chunk]:
+        offset = None
+        while self._client.collection_exists(self.collection):
+            points, offset = self._client.scroll(self.collection, limit=512, offset=offset)
+            yield from (Chunk.model_validate(p.payload) for p in points)
+            if offset is None:
+                return
+
+    def delete_articles(self, article_ids: Iterable[str]) -> None:
+        ids = list(article_ids)
+        if ids and self._client.collection_exists(self.collection):
+            self._client.delete(
+                self.collection,
+                points_selector=models.FilterSelector(
+                    filter=models.Filter(
+                        must=[
+                            models.FieldCondition(key="article_id", match=models.MatchAny(any=ids))
+                        ]
+                    )
+                ),
+            )
+
+    def upsert(self, chunks: list[Chunk], progress: Callable[[int], None] | None = None) -> None:
+        self._ensure_collection()
+        for start in range(0, len(chunks), BATCH):
+            batch = chunks[start : start + BATCH]
+            vectors = self._embedder.embed([c.embedding_text for c in batch])
+            self.embedded += len(batch)
+            self._client.upsert(
+                self.collection,
+                points=[
+                    models.PointStruct(
+                        id=c.id,
+                        vector={"dense": v.tolist(), "lexical": document_vector(c.lexical_text)},
+                        payload=c.model_dump(mode="json"),
+                    )
+                    for c, v in zip(batch, vectors, strict=True)
+                ],
+            )
+            if progress is not None:
+                progress(len(batch))
+
+    def _filter(self, filters: SearchFilters, today: date) -> models.Filter:
+        must: list[models.Condition] = []
+        if not filters.include_internal:
+            must.append(
+                models.FieldCondition(key="visibility", match=models.MatchValue(value="public"))
+            )
+        if filters.language:
+            must.append(
+                models.FieldCondition(
+                    key="language", match=models.MatchValue(value=filters.language)
+                )
+            )
+        if filters.tags:
+            must.append(models.FieldCondition(key="tags", match=models.MatchAny(any=filters.tags)))
+        return models.Filter(
+            must=must,
+            must_not=[
+                models.FieldCondition(key="quarantined", match=models.MatchValue(value=True)),
+                models.FieldCondition(key="expires_day", range=models.Range(lte=today.toordinal())),
             ],
         )
-        return len(chunks)
 
-    def search_public(self, query: str, limit: int) -> list[Hit]:
-        vector = self._embedder.embed([query])[0]
-        response = self._client.query_points(
-            self._collection,
-            query=vector.tolist(),
-            query_filter=models.Filter(
-                must=[
-                    models.FieldCondition(key="visibility", match=models.MatchValue(value="public"))
-                ],
-                must_not=[
-                    models.FieldCondition(key="quarantined", match=models.MatchValue(value=True))
-                ],
-            ),
-            limit=limit,
-            with_payload=True,
-        )
-        return [
-            Hit(chunk=Chunk.model_validate(point.payload), score=float(point.score))
-            for point in response.points
-        ]
+    def search(
+        self,
+        query: str,
+        limit: int,
+        mode: Mode = "hybrid",
+        filters: SearchFilters | None = None,
+        today: date | None = None,
+    ) -> list[Hit]:
+        if not self._client.collection_exists(self.collection):
+            return []
+        query_filter = self._filter(filters or SearchFilters(), today or date.today())
+        dense: list[models.ScoredPoint] = []
+        lexical: list[models.ScoredPoint] = []
+        if mode != "lexical":
+            dense = self._client.query_points(
+                self.collection, query=self._embedder.embed([query])[0].tolist(), using="dense",
+                query_filter=query_filter, limit=CANDIDATES, with_payload=True,
+            ).points  # fmt: skip
+        if mode != "dense":
+            lexical = self._client.query_points(
+                self.collection, query=query_vector(query), using="lexical",
+                query_filter=query_filter, limit=CANDIDATES, with_payload=True,
+            ).points  # fmt: skip
+        return _fuse(dense, lexical)[:limit]
+
+
+def _fuse(dense: list[models.ScoredPoint], lexical: list[models.ScoredPoint]) -> list[Hit]:
+    """Reciprocal rank fusion; each hit keeps its dense cosine and lexical score."""
+    hits: dict[str, Hit] = {}
+    for points, field in ((dense, "dense"), (lexical, "lexical")):
+        for rank, point in enumerate(points, start=1):
+            key = str(point.id)
+            if key not in hits:
+                hits[key] = Hit(chunk=Chunk.model_validate(point.payload), score=0.0)
+            hit = hits[key]
+            hit.score += 1 / (RRF_K + rank)
+            setattr(hit, field, float(point.score))
+    return sorted(hits.values(), key=lambda h: h.score, reverse=True)

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from warmline.config import Settings
 from warmline.server.agent_endpoint import agent_socket
 from warmline.server.chat_endpoint import chat_socket
+from warmline.server.kb_api import kb_router
 from warmline.server.runtime import Runtime, running
 
 
@@ -48,5 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def agent(websocket: WebSocket) -> None:
         await agent_socket(websocket, state["runtime"].service)
 
+    app.include_router(kb_router(settings, lambda: state["runtime"].knowledge))
     app.mount("/static", StaticFiles(directory=widget), name="static")
     return app

@@ -2,11 +2,13 @@
 
 import argparse
 import asyncio
+import json
 import secrets
 import sys
 from pathlib import Path
 
 from warmline.config import REPO_ROOT, Settings
+from warmline.retrieval.stats import knowledge_stats
 from warmline.server.protocol import ServerFrame
 
 
@@ -28,21 +30,37 @@ def _serve(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def _kb_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from warmline.retrieval.ingest import ingest_folder
+def _kb(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.retrieval.store import SearchFilters
+    from warmline.retrieval.sync import sync_folder
     from warmline.server.runtime import open_knowledge_store
 
-    folder: Path = args.path or settings.kb_path
     store = open_knowledge_store(settings)
     try:
-        report = ingest_folder(folder, store)
+        if args.kb_command == "sync":
+            report = sync_folder(args.path or settings.kb_path, store, show_progress=True)
+            print(report.summary())
+            for label in ("added", "updated", "removed", "expired"):
+                for article_id in getattr(report, label):
+                    print(f"  {label}: {article_id}")
+        elif args.kb_command == "stats":
+            print(json.dumps(knowledge_stats(store), indent=2))
+        elif args.kb_command == "search":
+            filters = SearchFilters(include_internal=args.internal, language=args.language)
+            hits = store.search(args.query, args.k, args.mode, filters)
+            confidence = settings.retrieval.answerable.probability(hits)
+            print(f"answerable confidence: {confidence:.3f}")
+            for hit in hits:
+                print(
+                    f"{hit.score:.4f}  dense {hit.dense:.3f}  lexical {hit.lexical:.2f}  "
+                    f"{hit.chunk.article_id} › {hit.chunk.section}"
+                )
+        else:
+            with args.out.open("w") if args.out else sys.stdout as out:
+                for chunk in store.chunks():
+                    out.write(chunk.model_dump_json() + "\n")
     finally:
         store.close()
-    print(
-        f"Ingested {report.articles} articles ({report.public_articles} public) into "
-        f"{report.chunks} chunks; skipped {report.expired_skipped} expired; "
-        f"quarantined {report.quarantined_chunks} that read as prompt injections."
-    )
     return 0
 
 
@@ -132,6 +150,23 @@ def _eval_pii(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.output import write_report
+    from warmline.evals.retrieval_eval import evaluate, render
+    from warmline.retrieval.sync import sync_folder
+    from warmline.server.runtime import open_knowledge_store
+
+    store = open_knowledge_store(settings)
+    try:
+        sync_folder(settings.kb_path, store, show_progress=True)
+        report = evaluate(args.data, store, settings.retrieval.answerable, refit=args.fit)
+    finally:
+        store.close()
+    print(render(report))
+    write_report(report, args.out / "retrieval.json")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warmline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -142,9 +177,19 @@ def main(argv: list[str] | None = None) -> int:
     kb = commands.add_parser("kb", help="manage the knowledge base").add_subparsers(
         dest="kb_command", required=True
     )
-    ingest = kb.add_parser("ingest", help="rebuild the knowledge base from a folder of articles")
-    ingest.add_argument("path", nargs="?", type=Path)
-    ingest.set_defaults(run=_kb_ingest)
+    kb_sync = kb.add_parser("sync", help="bring the knowledge base in line with a folder")
+    kb_sync.add_argument("path", nargs="?", type=Path)
+    kb_stats = kb.add_parser("stats", help="articles and chunks by visibility, language, tag")
+    kb_search = kb.add_parser("search", help="search as the bot would")
+    kb_search.add_argument("query")
+    kb_search.add_argument("-k", type=int, default=5)
+    kb_search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    kb_search.add_argument("--internal", action="store_true", help="include internal articles")
+    kb_search.add_argument("--language")
+    kb_export = kb.add_parser("export", help="every chunk as JSON lines")
+    kb_export.add_argument("--out", type=Path)
+    for command in (kb_sync, kb_stats, kb_search, kb_export):
+        command.set_defaults(run=_kb)
     chat = commands.add_parser("chat", help="chat with the bot in this terminal")
     chat.set_defaults(run=_chat)
     evals = commands.add_parser("eval", help="run an offline evaluation").add_subparsers(
@@ -158,6 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     pii_eval.add_argument("--data", type=Path, nargs="*", help="labeled .jsonl files")
     pii_eval.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
     pii_eval.set_defaults(run=_eval_pii)
+    retrieval = evals.add_parser("retrieval", help="hybrid vs dense vs lexical vs bm25s")
+    retrieval.add_argument(
+        "--data", type=Path, default=REPO_ROOT / "evals" / "retrieval" / "questions.jsonl"
+    )
+    retrieval.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
+    retrieval.add_argument("--fit", action="store_true", help="refit the confidence model")
+    retrieval.set_defaults(run=_eval_retrieval)
 
     pii = commands.add_parser("pii", help="personal data: erase, purge, rotate").add_subparsers(
         dest="pii_command", required=True

@@ -4,6 +4,7 @@ Shared by the web app and the terminal chat so both run exactly the same path.
 """
 
 import asyncio
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,8 +21,8 @@ from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault
 from warmline.handoff.policy import EscalationPolicy
 from warmline.retrieval.embedder import Embedder
-from warmline.retrieval.ingest import IngestReport, ingest_folder
 from warmline.retrieval.store import Hit, KnowledgeStore
+from warmline.retrieval.sync import SyncReport, sync_folder
 from warmline.server.bus import EventBus
 from warmline.server.service import ConversationService
 from warmline.storage.database import Database
@@ -50,13 +51,16 @@ def load_vault_keys(settings: Settings) -> list[bytes]:
 
 
 def open_knowledge_store(settings: Settings) -> KnowledgeStore:
-    return KnowledgeStore(settings.qdrant_path, settings.retrieval.collection, Embedder())
+    return KnowledgeStore(
+        settings.qdrant_path, settings.retrieval.collection, Embedder(), url=settings.qdrant_url
+    )
 
 
-def ingest(settings: Settings, store: KnowledgeStore) -> IngestReport:
-    return ingest_folder(settings.kb_path, store)
+def sync(settings: Settings, store: KnowledgeStore) -> SyncReport:
+    return sync_folder(settings.kb_path, store)
 
 
+log = logging.getLogger("warmline.runtime")
 PURGE_INTERVAL_S = 3600
 
 
@@ -77,8 +81,9 @@ class Runtime:
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Runtime]:
     knowledge = open_knowledge_store(settings)
-    if knowledge.count() == 0:
-        await asyncio.to_thread(ingest, settings, knowledge)
+    if settings.retrieval.sync_on_start:
+        report = await asyncio.to_thread(sync, settings, knowledge)
+        log.info("knowledge base synced: " + report.summary())
     secret = load_secret(settings)
     redactor = Redactor(
         settings.pii_entities, secret, settings.pii_allow_patterns, settings.pii_company_patterns
@@ -88,7 +93,9 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     policy = EscalationPolicy(settings.escalation)
 
     async def search(query: str) -> list[Hit]:
-        return await asyncio.to_thread(knowledge.search_public, query, settings.retrieval.top_k)
+        return await asyncio.to_thread(
+            knowledge.search, query, settings.retrieval.top_k, settings.retrieval.mode
+        )
 
     try:
         async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:

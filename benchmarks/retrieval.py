@@ -1,0 +1,137 @@
+"""Knowledge-base ingest throughput and search latency at 1k, 10k and 100k chunks.
+
+The corpus is synthetic but shaped like the real one: every chunk is three
+sentences drawn from the sample help center plus an order number and an error code,
+under a random article title, so lengths and vocabulary match what sync embeds.
+Queries are the retrieval evaluation questions. Each size runs in a fresh Qdrant
+folder (local mode, the embedded default); ingest includes embedding on the CPU.
+Writes benchmarks/results/retrieval.json.
+
+Usage: .venv/bin/python benchmarks/retrieval.py [--sizes 1000 10000 100000] [--queries 200]
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from warmline.config import REPO_ROOT
+from warmline.retrieval.articles import load_articles
+from warmline.retrieval.chunking import Chunk, chunk_article
+from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.store import KnowledgeStore
+
+RESULTS = Path(__file__).parent / "results" / "retrieval.json"
+
+
+def sentence_pool() -> tuple[list[str], list[str]]:
+    articles = load_articles(REPO_ROOT / "kb" / "sample")
+    sentences = [
+        s.strip()
+        for a in articles
+        for c in chunk_article(a)
+        for s in re.split(r"(?<=[.!?])\s+|\n", c.text)
+        if len(s.split()) >= 5
+    ]
+    return sentences, [a.title for a in articles]
+
+
+def synthetic_chunks(n: int, rng: random.Random) -> list[Chunk]:
+    sentences, titles = sentence_pool()
+    chunks = []
+    for i in range(n):
+        article = f"synthetic-{i // 4}"
+        text = " ".join(rng.sample(sentences, 3))
+        text += f" Order LH-{rng.randrange(10**6):06d}, error E-{rng.randrange(10**4):04d}."
+        chunks.append(
+            Chunk(
+                id=str(uuid.UUID(int=rng.getrandbits(128))),
+                article_id=article,
+                title=f"{rng.choice(titles)} ({i // 4})",
+                url=f"https://help.example/{article}",
+                section="Overview",
+                position=i % 4,
+                text=text,
+                visibility="public" if rng.random() > 0.1 else "internal",
+                language="en",
+                tags=[],
+            )
+        )
+    return chunks
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def run(size: int, queries: list[str], embedder: Embedder) -> dict[str, object]:
+    rng = random.Random(size)
+    chunks = synthetic_chunks(size, rng)
+    with tempfile.TemporaryDirectory() as folder:
+        store = KnowledgeStore(Path(folder), "bench", embedder)
+        started = time.perf_counter()
+        store.upsert(chunks)
+        ingest_s = time.perf_counter() - started
+        latencies = []
+        for query in queries:
+            t0 = time.perf_counter()
+            store.search(query, 8)
+            latencies.append(time.perf_counter() - t0)
+        store.close()
+    return {
+        "chunks": size,
+        "ingest_s": round(ingest_s, 1),
+        "ingest_chunks_per_s": round(size / ingest_s, 1),
+        "search_queries": len(queries),
+        "search_p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
+        "search_p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+        "search_mean_ms": round(statistics.fmean(latencies) * 1000, 1),
+        "rss_mib_after": rss_mib(),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    questions = [
+        json.loads(line)["question"]
+        for line in (REPO_ROOT / "evals" / "retrieval" / "questions.jsonl").read_text().splitlines()
+    ][: args.queries]
+    embedder = Embedder()
+    embedder.embed(["warm up"])
+    results = []
+    for size in args.sizes:
+        results.append(run(size, questions, embedder))
+        print(json.dumps(results[-1]), flush=True)
+    report = {
+        "benchmark": "retrieval",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "mode": "hybrid (dense + lexical, RRF), Qdrant local mode",
+        "results": results,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Knowledge-base ingestion in every format, incremental sync, filters and operator API."""
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import RunningServer
+
+from warmline.retrieval.articles import load_articles
+from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.store import KnowledgeStore, SearchFilters
+from warmline.retrieval.sync import sync_folder
+
+SERVER_SETTINGS = {"operator_tokens": ["op-secret"]}
+
+
+def article(folder: Path, name: str, body: str, **meta: str) -> Path:
+    fields = {"title": name.replace("-", " ").title(), "url": f"https://help.example/{name}"}
+    front = "\n".join(f"{k}: {v}" for k, v in (fields | meta).items())
+    path = folder / f"{name}.md"
+    path.write_text(f"---\n{front}\n---\n# {fields['title']}\n{body}\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[KnowledgeStore]:
+    knowledge = KnowledgeStore(tmp_path / "qdrant", "kb_test", Embedder())
+    yield knowledge
+    knowledge.close()
+
+
+def test_sync_embeds_only_what_changed_and_drops_what_went(
+    tmp_path: Path, store: KnowledgeStore
+) -> None:
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    article(folder, "returns", "## Window\nReturn within 30 days.\n## Label\nPrint the label.")
+    article(folder, "shipping", "## Times\nStandard delivery takes 3 to 5 business days.")
+    gone = article(folder, "old-promo", "## Offer\nFree cable with every hub.")
+
+    first = sync_folder(folder, store)
+    assert first.added == ["old-promo", "returns", "shipping"]
+    assert first.embedded_chunks == 4
+
+    second = sync_folder(folder, store)
+    assert not second.changed
+    assert second.embedded_chunks == 0
+    assert second.unchanged == 3
+
+    article(folder, "shipping", "## Times\nStandard delivery now takes 2 to 4 business days.")
+    gone.unlink()
+    article(folder, "returns", "## Window\nReturn within 30 days.\n## Label\nPrint the label.",
+            expires="2020-01-01")  # fmt: skip
+    third = sync_folder(folder, store)
+    assert third.updated == ["shipping"]
+    assert third.removed == ["old-promo"]
+    assert third.expired == ["returns"]
+    assert third.embedded_chunks == 1
+    assert set(store.indexed_articles()) == {"shipping"}
+    assert "2 to 4" in store.search("how long is delivery", 3)[0].chunk.text
+
+
+def test_expired_and_internal_articles_never_reach_customers(
+    tmp_path: Path, store: KnowledgeStore
+) -> None:
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    article(folder, "winter-sale", "## Sale\nHubs are 40% off until March.", expires="2031-03-01")
+    article(folder, "staff-discounts", "## Sale\nStaff get hubs 40% off.", visibility="internal")
+    sync_folder(folder, store, today=date(2030, 12, 1))
+    for today, expected in ((date(2030, 12, 1), {"winter-sale"}), (date(2031, 3, 2), set())):
+        for mode in ("hybrid", "dense", "lexical"):
+            hits = store.search("hub sale 40% off", 10, mode, today=today)
+            assert {h.chunk.article_id for h in hits} == expected, (today, mode)
+    internal = store.search("staff hub discount", 10, filters=SearchFilters(include_internal=True))
+    assert "staff-discounts" in {h.chunk.article_id for h in internal}
+
+
+def test_html_pdf_text_and_faq_files_become_articles(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    (tmp_path / "warranty.html").write_text(
+        """<html lang="en"><head><title>Warranty | Help</title>
+        <link rel="canonical" href="https://help.example/warranty">
+        <meta name="keywords" content="warranty, repairs"></head>
+        <body><nav><a href="/">Home</a> <a href="/signin">Sign in</a></nav>
+        <main><h1>Device warranty</h1><p>Every device has a 2-year warranty.</p>
+        <h2>How to claim</h2><ol><li>Open the app.</li><li>Choose Warranty claim.</li></ol>
+        </main><footer>© Lumen Home · Contact us</footer></body></html>""",
+        encoding="utf-8",
+    )
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, "Shipping rates\nStandard shipping costs $5.95 and is free over $49.")
+    pdf.output(str(tmp_path / "rates.pdf"))
+    (tmp_path / "rates.pdf.yaml").write_text("url: https://help.example/rates\ntags: [shipping]\n")
+    (tmp_path / "battery.txt").write_text("Replacing the lock battery\nUse four AA batteries.\n")
+    (tmp_path / "faq.csv").write_text(
+        "question,answer,url\nDo you ship to Canada?,Yes within 7 days.,https://help.example/faq\n"
+    )
+    (tmp_path / "faq2.json").write_text(
+        json.dumps([{"question": "Is there an app?", "answer": "Yes, iOS and Android.",
+                     "url": "https://help.example/app", "visibility": "internal"}])
+    )  # fmt: skip
+    articles = {a.id: a for a in load_articles(tmp_path)}
+    assert set(articles) == {
+        "warranty", "rates", "battery", "faq-do-you-ship-to-canada", "faq2-is-there-an-app",
+    }  # fmt: skip
+    warranty = articles["warranty"]
+    assert warranty.title == "Device warranty"
+    assert warranty.url == "https://help.example/warranty"
+    assert warranty.tags == ["warranty", "repairs"]
+    assert "## How to claim" in warranty.body
+    assert "- Open the app." in warranty.body
+    assert "Sign in" not in warranty.body
+    assert "Contact us" not in warranty.body
+    assert "$5.95" in articles["rates"].body
+    assert articles["rates"].url == "https://help.example/rates"
+    assert articles["rates"].tags == ["shipping"]
+    assert articles["battery"].title == "Replacing the lock battery"
+    assert articles["faq-do-you-ship-to-canada"].body == "Yes within 7 days."
+    assert articles["faq2-is-there-an-app"].visibility == "internal"
+
+
+async def test_operator_endpoints_need_a_token(server: RunningServer) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        assert (await http.get("/v1/kb/stats")).status_code == 403
+        wrong = {"Authorization": "Bearer nope"}
+        assert (await http.get("/v1/kb/stats", headers=wrong)).status_code == 403
+        auth = {"Authorization": "Bearer op-secret"}
+        stats = (await http.get("/v1/kb/stats", headers=auth)).json()
+        assert stats["articles_by_visibility"] == {"public": 38, "internal": 5}
+        found = (await http.get("/v1/kb/search", params={"q": "E-4404"}, headers=auth)).json()
+        assert found["hits"][0]["chunk"]["article_id"] == "camera-stream-unavailable-e-4404"
+        synced = (await http.post("/v1/kb/sync", headers=auth)).json()
+        assert synced["embedded_chunks"] == 0
+        exported = (await http.get("/v1/kb/export", headers=auth)).text.splitlines()
+        assert len(exported) == stats["chunks"]
