@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ServerProcess, agent, customer, new_id, say
+from fake_openai import FakeOpenAI, Reply, fake_openai
 
 MESSAGES = [
     "Hi, my name is Maria Gonzalez and my order LH-123456 never arrived.",
@@ -14,6 +15,7 @@ MESSAGES = [
     "I paid with my Visa 4111 1111 1111 1111, please refund it.",
     "Also my husband John Smith has the other card 5555-5555-5555-4444, phone (212) 555-0147.",
     "write to maria.gonzalez@example.com again please, this is frustrating",
+    "ok, so how do I get a refund for it?",
 ]
 SECRETS = [
     "Maria Gonzalez",
@@ -45,7 +47,13 @@ AGENTS = [
 
 @pytest.mark.slow
 async def test_pii_is_redacted_everywhere_it_is_kept(server_process: ServerProcess) -> None:
-    server_process.start(WARMLINE_AGENTS=json.dumps(AGENTS))
+    async with fake_openai() as llm:
+        await converse(server_process, llm)
+
+
+async def converse(server_process: ServerProcess, llm: FakeOpenAI) -> None:
+    llm.default = Reply(content="You can request a refund in the app [1].")
+    server_process.start(WARMLINE_AGENTS=json.dumps(AGENTS), WARMLINE_LLM__BASE_URL=llm.url)
     console = await agent(server_process, "t-alex")
     other = await agent(server_process, "t-sam")
     client, welcome = await customer(server_process)
@@ -64,6 +72,9 @@ async def test_pii_is_redacted_everywhere_it_is_kept(server_process: ServerProce
     assert "e-mail: <EMAIL_1>" in packet["summary"]["facts_collected"]
     assert leaks(json.dumps(packet)) == []
     assert leaks(json.dumps(list(console.frames))) == []
+    assert llm.bodies, "the model was asked at least once"
+    assert leaks(json.dumps(llm.bodies)) == [], "no PII in any request body sent to the model"
+    assert "<EMAIL_1>" in json.dumps(llm.bodies)
 
     conversation_id = welcome["conversation_id"]
     await console.send({"type": "claim", "conversation_id": conversation_id})

@@ -18,6 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from warmline.agent.llm import LlmSettings
 from warmline.retrieval.confidence import AnswerableModel
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -129,6 +130,7 @@ class Settings(BaseSettings):
             id="demo", name="Demo Agent", token="demo-agent-token", permissions=["pii:reveal"]
         )
     ]
+    llm: LlmSettings = LlmSettings()
     escalation: EscalationSettings = EscalationSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     limits: LimitSettings = LimitSettings()

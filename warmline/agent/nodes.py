@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from warmline.agent.decision import EscalationDecision, TurnFacts
+from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.responder import extractive_answer, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Outcome, TurnInput
 from warmline.config import Settings
@@ -26,6 +27,7 @@ class GraphDeps:
     search: Callable[[str], Awaitable[list[Hit]]]
     assess: Callable[[TurnFacts], EscalationDecision]
     settings: Settings
+    llm: LlmAnswerer | None = None
 
 
 def _turn(state: AgentState) -> TurnInput:
@@ -72,17 +74,29 @@ class DependentNodes:
         hits = await self.deps.search(_turn(state).text)
         return {"hits": [hit.model_dump() for hit in hits]}
 
-    def answer(self, state: AgentState) -> Update:
+    async def answer(self, state: AgentState) -> Update:
+        """The LLM writes the answer when one is configured and the knowledge base has it;
+        the extractive responder answers otherwise, and whenever the LLM fails."""
         settings = self.deps.settings
         text = _turn(state).text
         smalltalk = smalltalk_reply(text, settings.company_name)
         if smalltalk is not None:
             return {"answer": Answer(text=smalltalk).model_dump()}
         hits = [Hit.model_validate(h) for h in state.get("hits", [])]
+        confidence = settings.retrieval.answerable.probability(hits)
+        threshold = settings.escalation.low_confidence
+        if self.deps.llm is not None and confidence >= threshold:
+            try:
+                written = await self.deps.llm.answer(
+                    text, state.get("messages", [])[:-1], hits, confidence
+                )
+                return {"answer": written.model_dump()}
+            except LlmFailure:
+                pass
         found = extractive_answer(
             hits,
-            confidence=settings.retrieval.answerable.probability(hits),
-            threshold=settings.escalation.low_confidence,
+            confidence=confidence,
+            threshold=threshold,
             max_chars=settings.retrieval.max_answer_chars,
         )
         return {"answer": found.model_dump()}

@@ -13,6 +13,10 @@ from pydantic import BaseModel
 from warmline.retrieval.articles import Article
 
 _HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
+# Measured on the retrieval evaluation set (hybrid recall@1 / MRR): a cap of 60 words
+# gives 0.798 / 0.870, 120 gives 0.807 / 0.873, 220 gives 0.815 / 0.878, 400 the same as
+# 220 (sections rarely exceed it). Shorter chunks separate answerable from unanswerable
+# questions slightly better (AUC 0.858 at 60) but find the right article less often.
 _MAX_WORDS = 220
 _NAMESPACE = uuid.UUID("7f1f5a5e-4d0c-4c53-9d0a-3f0e7e2b9a11")
 

@@ -23,7 +23,7 @@ from warmline.retrieval.lexical import document_vector, query_vector
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60
 CANDIDATES = 30
-BATCH = 64
+BATCH = 256
 
 
 class SearchFilters(BaseModel):

@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from warmline.agent.graph import build_graph
+from warmline.agent.llm import LlmAnswerer
 from warmline.agent.nodes import GraphDeps
 from warmline.config import Settings
 from warmline.guardrails.redaction import Redactor
@@ -99,8 +100,11 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
 
     try:
         async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
+            llm = (
+                LlmAnswerer(settings.llm, settings.company_name) if settings.llm.base_url else None
+            )
             graph = build_graph(
-                GraphDeps(search=search, assess=policy.assess, settings=settings), saver
+                GraphDeps(search=search, assess=policy.assess, settings=settings, llm=llm), saver
             )
             vault = PiiVault(
                 db, load_vault_keys(settings), timedelta(days=settings.pii_retention_days)
@@ -113,6 +117,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
             finally:
                 purging.cancel()
                 await service.drain()
+                if llm is not None:
+                    await llm.close()
     finally:
         await db.close()
         knowledge.close()

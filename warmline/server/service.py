@@ -36,6 +36,10 @@ log = logging.getLogger("warmline.service")
 
 BACK_TO_BOT = "You're chatting with the AI assistant again. A person is still one click away."
 RESOLVED = "This conversation was marked as resolved. Write again any time."
+TURN_FAILED = (
+    "Sorry, something went wrong on our side while answering. Please try again, or press "
+    "\u201cTalk to a person\u201d."
+)
 
 
 class UnknownConversation(LookupError):
@@ -173,6 +177,19 @@ class ConversationService:
                 await self._run_turn(conversation_id, seq)
             except Exception:
                 log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
+                await self._apologise(conversation_id, seq)
+
+    async def _apologise(self, conversation_id: str, seq: int) -> None:
+        """A turn that failed still gets an answer: the customer is never left waiting."""
+        async with self.db.transaction() as conn:
+            current = await self.log.get_in(conn, conversation_id)
+            if current.pending_seq != seq:
+                return
+            await self.log.set_pending(conn, conversation_id, None)
+            event = await self.log.append(
+                conn, conversation_id, "message", {"role": "system", "text": TURN_FAILED}
+            )
+        self._publish([event])
 
     async def _run_turn(self, conversation_id: str, seq: int) -> None:
         conversation = await self.get(conversation_id)

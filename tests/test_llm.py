@@ -1,0 +1,81 @@
+"""The LLM path through the real `openai` client over HTTP: grounded answers or a fallback."""
+
+from pathlib import Path
+
+from conftest import make_settings
+from fake_openai import FakeOpenAI, Reply, fake_openai
+
+from warmline.agent.llm import LlmSettings
+from warmline.server.runtime import Runtime, running
+
+
+async def ask(runtime: Runtime, text: str) -> dict[str, object]:
+    service = runtime.service
+    conversation = await service.start()
+    await service.customer_message(conversation.id, text, "m1")
+    await service.drain()
+    events = await service.log.events_after(conversation.id, 0)
+    return events[-1].data
+
+
+def llm_settings(fake: FakeOpenAI, **overrides: object) -> LlmSettings:
+    fields: dict[str, object] = {"timeout_s": 1.0, "max_retries": 1, "deadline_s": 3.0}
+    return LlmSettings.model_validate({"base_url": fake.url, **fields, **overrides})
+
+
+async def test_a_cited_llm_answer_is_used_and_its_citations_map_to_articles(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with fake_openai() as fake:
+        fake.default = Reply(content="Open the app, tap Orders, then Return or refund [1].")
+        settings = make_settings(tmp_path, kb_snapshot, llm=llm_settings(fake))
+        async with running(settings) as runtime:
+            reply = await ask(runtime, "how do I get a refund?")
+    assert reply["text"] == "Open the app, tap Orders, then Return or refund [1]."
+    citations = reply["citations"]
+    assert isinstance(citations, list)
+    assert citations[0]["article_id"] == "request-a-refund"
+    system, user = fake.bodies[0]["messages"]
+    assert "you are an AI" in system["content"]
+    assert "<customer_message>\nhow do I get a refund?\n</customer_message>" in user["content"]
+
+
+async def test_every_failure_ends_in_an_extractive_answer(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    failures = [
+        Reply(status=500),
+        Reply(status=429, retry_after_s=0),
+        Reply(delay_s=2.5),
+        Reply(content="Refunds take 3 days [12]."),
+        Reply(content="Refunds are easy."),
+        Reply(finish_reason="content_filter", content=""),
+        Reply(malformed=True),
+    ]
+    async with fake_openai() as fake:
+        settings = make_settings(
+            tmp_path, kb_snapshot, llm=llm_settings(fake, breaker_failures=100)
+        )
+        async with running(settings) as runtime:
+            for failure in failures:
+                fake.script.extend([failure, failure])
+                reply = await ask(runtime, "how do I get a refund?")
+                assert str(reply["text"]).startswith("From \u201cHow to request a refund\u201d"), (
+                    failure
+                )
+                fake.script.clear()
+
+
+async def test_the_circuit_breaker_stops_calling_a_broken_endpoint(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with fake_openai() as fake:
+        fake.default = Reply(status=503)
+        settings = make_settings(
+            tmp_path, kb_snapshot, llm=llm_settings(fake, max_retries=0, breaker_failures=2)
+        )
+        async with running(settings) as runtime:
+            for _ in range(4):
+                reply = await ask(runtime, "how do I reset my password?")
+                assert str(reply["text"]).startswith("From \u201cReset your password\u201d")
+    assert len(fake.bodies) == 2

@@ -1,0 +1,165 @@
+"""The LLM answerer: any OpenAI-compatible endpoint, grounded, checked, and safe to lose.
+
+The model sees only redacted text. Its answer must cite the excerpts it was given;
+an answer that cites an excerpt it was not given, or cites nothing, is rejected
+and the embedded extractive responder answers instead. Timeouts, 429s and 5xx are
+retried by the client within a deadline; consecutive failures open a circuit
+breaker so a broken endpoint costs one timeout, not one per customer.
+"""
+
+import asyncio
+import logging
+import re
+import time
+
+from openai import AsyncOpenAI
+from pydantic import BaseModel, SecretStr
+
+from warmline.agent.prompts import load
+from warmline.agent.state import Answer, Citation
+from warmline.retrieval.store import Hit
+
+log = logging.getLogger("warmline.llm")
+_CITATION = re.compile(r"\[(\d{1,2})\]")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+HISTORY_TURNS = 6
+
+
+class LlmSettings(BaseModel):
+    base_url: str | None = None
+    api_key: SecretStr = SecretStr("not-needed")
+    answer_model: str = "gpt-4o-mini"
+    timeout_s: float = 10.0
+    max_retries: int = 2
+    deadline_s: float = 15.0
+    breaker_failures: int = 3
+    breaker_cooldown_s: float = 30.0
+    prompt_version: int = 1
+
+
+class LlmFailure(Exception):
+    """The model could not give a usable answer; the caller falls back."""
+
+
+class Usage(BaseModel):
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    failures: int = 0
+
+
+class LlmAnswerer:
+    def __init__(self, settings: LlmSettings, company: str) -> None:
+        self.settings = settings
+        self.company = company
+        self.usage = Usage()
+        self._client = AsyncOpenAI(
+            base_url=settings.base_url,
+            api_key=settings.api_key.get_secret_value(),
+            timeout=settings.timeout_s,
+            max_retries=settings.max_retries,
+        )
+        self._consecutive_failures = 0
+        self._open_until = 0.0
+
+    def _messages(
+        self, question: str, history: list[dict[str, object]], hits: list[Hit]
+    ) -> list[dict[str, str]]:
+        excerpts = "\n\n".join(
+            f"[{i}] {h.chunk.title} › {h.chunk.section}\n{h.chunk.text}"
+            for i, h in enumerate(hits, start=1)
+        )
+        conversation = "\n".join(f"{m['role']}: {m['text']}" for m in history[-HISTORY_TURNS:])
+        return [
+            {
+                "role": "system",
+                "content": load("answer", self.settings.prompt_version).format(
+                    company=self.company
+                ),
+            },
+            {
+                "role": "user",
+                "content": f"<knowledge_base>\n{excerpts}\n</knowledge_base>\n"
+                f"<conversation>\n{conversation}\n</conversation>\n"
+                f"<customer_message>\n{question}\n</customer_message>",
+            },
+        ]
+
+    async def answer(
+        self,
+        question: str,
+        history: list[dict[str, object]],
+        hits: list[Hit],
+        confidence: float,
+    ) -> Answer:
+        if time.monotonic() < self._open_until:
+            raise LlmFailure("circuit open")
+        try:
+            text = await asyncio.wait_for(
+                self._complete(self._messages(question, history, hits)),
+                self.settings.deadline_s,
+            )
+            answer = grounded(text, hits, confidence)
+        except Exception as exc:
+            # Anything the endpoint does wrong (errors, timeouts, bodies the client cannot
+            # parse) is one failure mode to the caller: answer without the model.
+            self._failed()
+            log.warning("llm answer failed: %s", type(exc).__name__)
+            raise LlmFailure(type(exc).__name__) from exc
+        self._consecutive_failures = 0
+        return answer
+
+    async def _complete(self, messages: list[dict[str, str]]) -> str:
+        response = await self._client.chat.completions.create(
+            model=self.settings.answer_model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=0.2,
+        )
+        self.usage.requests += 1
+        if response.usage is not None:
+            self.usage.prompt_tokens += response.usage.prompt_tokens
+            self.usage.completion_tokens += response.usage.completion_tokens
+        choice = response.choices[0]
+        if choice.finish_reason == "content_filter" or not choice.message.content:
+            raise LlmFailure("empty or filtered")
+        return choice.message.content
+
+    def _failed(self) -> None:
+        self.usage.failures += 1
+        self._consecutive_failures += 1
+        if self._consecutive_failures >= self.settings.breaker_failures:
+            self._open_until = time.monotonic() + self.settings.breaker_cooldown_s
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def grounded(text: str, hits: list[Hit], confidence: float) -> Answer:
+    """Check the model's citations against what it was given and map them to articles.
+
+    Citing an excerpt that does not exist rejects the answer; sentences without a
+    citation lower its confidence in proportion. Excerpt numbers are rewritten as
+    positions in the answer's citation list, so "[2]" links to the second source shown.
+    """
+    cited = [int(n) for n in _CITATION.findall(text)]
+    if not cited or any(not 1 <= n <= len(hits) for n in cited):
+        raise LlmFailure("uncited or unsupported citation")
+    sentences = [s for s in _SENTENCE.split(text.strip()) if s]
+    supported = sum(bool(_CITATION.search(s)) for s in sentences) / len(sentences)
+    citations: dict[str, Citation] = {}
+    for n in cited:
+        chunk = hits[n - 1].chunk
+        citations.setdefault(
+            chunk.article_id,
+            Citation(title=chunk.title, url=chunk.url, article_id=chunk.article_id),
+        )
+    order = list(citations)
+
+    def renumber(match: re.Match[str]) -> str:
+        return f"[{order.index(hits[int(match.group(1)) - 1].chunk.article_id) + 1}]"
+
+    return Answer(
+        text=_CITATION.sub(renumber, text).strip(),
+        citations=list(citations.values()),
+        confidence=confidence * supported,
+    )
