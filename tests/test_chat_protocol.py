@@ -165,3 +165,17 @@ async def test_a_valid_id_with_a_wrong_token_is_refused(server: RunningServer) -
     assert error["data"]["code"] == "unknown_conversation"
     for socket in (owner, intruder):
         await socket.close()
+
+
+async def test_a_flood_of_messages_is_refused_and_resends_still_work(server: RunningServer) -> None:
+    client, _ = await customer(server)
+    first = new_id()
+    limit = server.settings.limits.flood_messages
+    for i in range(limit):
+        await say(client, f"message {i}", first if i == 0 else None)
+    await client.send({"type": "message", "client_msg_id": new_id(), "data": {"text": "more"}})
+    refused = await client.wait_for(type="error")
+    assert refused["data"]["code"] == "rate_limited"
+    resent = await say(client, "message 0", first)
+    assert resent["data"]["duplicate"] is True
+    await client.close()

@@ -60,6 +60,8 @@ class LimitSettings(BaseModel):
 
     max_frame_bytes: int = 65_536
     max_message_chars: int = 4_000
+    flood_messages: int = Field(8, description="Messages a conversation may send per window.")
+    flood_window_s: float = 10.0
 
 
 Role = Literal["agent", "supervisor", "admin"]

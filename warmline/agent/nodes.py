@@ -76,7 +76,8 @@ class DependentNodes:
 
     async def answer(self, state: AgentState) -> Update:
         """The LLM writes the answer when one is configured and the knowledge base has it;
-        the extractive responder answers otherwise, and whenever the LLM fails."""
+        the extractive responder answers otherwise: when the LLM fails, and when the
+        message reads as a prompt injection (a quote cannot be talked into anything)."""
         settings = self.deps.settings
         text = _turn(state).text
         smalltalk = smalltalk_reply(text, settings.company_name)
@@ -85,7 +86,8 @@ class DependentNodes:
         hits = [Hit.model_validate(h) for h in state.get("hits", [])]
         confidence = settings.retrieval.answerable.probability(hits)
         threshold = settings.escalation.low_confidence
-        if self.deps.llm is not None and confidence >= threshold:
+        injected = Signals.model_validate(state["signals"]).injection.fired()
+        if self.deps.llm is not None and confidence >= threshold and not injected:
             try:
                 written = await self.deps.llm.answer(
                     text, state.get("messages", [])[:-1], hits, confidence

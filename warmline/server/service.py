@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -76,6 +77,7 @@ class ConversationService:
         self.bus = bus
         self._secret = secret
         self._turn_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._recent: defaultdict[str, list[float]] = defaultdict(list)
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- conversations ---------------------------------------------------------
@@ -112,6 +114,7 @@ class ConversationService:
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
+        self._check_flood(conversation_id)
         book = PlaceholderBook(await self.placeholders.load(conversation_id))
         verdict = await asyncio.to_thread(self.guard.inspect, text, book)
         if verdict.redaction is None:
@@ -154,6 +157,19 @@ class ConversationService:
         )
         self._spawn(self.run_turn(conversation_id, message.seq))
         return message, False
+
+    def _check_flood(self, conversation_id: str) -> None:
+        """Refuse a burst of new messages (resends of stored ones are always answered)."""
+        limits = self.settings.limits
+        now = time.monotonic()
+        recent = [t for t in self._recent[conversation_id] if now - t < limits.flood_window_s]
+        if len(recent) >= limits.flood_messages:
+            raise InputRejected(
+                "rate_limited",
+                f"Too many messages: at most {limits.flood_messages} per "
+                f"{limits.flood_window_s:g} seconds. Please wait a moment.",
+            )
+        self._recent[conversation_id] = [*recent, now]
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
