@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from warmline.config import Settings
 from warmline.evals.output import table
-from warmline.guardrails.redaction import DetectedSpan, Redactor
+from warmline.guardrails.redaction import DetectedSpan, Redactor, presidio_engine
 
 # How Presidio's own entity names map onto the labels of the set, for typed recall.
 PRESIDIO_TYPES = {"LOCATION": "ADDRESS", "DATE_TIME": "DATE_OF_BIRTH"}
@@ -148,20 +148,7 @@ def score(messages: list[PiiMessage], detect: Detector) -> tuple[SystemScores, l
 
 
 def presidio_default() -> Detector:
-    from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
-
-    from warmline.guardrails.redaction import SPACY_MODEL
-    from warmline.offline import pin_tldextract_to_snapshot
-
-    pin_tldextract_to_snapshot()
-    provider = NlpEngineProvider(
-        nlp_configuration={
-            "nlp_engine_name": "spacy",
-            "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
-        }
-    )
-    engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    engine = presidio_engine()
 
     def detect(text: str) -> list[DetectedSpan]:
         return [

@@ -96,14 +96,11 @@ class DetectedSpan(BaseModel):
     score: float
 
 
-@lru_cache(maxsize=4)
-def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
-    """Presidio with the packaged spaCy model and our recognizers, loaded once per process."""
+def presidio_engine() -> Any:
+    """Plain Presidio (default recognizers) on the packaged spaCy model, offline."""
     pin_tldextract_to_snapshot()
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
-
-    from warmline.guardrails.recognizers import extra_recognizers
 
     provider = NlpEngineProvider(
         nlp_configuration={
@@ -111,7 +108,15 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
             "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
         }
     )
-    engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+
+
+@lru_cache(maxsize=4)
+def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
+    """Presidio with Warmline's recognizers added, loaded once per process."""
+    from warmline.guardrails.recognizers import extra_recognizers
+
+    engine = presidio_engine()
     engine.registry.remove_recognizer("PhoneRecognizer")
     for recognizer in extra_recognizers(dict(company_patterns)):
         engine.registry.add_recognizer(recognizer)
