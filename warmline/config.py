@@ -48,7 +48,7 @@ class EscalationSettings(BaseModel):
 
 class RetrievalSettings(BaseModel):
     collection: str = "kb_default"
-    top_k: int = 8
+    top_k: int = 12
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     max_answer_chars: int = 1200
     sync_on_start: bool = True

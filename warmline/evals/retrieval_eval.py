@@ -120,8 +120,13 @@ def fit(rows: list[tuple[tuple[float, ...], bool]], steps: int = 4000) -> Answer
 
 
 def evaluate(
-    path: Path, store: KnowledgeStore, model: AnswerableModel, refit: bool = False
+    path: Path,
+    store: KnowledgeStore,
+    model: AnswerableModel,
+    refit: bool = False,
+    top_k: int = 12,
 ) -> RetrievalReport:
+    """`top_k` is what the bot retrieves per turn; the confidence is scored on those hits."""
     questions = load(path)
     answerable = [q for q in questions if q.answerable]
     bm25 = _bm25s_ranker(store)
@@ -129,7 +134,7 @@ def evaluate(
     hybrid_hits: dict[str, list[Hit]] = {}
     for question in questions:
         hits = store.search(question.question, 20, "hybrid")
-        hybrid_hits[question.id] = hits
+        hybrid_hits[question.id] = hits[:top_k]
         if not question.answerable:
             continue
         rankings["hybrid"].append((question, _articles([h.chunk.article_id for h in hits])))

@@ -159,7 +159,13 @@ def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     store = open_knowledge_store(settings)
     try:
         sync_folder(settings.kb_path, store, show_progress=True)
-        report = evaluate(args.data, store, settings.retrieval.answerable, refit=args.fit)
+        report = evaluate(
+            args.data,
+            store,
+            settings.retrieval.answerable,
+            refit=args.fit,
+            top_k=settings.retrieval.top_k,
+        )
     finally:
         store.close()
     print(render(report))
