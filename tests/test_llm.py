@@ -47,7 +47,7 @@ async def test_every_failure_ends_in_an_extractive_answer(
         Reply(status=500),
         Reply(status=429, retry_after_s=0),
         Reply(delay_s=2.5),
-        Reply(content="Refunds take 3 days [12]."),
+        Reply(content="Refunds take 3 days [99]."),
         Reply(content="Refunds are easy."),
         Reply(finish_reason="content_filter", content=""),
         Reply(malformed=True),
