@@ -118,13 +118,8 @@ def main() -> None:
     ][: args.queries]
     embedder = Embedder()
     embedder.embed(["warm up"])
-    results = []
-    for size in args.sizes:
-        # Search cost grows with the corpus in local mode; fewer queries keep 100k bounded.
-        count = max(20, min(len(questions), 2_000_000 // size))
-        results.append(run(size, questions[:count], embedder))
-        print(json.dumps(results[-1]), flush=True)
-    report = {
+    results: list[dict[str, object]] = []
+    report: dict[str, object] = {
         "benchmark": "retrieval",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -132,7 +127,14 @@ def main() -> None:
         "results": results,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    for size in args.sizes:
+        # Search cost grows with the corpus in local mode; fewer queries keep 100k bounded.
+        count = max(20, min(len(questions), 2_000_000 // size))
+        result = run(size, questions[:count], embedder)
+        results.append(result)
+        print(json.dumps(result), flush=True)
+        # Written after every size, so a run stopped at a large size keeps the smaller ones.
+        RESULTS.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
