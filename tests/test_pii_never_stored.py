@@ -14,8 +14,8 @@ MESSAGES = [
     "You can email me at maria.gonzalez@example.com or call +1 415-555-0199.",
     "I paid with my Visa 4111 1111 1111 1111, please refund it.",
     "Also my husband John Smith has the other card 5555-5555-5555-4444, phone (212) 555-0147.",
-    "write to maria.gonzalez@example.com again please, this is frustrating",
     "ok, so how do I get a refund for it?",
+    "write to maria.gonzalez@example.com again please, this is frustrating",
 ]
 SECRETS = [
     "Maria Gonzalez",
@@ -53,7 +53,12 @@ async def test_pii_is_redacted_everywhere_it_is_kept(server_process: ServerProce
 
 async def converse(server_process: ServerProcess, llm: FakeOpenAI) -> None:
     llm.default = Reply(content="You can request a refund in the app [1].")
-    server_process.start(WARMLINE_AGENTS=json.dumps(AGENTS), WARMLINE_LLM__BASE_URL=llm.url)
+    server_process.start(
+        WARMLINE_AGENTS=json.dumps(AGENTS),
+        WARMLINE_LLM__BASE_URL=llm.url,
+        # Statements full of PII are not questions; keep the bot answering until the end.
+        WARMLINE_ESCALATION__LOW_CONFIDENCE_STRIKES="10",
+    )
     console = await agent(server_process, "t-alex")
     other = await agent(server_process, "t-sam")
     client, welcome = await customer(server_process)
@@ -66,7 +71,7 @@ async def converse(server_process: ServerProcess, llm: FakeOpenAI) -> None:
     packet = handoff["data"]["entry"]["packet"]
 
     assert "<EMAIL_1>" in echoes[1]["data"]["text"]
-    assert "<EMAIL_1>" in echoes[4]["data"]["text"], "the same e-mail keeps its placeholder"
+    assert "<EMAIL_1>" in echoes[5]["data"]["text"], "the same e-mail keeps its placeholder"
     assert "<CARD_1>" in echoes[2]["data"]["text"] and "<CARD_2>" in echoes[3]["data"]["text"]
     assert "LH-123456" in echoes[0]["data"]["text"], "order numbers are not PII"
     assert "e-mail: <EMAIL_1>" in packet["summary"]["facts_collected"]

@@ -84,7 +84,7 @@ class DependentNodes:
         if smalltalk is not None:
             return {"answer": Answer(text=smalltalk).model_dump()}
         hits = [Hit.model_validate(h) for h in state.get("hits", [])]
-        confidence = settings.retrieval.answerable.probability(hits)
+        confidence = settings.retrieval.answerable.probability(text, hits)
         threshold = settings.escalation.low_confidence
         injected = Signals.model_validate(state["signals"]).injection.fired()
         if self.deps.llm is not None and confidence >= threshold and not injected:

@@ -146,10 +146,10 @@ def evaluate(
     for question, ranked in rankings["hybrid"]:
         by_kind.setdefault(question.kind, []).append((question, ranked))
 
-    def split_auc(score: Callable[[list[Hit]], float], subset: list[Question]) -> float:
+    def split_auc(score: Callable[[str, list[Hit]], float], subset: list[Question]) -> float:
         return auc(
-            [score(hybrid_hits[q.id]) for q in subset if q.answerable],
-            [score(hybrid_hits[q.id]) for q in subset if not q.answerable],
+            [score(q.question, hybrid_hits[q.id]) for q in subset if q.answerable],
+            [score(q.question, hybrid_hits[q.id]) for q in subset if not q.answerable],
         )
 
     report = RetrievalReport(
@@ -159,12 +159,14 @@ def evaluate(
         modes={mode: _scores(r) for mode, r in rankings.items()},
         by_kind_hybrid_recall_at_5={k: _scores(v).recall_at_5 for k, v in sorted(by_kind.items())},
         confidence_auc=split_auc(model.probability, questions),
-        top_cosine_auc=split_auc(lambda hits: max((h.dense for h in hits), default=0.0), questions),
+        top_cosine_auc=split_auc(
+            lambda _, hits: max((h.dense for h in hits), default=0.0), questions
+        ),
     )
     if refit:
         train = [q for i, q in enumerate(questions) if i % 2 == 0]
         test = [q for i, q in enumerate(questions) if i % 2 == 1]
-        fitted = fit([(features(hybrid_hits[q.id]), q.answerable) for q in train])
+        fitted = fit([(features(q.question, hybrid_hits[q.id]), q.answerable) for q in train])
         report.fitted = fitted
         report.fitted_auc_held_out = split_auc(fitted.probability, test)
     return report

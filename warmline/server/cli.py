@@ -48,7 +48,7 @@ def _kb(settings: Settings, args: argparse.Namespace) -> int:
         elif args.kb_command == "search":
             filters = SearchFilters(include_internal=args.internal, language=args.language)
             hits = store.search(args.query, args.k, args.mode, filters)
-            confidence = settings.retrieval.answerable.probability(hits)
+            confidence = settings.retrieval.answerable.probability(args.query, hits)
             print(f"answerable confidence: {confidence:.3f}")
             for hit in hits:
                 print(

@@ -43,7 +43,7 @@ def kb_router(settings: Settings, store: Callable[[], KnowledgeStore]) -> APIRou
         filters = SearchFilters(include_internal=internal, language=language)
         hits: list[Hit] = await asyncio.to_thread(store().search, q, k, mode, filters)
         return {
-            "answerable_confidence": settings.retrieval.answerable.probability(hits),
+            "answerable_confidence": settings.retrieval.answerable.probability(q, hits),
             "hits": [h.model_dump() for h in hits],
         }
 
