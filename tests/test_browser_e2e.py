@@ -96,3 +96,20 @@ async def test_customer_to_agent_and_back(
         re.compile("resolved", re.IGNORECASE)
     )
     assert await bot_messages.count() == bot_count, "the bot is silent while a person has the chat"
+
+
+async def test_a_burst_beyond_the_flood_limit_is_delivered_late_not_lost(
+    server: RunningServer, browser: Browser
+) -> None:
+    page = await (await browser.new_context()).new_page()
+    await page.goto(server.url + "/")
+    await page.get_by_test_id("launcher").click()
+    burst = server.settings.limits.flood_messages + 4
+    for i in range(burst):
+        await page.get_by_test_id("input").fill(f"burst message {i}")
+        await page.get_by_test_id("input").press("Enter")
+    stored = page.locator('[data-testid="msg"][data-role="customer"][data-seq]')
+    await expect(stored).to_have_count(burst, timeout=60_000)
+    texts = await stored.all_inner_texts()
+    assert [t for t in texts if "burst message" in t] == texts
+    assert len(set(texts)) == burst

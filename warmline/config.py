@@ -60,7 +60,9 @@ class LimitSettings(BaseModel):
 
     max_frame_bytes: int = 65_536
     max_message_chars: int = 4_000
-    flood_messages: int = Field(8, description="Messages a conversation may send per window.")
+    flood_messages: int = Field(
+        20, description="New messages a conversation may send per window (a person types fewer)."
+    )
     flood_window_s: float = 10.0
 
 

@@ -890,6 +890,14 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         } else if (d.code === 'hello_first') {
           welcomed = ready = false;
           sendHello();
+        } else if (d.code === 'rate_limited' && d.client_msg_id) {
+          // Too many at once: keep it in the outbox and try again shortly, never drop it.
+          const id = d.client_msg_id;
+          inflight = inflight.filter((x) => x !== id);
+          setTimeout(() => {
+            const m = outbox.find((x) => x.id === id);
+            if (m && ready && !inflight.includes(id)) sendItem(m);
+          }, 3000);
         } else if (/^(message_too_long|empty_message|bad_frame|frame_too_large|bad_json)$/.test(d.code) && inflight.length) {
           fail(inflight.shift(), d.message);
         }
