@@ -111,3 +111,17 @@ async def test_a_turn_interrupted_before_its_answer_is_answered_after_restart(
         assert [e.data["role"] for e in events] == ["customer", "bot"]
         assert events[1].data["citations"][0]["article_id"] == "request-a-refund"
         assert (await runtime.service.get(conversation.id)).pending_seq is None
+
+
+async def test_a_busy_server_keeps_no_per_conversation_state_after_turns_end(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        for i in range(5):
+            conversation = await service.start()
+            await service.customer_message(conversation.id, "how do I reset my password?", f"m{i}")
+            await service.customer_message(conversation.id, "and my e-mail?", f"n{i}")
+        await service.drain()
+        assert service._turn_locks == {}
+        assert dict(service._turns_waiting) == {}

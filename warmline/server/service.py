@@ -37,6 +37,7 @@ log = logging.getLogger("warmline.service")
 
 BACK_TO_BOT = "You're chatting with the AI assistant again. A person is still one click away."
 RESOLVED = "This conversation was marked as resolved. Write again any time."
+FLOOD_SWEEP_AT = 10_000  # conversations tracked before idle flood windows are dropped
 TURN_FAILED = (
     "Sorry, something went wrong on our side while answering. Please try again, or press "
     "\u201cTalk to a person\u201d."
@@ -76,8 +77,9 @@ class ConversationService:
         self.vault = vault
         self.bus = bus
         self._secret = secret
-        self._turn_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._recent: defaultdict[str, list[float]] = defaultdict(list)
+        self._turn_locks: dict[str, asyncio.Lock] = {}
+        self._turns_waiting: defaultdict[str, int] = defaultdict(int)
+        self._recent: dict[str, list[float]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- conversations ---------------------------------------------------------
@@ -162,7 +164,12 @@ class ConversationService:
         """Refuse a burst of new messages (resends of stored ones are always answered)."""
         limits = self.settings.limits
         now = time.monotonic()
-        recent = [t for t in self._recent[conversation_id] if now - t < limits.flood_window_s]
+        if len(self._recent) > FLOOD_SWEEP_AT:
+            self._recent = {
+                k: v for k, v in self._recent.items() if now - v[-1] < limits.flood_window_s
+            }
+        window = self._recent.get(conversation_id, [])
+        recent = [t for t in window if now - t < limits.flood_window_s]
         if len(recent) >= limits.flood_messages:
             raise InputRejected(
                 "rate_limited",
@@ -188,12 +195,23 @@ class ConversationService:
         return len(pending)
 
     async def run_turn(self, conversation_id: str, seq: int) -> None:
-        async with self._turn_locks[conversation_id]:
-            try:
-                await self._run_turn(conversation_id, seq)
-            except Exception:
-                log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
-                await self._apologise(conversation_id, seq)
+        """Turns of one conversation run one at a time; the lock lives only while needed."""
+        lock = self._turn_locks.setdefault(conversation_id, asyncio.Lock())
+        self._turns_waiting[conversation_id] += 1
+        try:
+            async with lock:
+                try:
+                    await self._run_turn(conversation_id, seq)
+                except Exception:
+                    log.exception(
+                        "turn failed", extra={"conversation_id": conversation_id, "seq": seq}
+                    )
+                    await self._apologise(conversation_id, seq)
+        finally:
+            self._turns_waiting[conversation_id] -= 1
+            if not self._turns_waiting[conversation_id]:
+                del self._turns_waiting[conversation_id]
+                del self._turn_locks[conversation_id]
 
     async def _apologise(self, conversation_id: str, seq: int) -> None:
         """A turn that failed still gets an answer: the customer is never left waiting."""
