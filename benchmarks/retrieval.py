@@ -118,7 +118,9 @@ def main() -> None:
     ][: args.queries]
     embedder = Embedder()
     embedder.embed(["warm up"])
-    results: list[dict[str, object]] = []
+    # A run over some sizes keeps the figures already on record for the others.
+    previous = json.loads(RESULTS.read_text())["results"] if RESULTS.exists() else []
+    results: list[dict[str, object]] = [r for r in previous if r["chunks"] not in args.sizes]
     report: dict[str, object] = {
         "benchmark": "retrieval",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -132,6 +134,7 @@ def main() -> None:
         count = max(20, min(len(questions), 2_000_000 // size))
         result = run(size, questions[:count], embedder)
         results.append(result)
+        results.sort(key=lambda r: int(str(r["chunks"])))
         print(json.dumps(result), flush=True)
         # Written after every size, so a run stopped at a large size keeps the smaller ones.
         RESULTS.write_text(json.dumps(report, indent=2) + "\n")

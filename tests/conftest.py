@@ -16,6 +16,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -77,6 +78,13 @@ async def server(
     """
     overrides = getattr(request.module, "SERVER_SETTINGS", {})
     settings = make_settings(tmp_path_factory.mktemp("server"), kb_snapshot, **overrides)
+    async with serving(settings) as running:
+        yield running
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[RunningServer]:
+    """A real uvicorn server on a free loopback port, for the length of the block."""
     port = free_port()
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_config=None, ws_max_size=1 << 20

@@ -92,9 +92,13 @@ async def test_full_handoff_packet_live_chat_handback_and_resolve(server: Runnin
 
     await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
     await client.wait_for(type="mode", data_mode="queued")
+    again = await alex.wait_for(type="handoff", conversation_id=conversation_id)
+    assert again["data"]["entry"]["packet"]["customer"]["previous_agent"] == "alex"
     await sam.send({"type": "claim", "conversation_id": conversation_id})
+    assert (await sam.wait_for(type="error"))["data"]["code"] == "reserved"
+    await alex.send({"type": "claim", "conversation_id": conversation_id})
     await client.wait_for(type="mode", data_mode="human")
-    await sam.send({"type": "resolve", "conversation_id": conversation_id})
+    await alex.send({"type": "resolve", "conversation_id": conversation_id})
     await client.wait_for(type="mode", data_mode="resolved")
     for socket in (alex, sam, client):
         await socket.close()
@@ -111,7 +115,7 @@ async def test_only_one_of_many_racing_claims_wins(server: RunningServer) -> Non
     async def outcome(console: Client) -> str:
         while True:
             frame = await console.receive()
-            if frame["type"] == "conversation":
+            if frame["type"] == "ack" and frame["data"]["action"] == "claim":
                 return "won"
             if frame["type"] == "error":
                 return str(frame["data"]["code"])

@@ -8,9 +8,10 @@ import pytest
 from conftest import REPO
 
 from warmline.agent.decision import TurnFacts
-from warmline.config import EscalationSettings, Settings
+from warmline.config import Settings
 from warmline.guardrails.signals import compute_signals
 from warmline.handoff.policy import EscalationPolicy
+from warmline.handoff.policy_file import Thresholds
 from warmline.handoff.summary import build_packet
 from warmline.retrieval.articles import load_articles
 from warmline.retrieval.chunking import chunk_article
@@ -64,7 +65,9 @@ def test_internal_articles_are_never_returned_to_customers(
 
 
 def test_policy_reports_each_reason_with_value_and_threshold() -> None:
-    policy = EscalationPolicy(EscalationSettings(turn_limit=3))
+    policy = EscalationPolicy(
+        Settings().policy.model_copy(update={"thresholds": Thresholds(turn_limit=3)})
+    )
     calm = policy.assess(
         TurnFacts(
             signals=compute_signals("Thanks, how long does shipping take?"),
@@ -94,7 +97,7 @@ def test_policy_reports_each_reason_with_value_and_threshold() -> None:
 
 
 def test_extractive_summary_keeps_the_facts_the_customer_gave() -> None:
-    policy = EscalationPolicy(EscalationSettings())
+    policy = EscalationPolicy(Settings().policy)
     decision = policy.assess(
         TurnFacts(
             signals=compute_signals("talk to a human"),
@@ -118,7 +121,14 @@ def test_extractive_summary_keeps_the_facts_the_customer_gave() -> None:
         "sentiments": [0.0, -0.1, -0.2],
         "articles_shown": [],
     }
-    packet = build_packet("c_1", state, decision, [], now=datetime(2026, 1, 1, tzinfo=UTC))
+    packet = build_packet(
+        "c_1",
+        state,
+        decision,
+        [],
+        Settings().policy.queue.sla_minutes,
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     assert packet.summary.issue == "My hub shows E-1042 since yesterday."
     assert packet.summary.customer_goal == "I need it working before Friday."
     facts = packet.summary.facts_collected

@@ -2,7 +2,7 @@
 
 Values come from, in rising priority: the defaults below, `warmline.toml` (or the
 file named by WARMLINE_CONFIG), and WARMLINE_* environment variables with `__` for
-nesting (WARMLINE_ESCALATION__TURN_LIMIT=6). The defaults run everything in one
+nesting (WARMLINE_RETRIEVAL__TOP_K=8). The defaults run everything in one
 process with no external service.
 """
 
@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,31 +19,10 @@ from pydantic_settings import (
 )
 
 from warmline.agent.llm import LlmSettings
+from warmline.handoff.policy_file import Policy, load_policy
 from warmline.retrieval.confidence import AnswerableModel
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-class EscalationSettings(BaseModel):
-    """Thresholds of the escalation policy; each one is reported with the decision."""
-
-    low_confidence: float = Field(
-        0.5, description="Answerable probability below which a turn counts as not answered."
-    )
-    low_confidence_strikes: int = Field(
-        2, description="Consecutive unanswered turns before a person takes over."
-    )
-    negative_sentiment: float = Field(
-        -0.6, description="VADER compound score at or below which the customer is upset."
-    )
-    sentiment_drop: float = Field(
-        0.8, description="Fall in sentiment over the last three turns that counts as souring."
-    )
-    frustration: float = Field(0.5, description="Frustration score (0.5 = one strong cue).")
-    loop_similarity: float = Field(
-        0.6, description="Word overlap with an earlier question that counts as asking again."
-    )
-    turn_limit: int = Field(8, description="Bot turns without resolution before escalating.")
 
 
 class RetrievalSettings(BaseModel):
@@ -74,13 +53,21 @@ class AgentAccount(BaseModel):
     name: str
     token: str
     roles: list[Role] = ["agent"]
+    skills: list[str] = Field(default_factory=list, description='e.g. "fraud", "retention".')
+    languages: list[str] = ["en"]
+    capacity: int = Field(3, ge=1, description="Conversations this agent handles at once.")
     permissions: list[str] = Field(
         default_factory=list, description='Extra grants, e.g. "pii:reveal".'
     )
 
     @property
+    def supervises(self) -> bool:
+        """Supervisors and admins watch any conversation and may take any they have room for."""
+        return bool({"supervisor", "admin"} & set(self.roles))
+
+    @property
     def can_reveal_pii(self) -> bool:
-        return "pii:reveal" in self.permissions or bool({"supervisor", "admin"} & set(self.roles))
+        return "pii:reveal" in self.permissions or self.supervises
 
 
 class Settings(BaseSettings):
@@ -129,15 +116,40 @@ class Settings(BaseSettings):
         description="Fernet keys, newest first; empty = a key generated in data_dir/vault.key.",
     )
     pii_retention_days: int = 30
+    products: list[str] = Field(
+        ["Lumen Hub", "Lumen Cam", "Lumen Lock", "Lumen Bulb", "Lumen Sensor", "Lumen Plus"],
+        description="Product names the handoff summary lists as facts when a customer names them.",
+    )
     agents: list[AgentAccount] = [
         AgentAccount(
-            id="demo", name="Demo Agent", token="demo-agent-token", permissions=["pii:reveal"]
+            id="demo",
+            name="Demo Agent",
+            token="demo-agent-token",
+            roles=["agent", "supervisor"],
+            skills=["fraud", "legal", "safety", "supervisor", "retention"],
+            permissions=["pii:reveal"],
         )
     ]
+    identity_secret: SecretStr | None = Field(
+        None,
+        description="HMAC key the host site signs a customer's profile with; without it a "
+        "profile's segment (e.g. VIP) is not trusted.",
+    )
     llm: LlmSettings = LlmSettings()
-    escalation: EscalationSettings = EscalationSettings()
+    policy_file: Path = Field(
+        REPO_ROOT / "policy.toml", description="The escalation policy: thresholds, rules, hours."
+    )
+    policy: Policy = Field(
+        default_factory=Policy, description="Read from policy_file unless given directly."
+    )
     retrieval: RetrievalSettings = RetrievalSettings()
     limits: LimitSettings = LimitSettings()
+
+    @model_validator(mode="after")
+    def _read_policy(self) -> "Settings":
+        if "policy" not in self.model_fields_set:
+            self.policy = load_policy(self.policy_file)
+        return self
 
     @classmethod
     def settings_customise_sources(

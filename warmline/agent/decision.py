@@ -30,15 +30,20 @@ class Reason(BaseModel):
     code: ReasonCode
     value: float | str | None = None
     threshold: float | None = None
+    rule: str | None = None
     detail: str
 
 
 class EscalationDecision(BaseModel):
     escalate: bool
     reasons: list[Reason] = Field(default_factory=list)
+    adjustments: list[Reason] = Field(
+        default_factory=list, description="Rules that set priority or skills without escalating."
+    )
     priority: Priority = "normal"
     skills: list[str] = Field(default_factory=list)
     language: str = "en"
+    segment: str = "standard"
 
 
 class TurnFacts(BaseModel):
@@ -51,3 +56,4 @@ class TurnFacts(BaseModel):
     low_confidence_strikes: int
     bot_turns: int
     language: str = "en"
+    segment: str = "standard"

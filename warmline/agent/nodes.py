@@ -53,13 +53,20 @@ def guard_input(state: AgentState) -> Update:
         "decision": {},
     }
     if turn.mode == "bot" and state.get("mode", "bot") != "bot":
-        update |= {"bot_turns": 0, "low_confidence_strikes": 0}
+        # Back from a person: the bot starts afresh, and what the customer said to the
+        # person does not count as asking the bot the same thing again.
+        update |= {
+            "bot_turns": 0,
+            "low_confidence_strikes": 0,
+            "bot_since": len(state.get("messages", [])),
+        }
     return update
 
 
 def signals(state: AgentState) -> Update:
-    """Signals of this message, with earlier customer messages for loop detection."""
-    earlier = [str(m["text"]) for m in state.get("messages", [])[:-1] if m["role"] == "customer"]
+    """Signals of this message, with the customer's earlier questions to the bot for loops."""
+    since_bot = state.get("messages", [])[state.get("bot_since", 0) : -1]
+    earlier = [str(m["text"]) for m in since_bot if m["role"] == "customer"]
     found = compute_signals(_turn(state).text, earlier)
     return {"signals": found.model_dump(), "sentiments": [found.sentiment]}
 
@@ -85,7 +92,7 @@ class DependentNodes:
             return {"answer": Answer(text=smalltalk).model_dump()}
         hits = [Hit.model_validate(h) for h in state.get("hits", [])]
         confidence = settings.retrieval.answerable.probability(text, hits)
-        threshold = settings.escalation.low_confidence
+        threshold = settings.policy.thresholds.low_confidence
         injected = Signals.model_validate(state["signals"]).injection.fired()
         if self.deps.llm is not None and confidence >= threshold and not injected:
             try:
@@ -110,7 +117,7 @@ class DependentNodes:
         confidence = answer.confidence if answer else None
         strikes = state.get("low_confidence_strikes", 0)
         if confidence is not None:
-            below = confidence < self.deps.settings.escalation.low_confidence
+            below = confidence < self.deps.settings.policy.thresholds.low_confidence
             strikes = strikes + 1 if below else 0
         decision = self.deps.assess(
             TurnFacts(
@@ -120,6 +127,8 @@ class DependentNodes:
                 confidence=confidence,
                 low_confidence_strikes=strikes,
                 bot_turns=state.get("bot_turns", 0) + 1,
+                language=turn.language,
+                segment=turn.segment,
             )
         )
         return {"decision": decision.model_dump(), "low_confidence_strikes": strikes}

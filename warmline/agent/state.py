@@ -19,6 +19,8 @@ class TurnInput(BaseModel):
     text: str
     mode: Mode
     force_human: bool = False
+    language: str = "en"
+    segment: str = "standard"
 
 
 class Citation(BaseModel):
@@ -50,6 +52,7 @@ class AgentState(TypedDict, total=False):
     sentiments: Annotated[list[float], operator.add]
     articles_shown: Annotated[list[dict[str, object]], operator.add]
     bot_turns: int
+    bot_since: int
     low_confidence_strikes: int
     last_seq: int
     signals: dict[str, object]

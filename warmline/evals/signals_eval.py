@@ -9,10 +9,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from warmline.config import EscalationSettings
 from warmline.evals.metrics import BinaryScores
 from warmline.evals.output import table
 from warmline.guardrails.signals import compute_signals, sentiment
+from warmline.handoff.policy_file import Thresholds
 
 
 class LabeledMessage(BaseModel):
@@ -58,7 +58,7 @@ def load(path: Path) -> list[LabeledMessage]:
 
 
 def evaluate(path: Path, threshold: float | None = None) -> SignalsReport:
-    threshold = EscalationSettings().negative_sentiment if threshold is None else threshold
+    threshold = Thresholds().negative_sentiment if threshold is None else threshold
     messages = load(path)
     ours: dict[str, list[tuple[bool, bool]]] = {label: [] for label in LABELS}
     peer: dict[str, list[tuple[bool, bool]]] = {label: [] for label in LABELS}

@@ -22,6 +22,7 @@ class Summary(BaseModel):
     what_the_bot_tried: list[str] = Field(default_factory=list)
     articles_shown: list[Citation] = Field(default_factory=list)
     sentiment_trajectory: list[float] = Field(default_factory=list)
+    open_questions: list[str] = Field(default_factory=list)
     suggested_next_steps: list[str] = Field(default_factory=list)
 
 
@@ -29,6 +30,7 @@ class CustomerProfile(BaseModel):
     language: str = "en"
     segment: str = "standard"
     returning: bool = False
+    previous_agent: str | None = None
 
 
 class HandoffPacket(BaseModel):

@@ -6,17 +6,9 @@ measure each rule on its own.
 """
 
 from warmline.agent.decision import EscalationDecision, Priority, Reason, TurnFacts
-from warmline.config import EscalationSettings
+from warmline.handoff.policy_file import Condition, Policy, Rule
 
-TOPIC_SKILLS = {
-    "fraud": "fraud",
-    "identity_theft": "fraud",
-    "legal_threat": "legal",
-    "self_harm": "safety",
-    "medical_emergency": "safety",
-    "staff_complaint": "supervisor",
-}
-URGENT_TOPICS = {"self_harm", "medical_emergency"}
+PRIORITY_ORDER: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
 TOPIC_WORDS = {
     "fraud": "possible fraud",
     "identity_theft": "possible identity theft",
@@ -28,26 +20,64 @@ TOPIC_WORDS = {
 
 
 class EscalationPolicy:
-    def __init__(self, settings: EscalationSettings) -> None:
-        self.settings = settings
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.settings = policy.thresholds
 
     def assess(self, facts: TurnFacts) -> EscalationDecision:
         reasons = [
             *self._customer_asked(facts),
-            *self._sensitive(facts),
             *self._mood(facts),
             *self._bot_struggling(facts),
         ]
-        topic = facts.signals.sensitive.topic
-        skills = [TOPIC_SKILLS[topic]] if topic else []
-        if facts.signals.cancellation.fired():
-            skills.append("retention")
+        codes: set[str] = {r.code for r in reasons}
+        matched = [
+            (rule, found)
+            for rule in self.policy.rules
+            if (found := _matches(rule.when, facts, codes)) is not None
+        ]
+        reasons += [
+            self._rule_reason(rule, found, facts) for rule, found in matched if rule.escalate
+        ]
+        escalate = bool(reasons)
+        adjustments = [
+            Reason(
+                code="vip" if rule.when.segment else "policy_rule",
+                value=found,
+                rule=rule.name,
+                detail=_adjustment_words(rule),
+            )
+            for rule, found in matched
+            if not rule.escalate and escalate
+        ]
+        priorities = [rule.priority for rule, _ in matched if rule.priority and escalate]
+        priorities = priorities or ["normal"]
+        skills = [skill for rule, _ in matched for skill in rule.skills]
         return EscalationDecision(
-            escalate=bool(reasons),
+            escalate=escalate,
             reasons=reasons,
-            priority=_priority(reasons, topic),
-            skills=skills,
+            adjustments=adjustments,
+            priority=max(priorities, key=PRIORITY_ORDER.index),
+            skills=list(dict.fromkeys(skills)) if escalate else [],
             language=facts.language,
+            segment=facts.segment,
+        )
+
+    def _rule_reason(self, rule: Rule, found: str, facts: TurnFacts) -> Reason:
+        topic = facts.signals.sensitive.topic
+        if rule.when.sensitive_topic and topic:
+            return Reason(
+                code="sensitive_topic",
+                value=topic,
+                rule=rule.name,
+                detail=f"The message suggests {TOPIC_WORDS.get(topic, topic)}: "
+                f"\u201c{facts.signals.sensitive.signal.evidence[0]}\u201d.",
+            )
+        return Reason(
+            code="policy_rule",
+            value=found,
+            rule=rule.name,
+            detail=f"Policy rule \u201c{rule.name}\u201d hands this over ({found}).",
         )
 
     def _customer_asked(self, facts: TurnFacts) -> list[Reason]:
@@ -60,19 +90,6 @@ class EscalationPolicy:
         return [
             Reason(
                 code="explicit_request", value=evidence, detail="The customer asked for a person."
-            )
-        ]
-
-    def _sensitive(self, facts: TurnFacts) -> list[Reason]:
-        sensitive = facts.signals.sensitive
-        if sensitive.topic is None:
-            return []
-        return [
-            Reason(
-                code="sensitive_topic",
-                value=sensitive.topic,
-                detail=f"The message suggests {TOPIC_WORDS[sensitive.topic]}: "
-                f"\u201c{sensitive.signal.evidence[0]}\u201d.",
             )
         ]
 
@@ -149,19 +166,38 @@ class EscalationPolicy:
         return reasons
 
 
-def _priority(reasons: list[Reason], topic: str | None) -> Priority:
-    if topic in URGENT_TOPICS:
-        return "urgent"
-    codes = {r.code for r in reasons}
-    if codes & {"sensitive_topic", "negative_sentiment", "frustration"}:
-        return "high"
-    return "normal"
+def _matches(when: Condition, facts: TurnFacts, codes: set[str]) -> str | None:
+    """What made the condition true, in words, or None when it does not hold."""
+    signals = facts.signals
+    intents = {name for name in ("cancellation", "urgency") if getattr(signals, name).fired()}
+    checks: list[tuple[list[str], set[str], str]] = [
+        (when.sensitive_topic, {t for t in [signals.sensitive.topic] if t}, "topic"),
+        (list(when.intent), intents, "intent"),
+        (when.segment, {facts.segment}, "segment"),
+        (list(when.reason), codes, "signal"),
+    ]
+    found = []
+    for wanted, present, label in checks:
+        if not wanted:
+            continue
+        hits = sorted(set(wanted) & present)
+        if not hits:
+            return None
+        found.append(f"{label} {', '.join(hits)}")
+    return "; ".join(found) or None
+
+
+def _adjustment_words(rule: Rule) -> str:
+    effects = ([f"priority {rule.priority}"] if rule.priority else []) + [
+        f"skill {skill}" for skill in rule.skills
+    ]
+    return f"Policy rule \u201c{rule.name}\u201d sets " + " and ".join(effects) + "."
 
 
 def reasons_in_words(decision: EscalationDecision) -> list[str]:
     """One sentence per reason, with the number behind it, for the agent's card."""
     words = []
-    for reason in decision.reasons:
+    for reason in [*decision.reasons, *decision.adjustments]:
         if reason.threshold is None:
             words.append(f"{reason.detail} ({reason.value})" if reason.value else reason.detail)
         else:

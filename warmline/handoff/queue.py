@@ -1,27 +1,73 @@
 """The durable handoff queue.
 
 A claim is one conditional UPDATE, so among agents racing for the same
-conversation exactly one sees its row change and wins.
+conversation exactly one sees its row change and wins. A conversation that leaves
+its agent without being finished (transfer, agent gone) goes back to `queued` on
+the same row, keeping its packet, with the agent it should wait for.
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import aiosqlite
 from pydantic import BaseModel
 
+from warmline.agent.decision import Priority
 from warmline.handoff.packet import HandoffPacket
 from warmline.storage.database import Database
 
-PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+PRIORITY_RANK: dict[Priority, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+Disposition = Literal["resolved", "not_resolved", "follow_up", "duplicate", "spam"]
 
 
 class QueueEntry(BaseModel):
     id: int
     conversation_id: str
-    status: str
+    status: Literal["queued", "claimed"]
     claimed_by: str | None
+    priority: Priority
+    waiting_since: datetime
+    skills: list[str]
+    language: str
+    preferred_agent: str | None
+    preferred_until: datetime | None
+    sla_deadline: datetime
+    breached_at: datetime | None
     packet: HandoffPacket
+
+    def reserved_for(self, now: datetime) -> str | None:
+        """The agent this conversation waits for, while the reservation lasts."""
+        if self.preferred_agent and self.preferred_until and now < self.preferred_until:
+            return self.preferred_agent
+        return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _entry(row: aiosqlite.Row) -> QueueEntry:
+    packet = HandoffPacket.model_validate(json.loads(row["packet"]))
+    return QueueEntry(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        status=row["status"],
+        claimed_by=row["claimed_by"],
+        priority=packet.decision.priority,
+        waiting_since=_time(row["waiting_since"]) or packet.created_at,
+        skills=json.loads(row["skills"]),
+        language=row["language"],
+        preferred_agent=row["preferred_agent"],
+        preferred_until=_time(row["preferred_until"]),
+        sla_deadline=_time(row["sla_deadline"]) or packet.sla_deadline,
+        breached_at=_time(row["breached_at"]),
+        packet=packet,
+    )
 
 
 class HandoffQueue:
@@ -29,15 +75,27 @@ class HandoffQueue:
         self.db = db
 
     @staticmethod
-    async def enqueue(conn: aiosqlite.Connection, packet: HandoffPacket) -> None:
+    async def enqueue(
+        conn: aiosqlite.Connection,
+        packet: HandoffPacket,
+        preferred_agent: str | None = None,
+        preferred_until: datetime | None = None,
+    ) -> None:
         await conn.execute(
-            "INSERT INTO handoffs (conversation_id, status, priority, created_at, packet) "
-            "VALUES (?, 'queued', ?, ?, ?)",
+            "INSERT INTO handoffs (conversation_id, status, priority, created_at, packet, skills, "
+            "language, preferred_agent, preferred_until, sla_deadline, waiting_since) "
+            "VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 packet.conversation_id,
                 PRIORITY_RANK[packet.decision.priority],
                 packet.created_at.isoformat(),
                 packet.model_dump_json(),
+                json.dumps(packet.decision.skills),
+                packet.decision.language,
+                preferred_agent,
+                preferred_until.isoformat() if preferred_until else None,
+                packet.sla_deadline.isoformat(),
+                packet.created_at.isoformat(),
             ),
         )
 
@@ -46,43 +104,86 @@ class HandoffQueue:
         cursor = await conn.execute(
             "UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? "
             "WHERE conversation_id = ? AND status = 'queued'",
-            (agent_id, datetime.now(UTC).isoformat(), conversation_id),
+            (agent_id, _now().isoformat(), conversation_id),
         )
         return cursor.rowcount == 1
 
     @staticmethod
-    async def close(conn: aiosqlite.Connection, conversation_id: str) -> None:
+    async def requeue(
+        conn: aiosqlite.Connection,
+        conversation_id: str,
+        sla: timedelta,
+        preferred_agent: str | None,
+        preferred_for: timedelta,
+        skills: list[str] | None = None,
+    ) -> None:
+        """Back in line with a fresh SLA, waiting `preferred_for` for `preferred_agent`."""
+        now = _now()
         await conn.execute(
-            "UPDATE handoffs SET status = 'closed', closed_at = ? "
-            "WHERE conversation_id = ? AND status IN ('queued', 'claimed')",
-            (datetime.now(UTC).isoformat(), conversation_id),
+            "UPDATE handoffs SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
+            "waiting_since = ?, sla_deadline = ?, breached_at = NULL, preferred_agent = ?, "
+            "preferred_until = ?, skills = COALESCE(?, skills) "
+            "WHERE conversation_id = ? AND status = 'claimed'",
+            (
+                now.isoformat(),
+                (now + sla).isoformat(),
+                preferred_agent,
+                (now + preferred_for).isoformat() if preferred_agent else None,
+                json.dumps(skills) if skills is not None else None,
+                conversation_id,
+            ),
         )
+
+    @staticmethod
+    async def close(
+        conn: aiosqlite.Connection, conversation_id: str, disposition: Disposition | None = None
+    ) -> None:
+        await conn.execute(
+            "UPDATE handoffs SET status = 'closed', closed_at = ?, disposition = ? "
+            "WHERE conversation_id = ? AND status IN ('queued', 'claimed')",
+            (_now().isoformat(), disposition, conversation_id),
+        )
+
+    @staticmethod
+    async def record_csat(conn: aiosqlite.Connection, conversation_id: str, score: int) -> None:
+        await conn.execute(
+            "UPDATE handoffs SET csat = ? WHERE id = (SELECT MAX(id) FROM handoffs "
+            "WHERE conversation_id = ? AND status = 'closed')",
+            (score, conversation_id),
+        )
+
+    async def mark_breached(self, conversation_id: str) -> bool:
+        """True only for the first call after the deadline passed, so each breach is told once."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE handoffs SET breached_at = ? WHERE conversation_id = ? "
+                "AND status = 'queued' AND breached_at IS NULL",
+                (_now().isoformat(), conversation_id),
+            )
+            return cursor.rowcount == 1
+
+    @staticmethod
+    async def last_agent(conn: aiosqlite.Connection, conversation_id: str) -> str | None:
+        """Who last helped this customer, so a returning conversation can go to them."""
+        cursor = await conn.execute(
+            "SELECT claimed_by FROM handoffs WHERE conversation_id = ? AND claimed_by IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1",
+            (conversation_id,),
+        )
+        row = await cursor.fetchone()
+        return row["claimed_by"] if row else None
 
     async def entry(self, conversation_id: str) -> QueueEntry | None:
         """The conversation's open handoff, if it has one."""
-        entries = [e for e in await self.open_entries() if e.conversation_id == conversation_id]
-        return entries[0] if entries else None
+        row = await self.db.fetch_one(
+            "SELECT * FROM handoffs WHERE conversation_id = ? AND status IN ('queued', 'claimed')",
+            conversation_id,
+        )
+        return _entry(row) if row else None
 
     async def open_entries(self) -> list[QueueEntry]:
         rows = await self.db.fetch_all(
             "SELECT * FROM handoffs WHERE status IN ('queued', 'claimed') "
             "ORDER BY priority DESC, created_at"
         )
-        return [
-            QueueEntry(
-                id=row["id"],
-                conversation_id=row["conversation_id"],
-                status=row["status"],
-                claimed_by=row["claimed_by"],
-                packet=HandoffPacket.model_validate(json.loads(row["packet"])),
-            )
-            for row in rows
-        ]
-
-    async def position(self, conversation_id: str) -> int | None:
-        """1-based place in line among waiting conversations, or None if not waiting."""
-        queued = [e for e in await self.open_entries() if e.status == "queued"]
-        for index, entry in enumerate(queued, start=1):
-            if entry.conversation_id == conversation_id:
-                return index
-        return None
+        return [_entry(row) for row in rows]

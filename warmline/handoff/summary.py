@@ -5,6 +5,7 @@ omission; facts are kept as the placeholders and identifiers the customer gave.
 """
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,15 @@ from warmline.handoff.packet import CustomerProfile, HandoffPacket, Summary, Tra
 from warmline.handoff.policy import reasons_in_words
 from warmline.storage.conversations import Event
 
-SLA = {"urgent": 2, "high": 5, "normal": 15, "low": 60}
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATES = re.compile(
+    rf"\b(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}(?: \d{{4}})?|"
+    rf"{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|"
+    r"(?:last|this|on) (?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|"
+    r"(?:\d+|a|one|two|three|four|five|six|seven|ten) (?:days?|weeks?|months?) ago)\b",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(r"[^.?!]*\?")
 _IDENTIFIERS = re.compile(r"\b(?:LH-\d{6}|E-\d{4}|[A-Z]{2,4}-\d{4,10})\b|[$€£]\s?\d+(?:[.,]\d{2})?")
 _GOAL = re.compile(
     r"\b(?:i (?:want|need|would like|'d like)|how (?:do|can) i|can (?:i|you)|"
@@ -58,14 +67,38 @@ def _substantive(text: str) -> bool:
     )
 
 
-def _facts(customer_texts: list[str]) -> list[str]:
+def _facts(customer_texts: list[str], products: Sequence[str]) -> list[str]:
+    """Every placeholder, identifier, amount, product and date the customer gave."""
+    product = (
+        re.compile(r"\b(?:" + "|".join(map(re.escape, products)) + r")\b", re.IGNORECASE)
+        if products
+        else None
+    )
     facts: list[str] = []
     for text in customer_texts:
         for placeholder in PLACEHOLDER.findall(text):
             label = placeholder.strip("<>").rsplit("_", 1)[0]
             facts.append(f"{_LABEL_WORDS.get(label, label.lower())}: {placeholder}")
         facts += [f"mentioned: {match}" for match in _IDENTIFIERS.findall(text)]
+        if product is not None:
+            facts += [f"product: {match}" for match in product.findall(text)]
+        facts += [f"when: {match}" for match in _DATES.findall(text)]
     return list(dict.fromkeys(facts))
+
+
+def _open_questions(messages: list[dict[str, Any]]) -> list[str]:
+    """What the customer asked that the bot did not answer from the help center."""
+    unanswered = []
+    for asked, answer in zip(messages, [*messages[1:], None], strict=True):
+        if asked["role"] != "customer" or not _substantive(str(asked["text"])):
+            continue
+        reply = str(answer["text"]) if answer and answer["role"] == "bot" else ""
+        if reply.startswith("From \u201c"):
+            continue
+        text = str(asked["text"])
+        questions = [q.strip() for q in _QUESTION.findall(text)]
+        unanswered += questions or [_sentence(text)]
+    return list(dict.fromkeys(unanswered))
 
 
 def _bot_attempts(messages: list[dict[str, Any]]) -> list[str]:
@@ -95,6 +128,9 @@ def build_packet(
     state: dict[str, Any],
     decision: EscalationDecision,
     transcript: list[TranscriptLine],
+    sla_minutes: Mapping[Priority, float],
+    previous_agent: str | None = None,
+    products: Sequence[str] = (),
     now: datetime | None = None,
 ) -> HandoffPacket:
     now = now or datetime.now(UTC)
@@ -120,19 +156,25 @@ def build_packet(
     priority: Priority = decision.priority
     return HandoffPacket(
         conversation_id=conversation_id,
-        customer=CustomerProfile(language=decision.language),
+        customer=CustomerProfile(
+            language=decision.language,
+            segment=decision.segment,
+            returning=previous_agent is not None,
+            previous_agent=previous_agent,
+        ),
         decision=decision,
         reasons_in_words=reasons_in_words(decision),
         summary=Summary(
             issue=issue,
             customer_goal=goals[-1] if goals else issue,
-            facts_collected=_facts(customer_texts),
+            facts_collected=_facts(customer_texts, products),
             what_the_bot_tried=_bot_attempts(messages),
             articles_shown=articles,
             sentiment_trajectory=[round(s, 3) for s in state.get("sentiments", [])],
+            open_questions=_open_questions(messages),
             suggested_next_steps=steps,
         ),
         transcript=transcript,
         created_at=now,
-        sla_deadline=now + timedelta(minutes=SLA[priority]),
+        sla_deadline=now + timedelta(minutes=sla_minutes[priority]),
     )

@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from warmline.server.connection import Connection, FrameError, parse
 from warmline.server.protocol import (
     ClientFrame,
+    CsatData,
     CustomerFrame,
     CustomerHello,
     ServerFrame,
@@ -17,7 +18,7 @@ from warmline.server.protocol import (
     control,
 )
 from warmline.server.service import ConversationService
-from warmline.storage.conversations import Conversation
+from warmline.storage.conversations import AGENT_ONLY, Conversation, Event
 
 ASK_FOR_PERSON = "I'd like to talk to a person."
 
@@ -27,6 +28,8 @@ class CustomerConnection(Connection):
     last_seq_sent = 0
 
     def deliver(self, frame: ServerFrame) -> bool:
+        if frame.type in AGENT_ONLY:
+            return False
         if frame.seq is None:
             return True
         if frame.seq <= self.last_seq_sent:
@@ -42,7 +45,7 @@ async def _hello(
     if frame.conversation_id:
         conversation = await service.resume(frame.conversation_id, hello.token)
     else:
-        conversation = await service.start()
+        conversation = await service.start(hello.profile, hello.profile_signature)
     conn.conversation = conversation
     conn.subscribe(conversation.id)
     await conn.send(
@@ -54,12 +57,12 @@ async def _hello(
             last_seq=conversation.last_seq,
         )
     )
-    history = await service.log.events_after(conversation.id, hello.resume_after)
+    history = await service.log.events_after(conversation.id, hello.resume_after, for_customer=True)
     for event in history:
         await conn.send(ServerFrame.of(event))
     conn.last_seq_sent = history[-1].seq if history else hello.resume_after
     if conversation.mode == "queued":
-        position = await service.queue.position(conversation.id)
+        position = await service.desk.position(conversation.id)
         await conn.send(control("queue_position", conversation.id, position=position))
     conn.start_writer()
 
@@ -81,11 +84,7 @@ async def _handle(
         raise FrameError("wrong_conversation", "This socket carries another conversation.")
     if frame.client_msg_id is None:
         raise FrameError("bad_frame", "client_msg_id is required so a resend is not duplicated.")
-    human = frame.type == "request_human"
-    text = ASK_FOR_PERSON if human else parse(TextData, frame.data).text
-    event, duplicate = await service.customer_message(
-        conn.conversation.id, text, frame.client_msg_id, force_human=human
-    )
+    event, duplicate = await _store(conn.conversation.id, service, frame, frame.client_msg_id)
     await conn.send(
         control(
             "ack",
@@ -95,6 +94,20 @@ async def _handle(
             duplicate=duplicate,
         )
     )
+
+
+async def _store(
+    conversation_id: str, service: ConversationService, frame: ClientFrame, client_msg_id: str
+) -> tuple[Event, bool]:
+    if frame.type == "leave_contact":
+        text = parse(TextData, frame.data).text
+        return await service.leave_contact(conversation_id, text, client_msg_id)
+    if frame.type == "csat":
+        rating = parse(CsatData, frame.data)
+        return await service.rate(conversation_id, rating.score, rating.comment, client_msg_id)
+    human = frame.type == "request_human"
+    text = ASK_FOR_PERSON if human else parse(TextData, frame.data).text
+    return await service.customer_message(conversation_id, text, client_msg_id, force_human=human)
 
 
 async def chat_socket(websocket: WebSocket, service: ConversationService) -> None:

@@ -112,7 +112,7 @@ def _eval_signals(settings: Settings, args: argparse.Namespace) -> int:
     from warmline.evals.signals_eval import evaluate, render
 
     for path in args.data or sorted(Path(REPO_ROOT / "evals" / "signals").glob("*.jsonl")):
-        report = evaluate(path, settings.escalation.negative_sentiment)
+        report = evaluate(path, settings.policy.thresholds.negative_sentiment)
         print(render(report) + "\n")
         write_report(report, args.out / f"signals-{path.stem}.json")
     return 0

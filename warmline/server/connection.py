@@ -17,8 +17,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from warmline.guardrails.limits import InputRejected
 from warmline.server.bus import EventBus
+from warmline.server.errors import NotAllowed, UnknownConversation
 from warmline.server.protocol import ClientFrame, ServerFrame, error
-from warmline.server.service import NotAllowed, UnknownConversation
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -8,12 +8,30 @@ client resumes from.
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from warmline.handoff.queue import Disposition
+from warmline.server.presence import Status
 from warmline.storage.conversations import Event
 
-CustomerFrameType = Literal["hello", "message", "request_human", "ping"]
-AgentFrameType = Literal["hello", "message", "claim", "handback", "resolve", "reveal", "ping"]
+LabelKind = Literal["bot_should_have_answered", "escalation_right", "escalation_wrong"]
+
+CustomerFrameType = Literal["hello", "message", "request_human", "leave_contact", "csat", "ping"]
+AgentFrameType = Literal[
+    "hello",
+    "message",
+    "claim",
+    "claim_next",
+    "transfer",
+    "note",
+    "handback",
+    "resolve",
+    "reveal",
+    "presence",
+    "watch",
+    "label",
+    "ping",
+]
 
 
 class ClientFrame(BaseModel):
@@ -32,9 +50,52 @@ class AgentFrame(ClientFrame):
     type: AgentFrameType
 
 
+class CustomerProfileData(BaseModel):
+    """What the host page tells about its visitor; the segment only counts when signed."""
+
+    language: str = Field(default="en", pattern=r"^[a-zA-Z]{2}([-_][a-zA-Z0-9]{2,8})?$")
+    segment: str = Field(default="standard", pattern=r"^[a-z0-9_-]{1,32}$")
+
+    @field_validator("language")
+    @classmethod
+    def _primary_subtag(cls, value: str) -> str:
+        return value[:2].lower()
+
+    def signed_text(self) -> str:
+        """What the host site's HMAC covers: HMAC-SHA256(identity_secret, "segment=<s>")."""
+        return f"segment={self.segment}"
+
+
 class CustomerHello(BaseModel):
     token: str | None = None
     resume_after: int = Field(default=0, ge=0)
+    profile: CustomerProfileData | None = None
+    profile_signature: str | None = Field(default=None, max_length=128)
+
+
+class CsatData(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2000)
+
+
+class TransferData(BaseModel):
+    note: str = Field(min_length=1, max_length=4000)
+    to_agent: str | None = None
+    to_skill: str | None = None
+
+
+class ResolveData(BaseModel):
+    disposition: Disposition = "resolved"
+
+
+class PresenceData(BaseModel):
+    status: Status
+
+
+class LabelData(BaseModel):
+    kind: LabelKind
+    article_id: str | None = Field(default=None, max_length=200)
+    note: str = Field(default="", max_length=2000)
 
 
 class AgentHello(BaseModel):

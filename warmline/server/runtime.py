@@ -91,7 +91,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
     )
     await asyncio.to_thread(redactor.warm_up)
     db = await Database.open(settings.database_path)
-    policy = EscalationPolicy(settings.escalation)
+    policy = EscalationPolicy(settings.policy)
 
     async def search(query: str) -> list[Hit]:
         return await asyncio.to_thread(
@@ -111,11 +111,13 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
             )
             service = ConversationService(settings, db, graph, redactor, vault, secret, EventBus())
             await service.recover_pending()
+            await service.desk.start()
             purging = asyncio.create_task(_purge_periodically(vault))
             try:
                 yield Runtime(settings=settings, service=service, knowledge=knowledge)
             finally:
                 purging.cancel()
+                service.desk.stop()
                 await service.drain()
                 if llm is not None:
                     await llm.close()

@@ -14,29 +14,39 @@ import hmac
 import logging
 import time
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
 
 from warmline.agent.decision import EscalationDecision
-from warmline.agent.state import Mode, Outcome, TurnInput
-from warmline.config import AgentAccount, Settings
+from warmline.agent.state import Outcome, TurnInput
+from warmline.config import Settings
 from warmline.guardrails.guard import Guard
-from warmline.guardrails.limits import InputRejected, clean_text
+from warmline.guardrails.limits import InputRejected
 from warmline.guardrails.placeholder_store import PlaceholderStore
 from warmline.guardrails.redaction import PlaceholderBook, Redactor
 from warmline.guardrails.vault import PiiVault
-from warmline.handoff.queue import HandoffQueue, QueueEntry
+from warmline.handoff.queue import HandoffQueue
 from warmline.handoff.summary import build_packet, transcript_from
 from warmline.server.bus import AGENTS, EventBus
-from warmline.server.protocol import ServerFrame, control
+from warmline.server.desk import AgentDesk
+from warmline.server.errors import NotAllowed, UnknownConversation
+from warmline.server.protocol import CustomerProfileData, ServerFrame, control
 from warmline.storage.conversations import Conversation, ConversationLog, Event
 from warmline.storage.database import Database
 
 log = logging.getLogger("warmline.service")
 
-BACK_TO_BOT = "You're chatting with the AI assistant again. A person is still one click away."
-RESOLVED = "This conversation was marked as resolved. Write again any time."
+NOBODY_ONLINE = (
+    "No one from our team is online right now. You keep your place in line, or leave an "
+    "e-mail address or phone number and we'll get back to you."
+)
+CLOSED_NOW = (
+    "Our team is away until {opening}. You keep your place in line, or leave an e-mail "
+    "address or phone number and we'll get back to you."
+)
+CONTACT_KINDS = ("EMAIL", "PHONE")
 FLOOD_SWEEP_AT = 10_000  # conversations tracked before idle flood windows are dropped
 TURN_FAILED = (
     "Sorry, something went wrong on our side while answering. Please try again, or press "
@@ -44,16 +54,8 @@ TURN_FAILED = (
 )
 
 
-class UnknownConversation(LookupError):
-    code = "unknown_conversation"
-    message = "No conversation with that id (and token)."
-
-
-class NotAllowed(PermissionError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 class ConversationService:
@@ -81,14 +83,28 @@ class ConversationService:
         self._turns_waiting: defaultdict[str, int] = defaultdict(int)
         self._recent: dict[str, list[float]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.desk = AgentDesk(self)
 
     # -- conversations ---------------------------------------------------------
 
     def token_for(self, conversation_id: str) -> str:
         return hmac.new(self._secret, conversation_id.encode(), hashlib.sha256).hexdigest()[:32]
 
-    async def start(self) -> Conversation:
-        conversation = await self.log.create()
+    async def start(
+        self, profile: CustomerProfileData | None = None, signature: str | None = None
+    ) -> Conversation:
+        """A new conversation; a profile's segment counts only if the host site signed it."""
+        profile = profile or CustomerProfileData()
+        secret = self.settings.identity_secret
+        signed = secret is not None and hmac.compare_digest(
+            signature or "",
+            hmac.new(
+                secret.get_secret_value().encode(), profile.signed_text().encode(), hashlib.sha256
+            ).hexdigest(),
+        )
+        conversation = await self.log.create(
+            profile.language, profile.segment if signed else "standard"
+        )
         log.info("conversation started", extra={"conversation_id": conversation.id})
         return conversation
 
@@ -148,7 +164,7 @@ class ConversationService:
             )
             events.append(message)
             await self.log.set_pending(conn, conversation_id, message.seq)
-        self._publish(events)
+        self.publish(events)
         log.info(
             "customer message stored",
             extra={
@@ -157,7 +173,7 @@ class ConversationService:
                 "pii_found": len(redaction.findings),
             },
         )
-        self._spawn(self.run_turn(conversation_id, message.seq))
+        self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
 
     def _check_flood(self, conversation_id: str) -> None:
@@ -178,7 +194,7 @@ class ConversationService:
             )
         self._recent[conversation_id] = [*recent, now]
 
-    def _spawn(self, coroutine: Any) -> None:
+    def spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -191,7 +207,7 @@ class ConversationService:
     async def recover_pending(self) -> int:
         pending = await self.log.pending_turns()
         for conversation_id, seq in pending:
-            self._spawn(self.run_turn(conversation_id, seq))
+            self.spawn(self.run_turn(conversation_id, seq))
         return len(pending)
 
     async def run_turn(self, conversation_id: str, seq: int) -> None:
@@ -223,7 +239,7 @@ class ConversationService:
             event = await self.log.append(
                 conn, conversation_id, "message", {"role": "system", "text": TURN_FAILED}
             )
-        self._publish([event])
+        self.publish([event])
 
     async def _run_turn(self, conversation_id: str, seq: int) -> None:
         conversation = await self.get(conversation_id)
@@ -239,6 +255,8 @@ class ConversationService:
             text=message.data["text"],
             mode=conversation.mode,
             force_human=bool(message.data.get("force_human")),
+            language=conversation.language,
+            segment=conversation.segment,
         )
         state = await self.graph.ainvoke(
             {"turn": turn.model_dump()},
@@ -265,160 +283,165 @@ class ConversationService:
                     )
                 )
                 if outcome.kind == "escalate":
-                    decision = EscalationDecision.model_validate(outcome.decision)
-                    transcript = transcript_from(await self.log.events_in(conn, conversation_id))
-                    packet = build_packet(conversation_id, state, decision, transcript)
-                    await self.queue.enqueue(conn, packet)
-                    await self.log.set_mode(conn, conversation_id, "queued", None)
-                    events.append(
-                        await self.log.append(
-                            conn,
-                            conversation_id,
-                            "mode",
-                            {"mode": "queued", "reasons": [r.code for r in decision.reasons]},
-                        )
-                    )
+                    events += await self._escalate(conn, conversation_id, state, outcome)
                     escalated = True
-        self._publish(events)
+        self.publish(events)
         if escalated:
             log.info("escalated", extra={"conversation_id": conversation_id, "seq": seq})
-            await self._announce_queue(conversation_id)
+            await self.desk.queue_changed(conversation_id)
 
-    async def _announce_queue(self, new_conversation_id: str | None = None) -> None:
-        """Tell agents the queue changed, and every waiting customer their place in line."""
-        entries = await self.queue.open_entries()
-        waiting = [e for e in entries if e.status == "queued"]
-        for position, entry in enumerate(waiting, start=1):
-            self.bus.publish(
-                entry.conversation_id,
-                control("queue_position", entry.conversation_id, position=position),
+    async def _escalate(
+        self, conn: Any, conversation_id: str, state: dict[str, Any], outcome: Outcome
+    ) -> list[Event]:
+        """Queue the packet; the customer hears at once if nobody can answer soon."""
+        policy = self.settings.policy
+        decision = EscalationDecision.model_validate(outcome.decision)
+        transcript = transcript_from(await self.log.events_in(conn, conversation_id))
+        previous = await self.queue.last_agent(conn, conversation_id)
+        packet = build_packet(
+            conversation_id,
+            state,
+            decision,
+            transcript,
+            policy.queue.sla_minutes,
+            previous,
+            self.settings.products,
+        )
+        await self.queue.enqueue(
+            conn,
+            packet,
+            preferred_agent=previous,
+            preferred_until=packet.created_at
+            + timedelta(minutes=policy.queue.preferred_agent_minutes),
+        )
+        await self.log.set_mode(conn, conversation_id, "queued", None)
+        events = [
+            await self.log.append(
+                conn,
+                conversation_id,
+                "mode",
+                {"mode": "queued", "reasons": [r.code for r in decision.reasons]},
             )
-            if entry.conversation_id == new_conversation_id:
-                self.bus.publish(
-                    AGENTS, control("handoff", entry.conversation_id, entry=self.describe(entry))
+        ]
+        notice = self._nobody_to_answer(packet.created_at)
+        if notice is not None:
+            events.append(
+                await self.log.append(
+                    conn,
+                    conversation_id,
+                    "message",
+                    {"role": "system", "text": notice, "offer_contact": True},
                 )
-        self.bus.publish(AGENTS, self._queue_frame(entries))
+            )
+        return events
 
-    def describe(self, entry: QueueEntry) -> dict[str, Any]:
-        """A queue entry as agents see it, with the claiming agent's name."""
-        names = {a.id: a.name for a in self.settings.agents}
-        return entry.model_dump(mode="json") | {
-            "claimed_by_name": names.get(entry.claimed_by or "")
-        }
+    def _nobody_to_answer(self, now: datetime) -> str | None:
+        """Said only when no agent is available; outside hours it says when the team is back."""
+        presence = self.desk.presence
+        if any(presence.status(a) == "available" for a in presence.online()):
+            return None
+        hours = self.settings.policy.business_hours
+        if hours is not None and not hours.is_open(now):
+            opening = hours.next_opening(now)
+            when = opening.strftime("%A %H:%M (%Z)") if opening else "further notice"
+            return CLOSED_NOW.format(opening=when)
+        return NOBODY_ONLINE
 
-    def _queue_frame(self, entries: list[QueueEntry]) -> ServerFrame:
-        return control("queue", items=[self.describe(e) for e in entries])
+    async def leave_contact(
+        self, conversation_id: str, text: str, client_msg_id: str
+    ) -> tuple[Event, bool]:
+        """A waiting customer's e-mail or phone becomes a follow-up ticket; they stay in line."""
+        async with self.db.reading() as conn:
+            existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
+        if existing is not None:
+            return existing, True
+        book = PlaceholderBook(await self.placeholders.load(conversation_id))
+        verdict = await asyncio.to_thread(self.guard.inspect, text, book)
+        if verdict.redaction is None:
+            raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
+        redaction = verdict.redaction
+        contacts = [
+            f.placeholder
+            for f in redaction.findings
+            if f.placeholder.strip("<>").rsplit("_", 1)[0] in CONTACT_KINDS
+        ]
+        if not contacts:
+            raise InputRejected(
+                "no_contact", "Please give an e-mail address or a phone number we can reach."
+            )
+        async with self.db.transaction() as conn:
+            existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
+            if existing is not None:
+                return existing, True
+            await self.placeholders.add(conn, conversation_id, redaction.new_entries)
+            await self.vault.store(conn, conversation_id, redaction.vault_items)
+            cursor = await conn.execute(
+                "INSERT INTO tickets (conversation_id, contact, note, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    conversation_id,
+                    " ".join(contacts),
+                    redaction.text,
+                    datetime.now(UTC).isoformat(),
+                ),
+            )
+            event = await self.log.append(
+                conn,
+                conversation_id,
+                "ticket",
+                {
+                    "ticket_id": cursor.lastrowid,
+                    "contact": " ".join(contacts),
+                    "text": redaction.text,
+                    "client_msg_id": client_msg_id,
+                },
+                client_msg_id=client_msg_id,
+            )
+        self.publish([event])
+        log.info("follow-up ticket", extra={"conversation_id": conversation_id})
+        return event, False
 
-    async def queue_frame(self) -> ServerFrame:
-        return self._queue_frame(await self.queue.open_entries())
+    async def rate(
+        self, conversation_id: str, score: int, comment: str, client_msg_id: str
+    ) -> tuple[Event, bool]:
+        """The customer's answer to the CSAT question, once per request."""
+        async with self.db.reading() as conn:
+            existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
+        if existing is not None:
+            return existing, True
+        book = PlaceholderBook(await self.placeholders.load(conversation_id))
+        verdict = await asyncio.to_thread(self.guard.inspect, comment or "-", book)
+        if verdict.redaction is None:
+            raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
+        redaction = verdict.redaction
+        async with self.db.transaction() as conn:
+            events = await self.log.events_in(conn, conversation_id)
+            asked = [e.seq for e in events if e.type == "csat_request"]
+            answered = [e.seq for e in events if e.type == "csat"]
+            if not asked or (answered and answered[-1] > asked[-1]):
+                raise NotAllowed("no_rating_asked", "There is no open rating request.")
+            await self.placeholders.add(conn, conversation_id, redaction.new_entries)
+            await self.vault.store(conn, conversation_id, redaction.vault_items)
+            await self.queue.record_csat(conn, conversation_id, score)
+            event = await self.log.append(
+                conn,
+                conversation_id,
+                "csat",
+                {
+                    "score": score,
+                    "comment": redaction.text if comment else "",
+                    "client_msg_id": client_msg_id,
+                },
+                client_msg_id=client_msg_id,
+            )
+        self.publish([event])
+        return event, False
 
-    def _publish(self, events: list[Event]) -> None:
+    def publish(self, events: list[Event]) -> None:
         for event in events:
             frame = ServerFrame.of(event)
             self.bus.publish(event.conversation_id, frame)
             self.bus.publish(AGENTS, frame)
-
-    # -- agent side ------------------------------------------------------------
-
-    def authenticate(self, token: str) -> AgentAccount | None:
-        for account in self.settings.agents:
-            if hmac.compare_digest(account.token, token):
-                return account
-        return None
-
-    async def claim(self, agent: AgentAccount, conversation_id: str) -> bool:
-        await self.get(conversation_id)
-        async with self.db.transaction() as conn:
-            won = await self.queue.claim(conn, conversation_id, agent.id)
-            if not won:
-                return False
-            await self.log.set_mode(conn, conversation_id, "human", agent.id)
-            event = await self.log.append(
-                conn,
-                conversation_id,
-                "mode",
-                {"mode": "human", "agent_id": agent.id, "agent_name": agent.name},
-            )
-        self._publish([event])
-        await self._announce_queue()
-        log.info("claimed", extra={"conversation_id": conversation_id, "agent_id": agent.id})
-        return True
-
-    async def _owned(self, agent: AgentAccount, conversation_id: str) -> Conversation:
-        conversation = await self.get(conversation_id)
-        if conversation.mode != "human" or conversation.agent_id != agent.id:
-            raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
-        return conversation
-
-    async def agent_message(
-        self, agent: AgentAccount, conversation_id: str, text: str, client_msg_id: str
-    ) -> tuple[Event, bool]:
-        await self._owned(agent, conversation_id)
-        cleaned = clean_text(text, self.settings.limits.max_message_chars)
-        key = f"agent:{agent.id}:{client_msg_id}"
-        async with self.db.transaction() as conn:
-            existing = await self.log.find_client_message(conn, conversation_id, key)
-            if existing is not None:
-                return existing, True
-            event = await self.log.append(
-                conn,
-                conversation_id,
-                "message",
-                {
-                    "role": "agent",
-                    "text": cleaned,
-                    "agent_name": agent.name,
-                    "client_msg_id": client_msg_id,
-                },
-                client_msg_id=key,
-            )
-        self._publish([event])
-        return event, False
-
-    async def _finish(
-        self, agent: AgentAccount, conversation_id: str, mode: Mode, notice: str
-    ) -> None:
-        await self._owned(agent, conversation_id)
-        async with self.db.transaction() as conn:
-            await self.queue.close(conn, conversation_id)
-            await self.log.set_mode(conn, conversation_id, mode, None)
-            events = [
-                await self.log.append(
-                    conn, conversation_id, "mode", {"mode": mode, "agent_name": agent.name}
-                ),
-                await self.log.append(
-                    conn, conversation_id, "message", {"role": "system", "text": notice}
-                ),
-            ]
-        self._publish(events)
-        await self._announce_queue()
-        log.info(mode, extra={"conversation_id": conversation_id, "agent_id": agent.id})
-
-    async def hand_back(self, agent: AgentAccount, conversation_id: str) -> None:
-        await self._finish(agent, conversation_id, "bot", BACK_TO_BOT)
-
-    async def resolve(self, agent: AgentAccount, conversation_id: str) -> None:
-        await self._finish(agent, conversation_id, "resolved", RESOLVED)
-
-    async def reveal(self, agent: AgentAccount, conversation_id: str, placeholder: str) -> str:
-        """An original PII value, for an agent allowed to see it; every attempt is audited."""
-        await self.get(conversation_id)
-        allowed = agent.can_reveal_pii
-        value = await self.vault.reveal(
-            agent.id, allowed, conversation_id, placeholder, "agent console reveal"
-        )
-        log.info(
-            "pii reveal " + ("allowed" if allowed else "refused"),
-            extra={"conversation_id": conversation_id, "agent_id": agent.id},
-        )
-        if not allowed:
-            raise NotAllowed("forbidden", "You do not have permission to reveal personal data.")
-        if value is None:
-            raise NotAllowed("not_kept", "That value is no longer kept (expired or erased).")
-        return value
-
-    async def assigned_to(self, agent: AgentAccount) -> list[Conversation]:
-        return await self.log.conversations_with_agent(agent.id)
 
 
 __all__ = ["ConversationService", "InputRejected", "NotAllowed", "UnknownConversation"]

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from warmline.storage.database import Database
 
 Mode = Literal["bot", "queued", "human", "resolved"]
+AGENT_ONLY = ("note",)  # event types a customer never receives
 
 
 class Event(BaseModel):
@@ -36,6 +37,8 @@ class Conversation(BaseModel):
     last_seq: int
     pending_seq: int | None
     created_at: datetime
+    language: str = "en"
+    segment: str = "standard"
 
 
 class DuplicateMessage(Exception):
@@ -68,6 +71,8 @@ def _conversation(row: aiosqlite.Row) -> Conversation:
         last_seq=row["last_seq"],
         pending_seq=row["pending_seq"],
         created_at=datetime.fromisoformat(row["created_at"]),
+        language=row["language"],
+        segment=row["segment"],
     )
 
 
@@ -75,12 +80,12 @@ class ConversationLog:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def create(self) -> Conversation:
+    async def create(self, language: str = "en", segment: str = "standard") -> Conversation:
         conversation_id = "c_" + secrets.token_urlsafe(12)
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO conversations (id, created_at) VALUES (?, ?)",
-                (conversation_id, _now().isoformat()),
+                "INSERT INTO conversations (id, created_at, language, segment) VALUES (?, ?, ?, ?)",
+                (conversation_id, _now().isoformat(), language, segment),
             )
             return await self.get_in(conn, conversation_id)
 
@@ -167,13 +172,17 @@ class ConversationLog:
         )
         return [_event(row) for row in await cursor.fetchall()]
 
-    async def events_after(self, conversation_id: str, seq: int) -> list[Event]:
+    async def events_after(
+        self, conversation_id: str, seq: int, for_customer: bool = False
+    ) -> list[Event]:
+        """The log after `seq`; a customer's copy leaves out agent-only events (notes)."""
         rows = await self.db.fetch_all(
             "SELECT * FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq",
             conversation_id,
             seq,
         )
-        return [_event(row) for row in rows]
+        events = [_event(row) for row in rows]
+        return [e for e in events if e.type not in AGENT_ONLY] if for_customer else events
 
     async def pending_turns(self) -> list[tuple[str, int]]:
         """Customer messages stored but not yet answered, e.g. after a crash."""

@@ -18,7 +18,9 @@ CREATE TABLE IF NOT EXISTS conversations (
     mode TEXT NOT NULL DEFAULT 'bot',
     agent_id TEXT,
     last_seq INTEGER NOT NULL DEFAULT 0,
-    pending_seq INTEGER
+    pending_seq INTEGER,
+    language TEXT NOT NULL DEFAULT 'en',
+    segment TEXT NOT NULL DEFAULT 'standard'
 );
 CREATE TABLE IF NOT EXISTS events (
     conversation_id TEXT NOT NULL REFERENCES conversations(id),
@@ -47,9 +49,35 @@ CREATE TABLE IF NOT EXISTS handoffs (
     claimed_by TEXT,
     claimed_at TEXT,
     closed_at TEXT,
-    packet TEXT NOT NULL
+    packet TEXT NOT NULL,
+    skills TEXT NOT NULL DEFAULT '[]',
+    language TEXT NOT NULL DEFAULT 'en',
+    preferred_agent TEXT,
+    preferred_until TEXT,
+    sla_deadline TEXT,
+    breached_at TEXT,
+    disposition TEXT,
+    csat INTEGER,
+    waiting_since TEXT
 );
 CREATE INDEX IF NOT EXISTS handoffs_open ON handoffs (status, priority DESC, created_at);
+CREATE TABLE IF NOT EXISTS tickets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    contact TEXT NOT NULL,
+    note TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open'
+);
+CREATE TABLE IF NOT EXISTS labels (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    agent_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    article_id TEXT,
+    note TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pii_vault (
     conversation_id TEXT NOT NULL,
     placeholder TEXT NOT NULL,
@@ -70,6 +98,34 @@ CREATE TABLE IF NOT EXISTS audit_log (
     detail TEXT NOT NULL
 );
 """
+# Columns added after a table first shipped: a database created by an earlier version
+# gains them on open instead of failing on its first query.
+ADDED_COLUMNS = {
+    "conversations": {
+        "language": "TEXT NOT NULL DEFAULT 'en'",
+        "segment": "TEXT NOT NULL DEFAULT 'standard'",
+    },
+    "handoffs": {
+        "skills": "TEXT NOT NULL DEFAULT '[]'",
+        "language": "TEXT NOT NULL DEFAULT 'en'",
+        "preferred_agent": "TEXT",
+        "preferred_until": "TEXT",
+        "sla_deadline": "TEXT",
+        "breached_at": "TEXT",
+        "disposition": "TEXT",
+        "csat": "INTEGER",
+        "waiting_since": "TEXT",
+    },
+}
+
+
+async def _add_missing_columns(connection: aiosqlite.Connection) -> None:
+    for table, columns in ADDED_COLUMNS.items():
+        cursor = await connection.execute(f"PRAGMA table_info({table})")
+        present = {row[1] for row in await cursor.fetchall()}
+        for name, definition in columns.items():
+            if name not in present:
+                await connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
 
 class Database:
@@ -86,6 +142,7 @@ class Database:
         await connection.execute("PRAGMA synchronous=FULL")
         await connection.execute("PRAGMA foreign_keys=ON")
         await connection.executescript(SCHEMA)
+        await _add_missing_columns(connection)
         return cls(connection)
 
     async def close(self) -> None:

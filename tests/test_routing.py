@@ -1,0 +1,401 @@
+"""Routing and agent sessions over real sockets: capacity, skills, language, aging, SLA,
+transfer, notes, hand-back, resolve + CSAT, disconnects, nobody online, supervisors."""
+
+import asyncio
+import hashlib
+import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from conftest import (
+    Client,
+    RunningServer,
+    _matches,
+    agent,
+    customer,
+    make_settings,
+    new_id,
+    say,
+    serving,
+)
+
+from warmline.config import AgentAccount, Settings
+from warmline.handoff.policy_file import QueuePolicy
+
+AGENTS = [
+    AgentAccount(id="alex", name="Alex", token="t-alex", capacity=1),
+    AgentAccount(id="sam", name="Sam", token="t-sam"),
+    AgentAccount(id="fran", name="Fran", token="t-fran", skills=["fraud"]),
+    AgentAccount(id="gerd", name="Gerd", token="t-gerd", languages=["de", "en"]),
+    AgentAccount(id="sup", name="Sue", token="t-sup", roles=["supervisor"]),
+]
+
+
+@asynccontextmanager
+async def desk(tmp_path: Path, kb_snapshot: Path, **queue: Any) -> AsyncIterator[RunningServer]:
+    base = Settings().policy
+    policy = base.model_copy(
+        update={
+            "business_hours": None,
+            "queue": QueuePolicy.model_validate(
+                {"agent_reconnect_grace_seconds": 0.5, "sla_check_seconds": 0.2} | queue
+            ),
+        }
+    )
+    settings = make_settings(
+        tmp_path, kb_snapshot, agents=AGENTS, policy=policy, identity_secret="site-secret"
+    )
+    async with serving(settings) as server:
+        yield server
+
+
+async def waiting(server: RunningServer, text: str = "", **hello: Any) -> tuple[Client, str]:
+    """A customer who asked for a person (by button, after `text` if given)."""
+    client, welcome = await customer(server, **hello)
+    if text:
+        await say(client, text)
+    else:
+        await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+    await client.wait_for(type="mode", data_mode="queued")
+    return client, welcome["conversation_id"]
+
+
+async def act(console: Client, type_: str, conversation_id: str | None, **data: Any) -> dict:
+    """Send an agent action; returns its ack or error frame."""
+    await console.send({"type": type_, "conversation_id": conversation_id, "data": data})
+    while True:
+        frame = await console.receive()
+        if frame["type"] in ("ack", "error", "revealed") and (
+            frame["data"].get("action", type_) == type_ or frame["data"].get("frame_type") == type_
+        ):
+            return frame
+
+
+async def got(client: Client, **match: Any) -> dict[str, Any]:
+    """A frame already received (e.g. before the ack just awaited) or the next to match."""
+    for frame in reversed(client.frames):
+        if _matches(frame, match):
+            return frame
+    return await client.wait_for(**match)
+
+
+def code(frame: dict[str, Any]) -> str | None:
+    return frame["data"].get("code") if frame["type"] == "error" else None
+
+
+async def test_capacity_limits_how_many_chats_an_agent_holds(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        alex = await agent(server, "t-alex")
+        _, first = await waiting(server)
+        _, second = await waiting(server)
+        assert (await act(alex, "claim", first))["type"] == "ack"
+        assert code(await act(alex, "claim", second)) == "at_capacity"
+        assert (await act(alex, "resolve", first, disposition="resolved"))["type"] == "ack"
+        assert (await act(alex, "claim", second))["type"] == "ack"
+
+
+async def test_skills_and_language_decide_who_may_take_a_conversation(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam, fran, gerd = [await agent(server, t) for t in ("t-sam", "t-fran", "t-gerd")]
+        _, fraud = await waiting(
+            server, "Someone used my card to order two cameras, I never ordered them"
+        )
+        handoff = await sam.wait_for(type="handoff", conversation_id=fraud)
+        assert handoff["data"]["entry"]["skills"] == ["fraud"]
+        _, german = await waiting(server, profile={"language": "de-DE"})
+
+        assert code(await act(sam, "claim", fraud)) == "missing_skill"
+        assert code(await act(sam, "claim", german)) == "wrong_language"
+        assert (await act(sam, "claim_next", None))["data"]["taken"] is None
+        assert (await act(gerd, "claim_next", None))["data"]["taken"] == german
+        assert (await act(fran, "claim_next", None))["data"]["taken"] == fraud
+
+
+async def test_waiting_raises_priority_and_late_conversations_raise_an_sla_breach(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(
+        tmp_path,
+        kb_snapshot,
+        aging_minutes=0.02,
+        sla_minutes={"urgent": 2, "high": 5, "normal": 0.01, "low": 60},
+    ) as server:
+        sue = await agent(server, "t-sup")
+        old_client, old = await waiting(server)
+        breach = await sue.wait_for(type="sla_breach", conversation_id=old, timeout=10)
+        assert breach["data"]["priority"] == "normal" and breach["data"]["overdue_seconds"] >= 0
+        await asyncio.sleep(2.6)  # two aging steps: normal (1) + 2 outranks a fresh high (2)
+        _, urgent = await waiting(server, "This is a scam, someone stole my identity")
+        queue = await sue.wait_for(type="queue")
+        ranks = {i["conversation_id"]: i["effective_priority"] for i in queue["data"]["items"]}
+        assert ranks[old] > ranks[urgent] == 2
+        assert (await old_client.wait_for(type="queue_position"))["data"]["position"] == 1
+        assert (await act(sue, "claim_next", None))["data"]["taken"] == old
+
+
+async def test_transfer_with_a_note_the_customer_never_sees(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam, fran, alex = [await agent(server, t) for t in ("t-sam", "t-fran", "t-alex")]
+        client, conversation = await waiting(
+            server, "my order LH-123456 was charged twice, let me talk to a person"
+        )
+        assert (await act(sam, "claim", conversation))["type"] == "ack"
+        note = await act(sam, "note", conversation, text="Looks like a duplicate charge.")
+        assert note["type"] == "ack"
+        moved = await act(
+            sam, "transfer", conversation, to_skill="fraud", note="Card may be compromised."
+        )
+        assert moved["type"] == "ack"
+        told = await client.wait_for(type="message", data_role="system")
+        assert "colleague" in told["data"]["text"]
+        assert code(await act(alex, "claim", conversation)) == "missing_skill"
+        assert (await act(fran, "claim", conversation))["type"] == "ack"
+        snapshot = await got(fran, type="conversation", conversation_id=conversation)
+        notes = [e["data"]["text"] for e in snapshot["data"]["events"] if e["type"] == "note"]
+        assert notes == ["Looks like a duplicate charge.", "Card may be compromised."]
+
+        await act(fran, "transfer", conversation, to_agent="sam", note="Back to you, Sam.")
+        assert code(await act(alex, "claim", conversation)) == "reserved"
+        assert (await act(sam, "claim", conversation))["type"] == "ack"
+        assert not [f for f in client.frames if f["type"] == "note"]
+        resumed, _ = await customer(
+            server, conversation_id=conversation, token=client.frames[0]["data"]["token"]
+        )
+        await resumed.wait_for(type="mode", data_mode="human")
+        assert not [f for f in resumed.frames if f["type"] == "note"]
+
+
+async def test_bot_is_silent_in_human_mode_and_resumes_with_context_after_hand_back(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam = await agent(server, "t-sam")
+        client, conversation = await waiting(
+            server, "My Lumen Hub from order LH-654321 is dead, I want to talk to a human"
+        )
+        await act(sam, "claim", conversation)
+        await say(client, "how do I reset my password?")
+        await sam.wait_for(type="message", data_role="customer")
+        await asyncio.sleep(1.0)
+        assert not [
+            f for f in client.frames[-4:] if f["type"] == "message" and f["data"]["role"] == "bot"
+        ], "the bot answers nothing while a person owns the conversation"
+
+        await act(sam, "handback", conversation)
+        await client.wait_for(type="mode", data_mode="bot")
+        await say(client, "what is the weather like on mars")
+        reply = await client.wait_for(type="message", data_role="bot")
+        assert not reply["data"]["text"].startswith("I'm bringing in"), "no re-escalation loop"
+        await say(client, "how do I reset my password?")
+        answer = await client.wait_for(type="message", data_role="bot")
+        assert answer["data"]["citations"][0]["article_id"] == "reset-your-password"
+
+        await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+        again = await sam.wait_for(type="handoff", conversation_id=conversation)
+        packet = again["data"]["entry"]["packet"]
+        assert packet["customer"]["previous_agent"] == "sam"
+        assert "mentioned: LH-654321" in packet["summary"]["facts_collected"]
+        assert "product: Lumen Hub" in packet["summary"]["facts_collected"]
+
+
+async def test_resolve_with_disposition_then_the_customer_rates_the_chat(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam = await agent(server, "t-sam")
+        client, conversation = await waiting(server)
+        await act(sam, "claim", conversation)
+        resolved = await act(sam, "resolve", conversation, disposition="follow_up")
+        assert resolved["type"] == "ack"
+        mode = await client.wait_for(type="mode", data_mode="resolved")
+        assert mode["data"]["disposition"] == "follow_up"
+        await client.wait_for(type="csat_request")
+
+        bad = {"type": "csat", "client_msg_id": new_id(), "data": {"score": 7}}
+        await client.send(bad)
+        assert (await client.wait_for(type="error"))["data"]["code"] == "bad_frame"
+        rating = {
+            "type": "csat",
+            "client_msg_id": new_id(),
+            "data": {"score": 5, "comment": "Great, mail me at jo.pike@example.com"},
+        }
+        await client.send(rating)
+        ack = await client.wait_for(type="ack", data_client_msg_id=rating["client_msg_id"])
+        stored = await sam.wait_for(type="csat", conversation_id=conversation)
+        assert stored["data"]["score"] == 5
+        assert (
+            "jo.pike" not in stored["data"]["comment"] and "<EMAIL_1>" in stored["data"]["comment"]
+        )
+        await client.send(rating)
+        resent = await client.wait_for(type="ack", data_client_msg_id=rating["client_msg_id"])
+        assert resent["data"]["duplicate"] and resent["data"]["seq"] == ack["data"]["seq"]
+        await client.send(rating | {"client_msg_id": new_id()})
+        assert (await client.wait_for(type="error"))["data"]["code"] == "no_rating_asked"
+
+
+async def test_an_agent_who_drops_returns_the_chat_to_the_queue_and_nothing_is_lost(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam = await agent(server, "t-sam")
+        client, conversation = await waiting(server, "I need a human about order LH-111222")
+        await act(sam, "claim", conversation)
+        await sam.close()
+        await say(client, "hello? are you still there?")
+        back = await client.wait_for(type="mode", data_mode="queued", timeout=10)
+        assert back["data"]["reason"] == "agent_disconnected"
+        gone = await client.wait_for(type="message", data_role="system")
+        assert "lost their connection" in gone["data"]["text"]
+
+        sam = await agent(server, "t-sam")
+        assert (await act(sam, "claim", conversation))["type"] == "ack"
+        snapshot = await got(sam, type="conversation", conversation_id=conversation)
+        texts = [e["data"].get("text") for e in snapshot["data"]["events"]]
+        assert "hello? are you still there?" in texts
+        seqs = [e["seq"] for e in snapshot["data"]["events"]]
+        assert seqs == list(range(1, len(seqs) + 1))
+
+
+async def test_a_customer_who_drops_gets_exactly_what_they_missed(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam = await agent(server, "t-sam")
+        client, conversation = await waiting(server)
+        token = client.frames[0]["data"]["token"]
+        await act(sam, "claim", conversation)
+        joined = await client.wait_for(type="mode", data_mode="human")
+        await client.close()
+        for text in ("Are you there?", "I've refunded the order."):
+            await sam.send(
+                {
+                    "type": "message",
+                    "conversation_id": conversation,
+                    "client_msg_id": new_id(),
+                    "data": {"text": text},
+                }
+            )
+            await sam.wait_for(type="ack")
+        resumed, _ = await customer(
+            server, conversation_id=conversation, token=token, resume_after=joined["seq"]
+        )
+        missed = [await resumed.receive() for _ in range(2)]
+        assert [m["data"]["text"] for m in missed] == ["Are you there?", "I've refunded the order."]
+        assert [m["seq"] for m in missed] == [joined["seq"] + 1, joined["seq"] + 2]
+
+
+async def test_nobody_online_the_customer_is_told_and_leaves_a_contact(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        client, conversation = await waiting(server)
+        notice = await client.wait_for(type="message", data_role="system")
+        assert notice["data"]["offer_contact"] and "No one" in notice["data"]["text"]
+        await client.send(
+            {"type": "leave_contact", "client_msg_id": new_id(), "data": {"text": "call me"}}
+        )
+        assert (await client.wait_for(type="error"))["data"]["code"] == "no_contact"
+        msg_id = new_id()
+        await client.send(
+            {
+                "type": "leave_contact",
+                "client_msg_id": msg_id,
+                "data": {"text": "mail me at jo.pike@example.com please"},
+            }
+        )
+        await client.wait_for(type="ack", data_client_msg_id=msg_id)
+        ticket = await got(client, type="ticket")
+        assert ticket["data"]["contact"] == "<EMAIL_1>"
+        assert "jo.pike" not in ticket["data"]["text"]
+
+        sam = await agent(server, "t-sam")
+        queue = (await sam.wait_for(type="queue"))["data"]["items"]
+        assert [i["conversation_id"] for i in queue] == [conversation]
+        assert queue[0]["status"] == "queued"
+
+
+async def test_supervisors_watch_any_chat_and_see_the_roster(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam = await agent(server, "t-sam")
+        alex = await agent(server, "t-alex")
+        sue = await agent(server, "t-sup")
+        client, conversation = await waiting(server)
+        await act(sam, "claim", conversation)
+        assert code(await act(alex, "watch", conversation)) == "forbidden"
+        assert (await act(sue, "watch", conversation))["type"] == "ack"
+        await got(sue, type="conversation", conversation_id=conversation)
+        await say(client, "thanks for picking this up")
+        seen = await sue.wait_for(type="message", data_role="customer")
+        assert seen["data"]["text"] == "thanks for picking this up"
+        roster = await got(sue, type="roster")
+        people = {a["id"]: a for a in roster["data"]["agents"]}
+        assert people["sam"]["status"] == "available" and people["sam"]["active"] == 1
+        assert people["fran"]["status"] == "offline"
+        assert (await act(alex, "presence", None, status="away"))["type"] == "ack"
+        roster = await sue.wait_for(type="roster")
+        assert {a["id"]: a["status"] for a in roster["data"]["agents"]}["alex"] == "away"
+
+
+async def test_auto_assignment_routes_to_the_fit_least_loaded_agent(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot, auto_assign=True) as server:
+        sam = await agent(server, "t-sam")
+        fran = await agent(server, "t-fran")
+        await act(sam, "presence", None, status="available")
+        fraud_client, fraud = await waiting(
+            server, "fraud! someone hacked my account and bought stuff"
+        )
+        assigned = await fraud_client.wait_for(type="mode", data_mode="human")
+        assert assigned["data"]["agent_id"] == "fran"
+        await got(fran, type="conversation", conversation_id=fraud)
+        plain_client, plain = await waiting(server)
+        assert (await plain_client.wait_for(type="mode", data_mode="human"))["data"][
+            "agent_id"
+        ] == "sam"
+        await got(sam, type="conversation", conversation_id=plain)
+
+
+async def test_only_a_signed_profile_makes_a_customer_vip(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam = await agent(server, "t-sam")
+        signature = hmac.new(b"site-secret", b"segment=vip", hashlib.sha256).hexdigest()
+        _, signed = await waiting(server, profile={"segment": "vip"}, profile_signature=signature)
+        entry = (await sam.wait_for(type="handoff", conversation_id=signed))["data"]["entry"]
+        assert entry["priority"] == "high"
+        assert entry["packet"]["customer"]["segment"] == "vip"
+        _, forged = await waiting(server, profile={"segment": "vip"}, profile_signature="00")
+        entry = (await sam.wait_for(type="handoff", conversation_id=forged))["data"]["entry"]
+        assert entry["priority"] == "normal"
+
+
+async def test_agents_label_the_bots_decisions_for_the_eval_suite(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam = await agent(server, "t-sam")
+        _, conversation = await waiting(server, "how do I get a refund? I want a real person")
+        await act(sam, "claim", conversation)
+        labelled = await act(
+            sam,
+            "label",
+            conversation,
+            kind="bot_should_have_answered",
+            article_id="request-a-refund",
+            note="The refund article covers it.",
+        )
+        assert labelled["type"] == "ack" and labelled["data"]["label_id"] >= 1
+        wrong = await act(sam, "label", conversation, kind="great")
+        assert code(wrong) == "bad_frame"

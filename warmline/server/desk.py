@@ -1,0 +1,541 @@
+"""The agents' side of a conversation: routing, claims, transfers, notes, endings.
+
+Each action is one transaction over the conversation log, its mode and its queue
+row, published only after it commits, like the customer side. The queue never
+forgets a conversation: a transfer, an agent who goes away or a hand-back moves
+it, and every move is an event both sides can read.
+"""
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from warmline.config import AgentAccount
+from warmline.guardrails.limits import clean_text
+from warmline.handoff.policy_file import QueuePolicy
+from warmline.handoff.queue import Disposition, QueueEntry
+from warmline.handoff.routing import (
+    UNFIT_WORDS,
+    AgentSeat,
+    best_agent,
+    effective_priority,
+    in_line,
+    next_for,
+    unfit,
+)
+from warmline.server.bus import AGENTS
+from warmline.server.errors import NotAllowed
+from warmline.server.presence import Presence, Status
+from warmline.server.protocol import LabelKind, ServerFrame, control
+from warmline.storage.conversations import Event
+
+if TYPE_CHECKING:
+    from warmline.server.service import ConversationService
+
+log = logging.getLogger("warmline.desk")
+
+BACK_TO_BOT = "You're chatting with the AI assistant again. A person is still one click away."
+RESOLVED = "This conversation was marked as resolved. Write again any time."
+CSAT_QUESTION = "How did we do? Rate this conversation from 1 to 5."
+TRANSFERRED = (
+    "I'm passing you to a colleague who can help with this. They'll see everything so far."
+)
+AGENT_GONE = (
+    "Your agent lost their connection. You're back in line, and the next person to pick "
+    "this up will see the whole conversation."
+)
+
+
+def agent_topic(agent_id: str) -> str:
+    return f"agent:{agent_id}"
+
+
+class AgentDesk:
+    def __init__(self, service: "ConversationService") -> None:
+        self.service = service
+        self.settings = service.settings
+        self.queue = service.queue
+        self.log = service.log
+        self.db = service.db
+        self.bus = service.bus
+        self.presence = Presence()
+        self._accounts = {a.id: a for a in service.settings.agents}
+        self._timers: set[asyncio.Task[None]] = set()
+
+    def _later(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Background work that shutdown cancels rather than waits for."""
+        task = asyncio.create_task(coroutine)
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    async def start(self) -> None:
+        """After a restart no agent is connected: their chats wait out the grace period."""
+        self._later(self.watch_slas())
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT agent_id FROM conversations WHERE mode = 'human'"
+        )
+        for row in rows:
+            account = self._accounts.get(row["agent_id"])
+            if account is not None:
+                self._later(self._release_after_grace(account))
+
+    def stop(self) -> None:
+        for task in self._timers:
+            task.cancel()
+
+    @property
+    def _queue_policy(self) -> QueuePolicy:
+        return self.settings.policy.queue
+
+    def _sla(self, entry: QueueEntry) -> timedelta:
+        return timedelta(minutes=self._queue_policy.sla_minutes[entry.priority])
+
+    # -- presence ----------------------------------------------------------------
+
+    def authenticate(self, token: str) -> AgentAccount | None:
+        for account in self.settings.agents:
+            if hmac.compare_digest(account.token, token):
+                return account
+        return None
+
+    async def connected(self, agent: AgentAccount) -> None:
+        self.presence.connect(agent.id)
+        await self.announce()
+        await self.dispatch()
+
+    async def disconnected(self, agent: AgentAccount) -> None:
+        """The last socket closed: after a grace period, the agent's chats go back in line."""
+        if not self.presence.disconnect(agent.id):
+            return
+        await self.announce()
+        self._later(self._release_after_grace(agent))
+
+    async def _release_after_grace(self, agent: AgentAccount) -> None:
+        await asyncio.sleep(self._queue_policy.agent_reconnect_grace_seconds)
+        if agent.id not in self.presence.online():
+            await self.release(agent)
+
+    async def set_status(self, agent: AgentAccount, status: Status) -> None:
+        self.presence.set_status(agent.id, status)
+        await self.announce()
+        await self.dispatch()
+
+    async def seats(self) -> list[AgentSeat]:
+        rows = await self.db.fetch_all(
+            "SELECT agent_id, COUNT(*) AS n FROM conversations "
+            "WHERE mode = 'human' GROUP BY agent_id"
+        )
+        active = {row["agent_id"]: row["n"] for row in rows}
+        return [self._seat(self._accounts[i], active.get(i, 0)) for i in self.presence.online()]
+
+    def _seat(self, agent: AgentAccount, active: int) -> AgentSeat:
+        return AgentSeat(
+            id=agent.id,
+            skills=agent.skills,
+            languages=agent.languages,
+            capacity=agent.capacity,
+            active=active,
+            available=self.presence.status(agent.id) == "available",
+            overrides=agent.supervises,
+            last_assigned=self.presence.last_assigned(agent.id),
+        )
+
+    async def _seat_of(self, agent: AgentAccount) -> AgentSeat:
+        seat = next((s for s in await self.seats() if s.id == agent.id), None)
+        return seat or self._seat(agent, len(await self.log.conversations_with_agent(agent.id)))
+
+    # -- taking conversations -----------------------------------------------------
+
+    async def claim(self, agent: AgentAccount, conversation_id: str) -> bool:
+        """Take a waiting conversation; False if another agent won it first."""
+        await self.service.get(conversation_id)
+        entry = await self.queue.entry(conversation_id)
+        if entry is None or entry.status != "queued":
+            return False
+        why = unfit(await self._seat_of(agent), entry, datetime.now(UTC), self.presence.online())
+        if why is not None:
+            raise NotAllowed(why, UNFIT_WORDS[why])
+        return await self._take(agent, conversation_id)
+
+    async def claim_next(self, agent: AgentAccount) -> str | None:
+        """The best waiting conversation this agent may take, taken; None if there is none."""
+        for _ in range(5):  # another agent may win the one we picked; pick again
+            entry = next_for(
+                await self._seat_of(agent),
+                await self.queue.open_entries(),
+                datetime.now(UTC),
+                self._queue_policy.aging_minutes,
+                self.presence.online(),
+            )
+            if entry is None:
+                return None
+            if await self._take(agent, entry.conversation_id):
+                return entry.conversation_id
+        return None
+
+    async def dispatch(self) -> None:
+        """Auto-assignment: every waiting conversation an available fit agent can take."""
+        if not self._queue_policy.auto_assign:
+            return
+        now = datetime.now(UTC)
+        for entry in in_line(
+            await self.queue.open_entries(), now, self._queue_policy.aging_minutes
+        ):
+            seat = best_agent(entry, await self.seats(), now)
+            if seat is not None:
+                await self._take(self._accounts[seat.id], entry.conversation_id)
+
+    async def _take(self, agent: AgentAccount, conversation_id: str) -> bool:
+        async with self.db.transaction() as conn:
+            if not await self.queue.claim(conn, conversation_id, agent.id):
+                return False
+            await self.log.set_mode(conn, conversation_id, "human", agent.id)
+            event = await self.log.append(
+                conn,
+                conversation_id,
+                "mode",
+                {"mode": "human", "agent_id": agent.id, "agent_name": agent.name},
+            )
+        self.presence.assigned(agent.id)
+        self.service.publish([event])
+        await self.show(agent_topic(agent.id), conversation_id)
+        await self.announce()
+        log.info("claimed", extra={"conversation_id": conversation_id, "agent_id": agent.id})
+        return True
+
+    async def show(self, topic: str, conversation_id: str) -> None:
+        """Send a conversation's full history to a topic's sockets, which then follow it.
+
+        The `watch` frame goes first so that the sockets follow live events from before
+        the snapshot is read: an event may then arrive twice (clients keep one per seq)
+        but never not at all.
+        """
+        self.bus.publish(topic, control("watch", conversation_id))
+        self.bus.publish(topic, await self.snapshot(conversation_id))
+
+    async def snapshot(self, conversation_id: str) -> ServerFrame:
+        conversation = await self.service.get(conversation_id)
+        events = await self.log.events_after(conversation_id, 0)
+        entry = await self.queue.entry(conversation_id)
+        return control(
+            "conversation",
+            conversation_id,
+            mode=conversation.mode,
+            agent_id=conversation.agent_id,
+            events=[e.model_dump(mode="json") for e in events],
+            entry=self.describe(entry) if entry else None,
+        )
+
+    # -- inside a conversation ----------------------------------------------------
+
+    async def owned(self, agent: AgentAccount, conversation_id: str) -> None:
+        conversation = await self.service.get(conversation_id)
+        if conversation.mode != "human" or conversation.agent_id != agent.id:
+            raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
+
+    async def agent_message(
+        self, agent: AgentAccount, conversation_id: str, text: str, client_msg_id: str
+    ) -> tuple[Event, bool]:
+        await self.owned(agent, conversation_id)
+        cleaned = clean_text(text, self.settings.limits.max_message_chars)
+        key = f"agent:{agent.id}:{client_msg_id}"
+        async with self.db.transaction() as conn:
+            existing = await self.log.find_client_message(conn, conversation_id, key)
+            if existing is not None:
+                return existing, True
+            event = await self.log.append(
+                conn,
+                conversation_id,
+                "message",
+                {
+                    "role": "agent",
+                    "text": cleaned,
+                    "agent_name": agent.name,
+                    "client_msg_id": client_msg_id,
+                },
+                client_msg_id=key,
+            )
+        self.service.publish([event])
+        return event, False
+
+    async def reveal(self, agent: AgentAccount, conversation_id: str, placeholder: str) -> str:
+        """An original PII value, for an agent allowed to see it; every attempt is audited."""
+        await self.service.get(conversation_id)
+        allowed = agent.can_reveal_pii
+        value = await self.service.vault.reveal(
+            agent.id, allowed, conversation_id, placeholder, "agent console reveal"
+        )
+        log.info(
+            "pii reveal " + ("allowed" if allowed else "refused"),
+            extra={"conversation_id": conversation_id, "agent_id": agent.id},
+        )
+        if not allowed:
+            raise NotAllowed("forbidden", "You do not have permission to reveal personal data.")
+        if value is None:
+            raise NotAllowed("not_kept", "That value is no longer kept (expired or erased).")
+        return value
+
+    async def note(self, agent: AgentAccount, conversation_id: str, text: str) -> Event:
+        """An internal note: agents and supervisors read it, the customer never does."""
+        if not agent.supervises:
+            await self.owned(agent, conversation_id)
+        async with self.db.transaction() as conn:
+            event = await self.log.append(
+                conn,
+                conversation_id,
+                "note",
+                {"author_id": agent.id, "author_name": agent.name, "text": text},
+            )
+        self.service.publish([event])
+        return event
+
+    async def transfer(
+        self,
+        agent: AgentAccount,
+        conversation_id: str,
+        note: str,
+        to_agent: str | None,
+        to_skill: str | None,
+    ) -> None:
+        """Back in line for a named colleague (who gets first refusal) or a skill."""
+        await self.owned(agent, conversation_id)
+        if to_agent is not None and to_agent not in self._accounts:
+            raise NotAllowed("unknown_agent", f"No agent with id {to_agent!r}.")
+        if (to_agent is None) == (to_skill is None):
+            raise NotAllowed("bad_transfer", "Transfer to exactly one of an agent or a skill.")
+        entry = await self.queue.entry(conversation_id)
+        assert entry is not None, "an owned conversation has an open handoff"
+        target = self._accounts[to_agent].name if to_agent else f"skill {to_skill}"
+        async with self.db.transaction() as conn:
+            await self.queue.requeue(
+                conn,
+                conversation_id,
+                self._sla(entry),
+                preferred_agent=to_agent,
+                preferred_for=timedelta(minutes=self._queue_policy.preferred_agent_minutes),
+                skills=[to_skill] if to_skill else [],
+            )
+            await self.log.set_mode(conn, conversation_id, "queued", None)
+            events = [
+                await self.log.append(
+                    conn,
+                    conversation_id,
+                    "note",
+                    {
+                        "author_id": agent.id,
+                        "author_name": agent.name,
+                        "text": note,
+                        "transfer_to": target,
+                    },
+                ),
+                await self.log.append(
+                    conn,
+                    conversation_id,
+                    "mode",
+                    {"mode": "queued", "reason": "transfer", "agent_name": agent.name},
+                ),
+                await self.log.append(
+                    conn, conversation_id, "message", {"role": "system", "text": TRANSFERRED}
+                ),
+            ]
+        self.service.publish(events)
+        log.info("transferred", extra={"conversation_id": conversation_id, "agent_id": agent.id})
+        await self.queue_changed(conversation_id)
+
+    async def release(self, agent: AgentAccount) -> None:
+        """An agent who is gone for good: their conversations wait for them, then anyone."""
+        for conversation in await self.log.conversations_with_agent(agent.id):
+            entry = await self.queue.entry(conversation.id)
+            if entry is None:
+                continue
+            async with self.db.transaction() as conn:
+                await self.queue.requeue(
+                    conn,
+                    conversation.id,
+                    self._sla(entry),
+                    preferred_agent=agent.id,
+                    preferred_for=timedelta(minutes=self._queue_policy.preferred_agent_minutes),
+                )
+                await self.log.set_mode(conn, conversation.id, "queued", None)
+                events = [
+                    await self.log.append(
+                        conn,
+                        conversation.id,
+                        "mode",
+                        {"mode": "queued", "reason": "agent_disconnected"},
+                    ),
+                    await self.log.append(
+                        conn, conversation.id, "message", {"role": "system", "text": AGENT_GONE}
+                    ),
+                ]
+            self.service.publish(events)
+            log.warning(
+                "agent gone, conversation requeued",
+                extra={"conversation_id": conversation.id, "agent_id": agent.id},
+            )
+            await self.queue_changed(conversation.id)
+
+    async def hand_back(self, agent: AgentAccount, conversation_id: str) -> None:
+        await self._finish(agent, conversation_id, "bot", BACK_TO_BOT, None)
+
+    async def resolve(
+        self, agent: AgentAccount, conversation_id: str, disposition: Disposition
+    ) -> None:
+        await self._finish(agent, conversation_id, "resolved", RESOLVED, disposition)
+
+    async def _finish(
+        self,
+        agent: AgentAccount,
+        conversation_id: str,
+        mode: Literal["bot", "resolved"],
+        notice: str,
+        disposition: Disposition | None,
+    ) -> None:
+        await self.owned(agent, conversation_id)
+        async with self.db.transaction() as conn:
+            await self.queue.close(conn, conversation_id, disposition)
+            await self.log.set_mode(conn, conversation_id, mode, None)
+            events = [
+                await self.log.append(
+                    conn,
+                    conversation_id,
+                    "mode",
+                    {"mode": mode, "agent_name": agent.name, "disposition": disposition},
+                ),
+                await self.log.append(
+                    conn, conversation_id, "message", {"role": "system", "text": notice}
+                ),
+            ]
+            if mode == "resolved":
+                events.append(
+                    await self.log.append(
+                        conn, conversation_id, "csat_request", {"text": CSAT_QUESTION}
+                    )
+                )
+        self.service.publish(events)
+        await self.announce()
+        await self.dispatch()
+        log.info(mode, extra={"conversation_id": conversation_id, "agent_id": agent.id})
+
+    async def watch(self, agent: AgentAccount, conversation_id: str, topic: str) -> None:
+        if not agent.supervises:
+            raise NotAllowed("forbidden", "Only supervisors can watch other agents' chats.")
+        await self.service.get(conversation_id)
+        await self.show(topic, conversation_id)
+
+    async def label(
+        self,
+        agent: AgentAccount,
+        conversation_id: str,
+        kind: LabelKind,
+        article_id: str | None,
+        note: str,
+    ) -> int:
+        """A verdict on the bot for the learning loop; exported as an eval scenario."""
+        await self.service.get(conversation_id)
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO labels (conversation_id, agent_id, kind, article_id, note, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    conversation_id,
+                    agent.id,
+                    kind,
+                    article_id,
+                    note,
+                    datetime.now(UTC).isoformat(),
+                ),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    # -- the queue as everyone sees it --------------------------------------------
+
+    async def queue_changed(self, new_conversation_id: str | None = None) -> None:
+        if new_conversation_id is not None:
+            entry = await self.queue.entry(new_conversation_id)
+            if entry is not None:
+                self.bus.publish(
+                    AGENTS, control("handoff", new_conversation_id, entry=self.describe(entry))
+                )
+        await self.dispatch()
+        await self.announce()
+
+    async def announce(self) -> None:
+        """Tell every waiting customer their place in line, and agents the queue and roster."""
+        entries = await self.queue.open_entries()
+        now = datetime.now(UTC)
+        for position, entry in enumerate(
+            in_line(entries, now, self._queue_policy.aging_minutes), start=1
+        ):
+            self.bus.publish(
+                entry.conversation_id,
+                control("queue_position", entry.conversation_id, position=position),
+            )
+        self.bus.publish(AGENTS, self._queue_frame(entries))
+        self.bus.publish(AGENTS, await self.roster())
+
+    async def position(self, conversation_id: str) -> int | None:
+        line = in_line(
+            await self.queue.open_entries(), datetime.now(UTC), self._queue_policy.aging_minutes
+        )
+        ids = [e.conversation_id for e in line]
+        return ids.index(conversation_id) + 1 if conversation_id in ids else None
+
+    async def roster(self) -> ServerFrame:
+        seats = {s.id: s for s in await self.seats()}
+        return control(
+            "roster",
+            agents=[
+                {
+                    "id": a.id,
+                    "name": a.name,
+                    "status": self.presence.status(a.id),
+                    "active": seats[a.id].active if a.id in seats else 0,
+                    "capacity": a.capacity,
+                    "skills": a.skills,
+                    "languages": a.languages,
+                }
+                for a in self.settings.agents
+            ],
+        )
+
+    def describe(self, entry: QueueEntry) -> dict[str, Any]:
+        """A queue entry as agents see it, with names and the priority after aging."""
+        now = datetime.now(UTC)
+        names = {a.id: a.name for a in self.settings.agents}
+        return entry.model_dump(mode="json") | {
+            "claimed_by_name": names.get(entry.claimed_by or ""),
+            "reserved_for": names.get(entry.reserved_for(now) or ""),
+            "effective_priority": effective_priority(entry, now, self._queue_policy.aging_minutes),
+        }
+
+    def _queue_frame(self, entries: list[QueueEntry]) -> ServerFrame:
+        return control("queue", items=[self.describe(e) for e in entries])
+
+    async def queue_frame(self) -> ServerFrame:
+        return self._queue_frame(await self.queue.open_entries())
+
+    async def watch_slas(self) -> None:
+        """Runs for the server's lifetime: each SLA breach is announced to agents once."""
+        while True:
+            await asyncio.sleep(self._queue_policy.sla_check_seconds)
+            now = datetime.now(UTC)
+            for entry in await self.queue.open_entries():
+                late = entry.status == "queued" and entry.sla_deadline < now
+                if late and await self.queue.mark_breached(entry.conversation_id):
+                    overdue = round((now - entry.sla_deadline).total_seconds(), 1)
+                    log.warning("sla breached", extra={"conversation_id": entry.conversation_id})
+                    self.bus.publish(
+                        AGENTS,
+                        control(
+                            "sla_breach",
+                            entry.conversation_id,
+                            priority=entry.priority,
+                            deadline=entry.sla_deadline.isoformat(),
+                            overdue_seconds=overdue,
+                        ),
+                    )
