@@ -23,6 +23,8 @@ import time
 import uuid
 from pathlib import Path
 
+from harness import percentile, rss_mib
+
 from warmline.config import REPO_ROOT
 from warmline.retrieval.articles import load_articles
 from warmline.retrieval.chunking import Chunk, chunk_article
@@ -66,18 +68,6 @@ def synthetic_chunks(n: int, rng: random.Random) -> list[Chunk]:
             )
         )
     return chunks
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 def run(size: int, queries: list[str], embedder: Embedder) -> dict[str, object]:

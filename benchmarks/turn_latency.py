@@ -13,20 +13,12 @@ Usage: .venv/bin/python benchmarks/turn_latency.py [--turns 60] [--handoffs 20]
 import argparse
 import asyncio
 import json
-import os
-import platform
-import socket
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 import uuid
-from pathlib import Path
 from typing import Any
 
 import websockets
+from harness import frames_until, machine, now_utc, rss_mib, serving, summary_ms, write_result
 
 QUESTIONS = [
     "how do I get a refund?",
@@ -39,45 +31,6 @@ QUESTIONS = [
     "how do I delete my data?",
 ]
 TURNS_PER_CONVERSATION = 4
-FRAME_TIMEOUT_S = 30
-RESULTS = Path(__file__).parent / "results" / "turn_latency.json"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def summary_ms(values: list[float]) -> dict[str, float]:
-    return {
-        "count": len(values),
-        "p50_ms": round(percentile(values, 0.50) * 1000, 1),
-        "p95_ms": round(percentile(values, 0.95) * 1000, 1),
-        "p99_ms": round(percentile(values, 0.99) * 1000, 1),
-        "mean_ms": round(statistics.fmean(values) * 1000, 1),
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
-
-
-async def frames_until(socket: Any, predicate: Any) -> dict[str, Any]:
-    async with asyncio.timeout(FRAME_TIMEOUT_S):
-        while True:
-            frame: dict[str, Any] = json.loads(await socket.recv())
-            if predicate(frame):
-                return frame
 
 
 async def bot_turns(url: str, turns: int) -> list[float]:
@@ -120,28 +73,13 @@ async def handoffs(url: str, count: int) -> list[float]:
                     json.dumps({"type": "request_human", "client_msg_id": "h", "data": {}})
                 )
                 wanted = welcome["conversation_id"]
-                await frames_until(
-                    console,
-                    lambda f, wanted=wanted: (
-                        f["type"] == "handoff" and f["conversation_id"] == wanted
-                    ),
-                )
+
+                def delivered(frame: dict[str, Any], wanted: str = wanted) -> bool:
+                    return bool(frame["type"] == "handoff" and frame["conversation_id"] == wanted)
+
+                await frames_until(console, delivered)
                 timings.append(time.perf_counter() - started)
     return timings
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("server exited")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError("server not healthy")
 
 
 def main() -> None:
@@ -149,40 +87,21 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=60)
     parser.add_argument("--handoffs", type=int, default=20)
     args = parser.parse_args()
-    port = free_port()
-    with tempfile.TemporaryDirectory() as data_dir:
-        env = os.environ | {
-            "WARMLINE_DATA_DIR": data_dir,
-            "WARMLINE_PORT": str(port),
-            "WARMLINE_LOG_LEVEL": "WARNING",
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "warmline.server.cli", "serve"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, process)
-            ws_url = f"ws://127.0.0.1:{port}"
-            turns = asyncio.run(bot_turns(ws_url, args.turns))
-            delivered = asyncio.run(handoffs(ws_url, args.handoffs))
-            memory = rss_mib(process.pid)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-    result = {
-        "benchmark": "turn_latency",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "bot_turn": summary_ms(turns),
-        "handoff_delivery": summary_ms(delivered),
-        "server_rss_mib": memory,
-    }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    with serving() as server:
+        turns = asyncio.run(bot_turns(server.ws_url, args.turns))
+        delivered = asyncio.run(handoffs(server.ws_url, args.handoffs))
+        memory = rss_mib(server.pid)
+    write_result(
+        "turn_latency",
+        {
+            "benchmark": "turn_latency",
+            "when": now_utc(),
+            "machine": machine(),
+            "bot_turn": summary_ms(turns),
+            "handoff_delivery": summary_ms(delivered),
+            "server_rss_mib": memory,
+        },
+    )
 
 
 if __name__ == "__main__":

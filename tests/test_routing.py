@@ -22,7 +22,9 @@ from conftest import (
 )
 
 from warmline.config import AgentAccount, Settings
+from warmline.evals.labels import export_labels
 from warmline.handoff.policy_file import QueuePolicy
+from warmline.storage.database import Database
 
 AGENTS = [
     AgentAccount(id="alex", name="Alex", token="t-alex", capacity=1),
@@ -62,7 +64,9 @@ async def waiting(server: RunningServer, text: str = "", **hello: Any) -> tuple[
     return client, welcome["conversation_id"]
 
 
-async def act(console: Client, type_: str, conversation_id: str | None, **data: Any) -> dict:
+async def act(
+    console: Client, type_: str, conversation_id: str | None, **data: Any
+) -> dict[str, Any]:
     """Send an agent action; returns its ack or error frame."""
     await console.send({"type": type_, "conversation_id": conversation_id, "data": data})
     while True:
@@ -75,10 +79,8 @@ async def act(console: Client, type_: str, conversation_id: str | None, **data: 
 
 async def got(client: Client, **match: Any) -> dict[str, Any]:
     """A frame already received (e.g. before the ack just awaited) or the next to match."""
-    for frame in reversed(client.frames):
-        if _matches(frame, match):
-            return frame
-    return await client.wait_for(**match)
+    seen = [frame for frame in client.frames if _matches(frame, match)]
+    return seen[-1] if seen else await client.wait_for(**match)
 
 
 def code(frame: dict[str, Any]) -> str | None:
@@ -399,3 +401,15 @@ async def test_agents_label_the_bots_decisions_for_the_eval_suite(
         assert labelled["type"] == "ack" and labelled["data"]["label_id"] >= 1
         wrong = await act(sam, "label", conversation, kind="great")
         assert code(wrong) == "bad_frame"
+
+        db = await Database.open(server.settings.database_path)
+        try:
+            [scenario] = await export_labels(db)
+        finally:
+            await db.close()
+        assert scenario.turns == ["how do I get a refund? I want a real person"]
+        assert scenario.escalate_at is None, "the agent says the bot should have answered"
+        assert (scenario.label, scenario.article_id) == (
+            "bot_should_have_answered",
+            "request-a-refund",
+        )

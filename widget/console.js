@@ -40,6 +40,21 @@
   const BASE_TITLE = 'Warmline agent console';
   const ROLE_NAMES = { customer: 'Customer', bot: 'AI assistant', agent: 'Agent', system: 'System' };
   const PRIORITY = { urgent: 'Urgent', high: 'High', normal: 'Normal', low: 'Low' };
+  const RANKS = ['low', 'normal', 'high', 'urgent']; // the server's priority ranks, lowest first
+  const STATUS = { available: 'Available', away: 'Away', offline: 'Offline' };
+  const DISPOSITIONS = {
+    resolved: 'resolved',
+    not_resolved: 'not resolved',
+    follow_up: 'follow-up needed',
+    duplicate: 'duplicate',
+    spam: 'spam',
+  };
+  const LABELS = {
+    bot_should_have_answered: 'Bot should have answered',
+    escalation_right: 'Escalation right',
+    escalation_wrong: 'Escalation wrong',
+  };
+  const EVENT_TYPES = ['message', 'mode', 'note', 'csat', 'ticket', 'csat_request'];
 
   const S = {
     token: null,
@@ -57,6 +72,10 @@
     outbox: [], // replies not yet acknowledged: {id, cid, text}
     actions: [], // frames awaiting their outcome, in order: {kind, cid, id, t}
     fresh: new Set(),
+    roster: [], // every agent account with status and load (roster frames)
+    status: 'available', // this agent's presence as last chosen or reported
+    breached: new Set(), // conversation ids announced by sla_breach frames
+    closed: new Set(), // tabs the agent closed: later events do not reopen them
     sound: true,
     audio: null,
   };
@@ -345,13 +364,29 @@
         break;
       case 'message':
       case 'mode':
+      case 'note':
+      case 'csat':
+      case 'ticket':
+      case 'csat_request':
         onLogged(f);
         break;
       case 'ack':
         onAck(f.conversation_id, d);
         break;
       case 'error':
-        onError(d);
+        onError(d, f.conversation_id);
+        break;
+      case 'roster':
+        S.roster = Array.isArray(d.agents) ? d.agents : [];
+        renderRoster();
+        break;
+      case 'sla_breach':
+        if (f.conversation_id) {
+          S.breached.add(f.conversation_id);
+          renderQueue();
+          if (S.selected === f.conversation_id) renderSelected();
+          announce(`SLA breached: a ${d.priority || ''} conversation is waiting past its deadline.`);
+        }
         break;
       default:
         break; // pong
@@ -367,6 +402,7 @@
     setConn('online', 'Connected');
     $('agent-name').textContent = S.agent.name;
     $('me-initials').textContent = initials(S.agent.name);
+    $('roster-section').hidden = !isSupervisor();
     if (first) {
       $('login-view').hidden = true;
       $('app').hidden = false;
@@ -387,6 +423,13 @@
     }, 25000);
     renderSelected();
   }
+  const isSupervisor = () => !!S.agent && (S.agent.roles || []).some((r) => r === 'supervisor' || r === 'admin');
+  const me = () => (S.agent && S.agent.id) || '';
+  const nameOf = (id) => (S.roster.find((a) => a.id === id) || {}).name || id;
+  // a conversation this agent owns, or one a supervisor follows read-only
+  const isMine = (c) => !!c && c.mode === 'human' && (!c.agentId || c.agentId === me());
+  const isWatched = (c) => !!c && c.mode === 'human' && !!c.agentId && c.agentId !== me();
+  const pendingAction = (kind, cid) => S.actions.some((a) => a.kind === kind && (cid === undefined || a.cid === cid));
   const initials = (name) =>
     String(name || '?')
       .split(/\s+/)
@@ -401,6 +444,12 @@
     message: 'Reply not sent',
     handback: 'Could not hand back to the bot',
     resolve: 'Could not resolve the conversation',
+    claim_next: 'Could not take the next conversation',
+    transfer: 'Could not transfer the conversation',
+    note: 'Note not saved',
+    presence: 'Could not change your status',
+    watch: 'Could not watch the conversation',
+    label: 'Label not saved',
   };
   const settle = (match) => {
     const now = Date.now();
@@ -408,15 +457,15 @@
     const i = S.actions.findIndex(match);
     return i >= 0 ? S.actions.splice(i, 1)[0] : null;
   };
-  const act = (kind, cid, frame, id) => {
+  const act = (kind, cid, frame, id, more) => {
     if (!send({ type: kind, conversation_id: cid, ...frame })) {
       if (kind !== 'message') showError(`${ACTION_WORDS[kind]}: you are offline. Try again once reconnected.`);
       return false;
     }
-    S.actions.push({ kind, cid, id, t: Date.now() });
+    S.actions.push({ kind, cid, id, t: Date.now(), ...more });
     return true;
   };
-  function onError(d) {
+  function onError(d, cid) {
     if (d.code === 'unauthorized') {
       stop();
       S.agent = null;
@@ -428,8 +477,16 @@
       $('token').focus();
       return;
     }
-    const a = settle(() => true); // errors answer the oldest frame still waiting
-    let prefix = 'Server error';
+    // errors name the frame they answer; without a name they answer the oldest still waiting
+    const a = d.frame_type
+      ? settle(
+          (x) =>
+            x.kind === d.frame_type &&
+            (!cid || !x.cid || x.cid === cid) &&
+            (!d.client_msg_id || !x.id || x.id === d.client_msg_id)
+        )
+      : settle(() => true);
+    let prefix = d.frame_type && ACTION_WORDS[d.frame_type] ? ACTION_WORDS[d.frame_type] : 'Server error';
     if (a) {
       prefix = ACTION_WORDS[a.kind];
       if (a.kind === 'message') {
@@ -443,14 +500,26 @@
         }
       }
       if (a.kind === 'handback' || a.kind === 'resolve') renderSelected();
-      if (a.kind === 'claim') {
+      if (a.kind === 'claim' || a.kind === 'watch') {
         renderQueue();
         if (S.selected) renderHead();
       }
+      if (a.kind === 'claim_next') {
+        $('take-status').textContent = '';
+        renderTakeNext();
+      }
+      if (a.kind === 'presence') renderRoster();
+      if (a.kind === 'note' || a.kind === 'transfer' || a.kind === 'label') renderHead();
     }
     showError(`${prefix}: ${d.message || d.code}`);
   }
   function onAck(cid, d) {
+    const kind = d.action;
+    if (kind && kind !== 'message') {
+      const a = settle((x) => x.kind === kind && (kind === 'claim_next' || kind === 'presence' || x.cid === cid));
+      onActionDone(kind, cid, d, a);
+      return;
+    }
     S.outbox = S.outbox.filter((m) => m.id !== d.client_msg_id);
     settle((a) => a.kind === 'message' && a.id === d.client_msg_id);
     const c = S.convs.get(cid);
@@ -459,6 +528,46 @@
       el.remove();
       c.pending.delete(d.client_msg_id);
     }
+  }
+
+  function onActionDone(kind, cid, d, a) {
+    const c = cid && S.convs.get(cid);
+    switch (kind) {
+      case 'claim_next':
+        $('take-status').textContent = d.taken ? '' : 'Queue is empty for your skills.';
+        renderTakeNext();
+        if (d.taken) {
+          announce('Took the next conversation.');
+          select(d.taken, true);
+        }
+        break;
+      case 'note':
+        if (a && S.selected === cid && $('note').value.trim() === a.text) $('note').value = '';
+        announce('Internal note added.');
+        break;
+      case 'transfer':
+        if (c) {
+          // the server stops sending this conversation's events to us
+          c.mode = 'queued';
+          c.agentId = null;
+          c.transferred = true;
+        }
+        if (S.selected === cid) $('transfer-note').value = '';
+        announce('Conversation transferred.');
+        renderMine();
+        break;
+      case 'label': {
+        const status = $('label-status');
+        status.textContent = `Label saved: ${LABELS[a && a.label] || 'thank you'}.`;
+        if (a && a.label === 'bot_should_have_answered') $('label-article').value = '';
+        clearTimeout(S.labelTimer);
+        S.labelTimer = setTimeout(() => (status.textContent = ''), 8000);
+        break;
+      }
+      default:
+        break; // claim, watch (their snapshot came first), handback, resolve, presence
+    }
+    if (cid === S.selected) renderHead();
   }
 
   // ---- conversations -------------------------------------------------------------
@@ -475,6 +584,8 @@
         unread: 0,
         draft: '',
         lastTs: null,
+        agentId: null,
+        csat: null,
       };
       S.convs.set(cid, c);
     }
@@ -505,11 +616,14 @@
 
   function onSnapshot(cid, d) {
     if (!cid) return;
+    S.closed.delete(cid);
     const c = ensureConv(cid);
     if (d.mode) c.mode = d.mode;
+    c.agentId = d.agent_id || null;
+    c.transferred = false;
     if (d.entry) c.entry = d.entry;
     for (const ev of Array.isArray(d.events) ? d.events : []) addEvent(c, ev);
-    const claimed = settle((a) => a.kind === 'claim' && a.cid === cid);
+    const claimed = settle((a) => (a.kind === 'claim' || a.kind === 'watch') && a.cid === cid);
     renderMine();
     renderQueue();
     if (claimed) {
@@ -521,16 +635,17 @@
 
   function onLogged(f) {
     const cid = f.conversation_id;
-    if (!cid || !Number.isInteger(f.seq)) return;
+    if (!cid || !Number.isInteger(f.seq) || S.closed.has(cid)) return;
     const c = ensureConv(cid);
     const d = f.data || {};
     const added = addEvent(c, f);
     if (f.type === 'mode' && added) {
       c.mode = d.mode;
+      c.agentId = d.mode === 'human' ? d.agent_id || null : null;
       if (d.mode === 'bot') settle((a) => a.kind === 'handback' && a.cid === cid);
       if (d.mode === 'resolved') settle((a) => a.kind === 'resolve' && a.cid === cid);
     }
-    if (added && cid !== S.selected && f.type === 'message' && d.role === 'customer') c.unread++;
+    if (added && cid !== S.selected && ((f.type === 'message' && d.role === 'customer') || f.type === 'csat')) c.unread++;
     renderMine();
     if (cid === S.selected) renderHead();
   }
@@ -538,13 +653,17 @@
   const modeWords = (d) => {
     switch (d.mode) {
       case 'queued':
+        if (d.reason === 'transfer') return `Transferred${d.agent_name ? ` by ${d.agent_name}` : ''} — back in the queue`;
+        if (d.reason === 'agent_disconnected') return 'The agent lost their connection — back in the queue';
         return `Handed to a person${Array.isArray(d.reasons) && d.reasons.length ? ` — ${d.reasons.map(human).join(', ')}` : ''}`;
       case 'human':
         return `${d.agent_name || 'An agent'} joined the conversation`;
       case 'bot':
         return `Handed back to the AI assistant${d.agent_name ? ` by ${d.agent_name}` : ''}`;
       case 'resolved':
-        return `Resolved${d.agent_name ? ` by ${d.agent_name}` : ''}`;
+        return `Resolved${d.agent_name ? ` by ${d.agent_name}` : ''}${
+          d.disposition && d.disposition !== 'resolved' ? ` · ${DISPOSITIONS[d.disposition] || human(d.disposition)}` : ''
+        }`;
       default:
         return `Mode: ${d.mode}`;
     }
@@ -564,7 +683,38 @@
     });
     return p;
   };
+  // notes, ratings and follow-up tickets: distinct lines the customer never sees in this form
+  const eventLine = (ev, seq) => {
+    const d = ev.data || {};
+    const time = h('time', { datetime: ev.ts || null, text: clock(ev.ts) });
+    if (ev.type === 'note') {
+      const body = h('div', { class: 'body' });
+      withPlaceholders(body, d.text);
+      return h(
+        'div',
+        { class: 'line note', 'data-testid': 'line', 'data-role': 'note', 'data-seq': seq },
+        h(
+          'div',
+          { class: 'meta' },
+          h('span', { class: 'note-tag', text: 'Internal note' }),
+          h('span', { class: 'who', text: d.author_name || 'Agent' }),
+          d.transfer_to ? h('span', { class: 'transfer-to', text: `→ transfer to ${d.transfer_to}` }) : null,
+          time
+        ),
+        body
+      );
+    }
+    const p = h('p', { class: 'event-text' });
+    if (ev.type === 'csat') {
+      p.append(h('strong', { text: `Customer rated ${d.score}/5` }));
+      if (d.comment) withPlaceholders(p, ` — “${d.comment}”`);
+    } else if (ev.type === 'ticket') {
+      withPlaceholders(p, `Follow-up requested: ${d.contact || ''}${d.ticket_id != null ? ` (ticket #${d.ticket_id})` : ''}`);
+    } else p.textContent = 'Rating requested from the customer';
+    return h('div', { class: `line event ${ev.type}`, 'data-testid': 'line', 'data-role': ev.type, 'data-seq': seq }, p, time);
+  };
   const lineFor = (ev, seq) => {
+    if (ev.type !== 'message' && ev.type !== 'mode') return eventLine(ev, seq);
     const d = ev.data || {};
     const isMode = ev.type === 'mode';
     const role = isMode ? 'mode' : ROLE_NAMES[d.role] ? d.role : 'system';
@@ -599,10 +749,11 @@
   function addEvent(c, ev) {
     const seq = ev && ev.seq;
     if (!Number.isInteger(seq) || c.seen.has(seq)) return false;
-    if (ev.type !== 'message' && ev.type !== 'mode') return false;
+    if (!EVENT_TYPES.includes(ev.type)) return false;
     c.seen.add(seq);
     if (ev.ts) c.lastTs = ev.ts;
     const d = ev.data || {};
+    if (ev.type === 'csat') c.csat = d.score;
     const box = $('transcript');
     const stick = S.selected === c.id && box.scrollHeight - box.scrollTop - box.clientHeight < 80;
     const el = lineFor(ev, seq);
@@ -654,14 +805,98 @@
   }
   function finish(kind) {
     const cid = S.selected;
-    if (!cid || !act(kind, cid, {})) return;
+    const frame = kind === 'resolve' ? { data: { disposition: $('disposition').value || 'resolved' } } : {};
+    if (!cid || !act(kind, cid, frame)) return;
     $('handback').disabled = $('resolve').disabled = true;
+  }
+  function takeNext() {
+    $('take-status').textContent = '';
+    if (act('claim_next', null, { data: {} })) {
+      $('take-status').textContent = 'Looking for the next conversation…';
+      renderTakeNext();
+    }
+  }
+  function watch(cid) {
+    if (S.convs.has(cid)) return select(cid);
+    if (act('watch', cid, {})) {
+      for (const b of document.querySelectorAll(`[data-watch="${CSS.escape(cid)}"]`)) {
+        b.disabled = true;
+        b.textContent = 'Opening…';
+      }
+    }
+  }
+  function setPresence(status) {
+    if (status === S.status || !act('presence', null, { data: { status } })) return;
+    S.status = status;
+    renderPresence();
+  }
+  function submitNote() {
+    const cid = S.selected;
+    const text = $('note').value.trim();
+    if (!cid || !text) return;
+    if (act('note', cid, { data: { text } }, null, { text })) renderHead();
+  }
+  function submitTransfer() {
+    const cid = S.selected;
+    const to = $('transfer-to').value;
+    const note = $('transfer-note').value.trim();
+    if (!cid) return;
+    if (!to) {
+      showError('Choose an agent or a skill to transfer to.');
+      $('transfer-to').focus();
+      return;
+    }
+    if (!note) {
+      showError('Write a note for the next agent: it is required and only agents see it.');
+      $('transfer-note').focus();
+      return;
+    }
+    const [kind, target] = [to.slice(0, to.indexOf(':')), to.slice(to.indexOf(':') + 1)];
+    const data = kind === 'agent' ? { note, to_agent: target } : { note, to_skill: target };
+    if (act('transfer', cid, { data })) renderHead();
+  }
+  function sendLabel(kind) {
+    const cid = S.selected;
+    if (!cid) return;
+    const data = { kind };
+    const article = $('label-article').value.trim();
+    if (kind === 'bot_should_have_answered' && article) data.article_id = article;
+    if (act('label', cid, { data }, null, { label: kind })) {
+      $('label-status').textContent = 'Saving…';
+      renderHead();
+    }
   }
 
   // ---- rendering -----------------------------------------------------------------
   const priorityChip = (p) => {
     const pr = (p && p.decision && p.decision.priority) || 'normal';
     return h('span', { class: `prio prio-${pr}`, 'data-testid': 'priority', text: PRIORITY[pr] || pr });
+  };
+  // the priority the queue orders by: the handoff's, raised one level per aging period
+  const effectiveChip = (e) => {
+    const base = RANKS.indexOf(e.priority || (e.packet && e.packet.decision && e.packet.decision.priority) || 'normal');
+    const eff = Number.isInteger(e.effective_priority) ? e.effective_priority : base;
+    const name = RANKS[Math.max(0, Math.min(RANKS.length - 1, eff))];
+    const text = `${PRIORITY[name]}${eff >= RANKS.length ? '+' : ''}`;
+    return h(
+      'span',
+      {
+        class: `prio prio-${name}`,
+        'data-testid': 'effective-priority',
+        'data-effective': eff,
+        title: eff > base ? `Raised from ${PRIORITY[RANKS[base]] || 'its priority'} after waiting` : 'Priority',
+      },
+      text,
+      eff > base ? h('span', { class: 'aged', text: ' ↑ waited' }) : null
+    );
+  };
+  const isBreached = (e) => !!e && e.status === 'queued' && (!!e.breached_at || S.breached.has(e.conversation_id));
+  const slaOf = (e, p) => (e && e.sla_deadline) || (p && p.sla_deadline) || '';
+  const slaBadge = (e, p) => {
+    if (isBreached(e)) return h('span', { class: 'sla-breached', 'data-testid': 'sla-breached', text: 'SLA breached' });
+    const dl = slaOf(e, p);
+    const sla = slaText(dl);
+    return h('span', { class: `sla${sla.late ? ' late' : ''}`, 'data-testid': 'sla-countdown', 'data-sla': dl, text: sla.text });
   };
   function renderQueue() {
     const box = $('queue');
@@ -680,11 +915,12 @@
       const mine = S.agent && e.claimed_by === S.agent.id;
       const cid = e.conversation_id;
       const titleId = `q-${e.id}-title`;
-      const sla = slaText(p.sla_deadline);
+      const skills = e.skills || (p.decision && p.decision.skills) || [];
+      const lang = e.language || (p.decision && p.decision.language) || '';
       const card = h(
         'article',
         {
-          class: `qcard${S.selected === cid ? ' selected' : ''}${S.fresh.has(cid) ? ' fresh' : ''} status-${e.status}`,
+          class: `qcard${S.selected === cid ? ' selected' : ''}${S.fresh.has(cid) ? ' fresh' : ''}${isBreached(e) ? ' breached' : ''} status-${e.status}`,
           'data-testid': 'queue-item',
           'data-conversation-id': cid,
           'data-status': e.status,
@@ -693,8 +929,8 @@
         h(
           'div',
           { class: 'qtop' },
-          priorityChip(p),
-          h('span', { class: 'wait', 'data-since': p.created_at || '', 'data-testid': 'waiting', text: waiting(p.created_at) })
+          effectiveChip(e),
+          h('span', { class: 'wait', 'data-since': e.waiting_since || p.created_at || '', 'data-testid': 'waiting', text: waiting(e.waiting_since || p.created_at) })
         ),
         h(
           'h3',
@@ -717,9 +953,20 @@
           ? h('p', { class: 'qwords', 'data-testid': 'queue-reasons', text: p.reasons_in_words.join(' ') })
           : null,
         h(
+          'p',
+          { class: 'qroute' },
+          lang ? h('span', { class: 'lang', 'data-testid': 'queue-language', title: 'Language', text: lang.toUpperCase() }) : null,
+          skills.length
+            ? h('span', { class: 'skills', 'data-testid': 'queue-skills', title: 'Skills needed' }, skills.map((k) => h('span', { class: 'skill', text: k })))
+            : h('span', { class: 'muted', 'data-testid': 'queue-skills', text: 'No special skills' }),
+          e.reserved_for && e.status === 'queued'
+            ? h('span', { class: 'reserved', 'data-testid': 'reserved-for', text: `Reserved for ${e.reserved_for}` })
+            : null
+        ),
+        h(
           'div',
           { class: 'qfoot' },
-          h('span', { class: `sla${sla.late ? ' late' : ''}`, 'data-sla': p.sla_deadline || '', text: sla.text }),
+          slaBadge(e, p),
           e.status === 'queued'
             ? h('button', {
                 type: 'button',
@@ -731,11 +978,27 @@
                 text: 'Claim',
                 onclick: () => claim(cid),
               })
-            : h('span', {
-                class: 'claimed',
-                'data-testid': 'claimed-by',
-                text: mine ? `Claimed by you (${S.agent.name})` : `Claimed by ${e.claimed_by || 'another agent'}`,
-              })
+            : h(
+                'span',
+                { class: 'qclaimed' },
+                h('span', {
+                  class: 'claimed',
+                  'data-testid': 'claimed-by',
+                  text: mine ? `Claimed by you (${S.agent.name})` : `Claimed by ${e.claimed_by_name || e.claimed_by || 'another agent'}`,
+                }),
+                !mine && isSupervisor()
+                  ? h('button', {
+                      type: 'button',
+                      class: 'btn btn-secondary btn-small',
+                      'data-testid': 'watch',
+                      'data-role': 'watch',
+                      'data-watch': cid,
+                      'aria-describedby': titleId,
+                      text: S.convs.has(cid) ? 'Open' : 'Watch',
+                      onclick: () => watch(cid),
+                    })
+                  : null
+              )
         )
       );
       box.append(card);
@@ -778,7 +1041,8 @@
               'span',
               { class: 'tab-meta' },
               h('span', { class: `mode-dot mode-${c.mode}`, 'aria-hidden': 'true' }),
-              h('span', { text: modeLabel(c.mode) }),
+              h('span', { text: convLabel(c) }),
+              c.csat != null ? h('span', { class: 'rated', 'data-testid': 'tab-rating', text: `Rated ${c.csat}/5` }) : null,
               c.unread ? h('span', { class: 'unread', 'data-testid': 'unread', text: `${c.unread} new` }) : null
             )
           )
@@ -791,6 +1055,8 @@
     }
   }
   const modeLabel = (m) => ({ human: 'With you', bot: 'Back with the bot', resolved: 'Resolved', queued: 'Waiting' })[m] || m;
+  const convLabel = (c) =>
+    isWatched(c) ? `Watching · ${nameOf(c.agentId)}` : c.transferred && c.mode === 'queued' ? 'Transferred' : modeLabel(c.mode);
 
   function select(cid, focusReply) {
     const prev = S.convs.get(S.selected);
@@ -856,26 +1122,37 @@
     const p = packetOf(cid);
     $('conv-title').textContent = (p && p.summary && p.summary.issue) || 'Conversation';
     $('conv-sub').textContent = `Conversation ${cid}`;
-    const mode = c ? c.mode : entry && entry.status === 'queued' ? 'queued' : 'claimed';
+    const watching = isWatched(c);
+    const mode = watching ? 'watch' : c ? c.mode : entry && entry.status === 'queued' ? 'queued' : 'claimed';
     const chip = $('conv-mode');
     chip.className = `mode-chip mode-${mode}`;
-    chip.textContent = c ? modeLabel(mode) : entry && entry.status === 'queued' ? 'Waiting in queue' : 'Claimed by another agent';
-    const owned = !!c && c.mode === 'human';
-    const busy = S.actions.some((a) => a.cid === cid && (a.kind === 'handback' || a.kind === 'resolve'));
-    $('handback').hidden = $('resolve').hidden = !owned;
-    $('handback').disabled = $('resolve').disabled = !owned || busy || !S.welcomed;
+    chip.textContent = c ? convLabel(c) : entry && entry.status === 'queued' ? 'Waiting in queue' : 'Claimed by another agent';
+    const owned = isMine(c);
+    const busy = S.actions.some((a) => a.cid === cid && (a.kind === 'handback' || a.kind === 'resolve' || a.kind === 'transfer'));
+    $('handback').hidden = $('resolve-group').hidden = !owned;
+    $('handback').disabled = $('resolve').disabled = $('disposition').disabled = !owned || busy || !S.welcomed;
+    // internal notes: the owner, or a supervisor in any conversation open here
+    $('note-form').hidden = !c || !(owned || isSupervisor());
+    $('note-send').disabled = !S.welcomed || pendingAction('note', cid);
+    $('tools').hidden = false;
+    $('transfer-form').hidden = !owned;
+    $('transfer-send').disabled = !S.welcomed || busy;
+    for (const b of document.querySelectorAll('[data-label]')) b.disabled = !S.welcomed || pendingAction('label', cid);
     const pc = $('preview-claim');
     pc.hidden = !!c || !entry || entry.status !== 'queued';
     pc.dataset.claim = cid;
     pc.disabled = !S.welcomed;
     pc.textContent = 'Claim conversation';
-    $('reply-form').hidden = !c;
+    $('reply-form').hidden = !c || watching; // watching is read-only
     $('reply').disabled = $('reply-send').disabled = !owned;
     const banner = $('conv-banner');
     banner.hidden = !c || owned;
     if (c && !owned)
-      banner.textContent =
-        c.mode === 'resolved'
+      banner.textContent = watching
+        ? `You are watching ${nameOf(c.agentId)}'s conversation. Read-only: the customer does not see you.`
+        : c.transferred && c.mode === 'queued'
+          ? 'You transferred this conversation. It is back in the queue for the agent or skill you chose.'
+          : c.mode === 'resolved'
           ? 'This conversation is resolved. If the customer writes again, the AI assistant answers first.'
           : c.mode === 'bot'
             ? 'You handed this conversation back to the AI assistant. It will come back to the queue if the customer needs a person.'

@@ -1,6 +1,8 @@
 /*! Warmline chat widget (v1). One tag, no dependencies:
  *  <script src="/static/widget.js" data-title="…" data-color="#2457d6" data-position="right"
  *          data-greeting="…" data-server="https://support.example" defer></script>
+ *  Optional: data-segment="vip" data-profile-signature="<HMAC-SHA256(secret, 'segment=vip')>"
+ *  (the segment counts only when the host site signed it).
  *  Everything renders inside a Shadow DOM; the only global is window.Warmline. */
 (() => {
   'use strict';
@@ -22,6 +24,9 @@
   const title = (ds.title || 'Support').slice(0, 80);
   const greeting = ds.greeting || '';
   const side = ds.position === 'left' ? 'left' : 'right';
+  // the browser's language, in the shape the server accepts ("en", "pt-BR"); else its primary subtag
+  const navLang = String(navigator.language || '');
+  const language = /^[a-z]{2}([-_][a-z0-9]{2,8})?$/i.test(navLang) ? navLang : (navLang.match(/^[a-z]{2}(?=[-_])/i) || [])[0];
 
   const wsUrl = (() => {
     let base;
@@ -115,6 +120,9 @@
   let started = false;
   let isOpen = false;
   let unread = 0;
+  let plainHello = false; // the server refused our profile: say hello without it
+  const closedBy = { contact: 0, csat: 0 }; // seq of the event that answered each kind of form
+  const pendingForms = new Map(); // client_msg_id -> settle(errorText) of a submitted form
 
   // ---- DOM helpers ---------------------------------------------------------
   const h = (tag, props, ...kids) => {
@@ -254,7 +262,7 @@
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
 .root{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1b1f27;-webkit-font-smoothing:antialiased;text-align:left;letter-spacing:normal}
-button,textarea{font:inherit;color:inherit}
+button,textarea,input{font:inherit;color:inherit}
 button{cursor:pointer}
 :focus{outline:none}
 :focus-visible{outline:3px solid var(--ink);outline-offset:2px}
@@ -306,7 +314,18 @@ h2{margin:0;font-size:16px;font-weight:650;line-height:1.3;color:inherit;overflo
 .dots i{width:6px;height:6px;border-radius:50%;background:#6b7380;animation:wl-dot 1.2s infinite ease-in-out}
 .dots i:nth-child(2){animation-delay:.15s}.dots i:nth-child(3){animation-delay:.3s}
 @keyframes wl-dot{0%,60%,100%{transform:none;opacity:.5}30%{transform:translateY(-4px);opacity:1}}
-form{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;border-top:1px solid #e6e8ec;background:#fff}
+.compose{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;border-top:1px solid #e6e8ec;background:#fff}
+.box{align-self:stretch;padding:10px 12px;border:1px solid #d9dde3;border-radius:12px;background:#fafbfc;font-size:13.5px}
+.box>p{margin:0 0 8px}
+.mini{display:flex;flex-wrap:wrap;gap:6px}
+.mini input{flex:1 1 150px;min-width:0;height:36px;padding:6px 10px;border:1px solid #868f9c;border-radius:10px;background:#fff;color:#1b1f27}
+.mini .send{height:36px}
+.mini .send:disabled{opacity:.6;cursor:default}
+.stars{display:flex;gap:6px;flex-basis:100%}
+.stars button{flex:1;height:36px;border:1px solid #868f9c;border-radius:10px;background:#fff;font-weight:650}
+.stars [aria-pressed=true]{background:var(--brand);color:var(--on-brand);border-color:var(--brand)}
+.err{flex-basis:100%;margin:0;font-size:12px;color:#a3221a}
+.err:empty{display:none}
 textarea{flex:1;min-height:42px;max-height:132px;resize:none;padding:10px 12px;border:1px solid #868f9c;border-radius:12px;background:#fff;color:#1b1f27;line-height:1.4}
 textarea::placeholder{color:#68707d}
 textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
@@ -469,6 +488,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       h(
         'form',
         {
+          class: 'compose',
           onsubmit: (e) => {
             e.preventDefault();
             submit();
@@ -596,9 +616,83 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     return '';
   };
 
+  // ---- follow-up and rating forms: drawn from events, closed by the events that answer them
+  const noticeRow = (seq, id, text) =>
+    h('div', { class: 'row notice-row', 'data-kind': id, 'data-seq': seq }, h('p', { class: 'notice', 'data-testid': id, text }));
+  const formRow = (kind, seq, text, collect, ...kids) => {
+    const err = h('p', { class: 'err', 'data-testid': kind + '-error', role: 'alert' });
+    const btn = h('button', { type: 'submit', class: 'send', 'data-testid': kind + '-send', text: 'Send' });
+    const form = h(
+      'form',
+      {
+        class: 'mini',
+        'data-form': kind,
+        'data-for': seq,
+        'data-testid': kind + '-form',
+        onsubmit: (e) => {
+          e.preventDefault();
+          const data = collect();
+          const id = uuid();
+          err.textContent =
+            typeof data === 'string'
+              ? data
+              : ready && sendRaw({ type: kind === 'csat' ? 'csat' : 'leave_contact', client_msg_id: id, data })
+                ? ''
+                : 'Not connected. Please try again in a moment.';
+          if (err.textContent) return;
+          btn.disabled = true;
+          pendingForms.set(id, (why) => {
+            btn.disabled = false;
+            err.textContent = why || '';
+          });
+        },
+      },
+      ...kids,
+      btn,
+      err
+    );
+    return h(
+      'div',
+      { class: 'row notice-row', 'data-testid': 'msg', 'data-role': 'system', 'data-kind': kind, 'data-seq': seq },
+      h('div', { class: 'box', 'data-testid': kind === 'csat' ? 'csat' : 'offer-contact' }, h('p', { 'data-testid': kind + '-text', text }), form)
+    );
+  };
+  const contactRow = (d, seq) => {
+    const inp = h('input', { type: 'text', 'data-testid': 'contact-input', placeholder: 'E-mail or phone', 'aria-label': 'E-mail or phone', autocomplete: 'email', maxlength: '200' });
+    return formRow('contact', seq, String(d.text ?? ''), () => inp.value.trim() ? { text: inp.value.trim() } : 'Enter an e-mail address or a phone number.', inp);
+  };
+  const csatRow = (d, seq) => {
+    let score = 0;
+    const stars = h('div', { class: 'stars', role: 'group', 'aria-label': 'Rating from 1 (poor) to 5 (great)' });
+    for (let n = 1; n <= 5; n++)
+      stars.append(
+        h('button', {
+          type: 'button',
+          'data-testid': 'csat-score',
+          'data-score': n,
+          'aria-pressed': 'false',
+          text: String(n),
+          onclick: (e) => {
+            score = n;
+            for (const b of stars.children) b.setAttribute('aria-pressed', String(b === e.currentTarget));
+          },
+        })
+      );
+    const note = h('input', { type: 'text', 'data-testid': 'csat-comment', placeholder: 'Comment (optional)', 'aria-label': 'Comment (optional)', maxlength: '2000' });
+    return formRow('csat', seq, String(d.text || 'How did we do?'), () => (score ? { score, comment: note.value.trim() } : 'Choose a rating from 1 to 5.'), stars, note);
+  };
+  // only the newest form of each kind shows, and only until an event answers it
+  const syncForms = () => {
+    for (const kind in closedBy) {
+      const all = log.querySelectorAll(`form[data-form="${kind}"]`);
+      all.forEach((f, i) => (f.hidden = i < all.length - 1 || closedBy[kind] > Number(f.dataset.for)));
+    }
+  };
+  const answered = (kind, seq) => (closedBy[kind] = Math.max(closedBy[kind], seq));
+
   function onEvent(ev, live) {
     const seq = ev.seq;
-    if (!Number.isInteger(seq) || seq < 1 || seen.has(seq)) return;
+    if (ev.type === 'note' || !Number.isInteger(seq) || seq < 1 || seen.has(seq)) return; // notes are for agents only
     seen.add(seq);
     if (seq > lastSeq) lastSeq = seq;
     const d = ev.data || {};
@@ -614,7 +708,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         el.removeAttribute('data-error');
         el.querySelector('.text').textContent = String(d.text ?? '');
         el.dataset.seq = seq;
-      } else el = messageRow(d, seq);
+      } else el = d.offer_contact && d.role === 'system' ? contactRow(d, seq) : messageRow(d, seq);
       place(el);
       if (d.role === 'bot') hideTyping();
       if (live && !isOpen && d.role !== 'customer') setUnread(unread + 1);
@@ -633,8 +727,19 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         );
       if (m !== 'queued') setQueue(null);
       if (m !== 'bot') hideTyping();
+      if (m === 'human') answered('contact', seq); // a person is here: no follow-up needed
       if (live && !isOpen && text) setUnread(unread + 1);
+    } else if (ev.type === 'ticket') {
+      answered('contact', seq);
+      place(noticeRow(seq, 'ticket-confirmation', `We'll get back to you at ${d.contact || 'the contact you left'}.`));
+    } else if (ev.type === 'csat_request') {
+      place(csatRow(d, seq));
+      if (live && !isOpen) setUnread(unread + 1);
+    } else if (ev.type === 'csat') {
+      answered('csat', seq);
+      place(noticeRow(seq, 'csat-thanks', 'Thanks for your rating!'));
     }
+    syncForms();
     history.push({
       seq,
       type: ev.type,
@@ -645,6 +750,8 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         agent_name: d.agent_name,
         client_msg_id: d.client_msg_id,
         mode: d.mode,
+        offer_contact: d.offer_contact,
+        contact: d.contact,
       },
     });
     if (history.length > KEEP) history = history.slice(-KEEP);
@@ -722,6 +829,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     seen.clear();
     history = [];
     mode = shownMode = 'bot';
+    closedBy.contact = closedBy.csat = 0;
     setQueue(null);
     hideTyping();
     if (log) for (const el of Array.from(log.querySelectorAll(':scope > [data-seq]'))) el.remove();
@@ -740,6 +848,10 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
   const sendHello = () => {
     const data = {};
     const frame = { type: 'hello', data };
+    if (!plainHello) {
+      data.profile = { language, segment: ds.segment || undefined };
+      if (ds.profileSignature) data.profile_signature = ds.profileSignature;
+    }
     if (conversationId && token) {
       frame.conversation_id = conversationId;
       data.token = token;
@@ -794,6 +906,8 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       ws = null;
       welcomed = ready = false;
       inflight = [];
+      for (const f of pendingForms.values()) f('Connection lost. Please send again.');
+      pendingForms.clear();
       clearInterval(pingTimer);
       clearTimeout(deadTimer);
       clearTimeout(flushTimer);
@@ -858,10 +972,14 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         break;
       case 'message':
       case 'mode':
+      case 'ticket':
+      case 'csat_request':
+      case 'csat':
         if (!f.conversation_id || f.conversation_id === conversationId) onEvent(f, welcomed && ready ? true : 'resume');
         break;
       case 'ack': {
         const id = d.client_msg_id;
+        if (pendingForms.delete(id)) break; // the answering event closes the form
         inflight = inflight.filter((x) => x !== id);
         dropOutbox(id);
         const el = id && pendingEl(id);
@@ -884,7 +1002,13 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         setQueue(d.position);
         break;
       case 'error':
-        if (d.code === 'unknown_conversation' && !welcomed) {
+        if (pendingForms.has(d.client_msg_id)) {
+          pendingForms.get(d.client_msg_id)(d.message || 'Not sent.');
+          pendingForms.delete(d.client_msg_id);
+        } else if (d.frame_type === 'hello' && d.code === 'bad_frame' && !plainHello) {
+          plainHello = true; // e.g. a malformed data-segment: a conversation without a profile beats none
+          sendHello();
+        } else if (d.code === 'unknown_conversation' && !welcomed) {
           forget();
           sendHello(); // same socket: the server still waits for a hello
         } else if (d.code === 'hello_first') {

@@ -173,6 +173,34 @@ def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_handoff(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.handoff_eval import evaluate, render
+    from warmline.evals.output import write_report
+
+    report = asyncio.run(evaluate(args.data, settings))
+    print(render(report))
+    write_report(report, args.out / "handoff.json")
+    return 0 if report.fact_recall >= args.min_fact_recall else 1
+
+
+async def _labels(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.labels import export_labels
+    from warmline.storage.database import Database
+
+    db = await Database.open(settings.database_path)
+    try:
+        scenarios = await export_labels(db)
+    finally:
+        await db.close()
+    lines = "".join(s.model_dump_json(exclude_none=True) + "\n" for s in scenarios)
+    if args.out:
+        args.out.write_text(lines, encoding="utf-8")
+        print(f"{len(scenarios)} labelled conversations written to {args.out}")
+    else:
+        sys.stdout.write(lines)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warmline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -216,6 +244,21 @@ def main(argv: list[str] | None = None) -> int:
     retrieval.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
     retrieval.add_argument("--fit", action="store_true", help="refit the confidence model")
     retrieval.set_defaults(run=_eval_retrieval)
+    handoff = evals.add_parser("handoff", help="scripted conversations: when and how it hands over")
+    handoff.add_argument(
+        "--data", type=Path, default=REPO_ROOT / "evals" / "handoff" / "scenarios.jsonl"
+    )
+    handoff.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
+    handoff.add_argument(
+        "--min-fact-recall", type=float, default=0.9, help="exit 1 below this summary fact recall"
+    )
+    handoff.set_defaults(run=_eval_handoff)
+    labels = commands.add_parser("labels", help="agents' labels on the bot").add_subparsers(
+        dest="labels_command", required=True
+    )
+    export = labels.add_parser("export", help="labels as eval scenarios (JSON lines)")
+    export.add_argument("--out", type=Path)
+    export.set_defaults(run=lambda s, a: asyncio.run(_labels(s, a)))
 
     pii = commands.add_parser("pii", help="personal data: erase, purge, rotate").add_subparsers(
         dest="pii_command", required=True
