@@ -313,6 +313,9 @@
         /* closed */
       }
       if (!S.stopped) retry();
+      if ($('take-status').textContent.endsWith('…')) $('take-status').textContent = '';
+      renderPresence();
+      renderTakeNext();
       renderSelected();
     };
   }
@@ -421,6 +424,8 @@
         S.deadTimer = setTimeout(() => S.ws && S.ws.close(), 10000);
       }
     }, 25000);
+    renderPresence();
+    renderTakeNext();
     renderSelected();
   }
   const isSupervisor = () => !!S.agent && (S.agent.roles || []).some((r) => r === 'supervisor' || r === 'admin');
@@ -1084,6 +1089,7 @@
       if (cid) S.selected = null;
       $('empty').hidden = false;
       $('conv').hidden = true;
+      $('tools').hidden = true;
       $('card-host').replaceChildren(emptyCard());
       return;
     }
@@ -1153,10 +1159,10 @@
         : c.transferred && c.mode === 'queued'
           ? 'You transferred this conversation. It is back in the queue for the agent or skill you chose.'
           : c.mode === 'resolved'
-          ? 'This conversation is resolved. If the customer writes again, the AI assistant answers first.'
-          : c.mode === 'bot'
-            ? 'You handed this conversation back to the AI assistant. It will come back to the queue if the customer needs a person.'
-            : 'This conversation is not assigned to you.';
+            ? 'This conversation is resolved. If the customer writes again, the AI assistant answers first.'
+            : c.mode === 'bot'
+              ? 'You handed this conversation back to the AI assistant. It will come back to the queue if the customer needs a person.'
+              : 'This conversation is not assigned to you.';
     if (c && !owned) {
       banner.append(
         ' ',
@@ -1167,6 +1173,7 @@
           text: 'Close tab',
           onclick: () => {
             S.convs.delete(cid);
+            S.closed.add(cid); // a watched or finished chat stays closed until it is ours again
             S.selected = null;
             renderMine();
             renderQueue();
@@ -1226,7 +1233,14 @@
     const s = p.summary || {};
     const decision = p.decision || {};
     const cust = p.customer || {};
-    const sla = entry ? slaText(p.sla_deadline) : { text: 'Handoff closed', late: false };
+    const deadline = slaOf(entry, p);
+    const breached = isBreached(entry);
+    const sla = entry ? slaText(deadline) : { text: 'Handoff closed', late: false };
+    // reasons_in_words lists the reasons, then the adjustments, one sentence each
+    const reasons = decision.reasons || [];
+    const adjustments = decision.adjustments || [];
+    const words = p.reasons_in_words || [];
+    const split = words.length === reasons.length + adjustments.length ? reasons.length : words.length;
     const senti = Array.isArray(s.sentiment_trajectory) ? s.sentiment_trajectory : [];
     const issue = h('p', { class: 'issue', 'data-testid': 'summary-issue' });
     withPlaceholders(issue, s.issue || '—');
@@ -1244,7 +1258,10 @@
           'div',
           { class: 'card-meta' },
           priorityChip(p),
-          h('span', { class: `sla${sla.late ? ' late' : ''}`, 'data-testid': 'sla', 'data-sla': entry ? p.sla_deadline || '' : null, text: sla.text })
+          entry ? effectiveChip(entry) : null,
+          breached
+            ? h('span', { class: 'sla-breached', 'data-testid': 'sla', text: 'SLA breached' })
+            : h('span', { class: `sla${sla.late ? ' late' : ''}`, 'data-testid': 'sla', 'data-sla': entry ? deadline : null, text: sla.text })
         )
       ),
       section('Issue', issue),
@@ -1255,11 +1272,24 @@
           h(
             'div',
             { class: 'chips' },
-            (decision.reasons || []).map((r) => h('span', { class: `chip chip-${r.code}`, title: r.detail || null, text: r.code }))
+            reasons.map((r) => h('span', { class: `chip chip-${r.code}`, title: r.detail || null, text: r.code }))
           ),
-          list(p.reasons_in_words, false, 'reasons'),
+          list(words.slice(0, split), false, 'reasons'),
         ]
       ),
+      adjustments.length || words.length > split
+        ? section('Priority and routing adjustments', [
+            h(
+              'div',
+              { class: 'chips' },
+              adjustments.map((r) =>
+                h('span', { class: 'chip chip-adjustment', 'data-testid': 'adjustment-chip', title: r.detail || null, text: r.rule || r.code })
+              )
+            ),
+            list(words.slice(split), false, 'adjustments'),
+          ])
+        : null,
+      section('Open questions', list(s.open_questions, false, 'open-questions')),
       section('Facts collected', list(s.facts_collected, false, 'facts')),
       section('What the AI already tried', list(s.what_the_bot_tried, false, 'bot-tried')),
       section(
@@ -1292,25 +1322,91 @@
           h('dt', { text: 'Language' }),
           h('dd', { text: cust.language || decision.language || '—' }),
           h('dt', { text: 'Segment' }),
-          h('dd', { text: cust.segment || '—' }),
+          h('dd', { 'data-testid': 'customer-segment', text: cust.segment || '—' }),
           h('dt', { text: 'Returning' }),
-          h('dd', { text: cust.returning ? 'Yes' : 'No' }),
-          (decision.skills || []).length ? [h('dt', { text: 'Skills' }), h('dd', { text: decision.skills.join(', ') })] : null,
+          h('dd', { 'data-testid': 'customer-returning', text: cust.returning ? 'Yes, contacted us before' : 'No' }),
+          h('dt', { text: 'Previous agent' }),
+          h('dd', { 'data-testid': 'previous-agent', text: cust.previous_agent ? nameOf(cust.previous_agent) : '—' }),
+          ((entry && entry.skills) || decision.skills || []).length
+            ? [h('dt', { text: 'Skills' }), h('dd', { 'data-testid': 'card-skills', text: ((entry && entry.skills) || decision.skills).join(', ') })]
+            : null,
+          entry && entry.reserved_for && entry.status === 'queued'
+            ? [h('dt', { text: 'Reserved for' }), h('dd', { text: entry.reserved_for })]
+            : null,
           h('dt', { text: 'Handed off' }),
           h('dd', { text: p.created_at ? new Date(p.created_at).toLocaleString() : '—' }),
           h('dt', { text: 'SLA deadline' }),
-          h('dd', { text: p.sla_deadline ? new Date(p.sla_deadline).toLocaleString() : '—' }),
+          h('dd', { text: deadline ? new Date(deadline).toLocaleString() : '—' }),
           h('dt', { text: 'Status' }),
           h('dd', {
             text: entry
               ? entry.status === 'queued'
                 ? 'Waiting in queue'
-                : `Claimed by ${S.agent && entry.claimed_by === S.agent.id ? 'you' : entry.claimed_by}`
+                : `Claimed by ${S.agent && entry.claimed_by === S.agent.id ? 'you' : entry.claimed_by_name || entry.claimed_by}`
               : 'Closed',
           })
         )
       )
     );
+  }
+
+  // ---- team: presence, roster, transfer targets -------------------------------------
+  function renderPresence() {
+    for (const b of document.querySelectorAll('.presence-btn')) {
+      const on = b.dataset.status === S.status;
+      b.setAttribute('aria-pressed', String(on));
+      b.disabled = !S.welcomed;
+    }
+    $('app').dataset.presence = S.status;
+  }
+  function renderTakeNext() {
+    const busy = pendingAction('claim_next');
+    $('take-next').disabled = busy || !S.welcomed;
+    $('take-next').textContent = busy ? 'Taking…' : 'Take next';
+  }
+  function renderRoster() {
+    const mine = S.roster.find((a) => a.id === me());
+    if (mine && mine.status !== 'offline' && !pendingAction('presence')) S.status = mine.status;
+    renderPresence();
+    $('roster-section').hidden = !isSupervisor();
+    $('roster').replaceChildren(
+      ...S.roster.map((a) =>
+        h(
+          'li',
+          { class: `roster-item status-${a.status}`, 'data-testid': 'roster-agent', 'data-agent-id': a.id, 'data-status': a.status },
+          h('span', { class: 'status-dot', 'aria-hidden': 'true' }),
+          h(
+            'span',
+            { class: 'roster-who' },
+            h('span', { class: 'roster-name', text: `${a.name}${a.id === me() ? ' (you)' : ''}` }),
+            h('span', { class: 'roster-sub', text: [STATUS[a.status] || a.status, ...(a.skills || [])].join(' · ') })
+          ),
+          h('span', {
+            class: `roster-load${a.active >= a.capacity ? ' full' : ''}`,
+            'data-testid': 'roster-load',
+            title: 'Active conversations / capacity',
+            text: `${a.active}/${a.capacity}`,
+          })
+        )
+      )
+    );
+    if (!S.roster.length) $('roster').append(h('li', { class: 'queue-empty', text: 'No agents configured.' }));
+    // transfer targets: colleagues by name, or anyone with a skill
+    const select = $('transfer-to');
+    const keep = select.value;
+    const skills = [...new Set(S.roster.flatMap((a) => a.skills || []))].sort();
+    select.replaceChildren(
+      h('option', { value: '', text: 'Transfer to…' }),
+      h(
+        'optgroup',
+        { label: 'Agents' },
+        S.roster
+          .filter((a) => a.id !== me())
+          .map((a) => h('option', { value: `agent:${a.id}`, text: `${a.name} (${STATUS[a.status] || a.status}, ${a.active}/${a.capacity})` }))
+      ),
+      h('optgroup', { label: 'Skills' }, skills.map((k) => h('option', { value: `skill:${k}`, text: `Anyone with ${k}` })))
+    );
+    if ([...select.options].some((o) => o.value === keep)) select.value = keep;
   }
 
   // waiting times and SLA countdowns tick without a full re-render
@@ -1349,6 +1445,11 @@
     S.convs.clear();
     S.outbox = [];
     S.selected = null;
+    S.roster = [];
+    S.breached.clear();
+    S.closed.clear();
+    S.status = 'available';
+    $('take-status').textContent = '';
     $('app').hidden = true;
     $('login-view').hidden = false;
     document.title = BASE_TITLE;
@@ -1373,6 +1474,17 @@
   $('preview-claim').addEventListener('click', () => S.selected && claim(S.selected));
   $('handback').addEventListener('click', () => finish('handback'));
   $('resolve').addEventListener('click', () => finish('resolve'));
+  $('take-next').addEventListener('click', takeNext);
+  for (const b of document.querySelectorAll('.presence-btn')) b.addEventListener('click', () => setPresence(b.dataset.status));
+  $('note-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitNote();
+  });
+  $('transfer-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitTransfer();
+  });
+  for (const b of document.querySelectorAll('[data-label]')) b.addEventListener('click', () => sendLabel(b.dataset.label));
   $('reply-form').addEventListener('submit', (e) => {
     e.preventDefault();
     submitReply();
