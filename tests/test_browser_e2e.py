@@ -29,6 +29,86 @@ async def browser() -> AsyncIterator[Browser]:
         await instance.close()
 
 
+async def test_follow_up_note_resolve_and_rating_when_nobody_is_online(
+    server: RunningServer, browser: Browser, artifacts: Path
+) -> None:
+    """First in the module on purpose: the shared server must have no agent connected yet."""
+    shopper_context = await browser.new_context()
+    console_context = await browser.new_context()
+    try:
+        shopper = await shopper_context.new_page()
+        await shopper.goto(server.url + "/")
+        await shopper.get_by_test_id("launcher").click()
+        await shopper.get_by_test_id("talk-to-person").click()
+
+        # nobody online (or out of hours): the widget offers a follow-up form
+        offer = shopper.get_by_test_id("contact-form")
+        await expect(offer).to_be_visible(timeout=30_000)
+        await shopper.get_by_test_id("contact-input").fill("jo.pike@example.com")
+        await shopper.get_by_test_id("contact-send").click()
+        confirmation = shopper.get_by_test_id("ticket-confirmation")
+        await expect(confirmation).to_contain_text("We'll get back to you at <EMAIL_1>")
+        await expect(offer).to_be_hidden()
+        conversation_id = await shopper.evaluate("window.Warmline.state().conversationId")
+
+        console = await console_context.new_page()
+        await console.goto(server.url + "/console")
+        await console.get_by_test_id("token").fill("demo-agent-token")
+        await console.get_by_test_id("login").click()
+        item = console.locator(
+            f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]'
+        )
+        await expect(item).to_be_visible()
+        await expect(item.get_by_test_id("effective-priority")).to_be_visible()
+        await console.get_by_test_id("take-next").click()
+        await expect(console.get_by_test_id("conversation-mode")).to_have_text("With you")
+        transcript = console.get_by_test_id("transcript")
+        await expect(transcript.locator('[data-role="ticket"]')).to_contain_text("<EMAIL_1>")
+
+        note = "Left an e-mail while nobody was online; check the refund first."
+        await console.get_by_test_id("note-input").fill(note)
+        await console.get_by_test_id("note-send").click()
+        internal = transcript.locator('[data-role="note"]')
+        await expect(internal).to_contain_text(note)
+        await expect(internal).to_contain_text("Internal note")
+
+        await console.get_by_test_id("disposition").select_option("resolved")
+        await console.get_by_test_id("resolve").click()
+        rating_form = shopper.get_by_test_id("csat-form")
+        await expect(rating_form).to_be_visible()
+        await expect(shopper.get_by_test_id("messages")).not_to_contain_text(note)
+        await shopper.screenshot(path=artifacts / "widget-rating.png", full_page=True)
+
+        await rating_form.locator('[data-score="5"]').click()
+        await shopper.get_by_test_id("csat-send").click()
+        await expect(shopper.get_by_test_id("csat-thanks")).to_have_text("Thanks for your rating!")
+        await expect(rating_form).to_be_hidden()
+        await expect(transcript.locator('[data-role="csat"]')).to_contain_text("5/5")
+        await shopper.screenshot(path=artifacts / "widget-followup.png", full_page=True)
+        await console.screenshot(path=artifacts / "console-followup.png", full_page=True)
+
+        # from the server's history alone, answered forms stay answered and notes stay out
+        await shopper.evaluate(
+            """() => {
+                localStorage.removeItem('warmline:history');
+                const saved = JSON.parse(localStorage.getItem('warmline:conversation'));
+                localStorage.setItem(
+                    'warmline:conversation', JSON.stringify({...saved, last_seq: 0}));
+            }"""
+        )
+        await shopper.reload()
+        await shopper.get_by_test_id("launcher").click()
+        await expect(shopper.get_by_test_id("csat-thanks")).to_be_visible()
+        await expect(shopper.get_by_test_id("ticket-confirmation")).to_be_visible()
+        await expect(shopper.get_by_test_id("contact-form")).to_be_hidden()
+        await expect(shopper.get_by_test_id("csat-form")).to_be_hidden()
+        await expect(shopper.get_by_test_id("messages")).not_to_contain_text(note)
+    finally:
+        # the next test needs the queue to itself: sign this agent out
+        await console_context.close()
+        await shopper_context.close()
+
+
 async def test_customer_to_agent_and_back(
     server: RunningServer, browser: Browser, artifacts: Path
 ) -> None:

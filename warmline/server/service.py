@@ -25,7 +25,7 @@ from warmline.config import Settings
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.limits import InputRejected
 from warmline.guardrails.placeholder_store import PlaceholderStore
-from warmline.guardrails.redaction import PlaceholderBook, Redactor
+from warmline.guardrails.redaction import PlaceholderBook, Redaction, Redactor
 from warmline.guardrails.vault import PiiVault
 from warmline.handoff.queue import HandoffQueue
 from warmline.handoff.summary import build_packet, transcript_from
@@ -128,16 +128,11 @@ class ConversationService:
         self, conversation_id: str, text: str, client_msg_id: str, force_human: bool = False
     ) -> tuple[Event, bool]:
         """Store a customer message once; returns the event and whether it was a resend."""
-        async with self.db.reading() as conn:
-            existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
+        existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
         self._check_flood(conversation_id)
-        book = PlaceholderBook(await self.placeholders.load(conversation_id))
-        verdict = await asyncio.to_thread(self.guard.inspect, text, book)
-        if verdict.redaction is None:
-            raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
-        redaction = verdict.redaction
+        redaction = await self._redact(conversation_id, text)
         events: list[Event] = []
         async with self.db.transaction() as conn:
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
@@ -175,6 +170,19 @@ class ConversationService:
         )
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
+
+    async def _stored(self, conversation_id: str, client_msg_id: str) -> Event | None:
+        """The event a client message id already produced: a resend is acknowledged again."""
+        async with self.db.reading() as conn:
+            return await self.log.find_client_message(conn, conversation_id, client_msg_id)
+
+    async def _redact(self, conversation_id: str, text: str) -> Redaction:
+        """The guard's verdict on customer text; refused text is never stored."""
+        book = PlaceholderBook(await self.placeholders.load(conversation_id))
+        verdict = await asyncio.to_thread(self.guard.inspect, text, book)
+        if verdict.redaction is None:
+            raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
+        return verdict.redaction
 
     def _check_flood(self, conversation_id: str) -> None:
         """Refuse a burst of new messages (resends of stored ones are always answered)."""
@@ -351,15 +359,10 @@ class ConversationService:
         self, conversation_id: str, text: str, client_msg_id: str
     ) -> tuple[Event, bool]:
         """A waiting customer's e-mail or phone becomes a follow-up ticket; they stay in line."""
-        async with self.db.reading() as conn:
-            existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
+        existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
-        book = PlaceholderBook(await self.placeholders.load(conversation_id))
-        verdict = await asyncio.to_thread(self.guard.inspect, text, book)
-        if verdict.redaction is None:
-            raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
-        redaction = verdict.redaction
+        redaction = await self._redact(conversation_id, text)
         contacts = [
             f.placeholder
             for f in redaction.findings
@@ -405,15 +408,10 @@ class ConversationService:
         self, conversation_id: str, score: int, comment: str, client_msg_id: str
     ) -> tuple[Event, bool]:
         """The customer's answer to the CSAT question, once per request."""
-        async with self.db.reading() as conn:
-            existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
+        existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
-        book = PlaceholderBook(await self.placeholders.load(conversation_id))
-        verdict = await asyncio.to_thread(self.guard.inspect, comment or "-", book)
-        if verdict.redaction is None:
-            raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
-        redaction = verdict.redaction
+        redaction = await self._redact(conversation_id, comment or "-")
         async with self.db.transaction() as conn:
             events = await self.log.events_in(conn, conversation_id)
             asked = [e.seq for e in events if e.type == "csat_request"]
