@@ -1,5 +1,6 @@
 """The LLM path through the real `openai` client over HTTP: grounded answers or a fallback."""
 
+import json
 from pathlib import Path
 
 from conftest import make_settings
@@ -78,4 +79,67 @@ async def test_the_circuit_breaker_stops_calling_a_broken_endpoint(
             for _ in range(4):
                 reply = await ask(runtime, "how do I reset my password?")
                 assert str(reply["text"]).startswith("From \u201cReset your password\u201d")
+    assert len(fake.bodies) == 2
+
+
+async def handed_over(runtime: Runtime, text: str) -> str:
+    service = runtime.service
+    conversation = await service.start()
+    await service.customer_message(conversation.id, text, "m1", force_human=True)
+    await service.drain()
+    return conversation.id
+
+
+async def test_the_llm_writes_the_handoff_summary_in_a_validated_schema(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    written = {
+        "issue": "The customer's Lumen Hub from order LH-482913 keeps dropping offline.",
+        "customer_goal": "A replacement hub.",
+        "facts_collected": ["contact: <EMAIL_1>", "order: LH-482913"],
+        "open_questions": ["Is the hub under warranty?"],
+        "suggested_next_steps": ["Check the warranty for LH-482913.", "Offer a replacement."],
+    }
+    async with fake_openai() as fake:
+        fake.default = Reply(content=json.dumps(written))
+        settings = make_settings(
+            tmp_path, kb_snapshot, llm=llm_settings(fake, summary_model="summary-model")
+        )
+        async with running(settings) as runtime:
+            conversation = await handed_over(
+                runtime,
+                "My hub from order LH-482913 keeps going offline, mail me at jo.pike@example.com",
+            )
+            entry = await runtime.service.queue.entry(conversation)
+    assert entry is not None
+    summary = entry.packet.summary
+    assert summary.written_by == "llm" and summary.issue == written["issue"]
+    assert summary.open_questions == ["Is the hub under warranty?"]
+    assert "mentioned: LH-482913" in summary.facts_collected, "extractive facts are kept"
+    body = fake.bodies[-1]
+    assert body["model"] == "summary-model"
+    assert body["response_format"]["json_schema"]["name"] == "LlmSummary"
+    assert "jo.pike" not in json.dumps(body) and "<EMAIL_1>" in json.dumps(body)
+
+
+async def test_a_summary_that_breaks_the_schema_or_invents_data_is_not_used(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    invented = {
+        "issue": "Refund for <NAME_7>.",
+        "customer_goal": "Money back.",
+        "facts_collected": [],
+        "open_questions": [],
+        "suggested_next_steps": [],
+    }
+    async with fake_openai() as fake:
+        fake.script.extend(
+            [Reply(content='{"issue": "missing fields"}'), Reply(content=json.dumps(invented))]
+        )
+        settings = make_settings(tmp_path, kb_snapshot, llm=llm_settings(fake))
+        async with running(settings) as runtime:
+            for text in ("I want a refund, agent please", "refund now, human please"):
+                conversation = await handed_over(runtime, text)
+                entry = await runtime.service.queue.entry(conversation)
+                assert entry is not None and entry.packet.summary.written_by == "extractive"
     assert len(fake.bodies) == 2

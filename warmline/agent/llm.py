@@ -11,9 +11,10 @@ import asyncio
 import logging
 import re
 import time
+from typing import Any, TypeVar
 
-from openai import AsyncOpenAI
-from pydantic import BaseModel, SecretStr
+from openai import AsyncOpenAI, omit
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from warmline.agent.prompts import load
 from warmline.agent.state import Answer, Citation
@@ -29,12 +30,18 @@ class LlmSettings(BaseModel):
     base_url: str | None = None
     api_key: SecretStr = SecretStr("not-needed")
     answer_model: str = "gpt-4o-mini"
+    summary_model: str | None = Field(
+        None, description="Model for handoff summaries; unset = answer_model."
+    )
     timeout_s: float = 10.0
     max_retries: int = 2
     deadline_s: float = 15.0
     breaker_failures: int = 3
     breaker_cooldown_s: float = 30.0
     prompt_version: int = 1
+
+
+Structured = TypeVar("Structured", bound=BaseModel)
 
 
 class LlmFailure(Exception):
@@ -85,6 +92,36 @@ class LlmAnswerer:
             },
         ]
 
+    async def structured(
+        self, messages: list[dict[str, str]], schema: type[Structured], model: str | None = None
+    ) -> Structured:
+        """A reply constrained to a pydantic schema (JSON-schema structured output), validated.
+
+        Shares the answerer's deadline and circuit breaker: a model that cannot return
+        valid JSON fails like one that times out, and the caller keeps its own result.
+        """
+        if time.monotonic() < self._open_until:
+            raise LlmFailure("circuit open")
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": schema.__name__,
+                "schema": schema.model_json_schema(),
+                "strict": True,
+            },
+        }
+        try:
+            text = await asyncio.wait_for(
+                self._complete(messages, model, response_format), self.settings.deadline_s
+            )
+            result = schema.model_validate_json(text)
+        except (Exception, ValidationError) as exc:
+            self._failed()
+            log.warning("llm structured output failed: %s", type(exc).__name__)
+            raise LlmFailure(type(exc).__name__) from exc
+        self._consecutive_failures = 0
+        return result
+
     async def answer(
         self,
         question: str,
@@ -109,11 +146,17 @@ class LlmAnswerer:
         self._consecutive_failures = 0
         return answer
 
-    async def _complete(self, messages: list[dict[str, str]]) -> str:
+    async def _complete(
+        self,
+        messages: list[dict[str, str]],
+        model: str | None = None,
+        response_format: dict[str, Any] | None = None,
+    ) -> str:
         response = await self._client.chat.completions.create(
-            model=self.settings.answer_model,
+            model=model or self.settings.answer_model,
             messages=messages,  # type: ignore[arg-type]
             temperature=0.2,
+            response_format=response_format or omit,  # type: ignore[arg-type]
         )
         self.usage.requests += 1
         if response.usage is not None:

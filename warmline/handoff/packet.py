@@ -24,6 +24,7 @@ class Summary(BaseModel):
     sentiment_trajectory: list[float] = Field(default_factory=list)
     open_questions: list[str] = Field(default_factory=list)
     suggested_next_steps: list[str] = Field(default_factory=list)
+    written_by: Literal["extractive", "llm"] = "extractive"
 
 
 class CustomerProfile(BaseModel):

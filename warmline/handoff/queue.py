@@ -144,6 +144,15 @@ class HandoffQueue:
             (_now().isoformat(), disposition, conversation_id),
         )
 
+    async def replace_packet(self, packet: HandoffPacket) -> None:
+        """A better summary for an open handoff (the LLM's, written after it was queued)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE handoffs SET packet = ? WHERE conversation_id = ? "
+                "AND status IN ('queued', 'claimed')",
+                (packet.model_dump_json(), packet.conversation_id),
+            )
+
     @staticmethod
     async def record_csat(conn: aiosqlite.Connection, conversation_id: str, score: int) -> None:
         await conn.execute(

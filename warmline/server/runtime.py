@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from cryptography.fernet import Fernet
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -20,6 +21,7 @@ from warmline.agent.nodes import GraphDeps
 from warmline.config import Settings
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault
+from warmline.handoff.llm_summary import llm_summary
 from warmline.handoff.policy import EscalationPolicy
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit, KnowledgeStore
@@ -109,7 +111,18 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
             vault = PiiVault(
                 db, load_vault_keys(settings), timedelta(days=settings.pii_retention_days)
             )
-            service = ConversationService(settings, db, graph, redactor, vault, secret, EventBus())
+            service = ConversationService(
+                settings,
+                db,
+                graph,
+                redactor,
+                vault,
+                secret,
+                EventBus(),
+                summarize=(
+                    partial(llm_summary, llm, company=settings.company_name) if llm else None
+                ),
+            )
             await service.recover_pending()
             await service.desk.start()
             purging = asyncio.create_task(_purge_periodically(vault))

@@ -14,12 +14,14 @@ import hmac
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
 
 from warmline.agent.decision import EscalationDecision
+from warmline.agent.llm import LlmFailure
 from warmline.agent.state import Outcome, TurnInput
 from warmline.config import Settings
 from warmline.guardrails.guard import Guard
@@ -27,6 +29,7 @@ from warmline.guardrails.limits import InputRejected
 from warmline.guardrails.placeholder_store import PlaceholderStore
 from warmline.guardrails.redaction import PlaceholderBook, Redaction, Redactor
 from warmline.guardrails.vault import PiiVault
+from warmline.handoff.packet import HandoffPacket, Summary
 from warmline.handoff.queue import HandoffQueue
 from warmline.handoff.summary import build_packet, transcript_from
 from warmline.server.bus import AGENTS, EventBus
@@ -58,6 +61,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+Summarizer = Callable[[HandoffPacket], Awaitable[Summary]]
+
+
 class ConversationService:
     def __init__(
         self,
@@ -68,8 +74,10 @@ class ConversationService:
         vault: PiiVault,
         secret: bytes,
         bus: EventBus,
+        summarize: Summarizer | None = None,
     ) -> None:
         self.settings = settings
+        self.summarize = summarize
         self.db = db
         self.log = ConversationLog(db)
         self.queue = HandoffQueue(db)
@@ -297,6 +305,21 @@ class ConversationService:
         if escalated:
             log.info("escalated", extra={"conversation_id": conversation_id, "seq": seq})
             await self.desk.queue_changed(conversation_id)
+            if self.summarize is not None:
+                self.spawn(self._rewrite_summary(conversation_id, self.summarize))
+
+    async def _rewrite_summary(self, conversation_id: str, summarize: Summarizer) -> None:
+        """The handoff went out with the extractive summary; the LLM's follows if it is good."""
+        entry = await self.queue.entry(conversation_id)
+        if entry is None:
+            return
+        try:
+            summary = await summarize(entry.packet)
+        except LlmFailure:
+            log.warning("llm summary not used", extra={"conversation_id": conversation_id})
+            return
+        await self.queue.replace_packet(entry.packet.model_copy(update={"summary": summary}))
+        await self.desk.announce()
 
     async def _escalate(
         self, conn: Any, conversation_id: str, state: dict[str, Any], outcome: Outcome
