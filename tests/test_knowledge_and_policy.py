@@ -158,3 +158,23 @@ def test_knowledge_base_text_that_reads_as_instructions_is_quarantined(tmp_path:
         knowledge.close()
     assert report.quarantined_chunks == 1
     assert {h.chunk.article_id for h in hits} == {"returns"}
+
+
+@pytest.mark.parametrize(
+    ("text", "acknowledged"),
+    [
+        ("done, thanks", True),
+        ("brilliant, ill sign up tonight", True),
+        ("ahh that was it, its connected now. thanks!", True),
+        ("ok restarted the router, still amber", False),
+        ("ok and how long does that take", False),
+        ("yes my order LH-123456 arrived broken", False),
+        ("Thank you, but I'd rather talk to your team", False),
+    ],
+)
+def test_a_customer_saying_it_worked_is_not_an_unanswered_question(
+    text: str, acknowledged: bool
+) -> None:
+    from warmline.agent.responder import ACKNOWLEDGED, smalltalk_reply
+
+    assert (smalltalk_reply(text, "Lumen Home") == ACKNOWLEDGED) is acknowledged

@@ -15,6 +15,25 @@ _SMALLTALK = re.compile(
     r"ok(?:ay)?|great|cool|perfect|bye|goodbye)\b[\s!.,:)]*(?:there|so much|a lot)?[\s!.,:)]*$",
     re.IGNORECASE,
 )
+# "ok that worked", "done, thanks", "brilliant, I'll sign up tonight": the customer is
+# telling the bot it helped, not asking something new it could fail to answer.
+_ACKNOWLEDGED = re.compile(
+    r"^\s*(?:ok(?:ay)?|done|great|cool|perfect|brilliant|awesome|nice|yep|yes|yay|ah+|oh+|"
+    r"got it|that (?:worked|did it|fixed it)|it worked|fixed|sorted|thanks?|thank you|thx)\b",
+    re.IGNORECASE,
+)
+_STILL_STUCK = re.compile(
+    r"\?|\b(?:not|no|still|but|nothing|never|again|error|problem|wrong|help|how|what|why|"
+    r"when|where|which|can|could|would|should|is|are|do|does|did|broken|damaged|missing|"
+    r"(?:don|doesn|didn|isn|wasn|won|can|couldn|haven|hasn|aren|weren)'?t)\b",
+    re.IGNORECASE,
+)
+_HELPED = re.compile(
+    r"\b(?:thanks?|thank you|thx|cheers|worked|works|working|sorted|fixed|connected|got it|"
+    r"i'?m in|will do|i'?ll|ill|done|perfect|great|brilliant|cool|awesome|that was it)\b",
+    re.IGNORECASE,
+)
+ACKNOWLEDGED = "Glad that helped! Is there anything else I can do for you?"
 NOT_FOUND = (
     "I couldn't find that in our help center, and I'd rather not guess. "
     "Could you tell me a bit more, or press \u201cTalk to a person\u201d and a member of our team "
@@ -41,6 +60,9 @@ def _trim(text: str, max_chars: int) -> str:
 
 def smalltalk_reply(text: str, company: str) -> str | None:
     if not _SMALLTALK.match(text):
+        helped = _HELPED.search(text) and not _STILL_STUCK.search(text)
+        if _ACKNOWLEDGED.match(text) and helped:
+            return ACKNOWLEDGED
         return None
     if re.match(r"\s*(?:thank|thx|great|cool|perfect)", text, re.I):
         return CLOSING
