@@ -1,12 +1,15 @@
 """The LLM path through the real `openai` client over HTTP: grounded answers or a fallback."""
 
 import json
+import shutil
 from pathlib import Path
 
-from conftest import make_settings
+import pytest
+from conftest import REPO, make_settings
 from fake_openai import FakeOpenAI, Reply, fake_openai
 
 from warmline.agent.llm import LlmSettings
+from warmline.config import Settings
 from warmline.server.runtime import Runtime, running
 
 
@@ -143,3 +146,32 @@ async def test_a_summary_that_breaks_the_schema_or_invents_data_is_not_used(
                 entry = await runtime.service.queue.entry(conversation)
                 assert entry is not None and entry.packet.summary.written_by == "extractive"
     assert len(fake.bodies) == 2
+
+
+@pytest.mark.slow
+async def test_every_scenario_handoff_gets_a_valid_llm_summary(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """Scripted model replies: the LLM path's summary validates for every handoff scenario."""
+    from warmline.evals import handoff_eval
+
+    summary = {
+        "issue": "The customer needs a person to finish this.",
+        "customer_goal": "Resolve the issue without repeating themselves.",
+        "facts_collected": [],
+        "open_questions": ["What does the customer still need?"],
+        "suggested_next_steps": ["Read the transcript.", "Confirm the next step."],
+    }
+    async with fake_openai() as fake:
+        fake.default = Reply(content=json.dumps(summary))
+        settings = Settings(llm=llm_settings(fake, breaker_failures=10_000))
+        shutil.copytree(kb_snapshot, tmp_path / "qdrant")
+        report = await handoff_eval.evaluate(
+            REPO / "evals" / "handoff" / "scenarios.jsonl", settings, data_dir=tmp_path
+        )
+    handed_over = report.escalation.tp + report.escalation.fp
+    assert handed_over >= 60
+    assert report.summaries_written_by == {"llm": handed_over}
+    assert report.fact_recall >= 0.9, "the model may add facts, never drop the extractive ones"
+    schemas = [b for b in fake.bodies if "response_format" in b]
+    assert len(schemas) == handed_over

@@ -521,7 +521,11 @@
   function onAck(cid, d) {
     const kind = d.action;
     if (kind && kind !== 'message') {
-      const a = settle((x) => x.kind === kind && (kind === 'claim_next' || kind === 'presence' || x.cid === cid));
+      // a claim or watch is settled by its conversation snapshot, which may come before or after
+      const a =
+        kind === 'claim' || kind === 'watch'
+          ? null
+          : settle((x) => x.kind === kind && (kind === 'claim_next' || kind === 'presence' || x.cid === cid));
       onActionDone(kind, cid, d, a);
       return;
     }
@@ -632,8 +636,9 @@
     renderMine();
     renderQueue();
     if (claimed) {
-      announce('Conversation claimed. You are now talking with the customer.');
-      select(cid, true);
+      const watching = claimed.kind === 'watch';
+      announce(watching ? 'Watching the conversation, read-only.' : 'Conversation claimed. You are now talking with the customer.');
+      select(cid, !watching);
     } else if (!S.selected) select(cid);
     else if (S.selected === cid) renderSelected();
   }
@@ -899,6 +904,7 @@
   const slaOf = (e, p) => (e && e.sla_deadline) || (p && p.sla_deadline) || '';
   const slaBadge = (e, p) => {
     if (isBreached(e)) return h('span', { class: 'sla-breached', 'data-testid': 'sla-breached', text: 'SLA breached' });
+    if (e && e.status !== 'queued') return h('span'); // the SLA is for waiting: a claimed chat has met it
     const dl = slaOf(e, p);
     const sla = slaText(dl);
     return h('span', { class: `sla${sla.late ? ' late' : ''}`, 'data-testid': 'sla-countdown', 'data-sla': dl, text: sla.text });
@@ -1066,6 +1072,11 @@
   function select(cid, focusReply) {
     const prev = S.convs.get(S.selected);
     if (prev) prev.draft = $('reply').value;
+    if (cid !== S.selected) {
+      // notes, transfers and labels belong to the conversation they were typed for
+      for (const id of ['note', 'transfer-note', 'transfer-to', 'label-article']) $(id).value = '';
+      $('label-status').textContent = '';
+    }
     S.selected = cid;
     const c = S.convs.get(cid);
     if (c) c.unread = 0;
@@ -1258,7 +1269,10 @@
           'div',
           { class: 'card-meta' },
           priorityChip(p),
-          entry ? effectiveChip(entry) : null,
+          entry && entry.effective_priority > RANKS.indexOf(entry.priority) ? effectiveChip(entry) : null,
+          s.written_by === 'llm'
+            ? h('span', { class: 'chip', 'data-testid': 'summary-source', title: 'Summary rewritten by the language model', text: 'AI summary' })
+            : null,
           breached
             ? h('span', { class: 'sla-breached', 'data-testid': 'sla', text: 'SLA breached' })
             : h('span', { class: `sla${sla.late ? ' late' : ''}`, 'data-testid': 'sla', 'data-sla': entry ? deadline : null, text: sla.text })

@@ -316,8 +316,8 @@ h2{margin:0;font-size:16px;font-weight:650;line-height:1.3;color:inherit;overflo
 @keyframes wl-dot{0%,60%,100%{transform:none;opacity:.5}30%{transform:translateY(-4px);opacity:1}}
 .compose{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;border-top:1px solid #e6e8ec;background:#fff}
 .box{align-self:stretch;padding:10px 12px;border:1px solid #d9dde3;border-radius:12px;background:#fafbfc;font-size:13.5px}
-.box>p{margin:0 0 8px}
-.mini{display:flex;flex-wrap:wrap;gap:6px}
+.box>p{margin:0}
+.mini{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
 .mini input{flex:1 1 150px;min-width:0;height:36px;padding:6px 10px;border:1px solid #868f9c;border-radius:10px;background:#fff;color:#1b1f27}
 .mini .send{height:36px}
 .mini .send:disabled{opacity:.6;cursor:default}
@@ -848,10 +848,8 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
   const sendHello = () => {
     const data = {};
     const frame = { type: 'hello', data };
-    if (!plainHello) {
-      data.profile = { language, segment: ds.segment || undefined };
-      if (ds.profileSignature) data.profile_signature = ds.profileSignature;
-    }
+    data.profile = { language, segment: (!plainHello && ds.segment) || undefined };
+    if (ds.profileSignature && !plainHello) data.profile_signature = ds.profileSignature;
     if (conversationId && token) {
       frame.conversation_id = conversationId;
       data.token = token;
@@ -1006,7 +1004,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
           pendingForms.get(d.client_msg_id)(d.message || 'Not sent.');
           pendingForms.delete(d.client_msg_id);
         } else if (d.frame_type === 'hello' && d.code === 'bad_frame' && !plainHello) {
-          plainHello = true; // e.g. a malformed data-segment: a conversation without a profile beats none
+          plainHello = true; // e.g. a malformed data-segment: start without it rather than not at all
           sendHello();
         } else if (d.code === 'unknown_conversation' && !welcomed) {
           forget();

@@ -47,6 +47,7 @@ class Outcome(BaseModel):
     expected_at: int | None
     escalated_at: int | None
     reasons: list[str] = Field(default_factory=list)
+    summary_written_by: str | None = None
     facts_given: int = 0
     facts_missing: list[str] = Field(default_factory=list)
     skills_ok: bool | None = None
@@ -71,6 +72,7 @@ class HandoffReport(BaseModel):
     dataset: str
     scenarios: int
     summary_builder: str
+    summaries_written_by: dict[str, int]
     escalation: BinaryScores
     timing: Timing
     fact_recall: float
@@ -110,6 +112,7 @@ async def _play(service: ConversationService, scenario: Scenario) -> Outcome:
         return outcome
     packet = entry.packet
     outcome.reasons = [r.code for r in packet.decision.reasons]
+    outcome.summary_written_by = packet.summary.written_by
     said = " ".join(scenario.turns[: escalated_at or len(scenario.turns)])
     given = [fact for fact in scenario.facts if fact in said]
     outcome.facts_given = len(given)
@@ -172,6 +175,9 @@ def _score(path: Path, outcomes: list[Outcome], builder: str) -> HandoffReport:
         dataset=str(path),
         scenarios=len(outcomes),
         summary_builder=builder,
+        summaries_written_by=dict(
+            Counter(o.summary_written_by for o in outcomes if o.summary_written_by)
+        ),
         escalation=BinaryScores.of(
             (o.expected_at is not None, o.escalated_at is not None) for o in outcomes
         ),
@@ -201,7 +207,8 @@ def _share(checks: list[bool | None]) -> float | None:
 def render(report: HandoffReport) -> str:
     e, t = report.escalation, report.timing
     lines = [
-        f"{report.scenarios} scenarios from {report.dataset} ({report.summary_builder} summary)",
+        f"{report.scenarios} scenarios from {report.dataset} ({report.summary_builder} summary; "
+        f"written by {json.dumps(report.summaries_written_by)})",
         "",
         table(
             ["escalation", "precision", "recall", "f1", "tp", "fp", "fn", "tn"],

@@ -109,6 +109,8 @@ async def _act(
         await desk.resolve(agent, conversation_id, parse(ResolveData, frame.data).disposition)
     elif frame.type == "watch":
         await desk.watch(agent, conversation_id, agent_topic(agent.id))
+    elif frame.type == "unwatch":
+        conn.watching.discard(conversation_id)
     elif frame.type == "label":
         label = parse(LabelData, frame.data)
         ack.data |= {

@@ -5,6 +5,9 @@ to continue, or without them to start. The client then receives exactly the
 events after `resume_after`, followed by live ones, each once.
 """
 
+from typing import Any
+
+from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
 from warmline.server.connection import Connection, FrameError, parse
@@ -13,6 +16,7 @@ from warmline.server.protocol import (
     CsatData,
     CustomerFrame,
     CustomerHello,
+    CustomerProfileData,
     ServerFrame,
     TextData,
     control,
@@ -38,6 +42,14 @@ class CustomerConnection(Connection):
         return True
 
 
+def _profile(data: dict[str, Any] | None) -> CustomerProfileData | None:
+    """A profile the server cannot use is dropped, never a reason to refuse the chat."""
+    try:
+        return CustomerProfileData.model_validate(data) if data else None
+    except ValidationError:
+        return None
+
+
 async def _hello(
     conn: CustomerConnection, service: ConversationService, frame: ClientFrame
 ) -> None:
@@ -45,19 +57,20 @@ async def _hello(
     if frame.conversation_id:
         conversation = await service.resume(frame.conversation_id, hello.token)
     else:
-        conversation = await service.start(hello.profile, hello.profile_signature)
+        conversation = await service.start(_profile(hello.profile), hello.profile_signature)
     conn.conversation = conversation
     conn.subscribe(conversation.id)
+    history = await service.log.events_after(conversation.id, hello.resume_after, for_customer=True)
+    visible = await service.log.events_after(conversation.id, 0, for_customer=True)
     await conn.send(
         control(
             "welcome",
             conversation.id,
             token=service.token_for(conversation.id),
             mode=conversation.mode,
-            last_seq=conversation.last_seq,
+            last_seq=visible[-1].seq if visible else 0,
         )
     )
-    history = await service.log.events_after(conversation.id, hello.resume_after, for_customer=True)
     for event in history:
         await conn.send(ServerFrame.of(event))
     conn.last_seq_sent = history[-1].seq if history else hello.resume_after

@@ -29,6 +29,7 @@ AgentFrameType = Literal[
     "reveal",
     "presence",
     "watch",
+    "unwatch",
     "label",
     "ping",
 ]
@@ -69,8 +70,8 @@ class CustomerProfileData(BaseModel):
 class CustomerHello(BaseModel):
     token: str | None = None
     resume_after: int = Field(default=0, ge=0)
-    profile: CustomerProfileData | None = None
-    profile_signature: str | None = Field(default=None, max_length=128)
+    profile: dict[str, Any] | None = None
+    profile_signature: str | None = Field(default=None, max_length=256)
 
 
 class CsatData(BaseModel):

@@ -385,6 +385,10 @@ class ConversationService:
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
+        if (await self.get(conversation_id)).mode != "queued":
+            raise NotAllowed(
+                "not_waiting", "A contact can be left only while waiting for a person."
+            )
         redaction = await self._redact(conversation_id, text)
         contacts = [
             f.placeholder
