@@ -7,6 +7,7 @@ can check what the model would have been sent.
 
 import asyncio
 import json
+import re
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from typing import Any
 import uvicorn
 from conftest import free_port
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 
@@ -29,6 +30,7 @@ class Reply(BaseModel):
     finish_reason: str = "stop"
     retry_after_s: int | None = None
     malformed: bool = False
+    token_delay_s: float = 0.0
 
 
 class FakeOpenAI:
@@ -50,6 +52,8 @@ class FakeOpenAI:
             return JSONResponse({"error": {"message": "scripted failure"}}, reply.status, headers)
         if reply.malformed:
             return JSONResponse({"choices": "not a list"})
+        if body.get("stream"):
+            return StreamingResponse(self._chunks(body, reply), media_type="text/event-stream")
         return JSONResponse(
             {
                 "id": f"chatcmpl-{len(self.bodies)}",
@@ -67,6 +71,25 @@ class FakeOpenAI:
                           "total_tokens": len(json.dumps(body)) // 4 + 12},
             }
         )  # fmt: skip
+
+    async def _chunks(self, body: dict[str, Any], reply: Reply) -> AsyncIterator[str]:
+        """Server-sent events as OpenAI streams them: one delta per word, then usage, DONE."""
+        base = {
+            "id": f"chatcmpl-{len(self.bodies)}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": body.get("model", "fake"),
+        }
+        for piece in re.findall(r"\S+\s*", reply.content):
+            await asyncio.sleep(reply.token_delay_s)
+            choice = {"index": 0, "delta": {"content": piece}, "finish_reason": None}
+            yield f"data: {json.dumps(base | {'choices': [choice]})}\n\n"
+        done = {"index": 0, "delta": {}, "finish_reason": reply.finish_reason}
+        yield f"data: {json.dumps(base | {'choices': [done]})}\n\n"
+        usage = {"prompt_tokens": len(json.dumps(body)) // 4, "completion_tokens": 12}
+        usage["total_tokens"] = usage["prompt_tokens"] + 12
+        yield f"data: {json.dumps(base | {'choices': [], 'usage': usage})}\n\n"
+        yield "data: [DONE]\n\n"
 
 
 @asynccontextmanager

@@ -5,8 +5,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import RunningServer
+from conftest import RunningServer, make_settings, serving
+from fake_openai import Reply, fake_openai
 from playwright.async_api import Browser, async_playwright, expect
+
+from warmline.agent.llm import LlmSettings
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -193,3 +196,31 @@ async def test_a_burst_beyond_the_flood_limit_is_delivered_late_not_lost(
     texts = await stored.all_inner_texts()
     assert [t for t in texts if "burst message" in t] == texts
     assert len(set(texts)) == burst
+
+
+async def test_the_answer_streams_into_the_widget_word_by_word(
+    browser: Browser, tmp_path: Path, kb_snapshot: Path, artifacts: Path
+) -> None:
+    text = "Open the Lumen app, tap Orders, pick the order, then Return or refund [1]."
+    async with fake_openai() as fake:
+        fake.default = Reply(content=text, token_delay_s=0.15)
+        settings = make_settings(
+            tmp_path, kb_snapshot, llm=LlmSettings(base_url=fake.url, deadline_s=30.0)
+        )
+        async with serving(settings) as llm_server:
+            context = await browser.new_context()
+            page = await context.new_page()
+            await page.goto(llm_server.url + "/")
+            await page.get_by_test_id("launcher").click()
+            await page.get_by_test_id("input").fill("how do I get a refund?")
+            await page.get_by_test_id("send").click()
+            preview = page.get_by_test_id("streaming")
+            await expect(preview).to_contain_text("Open the Lumen app")
+            seen = await preview.inner_text()
+            assert seen != text and text.startswith(seen.strip()), "a prefix, not the whole"
+            await page.screenshot(path=artifacts / "widget-streaming.png")
+            answer = page.locator('[data-testid="msg"][data-role="bot"]').last
+            await expect(answer).to_contain_text("Return or refund")
+            await expect(preview).to_have_count(0)
+            await expect(answer.get_by_test_id("citation")).to_have_text("How to request a refund")
+            await context.close()

@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, make_settings
+from conftest import REPO, customer, make_settings, say, serving
 from fake_openai import FakeOpenAI, Reply, fake_openai
 
 from warmline.agent.llm import LlmSettings
@@ -175,3 +175,34 @@ async def test_every_scenario_handoff_gets_a_valid_llm_summary(
     assert report.fact_recall >= 0.9, "the model may add facts, never drop the extractive ones"
     schemas = [b for b in fake.bodies if "response_format" in b]
     assert len(schemas) == handed_over
+
+
+async def test_the_answer_streams_to_the_widget_in_order_then_the_checked_message(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    text = "Open the app, tap Orders, then Return or refund [1]. Refunds reach you in days [1]."
+    async with fake_openai() as fake:
+        fake.script.extend(
+            [
+                Reply(content=text, token_delay_s=0.01),
+                Reply(content="Trust me, it is free [7].", token_delay_s=0.01),
+            ]
+        )
+        settings = make_settings(tmp_path, kb_snapshot, llm=llm_settings(fake))
+        async with serving(settings) as server:
+            client, _ = await customer(server)
+            await say(client, "how do I get a refund?")
+            final = await client.wait_for(type="message", data_role="bot")
+            deltas = [f for f in client.frames if f["type"] == "delta"]
+            assert [d["data"]["index"] for d in deltas] == list(range(len(deltas)))
+            assert len(deltas) > 5 and all(d["seq"] is None for d in deltas)
+            assert "".join(d["data"]["text"] for d in deltas) == final["data"]["text"] == text
+            assert client.frames.index(deltas[-1]) < client.frames.index(final)
+
+            await say(client, "is a refund free?")
+            checked = await client.wait_for(type="message", data_role="bot")
+            streamed = [f for f in client.frames if f["type"] == "delta"][len(deltas) :]
+            assert "".join(d["data"]["text"] for d in streamed) == "Trust me, it is free [7]."
+            assert "[7]" not in checked["data"]["text"], "an unsupported citation is replaced"
+            assert checked["data"]["citations"]
+            assert [b.get("stream") for b in fake.bodies] == [True, True]

@@ -710,7 +710,10 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         el.dataset.seq = seq;
       } else el = d.offer_contact && d.role === 'system' ? contactRow(d, seq) : messageRow(d, seq);
       place(el);
-      if (d.role === 'bot') hideTyping();
+      if (d.role === 'bot') {
+        hideTyping();
+        endStream();
+      }
       if (live && !isOpen && d.role !== 'customer') setUnread(unread + 1);
     } else if (ev.type === 'mode') {
       const m = String(d.mode || '');
@@ -772,6 +775,27 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     queueBar.hidden = !(n >= 1);
     queueBar.textContent = n >= 1 ? `You are number ${n} in line.` : '';
     if (stick) toBottom();
+  };
+  // The answer as the model writes it: a preview row that the logged message replaces.
+  let streamRow = null;
+  let streamFor = 0;
+  const streamPiece = (d) => {
+    if (!log || typeof d.text !== 'string') return;
+    if (d.for_seq !== streamFor || !streamRow) {
+      endStream();
+      streamFor = d.for_seq;
+      streamRow = h('div', { class: 'row bot streaming', 'data-testid': 'streaming', 'aria-busy': 'true' });
+      streamRow.append(h('div', { class: 'bubble' }, h('div', { class: 'text' })));
+      log.append(streamRow);
+    }
+    const stick = nearBottom();
+    hideTyping();
+    streamRow.querySelector('.text').textContent += d.text;
+    if (stick) toBottom();
+  };
+  const endStream = () => {
+    if (streamRow) streamRow.remove();
+    streamRow = null;
   };
   const showTyping = () => {
     typingEl.hidden = false;
@@ -995,6 +1019,9 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       }
       case 'typing':
         if (d.who === 'bot' && mode === 'bot') showTyping();
+        break;
+      case 'delta':
+        streamPiece(d);
         break;
       case 'queue_position':
         setQueue(d.position);

@@ -11,9 +11,11 @@ import asyncio
 import logging
 import re
 import time
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from openai import AsyncOpenAI, omit
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from warmline.agent.prompts import load
@@ -128,12 +130,19 @@ class LlmAnswerer:
         history: list[dict[str, object]],
         hits: list[Hit],
         confidence: float,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
+        """The grounded answer; with `on_token`, each piece is handed over as it arrives.
+
+        Streamed pieces are a preview: the checked answer (or the fallback) that this
+        returns is what the customer keeps.
+        """
         if time.monotonic() < self._open_until:
             raise LlmFailure("circuit open")
+        messages = self._messages(question, history, hits)
         try:
             text = await asyncio.wait_for(
-                self._complete(self._messages(question, history, hits)),
+                self._stream(messages, on_token) if on_token else self._complete(messages),
                 self.settings.deadline_s,
             )
             answer = grounded(text, hits, confidence)
@@ -166,6 +175,32 @@ class LlmAnswerer:
         if choice.finish_reason == "content_filter" or not choice.message.content:
             raise LlmFailure("empty or filtered")
         return choice.message.content
+
+    async def _stream(self, messages: list[dict[str, str]], on_token: Callable[[str], None]) -> str:
+        stream = await self._client.chat.completions.create(
+            model=self.settings.answer_model,
+            messages=cast("list[ChatCompletionMessageParam]", messages),
+            temperature=0.2,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        self.usage.requests += 1
+        pieces: list[str] = []
+        async for chunk in stream:
+            if chunk.usage is not None:
+                self.usage.prompt_tokens += chunk.usage.prompt_tokens
+                self.usage.completion_tokens += chunk.usage.completion_tokens
+            if not chunk.choices:
+                continue
+            choice = chunk.choices[0]
+            if choice.finish_reason == "content_filter":
+                raise LlmFailure("filtered")
+            if choice.delta.content:
+                pieces.append(choice.delta.content)
+                on_token(choice.delta.content)
+        if not pieces:
+            raise LlmFailure("empty stream")
+        return "".join(pieces)
 
     def _failed(self) -> None:
         self.usage.failures += 1

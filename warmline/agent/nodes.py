@@ -4,6 +4,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from langgraph.config import get_stream_writer
+
 from warmline.agent.decision import EscalationDecision, TurnFacts
 from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.responder import extractive_answer, smalltalk_reply
@@ -95,9 +97,14 @@ class DependentNodes:
         threshold = settings.policy.thresholds.low_confidence
         injected = Signals.model_validate(state["signals"]).injection.fired()
         if self.deps.llm is not None and confidence >= threshold and not injected:
+            writer = get_stream_writer()
             try:
                 written = await self.deps.llm.answer(
-                    text, state.get("messages", [])[:-1], hits, confidence
+                    text,
+                    state.get("messages", [])[:-1],
+                    hits,
+                    confidence,
+                    on_token=lambda piece: writer({"delta": piece}),
                 )
                 return {"answer": written.model_dump()}
             except LlmFailure:

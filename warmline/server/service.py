@@ -274,10 +274,7 @@ class ConversationService:
             language=conversation.language,
             segment=conversation.segment,
         )
-        state = await self.graph.ainvoke(
-            {"turn": turn.model_dump()},
-            config={"configurable": {"thread_id": conversation_id}},
-        )
+        state = await self._run_graph(conversation_id, turn)
         outcome = Outcome.model_validate(state["outcome"])
         events: list[Event] = []
         escalated = False
@@ -320,6 +317,30 @@ class ConversationService:
             return
         await self.queue.replace_packet(entry.packet.model_copy(update={"summary": summary}))
         await self.desk.announce()
+
+    async def _run_graph(self, conversation_id: str, turn: TurnInput) -> dict[str, Any]:
+        """Run the turn, streaming the answer's pieces to the customer as they are written.
+
+        Pieces are `delta` control frames (no seq): a preview that the logged `message`
+        replaces, so a reconnecting customer gets the final answer, never half of one.
+        """
+        state: dict[str, Any] = {}
+        pieces = 0
+        async for mode, chunk in self.graph.astream(
+            {"turn": turn.model_dump()},
+            config={"configurable": {"thread_id": conversation_id}},
+            stream_mode=["custom", "values"],
+        ):
+            if not isinstance(chunk, dict):
+                continue
+            if mode == "values":
+                state = chunk
+            elif "delta" in chunk:
+                frame = control("delta", conversation_id, for_seq=turn.seq, index=pieces)
+                frame.data["text"] = chunk["delta"]
+                self.bus.publish(conversation_id, frame)
+                pieces += 1
+        return state
 
     async def _escalate(
         self, conn: Any, conversation_id: str, state: dict[str, Any], outcome: Outcome
