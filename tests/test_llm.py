@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import REPO, customer, make_settings, say, serving
 from fake_openai import FakeOpenAI, Reply, fake_openai
@@ -206,3 +207,31 @@ async def test_the_answer_streams_to_the_widget_in_order_then_the_checked_messag
             assert "[7]" not in checked["data"]["text"], "an unsupported citation is replaced"
             assert checked["data"]["citations"]
             assert [b.get("stream") for b in fake.bodies] == [True, True]
+
+
+async def test_tokens_and_cost_are_counted_per_conversation_and_day(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with fake_openai() as fake:
+        fake.default = Reply(content="Open the app, tap Orders, then Return or refund [1].")
+        llm = llm_settings(fake, prices={"gpt-4o-mini": (150.0, 600.0)})
+        settings = make_settings(tmp_path, kb_snapshot, llm=llm, operator_tokens=["op-token"])
+        async with serving(settings) as server:
+            client, welcome = await customer(server)
+            for question in ("how do I get a refund?", "how long does a refund take?"):
+                await say(client, question)
+                await client.wait_for(type="message", data_role="bot")
+            async with httpx.AsyncClient(base_url=server.url) as http:
+                scraped = (await http.get("/metrics")).text
+                refused = await http.get("/v1/metrics/llm")
+                detail = await http.get(
+                    "/v1/metrics/llm", headers={"authorization": "Bearer op-token"}
+                )
+    assert refused.status_code == 403
+    [row] = detail.json()
+    assert row["conversation_id"] == welcome["conversation_id"] and row["requests"] == 2
+    assert row["completion_tokens"] == 24 and row["prompt_tokens"] > 100
+    expected = (row["prompt_tokens"] * 150 + row["completion_tokens"] * 600) / 1e6
+    assert abs(row["cost_usd"] - expected) < 1e-9
+    assert "warmline_llm_requests_total 2\n" in scraped
+    assert welcome["conversation_id"] not in scraped, "the scrape carries totals only"

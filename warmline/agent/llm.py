@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 from openai import AsyncOpenAI, omit
@@ -35,6 +35,10 @@ class LlmSettings(BaseModel):
     summary_model: str | None = Field(
         None, description="Model for handoff summaries; unset = answer_model."
     )
+    prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="USD per million prompt and completion tokens, by model, for cost metrics.",
+    )
     timeout_s: float = 10.0
     max_retries: int = 2
     deadline_s: float = 15.0
@@ -50,16 +54,21 @@ class LlmFailure(Exception):
     """The model could not give a usable answer; the caller falls back."""
 
 
+Meter = Callable[[str | None, str, int, int, float], Awaitable[None]]
+
+
 class Usage(BaseModel):
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cost_usd: float = 0.0
     failures: int = 0
 
 
 class LlmAnswerer:
-    def __init__(self, settings: LlmSettings, company: str) -> None:
+    def __init__(self, settings: LlmSettings, company: str, meter: Meter | None = None) -> None:
         self.settings = settings
+        self.meter = meter
         self.company = company
         self.usage = Usage()
         self._client = AsyncOpenAI(
@@ -95,7 +104,11 @@ class LlmAnswerer:
         ]
 
     async def structured(
-        self, messages: list[dict[str, str]], schema: type[Structured], model: str | None = None
+        self,
+        messages: list[dict[str, str]],
+        schema: type[Structured],
+        model: str | None = None,
+        conversation_id: str | None = None,
     ) -> Structured:
         """A reply constrained to a pydantic schema (JSON-schema structured output), validated.
 
@@ -114,7 +127,8 @@ class LlmAnswerer:
         }
         try:
             text = await asyncio.wait_for(
-                self._complete(messages, model, response_format), self.settings.deadline_s
+                self._complete(messages, conversation_id, model, response_format),
+                self.settings.deadline_s,
             )
             result = schema.model_validate_json(text)
         except (Exception, ValidationError) as exc:
@@ -131,6 +145,7 @@ class LlmAnswerer:
         hits: list[Hit],
         confidence: float,
         on_token: Callable[[str], None] | None = None,
+        conversation_id: str | None = None,
     ) -> Answer:
         """The grounded answer; with `on_token`, each piece is handed over as it arrives.
 
@@ -142,7 +157,9 @@ class LlmAnswerer:
         messages = self._messages(question, history, hits)
         try:
             text = await asyncio.wait_for(
-                self._stream(messages, on_token) if on_token else self._complete(messages),
+                self._stream(messages, on_token, conversation_id)
+                if on_token
+                else self._complete(messages, conversation_id),
                 self.settings.deadline_s,
             )
             answer = grounded(text, hits, confidence)
@@ -158,25 +175,35 @@ class LlmAnswerer:
     async def _complete(
         self,
         messages: list[dict[str, str]],
+        conversation_id: str | None,
         model: str | None = None,
         response_format: dict[str, Any] | None = None,
     ) -> str:
+        model = model or self.settings.answer_model
         response = await self._client.chat.completions.create(
-            model=model or self.settings.answer_model,
+            model=model,
             messages=messages,  # type: ignore[arg-type]
             temperature=0.2,
             response_format=response_format or omit,  # type: ignore[arg-type]
         )
-        self.usage.requests += 1
         if response.usage is not None:
-            self.usage.prompt_tokens += response.usage.prompt_tokens
-            self.usage.completion_tokens += response.usage.completion_tokens
+            await self._count(
+                conversation_id,
+                model,
+                response.usage.prompt_tokens,
+                response.usage.completion_tokens,
+            )
         choice = response.choices[0]
         if choice.finish_reason == "content_filter" or not choice.message.content:
             raise LlmFailure("empty or filtered")
         return choice.message.content
 
-    async def _stream(self, messages: list[dict[str, str]], on_token: Callable[[str], None]) -> str:
+    async def _stream(
+        self,
+        messages: list[dict[str, str]],
+        on_token: Callable[[str], None],
+        conversation_id: str | None,
+    ) -> str:
         stream = await self._client.chat.completions.create(
             model=self.settings.answer_model,
             messages=cast("list[ChatCompletionMessageParam]", messages),
@@ -184,12 +211,15 @@ class LlmAnswerer:
             stream=True,
             stream_options={"include_usage": True},
         )
-        self.usage.requests += 1
         pieces: list[str] = []
         async for chunk in stream:
             if chunk.usage is not None:
-                self.usage.prompt_tokens += chunk.usage.prompt_tokens
-                self.usage.completion_tokens += chunk.usage.completion_tokens
+                await self._count(
+                    conversation_id,
+                    self.settings.answer_model,
+                    chunk.usage.prompt_tokens,
+                    chunk.usage.completion_tokens,
+                )
             if not chunk.choices:
                 continue
             choice = chunk.choices[0]
@@ -201,6 +231,18 @@ class LlmAnswerer:
         if not pieces:
             raise LlmFailure("empty stream")
         return "".join(pieces)
+
+    async def _count(
+        self, conversation_id: str | None, model: str, prompt: int, completion: int
+    ) -> None:
+        prompt_price, completion_price = self.settings.prices.get(model, (0.0, 0.0))
+        cost = (prompt * prompt_price + completion * completion_price) / 1_000_000
+        self.usage.requests += 1
+        self.usage.prompt_tokens += prompt
+        self.usage.completion_tokens += completion
+        self.usage.cost_usd += cost
+        if self.meter is not None:
+            await self.meter(conversation_id, model, prompt, completion, cost)
 
     def _failed(self) -> None:
         self.usage.failures += 1

@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
 from warmline.agent.decision import EscalationDecision, TurnFacts
@@ -83,7 +84,7 @@ class DependentNodes:
         hits = await self.deps.search(_turn(state).text)
         return {"hits": [hit.model_dump() for hit in hits]}
 
-    async def answer(self, state: AgentState) -> Update:
+    async def answer(self, state: AgentState, config: RunnableConfig) -> Update:
         """The LLM writes the answer when one is configured and the knowledge base has it;
         the extractive responder answers otherwise: when the LLM fails, and when the
         message reads as a prompt injection (a quote cannot be talked into anything)."""
@@ -105,6 +106,7 @@ class DependentNodes:
                     hits,
                     confidence,
                     on_token=lambda piece: writer({"delta": piece}),
+                    conversation_id=config.get("configurable", {}).get("thread_id"),
                 )
                 return {"answer": written.model_dump()}
             except LlmFailure:

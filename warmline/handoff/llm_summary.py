@@ -42,6 +42,7 @@ async def llm_summary(llm: LlmAnswerer, packet: HandoffPacket, company: str) -> 
         ],
         LlmSummary,
         llm.settings.summary_model,
+        packet.conversation_id,
     )
     known = set(PLACEHOLDER.findall(transcript))
     invented = set(PLACEHOLDER.findall(written.model_dump_json())) - known

@@ -11,6 +11,7 @@ from warmline.config import Settings
 from warmline.server.agent_endpoint import agent_socket
 from warmline.server.chat_endpoint import chat_socket
 from warmline.server.kb_api import kb_router
+from warmline.server.metrics_api import metrics_router
 from warmline.server.runtime import Runtime, running
 
 
@@ -50,5 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await agent_socket(websocket, state["runtime"].service)
 
     app.include_router(kb_router(settings, lambda: state["runtime"].knowledge))
+    app.include_router(metrics_router(settings, lambda: state["runtime"]))
     app.mount("/static", StaticFiles(directory=widget), name="static")
     return app

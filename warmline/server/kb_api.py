@@ -1,31 +1,26 @@
 """Operator endpoints for the knowledge base: stats, search, sync, export.
 
-They sit behind a bearer token from `operator_tokens`; with no token configured
-they answer 403, so a default install exposes nothing.
+They sit behind a bearer token from `operator_tokens` (see operators.py).
 """
 
 import asyncio
-import hmac
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from warmline.config import Settings
 from warmline.retrieval.stats import knowledge_stats
 from warmline.retrieval.store import Hit, KnowledgeStore, Mode, SearchFilters
 from warmline.retrieval.sync import SyncReport, sync_folder
+from warmline.server.operators import operator_only
 
 
 def kb_router(settings: Settings, store: Callable[[], KnowledgeStore]) -> APIRouter:
-    def operator(authorization: Annotated[str | None, Header()] = None) -> None:
-        token = (authorization or "").removeprefix("Bearer ").strip()
-        allowed = [t.get_secret_value() for t in settings.operator_tokens]
-        if not token or not any(hmac.compare_digest(token, a) for a in allowed):
-            raise HTTPException(403, "An operator token is required.")
-
-    router = APIRouter(prefix="/v1/kb", dependencies=[Depends(operator)], tags=["knowledge base"])
+    router = APIRouter(
+        prefix="/v1/kb", dependencies=[Depends(operator_only(settings))], tags=["knowledge base"]
+    )
     lock = asyncio.Lock()  # one sync at a time; searches go on meanwhile
 
     @router.get("/stats")

@@ -29,6 +29,7 @@ from warmline.retrieval.sync import SyncReport, sync_folder
 from warmline.server.bus import EventBus
 from warmline.server.service import ConversationService
 from warmline.storage.database import Database
+from warmline.storage.usage import UsageLedger
 
 
 def load_secret(settings: Settings) -> bytes:
@@ -79,6 +80,8 @@ class Runtime:
     settings: Settings
     service: ConversationService
     knowledge: KnowledgeStore
+    usage: UsageLedger
+    llm: LlmAnswerer | None
 
 
 @asynccontextmanager
@@ -102,8 +105,11 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
 
     try:
         async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
+            usage = UsageLedger(db)
             llm = (
-                LlmAnswerer(settings.llm, settings.company_name) if settings.llm.base_url else None
+                LlmAnswerer(settings.llm, settings.company_name, meter=usage.record)
+                if settings.llm.base_url
+                else None
             )
             graph = build_graph(
                 GraphDeps(search=search, assess=policy.assess, settings=settings, llm=llm), saver
@@ -127,7 +133,9 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
             await service.desk.start()
             purging = asyncio.create_task(_purge_periodically(vault))
             try:
-                yield Runtime(settings=settings, service=service, knowledge=knowledge)
+                yield Runtime(
+                    settings=settings, service=service, knowledge=knowledge, usage=usage, llm=llm
+                )
             finally:
                 purging.cancel()
                 service.desk.stop()

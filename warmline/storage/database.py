@@ -69,6 +69,16 @@ CREATE TABLE IF NOT EXISTS tickets (
     created_at TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'open'
 );
+CREATE TABLE IF NOT EXISTS llm_usage (
+    day TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    PRIMARY KEY (day, conversation_id, model)
+);
 CREATE TABLE IF NOT EXISTS labels (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id TEXT NOT NULL REFERENCES conversations(id),
