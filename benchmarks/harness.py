@@ -74,7 +74,7 @@ class Server:
     pid: int
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -83,7 +83,7 @@ def _free_port() -> int:
 @contextmanager
 def serving(**env: str) -> Iterator[Server]:
     """`warmline serve` in its own process with a fresh data folder, stopped afterwards."""
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         process = subprocess.Popen(
             [sys.executable, "-m", "warmline.server.cli", "serve"],
