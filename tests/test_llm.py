@@ -126,27 +126,32 @@ async def test_the_llm_writes_the_handoff_summary_in_a_validated_schema(
     assert "jo.pike" not in json.dumps(body) and "<EMAIL_1>" in json.dumps(body)
 
 
-async def test_a_summary_that_breaks_the_schema_or_invents_data_is_not_used(
+async def test_a_broken_summary_gets_one_repair_and_an_invented_one_is_not_used(
     tmp_path: Path, kb_snapshot: Path
 ) -> None:
-    invented = {
-        "issue": "Refund for <NAME_7>.",
+    valid = {
+        "issue": "The customer wants a refund.",
         "customer_goal": "Money back.",
         "facts_collected": [],
         "open_questions": [],
-        "suggested_next_steps": [],
+        "suggested_next_steps": ["Check the order."],
     }
+    broken = Reply(content='{"issue": "missing fields"}')
+    invented = Reply(content=json.dumps(valid | {"issue": "Refund for <NAME_7>."}))
     async with fake_openai() as fake:
-        fake.script.extend(
-            [Reply(content='{"issue": "missing fields"}'), Reply(content=json.dumps(invented))]
-        )
+        fake.script.extend([broken, Reply(content=json.dumps(valid)), broken, broken, invented])
         settings = make_settings(tmp_path, kb_snapshot, llm=llm_settings(fake))
         async with running(settings) as runtime:
-            for text in ("I want a refund, agent please", "refund now, human please"):
-                conversation = await handed_over(runtime, text)
-                entry = await runtime.service.queue.entry(conversation)
-                assert entry is not None and entry.packet.summary.written_by == "extractive"
-    assert len(fake.bodies) == 2
+            written_by = []
+            for text in ("I want a refund, agent please", "refund, human please", "a person pls"):
+                entry = await runtime.service.queue.entry(await handed_over(runtime, text))
+                assert entry is not None
+                written_by.append(entry.packet.summary.written_by)
+    assert written_by == ["llm", "extractive", "extractive"]
+    assert len(fake.bodies) == 5
+    repair = fake.bodies[1]["messages"]
+    assert repair[-2] == {"role": "assistant", "content": '{"issue": "missing fields"}'}
+    assert "does not match the required JSON schema" in repair[-1]["content"]
 
 
 @pytest.mark.slow

@@ -126,17 +126,42 @@ class LlmAnswerer:
             },
         }
         try:
-            text = await asyncio.wait_for(
-                self._complete(messages, conversation_id, model, response_format),
+            result = await asyncio.wait_for(
+                self._valid(messages, schema, conversation_id, model, response_format),
                 self.settings.deadline_s,
             )
-            result = schema.model_validate_json(text)
-        except (Exception, ValidationError) as exc:
+        except Exception as exc:
             self._failed()
             log.warning("llm structured output failed: %s", type(exc).__name__)
             raise LlmFailure(type(exc).__name__) from exc
         self._consecutive_failures = 0
         return result
+
+    async def _valid(
+        self,
+        messages: list[dict[str, str]],
+        schema: type[Structured],
+        conversation_id: str | None,
+        model: str | None,
+        response_format: dict[str, Any],
+    ) -> Structured:
+        """Validate the reply; an invalid one gets one repair attempt with the errors shown."""
+        text = await self._complete(messages, conversation_id, model, response_format)
+        try:
+            return schema.model_validate_json(text)
+        except ValidationError as exc:
+            repair = [
+                *messages,
+                {"role": "assistant", "content": text},
+                {
+                    "role": "user",
+                    "content": "That reply does not match the required JSON schema: "
+                    f"{exc.errors(include_url=False, include_input=False)}. "
+                    "Reply again with only the corrected JSON.",
+                },
+            ]
+            fixed = await self._complete(repair, conversation_id, model, response_format)
+            return schema.model_validate_json(fixed)
 
     async def answer(
         self,
