@@ -240,3 +240,36 @@ async def test_tokens_and_cost_are_counted_per_conversation_and_day(
     assert abs(row["cost_usd"] - expected) < 1e-9
     assert "warmline_llm_requests_total 2\n" in scraped
     assert welcome["conversation_id"] not in scraped, "the scrape carries totals only"
+
+
+async def test_model_hints_add_a_missed_request_for_a_person_and_a_failure_costs_nothing(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    text = "could a member of your team look at my refund instead"
+    hint = {
+        "wants_person": True,
+        "sensitive_topic": "none",
+        "intent": "problem",
+        "evidence": "a member of your team",
+    }
+    async with fake_openai() as fake:
+        fake.default = Reply(content="Open the app, tap Orders, then Return or refund [1].")
+        fake.script.append(Reply(content=json.dumps(hint)))
+        settings = make_settings(
+            tmp_path, kb_snapshot, llm=llm_settings(fake, classify_model="classifier")
+        )
+        async with running(settings) as runtime:
+            service = runtime.service
+            hinted = await service.start()
+            await service.customer_message(hinted.id, text, "m1")
+            await service.drain()
+            entry = await service.queue.entry(hinted.id)
+            fake.script.extend([Reply(content="not json"), Reply(content="still not json")])
+            reply = await ask(runtime, text)
+    assert entry is not None
+    [reason] = entry.packet.decision.reasons
+    assert reason.code == "explicit_request"
+    assert reason.value == "model: \u201ca member of your team\u201d"
+    assert fake.bodies[0]["model"] == "classifier"
+    assert reply["role"] == "bot", "a failed hint leaves the bot answering"
+    assert not str(reply["text"]).startswith("I'm bringing in")

@@ -19,8 +19,8 @@ def build_graph(
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     graph: StateGraph[AgentState, None, AgentState, AgentState] = StateGraph(AgentState)
     graph.add_node("guard_input", nodes.guard_input)
-    graph.add_node("signals", nodes.signals)
     bound = nodes.DependentNodes(deps)
+    graph.add_node("signals", bound.signals)
     graph.add_node("retrieve", bound.retrieve)
     graph.add_node("answer", bound.answer)
     graph.add_node("assess", bound.assess)

@@ -35,6 +35,11 @@ class LlmSettings(BaseModel):
     summary_model: str | None = Field(
         None, description="Model for handoff summaries; unset = answer_model."
     )
+    classify_model: str | None = Field(
+        None,
+        description="Model that reads each message for intent and escalation hints; "
+        "unset = no hints (the word detectors alone).",
+    )
     prices: dict[str, tuple[float, float]] = Field(
         default_factory=dict,
         description="USD per million prompt and completion tokens, by model, for cost metrics.",

@@ -8,6 +8,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
 from warmline.agent.decision import EscalationDecision, TurnFacts
+from warmline.agent.hints import classify, with_hints
 from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.responder import extractive_answer, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Outcome, TurnInput
@@ -31,6 +32,10 @@ class GraphDeps:
     assess: Callable[[TurnFacts], EscalationDecision]
     settings: Settings
     llm: LlmAnswerer | None = None
+
+
+def _conversation(config: RunnableConfig) -> str | None:
+    return config.get("configurable", {}).get("thread_id")
 
 
 def _turn(state: AgentState) -> TurnInput:
@@ -66,12 +71,11 @@ def guard_input(state: AgentState) -> Update:
     return update
 
 
-def signals(state: AgentState) -> Update:
+def _signals(state: AgentState) -> Signals:
     """Signals of this message, with the customer's earlier questions to the bot for loops."""
     since_bot = state.get("messages", [])[state.get("bot_since", 0) : -1]
     earlier = [str(m["text"]) for m in since_bot if m["role"] == "customer"]
-    found = compute_signals(_turn(state).text, earlier)
-    return {"signals": found.model_dump(), "sentiments": [found.sentiment]}
+    return compute_signals(_turn(state).text, earlier)
 
 
 class DependentNodes:
@@ -79,6 +83,19 @@ class DependentNodes:
 
     def __init__(self, deps: GraphDeps) -> None:
         self.deps = deps
+
+    async def signals(self, state: AgentState, config: RunnableConfig) -> Update:
+        """The detectors' signals, plus the model's hints when a classify model is set."""
+        found = _signals(state)
+        llm, model = self.deps.llm, self.deps.settings.llm.classify_model
+        turn = _turn(state)
+        if llm is not None and model and turn.mode == "bot":
+            try:
+                hints = await classify(llm, turn.text, model, _conversation(config))
+                found = with_hints(found, hints)
+            except LlmFailure:
+                pass
+        return {"signals": found.model_dump(), "sentiments": [found.sentiment]}
 
     async def retrieve(self, state: AgentState) -> Update:
         hits = await self.deps.search(_turn(state).text)
@@ -106,7 +123,7 @@ class DependentNodes:
                     hits,
                     confidence,
                     on_token=lambda piece: writer({"delta": piece}),
-                    conversation_id=config.get("configurable", {}).get("thread_id"),
+                    conversation_id=_conversation(config),
                 )
                 return {"answer": written.model_dump()}
             except LlmFailure:
