@@ -51,8 +51,7 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _entry(row: aiosqlite.Row) -> QueueEntry:
-    packet = HandoffPacket.model_validate(json.loads(row["packet"]))
+def _entry(row: aiosqlite.Row, packet: HandoffPacket) -> QueueEntry:
     return QueueEntry(
         id=row["id"],
         conversation_id=row["conversation_id"],
@@ -73,6 +72,16 @@ def _entry(row: aiosqlite.Row) -> QueueEntry:
 class HandoffQueue:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Parsed packets by row, reused while the stored text is unchanged: every queue
+        # change reads every open row, and parsing each packet again grew with the line.
+        self._parsed: dict[int, tuple[str, HandoffPacket]] = {}
+
+    def _row(self, row: aiosqlite.Row) -> QueueEntry:
+        cached = self._parsed.get(row["id"])
+        if cached is None or cached[0] != row["packet"]:
+            cached = (row["packet"], HandoffPacket.model_validate_json(row["packet"]))
+            self._parsed[row["id"]] = cached
+        return _entry(row, cached[1])
 
     @staticmethod
     async def enqueue(
@@ -188,11 +197,13 @@ class HandoffQueue:
             "SELECT * FROM handoffs WHERE conversation_id = ? AND status IN ('queued', 'claimed')",
             conversation_id,
         )
-        return _entry(row) if row else None
+        return self._row(row) if row else None
 
     async def open_entries(self) -> list[QueueEntry]:
         rows = await self.db.fetch_all(
             "SELECT * FROM handoffs WHERE status IN ('queued', 'claimed') "
             "ORDER BY priority DESC, created_at"
         )
-        return [_entry(row) for row in rows]
+        open_ids = {row["id"] for row in rows}
+        self._parsed = {k: v for k, v in self._parsed.items() if k in open_ids}
+        return [self._row(row) for row in rows]

@@ -74,7 +74,7 @@ class Connection:
 
     async def send(self, frame: ServerFrame) -> None:
         if self._writer is None:
-            await self.websocket.send_text(frame.model_dump_json())
+            await self.websocket.send_text(frame.wire())
         else:
             self.outbox.put_nowait(frame)
 
@@ -113,7 +113,7 @@ class Connection:
             frame = await self.outbox.get()
             if self.deliver(frame):
                 try:
-                    await self.websocket.send_text(frame.model_dump_json())
+                    await self.websocket.send_text(frame.wire())
                 except (WebSocketDisconnect, RuntimeError):
                     return
 

@@ -64,6 +64,8 @@ class AgentDesk:
         self.presence = Presence()
         self._accounts = {a.id: a for a in service.settings.agents}
         self._timers: set[asyncio.Task[None]] = set()
+        self._announcing = False
+        self._dispatching = asyncio.Lock()
 
     def _later(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Background work that shutdown cancels rather than waits for."""
@@ -103,14 +105,14 @@ class AgentDesk:
 
     async def connected(self, agent: AgentAccount) -> None:
         self.presence.connect(agent.id)
-        await self.announce()
+        self.announce()
         await self.dispatch()
 
     async def disconnected(self, agent: AgentAccount) -> None:
         """The last socket closed: after a grace period, the agent's chats go back in line."""
         if not self.presence.disconnect(agent.id):
             return
-        await self.announce()
+        self.announce()
         self._later(self._release_after_grace(agent))
 
     async def _release_after_grace(self, agent: AgentAccount) -> None:
@@ -120,7 +122,7 @@ class AgentDesk:
 
     async def set_status(self, agent: AgentAccount, status: Status) -> None:
         self.presence.set_status(agent.id, status)
-        await self.announce()
+        self.announce()
         await self.dispatch()
 
     async def seats(self) -> list[AgentSeat]:
@@ -177,16 +179,26 @@ class AgentDesk:
         return None
 
     async def dispatch(self) -> None:
-        """Auto-assignment: every waiting conversation an available fit agent can take."""
+        """Auto-assignment: every waiting conversation an available fit agent can take.
+
+        One pass at a time, over one reading of the agents' load, so concurrent triggers
+        cannot together push an agent past capacity.
+        """
         if not self._queue_policy.auto_assign:
             return
-        now = datetime.now(UTC)
-        for entry in in_line(
-            await self.queue.open_entries(), now, self._queue_policy.aging_minutes
-        ):
-            seat = best_agent(entry, await self.seats(), now)
-            if seat is not None:
-                await self._take(self._accounts[seat.id], entry.conversation_id)
+        async with self._dispatching:
+            now = datetime.now(UTC)
+            seats = await self.seats()
+            line = in_line(await self.queue.open_entries(), now, self._queue_policy.aging_minutes)
+            for entry in line:
+                if not any(s.available and s.active < s.capacity for s in seats):
+                    break
+                seat = best_agent(entry, seats, now)
+                if seat is not None and await self._take(
+                    self._accounts[seat.id], entry.conversation_id
+                ):
+                    seat.active += 1
+                    seat.last_assigned = self.presence.last_assigned(seat.id)
 
     async def _take(self, agent: AgentAccount, conversation_id: str) -> bool:
         async with self.db.transaction() as conn:
@@ -202,7 +214,7 @@ class AgentDesk:
         self.presence.assigned(agent.id)
         self.service.publish([event])
         await self.show(agent_topic(agent.id), conversation_id)
-        await self.announce()
+        self.announce()
         log.info("claimed", extra={"conversation_id": conversation_id, "agent_id": agent.id})
         return True
 
@@ -416,7 +428,7 @@ class AgentDesk:
                     )
                 )
         self.service.publish(events)
-        await self.announce()
+        self.announce()
         await self.dispatch()
         log.info(mode, extra={"conversation_id": conversation_id, "agent_id": agent.id})
 
@@ -462,10 +474,21 @@ class AgentDesk:
                     AGENTS, control("handoff", new_conversation_id, entry=self.describe(entry))
                 )
         await self.dispatch()
-        await self.announce()
+        self.announce()
 
-    async def announce(self) -> None:
-        """Tell every waiting customer their place in line, and agents the queue and roster."""
+    def announce(self) -> None:
+        """Tell every waiting customer their place in line, and agents the queue and roster.
+
+        Coalesced: a burst of changes (a dispatch taking ten conversations, fifty customers
+        escalating at once) is announced once, after it, instead of once per change.
+        """
+        if not self._announcing:
+            self._announcing = True
+            self._later(self._announce_now())
+
+    async def _announce_now(self) -> None:
+        await asyncio.sleep(0)
+        self._announcing = False
         entries = await self.queue.open_entries()
         now = datetime.now(UTC)
         for position, entry in enumerate(
@@ -514,7 +537,12 @@ class AgentDesk:
         }
 
     def _queue_frame(self, entries: list[QueueEntry]) -> ServerFrame:
-        return control("queue", items=[self.describe(e) for e in entries])
+        """The queue without transcripts: those come with the handoff and the snapshot, and
+        re-sending every transcript on every change would grow with the square of the line."""
+        items = [self.describe(e) for e in entries]
+        for item in items:
+            item["packet"].pop("transcript", None)
+        return control("queue", items=items)
 
     async def queue_frame(self) -> ServerFrame:
         return self._queue_frame(await self.queue.open_entries())

@@ -8,7 +8,7 @@ client resumes from.
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
 from warmline.handoff.queue import Disposition
 from warmline.server.presence import Status
@@ -119,9 +119,17 @@ class ServerFrame(BaseModel):
     ts: datetime = Field(default_factory=lambda: datetime.now(UTC))
     data: dict[str, Any] = Field(default_factory=dict)
 
+    _wire: str | None = PrivateAttr(default=None)
+
     @classmethod
     def of(cls, event: Event) -> "ServerFrame":
         return cls.model_validate(event.model_dump())
+
+    def wire(self) -> str:
+        """The frame as JSON, serialised once however many sockets it goes to."""
+        if self._wire is None:
+            self._wire = self.model_dump_json()
+        return self._wire
 
 
 def control(type_: str, conversation_id: str | None = None, **data: Any) -> ServerFrame:

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
 from warmline.agent.decision import EscalationDecision
@@ -316,7 +317,7 @@ class ConversationService:
             log.warning("llm summary not used", extra={"conversation_id": conversation_id})
             return
         await self.queue.replace_packet(entry.packet.model_copy(update={"summary": summary}))
-        await self.desk.announce()
+        self.desk.announce()
 
     async def _run_graph(self, conversation_id: str, turn: TurnInput) -> dict[str, Any]:
         """Run the turn, streaming the answer's pieces to the customer as they are written.
@@ -324,22 +325,18 @@ class ConversationService:
         Pieces are `delta` control frames (no seq): a preview that the logged `message`
         replaces, so a reconnecting customer gets the final answer, never half of one.
         """
-        state: dict[str, Any] = {}
+        config: RunnableConfig = {"configurable": {"thread_id": conversation_id}}
         pieces = 0
-        async for mode, chunk in self.graph.astream(
-            {"turn": turn.model_dump()},
-            config={"configurable": {"thread_id": conversation_id}},
-            stream_mode=["custom", "values"],
+        async for chunk in self.graph.astream(
+            {"turn": turn.model_dump()}, config=config, stream_mode="custom"
         ):
-            if not isinstance(chunk, dict):
-                continue
-            if mode == "values":
-                state = chunk
-            elif "delta" in chunk:
+            if isinstance(chunk, dict) and "delta" in chunk:
                 frame = control("delta", conversation_id, for_seq=turn.seq, index=pieces)
                 frame.data["text"] = chunk["delta"]
                 self.bus.publish(conversation_id, frame)
                 pieces += 1
+        # The finished state, read once from the checkpoint rather than streamed per step.
+        state: dict[str, Any] = (await self.graph.aget_state(config)).values
         return state
 
     async def _escalate(
