@@ -75,3 +75,10 @@ def test_a_broken_policy_file_names_the_field(tmp_path: Path) -> None:
         load_policy(broken)
     text = str(error.value)
     assert "turn_limt" in text and "closes before it opens" in text
+
+
+def test_every_priority_needs_an_sla(tmp_path: Path) -> None:
+    partial = tmp_path / "policy.toml"
+    partial.write_text("[queue]\nsla_minutes = { urgent = 1 }\n")
+    with pytest.raises(ValidationError, match="missing"):
+        load_policy(partial)

@@ -413,3 +413,73 @@ async def test_agents_label_the_bots_decisions_for_the_eval_suite(
             "bot_should_have_answered",
             "request-a-refund",
         )
+
+
+async def test_two_tabs_racing_transfer_and_resolve_never_lose_the_conversation(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        tab_one = await agent(server, "t-fran")
+        tab_two = await agent(server, "t-fran")
+        client, conversation = await waiting(server)
+        await act(tab_one, "claim", conversation)
+        await tab_one.send(
+            {
+                "type": "transfer",
+                "conversation_id": conversation,
+                "data": {"to_skill": "fraud", "note": "over to fraud"},
+            }
+        )
+        await tab_two.send({"type": "resolve", "conversation_id": conversation, "data": {}})
+        outcomes = []
+        for tab, action in ((tab_one, "transfer"), (tab_two, "resolve")):
+            while True:
+                frame = await tab.receive()
+                if frame["type"] == "ack" and frame["data"].get("action") == action:
+                    outcomes.append("done")
+                    break
+                if frame["type"] == "error" and frame["data"].get("frame_type") == action:
+                    outcomes.append(frame["data"]["code"])
+                    break
+        assert sorted(outcomes) == ["done", "not_assigned"]
+        transferred = outcomes[0] == "done"
+        final = await client.wait_for(
+            type="mode", data_mode="queued" if transferred else "resolved"
+        )
+        assert final["data"].get("reason") == ("transfer" if transferred else None)
+        sue = await agent(server, "t-sup")
+        queue = (await got(sue, type="queue"))["data"]["items"]
+        waiting_now = [i["conversation_id"] for i in queue if i["status"] == "queued"]
+        assert (conversation in waiting_now) == transferred, "mode and queue agree"
+
+
+async def test_bad_text_in_agent_actions_is_refused_and_the_socket_stays(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam = await agent(server, "t-sam")
+        _, conversation = await waiting(server)
+        await act(sam, "claim", conversation)
+        odd = await act(sam, "note", conversation, text="bad \ud800 text")
+        assert odd["type"] in ("ack", "error"), "answered, not disconnected"
+        assert code(await act(sam, "note", "c_missing", text="hello")) == "unknown_conversation"
+        moved = await act(sam, "transfer", conversation, to_skill="juggling", note="x")
+        assert code(moved) == "unknown_skill"
+        assert (await act(sam, "note", conversation, text="still here"))["type"] == "ack"
+
+
+async def test_an_agent_who_comes_back_gets_a_fresh_grace_period(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot, agent_reconnect_grace_seconds=1.0) as server:
+        sam = await agent(server, "t-sam")
+        client, conversation = await waiting(server)
+        await act(sam, "claim", conversation)
+        await sam.close()
+        await asyncio.sleep(0.6)
+        sam = await agent(server, "t-sam")
+        await sam.close()
+        await asyncio.sleep(0.6)  # past the first timer, inside the second
+        assert not [f for f in client.frames if f["data"].get("reason") == "agent_disconnected"]
+        back = await client.wait_for(type="mode", data_mode="queued", timeout=5)
+        assert back["data"]["reason"] == "agent_disconnected"

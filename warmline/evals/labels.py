@@ -41,6 +41,8 @@ async def export_labels(db: Database) -> list[LabeledScenario]:
             (e.seq for e in events if e.type == "mode" and e.data.get("mode") == "queued"), None
         )
         turns_before = [e for e in customer if handed_over is None or e.seq < handed_over]
+        if not customer:
+            continue  # nothing the customer said: no scenario to replay
         right = label.kind == "escalation_right"
         scenarios.append(
             LabeledScenario(
@@ -51,7 +53,7 @@ async def export_labels(db: Database) -> list[LabeledScenario]:
                     (i for i, e in enumerate(turns_before, 1) if e.data.get("force_human")), None
                 ),
                 escalate_at=len(turns_before) if right and turns_before else None,
-                note=label.note,
+                note=f"agent label: {label.kind}",
                 label_id=label.id,
                 label=label.kind,
                 article_id=label.article_id,

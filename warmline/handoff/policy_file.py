@@ -114,6 +114,16 @@ class QueuePolicy(Strict):
     agent_reconnect_grace_seconds: float = Field(30, ge=0)
     sla_check_seconds: float = Field(5, gt=0)
 
+    @field_validator("sla_minutes")
+    @classmethod
+    def _every_priority(cls, value: dict[Priority, float]) -> dict[Priority, float]:
+        missing = [p for p in ("low", "normal", "high", "urgent") if p not in value]
+        if missing:
+            raise ValueError(f"sla_minutes needs every priority; missing {missing}")
+        if any(minutes <= 0 for minutes in value.values()):
+            raise ValueError("sla_minutes must be positive")
+        return value
+
 
 class Policy(Strict):
     thresholds: Thresholds = Thresholds()

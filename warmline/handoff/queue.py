@@ -153,13 +153,13 @@ class HandoffQueue:
             (_now().isoformat(), disposition, conversation_id),
         )
 
-    async def replace_packet(self, packet: HandoffPacket) -> None:
-        """A better summary for an open handoff (the LLM's, written after it was queued)."""
+    async def replace_packet(self, handoff_id: int, packet: HandoffPacket) -> None:
+        """A better summary for a handoff still open (the LLM's, written after it was queued);
+        by row id, so a late summary never lands on a later handoff of the same chat."""
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE handoffs SET packet = ? WHERE conversation_id = ? "
-                "AND status IN ('queued', 'claimed')",
-                (packet.model_dump_json(), packet.conversation_id),
+                "UPDATE handoffs SET packet = ? WHERE id = ? AND status IN ('queued', 'claimed')",
+                (packet.model_dump_json(), handoff_id),
             )
 
     @staticmethod

@@ -66,12 +66,14 @@ class AgentDesk:
         self._timers: set[asyncio.Task[None]] = set()
         self._announcing = False
         self._dispatching = asyncio.Lock()
+        self._grace: dict[str, asyncio.Task[None]] = {}
 
-    def _later(self, coroutine: Coroutine[Any, Any, None]) -> None:
+    def _later(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Background work that shutdown cancels rather than waits for."""
         task = asyncio.create_task(coroutine)
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
+        return task
 
     async def start(self) -> None:
         """After a restart no agent is connected: their chats wait out the grace period."""
@@ -82,7 +84,7 @@ class AgentDesk:
         for row in rows:
             account = self._accounts.get(row["agent_id"])
             if account is not None:
-                self._later(self._release_after_grace(account))
+                self._grace[account.id] = self._later(self._release_after_grace(account))
 
     def stop(self) -> None:
         for task in self._timers:
@@ -104,6 +106,9 @@ class AgentDesk:
         return None
 
     async def connected(self, agent: AgentAccount) -> None:
+        grace = self._grace.pop(agent.id, None)
+        if grace is not None:
+            grace.cancel()
         self.presence.connect(agent.id)
         self.announce()
         await self.dispatch()
@@ -113,7 +118,7 @@ class AgentDesk:
         if not self.presence.disconnect(agent.id):
             return
         self.announce()
-        self._later(self._release_after_grace(agent))
+        self._grace[agent.id] = self._later(self._release_after_grace(agent))
 
     async def _release_after_grace(self, agent: AgentAccount) -> None:
         await asyncio.sleep(self._queue_policy.agent_reconnect_grace_seconds)
@@ -194,14 +199,27 @@ class AgentDesk:
                 if not any(s.available and s.active < s.capacity for s in seats):
                     break
                 seat = best_agent(entry, seats, now)
-                if seat is not None and await self._take(
-                    self._accounts[seat.id], entry.conversation_id
-                ):
+                if seat is None:
+                    continue
+                try:
+                    taken = await self._take(self._accounts[seat.id], entry.conversation_id)
+                except NotAllowed:  # filled up meanwhile by a claim of their own
+                    seat.active = seat.capacity
+                    continue
+                if taken:
                     seat.active += 1
                     seat.last_assigned = self.presence.last_assigned(seat.id)
 
     async def _take(self, agent: AgentAccount, conversation_id: str) -> bool:
+        """Claim for an agent; capacity is counted in the same transaction as the claim."""
         async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT COUNT(*) FROM conversations WHERE mode = 'human' AND agent_id = ?",
+                (agent.id,),
+            )
+            row = await cursor.fetchone()
+            if row is not None and row[0] >= agent.capacity:
+                raise NotAllowed("at_capacity", UNFIT_WORDS["at_capacity"])
             if not await self.queue.claim(conn, conversation_id, agent.id):
                 return False
             await self.log.set_mode(conn, conversation_id, "human", agent.id)
@@ -248,6 +266,13 @@ class AgentDesk:
         if conversation.mode != "human" or conversation.agent_id != agent.id:
             raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
 
+    async def _still_owned(self, conn: Any, agent_id: str, conversation_id: str) -> None:
+        """Checked again inside the transaction that changes it: between the first check and
+        the write, another tab of the same agent may have transferred or resolved it."""
+        current = await self.log.get_in(conn, conversation_id)
+        if current.mode != "human" or current.agent_id != agent_id:
+            raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
+
     async def agent_message(
         self, agent: AgentAccount, conversation_id: str, text: str, client_msg_id: str
     ) -> tuple[Event, bool]:
@@ -274,9 +299,12 @@ class AgentDesk:
         return event, False
 
     async def reveal(self, agent: AgentAccount, conversation_id: str, placeholder: str) -> str:
-        """An original PII value, for an agent allowed to see it; every attempt is audited."""
-        await self.service.get(conversation_id)
-        allowed = agent.can_reveal_pii
+        """An original PII value, for an agent allowed to see it; every attempt is audited.
+
+        Only in a conversation the agent owns, unless they supervise."""
+        conversation = await self.service.get(conversation_id)
+        owns = conversation.mode == "human" and conversation.agent_id == agent.id
+        allowed = agent.can_reveal_pii and (owns or agent.supervises)
         value = await self.service.vault.reveal(
             agent.id, allowed, conversation_id, placeholder, "agent console reveal"
         )
@@ -292,8 +320,10 @@ class AgentDesk:
 
     async def note(self, agent: AgentAccount, conversation_id: str, text: str) -> Event:
         """An internal note: agents and supervisors read it, the customer never does."""
+        await self.service.get(conversation_id)
         if not agent.supervises:
             await self.owned(agent, conversation_id)
+        text = clean_text(text, self.settings.limits.max_message_chars)
         async with self.db.transaction() as conn:
             event = await self.log.append(
                 conn,
@@ -318,10 +348,15 @@ class AgentDesk:
             raise NotAllowed("unknown_agent", f"No agent with id {to_agent!r}.")
         if (to_agent is None) == (to_skill is None):
             raise NotAllowed("bad_transfer", "Transfer to exactly one of an agent or a skill.")
+        if to_skill is not None and not any(to_skill in a.skills for a in self.settings.agents):
+            raise NotAllowed("unknown_skill", f"No agent has the skill {to_skill!r}.")
         entry = await self.queue.entry(conversation_id)
-        assert entry is not None, "an owned conversation has an open handoff"
+        if entry is None:
+            raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
         target = self._accounts[to_agent].name if to_agent else f"skill {to_skill}"
+        note = clean_text(note, self.settings.limits.max_message_chars)
         async with self.db.transaction() as conn:
+            await self._still_owned(conn, agent.id, conversation_id)
             await self.queue.requeue(
                 conn,
                 conversation_id,
@@ -364,6 +399,9 @@ class AgentDesk:
             if entry is None:
                 continue
             async with self.db.transaction() as conn:
+                current = await self.log.get_in(conn, conversation.id)
+                if current.mode != "human" or current.agent_id != agent.id:
+                    continue  # resolved, handed back or moved meanwhile
                 await self.queue.requeue(
                     conn,
                     conversation.id,
@@ -408,6 +446,7 @@ class AgentDesk:
     ) -> None:
         await self.owned(agent, conversation_id)
         async with self.db.transaction() as conn:
+            await self._still_owned(conn, agent.id, conversation_id)
             await self.queue.close(conn, conversation_id, disposition)
             await self.log.set_mode(conn, conversation_id, mode, None)
             events = [
@@ -446,8 +485,15 @@ class AgentDesk:
         article_id: str | None,
         note: str,
     ) -> int:
-        """A verdict on the bot for the learning loop; exported as an eval scenario."""
-        await self.service.get(conversation_id)
+        """A verdict on the bot for the learning loop; exported as an eval scenario.
+
+        By an agent who has (or had) the conversation, or a supervisor."""
+        conversation = await self.service.get(conversation_id)
+        if not agent.supervises and conversation.agent_id != agent.id:
+            async with self.db.reading() as conn:
+                if await self.queue.last_agent(conn, conversation_id) != agent.id:
+                    raise NotAllowed("not_assigned", "Label conversations you have handled.")
+        note = clean_text(note, 2000) if note.strip() else ""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO labels (conversation_id, agent_id, kind, article_id, note, "

@@ -18,7 +18,15 @@ from warmline.guardrails.vault import PiiVault
 from warmline.server.runtime import load_secret, load_vault_keys
 from warmline.storage.database import Database
 
-ERASED_TABLES = ("pii_vault", "placeholders", "events", "handoffs")
+ERASED_TABLES = (
+    "pii_vault",
+    "placeholders",
+    "events",
+    "handoffs",
+    "tickets",
+    "labels",
+    "llm_usage",
+)
 
 
 @dataclass

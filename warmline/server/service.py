@@ -316,7 +316,9 @@ class ConversationService:
         except LlmFailure:
             log.warning("llm summary not used", extra={"conversation_id": conversation_id})
             return
-        await self.queue.replace_packet(entry.packet.model_copy(update={"summary": summary}))
+        await self.queue.replace_packet(
+            entry.id, entry.packet.model_copy(update={"summary": summary})
+        )
         self.desk.announce()
 
     async def _run_graph(self, conversation_id: str, turn: TurnInput) -> dict[str, Any]:
