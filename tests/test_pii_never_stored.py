@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import ServerProcess, agent, customer, new_id, say
+from conftest import REPO, ServerProcess, agent, customer, new_id, say
 from fake_openai import FakeOpenAI, Reply, fake_openai
 
 MESSAGES = [
@@ -53,11 +53,17 @@ async def test_pii_is_redacted_everywhere_it_is_kept(server_process: ServerProce
 
 async def converse(server_process: ServerProcess, llm: FakeOpenAI) -> None:
     llm.default = Reply(content="You can request a refund in the app [1].")
+    # Statements full of PII are not questions; keep the bot answering until the end.
+    policy = server_process.data_dir / "policy.toml"
+    policy.write_text(
+        (REPO / "policy.toml")
+        .read_text()
+        .replace("low_confidence_strikes = 2", "low_confidence_strikes = 10")
+    )
     server_process.start(
         WARMLINE_AGENTS=json.dumps(AGENTS),
         WARMLINE_LLM__BASE_URL=llm.url,
-        # Statements full of PII are not questions; keep the bot answering until the end.
-        WARMLINE_ESCALATION__LOW_CONFIDENCE_STRIKES="10",
+        WARMLINE_POLICY_FILE=str(policy),
     )
     console = await agent(server_process, "t-alex")
     other = await agent(server_process, "t-sam")
