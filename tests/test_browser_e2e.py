@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import RunningServer, make_settings, serving
 from fake_openai import Reply, fake_openai
+from netcut import netcut
 from playwright.async_api import Browser, async_playwright, expect
 
 from warmline.agent.llm import LlmSettings
@@ -224,3 +225,37 @@ async def test_the_answer_streams_into_the_widget_word_by_word(
             await expect(preview).to_have_count(0)
             await expect(answer.get_by_test_id("citation")).to_have_text("How to request a refund")
             await context.close()
+
+
+async def test_a_dropped_network_loses_and_duplicates_nothing(
+    server: RunningServer, browser: Browser, artifacts: Path
+) -> None:
+    async with netcut(server.port) as cable:
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.goto(f"http://127.0.0.1:{cable.port}/")
+        await page.get_by_test_id("launcher").click()
+        customer_rows = page.locator('[data-testid="msg"][data-role="customer"]')
+        bot_rows = page.locator('[data-testid="msg"][data-role="bot"]')
+        await page.get_by_test_id("input").fill("how do I reset my password?")
+        await page.get_by_test_id("send").click()
+        await expect(bot_rows).to_have_count(1)
+
+        cable.cut()
+        await context.set_offline(True)
+        await expect(page.get_by_test_id("connection")).to_contain_text("Trouble connecting")
+        await page.get_by_test_id("input").fill("how do I get a refund?")
+        await page.get_by_test_id("send").click()
+        await page.screenshot(path=artifacts / "widget-offline.png", full_page=True)
+        await context.set_offline(False)
+        cable.restore()
+
+        await expect(bot_rows).to_have_count(2, timeout=60_000)
+        await expect(customer_rows).to_have_count(2)
+        await expect(customer_rows.last).to_have_text("how do I get a refund?")
+        await expect(bot_rows.last).to_contain_text("refund")
+        await page.reload()
+        await page.get_by_test_id("launcher").click()
+        await expect(bot_rows).to_have_count(2)
+        await expect(customer_rows).to_have_count(2)
+        await context.close()
