@@ -1,14 +1,16 @@
 """The whole path in headless Chromium: a customer in the widget, an agent in the console."""
 
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import axe_playwright_python
 import pytest
 from conftest import RunningServer, make_settings, serving
 from fake_openai import Reply, fake_openai
 from netcut import netcut
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from warmline.agent.llm import LlmSettings
 
@@ -21,6 +23,7 @@ CHROMIUM_FLAGS = [
 ]
 
 pytestmark = pytest.mark.slow
+AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -258,4 +261,42 @@ async def test_a_dropped_network_loses_and_duplicates_nothing(
         await page.get_by_test_id("launcher").click()
         await expect(bot_rows).to_have_count(2)
         await expect(customer_rows).to_have_count(2)
+        await context.close()
+
+
+async def axe_violations(page: Page, scope: str | None = None) -> list[str]:
+    """axe-core (bundled with axe-playwright-python, no download) on one part of a page."""
+    if not await page.evaluate("typeof axe !== 'undefined'"):
+        await page.add_script_tag(content=AXE.read_text())
+    target = json.dumps(scope) if scope else "document"
+    result = await page.evaluate(f"axe.run({target}, {{resultTypes: ['violations']}})")
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+
+
+async def test_widget_and_console_have_no_accessibility_violations(
+    server: RunningServer, browser: Browser
+) -> None:
+    context = await browser.new_context()
+    try:
+        shopper = await context.new_page()
+        await shopper.goto(server.url + "/")
+        await shopper.get_by_test_id("launcher").click()
+        await shopper.get_by_test_id("input").fill("how do I get a refund?")
+        await shopper.get_by_test_id("send").click()
+        await expect(shopper.locator('[data-testid="msg"][data-role="bot"]')).to_have_count(1)
+        await shopper.get_by_test_id("talk-to-person").click()
+        assert await axe_violations(shopper, "warmline-widget") == []
+
+        console = await context.new_page()
+        await console.goto(server.url + "/console")
+        assert await axe_violations(console) == []
+        await console.get_by_test_id("token").fill("demo-agent-token")
+        await console.get_by_test_id("login").click()
+        await console.get_by_test_id("take-next").click()
+        await expect(console.get_by_test_id("conversation-mode")).to_have_text("With you")
+        assert await axe_violations(console) == []
+    finally:
         await context.close()
