@@ -100,6 +100,23 @@ async def serving(settings: Settings) -> AsyncIterator[RunningServer]:
     await task
 
 
+@asynccontextmanager
+async def serving_app(app: Any) -> AsyncIterator[str]:
+    """Any ASGI app (a fake model, a host page) on a free loopback port; yields its URL."""
+    port = free_port()
+    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(instance.serve())
+    while not instance.started:
+        await asyncio.sleep(0.02)
+        if task.done():
+            task.result()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        await task
+
+
 class Client:
     """A WebSocket client that keeps every frame it receives, for assertions."""
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
-from conftest import RunningServer, make_settings, serving
+from conftest import RunningServer, make_settings, serving, serving_app
 from fake_openai import Reply, fake_openai
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from netcut import netcut
 from playwright.async_api import Browser, Page, async_playwright, expect
 
@@ -299,4 +301,56 @@ async def test_widget_and_console_have_no_accessibility_violations(
         await expect(console.get_by_test_id("conversation-mode")).to_have_text("With you")
         assert await axe_violations(console) == []
     finally:
+        await context.close()
+
+
+HOSTILE_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>A hostile host</title>
+<style nonce="n0nce">
+  * { all: unset !important; font-size: 31px !important; line-height: 3 !important; }
+  div, button, input { display: none !important; }
+  html, body { display: block !important; }
+</style>
+<script nonce="n0nce">
+  Object.defineProperty(window, "Warmline", { value: "taken by the host", writable: false });
+  window.violations = [];
+  document.addEventListener("securitypolicyviolation", (e) => window.violations.push(
+    e.violatedDirective + " " + e.blockedURI));
+</script>
+</head><body><p>Shop</p>
+<script nonce="n0nce" src="{widget}" data-server="{server}" defer></script>
+</body></html>"""
+
+
+async def test_the_widget_works_in_a_hostile_page_with_a_strict_csp(
+    server: RunningServer, browser: Browser, artifacts: Path
+) -> None:
+    csp = (
+        "default-src 'none'; script-src 'nonce-n0nce'; style-src 'nonce-n0nce'; "
+        f"connect-src ws://127.0.0.1:{server.port} http://127.0.0.1:{server.port}; "
+        f"img-src http://127.0.0.1:{server.port} data:"
+    )
+    page_html = HOSTILE_PAGE.replace("{widget}", server.url + "/static/widget.js").replace(
+        "{server}", server.url
+    )
+    host = FastAPI()
+
+    @host.get("/")
+    async def hostile() -> HTMLResponse:
+        return HTMLResponse(page_html, headers={"content-security-policy": csp})
+
+    async with serving_app(host) as host_url:
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.goto(host_url + "/")
+        await page.get_by_test_id("launcher").click()
+        await page.get_by_test_id("input").fill("how do I reset my password?")
+        await page.get_by_test_id("send").click()
+        answer = page.locator('[data-testid="msg"][data-role="bot"]').last
+        await expect(answer.get_by_test_id("citation")).to_have_text("Reset your password")
+        await page.screenshot(path=artifacts / "widget-hostile-page.png")
+        assert await page.evaluate("window.Warmline") == "taken by the host"
+        assert await page.evaluate("window.violations") == []
+        font = await page.get_by_test_id("input").evaluate("e => getComputedStyle(e).fontSize")
+        assert font != "31px", "the host's CSS does not reach inside the widget"
         await context.close()
