@@ -13,22 +13,18 @@ Usage: .venv/bin/python benchmarks/llm_overhead.py [--turns 60]
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
-from typing import Any
 
 import uvicorn
-import websockets
-from harness import frames_until, free_port, machine, now_utc, serving, summary_ms, write_result
+from harness import free_port, machine, now_utc, serving, summary_ms, write_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from fake_openai import FakeOpenAI, Reply
-from turn_latency import QUESTIONS, TURNS_PER_CONVERSATION
+from turn_latency import bot_turns
 
 
 def start_fake_model(port: int) -> FakeOpenAI:
@@ -43,47 +39,15 @@ def start_fake_model(port: int) -> FakeOpenAI:
     return fake
 
 
-async def turns(url: str, count: int) -> tuple[list[float], list[float]]:
-    """Bot-turn latencies, and (when the answer streams) the time to its first piece."""
-    answered: list[float] = []
-    first_piece: list[float] = []
-    for start in range(0, count, TURNS_PER_CONVERSATION):
-        async with websockets.connect(url + "/v1/chat") as socket:
-            await socket.send(json.dumps({"type": "hello", "data": {}}))
-            await frames_until(socket, lambda f: f["type"] == "welcome")
-            for i in range(start, min(count, start + TURNS_PER_CONVERSATION)):
-                started = time.perf_counter()
-                await socket.send(
-                    json.dumps(
-                        {
-                            "type": "message",
-                            "client_msg_id": uuid.uuid4().hex,
-                            "data": {"text": QUESTIONS[i % len(QUESTIONS)]},
-                        }
-                    )
-                )
-                first: float | None = None
-                while True:
-                    frame: dict[str, Any] = json.loads(await socket.recv())
-                    if frame["type"] == "delta" and first is None:
-                        first = time.perf_counter() - started
-                    if frame["type"] == "message" and frame["data"]["role"] == "bot":
-                        break
-                answered.append(time.perf_counter() - started)
-                if first is not None:
-                    first_piece.append(first)
-    return answered, first_piece
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=60)
     args = parser.parse_args()
     with serving() as server:
-        extractive, _ = asyncio.run(turns(server.ws_url, args.turns))
+        extractive, _ = asyncio.run(bot_turns(server.ws_url, args.turns))
     fake = start_fake_model(free_port())
     with serving(WARMLINE_LLM__BASE_URL=fake.url) as server:
-        with_llm, first_piece = asyncio.run(turns(server.ws_url, args.turns))
+        with_llm, first_piece = asyncio.run(bot_turns(server.ws_url, args.turns))
     overhead = statistics.median(with_llm) - statistics.median(extractive)
     write_result(
         "llm_overhead",

@@ -33,10 +33,12 @@ QUESTIONS = [
 TURNS_PER_CONVERSATION = 4
 
 
-async def bot_turns(url: str, turns: int) -> list[float]:
-    """Questions in short conversations, as customers ask them; a long one would hit the
-    policy's turn limit and be handed to a person."""
-    timings = []
+async def bot_turns(url: str, turns: int) -> tuple[list[float], list[float]]:
+    """Questions in short conversations, as customers ask them (a long one would hit the
+    policy's turn limit and be handed to a person). Returns each answer's latency, and,
+    when answers stream, the time to their first piece."""
+    answered: list[float] = []
+    first_piece: list[float] = []
     for start in range(0, turns, TURNS_PER_CONVERSATION):
         async with websockets.connect(url + "/v1/chat") as socket:
             await socket.send(json.dumps({"type": "hello", "data": {}}))
@@ -52,11 +54,17 @@ async def bot_turns(url: str, turns: int) -> list[float]:
                         }
                     )
                 )
-                await frames_until(
-                    socket, lambda f: f["type"] == "message" and f["data"]["role"] == "bot"
-                )
-                timings.append(time.perf_counter() - started)
-    return timings
+                first: float | None = None
+                while True:
+                    frame: dict[str, Any] = json.loads(await socket.recv())
+                    if frame["type"] == "delta" and first is None:
+                        first = time.perf_counter() - started
+                    if frame["type"] == "message" and frame["data"]["role"] == "bot":
+                        break
+                answered.append(time.perf_counter() - started)
+                if first is not None:
+                    first_piece.append(first)
+    return answered, first_piece
 
 
 async def handoffs(url: str, count: int) -> list[float]:
@@ -88,7 +96,7 @@ def main() -> None:
     parser.add_argument("--handoffs", type=int, default=20)
     args = parser.parse_args()
     with serving() as server:
-        turns = asyncio.run(bot_turns(server.ws_url, args.turns))
+        turns, _ = asyncio.run(bot_turns(server.ws_url, args.turns))
         delivered = asyncio.run(handoffs(server.ws_url, args.handoffs))
         memory = rss_mib(server.pid)
     write_result(

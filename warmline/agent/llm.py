@@ -53,6 +53,7 @@ class LlmSettings(BaseModel):
 
 
 Structured = TypeVar("Structured", bound=BaseModel)
+Result = TypeVar("Result")
 
 
 class LlmFailure(Exception):
@@ -120,8 +121,6 @@ class LlmAnswerer:
         Shares the answerer's deadline and circuit breaker: a model that cannot return
         valid JSON fails like one that times out, and the caller keeps its own result.
         """
-        if time.monotonic() < self._open_until:
-            raise LlmFailure("circuit open")
         response_format = {
             "type": "json_schema",
             "json_schema": {
@@ -130,17 +129,10 @@ class LlmAnswerer:
                 "strict": True,
             },
         }
-        try:
-            result = await asyncio.wait_for(
-                self._valid(messages, schema, conversation_id, model, response_format),
-                self.settings.deadline_s,
-            )
-        except Exception as exc:
-            self._failed()
-            log.warning("llm structured output failed: %s", type(exc).__name__)
-            raise LlmFailure(type(exc).__name__) from exc
-        self._consecutive_failures = 0
-        return result
+        return await self._guarded(
+            "structured output",
+            lambda: self._valid(messages, schema, conversation_id, model, response_format),
+        )
 
     async def _valid(
         self,
@@ -182,25 +174,35 @@ class LlmAnswerer:
         Streamed pieces are a preview: the checked answer (or the fallback) that this
         returns is what the customer keeps.
         """
-        if time.monotonic() < self._open_until:
-            raise LlmFailure("circuit open")
         messages = self._messages(question, history, hits)
-        try:
-            text = await asyncio.wait_for(
+
+        async def written() -> Answer:
+            text = await (
                 self._stream(messages, on_token, conversation_id)
                 if on_token
-                else self._complete(messages, conversation_id),
-                self.settings.deadline_s,
+                else self._complete(messages, conversation_id)
             )
-            answer = grounded(text, hits, confidence)
+            return grounded(text, hits, confidence)
+
+        return await self._guarded("answer", written)
+
+    async def _guarded(self, what: str, work: Callable[[], Awaitable[Result]]) -> Result:
+        """One model call under the deadline and the circuit breaker.
+
+        Anything the endpoint does wrong (errors, timeouts, bodies the client cannot parse,
+        replies that fail their checks) is one failure mode to the caller: go on without
+        the model.
+        """
+        if time.monotonic() < self._open_until:
+            raise LlmFailure("circuit open")
+        try:
+            result = await asyncio.wait_for(work(), self.settings.deadline_s)
         except Exception as exc:
-            # Anything the endpoint does wrong (errors, timeouts, bodies the client cannot
-            # parse) is one failure mode to the caller: answer without the model.
             self._failed()
-            log.warning("llm answer failed: %s", type(exc).__name__)
+            log.warning("llm %s failed: %s", what, type(exc).__name__)
             raise LlmFailure(type(exc).__name__) from exc
         self._consecutive_failures = 0
-        return answer
+        return result
 
     async def _complete(
         self,
