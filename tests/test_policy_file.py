@@ -82,3 +82,13 @@ def test_every_priority_needs_an_sla(tmp_path: Path) -> None:
     partial.write_text("[queue]\nsla_minutes = { urgent = 1 }\n")
     with pytest.raises(ValidationError, match="missing"):
         load_policy(partial)
+
+
+def test_an_old_escalation_setting_is_refused_not_ignored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from warmline.config import Settings
+
+    monkeypatch.setenv("WARMLINE_ESCALATION__TURN_LIMIT", "6")
+    with pytest.raises(ValidationError, match=r"policy\.toml"):
+        Settings()

@@ -145,6 +145,18 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     limits: LimitSettings = LimitSettings()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_escalation_table(cls, data: object) -> object:
+        """Thresholds moved to the policy file; an old table must not be silently ignored."""
+        stale_env = [k for k in os.environ if k.upper().startswith("WARMLINE_ESCALATION__")]
+        if stale_env or (isinstance(data, dict) and "escalation" in data):
+            raise ValueError(
+                "escalation settings now live in policy.toml ([thresholds]); point "
+                "policy_file or WARMLINE_POLICY_FILE at an edited copy"
+            )
+        return data
+
     @model_validator(mode="after")
     def _read_policy(self) -> "Settings":
         if "policy" not in self.model_fields_set:
