@@ -61,14 +61,13 @@ async def _hello(
     conn.conversation = conversation
     conn.subscribe(conversation.id)
     history = await service.log.events_after(conversation.id, hello.resume_after, for_customer=True)
-    visible = await service.log.events_after(conversation.id, 0, for_customer=True)
     await conn.send(
         control(
             "welcome",
             conversation.id,
             token=service.token_for(conversation.id),
             mode=conversation.mode,
-            last_seq=visible[-1].seq if visible else 0,
+            last_seq=await service.log.last_customer_seq(conversation.id),
         )
     )
     for event in history:

@@ -184,6 +184,17 @@ class ConversationLog:
         events = [_event(row) for row in rows]
         return [e for e in events if e.type not in AGENT_ONLY] if for_customer else events
 
+    async def last_customer_seq(self, conversation_id: str) -> int:
+        """The highest seq a customer can receive (agent-only events do not count)."""
+        marks = ", ".join("?" for _ in AGENT_ONLY)
+        row = await self.db.fetch_one(
+            f"SELECT MAX(seq) AS seq FROM events WHERE conversation_id = ? "
+            f"AND type NOT IN ({marks})",
+            conversation_id,
+            *AGENT_ONLY,
+        )
+        return int(row["seq"]) if row and row["seq"] is not None else 0
+
     async def pending_turns(self) -> list[tuple[str, int]]:
         """Customer messages stored but not yet answered, e.g. after a crash."""
         rows = await self.db.fetch_all(
