@@ -23,12 +23,33 @@ from typing import Any, Protocol
 import pytest
 import uvicorn
 import websockets
+from playwright.async_api import Browser, async_playwright
 
 from warmline.config import Settings
 from warmline.server.app import create_app
 from warmline.server.runtime import open_knowledge_store, sync
 
 REPO = Path(__file__).resolve().parent.parent
+# Debian's Chromium, headless and quiet: it must never fetch anything (updates, a browser).
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 def free_port() -> int:

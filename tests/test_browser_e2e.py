@@ -3,26 +3,20 @@
 import json
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import axe_playwright_python
 import pytest
-from conftest import RunningServer, make_settings, serving, serving_app
+from conftest import RunningServer, chromium, make_settings, serving, serving_app
 from fake_openai import Reply, fake_openai
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from netcut import netcut
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from warmline.agent.llm import LlmSettings
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
+from warmline.config import AgentAccount
 
 pytestmark = pytest.mark.slow
 AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
@@ -30,12 +24,8 @@ AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        instance = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
-        )
+    async with chromium() as instance:
         yield instance
-        await instance.close()
 
 
 async def test_follow_up_note_resolve_and_rating_when_nobody_is_online(
@@ -353,4 +343,346 @@ async def test_the_widget_works_in_a_hostile_page_with_a_strict_csp(
         assert await page.evaluate("window.violations") == []
         font = await page.get_by_test_id("input").evaluate("e => getComputedStyle(e).fontSize")
         assert font != "31px", "the host's CSS does not reach inside the widget"
+        await context.close()
+
+
+HOST_PAGE = """<!doctype html>
+<html lang="{lang}" dir="{dir}"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1>
+<script src="{server}/static/widget.js" data-server="{server}" {attrs} defer></script>
+</body></html>"""
+
+
+@asynccontextmanager
+async def host_page(
+    server: RunningServer, attrs: str = "", lang: str = "en", direction: str = "ltr"
+) -> AsyncIterator[str]:
+    """A third-party shop page carrying the widget's script tag with the given attributes."""
+    html = HOST_PAGE.format(
+        lang=lang, dir=direction, title="Lumen shop", server=server.url, attrs=attrs
+    )
+    host = FastAPI()
+
+    @host.get("/")
+    async def page() -> HTMLResponse:
+        return HTMLResponse(html)
+
+    async with serving_app(host) as url:
+        yield url + "/"
+
+
+@pytest.mark.parametrize(
+    ("language", "talk", "placeholder", "disclosure", "masked"),
+    [
+        (
+            "es",
+            "Hablar con una persona",
+            "Escribe un mensaje…",
+            "Asistente de IA · siempre puedes hablar con una persona",
+            "Tus datos personales se ocultan antes de que la IA los vea.",
+        ),
+        (
+            "de",
+            "Mit einem Menschen sprechen",
+            "Nachricht schreiben…",
+            "KI-Assistent · ein Mensch ist jederzeit erreichbar",
+            "Persönliche Daten werden maskiert, bevor die KI sie sieht.",
+        ),
+        (
+            "fr",  # not translated: English, never a mix or blank labels
+            "Talk to a person",
+            "Write a message…",
+            "AI assistant · a person is always available",
+            "Personal details are masked before the AI sees them.",
+        ),
+    ],
+)
+async def test_the_widget_speaks_the_language_of_its_script_tag(
+    server: RunningServer,
+    browser: Browser,
+    artifacts: Path,
+    language: str,
+    talk: str,
+    placeholder: str,
+    disclosure: str,
+    masked: str,
+) -> None:
+    async with host_page(server, f'data-language="{language}"') as url:
+        context = await browser.new_context(locale="en-US")
+        page = await context.new_page()
+        await page.goto(url)
+        await page.get_by_test_id("launcher").click()
+        await expect(page.get_by_test_id("talk-to-person")).to_have_text(talk)
+        await expect(page.get_by_test_id("input")).to_have_attribute("placeholder", placeholder)
+        await expect(page.get_by_test_id("panel")).to_contain_text(disclosure)
+        await expect(page.get_by_test_id("disclosure")).to_have_text(masked)
+        await page.get_by_test_id("input").fill("reset password")
+        await page.get_by_test_id("input").press("Enter")
+        answer = page.locator('[data-testid="msg"][data-role="bot"]').last
+        await expect(answer).to_be_visible()
+        assistant = disclosure.split(" · ")[0]
+        await expect(answer.locator(".who")).to_have_text(assistant)
+        await expect(answer.locator(".sources")).to_contain_text(
+            {"es": "Fuentes", "de": "Quellen"}.get(language, "Sources")
+        )
+        await page.screenshot(path=artifacts / f"widget-{language}.png", full_page=True)
+        await context.close()
+
+
+async def test_an_arabic_message_in_a_right_to_left_page_keeps_the_layout(
+    server: RunningServer, browser: Browser, artifacts: Path
+) -> None:
+    arabic = "مرحبا، كيف أعيد تعيين كلمة المرور الخاصة بي؟"
+    async with host_page(server, lang="ar", direction="rtl") as url:
+        context = await browser.new_context(locale="en-US")
+        page = await context.new_page()
+        await page.goto(url)
+        launcher = await page.get_by_test_id("launcher").bounding_box()
+        viewport = page.viewport_size
+        assert launcher and viewport and launcher["x"] > viewport["width"] / 2, "stays right"
+        await page.get_by_test_id("launcher").click()
+        await page.get_by_test_id("input").fill(arabic)
+        await page.get_by_test_id("send").click()
+        mine = page.locator('[data-testid="msg"][data-role="customer"][data-seq]').last
+        await expect(mine).to_have_text(arabic)
+        text = mine.locator(".text")
+        await expect(text).to_have_attribute("dir", "auto")
+        assert await text.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        await expect(page.locator('[data-testid="msg"][data-role="bot"]')).to_have_count(1)
+        # the English interface keeps reading left to right inside a right-to-left page
+        talk = page.get_by_test_id("talk-to-person")
+        assert await talk.evaluate("e => getComputedStyle(e).direction") == "ltr"
+
+        panel = await page.get_by_test_id("panel").bounding_box()
+        bubble = await mine.locator(".bubble").bounding_box()
+        assert panel and bubble
+        left, right = panel["x"], panel["x"] + panel["width"]
+        assert left >= 0 and right <= viewport["width"], "the panel stays on screen"
+        assert left <= bubble["x"] and bubble["x"] + bubble["width"] <= right, "bubble inside"
+        assert bubble["x"] + bubble["width"] > left + panel["width"] / 2, "customer: end side"
+        messages = page.get_by_test_id("messages")
+        assert await messages.evaluate("e => e.scrollWidth <= e.clientWidth"), "no sideways scroll"
+        await page.screenshot(path=artifacts / "widget-rtl.png", full_page=True)
+        await context.close()
+
+
+async def test_the_privacy_notice_link_sits_by_the_ai_disclosure(
+    server: RunningServer, browser: Browser, artifacts: Path
+) -> None:
+    privacy = "https://shop.example/privacy#chat"
+    async with host_page(server, f'data-privacy-url="{privacy}" data-language="de"') as url:
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.goto(url)
+        await page.get_by_test_id("launcher").click()
+        link = page.get_by_test_id("disclosure").get_by_test_id("privacy-link")
+        await expect(link).to_have_attribute("href", privacy)
+        await expect(link).to_have_text("Datenschutzhinweis")
+        await expect(link).to_have_attribute("target", "_blank")
+        await page.screenshot(path=artifacts / "widget-privacy.png", full_page=True)
+        assert await axe_violations(page, "warmline-widget") == []
+
+        plain = await context.new_page()  # no URL configured: no dead link
+        await plain.goto(server.url + "/")
+        await plain.get_by_test_id("launcher").click()
+        await expect(plain.get_by_test_id("disclosure")).to_be_visible()
+        await expect(plain.get_by_test_id("privacy-link")).to_have_count(0)
+        await context.close()
+
+
+async def sign_in(page: Page, url: str, token: str = "demo-agent-token") -> None:
+    await page.goto(url + "/console")
+    await page.get_by_test_id("token").fill(token)
+    await page.get_by_test_id("login").click()
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "online")
+
+
+async def ask_for_person(page: Page, url: str) -> str:
+    """A customer on `url` presses "Talk to a person"; returns the conversation id."""
+    await page.goto(url)
+    await page.get_by_test_id("launcher").click()
+    await page.get_by_test_id("talk-to-person").click()
+    await expect(page.get_by_test_id("queue-position")).to_be_visible()
+    conversation_id: str = await page.evaluate("window.Warmline.state().conversationId")
+    return conversation_id
+
+
+async def test_a_waiting_customer_sees_the_expected_wait_in_their_language(
+    browser: Browser, tmp_path: Path, kb_snapshot: Path, artifacts: Path
+) -> None:
+    async with serving(make_settings(tmp_path, kb_snapshot)) as fresh:
+        context = await browser.new_context()
+        console = await context.new_page()
+        await sign_in(console, fresh.url)
+        async with host_page(fresh, 'data-language="es"') as url:
+            shopper = await context.new_page()
+            await ask_for_person(shopper, url)
+            line = shopper.get_by_test_id("queue-position")
+            await expect(line).to_contain_text("Eres el número 1 en la cola.")
+            # no claim yet today: the policy's 15-minute SLA for a normal chat is the estimate
+            await expect(shopper.get_by_test_id("expected-wait")).to_have_text(
+                "Espera estimada: alrededor de 15 minutos."
+            )
+            await shopper.screenshot(path=artifacts / "widget-expected-wait.png", full_page=True)
+
+            await console.get_by_test_id("presence-away").click()  # nobody left to answer
+            await expect(shopper.get_by_test_id("expected-wait")).to_have_count(0)
+            await expect(line).to_contain_text("Eres el número 1 en la cola.")
+        await context.close()
+
+
+async def test_an_agent_finds_an_article_and_sends_its_link(
+    server: RunningServer, browser: Browser, artifacts: Path
+) -> None:
+    context = await browser.new_context()
+    try:
+        shopper = await context.new_page()
+        conversation_id = await ask_for_person(shopper, server.url + "/")
+        console = await context.new_page()
+        await sign_in(console, server.url)
+        item = console.locator(
+            f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]'
+        )
+        await item.get_by_test_id("claim").click()
+        await expect(console.get_by_test_id("conversation-mode")).to_have_text("With you")
+
+        await console.get_by_test_id("kb-query").fill("refund exceptions")
+        await console.get_by_test_id("kb-search").click()
+        results = console.get_by_test_id("kb-result")
+        refund = results.filter(has_text="How to request a refund")
+        await expect(refund).to_have_count(1)
+        await expect(refund.get_by_test_id("kb-snippet")).not_to_be_empty()
+        await expect(console.get_by_test_id("kb-results")).not_to_contain_text("(internal)")
+        assert await axe_violations(console) == []
+        await console.screenshot(path=artifacts / "console-kb-search.png", full_page=True)
+
+        url = "https://help.lumenhome.example/articles/request-a-refund"
+        await console.get_by_test_id("reply-input").fill("Here is how:")
+        await refund.get_by_test_id("kb-insert").click()
+        await expect(console.get_by_test_id("reply-input")).to_have_value(
+            f"Here is how: [How to request a refund]({url})"
+        )
+        await console.get_by_test_id("reply-send").click()
+        sent = shopper.locator('[data-testid="msg"][data-role="agent"]').last
+        await expect(sent.get_by_role("link", name="How to request a refund")).to_have_attribute(
+            "href", url
+        )
+        await console.get_by_test_id("resolve").click()
+        await expect(console.get_by_test_id("conversation-mode")).to_have_text("Resolved")
+    finally:
+        await context.close()
+
+
+SUPERVISED = [
+    AgentAccount(id="lee", name="Lee", token="lee-token", roles=["agent", "supervisor"]),
+    AgentAccount(id="kim", name="Kim", token="kim-token"),
+]
+
+
+def mode_count(board: Locator, mode: str) -> Locator:
+    return board.locator(f'[data-testid="dash-mode"][data-mode="{mode}"] strong')
+
+
+async def test_the_supervisor_dashboard_follows_the_queue_live(
+    browser: Browser, tmp_path: Path, kb_snapshot: Path, artifacts: Path
+) -> None:
+    async with serving(make_settings(tmp_path, kb_snapshot, agents=SUPERVISED)) as fresh:
+        context = await browser.new_context()
+        agent_page = await context.new_page()
+        await sign_in(agent_page, fresh.url, "kim-token")
+        await expect(agent_page.get_by_test_id("dashboard")).to_be_hidden()
+
+        console = await context.new_page()
+        await sign_in(console, fresh.url, "lee-token")
+        board = console.get_by_test_id("dashboard")
+        await expect(board).to_be_visible()
+        await expect(board.get_by_test_id("dash-waiting")).to_have_text("0")
+        await expect(board.get_by_test_id("dash-no-reasons")).to_be_visible()
+
+        shopper = await context.new_page()
+        conversation_id = await ask_for_person(shopper, fresh.url + "/")
+        await expect(board.get_by_test_id("dash-waiting")).to_have_text("1")
+        await expect(mode_count(board, "queued")).to_have_text("1")
+        reason = board.locator('[data-testid="dash-reason"][data-code="explicit_request"]')
+        await expect(reason).to_have_text(re.compile(r"The customer asked for a person\s*1"))
+        await expect(board.get_by_test_id("dash-longest-wait")).to_have_text(re.compile(r"\d+ s"))
+        assert await axe_violations(console) == []
+        # The console fills the window and scrolls inside; a taller window shows all of it.
+        await console.set_viewport_size({"width": 1280, "height": 1200})
+        await console.screenshot(path=artifacts / "console-dashboard.png", full_page=True)
+
+        item = console.locator(
+            f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]'
+        )
+        await item.get_by_test_id("claim").click()
+        await expect(board.get_by_test_id("dash-waiting")).to_have_text("0")
+        await expect(board.get_by_test_id("dash-with-agent")).to_have_text("1")
+        await expect(board.get_by_test_id("dash-claimed-today")).to_have_text("1")
+        await expect(board.get_by_test_id("dash-median-today")).to_have_text(re.compile(r"\d+ s"))
+        await expect(board.get_by_test_id("dash-longest-wait")).to_have_text("—")
+        await console.get_by_test_id("resolve").click()
+        await expect(mode_count(board, "resolved")).to_have_text("1")
+        await context.close()
+
+
+OBSERVE_ALERTS = """
+window.__notifications = [];
+window.__tones = 0;
+const RealNotification = window.Notification;
+window.Notification = new Proxy(RealNotification, {
+  construct(target, args) {
+    window.__notifications.push({ title: args[0], tag: (args[1] || {}).tag });
+    return Reflect.construct(target, args);
+  },
+});
+const oscillator = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () {
+  window.__tones += 1;
+  return oscillator.call(this);
+};
+"""
+
+
+async def test_a_new_handoff_notifies_and_beeps_but_not_for_the_agents_own_transfer(
+    browser: Browser, tmp_path: Path, kb_snapshot: Path, artifacts: Path
+) -> None:
+    async with serving(make_settings(tmp_path, kb_snapshot)) as fresh:
+        context = await browser.new_context()
+        await context.grant_permissions(["notifications"], origin=fresh.url)
+        await context.add_init_script(OBSERVE_ALERTS)
+        console = await context.new_page()
+        await sign_in(console, fresh.url)
+        await expect(console.get_by_test_id("enable-notifications")).to_be_hidden()  # granted
+        notes = "window.__notifications"
+
+        shoppers = [await browser.new_context() for _ in range(2)]  # two customers
+        first = await ask_for_person(await shoppers[0].new_page(), fresh.url + "/")
+        await console.wait_for_function(f"{notes}.length > 0")
+        assert await console.evaluate(f"{notes}.length") == 1
+        note = await console.evaluate(f"{notes}[0]")
+        assert note["tag"] == first and note["title"].startswith("New handoff")
+        assert await console.evaluate("window.__tones") > 0, "a short tone with the alert"
+
+        sound = console.get_by_test_id("sound")
+        await sound.click()
+        await expect(sound).to_have_attribute("aria-pressed", "false")
+        await expect(sound).to_have_text("Sound off")
+        tones = await console.evaluate("window.__tones")
+
+        # the agent's own transfer puts the chat back in line: no alert for that
+        item = console.locator(f'[data-testid="queue-item"][data-conversation-id="{first}"]')
+        await item.get_by_test_id("claim").click()
+        await expect(console.get_by_test_id("conversation-mode")).to_have_text("With you")
+        await console.get_by_test_id("transfer-target").select_option("skill:fraud")
+        await console.get_by_test_id("transfer-note").fill("Card dispute: fraud team please.")
+        await console.get_by_test_id("transfer-send").click()
+        await expect(item).to_have_attribute("data-status", "queued")
+
+        second = await ask_for_person(await shoppers[1].new_page(), fresh.url + "/")
+        await console.wait_for_function(f"{notes}.length > 1")
+        assert [n["tag"] for n in await console.evaluate(notes)] == [first, second]
+        assert await console.evaluate("window.__tones") == tones, "muted: no tone"
+        await console.screenshot(path=artifacts / "console-notification.png", full_page=True)
+        for shopper in shoppers:
+            await shopper.close()
         await context.close()

@@ -140,3 +140,23 @@ async def test_operator_endpoints_need_a_token(server: RunningServer) -> None:
         assert synced["embedded_chunks"] == 0
         exported = (await http.get("/v1/kb/export", headers=auth)).text.splitlines()
         assert len(exported) == stats["chunks"]
+
+
+async def test_agents_search_public_articles_with_their_own_token(server: RunningServer) -> None:
+    """The console's search: an agent token, never an operator's; only what a customer may see."""
+    query = {"q": "refund exceptions approval matrix", "k": "10"}
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        assert (await http.get("/v1/agent/kb/search", params=query)).status_code == 403
+        operator = {"Authorization": "Bearer op-secret"}
+        assert (
+            await http.get("/v1/agent/kb/search", params=query, headers=operator)
+        ).status_code == 403
+        agent = {"Authorization": "Bearer demo-agent-token"}
+        found = (await http.get("/v1/agent/kb/search", params=query, headers=agent)).json()
+    ids = [match["article_id"] for match in found]
+    assert ids and len(ids) == len(set(ids)), "one result per article"
+    assert not any(i.endswith("-internal") for i in ids), "internal articles stay internal"
+    assert "request-a-refund" in ids
+    assert all(
+        len(match["snippet"]) <= 201 and match["url"].startswith("https://") for match in found
+    )

@@ -21,9 +21,11 @@ from conftest import (
     serving,
 )
 
+from warmline.agent.decision import Priority
 from warmline.config import AgentAccount, Settings
 from warmline.evals.labels import export_labels
 from warmline.handoff.policy_file import QueuePolicy
+from warmline.handoff.wait import Wait, typical_waits
 from warmline.storage.database import Database
 
 AGENTS = [
@@ -483,3 +485,73 @@ async def test_an_agent_who_comes_back_gets_a_fresh_grace_period(
         assert not [f for f in client.frames if f["data"].get("reason") == "agent_disconnected"]
         back = await client.wait_for(type="mode", data_mode="queued", timeout=5)
         assert back["data"]["reason"] == "agent_disconnected"
+
+
+def test_the_typical_wait_is_the_recent_median_per_priority_else_the_sla() -> None:
+    sla: dict[Priority, float] = {"urgent": 2, "high": 5, "normal": 15, "low": 60}
+    samples: list[tuple[Priority, float]] = [
+        ("normal", 100),
+        ("normal", 200),
+        ("normal", 9000),  # one chat left overnight moves the median little
+        ("high", 30),
+        ("high", 50),
+    ]
+    typical = typical_waits(samples, sla)
+    assert typical["normal"] == Wait(seconds=200, basis="recent_median")
+    assert typical["high"] == Wait(seconds=300, basis="sla"), "two claims are too few to trust"
+    assert typical["low"] == Wait(seconds=3600, basis="sla")
+
+
+async def test_a_waiting_customer_is_told_the_expected_wait_while_someone_can_answer(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        alone, _ = await waiting(server)
+        assert (await alone.wait_for(type="queue_position"))["data"] == {
+            "position": 1,
+            "expected_wait_seconds": None,
+            "wait_basis": None,
+        }, "nobody online: a position, no promise"
+
+        sam = await agent(server, "t-sam")
+        told = await alone.wait_for(type="queue_position", data_wait_basis="sla")
+        assert 14 * 60 < told["data"]["expected_wait_seconds"] <= 15 * 60  # normal: 15 min SLA
+
+        # three quick claims make a history: the median of what customers really waited
+        for _ in range(3):
+            _, conversation = await waiting(server)
+            await act(sam, "claim", conversation)
+            await act(sam, "resolve", conversation, disposition="resolved")
+        told = await alone.wait_for(type="queue_position", data_wait_basis="recent_median")
+        assert told["data"] == {
+            "position": 1,
+            "expected_wait_seconds": 60,  # claimed within seconds: never less than a minute
+            "wait_basis": "recent_median",
+        }
+
+        assert (await act(sam, "presence", None, status="away"))["type"] == "ack"
+        await alone.wait_for(type="queue_position", data_expected_wait_seconds=None)
+
+
+async def test_supervisors_get_a_live_dashboard_and_agents_do_not(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with desk(tmp_path, kb_snapshot) as server:
+        sam = await agent(server, "t-sam")
+        sue = await agent(server, "t-sup")
+        first = await got(sue, type="dashboard")
+        assert first["data"]["waiting"] == 0 and first["data"]["escalations_today"] == []
+
+        _, conversation = await waiting(server)
+        board = await sue.wait_for(type="dashboard", data_waiting=1)
+        assert board["data"]["modes"]["queued"] == 1 and len(board["data"]["waiting_since"]) == 1
+        assert board["data"]["escalations_today"] == [
+            {"code": "explicit_request", "words": "The customer asked for a person", "count": 1}
+        ]
+
+        await act(sam, "claim", conversation)
+        board = await sue.wait_for(type="dashboard", data_with_agent=1)
+        assert board["data"]["waiting"] == 0 and board["data"]["claimed_today"] == 1
+        assert board["data"]["median_wait_today_seconds"] is not None
+        assert board["data"]["modes"]["human"] == 1
+        assert not any(f["type"] == "dashboard" for f in sam.frames)

@@ -55,6 +55,7 @@
     escalation_wrong: 'Escalation wrong',
   };
   const EVENT_TYPES = ['message', 'mode', 'note', 'csat', 'ticket', 'csat_request'];
+  const MODE_NAMES = { bot: 'With the AI assistant', queued: 'Waiting for a person', human: 'With an agent', resolved: 'Resolved' };
 
   const S = {
     token: null,
@@ -78,6 +79,8 @@
     closed: new Set(), // tabs the agent closed: later events do not reopen them
     sound: true,
     audio: null,
+    dashboard: null, // the latest dashboard frame (supervisors)
+    kbSearch: 0, // the newest knowledge-base search: older answers are dropped
   };
 
   // ---- formatting ----------------------------------------------------------
@@ -383,6 +386,10 @@
         S.roster = Array.isArray(d.agents) ? d.agents : [];
         renderRoster();
         break;
+      case 'dashboard':
+        S.dashboard = d;
+        renderDashboard();
+        break;
       case 'sla_breach':
         if (f.conversation_id) {
           S.breached.add(f.conversation_id);
@@ -406,6 +413,7 @@
     $('agent-name').textContent = S.agent.name;
     $('me-initials').textContent = initials(S.agent.name);
     $('roster-section').hidden = !isSupervisor();
+    $('dashboard-section').hidden = !isSupervisor();
     if (first) {
       $('login-view').hidden = true;
       $('app').hidden = false;
@@ -617,8 +625,12 @@
       if (card) card.classList.remove('fresh');
     }, 6000);
     renderQueue();
-    beep();
-    notify(entry);
+    // a conversation this agent just transferred comes back through here: no alert for it
+    const own = pendingAction('transfer', entry.conversation_id) || isMine(S.convs.get(entry.conversation_id));
+    if (!own) {
+      beep();
+      notify(entry);
+    }
     const p = entry.packet || {};
     announce(`New handoff: ${(p.summary && p.summary.issue) || entry.conversation_id}`);
   }
@@ -1423,8 +1435,59 @@
     if ([...select.options].some((o) => o.value === keep)) select.value = keep;
   }
 
+  // ---- supervisor dashboard: pushed on every queue change; its waits tick here ----------
+  const dashWaits = (since) => {
+    const waits = (since || []).map(parseTime).filter((t) => t != null).map((t) => Date.now() - t).sort((a, b) => a - b);
+    const mid = waits.length >> 1;
+    return {
+      longest: waits.length ? span(waits[waits.length - 1]) : '—',
+      median: waits.length ? span(waits.length % 2 ? waits[mid] : (waits[mid - 1] + waits[mid]) / 2) : '—',
+    };
+  };
+  const stat = (label, value, testid) =>
+    h('div', { class: 'stat' }, h('dt', { text: label }), h('dd', { 'data-testid': testid, text: String(value) }));
+  function renderDashboard() {
+    const d = S.dashboard;
+    if (!d) return;
+    const waits = dashWaits(d.waiting_since);
+    const today = d.median_wait_today_seconds;
+    const modes = d.modes || {};
+    const reasons = Array.isArray(d.escalations_today) ? d.escalations_today : [];
+    $('dashboard').replaceChildren(
+      h(
+        'dl',
+        { class: 'stats' },
+        stat('Waiting now', d.waiting ?? 0, 'dash-waiting'),
+        stat('With an agent', d.with_agent ?? 0, 'dash-with-agent'),
+        stat('Longest wait', waits.longest, 'dash-longest-wait'),
+        stat('Median wait now', waits.median, 'dash-current-wait'),
+        stat('Median wait today', today == null ? '—' : span(today * 1000), 'dash-median-today'),
+        stat('Claimed today', d.claimed_today ?? 0, 'dash-claimed-today')
+      ),
+      h('h3', { class: 'dash-title', text: 'Conversations by mode' }),
+      h(
+        'ul',
+        { class: 'dash-list' },
+        Object.keys(MODE_NAMES).map((m) =>
+          h('li', { 'data-testid': 'dash-mode', 'data-mode': m }, h('span', { text: MODE_NAMES[m] }), h('strong', { text: String(modes[m] ?? 0) }))
+        )
+      ),
+      h('h3', { class: 'dash-title', text: 'Why the AI handed over today' }),
+      reasons.length
+        ? h(
+            'ul',
+            { class: 'dash-list' },
+            reasons.map((r) =>
+              h('li', { 'data-testid': 'dash-reason', 'data-code': r.code }, h('span', { text: r.words || human(r.code) }), h('strong', { text: String(r.count) }))
+            )
+          )
+        : h('p', { class: 'muted small', 'data-testid': 'dash-no-reasons', text: 'No handoffs yet today.' })
+    );
+  }
+
   // waiting times and SLA countdowns tick without a full re-render
   setInterval(() => {
+    renderDashboard();
     for (const el of document.querySelectorAll('[data-since]')) el.textContent = waiting(el.dataset.since);
     for (const el of document.querySelectorAll('[data-sla]')) {
       const s = slaText(el.dataset.sla);
@@ -1432,6 +1495,67 @@
       el.classList.toggle('late', s.late);
     }
   }, 15000);
+
+  // ---- knowledge base: find a public article and put its link in the reply ------------
+  function insertLink(title, url) {
+    const input = $('reply');
+    if ($('reply-form').hidden || input.disabled) {
+      showError('Open a conversation you are handling to insert a link into your reply.');
+      return;
+    }
+    const link = `[${title.replace(/[[\]]/g, '')}](${url})`;
+    const at = input.selectionStart ?? input.value.length;
+    const before = input.value.slice(0, at);
+    const after = input.value.slice(input.selectionEnd ?? at);
+    const text = (before && !/\s$/.test(before) ? ' ' : '') + link + (after && !/^\s/.test(after) ? ' ' : '');
+    input.value = before + text + after;
+    input.focus();
+    input.setSelectionRange(before.length + text.length, before.length + text.length);
+    announce(`Link to “${title}” added to your reply.`);
+  }
+  const kbResult = (a, i) => {
+    const url = safeUrl(a.url);
+    const id = `kb-hit-${i}`;
+    return h(
+      'li',
+      { class: 'kb-hit', 'data-testid': 'kb-result', 'data-article-id': a.article_id },
+      h('h3', { class: 'kb-title', id }, url ? h('a', { href: url, target: '_blank', rel: 'noopener', text: a.title }) : a.title),
+      a.section && a.section !== a.title ? h('p', { class: 'kb-section muted small', text: a.section }) : null,
+      h('p', { class: 'kb-snippet', 'data-testid': 'kb-snippet', text: a.snippet }),
+      url
+        ? h('button', {
+            type: 'button',
+            class: 'btn btn-secondary btn-small',
+            'data-testid': 'kb-insert',
+            'aria-describedby': id,
+            text: 'Insert link',
+            onclick: () => insertLink(a.title, url),
+          })
+        : null
+    );
+  };
+  async function searchKb() {
+    const q = $('kb-query').value.trim();
+    if (!q || !S.token) return;
+    const mine = ++S.kbSearch;
+    $('kb-status').textContent = 'Searching…';
+    let hits;
+    try {
+      const res = await fetch(`/v1/agent/kb/search?k=5&q=${encodeURIComponent(q)}`, {
+        headers: { authorization: `Bearer ${S.token}` },
+      });
+      if (!res.ok) throw new Error(res.status === 403 ? 'your sign-in was refused' : `server answered ${res.status}`);
+      hits = await res.json();
+    } catch (err) {
+      if (mine === S.kbSearch) $('kb-status').textContent = `Search failed: ${err.message || 'network error'}.`;
+      return;
+    }
+    if (mine !== S.kbSearch) return;
+    $('kb-status').textContent = hits.length
+      ? `${hits.length} public article${hits.length === 1 ? '' : 's'} for “${q}”.`
+      : `No public article matches “${q}”.`;
+    $('kb-results').replaceChildren(...hits.map(kbResult));
+  }
 
   // ---- wiring ------------------------------------------------------------------
   $('login-form').addEventListener('submit', (e) => {
@@ -1463,6 +1587,12 @@
     S.breached.clear();
     S.closed.clear();
     S.status = 'available';
+    S.dashboard = null;
+    S.kbSearch++;
+    $('dashboard').replaceChildren();
+    $('kb-results').replaceChildren();
+    $('kb-status').textContent = '';
+    $('kb-query').value = '';
     $('take-status').textContent = '';
     $('app').hidden = true;
     $('login-view').hidden = false;
@@ -1499,6 +1629,10 @@
     submitTransfer();
   });
   for (const b of document.querySelectorAll('[data-label]')) b.addEventListener('click', () => sendLabel(b.dataset.label));
+  $('kb-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    searchKb();
+  });
   $('reply-form').addEventListener('submit', (e) => {
     e.preventDefault();
     submitReply();

@@ -2,7 +2,8 @@
  *  <script src="/static/widget.js" data-title="…" data-color="#2457d6" data-position="right"
  *          data-greeting="…" data-server="https://support.example" defer></script>
  *  Optional: data-segment="vip" data-profile-signature="<HMAC-SHA256(secret, 'segment=vip')>"
- *  (the segment counts only when the host site signed it).
+ *  (the segment counts only when the host site signed it); data-language="es" (en, es, de;
+ *  default: the browser's language, else English); data-privacy-url="https://…/privacy".
  *  Everything renders inside a Shadow DOM; the only global is window.Warmline. */
 (() => {
   'use strict';
@@ -20,13 +21,162 @@
   const MAX_CHARS = 4000;
   const MAX_BYTES = 16000;
   const KEEP = 200; // cached events shown after a page reload
-  const HUMAN_TEXT = "I'd like to talk to a person.";
-  const title = (ds.title || 'Support').slice(0, 80);
   const greeting = ds.greeting || '';
   const side = ds.position === 'left' ? 'left' : 'right';
-  // the browser's language, in the shape the server accepts ("en", "pt-BR"); else its primary subtag
-  const navLang = String(navigator.language || '');
-  const language = /^[a-z]{2}([-_][a-z0-9]{2,8})?$/i.test(navLang) ? navLang : (navLang.match(/^[a-z]{2}(?=[-_])/i) || [])[0];
+  // a language tag in the shape the server accepts ("en", "pt-BR"), else its primary subtag
+  const langTag = (v) => {
+    const s = String(v || '');
+    return /^[a-z]{2}([-_][a-z0-9]{2,8})?$/i.test(s) ? s : (s.match(/^[a-z]{2}(?=[-_])/i) || [])[0];
+  };
+  // the profile's language: the host page's choice, else the browser's; it routes to agents too
+  const language = langTag(ds.language) || langTag(navigator.language);
+
+  // ---- every string the widget shows, per language; English fills any gap ----
+  const STRINGS = {
+    en: {
+      dir: 'ltr',
+      title: 'Support',
+      open: 'Open chat',
+      openNew: 'Open chat ({n} new)',
+      close: 'Close chat',
+      log: 'Conversation',
+      assistant: 'AI assistant',
+      disclosure: 'AI assistant · a person is always available',
+      human: 'Talk to a person',
+      askPerson: "I'd like to talk to a person.",
+      typing: 'AI assistant is typing…',
+      placeholder: 'Write a message…',
+      message: 'Message',
+      send: 'Send',
+      sending: 'Sending…',
+      masked: 'Personal details are masked before the AI sees them.',
+      privacy: 'Privacy notice',
+      team: 'Support team',
+      sources: 'Sources: ',
+      source: 'Source',
+      connecting: 'Connecting you with a person…',
+      joined: '{name} joined the conversation',
+      someone: 'A support agent',
+      backToBot: "You're back with the AI assistant",
+      resolved: 'Conversation resolved',
+      position: 'You are number {n} in line.',
+      waitOne: 'Expected wait: about 1 minute.',
+      waitMany: 'Expected wait: about {n} minutes.',
+      contact: 'E-mail or phone',
+      contactMissing: 'Enter an e-mail address or a phone number.',
+      contactSaved: "We'll get back to you at {contact}.",
+      contactYours: 'the contact you left',
+      csatAsk: 'How did we do? Rate this conversation from 1 to 5.',
+      csatScale: 'Rating from 1 (poor) to 5 (great)',
+      csatComment: 'Comment (optional)',
+      csatMissing: 'Choose a rating from 1 to 5.',
+      csatThanks: 'Thanks for your rating!',
+      offline: 'Trouble connecting. Retrying…',
+      offlineQueued: 'Trouble connecting. Retrying… Your messages will be sent once we are back.',
+      notConnected: 'Not connected. Please try again in a moment.',
+      lost: 'Connection lost. Please send again.',
+      notSent: 'Not sent: {why}',
+      refused: 'the message was refused',
+      tooLong: 'Messages are limited to {n} characters.',
+    },
+    es: {
+      dir: 'ltr',
+      title: 'Atención al cliente',
+      open: 'Abrir el chat',
+      openNew: 'Abrir el chat ({n} nuevos)',
+      close: 'Cerrar el chat',
+      log: 'Conversación',
+      assistant: 'Asistente de IA',
+      disclosure: 'Asistente de IA · siempre puedes hablar con una persona',
+      human: 'Hablar con una persona',
+      askPerson: 'Quiero hablar con una persona.',
+      typing: 'El asistente de IA está escribiendo…',
+      placeholder: 'Escribe un mensaje…',
+      message: 'Mensaje',
+      send: 'Enviar',
+      sending: 'Enviando…',
+      masked: 'Tus datos personales se ocultan antes de que la IA los vea.',
+      privacy: 'Aviso de privacidad',
+      team: 'Equipo de soporte',
+      sources: 'Fuentes: ',
+      source: 'Fuente',
+      connecting: 'Te estamos conectando con una persona…',
+      joined: '{name} se ha unido a la conversación',
+      someone: 'Un agente de soporte',
+      backToBot: 'Vuelves a hablar con el asistente de IA',
+      resolved: 'Conversación resuelta',
+      position: 'Eres el número {n} en la cola.',
+      waitOne: 'Espera estimada: alrededor de 1 minuto.',
+      waitMany: 'Espera estimada: alrededor de {n} minutos.',
+      contact: 'Correo electrónico o teléfono',
+      contactMissing: 'Escribe un correo electrónico o un número de teléfono.',
+      contactSaved: 'Te responderemos en {contact}.',
+      contactYours: 'el contacto que dejaste',
+      csatAsk: '¿Qué tal lo hicimos? Valora esta conversación del 1 al 5.',
+      csatScale: 'Valoración del 1 (mala) al 5 (excelente)',
+      csatComment: 'Comentario (opcional)',
+      csatMissing: 'Elige una valoración del 1 al 5.',
+      csatThanks: '¡Gracias por tu valoración!',
+      offline: 'Problemas de conexión. Reintentando…',
+      offlineQueued: 'Problemas de conexión. Reintentando… Tus mensajes se enviarán en cuanto volvamos.',
+      notConnected: 'Sin conexión. Inténtalo de nuevo en un momento.',
+      lost: 'Se perdió la conexión. Vuelve a enviarlo.',
+      notSent: 'No enviado: {why}',
+      refused: 'el mensaje fue rechazado',
+      tooLong: 'Los mensajes tienen un límite de {n} caracteres.',
+    },
+    de: {
+      dir: 'ltr',
+      title: 'Kundenservice',
+      open: 'Chat öffnen',
+      openNew: 'Chat öffnen ({n} neu)',
+      close: 'Chat schließen',
+      log: 'Unterhaltung',
+      assistant: 'KI-Assistent',
+      disclosure: 'KI-Assistent · ein Mensch ist jederzeit erreichbar',
+      human: 'Mit einem Menschen sprechen',
+      askPerson: 'Ich möchte mit einem Menschen sprechen.',
+      typing: 'Der KI-Assistent schreibt…',
+      placeholder: 'Nachricht schreiben…',
+      message: 'Nachricht',
+      send: 'Senden',
+      sending: 'Wird gesendet…',
+      masked: 'Persönliche Daten werden maskiert, bevor die KI sie sieht.',
+      privacy: 'Datenschutzhinweis',
+      team: 'Support-Team',
+      sources: 'Quellen: ',
+      source: 'Quelle',
+      connecting: 'Wir verbinden Sie mit einem Menschen…',
+      joined: '{name} ist der Unterhaltung beigetreten',
+      someone: 'Ein Support-Mitarbeiter',
+      backToBot: 'Sie sind wieder beim KI-Assistenten',
+      resolved: 'Unterhaltung gelöst',
+      position: 'Sie sind Nummer {n} in der Warteschlange.',
+      waitOne: 'Voraussichtliche Wartezeit: etwa 1 Minute.',
+      waitMany: 'Voraussichtliche Wartezeit: etwa {n} Minuten.',
+      contact: 'E-Mail oder Telefon',
+      contactMissing: 'Geben Sie eine E-Mail-Adresse oder eine Telefonnummer ein.',
+      contactSaved: 'Wir melden uns unter {contact}.',
+      contactYours: 'dem hinterlassenen Kontakt',
+      csatAsk: 'Wie waren wir? Bewerten Sie diese Unterhaltung von 1 bis 5.',
+      csatScale: 'Bewertung von 1 (schlecht) bis 5 (sehr gut)',
+      csatComment: 'Kommentar (optional)',
+      csatMissing: 'Wählen Sie eine Bewertung von 1 bis 5.',
+      csatThanks: 'Danke für Ihre Bewertung!',
+      offline: 'Verbindungsprobleme. Neuer Versuch…',
+      offlineQueued: 'Verbindungsprobleme. Neuer Versuch… Ihre Nachrichten werden gesendet, sobald wir zurück sind.',
+      notConnected: 'Nicht verbunden. Bitte versuchen Sie es gleich noch einmal.',
+      lost: 'Verbindung verloren. Bitte erneut senden.',
+      notSent: 'Nicht gesendet: {why}',
+      refused: 'die Nachricht wurde abgelehnt',
+      tooLong: 'Nachrichten sind auf {n} Zeichen begrenzt.',
+    },
+  };
+  const primary = String(language || '').slice(0, 2).toLowerCase();
+  const lang = STRINGS[primary] ? primary : 'en';
+  const t = (key, vars) =>
+    String(STRINGS[lang][key] ?? STRINGS.en[key]).replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? String(vars[k]) : m));
+  const title = (ds.title || t('title')).slice(0, 80);
 
   const wsUrl = (() => {
     let base;
@@ -255,13 +405,14 @@
       return null;
     }
   };
+  const privacyUrl = ds.privacyUrl ? safeUrl(ds.privacyUrl) : null;
 
   // ---- styles ---------------------------------------------------------------
   const CSS_TEXT = `
 :host{all:initial}
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
-.root{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1b1f27;-webkit-font-smoothing:antialiased;text-align:left;letter-spacing:normal}
+.root{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1b1f27;-webkit-font-smoothing:antialiased;text-align:start;letter-spacing:normal}
 button,textarea,input{font:inherit;color:inherit}
 button{cursor:pointer}
 :focus{outline:none}
@@ -270,10 +421,10 @@ button{cursor:pointer}
 .launcher{position:fixed;bottom:20px;${side}:20px;width:58px;height:58px;border-radius:50%;border:0;padding:0;background:var(--brand);color:var(--on-brand);box-shadow:0 6px 22px rgba(15,23,42,.28);display:grid;place-items:center;transition:transform .15s ease}
 .launcher:hover{transform:scale(1.06)}
 .launcher:focus-visible{outline-offset:3px}
-.badge{position:absolute;top:-3px;right:-3px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#c4261d;color:#fff;font-size:12px;font-weight:700;line-height:18px;text-align:center;border:2px solid #fff}
+.badge{position:absolute;top:-3px;inset-inline-end:-3px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#c4261d;color:#fff;font-size:12px;font-weight:700;line-height:18px;text-align:center;border:2px solid #fff}
 .panel{position:fixed;bottom:20px;${side}:20px;width:384px;height:min(660px,calc(100vh - 40px));display:flex;flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;box-shadow:0 16px 50px rgba(15,23,42,.28),0 0 0 1px rgba(15,23,42,.08);animation:wl-in .2s ease-out}
 @keyframes wl-in{from{opacity:0;transform:translateY(14px) scale(.98)}}
-.head{background:var(--brand);color:var(--on-brand);padding:14px 10px 14px 16px;display:grid;grid-template-columns:auto 1fr auto;align-items:center;gap:10px 12px}
+.head{background:var(--brand);color:var(--on-brand);padding-block:14px;padding-inline:16px 10px;display:grid;grid-template-columns:auto 1fr auto;align-items:center;gap:10px 12px}
 .avatar{width:38px;height:38px;border-radius:50%;display:grid;place-items:center;background:rgba(255,255,255,.18);color:var(--on-brand)}
 .titles{min-width:0}
 h2{margin:0;font-size:16px;font-weight:650;line-height:1.3;color:inherit;overflow-wrap:anywhere}
@@ -289,17 +440,17 @@ h2{margin:0;font-size:16px;font-weight:650;line-height:1.3;color:inherit;overflo
 .log{position:relative;flex:1;overflow-y:auto;padding:16px 14px 8px;display:flex;flex-direction:column;gap:10px;overscroll-behavior:contain}
 .row{display:flex;flex-direction:column;align-items:flex-start;max-width:100%}
 .row.customer{align-items:flex-end}
-.who{font-size:12px;color:#555e6c;margin:0 0 3px 4px;font-weight:600}
-.bubble{max-width:86%;padding:9px 13px;border-radius:16px 16px 16px 4px;background:#f1f3f6;color:#1b1f27;overflow-wrap:anywhere;word-break:break-word}
+.who{font-size:12px;color:#555e6c;margin:0 0 3px;margin-inline-start:4px;font-weight:600}
+.bubble{max-width:86%;padding:9px 13px;border-radius:16px;border-end-start-radius:4px;background:#f1f3f6;color:#1b1f27;overflow-wrap:anywhere;word-break:break-word}
 .agent .bubble{background:#e7f4ec;color:#14261b}
-.customer .bubble{background:var(--brand);color:var(--on-brand);border-radius:16px 16px 4px 16px;white-space:pre-wrap}
+.customer .bubble{background:var(--brand);color:var(--on-brand);border-radius:16px;border-end-end-radius:4px;white-space:pre-wrap}
 .pending .bubble{opacity:.78}
-.pending::after,.failed::after{font-size:11.5px;color:#555e6c;margin:3px 6px 0;content:"Sending…"}
+.pending::after,.failed::after{font-size:11.5px;color:#555e6c;margin:3px 6px 0;content:var(--sending)}
 .failed .bubble{opacity:1;background:#fdecea;color:#6b1510}
 .failed::after{content:attr(data-error);color:#a3221a}
 .bubble p{margin:0 0 8px}
 .bubble p:last-child,.bubble ol:last-child,.bubble ul:last-child{margin-bottom:0}
-.bubble ol,.bubble ul{margin:0 0 8px;padding-left:22px}
+.bubble ol,.bubble ul{margin:0 0 8px;padding-inline-start:22px}
 .bubble li{margin:2px 0}
 .bubble strong{font-weight:650}
 .sources{margin:8px 0 0!important;padding-top:7px;border-top:1px solid #d9dde3;font-size:13px;color:#3d4451}
@@ -333,6 +484,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
 .send:hover{filter:brightness(.94)}
 .hint{margin:0;padding:0 14px 6px;font-size:12px;color:#a3221a}
 .foot{margin:0;padding:0 12px 8px;font-size:11.5px;color:#5b6472;text-align:center}
+.foot a{color:var(--ink);font-weight:600;text-underline-offset:2px;white-space:nowrap}
 @media (max-width:480px){
  .panel{top:0;left:0;right:0;bottom:0;width:auto;height:auto;border-radius:0}
  .launcher{bottom:16px;${side}:16px}
@@ -378,7 +530,8 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     } catch (_) {
       root.append(h('style', { text: CSS_TEXT }));
     }
-    const wrap = h('div', { class: 'root ' + side });
+    // the widget reads in its own language's direction, whatever the host page's is
+    const wrap = h('div', { class: 'root ' + side, lang, dir: t('dir') });
     root.append(wrap);
     doc.body.append(host);
     const colors = palette(wrap);
@@ -386,6 +539,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     wrap.style.setProperty('--on-brand', colors.onBrand);
     wrap.style.setProperty('--ink', colors.ink);
     wrap.style.color = '';
+    wrap.style.setProperty('--sending', JSON.stringify(t('sending')));
 
     badge = h('span', { class: 'badge', 'data-testid': 'unread', 'aria-hidden': 'true', hidden: true });
     launcher = h(
@@ -394,7 +548,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         type: 'button',
         class: 'launcher',
         'data-testid': 'launcher',
-        'aria-label': 'Open chat',
+        'aria-label': t('open'),
         'aria-expanded': 'false',
         'aria-controls': 'wl-panel',
         onclick: () => open(),
@@ -407,13 +561,13 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       role: 'log',
       'aria-live': 'polite',
       'aria-relevant': 'additions text',
-      'aria-label': 'Conversation',
+      'aria-label': t('log'),
       'data-testid': 'messages',
       tabindex: '0',
     });
     if (greeting) {
-      const g = h('div', { class: 'row bot', 'data-testid': 'greeting' }, h('div', { class: 'who', text: 'AI assistant' }));
-      const b = h('div', { class: 'bubble' });
+      const g = h('div', { class: 'row bot', 'data-testid': 'greeting' }, h('div', { class: 'who', text: t('assistant') }));
+      const b = h('div', { class: 'bubble', dir: 'auto' });
       b.append(md(greeting));
       g.append(b);
       log.append(g);
@@ -423,8 +577,9 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       'data-testid': 'input',
       rows: '1',
       maxlength: String(MAX_CHARS),
-      placeholder: 'Write a message…',
+      placeholder: t('placeholder'),
       autocomplete: 'off',
+      dir: 'auto',
       enterkeyhint: 'send',
       'aria-describedby': 'wl-hint',
     });
@@ -445,7 +600,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       'div',
       { class: 'typing', 'data-testid': 'typing', role: 'status', hidden: true },
       h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
-      'AI assistant is typing…'
+      t('typing')
     );
     panel = h(
       'section',
@@ -466,18 +621,18 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
           'div',
           { class: 'titles' },
           h('h2', { id: 'wl-title', text: title }),
-          h('p', { class: 'sub', id: 'wl-sub', text: 'AI assistant · a person is always available' })
+          h('p', { class: 'sub', id: 'wl-sub', text: t('disclosure') })
         ),
         h(
           'button',
-          { type: 'button', class: 'close', 'data-testid': 'close', 'aria-label': 'Close chat', onclick: () => close(true) },
+          { type: 'button', class: 'close', 'data-testid': 'close', 'aria-label': t('close'), onclick: () => close(true) },
           icon(CLOSE_ICON, 20)
         ),
         h(
           'button',
           { type: 'button', class: 'human', 'data-testid': 'talk-to-person', onclick: requestHuman },
           icon(PERSON_ICON, 16),
-          'Talk to a person'
+          t('human')
         )
       ),
       queueBar,
@@ -494,16 +649,24 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
             submit();
           },
         },
-        h('label', { for: 'wl-input', class: 'sr', text: 'Message' }),
+        h('label', { for: 'wl-input', class: 'sr', text: t('message') }),
         input,
         h(
           'button',
           { type: 'submit', class: 'send', 'data-testid': 'send' },
           icon(SEND_ICON, 18),
-          h('span', { text: 'Send' })
+          h('span', { text: t('send') })
         )
       ),
-      h('p', { class: 'foot', text: 'Personal details are masked before the AI sees them.' })
+      h(
+        'p',
+        { class: 'foot', 'data-testid': 'disclosure' },
+        t('masked'),
+        privacyUrl ? ' ' : null,
+        privacyUrl
+          ? h('a', { href: privacyUrl, target: '_blank', rel: 'noopener', 'data-testid': 'privacy-link', text: t('privacy') })
+          : null
+      )
     );
     panel.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') {
@@ -539,20 +702,21 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
   const ROLES = ['customer', 'bot', 'agent', 'system'];
   const bubbleFor = (d, role) => {
     const b = h('div', { class: 'bubble' });
-    const t = h('div', { class: 'text' });
-    if (role === 'customer') t.textContent = String(d.text ?? '');
-    else t.append(md(d.text ?? ''));
-    b.append(t);
+    // each message reads in its own direction (an Arabic question in an English widget)
+    const text = h('div', { class: 'text', dir: 'auto' });
+    if (role === 'customer') text.textContent = d.force_human ? t('askPerson') : String(d.text ?? '');
+    else text.append(md(d.text ?? ''));
+    b.append(text);
     const cites = Array.isArray(d.citations) ? d.citations.filter((c) => c && (c.url || c.title)) : [];
     if (cites.length) {
-      const p = h('p', { class: 'sources' }, 'Sources: ');
+      const p = h('p', { class: 'sources' }, t('sources'));
       const urls = new Set();
       for (const c of cites) {
         const url = safeUrl(c.url);
         if (url && urls.has(url)) continue;
         if (urls.size || p.childNodes.length > 1) p.append(', ');
         urls.add(url);
-        const label = String(c.title || c.url || 'Source');
+        const label = String(c.title || c.url || t('source'));
         p.append(
           url
             ? h('a', { href: url, target: '_blank', rel: 'noopener', 'data-testid': 'citation', text: label })
@@ -568,17 +732,17 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     const attrs = { class: 'row ' + role, 'data-testid': 'msg', 'data-role': role, 'data-seq': seq };
     if (role === 'system') {
       attrs.class += ' notice-row';
-      return h('div', attrs, h('p', { class: 'notice', 'data-testid': 'notice', text: String(d.text ?? '') }));
+      return h('div', attrs, h('p', { class: 'notice', 'data-testid': 'notice', dir: 'auto', text: String(d.text ?? '') }));
     }
     const row = h('div', attrs);
-    if (role === 'bot') row.append(h('div', { class: 'who', text: 'AI assistant' }));
+    if (role === 'bot') row.append(h('div', { class: 'who', text: t('assistant') }));
     if (role === 'agent')
-      row.append(h('div', { class: 'who', 'data-testid': 'agent-name', text: String(d.agent_name || 'Support team') }));
+      row.append(h('div', { class: 'who', 'data-testid': 'agent-name', dir: 'auto', text: String(d.agent_name || t('team')) }));
     row.append(bubbleFor(d, role));
     return row;
   };
   const pendingRow = (m) => {
-    const row = messageRow({ role: 'customer', text: m.type === 'message' ? m.text : HUMAN_TEXT }, null);
+    const row = messageRow({ role: 'customer', text: m.text, force_human: m.type === 'request_human' }, null);
     row.removeAttribute('data-seq');
     row.classList.add('pending');
     row.dataset.clientMsgId = m.id;
@@ -609,10 +773,10 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     log.insertBefore(el, ref);
   };
   const modeText = (m, prev, d) => {
-    if (m === 'queued' && prev !== 'queued') return 'Connecting you with a person…';
-    if (m === 'human') return `${d.agent_name || 'A support agent'} joined the conversation`;
-    if (m === 'bot' && prev === 'human') return "You're back with the AI assistant";
-    if (m === 'resolved' && prev !== 'resolved') return 'Conversation resolved';
+    if (m === 'queued' && prev !== 'queued') return t('connecting');
+    if (m === 'human') return t('joined', { name: d.agent_name || t('someone') });
+    if (m === 'bot' && prev === 'human') return t('backToBot');
+    if (m === 'resolved' && prev !== 'resolved') return t('resolved');
     return '';
   };
 
@@ -621,7 +785,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     h('div', { class: 'row notice-row', 'data-kind': id, 'data-seq': seq }, h('p', { class: 'notice', 'data-testid': id, text }));
   const formRow = (kind, seq, text, collect, ...kids) => {
     const err = h('p', { class: 'err', 'data-testid': kind + '-error', role: 'alert' });
-    const btn = h('button', { type: 'submit', class: 'send', 'data-testid': kind + '-send', text: 'Send' });
+    const btn = h('button', { type: 'submit', class: 'send', 'data-testid': kind + '-send', text: t('send') });
     const form = h(
       'form',
       {
@@ -638,7 +802,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
               ? data
               : ready && sendRaw({ type: kind === 'csat' ? 'csat' : 'leave_contact', client_msg_id: id, data })
                 ? ''
-                : 'Not connected. Please try again in a moment.';
+                : t('notConnected');
           if (err.textContent) return;
           btn.disabled = true;
           pendingForms.set(id, (why) => {
@@ -654,16 +818,16 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     return h(
       'div',
       { class: 'row notice-row', 'data-testid': 'msg', 'data-role': 'system', 'data-kind': kind, 'data-seq': seq },
-      h('div', { class: 'box', 'data-testid': kind === 'csat' ? 'csat' : 'offer-contact' }, h('p', { 'data-testid': kind + '-text', text }), form)
+      h('div', { class: 'box', 'data-testid': kind === 'csat' ? 'csat' : 'offer-contact' }, h('p', { 'data-testid': kind + '-text', dir: 'auto', text }), form)
     );
   };
   const contactRow = (d, seq) => {
-    const inp = h('input', { type: 'text', 'data-testid': 'contact-input', placeholder: 'E-mail or phone', 'aria-label': 'E-mail or phone', autocomplete: 'email', maxlength: '200' });
-    return formRow('contact', seq, String(d.text ?? ''), () => inp.value.trim() ? { text: inp.value.trim() } : 'Enter an e-mail address or a phone number.', inp);
+    const inp = h('input', { type: 'text', 'data-testid': 'contact-input', placeholder: t('contact'), 'aria-label': t('contact'), autocomplete: 'email', maxlength: '200' });
+    return formRow('contact', seq, String(d.text ?? ''), () => inp.value.trim() ? { text: inp.value.trim() } : t('contactMissing'), inp);
   };
   const csatRow = (d, seq) => {
     let score = 0;
-    const stars = h('div', { class: 'stars', role: 'group', 'aria-label': 'Rating from 1 (poor) to 5 (great)' });
+    const stars = h('div', { class: 'stars', role: 'group', 'aria-label': t('csatScale') });
     for (let n = 1; n <= 5; n++)
       stars.append(
         h('button', {
@@ -678,8 +842,8 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
           },
         })
       );
-    const note = h('input', { type: 'text', 'data-testid': 'csat-comment', placeholder: 'Comment (optional)', 'aria-label': 'Comment (optional)', maxlength: '2000' });
-    return formRow('csat', seq, String(d.text || 'How did we do?'), () => (score ? { score, comment: note.value.trim() } : 'Choose a rating from 1 to 5.'), stars, note);
+    const note = h('input', { type: 'text', 'data-testid': 'csat-comment', placeholder: t('csatComment'), 'aria-label': t('csatComment'), maxlength: '2000', dir: 'auto' });
+    return formRow('csat', seq, t('csatAsk'), () => (score ? { score, comment: note.value.trim() } : t('csatMissing')), stars, note);
   };
   // only the newest form of each kind shows, and only until an event answers it
   const syncForms = () => {
@@ -706,7 +870,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       if (el) {
         el.classList.remove('pending', 'failed');
         el.removeAttribute('data-error');
-        el.querySelector('.text').textContent = String(d.text ?? '');
+        el.querySelector('.text').textContent = d.force_human ? t('askPerson') : String(d.text ?? '');
         el.dataset.seq = seq;
       } else el = d.offer_contact && d.role === 'system' ? contactRow(d, seq) : messageRow(d, seq);
       place(el);
@@ -734,13 +898,13 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       if (live && !isOpen && text) setUnread(unread + 1);
     } else if (ev.type === 'ticket') {
       answered('contact', seq);
-      place(noticeRow(seq, 'ticket-confirmation', `We'll get back to you at ${d.contact || 'the contact you left'}.`));
+      place(noticeRow(seq, 'ticket-confirmation', t('contactSaved', { contact: d.contact || t('contactYours') })));
     } else if (ev.type === 'csat_request') {
       place(csatRow(d, seq));
       if (live && !isOpen) setUnread(unread + 1);
     } else if (ev.type === 'csat') {
       answered('csat', seq);
-      place(noticeRow(seq, 'csat-thanks', 'Thanks for your rating!'));
+      place(noticeRow(seq, 'csat-thanks', t('csatThanks')));
     }
     syncForms();
     history.push({
@@ -749,6 +913,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       data: {
         role: d.role,
         text: d.text,
+        force_human: d.force_human,
         citations: d.citations,
         agent_name: d.agent_name,
         client_msg_id: d.client_msg_id,
@@ -768,12 +933,17 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     if (ready === false && waitSeq && lastSeq >= waitSeq) flush();
   }
 
-  const setQueue = (pos) => {
+  // place in line, and the server's expected wait in whole minutes (none while nobody is available)
+  const setQueue = (d) => {
     if (!queueBar) return;
     const stick = nearBottom();
-    const n = Number(pos);
+    const n = Number(d && d.position);
+    const minutes = Math.ceil(Number(d && d.expected_wait_seconds) / 60);
     queueBar.hidden = !(n >= 1);
-    queueBar.textContent = n >= 1 ? `You are number ${n} in line.` : '';
+    queueBar.replaceChildren();
+    if (n >= 1) queueBar.append(t('position', { n }));
+    if (n >= 1 && minutes >= 1)
+      queueBar.append(' ', h('span', { 'data-testid': 'expected-wait', text: minutes === 1 ? t('waitOne') : t('waitMany', { n: minutes }) }));
     if (stick) toBottom();
   };
   // The answer as the model writes it: a preview row that the logged message replaces.
@@ -811,16 +981,14 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     unread = n;
     badge.hidden = !n;
     badge.textContent = n > 9 ? '9+' : String(n);
-    launcher.setAttribute('aria-label', n ? `Open chat (${n} new)` : 'Open chat');
+    launcher.setAttribute('aria-label', n ? t('openNew', { n }) : t('open'));
   };
   const setConn = () => {
     if (!connBar) return;
     const down = started && !welcomed && attempt > 0;
     connBar.hidden = !down;
     connBar.textContent = down
-      ? outbox.length
-        ? 'Trouble connecting. Retrying… Your messages will be sent once we are back.'
-        : 'Trouble connecting. Retrying…'
+      ? t(outbox.length ? 'offlineQueued' : 'offline')
       : '';
   };
 
@@ -898,7 +1066,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     if (el) {
       el.classList.remove('pending');
       el.classList.add('failed');
-      el.dataset.error = 'Not sent: ' + (why || 'the message was refused');
+      el.dataset.error = t('notSent', { why: why || t('refused') });
     }
   };
 
@@ -928,7 +1096,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       ws = null;
       welcomed = ready = false;
       inflight = [];
-      for (const f of pendingForms.values()) f('Connection lost. Please send again.');
+      for (const f of pendingForms.values()) f(t('lost'));
       pendingForms.clear();
       clearInterval(pingTimer);
       clearTimeout(deadTimer);
@@ -1024,11 +1192,11 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         streamPiece(d);
         break;
       case 'queue_position':
-        setQueue(d.position);
+        setQueue(d);
         break;
       case 'error':
         if (pendingForms.has(d.client_msg_id)) {
-          pendingForms.get(d.client_msg_id)(d.message || 'Not sent.');
+          pendingForms.get(d.client_msg_id)(d.message || t('notSent', { why: t('refused') }));
           pendingForms.delete(d.client_msg_id);
         } else if (d.frame_type === 'hello' && d.code === 'bad_frame' && !plainHello) {
           plainHello = true; // e.g. a malformed data-segment: start without it rather than not at all
@@ -1073,7 +1241,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     const text = input.value;
     if (!text.trim()) return;
     if (text.length > MAX_CHARS || new TextEncoder().encode(text).length > MAX_BYTES) {
-      hint.textContent = `Messages are limited to ${MAX_CHARS} characters.`;
+      hint.textContent = t('tooLong', { n: MAX_CHARS });
       return;
     }
     input.value = '';

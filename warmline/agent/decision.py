@@ -24,6 +24,19 @@ ReasonCode = Literal[
     "llm_failure",
 ]
 Priority = Literal["low", "normal", "high", "urgent"]
+# Each code as a supervisor reads it on the dashboard, where counts stand without details.
+REASON_WORDS: dict[ReasonCode, str] = {
+    "explicit_request": "The customer asked for a person",
+    "low_confidence": "The knowledge base had no confident answer",
+    "negative_sentiment": "The customer was upset",
+    "frustration": "The customer was frustrated",
+    "turn_limit": "Too many turns without a resolution",
+    "loop": "The conversation went in circles",
+    "sensitive_topic": "A sensitive topic came up",
+    "vip": "A VIP customer",
+    "policy_rule": "A policy rule handed it over",
+    "llm_failure": "The language model failed",
+}
 
 
 class Reason(BaseModel):

@@ -18,6 +18,8 @@ from warmline.handoff.packet import HandoffPacket
 from warmline.storage.database import Database
 
 PRIORITY_RANK: dict[Priority, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+PRIORITY_BY_RANK: dict[int, Priority] = {rank: name for name, rank in PRIORITY_RANK.items()}
+RECENT_CLAIMS = 500  # enough for a stable median per priority, few enough to read on every change
 Disposition = Literal["resolved", "not_resolved", "follow_up", "duplicate", "spam"]
 
 
@@ -49,6 +51,11 @@ def _now() -> datetime:
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _seconds_waited(row: aiosqlite.Row) -> float:
+    claimed = datetime.fromisoformat(row["claimed_at"])
+    return (claimed - datetime.fromisoformat(row["queued"])).total_seconds()
 
 
 def _entry(row: aiosqlite.Row, packet: HandoffPacket) -> QueueEntry:
@@ -190,6 +197,29 @@ class HandoffQueue:
         )
         row = await cursor.fetchone()
         return row["claimed_by"] if row else None
+
+    async def waits_since(self, since: datetime) -> list[tuple[Priority, float]]:
+        """Priority and seconds from queued to claimed of the latest claims since a moment.
+
+        A requeued handoff counts from when it went back in line, as its customer did."""
+        rows = await self.db.fetch_all(
+            "SELECT priority, COALESCE(waiting_since, created_at) AS queued, claimed_at "
+            "FROM handoffs WHERE claimed_at >= ? ORDER BY claimed_at DESC LIMIT ?",
+            since.astimezone(UTC).isoformat(),
+            RECENT_CLAIMS,
+        )
+        return [(PRIORITY_BY_RANK[row["priority"]], _seconds_waited(row)) for row in rows]
+
+    async def reason_counts(self, since: datetime) -> dict[str, int]:
+        """How many handoffs since a moment each escalation reason code took part in."""
+        rows = await self.db.fetch_all(
+            "SELECT json_extract(reason.value, '$.code') AS code, "
+            "COUNT(DISTINCT handoffs.id) AS n "
+            "FROM handoffs, json_each(handoffs.packet, '$.decision.reasons') AS reason "
+            "WHERE handoffs.created_at >= ? GROUP BY code",
+            since.astimezone(UTC).isoformat(),
+        )
+        return {row["code"]: row["n"] for row in rows}
 
     async def entry(self, conversation_id: str) -> QueueEntry | None:
         """The conversation's open handoff, if it has one."""

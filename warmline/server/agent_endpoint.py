@@ -9,7 +9,7 @@ refused by name.
 from starlette.websockets import WebSocket
 
 from warmline.config import AgentAccount
-from warmline.server.bus import AGENTS, EventBus
+from warmline.server.bus import AGENTS, SUPERVISORS, EventBus
 from warmline.server.connection import Connection, FrameError, parse
 from warmline.server.desk import AgentDesk, agent_topic
 from warmline.server.protocol import (
@@ -59,6 +59,9 @@ async def _hello(conn: AgentConnection, desk: AgentDesk, frame: ClientFrame) -> 
         )
     )
     await conn.send(await desk.queue_frame())
+    if agent.supervises:
+        conn.subscribe(SUPERVISORS)
+        await conn.send(await desk.dashboard())
     for conversation in await desk.log.conversations_with_agent(agent.id):
         conn.watching.add(conversation.id)
         await conn.send(await desk.snapshot(conversation.id))

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from warmline.config import Settings
 from warmline.server.agent_endpoint import agent_socket
+from warmline.server.agent_kb_api import agent_kb_router
 from warmline.server.chat_endpoint import chat_socket
 from warmline.server.kb_api import kb_router
 from warmline.server.metrics_api import metrics_router
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await agent_socket(websocket, state["runtime"].service)
 
     app.include_router(kb_router(settings, lambda: state["runtime"].knowledge))
+    app.include_router(agent_kb_router(settings, lambda: state["runtime"].knowledge))
     app.include_router(metrics_router(settings, lambda: state["runtime"]))
     app.mount("/static", StaticFiles(directory=widget), name="static")
     return app

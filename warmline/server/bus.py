@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from warmline.server.protocol import ServerFrame
 
 AGENTS = "agents"
+SUPERVISORS = "supervisors"  # the dashboard: only agents who supervise subscribe
 
 
 class EventBus:
@@ -28,6 +29,10 @@ class EventBus:
             self._subscribers[topic].discard(queue)
             if not self._subscribers[topic]:
                 del self._subscribers[topic]
+
+    def has_subscribers(self, topic: str) -> bool:
+        """Whether anyone listens: a frame that is costly to build is built only for them."""
+        return bool(self._subscribers.get(topic))
 
     def publish(self, topic: str, frame: ServerFrame) -> None:
         for queue in self._subscribers.get(topic, ()):

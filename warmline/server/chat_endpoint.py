@@ -74,8 +74,9 @@ async def _hello(
         await conn.send(ServerFrame.of(event))
     conn.last_seq_sent = history[-1].seq if history else hello.resume_after
     if conversation.mode == "queued":
-        position = await service.desk.position(conversation.id)
-        await conn.send(control("queue_position", conversation.id, position=position))
+        position = await service.desk.position_frame(conversation.id)
+        if position is not None:
+            await conn.send(position)
     conn.start_writer()
 
 

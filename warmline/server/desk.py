@@ -7,7 +7,6 @@ it, and every move is an event both sides can read.
 """
 
 import asyncio
-import hmac
 import logging
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
@@ -26,10 +25,14 @@ from warmline.handoff.routing import (
     next_for,
     unfit,
 )
-from warmline.server.bus import AGENTS
+from warmline.handoff.wait import HISTORY as WAIT_HISTORY
+from warmline.handoff.wait import expected_wait, typical_waits
+from warmline.server.bus import AGENTS, SUPERVISORS
+from warmline.server.dashboard import build_dashboard
 from warmline.server.errors import NotAllowed
+from warmline.server.operators import agent_for_token
 from warmline.server.presence import Presence, Status
-from warmline.server.protocol import LabelKind, ServerFrame, control
+from warmline.server.protocol import LabelKind, QueuePositionData, ServerFrame, control
 from warmline.storage.conversations import Event
 
 if TYPE_CHECKING:
@@ -100,10 +103,7 @@ class AgentDesk:
     # -- presence ----------------------------------------------------------------
 
     def authenticate(self, token: str) -> AgentAccount | None:
-        for account in self.settings.agents:
-            if hmac.compare_digest(account.token, token):
-                return account
-        return None
+        return agent_for_token(self.settings, token)
 
     async def connected(self, agent: AgentAccount) -> None:
         grace = self._grace.pop(agent.id, None)
@@ -536,23 +536,51 @@ class AgentDesk:
         await asyncio.sleep(0)
         self._announcing = False
         entries = await self.queue.open_entries()
-        now = datetime.now(UTC)
-        for position, entry in enumerate(
-            in_line(entries, now, self._queue_policy.aging_minutes), start=1
-        ):
-            self.bus.publish(
-                entry.conversation_id,
-                control("queue_position", entry.conversation_id, position=position),
-            )
+        for conversation_id, frame in (await self._position_frames(entries)).items():
+            self.bus.publish(conversation_id, frame)
         self.bus.publish(AGENTS, self._queue_frame(entries))
         self.bus.publish(AGENTS, await self.roster())
+        if self.bus.has_subscribers(SUPERVISORS):
+            self.bus.publish(SUPERVISORS, await self.dashboard(entries))
 
-    async def position(self, conversation_id: str) -> int | None:
-        line = in_line(
-            await self.queue.open_entries(), datetime.now(UTC), self._queue_policy.aging_minutes
+    async def _position_frames(self, entries: list[QueueEntry]) -> dict[str, ServerFrame]:
+        """Each waiting customer's place in line and expected wait, by conversation."""
+        now = datetime.now(UTC)
+        line = in_line(entries, now, self._queue_policy.aging_minutes)
+        if not line:
+            return {}
+        typical = None
+        if self.presence.anyone_available():
+            typical = typical_waits(
+                await self.queue.waits_since(now - WAIT_HISTORY), self._queue_policy.sla_minutes
+            )
+        frames = {}
+        for position, entry in enumerate(line, start=1):
+            data = QueuePositionData(position=position)
+            if typical is not None:
+                wait = expected_wait(entry, typical, now)
+                data.expected_wait_seconds = round(wait.seconds)
+                data.wait_basis = wait.basis
+            frames[entry.conversation_id] = control(
+                "queue_position", entry.conversation_id, **data.model_dump()
+            )
+        return frames
+
+    async def position_frame(self, conversation_id: str) -> ServerFrame | None:
+        """The `queue_position` frame for one conversation, if it is waiting in line."""
+        frames = await self._position_frames(await self.queue.open_entries())
+        return frames.get(conversation_id)
+
+    async def dashboard(self, entries: list[QueueEntry] | None = None) -> ServerFrame:
+        """The supervisors' dashboard as of now (see dashboard.py)."""
+        data = await build_dashboard(
+            self.queue,
+            self.log,
+            self.settings.policy,
+            await self.queue.open_entries() if entries is None else entries,
+            datetime.now(UTC),
         )
-        ids = [e.conversation_id for e in line]
-        return ids.index(conversation_id) + 1 if conversation_id in ids else None
+        return control("dashboard", **data.model_dump(mode="json"))
 
     async def roster(self) -> ServerFrame:
         seats = {s.id: s for s in await self.seats()}

@@ -1,7 +1,9 @@
-"""The operator's bearer token: what guards the knowledge-base and metrics endpoints.
+"""Bearer tokens for the REST endpoints: operators' and agents'.
 
-With no token configured these endpoints answer 403, so a default install exposes
-nothing an operator did not ask for.
+An operator token guards the knowledge-base and metrics endpoints; with none
+configured they answer 403, so a default install exposes nothing an operator did not
+ask for. An agent token (the one the console signs in with) guards the few read-only
+routes the console needs, so the console never holds an operator's token.
 """
 
 import hmac
@@ -10,14 +12,36 @@ from typing import Annotated
 
 from fastapi import Header, HTTPException
 
-from warmline.config import Settings
+from warmline.config import AgentAccount, Settings
+
+
+def _bearer(authorization: str | None) -> str:
+    return (authorization or "").removeprefix("Bearer ").strip()
 
 
 def operator_only(settings: Settings) -> Callable[[str | None], None]:
     def check(authorization: Annotated[str | None, Header()] = None) -> None:
-        token = (authorization or "").removeprefix("Bearer ").strip()
+        token = _bearer(authorization)
         allowed = [t.get_secret_value() for t in settings.operator_tokens]
         if not token or not any(hmac.compare_digest(token, a) for a in allowed):
             raise HTTPException(403, "An operator token is required.")
+
+    return check
+
+
+def agent_for_token(settings: Settings, token: str) -> AgentAccount | None:
+    """The agent account a token belongs to; compared in constant time."""
+    for account in settings.agents:
+        if hmac.compare_digest(account.token, token):
+            return account
+    return None
+
+
+def agent_only(settings: Settings) -> Callable[[str | None], AgentAccount]:
+    def check(authorization: Annotated[str | None, Header()] = None) -> AgentAccount:
+        account = agent_for_token(settings, _bearer(authorization))
+        if account is None:
+            raise HTTPException(403, "An agent token is required.")
+        return account
 
     return check

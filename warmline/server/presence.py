@@ -37,6 +37,10 @@ class Presence:
     def online(self) -> set[str]:
         return set(self._sockets)
 
+    def anyone_available(self) -> bool:
+        """Whether a connected agent takes new conversations: someone could answer now."""
+        return any(agent_id not in self._away for agent_id in self._sockets)
+
     def status(self, agent_id: str) -> Status | Literal["offline"]:
         if agent_id not in self._sockets:
             return "offline"

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
 from warmline.handoff.queue import Disposition
+from warmline.handoff.wait import WaitBasis
 from warmline.server.presence import Status
 from warmline.storage.conversations import Event
 
@@ -109,6 +110,18 @@ class TextData(BaseModel):
 
 class RevealData(BaseModel):
     placeholder: str = Field(pattern=r"^<[A-Z_]+_\d+>$")
+
+
+class QueuePositionData(BaseModel):
+    """A waiting customer's place in line and roughly how long until a person answers.
+
+    No estimate while no agent is available: nobody could claim the conversation, and
+    a figure then would be a promise nobody keeps (the customer is offered a follow-up).
+    """
+
+    position: int = Field(ge=1)
+    expected_wait_seconds: int | None = None
+    wait_basis: WaitBasis | None = None
 
 
 class ServerFrame(BaseModel):

@@ -388,8 +388,7 @@ class ConversationService:
 
     def _nobody_to_answer(self, now: datetime) -> str | None:
         """Said only when no agent is available; outside hours it says when the team is back."""
-        presence = self.desk.presence
-        if any(presence.status(a) == "available" for a in presence.online()):
+        if self.desk.presence.anyone_available():
             return None
         hours = self.settings.policy.business_hours
         if hours is not None and not hours.is_open(now):

@@ -207,3 +207,16 @@ class ConversationLog:
             "SELECT * FROM conversations WHERE agent_id = ? AND mode = 'human'", agent_id
         )
         return [_conversation(row) for row in rows]
+
+    async def count_by_mode(self, since: datetime) -> dict[Mode, int]:
+        """Conversations started since a moment, plus any still waiting or with an agent
+        (however old), by their current mode: the day's work and everything still open."""
+        rows = await self.db.fetch_all(
+            "SELECT mode, COUNT(*) AS n FROM conversations "
+            "WHERE created_at >= ? OR mode IN ('queued', 'human') GROUP BY mode",
+            since.astimezone(UTC).isoformat(),
+        )
+        counts: dict[Mode, int] = {"bot": 0, "queued": 0, "human": 0, "resolved": 0}
+        for row in rows:
+            counts[row["mode"]] = row["n"]
+        return counts
