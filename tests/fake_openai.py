@@ -10,7 +10,7 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -37,6 +37,9 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.script: deque[Reply] = deque()
         self.default = Reply()
+        # Picks a reply from the request when nothing is scripted: a model playing several
+        # roles (customer, judge, answerer) answers each by the schema it is asked for.
+        self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.bodies: list[dict[str, Any]] = []
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self._complete)
@@ -45,7 +48,10 @@ class FakeOpenAI:
     async def _complete(self, request: Request) -> Any:
         body = await request.json()
         self.bodies.append(body)
-        reply = self.script.popleft() if self.script else self.default
+        if self.script:
+            reply = self.script.popleft()
+        else:
+            reply = self.responder(body) if self.responder else self.default
         await asyncio.sleep(reply.delay_s)
         if reply.status != 200:
             headers = {"retry-after": str(reply.retry_after_s)} if reply.retry_after_s else {}

@@ -40,6 +40,12 @@ def test_cards_phones_and_names_are_redacted_but_order_numbers_are_not(redactor:
     assert "4111" not in result.text and "7946" not in result.text
 
 
+def test_a_local_seven_digit_number_given_as_a_phone_is_redacted(redactor: Redactor) -> None:
+    result = redactor.redact("hi im Priya, phone 555-0142, about LH-123456", PlaceholderBook())
+    assert "555-0142" not in result.text and "<PHONE_1>" in result.text
+    assert "LH-123456" in result.text
+
+
 def test_digests_depend_on_the_deployment_key() -> None:
     a = Redactor(["EMAIL_ADDRESS"], b"a" * 32).digest("EMAIL_ADDRESS", "x@example.org")
     b = Redactor(["EMAIL_ADDRESS"], b"b" * 32).digest("EMAIL_ADDRESS", "x@example.org")
@@ -58,6 +64,8 @@ def test_digests_depend_on_the_deployment_key() -> None:
         ("I don't need an agent, just tell me the price", False),
         ("no need to talk to a person, the article helped", False),
         ("Is the Lumen Hub compatible with my router?", False),
+        ("hey is this a bot or a real person", False),
+        ("are you a bot? i want a real person", True),
     ],
 )
 def test_human_requests_are_detected_with_negations(text: str, requested: bool) -> None:

@@ -178,3 +178,35 @@ def test_a_customer_saying_it_worked_is_not_an_unanswered_question(
     from warmline.agent.responder import ACKNOWLEDGED, smalltalk_reply
 
     assert (smalltalk_reply(text, "Lumen Home") == ACKNOWLEDGED) is acknowledged
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hello are you a bot?", "hey is this a bot or a real person", "am i talking to a human"],
+)
+def test_asked_whether_it_is_a_bot_it_says_it_is_an_ai_assistant(text: str) -> None:
+    from warmline.agent.responder import smalltalk_reply
+
+    reply = smalltalk_reply(text, "Lumen Home")
+    assert reply is not None and "AI assistant, not a person" in reply
+
+
+def test_a_follow_up_is_read_with_its_question_only_when_the_article_is_about_it() -> None:
+    from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_question
+
+    assert is_follow_up("whats the biggest sd card it takes")
+    assert is_follow_up("and how many days will 64gb hold")
+    assert not is_follow_up("my Lumen Cam lens arrived cracked, what now")
+    article = "To keep recording video, insert a microSD card (up to 256 GB) in your Lumen Cam."
+    assert holds_its_words("whats the biggest sd card it takes", article)
+    assert not holds_its_words("does it work with homekit?", article)
+    assert not holds_its_words("how long does that take", article), "no topic word to check"
+    messages: list[dict[str, object]] = [
+        {"role": "customer", "text": "old"},
+        {"role": "bot", "text": "answer"},
+        {"role": "customer", "text": "how do i keep recording"},
+        {"role": "bot", "text": "answer"},
+        {"role": "customer", "text": "what card does it take"},
+    ]
+    assert previous_question(messages, since=2) == "how do i keep recording"
+    assert previous_question(messages, since=4) is None, "not across a handback"

@@ -159,7 +159,8 @@ async def test_every_scenario_handoff_gets_a_valid_llm_summary(
     tmp_path: Path, kb_snapshot: Path
 ) -> None:
     """Scripted model replies: the LLM path's summary validates for every handoff scenario."""
-    from warmline.evals import handoff_eval
+    from warmline.evals.suite.run import RunOptions, knowledge_cache, run_suite
+    from warmline.evals.suite.suite import load_suite
 
     summary = {
         "issue": "The customer needs a person to finish this.",
@@ -168,19 +169,18 @@ async def test_every_scenario_handoff_gets_a_valid_llm_summary(
         "open_questions": ["What does the customer still need?"],
         "suggested_next_steps": ["Read the transcript.", "Confirm the next step."],
     }
+    suite = load_suite(REPO / "evals" / "suites" / "default" / "scenarios" / "handoff.jsonl")
     async with fake_openai() as fake:
         fake.default = Reply(content=json.dumps(summary))
-        settings = Settings(llm=llm_settings(fake, breaker_failures=10_000))
-        shutil.copytree(kb_snapshot, tmp_path / "qdrant")
-        report = await handoff_eval.evaluate(
-            REPO / "evals" / "handoff" / "scenarios.jsonl", settings, data_dir=tmp_path
-        )
-    handed_over = report.escalation.tp + report.escalation.fp
-    assert handed_over >= 60
-    assert report.summaries_written_by == {"llm": handed_over}
-    assert report.fact_recall >= 0.9, "the model may add facts, never drop the extractive ones"
+        settings = Settings(data_dir=tmp_path, llm=llm_settings(fake, breaker_failures=10_000))
+        shutil.copytree(kb_snapshot, knowledge_cache(settings, settings.kb_path))
+        report = await run_suite(suite, settings, RunOptions(progress=False), out=None)
+    handed_over = [p for p in report.played if p.handed_over]
+    assert len(handed_over) >= 60
+    assert {p.summary_written_by for p in handed_over} == {"llm"}
+    assert report.metrics.fact_recall >= 0.9, "the model may add facts, never drop extractive ones"
     schemas = [b for b in fake.bodies if "response_format" in b]
-    assert len(schemas) == handed_over
+    assert len(schemas) == len(handed_over)
 
 
 async def test_the_answer_streams_to_the_widget_in_order_then_the_checked_message(

@@ -23,7 +23,7 @@ from conftest import (
 
 from warmline.agent.decision import Priority
 from warmline.config import AgentAccount, Settings
-from warmline.evals.labels import export_labels
+from warmline.evals.suite.replay import export_scenarios
 from warmline.handoff.policy_file import QueuePolicy
 from warmline.handoff.wait import Wait, typical_waits
 from warmline.storage.database import Database
@@ -406,15 +406,13 @@ async def test_agents_label_the_bots_decisions_for_the_eval_suite(
 
         db = await Database.open(server.settings.database_path)
         try:
-            [scenario] = await export_labels(db)
+            [scenario] = await export_scenarios(db, labeled_only=True)
         finally:
             await db.close()
-        assert scenario.turns == ["how do I get a refund? I want a real person"]
+        assert [t.say for t in scenario.turns] == ["how do I get a refund? I want a real person"]
         assert scenario.escalate_at is None, "the agent says the bot should have answered"
-        assert (scenario.label, scenario.article_id) == (
-            "bot_should_have_answered",
-            "request-a-refund",
-        )
+        assert scenario.tags == ["replay", "bot_should_have_answered"]
+        assert scenario.turns[-1].expect.cite == ["request-a-refund"]
 
 
 async def test_two_tabs_racing_transfer_and_resolve_never_lose_the_conversation(

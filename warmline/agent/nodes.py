@@ -8,6 +8,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
 from warmline.agent.decision import EscalationDecision, TurnFacts
+from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_question
 from warmline.agent.hints import classify, with_hints
 from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.responder import extractive_answer, smalltalk_reply
@@ -57,8 +58,10 @@ def guard_input(state: AgentState) -> Update:
         "mode": turn.mode,
         "messages": [{"role": "customer", "text": turn.text, "seq": turn.seq}],
         "hits": [],
+        "query": "",
         "answer": {},
         "decision": {},
+        "facts": {},
     }
     if turn.mode == "bot" and state.get("mode", "bot") != "bot":
         # Back from a person: the bot starts afresh, and what the customer said to the
@@ -98,8 +101,27 @@ class DependentNodes:
         return {"signals": found.model_dump(), "sentiments": [found.sentiment]}
 
     async def retrieve(self, state: AgentState) -> Update:
-        hits = await self.deps.search(_turn(state).text)
-        return {"hits": [hit.model_dump() for hit in hits]}
+        """Search the message; a follow-up that finds nothing alone is searched with the
+        question before it (see `follow_up`), and the answer is judged on that query."""
+        text = _turn(state).text
+        hits = await self.deps.search(text)
+        settings = self.deps.settings
+        threshold = settings.policy.thresholds.low_confidence
+        previous = previous_question(state.get("messages", []), state.get("bot_since", 0))
+        if (
+            previous is not None
+            and is_follow_up(text)
+            and settings.retrieval.answerable.probability(text, hits) < threshold
+        ):
+            query = f"{previous} {text}"
+            in_context = await self.deps.search(query)
+            top = in_context[0].chunk.article_id if in_context else None
+            found = " ".join(h.chunk.text for h in in_context if h.chunk.article_id == top)
+            if settings.retrieval.answerable.probability(
+                query, in_context
+            ) >= threshold and holds_its_words(text, found):
+                return {"hits": [h.model_dump() for h in in_context], "query": query}
+        return {"hits": [hit.model_dump() for hit in hits], "query": text}
 
     async def answer(self, state: AgentState, config: RunnableConfig) -> Update:
         """The LLM writes the answer when one is configured and the knowledge base has it;
@@ -111,7 +133,7 @@ class DependentNodes:
         if smalltalk is not None:
             return {"answer": Answer(text=smalltalk).model_dump()}
         hits = [Hit.model_validate(h) for h in state.get("hits", [])]
-        confidence = settings.retrieval.answerable.probability(text, hits)
+        confidence = settings.retrieval.answerable.probability(state.get("query", text), hits)
         threshold = settings.policy.thresholds.low_confidence
         injected = Signals.model_validate(state["signals"]).injection.fired()
         if self.deps.llm is not None and confidence >= threshold and not injected:
@@ -145,19 +167,24 @@ class DependentNodes:
         if confidence is not None:
             below = confidence < self.deps.settings.policy.thresholds.low_confidence
             strikes = strikes + 1 if below else 0
-        decision = self.deps.assess(
-            TurnFacts(
-                signals=found,
-                force_human=turn.force_human,
-                earlier_sentiments=state.get("sentiments", [])[:-1],
-                confidence=confidence,
-                low_confidence_strikes=strikes,
-                bot_turns=state.get("bot_turns", 0) + 1,
-                language=turn.language,
-                segment=turn.segment,
-            )
+        facts = TurnFacts(
+            signals=found,
+            force_human=turn.force_human,
+            earlier_sentiments=state.get("sentiments", [])[:-1],
+            confidence=confidence,
+            low_confidence_strikes=strikes,
+            bot_turns=state.get("bot_turns", 0) + 1,
+            language=turn.language,
+            segment=turn.segment,
         )
-        return {"decision": decision.model_dump(), "low_confidence_strikes": strikes}
+        decision = self.deps.assess(facts)
+        # The policy's input is kept beside its verdict, so a decision can be explained
+        # (and re-decided under other thresholds) from the checkpoint alone.
+        return {
+            "decision": decision.model_dump(),
+            "facts": facts.model_dump(),
+            "low_confidence_strikes": strikes,
+        }
 
 
 def reply(state: AgentState) -> Update:

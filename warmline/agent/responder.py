@@ -8,6 +8,7 @@ with its link, or says plainly that it does not know and offers a person.
 import re
 
 from warmline.agent.state import Answer, Citation
+from warmline.guardrails.human_request import IDENTITY_QUESTION
 from warmline.retrieval.store import Hit
 
 _SMALLTALK = re.compile(
@@ -44,6 +45,10 @@ GREETING = (
     "and you can talk to a person at any time."
 )
 CLOSING = "You're welcome! Is there anything else I can help with?"
+NOT_A_PERSON = (
+    "I'm {company}'s AI assistant, not a person. I answer from our help center, and a member "
+    "of our team is one click away: press \u201cTalk to a person\u201d or just ask for one."
+)
 SECOND_SOURCE_MARGIN = 0.04
 
 
@@ -59,6 +64,8 @@ def _trim(text: str, max_chars: int) -> str:
 
 
 def smalltalk_reply(text: str, company: str) -> str | None:
+    if IDENTITY_QUESTION.match(text):
+        return NOT_A_PERSON.format(company=company)
     if not _SMALLTALK.match(text):
         helped = _HELPED.search(text) and not _STILL_STUCK.search(text)
         if _ACKNOWLEDGED.match(text) and helped:

@@ -57,7 +57,9 @@ class AgentState(TypedDict, total=False):
     last_seq: int
     signals: dict[str, object]
     hits: list[dict[str, object]]
+    query: str
     answer: dict[str, object]
     decision: dict[str, object]
+    facts: dict[str, object]
     outcome: dict[str, object]
     replayed: bool

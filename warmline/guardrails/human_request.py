@@ -55,7 +55,19 @@ _NOT_A_REQUEST_AFTER = re.compile(
 )
 
 
+# "are you a bot?", "is this a bot or a real person": a question about who is answering,
+# which deserves a straight answer, not a handoff the customer did not ask for.
+IDENTITY_QUESTION = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|hiya)\W+)?(?:are you|is this|is that|am i (?:talking|chatting|"
+    r"speaking) (?:to|with))\s+(?:a |an )?(?:bot|robot|chat ?bot|ai|machine|human|real person|"
+    r"person)(?:\s+or\s+(?:a |an )?(?:real |actual )?(?:person|human|bot|robot|ai))?\W*$",
+    re.IGNORECASE,
+)
+
+
 def detect_human_request(text: str) -> Signal:
+    if IDENTITY_QUESTION.match(text):
+        return Signal()
     for match in _REQUEST.finditer(text):
         before = text[max(0, match.start() - 28) : match.start()]
         if _NEGATION.search(before):

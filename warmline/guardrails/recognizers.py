@@ -239,8 +239,10 @@ class PhonePatternRecognizer(RegexGroupRecognizer):
         ]
 
     def accept(self, value: str) -> bool:
+        """Seven digits is a local number ("phone 555-0142"); only the context pattern, which
+        needs a word like "phone" or "call" before it, can match one that short."""
         digits = sum(ch.isdigit() for ch in value)
-        return 8 <= digits <= 15
+        return 7 <= digits <= 15
 
 
 def company_recognizers(patterns: dict[str, str]) -> list[EntityRecognizer]:

@@ -173,29 +173,102 @@ def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval_handoff(settings: Settings, args: argparse.Namespace) -> int:
-    from warmline.evals.handoff_eval import evaluate, render
-    from warmline.evals.output import write_report
+def _eval_run(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.suite.html_report import write_html
+    from warmline.evals.suite.run import RunOptions, run_suite, write_json
+    from warmline.evals.suite.suite import load_suite
+    from warmline.evals.suite.text import render
 
-    report = asyncio.run(evaluate(args.data, settings))
+    suite = load_suite(args.suite)
+    out = args.out or REPO_ROOT / "evals" / "reports" / suite.path.stem
+    options = RunOptions(
+        workers=args.workers,
+        seed=args.seed,
+        resume=args.resume,
+        tags=args.tags,
+        limit=args.limit,
+        judge=args.judge,
+    )
+    report = asyncio.run(run_suite(suite, settings, options, out))
     print(render(report))
-    write_report(report, args.out / "handoff.json")
-    return 0 if report.fact_recall >= args.min_fact_recall else 1
+    write_json(report, out / "report.json")
+    write_html(report, out / "report.html")
+    print(f"\nreports: {out / 'report.json'}, {out / 'report.html'}")
+    return 1 if report.metrics.errors else 0
 
 
-async def _labels(settings: Settings, args: argparse.Namespace) -> int:
-    from warmline.evals.labels import export_labels
+def _eval_compare(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.suite.compare import DEFAULT_GATE, compare, load_report, render
+    from warmline.evals.suite.suite import load_suite
+
+    baseline, candidate = load_report(args.baseline), load_report(args.candidate)
+    suite_path = args.suite or Path(candidate.suite)
+    gate = (load_suite(suite_path).gate if suite_path.is_dir() else {}) or DEFAULT_GATE
+    comparison = compare(baseline, candidate, gate)
+    print(render(comparison))
+    if args.gate and comparison.regressions:
+        names = ", ".join(d.metric for d in comparison.regressions)
+        print(f"\ngate FAILED: {names} worsened beyond tolerance", file=sys.stderr)
+        return 1
+    if args.gate:
+        print("\ngate passed")
+    return 0
+
+
+def _eval_tune(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.suite.suite import load_suite
+    from warmline.evals.suite.tune import render, tune, write_proposal
+
+    suite = load_suite(args.suite)
+    report = asyncio.run(tune(suite, settings, args.target_recall, args.workers))
+    print(render(report))
+    out = args.out or REPO_ROOT / "evals" / "reports" / suite.path.stem
+    write_proposal(report, out)
+    print(f"\nproposal: {out / 'proposed-thresholds.toml'} (details in {out / 'tune.json'})")
+    return 0
+
+
+def _eval_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.suite.simulate import load_personas, simulate
+    from warmline.evals.suite.suite import load_suite
+
+    suite = load_suite(args.suite)
+    personas = load_personas(args.personas or suite.path / "personas.jsonl")
+    report, scenarios = asyncio.run(simulate(personas, suite, settings))
+    out = args.out or REPO_ROOT / "evals" / "reports" / suite.path.stem
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "simulation.json").write_text(report.model_dump_json(indent=1) + "\n")
+    (out / "simulated.jsonl").write_text("".join(s.model_dump_json() + "\n" for s in scenarios))
+    h = report.handoff
+    print(
+        f"{report.conversations} simulated conversations ({report.failed} failed); goal met "
+        f"{report.goal_met}; handoffs vs the verdicts: precision {h.precision}, recall {h.recall}"
+        f"\nconversations to review as scenarios: {out / 'simulated.jsonl'}"
+    )
+    return 0
+
+
+def _eval_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.suite.scenario import Scenario
+
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    return 0
+
+
+async def _eval_export(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.suite.replay import export_scenarios
     from warmline.storage.database import Database
 
     db = await Database.open(settings.database_path)
     try:
-        scenarios = await export_labels(db)
+        scenarios = await export_scenarios(db, labeled_only=args.labeled)
     finally:
         await db.close()
-    lines = "".join(s.model_dump_json(exclude_none=True) + "\n" for s in scenarios)
+    lines = "".join(s.model_dump_json(exclude_defaults=True) + "\n" for s in scenarios)
     if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(lines, encoding="utf-8")
-        print(f"{len(scenarios)} labelled conversations written to {args.out}")
+        print(f"{len(scenarios)} conversations written to {args.out} as scenarios")
     else:
         sys.stdout.write(lines)
     return 0
@@ -244,21 +317,41 @@ def main(argv: list[str] | None = None) -> int:
     retrieval.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
     retrieval.add_argument("--fit", action="store_true", help="refit the confidence model")
     retrieval.set_defaults(run=_eval_retrieval)
-    handoff = evals.add_parser("handoff", help="scripted conversations: when and how it hands over")
-    handoff.add_argument(
-        "--data", type=Path, default=REPO_ROOT / "evals" / "handoff" / "scenarios.jsonl"
+    run = evals.add_parser("run", help="play a scenario suite through the product and score it")
+    run.add_argument("suite", type=Path, help="a suite folder (suite.toml) or a .jsonl file")
+    run.add_argument("--out", type=Path, help="report folder (default evals/reports/SUITE)")
+    run.add_argument("--workers", type=int, default=4, help="scenarios played at once")
+    run.add_argument("--seed", type=int, default=0, help="the order scenarios start in")
+    run.add_argument("--resume", action="store_true", help="skip scenarios already played")
+    run.add_argument("--tags", nargs="*", default=[], help="only scenarios with these tags")
+    run.add_argument("--limit", type=int)
+    run.add_argument("--judge", action="store_true", help="LLM judge of tone and helpfulness")
+    run.set_defaults(run=_eval_run)
+    compare = evals.add_parser("compare", help="metric deltas between two run reports")
+    compare.add_argument("baseline", type=Path)
+    compare.add_argument("candidate", type=Path)
+    compare.add_argument("--gate", action="store_true", help="exit 1 on a regression")
+    compare.add_argument("--suite", type=Path, help="whose [gate] tolerances (default: its own)")
+    compare.set_defaults(run=_eval_compare)
+    tune = evals.add_parser("tune", help="propose thresholds for a recall target")
+    tune.add_argument("suite", type=Path)
+    tune.add_argument(
+        "--target-recall", type=float, help="default: the current policy's recall on split A"
     )
-    handoff.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
-    handoff.add_argument(
-        "--min-fact-recall", type=float, default=0.9, help="exit 1 below this summary fact recall"
-    )
-    handoff.set_defaults(run=_eval_handoff)
-    labels = commands.add_parser("labels", help="agents' labels on the bot").add_subparsers(
-        dest="labels_command", required=True
-    )
-    export = labels.add_parser("export", help="labels as eval scenarios (JSON lines)")
+    tune.add_argument("--workers", type=int, default=4)
+    tune.add_argument("--out", type=Path)
+    tune.set_defaults(run=_eval_tune)
+    simulate = evals.add_parser("simulate", help="LLM-played customers (needs [llm])")
+    simulate.add_argument("suite", type=Path, help="the suite whose fixtures the product uses")
+    simulate.add_argument("--personas", type=Path, help="default: SUITE/personas.jsonl")
+    simulate.add_argument("--out", type=Path)
+    simulate.set_defaults(run=_eval_simulate)
+    schema = evals.add_parser("schema", help="the scenario format as JSON Schema")
+    schema.set_defaults(run=_eval_schema)
+    export = evals.add_parser("export", help="stored conversations as scenarios (replay)")
+    export.add_argument("--labeled", action="store_true", help="only ones agents labelled")
     export.add_argument("--out", type=Path)
-    export.set_defaults(run=lambda s, a: asyncio.run(_labels(s, a)))
+    export.set_defaults(run=lambda s, a: asyncio.run(_eval_export(s, a)))
 
     pii = commands.add_parser("pii", help="personal data: erase, purge, rotate").add_subparsers(
         dest="pii_command", required=True

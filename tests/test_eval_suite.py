@@ -1,0 +1,314 @@
+"""The eval suite as ML engineers use it: run, report, compare with a gate, tune, replay."""
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, chromium, make_settings
+from fake_openai import Reply, fake_openai
+
+from warmline.agent.llm import LlmSettings
+from warmline.config import Settings
+from warmline.evals.suite.compare import compare, load_report
+from warmline.evals.suite.run import RunOptions, RunReport, knowledge_cache, run_suite
+from warmline.evals.suite.scenario import Scenario
+from warmline.evals.suite.suite import Suite, SuiteError, load_scenarios, load_suite
+from warmline.evals.suite.tune import figures, record, tune
+from warmline.server.cli import main
+
+DEFAULT = REPO / "evals" / "suites" / "default"
+BASELINE = DEFAULT / "baseline.json"
+
+
+def eval_settings(data_dir: Path, kb_snapshot: Path) -> Settings:
+    """Settings whose eval runs start from the session's index instead of embedding again."""
+    settings = Settings(data_dir=data_dir)
+    shutil.copytree(kb_snapshot, knowledge_cache(settings, settings.kb_path))
+    return settings
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole default suite through `warmline eval run`, once for the module."""
+    out = tmp_path_factory.mktemp("default-run")
+    assert main(["eval", "run", str(DEFAULT), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_the_default_suite_runs_every_scenario_and_holds_the_committed_baseline(
+    default_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = load_report(default_run / "report.json")
+    assert report.metrics.scenarios >= 150 and report.metrics.errors == 0
+    assert report.responder == "embedded"
+    assert {"billing", "vip", "pii", "angry"} <= set(report.metrics.by_tag)
+    assert report.metrics.retrieval.turns >= 40 and report.metrics.latency.turns >= 300
+    assert main(["eval", "compare", str(BASELINE), str(default_run / "report.json"), "--gate"]) == 0
+    assert "gate passed" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_reports_never_hold_a_personal_value(default_run: Path) -> None:
+    values = {v for s in load_suite(DEFAULT).scenarios for v in s.pii}
+    assert len(values) >= 20
+    for name in ("report.json", "report.html"):
+        text = (default_run / name).read_text(encoding="utf-8").lower()
+        assert [v for v in values if v.lower() in text] == [], name
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+async def test_the_html_report_opens_in_chromium_with_plots_and_transcripts(
+    default_run: Path, artifacts: Path
+) -> None:
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1200, "height": 900})
+        await page.goto((default_run / "report.html").as_uri())
+        await page.get_by_role("heading", name="Plots").wait_for()
+        titles = await page.locator("svg > title").evaluate_all(
+            "elements => elements.map(e => e.textContent)"
+        )
+        assert {
+            "Precision-recall of the escalation score",
+            "Decision accuracy by tag",
+            "Turn latency (ms)",
+        } <= set(titles)
+        assert await page.get_by_role("table", name="confusion matrix").count() == 1
+        first = page.locator("details").first
+        await first.locator("summary").click()
+        await first.get_by_text("customer:").first.wait_for()
+        await page.screenshot(path=artifacts / "eval-report.png", full_page=True)
+
+
+def _worsened_suite(tmp_path: Path) -> Path:
+    """The default suite's own scenarios under a policy that only hands over late."""
+    policy = (REPO / "policy.toml").read_text(encoding="utf-8")
+    policy = policy.replace("frustration = 0.5", "frustration = 0.95").replace(
+        "negative_sentiment = -0.6", "negative_sentiment = -0.97"
+    )
+    (tmp_path / "policy.toml").write_text(policy, encoding="utf-8")
+    folder = tmp_path / "worse"
+    shutil.copytree(DEFAULT / "scenarios", folder / "scenarios")
+    suite = (DEFAULT / "suite.toml").read_text(encoding="utf-8")
+    suite = suite.replace('kb = "../../../kb/sample"', f'kb = "{REPO / "kb" / "sample"}"')
+    suite = suite.replace('policy = "../../../policy.toml"', 'policy = "../policy.toml"')
+    (folder / "suite.toml").write_text(suite, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_the_gate_fails_when_a_worsened_policy_is_compared_with_the_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = _worsened_suite(tmp_path)
+    out = tmp_path / "out"
+    assert main(["eval", "run", str(suite), "--out", str(out), "--tags", "frustration"]) == 0
+    capsys.readouterr()
+    gated = ["eval", "compare", str(BASELINE), str(out / "report.json"), "--gate"]
+    assert main(gated) == 1
+    printed = capsys.readouterr()
+    assert "gate FAILED" in printed.err and "escalation.recall" in printed.err
+    assert "now fail" in printed.out, "the regression comes with the scenarios that broke"
+
+
+def test_compare_scores_only_the_scenarios_both_reports_played() -> None:
+    baseline = load_report(BASELINE)
+    part = baseline.model_copy(update={"played": baseline.played[:20]})
+    same = compare(baseline, part, {"escalation.f1": 0.0, "qa_mean": 0.0})
+    assert same.common == 20 and same.only_in_baseline == len(baseline.played) - 20
+    assert same.regressions == [] and same.flips == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+async def test_tuning_on_split_a_is_reported_on_split_b_and_redecides_exactly(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    suite = load_suite(DEFAULT)
+    answerable = [s for s in suite.scenarios if s.category == "answerable"][:16]
+    chosen = answerable + [
+        s for s in suite.scenarios if s.category in ("frustration", "loop", "unanswerable")
+    ]
+    small = suite.model_copy(update={"scenarios": chosen})
+    settings = eval_settings(tmp_path / "data", kb_snapshot)
+    report = await tune(small, settings, target_recall=None)
+    a, b = report.split_a, report.split_b
+    assert a.current.scenarios + b.current.scenarios == len(chosen)
+    assert a.proposed.recall >= report.target_recall
+    assert a.proposed.containment >= a.current.containment
+    assert report.target_recall == a.current.recall, "default target: today's recall"
+    assert report.holds == (
+        b.proposed.recall >= report.target_recall - 0.05
+        and b.proposed.containment >= b.current.containment
+    )
+    # Re-deciding the shadow recordings under the real policy gives what a real run does.
+    real = await run_suite(small, settings, RunOptions(progress=False), out=None)
+    recordings, policy = await record(small, settings, workers=4)
+    by_id = {p.id: p for p in real.played}
+    for recording in recordings:
+        assert recording.handed_over_at(policy) == by_id[recording.played.id].escalated_at
+    assert figures(recordings, policy).scenarios == len(chosen)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+async def test_a_conversation_exported_from_the_store_replays_to_the_same_decisions(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    from warmline.evals.suite.replay import export_scenarios
+    from warmline.server.runtime import running
+
+    settings = make_settings(tmp_path / "live", kb_snapshot)
+    scripts = [
+        ["how do i track my order LH-583201", "thanks!"],
+        ["my card got charged twice, this is ridiculous, useless bot!!"],
+        ["how long do refunds take", "how long do refunds take?? you didnt answer"],
+        ["someone used my account to order a Lumen Lock i never bought"],
+    ]
+    async with running(settings) as runtime:
+        service = runtime.service
+        for n, script in enumerate(scripts):
+            conversation = await service.start()
+            for i, text in enumerate(script):
+                await service.customer_message(conversation.id, text, f"m{n}-{i}")
+                await service.drain()
+                if (await service.get(conversation.id)).mode != "bot":
+                    break
+        scenarios = await export_scenarios(service.db)
+    assert len(scenarios) == len(scripts)
+    assert sum(s.escalate_at is not None for s in scenarios) >= 2
+    exported = tmp_path / "replay.jsonl"
+    exported.write_text("".join(s.model_dump_json() + "\n" for s in scenarios))
+    suite = load_suite(exported)
+    replayed: RunReport = await run_suite(
+        suite, eval_settings(tmp_path / "replay", kb_snapshot), RunOptions(progress=False), None
+    )
+    for played in replayed.played:
+        assert played.decision_ok, (played.id, played.escalated_at, played.expected_at)
+        assert played.routing_ok is not False
+
+
+def test_a_scenario_file_with_a_mistake_names_the_line_and_the_field(tmp_path: Path) -> None:
+    good = {"id": "x1", "tags": ["answerable"], "turns": [{"say": "where is LH-123456"}]}
+    cases = [
+        ({**good, "escalate_at": 2}, "escalate_at=2 but the script has 1 turns"),
+        ({**good, "facts": ["LH-999999"]}, "'LH-999999' is not in any turn"),
+        ({**good, "turns": [{"say": "hi", "expect": {"cites": ["a"]}}]}, "cites"),
+        ({**good, "reasons": ["bored"]}, "reasons"),
+    ]
+    for number, (scenario, message) in enumerate(cases, start=1):
+        path = tmp_path / f"bad{number}.jsonl"
+        path.write_text(json.dumps(good) + "\n" + json.dumps(scenario) + "\n")
+        with pytest.raises(SuiteError, match=f"bad{number}.jsonl:2:") as error:
+            load_scenarios(path)
+        assert message in str(error.value)
+
+
+def test_the_committed_json_schema_is_the_scenario_model() -> None:
+    committed = json.loads((REPO / "evals" / "suites" / "scenario.schema.json").read_text())
+    assert committed == Scenario.model_json_schema()
+
+
+def test_splits_are_disjoint_halves_of_every_category() -> None:
+    suite: Suite = load_suite(DEFAULT)
+    a, b = suite.split("a"), suite.split("b")
+    assert {s.id for s in a}.isdisjoint({s.id for s in b})
+    assert len(a) + len(b) == len(suite.scenarios)
+    for category in {s.category for s in suite.scenarios}:
+        counts = [sum(s.category == category for s in half) for half in (a, b)]
+        assert abs(counts[0] - counts[1]) <= 1, category
+
+
+def _model_playing(roles: dict[str, dict[str, object] | list[dict[str, object]]]) -> Any:
+    """A fake model that answers each structured request by its schema's name; a list
+    is played in order (one customer move per request), then its last entry repeats."""
+    served: dict[str, int] = {}
+
+    def reply(body: dict[str, Any]) -> Reply:
+        name = body.get("response_format", {}).get("json_schema", {}).get("name")
+        if name not in roles:
+            return Reply(content="Here is how that works [1].")
+        script = roles[name]
+        if isinstance(script, list):
+            index = served.get(name, 0)
+            served[name] = index + 1
+            script = script[min(index, len(script) - 1)]
+        return Reply(content=json.dumps(script))
+
+    return reply
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+async def test_the_llm_judge_is_reported_with_its_agreement_with_the_tone_rules(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    suite = load_suite(DEFAULT)
+    small = suite.model_copy(
+        update={"scenarios": [s for s in suite.scenarios if "billing" in s.tags][:4]}
+    )
+    async with fake_openai() as fake:
+        fake.responder = _model_playing(
+            {"Verdict": {"tone": 4, "helpfulness": 3, "respectful": True, "reason": "calm"}}
+        )
+        settings = eval_settings(tmp_path, kb_snapshot).model_copy(
+            update={"llm": LlmSettings.model_validate({"base_url": fake.url, "max_retries": 0})}
+        )
+        report = await run_suite(small, settings, RunOptions(judge=True, progress=False), None)
+    judged = report.judge
+    assert judged is not None
+    replies = sum(t.kind == "reply" for p in report.played for t in p.turns)
+    assert judged.judged == replies > 0 and judged.failed == 0
+    assert (judged.tone_mean, judged.helpfulness_mean) == (4.0, 3.0)
+    assert judged.agreement == 1.0 and judged.disagreements == []
+    sent = [
+        b
+        for b in fake.bodies
+        if b.get("response_format", {}).get("json_schema", {}).get("name") == "Verdict"
+    ]
+    assert len(sent) == replies
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+async def test_simulated_customers_talk_to_the_product_and_become_scenarios_to_review(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    from warmline.evals.suite.simulate import Persona, simulate
+
+    moves = [
+        {
+            "message": "hi how do i return something i bought",
+            "done": False,
+            "press_talk_to_person": False,
+        },
+        {"message": "ok thanks", "done": False, "press_talk_to_person": False},
+        {"message": "", "done": True, "press_talk_to_person": False},
+    ]
+    persona = Persona(
+        id="returner", persona="a calm shopper", goal="return an item", tags=["refunds"]
+    )
+    async with fake_openai() as fake:
+        fake.responder = _model_playing(
+            {
+                "CustomerMove": moves,
+                "ChatVerdict": {"goal_met": True, "should_hand_over": False, "reason": "answered"},
+            }
+        )
+        settings = eval_settings(tmp_path, kb_snapshot).model_copy(
+            update={"llm": LlmSettings.model_validate({"base_url": fake.url, "max_retries": 0})}
+        )
+        report, scenarios = await simulate([persona], load_suite(DEFAULT), settings)
+    assert report.conversations == 1 and report.failed == 0 and report.goal_met == 1.0
+    [simulated] = report.simulated
+    assert [said for said, _ in simulated.turns] == [moves[0]["message"], moves[1]["message"]]
+    assert all(reply for _, reply in simulated.turns), "the product answered every move"
+    [scenario] = scenarios
+    assert scenario.tags == ["simulated", "refunds"] and scenario.escalate_at is None
+    assert "review me" in scenario.note

@@ -1,0 +1,177 @@
+"""The run report as one HTML page: figures, plots, and every scenario's transcript.
+
+Self-contained (inline CSS and SVG, no script, nothing fetched) so it can be opened
+from a CI artifact or a laptop offline. Texts are the redacted ones the report holds.
+"""
+
+from html import escape
+from pathlib import Path
+
+from warmline.evals.suite.charts import bars, curve
+from warmline.evals.suite.play import Played
+from warmline.evals.suite.run import RunReport
+
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d1d1f;
+padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
+.grid{display:flex;flex-wrap:wrap;gap:1rem}
+.card{border:1px solid #d0d0d5;border-radius:8px;padding:.75rem}
+table{border-collapse:collapse}td,th{border:1px solid #d0d0d5;padding:.25rem .5rem;text-align:left}
+.fail{color:#a31515}.pass{color:#1d6b32}details{border-bottom:1px solid #e5e5ea;padding:.35rem 0}
+.turn{margin:.3rem 0 .3rem 1rem}.who{font-weight:600}.bot{color:#284f7d}
+"""
+
+
+def _figures(report: RunReport) -> str:
+    m = report.metrics
+    e, r = m.escalation, m.retrieval
+    rows = [
+        ("handoff precision / recall / F1", f"{e.precision:.3f} / {e.recall:.3f} / {e.f1:.3f}"),
+        ("decision accuracy (on time, right reasons)", f"{m.decision_accuracy:.3f}"),
+        (
+            "timing: on time / early / late",
+            f"{m.timing.on_time} / {m.timing.early} / {m.timing.late}",
+        ),
+        (
+            "containment (all / should keep)",
+            f"{m.containment:.3f} / {m.containment_when_answerable:.3f}",
+        ),
+        ("reasons / routing as expected", f"{m.reasons_ok} / {m.routing_ok}"),
+        ("citation correctness / groundedness", f"{m.citation_correctness} / {m.groundedness}"),
+        (
+            "retrieval recall@1 / @3 / @5 / MRR",
+            f"{r.recall_at_1} / {r.recall_at_3} / {r.recall_at_5} / {r.mrr}",
+        ),
+        ("PII leak rate", f"{m.pii_leak_rate:.3f} of {m.pii_values} values"),
+        ("summary fact recall", f"{m.fact_recall:.3f} of {m.facts_given} facts"),
+        ("QA rubric mean / critical failures", f"{m.qa_mean:.3f} / {m.critical_failures}"),
+        (
+            "turn latency p50 / p95 / p99",
+            f"{m.latency.p50_ms} / {m.latency.p95_ms} / {m.latency.p99_ms} ms",
+        ),
+    ]
+    return (
+        "<table>"
+        + "".join(f"<tr><th scope=row>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+        + "</table>"
+    )
+
+
+def _confusion(report: RunReport) -> str:
+    e = report.metrics.escalation
+    return (
+        "<table aria-label='confusion matrix'><tr><th></th><th scope=col>handed over</th>"
+        "<th scope=col>kept by the bot</th></tr>"
+        f"<tr><th scope=row>should hand over</th><td>{e.tp}</td><td>{e.fn}</td></tr>"
+        f"<tr><th scope=row>should keep</th><td>{e.fp}</td><td>{e.tn}</td></tr></table>"
+    )
+
+
+def _plots(report: RunReport) -> str:
+    m = report.metrics
+    current = (m.escalation.recall, m.escalation.precision)
+    charts = [
+        curve(
+            [(p.recall, p.precision) for p in m.escalation_curve],
+            "Precision-recall of the escalation score",
+            current,
+        ),
+        bars(
+            {t: s.decision_accuracy for t, s in m.by_tag.items()},
+            "Decision accuracy by tag",
+            "accuracy",
+            top=1.0,
+        ),
+        bars({t: s.qa for t, s in m.by_tag.items()}, "QA rubric by tag", "QA", top=1.0),
+        bars({k: float(v) for k, v in m.latency.histogram.items()}, "Turn latency (ms)", "turns"),
+    ]
+    return "<div class=grid>" + "".join(f"<div class=card>{c}</div>" for c in charts) + "</div>"
+
+
+def _tags(report: RunReport) -> str:
+    head = (
+        "tag",
+        "n",
+        "decision",
+        "precision",
+        "recall",
+        "containment",
+        "QA",
+        "PII leaks",
+        "p50 ms",
+    )
+    rows = "".join(
+        f"<tr><th scope=row>{escape(t)}</th><td>{s.scenarios}</td><td>{s.decision_accuracy}</td>"
+        f"<td>{s.precision}</td><td>{s.recall}</td><td>{s.containment}</td><td>{s.qa}</td>"
+        f"<td>{s.pii_leaks}</td><td>{s.latency_p50_ms}</td></tr>"
+        for t, s in report.metrics.by_tag.items()
+    )
+    return "<table><tr>" + "".join(f"<th scope=col>{h}</th>" for h in head) + f"</tr>{rows}</table>"
+
+
+def _scenario(p: Played) -> str:
+    ok = p.error is None and all(i.passed for i in p.rubric)
+    verdict = "pass" if ok else "fail"
+    outcome = (
+        f"handed over at turn {p.escalated_at} ({', '.join(p.reasons)})"
+        if p.handed_over
+        else "kept by the bot"
+    )
+    expected = f"expected turn {p.expected_at}" if p.expected_at else "expected: bot keeps it"
+    turns = "".join(
+        f"<div class=turn><span class=who>customer:</span> {escape(t.said)}</div>"
+        f"<div class='turn bot'><span class=who>bot ({t.kind}, {t.latency_ms} ms"
+        f"{', cites ' + escape(', '.join(t.citations)) if t.citations else ''}):</span> "
+        f"{escape(t.reply)}</div>"
+        + "".join(
+            f"<div class='turn fail'>✗ {escape(c.name)} {escape(c.detail)}</div>"
+            for c in t.checks
+            if not c.passed
+        )
+        for t in p.turns
+    )
+    items = "".join(
+        f"<li class={'pass' if i.passed else 'fail'}>{escape(i.name)}"
+        f"{' (critical)' if i.critical else ''}: {'pass' if i.passed else 'fail'}"
+        f"{' - ' + escape(i.detail) if i.detail else ''}</li>"
+        for i in p.rubric
+    )
+    extra = "".join(
+        f"<p>{escape(label)}: {escape(', '.join(values))}</p>"
+        for label, values in (
+            ("why", p.reason_words),
+            ("facts missing from the summary", p.facts_missing),
+            ("PII found", p.pii_leaks),
+        )
+        if values
+    )
+    return (
+        f"<details id='{escape(p.id)}'><summary><span class={verdict}>{verdict}</span> "
+        f"<b>{escape(p.id)}</b> [{escape(', '.join(p.tags))}] QA {p.qa:.2f} - "
+        f"{escape(outcome)}; {escape(expected)}</summary>{turns}<ul>{items}</ul>{extra}"
+        f"{'<p class=fail>' + escape(p.error) + '</p>' if p.error else ''}</details>"
+    )
+
+
+def render_html(report: RunReport) -> str:
+    failing = sum(1 for p in report.played if p.error or not all(i.passed for i in p.rubric))
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>Warmline eval: {escape(report.suite)}</title><style>{STYLE}</style></head>"
+        f"<body><main><h1>Eval report: {escape(report.suite)}</h1>"
+        f"<p>{escape(report.description)}</p><p>{report.metrics.scenarios} scenarios, "
+        f"{report.responder}, {report.seconds:.0f} s, seed {report.seed}, started "
+        f"{report.started:%Y-%m-%d %H:%M} UTC; thresholds "
+        f"{escape(report.thresholds.model_dump_json())}"
+        f"</p><h2>Figures</h2>{_figures(report)}<h2>Handoff decisions</h2>{_confusion(report)}"
+        f"<h2>Plots</h2>{_plots(report)}<h2>By tag</h2>{_tags(report)}"
+        f"<h2>Scenarios ({failing} with a failed item)</h2>"
+        + "".join(_scenario(p) for p in report.played)
+        + "</main></body></html>"
+    )
+
+
+def write_html(report: RunReport, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")

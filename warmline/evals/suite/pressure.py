@@ -1,0 +1,51 @@
+"""The escalation score and re-deciding a played conversation under other thresholds.
+
+Both read the per-turn policy input the runner recorded (`TurnFacts`), so neither
+plays a conversation again. The score is how far the strongest threshold signal got
+toward its threshold (1.0 = the policy hands over); a request for a person or a
+sensitive topic scores `FORCED`, since no threshold can hold those back.
+"""
+
+from warmline.agent.decision import TurnFacts
+from warmline.handoff.policy import EscalationPolicy
+from warmline.handoff.policy_file import Policy, Thresholds
+
+FORCED = 10.0
+
+
+def turn_pressure(facts: TurnFacts, t: Thresholds) -> float:
+    signals = facts.signals
+    if facts.force_human or signals.human_request.fired() or signals.sensitive.topic:
+        return FORCED
+    sentiment = signals.sentiment
+    recent = [*facts.earlier_sentiments[-2:], sentiment]
+    parts = [
+        sentiment / t.negative_sentiment if sentiment < 0 else 0.0,
+        (max(recent) - sentiment) / t.sentiment_drop if sentiment < 0 else 0.0,
+        signals.frustration.score / t.frustration,
+        signals.repetition.score / t.loop_similarity if facts.bot_turns > 1 else 0.0,
+        facts.low_confidence_strikes / t.low_confidence_strikes,
+        facts.bot_turns / t.turn_limit,
+    ]
+    return min(max(parts), FORCED)
+
+
+def escalation_score(turns: list[TurnFacts], t: Thresholds) -> float:
+    return max((turn_pressure(f, t) for f in turns), default=0.0)
+
+
+def redecide(turns: list[TurnFacts], policy: Policy) -> int | None:
+    """The turn this policy would hand over at, given what the policy saw on each turn.
+
+    Unanswered-turn strikes depend on the confidence threshold, so they are counted
+    again from each turn's confidence rather than taken from the recording.
+    """
+    judge = EscalationPolicy(policy)
+    strikes = 0
+    for number, facts in enumerate(turns, start=1):
+        if facts.confidence is not None:
+            below = facts.confidence < policy.thresholds.low_confidence
+            strikes = strikes + 1 if below else 0
+        if judge.assess(facts.model_copy(update={"low_confidence_strikes": strikes})).escalate:
+            return number
+    return None
