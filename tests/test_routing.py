@@ -24,7 +24,7 @@ from conftest import (
 from warmline.config import AgentAccount, Settings
 from warmline.evals.labels import export_labels
 from warmline.handoff.policy_file import QueuePolicy
-from warmline.storage.database import Database
+from warmline.server.stores import database
 
 AGENTS = [
     AgentAccount(id="alex", name="Alex", token="t-alex", capacity=1),
@@ -402,11 +402,8 @@ async def test_agents_label_the_bots_decisions_for_the_eval_suite(
         wrong = await act(sam, "label", conversation, kind="great")
         assert code(wrong) == "bad_frame"
 
-        db = await Database.open(server.settings.database_path)
-        try:
+        async with database(server.settings) as db:
             [scenario] = await export_labels(db)
-        finally:
-            await db.close()
         assert scenario.turns == ["how do I get a refund? I want a real person"]
         assert scenario.escalate_at is None, "the agent says the bot should have answered"
         assert (scenario.label, scenario.article_id) == (

@@ -10,12 +10,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-import aiosqlite
 from pydantic import BaseModel
 
 from warmline.agent.decision import Priority
 from warmline.handoff.packet import HandoffPacket
-from warmline.storage.database import Database
+from warmline.storage.database import Connection, Database, Row
 
 PRIORITY_RANK: dict[Priority, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 Disposition = Literal["resolved", "not_resolved", "follow_up", "duplicate", "spam"]
@@ -51,7 +50,7 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _entry(row: aiosqlite.Row, packet: HandoffPacket) -> QueueEntry:
+def _entry(row: Row, packet: HandoffPacket) -> QueueEntry:
     return QueueEntry(
         id=row["id"],
         conversation_id=row["conversation_id"],
@@ -76,7 +75,7 @@ class HandoffQueue:
         # change reads every open row, and parsing each packet again grew with the line.
         self._parsed: dict[int, tuple[str, HandoffPacket]] = {}
 
-    def _row(self, row: aiosqlite.Row) -> QueueEntry:
+    def _row(self, row: Row) -> QueueEntry:
         cached = self._parsed.get(row["id"])
         if cached is None or cached[0] != row["packet"]:
             cached = (row["packet"], HandoffPacket.model_validate_json(row["packet"]))
@@ -85,7 +84,7 @@ class HandoffQueue:
 
     @staticmethod
     async def enqueue(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         packet: HandoffPacket,
         preferred_agent: str | None = None,
         preferred_until: datetime | None = None,
@@ -109,7 +108,7 @@ class HandoffQueue:
         )
 
     @staticmethod
-    async def claim(conn: aiosqlite.Connection, conversation_id: str, agent_id: str) -> bool:
+    async def claim(conn: Connection, conversation_id: str, agent_id: str) -> bool:
         cursor = await conn.execute(
             "UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? "
             "WHERE conversation_id = ? AND status = 'queued'",
@@ -119,7 +118,7 @@ class HandoffQueue:
 
     @staticmethod
     async def requeue(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         conversation_id: str,
         sla: timedelta,
         preferred_agent: str | None,
@@ -145,7 +144,7 @@ class HandoffQueue:
 
     @staticmethod
     async def close(
-        conn: aiosqlite.Connection, conversation_id: str, disposition: Disposition | None = None
+        conn: Connection, conversation_id: str, disposition: Disposition | None = None
     ) -> None:
         await conn.execute(
             "UPDATE handoffs SET status = 'closed', closed_at = ?, disposition = ? "
@@ -163,7 +162,7 @@ class HandoffQueue:
             )
 
     @staticmethod
-    async def record_csat(conn: aiosqlite.Connection, conversation_id: str, score: int) -> None:
+    async def record_csat(conn: Connection, conversation_id: str, score: int) -> None:
         await conn.execute(
             "UPDATE handoffs SET csat = ? WHERE id = (SELECT MAX(id) FROM handoffs "
             "WHERE conversation_id = ? AND status = 'closed')",
@@ -181,7 +180,7 @@ class HandoffQueue:
             return cursor.rowcount == 1
 
     @staticmethod
-    async def last_agent(conn: aiosqlite.Connection, conversation_id: str) -> str | None:
+    async def last_agent(conn: Connection, conversation_id: str) -> str | None:
         """Who last helped this customer, so a returning conversation can go to them."""
         cursor = await conn.execute(
             "SELECT claimed_by FROM handoffs WHERE conversation_id = ? AND claimed_by IS NOT NULL "

@@ -185,13 +185,10 @@ def _eval_handoff(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _labels(settings: Settings, args: argparse.Namespace) -> int:
     from warmline.evals.labels import export_labels
-    from warmline.storage.database import Database
+    from warmline.server.stores import database
 
-    db = await Database.open(settings.database_path)
-    try:
+    async with database(settings) as db:
         scenarios = await export_labels(db)
-    finally:
-        await db.close()
     lines = "".join(s.model_dump_json(exclude_none=True) + "\n" for s in scenarios)
     if args.out:
         args.out.write_text(lines, encoding="utf-8")

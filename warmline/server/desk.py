@@ -211,8 +211,10 @@ class AgentDesk:
                     seat.last_assigned = self.presence.last_assigned(seat.id)
 
     async def _take(self, agent: AgentAccount, conversation_id: str) -> bool:
-        """Claim for an agent; capacity is counted in the same transaction as the claim."""
+        """Claim for an agent; capacity is counted in the same transaction as the claim,
+        under the agent's lock, so claims on several workers cannot overfill a seat."""
         async with self.db.transaction() as conn:
+            await conn.lock(agent_topic(agent.id))
             cursor = await conn.execute(
                 "SELECT COUNT(*) FROM conversations WHERE mode = 'human' AND agent_id = ?",
                 (agent.id,),
