@@ -7,7 +7,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
-from conftest import RunningServer, make_settings, serving, serving_app
+from conftest import Backend, RunningServer, make_settings, serving, serving_app
 from fake_openai import Reply, fake_openai
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -26,6 +26,12 @@ CHROMIUM_FLAGS = [
 
 pytestmark = pytest.mark.slow
 AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def backend() -> Backend:
+    """The browser checks the page, not the storage: the embedded defaults suffice."""
+    return Backend("embedded")
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from warmline.handoff.routing import (
 )
 from warmline.server.bus import AGENTS
 from warmline.server.errors import NotAllowed
-from warmline.server.presence import Presence, Status
+from warmline.server.presence import Status
 from warmline.server.protocol import LabelKind, ServerFrame, control
 from warmline.storage.conversations import Event
 
@@ -61,7 +61,7 @@ class AgentDesk:
         self.log = service.log
         self.db = service.db
         self.bus = service.bus
-        self.presence = Presence()
+        self.presence = service.presence
         self._accounts = {a.id: a for a in service.settings.agents}
         self._timers: set[asyncio.Task[None]] = set()
         self._announcing = False
@@ -246,6 +246,7 @@ class AgentDesk:
         but never not at all.
         """
         self.bus.publish(topic, control("watch", conversation_id))
+        await self.bus.flush()
         self.bus.publish(topic, await self.snapshot(conversation_id))
 
     async def snapshot(self, conversation_id: str) -> ServerFrame:

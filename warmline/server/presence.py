@@ -1,7 +1,8 @@
 """Which agents are connected, and which of them take new conversations.
 
 Presence is a fact about open sockets, so it lives with them, in the process; an
-agent with two console tabs is online until the last one closes.
+agent with two console tabs is online until the last one closes. With several
+workers, `redis_presence.RedisPresence` shares each worker's view with the others.
 """
 
 import time

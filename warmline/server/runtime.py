@@ -25,7 +25,7 @@ from warmline.handoff.policy import EscalationPolicy
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit, KnowledgeStore
 from warmline.retrieval.sync import SyncReport, sync_folder
-from warmline.server.bus import EventBus
+from warmline.server.coordination import coordination
 from warmline.server.service import ConversationService
 from warmline.server.stores import checkpointer, database
 from warmline.storage.usage import UsageLedger
@@ -102,7 +102,11 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         )
 
     try:
-        async with database(settings) as db, checkpointer(settings) as saver:
+        async with (
+            database(settings) as db,
+            checkpointer(settings) as saver,
+            coordination(settings) as shared,
+        ):
             usage = UsageLedger(db)
             llm = (
                 LlmAnswerer(settings.llm, settings.company_name, meter=usage.record)
@@ -122,7 +126,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
                 redactor,
                 vault,
                 secret,
-                EventBus(),
+                shared,
                 summarize=(
                     partial(llm_summary, llm, company=settings.company_name) if llm else None
                 ),
