@@ -20,10 +20,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+import psycopg
 import pytest
 import uvicorn
 import websockets
 from playwright.async_api import Browser, async_playwright
+from redis import Redis
+from redis.exceptions import RedisError
 
 from warmline.config import Settings
 from warmline.server.app import create_app
@@ -70,11 +73,75 @@ def kb_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return settings.qdrant_path
 
 
-def make_settings(data_dir: Path, kb_snapshot: Path, **overrides: Any) -> Settings:
+PG_HOST = os.environ.get("WARMLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("WARMLINE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+class Backend:
+    """Where a test server keeps its state: embedded files, or PostgreSQL + Redis.
+
+    Each server on "postgres+redis" gets a database of its own and a Redis key prefix
+    of its own, dropped afterwards, so tests never see each other's conversations.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._made: list[str] = []
+
+    def overrides(self) -> dict[str, Any]:
+        if self.name == "embedded":
+            return {}
+        name = "warmline_test_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(f"{PG_HOST}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self._made.append(name)
+        return {
+            "database_url": f"{PG_HOST}/{name}",
+            "redis_url": REDIS_URL,
+            "redis_prefix": name,
+        }
+
+    def environment(self) -> dict[str, str]:
+        """The same choice as WARMLINE_* variables, for a server in another process."""
+        return {f"WARMLINE_{k.upper()}": str(v) for k, v in self.overrides().items()}
+
+    def drop(self) -> None:
+        redis = Redis.from_url(REDIS_URL)
+        with psycopg.connect(f"{PG_HOST}/postgres", autocommit=True) as conn:
+            for name in self._made:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                for key in redis.scan_iter(f"{name}:*"):
+                    redis.delete(key)
+        redis.close()
+
+
+def shared_services_up() -> bool:
+    try:
+        with psycopg.connect(f"{PG_HOST}/postgres", connect_timeout=2):
+            pass
+        return bool(Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
+    except (psycopg.OperationalError, RedisError):
+        return False
+
+
+@pytest.fixture(scope="module", params=["embedded", "postgres+redis"])
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Integration tests run on the embedded defaults and on PostgreSQL + Redis."""
+    if request.param != "embedded" and not shared_services_up():
+        pytest.skip("PostgreSQL or Redis is not reachable")
+    chosen = Backend(request.param)
+    yield chosen
+    chosen.drop()
+
+
+def make_settings(
+    data_dir: Path, kb_snapshot: Path, backend: Backend | None = None, **overrides: Any
+) -> Settings:
     data_dir.mkdir(parents=True, exist_ok=True)
     if not (data_dir / "qdrant").exists():
         shutil.copytree(kb_snapshot, data_dir / "qdrant")
-    return Settings(data_dir=data_dir, log_file=data_dir / "warmline.log", **overrides)
+    shared = backend.overrides() if backend is not None else {}
+    return Settings(data_dir=data_dir, log_file=data_dir / "warmline.log", **shared, **overrides)
 
 
 class Endpoint(Protocol):
@@ -91,14 +158,17 @@ class RunningServer:
 
 @pytest.fixture(scope="module")
 async def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, kb_snapshot: Path
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    kb_snapshot: Path,
+    backend: Backend,
 ) -> AsyncIterator[RunningServer]:
-    """One in-process server per test module, on the session's event loop.
+    """One in-process server per test module and backend, on the session's event loop.
 
     A module may set SERVER_SETTINGS (a dict) to override settings for its server.
     """
     overrides = getattr(request.module, "SERVER_SETTINGS", {})
-    settings = make_settings(tmp_path_factory.mktemp("server"), kb_snapshot, **overrides)
+    settings = make_settings(tmp_path_factory.mktemp("server"), kb_snapshot, backend, **overrides)
     async with serving(settings) as running:
         yield running
 
@@ -216,9 +286,10 @@ def artifacts() -> Path:
 class ServerProcess:
     """`warmline serve` in its own process, for tests that kill and restart it."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = port
+        self.env = env or {}
         self.ws_url = f"ws://127.0.0.1:{port}"
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -226,6 +297,7 @@ class ServerProcess:
     def start(self, timeout: float = 120, **extra_env: str) -> None:
         env = (
             os.environ
+            | self.env
             | extra_env
             | {
                 "WARMLINE_DATA_DIR": str(self.data_dir),

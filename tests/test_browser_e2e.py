@@ -8,7 +8,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
-from conftest import RunningServer, chromium, make_settings, serving, serving_app
+from conftest import Backend, RunningServer, chromium, make_settings, serving, serving_app
 from fake_openai import Reply, fake_openai
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -20,6 +20,12 @@ from warmline.config import AgentAccount
 
 pytestmark = pytest.mark.slow
 AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def backend() -> Backend:
+    """The browser checks the page, not the storage: the embedded defaults suffice."""
+    return Backend("embedded")
 
 
 @pytest.fixture(scope="module")

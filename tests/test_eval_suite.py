@@ -15,7 +15,7 @@ from warmline.evals.suite.compare import compare, load_report
 from warmline.evals.suite.run import RunOptions, RunReport, knowledge_cache, run_suite
 from warmline.evals.suite.scenario import Scenario
 from warmline.evals.suite.suite import Suite, SuiteError, load_scenarios, load_suite
-from warmline.evals.suite.tune import figures, record, tune
+from warmline.evals.suite.tune import figures, handed_over_at, record, tune
 from warmline.server.cli import main
 
 DEFAULT = REPO / "evals" / "suites" / "default"
@@ -108,7 +108,7 @@ def test_the_gate_fails_when_a_worsened_policy_is_compared_with_the_baseline(
 ) -> None:
     suite = _worsened_suite(tmp_path)
     out = tmp_path / "out"
-    assert main(["eval", "run", str(suite), "--out", str(out), "--tags", "frustration"]) == 0
+    assert main(["eval", "run", str(suite), "--out", str(out), "--tag", "frustration"]) == 0
     capsys.readouterr()
     gated = ["eval", "compare", str(BASELINE), str(out / "report.json"), "--gate"]
     assert main(gated) == 1
@@ -152,7 +152,7 @@ async def test_tuning_on_split_a_is_reported_on_split_b_and_redecides_exactly(
     recordings, policy = await record(small, settings, workers=4)
     by_id = {p.id: p for p in real.played}
     for recording in recordings:
-        assert recording.handed_over_at(policy) == by_id[recording.played.id].escalated_at
+        assert handed_over_at(recording, policy) == by_id[recording.id].escalated_at
     assert figures(recordings, policy).scenarios == len(chosen)
 
 
@@ -307,8 +307,104 @@ async def test_simulated_customers_talk_to_the_product_and_become_scenarios_to_r
         report, scenarios = await simulate([persona], load_suite(DEFAULT), settings)
     assert report.conversations == 1 and report.failed == 0 and report.goal_met == 1.0
     [simulated] = report.simulated
-    assert [said for said, _ in simulated.turns] == [moves[0]["message"], moves[1]["message"]]
-    assert all(reply for _, reply in simulated.turns), "the product answered every move"
+    assert [t.said for t in simulated.turns] == [moves[0]["message"], moves[1]["message"]]
+    assert all(t.reply for t in simulated.turns), "the product answered every move"
     [scenario] = scenarios
     assert scenario.tags == ["simulated", "refunds"] and scenario.escalate_at is None
     assert "review me" in scenario.note
+
+
+def test_a_suite_never_runs_against_the_configured_servers(tmp_path: Path) -> None:
+    """Syncing a suite's knowledge base into a real collection would delete articles."""
+    from warmline.evals.suite.run import suite_settings
+
+    configured = Settings(
+        qdrant_url="http://qdrant.internal:6333",
+        database_url="postgresql://postgres@127.0.0.1:5432/prod",
+        redis_url="redis://127.0.0.1:6379/0",
+    )
+    isolated = suite_settings(load_suite(DEFAULT), configured, tmp_path)
+    assert (isolated.qdrant_url, isolated.database_url, isolated.redis_url) == (None, None, None)
+    assert isolated.data_dir == tmp_path and isolated.retrieval.sync_on_start
+
+
+def test_the_gate_fails_when_nothing_can_be_compared_or_a_figure_disappears() -> None:
+    baseline = load_report(BASELINE)
+    renamed = baseline.model_copy(
+        update={"played": [p.model_copy(update={"id": p.id + "-x"}) for p in baseline.played]}
+    )
+    assert compare(baseline, renamed, {}).failed_gate == ["no scenario in common with the baseline"]
+    blind = baseline.model_copy(
+        update={
+            "played": [
+                p.model_copy(
+                    update={
+                        "turns": [
+                            t.model_copy(update={"expected_cite": [], "checks": []})
+                            for t in p.turns
+                        ]
+                    }
+                )
+                for p in baseline.played
+            ]
+        }
+    )
+    gone = compare(baseline, blind, {"citation_correctness": 0.05})
+    assert [d.metric for d in gone.regressions] == ["citation_correctness"]
+
+
+def test_an_edited_scenario_is_left_out_of_the_comparison() -> None:
+    baseline = load_report(BASELINE)
+    edited = [baseline.played[0].model_copy(update={"digest": "0" * 16}), *baseline.played[1:]]
+    comparison = compare(baseline, baseline.model_copy(update={"played": edited}), {})
+    assert comparison.changed == [baseline.played[0].id]
+    assert comparison.common == len(baseline.played) - 1
+
+
+def test_cli_mistakes_are_one_line_errors_not_tracebacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["eval", "run", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["eval", "compare", str(tmp_path / "nope.json"), str(BASELINE)]) == 2
+    assert "cannot read the report" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["eval", "run", str(DEFAULT), "--workers", "0"])
+    (tmp_path / "suite.toml").write_text('[gate]\n"escalation.f2" = 0.1\n')
+    assert main(["eval", "run", str(tmp_path)]) == 2
+    assert "unknown metrics ['escalation.f2']" in capsys.readouterr().err
+
+
+def test_a_journal_cut_mid_line_resumes_from_its_whole_lines(tmp_path: Path) -> None:
+    from warmline.evals.suite.run import _resumed
+
+    played = load_report(BASELINE).played[:3]
+    journal = tmp_path / "played.jsonl"
+    whole = "".join(p.model_dump_json() + "\n" for p in played[:2])
+    journal.write_text('{"run_key": "k"}\n' + whole + played[2].model_dump_json()[:50])
+    assert list(_resumed(journal, "k")) == [played[0].id, played[1].id]
+    assert _resumed(journal, "another key") == {}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+async def test_a_leak_is_reported_without_repeating_the_value(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """A value no recognizer knows leaks into the log; the report says where, not what."""
+    secret = "Q7ZX-PLUM-4418"
+    scenario = {
+        "id": "leak",
+        "tags": ["pii"],
+        "turns": [{"say": f"my locker code is {secret}, how do i reset my password"}],
+        "pii": [secret],
+    }
+    path = tmp_path / "leak.jsonl"
+    path.write_text(json.dumps(scenario) + "\n")
+    report = await run_suite(
+        load_suite(path), eval_settings(tmp_path / "data", kb_snapshot), RunOptions(), None
+    )
+    [played] = report.played
+    assert played.pii_leaked == 1 and "personal value #1 in conversation log" in played.pii_leaks
+    assert report.metrics.pii_leak_rate == 1.0 and report.metrics.critical_failures == 1
+    assert secret.lower() not in report.model_dump_json().lower()

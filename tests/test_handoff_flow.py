@@ -56,9 +56,9 @@ async def test_full_handoff_packet_live_chat_handback_and_resolve(server: Runnin
     assert [line["role"] for line in packet["transcript"]][:2] == ["customer", "bot"]
 
     await alex.send({"type": "claim", "conversation_id": conversation_id})
-    await sam.send({"type": "claim", "conversation_id": conversation_id})
     snapshot = await alex.wait_for(type="conversation", conversation_id=conversation_id)
     assert snapshot["data"]["mode"] == "human"
+    await sam.send({"type": "claim", "conversation_id": conversation_id})
     assert (await sam.wait_for(type="error"))["data"]["code"] == "already_claimed"
     joined = await client.wait_for(type="mode", data_mode="human")
     assert joined["data"]["agent_name"] == "Alex"

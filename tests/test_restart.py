@@ -123,5 +123,4 @@ async def test_a_busy_server_keeps_no_per_conversation_state_after_turns_end(
             await service.customer_message(conversation.id, "how do I reset my password?", f"m{i}")
             await service.customer_message(conversation.id, "and my e-mail?", f"n{i}")
         await service.drain()
-        assert service._turn_locks == {}
-        assert dict(service._turns_waiting) == {}
+        assert service.turns.held() == set()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import (
+    Backend,
     Client,
     RunningServer,
     _matches,
@@ -26,7 +27,7 @@ from warmline.config import AgentAccount, Settings
 from warmline.evals.suite.replay import export_scenarios
 from warmline.handoff.policy_file import QueuePolicy
 from warmline.handoff.wait import Wait, typical_waits
-from warmline.storage.database import Database
+from warmline.server.stores import database
 
 AGENTS = [
     AgentAccount(id="alex", name="Alex", token="t-alex", capacity=1),
@@ -38,7 +39,9 @@ AGENTS = [
 
 
 @asynccontextmanager
-async def desk(tmp_path: Path, kb_snapshot: Path, **queue: Any) -> AsyncIterator[RunningServer]:
+async def desk(
+    tmp_path: Path, kb_snapshot: Path, backend: Backend, **queue: Any
+) -> AsyncIterator[RunningServer]:
     base = Settings().policy
     policy = base.model_copy(
         update={
@@ -49,7 +52,7 @@ async def desk(tmp_path: Path, kb_snapshot: Path, **queue: Any) -> AsyncIterator
         }
     )
     settings = make_settings(
-        tmp_path, kb_snapshot, agents=AGENTS, policy=policy, identity_secret="site-secret"
+        tmp_path, kb_snapshot, backend, agents=AGENTS, policy=policy, identity_secret="site-secret"
     )
     async with serving(settings) as server:
         yield server
@@ -90,9 +93,9 @@ def code(frame: dict[str, Any]) -> str | None:
 
 
 async def test_capacity_limits_how_many_chats_an_agent_holds(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         alex = await agent(server, "t-alex")
         _, first = await waiting(server)
         _, second = await waiting(server)
@@ -103,9 +106,9 @@ async def test_capacity_limits_how_many_chats_an_agent_holds(
 
 
 async def test_skills_and_language_decide_who_may_take_a_conversation(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam, fran, gerd = [await agent(server, t) for t in ("t-sam", "t-fran", "t-gerd")]
         _, fraud = await waiting(
             server, "Someone used my card to order two cameras, I never ordered them"
@@ -122,11 +125,12 @@ async def test_skills_and_language_decide_who_may_take_a_conversation(
 
 
 async def test_waiting_raises_priority_and_late_conversations_raise_an_sla_breach(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
     async with desk(
         tmp_path,
         kb_snapshot,
+        backend,
         aging_minutes=0.02,
         sla_minutes={"urgent": 2, "high": 5, "normal": 0.01, "low": 60},
     ) as server:
@@ -144,9 +148,9 @@ async def test_waiting_raises_priority_and_late_conversations_raise_an_sla_breac
 
 
 async def test_transfer_with_a_note_the_customer_never_sees(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam, fran, alex = [await agent(server, t) for t in ("t-sam", "t-fran", "t-alex")]
         client, conversation = await waiting(
             server, "my order LH-123456 was charged twice, let me talk to a person"
@@ -178,9 +182,9 @@ async def test_transfer_with_a_note_the_customer_never_sees(
 
 
 async def test_bot_is_silent_in_human_mode_and_resumes_with_context_after_hand_back(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam = await agent(server, "t-sam")
         client, conversation = await waiting(
             server, "My Lumen Hub from order LH-654321 is dead, I want to talk to a human"
@@ -211,9 +215,9 @@ async def test_bot_is_silent_in_human_mode_and_resumes_with_context_after_hand_b
 
 
 async def test_resolve_with_disposition_then_the_customer_rates_the_chat(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam = await agent(server, "t-sam")
         client, conversation = await waiting(server)
         await act(sam, "claim", conversation)
@@ -246,9 +250,9 @@ async def test_resolve_with_disposition_then_the_customer_rates_the_chat(
 
 
 async def test_an_agent_who_drops_returns_the_chat_to_the_queue_and_nothing_is_lost(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam = await agent(server, "t-sam")
         client, conversation = await waiting(server, "I need a human about order LH-111222")
         await act(sam, "claim", conversation)
@@ -269,9 +273,9 @@ async def test_an_agent_who_drops_returns_the_chat_to_the_queue_and_nothing_is_l
 
 
 async def test_a_customer_who_drops_gets_exactly_what_they_missed(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam = await agent(server, "t-sam")
         client, conversation = await waiting(server)
         token = client.frames[0]["data"]["token"]
@@ -297,9 +301,9 @@ async def test_a_customer_who_drops_gets_exactly_what_they_missed(
 
 
 async def test_nobody_online_the_customer_is_told_and_leaves_a_contact(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         client, conversation = await waiting(server)
         notice = await client.wait_for(type="message", data_role="system")
         assert notice["data"]["offer_contact"] and "No one" in notice["data"]["text"]
@@ -327,9 +331,9 @@ async def test_nobody_online_the_customer_is_told_and_leaves_a_contact(
 
 
 async def test_supervisors_watch_any_chat_and_see_the_roster(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam = await agent(server, "t-sam")
         alex = await agent(server, "t-alex")
         sue = await agent(server, "t-sup")
@@ -351,9 +355,9 @@ async def test_supervisors_watch_any_chat_and_see_the_roster(
 
 
 async def test_auto_assignment_routes_to_the_fit_least_loaded_agent(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot, auto_assign=True) as server:
+    async with desk(tmp_path, kb_snapshot, backend, auto_assign=True) as server:
         sam = await agent(server, "t-sam")
         fran = await agent(server, "t-fran")
         await act(sam, "presence", None, status="available")
@@ -371,9 +375,9 @@ async def test_auto_assignment_routes_to_the_fit_least_loaded_agent(
 
 
 async def test_only_a_signed_profile_makes_a_customer_vip(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam = await agent(server, "t-sam")
         signature = hmac.new(b"site-secret", b"segment=vip", hashlib.sha256).hexdigest()
         _, signed = await waiting(server, profile={"segment": "vip"}, profile_signature=signature)
@@ -386,9 +390,9 @@ async def test_only_a_signed_profile_makes_a_customer_vip(
 
 
 async def test_agents_label_the_bots_decisions_for_the_eval_suite(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam = await agent(server, "t-sam")
         _, conversation = await waiting(server, "how do I get a refund? I want a real person")
         await act(sam, "claim", conversation)
@@ -404,11 +408,8 @@ async def test_agents_label_the_bots_decisions_for_the_eval_suite(
         wrong = await act(sam, "label", conversation, kind="great")
         assert code(wrong) == "bad_frame"
 
-        db = await Database.open(server.settings.database_path)
-        try:
+        async with database(server.settings) as db:
             [scenario] = await export_scenarios(db, labeled_only=True)
-        finally:
-            await db.close()
         assert [t.say for t in scenario.turns] == ["how do I get a refund? I want a real person"]
         assert scenario.escalate_at is None, "the agent says the bot should have answered"
         assert scenario.tags == ["replay", "bot_should_have_answered"]
@@ -416,9 +417,9 @@ async def test_agents_label_the_bots_decisions_for_the_eval_suite(
 
 
 async def test_two_tabs_racing_transfer_and_resolve_never_lose_the_conversation(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         tab_one = await agent(server, "t-fran")
         tab_two = await agent(server, "t-fran")
         client, conversation = await waiting(server)
@@ -454,9 +455,9 @@ async def test_two_tabs_racing_transfer_and_resolve_never_lose_the_conversation(
 
 
 async def test_bad_text_in_agent_actions_is_refused_and_the_socket_stays(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam = await agent(server, "t-sam")
         _, conversation = await waiting(server)
         await act(sam, "claim", conversation)
@@ -469,9 +470,9 @@ async def test_bad_text_in_agent_actions_is_refused_and_the_socket_stays(
 
 
 async def test_an_agent_who_comes_back_gets_a_fresh_grace_period(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot, agent_reconnect_grace_seconds=1.0) as server:
+    async with desk(tmp_path, kb_snapshot, backend, agent_reconnect_grace_seconds=1.0) as server:
         sam = await agent(server, "t-sam")
         client, conversation = await waiting(server)
         await act(sam, "claim", conversation)
@@ -501,9 +502,9 @@ def test_the_typical_wait_is_the_recent_median_per_priority_else_the_sla() -> No
 
 
 async def test_a_waiting_customer_is_told_the_expected_wait_while_someone_can_answer(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         alone, _ = await waiting(server)
         assert (await alone.wait_for(type="queue_position"))["data"] == {
             "position": 1,
@@ -532,9 +533,9 @@ async def test_a_waiting_customer_is_told_the_expected_wait_while_someone_can_an
 
 
 async def test_supervisors_get_a_live_dashboard_and_agents_do_not(
-    tmp_path: Path, kb_snapshot: Path
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot) as server:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
         sam = await agent(server, "t-sam")
         sue = await agent(server, "t-sup")
         first = await got(sue, type="dashboard")

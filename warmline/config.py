@@ -82,6 +82,22 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("qdrant_url", "WARMLINE_QDRANT_URL", "QDRANT_URL"),
         description="A Qdrant server or cluster; unset = local mode in data_dir.",
     )
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL (postgresql://user@host/db) for conversations, queue, vault, "
+        "audit and graph checkpoints, shared by every worker; unset = SQLite files in data_dir.",
+    )
+    database_max_connections: int = Field(
+        20, ge=2, description="Pool size per worker, for the stores and for the checkpointer."
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis (redis://host:6379/0) for events between workers, agent presence, "
+        "turn locks and flood windows; unset = in-process (one worker).",
+    )
+    redis_prefix: str = Field(
+        "warmline", description="Key prefix, so deployments can share one Redis."
+    )
     operator_tokens: list[SecretStr] = Field(
         default_factory=list, description="Bearer tokens for the /v1/kb operator endpoints."
     )

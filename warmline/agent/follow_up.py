@@ -1,4 +1,4 @@
-"""Follow-up questions: "how long does that take", "does it have to be unopened?".
+"""Follow-up questions: "whats the biggest sd card it takes", "does it have to be unopened?".
 
 Customers ask a second question about the thing they just asked about, and say "it".
 Searched alone, such a message matches nothing and would count as an unanswered turn

@@ -20,4 +20,6 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
 
 
 def _cell(value: object) -> str:
+    if value is None:
+        return "-"
     return f"{value:.3f}" if isinstance(value, float) else str(value)

@@ -1,9 +1,7 @@
 """Per-conversation PII placeholder numbering, stored as keyed digests only."""
 
-import aiosqlite
-
 from warmline.guardrails.redaction import PlaceholderEntry
-from warmline.storage.database import Database
+from warmline.storage.database import Connection, Database
 
 
 class PlaceholderStore:
@@ -18,11 +16,9 @@ class PlaceholderStore:
         return [PlaceholderEntry(**dict(row)) for row in rows]
 
     @staticmethod
-    async def add(
-        conn: aiosqlite.Connection, conversation_id: str, entries: list[PlaceholderEntry]
-    ) -> None:
+    async def add(conn: Connection, conversation_id: str, entries: list[PlaceholderEntry]) -> None:
         await conn.executemany(
-            "INSERT OR IGNORE INTO placeholders (conversation_id, entity_type, digest, number) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO placeholders (conversation_id, entity_type, digest, number) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(conversation_id, e.entity_type, e.digest, e.number) for e in entries],
         )

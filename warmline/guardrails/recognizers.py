@@ -221,6 +221,7 @@ PHONE_PATTERNS = [
 ]
 
 
+_LOCAL_NUMBER = re.compile(r"\d{3}[-. ]\d{4}")
 _SSN_CONTEXT = re.compile(r"\b(?:ssn|social security)\b", re.IGNORECASE)
 
 
@@ -239,10 +240,13 @@ class PhonePatternRecognizer(RegexGroupRecognizer):
         ]
 
     def accept(self, value: str) -> bool:
-        """Seven digits is a local number ("phone 555-0142"); only the context pattern, which
-        needs a word like "phone" or "call" before it, can match one that short."""
+        """Seven digits is a local number ("phone 555-0142") only written as one, three digits
+        then four; only the context pattern, which needs a word like "phone" or "call"
+        before it, can match one that short, and "invoice 2024-0117" is not one."""
         digits = sum(ch.isdigit() for ch in value)
-        return 7 <= digits <= 15
+        if digits == 7:
+            return bool(_LOCAL_NUMBER.fullmatch(value.strip()))
+        return 8 <= digits <= 15
 
 
 def company_recognizers(patterns: dict[str, str]) -> list[EntityRecognizer]:

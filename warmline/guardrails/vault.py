@@ -10,11 +10,10 @@ reveal, allowed or refused, is written to the audit log.
 
 from datetime import UTC, datetime, timedelta
 
-import aiosqlite
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import BaseModel, SecretStr
 
-from warmline.storage.database import Database
+from warmline.storage.database import Connection, Database
 
 
 class VaultItem(BaseModel):
@@ -40,14 +39,12 @@ class PiiVault:
         self._fernet = MultiFernet([Fernet(k) for k in keys])
         self.retention = retention
 
-    async def store(
-        self, conn: aiosqlite.Connection, conversation_id: str, items: list[VaultItem]
-    ) -> None:
+    async def store(self, conn: Connection, conversation_id: str, items: list[VaultItem]) -> None:
         now = datetime.now(UTC)
         await conn.executemany(
-            "INSERT OR IGNORE INTO pii_vault "
+            "INSERT INTO pii_vault "
             "(conversation_id, placeholder, ciphertext, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [
                 (
                     conversation_id,
@@ -133,10 +130,15 @@ class PiiVault:
 
     async def rotate(self) -> int:
         """Re-encrypt every value under the first key, so older keys can be retired."""
-        rows = await self.db.fetch_all("SELECT rowid, ciphertext FROM pii_vault")
+        rows = await self.db.fetch_all(
+            "SELECT conversation_id, placeholder, ciphertext FROM pii_vault"
+        )
         async with self.db.transaction() as conn:
             await conn.executemany(
-                "UPDATE pii_vault SET ciphertext = ? WHERE rowid = ?",
-                [(self._fernet.rotate(r["ciphertext"]), r["rowid"]) for r in rows],
+                "UPDATE pii_vault SET ciphertext = ? WHERE conversation_id = ? AND placeholder = ?",
+                [
+                    (self._fernet.rotate(r["ciphertext"]), r["conversation_id"], r["placeholder"])
+                    for r in rows
+                ],
             )
         return len(rows)

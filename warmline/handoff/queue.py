@@ -7,15 +7,15 @@ the same row, keeping its packet, with the agent it should wait for.
 """
 
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-import aiosqlite
 from pydantic import BaseModel
 
 from warmline.agent.decision import Priority
 from warmline.handoff.packet import HandoffPacket
-from warmline.storage.database import Database
+from warmline.storage.database import Connection, Database, Row
 
 PRIORITY_RANK: dict[Priority, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 PRIORITY_BY_RANK: dict[int, Priority] = {rank: name for name, rank in PRIORITY_RANK.items()}
@@ -53,12 +53,12 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _seconds_waited(row: aiosqlite.Row) -> float:
+def _seconds_waited(row: Row) -> float:
     claimed = datetime.fromisoformat(row["claimed_at"])
     return (claimed - datetime.fromisoformat(row["queued"])).total_seconds()
 
 
-def _entry(row: aiosqlite.Row, packet: HandoffPacket) -> QueueEntry:
+def _entry(row: Row, packet: HandoffPacket) -> QueueEntry:
     return QueueEntry(
         id=row["id"],
         conversation_id=row["conversation_id"],
@@ -83,7 +83,7 @@ class HandoffQueue:
         # change reads every open row, and parsing each packet again grew with the line.
         self._parsed: dict[int, tuple[str, HandoffPacket]] = {}
 
-    def _row(self, row: aiosqlite.Row) -> QueueEntry:
+    def _row(self, row: Row) -> QueueEntry:
         cached = self._parsed.get(row["id"])
         if cached is None or cached[0] != row["packet"]:
             cached = (row["packet"], HandoffPacket.model_validate_json(row["packet"]))
@@ -92,7 +92,7 @@ class HandoffQueue:
 
     @staticmethod
     async def enqueue(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         packet: HandoffPacket,
         preferred_agent: str | None = None,
         preferred_until: datetime | None = None,
@@ -116,7 +116,7 @@ class HandoffQueue:
         )
 
     @staticmethod
-    async def claim(conn: aiosqlite.Connection, conversation_id: str, agent_id: str) -> bool:
+    async def claim(conn: Connection, conversation_id: str, agent_id: str) -> bool:
         cursor = await conn.execute(
             "UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? "
             "WHERE conversation_id = ? AND status = 'queued'",
@@ -126,7 +126,7 @@ class HandoffQueue:
 
     @staticmethod
     async def requeue(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         conversation_id: str,
         sla: timedelta,
         preferred_agent: str | None,
@@ -152,7 +152,7 @@ class HandoffQueue:
 
     @staticmethod
     async def close(
-        conn: aiosqlite.Connection, conversation_id: str, disposition: Disposition | None = None
+        conn: Connection, conversation_id: str, disposition: Disposition | None = None
     ) -> None:
         await conn.execute(
             "UPDATE handoffs SET status = 'closed', closed_at = ?, disposition = ? "
@@ -170,7 +170,7 @@ class HandoffQueue:
             )
 
     @staticmethod
-    async def record_csat(conn: aiosqlite.Connection, conversation_id: str, score: int) -> None:
+    async def record_csat(conn: Connection, conversation_id: str, score: int) -> None:
         await conn.execute(
             "UPDATE handoffs SET csat = ? WHERE id = (SELECT MAX(id) FROM handoffs "
             "WHERE conversation_id = ? AND status = 'closed')",
@@ -188,7 +188,7 @@ class HandoffQueue:
             return cursor.rowcount == 1
 
     @staticmethod
-    async def last_agent(conn: aiosqlite.Connection, conversation_id: str) -> str | None:
+    async def last_agent(conn: Connection, conversation_id: str) -> str | None:
         """Who last helped this customer, so a returning conversation can go to them."""
         cursor = await conn.execute(
             "SELECT claimed_by FROM handoffs WHERE conversation_id = ? AND claimed_by IS NOT NULL "
@@ -211,15 +211,18 @@ class HandoffQueue:
         return [(PRIORITY_BY_RANK[row["priority"]], _seconds_waited(row)) for row in rows]
 
     async def reason_counts(self, since: datetime) -> dict[str, int]:
-        """How many handoffs since a moment each escalation reason code took part in."""
+        """How many handoffs since a moment each escalation reason code took part in.
+
+        Counted here rather than in SQL, so the same code runs on SQLite and PostgreSQL
+        (their JSON functions differ); a day's handoffs are few enough to read."""
         rows = await self.db.fetch_all(
-            "SELECT json_extract(reason.value, '$.code') AS code, "
-            "COUNT(DISTINCT handoffs.id) AS n "
-            "FROM handoffs, json_each(handoffs.packet, '$.decision.reasons') AS reason "
-            "WHERE handoffs.created_at >= ? GROUP BY code",
-            since.astimezone(UTC).isoformat(),
+            "SELECT packet FROM handoffs WHERE created_at >= ?", since.astimezone(UTC).isoformat()
         )
-        return {row["code"]: row["n"] for row in rows}
+        counts: Counter[str] = Counter()
+        for row in rows:
+            reasons = json.loads(row["packet"])["decision"]["reasons"]
+            counts.update({str(reason["code"]) for reason in reasons})
+        return dict(counts)
 
     async def entry(self, conversation_id: str) -> QueueEntry | None:
         """The conversation's open handoff, if it has one."""

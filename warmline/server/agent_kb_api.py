@@ -34,7 +34,7 @@ class ArticleMatch(BaseModel):
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     """The passage as plain text on one line (no list bullets or emphasis marks: the
     console shows it as text), cut at a word boundary."""
-    plain = re.sub(r"(?m)^\s*(?:[-+*]|\d+[.)])\s+|[*_`#>]+", "", text)
+    plain = re.sub(r"(?m)^\s*(?:[-+*>]|#+|\d+[.)])\s+|\*\*|__|`", "", text)
     flat = re.sub(r"\s+", " ", plain).strip()
     if len(flat) <= limit:
         return flat

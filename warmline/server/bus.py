@@ -1,8 +1,9 @@
-"""In-process publish/subscribe between the conversation service and open sockets.
+"""Publish/subscribe between the conversation service and open sockets.
 
 Each subscriber gets its own unbounded queue, so a slow socket never blocks the
 service; a socket that goes away simply unsubscribes, and anything it missed is in
-the conversation log for its resume.
+the conversation log for its resume. This bus reaches the sockets of this process;
+`redis_bus.RedisEventBus` carries the same frames to every worker.
 """
 
 import asyncio
@@ -35,5 +36,15 @@ class EventBus:
         return bool(self._subscribers.get(topic))
 
     def publish(self, topic: str, frame: ServerFrame) -> None:
+        self.deliver(topic, frame)
+
+    def deliver(self, topic: str, frame: ServerFrame) -> None:
+        """Hand a frame to this process's subscribers of `topic`."""
         for queue in self._subscribers.get(topic, ()):
             queue.put_nowait(frame)
+
+    async def flush(self) -> None:
+        """Return once every frame published so far is on its way to subscribers.
+
+        In process, publishing already delivered it.
+        """

@@ -30,6 +30,22 @@ ASK_FOR_PERSON = "I'd like to talk to a person."
 class CustomerConnection(Connection):
     conversation: Conversation | None = None
     last_seq_sent = 0
+    service: ConversationService
+
+    async def outgoing(self, frame: ServerFrame) -> list[ServerFrame]:
+        """Logged events go out in seq order, each once.
+
+        With several workers, events written by different workers can reach this socket
+        out of order; an event past a gap brings the missing ones from the log first.
+        """
+        ahead = frame.seq is not None and frame.seq > self.last_seq_sent + 1
+        if not ahead or frame.type in AGENT_ONLY or self.conversation is None:
+            return await super().outgoing(frame)
+        missed = await self.service.log.events_after(
+            self.conversation.id, self.last_seq_sent, for_customer=True
+        )
+        frames = [ServerFrame.of(e) for e in missed if e.seq < (frame.seq or 0)] + [frame]
+        return [f for f in frames if self.deliver(f)]
 
     def deliver(self, frame: ServerFrame) -> bool:
         if frame.type in AGENT_ONLY:
@@ -126,6 +142,7 @@ async def _store(
 async def chat_socket(websocket: WebSocket, service: ConversationService) -> None:
     await websocket.accept()
     conn = CustomerConnection(websocket, service.bus, service.settings.limits.max_frame_bytes)
+    conn.service = service
 
     async def handle(frame: ClientFrame) -> None:
         await _handle(conn, service, frame)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from warmline.config import REPO_ROOT, Settings
+from warmline.evals.suite.suite import SuiteError
 from warmline.retrieval.stats import knowledge_stats
 from warmline.server.protocol import ServerFrame
 
@@ -198,20 +199,23 @@ def _eval_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _eval_compare(settings: Settings, args: argparse.Namespace) -> int:
-    from warmline.evals.suite.compare import DEFAULT_GATE, compare, load_report, render
+    from warmline.evals.suite.compare import compare, load_report, render
+    from warmline.evals.suite.gate import DEFAULT_GATE
     from warmline.evals.suite.suite import load_suite
 
     baseline, candidate = load_report(args.baseline), load_report(args.candidate)
-    suite_path = args.suite or Path(candidate.suite)
-    gate = (load_suite(suite_path).gate if suite_path.is_dir() else {}) or DEFAULT_GATE
+    suite_path = args.suite or REPO_ROOT / baseline.suite  # an absolute path stays itself
+    gate = load_suite(suite_path).gate if suite_path.is_dir() else {}
+    source = f"tolerances from {suite_path / 'suite.toml'}"
+    if not gate:
+        gate, source = DEFAULT_GATE, "the built-in default tolerances"
     comparison = compare(baseline, candidate, gate)
-    print(render(comparison))
-    if args.gate and comparison.regressions:
-        names = ", ".join(d.metric for d in comparison.regressions)
-        print(f"\ngate FAILED: {names} worsened beyond tolerance", file=sys.stderr)
+    print(render(comparison) + f"\n\ngate: {source}")
+    if args.gate and comparison.failed_gate:
+        print(f"gate FAILED: {'; '.join(comparison.failed_gate)}", file=sys.stderr)
         return 1
     if args.gate:
-        print("\ngate passed")
+        print("gate passed")
     return 0
 
 
@@ -257,13 +261,10 @@ def _eval_schema(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _eval_export(settings: Settings, args: argparse.Namespace) -> int:
     from warmline.evals.suite.replay import export_scenarios
-    from warmline.storage.database import Database
+    from warmline.server.stores import database
 
-    db = await Database.open(settings.database_path)
-    try:
+    async with database(settings) as db:
         scenarios = await export_scenarios(db, labeled_only=args.labeled)
-    finally:
-        await db.close()
     lines = "".join(s.model_dump_json(exclude_defaults=True) + "\n" for s in scenarios)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -272,6 +273,13 @@ async def _eval_export(settings: Settings, args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(lines)
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,10 +328,12 @@ def main(argv: list[str] | None = None) -> int:
     run = evals.add_parser("run", help="play a scenario suite through the product and score it")
     run.add_argument("suite", type=Path, help="a suite folder (suite.toml) or a .jsonl file")
     run.add_argument("--out", type=Path, help="report folder (default evals/reports/SUITE)")
-    run.add_argument("--workers", type=int, default=4, help="scenarios played at once")
+    run.add_argument("--workers", type=_positive, default=4, help="scenarios played at once")
     run.add_argument("--seed", type=int, default=0, help="the order scenarios start in")
     run.add_argument("--resume", action="store_true", help="skip scenarios already played")
-    run.add_argument("--tags", nargs="*", default=[], help="only scenarios with these tags")
+    run.add_argument(
+        "--tag", dest="tags", action="append", default=[], help="only scenarios with this tag"
+    )
     run.add_argument("--limit", type=int)
     run.add_argument("--judge", action="store_true", help="LLM judge of tone and helpfulness")
     run.set_defaults(run=_eval_run)
@@ -338,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     tune.add_argument(
         "--target-recall", type=float, help="default: the current policy's recall on split A"
     )
-    tune.add_argument("--workers", type=int, default=4)
+    tune.add_argument("--workers", type=_positive, default=4)
     tune.add_argument("--out", type=Path)
     tune.set_defaults(run=_eval_tune)
     simulate = evals.add_parser("simulate", help="LLM-played customers (needs [llm])")
@@ -371,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(**overrides)
     try:
         return int(args.run(settings, args))
+    except SuiteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except RuntimeError as exc:
         if "already accessed by another instance" in str(exc):
             print(

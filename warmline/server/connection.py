@@ -19,6 +19,7 @@ from warmline.guardrails.limits import InputRejected
 from warmline.server.bus import EventBus
 from warmline.server.errors import NotAllowed, UnknownConversation
 from warmline.server.protocol import ClientFrame, ServerFrame, error
+from warmline.storage.database import Unavailable
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -30,7 +31,7 @@ class FrameError(Exception):
         self.message = message
 
 
-CLIENT_ERRORS = (FrameError, InputRejected, NotAllowed, UnknownConversation)
+CLIENT_ERRORS = (FrameError, InputRejected, NotAllowed, UnknownConversation, Unavailable)
 
 
 def parse(model: type[Model], data: object) -> Model:
@@ -73,6 +74,10 @@ class Connection:
         self.stack.enter_context(self.bus.subscribe(topic, self.outbox))
 
     async def send(self, frame: ServerFrame) -> None:
+        """Send a direct reply; an ack waits until the events it confirms are on the bus,
+        so a worker that dies after acknowledging has already told every other worker."""
+        if frame.type == "ack":
+            await self.bus.flush()
         if self._writer is None:
             await self.websocket.send_text(frame.wire())
         else:
@@ -108,10 +113,13 @@ class Connection:
         """Whether a frame from the outbox goes to this client; endpoints refine it."""
         return True
 
+    async def outgoing(self, frame: ServerFrame) -> list[ServerFrame]:
+        """What a frame from the outbox becomes on the wire; endpoints may add to it."""
+        return [frame] if self.deliver(frame) else []
+
     async def _write(self) -> None:
         while True:
-            frame = await self.outbox.get()
-            if self.deliver(frame):
+            for frame in await self.outgoing(await self.outbox.get()):
                 try:
                     await self.websocket.send_text(frame.wire())
                 except (WebSocketDisconnect, RuntimeError):

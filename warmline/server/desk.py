@@ -31,7 +31,7 @@ from warmline.server.bus import AGENTS, SUPERVISORS
 from warmline.server.dashboard import build_dashboard
 from warmline.server.errors import NotAllowed
 from warmline.server.operators import agent_for_token
-from warmline.server.presence import Presence, Status
+from warmline.server.presence import Status
 from warmline.server.protocol import LabelKind, QueuePositionData, ServerFrame, control
 from warmline.storage.conversations import Event
 
@@ -64,7 +64,7 @@ class AgentDesk:
         self.log = service.log
         self.db = service.db
         self.bus = service.bus
-        self.presence = Presence()
+        self.presence = service.presence
         self._accounts = {a.id: a for a in service.settings.agents}
         self._timers: set[asyncio.Task[None]] = set()
         self._announcing = False
@@ -211,8 +211,10 @@ class AgentDesk:
                     seat.last_assigned = self.presence.last_assigned(seat.id)
 
     async def _take(self, agent: AgentAccount, conversation_id: str) -> bool:
-        """Claim for an agent; capacity is counted in the same transaction as the claim."""
+        """Claim for an agent; capacity is counted in the same transaction as the claim,
+        under the agent's lock, so claims on several workers cannot overfill a seat."""
         async with self.db.transaction() as conn:
+            await conn.lock(agent_topic(agent.id))
             cursor = await conn.execute(
                 "SELECT COUNT(*) FROM conversations WHERE mode = 'human' AND agent_id = ?",
                 (agent.id,),
@@ -244,6 +246,7 @@ class AgentDesk:
         but never not at all.
         """
         self.bus.publish(topic, control("watch", conversation_id))
+        await self.bus.flush()
         self.bus.publish(topic, await self.snapshot(conversation_id))
 
     async def snapshot(self, conversation_id: str) -> ServerFrame:

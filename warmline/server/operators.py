@@ -21,8 +21,8 @@ def _bearer(authorization: str | None) -> str:
 
 def operator_only(settings: Settings) -> Callable[[str | None], None]:
     def check(authorization: Annotated[str | None, Header()] = None) -> None:
-        token = _bearer(authorization)
-        allowed = [t.get_secret_value() for t in settings.operator_tokens]
+        token = _bearer(authorization).encode()
+        allowed = [t.get_secret_value().encode() for t in settings.operator_tokens]
         if not token or not any(hmac.compare_digest(token, a) for a in allowed):
             raise HTTPException(403, "An operator token is required.")
 
@@ -30,9 +30,12 @@ def operator_only(settings: Settings) -> Callable[[str | None], None]:
 
 
 def agent_for_token(settings: Settings, token: str) -> AgentAccount | None:
-    """The agent account a token belongs to; compared in constant time."""
+    """The agent account a token belongs to; compared in constant time, as bytes so a
+    header with any characters is simply wrong, and an empty token never matches."""
+    if not token:
+        return None
     for account in settings.agents:
-        if hmac.compare_digest(account.token, token):
+        if account.token and hmac.compare_digest(account.token.encode(), token.encode()):
             return account
     return None
 

@@ -1,7 +1,8 @@
 """Which agents are connected, and which of them take new conversations.
 
 Presence is a fact about open sockets, so it lives with them, in the process; an
-agent with two console tabs is online until the last one closes.
+agent with two console tabs is online until the last one closes. With several
+workers, `redis_presence.RedisPresence` shares each worker's view with the others.
 """
 
 import time
@@ -38,8 +39,8 @@ class Presence:
         return set(self._sockets)
 
     def anyone_available(self) -> bool:
-        """Whether a connected agent takes new conversations: someone could answer now."""
-        return any(agent_id not in self._away for agent_id in self._sockets)
+        """Whether a connected agent (on any worker) takes new conversations."""
+        return any(self.status(agent_id) == "available" for agent_id in self.online())
 
     def status(self, agent_id: str) -> Status | Literal["offline"]:
         if agent_id not in self._sockets:

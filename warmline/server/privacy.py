@@ -1,7 +1,7 @@
 """Data-subject requests and retention: erase a customer's data, purge, rotate keys.
 
 These run from the command line beside a live server (SQLite in WAL mode allows
-it) and need neither the models nor the knowledge base, so they open only the
+it, PostgreSQL anyway) and need neither the models nor the knowledge base, so they open only the
 stores that hold personal data: the database, the vault and the graph checkpoints.
 """
 
@@ -9,13 +9,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from warmline.config import Settings
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault
 from warmline.server.runtime import load_secret, load_vault_keys
+from warmline.server.stores import checkpointer, database
 from warmline.storage.database import Database
 
 ERASED_TABLES = (
@@ -33,7 +35,7 @@ ERASED_TABLES = (
 class PrivacyOffice:
     db: Database
     vault: PiiVault
-    checkpoints: AsyncSqliteSaver
+    checkpoints: BaseCheckpointSaver[Any]
     redactor: Redactor
 
     async def conversations_mentioning(self, entity_type: str, value: str) -> list[str]:
@@ -65,11 +67,7 @@ class PrivacyOffice:
 
 @asynccontextmanager
 async def privacy_office(settings: Settings) -> AsyncIterator[PrivacyOffice]:
-    db = await Database.open(settings.database_path)
-    try:
+    async with database(settings) as db, checkpointer(settings) as saver:
         vault = PiiVault(db, load_vault_keys(settings), timedelta(days=settings.pii_retention_days))
         redactor = Redactor(settings.pii_entities, load_secret(settings))
-        async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
-            yield PrivacyOffice(db=db, vault=vault, checkpoints=saver, redactor=redactor)
-    finally:
-        await db.close()
+        yield PrivacyOffice(db=db, vault=vault, checkpoints=saver, redactor=redactor)

@@ -13,7 +13,6 @@ from datetime import timedelta
 from functools import partial
 
 from cryptography.fernet import Fernet
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from warmline.agent.graph import build_graph
 from warmline.agent.llm import LlmAnswerer
@@ -26,9 +25,9 @@ from warmline.handoff.policy import EscalationPolicy
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit, KnowledgeStore
 from warmline.retrieval.sync import SyncReport, sync_folder
-from warmline.server.bus import EventBus
+from warmline.server.coordination import coordination
 from warmline.server.service import ConversationService
-from warmline.storage.database import Database
+from warmline.server.stores import checkpointer, database
 from warmline.storage.usage import UsageLedger
 
 
@@ -95,7 +94,6 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         settings.pii_entities, secret, settings.pii_allow_patterns, settings.pii_company_patterns
     )
     await asyncio.to_thread(redactor.warm_up)
-    db = await Database.open(settings.database_path)
     policy = EscalationPolicy(settings.policy)
 
     async def search(query: str) -> list[Hit]:
@@ -104,7 +102,11 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         )
 
     try:
-        async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
+        async with (
+            database(settings) as db,
+            checkpointer(settings) as saver,
+            coordination(settings) as shared,
+        ):
             usage = UsageLedger(db)
             llm = (
                 LlmAnswerer(settings.llm, settings.company_name, meter=usage.record)
@@ -124,7 +126,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
                 redactor,
                 vault,
                 secret,
-                EventBus(),
+                shared,
                 summarize=(
                     partial(llm_summary, llm, company=settings.company_name) if llm else None
                 ),
@@ -143,5 +145,4 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
                 if llm is not None:
                     await llm.close()
     finally:
-        await db.close()
         knowledge.close()

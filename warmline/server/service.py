@@ -12,8 +12,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import time
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,7 +31,8 @@ from warmline.guardrails.vault import PiiVault
 from warmline.handoff.packet import HandoffPacket, Summary
 from warmline.handoff.queue import HandoffQueue
 from warmline.handoff.summary import build_packet, transcript_from
-from warmline.server.bus import AGENTS, EventBus
+from warmline.server.bus import AGENTS
+from warmline.server.coordination import Coordination
 from warmline.server.desk import AgentDesk
 from warmline.server.errors import NotAllowed, UnknownConversation
 from warmline.server.protocol import CustomerProfileData, ServerFrame, control
@@ -51,7 +50,6 @@ CLOSED_NOW = (
     "address or phone number and we'll get back to you."
 )
 CONTACT_KINDS = ("EMAIL", "PHONE")
-FLOOD_SWEEP_AT = 10_000  # conversations tracked before idle flood windows are dropped
 TURN_FAILED = (
     "Sorry, something went wrong on our side while answering. Please try again, or press "
     "\u201cTalk to a person\u201d."
@@ -74,7 +72,7 @@ class ConversationService:
         redactor: Redactor,
         vault: PiiVault,
         secret: bytes,
-        bus: EventBus,
+        shared: Coordination,
         summarize: Summarizer | None = None,
     ) -> None:
         self.settings = settings
@@ -86,11 +84,11 @@ class ConversationService:
         self.graph = graph
         self.guard = Guard(redactor, settings.limits.max_message_chars)
         self.vault = vault
-        self.bus = bus
+        self.bus = shared.bus
+        self.presence = shared.presence
+        self.turns = shared.turns
+        self.flood = shared.flood
         self._secret = secret
-        self._turn_locks: dict[str, asyncio.Lock] = {}
-        self._turns_waiting: defaultdict[str, int] = defaultdict(int)
-        self._recent: dict[str, list[float]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.desk = AgentDesk(self)
 
@@ -118,11 +116,15 @@ class ConversationService:
         return conversation
 
     async def resume(self, conversation_id: str, token: str | None) -> Conversation:
+        """Continue a conversation; an unanswered message is answered here if it still waits
+        (its worker may be gone; the turn lock keeps one answer running at a time)."""
         conversation = await self.log.get(conversation_id)
         if conversation is None or not hmac.compare_digest(
             token or "", self.token_for(conversation_id)
         ):
             raise UnknownConversation(conversation_id)
+        if conversation.pending_seq is not None:
+            self.spawn(self.run_turn(conversation_id, conversation.pending_seq))
         return conversation
 
     async def get(self, conversation_id: str) -> Conversation:
@@ -140,7 +142,7 @@ class ConversationService:
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
-        self._check_flood(conversation_id)
+        await self._check_flood(conversation_id)
         redaction = await self._redact(conversation_id, text)
         events: list[Event] = []
         async with self.db.transaction() as conn:
@@ -193,23 +195,15 @@ class ConversationService:
             raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
         return verdict.redaction
 
-    def _check_flood(self, conversation_id: str) -> None:
+    async def _check_flood(self, conversation_id: str) -> None:
         """Refuse a burst of new messages (resends of stored ones are always answered)."""
         limits = self.settings.limits
-        now = time.monotonic()
-        if len(self._recent) > FLOOD_SWEEP_AT:
-            self._recent = {
-                k: v for k, v in self._recent.items() if now - v[-1] < limits.flood_window_s
-            }
-        window = self._recent.get(conversation_id, [])
-        recent = [t for t in window if now - t < limits.flood_window_s]
-        if len(recent) >= limits.flood_messages:
+        if not await self.flood.admit(conversation_id):
             raise InputRejected(
                 "rate_limited",
                 f"Too many messages: at most {limits.flood_messages} per "
                 f"{limits.flood_window_s:g} seconds. Please wait a moment.",
             )
-        self._recent[conversation_id] = [*recent, now]
 
     def spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
@@ -228,23 +222,13 @@ class ConversationService:
         return len(pending)
 
     async def run_turn(self, conversation_id: str, seq: int) -> None:
-        """Turns of one conversation run one at a time; the lock lives only while needed."""
-        lock = self._turn_locks.setdefault(conversation_id, asyncio.Lock())
-        self._turns_waiting[conversation_id] += 1
-        try:
-            async with lock:
-                try:
-                    await self._run_turn(conversation_id, seq)
-                except Exception:
-                    log.exception(
-                        "turn failed", extra={"conversation_id": conversation_id, "seq": seq}
-                    )
-                    await self._apologise(conversation_id, seq)
-        finally:
-            self._turns_waiting[conversation_id] -= 1
-            if not self._turns_waiting[conversation_id]:
-                del self._turns_waiting[conversation_id]
-                del self._turn_locks[conversation_id]
+        """Turns of one conversation run one at a time, on whichever worker runs them."""
+        async with self.turns.hold(conversation_id):
+            try:
+                await self._run_turn(conversation_id, seq)
+            except Exception:
+                log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
+                await self._apologise(conversation_id, seq)
 
     async def _apologise(self, conversation_id: str, seq: int) -> None:
         """A turn that failed still gets an answer: the customer is never left waiting."""
@@ -388,7 +372,7 @@ class ConversationService:
 
     def _nobody_to_answer(self, now: datetime) -> str | None:
         """Said only when no agent is available; outside hours it says when the team is back."""
-        if self.desk.presence.anyone_available():
+        if self.presence.anyone_available():
             return None
         hours = self.settings.policy.business_hours
         if hours is not None and not hours.is_open(now):

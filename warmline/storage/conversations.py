@@ -10,10 +10,9 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import aiosqlite
 from pydantic import BaseModel
 
-from warmline.storage.database import Database
+from warmline.storage.database import Connection, Database, Row
 
 Mode = Literal["bot", "queued", "human", "resolved"]
 AGENT_ONLY = ("note",)  # event types a customer never receives
@@ -53,7 +52,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _event(row: aiosqlite.Row) -> Event:
+def _event(row: Row) -> Event:
     return Event(
         seq=row["seq"],
         type=row["type"],
@@ -63,7 +62,7 @@ def _event(row: aiosqlite.Row) -> Event:
     )
 
 
-def _conversation(row: aiosqlite.Row) -> Conversation:
+def _conversation(row: Row) -> Conversation:
     return Conversation(
         id=row["id"],
         mode=row["mode"],
@@ -94,8 +93,11 @@ class ConversationLog:
         return _conversation(row) if row else None
 
     @staticmethod
-    async def get_in(conn: aiosqlite.Connection, conversation_id: str) -> Conversation:
-        cursor = await conn.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+    async def get_in(conn: Connection, conversation_id: str) -> Conversation:
+        """The conversation, locked against other workers until the transaction ends."""
+        cursor = await conn.execute(
+            "SELECT * FROM conversations WHERE id = ? FOR UPDATE", (conversation_id,)
+        )
         row = await cursor.fetchone()
         if row is None:
             raise KeyError(conversation_id)
@@ -103,7 +105,7 @@ class ConversationLog:
 
     @staticmethod
     async def find_client_message(
-        conn: aiosqlite.Connection, conversation_id: str, client_msg_id: str
+        conn: Connection, conversation_id: str, client_msg_id: str
     ) -> Event | None:
         cursor = await conn.execute(
             "SELECT * FROM events WHERE conversation_id = ? AND client_msg_id = ?",
@@ -114,7 +116,7 @@ class ConversationLog:
 
     @staticmethod
     async def append(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         conversation_id: str,
         type_: str,
         data: dict[str, Any],
@@ -150,7 +152,7 @@ class ConversationLog:
 
     @staticmethod
     async def set_mode(
-        conn: aiosqlite.Connection, conversation_id: str, mode: Mode, agent_id: str | None
+        conn: Connection, conversation_id: str, mode: Mode, agent_id: str | None
     ) -> None:
         await conn.execute(
             "UPDATE conversations SET mode = ?, agent_id = ? WHERE id = ?",
@@ -158,15 +160,13 @@ class ConversationLog:
         )
 
     @staticmethod
-    async def set_pending(
-        conn: aiosqlite.Connection, conversation_id: str, seq: int | None
-    ) -> None:
+    async def set_pending(conn: Connection, conversation_id: str, seq: int | None) -> None:
         await conn.execute(
             "UPDATE conversations SET pending_seq = ? WHERE id = ?", (seq, conversation_id)
         )
 
     @staticmethod
-    async def events_in(conn: aiosqlite.Connection, conversation_id: str) -> list[Event]:
+    async def events_in(conn: Connection, conversation_id: str) -> list[Event]:
         cursor = await conn.execute(
             "SELECT * FROM events WHERE conversation_id = ? ORDER BY seq", (conversation_id,)
         )

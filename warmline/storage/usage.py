@@ -40,9 +40,10 @@ class UsageLedger:
                 "INSERT INTO llm_usage (day, conversation_id, model, requests, prompt_tokens, "
                 "completion_tokens, cost_usd) VALUES (?, ?, ?, 1, ?, ?, ?) "
                 "ON CONFLICT (day, conversation_id, model) DO UPDATE SET "
-                "requests = requests + 1, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
-                "completion_tokens = completion_tokens + excluded.completion_tokens, "
-                "cost_usd = cost_usd + excluded.cost_usd",
+                "requests = llm_usage.requests + 1, "
+                "prompt_tokens = llm_usage.prompt_tokens + excluded.prompt_tokens, "
+                "completion_tokens = llm_usage.completion_tokens + excluded.completion_tokens, "
+                "cost_usd = llm_usage.cost_usd + excluded.cost_usd",
                 (day, conversation_id or "", model, prompt_tokens, completion_tokens, cost_usd),
             )
 

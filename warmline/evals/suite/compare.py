@@ -8,44 +8,13 @@ lists the scenarios whose verdict flipped, so a regression comes with its exampl
 
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
 
 from warmline.evals.output import table
-from warmline.evals.suite.play import Played
+from warmline.evals.suite.gate import DIRECTIONS
 from warmline.evals.suite.run import RunReport
 from warmline.evals.suite.score import Metrics, score
-
-# Metrics compared, and whether higher is better.
-DIRECTIONS: dict[str, bool] = {
-    "escalation.precision": True,
-    "escalation.recall": True,
-    "escalation.f1": True,
-    "decision_accuracy": True,
-    "containment": True,
-    "containment_when_answerable": True,
-    "reasons_ok": True,
-    "routing_ok": True,
-    "citation_correctness": True,
-    "groundedness": True,
-    "retrieval.recall_at_5": True,
-    "retrieval.mrr": True,
-    "pii_leak_rate": False,
-    "fact_recall": True,
-    "qa_mean": True,
-    "critical_failures": False,
-    "errors": False,
-    "latency.p95_ms": False,
-}
-# Used when the suite sets no [gate]: the decision, safety and grounding figures.
-DEFAULT_GATE = {
-    "escalation.f1": 0.03,
-    "decision_accuracy": 0.03,
-    "pii_leak_rate": 0.0,
-    "fact_recall": 0.02,
-    "qa_mean": 0.03,
-    "critical_failures": 0,
-    "errors": 0,
-}
+from warmline.evals.suite.suite import SuiteError
 
 
 class Delta(BaseModel):
@@ -67,12 +36,20 @@ class Comparison(BaseModel):
     common: int
     only_in_baseline: int
     only_in_candidate: int
+    changed: list[str] = Field(description="Scenarios edited since the baseline: not compared.")
     deltas: list[Delta]
     flips: list[Flip]
 
     @property
     def regressions(self) -> list[Delta]:
         return [d for d in self.deltas if d.regressed]
+
+    @property
+    def failed_gate(self) -> list[str]:
+        """Why the gate fails: regressed metrics, or nothing to compare at all."""
+        if self.common == 0:
+            return ["no scenario in common with the baseline"]
+        return [f"{d.metric} worsened beyond tolerance" for d in self.regressions]
 
 
 def _value(metrics: Metrics, path: str) -> float | None:
@@ -82,22 +59,22 @@ def _value(metrics: Metrics, path: str) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
-def _ok(p: Played) -> bool:
-    return p.error is None and all(i.passed for i in p.rubric)
-
-
 def compare(baseline: RunReport, candidate: RunReport, gate: dict[str, float]) -> Comparison:
     before = {p.id: p for p in baseline.played}
     after = {p.id: p for p in candidate.played}
-    common = [i for i in before if i in after]
-    old = score([before[i] for i in common], baseline.thresholds)
-    new = score([after[i] for i in common], candidate.thresholds)
+    shared = [i for i in before if i in after]
+    changed = [i for i in shared if before[i].digest != after[i].digest]
+    common = [i for i in shared if i not in changed]
+    old = score([before[i] for i in common])
+    new = score([after[i] for i in common])
     deltas = []
     for metric, higher_is_better in DIRECTIONS.items():
         was, now, tolerance = _value(old, metric), _value(new, metric), gate.get(metric)
         worse = 0.0
         if was is not None and now is not None:
             worse = was - now if higher_is_better else now - was
+        elif was is not None:
+            worse = float("inf")  # a figure the baseline had is gone: nothing measured it
         deltas.append(
             Delta(
                 metric=metric,
@@ -110,27 +87,33 @@ def compare(baseline: RunReport, candidate: RunReport, gate: dict[str, float]) -
     flips = [
         Flip(
             id=i,
-            was_ok=_ok(before[i]),
-            now_ok=_ok(after[i]),
+            was_ok=before[i].passed,
+            now_ok=after[i].passed,
             detail="; ".join(
                 f"{item.name}: {item.detail}" for item in after[i].rubric if not item.passed
             )
             or (after[i].error or ""),
         )
         for i in common
-        if _ok(before[i]) != _ok(after[i])
+        if before[i].passed != after[i].passed
     ]
     return Comparison(
         common=len(common),
         only_in_baseline=len(set(before) - set(after)),
         only_in_candidate=len(set(after) - set(before)),
+        changed=changed,
         deltas=deltas,
         flips=flips,
     )
 
 
 def load_report(path: Path) -> RunReport:
-    return RunReport.model_validate_json(path.read_text(encoding="utf-8"))
+    try:
+        return RunReport.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SuiteError(f"cannot read the report {path}: {exc.strerror}") from exc
+    except ValidationError as exc:
+        raise SuiteError(f"{path} is not a run report: {exc.error_count()} errors") from exc
 
 
 def render(comparison: Comparison) -> str:
@@ -150,7 +133,9 @@ def render(comparison: Comparison) -> str:
     ]
     lines = [
         f"{comparison.common} scenarios in both reports ({comparison.only_in_baseline} only in "
-        f"the baseline, {comparison.only_in_candidate} only in the candidate)",
+        f"the baseline, {comparison.only_in_candidate} only in the candidate"
+        + (f", {len(comparison.changed)} edited since and left out" if comparison.changed else "")
+        + ")",
         "",
         table(["metric", "baseline", "candidate", "delta", "tolerance", ""], rows),
     ]

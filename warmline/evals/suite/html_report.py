@@ -111,8 +111,7 @@ def _tags(report: RunReport) -> str:
 
 
 def _scenario(p: Played) -> str:
-    ok = p.error is None and all(i.passed for i in p.rubric)
-    verdict = "pass" if ok else "fail"
+    verdict = "pass" if p.passed else "fail"
     outcome = (
         f"handed over at turn {p.escalated_at} ({', '.join(p.reasons)})"
         if p.handed_over
@@ -155,7 +154,7 @@ def _scenario(p: Played) -> str:
 
 
 def render_html(report: RunReport) -> str:
-    failing = sum(1 for p in report.played if p.error or not all(i.passed for i in p.rubric))
+    failing = sum(not p.passed for p in report.played)
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>Warmline eval: {escape(report.suite)}</title><style>{STYLE}</style></head>"

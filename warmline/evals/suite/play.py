@@ -37,6 +37,7 @@ from warmline.server.protocol import CustomerProfileData, ServerFrame
 from warmline.server.service import ConversationService
 
 TURN_TIMEOUT_S = 60.0
+QUEUE_NOTICE_S = 5.0
 
 
 class TurnRecord(BaseModel):
@@ -58,6 +59,7 @@ class TurnRecord(BaseModel):
 
 class Played(BaseModel):
     id: str
+    digest: str = Field(description="The scenario's content hash: an edited one is not compared.")
     tags: list[str]
     expected_at: int | None
     latest_at: int | None
@@ -79,6 +81,10 @@ class Played(BaseModel):
     rubric: list[RubricItem] = Field(default_factory=list)
     qa: float = 0.0
     error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(item.passed for item in self.rubric)
 
     @property
     def handed_over(self) -> bool:
@@ -109,6 +115,7 @@ class Player:
     async def play(self, scenario: Scenario, logs: list[str]) -> Played:
         played = Played(
             id=scenario.id,
+            digest=scenario.digest,
             tags=scenario.tags,
             expected_at=scenario.escalate_at,
             latest_at=scenario.latest_turn,
@@ -146,13 +153,16 @@ class Player:
                     closure = (False, f"turn {number} failed: {record.reply}")
                 if (await service.get(conversation.id)).mode != "bot":
                     played.escalated_at = number
-                    told = any(f.type in ("message", "queue") for f in after)
+                    after += await _told_what_happens(frames, after)
+                    told = any(f.type in ("message", "queue_position") for f in after)
                     closure = (told, "" if told else "no word to the customer after the handoff")
                     break
         if service.summarize is not None:
             await service.drain()  # the model's summary replaces the extractive one after it
         await self._inspect_handoff(played, scenario, conversation.id)
-        played.pii_leaks = await self._leaks(scenario, conversation.id, played, logs)
+        mine = [line for line in logs if _about(line, conversation.id)]
+        played.pii_leaks = await self._leaks(scenario, conversation.id, played, mine)
+        _mask_values(played, scenario.pii)
         played.rubric = rubric(
             [c for t in played.turns for c in t.checks],
             _resolution(played),
@@ -161,6 +171,17 @@ class Player:
         )
         played.qa = qa_score(played.rubric)
         return played
+
+    def failed(self, scenario: Scenario, exc: Exception) -> Played:
+        """A scenario the runner could not play, recorded as an error instead of ending the run."""
+        return Played(
+            id=scenario.id,
+            digest=scenario.digest,
+            tags=scenario.tags,
+            expected_at=scenario.escalate_at,
+            latest_at=scenario.latest_turn,
+            error=_masked(f"{type(exc).__name__}: {exc}", scenario.pii),
+        )
 
     async def _record(
         self,
@@ -244,17 +265,13 @@ class Player:
         said = " ".join(t.say for t in scenario.turns[: len(played.turns)])
         values = [value for value in scenario.pii if value in said]
         played.pii_given = len(values)
-        book = PlaceholderBook(await self.service.placeholders.load(cid))
         found = {
-            value: [place for place, text in places.items() if value.lower() in text.lower()]
-            for value in values
+            number: [place for place, text in places.items() if value.lower() in text.lower()]
+            for number, value in enumerate(values, start=1)
         }
         played.pii_leaked = sum(bool(where) for where in found.values())
-        return [
-            f"{self._redacted(value, book)} in {place}"
-            for value, where in found.items()
-            for place in where
-        ]
+        # Named by number, never by value: a value that leaked is one redaction missed.
+        return [f"personal value #{n} in {place}" for n, where in found.items() for place in where]
 
 
 async def bot_answer(
@@ -275,6 +292,39 @@ async def bot_answer(
     while not frames.empty():
         after.append(frames.get_nowait())
     return frame, after
+
+
+def _about(line: str, conversation_id: str) -> bool:
+    """A log line of this conversation, or of none in particular."""
+    return conversation_id in line or '"conversation_id"' not in line
+
+
+async def _told_what_happens(
+    frames: asyncio.Queue[ServerFrame], already: list[ServerFrame]
+) -> list[ServerFrame]:
+    """After a handoff the customer hears their place in line, or that nobody is online."""
+    if any(f.type in ("message", "queue_position") for f in already):
+        return []
+    try:
+        async with asyncio.timeout(QUEUE_NOTICE_S):
+            while True:
+                frame = await frames.get()
+                if frame.type in ("message", "queue_position", "mode"):
+                    return [frame]
+    except TimeoutError:
+        return []
+
+
+def _mask_values(played: Played, values: list[str]) -> None:
+    """Whatever the product let through, the report does not repeat."""
+    if not values:
+        return
+    for turn in played.turns:
+        turn.said, turn.reply = _masked(turn.said, values), _masked(turn.reply, values)
+    played.reason_words = [_masked(w, values) for w in played.reason_words]
+    played.facts_missing = [_masked(f, values) for f in played.facts_missing]
+    if played.summary is not None:
+        played.summary = json.loads(_masked(json.dumps(played.summary), values))
 
 
 def _masked(text: str, values: list[str]) -> str:

@@ -3,20 +3,37 @@
 Both read the per-turn policy input the runner recorded (`TurnFacts`), so neither
 plays a conversation again. The score is how far the strongest threshold signal got
 toward its threshold (1.0 = the policy hands over); a request for a person or a
-sensitive topic scores `FORCED`, since no threshold can hold those back.
+sensitive topic (or any rule that hands over by itself) scores `FORCED`, since no
+threshold can hold those back: whether a turn is forced is asked of the policy itself,
+with its thresholds out of reach.
 """
 
 from warmline.agent.decision import TurnFacts
 from warmline.handoff.policy import EscalationPolicy
-from warmline.handoff.policy_file import Policy, Thresholds
+from warmline.handoff.policy_file import Policy
 
 FORCED = 10.0
+OUT_OF_REACH = {
+    "negative_sentiment": -2.0,
+    "sentiment_drop": 10.0,
+    "frustration": 100.0,
+    "loop_similarity": 2.0,
+    "low_confidence_strikes": 10_000,
+    "turn_limit": 10_000,
+}
 
 
-def turn_pressure(facts: TurnFacts, t: Thresholds) -> float:
-    signals = facts.signals
-    if facts.force_human or signals.human_request.fired() or signals.sensitive.topic:
+def with_thresholds(policy: Policy, **changes: float) -> Policy:
+    thresholds = policy.thresholds.model_copy(update=changes)
+    return policy.model_copy(update={"thresholds": thresholds})
+
+
+def turn_pressure(facts: TurnFacts, policy: Policy, forced: EscalationPolicy) -> float:
+    """`forced` is the policy with its thresholds out of reach."""
+    if forced.assess(facts).escalate:
         return FORCED
+    t = policy.thresholds
+    signals = facts.signals
     sentiment = signals.sentiment
     recent = [*facts.earlier_sentiments[-2:], sentiment]
     parts = [
@@ -30,8 +47,9 @@ def turn_pressure(facts: TurnFacts, t: Thresholds) -> float:
     return min(max(parts), FORCED)
 
 
-def escalation_score(turns: list[TurnFacts], t: Thresholds) -> float:
-    return max((turn_pressure(f, t) for f in turns), default=0.0)
+def escalation_score(turns: list[TurnFacts], policy: Policy) -> float:
+    forced = EscalationPolicy(with_thresholds(policy, **OUT_OF_REACH))
+    return max((turn_pressure(f, policy, forced) for f in turns), default=0.0)
 
 
 def redecide(turns: list[TurnFacts], policy: Policy) -> int | None:

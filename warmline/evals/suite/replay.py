@@ -53,7 +53,8 @@ async def export_scenarios(db: Database, labeled_only: bool = False) -> list[Sce
         labels[labelled.conversation_id] = labelled  # an agent's latest word on it counts
     rows = await db.fetch_all("SELECT id FROM conversations ORDER BY created_at, id")
     scenarios = []
-    for (cid,) in rows:
+    for row in rows:
+        cid = str(row["id"])
         label = labels.get(cid)
         if labeled_only and label is None:
             continue

@@ -22,25 +22,26 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from tqdm import tqdm
 
 from warmline.agent.llm import LlmAnswerer
-from warmline.config import Settings
+from warmline.config import REPO_ROOT, Settings
 from warmline.evals.suite.judge import JudgeReport, judge
 from warmline.evals.suite.play import Played, Player
 from warmline.evals.suite.scenario import Scenario
 from warmline.evals.suite.score import Metrics, score
 from warmline.evals.suite.suite import Suite, SuiteError
-from warmline.handoff.policy_file import Policy, Thresholds, load_policy
+from warmline.handoff.policy_file import Thresholds, load_policy
 from warmline.server.logs import JsonFormatter
 from warmline.server.runtime import running
 
 PLAYED_FILE = "played.jsonl"
+log = logging.getLogger("warmline.evals")
 
 
 class RunOptions(BaseModel):
-    workers: int = 4
+    workers: int = Field(4, ge=1)
     seed: int = 0
     resume: bool = False
     tags: list[str] = []
@@ -65,10 +66,18 @@ class RunReport(BaseModel):
 
 
 def suite_settings(suite: Suite, settings: Settings, data_dir: Path) -> Settings:
-    """The settings a suite runs under: its fixtures, a fresh data folder, a signing key."""
+    """The settings a suite runs under: its fixtures, a fresh data folder, a signing key.
+
+    Everything a run writes stays in that folder: a configured Qdrant server, database
+    or Redis is never used, since syncing the suite's knowledge base into a real
+    collection would delete the articles the suite does not have."""
     update: dict[str, object] = {
         "data_dir": data_dir,
         "identity_secret": SecretStr(secrets.token_hex(16)),
+        "qdrant_url": None,
+        "database_url": None,
+        "redis_url": None,
+        "retrieval": settings.retrieval.model_copy(update={"sync_on_start": True}),
     }
     if suite.kb is not None:
         update["kb_path"] = suite.kb
@@ -78,12 +87,21 @@ def suite_settings(suite: Suite, settings: Settings, data_dir: Path) -> Settings
     return settings.model_copy(update=update)
 
 
+def portable(path: Path) -> str:
+    """A suite's path as a report keeps it: relative to the repository when inside it, so a
+    committed baseline names its suite on any checkout."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(REPO_ROOT) if resolved.is_relative_to(REPO_ROOT) else resolved)
+
+
 def responder_name(settings: Settings) -> str:
     return f"llm:{settings.llm.answer_model}" if settings.llm.base_url else "embedded"
 
 
-def run_key(suite: Suite, policy: Policy, responder: str) -> str:
-    text = suite.digest + policy.model_dump_json() + responder
+def run_key(suite: Suite, settings: Settings) -> str:
+    """What a journal's results depend on: scenarios, policy, model, knowledge base."""
+    kb = knowledge_cache(settings, settings.kb_path).name
+    text = suite.digest + settings.policy.model_dump_json() + responder_name(settings) + kb
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -91,7 +109,10 @@ def select(suite: Suite, options: RunOptions, scenarios: list[Scenario] | None) 
     chosen = scenarios if scenarios is not None else suite.scenarios
     if options.tags:
         chosen = [s for s in chosen if set(options.tags) & set(s.tags)]
-    return chosen[: options.limit]
+    chosen = chosen[: options.limit]
+    if not chosen:
+        raise SuiteError(f"no scenario in {suite.path} matches tags {options.tags}")
+    return chosen
 
 
 class LogCapture(logging.Handler):
@@ -108,7 +129,7 @@ class LogCapture(logging.Handler):
 
 @contextmanager
 def captured_logs() -> Iterator[list[str]]:
-    logger = logging.getLogger("warmline")
+    logger = logging.getLogger()
     handler, level = LogCapture(), logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -124,6 +145,7 @@ def knowledge_cache(settings: Settings, kb_path: Path) -> Path:
     digest = hashlib.sha256()
     for path in sorted(p for p in kb_path.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(kb_path)).encode() + path.read_bytes())
+    digest.update(settings.retrieval.collection.encode())
     return settings.data_dir / "eval-cache" / f"kb-{digest.hexdigest()[:16]}"
 
 
@@ -141,7 +163,10 @@ def cached_knowledge(settings: Settings, run_settings: Settings) -> Iterator[Non
     if not cache.exists():
         partial = cache.with_name(cache.name + f".{secrets.token_hex(4)}")
         shutil.copytree(run_settings.qdrant_path, partial)
-        partial.rename(cache)
+        try:
+            partial.rename(cache)
+        except OSError:  # another run cached the same index first
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 def _resumed(path: Path, key: str) -> dict[str, Played]:
@@ -149,9 +174,16 @@ def _resumed(path: Path, key: str) -> dict[str, Played]:
         return {}
     lines = path.read_text(encoding="utf-8").splitlines()
     if not lines or json.loads(lines[0]).get("run_key") != key:
+        log.warning("%s is from another suite, policy, model or knowledge base: not resumed", path)
         return {}
-    done = [Played.model_validate_json(line) for line in lines[1:] if line.strip()]
-    return {p.id: p for p in done}
+    done: dict[str, Played] = {}
+    for line in lines[1:]:
+        try:
+            played = Played.model_validate_json(line)
+        except ValidationError:
+            continue  # the line being written when the run was stopped
+        done[played.id] = played
+    return done
 
 
 async def play_all(
@@ -165,7 +197,7 @@ async def play_all(
     chosen = select(suite, options, scenarios)
     with tempfile.TemporaryDirectory() as folder:
         run_settings = suite_settings(suite, settings, Path(folder))
-        key = run_key(suite, run_settings.policy, responder_name(run_settings))
+        key = run_key(suite, run_settings)
         journal = out / PLAYED_FILE if out is not None else None
         done = _resumed(journal, key) if journal is not None and options.resume else {}
         if journal is not None:
@@ -190,15 +222,20 @@ async def play_all(
 
                 async def one(scenario: Scenario) -> None:
                     async with gate:
-                        played = await player.play(scenario, logs)
+                        try:
+                            played = await player.play(scenario, logs)
+                        except Exception as exc:  # one broken scenario must not end the run
+                            played = player.failed(scenario, exc)
                     results[played.id] = played
                     if journal is not None:
                         with journal.open("a", encoding="utf-8") as f:
                             f.write(played.model_dump_json() + "\n")
                     bar.update()
 
-                await asyncio.gather(*(one(s) for s in todo))
-                bar.close()
+                try:
+                    await asyncio.gather(*(one(s) for s in todo))
+                finally:
+                    bar.close()
     return [results[s.id] for s in chosen], run_settings
 
 
@@ -219,7 +256,7 @@ async def run_suite(
         finally:
             await llm.close()
     return RunReport(
-        suite=str(suite.path),
+        suite=portable(suite.path),
         suite_digest=suite.digest,
         description=suite.description,
         started=started,
@@ -228,7 +265,7 @@ async def run_suite(
         workers=options.workers,
         responder=responder_name(run_settings),
         thresholds=thresholds,
-        metrics=score(played, thresholds),
+        metrics=score(played, run_settings.policy),
         judge=verdicts,
         played=played,
     )

@@ -8,6 +8,8 @@ show these personal values). `warmline eval schema` prints the JSON Schema, and
 `evals/suites/scenario.schema.json` holds it for editors.
 """
 
+import hashlib
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from warmline.agent.decision import Priority, ReasonCode
@@ -92,6 +94,10 @@ class Scenario(Strict):
             if value not in said:
                 raise ValueError(f"{value!r} is not in any turn")
         return self
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
     @property
     def category(self) -> str:

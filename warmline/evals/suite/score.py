@@ -4,15 +4,16 @@ Computed only from `Played` records, so `compare` can recompute them over the
 scenarios two reports have in common.
 """
 
+import math
 from collections import Counter
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from warmline.evals.metrics import BinaryScores
 from warmline.evals.suite.checks import WEIGHTS
 from warmline.evals.suite.play import Played
 from warmline.evals.suite.pressure import escalation_score
-from warmline.handoff.policy_file import Thresholds
+from warmline.handoff.policy_file import Policy
 
 LATENCY_BINS_MS = (50, 100, 200, 400, 800, 1600, 3200)
 
@@ -49,8 +50,8 @@ class CurvePoint(BaseModel):
 class Slice(BaseModel):
     scenarios: int
     decision_accuracy: float
-    precision: float
-    recall: float
+    precision: float | None = Field(description="None when nothing in the slice was handed over.")
+    recall: float | None = Field(description="None when nothing in the slice should be.")
     containment: float
     qa: float
     pii_leaks: int
@@ -87,19 +88,20 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least q of them at or below."""
     if not values:
         return 0.0
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+    return round(ordered[max(0, math.ceil(q * len(ordered)) - 1)], 1)
 
 
 def _binary(played: list[Played]) -> BinaryScores:
     return BinaryScores.of((p.expected_at is not None, p.handed_over) for p in played)
 
 
-def _curve(played: list[Played], thresholds: Thresholds) -> list[CurvePoint]:
+def _curve(played: list[Played], policy: Policy) -> list[CurvePoint]:
     scored = [
-        (escalation_score([t.facts for t in p.turns if t.facts], thresholds), p.expected_at)
+        (escalation_score([t.facts for t in p.turns if t.facts], policy), p.expected_at)
         for p in played
         if any(t.facts for t in p.turns)
     ]
@@ -118,8 +120,8 @@ def _slice(members: list[Played]) -> Slice:
     return Slice(
         scenarios=len(members),
         decision_accuracy=_share(sum(p.decision_ok for p in members), len(members)) or 0.0,
-        precision=scores.precision,
-        recall=scores.recall,
+        precision=scores.precision if scores.tp + scores.fp else None,
+        recall=scores.recall if scores.support else None,
         containment=_share(sum(not p.handed_over for p in members), len(members)) or 0.0,
         qa=round(sum(p.qa for p in members) / len(members), 4),
         pii_leaks=sum(bool(p.pii_leaks) for p in members),
@@ -128,11 +130,12 @@ def _slice(members: list[Played]) -> Slice:
 
 
 def _retrieval(played: list[Played]) -> Retrieval:
-    """Where the expected article ranked, on turns that expect one and were searched."""
+    """Where the expected article ranked, on turns that expect one and got an answer; a
+    turn whose search found nothing counts as a miss, not as a turn left out."""
     ranks: list[int | None] = []
     for p in played:
         for t in p.turns:
-            if not t.expected_cite or not t.retrieved:
+            if not t.expected_cite or t.kind != "reply":
                 continue
             ranks.append(
                 next((i for i, a in enumerate(t.retrieved, 1) if a in t.expected_cite), None)
@@ -150,7 +153,8 @@ def _retrieval(played: list[Played]) -> Retrieval:
     )
 
 
-def score(played: list[Played], thresholds: Thresholds) -> Metrics:
+def score(played: list[Played], policy: Policy | None = None) -> Metrics:
+    """The curve needs the policy and what it saw per turn, which only a fresh run has."""
     offsets = [
         p.escalated_at - p.expected_at
         for p in played
@@ -219,6 +223,6 @@ def score(played: list[Played], thresholds: Thresholds) -> Metrics:
                 for label in [f"≤{b}" for b in LATENCY_BINS_MS] + [f">{LATENCY_BINS_MS[-1]}"]
             },
         ),
-        escalation_curve=_curve(played, thresholds),
+        escalation_curve=_curve(played, policy) if policy is not None else [],
         by_tag={tag: _slice([p for p in played if tag in p.tags]) for tag in tags},
     )

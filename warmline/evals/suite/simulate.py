@@ -13,7 +13,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.prompts import load
@@ -25,7 +25,7 @@ from warmline.evals.suite.scenario import Scenario, Strict, Turn
 from warmline.evals.suite.suite import Suite, SuiteError
 from warmline.server.protocol import ServerFrame
 from warmline.server.runtime import running
-from warmline.server.service import ConversationService
+from warmline.server.service import ConversationService, InputRejected
 
 CONCURRENCY = 4
 
@@ -54,9 +54,15 @@ class ChatVerdict(BaseModel):
     reason: str
 
 
+class SimulatedTurn(BaseModel):
+    said: str = Field(description="As stored: redacted.")
+    pressed_talk_to_person: bool
+    reply: str
+
+
 class Simulated(BaseModel):
     persona: str
-    turns: list[tuple[str, str]] = Field(description="(customer, bot) as stored: redacted.")
+    turns: list[SimulatedTurn]
     handed_over_at: int | None
     verdict: ChatVerdict | None
     error: str | None = None
@@ -71,12 +77,20 @@ class SimulationReport(BaseModel):
 
 
 def load_personas(path: Path) -> list[Persona]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [Persona.model_validate_json(line) for line in lines if line.strip()]
+    if not path.exists():
+        raise SuiteError(f"{path} does not exist")
+    personas = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                personas.append(Persona.model_validate_json(line))
+            except ValidationError as exc:
+                raise SuiteError(f"{path}:{number}: {exc}") from exc
+    return personas
 
 
-def _transcript(turns: list[tuple[str, str]]) -> str:
-    return "\n".join(f"customer: {said}\nassistant: {reply}" for said, reply in turns)
+def _transcript(turns: list[SimulatedTurn]) -> str:
+    return "\n".join(f"customer: {t.said}\nassistant: {t.reply}" for t in turns)
 
 
 class Simulator:
@@ -86,7 +100,7 @@ class Simulator:
 
     async def converse(self, persona: Persona) -> Simulated:
         conversation = await self.service.start()
-        turns: list[tuple[str, str]] = []
+        turns: list[SimulatedTurn] = []
         handed_over_at = None
         system = load("simulated_customer").format(
             company=self.company, persona=persona.persona, goal=persona.goal
@@ -112,7 +126,13 @@ class Simulator:
                         move.press_talk_to_person,
                     )
                     answer, _ = await bot_answer(frames, message.seq)
-                    turns.append((str(message.data["text"]), str(answer.data.get("text", ""))))
+                    turns.append(
+                        SimulatedTurn(
+                            said=str(message.data["text"]),
+                            pressed_talk_to_person=move.press_talk_to_person,
+                            reply=str(answer.data.get("text", "")),
+                        )
+                    )
                     if (await self.service.get(conversation.id)).mode != "bot":
                         handed_over_at = number
                         break
@@ -129,7 +149,7 @@ class Simulator:
                 ChatVerdict,
                 self.model,
             )
-        except (LlmFailure, TimeoutError) as exc:
+        except (LlmFailure, TimeoutError, InputRejected) as exc:
             return Simulated(
                 persona=persona.id,
                 turns=turns,
@@ -150,7 +170,7 @@ def as_scenario(persona: Persona, simulated: Simulated) -> Scenario | None:
     return Scenario(
         id=f"sim-{persona.id}",
         tags=["simulated", *persona.tags],
-        turns=[Turn(say=said) for said, _ in simulated.turns],
+        turns=[Turn(say=t.said, press_human=t.pressed_talk_to_person) for t in simulated.turns],
         escalate_at=(simulated.handed_over_at or len(simulated.turns)) if should else None,
         note=f"simulated: {persona.goal}; verdict: {simulated.verdict.reason} (review me)",
     )

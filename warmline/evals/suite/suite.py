@@ -8,8 +8,9 @@ import hashlib
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from warmline.evals.suite.gate import DIRECTIONS
 from warmline.evals.suite.scenario import Scenario, Strict
 
 SUITE_FILE = "suite.toml"
@@ -25,6 +26,14 @@ class SuiteFile(Strict):
         description="How far each metric may worsen against the baseline before the gate fails.",
     )
 
+    @field_validator("gate")
+    @classmethod
+    def _known_metrics(cls, gate: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(gate) - set(DIRECTIONS))
+        if unknown:
+            raise ValueError(f"unknown metrics {unknown}; known: {sorted(DIRECTIONS)}")
+        return gate
+
 
 class Suite(BaseModel):
     path: Path
@@ -37,7 +46,7 @@ class Suite(BaseModel):
     @property
     def digest(self) -> str:
         """Changes whenever a scenario does, so a resumed run never mixes two versions."""
-        text = "\n".join(s.model_dump_json() for s in self.scenarios)
+        text = "".join(s.digest for s in self.scenarios)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def split(self, part: str) -> list[Scenario]:
@@ -72,6 +81,8 @@ def load_scenarios(path: Path) -> list[Scenario]:
 
 def load_suite(path: Path) -> Suite:
     """A suite folder, or a single scenario file run with the settings' fixtures."""
+    if not path.exists():
+        raise SuiteError(f"{path} does not exist")
     if path.is_file():
         return Suite(
             path=path, description="", kb=None, policy=None, gate={}, scenarios=load_scenarios(path)

@@ -55,7 +55,7 @@ def render(report: RunReport) -> str:
             ],
         ),
     ]
-    failed = [p for p in report.played if p.error or any(not i.passed for i in p.rubric)]
+    failed = [p for p in report.played if not p.passed]
     if failed:
         lines += ["", f"{len(failed)} scenarios with a failed rubric item:"]
         for p in failed:

@@ -10,6 +10,10 @@ shadow run too; no threshold can change those.
 
 Thresholds are chosen on split A by coordinate search (each threshold over its grid
 in turn, twice round) and reported on split B, which the search never saw.
+
+`low_confidence` is not searched: it also decides whether a follow-up is searched with
+the question before it, which changes the confidence recorded, so a different value
+could not be re-decided exactly without playing again. Its strike count is searched.
 """
 
 from pathlib import Path
@@ -19,27 +23,18 @@ from pydantic import BaseModel
 from warmline.config import Settings
 from warmline.evals.metrics import BinaryScores
 from warmline.evals.suite.play import Played
-from warmline.evals.suite.pressure import redecide
+from warmline.evals.suite.pressure import OUT_OF_REACH, redecide, with_thresholds
 from warmline.evals.suite.run import RunOptions, play_all
-from warmline.evals.suite.suite import Suite
-from warmline.handoff.policy_file import Policy, Thresholds
+from warmline.evals.suite.suite import Suite, SuiteError
+from warmline.handoff.policy_file import Policy, Thresholds, load_policy
 
 GRID: dict[str, list[float]] = {
-    "low_confidence": [0.3, 0.4, 0.5, 0.6, 0.7],
     "low_confidence_strikes": [1, 2, 3],
     "negative_sentiment": [-0.9, -0.8, -0.7, -0.6, -0.5, -0.4],
     "sentiment_drop": [0.6, 0.8, 1.0, 1.2, 1.5],
     "frustration": [0.3, 0.4, 0.5, 0.6, 0.7, 0.9],
     "loop_similarity": [0.4, 0.5, 0.6, 0.7, 0.8],
     "turn_limit": [4, 5, 6, 8, 10, 12],
-}
-OUT_OF_REACH = {
-    "negative_sentiment": -2.0,
-    "sentiment_drop": 10.0,
-    "frustration": 100.0,
-    "loop_similarity": 2.0,
-    "low_confidence_strikes": 10_000,
-    "turn_limit": 10_000,
 }
 ROUNDS = 2
 HOLD_MARGIN = 0.05
@@ -71,18 +66,13 @@ class TuneReport(BaseModel):
     verdict: str
 
 
-class Recording(BaseModel):
-    """One scenario as the shadow run saw it: the gold decision and the policy input per turn."""
-
-    played: Played
-
-    def handed_over_at(self, policy: Policy) -> int | None:
-        return redecide([t.facts for t in self.played.turns if t.facts], policy)
+def handed_over_at(played: Played, policy: Policy) -> int | None:
+    return redecide([t.facts for t in played.turns if t.facts], policy)
 
 
-def figures(recordings: list[Recording], policy: Policy) -> Figures:
+def figures(recordings: list[Played], policy: Policy) -> Figures:
     """A handoff after the latest acceptable turn counts as missed: the customer was failed."""
-    decided = [(r.played, r.handed_over_at(policy)) for r in recordings]
+    decided = [(p, handed_over_at(p, policy)) for p in recordings]
     caught = [
         (p.expected_at is not None, at is not None and at <= (p.latest_at or at))
         if p.expected_at is not None
@@ -105,11 +95,6 @@ def figures(recordings: list[Recording], policy: Policy) -> Figures:
     )
 
 
-def _with(policy: Policy, **changes: float) -> Policy:
-    thresholds = policy.thresholds.model_copy(update=changes)
-    return policy.model_copy(update={"thresholds": thresholds})
-
-
 def _better(a: Figures, b: Figures, target: float) -> bool:
     """Meeting the target first; then most containment; then precision."""
     if (a.recall >= target) != (b.recall >= target):
@@ -119,22 +104,22 @@ def _better(a: Figures, b: Figures, target: float) -> bool:
     return (a.containment, a.precision) > (b.containment, b.precision)
 
 
-def search(recordings: list[Recording], policy: Policy, target: float) -> Policy:
+def search(recordings: list[Played], policy: Policy, target: float) -> Policy:
     best, best_figures = policy, figures(recordings, policy)
     for _ in range(ROUNDS):
         for name, values in GRID.items():
             for value in values:
-                candidate = _with(best, **{name: value})
+                candidate = with_thresholds(best, **{name: value})
                 found = figures(recordings, candidate)
                 if _better(found, best_figures, target):
                     best, best_figures = candidate, found
     return best
 
 
-async def record(suite: Suite, settings: Settings, workers: int) -> tuple[list[Recording], Policy]:
-    """The shadow run; returns the recordings and the suite's real policy."""
-    policy = settings.policy if suite.policy is None else Settings(policy_file=suite.policy).policy
-    shadow = _with(policy, **OUT_OF_REACH)
+async def record(suite: Suite, settings: Settings, workers: int) -> tuple[list[Played], Policy]:
+    """The shadow run; returns what it recorded and the suite's real policy."""
+    policy = settings.policy if suite.policy is None else load_policy(suite.policy)
+    shadow = with_thresholds(policy, **OUT_OF_REACH)
     suite_in_shadow = suite.model_copy(update={"policy": None})
     played, _ = await play_all(
         suite_in_shadow,
@@ -142,15 +127,17 @@ async def record(suite: Suite, settings: Settings, workers: int) -> tuple[list[R
         RunOptions(workers=workers, progress=True),
         out=None,
     )
-    return [Recording(played=p) for p in played], policy
+    return played, policy
 
 
 async def tune(
     suite: Suite, settings: Settings, target_recall: float | None, workers: int = 4
 ) -> TuneReport:
-    recordings, policy = await record(suite, settings, workers)
     ids = {name: {s.id for s in suite.split(name)} for name in ("a", "b")}
-    split = {name: [r for r in recordings if r.played.id in ids[name]] for name in ids}
+    if not all(ids.values()):
+        raise SuiteError("tuning needs two scenarios in a category at least: a split is empty")
+    recordings, policy = await record(suite, settings, workers)
+    split = {name: [r for r in recordings if r.id in ids[name]] for name in ids}
     target = target_recall if target_recall is not None else figures(split["a"], policy).recall
     proposed = search(split["a"], policy, target)
     results = {

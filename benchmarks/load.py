@@ -1,0 +1,185 @@
+"""Many customers at once against one server: embedded defaults, then PostgreSQL + Redis.
+
+N customer WebSockets each ask a question, wait for the answer, think, and ask again
+(four questions per conversation, then a new one, so the policy's turn limit never
+hands them over). Beside them a prober presses "Talk to a person" every few seconds
+and times the packet's arrival on an agent's socket. Reports turns/s, turn latency
+percentiles, handoff delivery latency, errors (error frames, closed sockets, answers
+that took over a minute) and the server's RSS. Loopback only, bounded by --duration.
+
+Usage: .venv/bin/python benchmarks/load.py [--sockets 100 1000 5000] [--duration 30]
+       [--think 20] [--backend embedded postgres+redis]
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import resource
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import websockets
+from harness import Server, machine, now_utc, rss_mib, serving, summary_ms, write_result
+
+QUESTIONS = ["how do I get a refund?", "my hub is offline", "how do I reset my password?"]
+TURNS_PER_CONVERSATION = 4
+ANSWER_TIMEOUT_S = 60
+PG = "postgresql://postgres@127.0.0.1:5432"
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+@dataclass
+class Tally:
+    turns: list[float] = field(default_factory=list)
+    handoffs: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+async def hello(url: str) -> Any:
+    socket = await websockets.connect(url + "/v1/chat", open_timeout=60)
+    await socket.send(json.dumps({"type": "hello", "data": {}}))
+    while json.loads(await socket.recv())["type"] != "welcome":
+        pass
+    return socket
+
+
+async def answer(socket: Any) -> bool:
+    """Wait for the bot's answer (or a handoff); False on an error frame."""
+    async with asyncio.timeout(ANSWER_TIMEOUT_S):
+        while True:
+            frame = json.loads(await socket.recv())
+            if frame["type"] == "error":
+                return False
+            if frame["type"] == "mode" or (
+                frame["type"] == "message" and frame["data"]["role"] != "customer"
+            ):
+                return True
+
+
+async def customer(url: str, think_s: float, until: float, tally: Tally) -> None:
+    await asyncio.sleep(random.uniform(0, think_s))
+    while time.monotonic() < until:
+        try:
+            socket = await hello(url)
+            for _ in range(TURNS_PER_CONVERSATION):
+                if time.monotonic() >= until:
+                    break
+                started = time.perf_counter()
+                await socket.send(
+                    json.dumps(
+                        {
+                            "type": "message",
+                            "client_msg_id": uuid.uuid4().hex,
+                            "data": {"text": random.choice(QUESTIONS)},
+                        }
+                    )
+                )
+                if await answer(socket):
+                    tally.turns.append(time.perf_counter() - started)
+                else:
+                    tally.errors += 1
+                await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
+            await socket.close()
+        except (OSError, TimeoutError, websockets.ConnectionClosed):
+            tally.errors += 1
+            await asyncio.sleep(1)
+
+
+async def prober(url: str, until: float, tally: Tally) -> None:
+    """Handoff delivery: "Talk to a person" until the packet is on an agent's socket."""
+    async with websockets.connect(url + "/v1/agent", max_size=1 << 24) as console:
+        await console.send(json.dumps({"type": "hello", "data": {"token": "demo-agent-token"}}))
+        while time.monotonic() < until:
+            socket = await hello(url)
+            started = time.perf_counter()
+            await socket.send(
+                json.dumps({"type": "request_human", "client_msg_id": "h", "data": {}})
+            )
+            try:
+                async with asyncio.timeout(ANSWER_TIMEOUT_S):
+                    while json.loads(await console.recv())["type"] != "handoff":
+                        pass
+                tally.handoffs.append(time.perf_counter() - started)
+            except TimeoutError:
+                tally.errors += 1
+            await socket.close()
+            await asyncio.sleep(3)
+
+
+async def drive(server: Server, sockets: int, duration: float, think_s: float) -> dict[str, Any]:
+    tally = Tally()
+    until = time.monotonic() + duration
+    started = time.perf_counter()
+    await asyncio.gather(
+        prober(server.ws_url, until, tally),
+        *(customer(server.ws_url, think_s, until, tally) for _ in range(sockets)),
+    )
+    elapsed = time.perf_counter() - started
+    return {
+        "sockets": sockets,
+        "seconds": round(elapsed, 1),
+        "turns_per_s": round(len(tally.turns) / elapsed, 1),
+        "turn_latency": summary_ms(tally.turns) if tally.turns else None,
+        "handoff_delivery": summary_ms(tally.handoffs) if tally.handoffs else None,
+        "errors": tally.errors,
+        "server_rss_mib": rss_mib(server.pid),
+    }
+
+
+@contextmanager
+def shared_backend() -> Iterator[dict[str, str]]:
+    """A fresh PostgreSQL database and Redis prefix, dropped afterwards."""
+    name = "warmline_load_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {
+            "WARMLINE_DATABASE_URL": f"{PG}/{name}",
+            "WARMLINE_REDIS_URL": REDIS,
+            "WARMLINE_REDIS_PREFIX": name,
+        }
+    finally:
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sockets", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument("--think", type=float, default=20, help="mean seconds between turns")
+    parser.add_argument(
+        "--backend", nargs="+", default=["embedded", "postgres+redis"], dest="backends"
+    )
+    args = parser.parse_args()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 5,000 sockets need the room
+    runs = []
+    for backend in args.backends:
+        for sockets in args.sockets:
+            with shared_backend() as shared:
+                env = shared if backend == "postgres+redis" else {}
+                with serving(WARMLINE_LIMITS__FLOOD_MESSAGES="1000", **env) as server:
+                    run = asyncio.run(drive(server, sockets, args.duration, args.think))
+            runs.append({"backend": backend, **run})
+            print(json.dumps(runs[-1]))
+    write_result(
+        "load",
+        {
+            "date": now_utc(),
+            "machine": machine(),
+            "duration_s": args.duration,
+            "think_s": args.think,
+            "runs": runs,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Flood windows: at most `limit` new messages per conversation per sliding window.
+
+In one process the window is a list of recent times per conversation. With several
+workers a customer's reconnect may land anywhere, so `RedisFloodWindows` keeps the
+window in a sorted set, checked and extended in one script so two workers never
+both admit the message that fills it.
+"""
+
+import secrets
+import time
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from warmline.storage.database import Unavailable
+
+SWEEP_AT = 10_000  # conversations tracked before idle windows are dropped
+
+ADMIT = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t - tonumber(ARGV[1]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], t, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) * 1000))
+return 1
+"""
+
+
+class FloodWindows:
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._recent: dict[str, list[float]] = {}
+
+    async def admit(self, conversation_id: str) -> bool:
+        """Count one new message, or refuse it when the window is full."""
+        now = time.monotonic()
+        if len(self._recent) > SWEEP_AT:
+            self._recent = {k: v for k, v in self._recent.items() if now - v[-1] < self.window_s}
+        recent = [t for t in self._recent.get(conversation_id, []) if now - t < self.window_s]
+        if len(recent) >= self.limit:
+            return False
+        self._recent[conversation_id] = [*recent, now]
+        return True
+
+
+class RedisFloodWindows(FloodWindows):
+    def __init__(self, redis: Redis, prefix: str, limit: int, window_s: float) -> None:
+        super().__init__(limit, window_s)
+        self._redis = redis
+        self._prefix = prefix
+        self._worker = secrets.token_hex(4)
+        self._counter = 0
+
+    async def admit(self, conversation_id: str) -> bool:
+        self._counter += 1
+        member = f"{self._worker}-{self._counter}"
+        try:
+            admitted = await self._redis.eval(
+                ADMIT,
+                1,
+                f"{self._prefix}:{conversation_id}",
+                self.window_s,
+                self.limit,
+                member,
+            )
+        except RedisError as exc:
+            raise Unavailable() from exc
+        return bool(admitted)

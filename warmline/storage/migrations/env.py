@@ -1,0 +1,25 @@
+"""Alembic environment: raw-SQL revisions applied online, one worker at a time.
+
+Workers of one deployment start together; the advisory lock taken in the migration
+transaction makes the second wait and then find the schema already current.
+"""
+
+from alembic import context
+from sqlalchemy import create_engine, text
+
+MIGRATION_LOCK = 7_402_991  # any constant shared by every worker
+
+
+def run_migrations_online() -> None:
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url is not None
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        context.configure(connection=connection, transactional_ddl=True)
+        with context.begin_transaction():
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()
