@@ -102,7 +102,11 @@ def serving(**env: str) -> Iterator[Server]:
             yield Server(ws_url=f"ws://127.0.0.1:{port}", pid=process.pid)
         finally:
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # an overloaded server may not drain in time
+                process.kill()
+                process.wait()
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:

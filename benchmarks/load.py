@@ -168,17 +168,18 @@ def main() -> None:
                 with serving(WARMLINE_LIMITS__FLOOD_MESSAGES="1000", **env) as server:
                     run = asyncio.run(drive(server, sockets, args.duration, args.think))
             runs.append({"backend": backend, **run})
-            print(json.dumps(runs[-1]))
-    write_result(
-        "load",
-        {
-            "date": now_utc(),
-            "machine": machine(),
-            "duration_s": args.duration,
-            "think_s": args.think,
-            "runs": runs,
-        },
-    )
+            print(json.dumps(runs[-1]), flush=True)
+            # Written after every run: a long series that stops keeps what it measured.
+            write_result(
+                "load",
+                {
+                    "date": now_utc(),
+                    "machine": machine(),
+                    "duration_s": args.duration,
+                    "think_s": args.think,
+                    "runs": runs,
+                },
+            )
 
 
 if __name__ == "__main__":

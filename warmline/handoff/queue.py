@@ -210,6 +210,14 @@ class HandoffQueue:
         )
         return [(PRIORITY_BY_RANK[row["priority"]], _seconds_waited(row)) for row in rows]
 
+    async def claims_since(self, since: datetime) -> int:
+        """Every claim since a moment (the waits above are only the latest ones)."""
+        row = await self.db.fetch_one(
+            "SELECT COUNT(*) AS n FROM handoffs WHERE claimed_at >= ?",
+            since.astimezone(UTC).isoformat(),
+        )
+        return int(row["n"]) if row else 0
+
     async def reason_counts(self, since: datetime) -> dict[str, int]:
         """How many handoffs since a moment each escalation reason code took part in.
 

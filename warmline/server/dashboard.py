@@ -31,7 +31,7 @@ class DashboardData(BaseModel):
     with_agent: int
     waiting_since: list[datetime]  # one per waiting customer, oldest first
     claimed_today: int
-    median_wait_today_seconds: float | None  # queued → claimed, over today's claims
+    median_wait_today_seconds: float | None  # queued → claimed, over today's latest 500 claims
     modes: dict[Mode, int]  # today's conversations and every open one, by current mode
     escalations_today: list[ReasonCount]  # most frequent first
     day_start: datetime
@@ -57,7 +57,7 @@ async def build_dashboard(
         waiting=sum(e.status == "queued" for e in entries),
         with_agent=sum(e.status == "claimed" for e in entries),
         waiting_since=sorted(e.waiting_since for e in entries if e.status == "queued"),
-        claimed_today=len(waits),
+        claimed_today=await queue.claims_since(since),
         median_wait_today_seconds=median(waits) if waits else None,
         modes=await log.count_by_mode(since),
         escalations_today=sorted(

@@ -23,6 +23,10 @@ table{border-collapse:collapse}td,th{border:1px solid #d0d0d5;padding:.25rem .5r
 """
 
 
+def _f(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def _figures(report: RunReport) -> str:
     m = report.metrics
     e, r = m.escalation, m.retrieval
@@ -37,11 +41,14 @@ def _figures(report: RunReport) -> str:
             "containment (all / should keep)",
             f"{m.containment:.3f} / {m.containment_when_answerable:.3f}",
         ),
-        ("reasons / routing as expected", f"{m.reasons_ok} / {m.routing_ok}"),
-        ("citation correctness / groundedness", f"{m.citation_correctness} / {m.groundedness}"),
+        ("reasons / routing as expected", f"{_f(m.reasons_ok)} / {_f(m.routing_ok)}"),
+        (
+            "citation correctness / groundedness",
+            f"{_f(m.citation_correctness)} / {_f(m.groundedness)}",
+        ),
         (
             "retrieval recall@1 / @3 / @5 / MRR",
-            f"{r.recall_at_1} / {r.recall_at_3} / {r.recall_at_5} / {r.mrr}",
+            f"{_f(r.recall_at_1)} / {_f(r.recall_at_3)} / {_f(r.recall_at_5)} / {_f(r.mrr)}",
         ),
         ("PII leak rate", f"{m.pii_leak_rate:.3f} of {m.pii_values} values"),
         ("summary fact recall", f"{m.fact_recall:.3f} of {m.facts_given} facts"),
@@ -103,7 +110,7 @@ def _tags(report: RunReport) -> str:
     )
     rows = "".join(
         f"<tr><th scope=row>{escape(t)}</th><td>{s.scenarios}</td><td>{s.decision_accuracy}</td>"
-        f"<td>{s.precision}</td><td>{s.recall}</td><td>{s.containment}</td><td>{s.qa}</td>"
+        f"<td>{_f(s.precision)}</td><td>{_f(s.recall)}</td><td>{s.containment}</td><td>{s.qa}</td>"
         f"<td>{s.pii_leaks}</td><td>{s.latency_p50_ms}</td></tr>"
         for t, s in report.metrics.by_tag.items()
     )
@@ -160,7 +167,7 @@ def render_html(report: RunReport) -> str:
         f"<title>Warmline eval: {escape(report.suite)}</title><style>{STYLE}</style></head>"
         f"<body><main><h1>Eval report: {escape(report.suite)}</h1>"
         f"<p>{escape(report.description)}</p><p>{report.metrics.scenarios} scenarios, "
-        f"{report.responder}, {report.seconds:.0f} s, seed {report.seed}, started "
+        f"{escape(report.responder)}, {report.seconds:.0f} s, seed {report.seed}, started "
         f"{report.started:%Y-%m-%d %H:%M} UTC; thresholds "
         f"{escape(report.thresholds.model_dump_json())}"
         f"</p><h2>Figures</h2>{_figures(report)}<h2>Handoff decisions</h2>{_confusion(report)}"

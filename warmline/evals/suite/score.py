@@ -155,8 +155,10 @@ def _retrieval(played: list[Played]) -> Retrieval:
 
 def score(played: list[Played], policy: Policy | None = None) -> Metrics:
     """The curve needs the policy and what it saw per turn, which only a fresh run has."""
+    # Turns before the acceptable window (negative), after it (positive), or in it (0).
     offsets = [
-        p.escalated_at - p.expected_at
+        min(0, p.escalated_at - p.expected_at)
+        or max(0, p.escalated_at - (p.latest_at or p.expected_at))
         for p in played
         if p.escalated_at is not None and p.expected_at is not None
     ]
