@@ -11,6 +11,7 @@ from warmline.config import Settings
 from warmline.server.agent_endpoint import agent_socket
 from warmline.server.agent_kb_api import agent_kb_router
 from warmline.server.chat_endpoint import chat_socket
+from warmline.server.headers import SecurityHeaders
 from warmline.server.kb_api import kb_router
 from warmline.server.metrics_api import metrics_router
 from warmline.server.runtime import Runtime, running
@@ -55,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent_kb_router(settings, lambda: state["runtime"].knowledge))
     app.include_router(metrics_router(settings, lambda: state["runtime"]))
     app.mount("/static", StaticFiles(directory=widget), name="static")
+    app.add_middleware(SecurityHeaders)
     return app
