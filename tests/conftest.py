@@ -29,8 +29,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from warmline.config import Settings
-from warmline.server.app import create_app
 from warmline.server.runtime import open_knowledge_store, sync
+from warmline.server.serving import DrainingServer, build_server
 
 REPO = Path(__file__).resolve().parent.parent
 # Debian's Chromium, headless and quiet: it must never fetch anything (updates, a browser).
@@ -149,9 +149,10 @@ class Endpoint(Protocol):
 
 
 class RunningServer:
-    def __init__(self, settings: Settings, port: int) -> None:
+    def __init__(self, settings: Settings, port: int, instance: DrainingServer) -> None:
         self.settings = settings
         self.port = port
+        self.instance = instance  # set should_exit to shut it down as SIGTERM would
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
 
@@ -175,18 +176,16 @@ async def server(
 
 @asynccontextmanager
 async def serving(settings: Settings) -> AsyncIterator[RunningServer]:
-    """A real uvicorn server on a free loopback port, for the length of the block."""
+    """The product's server (graceful drain included) on a free loopback port, for the
+    length of the block."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, ws_max_size=1 << 20
-    )
-    instance = uvicorn.Server(config)
+    instance = build_server(settings.model_copy(update={"host": "127.0.0.1", "port": port}))
     task = asyncio.create_task(instance.serve())
     while not instance.started:
         await asyncio.sleep(0.05)
         if task.done():
             task.result()
-    yield RunningServer(settings, port)
+    yield RunningServer(settings, port, instance)
     instance.should_exit = True
     await task
 

@@ -13,7 +13,7 @@ from fake_openai import Reply, fake_openai
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from netcut import netcut
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from warmline.agent.llm import LlmSettings
 from warmline.config import AgentAccount
@@ -262,6 +262,12 @@ async def test_a_dropped_network_loses_and_duplicates_nothing(
         await context.close()
 
 
+async def axe_context(browser: Browser) -> BrowserContext:
+    """A context whose pages accept axe, injected as an inline script that the pages'
+    Content-Security-Policy rightly refuses (test_operations checks pages under it)."""
+    return await browser.new_context(bypass_csp=True)
+
+
 async def axe_violations(page: Page, scope: str | None = None) -> list[str]:
     """axe-core (bundled with axe-playwright-python, no download) on one part of a page."""
     if not await page.evaluate("typeof axe !== 'undefined'"):
@@ -277,7 +283,7 @@ async def axe_violations(page: Page, scope: str | None = None) -> list[str]:
 async def test_widget_and_console_have_no_accessibility_violations(
     server: RunningServer, browser: Browser
 ) -> None:
-    context = await browser.new_context()
+    context = await axe_context(browser)
     try:
         shopper = await context.new_page()
         await shopper.goto(server.url + "/")
@@ -540,7 +546,7 @@ async def test_a_waiting_customer_sees_the_expected_wait_in_their_language(
 async def test_an_agent_finds_an_article_and_sends_its_link(
     server: RunningServer, browser: Browser, artifacts: Path
 ) -> None:
-    context = await browser.new_context()
+    context = await axe_context(browser)
     try:
         shopper = await context.new_page()
         conversation_id = await ask_for_person(shopper, server.url + "/")
@@ -593,7 +599,7 @@ async def test_the_supervisor_dashboard_follows_the_queue_live(
     browser: Browser, tmp_path: Path, kb_snapshot: Path, artifacts: Path
 ) -> None:
     async with serving(make_settings(tmp_path, kb_snapshot, agents=SUPERVISED)) as fresh:
-        context = await browser.new_context()
+        context = await axe_context(browser)
         agent_page = await context.new_page()
         await sign_in(agent_page, fresh.url, "kim-token")
         await expect(agent_page.get_by_test_id("dashboard")).to_be_hidden()

@@ -7,10 +7,19 @@ process with no external service.
 """
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -43,6 +52,17 @@ class LimitSettings(BaseModel):
         20, description="New messages a conversation may send per window (a person types fewer)."
     )
     flood_window_s: float = 10.0
+    connections_per_minute: int = Field(
+        120,
+        ge=1,
+        description="New WebSockets one client address may open per minute (reconnects included).",
+    )
+    sockets_per_ip: int = Field(
+        50,
+        ge=1,
+        description="WebSockets one client address may hold open at once (an office behind one "
+        "NAT shares it, hence generous).",
+    )
 
 
 Role = Literal["agent", "supervisor", "admin"]
@@ -100,6 +120,22 @@ class Settings(BaseSettings):
     )
     operator_tokens: list[SecretStr] = Field(
         default_factory=list, description="Bearer tokens for the /v1/kb operator endpoints."
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (https://shop.example) whose pages may open the widget's socket; "
+        "the console's socket also accepts the server's own origin. Empty = any origin.",
+    )
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Load balancers (addresses or CIDRs) whose X-Forwarded-For names the client; "
+        "from any other peer the header is ignored.",
+    )
+    shutdown_grace_s: float = Field(
+        10.0,
+        ge=0,
+        description="On shutdown, how long answers in progress may finish before every socket is "
+        "closed with 1012 (keep it under the process manager's kill timeout).",
     )
     kb_path: Path = REPO_ROOT / "kb" / "sample"
     widget_dir: Path = REPO_ROOT / "widget"
@@ -160,6 +196,16 @@ class Settings(BaseSettings):
     )
     retrieval: RetrievalSettings = RetrievalSettings()
     limits: LimitSettings = LimitSettings()
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        """Browsers send `scheme://host[:port]`, lower-case, no path: compare in that form."""
+        normal = [o.strip().rstrip("/").lower() for o in origins]
+        wrong = [o for o in normal if not re.fullmatch(r"https?://[^/\s]+", o)]
+        if wrong:
+            raise ValueError(f"origins look like https://shop.example (no path): {wrong}")
+        return normal
 
     @model_validator(mode="before")
     @classmethod

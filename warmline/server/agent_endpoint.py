@@ -12,6 +12,7 @@ from warmline.config import AgentAccount
 from warmline.server.bus import AGENTS, SUPERVISORS, EventBus
 from warmline.server.connection import Connection, FrameError, parse
 from warmline.server.desk import AgentDesk, agent_topic
+from warmline.server.gate import Gate
 from warmline.server.protocol import (
     AgentFrame,
     AgentHello,
@@ -124,8 +125,7 @@ async def _act(
     await conn.send(ack)
 
 
-async def agent_socket(websocket: WebSocket, service: ConversationService) -> None:
-    await websocket.accept()
+async def agent_socket(websocket: WebSocket, service: ConversationService, gate: Gate) -> None:
     conn = AgentConnection(websocket, service.bus, service.settings.limits.max_frame_bytes)
     desk = service.desk
 
@@ -141,8 +141,11 @@ async def agent_socket(websocket: WebSocket, service: ConversationService) -> No
         else:
             await _act(conn, conn.agent, desk, frame)
 
-    try:
-        await conn.serve(AgentFrame, handle)
-    finally:
-        if conn.agent is not None:
-            await desk.disconnected(conn.agent)
+    async with gate.entry(conn, "agent") as admitted:
+        if not admitted:
+            return
+        try:
+            await conn.serve(AgentFrame, handle)
+        finally:
+            if conn.agent is not None:
+                await desk.disconnected(conn.agent)

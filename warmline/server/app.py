@@ -1,4 +1,4 @@
-"""The FastAPI application: WebSockets, health, and the widget and console pages."""
+"""The FastAPI application: WebSockets, health and readiness, the widget and console pages."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,12 +11,15 @@ from warmline.config import Settings
 from warmline.server.agent_endpoint import agent_socket
 from warmline.server.agent_kb_api import agent_kb_router
 from warmline.server.chat_endpoint import chat_socket
+from warmline.server.headers import SecurityHeaders
 from warmline.server.kb_api import kb_router
 from warmline.server.metrics_api import metrics_router
+from warmline.server.readiness import readiness
 from warmline.server.runtime import Runtime, running
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app; `app.state.drain` closes its sockets for a restart (see `serving.py`)."""
     settings = settings or Settings()
     state: dict[str, Runtime] = {}
 
@@ -29,11 +32,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Warmline", version="0.1.0", lifespan=lifespan)
     widget = settings.widget_dir
 
+    async def drain() -> None:
+        runtime = state.get("runtime")
+        if runtime is not None:
+            await runtime.gate.drain(runtime.service.drain)
+
+    app.state.drain = drain
+
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
-        runtime = state.get("runtime")
-        ready = runtime is not None and runtime.knowledge.count() > 0
-        return JSONResponse({"status": "ok" if ready else "starting"}, 200 if ready else 503)
+        """Liveness: the process answers. Dependencies are /readyz's business."""
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        runtime = state["runtime"]
+        report = await readiness(runtime, runtime.gate)
+        return JSONResponse(report.model_dump(), 200 if report.status == "ready" else 503)
 
     @app.get("/", include_in_schema=False)
     async def demo() -> FileResponse:
@@ -45,14 +60,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.websocket("/v1/chat")
     async def chat(websocket: WebSocket) -> None:
-        await chat_socket(websocket, state["runtime"].service)
+        runtime = state["runtime"]
+        await chat_socket(websocket, runtime.service, runtime.gate)
 
     @app.websocket("/v1/agent")
     async def agent(websocket: WebSocket) -> None:
-        await agent_socket(websocket, state["runtime"].service)
+        runtime = state["runtime"]
+        await agent_socket(websocket, runtime.service, runtime.gate)
 
     app.include_router(kb_router(settings, lambda: state["runtime"].knowledge))
     app.include_router(agent_kb_router(settings, lambda: state["runtime"].knowledge))
     app.include_router(metrics_router(settings, lambda: state["runtime"]))
     app.mount("/static", StaticFiles(directory=widget), name="static")
+    app.add_middleware(SecurityHeaders)
     return app

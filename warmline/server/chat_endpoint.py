@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
 from warmline.server.connection import Connection, FrameError, parse
+from warmline.server.gate import Gate
 from warmline.server.protocol import (
     ClientFrame,
     CsatData,
@@ -139,12 +140,13 @@ async def _store(
     return await service.customer_message(conversation_id, text, client_msg_id, force_human=human)
 
 
-async def chat_socket(websocket: WebSocket, service: ConversationService) -> None:
-    await websocket.accept()
+async def chat_socket(websocket: WebSocket, service: ConversationService, gate: Gate) -> None:
     conn = CustomerConnection(websocket, service.bus, service.settings.limits.max_frame_bytes)
     conn.service = service
 
     async def handle(frame: ClientFrame) -> None:
         await _handle(conn, service, frame)
 
-    await conn.serve(CustomerFrame, handle)
+    async with gate.entry(conn, "chat") as admitted:
+        if admitted:
+            await conn.serve(CustomerFrame, handle)

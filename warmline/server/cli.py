@@ -14,20 +14,11 @@ from warmline.server.protocol import ServerFrame
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:
-    import uvicorn
-
-    from warmline.server.app import create_app
     from warmline.server.logs import configure_logging
+    from warmline.server.serving import build_server
 
     configure_logging(settings.log_level, settings.log_file)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        ws_max_size=1 << 20,
-        timeout_graceful_shutdown=5,
-    )
+    build_server(settings).run()
     return 0
 
 

@@ -3,13 +3,13 @@
 Bad input is answered with an error frame and the socket stays open; nothing a
 client sends can close another client's stream or lose a stored event. A single
 writer task owns the socket's send side, so live events, acks and errors never
-interleave mid-frame.
+interleave mid-frame, and a restart's close follows every frame queued before it.
 """
 
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -18,7 +18,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from warmline.guardrails.limits import InputRejected
 from warmline.server.bus import EventBus
 from warmline.server.errors import NotAllowed, UnknownConversation
-from warmline.server.protocol import ClientFrame, ServerFrame, error
+from warmline.server.protocol import ClientFrame, ServerFrame, control, error
+from warmline.server.telemetry import ERRORS
 from warmline.storage.database import Unavailable
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -32,6 +33,9 @@ class FrameError(Exception):
 
 
 CLIENT_ERRORS = (FrameError, InputRejected, NotAllowed, UnknownConversation, Unavailable)
+SERVICE_RESTART = 1012
+RESTART_REASON = "server restarting; reconnect and resume"
+_RESTART = control("restart")  # the writer's cue to close; never sent as a frame
 
 
 def parse(model: type[Model], data: object) -> Model:
@@ -100,6 +104,7 @@ class Connection:
                     frame = parse(frame_model, await self.receive_json())
                     await handle(frame)
                 except CLIENT_ERRORS as exc:
+                    ERRORS.inc(exc.code)
                     await self.send(error(exc.code, exc.message, frame))
         except WebSocketDisconnect:
             pass
@@ -117,9 +122,25 @@ class Connection:
         """What a frame from the outbox becomes on the wire; endpoints may add to it."""
         return [frame] if self.deliver(frame) else []
 
+    async def restart(self) -> None:
+        """Close with 1012 (service restart) once every frame queued so far is sent, so the
+        client reconnects and resumes; a socket still before its hello closes at once."""
+        if self._writer is None:
+            await self._close_for_restart()
+        else:
+            self.outbox.put_nowait(_RESTART)
+
+    async def _close_for_restart(self) -> None:
+        with suppress(WebSocketDisconnect, RuntimeError):  # the client left first
+            await self.websocket.close(SERVICE_RESTART, RESTART_REASON)
+
     async def _write(self) -> None:
         while True:
-            for frame in await self.outgoing(await self.outbox.get()):
+            queued = await self.outbox.get()
+            if queued is _RESTART:
+                await self._close_for_restart()
+                return
+            for frame in await self.outgoing(queued):
                 try:
                     await self.websocket.send_text(frame.wire())
                 except (WebSocketDisconnect, RuntimeError):

@@ -1,9 +1,10 @@
 """What workers must agree on, chosen by configuration: in process, or through Redis.
 
-The event bus, agent presence, per-conversation turn locks and flood windows are
-kept in this process by default (one worker, no service to run). With `redis_url`
-every worker shares them, so a customer on one worker and an agent on another see
-the same conversation live, and limits hold whichever worker a client reaches.
+The event bus, agent presence, per-conversation turn locks, flood windows and the
+per-address socket limits are kept in this process by default (one worker, no
+service to run). With `redis_url` every worker shares them, so a customer on one
+worker and an agent on another see the same conversation live, and limits hold
+whichever worker a client reaches.
 """
 
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from warmline.server.flood import FloodWindows, RedisFloodWindows
 from warmline.server.presence import Presence
 from warmline.server.redis_bus import RedisEventBus
 from warmline.server.redis_presence import RedisPresence
+from warmline.server.socket_counts import RedisSocketCounts, SocketCounts
 from warmline.server.turns import RedisTurnLocks, TurnLocks
 
 
@@ -27,6 +29,12 @@ class Coordination:
     presence: Presence
     turns: TurnLocks
     flood: FloodWindows
+    connects: FloodWindows
+    sockets: SocketCounts
+    redis: Redis | None = None
+
+
+CONNECT_WINDOW_S = 60.0
 
 
 @asynccontextmanager
@@ -38,6 +46,8 @@ async def coordination(settings: Settings) -> AsyncIterator[Coordination]:
             Presence(),
             TurnLocks(),
             FloodWindows(limits.flood_messages, limits.flood_window_s),
+            FloodWindows(limits.connections_per_minute, CONNECT_WINDOW_S),
+            SocketCounts(limits.sockets_per_ip),
         )
         return
     redis = Redis.from_url(
@@ -46,8 +56,10 @@ async def coordination(settings: Settings) -> AsyncIterator[Coordination]:
     prefix = settings.redis_prefix
     bus = RedisEventBus(redis, f"{prefix}:events")
     presence = RedisPresence(redis, f"{prefix}:presence")
+    sockets = RedisSocketCounts(redis, f"{prefix}:sockets", limits.sockets_per_ip)
     await bus.start()
     await presence.start()
+    await sockets.start()
     try:
         yield Coordination(
             bus,
@@ -56,8 +68,14 @@ async def coordination(settings: Settings) -> AsyncIterator[Coordination]:
             RedisFloodWindows(
                 redis, f"{prefix}:flood", limits.flood_messages, limits.flood_window_s
             ),
+            RedisFloodWindows(
+                redis, f"{prefix}:connects", limits.connections_per_minute, CONNECT_WINDOW_S
+            ),
+            sockets,
+            redis,
         )
     finally:
+        await sockets.stop()
         await presence.stop()
         await bus.stop()
         await redis.aclose()

@@ -1,9 +1,10 @@
-"""Flood windows: at most `limit` new messages per conversation per sliding window.
+"""Flood windows: at most `limit` events per key per sliding window.
 
-In one process the window is a list of recent times per conversation. With several
-workers a customer's reconnect may land anywhere, so `RedisFloodWindows` keeps the
-window in a sorted set, checked and extended in one script so two workers never
-both admit the message that fills it.
+Used for new messages per conversation and for new sockets per client address.
+In one process the window is a list of recent times per key. With several workers
+a client's next attempt may land anywhere, so `RedisFloodWindows` keeps the window
+in a sorted set, checked and extended in one script so two workers never both
+admit the event that fills it.
 """
 
 import secrets
@@ -14,7 +15,7 @@ from redis.exceptions import RedisError
 
 from warmline.storage.database import Unavailable
 
-SWEEP_AT = 10_000  # conversations tracked before idle windows are dropped
+SWEEP_AT = 10_000  # keys tracked before idle windows are dropped
 
 ADMIT = """
 local now = redis.call('TIME')
@@ -33,15 +34,15 @@ class FloodWindows:
         self.window_s = window_s
         self._recent: dict[str, list[float]] = {}
 
-    async def admit(self, conversation_id: str) -> bool:
-        """Count one new message, or refuse it when the window is full."""
+    async def admit(self, key: str) -> bool:
+        """Count one event, or refuse it when the window is full."""
         now = time.monotonic()
         if len(self._recent) > SWEEP_AT:
             self._recent = {k: v for k, v in self._recent.items() if now - v[-1] < self.window_s}
-        recent = [t for t in self._recent.get(conversation_id, []) if now - t < self.window_s]
+        recent = [t for t in self._recent.get(key, []) if now - t < self.window_s]
         if len(recent) >= self.limit:
             return False
-        self._recent[conversation_id] = [*recent, now]
+        self._recent[key] = [*recent, now]
         return True
 
 
@@ -53,14 +54,14 @@ class RedisFloodWindows(FloodWindows):
         self._worker = secrets.token_hex(4)
         self._counter = 0
 
-    async def admit(self, conversation_id: str) -> bool:
+    async def admit(self, key: str) -> bool:
         self._counter += 1
         member = f"{self._worker}-{self._counter}"
         try:
             admitted = await self._redis.eval(
                 ADMIT,
                 1,
-                f"{self._prefix}:{conversation_id}",
+                f"{self._prefix}:{key}",
                 self.window_s,
                 self.limit,
                 member,

@@ -1,8 +1,10 @@
 """Metrics for operators: Prometheus text at /metrics, LLM usage detail at /v1/metrics/llm.
 
-/metrics carries totals only (LLM requests, tokens, cost, failures, today's cost,
-queue length and SLA breaches), so it can be scraped without exposing conversation
-ids; the per-conversation, per-day breakdown sits behind the operator token.
+/metrics carries totals only, so it can be scraped without exposing conversation ids:
+LLM requests, tokens, cost and failures, the queue (waiting, with an agent, past SLA,
+the oldest wait), this worker's open sockets, and the process counters of
+`telemetry.py` (turn latency, escalations by reason, errors by code, refused
+sockets). The per-conversation, per-day LLM breakdown sits behind the operator token.
 """
 
 from collections.abc import Callable
@@ -13,9 +15,17 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from warmline.config import Settings
+from warmline.handoff.queue import QueueEntry
 from warmline.server.operators import operator_only
 from warmline.server.runtime import Runtime
+from warmline.server.telemetry import PROCESS_METRICS
 from warmline.storage.usage import UsageRow
+
+
+def _oldest_wait(entries: list[QueueEntry]) -> float:
+    """Seconds the longest-waiting conversation has waited for a person (0 when none)."""
+    since = [e.waiting_since for e in entries if e.status == "queued"]
+    return (datetime.now(UTC) - min(since)).total_seconds() if since else 0.0
 
 
 def metrics_router(settings: Settings, runtime: Callable[[], Runtime]) -> APIRouter:
@@ -50,9 +60,16 @@ def metrics_router(settings: Settings, runtime: Callable[[], Runtime]) -> APIRou
                 "gauge",
                 sum(e.breached_at is not None and e.status == "queued" for e in entries),
             ),
+            ("warmline_queue_oldest_wait_seconds", "gauge", _oldest_wait(entries)),
         ]
-        return "".join(
-            f"# TYPE {name} {kind}\n{name} {round(value, 6)}\n" for name, kind, value in lines
+        sockets = current.gate.counts()
+        return (
+            "".join(
+                f"# TYPE {name} {kind}\n{name} {round(value, 6)}\n" for name, kind, value in lines
+            )
+            + "# TYPE warmline_sockets_open gauge\n"
+            + "".join(f'warmline_sockets_open{{endpoint="{e}"}} {n}\n' for e, n in sockets.items())
+            + "".join(metric.render() for metric in PROCESS_METRICS)
         )
 
     @router.get("/v1/metrics/llm", dependencies=[Depends(operator_only(settings))])

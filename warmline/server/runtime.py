@@ -25,7 +25,8 @@ from warmline.handoff.policy import EscalationPolicy
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit, KnowledgeStore
 from warmline.retrieval.sync import SyncReport, sync_folder
-from warmline.server.coordination import coordination
+from warmline.server.coordination import Coordination, coordination
+from warmline.server.gate import Gate
 from warmline.server.service import ConversationService
 from warmline.server.stores import checkpointer, database
 from warmline.storage.usage import UsageLedger
@@ -81,6 +82,8 @@ class Runtime:
     knowledge: KnowledgeStore
     usage: UsageLedger
     llm: LlmAnswerer | None
+    shared: Coordination
+    gate: Gate
 
 
 @asynccontextmanager
@@ -136,7 +139,13 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
             purging = asyncio.create_task(_purge_periodically(vault))
             try:
                 yield Runtime(
-                    settings=settings, service=service, knowledge=knowledge, usage=usage, llm=llm
+                    settings=settings,
+                    service=service,
+                    knowledge=knowledge,
+                    usage=usage,
+                    llm=llm,
+                    shared=shared,
+                    gate=Gate(settings, shared),
                 )
             finally:
                 purging.cancel()

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from warmline.server.coordination import Coordination
 from warmline.server.desk import AgentDesk
 from warmline.server.errors import NotAllowed, UnknownConversation
 from warmline.server.protocol import CustomerProfileData, ServerFrame, control
+from warmline.server.telemetry import ERRORS, ESCALATIONS, TURN_SECONDS
 from warmline.storage.conversations import Conversation, ConversationLog, Event
 from warmline.storage.database import Database
 
@@ -210,10 +212,20 @@ class ConversationService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def drain(self) -> None:
-        """Wait for turns in flight (tests, shutdown)."""
+    async def drain(self, timeout_s: float | None = None) -> bool:
+        """Wait for turns in flight (tests, shutdown); False if some still run at the timeout.
+
+        They are never cancelled here: a turn cut short stays pending and is answered
+        on resume or at the next start, and the lifespan's final drain waits for it.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout_s is None else loop.time() + timeout_s
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return False
+            await asyncio.wait(list(self._tasks), timeout=left)
+        return True
 
     async def recover_pending(self) -> int:
         pending = await self.log.pending_turns()
@@ -224,11 +236,14 @@ class ConversationService:
     async def run_turn(self, conversation_id: str, seq: int) -> None:
         """Turns of one conversation run one at a time, on whichever worker runs them."""
         async with self.turns.hold(conversation_id):
+            started = time.monotonic()
             try:
                 await self._run_turn(conversation_id, seq)
             except Exception:
+                ERRORS.inc("turn_failed")
                 log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
                 await self._apologise(conversation_id, seq)
+            TURN_SECONDS.observe(time.monotonic() - started)
 
     async def _apologise(self, conversation_id: str, seq: int) -> None:
         """A turn that failed still gets an answer: the customer is never left waiting."""
@@ -262,7 +277,7 @@ class ConversationService:
         state = await self._run_graph(conversation_id, turn)
         outcome = Outcome.model_validate(state["outcome"])
         events: list[Event] = []
-        escalated = False
+        escalation: EscalationDecision | None = None
         async with self.db.transaction() as conn:
             current = await self.log.get_in(conn, conversation_id)
             if current.pending_seq == seq:
@@ -281,10 +296,12 @@ class ConversationService:
                     )
                 )
                 if outcome.kind == "escalate":
-                    events += await self._escalate(conn, conversation_id, state, outcome)
-                    escalated = True
+                    escalation = EscalationDecision.model_validate(outcome.decision)
+                    events += await self._escalate(conn, conversation_id, state, escalation)
         self.publish(events)
-        if escalated:
+        if escalation is not None:
+            for code in dict.fromkeys(r.code for r in escalation.reasons):
+                ESCALATIONS.inc(code)
             log.info("escalated", extra={"conversation_id": conversation_id, "seq": seq})
             await self.desk.queue_changed(conversation_id)
             if self.summarize is not None:
@@ -326,11 +343,10 @@ class ConversationService:
         return state
 
     async def _escalate(
-        self, conn: Any, conversation_id: str, state: dict[str, Any], outcome: Outcome
+        self, conn: Any, conversation_id: str, state: dict[str, Any], decision: EscalationDecision
     ) -> list[Event]:
         """Queue the packet; the customer hears at once if nobody can answer soon."""
         policy = self.settings.policy
-        decision = EscalationDecision.model_validate(outcome.decision)
         transcript = transcript_from(await self.log.events_in(conn, conversation_id))
         previous = await self.queue.last_agent(conn, conversation_id)
         packet = build_packet(

@@ -1,0 +1,66 @@
+"""Readiness: may a load balancer send this worker traffic right now?
+
+Each dependency the worker actually uses is asked something trivial, concurrently and
+with a short timeout: the database (`SELECT 1`), Redis (`PING`, only with `redis_url`)
+and the knowledge store (it holds chunks, else every answer would be "I don't know").
+The LLM endpoint is not one of them: when it fails the extractive responder answers,
+so taking the worker out of rotation would only make things worse. A worker that is
+shutting down reports itself not ready, so the balancer stops sending it customers
+before its sockets close.
+"""
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Literal
+
+from pydantic import BaseModel
+from redis.asyncio import Redis
+
+from warmline.server.gate import Gate
+from warmline.server.runtime import Runtime
+
+CHECK_TIMEOUT_S = 2.0
+
+
+class Check(BaseModel):
+    ok: bool
+    detail: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    failed: list[str]
+    checks: dict[str, Check]
+
+
+async def _check(probe: Awaitable[object]) -> Check:
+    try:
+        await asyncio.wait_for(probe, CHECK_TIMEOUT_S)
+    except TimeoutError:
+        return Check(ok=False, detail=f"no answer within {CHECK_TIMEOUT_S:g} s")
+    except Exception as exc:  # any failure means "not ready"; the detail says which
+        return Check(ok=False, detail=f"{type(exc).__name__}: {exc}"[:200])
+    return Check(ok=True)
+
+
+async def _knowledge(runtime: Runtime) -> None:
+    if await asyncio.to_thread(runtime.knowledge.count) == 0:
+        raise LookupError("the knowledge base is empty")
+
+
+async def _ping(redis: Redis) -> None:
+    await redis.ping()
+
+
+async def readiness(runtime: Runtime, gate: Gate) -> Readiness:
+    probes: dict[str, Awaitable[object]] = {
+        "database": runtime.service.db.fetch_one("SELECT 1"),
+        "knowledge": _knowledge(runtime),
+    }
+    if runtime.shared.redis is not None:
+        probes["redis"] = _ping(runtime.shared.redis)
+    results = await asyncio.gather(*(_check(p) for p in probes.values()))
+    checks = dict(zip(probes, results, strict=True))
+    checks["serving"] = Check(ok=False, detail="shutting down") if gate.draining else Check(ok=True)
+    failed = [name for name, check in checks.items() if not check.ok]
+    return Readiness(status="not_ready" if failed else "ready", failed=failed, checks=checks)

@@ -1,0 +1,46 @@
+"""uvicorn with a graceful shutdown that drains WebSockets before uvicorn cuts them.
+
+On SIGTERM (or SIGINT) uvicorn would at once close every WebSocket with 1012,
+cancelling answers being written. Here the app drains first: /readyz turns 503 and
+new sockets are refused while the listener stays open, answers in progress finish
+(up to `shutdown_grace_s`), and then each socket is closed with 1012 after the frames
+queued for it, so clients reconnect and resume, possibly on another worker. A second
+signal skips the drain. Client addresses come from `trusted_proxies` alone, so
+uvicorn's own X-Forwarded-For handling is off.
+"""
+
+import socket
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+
+from warmline.config import Settings
+from warmline.server.app import create_app
+
+WS_MAX_BYTES = 1 << 20
+SHUTDOWN_AFTER_DRAIN_S = 5  # uvicorn's own wait for connections once the drain is done
+
+
+class DrainingServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, drain: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(config)
+        self.drain = drain
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if not self.force_exit:
+            await self.drain()
+        await super().shutdown(sockets)
+
+
+def build_server(settings: Settings) -> DrainingServer:
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        ws_max_size=WS_MAX_BYTES,
+        proxy_headers=False,
+        timeout_graceful_shutdown=SHUTDOWN_AFTER_DRAIN_S,
+    )
+    return DrainingServer(config, app.state.drain)
