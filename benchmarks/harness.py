@@ -92,6 +92,10 @@ def serving(**env: str) -> Iterator[Server]:
                 "WARMLINE_DATA_DIR": data_dir,
                 "WARMLINE_PORT": str(port),
                 "WARMLINE_LOG_LEVEL": "WARNING",
+                # Every simulated customer comes from the loopback address, which the
+                # per-address limits would otherwise treat as one abusive client.
+                "WARMLINE_LIMITS__CONNECTIONS_PER_MINUTE": "1000000",
+                "WARMLINE_LIMITS__SOCKETS_PER_IP": "1000000",
             }
             | env,
             stdout=subprocess.DEVNULL,

@@ -25,7 +25,8 @@ from typing import Any
 
 import psycopg
 import websockets
-from harness import Server, machine, now_utc, rss_mib, serving, summary_ms, write_result
+from harness import RESULTS, Server, machine, now_utc, rss_mib, serving, summary_ms, write_result
+from websockets.exceptions import WebSocketException
 
 QUESTIONS = ["how do I get a refund?", "my hub is offline", "how do I reset my password?"]
 TURNS_PER_CONVERSATION = 4
@@ -44,8 +45,9 @@ class Tally:
 async def hello(url: str) -> Any:
     socket = await websockets.connect(url + "/v1/chat", open_timeout=60)
     await socket.send(json.dumps({"type": "hello", "data": {}}))
-    while json.loads(await socket.recv())["type"] != "welcome":
-        pass
+    async with asyncio.timeout(ANSWER_TIMEOUT_S):  # a server that never welcomes is an error
+        while json.loads(await socket.recv())["type"] != "welcome":
+            pass
     return socket
 
 
@@ -86,7 +88,7 @@ async def customer(url: str, think_s: float, until: float, tally: Tally) -> None
                     tally.errors += 1
                 await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
             await socket.close()
-        except (OSError, TimeoutError, websockets.ConnectionClosed):
+        except (OSError, TimeoutError, WebSocketException):
             tally.errors += 1
             await asyncio.sleep(1)
 
@@ -96,19 +98,19 @@ async def prober(url: str, until: float, tally: Tally) -> None:
     async with websockets.connect(url + "/v1/agent", max_size=1 << 24) as console:
         await console.send(json.dumps({"type": "hello", "data": {"token": "demo-agent-token"}}))
         while time.monotonic() < until:
-            socket = await hello(url)
-            started = time.perf_counter()
-            await socket.send(
-                json.dumps({"type": "request_human", "client_msg_id": "h", "data": {}})
-            )
             try:
+                socket = await hello(url)
+                started = time.perf_counter()
+                await socket.send(
+                    json.dumps({"type": "request_human", "client_msg_id": "h", "data": {}})
+                )
                 async with asyncio.timeout(ANSWER_TIMEOUT_S):
                     while json.loads(await console.recv())["type"] != "handoff":
                         pass
                 tally.handoffs.append(time.perf_counter() - started)
-            except TimeoutError:
+                await socket.close()
+            except (OSError, TimeoutError, WebSocketException):  # refused or timed out
                 tally.errors += 1
-            await socket.close()
             await asyncio.sleep(3)
 
 
@@ -160,7 +162,10 @@ def main() -> None:
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 5,000 sockets need the room
-    runs = []
+    # Runs of other sizes or backends measured earlier are kept: one can be redone alone.
+    kept = RESULTS / "load.json"
+    earlier = json.loads(kept.read_text())["runs"] if kept.exists() else []
+    runs: list[dict[str, Any]] = []
     for backend in args.backends:
         for sockets in args.sockets:
             with shared_backend() as shared:
@@ -170,6 +175,8 @@ def main() -> None:
             runs.append({"backend": backend, **run})
             print(json.dumps(runs[-1]), flush=True)
             # Written after every run: a long series that stops keeps what it measured.
+            measured = {(r["backend"], r["sockets"]) for r in runs}
+            others = [r for r in earlier if (r["backend"], r["sockets"]) not in measured]
             write_result(
                 "load",
                 {
@@ -177,7 +184,7 @@ def main() -> None:
                     "machine": machine(),
                     "duration_s": args.duration,
                     "think_s": args.think,
-                    "runs": runs,
+                    "runs": sorted(others + runs, key=lambda r: (r["backend"], r["sockets"])),
                 },
             )
 

@@ -160,3 +160,37 @@ async def test_agents_search_public_articles_with_their_own_token(server: Runnin
     assert all(
         len(match["snippet"]) <= 201 and match["url"].startswith("https://") for match in found
     )
+
+
+def test_a_new_collection_on_a_cluster_gets_the_configured_layout(tmp_path: Path) -> None:
+    """No Qdrant cluster runs here: the local client stands in and records what was asked."""
+    from typing import Any
+
+    from warmline.config import Settings
+    from warmline.retrieval.store import ClusterLayout
+
+    settings = Settings(
+        retrieval={"shards": 6, "replication_factor": 2, "write_consistency_factor": 1}
+    )
+    assert isinstance(settings.retrieval, ClusterLayout)
+    store = KnowledgeStore(tmp_path / "q", "kb_cluster", Embedder(), layout=settings.retrieval)
+    asked: dict[str, Any] = {}
+    real = store._client
+
+    class Recording:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def create_collection(self, *args: Any, **kwargs: Any) -> Any:
+            asked.update(kwargs)
+            return real.create_collection(*args, **kwargs)
+
+    store._client = Recording()  # type: ignore[assignment]
+    store._server = True
+    try:
+        store._ensure_collection()
+    finally:
+        store._client = real
+        store.close()
+    assert (asked["shard_number"], asked["replication_factor"]) == (6, 2)
+    assert asked["write_consistency_factor"] == 1

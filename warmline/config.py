@@ -30,11 +30,14 @@ from pydantic_settings import (
 from warmline.agent.llm import LlmSettings
 from warmline.handoff.policy_file import Policy, load_policy
 from warmline.retrieval.confidence import AnswerableModel
+from warmline.retrieval.store import ClusterLayout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class RetrievalSettings(BaseModel):
+class RetrievalSettings(ClusterLayout):
+    """Search settings, and how a new collection is laid out on a Qdrant cluster."""
+
     collection: str = "kb_default"
     top_k: int = 12
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from qdrant_client import QdrantClient, models
 
 from warmline.retrieval.chunking import Chunk
@@ -39,11 +39,25 @@ class Hit(BaseModel):
     lexical: float = 0.0
 
 
+class ClusterLayout(BaseModel):
+    """How a new collection is spread over a Qdrant cluster; a single server ignores it."""
+
+    shards: int = Field(1, ge=1)
+    replication_factor: int = Field(1, ge=1)
+    write_consistency_factor: int = Field(1, ge=1)
+
+
 class KnowledgeStore:
     def __init__(
-        self, path: Path, collection: str, embedder: Embedder, url: str | None = None
+        self,
+        path: Path,
+        collection: str,
+        embedder: Embedder,
+        url: str | None = None,
+        layout: ClusterLayout | None = None,
     ) -> None:
         self._server = bool(url)
+        self._layout = layout or ClusterLayout()
         if url:
             self._client = QdrantClient(url=url)
         else:
@@ -59,6 +73,7 @@ class KnowledgeStore:
     def _ensure_collection(self) -> None:
         if self._client.collection_exists(self.collection):
             return
+        layout = self._layout if self._server else None  # local mode has no cluster
         self._client.create_collection(
             self.collection,
             vectors_config={
@@ -69,6 +84,9 @@ class KnowledgeStore:
             sparse_vectors_config={
                 "lexical": models.SparseVectorParams(modifier=models.Modifier.IDF)
             },
+            shard_number=layout.shards if layout else None,
+            replication_factor=layout.replication_factor if layout else None,
+            write_consistency_factor=layout.write_consistency_factor if layout else None,
         )
         if not self._server:
             return  # local mode scans payloads; indexes only matter on a server

@@ -56,7 +56,11 @@ def load_vault_keys(settings: Settings) -> list[bytes]:
 
 def open_knowledge_store(settings: Settings) -> KnowledgeStore:
     return KnowledgeStore(
-        settings.qdrant_path, settings.retrieval.collection, Embedder(), url=settings.qdrant_url
+        settings.qdrant_path,
+        settings.retrieval.collection,
+        Embedder(),
+        url=settings.qdrant_url,
+        layout=settings.retrieval,
     )
 
 
