@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from warmline.server.flood import ADMIT
 from warmline.storage.database import Unavailable
 
 log = logging.getLogger("warmline.sockets")
@@ -25,15 +26,8 @@ log = logging.getLogger("warmline.sockets")
 LEASE_S = 60.0
 RENEW_S = 20.0
 
-ACQUIRE = """
-local now = redis.call('TIME')
-local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t - tonumber(ARGV[1]))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], t, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) * 1000))
-return 1
-"""
+# A lease is one member of a sliding window: admitting it is the flood window's admit.
+ACQUIRE = ADMIT
 
 RENEW = """
 local now = redis.call('TIME')
