@@ -245,6 +245,21 @@ def _matches(frame: dict[str, Any], match: dict[str, Any]) -> bool:
     return True
 
 
+def queue_view(frames: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The queue as a console holds it: the last full `queue` with each `queue_update` after
+    it applied (entries by conversation id)."""
+    held: dict[str, dict[str, Any]] = {}
+    for frame in frames:
+        if frame["type"] == "queue":
+            held = {i["conversation_id"]: i for i in frame["data"]["items"]}
+        elif frame["type"] == "queue_update":
+            for gone in frame["data"]["removed"]:
+                held.pop(gone, None)
+            for item in frame["data"]["added"] + frame["data"]["changed"]:
+                held[item["conversation_id"]] = item
+    return held
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 

@@ -18,6 +18,7 @@ from conftest import (
     customer,
     make_settings,
     new_id,
+    queue_view,
     say,
     serving,
 )
@@ -140,8 +141,9 @@ async def test_waiting_raises_priority_and_late_conversations_raise_an_sla_breac
         assert breach["data"]["priority"] == "normal" and breach["data"]["overdue_seconds"] >= 0
         await asyncio.sleep(2.6)  # two aging steps: normal (1) + 2 outranks a fresh high (2)
         _, urgent = await waiting(server, "This is a scam, someone stole my identity")
-        queue = await sue.wait_for(type="queue")
-        ranks = {i["conversation_id"]: i["effective_priority"] for i in queue["data"]["items"]}
+        while urgent not in (held := queue_view(sue.frames)):
+            await sue.wait_for(type="queue_update")
+        ranks = {conversation: i["effective_priority"] for conversation, i in held.items()}
         assert ranks[old] > ranks[urgent] == 2
         assert (await old_client.wait_for(type="queue_position"))["data"]["position"] == 1
         assert (await act(sue, "claim_next", None))["data"]["taken"] == old

@@ -354,13 +354,11 @@
         break;
       case 'queue':
         S.queue = Array.isArray(d.items) ? d.items : [];
-        for (const e of S.queue) {
-          const c = S.convs.get(e.conversation_id);
-          if (c && e.status === 'claimed') c.entry = e;
-        }
-        renderQueue();
-        renderMine();
-        if (S.selected && !$('card-host').contains(document.activeElement)) renderSelected();
+        queueChanged();
+        break;
+      case 'queue_update':
+        applyQueueUpdate(d);
+        queueChanged();
         break;
       case 'handoff':
         onHandoff(d.entry);
@@ -614,6 +612,28 @@
     const q = S.queue.find((e) => e.conversation_id === cid);
     return q ? q.packet : null;
   };
+
+  // The full queue comes once after hello; then only what changed: whole entries added or
+  // changed (replacing the one held, by conversation) and conversation ids removed.
+  function applyQueueUpdate(d) {
+    const gone = new Set(Array.isArray(d.removed) ? d.removed : []);
+    const fresh = [...(Array.isArray(d.added) ? d.added : []), ...(Array.isArray(d.changed) ? d.changed : [])];
+    const byId = new Map(fresh.filter((e) => e && e.conversation_id).map((e) => [e.conversation_id, e]));
+    S.queue = S.queue.filter((e) => !gone.has(e.conversation_id) && !byId.has(e.conversation_id)).concat([...byId.values()]);
+    // the server's order: priority, highest first, then by when the handoff was made
+    const rank = (e) => RANKS.indexOf(e.priority);
+    S.queue.sort((a, b) => rank(b) - rank(a) || a.id - b.id);
+  }
+
+  function queueChanged() {
+    for (const e of S.queue) {
+      const c = S.convs.get(e.conversation_id);
+      if (c && e.status === 'claimed') c.entry = e;
+    }
+    renderQueue();
+    renderMine();
+    if (S.selected && !$('card-host').contains(document.activeElement)) renderSelected();
+  }
 
   function onHandoff(entry) {
     if (!entry || !entry.conversation_id) return;

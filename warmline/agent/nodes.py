@@ -1,7 +1,14 @@
-"""The graph's nodes. Each reads the state it needs and returns only what it changes."""
+"""The graph's nodes. Each reads the state it needs and returns only what it changes.
 
+LangGraph runs the plain (sync) nodes in a worker thread; the async ones here pass
+their CPU work (detectors, confidence, the extractive responder) to a thread too, so
+that no turn holds the event loop that every other conversation's socket shares.
+"""
+
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -89,7 +96,7 @@ class DependentNodes:
 
     async def signals(self, state: AgentState, config: RunnableConfig) -> Update:
         """The detectors' signals, plus the model's hints when a classify model is set."""
-        found = _signals(state)
+        found = await asyncio.to_thread(_signals, state)
         llm, model = self.deps.llm, self.deps.settings.llm.classify_model
         turn = _turn(state)
         if llm is not None and model and turn.mode == "bot":
@@ -107,18 +114,19 @@ class DependentNodes:
         hits = await self.deps.search(text)
         settings = self.deps.settings
         threshold = settings.policy.thresholds.low_confidence
+        answerable = settings.retrieval.answerable.probability
         previous = previous_question(state.get("messages", []), state.get("bot_since", 0))
         if (
             previous is not None
             and is_follow_up(text)
-            and settings.retrieval.answerable.probability(text, hits) < threshold
+            and await asyncio.to_thread(answerable, text, hits) < threshold
         ):
             query = f"{previous} {text}"
             in_context = await self.deps.search(query)
             top = in_context[0].chunk.article_id if in_context else None
             found = " ".join(h.chunk.text for h in in_context if h.chunk.article_id == top)
-            if settings.retrieval.answerable.probability(
-                query, in_context
+            if await asyncio.to_thread(
+                answerable, query, in_context
             ) >= threshold and holds_its_words(text, found):
                 return {"hits": [h.model_dump() for h in in_context], "query": query}
         return {"hits": [hit.model_dump() for hit in hits], "query": text}
@@ -129,11 +137,13 @@ class DependentNodes:
         message reads as a prompt injection (a quote cannot be talked into anything)."""
         settings = self.deps.settings
         text = _turn(state).text
-        smalltalk = smalltalk_reply(text, settings.company_name)
+        smalltalk = await asyncio.to_thread(smalltalk_reply, text, settings.company_name)
         if smalltalk is not None:
             return {"answer": Answer(text=smalltalk).model_dump()}
         hits = [Hit.model_validate(h) for h in state.get("hits", [])]
-        confidence = settings.retrieval.answerable.probability(state.get("query", text), hits)
+        confidence = await asyncio.to_thread(
+            settings.retrieval.answerable.probability, state.get("query", text), hits
+        )
         threshold = settings.policy.thresholds.low_confidence
         injected = Signals.model_validate(state["signals"]).injection.fired()
         if self.deps.llm is not None and confidence >= threshold and not injected:
@@ -150,11 +160,14 @@ class DependentNodes:
                 return {"answer": written.model_dump()}
             except LlmFailure:
                 pass
-        found = extractive_answer(
-            hits,
-            confidence=confidence,
-            threshold=threshold,
-            max_chars=settings.retrieval.max_answer_chars,
+        found = await asyncio.to_thread(
+            partial(
+                extractive_answer,
+                hits,
+                confidence=confidence,
+                threshold=threshold,
+                max_chars=settings.retrieval.max_answer_chars,
+            )
         )
         return {"answer": found.model_dump()}
 

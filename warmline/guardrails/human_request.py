@@ -11,7 +11,7 @@ import re
 from warmline.guardrails.evidence import Signal
 
 _DET = r"(?:(?:a|an|the|your|some|one of your|a member of your|any|real|live|actual|human|proper|"
-_DET += r"lumen|customer service|another|different) )*"
+_DET += r"lumen|customer service|another|different) ){0,4}"
 _PERSON = (
     r"(?:person|human|humans|agent|representative|operator|someone|somebody|people|staff|"
     r"employee|advisor|adviser|technicians?|manager|supervisor|support team|team member|"

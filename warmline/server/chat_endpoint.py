@@ -48,6 +48,11 @@ class CustomerConnection(Connection):
         frames = [ServerFrame.of(e) for e in missed if e.seq < (frame.seq or 0)] + [frame]
         return [f for f in frames if self.deliver(f)]
 
+    def ends_on(self, code: str) -> bool:
+        """The socket's conversation is gone (erased while open): nothing more can happen on
+        it, so the client is told and the socket closes; a fresh socket may start anew."""
+        return code == "unknown_conversation" and self.conversation is not None
+
     def deliver(self, frame: ServerFrame) -> bool:
         if frame.type in AGENT_ONLY:
             return False

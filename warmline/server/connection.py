@@ -18,8 +18,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from warmline.guardrails.limits import InputRejected
 from warmline.server.bus import EventBus
 from warmline.server.errors import NotAllowed, UnknownConversation
-from warmline.server.protocol import ClientFrame, ServerFrame, control, error
+from warmline.server.protocol import ClientFrame, ServerFrame, error
 from warmline.server.telemetry import ERRORS
+from warmline.storage.conversations import ConversationMissing
 from warmline.storage.database import Unavailable
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -32,10 +33,37 @@ class FrameError(Exception):
         self.message = message
 
 
-CLIENT_ERRORS = (FrameError, InputRejected, NotAllowed, UnknownConversation, Unavailable)
+CLIENT_ERRORS = (
+    FrameError,
+    InputRejected,
+    NotAllowed,
+    UnknownConversation,
+    ConversationMissing,
+    Unavailable,
+)
 SERVICE_RESTART = 1012
 RESTART_REASON = "server restarting; reconnect and resume"
-_RESTART = control("restart")  # the writer's cue to close; never sent as a frame
+NORMAL_CLOSE = 1000
+CLOSE_WAIT_S = 5.0  # how long a refused socket's last error frame may take to go out
+
+
+class _CloseCue(ServerFrame):
+    """The writer's cue to close, queued behind the frames to send first; never sent."""
+
+
+def parse_json(raw: str) -> object:
+    """A frame's JSON; anything the parser refuses is the client's error, never a crash.
+
+    Within the frame limit, JSON nested deeper than the parser's recursion limit raises
+    RecursionError and an integer of more than 4,300 digits ValueError; both are found
+    in one linear pass and answered like any other invalid JSON.
+    """
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise FrameError("bad_json", f"Not valid JSON: {exc.msg}.") from exc
+    except (ValueError, RecursionError) as exc:
+        raise FrameError("bad_json", f"Not valid JSON: {type(exc).__name__}.") from exc
 
 
 def parse(model: type[Model], data: object) -> Model:
@@ -65,14 +93,15 @@ class Connection:
         raw = message.get("text")
         if raw is None:
             raise FrameError("binary_not_supported", "Frames must be JSON text.")
-        if len(raw.encode("utf-8", "surrogatepass")) > self.max_frame_bytes:
+        # A character is at least one byte, so a long frame is refused before it is encoded.
+        too_large = len(raw) > self.max_frame_bytes or (
+            len(raw.encode("utf-8", "surrogatepass")) > self.max_frame_bytes
+        )
+        if too_large:
             raise FrameError(
                 "frame_too_large", f"Frames are limited to {self.max_frame_bytes} bytes."
             )
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise FrameError("bad_json", f"Not valid JSON: {exc.msg}.") from exc
+        return parse_json(raw)
 
     def subscribe(self, topic: str) -> None:
         self.stack.enter_context(self.bus.subscribe(topic, self.outbox))
@@ -106,6 +135,9 @@ class Connection:
                 except CLIENT_ERRORS as exc:
                     ERRORS.inc(exc.code)
                     await self.send(error(exc.code, exc.message, frame))
+                    if self.ends_on(exc.code):
+                        await self._end(exc.code)
+                        return
         except WebSocketDisconnect:
             pass
         finally:
@@ -118,6 +150,10 @@ class Connection:
         """Whether a frame from the outbox goes to this client; endpoints refine it."""
         return True
 
+    def ends_on(self, code: str) -> bool:
+        """Whether a refusal also ends the socket (after its error frame); endpoints refine it."""
+        return False
+
     async def outgoing(self, frame: ServerFrame) -> list[ServerFrame]:
         """What a frame from the outbox becomes on the wire; endpoints may add to it."""
         return [frame] if self.deliver(frame) else []
@@ -126,19 +162,30 @@ class Connection:
         """Close with 1012 (service restart) once every frame queued so far is sent, so the
         client reconnects and resumes; a socket still before its hello closes at once."""
         if self._writer is None:
-            await self._close_for_restart()
+            await self._close_now(SERVICE_RESTART, RESTART_REASON)
         else:
-            self.outbox.put_nowait(_RESTART)
+            self._close_after_queued(SERVICE_RESTART, RESTART_REASON)
 
-    async def _close_for_restart(self) -> None:
+    async def _end(self, reason: str) -> None:
+        """Close normally once the frames queued so far, the last error included, are sent."""
+        if self._writer is None:
+            await self._close_now(NORMAL_CLOSE, reason)
+            return
+        self._close_after_queued(NORMAL_CLOSE, reason)
+        await asyncio.wait({self._writer}, timeout=CLOSE_WAIT_S)
+
+    def _close_after_queued(self, code: int, reason: str) -> None:
+        self.outbox.put_nowait(_CloseCue(type="close", data={"code": code, "reason": reason}))
+
+    async def _close_now(self, code: int, reason: str) -> None:
         with suppress(WebSocketDisconnect, RuntimeError):  # the client left first
-            await self.websocket.close(SERVICE_RESTART, RESTART_REASON)
+            await self.websocket.close(code, reason)
 
     async def _write(self) -> None:
         while True:
             queued = await self.outbox.get()
-            if queued is _RESTART:
-                await self._close_for_restart()
+            if isinstance(queued, _CloseCue):
+                await self._close_now(queued.data["code"], queued.data["reason"])
                 return
             for frame in await self.outgoing(queued):
                 try:

@@ -15,6 +15,9 @@ from warmline.handoff.wait import WaitBasis
 from warmline.server.presence import Status
 from warmline.storage.conversations import Event
 
+# Seqs are 64-bit integers in the database; a larger resume point is refused, not sent to it.
+MAX_SEQ = 2**63 - 1
+
 LabelKind = Literal["bot_should_have_answered", "escalation_right", "escalation_wrong"]
 
 CustomerFrameType = Literal["hello", "message", "request_human", "leave_contact", "csat", "ping"]
@@ -70,7 +73,7 @@ class CustomerProfileData(BaseModel):
 
 class CustomerHello(BaseModel):
     token: str | None = None
-    resume_after: int = Field(default=0, ge=0)
+    resume_after: int = Field(default=0, ge=0, le=MAX_SEQ)
     profile: dict[str, Any] | None = None
     profile_signature: str | None = Field(default=None, max_length=256)
 

@@ -1,7 +1,9 @@
 """Readiness: may a load balancer send this worker traffic right now?
 
 Each dependency the worker actually uses is asked something trivial, concurrently and
-with a short timeout: the database (`SELECT 1`), Redis (`PING`, only with `redis_url`)
+with a short timeout: the database (a write transaction, because a file another process
+locked, or a database turned read-only, still answers reads while every customer message
+fails to store), Redis (`PING`, only with `redis_url`)
 and the knowledge store (it holds chunks, else every answer would be "I don't know").
 The LLM endpoint is not one of them: when it fails the extractive responder answers,
 so taking the worker out of rotation would only make things worse. A worker that is
@@ -18,6 +20,7 @@ from redis.asyncio import Redis
 
 from warmline.server.gate import Gate
 from warmline.server.runtime import Runtime
+from warmline.storage.database import Database
 
 CHECK_TIMEOUT_S = 2.0
 
@@ -48,13 +51,19 @@ async def _knowledge(runtime: Runtime) -> None:
         raise LookupError("the knowledge base is empty")
 
 
+async def _write(db: Database) -> None:
+    """Take the write lock and run a write that changes no row, then commit."""
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM tickets WHERE id = ?", (-1,))
+
+
 async def _ping(redis: Redis) -> None:
     await redis.ping()
 
 
 async def readiness(runtime: Runtime, gate: Gate) -> Readiness:
     probes: dict[str, Awaitable[object]] = {
-        "database": runtime.service.db.fetch_one("SELECT 1"),
+        "database": _write(runtime.service.db),
         "knowledge": _knowledge(runtime),
     }
     if runtime.shared.redis is not None:

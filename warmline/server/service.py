@@ -38,7 +38,12 @@ from warmline.server.desk import AgentDesk
 from warmline.server.errors import NotAllowed, UnknownConversation
 from warmline.server.protocol import CustomerProfileData, ServerFrame, control
 from warmline.server.telemetry import ERRORS, ESCALATIONS, TURN_SECONDS
-from warmline.storage.conversations import Conversation, ConversationLog, Event
+from warmline.storage.conversations import (
+    Conversation,
+    ConversationLog,
+    ConversationMissing,
+    Event,
+)
 from warmline.storage.database import Database
 
 log = logging.getLogger("warmline.service")
@@ -60,6 +65,13 @@ TURN_FAILED = (
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def _same_secret(given: str | None, expected: str) -> bool:
+    """Constant-time comparison of what a client sent, as bytes: `compare_digest` refuses
+    non-ASCII text with a TypeError, and a token with any characters is simply wrong."""
+    sent = (given or "").encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(sent, expected.encode())
 
 
 Summarizer = Callable[[HandoffPacket], Awaitable[Summary]]
@@ -105,8 +117,8 @@ class ConversationService:
         """A new conversation; a profile's segment counts only if the host site signed it."""
         profile = profile or CustomerProfileData()
         secret = self.settings.identity_secret
-        signed = secret is not None and hmac.compare_digest(
-            signature or "",
+        signed = secret is not None and _same_secret(
+            signature,
             hmac.new(
                 secret.get_secret_value().encode(), profile.signed_text().encode(), hashlib.sha256
             ).hexdigest(),
@@ -121,9 +133,7 @@ class ConversationService:
         """Continue a conversation; an unanswered message is answered here if it still waits
         (its worker may be gone; the turn lock keeps one answer running at a time)."""
         conversation = await self.log.get(conversation_id)
-        if conversation is None or not hmac.compare_digest(
-            token or "", self.token_for(conversation_id)
-        ):
+        if conversation is None or not _same_secret(token, self.token_for(conversation_id)):
             raise UnknownConversation(conversation_id)
         if conversation.pending_seq is not None:
             self.spawn(self.run_turn(conversation_id, conversation.pending_seq))
@@ -239,6 +249,9 @@ class ConversationService:
             started = time.monotonic()
             try:
                 await self._run_turn(conversation_id, seq)
+            except (UnknownConversation, ConversationMissing):
+                # Erased while the turn ran: there is nobody left to answer.
+                log.info("conversation gone", extra={"conversation_id": conversation_id})
             except Exception:
                 ERRORS.inc("turn_failed")
                 log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})

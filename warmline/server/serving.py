@@ -17,7 +17,9 @@ import uvicorn
 from warmline.config import Settings
 from warmline.server.app import create_app
 
-WS_MAX_BYTES = 1 << 20
+# Far above the protocol's frame limit, so the app sees an oversized frame and answers it
+# with `frame_too_large` instead of the library closing the socket (1009).
+WS_MAX_BYTES = 16 << 20
 SHUTDOWN_AFTER_DRAIN_S = 5  # uvicorn's own wait for connections once the drain is done
 
 

@@ -40,6 +40,16 @@ class Conversation(BaseModel):
     segment: str = "standard"
 
 
+class ConversationMissing(KeyError):
+    """The conversation is not in the log (never was, or was erased while in use).
+
+    Carries the code of the error frame that tells the client, like `Unavailable`.
+    """
+
+    code = "unknown_conversation"
+    message = "No conversation with that id (it may have been erased)."
+
+
 class DuplicateMessage(Exception):
     """The client message id is already in the log; carries the event it produced."""
 
@@ -100,7 +110,7 @@ class ConversationLog:
         )
         row = await cursor.fetchone()
         if row is None:
-            raise KeyError(conversation_id)
+            raise ConversationMissing(conversation_id)
         return _conversation(row)
 
     @staticmethod
@@ -134,7 +144,7 @@ class ConversationLog:
         )
         row = await cursor.fetchone()
         if row is None:
-            raise KeyError(conversation_id)
+            raise ConversationMissing(conversation_id)
         event = Event(seq=row[0], type=type_, conversation_id=conversation_id, ts=_now(), data=data)
         await conn.execute(
             "INSERT INTO events (conversation_id, seq, type, ts, client_msg_id, data) "

@@ -8,15 +8,16 @@ locks have nothing to add here.
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from warmline.storage.database import Cursor, Database, Row
+from warmline.storage.database import Cursor, Database, Row, Unavailable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -152,6 +153,23 @@ async def _add_missing_columns(connection: aiosqlite.Connection) -> None:
                 await connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
 
+# SQLite's result codes for a file it cannot write now (locked by another process, a disk
+# error, a full disk, a file made read-only): the request may succeed when retried.
+TRANSIENT = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_READONLY")
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """A write the file refuses becomes `Unavailable`, which sockets answer with a
+    retryable error frame; a mistake in the SQL itself stays the error it is."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith(TRANSIENT):
+            raise Unavailable() from exc
+        raise
+
+
 class SqliteConnection:
     """The shared aiosqlite connection as call sites see it (see `Connection`)."""
 
@@ -191,21 +209,27 @@ class SqliteDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteConnection]:
+        """One write transaction; if anything in it fails, COMMIT included, it is rolled
+        back (if SQLite has not already done so) and nothing of it is kept."""
         async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._handle
-            except BaseException:
-                await self._connection.execute("ROLLBACK")
-                raise
-            await self._connection.execute("COMMIT")
+            with _reachable():
+                await self._connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._handle
+                    await self._connection.execute("COMMIT")
+                except BaseException:
+                    with suppress(sqlite3.Error):  # no transaction left to roll back
+                        await self._connection.execute("ROLLBACK")
+                    raise
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteConnection]:
         async with self._lock:
-            yield self._handle
+            with _reachable():
+                yield self._handle
 
     async def fetch_all(self, sql: str, *params: object) -> list[Row]:
         async with self._lock:
-            cursor = await self._connection.execute(translate(sql), params)
-            return list(await cursor.fetchall())
+            with _reachable():
+                cursor = await self._connection.execute(translate(sql), params)
+                return list(await cursor.fetchall())

@@ -1,0 +1,293 @@
+"""Attacks on the sockets and the turn, each reproduced against a real server: one message
+must not freeze other conversations, a failed write must not drop a socket, and malformed
+input of every kind gets an error frame instead of a crash (1006)."""
+
+import asyncio
+import json
+import sqlite3
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import (
+    Client,
+    RunningServer,
+    agent,
+    connect,
+    customer,
+    make_settings,
+    new_id,
+    queue_view,
+    say,
+    serving,
+)
+from websockets.exceptions import ConnectionClosed
+
+from warmline.config import AgentAccount
+from warmline.guardrails.signals import compute_signals, sentiment
+from warmline.server.privacy import privacy_office
+
+AGENTS = [AgentAccount(id="ana", name="Ana", token="t-ana", capacity=5)]
+SERVER_SETTINGS = {"agents": AGENTS, "identity_secret": "site-secret"}
+EMOJI_FLOOD = "\U0001f600" * 4000  # took 12 s in VADER and 8 s in spaCy, holding the loop
+
+
+async def pong_latency(client: Client) -> float:
+    """Seconds from sending a ping to reading its pong (other frames are read past)."""
+    started = time.perf_counter()
+    await client.send({"type": "ping"})
+    await client.wait_for(type="pong", timeout=30)
+    return time.perf_counter() - started
+
+
+async def test_an_emoji_flood_never_delays_another_customers_ping(server: RunningServer) -> None:
+    attacker, _ = await customer(server)
+    bystander, _ = await customer(server)
+    await pong_latency(bystander)  # warm the path before measuring it
+
+    msg_id = new_id()
+    await attacker.send({"type": "message", "client_msg_id": msg_id, "data": {"text": EMOJI_FLOOD}})
+    answered = asyncio.create_task(attacker.wait_for(type="message", data_role="bot", timeout=60))
+    latencies = []
+    while not answered.done() or len(latencies) < 5:
+        latencies.append(await pong_latency(bystander))
+    assert (await answered)["data"]["text"], "the flood itself is answered"
+    assert any(
+        f["type"] == "ack" and f["data"]["client_msg_id"] == msg_id for f in attacker.frames
+    ), "and was stored"
+    assert max(latencies) < 0.2, f"a ping waited {max(latencies):.3f} s behind the flood"
+    for client in (attacker, bystander):
+        await client.close()
+
+
+def _python_calls(work: Callable[[], object]) -> int:
+    """Calls into C functions while `work` runs: a deterministic measure of its cost."""
+    calls = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal calls
+        if event == "c_call":
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+ATTACKS = {
+    "emoji run": "\U0001f600",
+    "emoji between letters": "a\U0001f600",
+    "sentiment words": "good ",
+    "contrast": "but good bad ",
+    "negated": "no good ",
+}
+
+
+@pytest.mark.parametrize("unit", ATTACKS.values(), ids=list(ATTACKS))
+def test_sentiment_cost_grows_linearly_with_the_message(unit: str) -> None:
+    sentiment("warm up")
+    small, large = ((unit * 4000)[:n] for n in (1000, 4000))
+    ratio = _python_calls(lambda: sentiment(large)) / _python_calls(lambda: sentiment(small))
+    assert ratio < 4 * 1.5, f"4x the text cost {ratio:.1f}x the work"
+
+
+def _fastest(work: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize(
+    "text_of",
+    [
+        lambda n: ("human " * n)[: n - 2] + "hu",  # backtracked for 26 s at 800 characters
+        lambda n: ("a\U0001f600" * n)[:n],
+        lambda n: ("talk to a " * n)[:n],
+    ],
+    ids=["repeated person word", "emoji between letters", "repeated request"],
+)
+def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:
+    """Regular-expression backtracking is invisible to a call count, so this one is timed:
+    a ratio of two runs in one process, with room for a noisy shared machine."""
+    compute_signals("warm up")
+    small = _fastest(lambda: compute_signals(text_of(1000)))
+    large = _fastest(lambda: compute_signals(text_of(4000)))
+    assert large / small < 4 * 2.5, f"4x the text took {large / small:.1f}x the time"
+
+
+def _readyz(server: RunningServer) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(server.url + "/readyz", timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+async def test_a_failed_database_write_answers_unavailable_and_loses_nothing(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    settings = make_settings(tmp_path, kb_snapshot)
+    async with serving(settings) as server:
+        client, welcome = await customer(server)
+        await say(client, "hello")
+        await client.wait_for(type="message", data_role="bot")
+        assert (await asyncio.to_thread(_readyz, server))[0] == 200
+
+        # Another process takes the database's write lock, as a backup tool or a stuck
+        # `warmline pii erase` would: every write now fails with "database is locked".
+        locker = sqlite3.connect(settings.database_path, timeout=0)
+        locker.execute("BEGIN IMMEDIATE")
+        try:
+            msg_id = new_id()
+            frame = {"type": "message", "client_msg_id": msg_id, "data": {"text": "my parcel?"}}
+            await client.send(frame)
+            refused = await client.wait_for(type="error", timeout=30)
+            assert refused["data"]["code"] == "unavailable"
+            assert refused["data"]["client_msg_id"] == msg_id
+            status, report = await asyncio.to_thread(_readyz, server)
+            assert status == 503 and report["failed"] == ["database"]
+            await client.send({"type": "ping"})
+            await client.wait_for(type="pong")  # the socket is still open
+        finally:
+            locker.rollback()
+            locker.close()
+
+        await client.send(frame)  # the client resends the same frame
+        ack = await client.wait_for(type="ack", data_client_msg_id=msg_id)
+        assert ack["data"]["duplicate"] is False
+        await client.wait_for(type="message", data_role="bot")
+        assert (await asyncio.to_thread(_readyz, server))[0] == 200
+        await client.close()
+
+        again, _ = await customer(
+            server, conversation_id=welcome["conversation_id"], token=welcome["data"]["token"]
+        )
+        await again.send({"type": "ping"})
+        await again.wait_for(type="pong")
+        texts = [f["data"].get("text") for f in again.frames if f["type"] == "message"]
+        assert texts.count("my parcel?") == 1
+        await again.close()
+
+
+async def assert_still_open(client: Client) -> None:
+    await client.send({"type": "ping"})
+    await client.wait_for(type="pong")
+
+
+async def test_malformed_hellos_get_error_frames_not_crashes(server: RunningServer) -> None:
+    owner, welcome = await customer(server)
+    conversation_id = welcome["conversation_id"]
+
+    stranger, refused = await customer(server, conversation_id=conversation_id, token="t\u00f6ken")
+    assert refused["type"] == "error" and refused["data"]["code"] == "unknown_conversation"
+    await assert_still_open(stranger)
+
+    token = welcome["data"]["token"]
+    for too_far in (2**63, 10**4000):
+        await stranger.send(
+            f'{{"type": "hello", "conversation_id": "{conversation_id}", '
+            f'"data": {{"token": "{token}", "resume_after": {too_far}}}}}'
+        )
+        assert (await stranger.wait_for(type="error"))["data"]["code"] == "bad_frame"
+    await assert_still_open(stranger)
+
+    signed, started = await customer(
+        server, profile={"segment": "vip"}, profile_signature="sign\u00e9"
+    )
+    assert started["type"] == "welcome", "an unusable signature is ignored, never a refusal"
+    await assert_still_open(signed)
+
+    console = await connect(server.ws_url + "/v1/agent")
+    await console.send('{"type": "hello", "data": {"token": "\\ud800"}}')
+    assert (await console.wait_for(type="error"))["data"]["code"] == "unauthorized"
+    await assert_still_open(console)
+    for client in (owner, stranger, signed, console):
+        await client.close()
+
+
+async def test_hostile_json_and_oversized_frames_get_error_frames(server: RunningServer) -> None:
+    client, _ = await customer(server)
+    await say(client, "hello")
+    hostile = {
+        "deep nesting": "[" * 20_000,
+        "a 5,000-digit number": '{"type": "ping", "data": {"n": ' + "9" * 5000 + "}}",
+    }
+    for name, frame in hostile.items():
+        assert len(frame.encode()) < 65_536
+        await client.send(frame)
+        assert (await client.wait_for(type="error"))["data"]["code"] == "bad_json", name
+    for size in (65_537, 1_100_000, 4_000_000):
+        await client.send('{"type": "message", "data": {"text": "' + "x" * size + '"}}')
+        error = await client.wait_for(type="error")
+        assert error["data"]["code"] == "frame_too_large", size
+    await assert_still_open(client)
+    await say(client, "still here")
+    await client.close()
+
+
+async def test_erasing_a_live_conversation_ends_its_socket_with_unknown_conversation(
+    server: RunningServer,
+) -> None:
+    client, welcome = await customer(server)
+    await say(client, "my email is jo.pike@example.com")
+    await client.wait_for(type="message", data_role="bot")
+
+    async with privacy_office(server.settings) as office:
+        assert await office.erase(welcome["conversation_id"], actor="test")
+
+    await client.send({"type": "message", "client_msg_id": new_id(), "data": {"text": "hi?"}})
+    error = await client.wait_for(type="error")
+    assert error["data"]["code"] == "unknown_conversation"
+    with pytest.raises(ConnectionClosed) as closed:
+        await client.receive(timeout=10)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1000 and closed.value.rcvd.reason == "unknown_conversation"
+
+
+async def test_queue_changes_reach_agents_as_deltas(server: RunningServer) -> None:
+    ana = await agent(server, "t-ana")
+    snapshot = await ana.wait_for(type="queue")
+    waiting = []
+    for _ in range(4):
+        client, welcome = await customer(server)
+        await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+        await client.wait_for(type="mode", data_mode="queued")
+        waiting.append((client, welcome["conversation_id"]))
+    last = waiting[-1][1]
+
+    update = await ana.wait_for(type="queue_update", timeout=10)
+    while last not in [i["conversation_id"] for i in update["data"]["added"]]:
+        update = await ana.wait_for(type="queue_update", timeout=10)
+    assert [i["conversation_id"] for i in update["data"]["added"]] == [last]
+    assert update["data"]["changed"] == [] and update["data"]["removed"] == []
+    assert not [f for f in ana.frames if f["type"] == "queue" and f is not snapshot]
+
+    await ana.send({"type": "claim", "conversation_id": last})
+    claimed = await ana.wait_for(type="queue_update", timeout=10)
+    assert [(i["conversation_id"], i["status"]) for i in claimed["data"]["changed"]] == [
+        (last, "claimed")
+    ]
+    await ana.send({"type": "resolve", "conversation_id": last, "data": {}})
+    resolved = await ana.wait_for(type="queue_update", timeout=10)
+    assert resolved["data"]["removed"] == [last]
+
+    held = queue_view(ana.frames)
+    fresh = await agent(server, "t-ana")  # a second tab starts from a full snapshot
+    full = await fresh.wait_for(type="queue")
+    assert set(held) == {i["conversation_id"] for i in full["data"]["items"]}
+    assert set(held) >= {conversation for _, conversation in waiting[:-1]}
+    for client, _ in waiting:
+        await client.close()
+    for console in (ana, fresh):
+        await console.close()
