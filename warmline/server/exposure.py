@@ -37,7 +37,7 @@ def problems(settings: Settings) -> list[str]:
         )
     weak_agents = [a.id for a in settings.agents if a.token != DEMO_TOKEN and _weak(a.token)]
     if weak_agents:
-        found.append(f"give agents {weak_agents} tokens that are not placeholders")
+        found.append(f"give agents {weak_agents} generated tokens instead of placeholders")
     secrets: dict[str, list[SecretStr]] = {
         "operator_tokens": settings.operator_tokens,
         "identity_secret": [settings.identity_secret] if settings.identity_secret else [],
@@ -45,7 +45,7 @@ def problems(settings: Settings) -> list[str]:
     }
     for name, values in secrets.items():
         if any(_weak(v.get_secret_value()) for v in values):
-            found.append(f"replace the placeholder in {name}")
+            found.append(f"replace the placeholder (or too short value) in {name}")
     if settings.host in ("0.0.0.0", "::") and not settings.allowed_hosts:
         found.append(
             "name the host(s) browsers use to reach this server in allowed_hosts "
