@@ -32,6 +32,7 @@ from conftest import (
     serving,
 )
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from warmline.config import DEMO_TOKEN, AgentAccount, Settings
 from warmline.server.app import create_app
@@ -160,13 +161,13 @@ def test_a_public_address_with_real_credentials_is_allowed() -> None:
 # -- host allow-list and DNS rebinding ------------------------------------------------
 
 
-async def rebound(server: RunningServer, name: str, origin: str | None) -> Client:
+async def rebound(server: RunningServer, name: str, origin: str) -> Client:
     """Open /v1/agent as a page on `name` would once its DNS answer points here: the
     browser connects to this server but sends `name` as Host."""
     sock = socket.create_connection(("127.0.0.1", server.port))
     return Client(
         await websockets.connect(
-            f"ws://{name}:{server.port}/v1/agent", sock=sock, origin=origin, open_timeout=30
+            f"ws://{name}:{server.port}/v1/agent", sock=sock, origin=Origin(origin), open_timeout=30
         )
     )
 
