@@ -92,6 +92,6 @@ def create_app(
     app.include_router(agent_kb_router(settings, lambda: state["runtime"].knowledge))
     app.include_router(metrics_router(settings, lambda: state["runtime"]))
     app.mount("/static", StaticFiles(directory=widget), name="static")
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.host_names)
+    app.add_middleware(SecurityHeaders)  # outermost: a refused Host's 400 gets them too
     return app

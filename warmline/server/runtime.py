@@ -117,7 +117,8 @@ async def running(
     """The product, for the length of the block; `knowledge` is a store the caller
     already opened (so `warmline serve` can report a damaged one before it listens),
     closed here all the same."""
-    knowledge = knowledge or open_knowledge_store(settings)
+    if knowledge is None:
+        knowledge = open_knowledge_store(settings)
     if settings.retrieval.sync_on_start:
         report = await asyncio.to_thread(sync, settings, knowledge)
         log.info("knowledge base synced: " + report.summary())
