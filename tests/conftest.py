@@ -28,7 +28,7 @@ from playwright.async_api import Browser, async_playwright
 from redis import Redis
 from redis.exceptions import RedisError
 
-from warmline.config import Settings
+from warmline.config import AgentAccount, Settings
 from warmline.server.runtime import open_knowledge_store, sync
 from warmline.server.serving import DrainingServer, build_server
 
@@ -134,6 +134,19 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     chosen.drop()
 
 
+# The account the tests sign agents in with unless a test configures its own: a
+# configured supervisor who may reveal PII, as a real deployment's lead would be. (The
+# built-in demo account is neither, and exists only while no agents are configured.)
+LEAD = AgentAccount(
+    id="lead",
+    name="Demo Agent",
+    token="lead-agent-token",
+    roles=["agent", "supervisor"],
+    skills=["fraud", "legal", "safety", "supervisor", "retention"],
+    permissions=["pii:reveal"],
+)
+
+
 def make_settings(
     data_dir: Path, kb_snapshot: Path, backend: Backend | None = None, **overrides: Any
 ) -> Settings:
@@ -141,6 +154,7 @@ def make_settings(
     if not (data_dir / "qdrant").exists():
         shutil.copytree(kb_snapshot, data_dir / "qdrant")
     shared = backend.overrides() if backend is not None else {}
+    overrides.setdefault("agents", [LEAD])
     return Settings(data_dir=data_dir, log_file=data_dir / "warmline.log", **shared, **overrides)
 
 
@@ -277,7 +291,7 @@ async def customer(server: Endpoint, **hello: Any) -> tuple[Client, dict[str, An
     return client, welcome
 
 
-async def agent(server: Endpoint, token: str = "demo-agent-token") -> Client:
+async def agent(server: Endpoint, token: str = LEAD.token) -> Client:
     client = await connect(server.ws_url + "/v1/agent")
     await client.send({"v": 1, "type": "hello", "data": {"token": token}})
     await client.wait_for(type="welcome")
@@ -311,6 +325,7 @@ class ServerProcess:
     def start(self, timeout: float = 120, **extra_env: str) -> None:
         env = (
             os.environ
+            | {"WARMLINE_AGENTS": json.dumps([LEAD.model_dump()])}
             | self.env
             | extra_env
             | {

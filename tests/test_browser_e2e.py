@@ -58,7 +58,7 @@ async def test_follow_up_note_resolve_and_rating_when_nobody_is_online(
 
         console = await console_context.new_page()
         await console.goto(server.url + "/console")
-        await console.get_by_test_id("token").fill("demo-agent-token")
+        await console.get_by_test_id("token").fill("lead-agent-token")
         await console.get_by_test_id("login").click()
         item = console.locator(
             f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]'
@@ -145,7 +145,7 @@ async def test_customer_to_agent_and_back(
 
     console = await (await browser.new_context()).new_page()
     await console.goto(server.url + "/console")
-    await console.get_by_test_id("token").fill("demo-agent-token")
+    await console.get_by_test_id("token").fill("lead-agent-token")
     await console.get_by_test_id("login").click()
     item = console.get_by_test_id("queue-item").first
     await expect(item).to_contain_text("asked for a person")
@@ -297,7 +297,7 @@ async def test_widget_and_console_have_no_accessibility_violations(
         console = await context.new_page()
         await console.goto(server.url + "/console")
         assert await axe_violations(console) == []
-        await console.get_by_test_id("token").fill("demo-agent-token")
+        await console.get_by_test_id("token").fill("lead-agent-token")
         await console.get_by_test_id("login").click()
         await console.get_by_test_id("take-next").click()
         await expect(console.get_by_test_id("conversation-mode")).to_have_text("With you")
@@ -502,7 +502,7 @@ async def test_the_privacy_notice_link_sits_by_the_ai_disclosure(
         await context.close()
 
 
-async def sign_in(page: Page, url: str, token: str = "demo-agent-token") -> None:
+async def sign_in(page: Page, url: str, token: str = "lead-agent-token") -> None:
     await page.goto(url + "/console")
     await page.get_by_test_id("token").fill(token)
     await page.get_by_test_id("login").click()

@@ -151,7 +151,7 @@ async def test_agents_search_public_articles_with_their_own_token(server: Runnin
         assert (
             await http.get("/v1/agent/kb/search", params=query, headers=operator)
         ).status_code == 403
-        agent = {"Authorization": "Bearer demo-agent-token"}
+        agent = {"Authorization": "Bearer lead-agent-token"}
         found = (await http.get("/v1/agent/kb/search", params=query, headers=agent)).json()
     ids = [match["article_id"] for match in found]
     assert ids and len(ids) == len(set(ids)), "one result per article"

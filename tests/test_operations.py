@@ -192,7 +192,7 @@ async def test_the_console_socket_opens_from_its_own_origin_or_a_listed_one(
 ) -> None:
     for origin in (f"http://127.0.0.1:{server.port}", "https://shop.example"):
         console = await open_socket(server, "/v1/agent", some_address(), origin)
-        await console.send({"v": 1, "type": "hello", "data": {"token": "demo-agent-token"}})
+        await console.send({"v": 1, "type": "hello", "data": {"token": "lead-agent-token"}})
         assert (await console.wait_for(type="welcome"))["type"] == "welcome"
         await console.close()
     forged = await open_socket(server, "/v1/agent", some_address(), EVIL)
@@ -310,7 +310,7 @@ async def test_console_and_demo_page_work_under_their_policies(server: RunningSe
         answer = page.locator('[data-testid="msg"][data-role="bot"]').last
         await expect(answer).to_contain_text("refund")
         await page.goto(server.url + "/console")
-        await page.get_by_test_id("token").fill("demo-agent-token")
+        await page.get_by_test_id("token").fill("lead-agent-token")
         await page.get_by_test_id("login").click()
         await expect(page.get_by_test_id("connection-status")).to_have_attribute(
             "data-state", "online"

@@ -6,6 +6,7 @@ nesting (WARMLINE_RETRIEVAL__TOP_K=8). The defaults run everything in one
 process with no external service.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -93,6 +94,37 @@ class AgentAccount(BaseModel):
         return "pii:reveal" in self.permissions or self.supervises
 
 
+DEMO_TOKEN = "demo-agent-token"
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+def demo_account() -> AgentAccount:
+    """The account a fresh install signs in with, so the console can be tried at once.
+
+    Its token is public (it is in the README), so it is a plain agent: no supervisor
+    role and no `pii:reveal`, and it exists only while no `agents` are configured and
+    the server listens on loopback (see `Settings._demo_on_loopback_only`). Its skills
+    cover every rule in the sample policy so a demo handoff always has someone to go to.
+    """
+    return AgentAccount(
+        id="demo",
+        name="Demo Agent",
+        token=DEMO_TOKEN,
+        skills=["fraud", "legal", "safety", "supervisor", "retention"],
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen address is reachable from this machine only."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="WARMLINE_", env_nested_delimiter="__", extra="ignore"
@@ -140,6 +172,15 @@ class Settings(BaseSettings):
         description="On shutdown, how long answers in progress may finish before every socket is "
         "closed with 1012 (keep it under the process manager's kill timeout).",
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names (support.example.com, *.example.com) this server answers to "
+        "besides localhost, 127.0.0.1 and [::1]; any other Host header gets 400, which stops "
+        "DNS rebinding. Required when listening on a non-loopback address.",
+    )
+    api_docs: bool = Field(
+        False, description="Serve /docs, /redoc and /openapi.json (they map every endpoint)."
+    )
     kb_path: Path = REPO_ROOT / "kb" / "sample"
     widget_dir: Path = REPO_ROOT / "widget"
     host: str = "127.0.0.1"
@@ -175,16 +216,10 @@ class Settings(BaseSettings):
         ["Lumen Hub", "Lumen Cam", "Lumen Lock", "Lumen Bulb", "Lumen Sensor", "Lumen Plus"],
         description="Product names the handoff summary lists as facts when a customer names them.",
     )
-    agents: list[AgentAccount] = [
-        AgentAccount(
-            id="demo",
-            name="Demo Agent",
-            token="demo-agent-token",
-            roles=["agent", "supervisor"],
-            skills=["fraud", "legal", "safety", "supervisor", "retention"],
-            permissions=["pii:reveal"],
-        )
-    ]
+    agents: list[AgentAccount] = Field(
+        default_factory=list,
+        description="The agents' accounts; none = the demo account, on loopback only.",
+    )
     identity_secret: SecretStr | None = Field(
         None,
         description="HMAC key the host site signs a customer's profile with; without it a "
@@ -209,6 +244,36 @@ class Settings(BaseSettings):
         if wrong:
             raise ValueError(f"origins look like https://shop.example (no path): {wrong}")
         return normal
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        """Names as a Host header carries them, without port (support.example.com)."""
+        normal = [h.strip().lower() for h in hosts]
+        wrong = [h for h in normal if not re.fullmatch(r"(\*\.)?[a-z0-9.-]+|\[[0-9a-f:.]+\]", h)]
+        if wrong:
+            raise ValueError(
+                f"hosts look like support.example.com (no scheme, port or path): {wrong}"
+            )
+        return normal
+
+    @model_validator(mode="after")
+    def _demo_on_loopback_only(self) -> "Settings":
+        """With no agents configured, a server only this machine can reach gets the demo
+        account; anywhere else there is none (and `warmline serve` refuses to start)."""
+        if not self.agents and is_loopback(self.host):
+            self.agents = [demo_account()]
+        return self
+
+    @property
+    def host_names(self) -> list[str]:
+        """Every Host this server answers to: loopback names, the listen address when it
+        is a specific one, and `allowed_hosts`."""
+        names = list(LOOPBACK_NAMES)
+        address = self.host.lower()
+        if address not in ("0.0.0.0", "::", "") and not is_loopback(address):
+            names.append(f"[{address}]" if ":" in address else address)
+        return names + [h for h in self.allowed_hosts if h not in names]
 
     @model_validator(mode="before")
     @classmethod

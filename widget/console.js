@@ -1599,6 +1599,7 @@
     stop();
     S.agent = null;
     S.token = null;
+    $('token').value = ''; // the next person at this screen types their own
     S.queue = [];
     S.convs.clear();
     S.outbox = [];

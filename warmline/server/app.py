@@ -6,11 +6,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from warmline.config import Settings
+from warmline.retrieval.store import KnowledgeStore
 from warmline.server.agent_endpoint import agent_socket
 from warmline.server.agent_kb_api import agent_kb_router
 from warmline.server.chat_endpoint import chat_socket
+from warmline.server.exposure import warn_if_demo
 from warmline.server.headers import SecurityHeaders
 from warmline.server.kb_api import kb_router
 from warmline.server.metrics_api import metrics_router
@@ -18,18 +21,35 @@ from warmline.server.readiness import readiness
 from warmline.server.runtime import Runtime, running
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app; `app.state.drain` closes its sockets for a restart (see `serving.py`)."""
+def create_app(
+    settings: Settings | None = None, knowledge: KnowledgeStore | None = None
+) -> FastAPI:
+    """The app; `app.state.drain` closes its sockets for a restart (see `serving.py`).
+
+    `knowledge` is a store already opened by the caller (see `runtime.running`). The
+    API docs, which map every endpoint, are served only when `api_docs` is set. Only
+    the Host names in `settings.host_names` are answered (HTTP and WebSocket alike):
+    a page on a rebound DNS name reaches this server under its own name and is
+    refused, whatever its Origin says."""
     settings = settings or Settings()
     state: dict[str, Runtime] = {}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with running(settings) as runtime:
+        warn_if_demo(settings)
+        async with running(settings, knowledge) as runtime:
             state["runtime"] = runtime
             yield
 
-    app = FastAPI(title="Warmline", version="0.1.0", lifespan=lifespan)
+    docs = settings.api_docs
+    app = FastAPI(
+        title="Warmline",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     widget = settings.widget_dir
 
     async def drain() -> None:
@@ -72,5 +92,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent_kb_router(settings, lambda: state["runtime"].knowledge))
     app.include_router(metrics_router(settings, lambda: state["runtime"]))
     app.mount("/static", StaticFiles(directory=widget), name="static")
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.host_names)
+    app.add_middleware(SecurityHeaders)  # outermost: a refused Host's 400 gets them too
     return app

@@ -11,6 +11,7 @@ from warmline.config import REPO_ROOT, Settings
 from warmline.evals.suite.suite import SuiteError
 from warmline.retrieval.stats import knowledge_stats
 from warmline.server.protocol import ServerFrame
+from warmline.server.startup import StartupRefused
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:
@@ -18,7 +19,7 @@ def _serve(settings: Settings, _: argparse.Namespace) -> int:
     from warmline.server.serving import build_server
 
     configure_logging(settings.log_level, settings.log_file)
-    build_server(settings).run()
+    build_server(settings, open_store=True).run()
     return 0
 
 
@@ -372,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(**overrides)
     try:
         return int(args.run(settings, args))
-    except SuiteError as exc:
+    except (SuiteError, StartupRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except RuntimeError as exc:

@@ -44,9 +44,17 @@ class Refusal(Exception):
         self.close_code = close_code
 
 
-def same_origin(origin: str, host: str | None) -> bool:
-    """The page was served by this server (the Host the browser asked for)."""
-    return host is not None and urlsplit(origin).netloc == host.lower()
+def own_origin(origin: str, names: list[str]) -> bool:
+    """The page came from a name this server answers to (`Settings.host_names`).
+
+    Never judged by the Host header: after DNS rebinding, a hostile page's requests
+    carry its own name as Host, and its Origin matches it."""
+    host = urlsplit(origin).hostname or ""
+    name = f"[{host}]" if ":" in host else host
+    return any(
+        name == pattern or (pattern.startswith("*.") and name.endswith(pattern[1:]))
+        for pattern in names
+    )
 
 
 class Gate:
@@ -67,7 +75,7 @@ class Gate:
             return None
         origin = origin.lower()
         allowed = self.settings.allowed_origins
-        if origin in allowed or same_origin(origin, websocket.headers.get("host")):
+        if origin in allowed or own_origin(origin, self.settings.host_names):
             return None
         if endpoint == "chat" and not allowed:
             return None

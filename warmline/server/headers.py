@@ -10,6 +10,11 @@ itself with a `<style>` element inside its shadow root (host sites need the same
 `style-src 'unsafe-inline'`). The console may not be framed at all (clickjacking an
 agent who can reveal personal data); the demo page only by itself.
 
+The policy follows the page, not the route: the same files under /static get the same
+headers, and any other HTML response (an error page, the API docs when `api_docs` is
+on) gets the console's strict policy or, for the docs, one naming the CDN their
+scripts come from, so no HTML is ever served without a policy or frame protection.
+
 `widget.js` itself gets no policy and no cross-origin restriction: a CSP on a script
 response has no effect, and a Cross-Origin-Resource-Policy would stop other sites
 from embedding it. No CORS headers either: the widget talks over WebSocket (which
@@ -26,21 +31,40 @@ _PAGE_BASE = (
     "default-src 'none'; script-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'self'"
 )
+CONSOLE = {
+    "Content-Security-Policy": f"{_PAGE_BASE}; style-src 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+}
+DEMO = {
+    "Content-Security-Policy": f"{_PAGE_BASE}; style-src 'self' 'unsafe-inline'; "
+    "frame-ancestors 'self'",
+    "X-Frame-Options": "SAMEORIGIN",
+}
+_CDN = "https://cdn.jsdelivr.net"
+API_DOCS = {
+    "Content-Security-Policy": f"default-src 'none'; script-src {_CDN} 'unsafe-inline'; "
+    f"style-src {_CDN} https://fonts.googleapis.com 'unsafe-inline'; "
+    "font-src https://fonts.gstatic.com; img-src 'self' data: https:; connect-src 'self'; "
+    "worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+}
 PAGES = {
-    "/console": {
-        "Content-Security-Policy": f"{_PAGE_BASE}; style-src 'self'; frame-ancestors 'none'",
-        "X-Frame-Options": "DENY",
-    },
-    "/": {
-        "Content-Security-Policy": f"{_PAGE_BASE}; style-src 'self' 'unsafe-inline'; "
-        "frame-ancestors 'self'",
-        "X-Frame-Options": "SAMEORIGIN",
-    },
+    "/console": CONSOLE,
+    "/static/console.html": CONSOLE,
+    "/": DEMO,
+    "/static/demo.html": DEMO,
+    "/docs": API_DOCS,
+    "/redoc": API_DOCS,
 }
 
 
+def _is_html(headers: MutableHeaders) -> bool:
+    return headers.get("content-type", "").lower().startswith("text/html")
+
+
 class SecurityHeaders:
-    """ASGI middleware: WebSockets pass untouched, HTTP responses get the headers above."""
+    """ASGI middleware: WebSockets pass untouched, HTTP responses get the headers above;
+    an HTML response gets its page's policy, or the console's when no page is listed."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -49,11 +73,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = EVERY_RESPONSE | PAGES.get(scope["path"], {})
+        page = PAGES.get(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                extra = EVERY_RESPONSE | (page or (CONSOLE if _is_html(headers) else {}))
                 for name, value in extra.items():
                     headers.setdefault(name, value)
             await send(message)

@@ -2,6 +2,10 @@
 
 Callers pass identifiers through `extra`; the formatter copies only the keys listed
 here, so a stray `extra={"text": ...}` cannot put customer words in a log line.
+uvicorn's own lines (the access log, WebSocket handshakes) name the request path with
+its query string, where a knowledge-base search carries the customer's words and a
+client may put a token; `PathsWithoutQueries` cuts the query off before any handler
+writes the line.
 """
 
 import json
@@ -10,6 +14,21 @@ import sys
 from pathlib import Path
 
 _FIELDS = ("conversation_id", "seq", "agent_id", "pii_found", "count")
+
+
+class PathsWithoutQueries(logging.Filter):
+    """Drops the query string from the paths uvicorn passes as log arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("uvicorn") and isinstance(record.args, tuple):
+            record.args = tuple(_without_query(arg) for arg in record.args)
+        return True
+
+
+def _without_query(arg: object) -> object:
+    if isinstance(arg, str) and arg.startswith("/") and "?" in arg:
+        return arg.split("?", 1)[0]
+    return arg
 
 
 class JsonFormatter(logging.Formatter):
@@ -36,6 +55,7 @@ def configure_logging(level: str, log_file: Path | None) -> None:
     root.handlers.clear()
     for handler in handlers:
         handler.setFormatter(formatter)
+        handler.addFilter(PathsWithoutQueries())
         root.addHandler(handler)
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):

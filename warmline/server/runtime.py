@@ -5,7 +5,9 @@ Shared by the web app and the terminal chat so both run exactly the same path.
 
 import asyncio
 import logging
+import pickle
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from warmline.retrieval.sync import SyncReport, sync_folder
 from warmline.server.coordination import Coordination, coordination
 from warmline.server.gate import Gate
 from warmline.server.service import ConversationService
+from warmline.server.startup import StoreUnreadable
 from warmline.server.stores import checkpointer, database
 from warmline.storage.usage import UsageLedger
 
@@ -54,14 +57,31 @@ def load_vault_keys(settings: Settings) -> list[bytes]:
     return [path.read_bytes().strip()]
 
 
+# What Qdrant's local mode raises on a damaged folder: bad JSON or pydantic data
+# (ValueError), a missing field (KeyError), a damaged SQLite file or pickle.
+_DAMAGED = (ValueError, KeyError, EOFError, sqlite3.DatabaseError, pickle.UnpicklingError)
+
+
 def open_knowledge_store(settings: Settings) -> KnowledgeStore:
-    return KnowledgeStore(
-        settings.qdrant_path,
-        settings.retrieval.collection,
-        Embedder(),
-        url=settings.qdrant_url,
-        layout=settings.retrieval,
-    )
+    """The knowledge store; a damaged local folder raises `StoreUnreadable` rather than
+    a traceback from deep inside the Qdrant client. The folder is derived data (the
+    articles are the source), so rebuilding it loses nothing."""
+    try:
+        return KnowledgeStore(
+            settings.qdrant_path,
+            settings.retrieval.collection,
+            Embedder(),
+            url=settings.qdrant_url,
+            layout=settings.retrieval,
+        )
+    except _DAMAGED as exc:
+        if settings.qdrant_url:
+            raise
+        raise StoreUnreadable(
+            f"the knowledge base store {settings.qdrant_path} is damaged "
+            f"({type(exc).__name__}); remove that folder and run `warmline kb sync` "
+            "to rebuild it from the articles"
+        ) from exc
 
 
 def sync(settings: Settings, store: KnowledgeStore) -> SyncReport:
@@ -91,8 +111,14 @@ class Runtime:
 
 
 @asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Runtime]:
-    knowledge = open_knowledge_store(settings)
+async def running(
+    settings: Settings, knowledge: KnowledgeStore | None = None
+) -> AsyncIterator[Runtime]:
+    """The product, for the length of the block; `knowledge` is a store the caller
+    already opened (so `warmline serve` can report a damaged one before it listens),
+    closed here all the same."""
+    if knowledge is None:
+        knowledge = open_knowledge_store(settings)
     if settings.retrieval.sync_on_start:
         report = await asyncio.to_thread(sync, settings, knowledge)
         log.info("knowledge base synced: " + report.summary())

@@ -16,6 +16,8 @@ import uvicorn
 
 from warmline.config import Settings
 from warmline.server.app import create_app
+from warmline.server.exposure import refuse_unsafe
+from warmline.server.runtime import open_knowledge_store
 
 # Far above the protocol's frame limit, so the app sees an oversized frame and answers it
 # with `frame_too_large` instead of the library closing the socket (1009).
@@ -34,8 +36,16 @@ class DrainingServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def build_server(settings: Settings) -> DrainingServer:
-    app = create_app(settings)
+def build_server(settings: Settings, open_store: bool = False) -> DrainingServer:
+    """The server for these settings; raises `UnsafeExposure` before a public address
+    would be served with demo or placeholder credentials (see `exposure.py`).
+
+    With `open_store` the knowledge store is opened here, before uvicorn starts, so a
+    damaged one stops `warmline serve` with `StoreUnreadable`'s one-line message rather
+    than a lifespan traceback."""
+    refuse_unsafe(settings)
+    knowledge = open_knowledge_store(settings) if open_store else None
+    app = create_app(settings, knowledge)
     config = uvicorn.Config(
         app,
         host=settings.host,
