@@ -7,6 +7,7 @@ from conftest import REPO
 
 from warmline.guardrails.injection import screen_article
 from warmline.retrieval.articles import load_articles
+from warmline.retrieval.chunking import chunk_article
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import KnowledgeStore
 from warmline.retrieval.sync import sync_folder
@@ -136,3 +137,25 @@ def test_sync_quarantines_attacks_and_reports_each_with_its_reason(tmp_path: Pat
     for name in ATTACKS:
         line = next(x for x in summary.splitlines() if x.strip().startswith(f"quarantined: {name}"))
         assert '"' in line
+
+
+def test_an_article_indexed_before_the_screen_caught_it_is_quarantined_on_the_next_sync(
+    tmp_path: Path,
+) -> None:
+    """An index built by an older screen holds the attack unquarantined; a sync fixes that."""
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    front = "---\ntitle: Verify a payment\nurl: https://help.example/verify\n---\n"
+    (folder / "verify-a-payment.md").write_text(front + CARD_DETAILS_ATTACK, encoding="utf-8")
+    article = load_articles(folder)[0]
+    knowledge = KnowledgeStore(tmp_path / "qdrant", "kb_test", Embedder())
+    try:
+        knowledge.upsert(chunk_article(article))  # as an older screen left it
+        assert knowledge.search("verify a payment card number", limit=5)
+        report = sync_folder(folder, knowledge)
+        hits = knowledge.search("verify a payment card number", limit=5)
+    finally:
+        knowledge.close()
+    assert report.updated == ["verify-a-payment"]
+    assert list(report.quarantined) == ["verify-a-payment"]
+    assert hits == []

@@ -62,12 +62,25 @@ class SyncReport(BaseModel):
         return "\n".join(lines)
 
 
+def indexed_hash(article: Article, reasons: list[str]) -> str:
+    """The hash stored with the article's chunks, marked when they are quarantined.
+
+    The verdict is part of it so that an article indexed before the screen learned to
+    catch it counts as changed and is quarantined on the next sync.
+    """
+    return f"{article.content_hash}+quarantined" if reasons else article.content_hash
+
+
 def screened_chunks(article: Article, reasons: list[str]) -> list[Chunk]:
     """The article's chunks, every one quarantined with the reasons if the article failed."""
     chunks = chunk_article(article)
     if not reasons:
         return chunks
-    update = {"quarantined": True, "quarantine_evidence": reasons}
+    update = {
+        "quarantined": True,
+        "quarantine_evidence": reasons,
+        "content_hash": indexed_hash(article, reasons),
+    }
     return [c.model_copy(update=update) for c in chunks]
 
 
@@ -78,14 +91,15 @@ def sync_folder(
     articles, skipped = scan_folder(folder)
     current = {a.id: a for a in articles if a.expires is None or a.expires > today}
     expired = sorted(a.id for a in articles if a.id not in current)
-    indexed = store.indexed_articles()
-    added = sorted(i for i in current if i not in indexed)
-    updated = sorted(i for i in current if i in indexed and indexed[i] != current[i].content_hash)
-    removed = sorted(i for i in indexed if i not in current and i not in expired)
-    store.delete_articles([*updated, *removed, *(i for i in expired if i in indexed)])
     # Every current article is screened (cheap, and linear in its length), so a second
     # sync still lists what stays quarantined rather than only what changed.
     reasons = {i: screen_article(f"{a.title}\n{a.body}") for i, a in current.items()}
+    expected = {i: indexed_hash(a, reasons[i]) for i, a in current.items()}
+    indexed = store.indexed_articles()
+    added = sorted(i for i in current if i not in indexed)
+    updated = sorted(i for i in current if i in indexed and indexed[i] != expected[i])
+    removed = sorted(i for i in indexed if i not in current and i not in expired)
+    store.delete_articles([*updated, *removed, *(i for i in expired if i in indexed)])
     chunks = [c for i in [*added, *updated] for c in screened_chunks(current[i], reasons[i])]
     before = store.embedded
     if show_progress and len(chunks) > PROGRESS_AFTER:
