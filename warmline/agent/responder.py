@@ -101,9 +101,11 @@ def _trim(text: str, max_chars: int) -> str:
 def _section_score(hit: Hit, query: str, terms: set[str]) -> float:
     """How well a section answers `query`: its cosine, plus what a reader would look for."""
     score = hit.dense
-    heading = _terms(hit.chunk.section) if hit.chunk.section != "Overview" else set()
+    # Only the heading's own words tell sections of one article apart: the title's
+    # words are in every section's context.
+    heading = _terms(hit.chunk.section) - _terms(hit.chunk.title)
     shared = len(heading & terms) / len(heading) if heading else 0.0
-    if shared >= 0.5:  # one common word ("code") in a long heading is no sign
+    if hit.chunk.section != "Overview" and shared > 0.5:  # one word of a long heading is no sign
         score += HEADING_WEIGHT * shared
     text = hit.chunk.text.lower()
     if any(i.lower() in text for i in _IDENTIFIER.findall(query)):
@@ -213,10 +215,13 @@ def extractive_answer(
     article = [h for h in hits if h.chunk.article_id == hits[0].chunk.article_id]
     scores = {h.chunk.id: _section_score(h, query, terms) for h in article}
     top = max(article, key=lambda h: scores[h.chunk.id])
-    same_article = sorted(
-        (h for h in article if scores[top.chunk.id] - scores[h.chunk.id] <= SECOND_SOURCE_MARGIN),
-        key=lambda h: h.chunk.position,
-    )
+    chosen = [
+        h for h in article if scores[top.chunk.id] - scores[h.chunk.id] <= SECOND_SOURCE_MARGIN
+    ]
+    steps = [h for h in article if _STEP.search(h.chunk.text)]
+    if _HOW_TO.search(query) and steps and not any(h in steps for h in chosen):
+        chosen.append(max(steps, key=lambda h: scores[h.chunk.id]))  # a how-to needs its steps
+    same_article = sorted(chosen, key=lambda h: h.chunk.position)
     if len(same_article) == 1:
         body = _quote(top.chunk.text, query, max_chars, _topic(top))
         heading = f"From \u201c{top.chunk.title}\u201d \u203a {top.chunk.section}:"

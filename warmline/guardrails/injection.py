@@ -90,19 +90,26 @@ _SECRET = (
     r"security codes?|passwords?|passcodes?|pin(?: numbers?| codes?)?|"
     r"gift ?card (?:codes?|numbers?|pins?|details))"
 )
-_OWNER = (
-    r"(?:(?:your|their|his|her|the|full|complete|whole|long|16-digit|customer'?s?|card'?s?) ){0,3}"
-)
+_OWNER = r"(?:(?:your|their|the|full|complete|whole|long|16-digit|customer'?s?|card'?s?) ){0,3}"
+# Without a named recipient, only a secret that belongs to the reader counts: "provide
+# the password" (to open a shared file) or "share passwords with your family" is
+# product help, "provide your card number" is the attack.
+_POSSESSIVE = r"(?:your|their|(?:the )?customers?'?s?) (?:(?:full|complete|whole|long|16-digit) )?"
+_RECIPIENT = r"(?:us|me|our (?:team|agents?|assistant|support)|the (?:team|agent|assistant|bot))"
 _ASKS_FOR_SECRETS = compile_all(
     [
         rf"\b(?:send|share|give|provide|tell|e-?mail|text|reply with|respond with|read out|"
-        rf"read back|post|submit|disclose|write down|type|paste|dictate)(?: (?:it|us|me|them|"
-        rf"our (?:team|agent|assistant)|the (?:team|agent|assistant|bot)))? {_OWNER}{_SECRET}\b",
+        rf"read back|post|submit|disclose|write down|type|paste|dictate) {_RECIPIENT} "
+        rf"{_OWNER}{_SECRET}\b",
+        rf"\b(?:send|give|provide|tell us|e-?mail|text|reply with|respond with|read out|read back|"
+        rf"disclose|dictate) {_POSSESSIVE}{_SECRET}\b",
         rf"\b(?:ask|asks|asking|asked|request|requests|requesting|collect|collects|collecting|"
-        rf"require|requires) (?:(?:the |every |all )?(?:customers?|users?|callers?|them) )?"
+        rf"require|requires) (?:the |every |all )?(?:customers?|users?|callers?|them) "
         rf"(?:for |to (?:send|share|give|provide|confirm) )?{_OWNER}(?:{_SECRET}|gift ?cards?)\b",
+        rf"\b(?:ask|asks|asking|asked) for {_POSSESSIVE}(?:{_SECRET}|gift ?cards?)\b",
         rf"{_SECRET}[^.!?\n]{{0,40}}\b(?:to us|to our (?:team|agents?|support)|to (?:the )?"
         r"(?:agent|assistant|bot|support team)|in (?:the |this |your |a )?(?:chat|reply|message)|"
+        rf"with {_RECIPIENT}|"
         r"by (?:replying|return e-?mail|reply))\b",
         r"\b(?:must|need to|needs to|required to|have to|has to|please|asked to|should|will) "
         r"(?:now |first |also )?(?:pay|buy|purchase|send)\b[^.!?\n]{0,40}\bgift ?cards?\b",
