@@ -205,6 +205,9 @@ PLAIN_ARTICLES = {
     "business days; express arrives the next business day if you order before 2 pm.\n",
     "Account/Reset Your Password.markdown": "# Reset your password\n\nTap **Forgot "
     "password?** on the sign-in screen and follow the link we email you.\n",
+    # a static-site export: front matter, but no url and the title only in the heading
+    "Billing/invoices.md": "---\nlayout: article\ntags: [billing]\n---\n# Invoices\n\n"
+    "Your invoice is emailed to you as a PDF on the day your order ships.\n",
 }
 
 
@@ -237,12 +240,13 @@ def test_kb_sync_ingests_plain_markdown_and_names_every_skipped_file(
                 "how long do I have to send a device back",
                 "when will my parcel arrive",
                 "I forgot my password",
+                "where do I find the invoice for my order",
             )
         }
     finally:
         store.close()
 
-    assert out.splitlines()[0].startswith("3 added,") and "4 files skipped" in out
+    assert out.splitlines()[0].startswith("4 added,") and "4 files skipped" in out
     assert "skipped: README.md: repository notes" in out
     assert "skipped: notes.md: no YAML front matter and no '# Title'" in out
     assert "skipped: logo.png: unsupported file type '.png'" in out
@@ -252,7 +256,9 @@ def test_kb_sync_ingests_plain_markdown_and_names_every_skipped_file(
         "how long do I have to send a device back": "return-an-item",
         "when will my parcel arrive": "delivery-times",
         "I forgot my password": "reset-your-password",
+        "where do I find the invoice for my order": "invoices",
     }
+    assert found["where do I find the invoice for my order"].title == "Invoices"
     returns = found["how long do I have to send a device back"]
     assert returns.title == "Return an item"
     assert returns.url.startswith("file://") and returns.url.endswith("Return%20an%20item.md")

@@ -84,6 +84,8 @@ def parse_plain_markdown(path: Path, text: str) -> list[Article]:
 
 
 def parse_markdown(path: Path) -> list[Article]:
+    """Front matter gives the metadata; a static-site export often leaves out `url` (the
+    file's own address stands in) or `title` (the `# Title` line stands in)."""
     text = path.read_text(encoding="utf-8").lstrip("\ufeff")
     if not text.startswith("---\n"):
         return parse_plain_markdown(path, text)
@@ -92,7 +94,11 @@ def parse_markdown(path: Path) -> list[Article]:
     except ValueError as exc:
         raise ArticleFormatError(f"{path}: unterminated front matter") from exc
     meta = yaml.safe_load(header) or {}
-    return [Article(id=path.stem, body=body.strip(), **_meta_fields(meta))]
+    if not isinstance(meta, dict):
+        raise ArticleFormatError("front matter is not a YAML mapping")
+    heading = next((m.group(1) for line in body.splitlines() if (m := _TITLE.match(line))), None)
+    fallback = {"url": path.resolve().as_uri()} | ({"title": heading.strip()} if heading else {})
+    return [Article(id=path.stem, body=body.strip(), **(fallback | _meta_fields(meta)))]
 
 
 def parse_text(path: Path) -> list[Article]:
@@ -131,6 +137,10 @@ def parse_faq(path: Path) -> list[Article]:
     else:
         with path.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
+    if not isinstance(rows, list) or not all(
+        isinstance(row, dict) and {"question", "answer"} <= row.keys() for row in rows
+    ):
+        raise ArticleFormatError("not a FAQ: expected rows with 'question' and 'answer'")
     articles = []
     for row in rows:
         question, answer = str(row["question"]).strip(), str(row["answer"]).strip()
