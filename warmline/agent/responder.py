@@ -81,9 +81,10 @@ _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")
 
 
 def _terms(text: str) -> set[str]:
-    """Content words, with a plural or -ing folded, so "codes" meets "code"."""
+    """Content words, with a plural -s or an -ing folded, so "codes" meets "code" and
+    "invoices" meets "invoice" (not "invoic", which the singular would never meet)."""
     words = (w for w in _WORD.findall(text.lower()) if w not in _STOP)
-    return {re.sub(r"(?<=[a-z]{3})(?:ing|es|s)$", "", w) for w in words}
+    return {re.sub(r"(?<=[a-z]{3})(?:ing|(?<!s)s)$", "", w) for w in words}
 
 
 def _trim(text: str, max_chars: int) -> str:
