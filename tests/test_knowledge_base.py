@@ -195,3 +195,70 @@ def test_a_new_collection_on_a_cluster_gets_the_configured_layout(tmp_path: Path
         store.close()
     assert (asked["shard_number"], asked["replication_factor"]) == (6, 2)
     assert asked["write_consistency_factor"] == 1
+
+
+PLAIN_ARTICLES = {
+    "Returns/Return an item.md": "# Return an item\n\nYou can return any device within "
+    "30 days of delivery for a full refund.\n\n## Print a label\n\nOpen your order and tap "
+    "**Return**. We email a prepaid label.\n",
+    "Shipping/delivery-times.md": "# Delivery times\n\nStandard delivery takes 3 to 5 "
+    "business days; express arrives the next business day if you order before 2 pm.\n",
+    "Account/Reset Your Password.markdown": "# Reset your password\n\nTap **Forgot "
+    "password?** on the sign-in screen and follow the link we email you.\n",
+    # a static-site export: front matter, but no url and the title only in the heading
+    "Billing/invoices.md": "---\nlayout: article\ntags: [billing]\n---\n# Invoices\n\n"
+    "Your invoice is emailed to you as a PDF on the day your order ships.\n",
+}
+
+
+def test_kb_sync_ingests_plain_markdown_and_names_every_skipped_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An exported help center: no front matter, sub-folders, and files that are not articles."""
+    from warmline.config import Settings
+    from warmline.server.cli import main
+    from warmline.server.runtime import open_knowledge_store
+
+    folder = tmp_path / "export"
+    for name, text in PLAIN_ARTICLES.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "README.md").write_text("# Export\nMade by the help-center tool.\n")
+    (folder / "notes.md").write_text("Remember to update the prices.\n")
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n")
+    (folder / "legacy.md").write_bytes("# Garantie\nR\xe9paration".encode("latin-1"))
+    (folder / ".DS_Store").write_bytes(b"\0")
+    monkeypatch.setenv("WARMLINE_DATA_DIR", str(tmp_path / "data"))
+
+    assert main(["kb", "sync", str(folder)]) == 0
+    out = capsys.readouterr().out
+    store = open_knowledge_store(Settings())
+    try:
+        found = {
+            question: store.search(question, limit=1)[0].chunk
+            for question in (
+                "how long do I have to send a device back",
+                "when will my parcel arrive",
+                "I forgot my password",
+                "where do I find the invoice for my order",
+            )
+        }
+    finally:
+        store.close()
+
+    assert out.splitlines()[0].startswith("4 added,") and "4 files skipped" in out
+    assert "skipped: README.md: repository notes" in out
+    assert "skipped: notes.md: no YAML front matter and no '# Title'" in out
+    assert "skipped: logo.png: unsupported file type '.png'" in out
+    assert "skipped: legacy.md: not UTF-8 text" in out
+    assert ".DS_Store" not in out
+    assert {q: c.article_id for q, c in found.items()} == {
+        "how long do I have to send a device back": "return-an-item",
+        "when will my parcel arrive": "delivery-times",
+        "I forgot my password": "reset-your-password",
+        "where do I find the invoice for my order": "invoices",
+    }
+    assert found["where do I find the invoice for my order"].title == "Invoices"
+    returns = found["how long do I have to send a device back"]
+    assert returns.title == "Return an item"
+    assert returns.url.startswith("file://") and returns.url.endswith("Return%20an%20item.md")

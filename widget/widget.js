@@ -361,6 +361,28 @@
     }
     if (i < s.length) el.append(s.slice(i));
   };
+  // | a | b | tables (header, separator, rows): each cell through inline(), so a cell is
+  // text and links like any paragraph; a wide table scrolls inside its own box
+  const ROW = /^\|.*\|$/;
+  const SEP = /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
+  const cells = (row) => row.replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
+  const table = (rows) => {
+    const wrap = h('div', { class: 'table' });
+    const t = h('table');
+    const head = h('tr');
+    for (const c of cells(rows[0])) inline(head.appendChild(h('th', { scope: 'col' })), c);
+    t.append(h('thead'));
+    t.tHead.append(head);
+    const body = h('tbody');
+    for (const row of rows.slice(1)) {
+      const tr = h('tr');
+      for (const c of cells(row)) inline(tr.appendChild(h('td')), c);
+      body.append(tr);
+    }
+    t.append(body);
+    wrap.append(t);
+    return wrap;
+  };
   const md = (src) => {
     const frag = doc.createDocumentFragment();
     const OL = /^\s*(\d{1,4})[.)]\s+(.*)$/;
@@ -368,9 +390,19 @@
     for (const block of String(src).replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/)) {
       let para = null;
       let list = null;
-      for (const raw of block.split('\n')) {
+      const lines = block.split('\n');
+      for (let n = 0; n < lines.length; n++) {
+        const raw = lines[n];
         const line = raw.trim();
         if (!line) continue;
+        if (ROW.test(line) && SEP.test(lines[n + 1] || '')) {
+          const rows = [line];
+          for (n += 2; n < lines.length && ROW.test(lines[n].trim()); n++) rows.push(lines[n].trim());
+          n--;
+          frag.append(table(rows));
+          para = list = null;
+          continue;
+        }
         const o = OL.exec(raw);
         const u = !o && UL.exec(raw);
         if (o || u) {
@@ -451,6 +483,11 @@ h2{margin:0;font-size:16px;font-weight:650;line-height:1.3;color:inherit;overflo
 .bubble p{margin:0 0 8px}
 .bubble p:last-child,.bubble ol:last-child,.bubble ul:last-child{margin-bottom:0}
 .bubble ol,.bubble ul{margin:0 0 8px;padding-inline-start:22px}
+.bubble .table{overflow-x:auto;margin:0 0 8px}
+.bubble .table:last-child{margin-bottom:0}
+.bubble table{border-collapse:collapse;font-size:13px;line-height:1.35}
+.bubble th,.bubble td{border:1px solid #c9ced6;padding:4px 6px;text-align:start;vertical-align:top}
+.bubble th{background:#e4e7ec;font-weight:600}
 .bubble li{margin:2px 0}
 .bubble strong{font-weight:650}
 .sources{margin:8px 0 0!important;padding-top:7px;border-top:1px solid #d9dde3;font-size:13px;color:#3d4451}

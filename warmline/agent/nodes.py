@@ -167,6 +167,7 @@ class DependentNodes:
                 confidence=confidence,
                 threshold=threshold,
                 max_chars=settings.retrieval.max_answer_chars,
+                query=state.get("query", text),
             )
         )
         return {"answer": found.model_dump()}

@@ -9,6 +9,7 @@ import re
 
 from warmline.agent.state import Answer, Citation
 from warmline.guardrails.human_request import IDENTITY_QUESTION
+from warmline.retrieval.chunking import blocks
 from warmline.retrieval.store import Hit
 
 _SMALLTALK = re.compile(
@@ -50,9 +51,44 @@ NOT_A_PERSON = (
     "of our team is one click away: press \u201cTalk to a person\u201d or just ask for one."
 )
 SECOND_SOURCE_MARGIN = 0.04
+# How much a section's own heading, an identifier it holds and, for a how-to, its steps
+# count beside its cosine when choosing what to quote. A heading that the question
+# repeats ("Not receiving SMS codes") is the strongest sign a section is the answer;
+# cosines of sections of one article differ by a few hundredths, so these decide.
+HEADING_WEIGHT = 0.25
+IDENTIFIER_WEIGHT = 0.3
+ROWS_WEIGHT = 0.2
+STEPS_WEIGHT = 0.1
+# A later paragraph leads only when it shares clearly more words with the question;
+# otherwise the article's own order reads better.
+LEAD_MARGIN = 2
+
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_STOP = frozenset(
+    "a an the and or of to in on for at by with from is are be do does did i me my we our you "
+    "your it its this that can could how what when where which who why will would should "
+    "there their they them if about as get got have has ll re ve s t m d".split()
+)
+_IDENTIFIER = re.compile(r"\b[a-z]{1,4}-\d{2,}\b", re.IGNORECASE)
+_HOW_TO = re.compile(
+    r"\b(?:how (?:do|can|should|would) (?:i|we|you)|how to|steps?|set ?up|turn (?:on|off)|"
+    r"enable|disable|install|reset|change|cancel|connect|update|add|remove|request)\b",
+    re.IGNORECASE,
+)
+_STEP = re.compile(r"^\s*\d{1,3}[.)]\s", re.MULTILINE)
+_ROW = re.compile(r"^\s*\|")
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")
+
+
+def _terms(text: str) -> set[str]:
+    """Content words, with a plural -s or an -ing folded, so "codes" meets "code" and
+    "invoices" meets "invoice" (not "invoic", which the singular would never meet)."""
+    words = (w for w in _WORD.findall(text.lower()) if w not in _STOP)
+    return {re.sub(r"(?<=[a-z]{3})(?:ing|(?<!s)s)$", "", w) for w in words}
 
 
 def _trim(text: str, max_chars: int) -> str:
+    """Whole lines up to `max_chars`: a table row or a step is never cut in half."""
     if len(text) <= max_chars:
         return text
     kept: list[str] = []
@@ -61,6 +97,85 @@ def _trim(text: str, max_chars: int) -> str:
             break
         kept.append(line)
     return "\n".join(kept).rstrip() or text[:max_chars].rsplit(" ", 1)[0] + " \u2026"
+
+
+def _section_score(hit: Hit, query: str, terms: set[str]) -> float:
+    """How well a section answers `query`: its cosine, plus what a reader would look for."""
+    score = hit.dense
+    # Only the heading's own words tell sections of one article apart: the title's
+    # words are in every section's context.
+    heading = _terms(hit.chunk.section) - _terms(hit.chunk.title)
+    shared = len(heading & terms) / len(heading) if heading else 0.0
+    if hit.chunk.section != "Overview" and shared > 0.5:  # one word of a long heading is no sign
+        score += HEADING_WEIGHT * shared
+    text = hit.chunk.text.lower()
+    if any(i.lower() in text for i in _IDENTIFIER.findall(query)):
+        score += IDENTIFIER_WEIGHT
+    elif any(
+        _answering_rows(b, query, terms - _terms(_topic(hit))) for b in blocks(hit.chunk.text)
+    ):
+        score += ROWS_WEIGHT
+    if _HOW_TO.search(query) and _STEP.search(hit.chunk.text):
+        score += STEPS_WEIGHT
+    return score
+
+
+def _answering_rows(block: str, query: str, terms: set[str]) -> str | None:
+    """The block's table cut to its header and the rows the question points at, or None.
+
+    A row is chosen by an identifier the question names ("E-4410") or else by the
+    content words it shares with the question, leaving out the words of the header,
+    which describe every row; a question that matches every row, or none, gets no cut
+    (None). A lead-in line before the table stays with it.
+    """
+    lines = block.splitlines()
+    start = next(
+        (
+            i
+            for i in range(len(lines) - 1)
+            if _ROW.match(lines[i]) and _SEPARATOR.match(lines[i + 1])
+        ),
+        None,
+    )
+    if start is None:
+        return None
+    rows = [line for line in lines[start + 2 :] if _ROW.match(line)]
+    terms = terms - _terms(lines[start])
+    identifiers = {i.lower() for i in _IDENTIFIER.findall(query)}
+    scores = [
+        10 * sum(i in row.lower() for i in identifiers) + len(_terms(row) & terms) for row in rows
+    ]
+    best = max(scores, default=0)
+    chosen = [row for row, score in zip(rows, scores, strict=True) if score == best]
+    if best == 0 or len(chosen) == len(rows):
+        return None
+    return "\n".join([*lines[: start + 2], *chosen])
+
+
+def _quote(text: str, query: str, max_chars: int, topic: str) -> str:
+    """A section, direct answer first, every list and table row kept whole.
+
+    The block the question points at leads: the table rows it names, or else the
+    paragraph or list sharing most words with it; the rest follows in the article's
+    order while it fits. A list of steps is never shortened: half a how-to is worse
+    than a long answer. Words of the `topic` (title and heading) say which article was
+    found, not which of its rows or paragraphs answers, so they do not pick the lead.
+    """
+    terms = _terms(query) - _terms(topic)
+    parts = blocks(text)
+    cut = [_answering_rows(b, query, terms) for b in parts]
+    with_rows = [i for i, rows in enumerate(cut) if rows]
+    overlap = [len(_terms(b) & terms) for b in parts]
+    best = max(range(len(parts)), key=lambda i: (overlap[i], -i))
+    lead = with_rows[0] if with_rows else best if overlap[best] >= overlap[0] + LEAD_MARGIN else 0
+    quoted = [cut[lead] or parts[lead]]
+    for i, block in enumerate(parts):
+        fits = len("\n\n".join([*quoted, block])) <= max_chars
+        if i != lead and (fits or _STEP.search(block)):
+            quoted.append(block)
+    if len(quoted[0]) > max_chars and not (cut[lead] or _STEP.search(quoted[0])):
+        quoted[0] = _trim(quoted[0], max_chars)
+    return "\n\n".join(quoted)
 
 
 def smalltalk_reply(text: str, company: str) -> str | None:
@@ -76,44 +191,55 @@ def smalltalk_reply(text: str, company: str) -> str | None:
     return GREETING.format(company=company)
 
 
+def _topic(hit: Hit) -> str:
+    return f"{hit.chunk.title} {hit.chunk.section}"
+
+
 def _citation(hit: Hit) -> Citation:
     return Citation(title=hit.chunk.title, url=hit.chunk.url, article_id=hit.chunk.article_id)
 
 
 def extractive_answer(
-    hits: list[Hit], confidence: float, threshold: float, max_chars: int
+    hits: list[Hit], confidence: float, threshold: float, max_chars: int, query: str = ""
 ) -> Answer:
-    """Quote the best article's closest sections, in the article's order.
+    """Quote the section of the best article that answers `query`, and its close siblings.
 
-    A question like "how do I get a refund?" is answered by two sibling sections
-    (in the app, on the web) that score almost the same; quoting only one would
-    leave out half the answer.
+    Retrieval finds the article; which of its sections answers is decided here, by
+    the section's cosine and by what a reader scans for: its heading, an identifier,
+    steps for a how-to. A question like "how do I get a refund?" is answered by two
+    sibling sections (in the app, on the web) that score almost the same; quoting
+    only one would leave out half the answer.
     """
     if not hits or confidence < threshold:
         return Answer(text=NOT_FOUND, confidence=confidence)
-    best = hits[0]
-    article = [h for h in hits if h.chunk.article_id == best.chunk.article_id]
-    top_dense = max(h.dense for h in article)
-    same_article = sorted(
-        (h for h in article if top_dense - h.dense <= SECOND_SOURCE_MARGIN),
-        key=lambda h: h.chunk.position,
-    )
-    budget = max_chars // len(same_article)
+    terms = _terms(query)
+    article = [h for h in hits if h.chunk.article_id == hits[0].chunk.article_id]
+    scores = {h.chunk.id: _section_score(h, query, terms) for h in article}
+    top = max(article, key=lambda h: scores[h.chunk.id])
+    chosen = [
+        h for h in article if scores[top.chunk.id] - scores[h.chunk.id] <= SECOND_SOURCE_MARGIN
+    ]
+    steps = [h for h in article if _STEP.search(h.chunk.text)]
+    if _HOW_TO.search(query) and steps and not any(h in steps for h in chosen):
+        chosen.append(max(steps, key=lambda h: scores[h.chunk.id]))  # a how-to needs its steps
+    same_article = sorted(chosen, key=lambda h: h.chunk.position)
     if len(same_article) == 1:
-        only = same_article[0]
-        body = _trim(only.chunk.text, max_chars)
-        heading = f"From \u201c{only.chunk.title}\u201d \u203a {only.chunk.section}:"
+        body = _quote(top.chunk.text, query, max_chars, _topic(top))
+        heading = f"From \u201c{top.chunk.title}\u201d \u203a {top.chunk.section}:"
     else:
+        budget = max_chars // len(same_article)
         body = "\n\n".join(
-            f"**{h.chunk.section}**\n{_trim(h.chunk.text, budget)}" for h in same_article
+            f"**{h.chunk.section}**\n{_quote(h.chunk.text, query, budget, _topic(h))}"
+            for h in same_article
         )
-        heading = f"From \u201c{best.chunk.title}\u201d:"
-    citations = [_citation(best)]
+        heading = f"From \u201c{top.chunk.title}\u201d:"
+    top_dense = max(h.dense for h in article)
+    citations = [_citation(top)]
     other = next(
         (
             h
             for h in hits
-            if h.chunk.article_id != best.chunk.article_id
+            if h.chunk.article_id != top.chunk.article_id
             and top_dense - h.dense <= SECOND_SOURCE_MARGIN
         ),
         None,

@@ -74,15 +74,50 @@ def _sections(body: str) -> list[tuple[list[str], str]]:
     return sections
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*+•])\s")
+_TABLE_ROW = re.compile(r"^\s*\|")
+
+
+def _continues(previous: str, paragraph: str) -> bool:
+    """Whether `paragraph` belongs to the block before it.
+
+    A loose list ("1. …", blank line, "2. …") or a table broken by a blank line is one
+    block, and so is a lead-in that ends with a colon and the list or table it introduces:
+    a chunk that starts at step 3, or holds a table without its header, answers nothing.
+    """
+    last = previous.splitlines()[-1]
+    first = paragraph.splitlines()[0]
+    if _LIST_ITEM.match(first):
+        return previous.rstrip().endswith(":") or bool(
+            _LIST_ITEM.match(last) or last.startswith((" ", "\t"))
+        )
+    if _TABLE_ROW.match(first):
+        return previous.rstrip().endswith(":") or bool(_TABLE_ROW.match(last))
+    return False
+
+
+def blocks(text: str) -> list[str]:
+    """A section's paragraphs, with every list and table kept whole as one block."""
+    found: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        if not paragraph.strip():
+            continue
+        if found and _continues(found[-1], paragraph):
+            found[-1] += "\n\n" + paragraph
+        else:
+            found.append(paragraph)
+    return found
+
+
 def _split_long(text: str) -> list[str]:
-    """Split an over-long section at paragraph boundaries, keeping lists whole where possible."""
+    """Split an over-long section between blocks, never inside a list or a table."""
     parts: list[str] = []
     current: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        if current and len(" ".join([*current, paragraph]).split()) > _MAX_WORDS:
+    for block in blocks(text):
+        if current and len(" ".join([*current, block]).split()) > _MAX_WORDS:
             parts.append("\n\n".join(current))
             current = []
-        current.append(paragraph)
+        current.append(block)
     if current:
         parts.append("\n\n".join(current))
     return parts

@@ -2,17 +2,20 @@
 
 Only articles whose content hash changed are re-embedded; articles that were
 removed, or have expired, lose their chunks; a second run with nothing changed
-embeds nothing. Chunks that read as prompt injections are quarantined: kept for
-review, never retrieved for a customer.
+embeds nothing. An article that reads as a prompt injection or asks customers for
+card details, passwords or gift cards is quarantined whole: its chunks are kept for
+review but never retrieved for a customer, because a planted paragraph taints the
+page it sits on. Files that give no article are listed with the reason, so an
+export that does not parse is never mistaken for an empty help center.
 """
 
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from warmline.guardrails.injection import screen_injection
-from warmline.retrieval.articles import load_articles
+from warmline.guardrails.injection import screen_article
+from warmline.retrieval.articles import Article, SkippedFile, scan_folder
 from warmline.retrieval.chunking import Chunk, chunk_article
 from warmline.retrieval.store import KnowledgeStore
 
@@ -27,12 +30,17 @@ class SyncReport(BaseModel):
     unchanged: int
     embedded_chunks: int
     quarantined_chunks: int
+    quarantined: dict[str, list[str]] = Field(
+        default_factory=dict, description="article id → why it is kept from customers"
+    )
+    skipped: list[SkippedFile] = Field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed or self.expired)
 
     def summary(self) -> str:
+        """One line of counts, then one line per quarantined article and skipped file."""
         parts = [
             f"{len(self.added)} added",
             f"{len(self.updated)} updated",
@@ -41,31 +49,58 @@ class SyncReport(BaseModel):
             f"{self.unchanged} unchanged",
             f"{self.embedded_chunks} chunks embedded",
         ]
-        if self.quarantined_chunks:
-            parts.append(f"{self.quarantined_chunks} chunks quarantined as prompt injections")
-        return ", ".join(parts) + "."
+        if self.quarantined:
+            parts.append(f"{len(self.quarantined)} articles quarantined")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} files skipped")
+        lines = [", ".join(parts) + "."]
+        lines += [
+            f"  quarantined: {article_id}: {'; '.join(reasons)}"
+            for article_id, reasons in self.quarantined.items()
+        ]
+        lines += [f"  skipped: {s.path}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
 
 
-def screen(chunk: Chunk) -> Chunk:
-    verdict = screen_injection(chunk.text)
-    if not verdict.fired():
-        return chunk
-    return chunk.model_copy(update={"quarantined": True, "quarantine_evidence": verdict.evidence})
+def indexed_hash(article: Article, reasons: list[str]) -> str:
+    """The hash stored with the article's chunks, marked when they are quarantined.
+
+    The verdict is part of it so that an article indexed before the screen learned to
+    catch it counts as changed and is quarantined on the next sync.
+    """
+    return f"{article.content_hash}+quarantined" if reasons else article.content_hash
+
+
+def screened_chunks(article: Article, reasons: list[str]) -> list[Chunk]:
+    """The article's chunks, every one quarantined with the reasons if the article failed."""
+    chunks = chunk_article(article)
+    if not reasons:
+        return chunks
+    update = {
+        "quarantined": True,
+        "quarantine_evidence": reasons,
+        "content_hash": indexed_hash(article, reasons),
+    }
+    return [c.model_copy(update=update) for c in chunks]
 
 
 def sync_folder(
     folder: Path, store: KnowledgeStore, today: date | None = None, show_progress: bool = False
 ) -> SyncReport:
     today = today or date.today()
-    articles = load_articles(folder)
+    articles, skipped = scan_folder(folder)
     current = {a.id: a for a in articles if a.expires is None or a.expires > today}
     expired = sorted(a.id for a in articles if a.id not in current)
+    # Every current article is screened (cheap, and linear in its length), so a second
+    # sync still lists what stays quarantined rather than only what changed.
+    reasons = {i: screen_article(f"{a.title}\n{a.body}") for i, a in current.items()}
+    expected = {i: indexed_hash(a, reasons[i]) for i, a in current.items()}
     indexed = store.indexed_articles()
     added = sorted(i for i in current if i not in indexed)
-    updated = sorted(i for i in current if i in indexed and indexed[i] != current[i].content_hash)
+    updated = sorted(i for i in current if i in indexed and indexed[i] != expected[i])
     removed = sorted(i for i in indexed if i not in current and i not in expired)
     store.delete_articles([*updated, *removed, *(i for i in expired if i in indexed)])
-    chunks = [screen(c) for i in [*added, *updated] for c in chunk_article(current[i])]
+    chunks = [c for i in [*added, *updated] for c in screened_chunks(current[i], reasons[i])]
     before = store.embedded
     if show_progress and len(chunks) > PROGRESS_AFTER:
         from tqdm import tqdm
@@ -82,4 +117,6 @@ def sync_folder(
         unchanged=len(current) - len(added) - len(updated),
         embedded_chunks=store.embedded - before,
         quarantined_chunks=sum(c.quarantined for c in chunks),
+        quarantined={i: reasons[i] for i in sorted(current) if reasons[i]},
+        skipped=skipped,
     )
