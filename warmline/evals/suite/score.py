@@ -50,7 +50,9 @@ class CurvePoint(BaseModel):
 class Slice(BaseModel):
     scenarios: int
     decision_accuracy: float
-    precision: float | None = Field(description="None when nothing in the slice was handed over.")
+    precision: float | None = Field(
+        description="None when nothing in the slice was handed over or nothing should be."
+    )
     recall: float | None = Field(description="None when nothing in the slice should be.")
     containment: float
     qa: float
@@ -120,7 +122,7 @@ def _slice(members: list[Played]) -> Slice:
     return Slice(
         scenarios=len(members),
         decision_accuracy=_share(sum(p.decision_ok for p in members), len(members)) or 0.0,
-        precision=scores.precision if scores.tp + scores.fp else None,
+        precision=scores.precision if scores.tp + scores.fp and scores.support else None,
         recall=scores.recall if scores.support else None,
         containment=_share(sum(not p.handed_over for p in members), len(members)) or 0.0,
         qa=round(sum(p.qa for p in members) / len(members), 4),
