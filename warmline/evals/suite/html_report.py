@@ -18,6 +18,7 @@ from warmline.evals.suite.failures import failure_kinds
 from warmline.evals.suite.gate import DIRECTIONS
 from warmline.evals.suite.play import Played
 from warmline.evals.suite.run import RunReport
+from warmline.evals.suite.score import Slice
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d1d1f;
@@ -114,32 +115,10 @@ def _plots(report: RunReport) -> str:
 
 
 def _tags(report: RunReport) -> str:
-    head = (
-        "tag",
-        "n",
-        "decision",
-        "precision",
-        "recall",
-        "containment",
-        "QA",
-        "PII leaks",
-        "p50 ms",
-    )
+    head = ("tag", *Slice.COLUMNS)
     rows = "".join(
         f"<tr><th scope=row>{escape(t)}</th>"
-        + "".join(
-            f"<td class=num>{_f(v)}</td>"
-            for v in (
-                s.scenarios,
-                s.decision_accuracy,
-                s.precision,
-                s.recall,
-                s.containment,
-                s.qa,
-                s.pii_leaks,
-                round(s.latency_p50_ms),
-            )
-        )
+        + "".join(f"<td class=num>{_f(v)}</td>" for v in s.row())
         + "</tr>"
         for t, s in report.metrics.by_tag.items()
     )

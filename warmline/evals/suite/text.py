@@ -3,6 +3,7 @@
 from warmline.evals.output import number, table
 from warmline.evals.suite.failures import failure_kinds
 from warmline.evals.suite.run import RunReport
+from warmline.evals.suite.score import Slice
 
 
 def render(report: RunReport) -> str:
@@ -42,22 +43,7 @@ def render(report: RunReport) -> str:
             else []
         ),
         "",
-        table(
-            ["tag", "n", "decision", "precision", "recall", "containment", "qa", "leaks"],
-            [
-                [
-                    tag,
-                    s.scenarios,
-                    s.decision_accuracy,
-                    s.precision,
-                    s.recall,
-                    s.containment,
-                    s.qa,
-                    s.pii_leaks,
-                ]
-                for tag, s in m.by_tag.items()
-            ],
-        ),
+        table(["tag", *Slice.COLUMNS], [[tag, *s.row()] for tag, s in m.by_tag.items()]),
     ]
     groups: dict[str, list[str]] = {}
     for p in report.played:
