@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 # Reports go under the directory the command runs in, never beside the installed package.
 REPORTS = Path("evals") / "reports"
+TALK_BUTTON = "press \u201cTalk to a person\u201d"
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:
@@ -54,7 +55,7 @@ def _kb(settings: Settings, args: argparse.Namespace) -> int:
             for hit in hits:
                 print(
                     f"{hit.score:.4f}  dense {hit.dense:.3f}  lexical {hit.lexical:.2f}  "
-                    f"{hit.chunk.article_id} › {hit.chunk.section}"
+                    f"{hit.chunk.title} › {hit.chunk.section}\n        {hit.chunk.url}"
                 )
         else:
             with args.out.open("w") if args.out else sys.stdout as out:
@@ -96,7 +97,9 @@ async def _chat_loop(settings: Settings) -> None:
 def _print_frame(frame: ServerFrame) -> None:
     data = frame.data
     if frame.type == "message" and data.get("role") != "customer":
-        print(f"{data['role']}> {data['text']}")
+        # The terminal has no button: the widget's "press Talk to a person" is /human here.
+        text = str(data["text"]).replace(TALK_BUTTON, "type /human")
+        print(f"{data['role']}> {text}")
         for citation in data.get("citations", []):
             print(f"    source: {citation['title']} <{citation['url']}>")
     elif frame.type == "mode":
