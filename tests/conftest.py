@@ -247,6 +247,20 @@ class Client:
 
         return await asyncio.wait_for(find(), timeout)
 
+    async def none_arrive(self, within: float, **match: Any) -> None:
+        """Read every frame for `within` seconds and fail on one that matches.
+
+        `frames` holds only what was already read, so "nothing arrived" is checked by
+        reading: a frame still in flight would be missed by looking at the list."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while (left := deadline - loop.time()) > 0:
+            try:
+                frame = await self.receive(left)
+            except TimeoutError:
+                return
+            assert not _matches(frame, match), f"unexpected frame: {frame}"
+
     async def close(self) -> None:
         await self.socket.close()
 

@@ -1,6 +1,7 @@
 """The eval suite as ML engineers use it: run, report, compare with a gate, tune, replay."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,11 @@ from fake_openai import Reply, fake_openai
 from warmline.agent.llm import LlmSettings
 from warmline.config import Settings
 from warmline.evals.suite.compare import compare, load_report
+from warmline.evals.suite.failures import failure_kinds
+from warmline.evals.suite.html_report import render_html
 from warmline.evals.suite.run import RunOptions, RunReport, knowledge_cache, run_suite
 from warmline.evals.suite.scenario import Scenario
+from warmline.evals.suite.score import score
 from warmline.evals.suite.suite import Suite, SuiteError, load_scenarios, load_suite
 from warmline.evals.suite.tune import figures, handed_over_at, record, tune
 from warmline.server.cli import main
@@ -31,10 +35,13 @@ def eval_settings(data_dir: Path, kb_snapshot: Path) -> Settings:
 
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole default suite through `warmline eval run`, once for the module."""
-    out = tmp_path_factory.mktemp("default-run")
-    assert main(["eval", "run", str(DEFAULT), "--out", str(out)]) == 0
-    return out
+    """The whole default suite through `warmline eval run`, once for the module, with no
+    `--out`: the report lands under the directory the command ran in."""
+    here = tmp_path_factory.mktemp("default-run")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(here)
+        assert main(["eval", "run", str(DEFAULT)]) == 0
+    return here / "evals" / "reports" / "default"
 
 
 @pytest.mark.slow
@@ -79,10 +86,73 @@ async def test_the_html_report_opens_in_chromium_with_plots_and_transcripts(
             "Turn latency (ms)",
         } <= set(titles)
         assert await page.get_by_role("table", name="confusion matrix").count() == 1
+        assert await page.get_by_role("table", name="against the baseline").count() == 1
+        charts = await page.locator("svg").evaluate_all(CHART_GEOMETRY)
+        assert charts and all(c["width"] >= 600 for c in charts), charts
+        assert [c for c in charts if c["clipped"]] == [], "every label inside its chart"
+        assert all(c["texts"] >= 8 for c in charts), "titles, tick values and labels are drawn"
         first = page.locator("details").first
         await first.locator("summary").click()
         await first.get_by_text("customer:").first.wait_for()
         await page.screenshot(path=artifacts / "eval-report.png", full_page=True)
+
+        everyone = await page.locator("details").count()
+        choice = page.locator("p.filters label").nth(2)
+        label = await choice.inner_text()
+        shown_count = int(label.rsplit("(", 1)[1].rstrip(")"))
+        await choice.click()
+        assert await page.locator("details:visible").count() == shown_count < everyone
+        await page.get_by_label("every scenario").check()
+        assert await page.locator("details:visible").count() == everyone
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await page.screenshot(path=artifacts / "eval-report-narrow.png")
+
+
+CHART_GEOMETRY = """svgs => svgs.map(svg => {
+    const box = svg.getBoundingClientRect();
+    const texts = [...svg.querySelectorAll('text')];
+    const clipped = texts.filter(t => {
+        const r = t.getBoundingClientRect();
+        return r.left < box.left - 1 || r.right > box.right + 1 ||
+               r.top < box.top - 1 || r.bottom > box.bottom + 1;
+    }).map(t => t.textContent);
+    return {width: box.width, texts: texts.length, clipped: clipped.length ? clipped : null};
+})"""
+
+
+def test_the_html_report_groups_failures_filters_them_and_shows_deltas() -> None:
+    baseline = load_report(BASELINE)
+    candidate = baseline.model_copy(deep=True)
+    missed = [p for p in candidate.played if p.expected_at is not None and p.handed_over]
+    for p in missed:
+        p.escalated_at, p.reasons = None, []
+        p.rubric = [i.model_copy(update={"passed": i.name != "resolution"}) for i in p.rubric]
+    page = render_html(candidate, compare(baseline, candidate, load_suite(DEFAULT).gate))
+
+    recall_row = re.search(r"<th scope=row>escalation.recall</th>(.*?)</tr>", page)
+    assert recall_row and "regressed beyond tolerance" in recall_row.group(1)
+    assert "0.000" in recall_row.group(1) and "-0.8" in recall_row.group(1)
+    assert f"href='#{missed[0].id}'>{missed[0].id}</a> now fails" in page
+    missed_all = {p.id for p in candidate.played if failure_kinds(p) == ["missed handoff"]}
+    assert {p.id for p in missed} <= {
+        p.id for p in candidate.played if "missed handoff" in failure_kinds(p)
+    }
+    assert missed_all, "a scenario that only missed its handoff is grouped under that reason"
+    count = sum("missed handoff" in failure_kinds(p) for p in candidate.played)
+    assert f"missed handoff ({count})</label>" in page
+    assert "body:has(#show-missed-handoff:checked) details:not(.f-missed-handoff)" in page
+
+    tags = page.split("<h2>By tag</h2>", 1)[1].split("</table>", 1)[0]
+    cells = re.findall(r"<td class=num>(.*?)</td>", tags)
+    assert cells and all(re.fullmatch(r"\d+|\d+\.\d{3}|–", c) for c in cells), cells
+
+
+def test_a_slice_with_nothing_to_hand_over_shows_no_precision() -> None:
+    """ "answerable" scenarios should all stay with the bot: some were handed over anyway,
+    which containment shows; a precision of 0.000 there would read as a measurement."""
+    answerable = score(load_report(BASELINE).played).by_tag["answerable"]
+    assert answerable.containment < 1.0
+    assert answerable.recall is None and answerable.precision is None
 
 
 def _worsened_suite(tmp_path: Path) -> Path:

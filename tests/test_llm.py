@@ -238,7 +238,7 @@ async def test_tokens_and_cost_are_counted_per_conversation_and_day(
     assert row["completion_tokens"] == 24 and row["prompt_tokens"] > 100
     expected = (row["prompt_tokens"] * 150 + row["completion_tokens"] * 600) / 1e6
     assert abs(row["cost_usd"] - expected) < 1e-9
-    assert "warmline_llm_requests_total 2\n" in scraped
+    assert "\nwarmline_llm_requests_total 2.0\n" in scraped
     assert welcome["conversation_id"] not in scraped, "the scrape carries totals only"
 
 

@@ -1,6 +1,10 @@
 """Wire the nodes into the conversation graph.
 
 guard_input → signals → (silent | retrieve → answer → assess | assess) → reply | escalate
+
+A turn that looks like a handoff (a request for a person, a sensitive topic) goes to
+`assess` before searching, which saves a search when the policy hands over; when the
+policy keeps it, `assess` sends it on to `retrieve` and it is answered like any other.
 """
 
 from typing import Any
@@ -40,7 +44,9 @@ def build_graph(
     graph.add_edge("retrieve", "answer")
     graph.add_edge("answer", "assess")
     graph.add_conditional_edges(
-        "assess", nodes.after_assess, {"escalate": "escalate", "reply": "reply"}
+        "assess",
+        nodes.after_assess,
+        {"escalate": "escalate", "reply": "reply", "retrieve": "retrieve"},
     )
     for last in ("reply", "escalate", "stay_silent"):
         graph.add_edge(last, END)

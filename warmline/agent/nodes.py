@@ -246,4 +246,9 @@ def after_signals(state: AgentState) -> str:
 
 
 def after_assess(state: AgentState) -> str:
-    return "escalate" if state["decision"].get("escalate") else "reply"
+    """The policy's verdict decides; a conversation it keeps gets an answer, so a turn
+    that came to `assess` before searching (a sensitive topic whose rule only sets the
+    priority, say) is searched and answered now instead of replying with nothing."""
+    if state["decision"].get("escalate"):
+        return "escalate"
+    return "reply" if state.get("answer") else "retrieve"

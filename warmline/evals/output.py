@@ -12,14 +12,23 @@ def write_report(report: BaseModel, path: Path) -> None:
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:
-    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [[number(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-def _cell(value: object) -> str:
+NOT_APPLICABLE = "–"
+
+
+def number(value: object, digits: int = 3) -> str:
+    """One way to show a figure everywhere: fixed decimals, and a dash where it does not apply.
+
+    Reports mixed "0.7692", "1.0" and "0.0" for the same column, and printed 0.000 for a
+    precision with nothing to measure; a reader compares columns, so they must line up."""
     if value is None:
-        return "-"
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
+        return NOT_APPLICABLE
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)

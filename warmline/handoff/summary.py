@@ -26,7 +26,13 @@ _DATES = re.compile(
     r"(?:\d+|a|one|two|three|four|five|six|seven|ten) (?:days?|weeks?|months?) ago)\b",
     re.IGNORECASE,
 )
-_QUESTION = re.compile(r"[^.?!]*\?")
+_SENTENCES = re.compile(r"[^.?!]+[.?!]*")
+_ASKS = re.compile(
+    r"(?:how|what|why|when|where|which|who|can|could|do|does|did|is|are|was|will|would|should|"
+    r"may|qu[eé]|c[oó]mo|cu[aá]ndo|d[oó]nde|por qu[eé]|puedo|wie|was|warum|wann|wo|kann|"
+    r"k[oö]nnen|ist)\b",
+    re.IGNORECASE,
+)
 _IDENTIFIERS = re.compile(r"\b(?:LH-\d{6}|E-\d{4}|[A-Z]{2,4}-\d{4,10})\b|[$€£]\s?\d+(?:[.,]\d{2})?")
 _GOAL = re.compile(
     r"\b(?:i (?:want|need|would like|'d like)|how (?:do|can) i|can (?:i|you)|"
@@ -86,19 +92,43 @@ def _facts(customer_texts: list[str], products: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(facts))
 
 
-def _open_questions(messages: list[dict[str, Any]]) -> list[str]:
+def _asked(messages: list[dict[str, Any]]) -> list[tuple[str, bool]]:
+    """Each substantive customer message, and whether the bot answered it from an article."""
+    asked = []
+    for message, after in zip(messages, [*messages[1:], None], strict=True):
+        if message["role"] != "customer" or not _substantive(str(message["text"])):
+            continue
+        reply = str(after["text"]) if after and after["role"] == "bot" else ""
+        asked.append((str(message["text"]), reply.startswith("From \u201c")))
+    return asked
+
+
+def _questions(text: str) -> list[str]:
+    """The sentences that ask something: a question mark, or a question word first.
+
+    A statement such as "I already did all that yesterday." is context, not a question the
+    agent must answer, so it stays in the transcript and out of the open questions."""
+    sentences = (m.group(0).strip() for m in _SENTENCES.finditer(text))
+    return [s for s in sentences if s.endswith("?") or _ASKS.match(s.lstrip("¿"))]
+
+
+def _open_questions(asked: list[tuple[str, bool]]) -> list[str]:
     """What the customer asked that the bot did not answer from the help center."""
-    unanswered = []
-    for asked, answer in zip(messages, [*messages[1:], None], strict=True):
-        if asked["role"] != "customer" or not _substantive(str(asked["text"])):
-            continue
-        reply = str(answer["text"]) if answer and answer["role"] == "bot" else ""
-        if reply.startswith("From \u201c"):
-            continue
-        text = str(asked["text"])
-        questions = [q.strip() for q in _QUESTION.findall(text)]
-        unanswered += questions or [_sentence(text)]
-    return list(dict.fromkeys(unanswered))
+    return list(
+        dict.fromkeys(q for text, answered in asked if not answered for q in _questions(text))
+    )
+
+
+def _goal(asked: list[tuple[str, bool]], fallback: str) -> str:
+    """The need that brought the conversation to a person: the first message the bot could
+    not answer (later questions it did answer are not why a person is needed), else the
+    latest one; its "I need…"/"how do I…" clause when it has one."""
+    unanswered = [text for text, answered in asked if not answered]
+    source = unanswered[0] if unanswered else asked[-1][0] if asked else None
+    if source is None:
+        return fallback
+    wish = _GOAL.search(source)
+    return wish.group(0).strip() if wish else _sentence(source)
 
 
 def _bot_attempts(messages: list[dict[str, Any]]) -> list[str]:
@@ -142,7 +172,7 @@ def build_packet(
         if substantive
         else "The customer asked for a person before describing an issue."
     )
-    goals = [m.group(0).strip() for t in substantive for m in _GOAL.finditer(t)]
+    asked = _asked(messages)
     articles = list(
         {
             c["article_id"]: Citation.model_validate(c) for c in state.get("articles_shown", [])
@@ -166,12 +196,12 @@ def build_packet(
         reasons_in_words=reasons_in_words(decision),
         summary=Summary(
             issue=issue,
-            customer_goal=goals[-1] if goals else issue,
+            customer_goal=_goal(asked, issue),
             facts_collected=_facts(customer_texts, products),
             what_the_bot_tried=_bot_attempts(messages),
             articles_shown=articles,
             sentiment_trajectory=[round(s, 3) for s in state.get("sentiments", [])],
-            open_questions=_open_questions(messages),
+            open_questions=_open_questions(asked),
             suggested_next_steps=steps,
         ),
         transcript=transcript,

@@ -51,6 +51,7 @@ async def _hello(conn: AgentConnection, desk: AgentDesk, frame: ClientFrame) -> 
     if agent is None:
         raise FrameError("unauthorized", "Unknown agent token.")
     conn.agent = agent
+    desk.signed_in(agent)
     conn.subscribe(AGENTS)
     conn.subscribe(agent_topic(agent.id))
     await conn.send(

@@ -6,12 +6,22 @@ import json
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warmline.config import REPO_ROOT, Settings
 from warmline.evals.suite.suite import SuiteError
 from warmline.retrieval.stats import knowledge_stats
 from warmline.server.protocol import ServerFrame
 from warmline.server.startup import StartupRefused
+
+if TYPE_CHECKING:
+    from warmline.evals.suite.compare import Comparison
+    from warmline.evals.suite.run import RunReport
+    from warmline.evals.suite.suite import Suite
+
+# Reports go under the directory the command runs in, never beside the installed package.
+REPORTS = Path("evals") / "reports"
+TALK_BUTTON = "press \u201cTalk to a person\u201d"
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:
@@ -46,7 +56,7 @@ def _kb(settings: Settings, args: argparse.Namespace) -> int:
             for hit in hits:
                 print(
                     f"{hit.score:.4f}  dense {hit.dense:.3f}  lexical {hit.lexical:.2f}  "
-                    f"{hit.chunk.article_id} › {hit.chunk.section}"
+                    f"{hit.chunk.title} › {hit.chunk.section}\n        {hit.chunk.url}"
                 )
         else:
             with args.out.open("w") if args.out else sys.stdout as out:
@@ -88,7 +98,9 @@ async def _chat_loop(settings: Settings) -> None:
 def _print_frame(frame: ServerFrame) -> None:
     data = frame.data
     if frame.type == "message" and data.get("role") != "customer":
-        print(f"{data['role']}> {data['text']}")
+        # The terminal has no button: the widget's "press Talk to a person" is /human here.
+        text = str(data["text"]).replace(TALK_BUTTON, "type /human")
+        print(f"{data['role']}> {text}")
         for citation in data.get("citations", []):
             print(f"    source: {citation['title']} <{citation['url']}>")
     elif frame.type == "mode":
@@ -173,7 +185,7 @@ def _eval_run(settings: Settings, args: argparse.Namespace) -> int:
     from warmline.evals.suite.text import render
 
     suite = load_suite(args.suite)
-    out = args.out or REPO_ROOT / "evals" / "reports" / suite.path.stem
+    out = args.out or REPORTS / suite.path.stem
     options = RunOptions(
         workers=args.workers,
         seed=args.seed,
@@ -185,9 +197,20 @@ def _eval_run(settings: Settings, args: argparse.Namespace) -> int:
     report = asyncio.run(run_suite(suite, settings, options, out))
     print(render(report))
     write_json(report, out / "report.json")
-    write_html(report, out / "report.html")
+    write_html(report, out / "report.html", _against_baseline(suite, report))
     print(f"\nreports: {out / 'report.json'}, {out / 'report.html'}")
     return 1 if report.metrics.errors else 0
+
+
+def _against_baseline(suite: "Suite", report: "RunReport") -> "Comparison | None":
+    """The run beside the suite's committed baseline, when the suite has one."""
+    from warmline.evals.suite.compare import compare, load_report
+    from warmline.evals.suite.gate import DEFAULT_GATE
+
+    path = suite.path / "baseline.json"
+    if not path.is_file():
+        return None
+    return compare(load_report(path), report, suite.gate or DEFAULT_GATE)
 
 
 def _eval_compare(settings: Settings, args: argparse.Namespace) -> int:
@@ -218,7 +241,7 @@ def _eval_tune(settings: Settings, args: argparse.Namespace) -> int:
     suite = load_suite(args.suite)
     report = asyncio.run(tune(suite, settings, args.target_recall, args.workers))
     print(render(report))
-    out = args.out or REPO_ROOT / "evals" / "reports" / suite.path.stem
+    out = args.out or REPORTS / suite.path.stem
     write_proposal(report, out)
     print(f"\nproposal: {out / 'proposed-thresholds.toml'} (details in {out / 'tune.json'})")
     return 0
@@ -231,7 +254,7 @@ def _eval_simulate(settings: Settings, args: argparse.Namespace) -> int:
     suite = load_suite(args.suite)
     personas = load_personas(args.personas or suite.path / "personas.jsonl")
     report, scenarios = asyncio.run(simulate(personas, suite, settings))
-    out = args.out or REPO_ROOT / "evals" / "reports" / suite.path.stem
+    out = args.out or REPORTS / suite.path.stem
     out.mkdir(parents=True, exist_ok=True)
     (out / "simulation.json").write_text(report.model_dump_json(indent=1) + "\n")
     (out / "simulated.jsonl").write_text("".join(s.model_dump_json() + "\n" for s in scenarios))
@@ -304,17 +327,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     signals = evals.add_parser("signals", help="signal detectors vs VADER alone")
     signals.add_argument("--data", type=Path, nargs="*", help="labeled .jsonl files")
-    signals.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
+    signals.add_argument("--out", type=Path, default=REPORTS)
     signals.set_defaults(run=_eval_signals)
     pii_eval = evals.add_parser("pii", help="PII redaction vs plain Presidio on gold spans")
     pii_eval.add_argument("--data", type=Path, nargs="*", help="labeled .jsonl files")
-    pii_eval.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
+    pii_eval.add_argument("--out", type=Path, default=REPORTS)
     pii_eval.set_defaults(run=_eval_pii)
     retrieval = evals.add_parser("retrieval", help="hybrid vs dense vs lexical vs bm25s")
     retrieval.add_argument(
         "--data", type=Path, default=REPO_ROOT / "evals" / "retrieval" / "questions.jsonl"
     )
-    retrieval.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
+    retrieval.add_argument("--out", type=Path, default=REPORTS)
     retrieval.add_argument("--fit", action="store_true", help="refit the confidence model")
     retrieval.set_defaults(run=_eval_retrieval)
     run = evals.add_parser("run", help="play a scenario suite through the product and score it")

@@ -133,7 +133,7 @@ class Connection:
                     frame = parse(frame_model, await self.receive_json())
                     await handle(frame)
                 except CLIENT_ERRORS as exc:
-                    ERRORS.inc(exc.code)
+                    ERRORS.labels(code=exc.code).inc()
                     await self.send(error(exc.code, exc.message, frame))
                     if self.ends_on(exc.code):
                         await self._end(exc.code)

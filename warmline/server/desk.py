@@ -112,11 +112,19 @@ class AgentDesk:
             return None
         return agent_for_token(self.settings, token)
 
-    async def connected(self, agent: AgentAccount) -> None:
+    def signed_in(self, agent: AgentAccount) -> None:
+        """A socket of the agent's passed its hello: a pending release is off from here on.
+
+        Synchronous, so it pairs with `disconnected` however early the socket drops: a
+        socket that closes while its welcome is still being sent has come back all the
+        same, and its close starts a fresh grace period instead of leaving the old one."""
         grace = self._grace.pop(agent.id, None)
         if grace is not None:
             grace.cancel()
         self.presence.connect(agent.id)
+
+    async def connected(self, agent: AgentAccount) -> None:
+        """The agent's socket has its queue and chats: tell the others, hand out work."""
         self.announce()
         await self.dispatch()
 

@@ -144,7 +144,7 @@ class Gate:
     async def _refuse(self, websocket: WebSocket, refusal: Refusal) -> None:
         """Accepted only to say why: a page's script sees a close code and reason, but
         nothing of an HTTP 403 refusing the handshake."""
-        SOCKETS_REFUSED.inc(refusal.code)
+        SOCKETS_REFUSED.labels(reason=refusal.code).inc()
         with suppress(WebSocketDisconnect, RuntimeError, OSError):  # it left before hearing
             await websocket.accept()
             await websocket.send_text(error(refusal.code, refusal.message).wire())

@@ -7,18 +7,20 @@ the oldest wait), this worker's open sockets, and the process counters of
 sockets). The per-conversation, per-day LLM breakdown sits behind the operator token.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, Query, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from warmline.config import Settings
 from warmline.handoff.queue import QueueEntry
 from warmline.server.operators import operator_only
 from warmline.server.runtime import Runtime
-from warmline.server.telemetry import PROCESS_METRICS
+from warmline.server.telemetry import PROCESS_REGISTRY
 from warmline.storage.usage import UsageRow
 
 
@@ -28,49 +30,81 @@ def _oldest_wait(entries: list[QueueEntry]) -> float:
     return (datetime.now(UTC) - min(since)).total_seconds() if since else 0.0
 
 
+class _Reading(Collector):
+    """Figures read from the stores for one scrape: the library's collectors are called
+    synchronously, and these need awaited database reads first."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
+
+
+async def _deployment(current: Runtime) -> list[Metric]:
+    rows = await current.usage.rows()
+    today = datetime.now(UTC).date().isoformat()
+    entries = await current.service.queue.open_entries()
+    failures = current.llm.usage.failures if current.llm else 0
+    counters = [
+        ("warmline_llm_requests", "LLM requests.", sum(r.requests for r in rows)),
+        ("warmline_llm_prompt_tokens", "LLM prompt tokens.", sum(r.prompt_tokens for r in rows)),
+        (
+            "warmline_llm_completion_tokens",
+            "LLM completion tokens.",
+            sum(r.completion_tokens for r in rows),
+        ),
+        ("warmline_llm_cost_usd", "LLM cost in US dollars.", sum(r.cost_usd for r in rows)),
+        ("warmline_llm_failures_process", "LLM calls this worker gave up on.", failures),
+    ]
+    gauges = [
+        (
+            "warmline_llm_cost_usd_today",
+            "LLM cost today (UTC) in US dollars.",
+            sum(r.cost_usd for r in rows if r.day == today),
+        ),
+        (
+            "warmline_queue_waiting",
+            "Conversations waiting for a person.",
+            sum(e.status == "queued" for e in entries),
+        ),
+        (
+            "warmline_queue_with_agent",
+            "Conversations with an agent.",
+            sum(e.status == "claimed" for e in entries),
+        ),
+        (
+            "warmline_queue_sla_breached",
+            "Waiting conversations past their SLA.",
+            sum(e.breached_at is not None and e.status == "queued" for e in entries),
+        ),
+        (
+            "warmline_queue_oldest_wait_seconds",
+            "How long the longest-waiting conversation has waited.",
+            _oldest_wait(entries),
+        ),
+    ]
+    sockets = GaugeMetricFamily(
+        "warmline_sockets_open", "WebSockets open on this worker.", labels=["endpoint"]
+    )
+    for endpoint, count in current.gate.counts().items():
+        sockets.add_metric([endpoint], count)
+    return [
+        *(CounterMetricFamily(name, text, value=value) for name, text, value in counters),
+        *(GaugeMetricFamily(name, text, value=value) for name, text, value in gauges),
+        sockets,
+    ]
+
+
 def metrics_router(settings: Settings, runtime: Callable[[], Runtime]) -> APIRouter:
     router = APIRouter(tags=["metrics"])
 
-    @router.get("/metrics", response_class=PlainTextResponse)
-    async def prometheus() -> str:
-        current = runtime()
-        rows = await current.usage.rows()
-        today = datetime.now(UTC).date().isoformat()
-        entries = await current.service.queue.open_entries()
-        failures = current.llm.usage.failures if current.llm else 0
-        lines = [
-            ("warmline_llm_requests_total", "counter", sum(r.requests for r in rows)),
-            ("warmline_llm_prompt_tokens_total", "counter", sum(r.prompt_tokens for r in rows)),
-            (
-                "warmline_llm_completion_tokens_total",
-                "counter",
-                sum(r.completion_tokens for r in rows),
-            ),
-            ("warmline_llm_cost_usd_total", "counter", sum(r.cost_usd for r in rows)),
-            (
-                "warmline_llm_cost_usd_today",
-                "gauge",
-                sum(r.cost_usd for r in rows if r.day == today),
-            ),
-            ("warmline_llm_failures_process_total", "counter", failures),
-            ("warmline_queue_waiting", "gauge", sum(e.status == "queued" for e in entries)),
-            ("warmline_queue_with_agent", "gauge", sum(e.status == "claimed" for e in entries)),
-            (
-                "warmline_queue_sla_breached",
-                "gauge",
-                sum(e.breached_at is not None and e.status == "queued" for e in entries),
-            ),
-            ("warmline_queue_oldest_wait_seconds", "gauge", _oldest_wait(entries)),
-        ]
-        sockets = current.gate.counts()
-        return (
-            "".join(
-                f"# TYPE {name} {kind}\n{name} {round(value, 6)}\n" for name, kind, value in lines
-            )
-            + "# TYPE warmline_sockets_open gauge\n"
-            + "".join(f'warmline_sockets_open{{endpoint="{e}"}} {n}\n' for e, n in sockets.items())
-            + "".join(metric.render() for metric in PROCESS_METRICS)
-        )
+    @router.get("/metrics")
+    async def prometheus() -> Response:
+        scrape = CollectorRegistry()
+        scrape.register(_Reading(await _deployment(runtime())))
+        body = generate_latest(scrape) + generate_latest(PROCESS_REGISTRY)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/v1/metrics/llm", dependencies=[Depends(operator_only(settings))])
     async def llm_usage(

@@ -253,7 +253,7 @@ class ConversationService:
                 # Erased while the turn ran: there is nobody left to answer.
                 log.info("conversation gone", extra={"conversation_id": conversation_id})
             except Exception:
-                ERRORS.inc("turn_failed")
+                ERRORS.labels(code="turn_failed").inc()
                 log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
                 await self._apologise(conversation_id, seq)
             TURN_SECONDS.observe(time.monotonic() - started)
@@ -314,7 +314,7 @@ class ConversationService:
         self.publish(events)
         if escalation is not None:
             for code in dict.fromkeys(r.code for r in escalation.reasons):
-                ESCALATIONS.inc(code)
+                ESCALATIONS.labels(reason=code).inc()
             log.info("escalated", extra={"conversation_id": conversation_id, "seq": seq})
             await self.desk.queue_changed(conversation_id)
             if self.summarize is not None:

@@ -117,16 +117,13 @@ def load_report(path: Path) -> RunReport:
 
 
 def render(comparison: Comparison) -> str:
-    def cell(value: float | None) -> str:
-        return "-" if value is None else f"{value:.4g}"
-
     rows: list[list[object]] = [
         [
             d.metric,
-            cell(d.baseline),
-            cell(d.candidate),
-            cell(None if d.baseline is None or d.candidate is None else d.candidate - d.baseline),
-            cell(d.tolerance),
+            d.baseline,
+            d.candidate,
+            None if d.baseline is None or d.candidate is None else d.candidate - d.baseline,
+            d.tolerance,
             "REGRESSED" if d.regressed else "",
         ]
         for d in comparison.deltas

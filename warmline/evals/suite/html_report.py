@@ -1,15 +1,24 @@
-"""The run report as one HTML page: figures, plots, and every scenario's transcript.
+"""The run report as one HTML page: figures, the change against the suite's baseline,
+plots, failures grouped by what failed, and every scenario's transcript.
 
 Self-contained (inline CSS and SVG, no script, nothing fetched) so it can be opened
-from a CI artifact or a laptop offline. Texts are the redacted ones the report holds.
+from a CI artifact or a laptop offline; the failure filters are radio buttons styled
+with CSS. Texts are the redacted ones the report holds.
 """
 
+import re
+from collections import defaultdict
 from html import escape
 from pathlib import Path
 
+from warmline.evals.output import NOT_APPLICABLE, number
 from warmline.evals.suite.charts import bars, curve
+from warmline.evals.suite.compare import Comparison
+from warmline.evals.suite.failures import failure_kinds
+from warmline.evals.suite.gate import DIRECTIONS
 from warmline.evals.suite.play import Played
 from warmline.evals.suite.run import RunReport
+from warmline.evals.suite.score import Slice
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d1d1f;
@@ -20,11 +29,16 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
 table{border-collapse:collapse}td,th{border:1px solid #d0d0d5;padding:.25rem .5rem;text-align:left}
 .fail{color:#a31515}.pass{color:#1d6b32}details{border-bottom:1px solid #e5e5ea;padding:.35rem 0}
 .turn{margin:.3rem 0 .3rem 1rem}.who{font-weight:600}.bot{color:#284f7d}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.better{color:#1d6b32}
+.worse{color:#a31515;font-weight:600}.filters label{margin-right:.9rem;white-space:nowrap}
+svg{max-width:100%;height:auto}
 """
 
+_f = number
 
-def _f(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "other"
 
 
 def _figures(report: RunReport) -> str:
@@ -55,7 +69,7 @@ def _figures(report: RunReport) -> str:
         ("QA rubric mean / critical failures", f"{m.qa_mean:.3f} / {m.critical_failures}"),
         (
             "turn latency p50 / p95 / p99",
-            f"{m.latency.p50_ms} / {m.latency.p95_ms} / {m.latency.p99_ms} ms",
+            f"{m.latency.p50_ms:.0f} / {m.latency.p95_ms:.0f} / {m.latency.p99_ms:.0f} ms",
         ),
     ]
     return (
@@ -91,30 +105,106 @@ def _plots(report: RunReport) -> str:
             top=1.0,
         ),
         bars({t: s.qa for t, s in m.by_tag.items()}, "QA rubric by tag", "QA", top=1.0),
-        bars({k: float(v) for k, v in m.latency.histogram.items()}, "Turn latency (ms)", "turns"),
+        bars(
+            {f"{k} ms": float(v) for k, v in m.latency.histogram.items()},
+            "Turn latency (ms)",
+            "turns",
+        ),
     ]
     return "<div class=grid>" + "".join(f"<div class=card>{c}</div>" for c in charts) + "</div>"
 
 
 def _tags(report: RunReport) -> str:
-    head = (
-        "tag",
-        "n",
-        "decision",
-        "precision",
-        "recall",
-        "containment",
-        "QA",
-        "PII leaks",
-        "p50 ms",
-    )
+    head = ("tag", *Slice.COLUMNS)
     rows = "".join(
-        f"<tr><th scope=row>{escape(t)}</th><td>{s.scenarios}</td><td>{s.decision_accuracy}</td>"
-        f"<td>{_f(s.precision)}</td><td>{_f(s.recall)}</td><td>{s.containment}</td><td>{s.qa}</td>"
-        f"<td>{s.pii_leaks}</td><td>{s.latency_p50_ms}</td></tr>"
+        f"<tr><th scope=row>{escape(t)}</th>"
+        + "".join(f"<td class=num>{_f(v)}</td>" for v in s.row())
+        + "</tr>"
         for t, s in report.metrics.by_tag.items()
     )
     return "<table><tr>" + "".join(f"<th scope=col>{h}</th>" for h in head) + f"</tr>{rows}</table>"
+
+
+def _baseline(comparison: Comparison | None) -> str:
+    """Every gated metric beside the suite's baseline, so a change is read as a change."""
+    if comparison is None:
+        return "<p>No baseline.json in the suite folder: nothing to compare with.</p>"
+
+    def cell(metric: str, value: float | None) -> str:
+        counted = metric in ("critical_failures", "errors") or metric.endswith("_ms")
+        return _f(round(value) if counted and value is not None else value)
+
+    rows = []
+    for d in comparison.deltas:
+        delta = None if d.baseline is None or d.candidate is None else d.candidate - d.baseline
+        status, css = "", ""
+        if d.regressed:
+            status, css = "regressed beyond tolerance", "worse"
+        elif delta:
+            better = (delta > 0) == DIRECTIONS[d.metric]
+            status, css = ("better", "better") if better else ("worse, within tolerance", "")
+        shown = NOT_APPLICABLE if delta is None else f"{delta:+.3f}"
+        rows.append(
+            f"<tr><th scope=row>{escape(d.metric)}</th>"
+            f"<td class=num>{cell(d.metric, d.baseline)}</td>"
+            f"<td class=num>{cell(d.metric, d.candidate)}</td><td class='num {css}'>{shown}</td>"
+            f"<td class=num>{cell(d.metric, d.tolerance)}</td><td class={css}>{status}</td></tr>"
+        )
+    flips = "".join(
+        f"<li class={'pass' if f.now_ok else 'fail'}><a href='#{escape(f.id)}'>{escape(f.id)}</a>"
+        f" now {'passes' if f.now_ok else 'fails'}{': ' + escape(f.detail) if f.detail else ''}"
+        "</li>"
+        for f in comparison.flips
+    )
+    left_out = (
+        f"; {len(comparison.changed)} edited since and left out" if comparison.changed else ""
+    )
+    return (
+        f"<p>Over the {comparison.common} scenarios both runs played{left_out}.</p>"
+        "<table aria-label='against the baseline'><tr><th scope=col>metric</th>"
+        "<th scope=col>baseline</th><th scope=col>this run</th><th scope=col>delta</th>"
+        "<th scope=col>tolerance</th><th scope=col></th></tr>"
+        + "".join(rows)
+        + "</table>"
+        + (f"<h3>Scenarios that flipped</h3><ul>{flips}</ul>" if flips else "")
+    )
+
+
+def _failures(played: list[Played]) -> tuple[str, str]:
+    """Failing scenarios grouped by what failed, and the CSS that makes each group a filter."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for p in played:
+        for name in failure_kinds(p):
+            groups[name].append(p.id)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    failing = sum(not p.passed for p in played)
+    radios = [
+        ("all", f"every scenario ({len(played)})"),
+        ("failed", f"any failure ({failing})"),
+        *((_slug(name), f"{name} ({len(ids)})") for name, ids in ordered),
+    ]
+    filters = "".join(
+        f"<label><input type=radio name=show id='show-{key}'{' checked' if key == 'all' else ''}>"
+        f" {escape(text)}</label>"
+        for key, text in radios
+    )
+    css = "body:has(#show-failed:checked) details.pass{display:none}" + "".join(
+        f"body:has(#show-{_slug(name)}:checked) details:not(.f-{_slug(name)}){{display:none}}"
+        for name, _ in ordered
+    )
+    table = "".join(
+        f"<tr><th scope=row>{escape(name)}</th><td class=num>{len(ids)}</td><td>"
+        + ", ".join(f"<a href='#{escape(i)}'>{escape(i)}</a>" for i in ids)
+        + "</td></tr>"
+        for name, ids in ordered
+    )
+    html = (
+        "<table aria-label='failures by reason'><tr><th scope=col>what failed</th>"
+        f"<th scope=col>scenarios</th><th scope=col>which</th></tr>{table}</table>"
+        if ordered
+        else "<p>Every scenario passed every item.</p>"
+    )
+    return html + f"<h2>Scenarios</h2><p class=filters>Show: {filters}</p>", css
 
 
 def _scenario(p: Played) -> str:
@@ -153,31 +243,37 @@ def _scenario(p: Played) -> str:
         if values
     )
     return (
-        f"<details id='{escape(p.id)}'><summary><span class={verdict}>{verdict}</span> "
-        f"<b>{escape(p.id)}</b> [{escape(', '.join(p.tags))}] QA {p.qa:.2f} - "
+        f"<details id='{escape(p.id)}' class='{verdict} "
+        + " ".join(f"f-{_slug(name)}" for name in failure_kinds(p))
+        + f"'><summary><span class={verdict}>{verdict}</span> "
+        f"<b>{escape(p.id)}</b> [{escape(', '.join(p.tags))}] QA {p.qa:.3f} - "
         f"{escape(outcome)}; {escape(expected)}</summary>{turns}<ul>{items}</ul>{extra}"
         f"{'<p class=fail>' + escape(p.error) + '</p>' if p.error else ''}</details>"
     )
 
 
-def render_html(report: RunReport) -> str:
+def render_html(report: RunReport, baseline: Comparison | None = None) -> str:
     failing = sum(not p.passed for p in report.played)
+    failures, filter_css = _failures(report.played)
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>Warmline eval: {escape(report.suite)}</title><style>{STYLE}</style></head>"
+        "<meta name=viewport content='width=device-width,initial-scale=1'>"
+        f"<title>Warmline eval: {escape(report.suite)}</title>"
+        f"<style>{STYLE}{filter_css}</style></head>"
         f"<body><main><h1>Eval report: {escape(report.suite)}</h1>"
         f"<p>{escape(report.description)}</p><p>{report.metrics.scenarios} scenarios, "
         f"{escape(report.responder)}, {report.seconds:.0f} s, seed {report.seed}, started "
         f"{report.started:%Y-%m-%d %H:%M} UTC; thresholds "
         f"{escape(report.thresholds.model_dump_json())}"
-        f"</p><h2>Figures</h2>{_figures(report)}<h2>Handoff decisions</h2>{_confusion(report)}"
+        f"</p><h2>Figures</h2>{_figures(report)}<h2>Against the baseline</h2>{_baseline(baseline)}"
+        f"<h2>Handoff decisions</h2>{_confusion(report)}"
         f"<h2>Plots</h2>{_plots(report)}<h2>By tag</h2>{_tags(report)}"
-        f"<h2>Scenarios ({failing} with a failed item)</h2>"
+        f"<h2>Failures by reason ({failing} scenarios with a failed item)</h2>{failures}"
         + "".join(_scenario(p) for p in report.played)
         + "</main></body></html>"
     )
 
 
-def write_html(report: RunReport, path: Path) -> None:
+def write_html(report: RunReport, path: Path, baseline: Comparison | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(report), encoding="utf-8")
+    path.write_text(render_html(report, baseline), encoding="utf-8")

@@ -11,6 +11,7 @@ import asyncio
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+from sklearn.metrics import cohen_kappa_score
 
 from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.prompts import load
@@ -48,14 +49,16 @@ class JudgeReport(BaseModel):
 
 
 def kappa(pairs: list[tuple[bool, bool]]) -> float | None:
-    """Cohen's kappa: agreement beyond what the two raters' base rates give by chance."""
+    """Cohen's kappa: agreement beyond what the two raters' base rates give by chance.
+
+    When both raters gave one and the same verdict every time, chance agreement is total
+    and scikit-learn leaves kappa undefined; the raters agree, so it counts as 1."""
     if not pairs:
         return None
-    n = len(pairs)
-    observed = sum(a == b for a, b in pairs) / n
-    yes_a, yes_b = sum(a for a, _ in pairs) / n, sum(b for _, b in pairs) / n
-    chance = yes_a * yes_b + (1 - yes_a) * (1 - yes_b)
-    return 1.0 if chance == 1 else round((observed - chance) / (1 - chance), 4)
+    first, second = zip(*pairs, strict=True)
+    if len(set(first) | set(second)) == 1:
+        return 1.0
+    return round(float(cohen_kappa_score(first, second)), 4)
 
 
 async def judge(played: list[Played], llm: LlmAnswerer, model: str, company: str) -> JudgeReport:

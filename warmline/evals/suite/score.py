@@ -6,6 +6,7 @@ scenarios two reports have in common.
 
 import math
 from collections import Counter
+from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -50,12 +51,38 @@ class CurvePoint(BaseModel):
 class Slice(BaseModel):
     scenarios: int
     decision_accuracy: float
-    precision: float | None = Field(description="None when nothing in the slice was handed over.")
+    precision: float | None = Field(
+        description="None when nothing in the slice was handed over or nothing should be."
+    )
     recall: float | None = Field(description="None when nothing in the slice should be.")
     containment: float
     qa: float
     pii_leaks: int
     latency_p50_ms: float
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "n",
+        "decision",
+        "precision",
+        "recall",
+        "containment",
+        "QA",
+        "PII leaks",
+        "p50 ms",
+    )
+
+    def row(self) -> list[float | int | None]:
+        """The slice's figures in `COLUMNS` order, so every view of the by-tag table agrees."""
+        return [
+            self.scenarios,
+            self.decision_accuracy,
+            self.precision,
+            self.recall,
+            self.containment,
+            self.qa,
+            self.pii_leaks,
+            round(self.latency_p50_ms),
+        ]
 
 
 class Metrics(BaseModel):
@@ -120,7 +147,7 @@ def _slice(members: list[Played]) -> Slice:
     return Slice(
         scenarios=len(members),
         decision_accuracy=_share(sum(p.decision_ok for p in members), len(members)) or 0.0,
-        precision=scores.precision if scores.tp + scores.fp else None,
+        precision=scores.precision if scores.tp + scores.fp and scores.support else None,
         recall=scores.recall if scores.support else None,
         containment=_share(sum(not p.handed_over for p in members), len(members)) or 0.0,
         qa=round(sum(p.qa for p in members) / len(members), 4),

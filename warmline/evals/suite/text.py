@@ -1,7 +1,9 @@
 """The run report as a terminal summary: the figures first, then what failed and why."""
 
-from warmline.evals.output import table
+from warmline.evals.output import number, table
+from warmline.evals.suite.failures import failure_kinds
 from warmline.evals.suite.run import RunReport
+from warmline.evals.suite.score import Slice
 
 
 def render(report: RunReport) -> str:
@@ -18,9 +20,11 @@ def render(report: RunReport) -> str:
         f"timing of correct handoffs: {m.timing.on_time} on time, {m.timing.early} early, "
         f"{m.timing.late} late; decision accuracy {m.decision_accuracy:.3f}",
         f"containment {m.containment:.3f} overall, {m.containment_when_answerable:.3f} of "
-        f"conversations the bot should keep; reasons {m.reasons_ok}, routing {m.routing_ok}",
-        f"citations correct {m.citation_correctness}, grounded {m.groundedness}; retrieval "
-        f"recall@1 {r.recall_at_1} @3 {r.recall_at_3} @5 {r.recall_at_5} MRR {r.mrr} "
+        f"conversations the bot should keep; reasons {number(m.reasons_ok)}, "
+        f"routing {number(m.routing_ok)}",
+        f"citations correct {number(m.citation_correctness)}, grounded "
+        f"{number(m.groundedness)}; retrieval recall@1 {number(r.recall_at_1)} "
+        f"@3 {number(r.recall_at_3)} @5 {number(r.recall_at_5)} MRR {number(r.mrr)} "
         f"({r.turns} turns)",
         f"PII leak rate {m.pii_leak_rate:.3f} of {m.pii_values} values; summary fact recall "
         f"{m.fact_recall:.3f} of {m.facts_given}",
@@ -30,37 +34,24 @@ def render(report: RunReport) -> str:
         f"p99 {m.latency.p99_ms} ms over {m.latency.turns} turns",
         *(
             [
-                f"LLM judge ({report.judge.model}): tone {report.judge.tone_mean}, helpfulness "
-                f"{report.judge.helpfulness_mean} over {report.judge.judged} replies; agrees "
-                f"with the tone rules {report.judge.agreement} (kappa {report.judge.kappa})"
+                f"LLM judge ({report.judge.model}): tone {number(report.judge.tone_mean)}, "
+                f"helpfulness {number(report.judge.helpfulness_mean)} over "
+                f"{report.judge.judged} replies; agrees with the tone rules "
+                f"{number(report.judge.agreement)} (kappa {number(report.judge.kappa)})"
             ]
             if report.judge
             else []
         ),
         "",
-        table(
-            ["tag", "n", "decision", "precision", "recall", "containment", "qa", "leaks"],
-            [
-                [
-                    tag,
-                    s.scenarios,
-                    s.decision_accuracy,
-                    s.precision,
-                    s.recall,
-                    s.containment,
-                    s.qa,
-                    s.pii_leaks,
-                ]
-                for tag, s in m.by_tag.items()
-            ],
-        ),
+        table(["tag", *Slice.COLUMNS], [[tag, *s.row()] for tag, s in m.by_tag.items()]),
     ]
-    failed = [p for p in report.played if not p.passed]
-    if failed:
-        lines += ["", f"{len(failed)} scenarios with a failed rubric item:"]
-        for p in failed:
-            items = "; ".join(
-                f"{i.name}: {i.detail}" if i.detail else i.name for i in p.rubric if not i.passed
-            )
-            lines.append(f"  {p.id} [{p.tags[0]}] {p.error or items}")
+    groups: dict[str, list[str]] = {}
+    for p in report.played:
+        for kind in failure_kinds(p):
+            groups.setdefault(kind, []).append(p.id)
+    if groups:
+        failing = sum(not p.passed for p in report.played)
+        lines += ["", f"{failing} scenarios with a failed item, by what failed:"]
+        for kind, ids in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+            lines.append(f"  {kind} ({len(ids)}): {', '.join(ids)}")
     return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""The handoff card's summary as the agent reads it: the need that brought the customer,
+and only real questions left open."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from warmline.agent.decision import EscalationDecision
+from warmline.config import Settings
+from warmline.handoff.summary import build_packet
+
+ANSWER = "From \u201cAccepted payment methods\u201d: We accept cards, PayPal and Klarna."
+NOT_FOUND = "I couldn't find that in our help center."
+
+
+def _summary(turns: list[tuple[str, str]]) -> Any:
+    messages = [
+        {"role": role, "text": text, "seq": seq} for seq, (role, text) in enumerate(turns, 1)
+    ]
+    packet = build_packet(
+        "c_1",
+        {"messages": messages, "sentiments": [], "articles_shown": []},
+        EscalationDecision(escalate=True),
+        [],
+        Settings().policy.queue.sla_minutes,
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    return packet.summary
+
+
+def test_the_goal_is_the_need_the_bot_could_not_meet_not_the_last_question() -> None:
+    summary = _summary(
+        [
+            ("customer", "The lens on my Lumen Cam is cracked, how do I get it replaced?"),
+            ("bot", NOT_FOUND),
+            ("customer", "I already did all that yesterday."),
+            ("bot", NOT_FOUND),
+            ("customer", "Can I pay with PayPal?"),
+            ("bot", ANSWER),
+            ("customer", "talk to a human"),
+        ]
+    )
+    assert summary.customer_goal == "how do I get it replaced?"
+    assert summary.open_questions == [
+        "The lens on my Lumen Cam is cracked, how do I get it replaced?"
+    ]
+
+
+def test_open_questions_hold_questions_even_without_a_question_mark() -> None:
+    summary = _summary(
+        [
+            ("customer", "My order never arrived. Where is my parcel"),
+            ("bot", NOT_FOUND),
+            ("customer", "I already did all that yesterday. ¿Puedo pedir un reembolso?"),
+            ("bot", NOT_FOUND),
+        ]
+    )
+    assert summary.open_questions == ["Where is my parcel", "¿Puedo pedir un reembolso?"]
+    assert summary.customer_goal == "My order never arrived."
+
+
+def test_when_every_question_was_answered_the_goal_is_the_latest_need() -> None:
+    summary = _summary(
+        [
+            ("customer", "Can I pay with PayPal?"),
+            ("bot", ANSWER),
+            ("customer", "I need to change the card on my Lumen Plus plan."),
+            ("bot", ANSWER),
+            ("customer", "talk to a human"),
+        ]
+    )
+    assert summary.customer_goal == "I need to change the card on my Lumen Plus plan."
+    assert summary.open_questions == []
