@@ -351,7 +351,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "warmline.server.cli", "serve"],
             env=env,
-            stdout=subprocess.DEVNULL,
+            stdout=open(self.data_dir / "stdout.log", "ab"),  # noqa: SIM115
             stderr=open(self.data_dir / "stderr.log", "ab"),  # noqa: SIM115
         )
         deadline = time.monotonic() + timeout

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import ServerProcess
 
 from warmline.server.cli import _print_frame, main
 from warmline.server.protocol import ServerFrame
@@ -32,3 +33,15 @@ def test_the_terminal_chat_names_its_own_way_to_a_person(
     _print_frame(ServerFrame(type="message", data={"role": "bot", "text": TURN_FAILED}))
     printed = capsys.readouterr().out
     assert "type /human" in printed and "Talk to a person" not in printed
+
+
+@pytest.mark.slow
+def test_serve_starts_quietly_and_says_where_it_listens(server_process: ServerProcess) -> None:
+    server_process.start()
+    server_process.stop()
+    said = (server_process.data_dir / "stdout.log").read_text(encoding="utf-8")
+    assert f"Warmline is ready at {server_process.url}\n" in said
+    assert f"{server_process.url}/console" in said
+    logged = (server_process.data_dir / "stderr.log").read_text(encoding="utf-8")
+    assert "Application startup complete" in logged
+    assert "Loaded recognizer" not in logged and len(logged.splitlines()) < 20

@@ -11,6 +11,7 @@ writes the line.
 import json
 import logging
 import sys
+from logging import WARNING
 from pathlib import Path
 
 _FIELDS = ("conversation_id", "seq", "agent_id", "pii_found", "count")
@@ -29,6 +30,15 @@ def _without_query(arg: object) -> object:
     if isinstance(arg, str) and arg.startswith("/") and "?" in arg:
         return arg.split("?", 1)[0]
     return arg
+
+
+class OtherLanguagesSkipped(logging.Filter):
+    """Drops Presidio's warning for each built-in recognizer of a language the analyzer
+    was not asked for (Spanish, Italian, Polish identifiers): expected at every start,
+    and nothing an operator can act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Recognizer not added to registry because language")
 
 
 class JsonFormatter(logging.Formatter):
@@ -58,6 +68,10 @@ def configure_logging(level: str, log_file: Path | None) -> None:
         handler.addFilter(PathsWithoutQueries())
         root.addHandler(handler)
     root.setLevel(level)
+    # Presidio logs every recognizer it loads (some sixty lines at each start) at INFO.
+    presidio = logging.getLogger("presidio-analyzer")
+    presidio.setLevel(max(root.level, WARNING))
+    presidio.addFilter(OtherLanguagesSkipped())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True

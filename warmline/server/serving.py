@@ -30,6 +30,19 @@ class DrainingServer(uvicorn.Server):
         super().__init__(config)
         self.drain = drain
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Once listening, say where in plain words: the JSON log is for machines."""
+        await super().startup(sockets)
+        if self.started:
+            base = f"http://{self.config.host}:{self.config.port}"
+            print(
+                f"Warmline is ready at {base}\n"
+                f"  widget demo    {base}/\n"
+                f"  agent console  {base}/console\n"
+                f"  health         {base}/healthz",
+                flush=True,
+            )
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if not self.force_exit:
             await self.drain()
