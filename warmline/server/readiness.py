@@ -36,13 +36,22 @@ class Readiness(BaseModel):
     checks: dict[str, Check]
 
 
+def _forget(task: "asyncio.Future[object]") -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved, so a late failure is not reported as unhandled
+
+
 async def _check(probe: Awaitable[object]) -> Check:
-    try:
-        await asyncio.wait_for(probe, CHECK_TIMEOUT_S)
-    except TimeoutError:
+    """A probe that does not answer in time is reported, and left to finish on its own:
+    cancelling a database write midway is what could leave its transaction open."""
+    task = asyncio.ensure_future(probe)
+    done, _ = await asyncio.wait({task}, timeout=CHECK_TIMEOUT_S)
+    if not done:
+        task.add_done_callback(_forget)
         return Check(ok=False, detail=f"no answer within {CHECK_TIMEOUT_S:g} s")
-    except Exception as exc:  # any failure means "not ready"; the detail says which
-        return Check(ok=False, detail=f"{type(exc).__name__}: {exc}"[:200])
+    failure = task.exception()
+    if failure is not None:  # any failure means "not ready"; the detail says which
+        return Check(ok=False, detail=f"{type(failure).__name__}: {failure}"[:200])
     return Check(ok=True)
 
 

@@ -44,7 +44,7 @@ from warmline.storage.conversations import (
     ConversationMissing,
     Event,
 )
-from warmline.storage.database import Database
+from warmline.storage.database import Database, Unavailable
 
 log = logging.getLogger("warmline.service")
 
@@ -252,6 +252,11 @@ class ConversationService:
             except (UnknownConversation, ConversationMissing):
                 # Erased while the turn ran: there is nobody left to answer.
                 log.info("conversation gone", extra={"conversation_id": conversation_id})
+            except Unavailable:
+                # The database refused the answer's write: the message stays pending and is
+                # answered when the customer resumes or the server next starts.
+                ERRORS.inc("unavailable")
+                log.warning("turn left pending", extra={"conversation_id": conversation_id})
             except Exception:
                 ERRORS.labels(code="turn_failed").inc()
                 log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})

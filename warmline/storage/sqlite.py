@@ -210,11 +210,16 @@ class SqliteDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteConnection]:
         """One write transaction; if anything in it fails, COMMIT included, it is rolled
-        back (if SQLite has not already done so) and nothing of it is kept."""
+        back (if SQLite has not already done so) and nothing of it is kept.
+
+        BEGIN is inside the `try`: a caller cancelled while BEGIN waits for another
+        process's lock leaves it running on aiosqlite's thread, and the ROLLBACK queued
+        behind it is what keeps that transaction from staying open for the next caller.
+        """
         async with self._lock:
             with _reachable():
-                await self._connection.execute("BEGIN IMMEDIATE")
                 try:
+                    await self._connection.execute("BEGIN IMMEDIATE")
                     yield self._handle
                     await self._connection.execute("COMMIT")
                 except BaseException:
