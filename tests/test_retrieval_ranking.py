@@ -56,18 +56,6 @@ def test_single_modes_rank_by_their_own_scores() -> None:
     assert _order(_fuse([], [_point("a", 3.0), _point("b", 1.0)])) == ["a", "b"]
 
 
-def test_confidence_does_not_depend_on_the_lexical_scale_of_a_knowledge_base() -> None:
-    """A larger collection has other IDF values: every lexical score scales, nothing else."""
-    query = "how do I get my money back"
-    dense = [_point("request-a-refund", 0.71, "get your money back with a refund")]
-    dense += [_point("track-your-order", 0.42)]
-    small = _fuse(dense, [_point("request-a-refund", 4.0), _point("track-your-order", 1.0)])
-    large = _fuse(dense, [_point("request-a-refund", 40.0), _point("track-your-order", 10.0)])
-    model = AnswerableModel()
-    assert features(query, small) == features(query, large)
-    assert model.probability(query, small) == model.probability(query, large)
-
-
 def test_confidence_is_higher_when_the_knowledge_base_answers() -> None:
     model = AnswerableModel()
     answered = _fuse(
