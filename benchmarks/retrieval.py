@@ -121,8 +121,8 @@ def per_query(label: str, limit: int) -> None:
     for name, (kb, questions_dir) in sets.items():
         lines = (questions_dir / "questions.jsonl").read_text().splitlines()[:limit]
         queries = [json.loads(line)["question"] for line in lines]
-        with tempfile.TemporaryDirectory() as folder:
-            store = KnowledgeStore(Path(folder), "bench", embedder)
+        with tempfile.TemporaryDirectory() as scratch:
+            store = KnowledgeStore(Path(scratch), "bench", embedder)
             started = time.perf_counter()
             chunks = sync_folder(kb, store).embedded_chunks
             sync_s = time.perf_counter() - started
