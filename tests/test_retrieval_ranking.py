@@ -3,6 +3,9 @@
 Fast: scored points are built by hand, nothing is embedded.
 """
 
+from pathlib import Path
+
+import pytest
 from qdrant_client import models
 
 from warmline.evals.retrieval_eval import eval_sets, load
@@ -91,3 +94,14 @@ def test_every_evaluation_set_has_articles_answers_unanswerables_and_both_splits
         assert sum(not q.answerable for q in questions) >= 50, name
         if name != "sample":  # written with the code, so all of it is development data
             assert {q.split for q in questions} == {"dev", "test"}, name
+
+
+def test_an_unknown_set_is_refused_with_the_names_it_knows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from warmline.server.cli import main
+
+    assert main(["eval", "retrieval", "--set", "nope", "--out", str(tmp_path)]) == 2
+    said = capsys.readouterr().out
+    assert "nope" in said and "covidfaq" in said and "sample" in said
+    assert not list(tmp_path.iterdir())
