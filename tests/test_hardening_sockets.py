@@ -53,7 +53,7 @@ async def test_an_emoji_flood_never_delays_another_customers_ping(server: Runnin
     msg_id = new_id()
     await attacker.send({"type": "message", "client_msg_id": msg_id, "data": {"text": EMOJI_FLOOD}})
     answered = asyncio.create_task(attacker.wait_for(type="message", data_role="bot", timeout=60))
-    latencies = []
+    latencies: list[float] = []
     while not answered.done() or len(latencies) < 5:
         latencies.append(await pong_latency(bystander))
     assert (await answered)["data"]["text"], "the flood itself is answered"

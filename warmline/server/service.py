@@ -255,7 +255,7 @@ class ConversationService:
             except Unavailable:
                 # The database refused the answer's write: the message stays pending and is
                 # answered when the customer resumes or the server next starts.
-                ERRORS.inc("unavailable")
+                ERRORS.labels(code="unavailable").inc()
                 log.warning("turn left pending", extra={"conversation_id": conversation_id})
             except Exception:
                 ERRORS.labels(code="turn_failed").inc()
