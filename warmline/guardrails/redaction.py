@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
+from warmline.guardrails.folding import fold
 from warmline.guardrails.vault import VaultItem
 from warmline.offline import pin_tldextract_to_snapshot
 
@@ -161,6 +162,12 @@ class Redactor:
         return hmac.new(self._secret, canonical, hashlib.sha256).hexdigest()[:32]
 
     def detect(self, text: str) -> list[DetectedSpan]:
+        """Spans to hide, as offsets into `text`.
+
+        Detection reads the folded text (digits of any script and look-alike letters
+        in ASCII, see `folding`), which has the same length, so offsets carry over.
+        """
+        text = fold(text)
         results = _analyzer(self._company).analyze(
             text, language="en", entities=self.entities, score_threshold=SCORE_THRESHOLD
         )
