@@ -21,6 +21,7 @@ from warmline.config import REPO_ROOT, Settings
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.redaction import PlaceholderBook, Redactor
 from warmline.guardrails.signals import compute_signals
+from warmline.guardrails.vocabulary import kb_vocabulary
 
 RESULTS = Path(__file__).parent / "results" / "guardrails.json"
 SOURCES = [
@@ -52,6 +53,7 @@ def main() -> None:
     redactor = Redactor(
         settings.pii_entities, b"benchmark-key", settings.pii_allow_patterns,
         settings.pii_company_patterns,
+        kb_vocabulary(settings.kb_path),
     )  # fmt: skip
     guard = Guard(redactor, settings.limits.max_message_chars)
     corpus = texts()

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from warmline.config import Settings
 from warmline.evals.output import table
 from warmline.guardrails.redaction import DetectedSpan, Redactor, presidio_engine
+from warmline.guardrails.vocabulary import kb_vocabulary
 
 # How Presidio's own entity names map onto the labels of the set, for typed recall.
 PRESIDIO_TYPES = {"LOCATION": "ADDRESS", "DATE_TIME": "DATE_OF_BIRTH"}
@@ -176,6 +177,7 @@ def evaluate(path: Path, settings: Settings) -> PiiReport:
         b"evaluation-only-key",
         settings.pii_allow_patterns,
         settings.pii_company_patterns,
+        kb_vocabulary(settings.kb_path),
     )
     ours, leaked = score(messages, redactor.detect)
     peer, _ = score(messages, presidio_default())

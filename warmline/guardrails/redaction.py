@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from warmline.guardrails.folding import fold
+from warmline.guardrails.recognizers.phone_shape import DATE
 from warmline.guardrails.vault import VaultItem
 from warmline.offline import pin_tldextract_to_snapshot
 
@@ -24,6 +25,7 @@ NER_SCORE = 0.85  # what Presidio's spaCy recognizer gives every entity it finds
 NAME_PARTICLES = frozenset(
     "van von der den de del della di da das dos du la le el al bin ibn ní nic mac ter".split()
 )
+_PRONOUNS = frozenset({"i", "i'm", "im", "i’m", "i've", "i'd", "i'll"})
 # On equal scores, checksummed and labelled formats name a span better than a phone does.
 TIE_BREAK = {"CREDIT_CARD": 3, "IBAN_CODE": 3, "US_SSN": 2, "EMAIL_ADDRESS": 2, "IP_ADDRESS": 1}
 
@@ -133,22 +135,31 @@ class Redactor:
         secret: bytes,
         allow_patterns: Sequence[str] = (),
         company_patterns: dict[str, str] | None = None,
+        vocabulary: Iterable[str] = (),
     ) -> None:
         self._company = tuple(sorted((company_patterns or {}).items()))
         self.entities = [e for e in entities if e in LABELS] + [name for name, _ in self._company]
         self._secret = secret
         self._allowed = [re.compile(p) for p in allow_patterns]
+        self._vocabulary = frozenset(vocabulary)
 
     def _keep(self, span: str, entity_type: str, score: float) -> bool:
-        """Drop "names" with digits, and statistical names that are not written as names.
+        """Drop phone numbers that are dates, "names" with digits or led by "I'm", names
+        the model found that are the knowledge base's words, and statistical names that
+        are not written as names.
 
         The small spaCy model tags lower-case words ("like", "returns") as people; a name
         found by the model must be capitalised, while lower-case names are caught by the
         introduction recognizer ("my name is ana lopez"), which scores higher.
         """
+        if entity_type == "PHONE_NUMBER":
+            return not DATE.fullmatch(span.strip("()"))
         if entity_type != "PERSON":
             return True
-        if any(ch.isdigit() for ch in span):
+        words = [word.strip(".,;:!?'’\"()").casefold() for word in span.split()]
+        if any(ch.isdigit() for ch in span) or words[0] in _PRONOUNS:
+            return False
+        if score <= NER_SCORE and all(word in self._vocabulary for word in words):
             return False
         return score > NER_SCORE or all(
             word[:1].isupper() or word.lower() in NAME_PARTICLES for word in span.split()

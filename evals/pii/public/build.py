@@ -14,9 +14,10 @@ Run from the repository root with the source checkouts' git directories:
   ADDRESS span runs from the first to the last address token (recipients left out);
   a `ZipCode` token is also a ZIP_CODE span.
 - libphonenumber example numbers (Apache-2.0, as shipped in the `phonenumbers`
-  package): every region's example number of every type, written in the library's
-  international, national and E.164 formats; regions alternate between dev and test
-  in sorted order.
+  package): every region's example number of each type a person has (fixed line,
+  mobile, personal, VoIP; not toll-free, premium, shared-cost, UAN, pager or voicemail
+  numbers, which are businesses'), written in the library's international, national
+  and E.164 formats; regions alternate between dev and test in sorted order.
 - Card test numbers published by card processors (PayPal, Recurly, as listed in
   github.com/rafaelklaessen/creditcard lib/testNumbers.js and
   github.com/recurly/recurly-js test/e2e/support/credit.cards.js): test only.
@@ -56,6 +57,12 @@ CARDS = [
     "5111-0051-1105-1128", "3711 443711 44376", "3711-443711-44376",
     "6011 0160 1101 6011", "6011-0160-1101-6011", "3643-8936-438-936",
 ]  # fmt: skip
+PERSONAL_PHONES = (
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+    phonenumbers.PhoneNumberType.VOIP,
+)
 PHONE_FORMATS = (
     phonenumbers.PhoneNumberFormat.INTERNATIONAL,
     phonenumbers.PhoneNumberFormat.NATIONAL,
@@ -135,7 +142,7 @@ def phones(parity: int, prefix: str) -> list[dict]:
     for i, region in enumerate(sorted(phonenumbers.SUPPORTED_REGIONS)):
         if i % 2 != parity:
             continue
-        for kind in sorted(phonenumbers.PhoneNumberType.values()):
+        for kind in PERSONAL_PHONES:
             number = phonenumbers.example_number_for_type(region, kind)
             if number is None:
                 continue

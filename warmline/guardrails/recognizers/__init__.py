@@ -17,7 +17,9 @@ from warmline.guardrails.recognizers.card import card_recognizer
 from warmline.guardrails.recognizers.company import company_recognizers
 from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
 from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
+from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
 from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
+from warmline.guardrails.recognizers.phone_shape import PhoneShapeRecognizer
 from warmline.guardrails.recognizers.postcode import PostcodeRecognizer
 
 PHONE_REGIONS = (
@@ -31,11 +33,13 @@ def extra_recognizers(company_patterns: dict[str, str]) -> list[EntityRecognizer
     return [
         card_recognizer(),
         PhonePatternRecognizer(),
+        PhoneShapeRecognizer(),
         IntroducedNameRecognizer(),
         DateOfBirthRecognizer(),
         address_recognizer(),
         AddressTailRecognizer(),
         PostcodeRecognizer(),
+        ObfuscatedEmailRecognizer(),
         PhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1),
         *company_recognizers(company_patterns),
     ]

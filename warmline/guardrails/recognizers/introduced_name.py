@@ -1,5 +1,7 @@
 """Names introduced by the writer, also in lower case and other languages."""
 
+import re
+
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
@@ -23,20 +25,35 @@ _NOT_A_NAME = {
 }  # fmt: skip
 
 
+_FOLLOWER = rf"(?:\s+(?!and\b|from\b|with\b|here\b|and\b|my\b|i\b){_NAME_WORD}){{0,2}}"
+# Phrases after which a name is all that can follow ("my name is", "regards").
+_NAMING = (
+    r"my name is|my name's|name is|name:?|naame|nmae|call me|i am called|signed|je m'appelle|"
+    r"me llamo|mi nombre es|ich heiße|ich heisse|mein name ist|customer name|account holder|"
+    r"cardholder|titular|titulaire|kontoinhaber(?:in)?:?|regards|(?:mrs|mr|ms|miss|dr)\.?"
+)
+# Phrases after which a name may follow, or any word: "I'm Sam" / "I'm interested",
+# "thanks Ana" / "thanks again", "my daughter Mia" / "my daughter needs".
+_MAYBE_NAMING = (
+    r"i'm|i am|it'?s|its|c'est|soy|ich bin|thanks|thank you|gracias|merci|danke|cheers|"
+    r"my (?:husband|wife|dad|father|mum|mom|mother|son|daughter|partner|ex|brother|sister|"
+    r"friend),?|gift from|someone else's name,?|on behalf of(?: my \w+,)?"
+)
+_PROPER = frozenset({"PROPN"})
+
+
 class IntroducedNameRecognizer(RegexGroupRecognizer):
+    """Names introduced by the writer: "my name is ana lopez", "Elif here", "I'm Sam".
+
+    After a phrase that may introduce a name or an ordinary word ("I'm interested",
+    "it's happened", "on its way"), the first word must be a proper noun to the tagger.
+    """
+
     def __init__(self) -> None:
-        follower = rf"(?:\s+(?!and\b|from\b|with\b|here\b|and\b|my\b|i\b){_NAME_WORD}){{0,2}}"
         super().__init__(
             "PERSON",
             [
-                r"(?i:\b(?:my name is|my name's|name is|name:?|naame|nmae|call me|i am called|"
-                r"signed|je m'appelle|me llamo|mi nombre es|ich heiße|ich heisse|mein name ist|"
-                r"customer name|account holder|cardholder|titular|titulaire|kontoinhaber(?:in)?:?|"
-                r"i'm|i am|it'?s|its|c'est|soy|ich bin|thanks|thank you|gracias|merci|danke|"
-                r"cheers|regards|my (?:husband|wife|dad|father|mum|mom|mother|son|daughter|"
-                r"partner|ex|brother|sister|friend),?|gift from|someone else's name,?|"
-                r"on behalf of(?: my \w+,)?|(?:mrs|mr|ms|miss|dr)\.?)\s+)"
-                rf"(?P<value>{_NAME_WORD}{follower})",
+                rf"(?i:\b(?:{_NAMING})\s+)(?P<value>{_NAME_WORD}{_FOLLOWER})",
                 # "Elif here", "adaeze here": a name signing in at the start of a message.
                 rf"^(?:hi,?\s+|hello,?\s+|hey,?\s+)?(?P<value>{_NAME_WORD}(?:\s+{_NAME_WORD})?)"
                 r"(?=\s+here\b)",
@@ -46,6 +63,7 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
             ],
             score=0.9,
         )
+        self.maybe = re.compile(rf"(?i:\b(?:{_MAYBE_NAMING})\s+)(?P<value>{_NAME_WORD}{_FOLLOWER})")
 
     def accept(self, value: str) -> bool:
         return not any(ch.isdigit() for ch in value) and value.split()[0].lower() not in _NOT_A_NAME
@@ -54,15 +72,33 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         """Trim a captured name at the first word that is not a name ("ana lopez and ...")."""
+        found = [(result, None) for result in super().analyze(text, entities, nlp_artifacts)] + [
+            (RecognizerResult("PERSON", *m.span("value"), self.score), _tags(nlp_artifacts))
+            for m in self.maybe.finditer(text)
+            if self.accept(m.group("value"))
+        ]
         trimmed = []
-        for result in super().analyze(text, entities, nlp_artifacts):
-            words = text[result.start : result.end].split()
-            kept = [words[0]]
-            for word in words[1:]:
-                if word.lower().strip(",.") in _NOT_A_NAME:
+        for result, tags in found:
+            words = list(re.finditer(r"\S+", text[result.start : result.end]))
+            kept: list[re.Match[str]] = []
+            for word in words:
+                bare = word.group(0).lower().strip(",.")
+                if kept and bare in _NOT_A_NAME:
+                    break
+                if not kept and tags is not None and tags.get(result.start) not in _PROPER:
                     break
                 kept.append(word)
-            value = " ".join(kept).rstrip(",.;:!?")
-            trimmed.append(RecognizerResult("PERSON", result.start, result.start + len(value),
-                                            result.score))  # fmt: skip
+            if kept:
+                end = result.start + kept[-1].end()
+                value = text[result.start : end].rstrip(",.;:!?")
+                trimmed.append(
+                    RecognizerResult("PERSON", result.start, result.start + len(value), self.score)
+                )
         return trimmed
+
+
+def _tags(nlp_artifacts: NlpArtifacts | None) -> dict[int, str]:
+    """Part of speech by character offset of each token's start."""
+    if nlp_artifacts is None or nlp_artifacts.tokens is None:
+        return {}
+    return {token.idx: token.pos_ for token in nlp_artifacts.tokens}
