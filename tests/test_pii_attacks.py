@@ -75,10 +75,10 @@ async def test_disguised_values_are_redacted_and_stored_nowhere(
 async def test_erasure_by_a_differently_written_phone_leaves_nothing_on_disk(
     server_process: ServerProcess,
 ) -> None:
-    marker = "quokkaberry"  # not PII, so stored as typed until the conversation is erased
+    marker = "qzv7731x"  # not PII, so stored as typed until the conversation is erased
     await chat(
         server_process,
-        [f"my {marker} hub is broken", "call me back on +1 (415) 555-0132 please"],
+        [f"the hub shows code {marker} since monday", "call me back on +1 (415) 555-0132 please"],
     )
     data_dir = server_process.data_dir
     assert found_in(data_dir, [marker]), "the conversation was stored"
