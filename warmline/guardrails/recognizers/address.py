@@ -20,7 +20,7 @@ _DIRECTION = (
 _NAME_WORD = (
     r"(?!(?:the|a|an|on|in|of|to|my|your|our|and|or|is|it|its|for|with|at|by|from|this|that|"
     r"more|days?|weeks?|hours?|minutes?|times?|items?|years?|months?|orders?|bulbs?|units?|"
-    r"was|were|are|be|been|has|have|had|all|any|no|not|out|under|over|all)\b)[\w'.-]+"
+    r"was|were|are|be|been|has|have|had|all|any|no|not|out|under|over)\b)[\w'.-]+"
 )
 _NUMBER = r"\d{1,6}[A-Za-z]?(?:-\d{1,4})?(?:\s+1/2)?"
 # Capitalised words even under the patterns' (?i): a city or a street name.
