@@ -30,6 +30,8 @@ def _fold_char(ch: str) -> str:
         return ch
     if ch.isdecimal():
         return str(unicodedata.decimal(ch))
+    if unicodedata.category(ch) == "Lo":
+        return ch  # "º" and "ª" are ordinals in Spanish addresses ("3º 2ª"), not an "o" and an "a"
     compat = unicodedata.normalize("NFKC", ch)
     return compat if len(compat) == 1 and compat.isascii() else ch
 

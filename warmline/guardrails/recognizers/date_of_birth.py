@@ -13,13 +13,13 @@ _MONTH = (
     r"octobre|novembre|décembre)\.?"
 )
 _DATE = (
-    rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+    rf"(?:\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|"
     rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
     rf"\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:of\s+|de\s+)?{_MONTH}\s+(?:de\s+)?\d{{4}})"
 )
 _BIRTH_CONTEXT = (
     r"(?:born|birth ?date|date of birth|d\.?o\.?b\b|birthday|"
-    r"nacid[oa](?: el)?|nací el|fecha de nacimiento|geboren(?: am)?|bin am|geburtsdatum|"
+    r"nacid[oa](?: el)?|nací el|fecha de nacimiento|geboren(?: am)?|geb\.|bin am|geburtsdatum|"
     r"né(?:e)? le|date de naissance)"
 )
 
