@@ -5,6 +5,7 @@ type, stops the server and reads every file in its data directory for the raw va
 """
 
 import asyncio
+import json
 import os
 import re
 import stat
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ServerProcess, customer, say
+from conftest import ServerProcess, agent, customer, new_id, say
 from fake_openai import Reply, fake_openai
 
 # What the customer types → the forms of it that must appear in no file.
@@ -95,3 +96,38 @@ async def test_erasure_by_a_differently_written_phone_leaves_nothing_on_disk(
     for database in ("warmline.sqlite", "checkpoints.sqlite"):
         mode = stat.S_IMODE((data_dir / database).stat().st_mode)
         assert mode == 0o600, f"{database} is {oct(mode)}"
+
+
+@pytest.mark.slow
+async def test_a_card_typed_by_an_agent_is_redacted_and_stored_nowhere(
+    server_process: ServerProcess,
+) -> None:
+    card = "5555 5555 5555 4444"
+    agents = [{"id": "alex", "name": "Alex", "token": "t-alex"}]
+    async with fake_openai() as llm:
+        llm.default = Reply(content="Thanks, noted.")
+        server_process.start(WARMLINE_LLM__BASE_URL=llm.url, WARMLINE_AGENTS=json.dumps(agents))
+        console = await agent(server_process, "t-alex")
+        client, welcome = await customer(server_process)
+        conversation_id = welcome["conversation_id"]
+        await say(client, "my hub is broken")
+        await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+        await console.wait_for(type="handoff", conversation_id=conversation_id)
+        await console.send({"type": "claim", "conversation_id": conversation_id})
+        await console.wait_for(type="conversation", conversation_id=conversation_id)
+        for kind in ("message", "note"):
+            await console.send(
+                {
+                    "type": kind,
+                    "conversation_id": conversation_id,
+                    "client_msg_id": new_id(),
+                    "data": {"text": f"is your card {card}?"},
+                }
+            )
+            await console.wait_for(type="ack", data_action=kind)
+        seen = await client.wait_for(type="message", data_role="agent")
+        assert seen["data"]["text"] == "is your card <CARD_1>?"
+        for socket in (client, console):
+            await socket.close()
+        server_process.stop()
+    assert found_in(server_process.data_dir, [card, card.replace(" ", "")]) == []
