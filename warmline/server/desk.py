@@ -365,9 +365,10 @@ class AgentDesk:
         if entry is None:
             raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
         target = self._accounts[to_agent].name if to_agent else f"skill {to_skill}"
-        note = clean_text(note, self.settings.limits.max_message_chars)
+        redaction = await self.service._redact(conversation_id, note)
         async with self.db.transaction() as conn:
             await self._still_owned(conn, agent.id, conversation_id)
+            await self._keep_originals(conn, conversation_id, redaction)
             await self.queue.requeue(
                 conn,
                 conversation_id,
@@ -385,7 +386,7 @@ class AgentDesk:
                     {
                         "author_id": agent.id,
                         "author_name": agent.name,
-                        "text": note,
+                        "text": redaction.text,
                         "transfer_to": target,
                     },
                 ),
@@ -504,8 +505,12 @@ class AgentDesk:
             async with self.db.reading() as conn:
                 if await self.queue.last_agent(conn, conversation_id) != agent.id:
                     raise NotAllowed("not_assigned", "Label conversations you have handled.")
-        note = clean_text(note, 2000) if note.strip() else ""
+        redaction = None
+        if note.strip():
+            redaction = await self.service._redact(conversation_id, clean_text(note, 2000))
         async with self.db.transaction() as conn:
+            if redaction is not None:
+                await self._keep_originals(conn, conversation_id, redaction)
             cursor = await conn.execute(
                 "INSERT INTO labels (conversation_id, agent_id, kind, article_id, note, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -514,7 +519,7 @@ class AgentDesk:
                     agent.id,
                     kind,
                     article_id,
-                    note,
+                    redaction.text if redaction is not None else "",
                     datetime.now(UTC).isoformat(),
                 ),
             )
