@@ -1,8 +1,10 @@
 """`warmline eval pii`: redaction against a labeled set with gold spans.
 
 What matters for privacy is whether a value stayed visible, so the headline
-numbers are type-agnostic: a gold span counts as redacted when every letter and
-digit in it is covered by some detected span. Typed recall (the placeholder names
+numbers are type-agnostic: a gold span counts as redacted when at least 80% of the
+letters and digits in it are covered by some detected span (what is left cannot
+be read back as the value). Messages with no gold span measure over-redaction:
+the share of them that get any placeholder at all. Typed recall (the placeholder names
 the right kind of value) is reported beside it, because the agent and the summary
 rely on "<EMAIL_1>" meaning an e-mail. Plain Presidio (its default recognizers and
 threshold, the same packaged spaCy model) runs on the same messages as the peer.
@@ -17,9 +19,11 @@ from pydantic import BaseModel
 from warmline.config import Settings
 from warmline.evals.output import table
 from warmline.guardrails.redaction import DetectedSpan, Redactor, presidio_engine
+from warmline.guardrails.vocabulary import kb_vocabulary
 
 # How Presidio's own entity names map onto the labels of the set, for typed recall.
 PRESIDIO_TYPES = {"LOCATION": "ADDRESS", "DATE_TIME": "DATE_OF_BIRTH"}
+COVERED = 0.8
 
 
 class GoldSpan(BaseModel):
@@ -55,6 +59,8 @@ class SystemScores(BaseModel):
     leak_rate: float
     character_leak_rate: float
     false_positives_on_hard_negatives: int
+    pii_free_messages: int
+    over_redaction_rate: float
     per_type: dict[str, TypeScores]
 
 
@@ -84,18 +90,21 @@ def _covered(message: PiiMessage, spans: list[DetectedSpan]) -> set[int]:
 
 def score(messages: list[PiiMessage], detect: Detector) -> tuple[SystemScores, list[str]]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    leaked_chars = total_chars = hard_negative_fp = 0
+    leaked_chars = total_chars = hard_negative_fp = pii_free = over_redacted = 0
     leaked: list[str] = []
     for message in messages:
         found = detect(message.text)
         covered = _covered(message, found)
+        if not message.spans:
+            pii_free += 1
+            over_redacted += bool(found)
         for gold in message.spans:
             visible = [i for i in range(gold.start, gold.end) if message.text[i].isalnum()]
             missed = [i for i in visible if i not in covered]
             leaked_chars += len(missed)
             total_chars += len(visible)
             counts[gold.type]["gold"] += 1
-            if not missed:
+            if len(missed) <= (1 - COVERED) * len(visible):
                 counts[gold.type]["redacted"] += 1
             else:
                 leaked.append(f"{message.id} {gold.type}")
@@ -141,6 +150,8 @@ def score(messages: list[PiiMessage], detect: Detector) -> tuple[SystemScores, l
             leak_rate=round(1 - redacted / total, 4) if total else 0.0,
             character_leak_rate=round(leaked_chars / total_chars, 4) if total_chars else 0.0,
             false_positives_on_hard_negatives=hard_negative_fp,
+            pii_free_messages=pii_free,
+            over_redaction_rate=round(over_redacted / pii_free, 4) if pii_free else 0.0,
             per_type=per_type,
         ),
         leaked,
@@ -166,6 +177,7 @@ def evaluate(path: Path, settings: Settings) -> PiiReport:
         b"evaluation-only-key",
         settings.pii_allow_patterns,
         settings.pii_company_patterns,
+        kb_vocabulary(settings.kb_path),
     )
     ours, leaked = score(messages, redactor.detect)
     peer, _ = score(messages, presidio_default())
@@ -214,4 +226,6 @@ def render(report: PiiReport) -> str:
         f"presidio default {p.overall_precision:.3f}; false positives in hard-negative messages: "
         f"warmline {w.false_positives_on_hard_negatives}, "
         f"presidio default {p.false_positives_on_hard_negatives}"
+        + f"\nPII-free messages given a placeholder ({w.pii_free_messages}): "
+        f"warmline {w.over_redaction_rate:.4f}, presidio default {p.over_redaction_rate:.4f}"
     )

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from warmline.config import Settings
 from warmline.guardrails.redaction import Redactor
@@ -49,7 +50,8 @@ class PrivacyOffice:
         return [row["conversation_id"] for row in rows]
 
     async def erase(self, conversation_id: str, actor: str) -> bool:
-        """Delete the conversation, its log, queue rows, vault values and checkpoints."""
+        """Delete the conversation, its log, queue rows, vault values and checkpoints, then
+        checkpoint SQLite's write-ahead logs so no copy of them stays on disk."""
         async with self.db.transaction() as conn:
             for table in ERASED_TABLES:
                 await conn.execute(
@@ -62,6 +64,9 @@ class PrivacyOffice:
             existed = cursor.rowcount == 1
         await self.checkpoints.adelete_thread(conversation_id)
         await self.vault.audit(actor, "erase", conversation_id, None, existed, "erasure request")
+        await self.db.forget()
+        if isinstance(self.checkpoints, AsyncSqliteSaver):
+            await self.checkpoints.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return existed
 
 

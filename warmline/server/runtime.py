@@ -22,6 +22,7 @@ from warmline.agent.nodes import GraphDeps
 from warmline.config import Settings
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault
+from warmline.guardrails.vocabulary import kb_vocabulary
 from warmline.handoff.llm_summary import llm_summary
 from warmline.handoff.policy import EscalationPolicy
 from warmline.retrieval.embedder import Embedder
@@ -124,7 +125,11 @@ async def running(
         log.info("knowledge base synced: " + report.summary())
     secret = load_secret(settings)
     redactor = Redactor(
-        settings.pii_entities, secret, settings.pii_allow_patterns, settings.pii_company_patterns
+        settings.pii_entities,
+        secret,
+        settings.pii_allow_patterns,
+        settings.pii_company_patterns,
+        kb_vocabulary(settings.kb_path),
     )
     await asyncio.to_thread(redactor.warm_up)
     policy = EscalationPolicy(settings.policy)

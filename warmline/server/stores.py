@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from warmline.config import Settings
-from warmline.storage.database import Database
+from warmline.storage.database import Database, create_private
 from warmline.storage.engines import open_database
 
 CHECKPOINT_SETUP_LOCK = 7_402_992  # serialises the saver's own migrations across workers
@@ -36,6 +36,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 @asynccontextmanager
 async def checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     if settings.database_url is None:
+        create_private(settings.checkpoint_path)
         async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
             yield saver
         return

@@ -6,9 +6,11 @@ transaction says `FOR UPDATE`: PostgreSQL locks the row against other workers, a
 SQLite, whose `BEGIN IMMEDIATE` already serialises every writer, drops the clause.
 """
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -77,3 +79,15 @@ class Database(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+    @abstractmethod
+    async def forget(self) -> None:
+        """After an erasure, leave no copy of deleted rows in files this process writes."""
+
+
+def create_private(path: Path) -> None:
+    """Create a database file readable by its owner only, before the engine makes it
+    (SQLite gives its -wal and -shm files the same mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)

@@ -159,6 +159,10 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         await self._pool.close()
 
+    async def forget(self) -> None:
+        """Nothing to do here: PostgreSQL's WAL and dead row versions are the server's to
+        recycle (autovacuum), not files of this process."""
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConnection]:
         async with _reachable(), self._pool.connection() as conn, conn.transaction():

@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosqlite
 
-from warmline.storage.database import Cursor, Database, Row, Unavailable
+from warmline.storage.database import Cursor, Database, Row, Unavailable, create_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -194,10 +194,12 @@ class SqliteDatabase(Database):
 
     @classmethod
     async def open(cls, path: Path) -> "SqliteDatabase":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)
         connection = await aiosqlite.connect(path, isolation_level=None)
         connection.row_factory = aiosqlite.Row
         await connection.execute("PRAGMA journal_mode=WAL")
+        # Deleted rows are overwritten with zeros, so an erasure leaves no copy in free pages.
+        await connection.execute("PRAGMA secure_delete=ON")
         await connection.execute("PRAGMA synchronous=FULL")
         await connection.execute("PRAGMA foreign_keys=ON")
         await connection.executescript(SCHEMA)
@@ -206,6 +208,11 @@ class SqliteDatabase(Database):
 
     async def close(self) -> None:
         await self._connection.close()
+
+    async def forget(self) -> None:
+        """Copy the WAL into the database and truncate it: erased rows' old pages go too."""
+        async with self._lock:
+            await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteConnection]:

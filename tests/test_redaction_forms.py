@@ -1,0 +1,80 @@
+"""What a customer sees redacted, and what they see left alone, at the redactor itself."""
+
+import pytest
+
+from warmline.config import Settings
+from warmline.guardrails.folding import fold
+from warmline.guardrails.redaction import PlaceholderBook, Redactor
+from warmline.guardrails.vocabulary import kb_vocabulary
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    settings = Settings()
+    return Redactor(
+        settings.pii_entities,
+        b"k" * 32,
+        settings.pii_allow_patterns,
+        settings.pii_company_patterns,
+        kb_vocabulary(settings.kb_path),
+    )
+
+
+def redact(redactor: Redactor, text: str) -> str:
+    return redactor.redact(text, PlaceholderBook()).text
+
+
+def test_folding_keeps_every_offset_and_spanish_ordinals() -> None:
+    for text in ["Ζoltan Κowalczyk", "४०१२ ८८८८ ८८८८ १८८१", "４０１２", "C/ Mayor 3º 2ª"]:
+        assert len(fold(text)) == len(text)
+    assert fold("Ζoltan Κowalczyk") == "Zoltan Kowalczyk"
+    assert fold("४०१२ ८८८८") == "4012 8888"
+    assert fold("Ελληνικά") == "Ελληνικά", "a word wholly in Greek is Greek, not a disguise"
+    assert fold("3º 2ª") == "3º 2ª"
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("my card is 4012.8888.8888.1881 thanks", "my card is <CARD_1> thanks"),
+        ("card ४०१२ ८८८८ ८८८८ १८८१ pls", "card <CARD_1> pls"),
+        ("This is Ζoltan Κowalczyk", "This is <NAME_1>"),
+        ("write to yolanda.pq (at) gmail (dot) com", "write to <EMAIL_1>"),
+        ("send it to Washington, DC 20500 please", "send it to <ADDRESS_1> please"),
+        ("my zip is 94043", "my zip is <ADDRESS_1>"),
+        ("P.O. Box 1128 please", "<ADDRESS_1> please"),
+        ("my number is 8 029 491-19-11", "my number is <PHONE_1>"),
+    ],
+)
+def test_disguised_and_unusual_forms_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can I pay with Master Card?",
+        "my parcel is on its way",
+        "I'm interested in the Lumen Bulb",
+        "I spoke to Customer Support yesterday",
+        "it's happened again",
+        "look at this dot com",
+        "ordered on 2024-01-17 at 10:30",
+        "it cost 1 234 567 dollars",
+        "I bought it in 2024",
+    ],
+)
+def test_ordinary_words_and_numbers_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text
+
+
+def test_one_value_written_two_ways_has_one_digest(redactor: Redactor) -> None:
+    phone = {redactor.digest("PHONE_NUMBER", v) for v in ["+1 (415) 555-0132", "415.555.0132"]}
+    email = {
+        redactor.digest("EMAIL_ADDRESS", v)
+        for v in ["Yolanda.PQ@Gmail.com", "yolanda.pq (at) gmail (dot) com"]
+    }
+    card = {redactor.digest("CREDIT_CARD", v) for v in ["4012.8888.8888.1881", "४०१२८८८८८८८८१८८१"]}
+    assert len(phone) == len(email) == len(card) == 1

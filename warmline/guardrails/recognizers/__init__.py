@@ -1,0 +1,45 @@
+"""Recognizers added to Presidio's registry for what support chats contain.
+
+Presidio's built-ins cover e-mail, cards (Luhn), IBAN (mod-97), SSN and IP
+addresses. Support chats add: names introduced in lower case ("my name is ana
+lopez"), dates that are birth dates (and only those), postal addresses in several
+countries' formats, local phone formats, e-mails spelled out to dodge filters, and
+the company's own identifiers declared in configuration. Each is a small
+recognizer in its own module, registered beside the built-ins as Presidio intends.
+"""
+
+from presidio_analyzer import EntityRecognizer
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+from warmline.guardrails.recognizers.address import address_recognizer
+from warmline.guardrails.recognizers.address_tail import AddressTailRecognizer
+from warmline.guardrails.recognizers.card import card_recognizer
+from warmline.guardrails.recognizers.company import company_recognizers
+from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
+from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
+from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
+from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
+from warmline.guardrails.recognizers.phone_shape import PhoneShapeRecognizer
+from warmline.guardrails.recognizers.postcode import PostcodeRecognizer
+
+PHONE_REGIONS = (
+    "US", "CA", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "ES", "PT", "IT", "PL", "SE",
+    "NO", "DK", "FI", "IN", "BR", "MX", "AR", "AU", "NZ", "JP", "CN", "KR", "SG", "NG", "ZA",
+    "KE", "AE", "SA", "TR", "IL", "VN", "PH", "ID",
+)  # fmt: skip
+
+
+def extra_recognizers(company_patterns: dict[str, str]) -> list[EntityRecognizer]:
+    return [
+        card_recognizer(),
+        PhonePatternRecognizer(),
+        PhoneShapeRecognizer(),
+        IntroducedNameRecognizer(),
+        DateOfBirthRecognizer(),
+        address_recognizer(),
+        AddressTailRecognizer(),
+        PostcodeRecognizer(),
+        ObfuscatedEmailRecognizer(),
+        PhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1),
+        *company_recognizers(company_patterns),
+    ]
