@@ -29,6 +29,7 @@ from conftest import (
 from websockets.exceptions import ConnectionClosed
 
 from warmline.config import AgentAccount
+from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.server.privacy import privacy_office
 
@@ -123,6 +124,18 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
     compute_signals("warm up")
     small = _fastest(lambda: compute_signals(text_of(1000)))
     large = _fastest(lambda: compute_signals(text_of(4000)))
+    assert large / small < 4 * 2.5, f"4x the text took {large / small:.1f}x the time"
+
+
+@pytest.mark.parametrize("unit", ["a-", "a.", "1-", "1 ", "a,", "Ab "])
+def test_redaction_costs_linear_time(unit: str) -> None:
+    """Redaction reads every message before anything else, on a thread that holds the
+    interpreter: a pattern that re-reads a run from each of its letters ("a-a-a-…" took
+    over a second at 4,000 characters, quadratic) stalls every other conversation."""
+    redactor = Redactor(["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "ADDRESS"], b"k" * 32)
+    redactor.detect("warm up, John")
+    small = _fastest(lambda: redactor.detect((unit * 4000)[:1000]))
+    large = _fastest(lambda: redactor.detect((unit * 4000)[:4000]))
     assert large / small < 4 * 2.5, f"4x the text took {large / small:.1f}x the time"
 
 

@@ -51,7 +51,8 @@ ADDRESS_PATTERNS = [
     # P.O. Box 123456 / Box # 63 / POB 19060
     r"(?:p\.?\s*o\.?\s*box|pob|post office box|box\s*#)\s*#?\s*\d{1,7}(?:-\d{1,7})?\b",
     # Hauptstraße 5, 10115 Berlin / Friedrichstraße 15b, 70173 Stuttgart
-    rf"[A-Za-zÄÖÜäöüß-]+(?:straße|strasse|weg|allee|platz|gasse|ring|damm|ufer|chaussee)"
+    # (a bounded name: unbounded, "a-a-a-…" is re-read from every letter, quadratic time)
+    rf"[A-Za-zÄÖÜäöüß-]{{1,40}}(?:straße|strasse|weg|allee|platz|gasse|ring|damm|ufer|chaussee)"
     rf"\s+\d{{1,4}}[a-z]?{_EU_TAIL}",
     # Calle de Alcalá 42, 28014 Madrid / C/ del Doctor Fleming 15, 3º 2ª, 29015 Málaga
     rf"(?:calle|c/|avenida|avda\.?|plaza|pza\.?|paseo|camino|ronda|carrer|gran v[ií]a|"

@@ -21,7 +21,10 @@ _LEFT = r"[\s\[\(\{<]*"
 _RIGHT = r"[\s\]\)\}>]*"
 _AT = rf"{_LEFT}(?:@|\bat\b|\bät\b|\barroba\b|\bchez\b){_RIGHT}"
 _DOT = rf"{_LEFT}(?:\.|\bdot\b|\bpunto\b|\bpunkt\b|\bpoint\b){_RIGHT}"
-_LABEL = r"[A-Za-z0-9][A-Za-z0-9_-]*"
+# Bounded as addresses are (64 characters a part, a few parts): unbounded, a run such as
+# "a-a-a-…" or "a.a.a.…" is re-read from every letter, which takes quadratic time.
+_LABEL = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+_PARTS = "{0,8}"
 
 
 class ObfuscatedEmailRecognizer(RegexGroupRecognizer):
@@ -29,8 +32,8 @@ class ObfuscatedEmailRecognizer(RegexGroupRecognizer):
         super().__init__(
             "EMAIL_ADDRESS",
             [
-                rf"(?i)(?P<value>\b{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*{_AT}{_LABEL}"
-                rf"(?:{_DOT}{_LABEL})*{_DOT}(?:{_TLDS})\b)"
+                rf"(?i)(?P<value>\b{_LABEL}(?:(?:\.|{_DOT}){_LABEL}){_PARTS}{_AT}{_LABEL}"
+                rf"(?:{_DOT}{_LABEL}){_PARTS}{_DOT}(?:{_TLDS})\b)"
             ],
             score=0.85,
         )
