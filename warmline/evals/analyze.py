@@ -9,12 +9,17 @@ reported on stderr by its line number and skipped; the rest of the file still ru
 """
 
 import json
+import os
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ValidationError
 
 from warmline.agent.decision import TurnFacts
@@ -24,7 +29,11 @@ from warmline.guardrails.limits import clean_text
 from warmline.guardrails.redaction import PlaceholderBook, Redactor
 from warmline.guardrails.signals import Signals, compute_signals, sentiment
 from warmline.handoff.policy import EscalationPolicy
+from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import KnowledgeStore
+
+
+CHUNK = 64
 
 
 class LogLine(BaseModel):
@@ -83,11 +92,16 @@ class Analyzer:
         ]
         return verdict.redaction.text, pii
 
-    def analyze(self, line: LogLine) -> dict[str, Any]:
+    def redact(self, line: LogLine) -> "Prepared":
         book = PlaceholderBook()
         earlier = [self._redact(message, book)[0] for message in line.history]
         redacted, pii = self._redact(line.text, book)
-        found: Signals = compute_signals(redacted, earlier)
+        return Prepared(line=line, earlier=earlier, redacted=redacted, pii=pii)
+
+    def judge(self, prepared: "Prepared", vector: npt.NDArray[np.float32]) -> dict[str, Any]:
+        """Signals, search and the policy's decision for a redacted message and its vector."""
+        redacted = prepared.redacted
+        found: Signals = compute_signals(redacted, prepared.earlier, vector)
         hits = []
         confidence: float | None = None
         strikes = 0
@@ -99,15 +113,15 @@ class Analyzer:
         decision = self.policy.assess(
             TurnFacts(
                 signals=found,
-                earlier_sentiments=[sentiment(message) for message in earlier],
+                earlier_sentiments=[sentiment(message) for message in prepared.earlier],
                 confidence=confidence,
                 low_confidence_strikes=strikes,
-                bot_turns=len(line.history) + 1,
+                bot_turns=len(prepared.earlier) + 1,
             )
         )
         return {
-            "id": line.id,
-            "pii": pii,
+            "id": prepared.line.id,
+            "pii": prepared.pii,
             "redacted": redacted,
             "signals": signal_summary(found),
             "escalate": decision.escalate,
@@ -115,6 +129,13 @@ class Analyzer:
             "search": [{"article_id": h.chunk.article_id, "score": h.score} for h in hits],
             "confidence": confidence,
         }
+
+
+class Prepared(BaseModel):
+    line: LogLine
+    earlier: list[str]
+    redacted: str
+    pii: list[dict[str, Any]]
 
 
 def signal_summary(found: Signals) -> dict[str, Any]:
@@ -141,53 +162,118 @@ def signal_summary(found: Signals) -> dict[str, Any]:
     return values
 
 
-def read_lines(source: TextIO, errors: TextIO) -> Iterator[tuple[int, LogLine]]:
-    for number, raw in enumerate(source, start=1):
-        if not raw.strip():
-            continue
+Outcome = tuple[int, str | None, str | None]  # line number, output line, or the problem
+
+
+def analyse_lines(analyzer: Analyzer, lines: list[tuple[int, str]]) -> list[Outcome]:
+    """A chunk of numbered raw lines; the messages are embedded in one batch, as the
+    live turn's single embedding would be, but cheaper per message."""
+    outcomes: dict[int, Outcome] = {}
+    prepared: list[tuple[int, Prepared]] = []
+    for number, raw in lines:
         try:
-            yield number, LogLine.model_validate_json(raw)
+            prepared.append((number, analyzer.redact(LogLine.model_validate_json(raw))))
         except ValidationError as error:
             problem = error.errors()[0]
             where = ".".join(str(p) for p in problem["loc"]) or "line"
-            print(f"line {number}: skipped: {where}: {problem['msg']}", file=errors)
-
-
-def run(analyzer: Analyzer, source: TextIO, out: TextIO, errors: TextIO) -> tuple[int, int]:
-    """Analyse every readable line; returns (written, skipped)."""
-    written = skipped = 0
-    for number, line in read_lines(source, errors):
-        try:
-            result = analyzer.analyze(line)
+            outcomes[number] = (number, None, f"{where}: {problem['msg']}")
         except ValueError as error:
-            print(f"line {number}: skipped: {error}", file=errors)
-            skipped += 1
-            continue
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        written += 1
+            outcomes[number] = (number, None, str(error))
+    if prepared:
+        vectors = Embedder().embed([p.redacted for _, p in prepared])
+        for (number, item), vector in zip(prepared, vectors, strict=True):
+            result = json.dumps(analyzer.judge(item, vector), ensure_ascii=False)
+            outcomes[number] = (number, result, None)
+    return [outcomes[number] for number in sorted(outcomes)]
+
+
+def _chunks(source: TextIO, size: int) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    for number, raw in enumerate(source, start=1):
+        if raw.strip():
+            chunk.append((number, raw))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_WORKER: Analyzer | None = None
+
+
+def _start_worker(settings: Settings, secret: bytes) -> None:
+    global _WORKER
+    import torch
+
+    torch.set_num_threads(1)
+    _WORKER = Analyzer(settings, _redactor(settings, secret), None)
+
+
+def _work(lines: list[tuple[int, str]]) -> list[Outcome]:
+    assert _WORKER is not None
+    return analyse_lines(_WORKER, lines)
+
+
+def _in_order(
+    pool: ProcessPoolExecutor, chunks: Iterator[list[tuple[int, str]]], ahead: int
+) -> Iterator[list[Outcome]]:
+    """Results in input order, with only `ahead` chunks in flight: a long log is
+    streamed, never read into memory whole."""
+    pending: deque[Future[list[Outcome]]] = deque()
+    for chunk in chunks:
+        pending.append(pool.submit(_work, chunk))
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def write(outcomes: Iterable[list[Outcome]], out: TextIO, errors: TextIO) -> tuple[int, int]:
+    """Output lines in input order; each bad line named on `errors`. Returns (written, skipped)."""
+    written = skipped = 0
+    for chunk in outcomes:
+        for number, result, problem in chunk:
+            if result is None:
+                print(f"line {number}: skipped: {problem}", file=errors)
+                skipped += 1
+            else:
+                out.write(result + "\n")
+                written += 1
     return written, skipped
 
 
+def _redactor(settings: Settings, secret: bytes) -> Redactor:
+    return Redactor(
+        settings.pii_entities, secret, settings.pii_allow_patterns, settings.pii_company_patterns
+    )
+
+
 def main(settings: Settings, source: Path, out: Path | None, kb: bool) -> int:
+    """Redaction is most of the cost, so without a local knowledge base (which one
+    process at a time may open) the lines are shared among one worker per core."""
     from warmline.server.runtime import load_secret, open_knowledge_store
 
-    redactor = Redactor(
-        settings.pii_entities,
-        load_secret(settings),
-        settings.pii_allow_patterns,
-        settings.pii_company_patterns,
-    )
+    secret = load_secret(settings)
+    workers = 1 if kb and settings.qdrant_url is None else min(2, os.cpu_count() or 1)
     store = open_knowledge_store(settings) if kb else None
+    target = out.open("w", encoding="utf-8") if out else sys.stdout
     try:
         with source.open(encoding="utf-8", errors="replace") as lines:
-            target = out.open("w", encoding="utf-8") if out else sys.stdout
-            try:
-                written, _ = run(Analyzer(settings, redactor, store), lines, target, sys.stderr)
-            finally:
-                if out:
-                    target.close()
+            if workers == 1:
+                analyzer = Analyzer(settings, _redactor(settings, secret), store)
+                chunks = (analyse_lines(analyzer, c) for c in _chunks(lines, CHUNK))
+                written, skipped = write(chunks, target, sys.stderr)
+            else:
+                with ProcessPoolExecutor(
+                    workers, initializer=_start_worker, initargs=(settings, secret)
+                ) as pool:
+                    chunks = _in_order(pool, _chunks(lines, CHUNK), ahead=2 * workers)
+                    written, skipped = write(chunks, target, sys.stderr)
     finally:
+        if out:
+            target.close()
         if store is not None:
             store.close()
-    print(f"{written} lines analysed", file=sys.stderr)
+    print(f"{written} lines analysed, {skipped} skipped", file=sys.stderr)
     return 0

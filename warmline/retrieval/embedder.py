@@ -27,3 +27,15 @@ class Embedder:
             texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        """One message's vector, remembered for a while: the guard's request model and
+        the search that follows it in the same turn share one model call."""
+        return _query_vector(text)
+
+
+@lru_cache(maxsize=256)
+def _query_vector(text: str) -> npt.NDArray[np.float32]:
+    vector = Embedder().embed([text])[0]
+    vector.flags.writeable = False
+    return vector
