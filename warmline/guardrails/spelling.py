@@ -16,7 +16,7 @@ KEYWORDS = (
     "cancel cancelling cancelled cancellation subscription account membership "
     "unsubscribe terminate refund through please callback fraud identity lawyer closing "
     "attorney solicitor unauthorised unauthorized authorise authorize recognise contact "
-    "assistance assistant available chatting talking speaking"
+    "assistance assistant available chatting fraudulent talking speaking"
 ).split()
 SHORTHAND = {
     "u": "you",
