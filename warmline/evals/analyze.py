@@ -12,8 +12,8 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
 from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,7 +31,6 @@ from warmline.guardrails.signals import Signals, compute_signals, sentiment
 from warmline.handoff.policy import EscalationPolicy
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import KnowledgeStore
-
 
 CHUNK = 64
 
@@ -262,7 +261,9 @@ def main(settings: Settings, source: Path, out: Path | None, kb: bool) -> int:
         with source.open(encoding="utf-8", errors="replace") as lines:
             if workers == 1:
                 analyzer = Analyzer(settings, _redactor(settings, secret), store)
-                chunks = (analyse_lines(analyzer, c) for c in _chunks(lines, CHUNK))
+                chunks: Iterator[list[Outcome]] = (
+                    analyse_lines(analyzer, c) for c in _chunks(lines, CHUNK)
+                )
                 written, skipped = write(chunks, target, sys.stderr)
             else:
                 with ProcessPoolExecutor(

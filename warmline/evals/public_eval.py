@@ -174,9 +174,9 @@ def main() -> None:
         json.dumps(
             report,
             indent=2,
-            default=lambda m: {k: v.model_dump() for k, v in m.items()}
-            if isinstance(m, dict)
-            else m.model_dump(),
+            default=lambda m: (
+                {k: v.model_dump() for k, v in m.items()} if isinstance(m, dict) else m.model_dump()
+            ),
         )
     )
 

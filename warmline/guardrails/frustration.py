@@ -57,12 +57,14 @@ _STRONG_WORDS = compile_all(
 # Dissatisfaction with the last answer or with the bot itself.
 _ABOUT_THE_ANSWER = compile_all(
     [
-        r"\b(?:that'?s|this is|that is|it'?s) (?:not|nothing like) what i (?:asked|meant|said|wanted)\b",
+        r"\b(?:that'?s|this is|that is|it'?s) (?:not|nothing like) what i "
+        r"(?:asked|meant|said|wanted)\b",
         r"\b(?:wrong|irrelevant|unhelpful|useless) (?:answer|reply|response|article|link)s?\b",
         r"\b(?:that|this|it|you) (?:didn'?t|doesn'?t|did not|does not|don'?t|do not|isn'?t|is not|"
         r"aren'?t|are not|weren'?t|wasn'?t) (?:help(?:ing|ful)?|answer\w*|work(?:ing)?|make sense|"
         r"understand\w*|get it|listening|reading)\b",
-        r"\byou(?:'re| are)? (?:not (?:understanding|listening|helping|reading)|no help|clueless)\b",
+        r"\byou(?:'re| are)? (?:not (?:understanding|listening|helping|reading)|no help|"
+        r"clueless)\b",
         r"\b(?:not|no|never) (?:helpful|answered|what i need)\b",
         r"\bstupid (?:bot|robot|machine|ai|chat ?bot)\b|\b(?:bot|robot|machine) is (?:stupid|dumb|"
         r"useless)\b",

@@ -51,8 +51,8 @@ _REQUEST_PATTERNS = [
     rf"(?: me| this| it| us| my \w+| (?:a|the|this) (?:conversation|chat|call))? (?:over |back )?"
     rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
     rf"\b(?:get|give|want|need|prefer|find|have|gimme) (?:me )?(?:to )?{_DET}{_PERSON}\b",
-    rf"\b(?:is there|are there|anyone there|any) (?:also |still |even )?{_DET}(?:person|human|humans|people|agents?|"
-    r"someone|somebody|anyone|anybody|representatives?|staff|operators?)\b",
+    rf"\b(?:is there|are there|anyone there|any) (?:also |still |even )?{_DET}"
+    r"(?:person|human|humans|people|agents?|someone|somebody|anyone|anybody|representatives?|staff|operators?)\b",
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
     r"call|help)\b",
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",

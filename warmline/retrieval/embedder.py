@@ -36,6 +36,6 @@ class Embedder:
 
 @lru_cache(maxsize=256)
 def _query_vector(text: str) -> npt.NDArray[np.float32]:
-    vector = Embedder().embed([text])[0]
+    vector: npt.NDArray[np.float32] = Embedder().embed([text])[0]
     vector.flags.writeable = False
     return vector

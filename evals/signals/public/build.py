@@ -48,8 +48,12 @@ def _rasa(repo: str, paths: list[str], source: str) -> list[dict[str, object]]:
                 text = text.rstrip("\\").strip()
                 if text:
                     rows.append(
-                        {"text": text, "human_request": block["intent"] == "human_handoff",
-                         "source": source, "intent": block["intent"]}
+                        {
+                            "text": text,
+                            "human_request": block["intent"] == "human_handoff",
+                            "source": source,
+                            "intent": block["intent"],
+                        }
                     )
     return rows
 
@@ -92,7 +96,9 @@ def dialogues(stc3_json: str) -> None:
 
 
 def main(demo: str, helpdesk: str, financial: str, clinc: str) -> None:
-    demo_files = [f"data/nlu/{n}.yml" for n in ("nlu", "chitchat", "faq", "general", "out_of_scope")]
+    demo_files = [
+        f"data/nlu/{n}.yml" for n in ("nlu", "chitchat", "faq", "general", "out_of_scope")
+    ]
     rows = (
         _rasa(demo, demo_files, "rasa-demo")
         + _rasa(helpdesk, ["data/nlu.yml"], "helpdesk-assistant")
