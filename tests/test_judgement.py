@@ -114,6 +114,7 @@ def test_unhappiness_that_persists_escalates_with_its_numbers() -> None:
 
 def test_a_complaint_about_the_answer_is_dissatisfaction_with_us() -> None:
     assert decide("that's not what I asked, it didn't help") == ["frustration"]
+    assert decide("that's not what I asked, I need the clip from 4pm") == []
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,8 @@ _REPEATED_CONTACT = compile_all(
         r"\bstill (?:not|no|hasn'?t|haven'?t|doesn'?t|isn'?t|waiting|broken|nothing)\b",
         r"\bfor (?:days|weeks|months|ages)\b|\bit'?s been (?:a|two|three|\d+) (?:weeks?|months?)\b",
         r"\b(?:\d+|two|three|four|five|six) (?:days|weeks|months) (?:now|later|and)\b",
-        r"\bkeeps? (?:asking|telling|happening|sending)\b",
+        r"\bkeeps? (?:asking|telling|happening|sending|saying|showing|failing|crashing|dropping|"
+        r"disconnecting|breaking|going offline)\b",
         r"\bnobody (?:helps|replies|answers|cares|reads|fixed)\b",
         r"\bgoing (?:round|around) in circles\b",
         r"\bover an hour\b|\bcountless\b|\bdisconnected (?:twice|again)\b",
@@ -57,8 +58,9 @@ _STRONG_WORDS = compile_all(
 # Dissatisfaction with the last answer or with the bot itself.
 _ABOUT_THE_ANSWER = compile_all(
     [
-        r"\b(?:that'?s|this is|that is|it'?s) (?:not|nothing like) what i "
-        r"(?:asked|meant|said|wanted)\b",
+        r"\bstop (?:telling|asking) me\b",
+        r"\bi(?: have|'ve) (?:already )?(?:done|tried) (?:that|this)\b",
+        r"\bi already (?:did|tried|done) (?:that|this|it)\b|\b(?:did|tried) (?:that|it) already\b",
         r"\b(?:wrong|irrelevant|unhelpful|useless) (?:answer|reply|response|article|link)s?\b",
         r"\b(?:that|this|it|you) (?:didn'?t|doesn'?t|did not|does not|don'?t|do not|isn'?t|is not|"
         r"aren'?t|are not|weren'?t|wasn'?t) (?:help(?:ing|ful)?|answer\w*|work(?:ing)?|make sense|"
@@ -68,6 +70,13 @@ _ABOUT_THE_ANSWER = compile_all(
         r"\b(?:not|no|never) (?:helpful|answered|what i need)\b",
         r"\bstupid (?:bot|robot|machine|ai|chat ?bot)\b|\b(?:bot|robot|machine) is (?:stupid|dumb|"
         r"useless)\b",
+    ]
+)
+# A first correction is a mild cue: tone-weight, it fires only with another.
+_CORRECTION = compile_all(
+    [
+        r"\b(?:that'?s|this is|that is|it'?s) (?:not|nothing like) what i (?:asked|meant)\b",
+        r"\b(?:that'?s|this is|that is|it'?s) (?:not|nothing like) what i (?:said|wanted)\b",
     ]
 )
 _SARCASM = compile_all(
@@ -92,7 +101,7 @@ _PUNCTUATION_RUN = re.compile(r"[!?]{3,}")
 def detect_frustration(text: str) -> Signal:
     evidence = matches(_REPEATED_CONTACT, text) + matches(_STRONG_WORDS, text)
     evidence += matches(_SARCASM, text) + matches(_ABOUT_THE_ANSWER, text)
-    tone = matches(_PROFANITY, text)
+    tone = matches(_PROFANITY, text) + matches(_CORRECTION, text)
     shouted = [w for w in _SHOUTING_WORD.findall(text) if not _NOT_SHOUTING.match(w)]
     if len(shouted) >= 2 or any(len(w) >= 4 for w in shouted):
         tone.append(" ".join(shouted[:4]))
