@@ -35,7 +35,7 @@ _PERSON = (
     r"(?:person|persons|human|humans|agent|agents|representative|representatives|operator|"
     r"someone|somebody|anyone|anybody|people|staff|employee|employees|advisor|adviser|"
     r"technicians?|manager|supervisor|support team|team member|team|member of (?:your|the) team|"
-    r"customer (?:service|care|support)|tier 2(?: support)?|whoever is in charge|"
+    r"customer (?:service|care|support)|tier 2(?: support)?|whoever|"
     r"complaints department|cancellations? team|billing team|real one|being|boss|founders?|"
     r"owners?|ceo|developers?|assistant|associate|specialist|consultant)"
 )
@@ -62,13 +62,16 @@ _REQUEST_PATTERNS = [
     r"\bescalate (?:this|me|my|to)\b",
     r"\b(?:call ?back|callback)\b(?! (?:my|to)\b)",
     r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b",
-    r"\b(?:someone|somebody|an? \w+) (?:to |should |can |could |please )?(?:call|ring|phone) me\b",
+    rf"\b(?:someone|somebody|an? \w+|{_PERSON}s?)(?: from [\w ]{{1,20}}?)? (?:to |should |can |"
+    r"could |please |will )?(?:call|ring|phone) me\b",
+    r"\bany(?:one|body) there\b[^.!]{0,12}\b(?:person|human)\b",
+    r"\b(?:real|actual)\W+(?:person|human)\b",
     r"\b(?:contact|reach) me by phone\b",
     r"\b(?:book|schedule|arrange|request|want|need|get) (?:a )?phone (?:appointment|call)\b",
     r"\b(?:get|let) me out of (?:this|the) (?:bot|chat ?bot|robot|automated)",
     r"\bnot you,? (?:a |an )?(?:human|person|real person|agent)\b",
-    r"\b(?:don'?t|do not) (?:want|wanna|like|wish)(?: to)? (?:talk|speak|chat)(?:ing)? (?:to|with) "
-    r"(?:a |an |the |this |your )?(?:bot|chat ?bot|machine|robot|computer|ai)\b",
+    r"\b(?:don'?t|do not) (?:want|wanna|like|wish|need)(?: to (?:talk|speak|chat)(?:ing)? "
+    r"(?:to|with))? (?:a |an |the |this |your )?(?:bot|chat ?bot|machine|robot|computer|ai)\b",
     r"\b(?:human|live|personal) (?:support|help|assistance)\b",
     r"\b(?:stop (?:the|this) bot|no (?:more )?bots?)\b",
     r"\b(?:hablar|comunicarme|hablar? con|contactar|contactar con|habla con) (?:con )?(?:un |una |"
@@ -87,7 +90,7 @@ _REQUEST = re.compile("|".join(f"(?:{p})" for p in _REQUEST_PATTERNS), re.IGNORE
 _NEGATION = re.compile(
     r"\b(?:don'?t|do not|doesn'?t|didn'?t|haven'?t|hasn'?t|no need|not|never|without|nobody|"
     r"no one|do (?:i|we) (?:really )?need to|does it|can the \w+|will the \w+|no quiero|"
-    r"no necesito|nicht|kein(?:en|e)?)\b[^.!?,;]{0,16}$",
+    r"no necesito|nicht|kein(?:en|e)?)\b[^.!?,;]{0,22}$",
     re.IGNORECASE,
 )
 # For the model, which has no words to point at: a negated person anywhere silences it.

@@ -16,7 +16,7 @@ KEYWORDS = (
     "cancel cancelling cancelled cancellation subscription account membership "
     "unsubscribe terminate refund through please callback fraud identity lawyer closing "
     "attorney solicitor unauthorised unauthorized authorise authorize recognise contact "
-    "assistance assistant available chatting fraudulent talking speaking"
+    "assistance assistant available chatting fraudulent customer service talking speaking"
 ).split()
 SHORTHAND = {
     "u": "you",
@@ -65,6 +65,7 @@ SHORTHAND = {
     "conact": "contact",
     "someon": "someone",
     "somone": "someone",
+    "sumone": "someone",
     "sombody": "somebody",
 }
 _WORD = re.compile(r"[A-Za-z0-9/']+")
