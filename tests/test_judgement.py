@@ -72,8 +72,8 @@ def test_what_is_not_a_request_stays_with_the_bot(text: str) -> None:
 
 
 def test_the_model_hears_a_wording_no_rule_lists() -> None:
-    assert not asks("can i took with a real person")
-    assert asks("can i took with a real person", with_vector=True)
+    assert not asks("somebody real please help me")
+    assert asks("somebody real please help me", with_vector=True)
 
 
 def decide(text: str, earlier: list[str] | None = None) -> list[str]:
