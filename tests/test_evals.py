@@ -59,8 +59,8 @@ def test_eval_reports_are_json_and_carry_no_personal_data(tmp_path: Path) -> Non
     assert main(["eval", "signals", "--out", str(tmp_path)]) == 0
     assert main(["eval", "pii", "--data", str(data), "--out", str(tmp_path)]) == 0
     assert {p.name for p in tmp_path.iterdir()} == {
-        "signals-messages.json",
-        "signals-holdout.json",
+        "signals-dev_messages.json",
+        "signals-dev_messages_2.json",
         "pii-messages.json",
     }
     exported = (tmp_path / "pii-messages.json").read_text()
