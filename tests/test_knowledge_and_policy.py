@@ -82,6 +82,7 @@ def test_policy_reports_each_reason_with_value_and_threshold() -> None:
             signals=compute_signals(
                 "This is the THIRD time, your useless bot is awful and I hate it!!"
             ),
+            earlier_sentiments=[-0.7],
             confidence=0.2,
             low_confidence_strikes=2,
             bot_turns=3,

@@ -22,6 +22,7 @@ from warmline.agent.responder import extractive_answer, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Outcome, TurnInput
 from warmline.config import Settings
 from warmline.guardrails.signals import Signals, compute_signals
+from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit
 
 HOLDING_MESSAGE = (
@@ -82,10 +83,13 @@ def guard_input(state: AgentState) -> Update:
 
 
 def _signals(state: AgentState) -> Signals:
-    """Signals of this message, with the customer's earlier questions to the bot for loops."""
+    """Signals of this message, with the customer's earlier questions to the bot for loops,
+    and its embedding (computed once; the search below reuses it) for the request model."""
     since_bot = state.get("messages", [])[state.get("bot_since", 0) : -1]
     earlier = [str(m["text"]) for m in since_bot if m["role"] == "customer"]
-    return compute_signals(_turn(state).text, earlier)
+    turn = _turn(state)
+    vector = Embedder().embed_query(turn.text) if turn.mode == "bot" else None
+    return compute_signals(turn.text, earlier, vector)
 
 
 class DependentNodes:

@@ -1,8 +1,10 @@
-"""Frustration: the customer is losing patience, whatever the sentiment lexicon says.
+"""Frustration: the customer is losing patience with us, whatever the sentiment lexicon says.
 
-VADER scores words; frustration shows in how people write ("third time asking",
-shouting, "!!!", sarcasm about the bot), so each cue is evidence of its own and a
-single strong cue is enough.
+VADER scores words; frustration shows in what people say about the service ("third
+time asking", "useless", sarcasm about the bot), and each such cue is evidence of its
+own: one is enough (score 0.5). How they write (swearing, shouting, "!!!") is tone:
+"i wanna track my fucking order" is a question to answer, not a reason to step aside,
+so tone adds at most 0.25 however much of it there is, and never fires on its own.
 """
 
 import re
@@ -27,9 +29,14 @@ _REPEATED_CONTACT = compile_all(
         r"\bover an hour\b|\bcountless\b|\bdisconnected (?:twice|again)\b",
     ]
 )
+_PROFANITY = compile_all(
+    [
+        r"\b(?:damn|hell|crap|shit\w*|f+u+c+k\w*|f\*+\w*|bullshit|wtf|omfg|ffs|pissed|bloody)\b",
+        r"[\U0001F620\U0001F621\U0001F92C\U0001F624]",
+    ]
+)
 _STRONG_WORDS = compile_all(
     [
-        r"\b(?:damn|hell|crap|shit\w*|f+u+c+k\w*|f\*+\w*|bullshit|wtf|omfg|ffs|pissed)\b",
         r"\b(?:ridiculous|useless|pathetic|joke|scam|unacceptable|incompetent|worst|"
         r"garbage|rubbish|terrible|horrible|awful|disgrace\w*|fed up|sick of|tired of|"
         r"had enough|furious|livid|angry|annoyed|frustrat\w*|infuriating|nightmare|"
@@ -45,7 +52,30 @@ _STRONG_WORDS = compile_all(
         r"\b(?:totally|completely|so|very) unprofessional\b",
         r"\bnot doing this (?:over chat )?again\b",
         r"\bsee you in court\b|\benjoy\b[^a-z]*$",
-        r"[\U0001F620\U0001F621\U0001F92C\U0001F624]",
+    ]
+)
+# Dissatisfaction with the last answer or with the bot itself.
+_ABOUT_THE_ANSWER = compile_all(
+    [
+        r"\bstop (?:telling|asking) me\b",
+        r"\bi(?: have|'ve) (?:already )?(?:done|tried) (?:that|this)\b",
+        r"\bi already (?:did|tried|done) (?:that|this|it)\b|\b(?:did|tried) (?:that|it) already\b",
+        r"\b(?:wrong|irrelevant|unhelpful|useless) (?:answer|reply|response|article|link)s?\b",
+        r"\b(?:that|this|it|you) (?:didn'?t|doesn'?t|did not|does not|don'?t|do not|isn'?t|is not|"
+        r"aren'?t|are not|weren'?t|wasn'?t) (?:help(?:ing|ful)?|answer\w*|work(?:ing)?|make sense|"
+        r"understand\w*|get it|listening|reading)\b",
+        r"\byou(?:'re| are)? (?:not (?:understanding|listening|helping|reading)|no help|"
+        r"clueless)\b",
+        r"\b(?:not|no|never) (?:helpful|answered|what i need)\b",
+        r"\bstupid (?:bot|robot|machine|ai|chat ?bot)\b|\b(?:bot|robot|machine) is (?:stupid|dumb|"
+        r"useless)\b",
+    ]
+)
+# A first correction is a mild cue: tone-weight, it fires only with another.
+_CORRECTION = compile_all(
+    [
+        r"\b(?:that'?s|this is|that is|it'?s) (?:not|nothing like) what i (?:asked|meant)\b",
+        r"\b(?:that'?s|this is|that is|it'?s) (?:not|nothing like) what i (?:said|wanted)\b",
     ]
 )
 _SARCASM = compile_all(
@@ -69,9 +99,11 @@ _PUNCTUATION_RUN = re.compile(r"[!?]{3,}")
 
 def detect_frustration(text: str) -> Signal:
     evidence = matches(_REPEATED_CONTACT, text) + matches(_STRONG_WORDS, text)
-    evidence += matches(_SARCASM, text)
+    evidence += matches(_SARCASM, text) + matches(_ABOUT_THE_ANSWER, text)
+    tone = matches(_PROFANITY, text) + matches(_CORRECTION, text)
     shouted = [w for w in _SHOUTING_WORD.findall(text) if not _NOT_SHOUTING.match(w)]
     if len(shouted) >= 2 or any(len(w) >= 4 for w in shouted):
-        evidence.append(" ".join(shouted[:4]))
-    evidence += _PUNCTUATION_RUN.findall(text)[:1]
-    return Signal(score=min(1.0, 0.5 * len(evidence)), evidence=evidence)
+        tone.append(" ".join(shouted[:4]))
+    tone += _PUNCTUATION_RUN.findall(text)[:1]
+    score = min(1.0, 0.5 * len(evidence) + (0.25 if tone else 0.0))
+    return Signal(score=score, evidence=evidence + tone)

@@ -1,57 +1,107 @@
 """Detect an explicit request for a person, honouring negations.
 
 "I don't need an agent, just tell me the price" must not escalate, while
-"can I talk to a human" must, in whatever words; the request is the one signal a
+"can I talk to a human", "how do I contact an agent?" or "how to speak with a
+fucking human agent" must, in whatever words; the request is the one signal a
 customer controls directly, so it is treated as evidence, not as a score to tune.
-Text is expected to be spelling-folded first (see `spelling.fold`).
+
+Two readers agree on the verdict: phrase rules, which say exactly which words
+asked, and, when the caller has the message's MiniLM embedding (the one retrieval
+computes for its search), a logistic model over it that catches wordings the rules
+never saw (`request_model`). Negations and questions about the bot itself silence
+both. Text is expected to be spelling-folded first (see `spelling.fold`).
 """
 
 import re
 
-from warmline.guardrails.evidence import Signal
+import numpy as np
+import numpy.typing as npt
 
+from warmline.guardrails.evidence import Signal
+from warmline.guardrails.request_model import request_probability, request_threshold
+
+# Swearing inside the phrase is tone, not wording: "speak with a fucking human agent".
+_INTENSIFIER = re.compile(
+    r"\b(?:f+u+c+k+(?:ing|in'?|en)?|f\*+(?:ing|in)?|fkn|fking|freaking|frick(?:ing|in)|"
+    r"frigging|effing|bloody|god ?damn(?:ed)?|damn(?:ed)?|goddam|flipping|stupid)\b\s*",
+    re.IGNORECASE,
+)
 _DET = r"(?:(?:a|an|the|your|some|one of your|a member of your|any|real|live|actual|human|proper|"
-_DET += r"lumen|customer service|another|different) ){0,4}"
+# At most four qualifiers: unbounded, "human human human …" backtracked for 26 s at 800 characters.
+_DET += r"lumen|customer service|customer|service|support|another|different|other) ){0,4}"
+# After a verb of talking or contacting, any two words may qualify the person ("a real
+# rasa employee"), but not "my": "email my boss" is a chore, not a request.
+_ANY_DET = r"(?:(?!my\b)[\w'-]+ ){0,3}?"
 _PERSON = (
-    r"(?:person|human|humans|agent|representative|operator|someone|somebody|people|staff|"
-    r"employee|advisor|adviser|technicians?|manager|supervisor|support team|team member|"
-    r"member of (?:your|the) team|customer service|tier 2(?: support)?|whoever is in charge|"
-    r"complaints department|cancellations? team|billing team|real one|being)"
+    r"(?:person|persons|human|humans|agent|agents|representative|representatives|operator|"
+    r"someone|somebody|anyone|anybody|people|staff|employee|employees|advisor|adviser|"
+    r"technicians?|manager|supervisor|support team|team member|team|member of (?:your|the) team|"
+    r"customer (?:service|care|support)|tier 2(?: support)?|whoever|"
+    r"complaints department|cancellations? team|billing team|real one|being|boss|founders?|"
+    r"owners?|ceo|developers?|assistant|associate|specialist|consultant)"
+)
+_CONTACT = (
+    r"(?:contact(?:ing)?|reach(?:ing)?|email(?:ing)?|message|get (?:hold of|in touch with|through "
+    r"to)|be (?:put )?in touch with|put (?:me|us) in touch with|touch base with)"
 )
 _REQUEST_PATTERNS = [
-    rf"\b(?:talk|speak|chat)(?:ing)? (?:to|with) {_DET}{_PERSON}\b",
-    rf"\b(?:transfer(?:red)?|connect|put|pass|escalate|send)(?: me| this| my \w+)? (?:over )?"
-    rf"(?:to|through to|through|with) {_DET}{_PERSON}\b",
-    rf"\b(?:get|give|want|need|prefer|find|have) (?:me )?(?:to )?{_DET}{_PERSON}\b",
-    rf"\b(?:is there|are there|anyone there|any) {_DET}(?:person|human|humans|people|agent)s?\b",
+    rf"\b(?:talk(?:ing)?|speak(?:ing)?|chat(?:ting)?|communicate|converse) (?:to|with) "
+    rf"{_ANY_DET}{_PERSON}\b",
+    rf"\b{_CONTACT} {_ANY_DET}{_PERSON}\b",
+    rf"\b(?:transfer(?:red)?|connect(?:ed)?|put|pass|escalate|send|forward|hand|route|switch)"
+    rf"(?: me| this| it| us| my \w+| (?:a|the|this) (?:conversation|chat|call))? (?:over |back )?"
+    rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
+    rf"\b(?:get|give|want|need|prefer|find|have|gimme) (?:me )?(?:to )?{_DET}{_PERSON}\b",
+    rf"\b(?:is there|are there|anyone there|any) (?:also |still |even )?{_DET}"
+    r"(?:person|human|humans|people|agents?|someone|somebody|anyone|anybody|representatives?|staff|operators?)\b",
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
     r"call|help)\b",
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",
     rf"\b{_PERSON} (?:please|now|asap)\b",
-    rf"^\W*(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this)\W*){{1,4}}"
-    r"(?:please|now)?\W*$",
+    rf"^\W*(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
+    r"\W*){1,4}(?:please|pls|now)?\W*$",
     r"\bescalate (?:this|me|my|to)\b",
-    r"\b(?:call ?back|callback)\b",
-    r"\b(?:call|ring|phone) me\b",
+    r"\b(?:call ?back|callback)\b(?! (?:my|to)\b)",
+    r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b",
+    rf"\b(?:someone|somebody|an? \w+|{_PERSON}s?)(?: from [\w ]{{1,20}}?)? (?:to |should |can |"
+    r"could |please |will )?(?:call|ring|phone) me\b",
+    r"\bany(?:one|body) there\b[^.!]{0,12}\b(?:person|human)\b",
+    r"\b(?:real|actual)\W+(?:person|human)\b",
     r"\b(?:contact|reach) me by phone\b",
-    r"\bphone (?:appointment|call)\b",
+    r"\b(?:book|schedule|arrange|request|want|need|get) (?:a )?phone (?:appointment|call)\b",
     r"\b(?:get|let) me out of (?:this|the) (?:bot|chat ?bot|robot|automated)",
     r"\bnot you,? (?:a |an )?(?:human|person|real person|agent)\b",
-    r"\b(?:real|actual)\W+(?:person|human)\b",
+    r"\b(?:don'?t|do not) (?:want|wanna|like|wish|need)(?: to (?:talk|speak|chat)(?:ing)? "
+    r"(?:to|with))? (?:a |an |the |this |your )?(?:bot|chat ?bot|machine|robot|computer|ai)\b",
+    r"\b(?:human|live|personal) (?:support|help|assistance)\b",
     r"\b(?:stop (?:the|this) bot|no (?:more )?bots?)\b",
-    r"\bhablar con (?:un|una) (?:agente?|persona|humano)\b",
-    r"\bany(?:one|body) there\b[^.!]{0,12}\b(?:person|human)\b",
-    r"\bmit einem (?:menschen|mitarbeiter|berater)\b",
+    r"\b(?:hablar|comunicarme|hablar? con|contactar|contactar con|habla con) (?:con )?(?:un |una |"
+    r"el |la |alg[uú]n |alguna )?(?:agente|persona|humano|asesora?|operador|representante|"
+    r"alguien|ser humano|empleado)\b",
+    r"\b(?:p[aá]same|p[aá]seme|comun[ií]came|con[eé]ctame|transfi[eé]reme|quiero|necesito) "
+    r"(?:con )?(?:un |una |a un |a una |el |la )?(?:agente|persona|humano|asesora?|operador|"
+    r"representante)\b",
+    r"\b(?:mit|zu) (?:einem|einer|jemandem|jemand|dem|der|ihrem|einem echten) ?(?:menschen|"
+    r"mitarbeiter(?:in)?|berater(?:in)?|person|kundendienst|kundenservice|agenten|echten)?\b"
+    r"(?=[^.!?]{0,40}\b(?:sprechen|reden|chatten|verbinden|weiterleiten|verbunden))",
+    r"\b(?:einen|eine) (?:echten |richtigen )?(?:menschen|mitarbeiter(?:in)?|berater(?:in)?)\b",
     r"\bparler (?:à|a) (?:un|une) (?:agent|conseiller|conseillère|humain|personne)\b",
 ]
 _REQUEST = re.compile("|".join(f"(?:{p})" for p in _REQUEST_PATTERNS), re.IGNORECASE)
 _NEGATION = re.compile(
-    r"\b(?:don'?t|do not|doesn'?t|didn'?t|no need|not|never|without|no|nobody|do i|does it|"
-    r"can the \w+|will the \w+)\b[^.!?,;]{0,16}$",
+    r"\b(?:don'?t|do not|doesn'?t|didn'?t|haven'?t|hasn'?t|no need|not|never|without|nobody|"
+    r"no one|do (?:i|we) (?:really )?need to|does it|can the \w+|will the \w+|no quiero|"
+    r"no necesito|nicht|kein(?:en|e)?)\b[^.!?,;]{0,22}$",
+    re.IGNORECASE,
+)
+# For the model, which has no words to point at: a negated person anywhere silences it.
+_NEGATED_PERSON = re.compile(
+    r"\b(?:don'?t|do not|no need|never|without|not|nicht|no quiero|no necesito)\b[^.!?,;]{0,30}"
+    r"\b(?:agent|human|person|people|someone|representative|operator|staff|persona|humano|menschen)",
     re.IGNORECASE,
 )
 _NOT_A_REQUEST_AFTER = re.compile(
-    r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to)", re.I
+    r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to|local)", re.I
 )
 
 
@@ -63,11 +113,18 @@ IDENTITY_QUESTION = re.compile(
     r"person)(?:\s+or\s+(?:a |an )?(?:real |actual )?(?:person|human|bot|robot|ai))?\W*$",
     re.IGNORECASE,
 )
+# Wider than IDENTITY_QUESTION (which the responder answers): any remark about what the
+# bot is ("you sound like a real human", "could you be a real person") is not a request.
+_ABOUT_THE_BOT = re.compile(
+    r"^\W*(?:\w+\W+){0,4}?(?:are you|r u|you'?re|you are|your? (?:sound|seem|act)|could you be|"
+    r"can you (?:act|be|think)|am i (?:talking|chatting|speaking) (?:to|with)|is this|"
+    r"is it true you'?re?|tell me if you'?re|you (?:a|an))\b[^.!?]{0,30}\b(?:real|actual|live|"
+    r"human|person|bot|robot|ai)\b[^.!?]*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 
 
-def detect_human_request(text: str) -> Signal:
-    if IDENTITY_QUESTION.match(text):
-        return Signal()
+def _rules(text: str) -> Signal:
     for match in _REQUEST.finditer(text):
         before = text[max(0, match.start() - 28) : match.start()]
         if _NEGATION.search(before):
@@ -76,3 +133,17 @@ def detect_human_request(text: str) -> Signal:
             continue
         return Signal(score=1.0, evidence=[match.group(0).strip()])
     return Signal()
+
+
+def detect_human_request(text: str, vector: npt.NDArray[np.float32] | None = None) -> Signal:
+    """The request in `text`; `vector` is its normalised MiniLM embedding when known."""
+    if IDENTITY_QUESTION.match(text) or _ABOUT_THE_BOT.match(text):
+        return Signal()
+    plain = " ".join(_INTENSIFIER.sub("", text).split())
+    found = _rules(plain)
+    if found.fired() or vector is None or _NEGATED_PERSON.search(plain):
+        return found
+    probability = request_probability(vector)
+    if probability < request_threshold():
+        return Signal()
+    return Signal(score=1.0, evidence=[f"reads as a request for a person (p={probability:.2f})"])

@@ -81,11 +81,14 @@ TOPICS: dict[Topic, list[re.Pattern[str]]] = {
     ),
     "fraud": compile_all(
         [
-            r"\b(?:unauthori[sz]ed|fraudulent|unrecogni[sz]ed|suspicious) "
-            r"(?:charges?|payments?|transactions?|purchases?|orders?|debits?)\b",
+            r"\b(?:unauthori[sz]ed|fraudulent|unrecogni[sz]ed|suspicious|bogus|false|fake) "
+            r"(?:charges?|payments?|transactions?|purchases?|orders?|debits?|activity|use)\b",
+            r"\b(?:don'?t|do not|can'?t|cannot) (?:remember|recall) (?:buying|ordering|making|"
+            r"purchasing|paying for|authori[sz]ing)\b",
+            r"\btransaction is (?:bogus|fake|fraudulent|not mine)\b",
             r"\b(?:i|we|nobody|no one)\b[^.!?]{0,30}"
             r"\b(?:didn'?t|did not|never|not|ever)\b[^.!?]{0,12}"
-            r"\b(?:make|made|authori[sz]e[sd]?|place[d]?|buy|bought|order(?:ed)?|approve[d]?|"
+            r"\b(?:make|made|authori[sz]e[sd]?|place[d]?|buy|bought|order(?:ed)?|approve[d]?|purchased?|"
             r"sign(?:ed)? up)\b",
             r"\b(?:don'?t|do not) recogni[sz]e (?:this|these|the|a|that)? ?"
             r"(?:charges?|payments?|transactions?|purchases?|orders?)\b",

@@ -7,6 +7,8 @@ score carries the words that produced it. Detectors are plain functions over the
 
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -90,10 +92,14 @@ def sentiment(text: str) -> float:
     return float(sum(scores) / len(scores))
 
 
-def compute_signals(text: str, earlier: list[str] | None = None) -> Signals:
+def compute_signals(
+    text: str, earlier: list[str] | None = None, vector: npt.NDArray[np.float32] | None = None
+) -> Signals:
     """Word detectors read the spelling-folded text; tone and shouting read it as typed.
 
-    Panic in an emergency is not frustration with us, so a safety topic silences it.
+    `vector` is the message's MiniLM embedding, the one retrieval searches with, when
+    the caller has it: the request detector reads it too. Panic in an emergency is not
+    frustration with us, so a safety topic silences it.
     """
     folded = fold(text)
     sensitive = detect_sensitive_topic(folded)
@@ -102,7 +108,7 @@ def compute_signals(text: str, earlier: list[str] | None = None) -> Signals:
         frustration = Signal()
     return Signals(
         sentiment=sentiment(text),
-        human_request=detect_human_request(folded),
+        human_request=detect_human_request(folded, vector),
         frustration=frustration,
         urgency=detect_urgency(folded),
         cancellation=detect_cancellation(folded),

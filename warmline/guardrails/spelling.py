@@ -15,7 +15,8 @@ KEYWORDS = (
     "somebody employee advisor technician speak talk transfer connect escalate "
     "cancel cancelling cancelled cancellation subscription account membership "
     "unsubscribe terminate refund through please callback fraud identity lawyer closing "
-    "attorney solicitor unauthorised unauthorized authorise authorize recognise"
+    "attorney solicitor unauthorised unauthorized authorise authorize recognise contact "
+    "assistance assistant available chatting fraudulent customer service talking speaking"
 ).split()
 SHORTHAND = {
     "u": "you",
@@ -45,6 +46,27 @@ SHORTHAND = {
     "cx": "customer",
     "asap": "asap",
     "hooman": "human",
+    "gimme": "give me",
+    "wanna": "want to",
+    "isthere": "is there",
+    "istheir": "is there",
+    "wiht": "with",
+    "witth": "with",
+    "wtih": "with",
+    "whit": "with",
+    "tlak": "talk",
+    "takl": "talk",
+    "tak": "talk",
+    "humn": "human",
+    "hman": "human",
+    "agnt": "agent",
+    "agen": "agent",
+    "contct": "contact",
+    "conact": "contact",
+    "someon": "someone",
+    "somone": "someone",
+    "sumone": "someone",
+    "sombody": "somebody",
 }
 _WORD = re.compile(r"[A-Za-z0-9/']+")
 

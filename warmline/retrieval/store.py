@@ -212,7 +212,7 @@ class KnowledgeStore:
         lexical: list[models.ScoredPoint] = []
         if mode != "lexical":
             dense = self._client.query_points(
-                self.collection, query=self._embedder.embed_query(query), using="dense",
+                self.collection, query=self._embedder.embed_query(query).tolist(), using="dense",
                 query_filter=query_filter, limit=CANDIDATES, with_payload=True,
             ).points  # fmt: skip
         if mode != "dense":

@@ -280,6 +280,12 @@ def _positive(text: str) -> int:
     return value
 
 
+def _analyze(settings: Settings, args: argparse.Namespace) -> int:
+    from warmline.evals.analyze import main as analyze
+
+    return analyze(settings, args.input, args.out, args.kb)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warmline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -305,6 +311,11 @@ def main(argv: list[str] | None = None) -> int:
         command.set_defaults(run=_kb)
     chat = commands.add_parser("chat", help="chat with the bot in this terminal")
     chat.set_defaults(run=_chat)
+    analyze = commands.add_parser("analyze", help="the bot's judgement over a JSONL log")
+    analyze.add_argument("input", type=Path)
+    analyze.add_argument("--out", type=Path)
+    analyze.add_argument("--kb", action="store_true", help="search the synced knowledge base")
+    analyze.set_defaults(run=_analyze)
     evals = commands.add_parser("eval", help="run an offline evaluation").add_subparsers(
         dest="eval_command", required=True
     )

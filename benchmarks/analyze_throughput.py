@@ -1,0 +1,87 @@
+"""Throughput of `warmline analyze`: lines per second, whole command and per worker.
+
+Writes a log of N lines drawn from the public human-request development split (a third
+of them with two earlier messages), runs `warmline analyze` on it in its own process
+(wall clock, start-up included and excluded), and times one in-process worker's CPU per
+line after warm-up, which bounds what the machine's cores can do when nobody else uses
+them. Writes benchmarks/results/analyze_throughput.json.
+
+Usage: .venv/bin/python benchmarks/analyze_throughput.py [--lines 2000]
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness import machine, now_utc, write_result
+
+from warmline.config import Settings
+from warmline.evals.analyze import Analyzer, analyse_lines
+from warmline.guardrails.redaction import Redactor
+
+SOURCE = Path(__file__).parents[1] / "evals" / "signals" / "public" / "human_request_dev.jsonl"
+
+
+def log_lines(count: int) -> list[str]:
+    texts = [json.loads(line)["text"] for line in SOURCE.read_text(encoding="utf-8").splitlines()]
+    pick = random.Random(7)
+    history = ["where is my order LH-123456", "no"]
+    return [
+        json.dumps({"id": str(i), "text": pick.choice(texts), "history": history if i % 3 else []})
+        for i in range(count)
+    ]
+
+
+def worker_cpu_ms_per_line(lines: list[str]) -> float:
+    settings = Settings()
+    redactor = Redactor(
+        settings.pii_entities, b"k" * 32, settings.pii_allow_patterns, settings.pii_company_patterns
+    )
+    analyzer = Analyzer(settings, redactor, None)
+    analyse_lines(analyzer, list(enumerate(lines[:64], start=1)))  # warm-up
+    started = time.process_time()
+    for start in range(0, len(lines), 64):
+        analyse_lines(analyzer, list(enumerate(lines[start : start + 64], start=1)))
+    return (time.process_time() - started) * 1000 / len(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=2000)
+    args = parser.parse_args()
+    lines = log_lines(args.lines)
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "log.jsonl"
+        source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "warmline.server.cli", "analyze", str(source), "--out",
+             str(Path(folder) / "out.jsonl")],
+            check=True, env=os.environ | {"WARMLINE_DATA_DIR": folder},
+        )  # fmt: skip
+        wall = time.perf_counter() - started
+    cpu_ms = worker_cpu_ms_per_line(lines[:512])
+    write_result(
+        "analyze_throughput",
+        {
+            "benchmark": "analyze_throughput",
+            "when": now_utc(),
+            "machine": machine(),
+            "load_average": os.getloadavg(),
+            "lines": args.lines,
+            "command_wall_s": round(wall, 1),
+            "command_lines_per_s": round(args.lines / wall, 1),
+            "worker_cpu_ms_per_line": round(cpu_ms, 2),
+            "lines_per_s_on_idle_cores": round((os.cpu_count() or 1) * 1000 / cpu_ms, 1),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Rebuild the public human-request sets from the source repositories' own files.
+
+Sources (read from local bare clones, paths given on the command line):
+  RasaHQ/rasa-demo        data/nlu/*.yml              GPL-3.0
+  RasaHQ/helpdesk-assistant data/nlu.yml              Apache-2.0
+  RasaHQ/financial-demo   data/nlu/nlu.yml            Apache-2.0
+  clinc/oos-eval          data/data_full.json (val, test, oos_val, oos_test)  CC BY 3.0
+  NTCIR-14 STC-3 (SB233/stc3-dataset) data.zip: data/train_data_en.json  CC BY 4.0
+
+For the dialogues, each of 19 annotators scored the customer's satisfaction with the
+dialogue from -2 to 2 (S-score); a dialogue is `dissatisfied` at a mean of -0.75 or
+less and `satisfied` at 0.5 or more, and the ambiguous middle is left out.
+
+A message is positive when its source intent is `human_handoff`. Texts are
+de-duplicated case-insensitively; the split is by a hash of the normalised text,
+so it never changes when a source is added.
+
+    python evals/signals/public/build.py RASA_DEMO HELPDESK FINANCIAL CLINC STC3_EN_JSON
+"""
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+_ENTITY = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
+OUT = Path(__file__).parent
+
+
+def _show(repo: str, path: str) -> str:
+    return subprocess.run(
+        ["git", "--git-dir", repo, "show", f"HEAD:{path}"], capture_output=True, text=True
+    ).stdout
+
+
+def _rasa(repo: str, paths: list[str], source: str) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for path in paths:
+        for block in (yaml.safe_load(_show(repo, path)) or {}).get("nlu", []):
+            if "intent" not in block:
+                continue
+            for line in str(block.get("examples", "")).splitlines():
+                text = _ENTITY.sub(lambda m: m.group(1) or m.group(2), line.lstrip("- ").strip())
+                text = text.rstrip("\\").strip()
+                if text:
+                    rows.append(
+                        {
+                            "text": text,
+                            "human_request": block["intent"] == "human_handoff",
+                            "source": source,
+                            "intent": block["intent"],
+                        }
+                    )
+    return rows
+
+
+def _clinc(repo: str) -> list[dict[str, object]]:
+    data = json.loads(_show(repo, "data/data_full.json"))
+    return [
+        {"text": text, "human_request": False, "source": "clinc150", "intent": intent}
+        for part in ("val", "test", "oos_val", "oos_test")
+        for text, intent in data[part]
+    ]
+
+
+def _split(key: str) -> str:
+    return "test" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 else "dev"
+
+
+def dialogues(stc3_json: str) -> None:
+    splits: dict[str, list[str]] = {"dev": [], "test": []}
+    for dialogue in json.loads(Path(stc3_json).read_text(encoding="utf-8")):
+        scores = [a["quality"]["S"] for a in dialogue["annotations"]]
+        mean = sum(scores) / len(scores)
+        if -0.75 < mean < 0.5:
+            continue
+        turns = [
+            " ".join(u for u in t["utterances"] if u).strip()
+            for t in dialogue["turns"]
+            if t["sender"] == "customer"
+        ]
+        row = {
+            "id": dialogue["id"],
+            "dissatisfied": mean <= -0.75,
+            "satisfaction": round(mean, 3),
+            "customer_turns": [t for t in turns if t],
+        }
+        splits[_split(dialogue["id"])].append(json.dumps(row, ensure_ascii=False))
+    for name, lines in splits.items():
+        (OUT / f"dialogues_{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(name, len(lines), sum('"dissatisfied": true' in line for line in lines))
+
+
+def main(demo: str, helpdesk: str, financial: str, clinc: str) -> None:
+    demo_files = [
+        f"data/nlu/{n}.yml" for n in ("nlu", "chitchat", "faq", "general", "out_of_scope")
+    ]
+    rows = (
+        _rasa(demo, demo_files, "rasa-demo")
+        + _rasa(helpdesk, ["data/nlu.yml"], "helpdesk-assistant")
+        + _rasa(financial, ["data/nlu/nlu.yml"], "financial-demo")
+        + _clinc(clinc)
+    )
+    seen: dict[str, dict[str, object]] = {}
+    for row in rows:
+        key = " ".join(str(row["text"]).lower().split())
+        if key in seen and seen[key]["human_request"] != row["human_request"]:
+            seen[key]["human_request"] = True  # a request in any source counts
+        seen.setdefault(key, row)
+    splits: dict[str, list[dict[str, object]]] = {"dev": [], "test": []}
+    for key, row in sorted(seen.items()):
+        splits[_split(key)].append(row)
+    for name, items in splits.items():
+        with (OUT / f"human_request_{name}.jsonl").open("w", encoding="utf-8") as f:
+            for i, row in enumerate(items):
+                f.write(json.dumps({"id": f"{name}-{i:05d}", **row}, ensure_ascii=False) + "\n")
+        print(name, len(items), sum(bool(r["human_request"]) for r in items))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
+    dialogues(sys.argv[5])

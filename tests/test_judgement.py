@@ -1,0 +1,174 @@
+"""Requests for a person, tone and trends as a customer meets them, and `warmline analyze`.
+
+The wordings below were quoted in public from a commercial intent set; they are unit
+cases here, not a test set (the figures come from the public test splits, see
+evals/README.md).
+"""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from warmline.agent.decision import TurnFacts
+from warmline.config import Settings
+from warmline.evals.analyze import Analyzer, analyse_lines, write
+from warmline.guardrails.human_request import detect_human_request
+from warmline.guardrails.redaction import Redactor
+from warmline.guardrails.signals import compute_signals, sentiment
+from warmline.guardrails.spelling import fold
+from warmline.handoff.policy import EscalationPolicy
+from warmline.handoff.policy_file import Policy
+from warmline.retrieval.embedder import Embedder
+
+
+def asks(text: str, with_vector: bool = False) -> bool:
+    vector = Embedder().embed_query(text) if with_vector else None
+    return detect_human_request(fold(text), vector).fired()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I contact an agent?",
+        "can I contact a human agent?",
+        "I would like to contact an agent",
+        "help me contact someone",
+        "I don't understand you, how do I talk to a human?",
+        "what do i have to do to talk to someone",
+        "how do I talk to an operator?",
+        "how to speak with a fucking human agent",
+        "isthere someone available?",
+        "I'm trying to speak wiht an assistant",
+        "I need assistance chatting witth a person",
+        "quiero hablar con un agente",
+        "pásame con una persona, por favor",
+        "ich möchte mit einem Mitarbeiter sprechen",
+        "Kann ich mit einem Menschen reden?",
+    ],
+)
+def test_requests_for_a_person_in_any_wording_are_heard(text: str) -> None:
+    assert asks(text)
+    assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i wanna track my fucking order",
+        "id like an fucking refund, how do i get one?",
+        "I don't need an agent, just tell me the price",
+        "Do I need to talk to an agent to cancel?",
+        "no quiero hablar con un agente, solo el precio",
+        "ich brauche keinen Mitarbeiter, danke",
+        "you sound like a real human",
+        "call me Bob from now on",
+    ],
+)
+def test_what_is_not_a_request_stays_with_the_bot(text: str) -> None:
+    assert not asks(text)
+    assert not asks(text, with_vector=True)
+
+
+def test_the_model_hears_a_wording_no_rule_lists() -> None:
+    assert not asks("somebody real please help me")
+    assert asks("somebody real please help me", with_vector=True)
+
+
+def decide(text: str, earlier: list[str] | None = None) -> list[str]:
+    earlier = earlier or []
+    facts = TurnFacts(
+        signals=compute_signals(text, earlier),
+        earlier_sentiments=[sentiment(m) for m in earlier],
+        confidence=None,
+        low_confidence_strikes=0,
+        bot_turns=len(earlier) + 1,
+    )
+    return [reason.code for reason in EscalationPolicy(Policy()).assess(facts).reasons]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i wanna track my fucking order",
+        "id like an fucking refund, how do i get one?",
+        "WHERE IS MY DAMN PARCEL",
+    ],
+)
+def test_swearing_at_a_parcel_gets_an_answer_not_a_handover(text: str) -> None:
+    assert decide(text) == []
+
+
+def test_a_bare_no_after_a_happy_message_does_not_escalate() -> None:
+    assert decide("no", ["great, thanks, that worked"]) == []
+    assert decide("no, that's all", ["perfect, thank you so much!"]) == []
+
+
+def test_unhappiness_that_persists_escalates_with_its_numbers() -> None:
+    earlier = ["my lamp arrived broken and the replacement is broken too, so sad"]
+    message = "I'm really disappointed and upset, my evening is ruined"
+    assert decide(message, earlier) == ["negative_sentiment"]
+    assert decide(message) == []
+
+
+def test_a_complaint_about_the_answer_is_dissatisfaction_with_us() -> None:
+    assert decide("that's not what I asked, it didn't help") == ["frustration"]
+    assert decide("that's not what I asked, I need the clip from 4pm") == []
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    settings = Settings()
+    redactor = Redactor(
+        settings.pii_entities, b"k" * 32, settings.pii_allow_patterns, settings.pii_company_patterns
+    )
+    return Analyzer(settings, redactor, None)
+
+
+def test_analyze_reports_bad_lines_by_number_and_keeps_the_rest(analyzer: Analyzer) -> None:
+    text = "  how do I contact an agent?  mail me at  ana@example.org "
+    lines = [
+        json.dumps({"id": "a", "text": text, "history": ["where is my parcel", "no"]}),
+        "{not json",
+        json.dumps({"id": "b"}),
+        json.dumps({"id": "c", "text": "\u200b  "}),
+        json.dumps({"text": "i wanna track my fucking order"}),
+    ]
+    out, errors = io.StringIO(), io.StringIO()
+    written, skipped = write(
+        [analyse_lines(analyzer, list(enumerate(lines, start=1)))], out, errors
+    )
+    assert (written, skipped) == (2, 3)
+    problems = errors.getvalue().splitlines()
+    assert [p.split(":")[0] for p in problems] == ["line 2", "line 3", "line 4"]
+    assert "text" in problems[1] and "empty_message" in problems[2]
+    first, second = [json.loads(line) for line in out.getvalue().splitlines()]
+    [span] = first["pii"]
+    assert text[span["start"] : span["end"]] == "ana@example.org"
+    assert span["type"] == "EMAIL_ADDRESS" and "<EMAIL_1>" in first["redacted"]
+    assert first["signals"]["human_request"] is True
+    assert first["signals"]["evidence"]["human_request"] == ["contact an agent"]
+    assert first["escalate"] is True and first["reasons"] == ["explicit_request"]
+    assert first["search"] == [] and first["confidence"] is None
+    assert second["id"] is None and second["escalate"] is False
+    assert second["signals"]["frustration"] == 0.25
+
+
+@pytest.mark.slow
+def test_the_analyze_command_writes_one_line_per_good_input(tmp_path: Path) -> None:
+    from warmline.server.cli import main
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "\n".join(
+            [json.dumps({"id": str(i), "text": f"where is order LH-10000{i}?"}) for i in range(5)]
+            + ["[1, 2]", json.dumps({"id": "x", "text": "can I speak to a person"})]
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    assert main(["analyze", str(source), "--out", str(out)]) == 0
+    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in results] == ["0", "1", "2", "3", "4", "x"]
+    assert [r["escalate"] for r in results] == [False] * 5 + [True]

@@ -1,0 +1,185 @@
+"""The judgement detectors on public sets written by others, beside naive peers.
+
+    python -m warmline.evals.public_eval --split dev|test [--no-model]
+
+- requests for a person: Rasa's demo bots' `human_handoff` examples against every
+  other example of theirs and CLINC150's queries (`evals/signals/public/human_request_*`);
+  the peer is a plain keyword rule;
+- dissatisfaction across turns: STC-3 customer-helpdesk dialogues whose customer
+  satisfaction 19 annotators scored (`dialogues_*`), played turn by turn through the
+  detectors and the escalation policy as the live graph does; the peer is VADER alone
+  (any customer message at or below the policy's negative-sentiment threshold);
+- sensitive topics: the fraud topic against CLINC150's `report_fraud` intent on the
+  same queries; the peer is a keyword rule.
+
+Only the development split is for tuning; the test split is scored once a change is final.
+"""
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from warmline.agent.decision import TurnFacts
+from warmline.evals.metrics import BinaryScores
+from warmline.guardrails.human_request import detect_human_request
+from warmline.guardrails.signals import compute_signals, sentiment
+from warmline.guardrails.spelling import fold
+from warmline.handoff.policy import EscalationPolicy
+from warmline.handoff.policy_file import Policy
+
+PUBLIC = Path(__file__).resolve().parents[2] / "evals" / "signals" / "public"
+KEYWORD_REQUEST = re.compile(
+    r"\b(?:human|person|agent|representative|operator|someone|somebody|real person|manager|"
+    r"supervisor|staff)\b",
+    re.IGNORECASE,
+)
+KEYWORD_FRAUD = re.compile(
+    r"\b(?:fraud\w*|scam\w*|hacked|stolen|unauthori[sz]ed|identity theft)\b", re.IGNORECASE
+)
+FRAUD_TOPICS = {"fraud", "identity_theft"}
+
+
+class Rates(BaseModel):
+    recall: float
+    false_positive_rate: float
+    precision: float
+    positives: int
+    negatives: int
+
+    @classmethod
+    def of(cls, pairs: list[tuple[bool, bool]]) -> "Rates":
+        scores = BinaryScores.of(pairs)
+        negatives = sum(1 for gold, _ in pairs if not gold)
+        false_positives = sum(1 for gold, found in pairs if found and not gold)
+        return cls(
+            recall=scores.recall,
+            false_positive_rate=round(false_positives / negatives, 4) if negatives else 0.0,
+            precision=scores.precision,
+            positives=scores.support,
+            negatives=negatives,
+        )
+
+
+class DialogueScores(BaseModel):
+    dialogues: int
+    dissatisfied: int
+    precision: float
+    recall: float
+    f1: float
+    satisfied_escalated: float
+    caught_by_second_turn: float
+
+
+def _rows(path: Path) -> list[dict[str, object]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def human_requests(split: str, use_model: bool) -> dict[str, Rates]:
+    rows = _rows(PUBLIC / f"human_request_{split}.jsonl")
+    texts = [str(r["text"]) for r in rows]
+    vectors = None
+    if use_model:
+        from warmline.retrieval.embedder import Embedder
+
+        vectors = Embedder().embed(texts)
+    ours, rules, keyword = [], [], []
+    for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
+        gold = bool(row["human_request"])
+        folded = fold(text)
+        rules.append((gold, detect_human_request(folded).fired()))
+        vector = vectors[i] if vectors is not None else None
+        ours.append((gold, detect_human_request(folded, vector).fired()))
+        keyword.append((gold, bool(KEYWORD_REQUEST.search(text))))
+    return {
+        "warmline": Rates.of(ours),
+        "warmline rules alone": Rates.of(rules),
+        "keyword rule": Rates.of(keyword),
+    }
+
+
+def sensitive_fraud(split: str) -> dict[str, Rates]:
+    rows = [r for r in _rows(PUBLIC / f"human_request_{split}.jsonl") if r["source"] == "clinc150"]
+    ours, keyword = [], []
+    for row in rows:
+        text = str(row["text"])
+        gold = row["intent"] == "report_fraud"
+        topic = compute_signals(text).sensitive.topic
+        ours.append((gold, topic in FRAUD_TOPICS))
+        keyword.append((gold, bool(KEYWORD_FRAUD.search(text))))
+    return {"warmline": Rates.of(ours), "keyword rule": Rates.of(keyword)}
+
+
+def _dialogue_scores(outcomes: list[tuple[bool, int | None]]) -> DialogueScores:
+    """`outcomes`: (dissatisfied, customer turn of the first escalation or None)."""
+    pairs = [(gold, turn is not None) for gold, turn in outcomes]
+    scores = BinaryScores.of(pairs)
+    satisfied = [turn for gold, turn in outcomes if not gold]
+    caught = [turn for gold, turn in outcomes if gold and turn is not None]
+    return DialogueScores(
+        dialogues=len(outcomes),
+        dissatisfied=scores.support,
+        precision=scores.precision,
+        recall=scores.recall,
+        f1=scores.f1,
+        satisfied_escalated=round(sum(t is not None for t in satisfied) / len(satisfied), 4),
+        caught_by_second_turn=round(sum(t <= 1 for t in caught) / len(caught), 4) if caught else 0,
+    )
+
+
+def dialogues(split: str) -> dict[str, DialogueScores]:
+    policy = EscalationPolicy(Policy())
+    threshold = policy.settings.negative_sentiment
+    ours: list[tuple[bool, int | None]] = []
+    vader: list[tuple[bool, int | None]] = []
+    for row in _rows(PUBLIC / f"dialogues_{split}.jsonl"):
+        turns = [str(t) for t in row["customer_turns"]]  # type: ignore[attr-defined]
+        gold = bool(row["dissatisfied"])
+        escalated_at = vader_at = None
+        for k, text in enumerate(turns):
+            found = compute_signals(text, turns[:k])
+            facts = TurnFacts(
+                signals=found,
+                earlier_sentiments=[sentiment(t) for t in turns[:k]],
+                confidence=None,
+                low_confidence_strikes=0,
+                bot_turns=k + 1,
+            )
+            if escalated_at is None and policy.assess(facts).escalate:
+                escalated_at = k
+            if vader_at is None and found.sentiment <= threshold:
+                vader_at = k
+        ours.append((gold, escalated_at))
+        vader.append((gold, vader_at))
+    return {"warmline": _dialogue_scores(ours), "VADER alone": _dialogue_scores(vader)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["dev", "test"], default="dev")
+    parser.add_argument("--no-model", action="store_true", help="rules only (no embeddings)")
+    parser.add_argument("--only", choices=["requests", "dialogues", "sensitive"])
+    args = parser.parse_args()
+    report: dict[str, object] = {"split": args.split}
+    if args.only in (None, "requests"):
+        report["human_request"] = human_requests(args.split, not args.no_model)
+    if args.only in (None, "dialogues"):
+        report["dissatisfaction"] = dialogues(args.split)
+    if args.only in (None, "sensitive"):
+        report["fraud_topic"] = sensitive_fraud(args.split)
+    print(
+        json.dumps(
+            report,
+            indent=2,
+            default=lambda m: (
+                {k: v.model_dump() for k, v in m.items()} if isinstance(m, dict) else m.model_dump()
+            ),
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
