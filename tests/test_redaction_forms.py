@@ -64,6 +64,7 @@ def test_disguised_and_unusual_forms_are_redacted(
         "ordered on 2024-01-17 at 10:30",
         "it cost 1 234 567 dollars",
         "I bought it in 2024",
+        "THIS IS RIDICULOUS",
     ],
 )
 def test_ordinary_words_and_numbers_stay(redactor: Redactor, text: str) -> None:

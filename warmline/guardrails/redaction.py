@@ -197,6 +197,8 @@ class Redactor:
             return False
         if score <= NER_SCORE and all(word in self._vocabulary for word in words):
             return False
+        if score <= NER_SCORE and len(words) == 1 and span.isupper():
+            return False  # shouting ("THIS IS RIDICULOUS"): capitals say nothing about names
         return score > NER_SCORE or len(words) > 1 or span[:1].isupper()
 
     def warm_up(self) -> None:
