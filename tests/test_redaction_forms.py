@@ -65,6 +65,7 @@ def test_disguised_and_unusual_forms_are_redacted(
         "it cost 1 234 567 dollars",
         "I bought it in 2024",
         "THIS IS RIDICULOUS",
+        "مرحبا، كيف أعيد تعيين كلمة المرور الخاصة بي؟",
     ],
 )
 def test_ordinary_words_and_numbers_stay(redactor: Redactor, text: str) -> None:

@@ -199,6 +199,8 @@ class Redactor:
             return False
         if score <= NER_SCORE and len(words) == 1 and span.isupper():
             return False  # shouting ("THIS IS RIDICULOUS"): capitals say nothing about names
+        if score <= NER_SCORE and not any(ch.lower() != ch.upper() for ch in span):
+            return False  # a script without case (Arabic, Hebrew, CJK) the English model can't read
         return score > NER_SCORE or len(words) > 1 or span[:1].isupper()
 
     def warm_up(self) -> None:
