@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from warmline.config import AgentAccount
 from warmline.guardrails.limits import clean_text
-from warmline.guardrails.redaction import Redaction
 from warmline.handoff.policy_file import QueuePolicy
 from warmline.handoff.queue import Disposition, QueueEntry
 from warmline.handoff.routing import (
@@ -296,13 +295,13 @@ class AgentDesk:
         self, agent: AgentAccount, conversation_id: str, text: str, client_msg_id: str
     ) -> tuple[Event, bool]:
         await self.owned(agent, conversation_id)
-        redaction = await self.service._redact(conversation_id, text)
+        redaction = await self.service.redact(conversation_id, text)
         key = f"agent:{agent.id}:{client_msg_id}"
         async with self.db.transaction() as conn:
             existing = await self.log.find_client_message(conn, conversation_id, key)
             if existing is not None:
                 return existing, True
-            await self._keep_originals(conn, conversation_id, redaction)
+            await self.service.keep_originals(conn, conversation_id, redaction)
             event = await self.log.append(
                 conn,
                 conversation_id,
@@ -338,19 +337,14 @@ class AgentDesk:
             raise NotAllowed("not_kept", "That value is no longer kept (expired or erased).")
         return value
 
-    async def _keep_originals(self, conn: Any, conversation_id: str, redaction: Redaction) -> None:
-        """Agent text is redacted like a customer's: placeholders and vault, same numbering."""
-        await self.service.placeholders.add(conn, conversation_id, redaction.new_entries)
-        await self.service.vault.store(conn, conversation_id, redaction.vault_items)
-
     async def note(self, agent: AgentAccount, conversation_id: str, text: str) -> Event:
         """An internal note: agents and supervisors read it, the customer never does."""
         await self.service.get(conversation_id)
         if not agent.supervises:
             await self.owned(agent, conversation_id)
-        redaction = await self.service._redact(conversation_id, text)
+        redaction = await self.service.redact(conversation_id, text)
         async with self.db.transaction() as conn:
-            await self._keep_originals(conn, conversation_id, redaction)
+            await self.service.keep_originals(conn, conversation_id, redaction)
             event = await self.log.append(
                 conn,
                 conversation_id,
@@ -380,10 +374,10 @@ class AgentDesk:
         if entry is None:
             raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
         target = self._accounts[to_agent].name if to_agent else f"skill {to_skill}"
-        redaction = await self.service._redact(conversation_id, note)
+        redaction = await self.service.redact(conversation_id, note)
         async with self.db.transaction() as conn:
             await self._still_owned(conn, agent.id, conversation_id)
-            await self._keep_originals(conn, conversation_id, redaction)
+            await self.service.keep_originals(conn, conversation_id, redaction)
             await self.queue.requeue(
                 conn,
                 conversation_id,
@@ -522,10 +516,10 @@ class AgentDesk:
                     raise NotAllowed("not_assigned", "Label conversations you have handled.")
         redaction = None
         if note.strip():
-            redaction = await self.service._redact(conversation_id, clean_text(note, 2000))
+            redaction = await self.service.redact(conversation_id, clean_text(note, 2000))
         async with self.db.transaction() as conn:
             if redaction is not None:
-                await self._keep_originals(conn, conversation_id, redaction)
+                await self.service.keep_originals(conn, conversation_id, redaction)
             cursor = await conn.execute(
                 "INSERT INTO labels (conversation_id, agent_id, kind, article_id, note, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",

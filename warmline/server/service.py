@@ -155,7 +155,7 @@ class ConversationService:
         if existing is not None:
             return existing, True
         await self._check_flood(conversation_id)
-        redaction = await self._redact(conversation_id, text)
+        redaction = await self.redact(conversation_id, text)
         events: list[Event] = []
         async with self.db.transaction() as conn:
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
@@ -165,8 +165,7 @@ class ConversationService:
             if conversation.mode == "resolved":
                 await self.log.set_mode(conn, conversation_id, "bot", None)
                 events.append(await self.log.append(conn, conversation_id, "mode", {"mode": "bot"}))
-            await self.placeholders.add(conn, conversation_id, redaction.new_entries)
-            await self.vault.store(conn, conversation_id, redaction.vault_items)
+            await self.keep_originals(conn, conversation_id, redaction)
             message = await self.log.append(
                 conn,
                 conversation_id,
@@ -199,13 +198,20 @@ class ConversationService:
         async with self.db.reading() as conn:
             return await self.log.find_client_message(conn, conversation_id, client_msg_id)
 
-    async def _redact(self, conversation_id: str, text: str) -> Redaction:
-        """The guard's verdict on customer text; refused text is never stored."""
+    async def redact(self, conversation_id: str, text: str) -> Redaction:
+        """The guard's verdict on text for this conversation, a customer's or an agent's
+        (same placeholders, same numbering); refused text is never stored."""
         book = PlaceholderBook(await self.placeholders.load(conversation_id))
         verdict = await asyncio.to_thread(self.guard.inspect, text, book)
         if verdict.redaction is None:
             raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
         return verdict.redaction
+
+    async def keep_originals(self, conn: Any, conversation_id: str, redaction: Redaction) -> None:
+        """A redaction's new placeholders and its originals (in the vault), in the caller's
+        transaction, so the stored text and what reveals it commit together."""
+        await self.placeholders.add(conn, conversation_id, redaction.new_entries)
+        await self.vault.store(conn, conversation_id, redaction.vault_items)
 
     async def _check_flood(self, conversation_id: str) -> None:
         """Refuse a burst of new messages (resends of stored ones are always answered)."""
@@ -426,7 +432,7 @@ class ConversationService:
             raise NotAllowed(
                 "not_waiting", "A contact can be left only while waiting for a person."
             )
-        redaction = await self._redact(conversation_id, text)
+        redaction = await self.redact(conversation_id, text)
         contacts = [
             f.placeholder
             for f in redaction.findings
@@ -440,8 +446,7 @@ class ConversationService:
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
             if existing is not None:
                 return existing, True
-            await self.placeholders.add(conn, conversation_id, redaction.new_entries)
-            await self.vault.store(conn, conversation_id, redaction.vault_items)
+            await self.keep_originals(conn, conversation_id, redaction)
             cursor = await conn.execute(
                 "INSERT INTO tickets (conversation_id, contact, note, created_at) "
                 "VALUES (?, ?, ?, ?)",
@@ -475,15 +480,14 @@ class ConversationService:
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
-        redaction = await self._redact(conversation_id, comment or "-")
+        redaction = await self.redact(conversation_id, comment or "-")
         async with self.db.transaction() as conn:
             events = await self.log.events_in(conn, conversation_id)
             asked = [e.seq for e in events if e.type == "csat_request"]
             answered = [e.seq for e in events if e.type == "csat"]
             if not asked or (answered and answered[-1] > asked[-1]):
                 raise NotAllowed("no_rating_asked", "There is no open rating request.")
-            await self.placeholders.add(conn, conversation_id, redaction.new_entries)
-            await self.vault.store(conn, conversation_id, redaction.vault_items)
+            await self.keep_originals(conn, conversation_id, redaction)
             await self.queue.record_csat(conn, conversation_id, score)
             event = await self.log.append(
                 conn,
