@@ -1,14 +1,27 @@
-"""The conversation graph alone, with a stub search and a stub policy: fast, no server."""
+"""The conversation graph alone, with a stub search and a stub policy: fast, no server,
+no embedding model (the request detector reads words only)."""
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
+import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
+from langgraph.checkpoint.memory import InMemorySaver
+
+from warmline.agent.context import AgentContext
 from warmline.agent.decision import EscalationDecision, Reason, TurnFacts
-from warmline.agent.graph import build_graph
-from warmline.agent.nodes import HOLDING_MESSAGE, GraphDeps
-from warmline.config import Settings
+from warmline.agent.graph import ConversationGraph
+from warmline.agent.nodes import HOLDING_MESSAGE
+from warmline.agent.responder import NOT_FOUND
+from warmline.agent.state import Mode, TurnInput
+from warmline.handoff.policy import EscalationPolicy
+from warmline.handoff.policy_file import Condition, Policy, Rule
 from warmline.retrieval.chunking import Chunk
 from warmline.retrieval.store import Hit
 
+SENSITIVE = "someone hacked my account and charged my card"
 ARTICLE = Chunk(
     id="report-fraud#0",
     article_id="report-fraud",
@@ -26,13 +39,16 @@ ARTICLE = Chunk(
 class Stubs:
     """Records what the graph asked for, and answers with a fixed hit and verdict."""
 
-    def __init__(self, escalate: bool) -> None:
+    def __init__(self, escalate: bool, fail_search: bool = False) -> None:
         self.escalate = escalate
+        self.fail_search = fail_search
         self.searched: list[str] = []
         self.assessed: list[TurnFacts] = []
 
     async def search(self, query: str) -> list[Hit]:
         self.searched.append(query)
+        if self.fail_search:
+            raise ConnectionError("the knowledge base went away")
         return [Hit(chunk=ARTICLE, score=0.9, dense=0.9, lexical=0.9)]
 
     def assess(self, facts: TurnFacts) -> EscalationDecision:
@@ -48,27 +64,88 @@ class Stubs:
         )
 
 
+class CountingSaver(InMemorySaver):
+    """The in-memory checkpointer, counting its durable writes and their bytes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checkpoints = 0
+        self.write_batches = 0
+        self.bytes = 0
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        self.checkpoints += 1
+        self.bytes += len(self.serde.dumps_typed(checkpoint)[1])
+        return await super().aput(config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        self.write_batches += 1
+        await super().aput_writes(config, writes, task_id, task_path)
+
+
+def _context(stubs: Stubs, assess: Any = None) -> AgentContext:
+    return AgentContext(
+        search=stubs.search,
+        assess=assess or stubs.assess,
+        answerable=lambda query, hits: 0.9 if hits else 0.0,
+        embed_query=None,
+        low_confidence=0.5,
+        max_answer_chars=600,
+        company_name="Lumen",
+    )
+
+
+def _input(text: str, seq: int = 1, mode: Mode = "bot") -> TurnInput:
+    return TurnInput(seq=seq, text=text, mode=mode)
+
+
 async def _turn(stubs: Stubs, text: str) -> dict[str, Any]:
-    graph = build_graph(GraphDeps(search=stubs.search, assess=stubs.assess, settings=Settings()))
-    state = await graph.ainvoke({"turn": {"seq": 1, "text": text, "mode": "bot"}})
+    state = await ConversationGraph(_context(stubs)).run("c1", _input(text))
     outcome: dict[str, Any] = state["outcome"]
     return outcome
 
 
 async def test_a_sensitive_topic_the_policy_keeps_is_searched_and_answered() -> None:
     stubs = Stubs(escalate=False)
-    outcome = await _turn(stubs, "someone hacked my account and charged my card")
+    outcome = await _turn(stubs, SENSITIVE)
     assert stubs.assessed[0].signals.sensitive.topic, "the detector saw a sensitive topic"
     assert outcome["kind"] == "reply"
-    assert stubs.searched == ["someone hacked my account and charged my card"]
+    assert stubs.searched == [SENSITIVE]
     assert outcome["text"] and outcome["text"] != HOLDING_MESSAGE
     assert stubs.assessed[-1].confidence is not None, "the verdict that stands saw the answer"
 
 
+async def test_a_sensitive_rule_that_does_not_escalate_gets_the_article_not_a_failure() -> None:
+    """The real policy with a rule that only sets priority and skills for the topic."""
+    stubs = Stubs(escalate=False)
+    topics = ["fraud", "identity_theft", "legal_threat", "staff_complaint"]
+    rule = Rule(name="fraud desk", when=Condition(sensitive_topic=topics), priority="high")
+    policy = EscalationPolicy(Policy(rules=[rule]))
+    graph = ConversationGraph(_context(stubs, assess=policy.assess), CountingSaver())
+    state = await graph.run("c1", _input(SENSITIVE))
+    assert state["outcome"]["kind"] == "reply"
+    assert ARTICLE.title in state["outcome"]["text"]
+    assert state["outcome"]["citations"][0]["article_id"] == "report-fraud"
+    assert state["decision"].escalate is False
+
+
 async def test_a_sensitive_topic_the_policy_hands_over_is_not_searched() -> None:
     stubs = Stubs(escalate=True)
-    outcome = await _turn(stubs, "someone hacked my account and charged my card")
+    outcome = await _turn(stubs, SENSITIVE)
     assert outcome["kind"] == "escalate" and outcome["text"] == HOLDING_MESSAGE
+    assert outcome["decision"]["reasons"][0]["code"] == "sensitive_topic"
     assert stubs.searched == [] and len(stubs.assessed) == 1
 
 
@@ -77,3 +154,67 @@ async def test_an_ordinary_question_is_searched_once_and_assessed_once() -> None
     outcome = await _turn(stubs, "where do I see my invoices?")
     assert outcome["kind"] == "reply"
     assert stubs.searched == ["where do I see my invoices?"] and len(stubs.assessed) == 1
+
+
+async def test_an_unanswerable_question_says_so_and_counts_a_strike() -> None:
+    stubs = Stubs(escalate=False)
+    context = _context(stubs)
+    graph = ConversationGraph(
+        AgentContext(**{**context.__dict__, "answerable": lambda query, hits: 0.1})
+    )
+    state = await graph.run("c1", _input("what is the airspeed of a swallow?"))
+    assert state["outcome"]["text"] == NOT_FOUND
+    assert state["low_confidence_strikes"] == 1 and stubs.assessed[0].low_confidence_strikes == 1
+
+
+async def test_while_a_person_owns_the_chat_the_bot_neither_searches_nor_speaks() -> None:
+    stubs = Stubs(escalate=False)
+    state = await ConversationGraph(_context(stubs)).run("c1", _input("hello?", mode="human"))
+    assert state["outcome"]["kind"] == "silent"
+    assert stubs.searched == [] and stubs.assessed == []
+    assert state["messages"][-1] == {"role": "customer", "text": "hello?", "seq": 1}
+
+
+async def test_a_turn_is_one_checkpoint_holding_chunk_ids_not_chunks() -> None:
+    stubs = Stubs(escalate=False)
+    saver = CountingSaver()
+    graph = ConversationGraph(_context(stubs), saver)
+    await graph.run("c1", _input("where do I see my invoices?"))
+    assert (saver.checkpoints, saver.write_batches) == (1, 0)
+    await graph.run("c1", _input("and can I download them?", seq=2))
+    assert (saver.checkpoints, saver.write_batches) == (2, 0), "one durable write per turn"
+    memory = await graph.memory("c1")
+    assert memory["retrieved"] == [ARTICLE.id]
+    assert memory["last_seq"] == 2 and [m["seq"] for m in memory["messages"]] == [1, 1, 2, 2]
+    assert not {"turn", "hits", "signals", "answer", "decision"} & set(memory)
+    stored = json.dumps(memory, default=str)
+    assert "choose Report" not in stored.split('"messages"')[0], "the chunk's text is not kept"
+
+
+async def test_a_replayed_turn_returns_the_stored_outcome_without_running_again() -> None:
+    stubs = Stubs(escalate=False)
+    graph = ConversationGraph(_context(stubs), CountingSaver())
+    first = await graph.run("c1", _input("where do I see my invoices?"))
+    again = await graph.run("c1", _input("where do I see my invoices?"))
+    assert again["outcome"] == first["outcome"]
+    assert len(stubs.searched) == 1 and len(stubs.assessed) == 1
+    assert len(again["messages"]) == 2, "the message is recorded once"
+
+
+async def test_a_turn_that_fails_midway_keeps_the_message_and_the_next_turn_runs() -> None:
+    """The server apologises for a failed turn; the conversation's memory still has the
+    customer's message (for a person reading it later), and the next turn is answered."""
+    stubs = Stubs(escalate=False)
+    saver = CountingSaver()
+    graph = ConversationGraph(_context(stubs), saver)
+    await graph.run("c1", _input("where do I see my invoices?"))
+    stubs.fail_search = True
+    with pytest.raises(ConnectionError):
+        await graph.run("c1", _input("can I download them?", seq=2))
+    assert saver.checkpoints == 2, "the failed run is saved once, when it stops"
+    memory = await graph.memory("c1")
+    assert memory["messages"][-1] == {"role": "customer", "text": "can I download them?", "seq": 2}
+    stubs.fail_search = False
+    state = await graph.run("c1", _input("how long does a refund take?", seq=3))
+    assert state["outcome"]["kind"] == "reply" and state["outcome"]["for_seq"] == 3
+    assert [m["seq"] for m in state["messages"]] == [1, 1, 2, 3, 3]

@@ -10,6 +10,7 @@ question ("does it work with HomeKit?") is not answered with the old question's 
 """
 
 import re
+from collections.abc import Mapping, Sequence
 
 _POINTS_BACK = re.compile(
     r"\b(?:it|its|it's|that|this|they|them|those|these|there|one|ones)\b"
@@ -32,7 +33,7 @@ def is_follow_up(text: str) -> bool:
     return len(text.split()) <= MAX_WORDS and bool(_POINTS_BACK.search(text))
 
 
-def previous_question(messages: list[dict[str, object]], since: int) -> str | None:
+def previous_question(messages: Sequence[Mapping[str, object]], since: int) -> str | None:
     """The customer's message before this one, in the stretch the bot has been answering."""
     earlier = [m for m in messages[since:-1] if m["role"] == "customer"]
     return str(earlier[-1]["text"]) if earlier else None

@@ -1,33 +1,39 @@
-"""Wire the nodes into the conversation graph.
+"""Wire the nodes into the conversation graph, and run it one turn at a time.
 
 guard_input → signals → (silent | retrieve → answer → assess | assess) → reply | escalate
 
-A turn that looks like a handoff (a request for a person, a sensitive topic) goes to
-`assess` before searching, which saves a search when the policy hands over; when the
-policy keeps it, `assess` sends it on to `retrieve` and it is answered like any other.
+A turn that carries a handoff signal (a request for a person, a sensitive topic) meets
+the policy in `assess` before searching, which saves a search when the policy hands
+over; when the policy keeps it, `assess` sends it on to `retrieve` and it is answered
+like any other.
+
+A turn is one durable write: the checkpoint is saved when the run ends
+(`durability="exit"`), not after each step. A crash mid-turn leaves the previous
+turn's checkpoint, and the server's pending marker runs the turn again.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from warmline.agent import nodes
-from warmline.agent.nodes import GraphDeps
-from warmline.agent.state import AgentState
+from warmline.agent.context import AgentContext
+from warmline.agent.state import AgentState, TurnInput
+
+Graph = CompiledStateGraph[AgentState, AgentContext, AgentState, AgentState]
 
 
-def build_graph(
-    deps: GraphDeps, checkpointer: BaseCheckpointSaver[Any] | None = None
-) -> CompiledStateGraph[Any, Any, Any, Any]:
-    graph: StateGraph[AgentState, None, AgentState, AgentState] = StateGraph(AgentState)
+def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> Graph:
+    graph = StateGraph(AgentState, context_schema=AgentContext)
     graph.add_node("guard_input", nodes.guard_input)
-    bound = nodes.DependentNodes(deps)
-    graph.add_node("signals", bound.signals)
-    graph.add_node("retrieve", bound.retrieve)
-    graph.add_node("answer", bound.answer)
-    graph.add_node("assess", bound.assess)
+    graph.add_node("signals", nodes.signals)
+    graph.add_node("retrieve", nodes.retrieve)
+    graph.add_node("answer", nodes.answer)
+    graph.add_node("assess", nodes.assess)
     graph.add_node("reply", nodes.reply)
     graph.add_node("escalate", nodes.escalate)
     graph.add_node("stay_silent", nodes.stay_silent)
@@ -36,18 +42,53 @@ def build_graph(
     graph.add_conditional_edges(
         "guard_input", nodes.after_guard, {"replayed": END, "signals": "signals"}
     )
-    graph.add_conditional_edges(
-        "signals",
-        nodes.after_signals,
-        {"stay_silent": "stay_silent", "assess": "assess", "retrieve": "retrieve"},
-    )
+    graph.add_conditional_edges("signals", nodes.after_signals)
     graph.add_edge("retrieve", "answer")
     graph.add_edge("answer", "assess")
-    graph.add_conditional_edges(
-        "assess",
-        nodes.after_assess,
-        {"escalate": "escalate", "reply": "reply", "retrieve": "retrieve"},
-    )
+    graph.add_conditional_edges("assess", nodes.after_assess)
     for last in ("reply", "escalate", "stay_silent"):
         graph.add_edge(last, END)
     return graph.compile(checkpointer=checkpointer)
+
+
+class ConversationGraph:
+    """The compiled graph with its dependencies: what the server runs a turn with."""
+
+    def __init__(
+        self, context: AgentContext, checkpointer: BaseCheckpointSaver[Any] | None = None
+    ) -> None:
+        self.context = context
+        self.compiled = build_graph(checkpointer)
+
+    async def run(
+        self,
+        conversation_id: str,
+        turn: TurnInput,
+        on_delta: Callable[[str], None] = lambda _: None,
+    ) -> AgentState:
+        """Run one turn; the answer's pieces go to `on_delta` as the LLM writes them.
+
+        Returns the finished state (memory and this turn's working values), taken from
+        the run itself rather than read back from the checkpoint.
+        """
+        config: RunnableConfig = {"configurable": {"thread_id": conversation_id}}
+        final: AgentState = {}
+        async for part in self.compiled.astream(
+            {"turn": turn},
+            config=config,
+            context=self.context,
+            stream_mode=["custom", "values"],
+            durability="exit" if self.compiled.checkpointer else None,
+            version="v2",
+        ):
+            if part["type"] == "values":
+                final = part["data"]
+            elif part["type"] == "custom" and isinstance(part["data"], dict):
+                on_delta(part["data"]["delta"])
+        return final
+
+    async def memory(self, conversation_id: str) -> AgentState:
+        """What the checkpoint holds of a conversation (its memory, no working values)."""
+        config: RunnableConfig = {"configurable": {"thread_id": conversation_id}}
+        # The checkpoint holds the memory fields of `AgentState`.
+        return cast(AgentState, (await self.compiled.aget_state(config)).values)

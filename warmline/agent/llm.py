@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 
 from openai import AsyncOpenAI, omit
@@ -19,7 +19,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from warmline.agent.prompts import load
-from warmline.agent.state import Answer, Citation
+from warmline.agent.state import Answer, Citation, Message
 from warmline.retrieval.store import Hit
 
 log = logging.getLogger("warmline.llm")
@@ -87,7 +87,7 @@ class LlmAnswerer:
         self._open_until = 0.0
 
     def _messages(
-        self, question: str, history: list[dict[str, object]], hits: list[Hit]
+        self, question: str, history: Sequence[Message], hits: list[Hit]
     ) -> list[dict[str, str]]:
         excerpts = "\n\n".join(
             f"[{i}] {h.chunk.title} › {h.chunk.section}\n{h.chunk.text}"
@@ -163,7 +163,7 @@ class LlmAnswerer:
     async def answer(
         self,
         question: str,
-        history: list[dict[str, object]],
+        history: Sequence[Message],
         hits: list[Hit],
         confidence: float,
         on_token: Callable[[str], None] | None = None,

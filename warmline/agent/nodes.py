@@ -1,28 +1,28 @@
-"""The graph's nodes. Each reads the state it needs and returns only what it changes.
+"""The graph's nodes and routers. Each node reads the state it needs and returns only
+what it changes; its dependencies come from the run's context (`AgentContext`).
 
 LangGraph runs the plain (sync) nodes in a worker thread; the async ones here pass
 their CPU work (detectors, confidence, the extractive responder) to a thread too, so
 that no turn holds the event loop that every other conversation's socket shares.
+
+Routers only map what a node decided to the next node: the policy's verdict in
+`assess` is the one place where a turn is handed over or kept.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
-from langchain_core.runnables import RunnableConfig
-from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
 
-from warmline.agent.decision import EscalationDecision, TurnFacts
+from warmline.agent.context import AgentContext
+from warmline.agent.decision import TurnFacts
 from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_question
 from warmline.agent.hints import classify, with_hints
-from warmline.agent.llm import LlmAnswerer, LlmFailure
+from warmline.agent.llm import LlmFailure
 from warmline.agent.responder import extractive_answer, smalltalk_reply
-from warmline.agent.state import AgentState, Answer, Outcome, TurnInput
-from warmline.config import Settings
+from warmline.agent.state import AgentState, Answer, Message, Outcome
 from warmline.guardrails.signals import Signals, compute_signals
-from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit
 
 HOLDING_MESSAGE = (
@@ -31,24 +31,13 @@ HOLDING_MESSAGE = (
 )
 
 Update = dict[str, Any]
+Ctx = Runtime[AgentContext]
 
 
-@dataclass(frozen=True)
-class GraphDeps:
-    """What the graph needs from outside: retrieval, the escalation policy and settings."""
-
-    search: Callable[[str], Awaitable[list[Hit]]]
-    assess: Callable[[TurnFacts], EscalationDecision]
-    settings: Settings
-    llm: LlmAnswerer | None = None
-
-
-def _conversation(config: RunnableConfig) -> str | None:
-    return config.get("configurable", {}).get("thread_id")
-
-
-def _turn(state: AgentState) -> TurnInput:
-    return TurnInput.model_validate(state["turn"])
+def _conversation(runtime: Ctx) -> str | None:
+    """The conversation the run belongs to (its thread), for the LLM's usage ledger."""
+    info = runtime.execution_info
+    return info.thread_id if info is not None else None
 
 
 def guard_input(state: AgentState) -> Update:
@@ -57,18 +46,18 @@ def guard_input(state: AgentState) -> Update:
     A turn is replayed when the server restarted after the graph finished but before
     the reply was stored; the checkpoint then already holds the outcome.
     """
-    turn = _turn(state)
+    turn = state["turn"]
     if turn.seq <= state.get("last_seq", 0):
         return {"replayed": True}
+    message: Message = {"role": "customer", "text": turn.text, "seq": turn.seq}
     update: Update = {
         "replayed": False,
         "last_seq": turn.seq,
         "mode": turn.mode,
-        "messages": [{"role": "customer", "text": turn.text, "seq": turn.seq}],
-        "hits": [],
+        "messages": [message],
         "query": "",
-        "answer": {},
-        "decision": {},
+        "retrieved": [],
+        "confidence": None,
         "facts": {},
     }
     if turn.mode == "bot" and state.get("mode", "bot") != "bot":
@@ -82,149 +71,152 @@ def guard_input(state: AgentState) -> Update:
     return update
 
 
-def _signals(state: AgentState) -> Signals:
+def _signals(state: AgentState, context: AgentContext) -> Signals:
     """Signals of this message, with the customer's earlier questions to the bot for loops,
     and its embedding (computed once; the search below reuses it) for the request model."""
     since_bot = state.get("messages", [])[state.get("bot_since", 0) : -1]
-    earlier = [str(m["text"]) for m in since_bot if m["role"] == "customer"]
-    turn = _turn(state)
-    vector = Embedder().embed_query(turn.text) if turn.mode == "bot" else None
+    earlier = [m["text"] for m in since_bot if m["role"] == "customer"]
+    turn = state["turn"]
+    embed = context.embed_query
+    vector = embed(turn.text) if embed is not None and turn.mode == "bot" else None
     return compute_signals(turn.text, earlier, vector)
 
 
-class DependentNodes:
-    """The nodes that need retrieval, the policy or settings, bound to them once."""
-
-    def __init__(self, deps: GraphDeps) -> None:
-        self.deps = deps
-
-    async def signals(self, state: AgentState, config: RunnableConfig) -> Update:
-        """The detectors' signals, plus the model's hints when a classify model is set."""
-        found = await asyncio.to_thread(_signals, state)
-        llm, model = self.deps.llm, self.deps.settings.llm.classify_model
-        turn = _turn(state)
-        if llm is not None and model and turn.mode == "bot":
-            try:
-                hints = await classify(llm, turn.text, model, _conversation(config))
-                found = with_hints(found, hints)
-            except LlmFailure:
-                pass
-        return {"signals": found.model_dump(), "sentiments": [found.sentiment]}
-
-    async def retrieve(self, state: AgentState) -> Update:
-        """Search the message; a follow-up that finds nothing alone is searched with the
-        question before it (see `follow_up`), and the answer is judged on that query."""
-        text = _turn(state).text
-        hits = await self.deps.search(text)
-        settings = self.deps.settings
-        threshold = settings.policy.thresholds.low_confidence
-        answerable = settings.retrieval.answerable.probability
-        previous = previous_question(state.get("messages", []), state.get("bot_since", 0))
-        if (
-            previous is not None
-            and is_follow_up(text)
-            and await asyncio.to_thread(answerable, text, hits) < threshold
-        ):
-            query = f"{previous} {text}"
-            in_context = await self.deps.search(query)
-            top = in_context[0].chunk.article_id if in_context else None
-            found = " ".join(h.chunk.text for h in in_context if h.chunk.article_id == top)
-            if await asyncio.to_thread(
-                answerable, query, in_context
-            ) >= threshold and holds_its_words(text, found):
-                return {"hits": [h.model_dump() for h in in_context], "query": query}
-        return {"hits": [hit.model_dump() for hit in hits], "query": text}
-
-    async def answer(self, state: AgentState, config: RunnableConfig) -> Update:
-        """The LLM writes the answer when one is configured and the knowledge base has it;
-        the extractive responder answers otherwise: when the LLM fails, and when the
-        message reads as a prompt injection (a quote cannot be talked into anything)."""
-        settings = self.deps.settings
-        text = _turn(state).text
-        smalltalk = await asyncio.to_thread(smalltalk_reply, text, settings.company_name)
-        if smalltalk is not None:
-            return {"answer": Answer(text=smalltalk).model_dump()}
-        hits = [Hit.model_validate(h) for h in state.get("hits", [])]
-        confidence = await asyncio.to_thread(
-            settings.retrieval.answerable.probability, state.get("query", text), hits
-        )
-        threshold = settings.policy.thresholds.low_confidence
-        injected = Signals.model_validate(state["signals"]).injection.fired()
-        if self.deps.llm is not None and confidence >= threshold and not injected:
-            writer = get_stream_writer()
-            try:
-                written = await self.deps.llm.answer(
-                    text,
-                    state.get("messages", [])[:-1],
-                    hits,
-                    confidence,
-                    on_token=lambda piece: writer({"delta": piece}),
-                    conversation_id=_conversation(config),
-                )
-                return {"answer": written.model_dump()}
-            except LlmFailure:
-                pass
-        found = await asyncio.to_thread(
-            partial(
-                extractive_answer,
-                hits,
-                confidence=confidence,
-                threshold=threshold,
-                max_chars=settings.retrieval.max_answer_chars,
-                query=state.get("query", text),
+async def signals(state: AgentState, runtime: Ctx) -> Update:
+    """The detectors' signals, plus the model's hints when a classify model is set."""
+    context = runtime.context
+    found = await asyncio.to_thread(_signals, state, context)
+    turn = state["turn"]
+    if context.llm is not None and context.classify_model and turn.mode == "bot":
+        try:
+            hints = await classify(
+                context.llm, turn.text, context.classify_model, _conversation(runtime)
             )
-        )
-        return {"answer": found.model_dump()}
+            found = with_hints(found, hints)
+        except LlmFailure:
+            pass
+    return {"signals": found, "sentiments": [found.sentiment]}
 
-    def assess(self, state: AgentState) -> Update:
-        turn = _turn(state)
-        found = Signals.model_validate(state["signals"])
-        answer = Answer.model_validate(state["answer"]) if state.get("answer") else None
-        confidence = answer.confidence if answer else None
-        strikes = state.get("low_confidence_strikes", 0)
-        if confidence is not None:
-            below = confidence < self.deps.settings.policy.thresholds.low_confidence
-            strikes = strikes + 1 if below else 0
-        facts = TurnFacts(
-            signals=found,
-            force_human=turn.force_human,
-            earlier_sentiments=state.get("sentiments", [])[:-1],
+
+def _found(query: str, hits: list[Hit]) -> Update:
+    return {"hits": hits, "query": query, "retrieved": [h.chunk.id for h in hits]}
+
+
+async def retrieve(state: AgentState, runtime: Ctx) -> Update:
+    """Search the message; a follow-up that finds nothing alone is searched with the
+    question before it (see `follow_up`), and the answer is judged on that query."""
+    context = runtime.context
+    text = state["turn"].text
+    hits = await context.search(text)
+    previous = previous_question(state.get("messages", []), state.get("bot_since", 0))
+    if (
+        previous is not None
+        and is_follow_up(text)
+        and await asyncio.to_thread(context.answerable, text, hits) < context.low_confidence
+    ):
+        query = f"{previous} {text}"
+        in_context = await context.search(query)
+        top = in_context[0].chunk.article_id if in_context else None
+        found = " ".join(h.chunk.text for h in in_context if h.chunk.article_id == top)
+        if await asyncio.to_thread(
+            context.answerable, query, in_context
+        ) >= context.low_confidence and holds_its_words(text, found):
+            return _found(query, in_context)
+    return _found(text, hits)
+
+
+async def answer(state: AgentState, runtime: Ctx) -> Update:
+    """The LLM writes the answer when one is configured and the knowledge base has it;
+    the extractive responder answers otherwise: when the LLM fails, and when the
+    message reads as a prompt injection (a quote cannot be talked into anything)."""
+    context = runtime.context
+    text = state["turn"].text
+    smalltalk = await asyncio.to_thread(smalltalk_reply, text, context.company_name)
+    if smalltalk is not None:
+        return {"answer": Answer(text=smalltalk)}
+    hits = state.get("hits", [])
+    query = state.get("query") or text
+    confidence = await asyncio.to_thread(context.answerable, query, hits)
+    injected = state["signals"].injection.fired()
+    if context.llm is not None and confidence >= context.low_confidence and not injected:
+        writer = runtime.stream_writer
+        try:
+            written = await context.llm.answer(
+                text,
+                state.get("messages", [])[:-1],
+                hits,
+                confidence,
+                on_token=lambda piece: writer({"delta": piece}),
+                conversation_id=_conversation(runtime),
+            )
+            return {"answer": written, "confidence": written.confidence}
+        except LlmFailure:
+            pass
+    found = await asyncio.to_thread(
+        partial(
+            extractive_answer,
+            hits,
             confidence=confidence,
-            low_confidence_strikes=strikes,
-            bot_turns=state.get("bot_turns", 0) + 1,
-            language=turn.language,
-            segment=turn.segment,
+            threshold=context.low_confidence,
+            max_chars=context.max_answer_chars,
+            query=query,
         )
-        decision = self.deps.assess(facts)
-        # The policy's input is kept beside its verdict, so a decision can be explained
-        # (and re-decided under other thresholds) from the checkpoint alone.
-        return {
-            "decision": decision.model_dump(),
-            "facts": facts.model_dump(),
-            "low_confidence_strikes": strikes,
-        }
+    )
+    return {"answer": found, "confidence": found.confidence}
+
+
+def assess(state: AgentState, runtime: Ctx) -> Update:
+    """Ask the policy for its verdict on the turn, with what it needs to decide."""
+    turn = state["turn"]
+    found = state["signals"]
+    answer = state.get("answer")
+    confidence = answer.confidence if answer is not None else None
+    strikes = state.get("low_confidence_strikes", 0)
+    if confidence is not None:
+        below = confidence < runtime.context.low_confidence
+        strikes = strikes + 1 if below else 0
+    facts = TurnFacts(
+        signals=found,
+        force_human=turn.force_human,
+        earlier_sentiments=state.get("sentiments", [])[:-1],
+        confidence=confidence,
+        low_confidence_strikes=strikes,
+        bot_turns=state.get("bot_turns", 0) + 1,
+        language=turn.language,
+        segment=turn.segment,
+    )
+    # The policy's input is kept beside its verdict, so a decision can be explained
+    # (and re-decided under other thresholds) from the checkpoint alone.
+    return {
+        "decision": runtime.context.assess(facts),
+        "facts": facts.model_dump(mode="json"),
+        "low_confidence_strikes": strikes,
+    }
 
 
 def reply(state: AgentState) -> Update:
-    turn = _turn(state)
-    answer = Answer.model_validate(state["answer"])
-    outcome = Outcome(for_seq=turn.seq, kind="reply", text=answer.text, citations=answer.citations)
+    seq = state["turn"].seq
+    answer = state.get("answer")
+    if answer is None:
+        raise RuntimeError("reply reached without an answer")
+    outcome = Outcome(for_seq=seq, kind="reply", text=answer.text, citations=answer.citations)
+    message: Message = {"role": "bot", "text": answer.text, "seq": seq}
     return {
-        "outcome": outcome.model_dump(),
-        "messages": [{"role": "bot", "text": answer.text, "seq": turn.seq}],
+        "outcome": outcome.model_dump(mode="json"),
+        "messages": [message],
         "articles_shown": [c.model_dump() for c in answer.citations],
         "bot_turns": state.get("bot_turns", 0) + 1,
     }
 
 
 def escalate(state: AgentState) -> Update:
-    turn = _turn(state)
-    outcome = Outcome(
-        for_seq=turn.seq, kind="escalate", text=HOLDING_MESSAGE, decision=state["decision"]
-    )
+    seq = state["turn"].seq
+    decision = state["decision"].model_dump(mode="json")
+    outcome = Outcome(for_seq=seq, kind="escalate", text=HOLDING_MESSAGE, decision=decision)
+    message: Message = {"role": "bot", "text": HOLDING_MESSAGE, "seq": seq}
     return {
-        "outcome": outcome.model_dump(),
-        "messages": [{"role": "bot", "text": HOLDING_MESSAGE, "seq": turn.seq}],
+        "outcome": outcome.model_dump(mode="json"),
+        "messages": [message],
         "bot_turns": 0,
         "low_confidence_strikes": 0,
     }
@@ -232,27 +224,33 @@ def escalate(state: AgentState) -> Update:
 
 def stay_silent(state: AgentState) -> Update:
     """A person owns (or is about to own) the conversation: the bot says nothing."""
-    return {"outcome": Outcome(for_seq=_turn(state).seq, kind="silent").model_dump()}
+    return {"outcome": Outcome(for_seq=state["turn"].seq, kind="silent").model_dump(mode="json")}
 
 
-def after_guard(state: AgentState) -> str:
+def after_guard(state: AgentState) -> Literal["replayed", "signals"]:
     return "replayed" if state.get("replayed") else "signals"
 
 
-def after_signals(state: AgentState) -> str:
-    turn = _turn(state)
+def after_signals(state: AgentState) -> Literal["stay_silent", "assess", "retrieve"]:
+    """Who speaks, and in which order the policy and the search run; never the verdict.
+
+    A message that carries a handoff signal (a request for a person, a sensitive topic)
+    meets the policy before the search, which saves the search when the policy hands
+    it over; whatever the policy says then, `after_assess` follows it.
+    """
+    turn = state["turn"]
     if turn.mode != "bot":
         return "stay_silent"
-    found = Signals.model_validate(state["signals"])
+    found = state["signals"]
     if turn.force_human or found.human_request.fired() or found.sensitive.topic:
         return "assess"
     return "retrieve"
 
 
-def after_assess(state: AgentState) -> str:
+def after_assess(state: AgentState) -> Literal["escalate", "reply", "retrieve"]:
     """The policy's verdict decides; a conversation it keeps gets an answer, so a turn
-    that came to `assess` before searching (a sensitive topic whose rule only sets the
+    that met the policy before searching (a sensitive topic whose rule only sets the
     priority, say) is searched and answered now instead of replying with nothing."""
-    if state["decision"].get("escalate"):
+    if state["decision"].escalate:
         return "escalate"
-    return "reply" if state.get("answer") else "retrieve"
+    return "reply" if state.get("answer") is not None else "retrieve"

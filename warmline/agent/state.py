@@ -1,15 +1,28 @@
-"""Graph state, checkpointed per conversation.
+"""Graph state: the conversation's memory, checkpointed once per turn, and the turn's
+working values, typed and never checkpointed.
 
 Everything in it is already redacted: the server redacts at the edge before the
-graph runs, so the checkpoint store never holds PII. Values are plain dicts
-validated by the models below at each node, which keeps checkpoints readable by
-any later version of the code.
+graph runs, so the checkpoint store never holds PII.
+
+Two kinds of field, told apart by their channel:
+- memory (messages, counters, the last outcome) is what the next turn needs. It is
+  JSON-shaped (numbers, strings, typed dicts) so that any later version of the code
+  can read an old checkpoint, and it holds references (chunk ids), not the chunks.
+- working values (the turn's input, signals, hits, answer, verdict) are typed objects
+  passed from node to node in `UntrackedValue` channels: built once, never re-parsed,
+  never serialised. A crash mid-turn loses nothing: the server's pending marker runs
+  the turn again from the message in its event log.
 """
 
 import operator
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
+from langgraph.channels import UntrackedValue
 from pydantic import BaseModel, Field
+
+from warmline.agent.decision import EscalationDecision
+from warmline.guardrails.signals import Signals
+from warmline.retrieval.store import Hit
 
 Mode = Literal["bot", "queued", "human", "resolved"]
 
@@ -45,21 +58,42 @@ class Outcome(BaseModel):
     decision: dict[str, object] | None = None
 
 
+class Message(TypedDict):
+    role: Literal["customer", "bot"]
+    text: str
+    seq: int
+
+
+class ShownArticle(TypedDict):
+    """A citation as the memory keeps it (`Citation.model_dump()`), for the handoff packet."""
+
+    title: str
+    url: str
+    article_id: str
+
+
 class AgentState(TypedDict, total=False):
-    turn: dict[str, object]
-    mode: str
-    messages: Annotated[list[dict[str, object]], operator.add]
+    # The turn's working values: typed, passed between nodes, never checkpointed.
+    turn: Annotated[TurnInput, UntrackedValue(TurnInput)]
+    replayed: Annotated[bool, UntrackedValue(bool)]
+    signals: Annotated[Signals, UntrackedValue(Signals)]
+    hits: Annotated[list[Hit], UntrackedValue(list)]
+    answer: Annotated[Answer | None, UntrackedValue(object)]
+    decision: Annotated[EscalationDecision, UntrackedValue(EscalationDecision)]
+    # The conversation's memory, checkpointed at the end of each turn.
+    mode: Mode
+    messages: Annotated[list[Message], operator.add]
     sentiments: Annotated[list[float], operator.add]
-    articles_shown: Annotated[list[dict[str, object]], operator.add]
+    articles_shown: Annotated[list[ShownArticle], operator.add]
     bot_turns: int
     bot_since: int
     low_confidence_strikes: int
     last_seq: int
-    signals: dict[str, object]
-    hits: list[dict[str, object]]
+    # The last turn's record, for a replayed turn and for the evaluation suite: the
+    # query searched, the ids of the chunks found (best first), the answer's confidence,
+    # the policy's input (`TurnFacts`, JSON) and the outcome (`Outcome`, JSON).
     query: str
-    answer: dict[str, object]
-    decision: dict[str, object]
-    facts: dict[str, object]
-    outcome: dict[str, object]
-    replayed: bool
+    retrieved: list[str]
+    confidence: float | None
+    facts: dict[str, Any]
+    outcome: dict[str, Any]

@@ -155,7 +155,7 @@ def transcript_from(events: list[Event]) -> list[TranscriptLine]:
 
 def build_packet(
     conversation_id: str,
-    state: dict[str, Any],
+    state: Mapping[str, Any],
     decision: EscalationDecision,
     transcript: list[TranscriptLine],
     sla_minutes: Mapping[Priority, float],

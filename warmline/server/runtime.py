@@ -16,9 +16,9 @@ from functools import partial
 
 from cryptography.fernet import Fernet
 
-from warmline.agent.graph import build_graph
+from warmline.agent.context import AgentContext
+from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmAnswerer
-from warmline.agent.nodes import GraphDeps
 from warmline.config import Settings
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault
@@ -151,9 +151,18 @@ async def running(
                 if settings.llm.base_url
                 else None
             )
-            graph = build_graph(
-                GraphDeps(search=search, assess=policy.assess, settings=settings, llm=llm), saver
+            context = AgentContext(
+                search=search,
+                assess=policy.assess,
+                answerable=settings.retrieval.answerable.probability,
+                embed_query=Embedder().embed_query,
+                low_confidence=settings.policy.thresholds.low_confidence,
+                max_answer_chars=settings.retrieval.max_answer_chars,
+                company_name=settings.company_name,
+                llm=llm,
+                classify_model=settings.llm.classify_model,
             )
+            graph = ConversationGraph(context, saver)
             vault = PiiVault(
                 db, load_vault_keys(settings), timedelta(days=settings.pii_retention_days)
             )

@@ -17,12 +17,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
-from langgraph.graph.state import CompiledStateGraph
-
 from warmline.agent.decision import EscalationDecision
+from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
-from warmline.agent.state import Outcome, TurnInput
+from warmline.agent.state import AgentState, Outcome, TurnInput
 from warmline.config import Settings
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.limits import InputRejected
@@ -82,7 +80,7 @@ class ConversationService:
         self,
         settings: Settings,
         db: Database,
-        graph: CompiledStateGraph[Any, Any, Any, Any],
+        graph: ConversationGraph,
         redactor: Redactor,
         vault: PiiVault,
         secret: bytes,
@@ -346,28 +344,25 @@ class ConversationService:
         )
         self.desk.announce()
 
-    async def _run_graph(self, conversation_id: str, turn: TurnInput) -> dict[str, Any]:
+    async def _run_graph(self, conversation_id: str, turn: TurnInput) -> AgentState:
         """Run the turn, streaming the answer's pieces to the customer as they are written.
 
         Pieces are `delta` control frames (no seq): a preview that the logged `message`
         replaces, so a reconnecting customer gets the final answer, never half of one.
         """
-        config: RunnableConfig = {"configurable": {"thread_id": conversation_id}}
         pieces = 0
-        async for chunk in self.graph.astream(
-            {"turn": turn.model_dump()}, config=config, stream_mode="custom"
-        ):
-            if isinstance(chunk, dict) and "delta" in chunk:
-                frame = control("delta", conversation_id, for_seq=turn.seq, index=pieces)
-                frame.data["text"] = chunk["delta"]
-                self.bus.publish(conversation_id, frame)
-                pieces += 1
-        # The finished state, read once from the checkpoint rather than streamed per step.
-        state: dict[str, Any] = (await self.graph.aget_state(config)).values
-        return state
+
+        def on_delta(text: str) -> None:
+            nonlocal pieces
+            frame = control("delta", conversation_id, for_seq=turn.seq, index=pieces)
+            frame.data["text"] = text
+            self.bus.publish(conversation_id, frame)
+            pieces += 1
+
+        return await self.graph.run(conversation_id, turn, on_delta)
 
     async def _escalate(
-        self, conn: Any, conversation_id: str, state: dict[str, Any], decision: EscalationDecision
+        self, conn: Any, conversation_id: str, state: AgentState, decision: EscalationDecision
     ) -> list[Event]:
         """Queue the packet; the customer hears at once if nobody can answer soon."""
         policy = self.settings.policy

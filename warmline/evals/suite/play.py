@@ -17,7 +17,6 @@ import re
 import time
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, Field
 
 from warmline.agent.decision import TurnFacts
@@ -32,7 +31,8 @@ from warmline.evals.suite.checks import (
 )
 from warmline.evals.suite.scenario import Scenario
 from warmline.guardrails.redaction import PlaceholderBook
-from warmline.retrieval.store import Hit
+from warmline.retrieval.chunking import Chunk
+from warmline.retrieval.store import KnowledgeStore
 from warmline.server.protocol import CustomerProfileData, ServerFrame
 from warmline.server.service import ConversationService
 
@@ -108,9 +108,20 @@ def sign(secret: str, segment: str) -> str:
 class Player:
     """Plays scenarios on one running service; each in a conversation of its own."""
 
-    def __init__(self, service: ConversationService, identity_secret: str) -> None:
+    def __init__(
+        self, service: ConversationService, identity_secret: str, knowledge: KnowledgeStore
+    ) -> None:
         self.service = service
         self.secret = identity_secret
+        self.knowledge = knowledge
+        self._chunks: dict[str, Chunk] | None = None
+
+    async def _chunk_texts(self) -> dict[str, Chunk]:
+        """The knowledge base's chunks by id: the checkpoint names the chunks a turn found."""
+        if self._chunks is None:
+            chunks = await asyncio.to_thread(lambda: list(self.knowledge.chunks()))
+            self._chunks = {c.id: c for c in chunks}
+        return self._chunks
 
     async def play(self, scenario: Scenario, logs: list[str]) -> Played:
         played = Played(
@@ -192,22 +203,22 @@ class Player:
         started: float,
     ) -> TurnRecord:
         latency = (time.perf_counter() - started) * 1000
-        config: RunnableConfig = {"configurable": {"thread_id": conversation_id}}
-        state = (await self.service.graph.aget_state(config)).values
-        hits = [Hit.model_validate(h) for h in state.get("hits", [])]
+        state = await self.service.graph.memory(conversation_id)
+        known = await self._chunk_texts()
+        found = [known[i] for i in state.get("retrieved", []) if i in known]
         citations = [str(c["article_id"]) for c in answer.data.get("citations", [])]
         outcome = state.get("outcome", {}).get("kind")
         kind = "failed" if answer.data.get("role") == "system" else str(outcome or "reply")
         reply = str(answer.data.get("text", ""))
-        cited_text = " ".join(h.chunk.text for h in hits if h.chunk.article_id in citations)
+        cited_text = " ".join(c.text for c in found if c.article_id in citations)
         return TurnRecord(
             number=number,
             said=str(message.data["text"]),
             kind=kind,
             reply=reply,
             citations=citations,
-            retrieved=list(dict.fromkeys(h.chunk.article_id for h in hits)),
-            confidence=(state.get("answer") or {}).get("confidence"),
+            retrieved=list(dict.fromkeys(c.article_id for c in found)),
+            confidence=state.get("confidence"),
             grounded=grounded(reply, cited_text) if citations else None,
             latency_ms=round(latency, 1),
             facts=TurnFacts.model_validate(state["facts"]) if state.get("facts") else None,
@@ -249,8 +260,7 @@ class Player:
         self, scenario: Scenario, cid: str, played: Played, logs: list[str]
     ) -> list[str]:
         """Where any of the scenario's personal values shows up: the places PII must never be."""
-        config: RunnableConfig = {"configurable": {"thread_id": cid}}
-        state = (await self.service.graph.aget_state(config)).values
+        state = await self.service.graph.memory(cid)
         entry = await self.service.queue.entry(cid)
         places = {
             "bot replies": " ".join(t.reply for t in played.turns),

@@ -211,7 +211,7 @@ async def play_all(
         assert secret is not None
         with captured_logs() as logs, cached_knowledge(settings, run_settings):
             async with running(run_settings) as runtime:
-                player = Player(runtime.service, secret.get_secret_value())
+                player = Player(runtime.service, secret.get_secret_value(), runtime.knowledge)
                 gate = asyncio.Semaphore(options.workers)
                 bar = tqdm(
                     total=len(chosen),
