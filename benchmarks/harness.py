@@ -72,6 +72,7 @@ async def frames_until(socket: Any, predicate: Callable[[Any], bool]) -> dict[st
 class Server:
     ws_url: str
     pid: int
+    data_dir: Path
 
 
 def free_port() -> int:
@@ -81,9 +82,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(**env: str) -> Iterator[Server]:
-    """`warmline serve` in its own process with a fresh data folder, stopped afterwards."""
+def serving(code: Path | None = None, **env: str) -> Iterator[Server]:
+    """`warmline serve` in its own process with a fresh data folder, stopped afterwards.
+
+    `code` runs another checkout of the package (the code before a change, say) with
+    the same interpreter and packages."""
     port = free_port()
+    where = {"PYTHONPATH": str(code)} if code is not None else {}
     with tempfile.TemporaryDirectory() as data_dir:
         process = subprocess.Popen(
             [sys.executable, "-m", "warmline.server.cli", "serve"],
@@ -97,13 +102,15 @@ def serving(**env: str) -> Iterator[Server]:
                 "WARMLINE_LIMITS__CONNECTIONS_PER_MINUTE": "1000000",
                 "WARMLINE_LIMITS__SOCKETS_PER_IP": "1000000",
             }
+            | where
             | env,
+            cwd=code,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
             _wait_healthy(f"http://127.0.0.1:{port}", process)
-            yield Server(ws_url=f"ws://127.0.0.1:{port}", pid=process.pid)
+            yield Server(ws_url=f"ws://127.0.0.1:{port}", pid=process.pid, data_dir=Path(data_dir))
         finally:
             process.terminate()
             try:
