@@ -82,7 +82,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(code: Path | None = None, **env: str) -> Iterator[Server]:
+def serving(code: Path | None = None, /, **env: str) -> Iterator[Server]:
     """`warmline serve` in its own process with a fresh data folder, stopped afterwards.
 
     `code` runs another checkout of the package (the code before a change, say) with
