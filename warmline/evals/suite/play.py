@@ -116,7 +116,7 @@ class Player:
         self.knowledge = knowledge
         self._chunks: dict[str, Chunk] | None = None
 
-    async def _chunk_texts(self) -> dict[str, Chunk]:
+    async def _chunks_by_id(self) -> dict[str, Chunk]:
         """The knowledge base's chunks by id: the checkpoint names the chunks a turn found."""
         if self._chunks is None:
             chunks = await asyncio.to_thread(lambda: list(self.knowledge.chunks()))
@@ -204,7 +204,7 @@ class Player:
     ) -> TurnRecord:
         latency = (time.perf_counter() - started) * 1000
         state = await self.service.graph.memory(conversation_id)
-        known = await self._chunk_texts()
+        known = await self._chunks_by_id()
         found = [known[i] for i in state.get("retrieved", []) if i in known]
         citations = [str(c["article_id"]) for c in answer.data.get("citations", [])]
         outcome = state.get("outcome", {}).get("kind")
