@@ -3,11 +3,12 @@
 N customer WebSockets each ask a question, wait for the answer, think, and ask again
 (four questions per conversation, then a new one, so the policy's turn limit never
 hands them over). Beside them a prober presses "Talk to a person" every few seconds
-and times the packet's arrival on an agent's socket. Reports turns/s, turn latency
+and times the packet's arrival on an agent's socket. Reports the offered and the served
+turns/s (questions sent and replies received inside the window after the ramp), turn latency
 percentiles, handoff delivery latency, errors (error frames, closed sockets, answers
 that took over a minute) and the server's RSS. Loopback only, bounded by --duration.
 
-Usage: .venv/bin/python benchmarks/load.py [--sockets 100 1000 5000] [--duration 30]
+Usage: .venv/bin/python benchmarks/load.py [--sockets 100 1000 5000] [--duration 60]
        [--think 20] [--backend embedded postgres+redis]
 """
 
@@ -37,7 +38,13 @@ REDIS = "redis://127.0.0.1:6379/0"
 
 @dataclass
 class Tally:
+    """Latencies, plus when each question was sent and each reply arrived: offered and
+    served rates are counted inside the measuring window, after every customer's first
+    question (the ramp) and before the clock stops (the drain)."""
+
     turns: list[float] = field(default_factory=list)
+    sent: list[float] = field(default_factory=list)
+    replied: list[float] = field(default_factory=list)
     handoffs: list[float] = field(default_factory=list)
     errors: int = 0
 
@@ -73,6 +80,7 @@ async def customer(url: str, think_s: float, until: float, tally: Tally) -> None
                 if time.monotonic() >= until:
                     break
                 started = time.perf_counter()
+                tally.sent.append(time.monotonic())
                 await socket.send(
                     json.dumps(
                         {
@@ -84,6 +92,7 @@ async def customer(url: str, think_s: float, until: float, tally: Tally) -> None
                 )
                 if await answer(socket):
                     tally.turns.append(time.perf_counter() - started)
+                    tally.replied.append(time.monotonic())
                 else:
                     tally.errors += 1
                 await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
@@ -116,6 +125,7 @@ async def prober(url: str, until: float, tally: Tally) -> None:
 
 async def drive(server: Server, sockets: int, duration: float, think_s: float) -> dict[str, Any]:
     tally = Tally()
+    window_start = time.monotonic() + think_s  # every customer has asked once by then
     until = time.monotonic() + duration
     started = time.perf_counter()
     await asyncio.gather(
@@ -123,15 +133,22 @@ async def drive(server: Server, sockets: int, duration: float, think_s: float) -
         *(customer(server.ws_url, think_s, until, tally) for _ in range(sockets)),
     )
     elapsed = time.perf_counter() - started
+    window = until - window_start
     return {
         "sockets": sockets,
         "seconds": round(elapsed, 1),
-        "turns_per_s": round(len(tally.turns) / elapsed, 1),
+        "window_s": round(window, 1),
+        "offered_turns_per_s": round(_within(tally.sent, window_start, until) / window, 1),
+        "served_turns_per_s": round(_within(tally.replied, window_start, until) / window, 1),
         "turn_latency": summary_ms(tally.turns) if tally.turns else None,
         "handoff_delivery": summary_ms(tally.handoffs) if tally.handoffs else None,
         "errors": tally.errors,
         "server_rss_mib": rss_mib(server.pid),
     }
+
+
+def _within(moments: list[float], start: float, end: float) -> int:
+    return sum(1 for moment in moments if start <= moment <= end)
 
 
 @contextmanager
@@ -154,12 +171,14 @@ def shared_backend() -> Iterator[dict[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sockets", type=int, nargs="+", default=[100, 1000, 5000])
-    parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument("--duration", type=float, default=60, help="longer than --think")
     parser.add_argument("--think", type=float, default=20, help="mean seconds between turns")
     parser.add_argument(
         "--backend", nargs="+", default=["embedded", "postgres+redis"], dest="backends"
     )
     args = parser.parse_args()
+    if args.duration <= args.think:
+        parser.error("--duration must be longer than --think: rates are counted after the ramp")
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 5,000 sockets need the room
     # Runs of other sizes or backends measured earlier are kept: one can be redone alone.
