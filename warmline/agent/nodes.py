@@ -24,11 +24,10 @@ from warmline.config import Settings
 from warmline.guardrails.signals import Signals, compute_signals
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit
+from warmline.texts import say
 
-HOLDING_MESSAGE = (
-    "I'm bringing in a member of our team. They'll see everything we've discussed, "
-    "so you won't need to repeat yourself."
-)
+# The handoff message in English, for code that recognises it.
+HOLDING_MESSAGE = say("holding", "en")
 
 Update = dict[str, Any]
 
@@ -140,11 +139,15 @@ class DependentNodes:
         the extractive responder answers otherwise: when the LLM fails, and when the
         message reads as a prompt injection (a quote cannot be talked into anything)."""
         settings = self.deps.settings
-        text = _turn(state).text
-        smalltalk = await asyncio.to_thread(smalltalk_reply, text, settings.company_name)
+        turn = _turn(state)
+        text = turn.text
+        hits = [Hit.model_validate(h) for h in state.get("hits", [])]
+        kb_language = hits[0].chunk.language if hits else None
+        smalltalk = await asyncio.to_thread(
+            smalltalk_reply, text, settings.company_name, turn.language, kb_language
+        )
         if smalltalk is not None:
             return {"answer": Answer(text=smalltalk).model_dump()}
-        hits = [Hit.model_validate(h) for h in state.get("hits", [])]
         confidence = await asyncio.to_thread(
             settings.retrieval.answerable.probability, state.get("query", text), hits
         )
@@ -172,6 +175,7 @@ class DependentNodes:
                 threshold=threshold,
                 max_chars=settings.retrieval.max_answer_chars,
                 query=state.get("query", text),
+                language=turn.language,
             )
         )
         return {"answer": found.model_dump()}
@@ -219,12 +223,11 @@ def reply(state: AgentState) -> Update:
 
 def escalate(state: AgentState) -> Update:
     turn = _turn(state)
-    outcome = Outcome(
-        for_seq=turn.seq, kind="escalate", text=HOLDING_MESSAGE, decision=state["decision"]
-    )
+    holding = say("holding", turn.language)
+    outcome = Outcome(for_seq=turn.seq, kind="escalate", text=holding, decision=state["decision"])
     return {
         "outcome": outcome.model_dump(),
-        "messages": [{"role": "bot", "text": HOLDING_MESSAGE, "seq": turn.seq}],
+        "messages": [{"role": "bot", "text": holding, "seq": turn.seq}],
         "bot_turns": 0,
         "low_confidence_strikes": 0,
     }
