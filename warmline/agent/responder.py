@@ -13,9 +13,14 @@ from warmline.retrieval.chunking import blocks
 from warmline.retrieval.store import Hit
 from warmline.texts import language_name, primary, say
 
+# Greetings and thanks in the languages the texts speak (see warmline.texts), so a
+# Spanish "hola" is greeted rather than searched for in the help center.
 _SMALLTALK = re.compile(
-    r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?|thank you|thx|"
-    r"ok(?:ay)?|great|cool|perfect|bye|goodbye)\b[\s!.,:)]*(?:there|so much|a lot)?[\s!.,:)]*$",
+    r"^\s*[¡¿]?(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?|thank you|thx|"
+    r"ok(?:ay)?|great|cool|perfect|bye|goodbye|"
+    r"hola|buen(?:os|as) (?:d[ií]as|tardes|noches)|buenas|gracias|muchas gracias|adi[oó]s|"
+    r"hallo|guten (?:morgen|tag|abend)|danke(?: sch[oö]n)?|vielen dank|tsch[uü]ss)\b"
+    r"[\s!.,:)]*(?:there|so much|a lot)?[\s!.,:)]*$",
     re.IGNORECASE,
 )
 # "ok that worked", "done, thanks", "brilliant, I'll sign up tonight": the customer is
@@ -193,7 +198,7 @@ def smalltalk_reply(
         if _ACKNOWLEDGED.match(text) and helped:
             return say("acknowledged", language)
         return None
-    if re.match(r"\s*(?:thank|thx|great|cool|perfect)", text, re.I):
+    if re.match(r"\s*(?:thank|thx|great|cool|perfect|gracias|muchas|danke|vielen)", text, re.I):
         return say("closing", language)
     greeting = say("greeting", language, company=company)
     note = kb_language_note(language, kb_language)
