@@ -131,7 +131,9 @@ async def tour(
             await supervisor.get_by_test_id("token").fill(token)
             await supervisor.get_by_test_id("login").click()
         if missing:
-            await expect(supervisor.get_by_test_id("dashboard")).to_be_visible()
+            dashboard = supervisor.get_by_test_id("dashboard")
+            await expect(dashboard).to_be_visible()
+            await dashboard.scroll_into_view_if_needed()
         await supervisor.wait_for_load_state("networkidle")
         yield Stop("supervisor", supervisor)
 
