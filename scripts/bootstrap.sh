@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Create or refresh .venv with everything Warmline needs; `dev` adds the test tools
-# and the Debian Chromium the browser tests drive. Safe to run again: it reinstalls
+# Create or refresh .venv with everything Warmline needs; `dev` adds the test tools,
+# the Debian Chromium the browser tests drive and axe-core (npm) that checks their pages. Safe to run again: it reinstalls
 # only when pyproject.toml or requirements.lock changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,4 +34,10 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q -c requirements.lock -e "$target"
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+
+if [ "$extra" = dev ]; then
+  # axe-core, pinned by package-lock.json, for the accessibility checks of the browser tests.
+  command -v npm >/dev/null || { echo "npm is required for the dev tools (apt-get install npm)." >&2; exit 1; }
+  npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -6,9 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import axe_playwright_python
 import pytest
-from conftest import Backend, RunningServer, chromium, make_settings, serving, serving_app
+from conftest import REPO, Backend, RunningServer, chromium, make_settings, serving, serving_app
 from fake_openai import Reply, fake_openai
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -19,7 +18,7 @@ from warmline.agent.llm import LlmSettings
 from warmline.config import AgentAccount
 
 pytestmark = pytest.mark.slow
-AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +268,7 @@ async def axe_context(browser: Browser) -> BrowserContext:
 
 
 async def axe_violations(page: Page, scope: str | None = None) -> list[str]:
-    """axe-core (bundled with axe-playwright-python, no download) on one part of a page."""
+    """axe-core (from `npm ci`, pinned by package-lock.json) on one part of a page."""
     if not await page.evaluate("typeof axe !== 'undefined'"):
         await page.add_script_tag(content=AXE.read_text())
     target = json.dumps(scope) if scope else "document"

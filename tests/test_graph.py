@@ -14,13 +14,13 @@ from langgraph.checkpoint.memory import InMemorySaver
 from warmline.agent.context import AgentContext
 from warmline.agent.decision import EscalationDecision, Reason, TurnFacts
 from warmline.agent.graph import ConversationGraph
-from warmline.agent.nodes import HOLDING_MESSAGE
 from warmline.agent.responder import NOT_FOUND
 from warmline.agent.state import Mode, TurnInput
 from warmline.handoff.policy import EscalationPolicy
 from warmline.handoff.policy_file import Condition, Policy, Rule
 from warmline.retrieval.chunking import Chunk
 from warmline.retrieval.store import Hit
+from warmline.texts import say
 
 SENSITIVE = "someone hacked my account and charged my card"
 ARTICLE = Chunk(
@@ -124,7 +124,7 @@ async def test_a_sensitive_topic_the_policy_keeps_is_searched_and_answered() -> 
     assert stubs.assessed[0].signals.sensitive.topic, "the detector saw a sensitive topic"
     assert outcome["kind"] == "reply"
     assert stubs.searched == [SENSITIVE]
-    assert outcome["text"] and outcome["text"] != HOLDING_MESSAGE
+    assert outcome["text"] and outcome["text"] != say("holding", "en")
     assert stubs.assessed[-1].confidence is not None, "the verdict that stands saw the answer"
 
 
@@ -145,7 +145,7 @@ async def test_a_sensitive_rule_that_does_not_escalate_gets_the_article_not_a_fa
 async def test_a_sensitive_topic_the_policy_hands_over_is_not_searched() -> None:
     stubs = Stubs(escalate=True)
     outcome = await _turn(stubs, SENSITIVE)
-    assert outcome["kind"] == "escalate" and outcome["text"] == HOLDING_MESSAGE
+    assert outcome["kind"] == "escalate" and outcome["text"] == say("holding", "en")
     assert outcome["decision"]["reasons"][0]["code"] == "sensitive_topic"
     assert stubs.searched == [] and len(stubs.assessed) == 1
 

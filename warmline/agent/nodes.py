@@ -24,11 +24,7 @@ from warmline.agent.responder import extractive_answer, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Message, Outcome
 from warmline.guardrails.signals import Signals, compute_signals
 from warmline.retrieval.store import Hit
-
-HOLDING_MESSAGE = (
-    "I'm bringing in a member of our team. They'll see everything we've discussed, "
-    "so you won't need to repeat yourself."
-)
+from warmline.texts import say
 
 Update = dict[str, Any]
 Ctx = Runtime[AgentContext]
@@ -131,10 +127,14 @@ async def answer(state: AgentState, runtime: Ctx) -> Update:
     message reads as a prompt injection (a quote cannot be talked into anything)."""
     context = runtime.context
     text = state["turn"].text
-    smalltalk = await asyncio.to_thread(smalltalk_reply, text, context.company_name)
+    hits = state.get("hits", [])
+    language = state["turn"].language
+    kb_language = hits[0].chunk.language if hits else None
+    smalltalk = await asyncio.to_thread(
+        smalltalk_reply, text, context.company_name, language, kb_language
+    )
     if smalltalk is not None:
         return {"answer": Answer(text=smalltalk)}
-    hits = state.get("hits", [])
     query = state.get("query") or text
     confidence = await asyncio.to_thread(context.answerable, query, hits)
     injected = state["signals"].injection.fired()
@@ -160,6 +160,7 @@ async def answer(state: AgentState, runtime: Ctx) -> Update:
             threshold=context.low_confidence,
             max_chars=context.max_answer_chars,
             query=query,
+            language=language,
         )
     )
     return {"answer": found, "confidence": found.confidence}
@@ -211,9 +212,10 @@ def reply(state: AgentState) -> Update:
 
 def escalate(state: AgentState) -> Update:
     seq = state["turn"].seq
+    holding = say("holding", state["turn"].language)
     decision = state["decision"].model_dump(mode="json")
-    outcome = Outcome(for_seq=seq, kind="escalate", text=HOLDING_MESSAGE, decision=decision)
-    message: Message = {"role": "bot", "text": HOLDING_MESSAGE, "seq": seq}
+    outcome = Outcome(for_seq=seq, kind="escalate", text=holding, decision=decision)
+    message: Message = {"role": "bot", "text": holding, "seq": seq}
     return {
         "outcome": outcome.model_dump(mode="json"),
         "messages": [message],

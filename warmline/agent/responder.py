@@ -11,10 +11,16 @@ from warmline.agent.state import Answer, Citation
 from warmline.guardrails.human_request import IDENTITY_QUESTION
 from warmline.retrieval.chunking import blocks
 from warmline.retrieval.store import Hit
+from warmline.texts import language_name, primary, say
 
+# Greetings and thanks in the languages the texts speak (see warmline.texts), so a
+# Spanish "hola" is greeted rather than searched for in the help center.
 _SMALLTALK = re.compile(
-    r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?|thank you|thx|"
-    r"ok(?:ay)?|great|cool|perfect|bye|goodbye)\b[\s!.,:)]*(?:there|so much|a lot)?[\s!.,:)]*$",
+    r"^\s*[¡¿]?(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?|thank you|thx|"
+    r"ok(?:ay)?|great|cool|perfect|bye|goodbye|"
+    r"hola|buen(?:os|as) (?:d[ií]as|tardes|noches)|buenas|gracias|muchas gracias|adi[oó]s|"
+    r"hallo|guten (?:morgen|tag|abend)|danke(?: sch[oö]n)?|vielen dank|tsch[uü]ss)\b"
+    r"[\s!.,:)]*(?:there|so much|a lot)?[\s!.,:)]*$",
     re.IGNORECASE,
 )
 # "ok that worked", "done, thanks", "brilliant, I'll sign up tonight": the customer is
@@ -35,21 +41,9 @@ _HELPED = re.compile(
     r"i'?m in|will do|i'?ll|ill|done|perfect|great|brilliant|cool|awesome|that was it)\b",
     re.IGNORECASE,
 )
-ACKNOWLEDGED = "Glad that helped! Is there anything else I can do for you?"
-NOT_FOUND = (
-    "I couldn't find that in our help center, and I'd rather not guess. "
-    "Could you tell me a bit more, or press \u201cTalk to a person\u201d and a member of our team "
-    "will take it from here."
-)
-GREETING = (
-    "Hi! I'm {company}'s AI assistant. Ask me anything our help center covers \u2014 "
-    "and you can talk to a person at any time."
-)
-CLOSING = "You're welcome! Is there anything else I can help with?"
-NOT_A_PERSON = (
-    "I'm {company}'s AI assistant, not a person. I answer from our help center, and a member "
-    "of our team is one click away: press \u201cTalk to a person\u201d or just ask for one."
-)
+# The English texts, for code that recognises what the bot said (see handoff.summary).
+ACKNOWLEDGED = say("acknowledged", "en")
+NOT_FOUND = say("not_found", "en")
 SECOND_SOURCE_MARGIN = 0.04
 # How much a section's own heading, an identifier it holds and, for a how-to, its steps
 # count beside its cosine when choosing what to quote. A heading that the question
@@ -178,17 +172,37 @@ def _quote(text: str, query: str, max_chars: int, topic: str) -> str:
     return "\n\n".join(quoted)
 
 
-def smalltalk_reply(text: str, company: str) -> str | None:
+def _foreign_kb(language: str, kb_language: str | None) -> str | None:
+    """The help center's language, named in the customer's, when it is not theirs."""
+    if kb_language is None or primary(kb_language) == primary(language):
+        return None
+    return language_name(kb_language, language)
+
+
+def kb_language_note(language: str, kb_language: str | None) -> str | None:
+    """Said plainly when the help center is in another language than the customer's: the
+    quotes stay in the help center's language, and a person may be the better help."""
+    name = _foreign_kb(language, kb_language)
+    return None if name is None else say("kb_other_language", language, kb_language=name)
+
+
+def smalltalk_reply(
+    text: str, company: str, language: str = "en", kb_language: str | None = None
+) -> str | None:
+    """A greeting, thanks or "are you a bot?" answered in the customer's language; None
+    for anything else. A greeting in a language the help center is not written in says so."""
     if IDENTITY_QUESTION.match(text):
-        return NOT_A_PERSON.format(company=company)
+        return say("not_a_person", language, company=company)
     if not _SMALLTALK.match(text):
         helped = _HELPED.search(text) and not _STILL_STUCK.search(text)
         if _ACKNOWLEDGED.match(text) and helped:
-            return ACKNOWLEDGED
+            return say("acknowledged", language)
         return None
-    if re.match(r"\s*(?:thank|thx|great|cool|perfect)", text, re.I):
-        return CLOSING
-    return GREETING.format(company=company)
+    if re.match(r"\s*(?:thank|thx|great|cool|perfect|gracias|muchas|danke|vielen)", text, re.I):
+        return say("closing", language)
+    greeting = say("greeting", language, company=company)
+    note = kb_language_note(language, kb_language)
+    return f"{greeting}\n\n{note}" if note else greeting
 
 
 def _topic(hit: Hit) -> str:
@@ -200,7 +214,12 @@ def _citation(hit: Hit) -> Citation:
 
 
 def extractive_answer(
-    hits: list[Hit], confidence: float, threshold: float, max_chars: int, query: str = ""
+    hits: list[Hit],
+    confidence: float,
+    threshold: float,
+    max_chars: int,
+    query: str = "",
+    language: str = "en",
 ) -> Answer:
     """Quote the section of the best article that answers `query`, and its close siblings.
 
@@ -210,8 +229,10 @@ def extractive_answer(
     sibling sections (in the app, on the web) that score almost the same; quoting
     only one would leave out half the answer.
     """
+    kb_language = hits[0].chunk.language if hits else None
     if not hits or confidence < threshold:
-        return Answer(text=NOT_FOUND, confidence=confidence)
+        note = kb_language_note(language, kb_language)
+        return Answer(text=note or say("not_found", language), confidence=confidence)
     terms = _terms(query)
     article = [h for h in hits if h.chunk.article_id == hits[0].chunk.article_id]
     scores = {h.chunk.id: _section_score(h, query, terms) for h in article}
@@ -225,14 +246,20 @@ def extractive_answer(
     same_article = sorted(chosen, key=lambda h: h.chunk.position)
     if len(same_article) == 1:
         body = _quote(top.chunk.text, query, max_chars, _topic(top))
-        heading = f"From \u201c{top.chunk.title}\u201d \u203a {top.chunk.section}:"
+        heading = say(
+            "answer_from_section", language, title=top.chunk.title, section=top.chunk.section
+        )
     else:
         budget = max_chars // len(same_article)
         body = "\n\n".join(
             f"**{h.chunk.section}**\n{_quote(h.chunk.text, query, budget, _topic(h))}"
             for h in same_article
         )
-        heading = f"From \u201c{top.chunk.title}\u201d:"
+        heading = say("answer_from_article", language, title=top.chunk.title)
+    foreign = _foreign_kb(language, kb_language)
+    if foreign is not None:
+        notice = say("answer_in_other_language", language, kb_language=foreign)
+        heading = f"{notice}\n\n{heading}"
     top_dense = max(h.dense for h in article)
     citations = [_citation(top)]
     other = next(

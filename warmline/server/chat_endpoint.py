@@ -24,6 +24,7 @@ from warmline.server.protocol import (
 )
 from warmline.server.service import ConversationService
 from warmline.storage.conversations import AGENT_ONLY, Conversation, Event
+from warmline.texts import refusal
 
 ASK_FOR_PERSON = "I'd like to talk to a person."
 
@@ -47,6 +48,20 @@ class CustomerConnection(Connection):
         )
         frames = [ServerFrame.of(e) for e in missed if e.seq < (frame.seq or 0)] + [frame]
         return [f for f in frames if self.deliver(f)]
+
+    def explain(self, code: str, message: str) -> str:
+        """A refusal in the conversation's language, when the catalogue has it."""
+        if self.conversation is None:
+            return message
+        limits = self.service.settings.limits
+        translated = refusal(
+            code,
+            self.conversation.language,
+            messages=limits.flood_messages,
+            seconds=f"{limits.flood_window_s:g}",
+            chars=limits.max_message_chars,
+        )
+        return translated or message
 
     def ends_on(self, code: str) -> bool:
         """The socket's conversation is gone (erased while open): nothing more can happen on

@@ -134,7 +134,7 @@ class Connection:
                     await handle(frame)
                 except CLIENT_ERRORS as exc:
                     ERRORS.labels(code=exc.code).inc()
-                    await self.send(error(exc.code, exc.message, frame))
+                    await self.send(error(exc.code, self.explain(exc.code, exc.message), frame))
                     if self.ends_on(exc.code):
                         await self._end(exc.code)
                         return
@@ -149,6 +149,10 @@ class Connection:
     def deliver(self, frame: ServerFrame) -> bool:
         """Whether a frame from the outbox goes to this client; endpoints refine it."""
         return True
+
+    def explain(self, code: str, message: str) -> str:
+        """A refusal's message as this client reads it; endpoints may translate it."""
+        return message
 
     def ends_on(self, code: str) -> bool:
         """Whether a refusal also ends the socket (after its error frame); endpoints refine it."""

@@ -33,23 +33,13 @@ from warmline.server.errors import NotAllowed
 from warmline.server.operators import agent_for_token
 from warmline.server.presence import Status
 from warmline.server.protocol import LabelKind, QueuePositionData, ServerFrame, control
-from warmline.storage.conversations import Event
+from warmline.storage.conversations import Conversation, Event
+from warmline.texts import TextKey, say
 
 if TYPE_CHECKING:
     from warmline.server.service import ConversationService
 
 log = logging.getLogger("warmline.desk")
-
-BACK_TO_BOT = "You're chatting with the AI assistant again. A person is still one click away."
-RESOLVED = "This conversation was marked as resolved. Write again any time."
-CSAT_QUESTION = "How did we do? Rate this conversation from 1 to 5."
-TRANSFERRED = (
-    "I'm passing you to a colleague who can help with this. They'll see everything so far."
-)
-AGENT_GONE = (
-    "Your agent lost their connection. You're back in line, and the next person to pick "
-    "this up will see the whole conversation."
-)
 
 
 def agent_topic(agent_id: str) -> str:
@@ -284,12 +274,13 @@ class AgentDesk:
         if conversation.mode != "human" or conversation.agent_id != agent.id:
             raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
 
-    async def _still_owned(self, conn: Any, agent_id: str, conversation_id: str) -> None:
+    async def _still_owned(self, conn: Any, agent_id: str, conversation_id: str) -> Conversation:
         """Checked again inside the transaction that changes it: between the first check and
         the write, another tab of the same agent may have transferred or resolved it."""
         current = await self.log.get_in(conn, conversation_id)
         if current.mode != "human" or current.agent_id != agent_id:
             raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
+        return current
 
     async def agent_message(
         self, agent: AgentAccount, conversation_id: str, text: str, client_msg_id: str
@@ -406,7 +397,10 @@ class AgentDesk:
                     {"mode": "queued", "reason": "transfer", "agent_name": agent.name},
                 ),
                 await self.log.append(
-                    conn, conversation_id, "message", {"role": "system", "text": TRANSFERRED}
+                    conn,
+                    conversation_id,
+                    "message",
+                    {"role": "system", "text": say("transferred", entry.language)},
                 ),
             ]
         self.service.publish(events)
@@ -439,7 +433,10 @@ class AgentDesk:
                         {"mode": "queued", "reason": "agent_disconnected"},
                     ),
                     await self.log.append(
-                        conn, conversation.id, "message", {"role": "system", "text": AGENT_GONE}
+                        conn,
+                        conversation.id,
+                        "message",
+                        {"role": "system", "text": say("agent_gone", current.language)},
                     ),
                 ]
             self.service.publish(events)
@@ -450,24 +447,24 @@ class AgentDesk:
             await self.queue_changed(conversation.id)
 
     async def hand_back(self, agent: AgentAccount, conversation_id: str) -> None:
-        await self._finish(agent, conversation_id, "bot", BACK_TO_BOT, None)
+        await self._finish(agent, conversation_id, "bot", "back_to_bot", None)
 
     async def resolve(
         self, agent: AgentAccount, conversation_id: str, disposition: Disposition
     ) -> None:
-        await self._finish(agent, conversation_id, "resolved", RESOLVED, disposition)
+        await self._finish(agent, conversation_id, "resolved", "resolved", disposition)
 
     async def _finish(
         self,
         agent: AgentAccount,
         conversation_id: str,
         mode: Literal["bot", "resolved"],
-        notice: str,
+        notice: TextKey,
         disposition: Disposition | None,
     ) -> None:
         await self.owned(agent, conversation_id)
         async with self.db.transaction() as conn:
-            await self._still_owned(conn, agent.id, conversation_id)
+            language = (await self._still_owned(conn, agent.id, conversation_id)).language
             await self.queue.close(conn, conversation_id, disposition)
             await self.log.set_mode(conn, conversation_id, mode, None)
             events = [
@@ -478,13 +475,19 @@ class AgentDesk:
                     {"mode": mode, "agent_name": agent.name, "disposition": disposition},
                 ),
                 await self.log.append(
-                    conn, conversation_id, "message", {"role": "system", "text": notice}
+                    conn,
+                    conversation_id,
+                    "message",
+                    {"role": "system", "text": say(notice, language)},
                 ),
             ]
             if mode == "resolved":
                 events.append(
                     await self.log.append(
-                        conn, conversation_id, "csat_request", {"text": CSAT_QUESTION}
+                        conn,
+                        conversation_id,
+                        "csat_request",
+                        {"text": say("csat_question", language)},
                     )
                 )
         self.service.publish(events)

@@ -43,22 +43,13 @@ from warmline.storage.conversations import (
     Event,
 )
 from warmline.storage.database import Database, Unavailable
+from warmline.texts import say, weekday
 
 log = logging.getLogger("warmline.service")
 
-NOBODY_ONLINE = (
-    "No one from our team is online right now. You keep your place in line, or leave an "
-    "e-mail address or phone number and we'll get back to you."
-)
-CLOSED_NOW = (
-    "Our team is away until {opening}. You keep your place in line, or leave an e-mail "
-    "address or phone number and we'll get back to you."
-)
 CONTACT_KINDS = ("EMAIL", "PHONE")
-TURN_FAILED = (
-    "Sorry, something went wrong on our side while answering. Please try again, or press "
-    "\u201cTalk to a person\u201d."
-)
+# In English, for the terminal chat that recognises it.
+TURN_FAILED = say("turn_failed", "en")
 
 
 def _now() -> str:
@@ -274,8 +265,9 @@ class ConversationService:
             if current.pending_seq != seq:
                 return
             await self.log.set_pending(conn, conversation_id, None)
+            text = say("turn_failed", current.language)
             event = await self.log.append(
-                conn, conversation_id, "message", {"role": "system", "text": TURN_FAILED}
+                conn, conversation_id, "message", {"role": "system", "text": text}
             )
         self.publish([event])
 
@@ -393,7 +385,7 @@ class ConversationService:
                 {"mode": "queued", "reasons": [r.code for r in decision.reasons]},
             )
         ]
-        notice = self._nobody_to_answer(packet.created_at)
+        notice = self._nobody_to_answer(packet.created_at, decision.language)
         if notice is not None:
             events.append(
                 await self.log.append(
@@ -405,16 +397,17 @@ class ConversationService:
             )
         return events
 
-    def _nobody_to_answer(self, now: datetime) -> str | None:
+    def _nobody_to_answer(self, now: datetime, language: str) -> str | None:
         """Said only when no agent is available; outside hours it says when the team is back."""
         if self.presence.anyone_available():
             return None
         hours = self.settings.policy.business_hours
         if hours is not None and not hours.is_open(now):
             opening = hours.next_opening(now)
-            when = opening.strftime("%A %H:%M (%Z)") if opening else "further notice"
-            return CLOSED_NOW.format(opening=when)
-        return NOBODY_ONLINE
+            if opening is not None:
+                when = f"{weekday(opening.weekday(), language)} {opening:%H:%M (%Z)}"
+                return say("closed_now", language, opening=when)
+        return say("nobody_online", language)
 
     async def leave_contact(
         self, conversation_id: str, text: str, client_msg_id: str

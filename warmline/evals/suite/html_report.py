@@ -82,7 +82,7 @@ def _figures(report: RunReport) -> str:
 def _confusion(report: RunReport) -> str:
     e = report.metrics.escalation
     return (
-        "<table aria-label='confusion matrix'><tr><th></th><th scope=col>handed over</th>"
+        "<table aria-label='confusion matrix'><tr><td></td><th scope=col>handed over</th>"
         "<th scope=col>kept by the bot</th></tr>"
         f"<tr><th scope=row>should hand over</th><td>{e.tp}</td><td>{e.fn}</td></tr>"
         f"<tr><th scope=row>should keep</th><td>{e.fp}</td><td>{e.tn}</td></tr></table>"
@@ -163,7 +163,7 @@ def _baseline(comparison: Comparison | None) -> str:
         f"<p>Over the {comparison.common} scenarios both runs played{left_out}.</p>"
         "<table aria-label='against the baseline'><tr><th scope=col>metric</th>"
         "<th scope=col>baseline</th><th scope=col>this run</th><th scope=col>delta</th>"
-        "<th scope=col>tolerance</th><th scope=col></th></tr>"
+        "<th scope=col>tolerance</th><th scope=col>status</th></tr>"
         + "".join(rows)
         + "</table>"
         + (f"<h3>Scenarios that flipped</h3><ul>{flips}</ul>" if flips else "")
