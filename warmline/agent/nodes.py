@@ -18,7 +18,7 @@ from warmline.agent.decision import EscalationDecision, TurnFacts
 from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_question
 from warmline.agent.hints import classify, with_hints
 from warmline.agent.llm import LlmAnswerer, LlmFailure
-from warmline.agent.responder import extractive_answer, smalltalk_reply
+from warmline.agent.responder import extractive_answer, says_thanks, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Outcome, TurnInput
 from warmline.config import Settings
 from warmline.guardrails.signals import Signals, compute_signals
@@ -77,6 +77,7 @@ def guard_input(state: AgentState) -> Update:
         update |= {
             "bot_turns": 0,
             "low_confidence_strikes": 0,
+            "unanswered_turns": 0,
             "bot_since": len(state.get("messages", [])),
         }
     return update
@@ -182,9 +183,15 @@ class DependentNodes:
         answer = Answer.model_validate(state["answer"]) if state.get("answer") else None
         confidence = answer.confidence if answer else None
         strikes = state.get("low_confidence_strikes", 0)
+        unanswered = state.get("unanswered_turns", 0)
+        thanked = says_thanks(turn.text)
         if confidence is not None:
             below = confidence < self.deps.settings.policy.thresholds.low_confidence
             strikes = strikes + 1 if below else 0
+            unanswered += int(below)
+        if thanked:
+            # Thanks close what came before: earlier misses no longer count against the bot.
+            strikes = unanswered = 0
         facts = TurnFacts(
             signals=found,
             force_human=turn.force_human,
@@ -192,6 +199,8 @@ class DependentNodes:
             confidence=confidence,
             low_confidence_strikes=strikes,
             bot_turns=state.get("bot_turns", 0) + 1,
+            unanswered_turns=unanswered,
+            thanked=thanked,
             language=turn.language,
             segment=turn.segment,
         )
@@ -202,6 +211,7 @@ class DependentNodes:
             "decision": decision.model_dump(),
             "facts": facts.model_dump(),
             "low_confidence_strikes": strikes,
+            "unanswered_turns": unanswered,
         }
 
 
@@ -227,6 +237,7 @@ def escalate(state: AgentState) -> Update:
         "messages": [{"role": "bot", "text": HOLDING_MESSAGE, "seq": turn.seq}],
         "bot_turns": 0,
         "low_confidence_strikes": 0,
+        "unanswered_turns": 0,
     }
 
 

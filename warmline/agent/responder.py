@@ -178,6 +178,11 @@ def _quote(text: str, query: str, max_chars: int, topic: str) -> str:
     return "\n\n".join(quoted)
 
 
+def says_thanks(text: str) -> bool:
+    """The customer thanks the bot or says it helped: the question before was resolved."""
+    return smalltalk_reply(text, "") in (CLOSING, ACKNOWLEDGED)
+
+
 def smalltalk_reply(text: str, company: str) -> str | None:
     if IDENTITY_QUESTION.match(text):
         return NOT_A_PERSON.format(company=company)

@@ -54,6 +54,7 @@ class AgentState(TypedDict, total=False):
     bot_turns: int
     bot_since: int
     low_confidence_strikes: int
+    unanswered_turns: int
     last_seq: int
     signals: dict[str, object]
     hits: list[dict[str, object]]
