@@ -2,6 +2,10 @@
 
 guard_input → signals → (silent | retrieve → answer → assess | assess) → reply | escalate
 
+While the customer waits for a person (mode `queued`) a turn goes signals → retrieve →
+answer → reply_while_waiting: the help center's confident answer, or nothing, and never
+a second handoff (see `waiting`); once they ask for only a person, it stays silent.
+
 A turn that looks like a handoff (a request for a person, a sensitive topic) goes to
 `assess` before searching, which saves a search when the policy hands over; when the
 policy keeps it, `assess` sends it on to `retrieve` and it is answered like any other.
@@ -28,6 +32,7 @@ def build_graph(
     graph.add_node("retrieve", bound.retrieve)
     graph.add_node("answer", bound.answer)
     graph.add_node("assess", bound.assess)
+    graph.add_node("reply_while_waiting", bound.reply_while_waiting)
     graph.add_node("reply", nodes.reply)
     graph.add_node("escalate", nodes.escalate)
     graph.add_node("stay_silent", nodes.stay_silent)
@@ -42,12 +47,16 @@ def build_graph(
         {"stay_silent": "stay_silent", "assess": "assess", "retrieve": "retrieve"},
     )
     graph.add_edge("retrieve", "answer")
-    graph.add_edge("answer", "assess")
+    graph.add_conditional_edges(
+        "answer",
+        nodes.after_answer,
+        {"assess": "assess", "reply_while_waiting": "reply_while_waiting"},
+    )
     graph.add_conditional_edges(
         "assess",
         nodes.after_assess,
         {"escalate": "escalate", "reply": "reply", "retrieve": "retrieve"},
     )
-    for last in ("reply", "escalate", "stay_silent"):
+    for last in ("reply", "escalate", "stay_silent", "reply_while_waiting"):
         graph.add_edge(last, END)
     return graph.compile(checkpointer=checkpointer)

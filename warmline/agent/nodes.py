@@ -20,6 +20,7 @@ from warmline.agent.hints import classify, with_hints
 from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.responder import extractive_answer, says_thanks, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Outcome, TurnInput
+from warmline.agent.waiting import answers_while_waiting, reply_while_waiting
 from warmline.config import Settings
 from warmline.guardrails.signals import Signals, compute_signals
 from warmline.retrieval.embedder import Embedder
@@ -78,6 +79,7 @@ def guard_input(state: AgentState) -> Update:
             "bot_turns": 0,
             "low_confidence_strikes": 0,
             "unanswered_turns": 0,
+            "quiet_while_waiting": False,
             "bot_since": len(state.get("messages", [])),
         }
     return update
@@ -177,6 +179,9 @@ class DependentNodes:
         )
         return {"answer": found.model_dump()}
 
+    def reply_while_waiting(self, state: AgentState) -> Update:
+        return reply_while_waiting(state, self.deps.settings.policy.thresholds.low_confidence)
+
     def assess(self, state: AgentState) -> Update:
         turn = _turn(state)
         found = Signals.model_validate(state["signals"])
@@ -238,12 +243,18 @@ def escalate(state: AgentState) -> Update:
         "bot_turns": 0,
         "low_confidence_strikes": 0,
         "unanswered_turns": 0,
+        "quiet_while_waiting": False,
     }
 
 
 def stay_silent(state: AgentState) -> Update:
-    """A person owns (or is about to own) the conversation: the bot says nothing."""
-    return {"outcome": Outcome(for_seq=_turn(state).seq, kind="silent").model_dump()}
+    """A person owns (or is about to own) the conversation: the bot says nothing. A waiting
+    customer who asked for only a person keeps the bot quiet until it has the chat again."""
+    turn = _turn(state)
+    update: Update = {"outcome": Outcome(for_seq=turn.seq, kind="silent").model_dump()}
+    if turn.mode == "queued":
+        update["quiet_while_waiting"] = True
+    return update
 
 
 def after_guard(state: AgentState) -> str:
@@ -252,12 +263,19 @@ def after_guard(state: AgentState) -> str:
 
 def after_signals(state: AgentState) -> str:
     turn = _turn(state)
+    if turn.mode == "queued" and answers_while_waiting(state):
+        return "retrieve"
     if turn.mode != "bot":
         return "stay_silent"
     found = Signals.model_validate(state["signals"])
     if turn.force_human or found.human_request.fired() or found.sensitive.topic:
         return "assess"
     return "retrieve"
+
+
+def after_answer(state: AgentState) -> str:
+    """A waiting customer's answer goes out as it is: the policy already handed them over."""
+    return "reply_while_waiting" if _turn(state).mode == "queued" else "assess"
 
 
 def after_assess(state: AgentState) -> str:

@@ -43,6 +43,9 @@ class Outcome(BaseModel):
     text: str = ""
     citations: list[Citation] = Field(default_factory=list)
     decision: dict[str, object] | None = None
+    while_waiting: bool = Field(
+        default=False, description="Answered by the bot while the customer waits for a person."
+    )
 
 
 class AgentState(TypedDict, total=False):
@@ -55,6 +58,7 @@ class AgentState(TypedDict, total=False):
     bot_since: int
     low_confidence_strikes: int
     unanswered_turns: int
+    quiet_while_waiting: bool
     last_seq: int
     signals: dict[str, object]
     hits: list[dict[str, object]]
