@@ -86,6 +86,7 @@ def test_policy_reports_each_reason_with_value_and_threshold() -> None:
             confidence=0.2,
             low_confidence_strikes=2,
             bot_turns=3,
+            unanswered_turns=3,
         )
     )
     codes = {r.code: r for r in upset.reasons}

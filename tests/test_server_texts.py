@@ -90,10 +90,10 @@ async def test_a_german_conversation_hears_german_from_greeting_to_rating(
     assert refused["data"]["message"] == f"Nachrichten sind auf {limit} Zeichen begrenzt."
 
     await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
-    holding = await client.wait_for(type="message", data_role="bot")
-    assert holding["data"]["text"] == text_in("holding", "de")
+    # nobody is online: one handoff message that says so, never "a person is coming"
     nobody = await client.wait_for(type="message", data_role="system")
-    assert nobody["data"]["text"].startswith("Gerade ist niemand aus unserem Team online")
+    assert nobody["data"]["text"] == text_in("nobody_online", "de")
+    assert "Gerade ist niemand aus unserem Team online" in nobody["data"]["text"]
 
     console = await agent(server)
     await console.send({"type": "claim", "conversation_id": conversation_id})

@@ -32,6 +32,13 @@ TextKey = Literal[
     "csat_question",
     "transferred",
     "agent_gone",
+    "in_line",
+    "in_line_no_place",
+    "expected_wait",
+    "minutes",
+    "nobody_yet",
+    "still_answering",
+    "left_to_team",
 ]
 
 DEFAULT_LANGUAGE = "en"
@@ -86,12 +93,14 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "so you won't need to repeat yourself."
         ),
         "nobody_online": (
-            "No one from our team is online right now. You keep your place in line, or leave an "
-            "e-mail address or phone number and we'll get back to you."
+            "I've passed this to our team, and they'll see everything we've discussed. No one "
+            "is online right now: you keep your place in line, or leave an e-mail address or "
+            "phone number and we'll get back to you."
         ),
         "closed_now": (
-            "Our team is away until {opening}. You keep your place in line, or leave an e-mail "
-            "address or phone number and we'll get back to you."
+            "I've passed this to our team, and they'll see everything we've discussed. They're "
+            "away until {opening}: you keep your place in line, or leave an e-mail address or "
+            "phone number and we'll get back to you."
         ),
         "turn_failed": (
             "Sorry, something went wrong on our side while answering. Please try again, or "
@@ -109,6 +118,16 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "Your agent lost their connection. You're back in line, and the next person to pick "
             "this up will see the whole conversation."
         ),
+        "in_line": "Got it. You're number {position} in line.",
+        "in_line_no_place": "Got it. A member of our team will answer here.",
+        "expected_wait": " Expected wait: about {minutes}.",
+        "minutes": "{count} min",
+        "nobody_yet": " No one from our team is online right now; you keep your place.",
+        "still_answering": (
+            " Meanwhile the assistant answers what it can from our help center; press "
+            "\u201c{button}\u201d if you'd rather only a person answered."
+        ),
+        "left_to_team": " The assistant will leave the answers to our team.",
     },
     "es": {
         "greeting": (
@@ -141,10 +160,12 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "que no tendrás que repetir nada."
         ),
         "nobody_online": (
+            "He pasado tu consulta a nuestro equipo, que verá todo lo hablado. "
             "Ahora mismo no hay nadie de nuestro equipo conectado. Mantienes tu lugar en la "
             "cola; también puedes dejar un correo electrónico o un teléfono y te responderemos."
         ),
         "closed_now": (
+            "He pasado tu consulta a nuestro equipo, que verá todo lo hablado. "
             "Nuestro equipo vuelve el {opening}. Mantienes tu lugar en la cola; también puedes "
             "dejar un correo electrónico o un teléfono y te responderemos."
         ),
@@ -163,6 +184,16 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "Tu agente ha perdido la conexión. Vuelves a estar en la cola, y la próxima persona "
             "que te atienda verá toda la conversación."
         ),
+        "in_line": "Recibido. Eres el número {position} en la cola.",
+        "in_line_no_place": "Recibido. Una persona de nuestro equipo te responderá aquí.",
+        "expected_wait": " Espera estimada: unos {minutes}.",
+        "minutes": "{count} min",
+        "nobody_yet": " Ahora mismo no hay nadie del equipo conectado; mantienes tu lugar.",
+        "still_answering": (
+            " Mientras tanto, el asistente responde lo que puede con nuestro centro de ayuda; "
+            "pulsa \u00ab{button}\u00bb si prefieres que solo te responda una persona."
+        ),
+        "left_to_team": " El asistente dejará las respuestas a nuestro equipo.",
     },
     "de": {
         "greeting": (
@@ -194,11 +225,13 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "besprochen haben, Sie müssen also nichts wiederholen."
         ),
         "nobody_online": (
+            "Ich habe Ihr Anliegen an unser Team weitergegeben; es sieht alles Besprochene. "
             "Gerade ist niemand aus unserem Team online. Sie behalten Ihren Platz in der "
             "Warteschlange, oder hinterlassen Sie eine E-Mail-Adresse oder Telefonnummer, dann "
             "melden wir uns bei Ihnen."
         ),
         "closed_now": (
+            "Ich habe Ihr Anliegen an unser Team weitergegeben; es sieht alles Besprochene. "
             "Unser Team ist ab {opening} wieder da. Sie behalten Ihren Platz in der "
             "Warteschlange, oder hinterlassen Sie eine E-Mail-Adresse oder Telefonnummer, dann "
             "melden wir uns bei Ihnen."
@@ -223,6 +256,16 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "Die Verbindung zu Ihrem Ansprechpartner ist abgebrochen. Sie sind wieder in der "
             "Warteschlange, und die nächste Person sieht die ganze Unterhaltung."
         ),
+        "in_line": "Verstanden. Sie sind Nummer {position} in der Warteschlange.",
+        "in_line_no_place": "Verstanden. Jemand aus unserem Team antwortet Ihnen hier.",
+        "expected_wait": " Voraussichtliche Wartezeit: etwa {minutes}.",
+        "minutes": "{count} Min.",
+        "nobody_yet": " Gerade ist niemand aus dem Team online; Sie behalten Ihren Platz.",
+        "still_answering": (
+            " Bis dahin beantwortet der Assistent, was unser Hilfecenter abdeckt; klicken Sie "
+            "auf \u201e{button}\u201c, wenn nur ein Mensch antworten soll."
+        ),
+        "left_to_team": " Der Assistent überlässt die Antworten unserem Team.",
     },
 }
 

@@ -1658,6 +1658,14 @@
     e.preventDefault();
     submitReply();
   });
+  // the customer sees "<name> is typing…": told at most every 2 s, only while writing to a
+  // conversation this agent handles (the server checks and throttles too)
+  let typingSentAt = 0;
+  $('reply').addEventListener('input', () => {
+    const c = S.convs.get(S.selected);
+    if (!c || c.mode !== 'human' || !$('reply').value.trim() || Date.now() - typingSentAt < 2000) return;
+    if (send({ type: 'typing', conversation_id: S.selected, data: {} })) typingSentAt = Date.now();
+  });
   $('reply').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
       e.preventDefault();

@@ -41,7 +41,17 @@
       close: 'Close chat',
       log: 'Conversation',
       assistant: 'AI assistant',
-      disclosure: 'AI assistant · a person is always available',
+      disclosure: 'AI assistant · ask for a person any time',
+      waitingHead: 'Waiting for a person · number {n} in line',
+      waitingHeadAny: 'Waiting for a person',
+      withAgent: '{name} from our team is answering',
+      whileWaiting: 'Answered by the assistant while you wait',
+      typingAgent: '{name} is typing…',
+      ackPlace: "Got it. You're number {n} in line.",
+      ackNoPlace: 'Got it. A member of our team will answer here.',
+      ackNobody: 'No one from our team is online right now; you keep your place.',
+      ackAnswering: 'Meanwhile the assistant answers what it can from our help center; press “Talk to a person” if you’d rather only a person answered.',
+      ackQuiet: 'The assistant will leave the answers to our team.',
       human: 'Talk to a person',
       askPerson: "I'd like to talk to a person.",
       typing: 'AI assistant is typing…',
@@ -54,7 +64,7 @@
       team: 'Support team',
       sources: 'Sources: ',
       source: 'Source',
-      connecting: 'Connecting you with a person…',
+      connecting: "You're in line for a person",
       joined: '{name} joined the conversation',
       someone: 'A support agent',
       backToBot: "You're back with the AI assistant",
@@ -87,7 +97,17 @@
       close: 'Cerrar el chat',
       log: 'Conversación',
       assistant: 'Asistente de IA',
-      disclosure: 'Asistente de IA · siempre puedes hablar con una persona',
+      disclosure: 'Asistente de IA · pide una persona cuando quieras',
+      waitingHead: 'Esperando a una persona · número {n} en la cola',
+      waitingHeadAny: 'Esperando a una persona',
+      withAgent: '{name}, de nuestro equipo, te atiende',
+      whileWaiting: 'Respondido por el asistente mientras esperas',
+      typingAgent: '{name} está escribiendo…',
+      ackPlace: 'Recibido. Eres el número {n} en la cola.',
+      ackNoPlace: 'Recibido. Una persona de nuestro equipo te responderá aquí.',
+      ackNobody: 'Ahora no hay nadie de nuestro equipo conectado; conservas tu lugar.',
+      ackAnswering: 'Mientras tanto, el asistente responde lo que puede con nuestro centro de ayuda; pulsa «Hablar con una persona» si prefieres que solo responda una persona.',
+      ackQuiet: 'El asistente deja las respuestas a nuestro equipo.',
       human: 'Hablar con una persona',
       askPerson: 'Quiero hablar con una persona.',
       typing: 'El asistente de IA está escribiendo…',
@@ -100,7 +120,7 @@
       team: 'Equipo de soporte',
       sources: 'Fuentes: ',
       source: 'Fuente',
-      connecting: 'Te estamos conectando con una persona…',
+      connecting: 'Estás en la cola para hablar con una persona',
       joined: '{name} se ha unido a la conversación',
       someone: 'Un agente de soporte',
       backToBot: 'Vuelves a hablar con el asistente de IA',
@@ -133,7 +153,17 @@
       close: 'Chat schließen',
       log: 'Unterhaltung',
       assistant: 'KI-Assistent',
-      disclosure: 'KI-Assistent · ein Mensch ist jederzeit erreichbar',
+      disclosure: 'KI-Assistent · fragen Sie jederzeit nach einem Menschen',
+      waitingHead: 'Warten auf einen Menschen · Nummer {n} in der Warteschlange',
+      waitingHeadAny: 'Warten auf einen Menschen',
+      withAgent: '{name} aus unserem Team antwortet',
+      whileWaiting: 'Vom Assistenten beantwortet, während Sie warten',
+      typingAgent: '{name} schreibt…',
+      ackPlace: 'Angekommen. Sie sind Nummer {n} in der Warteschlange.',
+      ackNoPlace: 'Angekommen. Jemand aus unserem Team antwortet hier.',
+      ackNobody: 'Gerade ist niemand aus unserem Team online; Ihr Platz bleibt erhalten.',
+      ackAnswering: 'Bis dahin beantwortet der Assistent, was er aus unserem Hilfe-Center weiß; klicken Sie auf „Mit einem Menschen sprechen“, wenn nur ein Mensch antworten soll.',
+      ackQuiet: 'Der Assistent überlässt die Antworten unserem Team.',
       human: 'Mit einem Menschen sprechen',
       askPerson: 'Ich möchte mit einem Menschen sprechen.',
       typing: 'Der KI-Assistent schreibt…',
@@ -146,7 +176,7 @@
       team: 'Support-Team',
       sources: 'Quellen: ',
       source: 'Quelle',
-      connecting: 'Wir verbinden Sie mit einem Menschen…',
+      connecting: 'Sie sind in der Warteschlange für einen Menschen',
       joined: '{name} ist der Unterhaltung beigetreten',
       someone: 'Ein Support-Mitarbeiter',
       backToBot: 'Sie sind wieder beim KI-Assistenten',
@@ -250,6 +280,8 @@
   if (!conversationId || !token) (conversationId = null), (token = null), (lastSeq = 0);
   let mode = 'bot'; // current mode (welcome + mode events)
   let shownMode = 'bot'; // mode as of the last rendered mode event
+  let agentName = ''; // the person who joined, for the header
+  let queuePlace = 0; // place in line while waiting, for the header
   let history = []; // slim copies of rendered logged events, for reloads
   const seen = new Set(); // seqs already rendered
   let outbox = (store.get(OKEY) || []).filter(
@@ -496,6 +528,9 @@ h2{margin:0;font-size:16px;font-weight:650;line-height:1.3;color:inherit;overflo
 .sources a{font-weight:600}
 .sources a:hover{text-decoration-thickness:2px}
 .notice-row{align-items:center;align-self:stretch}
+.time{font-size:11px;color:#5b6472;margin:3px 6px 0}
+.notice-row .time{margin-top:1px}
+.initials{font-size:14px;font-weight:700;letter-spacing:.02em}
 .notice{margin:2px auto;max-width:90%;padding:5px 12px;border-radius:12px;background:#f1f3f6;color:#3d4451;font-size:12.5px;text-align:center}
 .typing{display:flex;align-items:center;gap:8px;padding:0 18px 8px;font-size:12.5px;color:#555e6c}
 .dots{display:inline-flex;gap:3px;padding:8px 10px;border-radius:12px;background:#f1f3f6}
@@ -542,6 +577,9 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
   let queueBar;
   let connBar;
   let typingEl;
+  let typingLabel;
+  let subEl;
+  let avatarEl;
   let hint;
 
   const build = () => {
@@ -633,12 +671,15 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     hint = h('p', { class: 'hint', id: 'wl-hint', 'aria-live': 'polite' });
     queueBar = h('div', { class: 'bar queue', 'data-testid': 'queue-position', role: 'status', hidden: true });
     connBar = h('div', { class: 'bar conn', 'data-testid': 'connection', role: 'status', hidden: true });
+    typingLabel = h('span', { text: t('typing') });
     typingEl = h(
       'div',
       { class: 'typing', 'data-testid': 'typing', role: 'status', hidden: true },
       h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
-      t('typing')
+      typingLabel
     );
+    avatarEl = h('div', { class: 'avatar', 'data-testid': 'avatar', 'aria-hidden': 'true' });
+    subEl = h('p', { class: 'sub', id: 'wl-sub', 'data-testid': 'answering', 'aria-live': 'polite' });
     panel = h(
       'section',
       {
@@ -653,13 +694,8 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       h(
         'div',
         { class: 'head' },
-        h('div', { class: 'avatar', 'aria-hidden': 'true' }, icon(CHAT_ICON, 20)),
-        h(
-          'div',
-          { class: 'titles' },
-          h('h2', { id: 'wl-title', text: title }),
-          h('p', { class: 'sub', id: 'wl-sub', text: t('disclosure') })
-        ),
+        avatarEl,
+        h('div', { class: 'titles' }, h('h2', { id: 'wl-title', text: title }), subEl),
         h(
           'button',
           { type: 'button', class: 'close', 'data-testid': 'close', 'aria-label': t('close'), onclick: () => close(true) },
@@ -712,6 +748,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       }
     });
     wrap.append(launcher, panel);
+    setHeader();
 
     // restore the cached transcript and unsent messages
     const cached = store.get(HKEY);
@@ -764,22 +801,53 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     }
     return b;
   };
-  const messageRow = (d, seq) => {
+  // when a message was written, in the reader's clock; the date too when it was not today
+  const clock = (() => {
+    const opts = { hour: 'numeric', minute: '2-digit' };
+    const make = (o) => {
+      try {
+        return new Intl.DateTimeFormat(language || lang, o);
+      } catch (_) {
+        return new Intl.DateTimeFormat(lang, o);
+      }
+    };
+    return { today: make(opts), other: make({ ...opts, month: 'short', day: 'numeric' }) };
+  })();
+  const timeEl = (ts) => {
+    const at = new Date(ts == null ? Date.now() : ts);
+    if (Number.isNaN(at.getTime())) return null;
+    const today = at.toDateString() === new Date().toDateString();
+    return h('time', { class: 'time', 'data-testid': 'time', datetime: at.toISOString(), text: (today ? clock.today : clock.other).format(at) });
+  };
+  // where a waiting customer stands, in their language, from the figures the server sent
+  const waitingText = (d) => {
+    const n = Number(d.position);
+    const minutes = Math.ceil(Number(d.expected_wait_seconds) / 60);
+    const parts = [n >= 1 ? t('ackPlace', { n }) : t('ackNoPlace')];
+    if (n >= 1) parts.push(minutes >= 1 ? (minutes === 1 ? t('waitOne') : t('waitMany', { n: minutes })) : t('ackNobody'));
+    parts.push(d.answering ? t('ackAnswering') : t('ackQuiet'));
+    return parts.join(' ');
+  };
+  const messageRow = (d, seq, ts) => {
     const role = ROLES.includes(d.role) ? d.role : 'system';
     const attrs = { class: 'row ' + role, 'data-testid': 'msg', 'data-role': role, 'data-seq': seq };
     if (role === 'system') {
       attrs.class += ' notice-row';
-      return h('div', attrs, h('p', { class: 'notice', 'data-testid': 'notice', dir: 'auto', text: String(d.text ?? '') }));
+      if (typeof d.kind === 'string') attrs['data-kind'] = d.kind;
+      const text = d.kind === 'waiting' ? waitingText(d) : String(d.text ?? '');
+      return h('div', attrs, h('p', { class: 'notice', 'data-testid': 'notice', dir: 'auto', text }), timeEl(ts));
     }
+    if (role === 'bot' && d.while_waiting) attrs['data-while-waiting'] = 'true';
     const row = h('div', attrs);
-    if (role === 'bot') row.append(h('div', { class: 'who', text: t('assistant') }));
+    if (role === 'bot')
+      row.append(h('div', { class: 'who', text: d.while_waiting ? t('assistant') + ' · ' + t('whileWaiting') : t('assistant') }));
     if (role === 'agent')
       row.append(h('div', { class: 'who', 'data-testid': 'agent-name', dir: 'auto', text: String(d.agent_name || t('team')) }));
-    row.append(bubbleFor(d, role));
+    row.append(bubbleFor(d, role), timeEl(ts));
     return row;
   };
   const pendingRow = (m) => {
-    const row = messageRow({ role: 'customer', text: m.text, force_human: m.type === 'request_human' }, null);
+    const row = messageRow({ role: 'customer', text: m.text, force_human: m.type === 'request_human' }, null, m.at);
     row.removeAttribute('data-seq');
     row.classList.add('pending');
     row.dataset.clientMsgId = m.id;
@@ -808,6 +876,32 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       }
     }
     log.insertBefore(el, ref);
+  };
+  const initialsOf = (name) =>
+    String(name)
+      .trim()
+      .split(/\s+/)
+      .slice(0, 2)
+      .map((w) => Array.from(w)[0] || '')
+      .join('')
+      .toUpperCase();
+  // who answers now, in the header: the assistant, the line (with place), or the agent by name
+  const setHeader = () => {
+    if (!subEl) return;
+    const state = mode === 'queued' ? 'waiting' : mode === 'human' ? 'agent' : 'bot';
+    const name = agentName || t('someone');
+    subEl.dataset.state = state;
+    subEl.textContent =
+      state === 'waiting'
+        ? queuePlace
+          ? t('waitingHead', { n: queuePlace })
+          : t('waitingHeadAny')
+        : state === 'agent'
+          ? t('withAgent', { name })
+          : t('disclosure');
+    avatarEl.replaceChildren(
+      state === 'agent' ? h('span', { class: 'initials', 'data-testid': 'agent-initials', dir: 'auto', text: initialsOf(name) }) : icon(CHAT_ICON, 20)
+    );
   };
   const modeText = (m, prev, d) => {
     if (m === 'queued' && prev !== 'queued') return t('connecting');
@@ -909,18 +1003,20 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         el.removeAttribute('data-error');
         el.querySelector('.text').textContent = d.force_human ? t('askPerson') : String(d.text ?? '');
         el.dataset.seq = seq;
-      } else el = d.offer_contact && d.role === 'system' ? contactRow(d, seq) : messageRow(d, seq);
+        const at = timeEl(ev.ts);
+        if (at) el.querySelector('.time').replaceWith(at);
+      } else el = d.offer_contact && d.role === 'system' ? contactRow(d, seq) : messageRow(d, seq, ev.ts);
       place(el);
-      if (d.role === 'bot') {
-        hideTyping();
-        endStream();
-      }
+      if (d.role === 'bot' || d.role === 'agent') hideTyping();
+      if (d.role === 'bot') endStream();
       if (live && !isOpen && d.role !== 'customer') setUnread(unread + 1);
     } else if (ev.type === 'mode') {
       const m = String(d.mode || '');
       const text = modeText(m, shownMode, d);
       shownMode = m;
       mode = m;
+      if (m === 'human') agentName = String(d.agent_name || '');
+      setHeader();
       if (text)
         place(
           h(
@@ -930,7 +1026,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
           )
         );
       if (m !== 'queued') setQueue(null);
-      if (m !== 'bot') hideTyping();
+      hideTyping();
       if (m === 'human') answered('contact', seq); // a person is here: no follow-up needed
       if (live && !isOpen && text) setUnread(unread + 1);
     } else if (ev.type === 'ticket') {
@@ -947,6 +1043,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     history.push({
       seq,
       type: ev.type,
+      ts: ev.ts,
       data: {
         role: d.role,
         text: d.text,
@@ -957,6 +1054,11 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         mode: d.mode,
         offer_contact: d.offer_contact,
         contact: d.contact,
+        while_waiting: d.while_waiting,
+        kind: d.kind,
+        position: d.position,
+        expected_wait_seconds: d.expected_wait_seconds,
+        answering: d.answering,
       },
     });
     if (history.length > KEEP) history = history.slice(-KEEP);
@@ -976,6 +1078,8 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     const stick = nearBottom();
     const n = Number(d && d.position);
     const minutes = Math.ceil(Number(d && d.expected_wait_seconds) / 60);
+    queuePlace = n >= 1 ? n : 0;
+    setHeader();
     queueBar.hidden = !(n >= 1);
     queueBar.replaceChildren();
     if (n >= 1) queueBar.append(t('position', { n }));
@@ -1004,10 +1108,12 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     if (streamRow) streamRow.remove();
     streamRow = null;
   };
-  const showTyping = () => {
+  // shown until the answer comes, or for `ms` after the last sign of typing
+  const showTyping = (label, ms) => {
+    typingLabel.textContent = label;
     typingEl.hidden = false;
     clearTimeout(typingTimer);
-    typingTimer = setTimeout(hideTyping, 30000);
+    typingTimer = setTimeout(hideTyping, ms);
     if (nearBottom()) toBottom();
   };
   const hideTyping = () => {
@@ -1058,6 +1164,9 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     seen.clear();
     history = [];
     mode = shownMode = 'bot';
+    agentName = '';
+    queuePlace = 0;
+    setHeader();
     closedBy.contact = closedBy.csat = 0;
     setQueue(null);
     hideTyping();
@@ -1182,6 +1291,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         conversationId = f.conversation_id;
         if (d.token) token = d.token;
         if (d.mode) mode = d.mode;
+        setHeader();
         welcomed = true;
         attempt = 0;
         saveNow();
@@ -1223,7 +1333,9 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
         break;
       }
       case 'typing':
-        if (d.who === 'bot' && mode === 'bot') showTyping();
+        if (d.who === 'bot' && mode === 'bot') showTyping(t('typing'), 30000);
+        else if (d.who === 'agent' && mode === 'human')
+          showTyping(t('typingAgent', { name: d.agent_name || agentName || t('someone') }), 6000);
         break;
       case 'delta':
         streamPiece(d);
@@ -1284,11 +1396,11 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     input.value = '';
     hint.textContent = '';
     grow();
-    enqueue({ id: uuid(), type: 'message', text });
+    enqueue({ id: uuid(), type: 'message', text, at: Date.now() });
     input.focus();
   }
   function requestHuman() {
-    enqueue({ id: uuid(), type: 'request_human' });
+    enqueue({ id: uuid(), type: 'request_human', at: Date.now() });
   }
   function open() {
     if (!panel) return;

@@ -30,7 +30,7 @@ REASON_WORDS: dict[ReasonCode, str] = {
     "low_confidence": "The knowledge base had no confident answer",
     "negative_sentiment": "The customer was upset",
     "frustration": "The customer was frustrated",
-    "turn_limit": "Too many turns without a resolution",
+    "turn_limit": "Too many questions without an answer",
     "loop": "The conversation went in circles",
     "sensitive_topic": "A sensitive topic came up",
     "vip": "A VIP customer",
@@ -68,5 +68,13 @@ class TurnFacts(BaseModel):
     confidence: float | None
     low_confidence_strikes: int
     bot_turns: int
+    unanswered_turns: int = Field(
+        default=0,
+        description="Turns since the bot took over (or was last thanked) that the help "
+        "center had no confident answer for, in a row or not; answered ones do not count.",
+    )
+    thanked: bool = Field(
+        default=False, description="The customer thanked the bot or said it helped."
+    )
     language: str = "en"
     segment: str = "standard"

@@ -2,6 +2,10 @@
 
 guard_input → signals → (silent | retrieve → answer → assess | assess) → reply | escalate
 
+While the customer waits for a person (mode `queued`) a turn goes signals → retrieve →
+answer → reply_while_waiting: the help center's confident answer, or nothing, and never
+a second handoff (see `waiting`); once they ask for only a person, it stays silent.
+
 A turn that carries a handoff signal (a request for a person, a sensitive topic) meets
 the policy in `assess` before searching, which saves a search when the policy hands
 over; when the policy keeps it, `assess` sends it on to `retrieve` and it is answered
@@ -34,6 +38,7 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> Graph:
     graph.add_node("retrieve", nodes.retrieve)
     graph.add_node("answer", nodes.answer)
     graph.add_node("assess", nodes.assess)
+    graph.add_node("reply_while_waiting", nodes.waiting_reply)
     graph.add_node("reply", nodes.reply)
     graph.add_node("escalate", nodes.escalate)
     graph.add_node("stay_silent", nodes.stay_silent)
@@ -44,9 +49,9 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> Graph:
     )
     graph.add_conditional_edges("signals", nodes.after_signals)
     graph.add_edge("retrieve", "answer")
-    graph.add_edge("answer", "assess")
+    graph.add_conditional_edges("answer", nodes.after_answer)
     graph.add_conditional_edges("assess", nodes.after_assess)
-    for last in ("reply", "escalate", "stay_silent"):
+    for last in ("reply", "escalate", "stay_silent", "reply_while_waiting"):
         graph.add_edge(last, END)
     return graph.compile(checkpointer=checkpointer)
 

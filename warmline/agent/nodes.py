@@ -20,8 +20,9 @@ from warmline.agent.decision import TurnFacts
 from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_question
 from warmline.agent.hints import classify, with_hints
 from warmline.agent.llm import LlmFailure
-from warmline.agent.responder import extractive_answer, smalltalk_reply
+from warmline.agent.responder import extractive_answer, says_thanks, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Message, Outcome
+from warmline.agent.waiting import answers_while_waiting, reply_while_waiting
 from warmline.guardrails.signals import Signals, compute_signals
 from warmline.retrieval.store import Hit
 from warmline.texts import say
@@ -62,6 +63,8 @@ def guard_input(state: AgentState) -> Update:
         update |= {
             "bot_turns": 0,
             "low_confidence_strikes": 0,
+            "unanswered_turns": 0,
+            "quiet_while_waiting": False,
             "bot_since": len(state.get("messages", [])),
         }
     return update
@@ -173,9 +176,15 @@ def assess(state: AgentState, runtime: Ctx) -> Update:
     answer = state.get("answer")
     confidence = answer.confidence if answer is not None else None
     strikes = state.get("low_confidence_strikes", 0)
+    unanswered = state.get("unanswered_turns", 0)
+    thanked = says_thanks(turn.text)
     if confidence is not None:
         below = confidence < runtime.context.low_confidence
         strikes = strikes + 1 if below else 0
+        unanswered += int(below)
+    if thanked:
+        # Thanks close what came before: earlier misses no longer count against the bot.
+        strikes = unanswered = 0
     facts = TurnFacts(
         signals=found,
         force_human=turn.force_human,
@@ -183,6 +192,8 @@ def assess(state: AgentState, runtime: Ctx) -> Update:
         confidence=confidence,
         low_confidence_strikes=strikes,
         bot_turns=state.get("bot_turns", 0) + 1,
+        unanswered_turns=unanswered,
+        thanked=thanked,
         language=turn.language,
         segment=turn.segment,
     )
@@ -192,6 +203,7 @@ def assess(state: AgentState, runtime: Ctx) -> Update:
         "decision": runtime.context.assess(facts),
         "facts": facts.model_dump(mode="json"),
         "low_confidence_strikes": strikes,
+        "unanswered_turns": unanswered,
     }
 
 
@@ -221,12 +233,24 @@ def escalate(state: AgentState) -> Update:
         "messages": [message],
         "bot_turns": 0,
         "low_confidence_strikes": 0,
+        "unanswered_turns": 0,
+        "quiet_while_waiting": False,
     }
 
 
 def stay_silent(state: AgentState) -> Update:
-    """A person owns (or is about to own) the conversation: the bot says nothing."""
-    return {"outcome": Outcome(for_seq=state["turn"].seq, kind="silent").model_dump(mode="json")}
+    """A person owns (or is about to own) the conversation: the bot says nothing. A waiting
+    customer who asked for only a person keeps the bot quiet until it has the chat again."""
+    turn = state["turn"]
+    update: Update = {"outcome": Outcome(for_seq=turn.seq, kind="silent").model_dump(mode="json")}
+    if turn.mode == "queued":
+        update["quiet_while_waiting"] = True
+    return update
+
+
+def waiting_reply(state: AgentState, runtime: Ctx) -> Update:
+    """A waiting customer's turn: the help center's confident answer, or nothing."""
+    return reply_while_waiting(state, runtime.context.low_confidence)
 
 
 def after_guard(state: AgentState) -> Literal["replayed", "signals"]:
@@ -241,12 +265,19 @@ def after_signals(state: AgentState) -> Literal["stay_silent", "assess", "retrie
     it over; whatever the policy says then, `after_assess` follows it.
     """
     turn = state["turn"]
+    if turn.mode == "queued" and answers_while_waiting(state):
+        return "retrieve"
     if turn.mode != "bot":
         return "stay_silent"
     found = state["signals"]
     if turn.force_human or found.human_request.fired() or found.sensitive.topic:
         return "assess"
     return "retrieve"
+
+
+def after_answer(state: AgentState) -> Literal["assess", "reply_while_waiting"]:
+    """A waiting customer's answer goes out as it is: the policy already handed them over."""
+    return "reply_while_waiting" if state["turn"].mode == "queued" else "assess"
 
 
 def after_assess(state: AgentState) -> Literal["escalate", "reply", "retrieve"]:

@@ -172,6 +172,11 @@ def _quote(text: str, query: str, max_chars: int, topic: str) -> str:
     return "\n\n".join(quoted)
 
 
+def says_thanks(text: str) -> bool:
+    """The customer thanks the bot or says it helped: the question before was resolved."""
+    return smalltalk_reply(text, "") in (say("closing", "en"), ACKNOWLEDGED)
+
+
 def _foreign_kb(language: str, kb_language: str | None) -> str | None:
     """The help center's language, named in the customer's, when it is not theirs."""
     if kb_language is None or primary(kb_language) == primary(language):

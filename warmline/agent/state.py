@@ -56,6 +56,9 @@ class Outcome(BaseModel):
     text: str = ""
     citations: list[Citation] = Field(default_factory=list)
     decision: dict[str, object] | None = None
+    while_waiting: bool = Field(
+        default=False, description="Answered by the bot while the customer waits for a person."
+    )
 
 
 class Message(TypedDict):
@@ -88,6 +91,8 @@ class AgentState(TypedDict, total=False):
     bot_turns: int
     bot_since: int
     low_confidence_strikes: int
+    unanswered_turns: int
+    quiet_while_waiting: bool
     last_seq: int
     # The last turn's record, for a replayed turn and for the evaluation suite: the
     # query searched, the ids of the chunks found (best first), the answer's confidence,

@@ -134,6 +134,12 @@ class EscalationPolicy:
         return reasons
 
     def _bot_struggling(self, facts: TurnFacts) -> list[Reason]:
+        """The bot failing the customer: asked the same again, no answer twice in a row, or
+        too many questions without an answer. Answered questions never count (a customer
+        with eight questions the help center answers is served, not stuck), and a customer
+        who thanks the bot is telling it that it helped."""
+        if facts.thanked:
+            return []
         s = self.settings
         reasons = []
         if facts.signals.repetition.score >= s.loop_similarity and facts.bot_turns > 1:
@@ -157,13 +163,13 @@ class EscalationPolicy:
                     ),
                 )
             )
-        if facts.bot_turns >= s.turn_limit:
+        if facts.unanswered_turns >= s.turn_limit:
             reasons.append(
                 Reason(
                     code="turn_limit",
-                    value=facts.bot_turns,
+                    value=facts.unanswered_turns,
                     threshold=s.turn_limit,
-                    detail=f"{facts.bot_turns} bot turns without a resolution.",
+                    detail=f"{facts.unanswered_turns} questions the help center had no answer for.",
                 )
             )
         return reasons

@@ -57,7 +57,8 @@ _NEXT_STEPS = {
     "negative_sentiment": "Acknowledge the customer's frustration before troubleshooting.",
     "frustration": "Acknowledge the customer's frustration before troubleshooting.",
     "turn_limit": (
-        "The bot went in circles: take ownership and resolve it in as few steps as you can."
+        "The help center had no answer for several questions: take ownership and resolve "
+        "them in as few steps as you can."
     ),
 }
 

@@ -6,6 +6,8 @@ events of the conversations it owns or watches. Every action is acknowledged or
 refused by name.
 """
 
+import time
+
 from starlette.websockets import WebSocket
 
 from warmline.config import AgentAccount
@@ -28,6 +30,8 @@ from warmline.server.protocol import (
 )
 from warmline.server.service import ConversationService
 
+TYPING_EVERY_S = 2.0
+
 
 class AgentConnection(Connection):
     agent: AgentAccount | None = None
@@ -35,6 +39,7 @@ class AgentConnection(Connection):
     def __init__(self, websocket: WebSocket, bus: EventBus, max_frame_bytes: int) -> None:
         super().__init__(websocket, bus, max_frame_bytes)
         self.watching: set[str] = set()
+        self.typing_told: dict[str, float] = {}  # conversation -> when its customer was told
 
     def deliver(self, frame: ServerFrame) -> bool:
         if frame.type == "watch" and frame.conversation_id:
@@ -85,6 +90,9 @@ async def _act(
     conversation_id = frame.conversation_id
     if not conversation_id:
         raise FrameError("bad_frame", "conversation_id is required.")
+    if frame.type == "typing":
+        await _typing(conn, agent, desk, conversation_id)
+        return
     ack = control("ack", conversation_id, action=frame.type, client_msg_id=frame.client_msg_id)
     if frame.type == "claim":
         if not await desk.claim(agent, conversation_id):
@@ -124,6 +132,21 @@ async def _act(
             )
         }
     await conn.send(ack)
+
+
+async def _typing(
+    conn: AgentConnection, agent: AgentAccount, desk: AgentDesk, conversation_id: str
+) -> None:
+    """The agent is writing to their customer, whose widget says so. Told at most once per
+    `TYPING_EVERY_S` a conversation, whatever the console sends, and never acknowledged:
+    a lost typing frame costs nothing."""
+    now = time.monotonic()
+    if now - conn.typing_told.get(conversation_id, -TYPING_EVERY_S) < TYPING_EVERY_S:
+        return
+    await desk.owned(agent, conversation_id)
+    conn.typing_told[conversation_id] = now
+    frame = control("typing", conversation_id, who="agent", agent_name=agent.name)
+    desk.bus.publish(conversation_id, frame)
 
 
 async def agent_socket(websocket: WebSocket, service: ConversationService, gate: Gate) -> None:

@@ -35,6 +35,7 @@ AgentFrameType = Literal[
     "watch",
     "unwatch",
     "label",
+    "typing",
     "ping",
 ]
 

@@ -34,8 +34,14 @@ from warmline.server.bus import AGENTS
 from warmline.server.coordination import Coordination
 from warmline.server.desk import AgentDesk
 from warmline.server.errors import NotAllowed, UnknownConversation
-from warmline.server.protocol import CustomerProfileData, ServerFrame, control
+from warmline.server.protocol import (
+    CustomerProfileData,
+    QueuePositionData,
+    ServerFrame,
+    control,
+)
 from warmline.server.telemetry import ERRORS, ESCALATIONS, TURN_SECONDS
+from warmline.server.waiting_words import waiting_words
 from warmline.storage.conversations import (
     Conversation,
     ConversationLog,
@@ -292,26 +298,15 @@ class ConversationService:
         outcome = Outcome.model_validate(state["outcome"])
         events: list[Event] = []
         escalation: EscalationDecision | None = None
+        place = await self._place_in_line(conversation_id) if turn.mode == "queued" else None
         async with self.db.transaction() as conn:
             current = await self.log.get_in(conn, conversation_id)
             if current.pending_seq == seq:
                 await self.log.set_pending(conn, conversation_id, None)
-            if outcome.for_seq == seq and current.mode == "bot" and outcome.kind != "silent":
-                events.append(
-                    await self.log.append(
-                        conn,
-                        conversation_id,
-                        "message",
-                        {
-                            "role": "bot",
-                            "text": outcome.text,
-                            "citations": [c.model_dump() for c in outcome.citations],
-                        },
-                    )
+            if outcome.for_seq == seq and current.mode == turn.mode:
+                events, escalation = await self._answer(
+                    conn, conversation_id, outcome, state, place
                 )
-                if outcome.kind == "escalate":
-                    escalation = EscalationDecision.model_validate(outcome.decision)
-                    events += await self._escalate(conn, conversation_id, state, escalation)
         self.publish(events)
         if escalation is not None:
             for code in dict.fromkeys(r.code for r in escalation.reasons):
@@ -353,10 +348,79 @@ class ConversationService:
 
         return await self.graph.run(conversation_id, turn, on_delta)
 
+    async def _answer(
+        self,
+        conn: Any,
+        conversation_id: str,
+        outcome: Outcome,
+        state: AgentState,
+        place: QueuePositionData | None,
+    ) -> tuple[list[Event], EscalationDecision | None]:
+        """What a finished turn writes in the mode the turn ran in: the bot's answer, the
+        handoff, or for a waiting customer the answer (if any) and where they stand."""
+        mode = state["turn"].mode
+        if mode == "queued":
+            events = []
+            if outcome.kind == "reply" and outcome.while_waiting:
+                events.append(await self._bot_message(conn, conversation_id, outcome))
+            answering = not state.get("quiet_while_waiting", False)
+            language = state["turn"].language
+            events.append(
+                await self._acknowledge_waiting(conn, conversation_id, place, answering, language)
+            )
+            return events, None
+        if mode != "bot" or outcome.kind == "silent":
+            return [], None
+        if outcome.kind == "reply":
+            return [await self._bot_message(conn, conversation_id, outcome)], None
+        escalation = EscalationDecision.model_validate(outcome.decision)
+        return await self._escalate(conn, conversation_id, state, escalation, outcome), escalation
+
+    async def _bot_message(self, conn: Any, conversation_id: str, outcome: Outcome) -> Event:
+        data: dict[str, Any] = {
+            "role": "bot",
+            "text": outcome.text,
+            "citations": [c.model_dump() for c in outcome.citations],
+        }
+        if outcome.while_waiting:
+            data["while_waiting"] = True
+        return await self.log.append(conn, conversation_id, "message", data)
+
+    async def _place_in_line(self, conversation_id: str) -> QueuePositionData | None:
+        frame = await self.desk.position_frame(conversation_id)
+        return None if frame is None else QueuePositionData.model_validate(frame.data)
+
+    async def _acknowledge_waiting(
+        self,
+        conn: Any,
+        conversation_id: str,
+        place: QueuePositionData | None,
+        answering: bool,
+        language: str,
+    ) -> Event:
+        """Every message a waiting customer sends is answered with where they stand: their
+        place in line and expected wait, and whether the bot still answers meanwhile. The
+        figures ride along so the widget can say it in the customer's language."""
+        data: dict[str, Any] = {
+            "role": "system",
+            "kind": "waiting",
+            "text": waiting_words(place, answering, language),
+            "answering": answering,
+        }
+        if place is not None:
+            data |= place.model_dump()
+        return await self.log.append(conn, conversation_id, "message", data)
+
     async def _escalate(
-        self, conn: Any, conversation_id: str, state: AgentState, decision: EscalationDecision
+        self,
+        conn: Any,
+        conversation_id: str,
+        state: AgentState,
+        decision: EscalationDecision,
+        outcome: Outcome,
     ) -> list[Event]:
-        """Queue the packet; the customer hears at once if nobody can answer soon."""
+        """Queue the packet and tell the customer in one voice: a person is coming, or (when
+        nobody can answer soon) that they keep their place or can leave a contact."""
         policy = self.settings.policy
         transcript = transcript_from(await self.log.events_in(conn, conversation_id))
         previous = await self.queue.last_agent(conn, conversation_id)
@@ -377,25 +441,18 @@ class ConversationService:
             + timedelta(minutes=policy.queue.preferred_agent_minutes),
         )
         await self.log.set_mode(conn, conversation_id, "queued", None)
-        events = [
-            await self.log.append(
-                conn,
-                conversation_id,
-                "mode",
-                {"mode": "queued", "reasons": [r.code for r in decision.reasons]},
-            )
-        ]
+        moved = {"mode": "queued", "reasons": [r.code for r in decision.reasons]}
         notice = self._nobody_to_answer(packet.created_at, decision.language)
-        if notice is not None:
-            events.append(
-                await self.log.append(
-                    conn,
-                    conversation_id,
-                    "message",
-                    {"role": "system", "text": notice, "offer_contact": True},
-                )
-            )
-        return events
+        if notice is None:
+            return [
+                await self._bot_message(conn, conversation_id, outcome),
+                await self.log.append(conn, conversation_id, "mode", moved),
+            ]
+        told = {"role": "system", "text": notice, "offer_contact": True}
+        return [
+            await self.log.append(conn, conversation_id, "mode", moved),
+            await self.log.append(conn, conversation_id, "message", told),
+        ]
 
     def _nobody_to_answer(self, now: datetime, language: str) -> str | None:
         """Said only when no agent is available; outside hours it says when the team is back."""

@@ -42,7 +42,7 @@ def turn_pressure(facts: TurnFacts, policy: Policy, forced: EscalationPolicy) ->
         signals.frustration.score / t.frustration,
         signals.repetition.score / t.loop_similarity if facts.bot_turns > 1 else 0.0,
         facts.low_confidence_strikes / t.low_confidence_strikes,
-        facts.bot_turns / t.turn_limit,
+        facts.unanswered_turns / t.turn_limit,
     ]
     return min(max(parts), FORCED)
 
