@@ -63,12 +63,12 @@ async def test_a_spanish_conversation_reads_spanish_server_texts_naming_the_span
         assert f"\u00ab{button.strip()}\u00bb" in greeting
 
         await customer.get_by_test_id("talk-to-person").click()
-        bot = customer.locator('[data-testid="msg"][data-role="bot"]')
-        await expect(bot.last).to_contain_text(say("holding", "es"), timeout=30_000)
-        await expect(customer.get_by_test_id("contact-form")).to_be_visible()
+        # nobody is online: one handoff message that says so, in Spanish
+        await expect(customer.get_by_test_id("contact-form")).to_be_visible(timeout=30_000)
         await expect(customer.get_by_test_id("messages")).to_contain_text(
-            "Ahora mismo no hay nadie de nuestro equipo conectado"
+            say("nobody_online", "es")
         )
+        assert say("holding", "es") not in await customer.get_by_test_id("messages").inner_text()
 
         console = await context.new_page()
         await console.goto(server.url + "/console")
