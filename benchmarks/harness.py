@@ -86,7 +86,7 @@ def serving(**env: str) -> Iterator[Server]:
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         process = subprocess.Popen(
-            [sys.executable, "-m", "warmline.server.cli", "serve"],
+            [sys.executable, "-m", "warmline.cli", "serve"],
             env=os.environ
             | {
                 "WARMLINE_DATA_DIR": data_dir,

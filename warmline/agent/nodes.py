@@ -19,8 +19,8 @@ from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_que
 from warmline.agent.hints import classify, with_hints
 from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.responder import extractive_answer, smalltalk_reply
+from warmline.agent.settings import GraphSettings
 from warmline.agent.state import AgentState, Answer, Outcome, TurnInput
-from warmline.config import Settings
 from warmline.guardrails.signals import Signals, compute_signals
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit
@@ -39,7 +39,7 @@ class GraphDeps:
 
     search: Callable[[str], Awaitable[list[Hit]]]
     assess: Callable[[TurnFacts], EscalationDecision]
-    settings: Settings
+    settings: GraphSettings
     llm: LlmAnswerer | None = None
 
 

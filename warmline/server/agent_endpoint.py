@@ -9,7 +9,7 @@ refused by name.
 from starlette.websockets import WebSocket
 
 from warmline.config import AgentAccount
-from warmline.server.bus import AGENTS, SUPERVISORS, EventBus
+from warmline.coordination.bus import AGENTS, SUPERVISORS, EventBus
 from warmline.server.connection import Connection, FrameError, parse
 from warmline.server.desk import AgentDesk, agent_topic
 from warmline.server.gate import Gate
@@ -32,7 +32,9 @@ from warmline.server.service import ConversationService
 class AgentConnection(Connection):
     agent: AgentAccount | None = None
 
-    def __init__(self, websocket: WebSocket, bus: EventBus, max_frame_bytes: int) -> None:
+    def __init__(
+        self, websocket: WebSocket, bus: EventBus[ServerFrame], max_frame_bytes: int
+    ) -> None:
         super().__init__(websocket, bus, max_frame_bytes)
         self.watching: set[str] = set()
 
