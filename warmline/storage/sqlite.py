@@ -1,9 +1,16 @@
-"""The embedded engine: one SQLite file, opened once, with serialised transactions.
+"""The embedded engine: one SQLite file, one writer with group commit, and readers.
 
-aiosqlite runs every statement on one background thread; without a lock, two
-coroutines' statements would interleave inside each other's transactions. That lock
-also makes every write transaction exclusive, which is why `FOR UPDATE` and named
-locks have nothing to add here.
+SQLite lets one connection write at a time, so every write transaction goes through
+one connection, one at a time (which is also why `FOR UPDATE` and named locks have
+nothing to add here). A transaction's block runs inside a SAVEPOINT of a longer
+transaction; when others are already waiting for the writer, its COMMIT is left to
+the last of them, so a burst of small transactions costs one commit instead of one
+each. No caller goes on before its work is committed: leaving `transaction()` waits
+for the group's COMMIT and raises if it failed. The file is in WAL mode with
+`synchronous=NORMAL`: a commit is in the WAL when it returns (a killed process loses
+nothing) and is synced to disk at checkpoints rather than at every commit. Reads
+outside a transaction use separate read-only connections, which see the last commit
+and never wait for the writer.
 """
 
 import asyncio
@@ -186,62 +193,162 @@ class SqliteConnection:
         """Nothing to take: this connection's writer is already exclusive."""
 
 
+READERS = 2  # read connections; each is a thread of aiosqlite's
+MAX_GROUP = 64  # transactions one COMMIT may carry
+
+
+async def _connect(path: Path, *pragmas: str) -> aiosqlite.Connection:
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    connection.row_factory = aiosqlite.Row
+    for pragma in pragmas:
+        await connection.execute(f"PRAGMA {pragma}")
+    return connection
+
+
 class SqliteDatabase(Database):
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._connection = connection
-        self._handle = SqliteConnection(connection)
+    def __init__(
+        self, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]
+    ) -> None:
+        self._writer = writer
+        self._handle = SqliteConnection(writer)
         self._lock = asyncio.Lock()
+        self._queued = 0  # transactions waiting for the writer
+        self._group: list[asyncio.Future[None]] = []  # released into the open transaction
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._readers.put_nowait(reader)
+        self._all_readers = list(readers)
 
     @classmethod
     async def open(cls, path: Path) -> "SqliteDatabase":
         create_private(path)
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
-        # Deleted rows are overwritten with zeros, so an erasure leaves no copy in free pages.
-        await connection.execute("PRAGMA secure_delete=ON")
-        await connection.execute("PRAGMA synchronous=FULL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.executescript(SCHEMA)
-        await _add_missing_columns(connection)
-        return cls(connection)
+        writer = await _connect(
+            path,
+            "journal_mode=WAL",
+            # Deleted rows are overwritten with zeros, so an erasure leaves no copy in free pages.
+            "secure_delete=ON",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+        )
+        await writer.executescript(SCHEMA)
+        await _add_missing_columns(writer)
+        readers = [await _connect(path, "query_only=ON") for _ in range(READERS)]
+        return cls(writer, readers)
 
     async def close(self) -> None:
-        await self._connection.close()
+        async with self._writing():
+            await self._commit_group()
+        for reader in self._all_readers:
+            await reader.close()
+        await self._writer.close()
 
     async def forget(self) -> None:
         """Copy the WAL into the database and truncate it: erased rows' old pages go too."""
-        async with self._lock:
-            await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        async with self._writing():
+            await self._commit_group()
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """Hold the writer; on the way out, commit the open group unless another
+        transaction is already waiting to join it (or it is full)."""
+        self._queued += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._queued -= 1
+        try:
+            yield
+        finally:
+            try:
+                if self._group and (not self._queued or len(self._group) >= MAX_GROUP):
+                    # Shielded: a caller cancelled here must not leave the group's
+                    # futures unresolved (the COMMIT runs on aiosqlite's thread anyway).
+                    await asyncio.shield(self._commit_group())
+            finally:
+                self._lock.release()
+
+    async def _commit_group(self) -> None:
+        """COMMIT the open transaction and tell every block in it how that went."""
+        if not self._group:
+            return
+        try:
+            with _reachable():
+                await self._writer.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(sqlite3.Error):  # no transaction left to roll back
+                await self._writer.execute("ROLLBACK")
+            self._settle_group(exc)
+            return
+        self._settle_group(None)
+
+    def _settle_group(self, error: BaseException | None) -> None:
+        """Wake the blocks of the open group: committed, or lost with `error`."""
+        group, self._group = self._group, []
+        for done in group:
+            if done.done():  # its caller was cancelled while waiting
+                continue
+            if error is None:
+                done.set_result(None)
+            else:
+                done.set_exception(error)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteConnection]:
-        """One write transaction; if anything in it fails, COMMIT included, it is rolled
-        back (if SQLite has not already done so) and nothing of it is kept.
+        """One write transaction; if anything in it fails, COMMIT included, none of it is
+        kept, and the block's caller sees the error. Leaving the block returns once the
+        COMMIT that carries it is done.
 
-        BEGIN is inside the `try`: a caller cancelled while BEGIN waits for another
-        process's lock leaves it running on aiosqlite's thread, and the ROLLBACK queued
-        behind it is what keeps that transaction from staying open for the next caller.
+        A failed block is undone to its SAVEPOINT, so the blocks grouped before it
+        still commit. BEGIN and SAVEPOINT are inside the `try`: a caller cancelled
+        while BEGIN waits for another process's lock leaves it running on aiosqlite's
+        thread, and the rollback queued behind it keeps the transaction from staying
+        open for the next caller.
         """
-        async with self._lock:
+        committed = asyncio.get_running_loop().create_future()
+        async with self._writing():
             with _reachable():
                 try:
-                    await self._connection.execute("BEGIN IMMEDIATE")
+                    if not self._group:
+                        await self._writer.execute("BEGIN IMMEDIATE")
+                    await self._writer.execute("SAVEPOINT block")
                     yield self._handle
-                    await self._connection.execute("COMMIT")
+                    await self._writer.execute("RELEASE block")
                 except BaseException:
-                    with suppress(sqlite3.Error):  # no transaction left to roll back
-                        await self._connection.execute("ROLLBACK")
+                    with suppress(sqlite3.Error):  # no savepoint left to roll back to
+                        await self._writer.execute("ROLLBACK TO block")
+                        await self._writer.execute("RELEASE block")
+                    if not self._group:
+                        with suppress(sqlite3.Error):
+                            await self._writer.execute("ROLLBACK")
+                    elif not self._writer.in_transaction:
+                        # SQLite rolled the whole transaction back (a full disk, an I/O
+                        # error): the blocks before this one are lost, and say so.
+                        self._settle_group(Unavailable())
                     raise
+                self._group.append(committed)
+        await committed
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteConnection]:
-        async with self._lock:
+        """One read-only snapshot (a deferred transaction) on a read connection."""
+        reader = await self._readers.get()
+        try:
             with _reachable():
-                yield self._handle
+                await reader.execute("BEGIN")
+                try:
+                    yield SqliteConnection(reader)
+                finally:
+                    with suppress(sqlite3.Error):
+                        await reader.execute("COMMIT")
+        finally:
+            self._readers.put_nowait(reader)
 
     async def fetch_all(self, sql: str, *params: object) -> list[Row]:
-        async with self._lock:
+        reader = await self._readers.get()
+        try:
             with _reachable():
-                cursor = await self._connection.execute(translate(sql), params)
+                cursor = await reader.execute(translate(sql), params)
                 return list(await cursor.fetchall())
+        finally:
+            self._readers.put_nowait(reader)
