@@ -4,8 +4,8 @@
 across each transaction, `synchronous=FULL`, one COMMIT per transaction), loaded from
 git; "after" is the current one (one writer with group commit, WAL with
 `synchronous=NORMAL`, read connections). Both run the same workload in the same run,
-on fresh files in the same temporary directory, alternating, so the machine's load
-falls on both alike.
+on fresh files in one temporary directory, alternating which goes first, so the
+machine's load falls on both alike; the summary is the median over rounds.
 
 The workload is what a customer message costs the service: a transaction that
 appends an event and advances its conversation's sequence, with the conversation
@@ -13,7 +13,7 @@ created first; `concurrency` coroutines each write their own conversation, and o
 more coroutine reads the newest events the whole time (the reads a socket's resume
 makes). Writes benchmarks/results/sqlite_writes.json.
 
-Usage: .venv/bin/python benchmarks/sqlite_writes.py [--transactions 2000] [--rounds 2]
+Usage: .venv/bin/python benchmarks/sqlite_writes.py [--transactions 2000] [--rounds 6]
 """
 
 import argparse
@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 from types import ModuleType
 from typing import Any
 
@@ -127,22 +128,24 @@ async def run(transactions: int, rounds: int, levels: list[int]) -> dict[str, An
                         results[name][str(level)].append(await measure(db, transactions, level))
                     finally:
                         await db.close()
-    summary = {
-        str(level): {
-            name: max(r["transactions_per_s"] for r in results[name][str(level)])
-            for name in engines
-        }
-        for level in levels
-    }
-    for figures in summary.values():
-        figures["ratio_after_to_before"] = round(figures["after"] / figures["before"], 2)
-    return {"best_transactions_per_s_by_concurrency": summary, "runs": results}
+    summary: dict[str, dict[str, float]] = {}
+    for key in map(str, levels):
+        figures = summary[key] = {}
+        for name in engines:
+            runs = results[name][key]
+            figures[f"{name}_transactions_per_s"] = median(r["transactions_per_s"] for r in runs)
+            figures[f"{name}_write_p95_ms"] = median(r["write"]["p95_ms"] for r in runs)
+            figures[f"{name}_read_p95_ms"] = median(r["read_while_writing"]["p95_ms"] for r in runs)
+        figures["throughput_after_to_before"] = round(
+            figures["after_transactions_per_s"] / figures["before_transactions_per_s"], 2
+        )
+    return {"median_by_concurrency": summary, "runs": results}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--transactions", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 64])
     args = parser.parse_args()
     load_before = os.getloadavg()

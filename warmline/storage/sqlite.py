@@ -2,9 +2,9 @@
 
 SQLite lets one connection write at a time, so every write transaction goes through
 one connection, one at a time (which is also why `FOR UPDATE` and named locks have
-nothing to add here). A transaction's block runs inside a SAVEPOINT of a longer
-transaction; when others are already waiting for the writer, its COMMIT is left to
-the last of them, so a burst of small transactions costs one commit instead of one
+nothing to add here). A transaction that finds others waiting for the writer leaves
+its transaction open for them, and each joins it as a SAVEPOINT; the last of the
+burst commits, so a burst of small transactions costs one commit instead of one
 each. No caller goes on before its work is committed: leaving `transaction()` waits
 for the group's COMMIT and raises if it failed. The file is in WAL mode with
 `synchronous=NORMAL`: a commit is in the WAL when it returns (a killed process loses
@@ -194,7 +194,7 @@ class SqliteConnection:
 
 
 READERS = 2  # read connections; each is a thread of aiosqlite's
-MAX_GROUP = 64  # transactions one COMMIT may carry
+MAX_GROUP = 32  # transactions one COMMIT may carry (and wait for)
 
 
 async def _connect(path: Path, *pragmas: str) -> aiosqlite.Connection:
@@ -299,29 +299,30 @@ class SqliteDatabase(Database):
         kept, and the block's caller sees the error. Leaving the block returns once the
         COMMIT that carries it is done.
 
-        A failed block is undone to its SAVEPOINT, so the blocks grouped before it
-        still commit. BEGIN and SAVEPOINT are inside the `try`: a caller cancelled
-        while BEGIN waits for another process's lock leaves it running on aiosqlite's
-        thread, and the rollback queued behind it keeps the transaction from staying
-        open for the next caller.
+        A failed block that joined a group is undone to its SAVEPOINT, so the blocks
+        before it still commit. BEGIN is inside the `try`: a caller cancelled while BEGIN
+        waits for another process's lock leaves it running on aiosqlite's thread, and the
+        rollback queued behind it keeps the transaction from staying open for the next
+        caller.
         """
         committed = asyncio.get_running_loop().create_future()
         async with self._writing():
+            # The first block of a group opens the transaction; a later one joins it as a
+            # SAVEPOINT, so that its failure undoes it alone. A block that succeeds leaves
+            # its savepoint on the stack (COMMIT releases them all): one statement less.
+            joining = bool(self._group)
             with _reachable():
                 try:
-                    if not self._group:
-                        await self._writer.execute("BEGIN IMMEDIATE")
-                    await self._writer.execute("SAVEPOINT block")
+                    await self._writer.execute("SAVEPOINT block" if joining else "BEGIN IMMEDIATE")
                     yield self._handle
-                    await self._writer.execute("RELEASE block")
                 except BaseException:
-                    with suppress(sqlite3.Error):  # no savepoint left to roll back to
-                        await self._writer.execute("ROLLBACK TO block")
-                        await self._writer.execute("RELEASE block")
-                    if not self._group:
-                        with suppress(sqlite3.Error):
+                    with suppress(sqlite3.Error):  # nothing left to roll back
+                        if joining:
+                            await self._writer.execute("ROLLBACK TO block")
+                            await self._writer.execute("RELEASE block")
+                        else:
                             await self._writer.execute("ROLLBACK")
-                    elif not self._writer.in_transaction:
+                    if self._group and not self._writer.in_transaction:
                         # SQLite rolled the whole transaction back (a full disk, an I/O
                         # error): the blocks before this one are lost, and say so.
                         self._settle_group(Unavailable())
