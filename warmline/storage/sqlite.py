@@ -10,7 +10,8 @@ for the group's COMMIT and raises if it failed. The file is in WAL mode with
 `synchronous=NORMAL`: a commit is in the WAL when it returns (a killed process loses
 nothing) and is synced to disk at checkpoints rather than at every commit. Reads
 outside a transaction use separate read-only connections, which see the last commit
-and never wait for the writer.
+and never wait for the writer. The schema is the alembic revisions' (`schema.py`),
+applied before the connections open.
 """
 
 import asyncio
@@ -25,123 +26,8 @@ from typing import Any
 import aiosqlite
 
 from warmline.storage.database import Cursor, Database, Row, Unavailable, create_private
+from warmline.storage.schema import migrate, sqlite_url
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    mode TEXT NOT NULL DEFAULT 'bot',
-    agent_id TEXT,
-    last_seq INTEGER NOT NULL DEFAULT 0,
-    pending_seq INTEGER,
-    language TEXT NOT NULL DEFAULT 'en',
-    segment TEXT NOT NULL DEFAULT 'standard'
-);
-CREATE TABLE IF NOT EXISTS events (
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    seq INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    ts TEXT NOT NULL,
-    client_msg_id TEXT,
-    data TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, seq)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS events_client_msg
-    ON events (conversation_id, client_msg_id) WHERE client_msg_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS placeholders (
-    conversation_id TEXT NOT NULL,
-    entity_type TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    number INTEGER NOT NULL,
-    PRIMARY KEY (conversation_id, entity_type, digest)
-);
-CREATE TABLE IF NOT EXISTS handoffs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    status TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    claimed_by TEXT,
-    claimed_at TEXT,
-    closed_at TEXT,
-    packet TEXT NOT NULL,
-    skills TEXT NOT NULL DEFAULT '[]',
-    language TEXT NOT NULL DEFAULT 'en',
-    preferred_agent TEXT,
-    preferred_until TEXT,
-    sla_deadline TEXT,
-    breached_at TEXT,
-    disposition TEXT,
-    csat INTEGER,
-    waiting_since TEXT
-);
-CREATE INDEX IF NOT EXISTS handoffs_open ON handoffs (status, priority DESC, created_at);
-CREATE TABLE IF NOT EXISTS tickets (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    contact TEXT NOT NULL,
-    note TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'open'
-);
-CREATE TABLE IF NOT EXISTS llm_usage (
-    day TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    model TEXT NOT NULL,
-    requests INTEGER NOT NULL,
-    prompt_tokens INTEGER NOT NULL,
-    completion_tokens INTEGER NOT NULL,
-    cost_usd REAL NOT NULL,
-    PRIMARY KEY (day, conversation_id, model)
-);
-CREATE TABLE IF NOT EXISTS labels (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    agent_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    article_id TEXT,
-    note TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS pii_vault (
-    conversation_id TEXT NOT NULL,
-    placeholder TEXT NOT NULL,
-    ciphertext BLOB NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, placeholder)
-);
-CREATE INDEX IF NOT EXISTS pii_vault_expiry ON pii_vault (expires_at);
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    placeholder TEXT,
-    allowed INTEGER NOT NULL,
-    detail TEXT NOT NULL
-);
-"""
-# Columns added after a table first shipped: a database created by an earlier version
-# gains them on open instead of failing on its first query.
-ADDED_COLUMNS = {
-    "conversations": {
-        "language": "TEXT NOT NULL DEFAULT 'en'",
-        "segment": "TEXT NOT NULL DEFAULT 'standard'",
-    },
-    "handoffs": {
-        "skills": "TEXT NOT NULL DEFAULT '[]'",
-        "language": "TEXT NOT NULL DEFAULT 'en'",
-        "preferred_agent": "TEXT",
-        "preferred_until": "TEXT",
-        "sla_deadline": "TEXT",
-        "breached_at": "TEXT",
-        "disposition": "TEXT",
-        "csat": "INTEGER",
-        "waiting_since": "TEXT",
-    },
-}
 _FOR_UPDATE = re.compile(r"\s+FOR\s+UPDATE\s*$", re.IGNORECASE)
 
 
@@ -149,15 +35,6 @@ _FOR_UPDATE = re.compile(r"\s+FOR\s+UPDATE\s*$", re.IGNORECASE)
 def translate(sql: str) -> str:
     """SQLite spelling of a query: row locks are implied by the exclusive writer."""
     return _FOR_UPDATE.sub("", sql)
-
-
-async def _add_missing_columns(connection: aiosqlite.Connection) -> None:
-    for table, columns in ADDED_COLUMNS.items():
-        cursor = await connection.execute(f"PRAGMA table_info({table})")
-        present = {row[1] for row in await cursor.fetchall()}
-        for name, definition in columns.items():
-            if name not in present:
-                await connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
 
 # SQLite's result codes for a file it cannot write now (locked by another process, a disk
@@ -222,6 +99,7 @@ class SqliteDatabase(Database):
     @classmethod
     async def open(cls, path: Path) -> "SqliteDatabase":
         create_private(path)
+        await asyncio.to_thread(migrate, sqlite_url(path))
         writer = await _connect(
             path,
             "journal_mode=WAL",
@@ -230,8 +108,6 @@ class SqliteDatabase(Database):
             "synchronous=NORMAL",
             "foreign_keys=ON",
         )
-        await writer.executescript(SCHEMA)
-        await _add_missing_columns(writer)
         readers = [await _connect(path, "query_only=ON") for _ in range(READERS)]
         return cls(writer, readers)
 
