@@ -131,3 +131,42 @@ async def test_the_read_connections_cannot_write(tmp_path: Path) -> None:
         assert await db.fetch_one("SELECT id FROM conversations") is not None
     finally:
         await db.close()
+
+
+async def test_a_writer_that_gives_up_waiting_does_not_hold_back_the_group_left_for_it(
+    tmp_path: Path,
+) -> None:
+    """The first transaction leaves its COMMIT to the one queued behind it; that one is
+    cancelled just as the writer is handed over, and the first still returns, committed."""
+    db = await SqliteDatabase.open(tmp_path / "warmline.sqlite")
+    queued: list[asyncio.Task[None]] = []
+
+    class HandOver(asyncio.Lock):
+        def release(self) -> None:
+            super().release()
+            for task in queued:
+                task.cancel()  # in the same step as the hand-over
+
+    db._lock = HandOver()
+    try:
+        inside = asyncio.Event()
+
+        async def first() -> None:
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO conversations (id, created_at) VALUES (?, ?)", ("first", "now")
+                )
+                inside.set()
+                await asyncio.sleep(0.01)
+
+        starting = asyncio.create_task(first())
+        await inside.wait()
+        queued.append(asyncio.create_task(add_conversation(db, "second")))
+        await asyncio.wait_for(starting, timeout=10)
+        with pytest.raises(asyncio.CancelledError):
+            await queued[0]
+        assert stored_ids(tmp_path / "warmline.sqlite") == []  # last_seq stays 0 for "first"
+        rows = await db.fetch_all("SELECT id FROM conversations")
+        assert [row["id"] for row in rows] == ["first"]
+    finally:
+        await db.close()

@@ -91,6 +91,7 @@ class SqliteDatabase(Database):
         self._lock = asyncio.Lock()
         self._queued = 0  # transactions waiting for the writer
         self._group: list[asyncio.Future[None]] = []  # released into the open transaction
+        self._orphans: set[asyncio.Future[None]] = set()  # commits for callers who gave up
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         for reader in readers:
             self._readers.put_nowait(reader)
@@ -131,8 +132,17 @@ class SqliteDatabase(Database):
         self._queued += 1
         try:
             await self._lock.acquire()
-        finally:
+        except BaseException:
+            # A caller that gives up waiting may have been the one the open group was
+            # left for: commit it on its behalf, or its members would wait for the next
+            # transaction to come along.
             self._queued -= 1
+            if self._group and not self._queued:
+                commit = asyncio.ensure_future(self._commit_left_open())
+                self._orphans.add(commit)
+                commit.add_done_callback(self._orphans.discard)
+            raise
+        self._queued -= 1
         try:
             yield
         finally:
@@ -143,6 +153,10 @@ class SqliteDatabase(Database):
                     await asyncio.shield(self._commit_group())
             finally:
                 self._lock.release()
+
+    async def _commit_left_open(self) -> None:
+        async with self._writing():
+            pass  # leaving commits the group, as nobody else is waiting
 
     async def _commit_group(self) -> None:
         """COMMIT the open transaction and tell every block in it how that went."""
