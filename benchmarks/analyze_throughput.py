@@ -61,7 +61,7 @@ def main() -> None:
         source.write_text("\n".join(lines) + "\n", encoding="utf-8")
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "warmline.server.cli", "analyze", str(source), "--out",
+            [sys.executable, "-m", "warmline.cli", "analyze", str(source), "--out",
              str(Path(folder) / "out.jsonl")],
             check=True, env=os.environ | {"WARMLINE_DATA_DIR": folder},
         )  # fmt: skip

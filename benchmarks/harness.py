@@ -91,7 +91,7 @@ def serving(code: Path | None = None, /, **env: str) -> Iterator[Server]:
     where = {"PYTHONPATH": str(code)} if code is not None else {}
     with tempfile.TemporaryDirectory() as data_dir:
         process = subprocess.Popen(
-            [sys.executable, "-m", "warmline.server.cli", "serve"],
+            [sys.executable, "-m", "warmline.cli", "serve"],
             env=os.environ
             | {
                 "WARMLINE_DATA_DIR": data_dir,

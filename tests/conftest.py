@@ -349,7 +349,7 @@ class ServerProcess:
             }
         )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "warmline.server.cli", "serve"],
+            [sys.executable, "-m", "warmline.cli", "serve"],
             env=env,
             stdout=open(self.data_dir / "stdout.log", "ab"),  # noqa: SIM115
             stderr=open(self.data_dir / "stderr.log", "ab"),  # noqa: SIM115

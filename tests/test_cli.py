@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from conftest import ServerProcess
 
-from warmline.server.cli import _print_frame, main
+from warmline.cli import _print_frame, main
 from warmline.server.protocol import ServerFrame
 from warmline.server.service import TURN_FAILED
 

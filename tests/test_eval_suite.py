@@ -11,6 +11,7 @@ from conftest import REPO, chromium, make_settings
 from fake_openai import Reply, fake_openai
 
 from warmline.agent.llm import LlmSettings
+from warmline.cli import main
 from warmline.config import Settings
 from warmline.evals.suite.compare import compare, load_report
 from warmline.evals.suite.failures import failure_kinds
@@ -20,7 +21,6 @@ from warmline.evals.suite.scenario import Scenario
 from warmline.evals.suite.score import score
 from warmline.evals.suite.suite import Suite, SuiteError, load_scenarios, load_suite
 from warmline.evals.suite.tune import figures, handed_over_at, record, tune
-from warmline.server.cli import main
 
 DEFAULT = REPO / "evals" / "suites" / "default"
 BASELINE = DEFAULT / "baseline.json"

@@ -53,7 +53,7 @@ def test_hybrid_retrieval_beats_dense_and_bm25_alone(tmp_path: Path, kb_snapshot
 
 
 def test_eval_reports_are_json_and_carry_no_personal_data(tmp_path: Path) -> None:
-    from warmline.server.cli import main
+    from warmline.cli import main
 
     data = REPO / "evals" / "pii" / "messages.jsonl"
     assert main(["eval", "signals", "--out", str(tmp_path)]) == 0

@@ -109,7 +109,7 @@ def serve(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess
     """`warmline serve` as an operator would type it; returns once it exits (or is stopped)."""
     variables = os.environ | {"WARMLINE_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"} | env
     return subprocess.run(
-        [sys.executable, "-m", "warmline.server.cli", "serve", *args],
+        [sys.executable, "-m", "warmline.cli", "serve", *args],
         env=variables,
         capture_output=True,
         text=True,

@@ -157,7 +157,7 @@ def test_analyze_reports_bad_lines_by_number_and_keeps_the_rest(analyzer: Analyz
 
 @pytest.mark.slow
 def test_the_analyze_command_writes_one_line_per_good_input(tmp_path: Path) -> None:
-    from warmline.server.cli import main
+    from warmline.cli import main
 
     source = tmp_path / "in.jsonl"
     source.write_text(

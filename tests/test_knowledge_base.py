@@ -215,8 +215,8 @@ def test_kb_sync_ingests_plain_markdown_and_names_every_skipped_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An exported help center: no front matter, sub-folders, and files that are not articles."""
+    from warmline.cli import main
     from warmline.config import Settings
-    from warmline.server.cli import main
     from warmline.server.runtime import open_knowledge_store
 
     folder = tmp_path / "export"

@@ -85,7 +85,7 @@ async def test_erasure_by_a_differently_written_phone_leaves_nothing_on_disk(
     assert found_in(data_dir, [marker]), "the conversation was stored"
     erased = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "warmline.server.cli", "pii", "erase", "--phone", "415.555.0132"],
+        [sys.executable, "-m", "warmline.cli", "pii", "erase", "--phone", "415.555.0132"],
         env=os.environ | server_process.env | {"WARMLINE_DATA_DIR": str(server_process.data_dir)},
         capture_output=True,
         text=True,

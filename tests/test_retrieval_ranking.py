@@ -99,7 +99,7 @@ def test_every_evaluation_set_has_articles_answers_unanswerables_and_both_splits
 def test_an_unknown_set_is_refused_with_the_names_it_knows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from warmline.server.cli import main
+    from warmline.cli import main
 
     assert main(["eval", "retrieval", "--set", "nope", "--out", str(tmp_path)]) == 2
     said = capsys.readouterr().out

@@ -1,8 +1,15 @@
-"""One settings model for the whole product.
+"""The product's settings, composed from the settings model each package owns.
 
-Values come from, in rising priority: the defaults below, `warmline.toml` (or the
-file named by WARMLINE_CONFIG), and WARMLINE_* environment variables with `__` for
-nesting (WARMLINE_RETRIEVAL__TOP_K=8). The defaults run everything in one
+Each package declares what it reads in its own `settings` module (storage, guardrails,
+retrieval, handoff, coordination; the agent states the shape it needs as a Protocol),
+so that no package imports this module's dependents: this module sits above them all
+and only the server, the evals and the CLI import it. What belongs to no one package
+(listen address, origins, accounts) is declared here.
+
+Values come from, in rising priority: the defaults, `warmline.toml` (or the file named
+by WARMLINE_CONFIG), and WARMLINE_* environment variables with `__` for nesting
+(WARMLINE_RETRIEVAL__TOP_K=8); the composed fields keep their flat names
+(WARMLINE_DATABASE_URL). The defaults run everything in one
 process with no external service.
 """
 
@@ -29,44 +36,20 @@ from pydantic_settings import (
 )
 
 from warmline.agent.llm import LlmSettings
-from warmline.handoff.policy_file import Policy, load_policy
-from warmline.retrieval.confidence import AnswerableModel
-from warmline.retrieval.store import ClusterLayout
+from warmline.coordination.settings import CoordinationSettings, FloodLimits
+from warmline.guardrails.settings import PrivacySettings
+from warmline.handoff.settings import HandoffSettings
+from warmline.retrieval.settings import RetrievalSettings
+from warmline.storage.settings import StorageSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class RetrievalSettings(ClusterLayout):
-    """Search settings, and how a new collection is laid out on a Qdrant cluster."""
-
-    collection: str = "kb_default"
-    top_k: int = 12
-    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
-    max_answer_chars: int = 1200
-    sync_on_start: bool = True
-    answerable: AnswerableModel = AnswerableModel()
-
-
-class LimitSettings(BaseModel):
+class LimitSettings(FloodLimits):
     """Bounds on what a client may send; larger input is refused with an error frame."""
 
     max_frame_bytes: int = 65_536
     max_message_chars: int = 4_000
-    flood_messages: int = Field(
-        20, description="New messages a conversation may send per window (a person types fewer)."
-    )
-    flood_window_s: float = 10.0
-    connections_per_minute: int = Field(
-        120,
-        ge=1,
-        description="New WebSockets one client address may open per minute (reconnects included).",
-    )
-    sockets_per_ip: int = Field(
-        50,
-        ge=1,
-        description="WebSockets one client address may hold open at once (an office behind one "
-        "NAT shares it, hence generous).",
-    )
 
 
 Role = Literal["agent", "supervisor", "admin"]
@@ -125,33 +108,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class Settings(BaseSettings):
+class Settings(
+    StorageSettings, PrivacySettings, HandoffSettings, CoordinationSettings, BaseSettings
+):
     model_config = SettingsConfigDict(
         env_prefix="WARMLINE_", env_nested_delimiter="__", extra="ignore"
     )
 
     company_name: str = "Lumen Home"
-    data_dir: Path = Path(".warmline")
     qdrant_url: str | None = Field(
         None,
         validation_alias=AliasChoices("qdrant_url", "WARMLINE_QDRANT_URL", "QDRANT_URL"),
         description="A Qdrant server or cluster; unset = local mode in data_dir.",
-    )
-    database_url: str | None = Field(
-        None,
-        description="PostgreSQL (postgresql://user@host/db) for conversations, queue, vault, "
-        "audit and graph checkpoints, shared by every worker; unset = SQLite files in data_dir.",
-    )
-    database_max_connections: int = Field(
-        20, ge=2, description="Pool size per worker, for the stores and for the checkpointer."
-    )
-    redis_url: str | None = Field(
-        None,
-        description="Redis (redis://host:6379/0) for events between workers, agent presence, "
-        "turn locks and flood windows; unset = in-process (one worker).",
-    )
-    redis_prefix: str = Field(
-        "warmline", description="Key prefix, so deployments can share one Redis."
     )
     operator_tokens: list[SecretStr] = Field(
         default_factory=list, description="Bearer tokens for the /v1/kb operator endpoints."
@@ -187,35 +155,6 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_file: Path | None = None
-    pii_entities: list[str] = [
-        "PERSON",
-        "EMAIL_ADDRESS",
-        "PHONE_NUMBER",
-        "CREDIT_CARD",
-        "IBAN_CODE",
-        "US_SSN",
-        "IP_ADDRESS",
-        "DATE_OF_BIRTH",
-        "ADDRESS",
-    ]
-    pii_company_patterns: dict[str, str] = Field(
-        {"ACCOUNT_ID": r"ACC-\d{8}"},
-        description="Company identifiers that are personal data, redacted as <NAME_n>.",
-    )
-    pii_allow_patterns: list[str] = Field(
-        [r"LH-\d{6}", r"E-\d{4}"],
-        description="Company identifiers (order numbers, error codes) that are never redacted: "
-        "the agent needs them and they identify no person on their own.",
-    )
-    vault_keys: list[SecretStr] = Field(
-        default_factory=list,
-        description="Fernet keys, newest first; empty = a key generated in data_dir/vault.key.",
-    )
-    pii_retention_days: int = 30
-    products: list[str] = Field(
-        ["Lumen Hub", "Lumen Cam", "Lumen Lock", "Lumen Bulb", "Lumen Sensor", "Lumen Plus"],
-        description="Product names the handoff summary lists as facts when a customer names them.",
-    )
     agents: list[AgentAccount] = Field(
         default_factory=list,
         description="The agents' accounts; none = the demo account, on loopback only.",
@@ -226,12 +165,6 @@ class Settings(BaseSettings):
         "profile's segment (e.g. VIP) is not trusted.",
     )
     llm: LlmSettings = LlmSettings()
-    policy_file: Path = Field(
-        REPO_ROOT / "policy.toml", description="The escalation policy: thresholds, rules, hours."
-    )
-    policy: Policy = Field(
-        default_factory=Policy, description="Read from policy_file unless given directly."
-    )
     retrieval: RetrievalSettings = RetrievalSettings()
     limits: LimitSettings = LimitSettings()
 
@@ -287,12 +220,6 @@ class Settings(BaseSettings):
             )
         return data
 
-    @model_validator(mode="after")
-    def _read_policy(self) -> "Settings":
-        if "policy" not in self.model_fields_set:
-            self.policy = load_policy(self.policy_file)
-        return self
-
     @classmethod
     def settings_customise_sources(
         cls,
@@ -308,14 +235,6 @@ class Settings(BaseSettings):
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
         )
-
-    @property
-    def database_path(self) -> Path:
-        return self.data_dir / "warmline.sqlite"
-
-    @property
-    def checkpoint_path(self) -> Path:
-        return self.data_dir / "checkpoints.sqlite"
 
     @property
     def qdrant_path(self) -> Path:

@@ -1,1 +1,1 @@
-"""The FastAPI application, its WebSocket endpoints and the `warmline` command."""
+"""The FastAPI application, its WebSocket endpoints and the conversation service."""

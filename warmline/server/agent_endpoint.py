@@ -11,7 +11,7 @@ import time
 from starlette.websockets import WebSocket
 
 from warmline.config import AgentAccount
-from warmline.server.bus import AGENTS, SUPERVISORS, EventBus
+from warmline.coordination.bus import AGENTS, SUPERVISORS, EventBus
 from warmline.server.connection import Connection, FrameError, parse
 from warmline.server.desk import AgentDesk, agent_topic
 from warmline.server.gate import Gate
@@ -36,7 +36,9 @@ TYPING_EVERY_S = 2.0
 class AgentConnection(Connection):
     agent: AgentAccount | None = None
 
-    def __init__(self, websocket: WebSocket, bus: EventBus, max_frame_bytes: int) -> None:
+    def __init__(
+        self, websocket: WebSocket, bus: EventBus[ServerFrame], max_frame_bytes: int
+    ) -> None:
         super().__init__(websocket, bus, max_frame_bytes)
         self.watching: set[str] = set()
         self.typing_told: dict[str, float] = {}  # conversation -> when its customer was told

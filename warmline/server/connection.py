@@ -15,8 +15,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from warmline.coordination.bus import EventBus
 from warmline.guardrails.limits import InputRejected
-from warmline.server.bus import EventBus
 from warmline.server.errors import NotAllowed, UnknownConversation
 from warmline.server.protocol import ClientFrame, ServerFrame, error
 from warmline.server.telemetry import ERRORS
@@ -77,7 +77,9 @@ def parse(model: type[Model], data: object) -> Model:
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, bus: EventBus, max_frame_bytes: int) -> None:
+    def __init__(
+        self, websocket: WebSocket, bus: EventBus[ServerFrame], max_frame_bytes: int
+    ) -> None:
         self.websocket = websocket
         self.bus = bus
         self.max_frame_bytes = max_frame_bytes

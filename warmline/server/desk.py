@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from warmline.config import AgentAccount
+from warmline.coordination.bus import AGENTS, SUPERVISORS
+from warmline.coordination.presence import Status
 from warmline.guardrails.limits import clean_text
 from warmline.handoff.policy_file import QueuePolicy
 from warmline.handoff.queue import Disposition, QueueEntry
@@ -27,11 +29,9 @@ from warmline.handoff.routing import (
 )
 from warmline.handoff.wait import HISTORY as WAIT_HISTORY
 from warmline.handoff.wait import expected_wait, typical_waits
-from warmline.server.bus import AGENTS, SUPERVISORS
 from warmline.server.dashboard import build_dashboard
 from warmline.server.errors import NotAllowed
 from warmline.server.operators import agent_for_token
-from warmline.server.presence import Status
 from warmline.server.protocol import LabelKind, QueuePositionData, ServerFrame, control
 from warmline.storage.conversations import Conversation, Event
 from warmline.texts import TextKey, say

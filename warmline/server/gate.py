@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from warmline.config import Settings
+from warmline.coordination.shared import Coordination
+from warmline.coordination.socket_counts import Lease
 from warmline.server.client_ip import client_address
 from warmline.server.connection import Connection
-from warmline.server.coordination import Coordination
-from warmline.server.protocol import error
-from warmline.server.socket_counts import Lease
+from warmline.server.protocol import ServerFrame, error
 from warmline.server.telemetry import SOCKETS_REFUSED
 from warmline.storage.database import Unavailable
 
@@ -58,7 +58,7 @@ def own_origin(origin: str, names: list[str]) -> bool:
 
 
 class Gate:
-    def __init__(self, settings: Settings, shared: Coordination) -> None:
+    def __init__(self, settings: Settings, shared: Coordination[ServerFrame]) -> None:
         self.settings = settings
         self.shared = shared
         self.draining = False

@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
+from warmline.coordination.presence import Status
 from warmline.handoff.queue import Disposition
 from warmline.handoff.wait import WaitBasis
-from warmline.server.presence import Status
 from warmline.storage.conversations import Event
 
 # Seqs are 64-bit integers in the database; a larger resume point is refused, not sent to it.

@@ -20,6 +20,7 @@ from warmline.agent.context import AgentContext
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmAnswerer
 from warmline.config import Settings
+from warmline.coordination.shared import Coordination, coordination
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault
 from warmline.guardrails.vocabulary import kb_vocabulary
@@ -28,8 +29,8 @@ from warmline.handoff.policy import EscalationPolicy
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit, KnowledgeStore
 from warmline.retrieval.sync import SyncReport, sync_folder
-from warmline.server.coordination import Coordination, coordination
 from warmline.server.gate import Gate
+from warmline.server.protocol import ServerFrame
 from warmline.server.service import ConversationService
 from warmline.server.startup import StoreUnreadable
 from warmline.server.stores import checkpointer, database
@@ -107,7 +108,7 @@ class Runtime:
     knowledge: KnowledgeStore
     usage: UsageLedger
     llm: LlmAnswerer | None
-    shared: Coordination
+    shared: Coordination[ServerFrame]
     gate: Gate
 
 
@@ -143,7 +144,7 @@ async def running(
         async with (
             database(settings) as db,
             checkpointer(settings) as saver,
-            coordination(settings) as shared,
+            coordination(settings, settings.limits, ServerFrame.model_validate_json) as shared,
         ):
             usage = UsageLedger(db)
             llm = (

@@ -22,6 +22,8 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
 from warmline.agent.state import AgentState, Outcome, TurnInput
 from warmline.config import Settings
+from warmline.coordination.bus import AGENTS
+from warmline.coordination.shared import Coordination
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.limits import InputRejected
 from warmline.guardrails.placeholder_store import PlaceholderStore
@@ -30,8 +32,6 @@ from warmline.guardrails.vault import PiiVault
 from warmline.handoff.packet import HandoffPacket, Summary
 from warmline.handoff.queue import HandoffQueue
 from warmline.handoff.summary import build_packet, transcript_from
-from warmline.server.bus import AGENTS
-from warmline.server.coordination import Coordination
 from warmline.server.desk import AgentDesk
 from warmline.server.errors import NotAllowed, UnknownConversation
 from warmline.server.protocol import (
@@ -81,7 +81,7 @@ class ConversationService:
         redactor: Redactor,
         vault: PiiVault,
         secret: bytes,
-        shared: Coordination,
+        shared: Coordination[ServerFrame],
         summarize: Summarizer | None = None,
     ) -> None:
         self.settings = settings

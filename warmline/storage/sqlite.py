@@ -1,9 +1,17 @@
-"""The embedded engine: one SQLite file, opened once, with serialised transactions.
+"""The embedded engine: one SQLite file, one writer with group commit, and readers.
 
-aiosqlite runs every statement on one background thread; without a lock, two
-coroutines' statements would interleave inside each other's transactions. That lock
-also makes every write transaction exclusive, which is why `FOR UPDATE` and named
-locks have nothing to add here.
+SQLite lets one connection write at a time, so every write transaction goes through
+one connection, one at a time (which is also why `FOR UPDATE` and named locks have
+nothing to add here). A transaction that finds others waiting for the writer leaves
+its transaction open for them, and each joins it as a SAVEPOINT; the last of the
+burst commits, so a burst of small transactions costs one commit instead of one
+each. No caller goes on before its work is committed: leaving `transaction()` waits
+for the group's COMMIT and raises if it failed. The file is in WAL mode with
+`synchronous=NORMAL`: a commit is in the WAL when it returns (a killed process loses
+nothing) and is synced to disk at checkpoints rather than at every commit. Reads
+outside a transaction use separate read-only connections, which see the last commit
+and never wait for the writer. The schema is the alembic revisions' (`schema.py`),
+applied before the connections open.
 """
 
 import asyncio
@@ -18,123 +26,8 @@ from typing import Any
 import aiosqlite
 
 from warmline.storage.database import Cursor, Database, Row, Unavailable, create_private
+from warmline.storage.schema import migrate, sqlite_url
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    mode TEXT NOT NULL DEFAULT 'bot',
-    agent_id TEXT,
-    last_seq INTEGER NOT NULL DEFAULT 0,
-    pending_seq INTEGER,
-    language TEXT NOT NULL DEFAULT 'en',
-    segment TEXT NOT NULL DEFAULT 'standard'
-);
-CREATE TABLE IF NOT EXISTS events (
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    seq INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    ts TEXT NOT NULL,
-    client_msg_id TEXT,
-    data TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, seq)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS events_client_msg
-    ON events (conversation_id, client_msg_id) WHERE client_msg_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS placeholders (
-    conversation_id TEXT NOT NULL,
-    entity_type TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    number INTEGER NOT NULL,
-    PRIMARY KEY (conversation_id, entity_type, digest)
-);
-CREATE TABLE IF NOT EXISTS handoffs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    status TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    claimed_by TEXT,
-    claimed_at TEXT,
-    closed_at TEXT,
-    packet TEXT NOT NULL,
-    skills TEXT NOT NULL DEFAULT '[]',
-    language TEXT NOT NULL DEFAULT 'en',
-    preferred_agent TEXT,
-    preferred_until TEXT,
-    sla_deadline TEXT,
-    breached_at TEXT,
-    disposition TEXT,
-    csat INTEGER,
-    waiting_since TEXT
-);
-CREATE INDEX IF NOT EXISTS handoffs_open ON handoffs (status, priority DESC, created_at);
-CREATE TABLE IF NOT EXISTS tickets (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    contact TEXT NOT NULL,
-    note TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'open'
-);
-CREATE TABLE IF NOT EXISTS llm_usage (
-    day TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    model TEXT NOT NULL,
-    requests INTEGER NOT NULL,
-    prompt_tokens INTEGER NOT NULL,
-    completion_tokens INTEGER NOT NULL,
-    cost_usd REAL NOT NULL,
-    PRIMARY KEY (day, conversation_id, model)
-);
-CREATE TABLE IF NOT EXISTS labels (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    agent_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    article_id TEXT,
-    note TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS pii_vault (
-    conversation_id TEXT NOT NULL,
-    placeholder TEXT NOT NULL,
-    ciphertext BLOB NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, placeholder)
-);
-CREATE INDEX IF NOT EXISTS pii_vault_expiry ON pii_vault (expires_at);
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    placeholder TEXT,
-    allowed INTEGER NOT NULL,
-    detail TEXT NOT NULL
-);
-"""
-# Columns added after a table first shipped: a database created by an earlier version
-# gains them on open instead of failing on its first query.
-ADDED_COLUMNS = {
-    "conversations": {
-        "language": "TEXT NOT NULL DEFAULT 'en'",
-        "segment": "TEXT NOT NULL DEFAULT 'standard'",
-    },
-    "handoffs": {
-        "skills": "TEXT NOT NULL DEFAULT '[]'",
-        "language": "TEXT NOT NULL DEFAULT 'en'",
-        "preferred_agent": "TEXT",
-        "preferred_until": "TEXT",
-        "sla_deadline": "TEXT",
-        "breached_at": "TEXT",
-        "disposition": "TEXT",
-        "csat": "INTEGER",
-        "waiting_since": "TEXT",
-    },
-}
 _FOR_UPDATE = re.compile(r"\s+FOR\s+UPDATE\s*$", re.IGNORECASE)
 
 
@@ -142,15 +35,6 @@ _FOR_UPDATE = re.compile(r"\s+FOR\s+UPDATE\s*$", re.IGNORECASE)
 def translate(sql: str) -> str:
     """SQLite spelling of a query: row locks are implied by the exclusive writer."""
     return _FOR_UPDATE.sub("", sql)
-
-
-async def _add_missing_columns(connection: aiosqlite.Connection) -> None:
-    for table, columns in ADDED_COLUMNS.items():
-        cursor = await connection.execute(f"PRAGMA table_info({table})")
-        present = {row[1] for row in await cursor.fetchall()}
-        for name, definition in columns.items():
-            if name not in present:
-                await connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
 
 # SQLite's result codes for a file it cannot write now (locked by another process, a disk
@@ -186,62 +70,176 @@ class SqliteConnection:
         """Nothing to take: this connection's writer is already exclusive."""
 
 
+READERS = 2  # read connections; each is a thread of aiosqlite's
+MAX_GROUP = 32  # transactions one COMMIT may carry (and wait for)
+
+
+async def _connect(path: Path, *pragmas: str) -> aiosqlite.Connection:
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    connection.row_factory = aiosqlite.Row
+    for pragma in pragmas:
+        await connection.execute(f"PRAGMA {pragma}")
+    return connection
+
+
 class SqliteDatabase(Database):
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._connection = connection
-        self._handle = SqliteConnection(connection)
+    def __init__(
+        self, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]
+    ) -> None:
+        self._writer = writer
+        self._handle = SqliteConnection(writer)
         self._lock = asyncio.Lock()
+        self._queued = 0  # transactions waiting for the writer
+        self._group: list[asyncio.Future[None]] = []  # released into the open transaction
+        self._orphans: set[asyncio.Future[None]] = set()  # commits for callers who gave up
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._readers.put_nowait(reader)
+        self._all_readers = list(readers)
 
     @classmethod
     async def open(cls, path: Path) -> "SqliteDatabase":
         create_private(path)
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
-        # Deleted rows are overwritten with zeros, so an erasure leaves no copy in free pages.
-        await connection.execute("PRAGMA secure_delete=ON")
-        await connection.execute("PRAGMA synchronous=FULL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.executescript(SCHEMA)
-        await _add_missing_columns(connection)
-        return cls(connection)
+        await asyncio.to_thread(migrate, sqlite_url(path))
+        writer = await _connect(
+            path,
+            "journal_mode=WAL",
+            # Deleted rows are overwritten with zeros, so an erasure leaves no copy in free pages.
+            "secure_delete=ON",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+        )
+        readers = [await _connect(path, "query_only=ON") for _ in range(READERS)]
+        return cls(writer, readers)
 
     async def close(self) -> None:
-        await self._connection.close()
+        async with self._writing():
+            await self._commit_group()
+        for reader in self._all_readers:
+            await reader.close()
+        await self._writer.close()
 
     async def forget(self) -> None:
         """Copy the WAL into the database and truncate it: erased rows' old pages go too."""
-        async with self._lock:
-            await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        async with self._writing():
+            await self._commit_group()
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """Hold the writer; on the way out, commit the open group unless another
+        transaction is already waiting to join it (or it is full)."""
+        self._queued += 1
+        try:
+            await self._lock.acquire()
+        except BaseException:
+            # A caller that gives up waiting may have been the one the open group was
+            # left for: commit it on its behalf, or its members would wait for the next
+            # transaction to come along.
+            self._queued -= 1
+            if self._group and not self._queued:
+                commit = asyncio.ensure_future(self._commit_left_open())
+                self._orphans.add(commit)
+                commit.add_done_callback(self._orphans.discard)
+            raise
+        self._queued -= 1
+        try:
+            yield
+        finally:
+            try:
+                if self._group and (not self._queued or len(self._group) >= MAX_GROUP):
+                    # Shielded: a caller cancelled here must not leave the group's
+                    # futures unresolved (the COMMIT runs on aiosqlite's thread anyway).
+                    await asyncio.shield(self._commit_group())
+            finally:
+                self._lock.release()
+
+    async def _commit_left_open(self) -> None:
+        async with self._writing():
+            pass  # leaving commits the group, as nobody else is waiting
+
+    async def _commit_group(self) -> None:
+        """COMMIT the open transaction and tell every block in it how that went."""
+        if not self._group:
+            return
+        try:
+            with _reachable():
+                await self._writer.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(sqlite3.Error):  # no transaction left to roll back
+                await self._writer.execute("ROLLBACK")
+            self._settle_group(exc)
+            return
+        self._settle_group(None)
+
+    def _settle_group(self, error: BaseException | None) -> None:
+        """Wake the blocks of the open group: committed, or lost with `error`."""
+        group, self._group = self._group, []
+        for done in group:
+            if done.done():  # its caller was cancelled while waiting
+                continue
+            if error is None:
+                done.set_result(None)
+            else:
+                done.set_exception(error)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteConnection]:
-        """One write transaction; if anything in it fails, COMMIT included, it is rolled
-        back (if SQLite has not already done so) and nothing of it is kept.
+        """One write transaction; if anything in it fails, COMMIT included, none of it is
+        kept, and the block's caller sees the error. Leaving the block returns once the
+        COMMIT that carries it is done.
 
-        BEGIN is inside the `try`: a caller cancelled while BEGIN waits for another
-        process's lock leaves it running on aiosqlite's thread, and the ROLLBACK queued
-        behind it is what keeps that transaction from staying open for the next caller.
+        A failed block that joined a group is undone to its SAVEPOINT, so the blocks
+        before it still commit. BEGIN is inside the `try`: a caller cancelled while BEGIN
+        waits for another process's lock leaves it running on aiosqlite's thread, and the
+        rollback queued behind it keeps the transaction from staying open for the next
+        caller.
         """
-        async with self._lock:
+        committed = asyncio.get_running_loop().create_future()
+        async with self._writing():
+            # The first block of a group opens the transaction; a later one joins it as a
+            # SAVEPOINT, so that its failure undoes it alone. A block that succeeds leaves
+            # its savepoint on the stack (COMMIT releases them all): one statement less.
+            joining = bool(self._group)
             with _reachable():
                 try:
-                    await self._connection.execute("BEGIN IMMEDIATE")
+                    await self._writer.execute("SAVEPOINT block" if joining else "BEGIN IMMEDIATE")
                     yield self._handle
-                    await self._connection.execute("COMMIT")
                 except BaseException:
-                    with suppress(sqlite3.Error):  # no transaction left to roll back
-                        await self._connection.execute("ROLLBACK")
+                    with suppress(sqlite3.Error):  # nothing left to roll back
+                        if joining:
+                            await self._writer.execute("ROLLBACK TO block")
+                            await self._writer.execute("RELEASE block")
+                        else:
+                            await self._writer.execute("ROLLBACK")
+                    if self._group and not self._writer.in_transaction:
+                        # SQLite rolled the whole transaction back (a full disk, an I/O
+                        # error): the blocks before this one are lost, and say so.
+                        self._settle_group(Unavailable())
                     raise
+                self._group.append(committed)
+        await committed
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteConnection]:
-        async with self._lock:
+        """One read-only snapshot (a deferred transaction) on a read connection."""
+        reader = await self._readers.get()
+        try:
             with _reachable():
-                yield self._handle
+                await reader.execute("BEGIN")
+                try:
+                    yield SqliteConnection(reader)
+                finally:
+                    with suppress(sqlite3.Error):
+                        await reader.execute("COMMIT")
+        finally:
+            self._readers.put_nowait(reader)
 
     async def fetch_all(self, sql: str, *params: object) -> list[Row]:
-        async with self._lock:
+        reader = await self._readers.get()
+        try:
             with _reachable():
-                cursor = await self._connection.execute(translate(sql), params)
+                cursor = await reader.execute(translate(sql), params)
                 return list(await cursor.fetchall())
+        finally:
+            self._readers.put_nowait(reader)

@@ -1,7 +1,8 @@
-"""Alembic environment: raw-SQL revisions applied online, one worker at a time.
+"""Alembic environment: revisions applied online, one worker at a time.
 
-Workers of one deployment start together; the advisory lock taken in the migration
-transaction makes the second wait and then find the schema already current.
+Workers of one deployment start together on PostgreSQL; the advisory lock taken in
+the migration transaction makes the second wait and then find the schema already
+current. A SQLite file belongs to one process, which migrates it before opening it.
 """
 
 from alembic import context
@@ -17,7 +18,8 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         context.configure(connection=connection, transactional_ddl=True)
         with context.begin_transaction():
-            connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
             context.run_migrations()
     engine.dispose()
 

@@ -1,6 +1,6 @@
 """Agent presence shared by every worker, through one Redis hash.
 
-Each worker keeps the sockets it holds (as `Presence` does) and publishes what they
+Each worker keeps the sockets it holds (as `LocalPresence` does) and publishes what they
 mean, one field per agent it sees (`<worker>|<agent>` → `<status>|<expiry>`),
 refreshed by a heartbeat. Every worker reads the hash back once a second, so
 routing on any worker knows an agent connected to another; a worker that dies
@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from redis.typing import EncodableT, FieldT
 
-from warmline.server.presence import Presence, Status
+from warmline.coordination.presence import LocalPresence, Status
 
 log = logging.getLogger("warmline.presence")
 
@@ -27,7 +27,7 @@ REFRESH_S = 1.0
 TTL_S = 10.0
 
 
-class RedisPresence(Presence):
+class RedisPresence(LocalPresence):
     def __init__(self, redis: Redis, key: str) -> None:
         super().__init__()
         self._redis = redis

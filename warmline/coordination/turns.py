@@ -14,7 +14,8 @@ import logging
 import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -29,7 +30,17 @@ return 0
 POLL_S = 0.05
 
 
-class TurnLocks:
+class TurnLocks(Protocol):
+    def held(self) -> set[str]:
+        """Conversations with a turn running or waiting on this worker."""
+        ...
+
+    def hold(self, conversation_id: str) -> AbstractAsyncContextManager[None]:
+        """Wait for the conversation's previous turn, and keep others waiting until exit."""
+        ...
+
+
+class LocalTurnLocks:
     def __init__(self) -> None:
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: defaultdict[str, int] = defaultdict(int)
@@ -52,7 +63,7 @@ class TurnLocks:
                 del self._locks[conversation_id]
 
 
-class RedisTurnLocks(TurnLocks):
+class RedisTurnLocks(LocalTurnLocks):
     def __init__(self, redis: Redis, prefix: str, ttl_s: float = 10.0) -> None:
         super().__init__()
         self._redis = redis

@@ -9,6 +9,7 @@ admit the event that fills it.
 
 import secrets
 import time
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -28,7 +29,13 @@ return 1
 """
 
 
-class FloodWindows:
+class FloodWindows(Protocol):
+    async def admit(self, key: str) -> bool:
+        """Count one event, or refuse it when the window is full."""
+        ...
+
+
+class LocalFloodWindows:
     def __init__(self, limit: int, window_s: float) -> None:
         self.limit = limit
         self.window_s = window_s
@@ -46,7 +53,7 @@ class FloodWindows:
         return True
 
 
-class RedisFloodWindows(FloodWindows):
+class RedisFloodWindows(LocalFloodWindows):
     def __init__(self, redis: Redis, prefix: str, limit: int, window_s: float) -> None:
         super().__init__(limit, window_s)
         self._redis = redis

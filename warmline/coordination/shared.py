@@ -7,25 +7,26 @@ worker and an agent on another see the same conversation live, and limits hold
 whichever worker a client reaches.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Generic
 
 from redis.asyncio import Redis
 
-from warmline.config import Settings
-from warmline.server.bus import EventBus
-from warmline.server.flood import FloodWindows, RedisFloodWindows
-from warmline.server.presence import Presence
-from warmline.server.redis_bus import RedisEventBus
-from warmline.server.redis_presence import RedisPresence
-from warmline.server.socket_counts import RedisSocketCounts, SocketCounts
-from warmline.server.turns import RedisTurnLocks, TurnLocks
+from warmline.coordination.bus import EventBus, F, LocalEventBus
+from warmline.coordination.flood import FloodWindows, LocalFloodWindows, RedisFloodWindows
+from warmline.coordination.presence import LocalPresence, Presence
+from warmline.coordination.redis_bus import RedisEventBus
+from warmline.coordination.redis_presence import RedisPresence
+from warmline.coordination.settings import CoordinationSettings, FloodLimits
+from warmline.coordination.socket_counts import LocalSocketCounts, RedisSocketCounts, SocketCounts
+from warmline.coordination.turns import LocalTurnLocks, RedisTurnLocks, TurnLocks
 
 
 @dataclass
-class Coordination:
-    bus: EventBus
+class Coordination(Generic[F]):
+    bus: EventBus[F]
     presence: Presence
     turns: TurnLocks
     flood: FloodWindows
@@ -38,23 +39,25 @@ CONNECT_WINDOW_S = 60.0
 
 
 @asynccontextmanager
-async def coordination(settings: Settings) -> AsyncIterator[Coordination]:
-    limits = settings.limits
+async def coordination(
+    settings: CoordinationSettings, limits: FloodLimits, parse: Callable[[str], F]
+) -> AsyncIterator[Coordination[F]]:
+    """Open what workers share; `parse` reads back a frame another worker published."""
     if settings.redis_url is None:
         yield Coordination(
-            EventBus(),
-            Presence(),
-            TurnLocks(),
-            FloodWindows(limits.flood_messages, limits.flood_window_s),
-            FloodWindows(limits.connections_per_minute, CONNECT_WINDOW_S),
-            SocketCounts(limits.sockets_per_ip),
+            LocalEventBus[F](),
+            LocalPresence(),
+            LocalTurnLocks(),
+            LocalFloodWindows(limits.flood_messages, limits.flood_window_s),
+            LocalFloodWindows(limits.connections_per_minute, CONNECT_WINDOW_S),
+            LocalSocketCounts(limits.sockets_per_ip),
         )
         return
     redis = Redis.from_url(
         settings.redis_url, decode_responses=True, health_check_interval=10, socket_keepalive=True
     )
     prefix = settings.redis_prefix
-    bus = RedisEventBus(redis, f"{prefix}:events")
+    bus = RedisEventBus(redis, f"{prefix}:events", parse)
     presence = RedisPresence(redis, f"{prefix}:presence")
     sockets = RedisSocketCounts(redis, f"{prefix}:sockets", limits.sockets_per_ip)
     await bus.start()

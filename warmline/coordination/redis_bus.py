@@ -15,12 +15,12 @@ tolerate (they keep one event per seq).
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from warmline.server.bus import EventBus
-from warmline.server.protocol import ServerFrame
+from warmline.coordination.bus import F, LocalEventBus
 
 log = logging.getLogger("warmline.bus")
 
@@ -29,9 +29,16 @@ READ_BLOCK_MS = 1_000
 RETRY_S = 0.2
 
 
-class RedisEventBus(EventBus):
-    def __init__(self, redis: Redis, stream: str, max_length: int = 100_000) -> None:
+class RedisEventBus(LocalEventBus[F]):
+    def __init__(
+        self,
+        redis: Redis,
+        stream: str,
+        parse: Callable[[str], F],
+        max_length: int = 100_000,
+    ) -> None:
         super().__init__()
+        self._parse = parse
         self._redis = redis
         self._stream = stream
         self._max_length = max_length
@@ -61,7 +68,7 @@ class RedisEventBus(EventBus):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def publish(self, topic: str, frame: ServerFrame) -> None:
+    def publish(self, topic: str, frame: F) -> None:
         self.deliver(topic, frame)
         self._published += 1
         self._outgoing.put_nowait((topic, frame.wire()))
@@ -112,4 +119,4 @@ class RedisEventBus(EventBus):
             for entry_id, fields in entries:
                 last = entry_id
                 if fields["w"] != self._worker:
-                    self.deliver(fields["t"], ServerFrame.model_validate_json(fields["f"]))
+                    self.deliver(fields["t"], self._parse(fields["f"]))

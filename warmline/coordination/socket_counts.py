@@ -14,11 +14,12 @@ import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from warmline.server.flood import ADMIT
+from warmline.coordination.flood import ADMIT
 from warmline.storage.database import Unavailable
 
 log = logging.getLogger("warmline.sockets")
@@ -46,7 +47,19 @@ class Lease:
     member: str
 
 
-class SocketCounts:
+class SocketCounts(Protocol):
+    async def acquire(self, address: str) -> Lease | None:
+        """A lease on one socket for this address, or None when it holds its limit already."""
+        ...
+
+    async def release(self, lease: Lease) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class LocalSocketCounts:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._open: Counter[str] = Counter()
@@ -70,7 +83,7 @@ class SocketCounts:
         """Nothing to keep alive in one process."""
 
 
-class RedisSocketCounts(SocketCounts):
+class RedisSocketCounts(LocalSocketCounts):
     def __init__(self, redis: Redis, prefix: str, limit: int) -> None:
         super().__init__(limit)
         self._redis = redis

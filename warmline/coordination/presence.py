@@ -2,17 +2,40 @@
 
 Presence is a fact about open sockets, so it lives with them, in the process; an
 agent with two console tabs is online until the last one closes. With several
-workers, `redis_presence.RedisPresence` shares each worker's view with the others.
+workers, `redis_presence.RedisPresence` shares each worker's view with the others;
+the desk reads either through `Presence`.
 """
 
 import time
 from collections import Counter
-from typing import Literal
+from typing import Literal, Protocol
 
 Status = Literal["available", "away"]
 
 
-class Presence:
+class Presence(Protocol):
+    def connect(self, agent_id: str) -> None: ...
+
+    def disconnect(self, agent_id: str) -> bool:
+        """Forget one socket; True when it was the agent's last."""
+        ...
+
+    def set_status(self, agent_id: str, status: Status) -> None: ...
+
+    def online(self) -> set[str]: ...
+
+    def anyone_available(self) -> bool: ...
+
+    def status(self, agent_id: str) -> Status | Literal["offline"]: ...
+
+    def assigned(self, agent_id: str) -> None:
+        """Note that the agent was just given a conversation (least-recent goes first)."""
+        ...
+
+    def last_assigned(self, agent_id: str) -> float: ...
+
+
+class LocalPresence:
     def __init__(self) -> None:
         self._sockets: Counter[str] = Counter()
         self._away: set[str] = set()

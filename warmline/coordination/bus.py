@@ -1,28 +1,50 @@
 """Publish/subscribe between the conversation service and open sockets.
 
+`EventBus` is what the service and the sockets use; `LocalEventBus` keeps it in this
+process and `redis_bus.RedisEventBus` carries the same frames to every worker. The bus
+is generic in its frame type so that it knows nothing of the wire protocol above it:
+a frame only has to serialise itself (`wire`).
+
 Each subscriber gets its own unbounded queue, so a slow socket never blocks the
 service; a socket that goes away simply unsubscribes, and anything it missed is in
-the conversation log for its resume. This bus reaches the sockets of this process;
-`redis_bus.RedisEventBus` carries the same frames to every worker.
+the conversation log for its resume.
 """
 
 import asyncio
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
-
-from warmline.server.protocol import ServerFrame
+from contextlib import AbstractContextManager, contextmanager
+from typing import Generic, Protocol, TypeVar
 
 AGENTS = "agents"
 SUPERVISORS = "supervisors"  # the dashboard: only agents who supervise subscribe
 
 
-class EventBus:
+class Frame(Protocol):
+    def wire(self) -> str:
+        """The frame as the JSON text a socket sends."""
+        ...
+
+
+F = TypeVar("F", bound=Frame)
+
+
+class EventBus(Protocol[F]):
+    def subscribe(self, topic: str, queue: asyncio.Queue[F]) -> AbstractContextManager[None]: ...
+
+    def has_subscribers(self, topic: str) -> bool: ...
+
+    def publish(self, topic: str, frame: F) -> None: ...
+
+    async def flush(self) -> None: ...
+
+
+class LocalEventBus(Generic[F]):
     def __init__(self) -> None:
-        self._subscribers: defaultdict[str, set[asyncio.Queue[ServerFrame]]] = defaultdict(set)
+        self._subscribers: defaultdict[str, set[asyncio.Queue[F]]] = defaultdict(set)
 
     @contextmanager
-    def subscribe(self, topic: str, queue: asyncio.Queue[ServerFrame]) -> Iterator[None]:
+    def subscribe(self, topic: str, queue: asyncio.Queue[F]) -> Iterator[None]:
         self._subscribers[topic].add(queue)
         try:
             yield
@@ -35,10 +57,10 @@ class EventBus:
         """Whether anyone listens: a frame that is costly to build is built only for them."""
         return bool(self._subscribers.get(topic))
 
-    def publish(self, topic: str, frame: ServerFrame) -> None:
+    def publish(self, topic: str, frame: F) -> None:
         self.deliver(topic, frame)
 
-    def deliver(self, topic: str, frame: ServerFrame) -> None:
+    def deliver(self, topic: str, frame: F) -> None:
         """Hand a frame to this process's subscribers of `topic`."""
         for queue in self._subscribers.get(topic, ()):
             queue.put_nowait(frame)

@@ -1,0 +1,172 @@
+"""The embedded database's one writer: concurrent transactions commit together, each
+caller learns its own outcome, and reads never wait for a writer."""
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from warmline.storage.database import Unavailable
+from warmline.storage.sqlite import SqliteDatabase
+
+
+async def add_conversation(db: SqliteDatabase, conversation_id: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO conversations (id, created_at) VALUES (?, ?)",
+            (conversation_id, "2026-12-04T00:00:00Z"),
+        )
+        await asyncio.sleep(0)  # let other transactions queue behind this one
+        await conn.execute(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?", (conversation_id,)
+        )
+
+
+def stored_ids(path: Path) -> list[str]:
+    """What another connection (another process, after a crash) finds in the file."""
+    with sqlite3.connect(path) as other:
+        return [row[0] for row in other.execute("SELECT id FROM conversations WHERE last_seq = 1")]
+
+
+async def test_every_concurrent_transaction_is_in_the_file_when_it_returns(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+    try:
+        ids = [f"c{n:03d}" for n in range(200)]
+        await asyncio.gather(*(add_conversation(db, i) for i in ids))
+        assert sorted(stored_ids(path)) == ids
+    finally:
+        await db.close()
+    with sqlite3.connect(path) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_a_failing_transaction_keeps_nothing_and_spoils_none_of_its_group(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+
+    async def failing() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO conversations (id, created_at) VALUES (?, ?)", ("bad", "now")
+            )
+            await asyncio.sleep(0)
+            raise RuntimeError("the block changed its mind")
+
+    try:
+        outcomes = await asyncio.gather(
+            add_conversation(db, "before"),
+            failing(),
+            add_conversation(db, "after"),
+            return_exceptions=True,
+        )
+        assert outcomes[0] is None and outcomes[2] is None
+        assert isinstance(outcomes[1], RuntimeError)
+        assert sorted(stored_ids(path)) == ["after", "before"]
+        assert await db.fetch_one("SELECT id FROM conversations WHERE id = ?", "bad") is None
+    finally:
+        await db.close()
+
+
+async def test_a_duplicate_key_fails_only_its_own_caller(tmp_path: Path) -> None:
+    db = await SqliteDatabase.open(tmp_path / "warmline.sqlite")
+    try:
+        await add_conversation(db, "taken")
+        outcomes = await asyncio.gather(
+            add_conversation(db, "taken"), add_conversation(db, "free"), return_exceptions=True
+        )
+        assert isinstance(outcomes[0], sqlite3.IntegrityError) and outcomes[1] is None
+        rows = await db.fetch_all("SELECT id FROM conversations ORDER BY id")
+        assert [row["id"] for row in rows] == ["free", "taken"]
+    finally:
+        await db.close()
+
+
+async def test_reads_go_on_while_a_transaction_is_open_and_see_only_commits(
+    tmp_path: Path,
+) -> None:
+    db = await SqliteDatabase.open(tmp_path / "warmline.sqlite")
+    await add_conversation(db, "committed")
+    inside = asyncio.Event()
+    finish = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO conversations (id, created_at) VALUES (?, ?)", ("open", "now")
+            )
+            inside.set()
+            await finish.wait()
+
+    writing = asyncio.create_task(slow_writer())
+    try:
+        await inside.wait()
+        async with db.reading() as conn:
+            cursor = await conn.execute("SELECT id FROM conversations ORDER BY id")
+            seen = [row["id"] for row in await cursor.fetchall()]
+        assert seen == ["committed"], "a read sees neither a wait nor uncommitted rows"
+        finish.set()
+        await writing
+        rows = await db.fetch_all("SELECT id FROM conversations ORDER BY id")
+        assert [row["id"] for row in rows] == ["committed", "open"]
+    finally:
+        finish.set()
+        await writing
+        await db.close()
+
+
+async def test_the_read_connections_cannot_write(tmp_path: Path) -> None:
+    """A write slipped into a read is refused, so every write goes through the writer."""
+    db = await SqliteDatabase.open(tmp_path / "warmline.sqlite")
+    try:
+        await add_conversation(db, "kept")
+        with pytest.raises(Unavailable) as refused:
+            await db.fetch_all("DELETE FROM conversations")
+        assert "readonly" in str(refused.value.__cause__)
+        assert await db.fetch_one("SELECT id FROM conversations") is not None
+    finally:
+        await db.close()
+
+
+async def test_a_writer_that_gives_up_waiting_does_not_hold_back_the_group_left_for_it(
+    tmp_path: Path,
+) -> None:
+    """The first transaction leaves its COMMIT to the one queued behind it; that one is
+    cancelled just as the writer is handed over, and the first still returns, committed."""
+    db = await SqliteDatabase.open(tmp_path / "warmline.sqlite")
+    queued: list[asyncio.Task[None]] = []
+
+    class HandOver(asyncio.Lock):
+        def release(self) -> None:
+            super().release()
+            for task in queued:
+                task.cancel()  # in the same step as the hand-over
+
+    db._lock = HandOver()
+    try:
+        inside = asyncio.Event()
+
+        async def first() -> None:
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO conversations (id, created_at) VALUES (?, ?)", ("first", "now")
+                )
+                inside.set()
+                await asyncio.sleep(0.01)
+
+        starting = asyncio.create_task(first())
+        await inside.wait()
+        queued.append(asyncio.create_task(add_conversation(db, "second")))
+        await asyncio.wait_for(starting, timeout=10)
+        with pytest.raises(asyncio.CancelledError):
+            await queued[0]
+        assert stored_ids(tmp_path / "warmline.sqlite") == []  # last_seq stays 0 for "first"
+        rows = await db.fetch_all("SELECT id FROM conversations")
+        assert [row["id"] for row in rows] == ["first"]
+    finally:
+        await db.close()

@@ -1,0 +1,37 @@
+"""The coordination settings: where workers meet, and the limits they enforce together.
+
+Models only, so that `warmline.config` can compose them without importing Redis code.
+"""
+
+from pydantic import BaseModel, Field
+
+
+class CoordinationSettings(BaseModel):
+    redis_url: str | None = Field(
+        None,
+        description="Redis (redis://host:6379/0) for events between workers, agent presence, "
+        "turn locks and flood windows; unset = in-process (one worker).",
+    )
+    redis_prefix: str = Field(
+        "warmline", description="Key prefix, so deployments can share one Redis."
+    )
+
+
+class FloodLimits(BaseModel):
+    """How often a conversation may send and a client address may connect."""
+
+    flood_messages: int = Field(
+        20, description="New messages a conversation may send per window (a person types fewer)."
+    )
+    flood_window_s: float = 10.0
+    connections_per_minute: int = Field(
+        120,
+        ge=1,
+        description="New WebSockets one client address may open per minute (reconnects included).",
+    )
+    sockets_per_ip: int = Field(
+        50,
+        ge=1,
+        description="WebSockets one client address may hold open at once (an office behind one "
+        "NAT shares it, hence generous).",
+    )

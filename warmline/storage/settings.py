@@ -1,0 +1,28 @@
+"""Where durable state lives: SQLite files in `data_dir` by default, or PostgreSQL.
+
+A model only, so that `warmline.config` composes it without opening anything.
+"""
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+
+class StorageSettings(BaseModel):
+    data_dir: Path = Path(".warmline")
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL (postgresql://user@host/db) for conversations, queue, vault, "
+        "audit and graph checkpoints, shared by every worker; unset = SQLite files in data_dir.",
+    )
+    database_max_connections: int = Field(
+        20, ge=2, description="Pool size per worker, for the stores and for the checkpointer."
+    )
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "warmline.sqlite"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.data_dir / "checkpoints.sqlite"
