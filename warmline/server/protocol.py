@@ -35,6 +35,7 @@ AgentFrameType = Literal[
     "watch",
     "unwatch",
     "label",
+    "preview",
     "ping",
 ]
 
@@ -104,7 +105,11 @@ class LabelData(BaseModel):
 
 
 class AgentHello(BaseModel):
+    """`view: supervisor` is the supervisors' page: it reads the floor and takes no work,
+    so it neither counts as the agent being online nor gets conversations."""
+
     token: str
+    view: Literal["console", "supervisor"] = "console"
 
 
 class TextData(BaseModel):
@@ -113,6 +118,14 @@ class TextData(BaseModel):
 
 class RevealData(BaseModel):
     placeholder: str = Field(pattern=r"^<[A-Z_]+_\d+>$")
+    reason: str = Field(max_length=500, description="Why the agent needs it; audited.")
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        if len(value.strip()) < 3:
+            raise ValueError("say why you need to see this value")
+        return value.strip()
 
 
 class QueuePositionData(BaseModel):

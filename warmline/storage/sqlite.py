@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS handoffs (
     breached_at TEXT,
     disposition TEXT,
     csat INTEGER,
-    waiting_since TEXT
+    waiting_since TEXT,
+    requeued_at TEXT
 );
 CREATE INDEX IF NOT EXISTS handoffs_open ON handoffs (status, priority DESC, created_at);
 CREATE TABLE IF NOT EXISTS tickets (
@@ -133,6 +134,7 @@ ADDED_COLUMNS = {
         "disposition": "TEXT",
         "csat": "INTEGER",
         "waiting_since": "TEXT",
+        "requeued_at": "TEXT",
     },
 }
 _FOR_UPDATE = re.compile(r"\s+FOR\s+UPDATE\s*$", re.IGNORECASE)
