@@ -255,7 +255,8 @@ async def test_the_supervisor_page_shows_the_floor_and_follows_it_live(
         kim_row = board.locator('[data-testid="agent-row"][data-agent-id="kim"]')
         await expect(kim_row.get_by_test_id("agent-status")).to_have_text("Offline")
 
-        answered = await context.new_page()  # a customer the assistant answers alone
+        # customers in contexts of their own (a shared one would resume one conversation)
+        answered = await (await browser.new_context()).new_page()  # the assistant alone
         await answered.goto(fresh.url + "/")
         await answered.get_by_test_id("launcher").click()
         await customer_says(answered, "how do I get a refund?")
@@ -263,7 +264,7 @@ async def test_the_supervisor_page_shows_the_floor_and_follows_it_live(
         console = await context.new_page()
         await sign_in(console, fresh.url, "kim-token")
         await expect(kim_row.get_by_test_id("agent-status")).to_have_text("Available")
-        shopper = await context.new_page()
+        shopper = await (await browser.new_context()).new_page()
         conversation_id = await ask_for_person(shopper, fresh.url + "/")
         await expect(board.get_by_test_id("dash-waiting")).to_have_text("1")
         hour = board.get_by_test_id("reason-hour").last
@@ -290,4 +291,6 @@ async def test_the_supervisor_page_shows_the_floor_and_follows_it_live(
         await board.screenshot(path=artifacts / "supervisor-1280x720.png", full_page=True)
         await board.set_viewport_size({"width": 390, "height": 844})
         await board.screenshot(path=artifacts / "supervisor-390x844.png", full_page=True)
+        for page in (answered, shopper):
+            await page.context.close()
         await context.close()

@@ -643,7 +643,7 @@
       h(
         'dl',
         { class: 'facts-grid' },
-        [...values].map(([placeholder, value]) => [
+        [...values].flatMap(([placeholder, value]) => [
           h('dt', { text: placeholder }),
           h('dd', { 'data-testid': 'revealed-value', 'data-placeholder': placeholder, text: value }),
         ])
