@@ -2,7 +2,7 @@
 (() => {
   'use strict';
 
-  const { $, h, parseTime, clock, span } = window.WarmlineUI;
+  const { $, h, parseTime, span } = window.WarmlineUI;
   const WS_URL = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1/agent';
   const STATUS = { available: 'Available', away: 'Away', offline: 'Offline' };
   const S = { token: null, ws: null, stopped: true, attempt: 0, retry: 0, board: null, agent: null };
@@ -31,7 +31,11 @@
     );
 
   function renderReasons(d) {
-    const hours = Array.isArray(d.reasons_by_hour) ? d.reasons_by_hour : [];
+    // from the day's first handoff to now; hours read in the day's own time zone (the
+    // policy's business hours), which the server's ISO times carry as their offset
+    const all = Array.isArray(d.reasons_by_hour) ? d.reasons_by_hour : [];
+    const first = all.findIndex((x) => x.handoffs);
+    const hours = first < 0 ? [] : all.slice(first);
     const codes = (Array.isArray(d.escalations_today) ? d.escalations_today : []).map((r) => [r.code, r.words]);
     if (!hours.some((x) => x.handoffs)) {
       return h('p', { class: 'muted', 'data-testid': 'no-reasons', text: 'No handoffs yet today.' });
@@ -44,7 +48,7 @@
         h(
           'tr',
           { 'data-testid': 'reason-hour', 'data-hour': x.hour },
-          h('th', { scope: 'row', text: clock(x.hour) }),
+          h('th', { scope: 'row', text: String(x.hour).slice(11, 16) }),
           h('td', { class: 'num' }, h('span', { class: 'bar', style: null, 'data-width': x.handoffs / most, 'aria-hidden': 'true' }), String(x.handoffs)),
           codes.map(([code]) => h('td', { class: 'num', 'data-code': code, text: String((x.reasons || {})[code] || 0) }))
         )
@@ -92,7 +96,7 @@
       tile('Customer rating (CSAT)', d.csat_average == null ? '—' : `${Number(d.csat_average).toFixed(1)} / 5`, 'dash-csat', `${d.csat_count ?? 0} rating${d.csat_count === 1 ? '' : 's'}`),
       tile('Claimed by agents', d.claimed_today ?? 0, 'dash-claimed-today')
     );
-    $('day').textContent = d.day_start ? `since ${new Date(d.day_start).toLocaleString()}` : '';
+    $('day').textContent = d.day_start ? `since ${String(d.day_start).slice(0, 16).replace('T', ' ')} (${String(d.day_start).slice(19) || 'UTC'})` : '';
     $('reasons').replaceChildren(renderReasons(d));
     for (const bar of document.querySelectorAll('.bar[data-width]')) bar.style.width = `${Math.round(Number(bar.dataset.width) * 80)}px`;
     $('agents').replaceChildren(renderAgents(d));
