@@ -1058,9 +1058,12 @@
           { class: 'chips' },
           reasons.map((r) => h('span', { class: `chip chip-${r.code}`, 'data-testid': 'reason-chip', title: r.detail || null, text: r.code }))
         ),
-        (p.reasons_in_words || []).length
-          ? h('p', { class: 'qwords', 'data-testid': 'queue-reasons', text: p.reasons_in_words.join(' ') })
-          : null,
+        // plain words in the line; the figures behind them are on the card, under "Details"
+        (p.reasons_plain || []).length
+          ? h('p', { class: 'qwords', 'data-testid': 'queue-reasons', text: `${p.reasons_plain.join('. ')}.` })
+          : (p.reasons_in_words || []).length
+            ? h('p', { class: 'qwords', 'data-testid': 'queue-reasons', text: p.reasons_in_words.join(' ') })
+            : null,
         h(
           'p',
           { class: 'qroute' },
