@@ -290,6 +290,7 @@ async def test_the_supervisor_page_shows_the_floor_and_follows_it_live(
         await board.set_viewport_size({"width": 1280, "height": 720})
         await board.screenshot(path=artifacts / "supervisor-1280x720.png", full_page=True)
         await board.set_viewport_size({"width": 390, "height": 844})
+        assert await board.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways"
         await board.screenshot(path=artifacts / "supervisor-390x844.png", full_page=True)
         for page in (answered, shopper):
             await page.context.close()
