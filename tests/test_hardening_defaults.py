@@ -74,7 +74,7 @@ async def test_the_demo_account_is_a_plain_agent_that_cannot_reveal_or_watch(
         {
             "type": "reveal",
             "conversation_id": conversation_id,
-            "data": {"placeholder": "<EMAIL_1>"},
+            "data": {"placeholder": "<EMAIL_1>", "reason": "Confirm the refund address"},
         }
     )
     refused = await console.wait_for(type="error")

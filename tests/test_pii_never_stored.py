@@ -95,7 +95,7 @@ async def converse(server_process: ServerProcess, llm: FakeOpenAI) -> None:
             {
                 "type": "reveal",
                 "conversation_id": conversation_id,
-                "data": {"placeholder": placeholder},
+                "data": {"placeholder": placeholder, "reason": "Confirm who is writing"},
             }
         )
     revealed = await console.wait_for(type="revealed")

@@ -15,6 +15,7 @@ from conftest import (
     RunningServer,
     _matches,
     agent,
+    connect,
     customer,
     make_settings,
     new_id,
@@ -554,3 +555,70 @@ async def test_supervisors_get_a_live_dashboard_and_agents_do_not(
         assert board["data"]["median_wait_today_seconds"] is not None
         assert board["data"]["modes"]["human"] == 1
         await sam.none_arrive(0.5, type="dashboard")
+
+
+def requeued(frame: dict[str, Any], conversation_id: str) -> bool:
+    """A `handoff` frame of a conversation that went back in line."""
+    entry = frame["data"].get("entry") or {}
+    return (
+        frame["type"] == "handoff"
+        and entry.get("conversation_id") == conversation_id
+        and bool(entry.get("requeued_at"))
+    )
+
+
+async def test_a_transfer_keeps_the_customers_wait_and_sla_and_records_its_own_time(
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
+) -> None:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
+        sam, alex = [await agent(server, t) for t in ("t-sam", "t-alex")]
+        _, conversation = await waiting(server, "my parcel never arrived, let me talk to a person")
+
+        # any agent reads a waiting conversation before claiming it, without following it
+        await alex.send({"type": "preview", "conversation_id": conversation, "data": {}})
+        preview = await alex.wait_for(type="preview", conversation_id=conversation)
+        said = [e["data"]["text"] for e in preview["data"]["events"] if e["type"] == "message"]
+        assert "my parcel never arrived, let me talk to a person" in said
+
+        before = (await got(sam, type="handoff", conversation_id=conversation))["data"]["entry"]
+        assert (await act(sam, "claim", conversation))["type"] == "ack"
+        assert code(await act(alex, "preview", conversation)) == "not_queued"
+        assert (await act(sam, "transfer", conversation, to_agent="alex", note="Yours."))[
+            "type"
+        ] == "ack"
+        while not (moved := [f for f in sam.frames[-50:] if requeued(f, conversation)]):
+            await sam.receive()
+        after = moved[-1]["data"]["entry"]
+        assert after["waiting_since"] == before["waiting_since"]
+        assert after["sla_deadline"] == before["sla_deadline"]
+        assert before["requeued_at"] is None and after["requeued_at"] > before["waiting_since"]
+
+
+async def test_the_supervisors_page_reads_the_floor_and_takes_no_work(
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
+) -> None:
+    async with desk(tmp_path, kb_snapshot, backend) as server:
+        sam = await agent(server, "t-sam")
+        page = await connect(server.ws_url + "/v1/agent")
+        await page.send({"type": "hello", "data": {"token": "t-sup", "view": "supervisor"}})
+        welcome = await page.wait_for(type="welcome")
+        assert welcome["data"]["view"] == "supervisor" and welcome["data"]["can_reveal"]
+        board = await page.wait_for(type="dashboard")
+        assert {a["id"]: a["status"] for a in board["data"]["agents"]}["sup"] == "offline"
+        assert code(await act(page, "claim_next", None)) == "read_only"
+
+        _, conversation = await waiting(server)
+        assert (await page.wait_for(type="dashboard", data_waiting=1))["data"]["waiting"] == 1
+        assert (await act(sam, "claim", conversation))["type"] == "ack"
+        await act(sam, "resolve", conversation)
+        board = await page.wait_for(type="dashboard", data_with_agent=0)
+        sam_row = next(a for a in board["data"]["agents"] if a["id"] == "sam")
+        assert sam_row["handled_today"] == 1 and sam_row["mean_handle_seconds"] is not None
+        hours = board["data"]["reasons_by_hour"]
+        assert hours[-1]["reasons"] == {"explicit_request": 1} and hours[-1]["handoffs"] == 1
+        assert board["data"]["conversations_today"] == 1
+        assert board["data"]["ai_resolution_rate"] == 0
+
+        plain = await connect(server.ws_url + "/v1/agent")
+        await plain.send({"type": "hello", "data": {"token": "t-sam", "view": "supervisor"}})
+        assert code(await plain.wait_for(type="error")) == "forbidden"

@@ -2,22 +2,7 @@
 (() => {
   'use strict';
 
-  const $ = (id) => document.getElementById(id);
-  const h = (tag, props, ...kids) => {
-    const el = document.createElement(tag);
-    if (props) {
-      for (const k of Object.keys(props)) {
-        const v = props[k];
-        if (v == null || v === false) continue;
-        if (k === 'class') el.className = v;
-        else if (k === 'text') el.textContent = v;
-        else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
-        else el.setAttribute(k, v === true ? '' : String(v));
-      }
-    }
-    for (const c of kids.flat()) if (c != null && c !== false) el.append(c);
-    return el;
-  };
+  const { $, h, parseTime, clock, span } = window.WarmlineUI;
   const uuid = () => {
     try {
       if (crypto.randomUUID) return crypto.randomUUID();
@@ -55,6 +40,7 @@
     escalation_wrong: 'Escalation wrong',
   };
   const EVENT_TYPES = ['message', 'mode', 'note', 'csat', 'ticket', 'csat_request'];
+  const LANGUAGES = { en: 'English', es: 'Spanish', de: 'German', fr: 'French', it: 'Italian', pt: 'Portuguese', nl: 'Dutch' };
   const MODE_NAMES = { bot: 'With the AI assistant', queued: 'Waiting for a person', human: 'With an agent', resolved: 'Resolved' };
 
   const S = {
@@ -81,25 +67,13 @@
     audio: null,
     dashboard: null, // the latest dashboard frame (supervisors)
     kbSearch: 0, // the newest knowledge-base search: older answers are dropped
+    canReveal: false, // this agent may ask for an original value behind a placeholder
+    previews: new Map(), // conversation_id -> its history so far, for a waiting conversation
+    revealed: new Map(), // conversation_id -> Map(placeholder -> original value)
+    revealing: null, // {cid, placeholder} the reveal form is open for
   };
 
   // ---- formatting ----------------------------------------------------------
-  const parseTime = (iso) => {
-    const t = Date.parse(iso);
-    return Number.isNaN(t) ? null : t;
-  };
-  const clock = (iso) => {
-    const t = parseTime(iso);
-    return t == null ? '' : new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  };
-  const span = (ms) => {
-    const s = Math.max(0, Math.round(ms / 1000));
-    if (s < 60) return `${s} s`;
-    const m = Math.round(s / 60);
-    if (m < 60) return `${m} min`;
-    const hr = Math.floor(m / 60);
-    return `${hr} h ${m % 60} min`;
-  };
   const waiting = (iso) => {
     const t = parseTime(iso);
     return t == null ? '' : `Waiting ${span(Date.now() - t)}`;
@@ -122,7 +96,21 @@
     let m;
     while ((m = re.exec(s))) {
       if (m.index > i) el.append(s.slice(i, m.index));
-      el.append(h('mark', { class: 'pii', title: 'Personal data, masked before storage', text: m[0] }));
+      const placeholder = m[0];
+      el.append(
+        S.canReveal
+          ? h('button', {
+              type: 'button',
+              class: 'pii pii-reveal',
+              'data-testid': 'reveal',
+              'data-placeholder': placeholder,
+              title: 'Personal data, masked before storage. Reveal the original (audited).',
+              'aria-label': `Reveal ${placeholder} (audited)`,
+              text: placeholder,
+              onclick: () => openReveal(S.selected, placeholder),
+            })
+          : h('mark', { class: 'pii', title: 'Personal data, masked before storage', text: placeholder })
+      );
       i = re.lastIndex;
     }
     if (i < s.length) el.append(s.slice(i));
@@ -377,6 +365,12 @@
       case 'ack':
         onAck(f.conversation_id, d);
         break;
+      case 'preview':
+        onPreview(f.conversation_id, d);
+        break;
+      case 'revealed':
+        onRevealed(f.conversation_id, d);
+        break;
       case 'error':
         onError(d, f.conversation_id);
         break;
@@ -410,8 +404,10 @@
     setConn('online', 'Connected');
     $('agent-name').textContent = S.agent.name;
     $('me-initials').textContent = initials(S.agent.name);
+    S.canReveal = !!d.can_reveal;
     $('roster-section').hidden = !isSupervisor();
     $('dashboard-section').hidden = !isSupervisor();
+    $('supervisor-link').hidden = !isSupervisor();
     if (first) {
       $('login-view').hidden = true;
       $('app').hidden = false;
@@ -461,6 +457,8 @@
     presence: 'Could not change your status',
     watch: 'Could not watch the conversation',
     label: 'Label not saved',
+    preview: 'Could not load the conversation so far',
+    reveal: 'Not revealed',
   };
   const settle = (match) => {
     const now = Date.now();
@@ -521,6 +519,8 @@
       }
       if (a.kind === 'presence') renderRoster();
       if (a.kind === 'note' || a.kind === 'transfer' || a.kind === 'label') renderHead();
+      if (a.kind === 'reveal') $('reveal-send').disabled = false;
+      if (a.kind === 'preview' && a.cid === S.selected) renderSelected();
     }
     showError(`${prefix}: ${d.message || d.code}`);
   }
@@ -583,6 +583,72 @@
         break; // claim, watch (their snapshot came first), handback, resolve, presence
     }
     if (cid === S.selected) renderHead();
+  }
+
+  // ---- a waiting conversation's history, and values revealed from the vault ----------
+  function onPreview(cid, d) {
+    if (!cid) return;
+    settle((a) => a.kind === 'preview' && a.cid === cid);
+    S.previews.set(cid, Array.isArray(d.events) ? d.events : []);
+    if (S.selected === cid) renderSelected();
+  }
+  // asked once per opening: messages that arrive while it waits come with the next opening
+  function requestPreview(cid) {
+    if (pendingAction('preview', cid)) return;
+    act('preview', cid, { data: {} });
+  }
+
+  function openReveal(cid, placeholder) {
+    if (!cid) return;
+    S.revealing = { cid, placeholder };
+    $('reveal-placeholder').textContent = placeholder;
+    $('reveal-reason').value = '';
+    $('reveal-send').disabled = !S.welcomed;
+    $('reveal-form').hidden = false;
+    $('reveal-reason').focus();
+  }
+  function closeReveal() {
+    S.revealing = null;
+    $('reveal-form').hidden = true;
+  }
+  function submitReveal() {
+    const r = S.revealing;
+    const reason = $('reveal-reason').value.trim();
+    if (!r) return;
+    if (reason.length < 3) {
+      showError('Say why you need to see this value: the reason is required and goes to the audit log.');
+      $('reveal-reason').focus();
+      return;
+    }
+    if (act('reveal', r.cid, { data: { placeholder: r.placeholder, reason } }, null, { placeholder: r.placeholder })) {
+      $('reveal-send').disabled = true;
+    }
+  }
+  function onRevealed(cid, d) {
+    if (!cid || !d.placeholder) return;
+    settle((a) => a.kind === 'reveal' && a.cid === cid && a.placeholder === d.placeholder);
+    if (!S.revealed.has(cid)) S.revealed.set(cid, new Map());
+    S.revealed.get(cid).set(d.placeholder, String(d.value ?? ''));
+    if (S.revealing && S.revealing.cid === cid && S.revealing.placeholder === d.placeholder) closeReveal();
+    renderRevealed();
+    announce(`${d.placeholder} revealed. The reveal is recorded in the audit log.`);
+  }
+  function renderRevealed() {
+    const box = $('revealed');
+    const values = S.revealed.get(S.selected);
+    box.hidden = !values || !values.size;
+    if (box.hidden) return box.replaceChildren();
+    box.replaceChildren(
+      h('h3', { class: 'revealed-title', text: 'Revealed to you (audited)' }),
+      h(
+        'dl',
+        { class: 'facts-grid' },
+        [...values].flatMap(([placeholder, value]) => [
+          h('dt', { text: placeholder }),
+          h('dd', { 'data-testid': 'revealed-value', 'data-placeholder': placeholder, text: value }),
+        ])
+      )
+    );
   }
 
   // ---- conversations -------------------------------------------------------------
@@ -992,9 +1058,12 @@
           { class: 'chips' },
           reasons.map((r) => h('span', { class: `chip chip-${r.code}`, 'data-testid': 'reason-chip', title: r.detail || null, text: r.code }))
         ),
-        (p.reasons_in_words || []).length
-          ? h('p', { class: 'qwords', 'data-testid': 'queue-reasons', text: p.reasons_in_words.join(' ') })
-          : null,
+        // plain words in the line; the figures behind them are on the card, under "Details"
+        (p.reasons_plain || []).length
+          ? h('p', { class: 'qwords', 'data-testid': 'queue-reasons', text: `${p.reasons_plain.join('. ')}.` })
+          : (p.reasons_in_words || []).length
+            ? h('p', { class: 'qwords', 'data-testid': 'queue-reasons', text: p.reasons_in_words.join(' ') })
+            : null,
         h(
           'p',
           { class: 'qroute' },
@@ -1112,6 +1181,10 @@
     S.selected = cid;
     const c = S.convs.get(cid);
     if (c) c.unread = 0;
+    else if (cid && S.welcomed) {
+      S.previews.delete(cid);
+      requestPreview(cid);
+    }
     renderQueue();
     renderMine();
     renderSelected();
@@ -1149,16 +1222,24 @@
       transcript.hidden = true;
       transcript.replaceChildren();
       preview.hidden = false;
+      // the conversation so far as the server read it when opened; else the handoff's copy
+      const events = S.previews.get(cid);
+      const lines = events
+        ? events.filter((ev) => ev.type === 'message' || ev.type === 'mode')
+        : ((packet && packet.transcript) || []).map((t) => ({ type: 'message', data: { role: t.role, text: t.text } }));
       preview.replaceChildren(
-        h('p', { class: 'preview-note', text: 'Transcript up to the handoff. Claim the conversation to see it live and reply.' }),
-        ...((packet && packet.transcript) || []).map((t) => {
-          const el = lineFor({ type: 'message', data: { role: t.role, text: t.text } }, null);
+        h('p', { class: 'preview-note', text: 'The conversation so far. Claim it to follow it live and reply.' }),
+        ...lines.map((ev) => {
+          const el = lineFor(ev, null);
           el.removeAttribute('data-seq');
           el.dataset.testid = 'preview-line';
           return el;
-        })
+        }),
+        !events && pendingAction('preview', cid) ? h('p', { class: 'muted small', 'data-testid': 'preview-loading', text: 'Loading the conversation…' }) : null
       );
     }
+    if (S.revealing && S.revealing.cid !== cid) closeReveal();
+    renderRevealed();
     renderHead();
     $('card-host').replaceChildren(packet ? handoffCard(packet, entry || null) : emptyCard());
   }
@@ -1272,6 +1353,26 @@
     }));
   };
 
+  // who the customer is, in one line: language, segment, whether they came back and to whom
+  const whoLine = (cust, decision) => {
+    const lang = cust.language || decision.language;
+    const parts = [cust.returning ? 'Returning customer' : 'New customer'];
+    if (lang) parts.push(`writes in ${(LANGUAGES[lang] || lang.toUpperCase())}`);
+    if (cust.segment && cust.segment !== 'standard') parts.push(`${cust.segment} customer`);
+    if (cust.previous_agent) parts.push(`last helped by ${nameOf(cust.previous_agent)}`);
+    return parts.join(' · ');
+  };
+  const waitedLine = (entry, p) => {
+    const since = (entry && entry.waiting_since) || p.created_at;
+    if (!entry || entry.status !== 'queued' || !since) return null;
+    return h(
+      'span',
+      { class: 'card-wait' },
+      h('span', { 'data-testid': 'card-waiting', 'data-since': since, text: waiting(since) }),
+      entry.requeued_at ? h('span', { class: 'muted', 'data-testid': 'card-requeued', text: ` · back in line at ${clock(entry.requeued_at)}` }) : null
+    );
+  };
+
   function handoffCard(p, entry) {
     const s = p.summary || {};
     const decision = p.decision || {};
@@ -1279,16 +1380,17 @@
     const deadline = slaOf(entry, p);
     const breached = isBreached(entry);
     const sla = entry ? slaText(deadline) : { text: 'Handoff closed', late: false };
-    // reasons_in_words lists the reasons, then the adjustments, one sentence each
+    // reasons_in_words lists the reasons, then the adjustments, one sentence each, with figures
     const reasons = decision.reasons || [];
     const adjustments = decision.adjustments || [];
     const words = p.reasons_in_words || [];
     const split = words.length === reasons.length + adjustments.length ? reasons.length : words.length;
+    const plain = Array.isArray(p.reasons_plain) && p.reasons_plain.length ? p.reasons_plain : reasons.map((r) => human(r.code));
     const senti = Array.isArray(s.sentiment_trajectory) ? s.sentiment_trajectory : [];
-    const issue = h('p', { class: 'issue', 'data-testid': 'summary-issue' });
+    const issue = h('p', { 'data-testid': 'summary-issue' });
     withPlaceholders(issue, s.issue || '—');
-    const goal = h('p', { 'data-testid': 'customer-goal' });
-    withPlaceholders(goal, s.customer_goal || '—');
+    const goal = h('p', { class: 'issue', 'data-testid': 'customer-goal' });
+    withPlaceholders(goal, s.customer_goal || s.issue || '—');
     const articles = (s.articles_shown || []).filter((a) => a && (a.url || a.title));
     return h(
       'article',
@@ -1297,6 +1399,7 @@
         'header',
         { class: 'card-head' },
         h('h2', { class: 'card-title', id: 'card-title', text: 'Handoff card' }),
+        h('p', { class: 'card-who', 'data-testid': 'card-who', text: whoLine(cust, decision) }),
         h(
           'div',
           { class: 'card-meta' },
@@ -1307,22 +1410,35 @@
             : null,
           breached
             ? h('span', { class: 'sla-breached', 'data-testid': 'sla', text: 'SLA breached' })
-            : h('span', { class: `sla${sla.late ? ' late' : ''}`, 'data-testid': 'sla', 'data-sla': entry ? deadline : null, text: sla.text })
+            : h('span', { class: `sla${sla.late ? ' late' : ''}`, 'data-testid': 'sla', 'data-sla': entry ? deadline : null, text: sla.text }),
+          waitedLine(entry, p)
         )
       ),
-      section('Issue', issue),
-      section('Customer goal', goal),
-      section(
-        'Why the AI handed off',
-        [
-          h(
-            'div',
-            { class: 'chips' },
-            reasons.map((r) => h('span', { class: `chip chip-${r.code}`, title: r.detail || null, text: r.code }))
-          ),
-          list(words.slice(0, split), false, 'reasons'),
-        ]
-      ),
+      section('What the customer needs', goal),
+      section('Why the assistant stepped aside', [
+        list(plain, false, 'reasons'),
+        words.slice(0, split).length
+          ? h(
+              'details',
+              { class: 'reason-details', 'data-testid': 'reason-details' },
+              h('summary', { text: 'Details' }),
+              list(words.slice(0, split), false, 'reason-figures')
+            )
+          : null,
+      ]),
+      section('What the assistant already tried', [
+        list(s.what_the_bot_tried, false, 'bot-tried'),
+        articles.length
+          ? h('ul', { class: 'plain-list', 'data-testid': 'articles', 'aria-label': 'Articles shown' }, articles.map((a) => {
+              const url = safeUrl(a.url);
+              return h('li', null, 'Article shown: ', url ? h('a', { href: url, target: '_blank', rel: 'noopener', text: a.title || url }) : a.title);
+            }))
+          : h('p', { class: 'muted small', 'data-testid': 'articles', text: 'No articles shown.' }),
+      ]),
+      section('Open questions', list(s.open_questions, false, 'open-questions')),
+      section('Facts collected', list(s.facts_collected, false, 'facts')),
+      section('Suggested next steps', list(s.suggested_next_steps, true, 'next-steps')),
+      section('First message', issue),
       adjustments.length || words.length > split
         ? section('Priority and routing adjustments', [
             h(
@@ -1335,18 +1451,6 @@
             list(words.slice(split), false, 'adjustments'),
           ])
         : null,
-      section('Open questions', list(s.open_questions, false, 'open-questions')),
-      section('Facts collected', list(s.facts_collected, false, 'facts')),
-      section('What the AI already tried', list(s.what_the_bot_tried, false, 'bot-tried')),
-      section(
-        'Articles shown',
-        articles.length
-          ? h('ul', { class: 'plain-list', 'data-testid': 'articles' }, articles.map((a) => {
-              const url = safeUrl(a.url);
-              return h('li', null, url ? h('a', { href: url, target: '_blank', rel: 'noopener', text: a.title || url }) : a.title);
-            }))
-          : h('p', { class: 'muted small', 'data-testid': 'articles', text: 'No articles shown.' })
-      ),
       section(
         'Sentiment',
         senti.length
@@ -1359,7 +1463,6 @@
           : h('p', { class: 'muted small', text: 'No sentiment recorded.' }),
         'sentiment'
       ),
-      section('Suggested next steps', list(s.suggested_next_steps, true, 'next-steps')),
       section(
         'Customer',
         h(
@@ -1381,6 +1484,7 @@
             : null,
           h('dt', { text: 'Handed off' }),
           h('dd', { text: p.created_at ? new Date(p.created_at).toLocaleString() : '—' }),
+          entry && entry.requeued_at ? [h('dt', { text: 'Back in line' }), h('dd', { text: new Date(entry.requeued_at).toLocaleString() })] : null,
           h('dt', { text: 'SLA deadline' }),
           h('dd', { text: deadline ? new Date(deadline).toLocaleString() : '—' }),
           h('dt', { text: 'Status' }),
@@ -1610,6 +1714,11 @@
     S.status = 'available';
     S.dashboard = null;
     S.kbSearch++;
+    S.canReveal = false;
+    S.previews.clear();
+    S.revealed.clear();
+    closeReveal();
+    $('revealed').replaceChildren();
     $('dashboard').replaceChildren();
     $('kb-results').replaceChildren();
     $('kb-status').textContent = '';
@@ -1637,6 +1746,11 @@
     $('sound').textContent = S.sound ? 'Sound on' : 'Sound off';
   });
   $('preview-claim').addEventListener('click', () => S.selected && claim(S.selected));
+  $('reveal-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitReveal();
+  });
+  $('reveal-cancel').addEventListener('click', closeReveal);
   $('handback').addEventListener('click', () => finish('handback'));
   $('resolve').addEventListener('click', () => finish('resolve'));
   $('take-next').addEventListener('click', takeNext);

@@ -27,7 +27,7 @@ Priority = Literal["low", "normal", "high", "urgent"]
 # Each code as a supervisor reads it on the dashboard, where counts stand without details.
 REASON_WORDS: dict[ReasonCode, str] = {
     "explicit_request": "The customer asked for a person",
-    "low_confidence": "The knowledge base had no confident answer",
+    "low_confidence": "The help center had no confident answer",
     "negative_sentiment": "The customer was upset",
     "frustration": "The customer was frustrated",
     "turn_limit": "Too many questions without an answer",

@@ -39,6 +39,9 @@ class HandoffPacket(BaseModel):
     conversation_id: str
     customer: CustomerProfile
     decision: EscalationDecision
+    # Why the bot stepped aside, one plain sentence per reason ("The help center had no
+    # confident answer"); `reasons_in_words` keeps the figures behind each, for on demand.
+    reasons_plain: list[str] = Field(default_factory=list)
     reasons_in_words: list[str]
     summary: Summary
     transcript: list[TranscriptLine]

@@ -3,11 +3,13 @@
 A claim is one conditional UPDATE, so among agents racing for the same
 conversation exactly one sees its row change and wins. A conversation that leaves
 its agent without being finished (transfer, agent gone) goes back to `queued` on
-the same row, keeping its packet, with the agent it should wait for.
+the same row, keeping its packet, with the agent it should wait for. It also keeps
+the moment its customer started waiting and its SLA deadline: the customer has waited
+since the handoff, and a transfer is no reason to start their clock again. The move
+records its own time (`requeued_at`), from which the typical waits are measured.
 """
 
 import json
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -36,6 +38,7 @@ class QueueEntry(BaseModel):
     preferred_until: datetime | None
     sla_deadline: datetime
     breached_at: datetime | None
+    requeued_at: datetime | None = None
     packet: HandoffPacket
 
     def reserved_for(self, now: datetime) -> str | None:
@@ -72,6 +75,7 @@ def _entry(row: Row, packet: HandoffPacket) -> QueueEntry:
         preferred_until=_time(row["preferred_until"]),
         sla_deadline=_time(row["sla_deadline"]) or packet.sla_deadline,
         breached_at=_time(row["breached_at"]),
+        requeued_at=_time(row["requeued_at"]),
         packet=packet,
     )
 
@@ -128,21 +132,19 @@ class HandoffQueue:
     async def requeue(
         conn: Connection,
         conversation_id: str,
-        sla: timedelta,
         preferred_agent: str | None,
         preferred_for: timedelta,
         skills: list[str] | None = None,
     ) -> None:
-        """Back in line with a fresh SLA, waiting `preferred_for` for `preferred_agent`."""
+        """Back in line, waiting `preferred_for` for `preferred_agent`; the customer's wait
+        and SLA deadline go on from the handoff (a breach already told stays told)."""
         now = _now()
         await conn.execute(
             "UPDATE handoffs SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
-            "waiting_since = ?, sla_deadline = ?, breached_at = NULL, preferred_agent = ?, "
-            "preferred_until = ?, skills = COALESCE(?, skills) "
-            "WHERE conversation_id = ? AND status = 'claimed'",
+            "requeued_at = ?, preferred_agent = ?, preferred_until = ?, "
+            "skills = COALESCE(?, skills) WHERE conversation_id = ? AND status = 'claimed'",
             (
                 now.isoformat(),
-                (now + sla).isoformat(),
                 preferred_agent,
                 (now + preferred_for).isoformat() if preferred_agent else None,
                 json.dumps(skills) if skills is not None else None,
@@ -201,9 +203,11 @@ class HandoffQueue:
     async def waits_since(self, since: datetime) -> list[tuple[Priority, float]]:
         """Priority and seconds from queued to claimed of the latest claims since a moment.
 
-        A requeued handoff counts from when it went back in line, as its customer did."""
+        A requeued handoff counts from when it went back in line: the time before that was
+        the previous agent's, not the line's."""
         rows = await self.db.fetch_all(
-            "SELECT priority, COALESCE(waiting_since, created_at) AS queued, claimed_at "
+            "SELECT priority, COALESCE(requeued_at, waiting_since, created_at) AS queued, "
+            "claimed_at "
             "FROM handoffs WHERE claimed_at >= ? ORDER BY claimed_at DESC LIMIT ?",
             since.astimezone(UTC).isoformat(),
             RECENT_CLAIMS,
@@ -218,19 +222,64 @@ class HandoffQueue:
         )
         return int(row["n"]) if row else 0
 
-    async def reason_counts(self, since: datetime) -> dict[str, int]:
-        """How many handoffs since a moment each escalation reason code took part in.
+    async def reasons_since(self, since: datetime) -> list[tuple[datetime, set[str]]]:
+        """When each handoff since a moment was made and the escalation reason codes that
+        took part in it.
 
-        Counted here rather than in SQL, so the same code runs on SQLite and PostgreSQL
+        Read here rather than counted in SQL, so the same code runs on SQLite and PostgreSQL
         (their JSON functions differ); a day's handoffs are few enough to read."""
         rows = await self.db.fetch_all(
-            "SELECT packet FROM handoffs WHERE created_at >= ?", since.astimezone(UTC).isoformat()
+            "SELECT created_at, packet FROM handoffs WHERE created_at >= ?",
+            since.astimezone(UTC).isoformat(),
         )
-        counts: Counter[str] = Counter()
-        for row in rows:
-            reasons = json.loads(row["packet"])["decision"]["reasons"]
-            counts.update({str(reason["code"]) for reason in reasons})
-        return dict(counts)
+        return [
+            (
+                datetime.fromisoformat(row["created_at"]),
+                {
+                    str(reason["code"])
+                    for reason in json.loads(row["packet"])["decision"]["reasons"]
+                },
+            )
+            for row in rows
+        ]
+
+    async def csat_since(self, since: datetime) -> list[int]:
+        """The ratings customers gave conversations a person closed since a moment."""
+        rows = await self.db.fetch_all(
+            "SELECT csat FROM handoffs WHERE closed_at >= ? AND csat IS NOT NULL",
+            since.astimezone(UTC).isoformat(),
+        )
+        return [int(row["csat"]) for row in rows]
+
+    async def handled_since(self, since: datetime) -> list[tuple[str, float]]:
+        """Each conversation a person closed since a moment: who closed it and the seconds
+        from their claim to its end (a transferred one counts for its last agent)."""
+        rows = await self.db.fetch_all(
+            "SELECT claimed_by, claimed_at, closed_at FROM handoffs WHERE closed_at >= ? "
+            "AND claimed_by IS NOT NULL AND claimed_at IS NOT NULL",
+            since.astimezone(UTC).isoformat(),
+        )
+        return [
+            (
+                row["claimed_by"],
+                (
+                    datetime.fromisoformat(row["closed_at"])
+                    - datetime.fromisoformat(row["claimed_at"])
+                ).total_seconds(),
+            )
+            for row in rows
+        ]
+
+    async def handed_over_share(self, since: datetime) -> tuple[int, int]:
+        """Conversations started since a moment in which the customer wrote or asked for a
+        person, and how many of those went to a person at least once."""
+        row = await self.db.fetch_one(
+            "SELECT COUNT(DISTINCT c.id) AS started, COUNT(DISTINCT h.conversation_id) AS handed "
+            "FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id "
+            "WHERE c.created_at >= ? AND c.last_seq > 0",
+            since.astimezone(UTC).isoformat(),
+        )
+        return (int(row["started"]), int(row["handed"])) if row else (0, 0)
 
     async def entry(self, conversation_id: str) -> QueueEntry | None:
         """The conversation's open handoff, if it has one."""

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from warmline.agent.decision import EscalationDecision, Priority
+from warmline.agent.decision import REASON_WORDS, EscalationDecision, Priority
 from warmline.agent.responder import NOT_FOUND, smalltalk_reply
 from warmline.agent.state import Citation
 from warmline.guardrails.human_request import detect_human_request
@@ -194,6 +194,7 @@ def build_packet(
             previous_agent=previous_agent,
         ),
         decision=decision,
+        reasons_plain=list(dict.fromkeys(REASON_WORDS[r.code] for r in decision.reasons)),
         reasons_in_words=reasons_in_words(decision),
         summary=Summary(
             issue=issue,

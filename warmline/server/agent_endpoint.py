@@ -35,6 +35,7 @@ TYPING_EVERY_S = 2.0
 
 class AgentConnection(Connection):
     agent: AgentAccount | None = None
+    supervising_only = False  # the supervisors' page: reads the floor, takes no work
 
     def __init__(
         self, websocket: WebSocket, bus: EventBus[ServerFrame], max_frame_bytes: int
@@ -52,21 +53,35 @@ class AgentConnection(Connection):
         return frame.conversation_id in self.watching
 
 
+def _welcome(agent: AgentAccount, view: str) -> ServerFrame:
+    return control(
+        "welcome",
+        agent={"id": agent.id, "name": agent.name, "roles": agent.roles},
+        view=view,
+        can_reveal=agent.can_reveal_pii,
+    )
+
+
 async def _hello(conn: AgentConnection, desk: AgentDesk, frame: ClientFrame) -> None:
     hello = parse(AgentHello, frame.data)
     agent = desk.authenticate(hello.token)
     if agent is None:
         raise FrameError("unauthorized", "Unknown agent token.")
+    if hello.view == "supervisor":
+        if not agent.supervises:
+            raise FrameError("forbidden", "This page is for supervisors.")
+        conn.agent = agent
+        conn.supervising_only = True
+        conn.subscribe(SUPERVISORS)
+        await conn.send(_welcome(agent, hello.view))
+        await conn.send(await desk.dashboard())
+        conn.start_writer()
+        return
     conn.agent = agent
     desk.signed_in(agent)
     conn.subscribe(AGENTS)
     conn.subscribe(agent_topic(agent.id))
-    await conn.send(
-        control(
-            "welcome",
-            agent={"id": agent.id, "name": agent.name, "roles": agent.roles},
-        )
-    )
+    await conn.send(_welcome(agent, hello.view))
     await conn.send(await desk.queue_frame())
     if agent.supervises:
         conn.subscribe(SUPERVISORS)
@@ -115,9 +130,11 @@ async def _act(
         await desk.transfer(agent, conversation_id, move.note, move.to_agent, move.to_skill)
         conn.watching.discard(conversation_id)
     elif frame.type == "reveal":
-        placeholder = parse(RevealData, frame.data).placeholder
-        value = await desk.reveal(agent, conversation_id, placeholder)
-        ack = control("revealed", conversation_id, placeholder=placeholder, value=value)
+        asked = parse(RevealData, frame.data)
+        value = await desk.reveal(agent, conversation_id, asked.placeholder, asked.reason)
+        ack = control("revealed", conversation_id, placeholder=asked.placeholder, value=value)
+    elif frame.type == "preview":
+        ack = await desk.preview(agent, conversation_id)
     elif frame.type == "handback":
         await desk.hand_back(agent, conversation_id)
     elif frame.type == "resolve":
@@ -164,6 +181,8 @@ async def agent_socket(websocket: WebSocket, service: ConversationService, gate:
             await _hello(conn, desk, frame)
         elif conn.agent is None:
             raise FrameError("hello_first", "Send a hello frame with your token first.")
+        elif conn.supervising_only:
+            raise FrameError("read_only", "The supervisors' page only reads; use the console.")
         else:
             await _act(conn, conn.agent, desk, frame)
 
@@ -173,5 +192,5 @@ async def agent_socket(websocket: WebSocket, service: ConversationService, gate:
         try:
             await conn.serve(AgentFrame, handle)
         finally:
-            if conn.agent is not None:
+            if conn.agent is not None and not conn.supervising_only:
                 await desk.disconnected(conn.agent)

@@ -78,6 +78,10 @@ def create_app(
     async def console() -> FileResponse:
         return FileResponse(widget / "console.html")
 
+    @app.get("/supervisor", include_in_schema=False)
+    async def supervisor() -> FileResponse:
+        return FileResponse(widget / "supervisor.html")
+
     @app.websocket("/v1/chat")
     async def chat(websocket: WebSocket) -> None:
         runtime = state["runtime"]

@@ -29,7 +29,7 @@ from warmline.handoff.routing import (
 )
 from warmline.handoff.wait import HISTORY as WAIT_HISTORY
 from warmline.handoff.wait import expected_wait, typical_waits
-from warmline.server.dashboard import build_dashboard
+from warmline.server.dashboard import AgentOnFloor, build_dashboard
 from warmline.server.errors import NotAllowed
 from warmline.server.operators import agent_for_token
 from warmline.server.protocol import LabelKind, QueuePositionData, ServerFrame, control
@@ -87,9 +87,6 @@ class AgentDesk:
     @property
     def _queue_policy(self) -> QueuePolicy:
         return self.settings.policy.queue
-
-    def _sla(self, entry: QueueEntry) -> timedelta:
-        return timedelta(minutes=self._queue_policy.sla_minutes[entry.priority])
 
     # -- presence ----------------------------------------------------------------
 
@@ -267,6 +264,21 @@ class AgentDesk:
             entry=self.describe(entry) if entry else None,
         )
 
+    async def preview(self, agent: AgentAccount, conversation_id: str) -> ServerFrame:
+        """A waiting conversation's history so far, read-only, for an agent deciding whether
+        to claim it: the queue carries no transcripts, so one that was queued before the
+        agent signed in would otherwise show nothing. Messages and mode changes (notes stay
+        with the conversation's agents), and without following it."""
+        entry = await self.queue.entry(conversation_id)
+        if entry is None or (entry.status != "queued" and not agent.supervises):
+            raise NotAllowed("not_queued", "This conversation is not waiting in the queue.")
+        events = await self.log.events_after(conversation_id, 0)
+        return control(
+            "preview",
+            conversation_id,
+            events=[e.model_dump(mode="json") for e in events if e.type in ("message", "mode")],
+        )
+
     # -- inside a conversation ----------------------------------------------------
 
     async def owned(self, agent: AgentAccount, conversation_id: str) -> None:
@@ -308,15 +320,21 @@ class AgentDesk:
         self.service.publish([event])
         return event, False
 
-    async def reveal(self, agent: AgentAccount, conversation_id: str, placeholder: str) -> str:
-        """An original PII value, for an agent allowed to see it; every attempt is audited.
+    async def reveal(
+        self, agent: AgentAccount, conversation_id: str, placeholder: str, reason: str
+    ) -> str:
+        """An original PII value, for an agent allowed to see it; every attempt is audited
+        with the reason the agent typed (itself redacted: the audit log holds no PII).
 
         Only in a conversation the agent owns, unless they supervise."""
         conversation = await self.service.get(conversation_id)
         owns = conversation.mode == "human" and conversation.agent_id == agent.id
         allowed = agent.can_reveal_pii and (owns or agent.supervises)
+        redaction = await self.service.redact(conversation_id, clean_text(reason, 500))
+        async with self.db.transaction() as conn:
+            await self.service.keep_originals(conn, conversation_id, redaction)
         value = await self.service.vault.reveal(
-            agent.id, allowed, conversation_id, placeholder, "agent console reveal"
+            agent.id, allowed, conversation_id, placeholder, redaction.text
         )
         log.info(
             "pii reveal " + ("allowed" if allowed else "refused"),
@@ -361,18 +379,16 @@ class AgentDesk:
             raise NotAllowed("bad_transfer", "Transfer to exactly one of an agent or a skill.")
         if to_skill is not None and not any(to_skill in a.skills for a in self.settings.agents):
             raise NotAllowed("unknown_skill", f"No agent has the skill {to_skill!r}.")
-        entry = await self.queue.entry(conversation_id)
-        if entry is None:
+        if await self.queue.entry(conversation_id) is None:
             raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
         target = self._accounts[to_agent].name if to_agent else f"skill {to_skill}"
         redaction = await self.service.redact(conversation_id, note)
         async with self.db.transaction() as conn:
-            await self._still_owned(conn, agent.id, conversation_id)
+            owned = await self._still_owned(conn, agent.id, conversation_id)
             await self.service.keep_originals(conn, conversation_id, redaction)
             await self.queue.requeue(
                 conn,
                 conversation_id,
-                self._sla(entry),
                 preferred_agent=to_agent,
                 preferred_for=timedelta(minutes=self._queue_policy.preferred_agent_minutes),
                 skills=[to_skill] if to_skill else [],
@@ -400,7 +416,7 @@ class AgentDesk:
                     conn,
                     conversation_id,
                     "message",
-                    {"role": "system", "text": say("transferred", entry.language)},
+                    {"role": "system", "text": say("transferred", owned.language)},
                 ),
             ]
         self.service.publish(events)
@@ -410,8 +426,7 @@ class AgentDesk:
     async def release(self, agent: AgentAccount) -> None:
         """An agent who is gone for good: their conversations wait for them, then anyone."""
         for conversation in await self.log.conversations_with_agent(agent.id):
-            entry = await self.queue.entry(conversation.id)
-            if entry is None:
+            if await self.queue.entry(conversation.id) is None:
                 continue
             async with self.db.transaction() as conn:
                 current = await self.log.get_in(conn, conversation.id)
@@ -420,7 +435,6 @@ class AgentDesk:
                 await self.queue.requeue(
                     conn,
                     conversation.id,
-                    self._sla(entry),
                     preferred_agent=agent.id,
                     preferred_for=timedelta(minutes=self._queue_policy.preferred_agent_minutes),
                 )
@@ -608,26 +622,32 @@ class AgentDesk:
             self.log,
             self.settings.policy,
             await self.queue.open_entries() if entries is None else entries,
+            await self._floor(),
             datetime.now(UTC),
         )
         return control("dashboard", **data.model_dump(mode="json"))
 
-    async def roster(self) -> ServerFrame:
+    async def _floor(self) -> list[AgentOnFloor]:
+        """Every agent account with its presence and the conversations it has now."""
         seats = {s.id: s for s in await self.seats()}
+        return [
+            AgentOnFloor(
+                id=a.id,
+                name=a.name,
+                status=self.presence.status(a.id),
+                active=seats[a.id].active if a.id in seats else 0,
+                capacity=a.capacity,
+            )
+            for a in self.settings.agents
+        ]
+
+    async def roster(self) -> ServerFrame:
+        skills = {
+            a.id: {"skills": a.skills, "languages": a.languages} for a in self.settings.agents
+        }
         return control(
             "roster",
-            agents=[
-                {
-                    "id": a.id,
-                    "name": a.name,
-                    "status": self.presence.status(a.id),
-                    "active": seats[a.id].active if a.id in seats else 0,
-                    "capacity": a.capacity,
-                    "skills": a.skills,
-                    "languages": a.languages,
-                }
-                for a in self.settings.agents
-            ],
+            agents=[agent.model_dump() | skills[agent.id] for agent in await self._floor()],
         )
 
     def describe(self, entry: QueueEntry) -> dict[str, Any]:
@@ -670,9 +690,13 @@ class AgentDesk:
         return control("queue", items=self._queue_items(await self.queue.open_entries()))
 
     async def watch_slas(self) -> None:
-        """Runs for the server's lifetime: each SLA breach is announced to agents once."""
+        """Runs for the server's lifetime: each SLA breach is announced to agents once, and
+        supervisors get the dashboard again (ratings, resolutions by the bot and handle times
+        change without any queue change to push them)."""
         while True:
             await asyncio.sleep(self._queue_policy.sla_check_seconds)
+            if self.bus.has_subscribers(SUPERVISORS):
+                self.bus.publish(SUPERVISORS, await self.dashboard())
             now = datetime.now(UTC)
             for entry in await self.queue.open_entries():
                 late = entry.status == "queued" and entry.sla_deadline < now

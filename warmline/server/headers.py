@@ -2,7 +2,8 @@
 
 Every response says `nosniff` (a JSON body is never run as a script) and sends no
 referrer (a console URL or a conversation's page never leaks to a linked article).
-The console and the demo page each get a Content-Security-Policy listing exactly what
+The console (and the supervisors' page, which is built the same way) and the demo page
+each get a Content-Security-Policy listing exactly what
 they load: their own scripts and styles from /static, the favicon as a data URL, and
 the WebSocket to this server. Neither runs inline script. The demo page keeps inline
 styles because it is a self-contained sample page and because the widget draws
@@ -51,6 +52,8 @@ API_DOCS = {
 PAGES = {
     "/console": CONSOLE,
     "/static/console.html": CONSOLE,
+    "/supervisor": CONSOLE,
+    "/static/supervisor.html": CONSOLE,
     "/": DEMO,
     "/static/demo.html": DEMO,
     "/docs": API_DOCS,

@@ -36,6 +36,7 @@ AgentFrameType = Literal[
     "unwatch",
     "label",
     "typing",
+    "preview",
     "ping",
 ]
 
@@ -105,7 +106,11 @@ class LabelData(BaseModel):
 
 
 class AgentHello(BaseModel):
+    """`view: supervisor` is the supervisors' page: it reads the floor and takes no work,
+    so it neither counts as the agent being online nor gets conversations."""
+
     token: str
+    view: Literal["console", "supervisor"] = "console"
 
 
 class TextData(BaseModel):
@@ -114,6 +119,14 @@ class TextData(BaseModel):
 
 class RevealData(BaseModel):
     placeholder: str = Field(pattern=r"^<[A-Z_]+_\d+>$")
+    reason: str = Field(max_length=500, description="Why the agent needs it; audited.")
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        if len(value.strip()) < 3:
+            raise ValueError("say why you need to see this value")
+        return value.strip()
 
 
 class QueuePositionData(BaseModel):
