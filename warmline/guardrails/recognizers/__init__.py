@@ -17,6 +17,7 @@ from warmline.guardrails.recognizers.card import card_recognizer
 from warmline.guardrails.recognizers.company import company_recognizers
 from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
 from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
+from warmline.guardrails.recognizers.mislabelled_name import MislabelledNameRecognizer
 from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
 from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
 from warmline.guardrails.recognizers.phone_shape import PhoneShapeRecognizer
@@ -35,6 +36,7 @@ def extra_recognizers(company_patterns: dict[str, str]) -> list[EntityRecognizer
         PhonePatternRecognizer(),
         PhoneShapeRecognizer(),
         IntroducedNameRecognizer(),
+        MislabelledNameRecognizer(),
         DateOfBirthRecognizer(),
         address_recognizer(),
         AddressTailRecognizer(),
