@@ -26,7 +26,7 @@ from warmline.guardrails.vocabulary import kb_vocabulary
 RESULTS = Path(__file__).parent / "results" / "guardrails.json"
 SOURCES = [
     REPO_ROOT / "evals" / "pii" / "messages.jsonl",
-    REPO_ROOT / "evals" / "signals" / "messages.jsonl",
+    REPO_ROOT / "evals" / "signals" / "dev_messages.jsonl",
 ]
 
 

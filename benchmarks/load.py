@@ -111,7 +111,9 @@ async def prober(url: str, until: float, tally: Tally) -> None:
                 socket = await hello(url)
                 started = time.perf_counter()
                 await socket.send(
-                    json.dumps({"type": "request_human", "client_msg_id": "h", "data": {}})
+                    json.dumps(
+                        {"type": "request_human", "client_msg_id": uuid.uuid4().hex, "data": {}}
+                    )
                 )
                 async with asyncio.timeout(ANSWER_TIMEOUT_S):
                     while json.loads(await console.recv())["type"] != "handoff":

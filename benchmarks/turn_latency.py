@@ -78,7 +78,9 @@ async def handoffs(url: str, count: int) -> list[float]:
                 welcome = await frames_until(socket, lambda f: f["type"] == "welcome")
                 started = time.perf_counter()
                 await socket.send(
-                    json.dumps({"type": "request_human", "client_msg_id": "h", "data": {}})
+                    json.dumps(
+                        {"type": "request_human", "client_msg_id": uuid.uuid4().hex, "data": {}}
+                    )
                 )
                 wanted = welcome["conversation_id"]
 

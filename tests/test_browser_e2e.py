@@ -134,9 +134,10 @@ async def test_customer_to_agent_and_back(
 
     await shopper.get_by_test_id("input").fill("My email is maria.gonzalez@example.com")
     await shopper.get_by_test_id("send").click()
-    await expect(shopper.locator('[data-testid="msg"][data-role="customer"]').last).to_contain_text(
-        "<EMAIL_1>"
-    )
+    mine = shopper.locator('[data-testid="msg"][data-role="customer"]').last
+    await expect(mine).to_have_attribute("data-seq", re.compile(r"^\d+$"))  # stored and echoed
+    # The customer keeps seeing what they typed; the agent below sees the placeholder.
+    await expect(mine).to_contain_text("maria.gonzalez@example.com")
 
     await shopper.get_by_test_id("talk-to-person").click()
     await expect(shopper.get_by_test_id("notice").last).to_contain_text("person")
@@ -158,6 +159,8 @@ async def test_customer_to_agent_and_back(
     await expect(card.get_by_test_id("facts")).to_contain_text("<EMAIL_1>")
     transcript = console.get_by_test_id("transcript")
     await expect(transcript).to_contain_text("how do I get a refund?")
+    await expect(transcript).to_contain_text("<EMAIL_1>")
+    await expect(transcript).not_to_contain_text("maria.gonzalez")
     await expect(shopper.get_by_test_id("notice").last).to_contain_text("joined")
     bot_messages = shopper.locator('[data-testid="msg"][data-role="bot"]')
     bot_count = await bot_messages.count()
@@ -167,6 +170,15 @@ async def test_customer_to_agent_and_back(
     reply = shopper.locator('[data-testid="msg"][data-role="agent"]').last
     await expect(reply).to_contain_text("Refund coming your way.")
     await expect(reply).to_contain_text("Demo Agent")
+
+    await console.get_by_test_id("reply-input").fill("Is the card 4111 1111 1111 1111 yours?")
+    await console.get_by_test_id("reply-send").click()
+    await expect(shopper.locator('[data-testid="msg"][data-role="agent"]').last).to_contain_text(
+        "Is the card <CARD_1> yours?"
+    )
+    mine = transcript.locator('[data-role="agent"]').last
+    await expect(mine.get_by_test_id("masked-hint")).to_have_text("Masked for privacy: <CARD_1>")
+    await expect(transcript.get_by_test_id("masked-hint")).to_have_count(1)
 
     await shopper.get_by_test_id("input").fill("Thank you so much!")
     await shopper.get_by_test_id("send").click()

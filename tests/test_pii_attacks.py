@@ -131,3 +131,26 @@ async def test_a_card_typed_by_an_agent_is_redacted_and_stored_nowhere(
             await socket.close()
         server_process.stop()
     assert found_in(server_process.data_dir, [card, card.replace(" ", "")]) == []
+
+
+@pytest.mark.slow
+async def test_a_card_sent_as_the_message_id_is_refused_and_stored_nowhere(
+    server_process: ServerProcess,
+) -> None:
+    """The id is stored as sent, so only a random id is accepted, never free text."""
+    card = "4012888888881881"
+    async with fake_openai() as llm:
+        llm.default = Reply(content="Thanks, noted.")
+        server_process.start(WARMLINE_LLM__BASE_URL=llm.url)
+        client, _ = await customer(server_process)
+        for bad_id in (card, f"card-{card}", "x"):
+            await client.send({"type": "message", "client_msg_id": bad_id, "data": {"text": "hi"}})
+            error = await client.wait_for(type="error")
+            assert error["data"]["code"] == "bad_frame"
+            assert "client_msg_id" in error["data"]["message"]
+        dashed = "0f8fad5b-d9cb-469f-a165-70867728950e"
+        ack = await say(client, "my hub is broken", client_msg_id=dashed)
+        assert ack["data"]["client_msg_id"] == dashed, "a UUID as the widget writes it is fine"
+        await client.close()
+        server_process.stop()
+    assert found_in(server_process.data_dir, [card]) == []

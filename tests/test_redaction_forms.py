@@ -44,6 +44,18 @@ def test_folding_keeps_every_offset_and_spanish_ordinals() -> None:
         ("my zip is 94043", "my zip is <ADDRESS_1>"),
         ("P.O. Box 1128 please", "<ADDRESS_1> please"),
         ("my number is 8 029 491-19-11", "my number is <PHONE_1>"),
+        (
+            "my visa is 4222 2222 2222 2223, one digit may be off",
+            "my visa is <CARD_1>, one digit may be off",
+        ),
+        ("salute to sitaram katel and kunjana", "salute to <NAME_1> and <NAME_2>"),
+        ("Hi Fleur, would you help our charity?", "Hi <NAME_1>, would you help our charity?"),
+        ("Much love, Miccoli", "Much love, <NAME_1>"),
+        (
+            "did you call him hubert? my name is hubert",
+            "did you call him <NAME_1>? my name is <NAME_1>",
+        ),
+        ("Jedidiah is beyond irritating", "<NAME_1> is beyond irritating"),
     ],
 )
 def test_disguised_and_unusual_forms_are_redacted(
@@ -65,6 +77,10 @@ def test_disguised_and_unusual_forms_are_redacted(
         "it cost 1 234 567 dollars",
         "I bought it in 2024",
         "THIS IS RIDICULOUS",
+        "order 4222222222222223 has not arrived",
+        "my netflix payment and the lobby card reader failed",
+        "I paid in China with Apple Pay",
+        "hi there, max limit on my card?",
         "مرحبا، كيف أعيد تعيين كلمة المرور الخاصة بي؟",
     ],
 )

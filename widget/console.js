@@ -791,6 +791,11 @@
     });
     return p;
   };
+  // an agent's message or note had personal details replaced before anyone saw or stored it
+  const maskedHint = (d) =>
+    Array.isArray(d.redacted) && d.redacted.length
+      ? h('p', { class: 'masked-hint', 'data-testid': 'masked-hint', text: `Masked for privacy: ${d.redacted.join(', ')}` })
+      : '';
   // notes, ratings and follow-up tickets: distinct lines the customer never sees in this form
   const eventLine = (ev, seq) => {
     const d = ev.data || {};
@@ -798,6 +803,7 @@
     if (ev.type === 'note') {
       const body = h('div', { class: 'body' });
       withPlaceholders(body, d.text);
+      body.append(maskedHint(d));
       return h(
         'div',
         { class: 'line note', 'data-testid': 'line', 'data-role': 'note', 'data-seq': seq },
@@ -834,7 +840,7 @@
     const who = role === 'agent' ? d.agent_name || 'Agent' : ROLE_NAMES[role];
     const body = h('div', { class: 'body' });
     if (role === 'customer') withPlaceholders(body, d.text);
-    else body.append(md(d.text));
+    else body.append(md(d.text), maskedHint(d));
     el.append(
       h('div', { class: 'meta' }, h('span', { class: 'who', text: who }), h('time', { datetime: ev.ts || null, text: clock(ev.ts) })),
       body

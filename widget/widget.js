@@ -1001,7 +1001,9 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       if (el) {
         el.classList.remove('pending', 'failed');
         el.removeAttribute('data-error');
-        el.querySelector('.text').textContent = d.force_human ? t('askPerson') : String(d.text ?? '');
+        // The customer keeps seeing the words they typed; the stored echo (placeholders
+        // for personal details) is what the agent, the AI and the transcript get.
+        if (d.force_human) el.querySelector('.text').textContent = t('askPerson');
         el.dataset.seq = seq;
         const at = timeEl(ev.ts);
         if (at) el.querySelector('.time').replaceWith(at);

@@ -7,7 +7,9 @@ base; names a customer gives in words ("my name is …") are not filtered.
 """
 
 import re
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -21,3 +23,29 @@ def kb_vocabulary(kb_path: Path) -> frozenset[str]:
         for article in sorted(kb_path.glob("*.md"))
         for word in _WORD.findall(article.read_text(encoding="utf-8"))
     )
+
+
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "er", "est")
+
+
+@lru_cache(maxsize=2)
+def english_words(nlp: Any) -> frozenset[str]:
+    """The English dictionary the spaCy pipeline's lemmatizer carries (WordNet's index of
+    nouns, verbs, adjectives and adverbs, and its irregular forms), lower case.
+
+    A single lower-case word the NER calls a person ("kaite", "grian") is kept only when
+    it is no word of this dictionary, which leaves "lobby", "max" and "bill" in clear.
+    """
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    words: set[str] = set()
+    for table in ("lemma_index", "lemma_exc"):
+        for entries in lookups.get_table(table).values():
+            words.update(entries if table == "lemma_index" else entries.keys())
+    return frozenset(w.casefold() for w in words if isinstance(w, str))
+
+
+def is_english_word(word: str, dictionary: frozenset[str]) -> bool:
+    """`word` or the word it inflects ("transfers", "cancelled", "topping") is in `dictionary`."""
+    stems = [word[: -len(suffix)] for suffix in _SUFFIXES if word.endswith(suffix)]
+    stems += [stem[:-1] for stem in stems if len(stem) > 2 and stem[-1] == stem[-2]]
+    return any(candidate in dictionary for candidate in [word, *stems])

@@ -312,6 +312,7 @@ class AgentDesk:
                 {
                     "role": "agent",
                     "text": redaction.text,
+                    "redacted": [f.placeholder for f in redaction.findings],
                     "agent_name": agent.name,
                     "client_msg_id": client_msg_id,
                 },
@@ -358,7 +359,12 @@ class AgentDesk:
                 conn,
                 conversation_id,
                 "note",
-                {"author_id": agent.id, "author_name": agent.name, "text": redaction.text},
+                {
+                    "author_id": agent.id,
+                    "author_name": agent.name,
+                    "text": redaction.text,
+                    "redacted": [f.placeholder for f in redaction.findings],
+                },
             )
         self.service.publish([event])
         return event

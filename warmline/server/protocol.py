@@ -41,11 +41,16 @@ AgentFrameType = Literal[
 ]
 
 
+CLIENT_MSG_ID = r"^[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}$"
+
+
 class ClientFrame(BaseModel):
     v: Literal[1] = 1
     type: str
     conversation_id: str | None = Field(default=None, max_length=64)
-    client_msg_id: str | None = Field(default=None, min_length=1, max_length=64)
+    # A random 128-bit id (UUID, with or without dashes), never text the client chose:
+    # it is stored as sent, so a free-form id could carry a card number past redaction.
+    client_msg_id: str | None = Field(default=None, pattern=CLIENT_MSG_ID)
     data: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -13,10 +13,11 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from warmline.guardrails.recognizers.address import address_recognizer
 from warmline.guardrails.recognizers.address_tail import AddressTailRecognizer
-from warmline.guardrails.recognizers.card import card_recognizer
+from warmline.guardrails.recognizers.card import card_recognizer, card_shaped_recognizer
 from warmline.guardrails.recognizers.company import company_recognizers
 from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
 from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
+from warmline.guardrails.recognizers.mislabelled_name import MislabelledNameRecognizer
 from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
 from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
 from warmline.guardrails.recognizers.phone_shape import PhoneShapeRecognizer
@@ -32,9 +33,11 @@ PHONE_REGIONS = (
 def extra_recognizers(company_patterns: dict[str, str]) -> list[EntityRecognizer]:
     return [
         card_recognizer(),
+        card_shaped_recognizer(),
         PhonePatternRecognizer(),
         PhoneShapeRecognizer(),
         IntroducedNameRecognizer(),
+        MislabelledNameRecognizer(),
         DateOfBirthRecognizer(),
         address_recognizer(),
         AddressTailRecognizer(),

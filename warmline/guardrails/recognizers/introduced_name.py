@@ -33,9 +33,11 @@ _NAMING = (
     r"cardholder|titular|titulaire|kontoinhaber(?:in)?:?|regards|(?:mrs|mr|ms|miss|dr)\.?"
 )
 # Phrases after which a name may follow, or any word: "I'm Sam" / "I'm interested",
-# "thanks Ana" / "thanks again", "my daughter Mia" / "my daughter needs".
+# "thanks Ana" / "thanks again", "my daughter Mia" / "my daughter needs", greetings
+# ("Hi Fleur") and sign-offs ("Much love, Miccoli", "Best, Ana").
 _MAYBE_NAMING = (
     r"i'm|i am|it'?s|its|c'est|soy|ich bin|thanks|thank you|gracias|merci|danke|cheers|"
+    r"hi|hello|hey|dear|hola|bonjour|hallo|much love|love|best|best wishes|sincerely|"
     r"my (?:husband|wife|dad|father|mum|mom|mother|son|daughter|partner|ex|brother|sister|"
     r"friend),?|gift from|someone else's name,?|on behalf of(?: my \w+,)?"
 )
@@ -63,7 +65,9 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
             ],
             score=0.9,
         )
-        self.maybe = re.compile(rf"(?i:\b(?:{_MAYBE_NAMING})\s+)(?P<value>{_NAME_WORD}{_FOLLOWER})")
+        self.maybe = re.compile(
+            rf"(?i:\b(?:{_MAYBE_NAMING})\s*,?\s+)(?P<value>{_NAME_WORD}{_FOLLOWER})"
+        )
 
     def accept(self, value: str) -> bool:
         return not any(ch.isdigit() for ch in value) and value.split()[0].lower() not in _NOT_A_NAME
