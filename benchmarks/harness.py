@@ -81,8 +81,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(**env: str) -> Iterator[Server]:
-    """`warmline serve` in its own process with a fresh data folder, stopped afterwards."""
+def serving(cwd: Path | None = None, **env: str) -> Iterator[Server]:
+    """`warmline serve` in its own process with a fresh data folder, stopped afterwards;
+    `cwd` runs it from another checkout (with `PYTHONPATH` pointing there too)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         process = subprocess.Popen(
@@ -100,6 +101,7 @@ def serving(**env: str) -> Iterator[Server]:
             | env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            cwd=cwd,
         )
         try:
             _wait_healthy(f"http://127.0.0.1:{port}", process)
@@ -114,7 +116,7 @@ def serving(**env: str) -> Iterator[Server]:
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900  # model loading on a loaded shared machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("server exited")
