@@ -81,9 +81,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(cwd: Path | None = None, **env: str) -> Iterator[Server]:
+def serving(**env: str) -> Iterator[Server]:
     """`warmline serve` in its own process with a fresh data folder, stopped afterwards;
-    `cwd` runs it from another checkout (with `PYTHONPATH` pointing there too)."""
+    a `PYTHONPATH` in `env` runs it from that checkout (its folder is the working one)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         process = subprocess.Popen(
@@ -101,7 +101,7 @@ def serving(cwd: Path | None = None, **env: str) -> Iterator[Server]:
             | env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            cwd=cwd,
+            cwd=env.get("PYTHONPATH"),
         )
         try:
             _wait_healthy(f"http://127.0.0.1:{port}", process)

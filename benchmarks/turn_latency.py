@@ -218,7 +218,7 @@ def main() -> None:
         if args.before:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             code = extract(args.before, folder)
-            servers["before"] = stack.enter_context(serving(cwd=code, PYTHONPATH=str(code)))
+            servers["before"] = stack.enter_context(serving(PYTHONPATH=str(code)))
         measured = asyncio.run(
             compare_turns({k: (s.ws_url, s.pid) for k, s in servers.items()}, args.turns)
         )
