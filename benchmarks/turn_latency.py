@@ -15,7 +15,7 @@ with the same virtualenv) in a second server and plays the same questions to bot
 conversation by conversation in turn, so both are measured under the same load.
 Writes benchmarks/results/turn_latency.json.
 
-Usage: .venv/bin/python benchmarks/turn_latency.py [--turns 120] [--handoffs 20]
+Usage: .venv/bin/python benchmarks/turn_latency.py [--turns 60] [--handoffs 20]
        [--before 5c43d41]
 """
 
@@ -37,6 +37,7 @@ from typing import Any
 
 import websockets
 from harness import (
+    FRAME_TIMEOUT_S,
     frames_until,
     machine,
     now_utc,
@@ -46,7 +47,7 @@ from harness import (
     write_result,
 )
 
-TURNS_PER_CONVERSATION = 4
+TURNS_PER_CONVERSATION = 2
 WARM_UP_TURNS = 8
 # Distinct customer messages: a topic, a detail and a way of asking, drawn with a fixed
 # seed, so each turn embeds, redacts and searches a message the server has not seen.
@@ -116,17 +117,20 @@ async def conversation(url: str, questions: list[str], into: Turns, pid: int | N
                 )
             )
             first: float | None = None
-            while True:
-                frame: dict[str, Any] = json.loads(await socket.recv())
-                if frame["type"] == "delta" and first is None:
-                    first = time.perf_counter() - started
-                if frame["type"] == "message" and frame["data"]["role"] == "bot":
-                    break
+            async with asyncio.timeout(FRAME_TIMEOUT_S):
+                while True:
+                    frame: dict[str, Any] = json.loads(await socket.recv())
+                    if frame["type"] == "delta" and first is None:
+                        first = time.perf_counter() - started
+                    if frame["type"] == "message" and frame["data"]["role"] in ("bot", "system"):
+                        break
             into.answered.append(time.perf_counter() - started)
             if pid:
                 into.cpu.append(process_cpu_s(pid) - cpu_before)
             if first is not None:
                 into.first_piece.append(first)
+            if frame["data"]["role"] == "system":
+                return  # handed over: a person answers the rest
 
 
 def _conversations(questions: list[str]) -> list[list[str]]:
@@ -208,7 +212,7 @@ def _report(turns: Turns) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--turns", type=int, default=120)
+    parser.add_argument("--turns", type=int, default=60)
     parser.add_argument("--handoffs", type=int, default=20)
     parser.add_argument("--before", help="also serve this commit's code and compare")
     args = parser.parse_args()
