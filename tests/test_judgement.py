@@ -77,7 +77,6 @@ def test_requests_for_a_person_in_any_wording_are_heard(text: str) -> None:
         "el servicio al cliente no contesta nunca",
         "ich möchte nicht mit einem Menschen sprechen",
         "Keine Absage",
-        "repetir por favor",
         "Zurück zum letzten Schritt",
     ],
 )
