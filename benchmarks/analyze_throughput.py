@@ -1,10 +1,13 @@
 """Throughput of `warmline analyze`: lines per second, whole command and per worker.
 
-Writes a log of N lines drawn from the public human-request development split (a third
-of them with two earlier messages), runs `warmline analyze` on it in its own process
-(wall clock, start-up included and excluded), and times one in-process worker's CPU per
-line after warm-up, which bounds what the machine's cores can do when nobody else uses
-them. Writes benchmarks/results/analyze_throughput.json.
+Writes a log of N lines shaped like a chat log: conversations of three customer
+messages drawn from the public human-request development split, each message a line
+carrying the conversation's earlier messages as its history (so every message is
+seen again as history, as in a real export). Runs `warmline analyze` on it in its own
+process (wall clock, start-up included), and times one in-process worker's CPU per
+line after warm-up, with the redactor that remembers its detections (what the command
+uses) and with the plain one (as before), which bounds what the machine's cores can do
+when nobody else uses them. Writes benchmarks/results/analyze_throughput.json.
 
 Usage: .venv/bin/python benchmarks/analyze_throughput.py [--lines 2000]
 """
@@ -22,7 +25,7 @@ from pathlib import Path
 from harness import machine, now_utc, write_result
 
 from warmline.config import Settings
-from warmline.evals.analyze import Analyzer, analyse_lines
+from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines
 from warmline.guardrails.redaction import Redactor
 
 SOURCE = Path(__file__).parents[1] / "evals" / "signals" / "public" / "human_request_dev.jsonl"
@@ -31,16 +34,21 @@ SOURCE = Path(__file__).parents[1] / "evals" / "signals" / "public" / "human_req
 def log_lines(count: int) -> list[str]:
     texts = [json.loads(line)["text"] for line in SOURCE.read_text(encoding="utf-8").splitlines()]
     pick = random.Random(7)
-    history = ["where is my order LH-123456", "no"]
-    return [
-        json.dumps({"id": str(i), "text": pick.choice(texts), "history": history if i % 3 else []})
-        for i in range(count)
-    ]
+    lines: list[str] = []
+    history: list[str] = []
+    for i in range(count):
+        if i % 3 == 0:
+            history = []
+        text = pick.choice(texts)
+        lines.append(json.dumps({"id": str(i), "text": text, "history": history}))
+        history = [*history, text]
+    return lines
 
 
-def worker_cpu_ms_per_line(lines: list[str]) -> float:
+def worker_cpu_ms_per_line(lines: list[str], remembering: bool) -> float:
     settings = Settings()
-    redactor = Redactor(
+    kind = RememberingRedactor if remembering else Redactor
+    redactor = kind(
         settings.pii_entities, b"k" * 32, settings.pii_allow_patterns, settings.pii_company_patterns
     )
     analyzer = Analyzer(settings, redactor, None)
@@ -66,7 +74,8 @@ def main() -> None:
             check=True, env=os.environ | {"WARMLINE_DATA_DIR": folder},
         )  # fmt: skip
         wall = time.perf_counter() - started
-    cpu_ms = worker_cpu_ms_per_line(lines[:512])
+    cpu_ms = worker_cpu_ms_per_line(lines[:512], remembering=True)
+    plain_cpu_ms = worker_cpu_ms_per_line(lines[:512], remembering=False)
     write_result(
         "analyze_throughput",
         {
@@ -77,8 +86,10 @@ def main() -> None:
             "lines": args.lines,
             "command_wall_s": round(wall, 1),
             "command_lines_per_s": round(args.lines / wall, 1),
+            "load_average_end": os.getloadavg(),
             "worker_cpu_ms_per_line": round(cpu_ms, 2),
             "lines_per_s_on_idle_cores": round((os.cpu_count() or 1) * 1000 / cpu_ms, 1),
+            "worker_cpu_ms_per_line_plain_redactor": round(plain_cpu_ms, 2),
         },
     )
 

@@ -81,6 +81,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _cli(code: Path | None) -> str:
+    """The command's module in that checkout: it moved to the package's top in 2026-12."""
+    root = code if code is not None else Path(__file__).resolve().parent.parent
+    return "warmline.cli" if (root / "warmline" / "cli.py").exists() else "warmline.server.cli"
+
+
 @contextmanager
 def serving(code: Path | None = None, /, **env: str) -> Iterator[Server]:
     """`warmline serve` in its own process with a fresh data folder, stopped afterwards.
@@ -91,7 +97,7 @@ def serving(code: Path | None = None, /, **env: str) -> Iterator[Server]:
     where = {"PYTHONPATH": str(code)} if code is not None else {}
     with tempfile.TemporaryDirectory() as data_dir:
         process = subprocess.Popen(
-            [sys.executable, "-m", "warmline.cli", "serve"],
+            [sys.executable, "-m", _cli(code), "serve"],
             env=os.environ
             | {
                 "WARMLINE_DATA_DIR": data_dir,
@@ -121,7 +127,7 @@ def serving(code: Path | None = None, /, **env: str) -> Iterator[Server]:
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900  # model loading on a loaded shared machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("server exited")

@@ -1,9 +1,10 @@
 """Fit the request-for-a-person model over MiniLM embeddings; write its weights.
 
 Trains on development data only: the public development split
-(`evals/signals/public/human_request_dev.jsonl`), the sets written with the
+(`evals/signals/public/human_request_dev.jsonl` and, in English, German and Spanish,
+`human_request_bf_dev.jsonl`), the sets written with the
 detectors (`evals/signals/dev_*.jsonl`) and generated paraphrases
-(`evals/signals/paraphrases/`). The public test split is never read here. The
+(`evals/signals/paraphrases/`). The public test splits are never read here. The
 threshold is the lowest whose out-of-fold false-positive rate on the public
 development split, together with the rules, stays within `--max-fpr`.
 
@@ -37,7 +38,10 @@ def main() -> None:
     parser.add_argument("--max-fpr", type=float, default=0.005)
     parser.add_argument("--c", type=float, default=4.0)
     args = parser.parse_args()
-    public = _rows(SIGNALS / "public" / "human_request_dev.jsonl")
+    public = [
+        r for name in ("human_request", "human_request_bf")
+        for r in _rows(SIGNALS / "public" / f"{name}_dev.jsonl")
+    ]  # fmt: skip
     own = [r for p in sorted(SIGNALS.glob("dev_*.jsonl")) for r in _rows(p)]
     own += [r for p in sorted((SIGNALS / "paraphrases").glob("*.jsonl")) for r in _rows(p)]
     rows = public + own

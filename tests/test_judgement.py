@@ -13,7 +13,7 @@ import pytest
 
 from warmline.agent.decision import TurnFacts
 from warmline.config import Settings
-from warmline.evals.analyze import Analyzer, analyse_lines, write
+from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.signals import compute_signals, sentiment
@@ -46,6 +46,14 @@ def asks(text: str, with_vector: bool = False) -> bool:
         "pásame con una persona, por favor",
         "ich möchte mit einem Mitarbeiter sprechen",
         "Kann ich mit einem Menschen reden?",
+        "contact support",
+        "i need manual customer service",
+        "Sprechen Sie mit einem Menschen",
+        "Ich brauche echte menschliche Hilfe",
+        "Kontakt zum Kundendienst",
+        "servicio al cliente",
+        "necesito ayuda humana real",
+        "¿Hay alguna persona con la que pueda hablar?",
     ],
 )
 def test_requests_for_a_person_in_any_wording_are_heard(text: str) -> None:
@@ -64,6 +72,12 @@ def test_requests_for_a_person_in_any_wording_are_heard(text: str) -> None:
         "ich brauche keinen Mitarbeiter, danke",
         "you sound like a real human",
         "call me Bob from now on",
+        "send an email about swim team practice",
+        "the contact support page is broken",
+        "el servicio al cliente no contesta nunca",
+        "ich möchte nicht mit einem Menschen sprechen",
+        "Keine Absage",
+        "Zurück zum letzten Schritt",
     ],
 )
 def test_what_is_not_a_request_stays_with_the_bot(text: str) -> None:
@@ -172,3 +186,25 @@ def test_the_analyze_command_writes_one_line_per_good_input(tmp_path: Path) -> N
     results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in results] == ["0", "1", "2", "3", "4", "x"]
     assert [r["escalate"] for r in results] == [False] * 5 + [True]
+
+
+def test_analyze_remembering_detections_writes_what_detecting_afresh_writes() -> None:
+    """A log's messages come back as later lines' history; reusing their detections
+    must not change a single output byte (placeholder numbers stay per conversation)."""
+    settings = Settings()
+    args = (
+        settings.pii_entities, b"k" * 32, settings.pii_allow_patterns, settings.pii_company_patterns
+    )  # fmt: skip
+    first, second = "my card 4111 1111 1111 1111 was charged twice", "mail ana@example.org"
+    lines = [
+        json.dumps({"id": "1", "text": first}),
+        json.dumps({"id": "2", "text": second, "history": [first]}),
+        json.dumps({"id": "3", "text": "and bob@example.org too", "history": [first, second]}),
+        json.dumps({"id": "4", "text": second, "history": ["call 415-555-0100", first]}),
+    ]
+    numbered = list(enumerate(lines, start=1))
+    afresh = analyse_lines(Analyzer(settings, Redactor(*args), None), numbered)
+    remembering = RememberingRedactor(*args)
+    reused = analyse_lines(Analyzer(settings, remembering, None), numbered)
+    assert reused == afresh
+    assert "<EMAIL_2>" in str(afresh[2][1]) and "<EMAIL_1>" in str(afresh[3][1])

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import unicodedata
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -26,13 +26,14 @@ from warmline.agent.decision import TurnFacts
 from warmline.config import Settings
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.limits import clean_text
-from warmline.guardrails.redaction import PlaceholderBook, Redactor
+from warmline.guardrails.redaction import DetectedSpan, PlaceholderBook, Redactor
 from warmline.guardrails.signals import Signals, compute_signals, sentiment
 from warmline.handoff.policy import EscalationPolicy
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import KnowledgeStore
 
 CHUNK = 64
+DETECTIONS_KEPT = 4096
 
 
 class LogLine(BaseModel):
@@ -242,8 +243,34 @@ def write(outcomes: Iterable[list[Outcome]], out: TextIO, errors: TextIO) -> tup
     return written, skipped
 
 
+class RememberingRedactor(Redactor):
+    """The live redactor, remembering what it detected in the texts it saw last.
+
+    A log repeats its messages: each line carries the customer's earlier messages,
+    which were lines of their own, and the PII offsets are read from the text the
+    guard just redacted. Detection depends on the text alone (placeholder numbering,
+    which depends on the conversation, happens after it), so its spans are reused and
+    the output is the same as detecting afresh.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seen: OrderedDict[str, list[DetectedSpan]] = OrderedDict()
+
+    def detect(self, text: str) -> list[DetectedSpan]:
+        spans = self._seen.get(text)
+        if spans is None:
+            spans = super().detect(text)
+            self._seen[text] = spans
+            if len(self._seen) > DETECTIONS_KEPT:
+                self._seen.popitem(last=False)
+        else:
+            self._seen.move_to_end(text)
+        return spans
+
+
 def _redactor(settings: Settings, secret: bytes) -> Redactor:
-    return Redactor(
+    return RememberingRedactor(
         settings.pii_entities, secret, settings.pii_allow_patterns, settings.pii_company_patterns
     )
 

@@ -3,8 +3,10 @@
     python -m warmline.evals.public_eval --split dev|test [--no-model]
 
 - requests for a person: Rasa's demo bots' `human_handoff` examples against every
-  other example of theirs and CLINC150's queries (`evals/signals/public/human_request_*`);
-  the peer is a plain keyword rule;
+  other example of theirs and CLINC150's queries (`evals/signals/public/human_request_*`),
+  and the Bot Framework samples' `Escalate` intent in English, German and Spanish
+  against every other intent of theirs (`human_request_bf_*`); the peer is a plain
+  keyword rule;
 - dissatisfaction across turns: STC-3 customer-helpdesk dialogues whose customer
   satisfaction 19 annotators scored (`dialogues_*`), played turn by turn through the
   detectors and the escalation policy as the live graph does; the peer is VADER alone
@@ -78,26 +80,40 @@ def _rows(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def human_requests(split: str, use_model: bool) -> dict[str, Rates]:
-    rows = _rows(PUBLIC / f"human_request_{split}.jsonl")
+REQUEST_SETS = ("human_request", "human_request_bf")
+
+
+def human_requests(split: str, use_model: bool) -> dict[str, dict[str, Rates]]:
+    """Each detector on both request sets together ("all"), on each set, and on each
+    language of the multilingual one."""
+    rows = [r for name in REQUEST_SETS for r in _rows(PUBLIC / f"{name}_{split}.jsonl")]
     texts = [str(r["text"]) for r in rows]
     vectors = None
     if use_model:
         from warmline.retrieval.embedder import Embedder
 
         vectors = Embedder().embed(texts)
-    ours, rules, keyword = [], [], []
+    verdicts: dict[str, list[list[tuple[bool, bool]]]] = {}
     for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
         gold = bool(row["human_request"])
         folded = fold(text)
-        rules.append((gold, detect_human_request(folded).fired()))
         vector = vectors[i] if vectors is not None else None
-        ours.append((gold, detect_human_request(folded, vector).fired()))
-        keyword.append((gold, bool(KEYWORD_REQUEST.search(text))))
+        found = (
+            detect_human_request(folded, vector).fired(),
+            detect_human_request(folded).fired(),
+            bool(KEYWORD_REQUEST.search(text)),
+        )
+        bf = row["source"] == "botframework-solutions"
+        groups = ["all", "botframework" if bf else "rasa+clinc150"]
+        groups += [f"botframework {row['lang']}"] if bf else []
+        for group in groups:
+            lists = verdicts.setdefault(group, [[], [], []])
+            for kept, fired in zip(lists, found, strict=True):
+                kept.append((gold, fired))
+    names = ("warmline", "warmline rules alone", "keyword rule")
     return {
-        "warmline": Rates.of(ours),
-        "warmline rules alone": Rates.of(rules),
-        "keyword rule": Rates.of(keyword),
+        group: {name: Rates.of(pairs) for name, pairs in zip(names, lists, strict=True)}
+        for group, lists in verdicts.items()
     }
 
 
@@ -174,9 +190,7 @@ def main() -> None:
         json.dumps(
             report,
             indent=2,
-            default=lambda m: (
-                {k: v.model_dump() for k, v in m.items()} if isinstance(m, dict) else m.model_dump()
-            ),
+            default=lambda m: m.model_dump(),
         )
     )
 

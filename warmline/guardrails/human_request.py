@@ -31,7 +31,8 @@ _DET = r"(?:(?:a|an|the|your|some|one of your|a member of your|any|real|live|act
 _DET += r"lumen|customer service|customer|service|support|another|different|other) ){0,4}"
 # After a verb of talking or contacting, any two words may qualify the person ("a real
 # rasa employee"), but not "my": "email my boss" is a chore, not a request.
-_ANY_DET = r"(?:(?!my\b)[\w'-]+ ){0,3}?"
+# Nor "about": "send an email about swim team practice" names a subject, not a person.
+_ANY_DET = r"(?:(?!my\b|about\b|regarding\b)[\w'-]+ ){0,3}?"
 _PERSON = (
     r"(?:person|persons|human|humans|agent|agents|representative|representatives|operator|"
     r"someone|somebody|anyone|anybody|people|staff|employee|employees|advisor|adviser|"
@@ -48,6 +49,8 @@ _REQUEST_PATTERNS = [
     rf"\b(?:talk(?:ing)?|speak(?:ing)?|chat(?:ting)?|communicate|converse) (?:to|with) "
     rf"{_ANY_DET}{_PERSON}\b",
     rf"\b{_CONTACT} {_ANY_DET}{_PERSON}\b",
+    r"\b(?:contact|reach|call) (?:the |your )?(?:support|help ?desk)\b"
+    r"(?! (?:article|page|docs?)\b)",
     rf"\b(?:transfer(?:red)?|connect(?:ed)?|put|pass|escalate|send|forward|hand|route|switch)"
     rf"(?: me| this| it| us| my \w+| (?:a|the|this) (?:conversation|chat|call))? (?:over |back )?"
     rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
@@ -73,7 +76,7 @@ _REQUEST_PATTERNS = [
     r"\bnot you,? (?:a |an )?(?:human|person|real person|agent)\b",
     r"\b(?:don'?t|do not) (?:want|wanna|like|wish|need)(?: to (?:talk|speak|chat)(?:ing)? "
     r"(?:to|with))? (?:a |an |the |this |your )?(?:bot|chat ?bot|machine|robot|computer|ai)\b",
-    r"\b(?:human|live|personal) (?:support|help|assistance)\b",
+    r"\b(?:human|live|personal|manual) (?:support|help|assistance|service|customer service)\b",
     r"\b(?:stop (?:the|this) bot|no (?:more )?bots?)\b",
     r"\b(?:hablar|comunicarme|hablar? con|contactar|contactar con|habla con) (?:con )?(?:un |una |"
     r"el |la |alg[uú]n |alguna )?(?:agente|persona|humano|asesora?|operador|representante|"
@@ -85,6 +88,23 @@ _REQUEST_PATTERNS = [
     r"mitarbeiter(?:in)?|berater(?:in)?|person|kundendienst|kundenservice|agenten|echten)?\b"
     r"(?=[^.!?]{0,40}\b(?:sprechen|reden|chatten|verbinden|weiterleiten|verbunden))",
     r"\b(?:einen|eine) (?:echten |richtigen )?(?:menschen|mitarbeiter(?:in)?|berater(?:in)?)\b",
+    r"\b(?:sprechen|reden|chatten|verbinden)\b[^.!?]{0,20}\b(?:mit|zu) (?:einem|einer|jemandem) "
+    r"(?:echten )?(?:menschen|mitarbeiter(?:in)?|berater(?:in)?|person)\b",
+    r"\b(?:menschlichen?|menschliche[rs]?|pers[oö]nliche[nrs]?|echte[nrs]?|manuelle[nrs]?) "
+    r"(?:menschliche )?(?:hilfe|dienste?|unterst[uü]tzung|beratung|ansprechpartner(?:in)?|menschen|"
+    r"person|kundenservice|kundendienst)\b",
+    r"\b(?:gibt es|ist da) (?:hier )?(?:jemand(?:en)?|einen? (?:echte[nr]? )?(?:menschen|person|"
+    r"mitarbeiter(?:in)?))\b",
+    r"\b(?:kontakt|verbindung) (?:zum|zur|mit dem|mit einem) (?:kundendienst|kundenservice|"
+    r"support|mitarbeiter|menschen)\b",
+    r"^\W*(?:der |den )?(?:kundendienst|kundenservice)\W*(?:bitte)?\W*$",
+    # The English spelling fold reads "servicio" as "service": both forms are accepted.
+    r"\b(?:ayuda|atenci[oó]n|servici?[eo]|soporte|asistencia) (?:human[oa]|personal|"
+    r"personalizada)\b",
+    r"\b(?:hay|existe) (?:alg[uú]n|alguna|un|una) (?:persona|humano|agente|asesora?)\b",
+    r"\b(?:contactar|contacte|contacta|comunicarme|hablar) (?:con )?(?:el |la )?(?:soporte|"
+    r"servici?[eo] (?:al|de atenci[oó]n al) cliente|atenci[oó]n al cliente)\b",
+    r"^\W*(?:el )?(?:servici?[eo]|atenci[oó]n) al cliente\W*(?:por favor)?\W*$",
     r"\bparler (?:à|a) (?:un|une) (?:agent|conseiller|conseillère|humain|personne)\b",
 ]
 _REQUEST = re.compile("|".join(f"(?:{p})" for p in _REQUEST_PATTERNS), re.IGNORECASE)

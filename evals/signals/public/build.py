@@ -7,6 +7,13 @@ Sources (read from local bare clones, paths given on the command line):
   clinc/oos-eval          data/data_full.json (val, test, oos_val, oos_test)  CC BY 3.0
   NTCIR-14 STC-3 (SB233/stc3-dataset) data.zip: data/train_data_en.json  CC BY 4.0
 
+A second request set, in English, German and Spanish (the widget's languages), comes from
+  microsoft/botframework-solutions  every LU file of en-us, de-de, es-es   MIT
+whose Virtual Assistant `General.lu` has an `Escalate` intent ("can i talk to a person",
+"Kann ich mit einer Person sprechen", "puedo hablar con una persona"); every other intent
+of every LU file in those languages (calendar, e-mail, weather, music, ...) is negative.
+It is written to `human_request_bf_*.jsonl`, split by the same hash.
+
 For the dialogues, each of 19 annotators scored the customer's satisfaction with the
 dialogue from -2 to 2 (S-score); a dialogue is `dissatisfied` at a mean of -0.75 or
 less and `satisfied` at 0.5 or more, and the ambiguous middle is left out.
@@ -16,6 +23,7 @@ de-duplicated case-insensitively; the split is by a hash of the normalised text,
 so it never changes when a source is added.
 
     python evals/signals/public/build.py RASA_DEMO HELPDESK FINANCIAL CLINC STC3_EN_JSON
+    python evals/signals/public/build.py botframework BOTFRAMEWORK_SOLUTIONS
 """
 
 import hashlib
@@ -67,6 +75,75 @@ def _clinc(repo: str) -> list[dict[str, object]]:
     ]
 
 
+_LU_LANGUAGES = {"en-us": "en", "de-de": "de", "es-es": "es"}
+# LU template syntax ("(i'm|i am) {@PersonName.Any}[.]") is a pattern, not an utterance.
+_LU_TEMPLATE = re.compile(r"[(|\[]|\{[^}=]*\}")
+_LU_ENTITY = re.compile(r"\{@?[\w.]+=([^}]*)\}")
+
+
+def _lu(repo: str, path: str, lang: str) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    intent = ""
+    for line in _show(repo, path).splitlines():
+        if line.startswith("## "):
+            intent = line[3:].strip()
+        elif line.startswith("- ") and intent and not _LU_TEMPLATE.search(line[2:]):
+            text = " ".join(_LU_ENTITY.sub(r"\1", line[2:]).split())
+            if text:
+                rows.append(
+                    {
+                        "text": text,
+                        "human_request": intent == "Escalate",
+                        "source": "botframework-solutions",
+                        "intent": intent,
+                        "lang": lang,
+                    }
+                )
+        elif line.startswith(">") or line.startswith("@") or line.startswith("$"):
+            intent = ""
+    return rows
+
+
+def botframework(repo: str) -> None:
+    listing = subprocess.run(
+        ["git", "--git-dir", repo, "ls-tree", "-r", "--name-only", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    rows = [
+        row
+        for path in listing
+        if path.lower().endswith(".lu")
+        for folder, lang in _LU_LANGUAGES.items()
+        if f"/{folder}/" in path
+        for row in _lu(repo, path, lang)
+    ]
+    _write("human_request_bf", _dedupe(rows))
+
+
+def _dedupe(rows: list[dict[str, object]]) -> list[tuple[str, dict[str, object]]]:
+    """One row per text (case and spacing ignored); a request in any source counts."""
+    seen: dict[str, dict[str, object]] = {}
+    for row in rows:
+        key = " ".join(str(row["text"]).lower().split())
+        if key in seen and seen[key]["human_request"] != row["human_request"]:
+            seen[key]["human_request"] = True
+        seen.setdefault(key, row)
+    return sorted(seen.items())
+
+
+def _write(stem: str, keyed: list[tuple[str, dict[str, object]]]) -> None:
+    splits: dict[str, list[dict[str, object]]] = {"dev": [], "test": []}
+    for key, row in keyed:
+        splits[_split(key)].append(row)
+    for name, items in splits.items():
+        with (OUT / f"{stem}_{name}.jsonl").open("w", encoding="utf-8") as f:
+            for i, row in enumerate(items):
+                f.write(json.dumps({"id": f"{name}-{i:05d}", **row}, ensure_ascii=False) + "\n")
+        print(stem, name, len(items), sum(bool(r["human_request"]) for r in items))
+
+
 def _split(key: str) -> str:
     return "test" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 else "dev"
 
@@ -105,22 +182,12 @@ def main(demo: str, helpdesk: str, financial: str, clinc: str) -> None:
         + _rasa(financial, ["data/nlu/nlu.yml"], "financial-demo")
         + _clinc(clinc)
     )
-    seen: dict[str, dict[str, object]] = {}
-    for row in rows:
-        key = " ".join(str(row["text"]).lower().split())
-        if key in seen and seen[key]["human_request"] != row["human_request"]:
-            seen[key]["human_request"] = True  # a request in any source counts
-        seen.setdefault(key, row)
-    splits: dict[str, list[dict[str, object]]] = {"dev": [], "test": []}
-    for key, row in sorted(seen.items()):
-        splits[_split(key)].append(row)
-    for name, items in splits.items():
-        with (OUT / f"human_request_{name}.jsonl").open("w", encoding="utf-8") as f:
-            for i, row in enumerate(items):
-                f.write(json.dumps({"id": f"{name}-{i:05d}", **row}, ensure_ascii=False) + "\n")
-        print(name, len(items), sum(bool(r["human_request"]) for r in items))
+    _write("human_request", _dedupe(rows))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
-    dialogues(sys.argv[5])
+    if sys.argv[1] == "botframework":
+        botframework(sys.argv[2])
+    else:
+        main(*sys.argv[1:5])
+        dialogues(sys.argv[5])
