@@ -36,7 +36,17 @@ from pathlib import Path
 from typing import Any
 
 import websockets
-from harness import Server, machine, now_utc, percentile, rss_mib, serving, summary_ms, write_result
+from harness import (
+    Server,
+    hello,
+    machine,
+    now_utc,
+    percentile,
+    rss_mib,
+    serving,
+    summary_ms,
+    write_result,
+)
 from websockets.exceptions import WebSocketException
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,15 +111,6 @@ class Level:
 
     def inside(self, moment: float) -> bool:
         return self.started <= moment <= self.until
-
-
-async def hello(url: str) -> Any:
-    socket = await websockets.connect(url + "/v1/chat", open_timeout=60)
-    await socket.send(json.dumps({"type": "hello", "data": {}}))
-    async with asyncio.timeout(ANSWER_TIMEOUT_S):
-        while json.loads(await socket.recv())["type"] != "welcome":
-            pass
-    return socket
 
 
 async def reply(socket: Any) -> str:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import websockets
+
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -66,6 +68,14 @@ async def frames_until(socket: Any, predicate: Callable[[Any], bool]) -> dict[st
             frame: dict[str, Any] = json.loads(await socket.recv())
             if predicate(frame):
                 return frame
+
+
+async def hello(url: str) -> Any:
+    """A customer's socket, welcomed (a server that never welcomes times out)."""
+    socket = await websockets.connect(url + "/v1/chat", open_timeout=60)
+    await socket.send(json.dumps({"type": "hello", "data": {}}))
+    await frames_until(socket, lambda frame: frame["type"] == "welcome")
+    return socket
 
 
 @dataclass

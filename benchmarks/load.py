@@ -26,7 +26,17 @@ from typing import Any
 
 import psycopg
 import websockets
-from harness import RESULTS, Server, machine, now_utc, rss_mib, serving, summary_ms, write_result
+from harness import (
+    RESULTS,
+    Server,
+    hello,
+    machine,
+    now_utc,
+    rss_mib,
+    serving,
+    summary_ms,
+    write_result,
+)
 from websockets.exceptions import WebSocketException
 
 QUESTIONS = ["how do I get a refund?", "my hub is offline", "how do I reset my password?"]
@@ -47,15 +57,6 @@ class Tally:
     replied: list[float] = field(default_factory=list)
     handoffs: list[float] = field(default_factory=list)
     errors: int = 0
-
-
-async def hello(url: str) -> Any:
-    socket = await websockets.connect(url + "/v1/chat", open_timeout=60)
-    await socket.send(json.dumps({"type": "hello", "data": {}}))
-    async with asyncio.timeout(ANSWER_TIMEOUT_S):  # a server that never welcomes is an error
-        while json.loads(await socket.recv())["type"] != "welcome":
-            pass
-    return socket
 
 
 async def answer(socket: Any) -> bool:

@@ -55,6 +55,13 @@ async def chromium() -> AsyncIterator[Browser]:
             await browser.close()
 
 
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """One Chromium per test module: starting it costs more than a fresh context."""
+    async with chromium() as instance:
+        yield instance
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

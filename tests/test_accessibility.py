@@ -5,11 +5,10 @@ the same walk): the demo shop with the widget open and a customer waiting, the c
 with that conversation's handoff card, the supervisor page and the eval report.
 """
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import LEAD, Backend, RunningServer, chromium
+from conftest import LEAD, Backend, RunningServer
 from playwright.async_api import Browser
 from screenshots import VIEWPORTS, axe_violations, eval_report, tour
 
@@ -25,12 +24,6 @@ SUPERVISOR_PATH = "/supervisor"
 def backend() -> Backend:
     """The browser checks the page, not the storage: the embedded defaults suffice."""
     return Backend("embedded")
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as instance:
-        yield instance
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v[0]}x{v[1]}")

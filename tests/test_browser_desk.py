@@ -4,12 +4,11 @@ supervisors' page."""
 
 import re
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import LEAD, agent, chromium, make_settings, new_id, serving
+from conftest import LEAD, agent, make_settings, new_id, serving
 from playwright.async_api import Browser, Page, expect
 from test_browser_e2e import ask_for_person, axe_context, axe_violations, sign_in
 
@@ -17,12 +16,6 @@ import warmline.handoff.queue
 from warmline.config import AgentAccount
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as instance:
-        yield instance
 
 
 AGENTS = [

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Backend, RunningServer, chromium, make_settings, serving, serving_app
+from conftest import REPO, Backend, RunningServer, make_settings, serving, serving_app
 from fake_openai import Reply, fake_openai
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -25,12 +25,6 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 def backend() -> Backend:
     """The browser checks the page, not the storage: the embedded defaults suffice."""
     return Backend("embedded")
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as instance:
-        yield instance
 
 
 async def test_follow_up_note_resolve_and_rating_when_nobody_is_online(

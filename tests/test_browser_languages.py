@@ -1,9 +1,7 @@
 """A Spanish shop's customer reads Spanish from the server, not only from the widget's labels."""
 
-from collections.abc import AsyncIterator
-
 import pytest
-from conftest import LEAD, Backend, RunningServer, chromium, serving_app
+from conftest import LEAD, Backend, RunningServer, serving_app
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from playwright.async_api import Browser, Page, expect
@@ -22,12 +20,6 @@ SHOP = """<!doctype html>
 @pytest.fixture(scope="module")
 def backend() -> Backend:
     return Backend("embedded")
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as instance:
-        yield instance
 
 
 async def last_text(page: Page, role: str) -> str:

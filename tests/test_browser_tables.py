@@ -1,22 +1,15 @@
 """Answers that hold a table reach the customer as a table, and a table never carries HTML."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import chromium, make_settings, serving
+from conftest import make_settings, serving
 from fake_openai import Reply, fake_openai
 from playwright.async_api import Browser, Page, expect
 
 from warmline.agent.llm import LlmSettings
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as instance:
-        yield instance
 
 
 async def ask(page: Page, url: str, question: str) -> None:

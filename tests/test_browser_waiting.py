@@ -2,12 +2,11 @@
 headless Chromium against a real server: what they read, not what the server logs."""
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import Backend, RunningServer, chromium, make_settings, serving
+from conftest import Backend, RunningServer, make_settings, serving
 from playwright.async_api import Browser, Locator, Page, expect
 
 pytestmark = pytest.mark.slow
@@ -30,12 +29,6 @@ QUESTIONS = [
 def backend() -> Backend:
     """The browser checks the page, not the storage: the embedded defaults suffice."""
     return Backend("embedded")
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as instance:
-        yield instance
 
 
 async def open_widget(browser: Browser, url: str) -> Page:

@@ -2,7 +2,7 @@
 no embedding model (the request detector reads words only)."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -96,16 +96,24 @@ class CountingSaver(InMemorySaver):
         await super().aput_writes(config, writes, task_id, task_path)
 
 
-def _context(stubs: Stubs, assess: Any = None) -> AgentContext:
+def stub_context(
+    search: Callable[[str], Awaitable[list[Hit]]],
+    assess: Callable[[TurnFacts], EscalationDecision],
+) -> AgentContext:
+    """The graph's dependencies with no model: a hit is a confident answer, none is not."""
     return AgentContext(
-        search=stubs.search,
-        assess=assess or stubs.assess,
+        search=search,
+        assess=assess,
         answerable=lambda query, hits: 0.9 if hits else 0.0,
         embed_query=None,
         low_confidence=0.5,
         max_answer_chars=600,
         company_name="Lumen",
     )
+
+
+def _context(stubs: Stubs, assess: Any = None) -> AgentContext:
+    return stub_context(stubs.search, assess or stubs.assess)
 
 
 def _input(text: str, seq: int = 1, mode: Mode = "bot") -> TurnInput:

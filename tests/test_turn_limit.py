@@ -7,9 +7,8 @@ checkpointed in memory so each turn sees the ones before it, as on the server.
 from typing import Any
 
 from langgraph.checkpoint.memory import InMemorySaver
-from test_graph import ARTICLE
+from test_graph import ARTICLE, stub_context
 
-from warmline.agent.context import AgentContext
 from warmline.agent.decision import TurnFacts
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import TurnInput
@@ -110,16 +109,7 @@ class Conversation:
             self.seen.append(turn)
             return POLICY.assess(turn)
 
-        context = AgentContext(
-            search=search,
-            assess=assess,
-            answerable=lambda query, hits: 0.9 if hits else 0.0,
-            embed_query=None,
-            low_confidence=0.5,
-            max_answer_chars=600,
-            company_name="Lumen",
-        )
-        self.graph = ConversationGraph(context, InMemorySaver())
+        self.graph = ConversationGraph(stub_context(search, assess), InMemorySaver())
         self.seq = 0
 
     async def say(self, text: str) -> dict[str, Any]:

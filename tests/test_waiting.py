@@ -6,10 +6,9 @@ from typing import Any
 import pytest
 from conftest import Backend, RunningServer, agent, customer, new_id
 from langgraph.checkpoint.memory import InMemorySaver
-from test_graph import ARTICLE
+from test_graph import ARTICLE, stub_context
 from test_turn_limit import POLICY
 
-from warmline.agent.context import AgentContext
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import Mode, TurnInput
 from warmline.retrieval.store import Hit
@@ -26,16 +25,7 @@ async def search(query: str) -> list[Hit]:
 
 class Chat:
     def __init__(self) -> None:
-        context = AgentContext(
-            search=search,
-            assess=POLICY.assess,
-            answerable=lambda query, hits: 0.9 if hits else 0.0,
-            embed_query=None,
-            low_confidence=0.5,
-            max_answer_chars=600,
-            company_name="Lumen",
-        )
-        self.graph = ConversationGraph(context, InMemorySaver())
+        self.graph = ConversationGraph(stub_context(search, POLICY.assess), InMemorySaver())
         self.seq = 0
 
     async def say(self, text: str, mode: Mode, force_human: bool = False) -> dict[str, Any]:
