@@ -70,3 +70,17 @@ def test_when_every_question_was_answered_the_goal_is_the_latest_need() -> None:
     )
     assert summary.customer_goal == "I need to change the card on my Lumen Plus plan."
     assert summary.open_questions == []
+
+
+def test_a_need_and_a_request_for_a_person_in_one_message_gives_the_need() -> None:
+    summary = _summary(
+        [
+            ("customer", "how do I get a refund?"),
+            ("bot", ANSWER),
+            (
+                "customer",
+                "The refund never arrived and I was charged twice. I want to talk to a person.",
+            ),
+        ]
+    )
+    assert summary.customer_goal == "The refund never arrived and I was charged twice."

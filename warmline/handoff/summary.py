@@ -128,8 +128,16 @@ def _goal(asked: list[tuple[str, bool]], fallback: str) -> str:
     source = unanswered[0] if unanswered else asked[-1][0] if asked else None
     if source is None:
         return fallback
-    wish = _GOAL.search(source)
-    return wish.group(0).strip() if wish else _sentence(source)
+    # "…charged twice. I want to talk to a person." needs the charge, not the person.
+    need = " ".join(
+        sentence.strip()
+        for sentence in (m.group(0) for m in _SENTENCES.finditer(source))
+        if sentence.strip() and not detect_human_request(sentence).fired()
+    )
+    if not need:
+        return fallback
+    wish = _GOAL.search(need)
+    return wish.group(0).strip() if wish else _sentence(need)
 
 
 def _bot_attempts(messages: list[dict[str, Any]]) -> list[str]:
