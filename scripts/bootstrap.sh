@@ -40,6 +40,11 @@ fi
 
 if [ "$extra" = dev ]; then
   # axe-core, pinned by package-lock.json, for the accessibility checks of the browser tests.
-  command -v npm >/dev/null || { echo "npm is required for the dev tools (apt-get install npm)." >&2; exit 1; }
+  if ! command -v npm >/dev/null; then
+    echo "Installing Debian nodejs and npm for the front-end dev tools..."
+    sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q nodejs npm >/dev/null
+  fi
   npm ci --no-audit --no-fund --loglevel=error
 fi
