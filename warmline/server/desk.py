@@ -9,7 +9,7 @@ it, and every move is an event both sides can read.
 import asyncio
 import logging
 from collections.abc import Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from warmline.config import AgentAccount
@@ -55,6 +55,7 @@ class AgentDesk:
         self.log = service.log
         self.db = service.db
         self.work = service.work
+        self.clock = service.clock
         self.bus = service.bus
         self.presence = service.presence
         self._accounts = {a.id: a for a in service.settings.agents}
@@ -166,7 +167,7 @@ class AgentDesk:
         entry = await self.queue.entry(conversation_id)
         if entry is None or entry.status != "queued":
             return False
-        why = unfit(await self._seat_of(agent), entry, datetime.now(UTC), self.presence.online())
+        why = unfit(await self._seat_of(agent), entry, self.clock(), self.presence.online())
         if why is not None:
             raise NotAllowed(why, UNFIT_WORDS[why])
         return await self._take(agent, conversation_id)
@@ -177,7 +178,7 @@ class AgentDesk:
             entry = next_for(
                 await self._seat_of(agent),
                 await self.queue.open_entries(),
-                datetime.now(UTC),
+                self.clock(),
                 self._queue_policy.aging_minutes,
                 self.presence.online(),
             )
@@ -196,7 +197,7 @@ class AgentDesk:
         if not self._queue_policy.auto_assign:
             return
         async with self._dispatching:
-            now = datetime.now(UTC)
+            now = self.clock()
             seats = await self.seats()
             line = in_line(await self.queue.open_entries(), now, self._queue_policy.aging_minutes)
             for entry in line:
@@ -538,7 +539,7 @@ class AgentDesk:
                     kind,
                     article_id,
                     redaction.text if redaction is not None else "",
-                    datetime.now(UTC).isoformat(),
+                    self.clock().isoformat(),
                 ),
             )
             assert cursor.lastrowid is not None
@@ -581,7 +582,7 @@ class AgentDesk:
 
     async def _position_frames(self, entries: list[QueueEntry]) -> dict[str, ServerFrame]:
         """Each waiting customer's place in line and expected wait, by conversation."""
-        now = datetime.now(UTC)
+        now = self.clock()
         line = in_line(entries, now, self._queue_policy.aging_minutes)
         if not line:
             return {}
@@ -615,7 +616,7 @@ class AgentDesk:
             self.settings.policy,
             await self.queue.open_entries() if entries is None else entries,
             await self._floor(),
-            datetime.now(UTC),
+            self.clock(),
         )
         return control("dashboard", **data.model_dump(mode="json"))
 
@@ -644,7 +645,7 @@ class AgentDesk:
 
     def describe(self, entry: QueueEntry) -> dict[str, Any]:
         """A queue entry as agents see it, with names and the priority after aging."""
-        now = datetime.now(UTC)
+        now = self.clock()
         names = {a.id: a.name for a in self.settings.agents}
         return entry.model_dump(mode="json") | {
             "claimed_by_name": names.get(entry.claimed_by or ""),
@@ -689,7 +690,7 @@ class AgentDesk:
             await asyncio.sleep(self._queue_policy.sla_check_seconds)
             if self.bus.has_subscribers(SUPERVISORS):
                 self.bus.publish(SUPERVISORS, await self.dashboard())
-            now = datetime.now(UTC)
+            now = self.clock()
             for entry in await self.queue.open_entries():
                 late = entry.status == "queued" and entry.sla_deadline < now
                 if late and await self.queue.mark_breached(entry.conversation_id):

@@ -14,7 +14,7 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from warmline.agent.decision import EscalationDecision
@@ -22,6 +22,7 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
 from warmline.agent.state import AgentState, Outcome, TurnInput
 from warmline.config import Settings
+from warmline.conversation.clock import Clock, utc_now
 from warmline.conversation.lifecycle import change_mode
 from warmline.conversation.unit_of_work import UnitOfWork
 from warmline.coordination.bus import AGENTS
@@ -60,10 +61,6 @@ CONTACT_KINDS = ("EMAIL", "PHONE")
 TURN_FAILED = say("turn_failed", "en")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 def _same_secret(given: str | None, expected: str) -> bool:
     """Constant-time comparison of what a client sent, as bytes: `compare_digest` refuses
     non-ASCII text with a TypeError, and a token with any characters is simply wrong."""
@@ -85,8 +82,10 @@ class ConversationService:
         secret: bytes,
         shared: Coordination[ServerFrame],
         summarize: Summarizer | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.settings = settings
+        self.clock = clock
         self.summarize = summarize
         self.db = db
         self.log = ConversationLog(db)
@@ -434,6 +433,7 @@ class ConversationService:
             policy.queue.sla_minutes,
             previous,
             self.settings.products,
+            now=self.clock(),
         )
         await self.queue.enqueue(
             conn,
@@ -501,7 +501,7 @@ class ConversationService:
                     conversation_id,
                     " ".join(contacts),
                     redaction.text,
-                    datetime.now(UTC).isoformat(),
+                    self.clock().isoformat(),
                 ),
             )
             event = await self.log.append(
