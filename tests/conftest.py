@@ -17,6 +17,7 @@ import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +30,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from warmline.config import AgentAccount, Settings
+from warmline.conversation.clock import Clock, utc_now
 from warmline.server.runtime import open_knowledge_store, sync
 from warmline.server.serving import DrainingServer, build_server
 
@@ -169,6 +171,20 @@ class Endpoint(Protocol):
     ws_url: str
 
 
+class MovableClock:
+    """Real time plus an offset the test moves forward: the server's timers (aging,
+    reservations, SLAs) see the time pass at once, without the test sleeping."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
 class RunningServer:
     def __init__(self, settings: Settings, port: int, instance: DrainingServer) -> None:
         self.settings = settings
@@ -196,11 +212,13 @@ async def server(
 
 
 @asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[RunningServer]:
+async def serving(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[RunningServer]:
     """The product's server (graceful drain included) on a free loopback port, for the
-    length of the block."""
+    length of the block; its timers read `clock`."""
     port = free_port()
-    instance = build_server(settings.model_copy(update={"host": "127.0.0.1", "port": port}))
+    instance = build_server(
+        settings.model_copy(update={"host": "127.0.0.1", "port": port}), clock=clock
+    )
     task = asyncio.create_task(instance.serve())
     while not instance.started:
         await asyncio.sleep(0.05)

@@ -26,6 +26,7 @@ LAYERS = (
     "retrieval",
     "agent",
     "handoff",
+    "conversation",
     "config",
     "server",
     "evals",

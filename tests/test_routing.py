@@ -12,6 +12,7 @@ from typing import Any
 from conftest import (
     Backend,
     Client,
+    MovableClock,
     RunningServer,
     _matches,
     agent,
@@ -26,6 +27,7 @@ from conftest import (
 
 from warmline.agent.decision import Priority
 from warmline.config import AgentAccount, Settings
+from warmline.conversation.clock import Clock, utc_now
 from warmline.evals.suite.replay import export_scenarios
 from warmline.handoff.policy_file import QueuePolicy
 from warmline.handoff.wait import Wait, typical_waits
@@ -42,7 +44,7 @@ AGENTS = [
 
 @asynccontextmanager
 async def desk(
-    tmp_path: Path, kb_snapshot: Path, backend: Backend, **queue: Any
+    tmp_path: Path, kb_snapshot: Path, backend: Backend, clock: Clock = utc_now, **queue: Any
 ) -> AsyncIterator[RunningServer]:
     base = Settings().policy
     policy = base.model_copy(
@@ -56,7 +58,7 @@ async def desk(
     settings = make_settings(
         tmp_path, kb_snapshot, backend, agents=AGENTS, policy=policy, identity_secret="site-secret"
     )
-    async with serving(settings) as server:
+    async with serving(settings, clock) as server:
         yield server
 
 
@@ -129,10 +131,12 @@ async def test_skills_and_language_decide_who_may_take_a_conversation(
 async def test_waiting_raises_priority_and_late_conversations_raise_an_sla_breach(
     tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
+    clock = MovableClock()
     async with desk(
         tmp_path,
         kb_snapshot,
         backend,
+        clock,
         aging_minutes=0.02,
         sla_minutes={"urgent": 2, "high": 5, "normal": 0.01, "low": 60},
     ) as server:
@@ -140,7 +144,7 @@ async def test_waiting_raises_priority_and_late_conversations_raise_an_sla_breac
         old_client, old = await waiting(server)
         breach = await sue.wait_for(type="sla_breach", conversation_id=old, timeout=10)
         assert breach["data"]["priority"] == "normal" and breach["data"]["overdue_seconds"] >= 0
-        await asyncio.sleep(2.6)  # two aging steps: normal (1) + 2 outranks a fresh high (2)
+        clock.advance(2.6)  # two aging steps: normal (1) + 2 outranks a fresh high (2)
         _, urgent = await waiting(server, "This is a scam, someone stole my identity")
         while urgent not in (held := queue_view(sue.frames)):
             await sue.wait_for(type="queue_update")

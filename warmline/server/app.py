@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from warmline.config import Settings
+from warmline.conversation.clock import Clock, utc_now
 from warmline.retrieval.store import KnowledgeStore
 from warmline.server.agent_endpoint import agent_socket
 from warmline.server.agent_kb_api import agent_kb_router
@@ -22,7 +23,9 @@ from warmline.server.runtime import Runtime, running
 
 
 def create_app(
-    settings: Settings | None = None, knowledge: KnowledgeStore | None = None
+    settings: Settings | None = None,
+    knowledge: KnowledgeStore | None = None,
+    clock: Clock = utc_now,
 ) -> FastAPI:
     """The app; `app.state.drain` closes its sockets for a restart (see `serving.py`).
 
@@ -37,7 +40,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         warn_if_demo(settings)
-        async with running(settings, knowledge) as runtime:
+        async with running(settings, knowledge, clock) as runtime:
             state["runtime"] = runtime
             yield
 

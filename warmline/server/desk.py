@@ -9,10 +9,11 @@ it, and every move is an event both sides can read.
 import asyncio
 import logging
 from collections.abc import Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from warmline.config import AgentAccount
+from warmline.conversation.lifecycle import change_mode
 from warmline.coordination.bus import AGENTS, SUPERVISORS
 from warmline.coordination.presence import Status
 from warmline.guardrails.limits import clean_text
@@ -53,6 +54,8 @@ class AgentDesk:
         self.queue = service.queue
         self.log = service.log
         self.db = service.db
+        self.work = service.work
+        self.clock = service.clock
         self.bus = service.bus
         self.presence = service.presence
         self._accounts = {a.id: a for a in service.settings.agents}
@@ -164,7 +167,7 @@ class AgentDesk:
         entry = await self.queue.entry(conversation_id)
         if entry is None or entry.status != "queued":
             return False
-        why = unfit(await self._seat_of(agent), entry, datetime.now(UTC), self.presence.online())
+        why = unfit(await self._seat_of(agent), entry, self.clock(), self.presence.online())
         if why is not None:
             raise NotAllowed(why, UNFIT_WORDS[why])
         return await self._take(agent, conversation_id)
@@ -175,7 +178,7 @@ class AgentDesk:
             entry = next_for(
                 await self._seat_of(agent),
                 await self.queue.open_entries(),
-                datetime.now(UTC),
+                self.clock(),
                 self._queue_policy.aging_minutes,
                 self.presence.online(),
             )
@@ -194,7 +197,7 @@ class AgentDesk:
         if not self._queue_policy.auto_assign:
             return
         async with self._dispatching:
-            now = datetime.now(UTC)
+            now = self.clock()
             seats = await self.seats()
             line = in_line(await self.queue.open_entries(), now, self._queue_policy.aging_minutes)
             for entry in line:
@@ -215,7 +218,8 @@ class AgentDesk:
     async def _take(self, agent: AgentAccount, conversation_id: str) -> bool:
         """Claim for an agent; capacity is counted in the same transaction as the claim,
         under the agent's lock, so claims on several workers cannot overfill a seat."""
-        async with self.db.transaction() as conn:
+        async with self.work.change() as change:
+            conn = change.conn
             await conn.lock(agent_topic(agent.id))
             cursor = await conn.execute(
                 "SELECT COUNT(*) FROM conversations WHERE mode = 'human' AND agent_id = ?",
@@ -226,15 +230,10 @@ class AgentDesk:
                 raise NotAllowed("at_capacity", UNFIT_WORDS["at_capacity"])
             if not await self.queue.claim(conn, conversation_id, agent.id):
                 return False
-            await self.log.set_mode(conn, conversation_id, "human", agent.id)
-            event = await self.log.append(
-                conn,
-                conversation_id,
-                "mode",
-                {"mode": "human", "agent_id": agent.id, "agent_name": agent.name},
+            change.record(
+                await change_mode(conn, conversation_id, "human", agent.id, agent_name=agent.name)
             )
         self.presence.assigned(agent.id)
-        self.service.publish([event])
         await self.show(agent_topic(agent.id), conversation_id)
         self.announce()
         log.info("claimed", extra={"conversation_id": conversation_id, "agent_id": agent.id})
@@ -300,7 +299,8 @@ class AgentDesk:
         await self.owned(agent, conversation_id)
         redaction = await self.service.redact(conversation_id, text)
         key = f"agent:{agent.id}:{client_msg_id}"
-        async with self.db.transaction() as conn:
+        async with self.work.change() as change:
+            conn = change.conn
             existing = await self.log.find_client_message(conn, conversation_id, key)
             if existing is not None:
                 return existing, True
@@ -318,7 +318,7 @@ class AgentDesk:
                 },
                 client_msg_id=key,
             )
-        self.service.publish([event])
+            change.record(event)
         return event, False
 
     async def reveal(
@@ -353,7 +353,8 @@ class AgentDesk:
         if not agent.supervises:
             await self.owned(agent, conversation_id)
         redaction = await self.service.redact(conversation_id, text)
-        async with self.db.transaction() as conn:
+        async with self.work.change() as change:
+            conn = change.conn
             await self.service.keep_originals(conn, conversation_id, redaction)
             event = await self.log.append(
                 conn,
@@ -366,7 +367,7 @@ class AgentDesk:
                     "redacted": [f.placeholder for f in redaction.findings],
                 },
             )
-        self.service.publish([event])
+            change.record(event)
         return event
 
     async def transfer(
@@ -389,7 +390,8 @@ class AgentDesk:
             raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
         target = self._accounts[to_agent].name if to_agent else f"skill {to_skill}"
         redaction = await self.service.redact(conversation_id, note)
-        async with self.db.transaction() as conn:
+        async with self.work.change() as change:
+            conn = change.conn
             owned = await self._still_owned(conn, agent.id, conversation_id)
             await self.service.keep_originals(conn, conversation_id, redaction)
             await self.queue.requeue(
@@ -399,8 +401,7 @@ class AgentDesk:
                 preferred_for=timedelta(minutes=self._queue_policy.preferred_agent_minutes),
                 skills=[to_skill] if to_skill else [],
             )
-            await self.log.set_mode(conn, conversation_id, "queued", None)
-            events = [
+            change.record(
                 await self.log.append(
                     conn,
                     conversation_id,
@@ -412,11 +413,8 @@ class AgentDesk:
                         "transfer_to": target,
                     },
                 ),
-                await self.log.append(
-                    conn,
-                    conversation_id,
-                    "mode",
-                    {"mode": "queued", "reason": "transfer", "agent_name": agent.name},
+                await change_mode(
+                    conn, conversation_id, "queued", reason="transfer", agent_name=agent.name
                 ),
                 await self.log.append(
                     conn,
@@ -424,8 +422,7 @@ class AgentDesk:
                     "message",
                     {"role": "system", "text": say("transferred", owned.language)},
                 ),
-            ]
-        self.service.publish(events)
+            )
         log.info("transferred", extra={"conversation_id": conversation_id, "agent_id": agent.id})
         await self.queue_changed(conversation_id)
 
@@ -434,7 +431,8 @@ class AgentDesk:
         for conversation in await self.log.conversations_with_agent(agent.id):
             if await self.queue.entry(conversation.id) is None:
                 continue
-            async with self.db.transaction() as conn:
+            async with self.work.change() as change:
+                conn = change.conn
                 current = await self.log.get_in(conn, conversation.id)
                 if current.mode != "human" or current.agent_id != agent.id:
                     continue  # resolved, handed back or moved meanwhile
@@ -444,22 +442,15 @@ class AgentDesk:
                     preferred_agent=agent.id,
                     preferred_for=timedelta(minutes=self._queue_policy.preferred_agent_minutes),
                 )
-                await self.log.set_mode(conn, conversation.id, "queued", None)
-                events = [
-                    await self.log.append(
-                        conn,
-                        conversation.id,
-                        "mode",
-                        {"mode": "queued", "reason": "agent_disconnected"},
-                    ),
+                change.record(
+                    await change_mode(conn, conversation.id, "queued", reason="agent_disconnected"),
                     await self.log.append(
                         conn,
                         conversation.id,
                         "message",
                         {"role": "system", "text": say("agent_gone", current.language)},
                     ),
-                ]
-            self.service.publish(events)
+                )
             log.warning(
                 "agent gone, conversation requeued",
                 extra={"conversation_id": conversation.id, "agent_id": agent.id},
@@ -483,16 +474,13 @@ class AgentDesk:
         disposition: Disposition | None,
     ) -> None:
         await self.owned(agent, conversation_id)
-        async with self.db.transaction() as conn:
+        async with self.work.change() as change:
+            conn = change.conn
             language = (await self._still_owned(conn, agent.id, conversation_id)).language
             await self.queue.close(conn, conversation_id, disposition)
-            await self.log.set_mode(conn, conversation_id, mode, None)
-            events = [
-                await self.log.append(
-                    conn,
-                    conversation_id,
-                    "mode",
-                    {"mode": mode, "agent_name": agent.name, "disposition": disposition},
+            change.record(
+                await change_mode(
+                    conn, conversation_id, mode, agent_name=agent.name, disposition=disposition
                 ),
                 await self.log.append(
                     conn,
@@ -500,9 +488,9 @@ class AgentDesk:
                     "message",
                     {"role": "system", "text": say(notice, language)},
                 ),
-            ]
+            )
             if mode == "resolved":
-                events.append(
+                change.record(
                     await self.log.append(
                         conn,
                         conversation_id,
@@ -510,7 +498,6 @@ class AgentDesk:
                         {"text": say("csat_question", language)},
                     )
                 )
-        self.service.publish(events)
         self.announce()
         await self.dispatch()
         log.info(mode, extra={"conversation_id": conversation_id, "agent_id": agent.id})
@@ -552,7 +539,7 @@ class AgentDesk:
                     kind,
                     article_id,
                     redaction.text if redaction is not None else "",
-                    datetime.now(UTC).isoformat(),
+                    self.clock().isoformat(),
                 ),
             )
             assert cursor.lastrowid is not None
@@ -595,7 +582,7 @@ class AgentDesk:
 
     async def _position_frames(self, entries: list[QueueEntry]) -> dict[str, ServerFrame]:
         """Each waiting customer's place in line and expected wait, by conversation."""
-        now = datetime.now(UTC)
+        now = self.clock()
         line = in_line(entries, now, self._queue_policy.aging_minutes)
         if not line:
             return {}
@@ -629,7 +616,7 @@ class AgentDesk:
             self.settings.policy,
             await self.queue.open_entries() if entries is None else entries,
             await self._floor(),
-            datetime.now(UTC),
+            self.clock(),
         )
         return control("dashboard", **data.model_dump(mode="json"))
 
@@ -658,7 +645,7 @@ class AgentDesk:
 
     def describe(self, entry: QueueEntry) -> dict[str, Any]:
         """A queue entry as agents see it, with names and the priority after aging."""
-        now = datetime.now(UTC)
+        now = self.clock()
         names = {a.id: a.name for a in self.settings.agents}
         return entry.model_dump(mode="json") | {
             "claimed_by_name": names.get(entry.claimed_by or ""),
@@ -703,7 +690,7 @@ class AgentDesk:
             await asyncio.sleep(self._queue_policy.sla_check_seconds)
             if self.bus.has_subscribers(SUPERVISORS):
                 self.bus.publish(SUPERVISORS, await self.dashboard())
-            now = datetime.now(UTC)
+            now = self.clock()
             for entry in await self.queue.open_entries():
                 late = entry.status == "queued" and entry.sla_deadline < now
                 if late and await self.queue.mark_breached(entry.conversation_id):

@@ -20,6 +20,7 @@ from warmline.agent.context import AgentContext
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmAnswerer
 from warmline.config import Settings
+from warmline.conversation.clock import Clock, utc_now
 from warmline.coordination.shared import Coordination, coordination
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault
@@ -114,11 +115,11 @@ class Runtime:
 
 @asynccontextmanager
 async def running(
-    settings: Settings, knowledge: KnowledgeStore | None = None
+    settings: Settings, knowledge: KnowledgeStore | None = None, clock: Clock = utc_now
 ) -> AsyncIterator[Runtime]:
     """The product, for the length of the block; `knowledge` is a store the caller
     already opened (so `warmline serve` can report a damaged one before it listens),
-    closed here all the same."""
+    closed here all the same. `clock` is the time the conversations' timers read."""
     if knowledge is None:
         knowledge = open_knowledge_store(settings)
     if settings.retrieval.sync_on_start:
@@ -178,6 +179,7 @@ async def running(
                 summarize=(
                     partial(llm_summary, llm, company=settings.company_name) if llm else None
                 ),
+                clock=clock,
             )
             await service.recover_pending()
             await service.desk.start()

@@ -14,7 +14,7 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from warmline.agent.decision import EscalationDecision
@@ -22,6 +22,9 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
 from warmline.agent.state import AgentState, Outcome, TurnInput
 from warmline.config import Settings
+from warmline.conversation.clock import Clock, utc_now
+from warmline.conversation.lifecycle import change_mode
+from warmline.conversation.unit_of_work import UnitOfWork
 from warmline.coordination.bus import AGENTS
 from warmline.coordination.shared import Coordination
 from warmline.guardrails.guard import Guard
@@ -58,10 +61,6 @@ CONTACT_KINDS = ("EMAIL", "PHONE")
 TURN_FAILED = say("turn_failed", "en")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 def _same_secret(given: str | None, expected: str) -> bool:
     """Constant-time comparison of what a client sent, as bytes: `compare_digest` refuses
     non-ASCII text with a TypeError, and a token with any characters is simply wrong."""
@@ -83,8 +82,10 @@ class ConversationService:
         secret: bytes,
         shared: Coordination[ServerFrame],
         summarize: Summarizer | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.settings = settings
+        self.clock = clock
         self.summarize = summarize
         self.db = db
         self.log = ConversationLog(db)
@@ -97,6 +98,7 @@ class ConversationService:
         self.presence = shared.presence
         self.turns = shared.turns
         self.flood = shared.flood
+        self.work = UnitOfWork(db, self.publish)
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
         self.desk = AgentDesk(self)
@@ -151,15 +153,14 @@ class ConversationService:
             return existing, True
         await self._check_flood(conversation_id)
         redaction = await self.redact(conversation_id, text)
-        events: list[Event] = []
-        async with self.db.transaction() as conn:
+        async with self.work.change() as change:
+            conn = change.conn
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
             if existing is not None:
                 return existing, True
             conversation = await self.log.get_in(conn, conversation_id)
             if conversation.mode == "resolved":
-                await self.log.set_mode(conn, conversation_id, "bot", None)
-                events.append(await self.log.append(conn, conversation_id, "mode", {"mode": "bot"}))
+                change.record(await change_mode(conn, conversation_id, "bot"))
             await self.keep_originals(conn, conversation_id, redaction)
             message = await self.log.append(
                 conn,
@@ -174,9 +175,8 @@ class ConversationService:
                 },
                 client_msg_id=client_msg_id,
             )
-            events.append(message)
+            change.record(message)
             await self.log.set_pending(conn, conversation_id, message.seq)
-        self.publish(events)
         log.info(
             "customer message stored",
             extra={
@@ -266,16 +266,17 @@ class ConversationService:
 
     async def _apologise(self, conversation_id: str, seq: int) -> None:
         """A turn that failed still gets an answer: the customer is never left waiting."""
-        async with self.db.transaction() as conn:
-            current = await self.log.get_in(conn, conversation_id)
+        async with self.work.change() as change:
+            current = await self.log.get_in(change.conn, conversation_id)
             if current.pending_seq != seq:
                 return
-            await self.log.set_pending(conn, conversation_id, None)
+            await self.log.set_pending(change.conn, conversation_id, None)
             text = say("turn_failed", current.language)
-            event = await self.log.append(
-                conn, conversation_id, "message", {"role": "system", "text": text}
+            change.record(
+                await self.log.append(
+                    change.conn, conversation_id, "message", {"role": "system", "text": text}
+                )
             )
-        self.publish([event])
 
     async def _run_turn(self, conversation_id: str, seq: int) -> None:
         conversation = await self.get(conversation_id)
@@ -296,10 +297,10 @@ class ConversationService:
         )
         state = await self._run_graph(conversation_id, turn)
         outcome = Outcome.model_validate(state["outcome"])
-        events: list[Event] = []
         escalation: EscalationDecision | None = None
         place = await self._place_in_line(conversation_id) if turn.mode == "queued" else None
-        async with self.db.transaction() as conn:
+        async with self.work.change() as change:
+            conn = change.conn
             current = await self.log.get_in(conn, conversation_id)
             if current.pending_seq == seq:
                 await self.log.set_pending(conn, conversation_id, None)
@@ -307,7 +308,7 @@ class ConversationService:
                 events, escalation = await self._answer(
                     conn, conversation_id, outcome, state, place
                 )
-        self.publish(events)
+                change.record(*events)
         if escalation is not None:
             for code in dict.fromkeys(r.code for r in escalation.reasons):
                 ESCALATIONS.labels(reason=code).inc()
@@ -432,6 +433,7 @@ class ConversationService:
             policy.queue.sla_minutes,
             previous,
             self.settings.products,
+            now=self.clock(),
         )
         await self.queue.enqueue(
             conn,
@@ -440,17 +442,16 @@ class ConversationService:
             preferred_until=packet.created_at
             + timedelta(minutes=policy.queue.preferred_agent_minutes),
         )
-        await self.log.set_mode(conn, conversation_id, "queued", None)
-        moved = {"mode": "queued", "reasons": [r.code for r in decision.reasons]}
+        reasons = [r.code for r in decision.reasons]
         notice = self._nobody_to_answer(packet.created_at, decision.language)
         if notice is None:
             return [
                 await self._bot_message(conn, conversation_id, outcome),
-                await self.log.append(conn, conversation_id, "mode", moved),
+                await change_mode(conn, conversation_id, "queued", reasons=reasons),
             ]
         told = {"role": "system", "text": notice, "offer_contact": True}
         return [
-            await self.log.append(conn, conversation_id, "mode", moved),
+            await change_mode(conn, conversation_id, "queued", reasons=reasons),
             await self.log.append(conn, conversation_id, "message", told),
         ]
 
@@ -487,7 +488,8 @@ class ConversationService:
             raise InputRejected(
                 "no_contact", "Please give an e-mail address or a phone number we can reach."
             )
-        async with self.db.transaction() as conn:
+        async with self.work.change() as change:
+            conn = change.conn
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
             if existing is not None:
                 return existing, True
@@ -499,7 +501,7 @@ class ConversationService:
                     conversation_id,
                     " ".join(contacts),
                     redaction.text,
-                    datetime.now(UTC).isoformat(),
+                    self.clock().isoformat(),
                 ),
             )
             event = await self.log.append(
@@ -514,7 +516,7 @@ class ConversationService:
                 },
                 client_msg_id=client_msg_id,
             )
-        self.publish([event])
+            change.record(event)
         log.info("follow-up ticket", extra={"conversation_id": conversation_id})
         return event, False
 
@@ -526,7 +528,8 @@ class ConversationService:
         if existing is not None:
             return existing, True
         redaction = await self.redact(conversation_id, comment or "-")
-        async with self.db.transaction() as conn:
+        async with self.work.change() as change:
+            conn = change.conn
             events = await self.log.events_in(conn, conversation_id)
             asked = [e.seq for e in events if e.type == "csat_request"]
             answered = [e.seq for e in events if e.type == "csat"]
@@ -545,10 +548,12 @@ class ConversationService:
                 },
                 client_msg_id=client_msg_id,
             )
-        self.publish([event])
+            change.record(event)
         return event, False
 
     def publish(self, events: list[Event]) -> None:
+        """Each event to its conversation's sockets and the agents'; the unit of work calls
+        this once a change has committed."""
         for event in events:
             frame = ServerFrame.of(event)
             self.bus.publish(event.conversation_id, frame)

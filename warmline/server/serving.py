@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 import uvicorn
 
 from warmline.config import Settings
+from warmline.conversation.clock import Clock, utc_now
 from warmline.server.app import create_app
 from warmline.server.exposure import refuse_unsafe
 from warmline.server.runtime import open_knowledge_store
@@ -49,7 +50,9 @@ class DrainingServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def build_server(settings: Settings, open_store: bool = False) -> DrainingServer:
+def build_server(
+    settings: Settings, open_store: bool = False, clock: Clock = utc_now
+) -> DrainingServer:
     """The server for these settings; raises `UnsafeExposure` before a public address
     would be served with demo or placeholder credentials (see `exposure.py`).
 
@@ -58,7 +61,7 @@ def build_server(settings: Settings, open_store: bool = False) -> DrainingServer
     than a lifespan traceback."""
     refuse_unsafe(settings)
     knowledge = open_knowledge_store(settings) if open_store else None
-    app = create_app(settings, knowledge)
+    app = create_app(settings, knowledge, clock)
     config = uvicorn.Config(
         app,
         host=settings.host,
