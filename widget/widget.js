@@ -5,474 +5,460 @@
  *  (the segment counts only when the host site signed it); data-language="es" (en, es, de;
  *  default: the browser's language, else English); data-privacy-url="https://…/privacy".
  *  Everything renders inside a Shadow DOM; the only global is window.Warmline. */
+/* Built from widget/src/widget.js by `npm run build`: edit the sources, not this file. */
 (() => {
-  'use strict';
-  const win = window;
-  const doc = document;
-  if (win.Warmline && win.Warmline.__warmline) return; // loaded twice: keep the first
-
-  const script =
-    doc.currentScript ||
-    Array.from(doc.querySelectorAll('script[src]')).reverse().find((s) => /widget\.js([?#]|$)/.test(s.src));
-  const ds = (script && script.dataset) || {};
-  const KEY = 'warmline:conversation';
-  const HKEY = 'warmline:history';
-  const OKEY = 'warmline:outbox';
-  const MAX_CHARS = 4000;
-  const MAX_BYTES = 16000;
-  const KEEP = 200; // cached events shown after a page reload
-  const greeting = ds.greeting || '';
-  const side = ds.position === 'left' ? 'left' : 'right';
-  // a language tag in the shape the server accepts ("en", "pt-BR"), else its primary subtag
-  const langTag = (v) => {
-    const s = String(v || '');
-    return /^[a-z]{2}([-_][a-z0-9]{2,8})?$/i.test(s) ? s : (s.match(/^[a-z]{2}(?=[-_])/i) || [])[0];
-  };
-  // the profile's language: the host page's choice, else the browser's; it routes to agents too
-  const language = langTag(ds.language) || langTag(navigator.language);
-
-  // ---- every string the widget shows, per language; English fills any gap ----
-  const STRINGS = {
-    en: {
-      dir: 'ltr',
-      title: 'Support',
-      open: 'Open chat',
-      openNew: 'Open chat ({n} new)',
-      close: 'Close chat',
-      log: 'Conversation',
-      assistant: 'AI assistant',
-      disclosure: 'AI assistant · ask for a person any time',
-      waitingHead: 'Waiting for a person · number {n} in line',
-      waitingHeadAny: 'Waiting for a person',
-      withAgent: '{name} from our team is answering',
-      whileWaiting: 'Answered by the assistant while you wait',
-      typingAgent: '{name} is typing…',
-      ackPlace: "Got it. You're number {n} in line.",
-      ackNoPlace: 'Got it. A member of our team will answer here.',
-      ackNobody: 'No one from our team is online right now; you keep your place.',
-      ackAnswering: 'Meanwhile the assistant answers what it can from our help center; press “Talk to a person” if you’d rather only a person answered.',
-      ackQuiet: 'The assistant will leave the answers to our team.',
-      human: 'Talk to a person',
-      askPerson: "I'd like to talk to a person.",
-      typing: 'AI assistant is typing…',
-      placeholder: 'Write a message…',
-      message: 'Message',
-      send: 'Send',
-      sending: 'Sending…',
-      masked: 'Personal details are masked before the AI sees them.',
-      privacy: 'Privacy notice',
-      team: 'Support team',
-      sources: 'Sources: ',
-      source: 'Source',
-      connecting: "You're in line for a person",
-      joined: '{name} joined the conversation',
-      someone: 'A support agent',
-      backToBot: "You're back with the AI assistant",
-      resolved: 'Conversation resolved',
-      position: 'You are number {n} in line.',
-      waitOne: 'Expected wait: about 1 minute.',
-      waitMany: 'Expected wait: about {n} minutes.',
-      contact: 'E-mail or phone',
-      contactMissing: 'Enter an e-mail address or a phone number.',
-      contactSaved: "We'll get back to you at {contact}.",
-      contactYours: 'the contact you left',
-      csatAsk: 'How did we do? Rate this conversation from 1 to 5.',
-      csatScale: 'Rating from 1 (poor) to 5 (great)',
-      csatComment: 'Comment (optional)',
-      csatMissing: 'Choose a rating from 1 to 5.',
-      csatThanks: 'Thanks for your rating!',
-      offline: 'Trouble connecting. Retrying…',
-      offlineQueued: 'Trouble connecting. Retrying… Your messages will be sent once we are back.',
-      notConnected: 'Not connected. Please try again in a moment.',
-      lost: 'Connection lost. Please send again.',
-      notSent: 'Not sent: {why}',
-      refused: 'the message was refused',
-      tooLong: 'Messages are limited to {n} characters.',
-    },
-    es: {
-      dir: 'ltr',
-      title: 'Atención al cliente',
-      open: 'Abrir el chat',
-      openNew: 'Abrir el chat ({n} nuevos)',
-      close: 'Cerrar el chat',
-      log: 'Conversación',
-      assistant: 'Asistente de IA',
-      disclosure: 'Asistente de IA · pide una persona cuando quieras',
-      waitingHead: 'Esperando a una persona · número {n} en la cola',
-      waitingHeadAny: 'Esperando a una persona',
-      withAgent: '{name}, de nuestro equipo, te atiende',
-      whileWaiting: 'Respondido por el asistente mientras esperas',
-      typingAgent: '{name} está escribiendo…',
-      ackPlace: 'Recibido. Eres el número {n} en la cola.',
-      ackNoPlace: 'Recibido. Una persona de nuestro equipo te responderá aquí.',
-      ackNobody: 'Ahora no hay nadie de nuestro equipo conectado; conservas tu lugar.',
-      ackAnswering: 'Mientras tanto, el asistente responde lo que puede con nuestro centro de ayuda; pulsa «Hablar con una persona» si prefieres que solo responda una persona.',
-      ackQuiet: 'El asistente deja las respuestas a nuestro equipo.',
-      human: 'Hablar con una persona',
-      askPerson: 'Quiero hablar con una persona.',
-      typing: 'El asistente de IA está escribiendo…',
-      placeholder: 'Escribe un mensaje…',
-      message: 'Mensaje',
-      send: 'Enviar',
-      sending: 'Enviando…',
-      masked: 'Tus datos personales se ocultan antes de que la IA los vea.',
-      privacy: 'Aviso de privacidad',
-      team: 'Equipo de soporte',
-      sources: 'Fuentes: ',
-      source: 'Fuente',
-      connecting: 'Estás en la cola para hablar con una persona',
-      joined: '{name} se ha unido a la conversación',
-      someone: 'Un agente de soporte',
-      backToBot: 'Vuelves a hablar con el asistente de IA',
-      resolved: 'Conversación resuelta',
-      position: 'Eres el número {n} en la cola.',
-      waitOne: 'Espera estimada: alrededor de 1 minuto.',
-      waitMany: 'Espera estimada: alrededor de {n} minutos.',
-      contact: 'Correo electrónico o teléfono',
-      contactMissing: 'Escribe un correo electrónico o un número de teléfono.',
-      contactSaved: 'Te responderemos en {contact}.',
-      contactYours: 'el contacto que dejaste',
-      csatAsk: '¿Qué tal lo hicimos? Valora esta conversación del 1 al 5.',
-      csatScale: 'Valoración del 1 (mala) al 5 (excelente)',
-      csatComment: 'Comentario (opcional)',
-      csatMissing: 'Elige una valoración del 1 al 5.',
-      csatThanks: '¡Gracias por tu valoración!',
-      offline: 'Problemas de conexión. Reintentando…',
-      offlineQueued: 'Problemas de conexión. Reintentando… Tus mensajes se enviarán en cuanto volvamos.',
-      notConnected: 'Sin conexión. Inténtalo de nuevo en un momento.',
-      lost: 'Se perdió la conexión. Vuelve a enviarlo.',
-      notSent: 'No enviado: {why}',
-      refused: 'el mensaje fue rechazado',
-      tooLong: 'Los mensajes tienen un límite de {n} caracteres.',
-    },
-    de: {
-      dir: 'ltr',
-      title: 'Kundenservice',
-      open: 'Chat öffnen',
-      openNew: 'Chat öffnen ({n} neu)',
-      close: 'Chat schließen',
-      log: 'Unterhaltung',
-      assistant: 'KI-Assistent',
-      disclosure: 'KI-Assistent · fragen Sie jederzeit nach einem Menschen',
-      waitingHead: 'Warten auf einen Menschen · Nummer {n} in der Warteschlange',
-      waitingHeadAny: 'Warten auf einen Menschen',
-      withAgent: '{name} aus unserem Team antwortet',
-      whileWaiting: 'Vom Assistenten beantwortet, während Sie warten',
-      typingAgent: '{name} schreibt…',
-      ackPlace: 'Angekommen. Sie sind Nummer {n} in der Warteschlange.',
-      ackNoPlace: 'Angekommen. Jemand aus unserem Team antwortet hier.',
-      ackNobody: 'Gerade ist niemand aus unserem Team online; Ihr Platz bleibt erhalten.',
-      ackAnswering: 'Bis dahin beantwortet der Assistent, was er aus unserem Hilfe-Center weiß; klicken Sie auf „Mit einem Menschen sprechen“, wenn nur ein Mensch antworten soll.',
-      ackQuiet: 'Der Assistent überlässt die Antworten unserem Team.',
-      human: 'Mit einem Menschen sprechen',
-      askPerson: 'Ich möchte mit einem Menschen sprechen.',
-      typing: 'Der KI-Assistent schreibt…',
-      placeholder: 'Nachricht schreiben…',
-      message: 'Nachricht',
-      send: 'Senden',
-      sending: 'Wird gesendet…',
-      masked: 'Persönliche Daten werden maskiert, bevor die KI sie sieht.',
-      privacy: 'Datenschutzhinweis',
-      team: 'Support-Team',
-      sources: 'Quellen: ',
-      source: 'Quelle',
-      connecting: 'Sie sind in der Warteschlange für einen Menschen',
-      joined: '{name} ist der Unterhaltung beigetreten',
-      someone: 'Ein Support-Mitarbeiter',
-      backToBot: 'Sie sind wieder beim KI-Assistenten',
-      resolved: 'Unterhaltung gelöst',
-      position: 'Sie sind Nummer {n} in der Warteschlange.',
-      waitOne: 'Voraussichtliche Wartezeit: etwa 1 Minute.',
-      waitMany: 'Voraussichtliche Wartezeit: etwa {n} Minuten.',
-      contact: 'E-Mail oder Telefon',
-      contactMissing: 'Geben Sie eine E-Mail-Adresse oder eine Telefonnummer ein.',
-      contactSaved: 'Wir melden uns unter {contact}.',
-      contactYours: 'dem hinterlassenen Kontakt',
-      csatAsk: 'Wie waren wir? Bewerten Sie diese Unterhaltung von 1 bis 5.',
-      csatScale: 'Bewertung von 1 (schlecht) bis 5 (sehr gut)',
-      csatComment: 'Kommentar (optional)',
-      csatMissing: 'Wählen Sie eine Bewertung von 1 bis 5.',
-      csatThanks: 'Danke für Ihre Bewertung!',
-      offline: 'Verbindungsprobleme. Neuer Versuch…',
-      offlineQueued: 'Verbindungsprobleme. Neuer Versuch… Ihre Nachrichten werden gesendet, sobald wir zurück sind.',
-      notConnected: 'Nicht verbunden. Bitte versuchen Sie es gleich noch einmal.',
-      lost: 'Verbindung verloren. Bitte erneut senden.',
-      notSent: 'Nicht gesendet: {why}',
-      refused: 'die Nachricht wurde abgelehnt',
-      tooLong: 'Nachrichten sind auf {n} Zeichen begrenzt.',
-    },
-  };
-  const primary = String(language || '').slice(0, 2).toLowerCase();
-  const lang = STRINGS[primary] ? primary : 'en';
-  const t = (key, vars) =>
-    String(STRINGS[lang][key] ?? STRINGS.en[key]).replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? String(vars[k]) : m));
-  const title = (ds.title || t('title')).slice(0, 80);
-
-  const wsUrl = (() => {
-    let base;
-    try {
-      base = new URL(ds.server || (script && script.src) || location.href, location.href);
-    } catch (_) {
-      base = new URL(location.href);
+  // widget/src/shared/dom.js
+  var h = (tag, props, ...kids) => {
+    const el = document.createElement(tag);
+    if (props) {
+      for (const k of Object.keys(props)) {
+        const v = props[k];
+        if (v == null || v === false) continue;
+        if (k === "class") el.className = v;
+        else if (k === "text") el.textContent = v;
+        else if (k.slice(0, 2) === "on") el.addEventListener(k.slice(2), v);
+        else el.setAttribute(k, v === true ? "" : String(v));
+      }
     }
-    return (/^(https|wss):$/.test(base.protocol) ? 'wss://' : 'ws://') + base.host + '/v1/chat';
-  })();
-
-  // ---- storage (tolerates disabled or full localStorage) -------------------
-  const mem = Object.create(null);
-  const store = {
-    get(k) {
-      let v;
-      try {
-        v = localStorage.getItem(k);
-      } catch (_) {
-        v = mem[k];
-      }
-      if (v == null && k in mem) v = mem[k];
-      try {
-        return v ? JSON.parse(v) : null;
-      } catch (_) {
-        return null;
-      }
-    },
-    set(k, val) {
-      const s = JSON.stringify(val);
-      try {
-        localStorage.setItem(k, s);
-        delete mem[k];
-      } catch (_) {
-        mem[k] = s;
-      }
-    },
-    del(k) {
-      try {
-        localStorage.removeItem(k);
-      } catch (_) {
-        /* ignore */
-      }
-      delete mem[k];
-    },
+    for (const c of kids.flat()) if (c != null && c !== false) el.append(c);
+    return el;
   };
 
-  const uuid = () => {
+  // widget/src/shared/ids.js
+  var uuid = () => {
     try {
       if (crypto.randomUUID) return crypto.randomUUID();
     } catch (_) {
-      /* insecure context */
     }
     const b = new Uint8Array(16);
     try {
       crypto.getRandomValues(b);
     } catch (_) {
-      for (let i = 0; i < 16; i++) b[i] = (Math.random() * 256) | 0;
+      for (let i = 0; i < 16; i++) b[i] = Math.random() * 256 | 0;
     }
-    b[6] = (b[6] & 15) | 64;
-    b[8] = (b[8] & 63) | 128;
-    const x = Array.from(b, (n) => n.toString(16).padStart(2, '0')).join('');
+    b[6] = b[6] & 15 | 64;
+    b[8] = b[8] & 63 | 128;
+    const x = Array.from(b, (n) => n.toString(16).padStart(2, "0")).join("");
     return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
   };
 
-  // ---- state ---------------------------------------------------------------
-  const saved = store.get(KEY) || {};
-  let conversationId = typeof saved.conversation_id === 'string' ? saved.conversation_id : null;
-  let token = typeof saved.token === 'string' ? saved.token : null;
-  let lastSeq = Math.max(0, Number(saved.last_seq ?? saved.lastSeq) || 0);
-  if (!conversationId || !token) (conversationId = null), (token = null), (lastSeq = 0);
-  let mode = 'bot'; // current mode (welcome + mode events)
-  let shownMode = 'bot'; // mode as of the last rendered mode event
-  let agentName = ''; // the person who joined, for the header
-  let queuePlace = 0; // place in line while waiting, for the header
-  let history = []; // slim copies of rendered logged events, for reloads
-  const seen = new Set(); // seqs already rendered
-  let outbox = (store.get(OKEY) || []).filter(
-    (m) => m && typeof m.id === 'string' && (m.type === 'message' || m.type === 'request_human')
-  );
-  let ws = null;
-  let welcomed = false;
-  let ready = false; // welcomed and the resumed history has arrived: safe to (re)send
-  let waitSeq = 0;
-  let inflight = []; // client_msg_ids sent on this socket, awaiting ack
-  let attempt = 0;
-  let retryTimer = 0;
-  let pingTimer = 0;
-  let deadTimer = 0;
-  let flushTimer = 0;
-  let saveTimer = 0;
-  let typingTimer = 0;
-  let started = false;
-  let isOpen = false;
-  let unread = 0;
-  let plainHello = false; // the server refused our profile: say hello without it
-  const closedBy = { contact: 0, csat: 0 }; // seq of the event that answered each kind of form
-  const pendingForms = new Map(); // client_msg_id -> settle(errorText) of a submitted form
+  // widget/src/shared/backoff.js
+  var backoff = (attempt, random = Math.random) => {
+    const base = Math.min(1e4, 500 * 2 ** Math.min(attempt, 5));
+    return Math.min(1e4, base * (0.75 + random() * 0.5));
+  };
 
-  // ---- DOM helpers ---------------------------------------------------------
-  const h = (tag, props, ...kids) => {
-    const el = doc.createElement(tag);
-    if (props) {
-      for (const k of Object.keys(props)) {
-        const v = props[k];
-        if (v == null || v === false) continue;
-        if (k === 'class') el.className = v;
-        else if (k === 'text') el.textContent = v;
-        else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
-        else el.setAttribute(k, v === true ? '' : String(v));
-      }
+  // widget/src/shared/markdown.js
+  var safeUrl = (u, base = globalThis.location?.href) => {
+    try {
+      const x = new URL(String(u), base);
+      return /^https?:$/.test(x.protocol) ? x.href : null;
+    } catch (_) {
+      return null;
     }
-    for (const c of kids) if (c != null) el.append(c);
-    return el;
   };
-  const SVG = 'http://www.w3.org/2000/svg';
-  const icon = (d, size = 24) => {
-    const s = doc.createElementNS(SVG, 'svg');
-    s.setAttribute('viewBox', '0 0 24 24');
-    s.setAttribute('width', size);
-    s.setAttribute('height', size);
-    s.setAttribute('aria-hidden', 'true');
-    s.setAttribute('focusable', 'false');
-    const p = doc.createElementNS(SVG, 'path');
-    p.setAttribute('d', d);
-    p.setAttribute('fill', 'currentColor');
-    s.append(p);
-    return s;
-  };
-  const CHAT_ICON =
-    'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8.5L4 21.5V18a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.25a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5z';
-  const CLOSE_ICON =
-    'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z';
-  const PERSON_ICON =
-    'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-3.3 0-8 1.7-8 5v1h16v-1c0-3.3-4.7-5-8-5z';
-  const SEND_ICON = 'M3 20.5 21 12 3 3.5 3 10l12 2-12 2z';
-
-  // ---- colour: keep text on brand and brand-coloured text at WCAG AA ---------
-  const lum = (c) => {
-    const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
-  };
-  const contrast = (a, b) => {
-    const x = lum(a);
-    const y = lum(b);
-    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
-  };
-  const toHex = (c) => '#' + c.map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');
-  const darken = (c, bg, target) => {
-    let out = c;
-    for (let k = 1; contrast(out, bg) < target && k <= 20; k++) out = c.map((v) => v * (1 - k * 0.05));
-    return out;
-  };
-  const palette = (probe) => {
-    let rgb = [36, 87, 214];
-    if (ds.color && win.CSS && CSS.supports && CSS.supports('color', ds.color)) {
-      probe.style.color = ds.color;
-      const m = getComputedStyle(probe).color.match(/[\d.]+/g);
-      if (m && m.length >= 3) rgb = m.slice(0, 3).map(Number);
-    }
-    const white = [255, 255, 255];
-    const onBrand =
-      contrast(rgb, white) >= 4.5 ? '#fff' : contrast(rgb, [17, 17, 17]) >= 4.5 ? '#111' : '#000';
-    return { brand: toHex(rgb), onBrand, ink: toHex(darken(rgb, [241, 243, 246], 4.6)) };
-  };
-
-  // ---- safe Markdown subset: DOM text nodes only, never HTML ----------------
-  // **bold** and [label](https://…) links; anything else stays literal text
-  const inline = (el, s) => {
+  var plain = (el, s) => el.append(s);
+  var inline = (el, s, text) => {
     const re = /\*\*(\S(?:[\s\S]*?\S)?)\*\*|\[([^\]\n]+)\]\((https?:\/\/[^\s()]+)\)/g;
     let i = 0;
     let m;
-    while ((m = re.exec(s))) {
-      if (m.index > i) el.append(s.slice(i, m.index));
+    while (m = re.exec(s)) {
+      if (m.index > i) text(el, s.slice(i, m.index));
       if (m[1] != null) {
-        const b = h('strong');
-        inline(b, m[1]);
+        const b = h("strong");
+        inline(b, m[1], text);
         el.append(b);
       } else {
         const url = safeUrl(m[3]);
-        el.append(url ? h('a', { href: url, target: '_blank', rel: 'noopener', text: m[2] }) : m[0]);
+        el.append(url ? h("a", { href: url, target: "_blank", rel: "noopener", text: m[2] }) : m[0]);
       }
       i = re.lastIndex;
     }
-    if (i < s.length) el.append(s.slice(i));
+    if (i < s.length) text(el, s.slice(i));
   };
-  // | a | b | tables (header, separator, rows): each cell through inline(), so a cell is
-  // text and links like any paragraph; a wide table scrolls inside its own box
-  const ROW = /^\|.*\|$/;
-  const SEP = /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
-  const cells = (row) => row.replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
-  const table = (rows) => {
-    const wrap = h('div', { class: 'table' });
-    const t = h('table');
-    const head = h('tr');
-    for (const c of cells(rows[0])) inline(head.appendChild(h('th', { scope: 'col' })), c);
-    t.append(h('thead'));
+  var ROW = /^\|.*\|$/;
+  var SEP = /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
+  var cells = (row) => row.replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
+  var table = (rows, text) => {
+    const wrap = h("div", { class: "table" });
+    const t = h("table");
+    const head = h("tr");
+    for (const c of cells(rows[0])) inline(head.appendChild(h("th", { scope: "col" })), c, text);
+    t.append(h("thead"));
     t.tHead.append(head);
-    const body = h('tbody');
+    const body = h("tbody");
     for (const row of rows.slice(1)) {
-      const tr = h('tr');
-      for (const c of cells(row)) inline(tr.appendChild(h('td')), c);
+      const tr = h("tr");
+      for (const c of cells(row)) inline(tr.appendChild(h("td")), c, text);
       body.append(tr);
     }
     t.append(body);
     wrap.append(t);
     return wrap;
   };
-  const md = (src) => {
-    const frag = doc.createDocumentFragment();
-    const OL = /^\s*(\d{1,4})[.)]\s+(.*)$/;
-    const UL = /^\s*[-*+•]\s+(.*)$/;
-    for (const block of String(src).replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/)) {
+  var OL = /^\s*(\d{1,4})[.)]\s+(.*)$/;
+  var UL = /^\s*[-*+•]\s+(.*)$/;
+  var markdown = (src, text = plain) => {
+    const frag = document.createDocumentFragment();
+    for (const block of String(src ?? "").replace(/\r\n?/g, "\n").split(/\n[ \t]*\n/)) {
       let para = null;
       let list = null;
-      const lines = block.split('\n');
+      const lines = block.split("\n");
       for (let n = 0; n < lines.length; n++) {
         const raw = lines[n];
         const line = raw.trim();
         if (!line) continue;
-        if (ROW.test(line) && SEP.test(lines[n + 1] || '')) {
+        if (ROW.test(line) && SEP.test(lines[n + 1] || "")) {
           const rows = [line];
           for (n += 2; n < lines.length && ROW.test(lines[n].trim()); n++) rows.push(lines[n].trim());
           n--;
-          frag.append(table(rows));
+          frag.append(table(rows, text));
           para = list = null;
           continue;
         }
         const o = OL.exec(raw);
         const u = !o && UL.exec(raw);
         if (o || u) {
-          const tag = o ? 'OL' : 'UL';
+          const tag = o ? "OL" : "UL";
           if (!list || list.tagName !== tag) {
             list = h(tag.toLowerCase());
-            if (o && o[1] !== '1') list.start = Number(o[1]);
+            if (o && o[1] !== "1") list.start = Number(o[1]);
             frag.append(list);
           }
           para = null;
-          const li = h('li');
-          inline(li, (o ? o[2] : u[1]).trim());
+          const li = h("li");
+          inline(li, (o ? o[2] : u[1]).trim(), text);
           list.append(li);
         } else if (list && /^\s{2,}/.test(raw)) {
-          list.lastChild.append(h('br'));
-          inline(list.lastChild, line);
+          list.lastChild.append(h("br"));
+          inline(list.lastChild, line, text);
         } else {
           list = null;
-          if (para) para.append(h('br'));
-          else frag.append((para = h('p')));
-          inline(para, line);
+          if (para) para.append(h("br"));
+          else frag.append(para = h("p"));
+          inline(para, line, text);
         }
       }
     }
     return frag;
   };
-  const safeUrl = (u) => {
-    try {
-      const x = new URL(String(u), location.href);
-      return /^https?:$/.test(x.protocol) ? x.href : null;
-    } catch (_) {
-      return null;
+
+  // widget/src/widget/strings.js
+  var STRINGS = {
+    en: {
+      dir: "ltr",
+      title: "Support",
+      open: "Open chat",
+      openNew: "Open chat ({n} new)",
+      close: "Close chat",
+      log: "Conversation",
+      assistant: "AI assistant",
+      disclosure: "AI assistant · ask for a person any time",
+      waitingHead: "Waiting for a person · number {n} in line",
+      waitingHeadAny: "Waiting for a person",
+      withAgent: "{name} from our team is answering",
+      whileWaiting: "Answered by the assistant while you wait",
+      typingAgent: "{name} is typing…",
+      ackPlace: "Got it. You're number {n} in line.",
+      ackNoPlace: "Got it. A member of our team will answer here.",
+      ackNobody: "No one from our team is online right now; you keep your place.",
+      ackAnswering: "Meanwhile the assistant answers what it can from our help center; press “Talk to a person” if you’d rather only a person answered.",
+      ackQuiet: "The assistant will leave the answers to our team.",
+      human: "Talk to a person",
+      askPerson: "I'd like to talk to a person.",
+      typing: "AI assistant is typing…",
+      placeholder: "Write a message…",
+      message: "Message",
+      send: "Send",
+      sending: "Sending…",
+      masked: "Personal details are masked before the AI sees them.",
+      privacy: "Privacy notice",
+      team: "Support team",
+      sources: "Sources: ",
+      source: "Source",
+      connecting: "You're in line for a person",
+      joined: "{name} joined the conversation",
+      someone: "A support agent",
+      backToBot: "You're back with the AI assistant",
+      resolved: "Conversation resolved",
+      position: "You are number {n} in line.",
+      waitOne: "Expected wait: about 1 minute.",
+      waitMany: "Expected wait: about {n} minutes.",
+      contact: "E-mail or phone",
+      contactMissing: "Enter an e-mail address or a phone number.",
+      contactSaved: "We'll get back to you at {contact}.",
+      contactYours: "the contact you left",
+      csatAsk: "How did we do? Rate this conversation from 1 to 5.",
+      csatScale: "Rating from 1 (poor) to 5 (great)",
+      csatComment: "Comment (optional)",
+      csatMissing: "Choose a rating from 1 to 5.",
+      csatThanks: "Thanks for your rating!",
+      offline: "Trouble connecting. Retrying…",
+      offlineQueued: "Trouble connecting. Retrying… Your messages will be sent once we are back.",
+      notConnected: "Not connected. Please try again in a moment.",
+      lost: "Connection lost. Please send again.",
+      notSent: "Not sent: {why}",
+      refused: "the message was refused",
+      tooLong: "Messages are limited to {n} characters."
+    },
+    es: {
+      dir: "ltr",
+      title: "Atención al cliente",
+      open: "Abrir el chat",
+      openNew: "Abrir el chat ({n} nuevos)",
+      close: "Cerrar el chat",
+      log: "Conversación",
+      assistant: "Asistente de IA",
+      disclosure: "Asistente de IA · pide una persona cuando quieras",
+      waitingHead: "Esperando a una persona · número {n} en la cola",
+      waitingHeadAny: "Esperando a una persona",
+      withAgent: "{name}, de nuestro equipo, te atiende",
+      whileWaiting: "Respondido por el asistente mientras esperas",
+      typingAgent: "{name} está escribiendo…",
+      ackPlace: "Recibido. Eres el número {n} en la cola.",
+      ackNoPlace: "Recibido. Una persona de nuestro equipo te responderá aquí.",
+      ackNobody: "Ahora no hay nadie de nuestro equipo conectado; conservas tu lugar.",
+      ackAnswering: "Mientras tanto, el asistente responde lo que puede con nuestro centro de ayuda; pulsa «Hablar con una persona» si prefieres que solo responda una persona.",
+      ackQuiet: "El asistente deja las respuestas a nuestro equipo.",
+      human: "Hablar con una persona",
+      askPerson: "Quiero hablar con una persona.",
+      typing: "El asistente de IA está escribiendo…",
+      placeholder: "Escribe un mensaje…",
+      message: "Mensaje",
+      send: "Enviar",
+      sending: "Enviando…",
+      masked: "Tus datos personales se ocultan antes de que la IA los vea.",
+      privacy: "Aviso de privacidad",
+      team: "Equipo de soporte",
+      sources: "Fuentes: ",
+      source: "Fuente",
+      connecting: "Estás en la cola para hablar con una persona",
+      joined: "{name} se ha unido a la conversación",
+      someone: "Un agente de soporte",
+      backToBot: "Vuelves a hablar con el asistente de IA",
+      resolved: "Conversación resuelta",
+      position: "Eres el número {n} en la cola.",
+      waitOne: "Espera estimada: alrededor de 1 minuto.",
+      waitMany: "Espera estimada: alrededor de {n} minutos.",
+      contact: "Correo electrónico o teléfono",
+      contactMissing: "Escribe un correo electrónico o un número de teléfono.",
+      contactSaved: "Te responderemos en {contact}.",
+      contactYours: "el contacto que dejaste",
+      csatAsk: "¿Qué tal lo hicimos? Valora esta conversación del 1 al 5.",
+      csatScale: "Valoración del 1 (mala) al 5 (excelente)",
+      csatComment: "Comentario (opcional)",
+      csatMissing: "Elige una valoración del 1 al 5.",
+      csatThanks: "¡Gracias por tu valoración!",
+      offline: "Problemas de conexión. Reintentando…",
+      offlineQueued: "Problemas de conexión. Reintentando… Tus mensajes se enviarán en cuanto volvamos.",
+      notConnected: "Sin conexión. Inténtalo de nuevo en un momento.",
+      lost: "Se perdió la conexión. Vuelve a enviarlo.",
+      notSent: "No enviado: {why}",
+      refused: "el mensaje fue rechazado",
+      tooLong: "Los mensajes tienen un límite de {n} caracteres."
+    },
+    de: {
+      dir: "ltr",
+      title: "Kundenservice",
+      open: "Chat öffnen",
+      openNew: "Chat öffnen ({n} neu)",
+      close: "Chat schließen",
+      log: "Unterhaltung",
+      assistant: "KI-Assistent",
+      disclosure: "KI-Assistent · fragen Sie jederzeit nach einem Menschen",
+      waitingHead: "Warten auf einen Menschen · Nummer {n} in der Warteschlange",
+      waitingHeadAny: "Warten auf einen Menschen",
+      withAgent: "{name} aus unserem Team antwortet",
+      whileWaiting: "Vom Assistenten beantwortet, während Sie warten",
+      typingAgent: "{name} schreibt…",
+      ackPlace: "Angekommen. Sie sind Nummer {n} in der Warteschlange.",
+      ackNoPlace: "Angekommen. Jemand aus unserem Team antwortet hier.",
+      ackNobody: "Gerade ist niemand aus unserem Team online; Ihr Platz bleibt erhalten.",
+      ackAnswering: "Bis dahin beantwortet der Assistent, was er aus unserem Hilfe-Center weiß; klicken Sie auf „Mit einem Menschen sprechen“, wenn nur ein Mensch antworten soll.",
+      ackQuiet: "Der Assistent überlässt die Antworten unserem Team.",
+      human: "Mit einem Menschen sprechen",
+      askPerson: "Ich möchte mit einem Menschen sprechen.",
+      typing: "Der KI-Assistent schreibt…",
+      placeholder: "Nachricht schreiben…",
+      message: "Nachricht",
+      send: "Senden",
+      sending: "Wird gesendet…",
+      masked: "Persönliche Daten werden maskiert, bevor die KI sie sieht.",
+      privacy: "Datenschutzhinweis",
+      team: "Support-Team",
+      sources: "Quellen: ",
+      source: "Quelle",
+      connecting: "Sie sind in der Warteschlange für einen Menschen",
+      joined: "{name} ist der Unterhaltung beigetreten",
+      someone: "Ein Support-Mitarbeiter",
+      backToBot: "Sie sind wieder beim KI-Assistenten",
+      resolved: "Unterhaltung gelöst",
+      position: "Sie sind Nummer {n} in der Warteschlange.",
+      waitOne: "Voraussichtliche Wartezeit: etwa 1 Minute.",
+      waitMany: "Voraussichtliche Wartezeit: etwa {n} Minuten.",
+      contact: "E-Mail oder Telefon",
+      contactMissing: "Geben Sie eine E-Mail-Adresse oder eine Telefonnummer ein.",
+      contactSaved: "Wir melden uns unter {contact}.",
+      contactYours: "dem hinterlassenen Kontakt",
+      csatAsk: "Wie waren wir? Bewerten Sie diese Unterhaltung von 1 bis 5.",
+      csatScale: "Bewertung von 1 (schlecht) bis 5 (sehr gut)",
+      csatComment: "Kommentar (optional)",
+      csatMissing: "Wählen Sie eine Bewertung von 1 bis 5.",
+      csatThanks: "Danke für Ihre Bewertung!",
+      offline: "Verbindungsprobleme. Neuer Versuch…",
+      offlineQueued: "Verbindungsprobleme. Neuer Versuch… Ihre Nachrichten werden gesendet, sobald wir zurück sind.",
+      notConnected: "Nicht verbunden. Bitte versuchen Sie es gleich noch einmal.",
+      lost: "Verbindung verloren. Bitte erneut senden.",
+      notSent: "Nicht gesendet: {why}",
+      refused: "die Nachricht wurde abgelehnt",
+      tooLong: "Nachrichten sind auf {n} Zeichen begrenzt."
     }
   };
-  const privacyUrl = ds.privacyUrl ? safeUrl(ds.privacyUrl) : null;
 
-  // ---- styles ---------------------------------------------------------------
-  const CSS_TEXT = `
+  // widget/src/widget.js
+  function main() {
+    const win = window;
+    const doc = document;
+    if (win.Warmline && win.Warmline.__warmline) return;
+    const script = doc.currentScript || Array.from(doc.querySelectorAll("script[src]")).reverse().find((s) => /widget\.js([?#]|$)/.test(s.src));
+    const ds = script && script.dataset || {};
+    const KEY = "warmline:conversation";
+    const HKEY = "warmline:history";
+    const OKEY = "warmline:outbox";
+    const MAX_CHARS = 4e3;
+    const MAX_BYTES = 16e3;
+    const KEEP = 200;
+    const greeting = ds.greeting || "";
+    const side = ds.position === "left" ? "left" : "right";
+    const langTag = (v) => {
+      const s = String(v || "");
+      return /^[a-z]{2}([-_][a-z0-9]{2,8})?$/i.test(s) ? s : (s.match(/^[a-z]{2}(?=[-_])/i) || [])[0];
+    };
+    const language = langTag(ds.language) || langTag(navigator.language);
+    const primary = String(language || "").slice(0, 2).toLowerCase();
+    const lang = STRINGS[primary] ? primary : "en";
+    const t = (key, vars) => String(STRINGS[lang][key] ?? STRINGS.en[key]).replace(/\{(\w+)\}/g, (m, k) => vars && k in vars ? String(vars[k]) : m);
+    const title = (ds.title || t("title")).slice(0, 80);
+    const wsUrl = (() => {
+      let base;
+      try {
+        base = new URL(ds.server || script && script.src || location.href, location.href);
+      } catch (_) {
+        base = new URL(location.href);
+      }
+      return (/^(https|wss):$/.test(base.protocol) ? "wss://" : "ws://") + base.host + "/v1/chat";
+    })();
+    const mem = /* @__PURE__ */ Object.create(null);
+    const store = {
+      get(k) {
+        let v;
+        try {
+          v = localStorage.getItem(k);
+        } catch (_) {
+          v = mem[k];
+        }
+        if (v == null && k in mem) v = mem[k];
+        try {
+          return v ? JSON.parse(v) : null;
+        } catch (_) {
+          return null;
+        }
+      },
+      set(k, val) {
+        const s = JSON.stringify(val);
+        try {
+          localStorage.setItem(k, s);
+          delete mem[k];
+        } catch (_) {
+          mem[k] = s;
+        }
+      },
+      del(k) {
+        try {
+          localStorage.removeItem(k);
+        } catch (_) {
+        }
+        delete mem[k];
+      }
+    };
+    const saved = store.get(KEY) || {};
+    let conversationId = typeof saved.conversation_id === "string" ? saved.conversation_id : null;
+    let token = typeof saved.token === "string" ? saved.token : null;
+    let lastSeq = Math.max(0, Number(saved.last_seq ?? saved.lastSeq) || 0);
+    if (!conversationId || !token) conversationId = null, token = null, lastSeq = 0;
+    let mode = "bot";
+    let shownMode = "bot";
+    let agentName = "";
+    let queuePlace = 0;
+    let history = [];
+    const seen = /* @__PURE__ */ new Set();
+    let outbox = (store.get(OKEY) || []).filter(
+      (m) => m && typeof m.id === "string" && (m.type === "message" || m.type === "request_human")
+    );
+    let ws = null;
+    let welcomed = false;
+    let ready = false;
+    let waitSeq = 0;
+    let inflight = [];
+    let attempt = 0;
+    let retryTimer = 0;
+    let pingTimer = 0;
+    let deadTimer = 0;
+    let flushTimer = 0;
+    let saveTimer = 0;
+    let typingTimer = 0;
+    let started = false;
+    let isOpen = false;
+    let unread = 0;
+    let plainHello = false;
+    const closedBy = { contact: 0, csat: 0 };
+    const pendingForms = /* @__PURE__ */ new Map();
+    const SVG = "http://www.w3.org/2000/svg";
+    const icon = (d, size = 24) => {
+      const s = doc.createElementNS(SVG, "svg");
+      s.setAttribute("viewBox", "0 0 24 24");
+      s.setAttribute("width", size);
+      s.setAttribute("height", size);
+      s.setAttribute("aria-hidden", "true");
+      s.setAttribute("focusable", "false");
+      const p = doc.createElementNS(SVG, "path");
+      p.setAttribute("d", d);
+      p.setAttribute("fill", "currentColor");
+      s.append(p);
+      return s;
+    };
+    const CHAT_ICON = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8.5L4 21.5V18a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.25a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5z";
+    const CLOSE_ICON = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
+    const PERSON_ICON = "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-3.3 0-8 1.7-8 5v1h16v-1c0-3.3-4.7-5-8-5z";
+    const SEND_ICON = "M3 20.5 21 12 3 3.5 3 10l12 2-12 2z";
+    const lum = (c) => {
+      const f = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+    };
+    const contrast = (a, b) => {
+      const x = lum(a);
+      const y = lum(b);
+      return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+    };
+    const toHex = (c) => "#" + c.map((v) => Math.round(v).toString(16).padStart(2, "0")).join("");
+    const darken = (c, bg, target) => {
+      let out = c;
+      for (let k = 1; contrast(out, bg) < target && k <= 20; k++) out = c.map((v) => v * (1 - k * 0.05));
+      return out;
+    };
+    const palette = (probe) => {
+      let rgb = [36, 87, 214];
+      if (ds.color && win.CSS && CSS.supports && CSS.supports("color", ds.color)) {
+        probe.style.color = ds.color;
+        const m = getComputedStyle(probe).color.match(/[\d.]+/g);
+        if (m && m.length >= 3) rgb = m.slice(0, 3).map(Number);
+      }
+      const white = [255, 255, 255];
+      const onBrand = contrast(rgb, white) >= 4.5 ? "#fff" : contrast(rgb, [17, 17, 17]) >= 4.5 ? "#111" : "#000";
+      return { brand: toHex(rgb), onBrand, ink: toHex(darken(rgb, [241, 243, 246], 4.6)) };
+    };
+    const privacyUrl = ds.privacyUrl ? safeUrl(ds.privacyUrl) : null;
+    const CSS_TEXT = `
 :host{all:initial}
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
@@ -566,909 +552,843 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
 @media (prefers-reduced-motion:reduce){*,*::before,*::after{animation:none!important;transition:none!important;scroll-behavior:auto!important}}
 @media (forced-colors:active){.launcher,.send,.human,.bubble,.notice{border:1px solid CanvasText}}
 `;
-
-  // ---- UI -------------------------------------------------------------------
-  let host;
-  let log;
-  let panel;
-  let launcher;
-  let input;
-  let badge;
-  let queueBar;
-  let connBar;
-  let typingEl;
-  let typingLabel;
-  let subEl;
-  let avatarEl;
-  let hint;
-
-  const build = () => {
-    host = doc.createElement('warmline-widget');
-    const hs = host.style;
-    for (const [k, v] of [
-      ['all', 'initial'],
-      ['position', 'fixed'],
-      ['z-index', '2147483647'],
-      ['top', '0'],
-      ['left', '0'],
-      ['width', '0'],
-      ['height', '0'],
-      ['display', 'block'],
-      ['overflow', 'visible'],
-    ])
-      hs.setProperty(k, v, 'important');
-    const root = host.attachShadow({ mode: 'open' });
-    try {
-      const sheet = new CSSStyleSheet();
-      sheet.replaceSync(CSS_TEXT);
-      root.adoptedStyleSheets = [sheet];
-    } catch (_) {
-      root.append(h('style', { text: CSS_TEXT }));
-    }
-    // the widget reads in its own language's direction, whatever the host page's is
-    const wrap = h('div', { class: 'root ' + side, lang, dir: t('dir') });
-    root.append(wrap);
-    doc.body.append(host);
-    const colors = palette(wrap);
-    wrap.style.setProperty('--brand', colors.brand);
-    wrap.style.setProperty('--on-brand', colors.onBrand);
-    wrap.style.setProperty('--ink', colors.ink);
-    wrap.style.color = '';
-    wrap.style.setProperty('--sending', JSON.stringify(t('sending')));
-
-    badge = h('span', { class: 'badge', 'data-testid': 'unread', 'aria-hidden': 'true', hidden: true });
-    launcher = h(
-      'button',
-      {
-        type: 'button',
-        class: 'launcher',
-        'data-testid': 'launcher',
-        'aria-label': t('open'),
-        'aria-expanded': 'false',
-        'aria-controls': 'wl-panel',
-        onclick: () => open(),
-      },
-      icon(CHAT_ICON, 28),
-      badge
-    );
-    log = h('div', {
-      class: 'log',
-      role: 'log',
-      'aria-live': 'polite',
-      'aria-relevant': 'additions text',
-      'aria-label': t('log'),
-      'data-testid': 'messages',
-      tabindex: '0',
-    });
-    if (greeting) {
-      const g = h('div', { class: 'row bot', 'data-testid': 'greeting' }, h('div', { class: 'who', text: t('assistant') }));
-      const b = h('div', { class: 'bubble', dir: 'auto' });
-      b.append(md(greeting));
-      g.append(b);
-      log.append(g);
-    }
-    input = h('textarea', {
-      id: 'wl-input',
-      'data-testid': 'input',
-      rows: '1',
-      maxlength: String(MAX_CHARS),
-      placeholder: t('placeholder'),
-      autocomplete: 'off',
-      dir: 'auto',
-      enterkeyhint: 'send',
-      'aria-describedby': 'wl-hint',
-    });
-    input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
-        e.preventDefault();
-        submit();
+    let host;
+    let log;
+    let panel;
+    let launcher;
+    let input;
+    let badge;
+    let queueBar;
+    let connBar;
+    let typingEl;
+    let typingLabel;
+    let subEl;
+    let avatarEl;
+    let hint;
+    const build = () => {
+      host = doc.createElement("warmline-widget");
+      const hs = host.style;
+      for (const [k, v] of [
+        ["all", "initial"],
+        ["position", "fixed"],
+        ["z-index", "2147483647"],
+        ["top", "0"],
+        ["left", "0"],
+        ["width", "0"],
+        ["height", "0"],
+        ["display", "block"],
+        ["overflow", "visible"]
+      ])
+        hs.setProperty(k, v, "important");
+      const root = host.attachShadow({ mode: "open" });
+      try {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS_TEXT);
+        root.adoptedStyleSheets = [sheet];
+      } catch (_) {
+        root.append(h("style", { text: CSS_TEXT }));
       }
-    });
-    input.addEventListener('input', () => {
-      grow();
-      if (hint.textContent && input.value.length <= MAX_CHARS) hint.textContent = '';
-    });
-    hint = h('p', { class: 'hint', id: 'wl-hint', 'aria-live': 'polite' });
-    queueBar = h('div', { class: 'bar queue', 'data-testid': 'queue-position', role: 'status', hidden: true });
-    connBar = h('div', { class: 'bar conn', 'data-testid': 'connection', role: 'status', hidden: true });
-    typingLabel = h('span', { text: t('typing') });
-    typingEl = h(
-      'div',
-      { class: 'typing', 'data-testid': 'typing', role: 'status', hidden: true },
-      h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
-      typingLabel
-    );
-    avatarEl = h('div', { class: 'avatar', 'data-testid': 'avatar', 'aria-hidden': 'true' });
-    subEl = h('p', { class: 'sub', id: 'wl-sub', 'data-testid': 'answering', 'aria-live': 'polite' });
-    panel = h(
-      'section',
-      {
-        class: 'panel',
-        id: 'wl-panel',
-        'data-testid': 'panel',
-        role: 'dialog',
-        'aria-labelledby': 'wl-title',
-        'aria-describedby': 'wl-sub',
-        hidden: true,
-      },
-      h(
-        'div',
-        { class: 'head' },
-        avatarEl,
-        h('div', { class: 'titles' }, h('h2', { id: 'wl-title', text: title }), subEl),
+      const wrap = h("div", { class: "root " + side, lang, dir: t("dir") });
+      root.append(wrap);
+      doc.body.append(host);
+      const colors = palette(wrap);
+      wrap.style.setProperty("--brand", colors.brand);
+      wrap.style.setProperty("--on-brand", colors.onBrand);
+      wrap.style.setProperty("--ink", colors.ink);
+      wrap.style.color = "";
+      wrap.style.setProperty("--sending", JSON.stringify(t("sending")));
+      badge = h("span", { class: "badge", "data-testid": "unread", "aria-hidden": "true", hidden: true });
+      launcher = h(
+        "button",
+        {
+          type: "button",
+          class: "launcher",
+          "data-testid": "launcher",
+          "aria-label": t("open"),
+          "aria-expanded": "false",
+          "aria-controls": "wl-panel",
+          onclick: () => open()
+        },
+        icon(CHAT_ICON, 28),
+        badge
+      );
+      log = h("div", {
+        class: "log",
+        role: "log",
+        "aria-live": "polite",
+        "aria-relevant": "additions text",
+        "aria-label": t("log"),
+        "data-testid": "messages",
+        tabindex: "0"
+      });
+      if (greeting) {
+        const g = h("div", { class: "row bot", "data-testid": "greeting" }, h("div", { class: "who", text: t("assistant") }));
+        const b = h("div", { class: "bubble", dir: "auto" });
+        b.append(markdown(greeting));
+        g.append(b);
+        log.append(g);
+      }
+      input = h("textarea", {
+        id: "wl-input",
+        "data-testid": "input",
+        rows: "1",
+        maxlength: String(MAX_CHARS),
+        placeholder: t("placeholder"),
+        autocomplete: "off",
+        dir: "auto",
+        enterkeyhint: "send",
+        "aria-describedby": "wl-hint"
+      });
+      input.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+          e.preventDefault();
+          submit();
+        }
+      });
+      input.addEventListener("input", () => {
+        grow();
+        if (hint.textContent && input.value.length <= MAX_CHARS) hint.textContent = "";
+      });
+      hint = h("p", { class: "hint", id: "wl-hint", "aria-live": "polite" });
+      queueBar = h("div", { class: "bar queue", "data-testid": "queue-position", role: "status", hidden: true });
+      connBar = h("div", { class: "bar conn", "data-testid": "connection", role: "status", hidden: true });
+      typingLabel = h("span", { text: t("typing") });
+      typingEl = h(
+        "div",
+        { class: "typing", "data-testid": "typing", role: "status", hidden: true },
+        h("span", { class: "dots", "aria-hidden": "true" }, h("i"), h("i"), h("i")),
+        typingLabel
+      );
+      avatarEl = h("div", { class: "avatar", "data-testid": "avatar", "aria-hidden": "true" });
+      subEl = h("p", { class: "sub", id: "wl-sub", "data-testid": "answering", "aria-live": "polite" });
+      panel = h(
+        "section",
+        {
+          class: "panel",
+          id: "wl-panel",
+          "data-testid": "panel",
+          role: "dialog",
+          "aria-labelledby": "wl-title",
+          "aria-describedby": "wl-sub",
+          hidden: true
+        },
         h(
-          'button',
-          { type: 'button', class: 'close', 'data-testid': 'close', 'aria-label': t('close'), onclick: () => close(true) },
-          icon(CLOSE_ICON, 20)
+          "div",
+          { class: "head" },
+          avatarEl,
+          h("div", { class: "titles" }, h("h2", { id: "wl-title", text: title }), subEl),
+          h(
+            "button",
+            { type: "button", class: "close", "data-testid": "close", "aria-label": t("close"), onclick: () => close(true) },
+            icon(CLOSE_ICON, 20)
+          ),
+          h(
+            "button",
+            { type: "button", class: "human", "data-testid": "talk-to-person", onclick: requestHuman },
+            icon(PERSON_ICON, 16),
+            t("human")
+          )
+        ),
+        queueBar,
+        connBar,
+        log,
+        typingEl,
+        hint,
+        h(
+          "form",
+          {
+            class: "compose",
+            onsubmit: (e) => {
+              e.preventDefault();
+              submit();
+            }
+          },
+          h("label", { for: "wl-input", class: "sr", text: t("message") }),
+          input,
+          h(
+            "button",
+            { type: "submit", class: "send", "data-testid": "send" },
+            icon(SEND_ICON, 18),
+            h("span", { text: t("send") })
+          )
         ),
         h(
-          'button',
-          { type: 'button', class: 'human', 'data-testid': 'talk-to-person', onclick: requestHuman },
-          icon(PERSON_ICON, 16),
-          t('human')
+          "p",
+          { class: "foot", "data-testid": "disclosure" },
+          t("masked"),
+          privacyUrl ? " " : null,
+          privacyUrl ? h("a", { href: privacyUrl, target: "_blank", rel: "noopener", "data-testid": "privacy-link", text: t("privacy") }) : null
         )
-      ),
-      queueBar,
-      connBar,
-      log,
-      typingEl,
-      hint,
-      h(
-        'form',
-        {
-          class: 'compose',
-          onsubmit: (e) => {
-            e.preventDefault();
-            submit();
-          },
-        },
-        h('label', { for: 'wl-input', class: 'sr', text: t('message') }),
-        input,
-        h(
-          'button',
-          { type: 'submit', class: 'send', 'data-testid': 'send' },
-          icon(SEND_ICON, 18),
-          h('span', { text: t('send') })
-        )
-      ),
-      h(
-        'p',
-        { class: 'foot', 'data-testid': 'disclosure' },
-        t('masked'),
-        privacyUrl ? ' ' : null,
-        privacyUrl
-          ? h('a', { href: privacyUrl, target: '_blank', rel: 'noopener', 'data-testid': 'privacy-link', text: t('privacy') })
-          : null
-      )
-    );
-    panel.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') {
-        e.stopPropagation();
-        close(true);
+      );
+      panel.addEventListener("keydown", (e) => {
+        if (e.key === "Escape") {
+          e.stopPropagation();
+          close(true);
+        }
+      });
+      wrap.append(launcher, panel);
+      setHeader();
+      const cached = store.get(HKEY);
+      if (conversationId && cached && cached.conversation_id === conversationId && Array.isArray(cached.events)) {
+        for (const ev of cached.events) onEvent(ev, false);
+        if (lastSeq < (Number(saved.last_seq) || 0)) lastSeq = Number(saved.last_seq) || 0;
       }
-    });
-    wrap.append(launcher, panel);
-    setHeader();
-
-    // restore the cached transcript and unsent messages
-    const cached = store.get(HKEY);
-    if (conversationId && cached && cached.conversation_id === conversationId && Array.isArray(cached.events)) {
-      for (const ev of cached.events) onEvent(ev, false);
-      if (lastSeq < (Number(saved.last_seq) || 0)) lastSeq = Number(saved.last_seq) || 0;
-    }
-    const acked = new Set(history.map((e) => e.data && e.data.client_msg_id).filter(Boolean));
-    outbox = outbox.filter((m) => !acked.has(m.id));
-    for (const m of outbox) log.append(pendingRow(m));
-    saveOutbox();
-    if (conversationId || outbox.length) connect();
-  };
-
-  const grow = () => {
-    input.style.height = 'auto';
-    input.style.height = Math.min(input.scrollHeight + 2, 132) + 'px';
-  };
-  const nearBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 80;
-  const toBottom = () => {
-    log.scrollTop = log.scrollHeight;
-  };
-
-  // ---- rendering ------------------------------------------------------------
-  const ROLES = ['customer', 'bot', 'agent', 'system'];
-  const bubbleFor = (d, role) => {
-    const b = h('div', { class: 'bubble' });
-    // each message reads in its own direction (an Arabic question in an English widget)
-    const text = h('div', { class: 'text', dir: 'auto' });
-    if (role === 'customer') text.textContent = d.force_human ? t('askPerson') : String(d.text ?? '');
-    else text.append(md(d.text ?? ''));
-    b.append(text);
-    const cites = Array.isArray(d.citations) ? d.citations.filter((c) => c && (c.url || c.title)) : [];
-    if (cites.length) {
-      const p = h('p', { class: 'sources' }, t('sources'));
-      const urls = new Set();
-      for (const c of cites) {
-        const url = safeUrl(c.url);
-        if (url && urls.has(url)) continue;
-        if (urls.size || p.childNodes.length > 1) p.append(', ');
-        urls.add(url);
-        const label = String(c.title || c.url || t('source'));
-        p.append(
-          url
-            ? h('a', { href: url, target: '_blank', rel: 'noopener', 'data-testid': 'citation', text: label })
-            : h('span', { 'data-testid': 'citation', text: label })
-        );
-      }
-      b.append(p);
-    }
-    return b;
-  };
-  // when a message was written, in the reader's clock; the date too when it was not today
-  const clock = (() => {
-    const opts = { hour: 'numeric', minute: '2-digit' };
-    const make = (o) => {
-      try {
-        return new Intl.DateTimeFormat(language || lang, o);
-      } catch (_) {
-        return new Intl.DateTimeFormat(lang, o);
-      }
+      const acked = new Set(history.map((e) => e.data && e.data.client_msg_id).filter(Boolean));
+      outbox = outbox.filter((m) => !acked.has(m.id));
+      for (const m of outbox) log.append(pendingRow(m));
+      saveOutbox();
+      if (conversationId || outbox.length) connect();
     };
-    return { today: make(opts), other: make({ ...opts, month: 'short', day: 'numeric' }) };
-  })();
-  const timeEl = (ts) => {
-    const at = new Date(ts == null ? Date.now() : ts);
-    if (Number.isNaN(at.getTime())) return null;
-    const today = at.toDateString() === new Date().toDateString();
-    return h('time', { class: 'time', 'data-testid': 'time', datetime: at.toISOString(), text: (today ? clock.today : clock.other).format(at) });
-  };
-  // where a waiting customer stands, in their language, from the figures the server sent
-  const waitingText = (d) => {
-    const n = Number(d.position);
-    const minutes = Math.ceil(Number(d.expected_wait_seconds) / 60);
-    const parts = [n >= 1 ? t('ackPlace', { n }) : t('ackNoPlace')];
-    if (n >= 1) parts.push(minutes >= 1 ? (minutes === 1 ? t('waitOne') : t('waitMany', { n: minutes })) : t('ackNobody'));
-    parts.push(d.answering ? t('ackAnswering') : t('ackQuiet'));
-    return parts.join(' ');
-  };
-  const messageRow = (d, seq, ts) => {
-    const role = ROLES.includes(d.role) ? d.role : 'system';
-    const attrs = { class: 'row ' + role, 'data-testid': 'msg', 'data-role': role, 'data-seq': seq };
-    if (role === 'system') {
-      attrs.class += ' notice-row';
-      if (typeof d.kind === 'string') attrs['data-kind'] = d.kind;
-      const text = d.kind === 'waiting' ? waitingText(d) : String(d.text ?? '');
-      return h('div', attrs, h('p', { class: 'notice', 'data-testid': 'notice', dir: 'auto', text }), timeEl(ts));
-    }
-    if (role === 'bot' && d.while_waiting) attrs['data-while-waiting'] = 'true';
-    const row = h('div', attrs);
-    if (role === 'bot')
-      row.append(h('div', { class: 'who', text: d.while_waiting ? t('assistant') + ' · ' + t('whileWaiting') : t('assistant') }));
-    if (role === 'agent')
-      row.append(h('div', { class: 'who', 'data-testid': 'agent-name', dir: 'auto', text: String(d.agent_name || t('team')) }));
-    row.append(bubbleFor(d, role), timeEl(ts));
-    return row;
-  };
-  const pendingRow = (m) => {
-    const row = messageRow({ role: 'customer', text: m.text, force_human: m.type === 'request_human' }, null, m.at);
-    row.removeAttribute('data-seq');
-    row.classList.add('pending');
-    row.dataset.clientMsgId = m.id;
-    return row;
-  };
-  const pendingEl = (id) => {
-    for (const el of log.querySelectorAll('.pending,.failed')) if (el.dataset.clientMsgId === id) return el;
-    return null;
-  };
-  // keep rows in seq order; pending rows stay at the end
-  const place = (el) => {
-    const seq = Number(el.dataset.seq);
-    let ref = null;
-    for (const c of log.children) {
-      if (c === el) continue;
-      if (c.dataset.seq === undefined) {
-        if (c.classList.contains('pending') || c.classList.contains('failed')) {
+    const grow = () => {
+      input.style.height = "auto";
+      input.style.height = Math.min(input.scrollHeight + 2, 132) + "px";
+    };
+    const nearBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    const toBottom = () => {
+      log.scrollTop = log.scrollHeight;
+    };
+    const ROLES = ["customer", "bot", "agent", "system"];
+    const bubbleFor = (d, role) => {
+      const b = h("div", { class: "bubble" });
+      const text = h("div", { class: "text", dir: "auto" });
+      if (role === "customer") text.textContent = d.force_human ? t("askPerson") : String(d.text ?? "");
+      else text.append(markdown(d.text ?? ""));
+      b.append(text);
+      const cites = Array.isArray(d.citations) ? d.citations.filter((c) => c && (c.url || c.title)) : [];
+      if (cites.length) {
+        const p = h("p", { class: "sources" }, t("sources"));
+        const urls = /* @__PURE__ */ new Set();
+        for (const c of cites) {
+          const url = safeUrl(c.url);
+          if (url && urls.has(url)) continue;
+          if (urls.size || p.childNodes.length > 1) p.append(", ");
+          urls.add(url);
+          const label = String(c.title || c.url || t("source"));
+          p.append(
+            url ? h("a", { href: url, target: "_blank", rel: "noopener", "data-testid": "citation", text: label }) : h("span", { "data-testid": "citation", text: label })
+          );
+        }
+        b.append(p);
+      }
+      return b;
+    };
+    const clock = (() => {
+      const opts = { hour: "numeric", minute: "2-digit" };
+      const make = (o) => {
+        try {
+          return new Intl.DateTimeFormat(language || lang, o);
+        } catch (_) {
+          return new Intl.DateTimeFormat(lang, o);
+        }
+      };
+      return { today: make(opts), other: make({ ...opts, month: "short", day: "numeric" }) };
+    })();
+    const timeEl = (ts) => {
+      const at = new Date(ts == null ? Date.now() : ts);
+      if (Number.isNaN(at.getTime())) return null;
+      const today = at.toDateString() === (/* @__PURE__ */ new Date()).toDateString();
+      return h("time", { class: "time", "data-testid": "time", datetime: at.toISOString(), text: (today ? clock.today : clock.other).format(at) });
+    };
+    const waitingText = (d) => {
+      const n = Number(d.position);
+      const minutes = Math.ceil(Number(d.expected_wait_seconds) / 60);
+      const parts = [n >= 1 ? t("ackPlace", { n }) : t("ackNoPlace")];
+      if (n >= 1) parts.push(minutes >= 1 ? minutes === 1 ? t("waitOne") : t("waitMany", { n: minutes }) : t("ackNobody"));
+      parts.push(d.answering ? t("ackAnswering") : t("ackQuiet"));
+      return parts.join(" ");
+    };
+    const messageRow = (d, seq, ts) => {
+      const role = ROLES.includes(d.role) ? d.role : "system";
+      const attrs = { class: "row " + role, "data-testid": "msg", "data-role": role, "data-seq": seq };
+      if (role === "system") {
+        attrs.class += " notice-row";
+        if (typeof d.kind === "string") attrs["data-kind"] = d.kind;
+        const text = d.kind === "waiting" ? waitingText(d) : String(d.text ?? "");
+        return h("div", attrs, h("p", { class: "notice", "data-testid": "notice", dir: "auto", text }), timeEl(ts));
+      }
+      if (role === "bot" && d.while_waiting) attrs["data-while-waiting"] = "true";
+      const row = h("div", attrs);
+      if (role === "bot")
+        row.append(h("div", { class: "who", text: d.while_waiting ? t("assistant") + " · " + t("whileWaiting") : t("assistant") }));
+      if (role === "agent")
+        row.append(h("div", { class: "who", "data-testid": "agent-name", dir: "auto", text: String(d.agent_name || t("team")) }));
+      row.append(bubbleFor(d, role), timeEl(ts));
+      return row;
+    };
+    const pendingRow = (m) => {
+      const row = messageRow({ role: "customer", text: m.text, force_human: m.type === "request_human" }, null, m.at);
+      row.removeAttribute("data-seq");
+      row.classList.add("pending");
+      row.dataset.clientMsgId = m.id;
+      return row;
+    };
+    const pendingEl = (id) => {
+      for (const el of log.querySelectorAll(".pending,.failed")) if (el.dataset.clientMsgId === id) return el;
+      return null;
+    };
+    const place = (el) => {
+      const seq = Number(el.dataset.seq);
+      let ref = null;
+      for (const c of log.children) {
+        if (c === el) continue;
+        if (c.dataset.seq === void 0) {
+          if (c.classList.contains("pending") || c.classList.contains("failed")) {
+            ref = c;
+            break;
+          }
+          continue;
+        }
+        if (Number(c.dataset.seq) > seq) {
           ref = c;
           break;
         }
-        continue;
       }
-      if (Number(c.dataset.seq) > seq) {
-        ref = c;
-        break;
-      }
-    }
-    log.insertBefore(el, ref);
-  };
-  const initialsOf = (name) =>
-    String(name)
-      .trim()
-      .split(/\s+/)
-      .slice(0, 2)
-      .map((w) => Array.from(w)[0] || '')
-      .join('')
-      .toUpperCase();
-  // who answers now, in the header: the assistant, the line (with place), or the agent by name
-  const setHeader = () => {
-    if (!subEl) return;
-    const state = mode === 'queued' ? 'waiting' : mode === 'human' ? 'agent' : 'bot';
-    const name = agentName || t('someone');
-    subEl.dataset.state = state;
-    subEl.textContent =
-      state === 'waiting'
-        ? queuePlace
-          ? t('waitingHead', { n: queuePlace })
-          : t('waitingHeadAny')
-        : state === 'agent'
-          ? t('withAgent', { name })
-          : t('disclosure');
-    avatarEl.replaceChildren(
-      state === 'agent' ? h('span', { class: 'initials', 'data-testid': 'agent-initials', dir: 'auto', text: initialsOf(name) }) : icon(CHAT_ICON, 20)
-    );
-  };
-  const modeText = (m, prev, d) => {
-    if (m === 'queued' && prev !== 'queued') return t('connecting');
-    if (m === 'human') return t('joined', { name: d.agent_name || t('someone') });
-    if (m === 'bot' && prev === 'human') return t('backToBot');
-    if (m === 'resolved' && prev !== 'resolved') return t('resolved');
-    return '';
-  };
-
-  // ---- follow-up and rating forms: drawn from events, closed by the events that answer them
-  const noticeRow = (seq, id, text) =>
-    h('div', { class: 'row notice-row', 'data-kind': id, 'data-seq': seq }, h('p', { class: 'notice', 'data-testid': id, text }));
-  const formRow = (kind, seq, text, collect, ...kids) => {
-    const err = h('p', { class: 'err', 'data-testid': kind + '-error', role: 'alert' });
-    const btn = h('button', { type: 'submit', class: 'send', 'data-testid': kind + '-send', text: t('send') });
-    const form = h(
-      'form',
-      {
-        class: 'mini',
-        'data-form': kind,
-        'data-for': seq,
-        'data-testid': kind + '-form',
-        onsubmit: (e) => {
-          e.preventDefault();
-          const data = collect();
-          const id = uuid();
-          err.textContent =
-            typeof data === 'string'
-              ? data
-              : ready && sendRaw({ type: kind === 'csat' ? 'csat' : 'leave_contact', client_msg_id: id, data })
-                ? ''
-                : t('notConnected');
-          if (err.textContent) return;
-          btn.disabled = true;
-          pendingForms.set(id, (why) => {
-            btn.disabled = false;
-            err.textContent = why || '';
-          });
-        },
-      },
-      ...kids,
-      btn,
-      err
-    );
-    return h(
-      'div',
-      { class: 'row notice-row', 'data-testid': 'msg', 'data-role': 'system', 'data-kind': kind, 'data-seq': seq },
-      h('div', { class: 'box', 'data-testid': kind === 'csat' ? 'csat' : 'offer-contact' }, h('p', { 'data-testid': kind + '-text', dir: 'auto', text }), form)
-    );
-  };
-  const contactRow = (d, seq) => {
-    const inp = h('input', { type: 'text', 'data-testid': 'contact-input', placeholder: t('contact'), 'aria-label': t('contact'), autocomplete: 'email', maxlength: '200' });
-    return formRow('contact', seq, String(d.text ?? ''), () => inp.value.trim() ? { text: inp.value.trim() } : t('contactMissing'), inp);
-  };
-  const csatRow = (d, seq) => {
-    let score = 0;
-    const stars = h('div', { class: 'stars', role: 'group', 'aria-label': t('csatScale') });
-    for (let n = 1; n <= 5; n++)
-      stars.append(
-        h('button', {
-          type: 'button',
-          'data-testid': 'csat-score',
-          'data-score': n,
-          'aria-pressed': 'false',
-          text: String(n),
-          onclick: (e) => {
-            score = n;
-            for (const b of stars.children) b.setAttribute('aria-pressed', String(b === e.currentTarget));
-          },
-        })
+      log.insertBefore(el, ref);
+    };
+    const initialsOf = (name) => String(name).trim().split(/\s+/).slice(0, 2).map((w) => Array.from(w)[0] || "").join("").toUpperCase();
+    const setHeader = () => {
+      if (!subEl) return;
+      const state = mode === "queued" ? "waiting" : mode === "human" ? "agent" : "bot";
+      const name = agentName || t("someone");
+      subEl.dataset.state = state;
+      subEl.textContent = state === "waiting" ? queuePlace ? t("waitingHead", { n: queuePlace }) : t("waitingHeadAny") : state === "agent" ? t("withAgent", { name }) : t("disclosure");
+      avatarEl.replaceChildren(
+        state === "agent" ? h("span", { class: "initials", "data-testid": "agent-initials", dir: "auto", text: initialsOf(name) }) : icon(CHAT_ICON, 20)
       );
-    const note = h('input', { type: 'text', 'data-testid': 'csat-comment', placeholder: t('csatComment'), 'aria-label': t('csatComment'), maxlength: '2000', dir: 'auto' });
-    return formRow('csat', seq, t('csatAsk'), () => (score ? { score, comment: note.value.trim() } : t('csatMissing')), stars, note);
-  };
-  // only the newest form of each kind shows, and only until an event answers it
-  const syncForms = () => {
-    for (const kind in closedBy) {
-      const all = log.querySelectorAll(`form[data-form="${kind}"]`);
-      all.forEach((f, i) => (f.hidden = i < all.length - 1 || closedBy[kind] > Number(f.dataset.for)));
-    }
-  };
-  const answered = (kind, seq) => (closedBy[kind] = Math.max(closedBy[kind], seq));
-
-  function onEvent(ev, live) {
-    const seq = ev.seq;
-    if (ev.type === 'note' || !Number.isInteger(seq) || seq < 1 || seen.has(seq)) return; // notes are for agents only
-    seen.add(seq);
-    if (seq > lastSeq) lastSeq = seq;
-    const d = ev.data || {};
-    const stick = !log || nearBottom();
-    if (ev.type === 'message') {
-      let el = null;
-      if (d.role === 'customer' && d.client_msg_id) {
-        el = pendingEl(d.client_msg_id);
-        dropOutbox(d.client_msg_id);
-      }
-      if (el) {
-        el.classList.remove('pending', 'failed');
-        el.removeAttribute('data-error');
-        // The customer keeps seeing the words they typed; the stored echo (placeholders
-        // for personal details) is what the agent, the AI and the transcript get.
-        if (d.force_human) el.querySelector('.text').textContent = t('askPerson');
-        el.dataset.seq = seq;
-        const at = timeEl(ev.ts);
-        if (at) el.querySelector('.time').replaceWith(at);
-      } else el = d.offer_contact && d.role === 'system' ? contactRow(d, seq) : messageRow(d, seq, ev.ts);
-      place(el);
-      if (d.role === 'bot' || d.role === 'agent') hideTyping();
-      if (d.role === 'bot') endStream();
-      if (live && !isOpen && d.role !== 'customer') setUnread(unread + 1);
-    } else if (ev.type === 'mode') {
-      const m = String(d.mode || '');
-      const text = modeText(m, shownMode, d);
-      shownMode = m;
-      mode = m;
-      if (m === 'human') agentName = String(d.agent_name || '');
-      setHeader();
-      if (text)
-        place(
-          h(
-            'div',
-            { class: 'row notice-row', 'data-testid': 'notice', 'data-kind': 'mode', 'data-mode': m, 'data-seq': seq },
-            h('p', { class: 'notice', text })
-          )
+    };
+    const modeText = (m, prev, d) => {
+      if (m === "queued" && prev !== "queued") return t("connecting");
+      if (m === "human") return t("joined", { name: d.agent_name || t("someone") });
+      if (m === "bot" && prev === "human") return t("backToBot");
+      if (m === "resolved" && prev !== "resolved") return t("resolved");
+      return "";
+    };
+    const noticeRow = (seq, id, text) => h("div", { class: "row notice-row", "data-kind": id, "data-seq": seq }, h("p", { class: "notice", "data-testid": id, text }));
+    const formRow = (kind, seq, text, collect, ...kids) => {
+      const err = h("p", { class: "err", "data-testid": kind + "-error", role: "alert" });
+      const btn = h("button", { type: "submit", class: "send", "data-testid": kind + "-send", text: t("send") });
+      const form = h(
+        "form",
+        {
+          class: "mini",
+          "data-form": kind,
+          "data-for": seq,
+          "data-testid": kind + "-form",
+          onsubmit: (e) => {
+            e.preventDefault();
+            const data = collect();
+            const id = uuid();
+            err.textContent = typeof data === "string" ? data : ready && sendRaw({ type: kind === "csat" ? "csat" : "leave_contact", client_msg_id: id, data }) ? "" : t("notConnected");
+            if (err.textContent) return;
+            btn.disabled = true;
+            pendingForms.set(id, (why) => {
+              btn.disabled = false;
+              err.textContent = why || "";
+            });
+          }
+        },
+        ...kids,
+        btn,
+        err
+      );
+      return h(
+        "div",
+        { class: "row notice-row", "data-testid": "msg", "data-role": "system", "data-kind": kind, "data-seq": seq },
+        h("div", { class: "box", "data-testid": kind === "csat" ? "csat" : "offer-contact" }, h("p", { "data-testid": kind + "-text", dir: "auto", text }), form)
+      );
+    };
+    const contactRow = (d, seq) => {
+      const inp = h("input", { type: "text", "data-testid": "contact-input", placeholder: t("contact"), "aria-label": t("contact"), autocomplete: "email", maxlength: "200" });
+      return formRow("contact", seq, String(d.text ?? ""), () => inp.value.trim() ? { text: inp.value.trim() } : t("contactMissing"), inp);
+    };
+    const csatRow = (d, seq) => {
+      let score = 0;
+      const stars = h("div", { class: "stars", role: "group", "aria-label": t("csatScale") });
+      for (let n = 1; n <= 5; n++)
+        stars.append(
+          h("button", {
+            type: "button",
+            "data-testid": "csat-score",
+            "data-score": n,
+            "aria-pressed": "false",
+            text: String(n),
+            onclick: (e) => {
+              score = n;
+              for (const b of stars.children) b.setAttribute("aria-pressed", String(b === e.currentTarget));
+            }
+          })
         );
-      if (m !== 'queued') setQueue(null);
-      hideTyping();
-      if (m === 'human') answered('contact', seq); // a person is here: no follow-up needed
-      if (live && !isOpen && text) setUnread(unread + 1);
-    } else if (ev.type === 'ticket') {
-      answered('contact', seq);
-      place(noticeRow(seq, 'ticket-confirmation', t('contactSaved', { contact: d.contact || t('contactYours') })));
-    } else if (ev.type === 'csat_request') {
-      place(csatRow(d, seq));
-      if (live && !isOpen) setUnread(unread + 1);
-    } else if (ev.type === 'csat') {
-      answered('csat', seq);
-      place(noticeRow(seq, 'csat-thanks', t('csatThanks')));
-    }
-    syncForms();
-    history.push({
-      seq,
-      type: ev.type,
-      ts: ev.ts,
-      data: {
-        role: d.role,
-        text: d.text,
-        force_human: d.force_human,
-        citations: d.citations,
-        agent_name: d.agent_name,
-        client_msg_id: d.client_msg_id,
-        mode: d.mode,
-        offer_contact: d.offer_contact,
-        contact: d.contact,
-        while_waiting: d.while_waiting,
-        kind: d.kind,
-        position: d.position,
-        expected_wait_seconds: d.expected_wait_seconds,
-        answering: d.answering,
-      },
-    });
-    if (history.length > KEEP) history = history.slice(-KEEP);
-    if (stick) {
-      // a long answer is read from its start, not its end
-      const el = log.lastElementChild && ev.type === 'message' && d.role !== 'customer' ? log.querySelector(`[data-seq="${seq}"]`) : null;
-      if (el && live && el.offsetHeight > log.clientHeight - 24) log.scrollTop = el.offsetTop - 8;
-      else toBottom();
-    }
-    if (live) scheduleSave();
-    if (ready === false && waitSeq && lastSeq >= waitSeq) flush();
-  }
-
-  // place in line, and the server's expected wait in whole minutes (none while nobody is available)
-  const setQueue = (d) => {
-    if (!queueBar) return;
-    const stick = nearBottom();
-    const n = Number(d && d.position);
-    const minutes = Math.ceil(Number(d && d.expected_wait_seconds) / 60);
-    queuePlace = n >= 1 ? n : 0;
-    setHeader();
-    queueBar.hidden = !(n >= 1);
-    queueBar.replaceChildren();
-    if (n >= 1) queueBar.append(t('position', { n }));
-    if (n >= 1 && minutes >= 1)
-      queueBar.append(' ', h('span', { 'data-testid': 'expected-wait', text: minutes === 1 ? t('waitOne') : t('waitMany', { n: minutes }) }));
-    if (stick) toBottom();
-  };
-  // The answer as the model writes it: a preview row that the logged message replaces.
-  let streamRow = null;
-  let streamFor = 0;
-  const streamPiece = (d) => {
-    if (!log || typeof d.text !== 'string') return;
-    if (d.for_seq !== streamFor || !streamRow) {
-      endStream();
-      streamFor = d.for_seq;
-      streamRow = h('div', { class: 'row bot streaming', 'data-testid': 'streaming', 'aria-busy': 'true' });
-      streamRow.append(h('div', { class: 'bubble' }, h('div', { class: 'text' })));
-      log.append(streamRow);
-    }
-    const stick = nearBottom();
-    hideTyping();
-    streamRow.querySelector('.text').textContent += d.text;
-    if (stick) toBottom();
-  };
-  const endStream = () => {
-    if (streamRow) streamRow.remove();
-    streamRow = null;
-  };
-  // shown until the answer comes, or for `ms` after the last sign of typing
-  const showTyping = (label, ms) => {
-    typingLabel.textContent = label;
-    typingEl.hidden = false;
-    clearTimeout(typingTimer);
-    typingTimer = setTimeout(hideTyping, ms);
-    if (nearBottom()) toBottom();
-  };
-  const hideTyping = () => {
-    clearTimeout(typingTimer);
-    if (typingEl) typingEl.hidden = true;
-  };
-  const setUnread = (n) => {
-    unread = n;
-    badge.hidden = !n;
-    badge.textContent = n > 9 ? '9+' : String(n);
-    launcher.setAttribute('aria-label', n ? t('openNew', { n }) : t('open'));
-  };
-  const setConn = () => {
-    if (!connBar) return;
-    const down = started && !welcomed && attempt > 0;
-    connBar.hidden = !down;
-    connBar.textContent = down
-      ? t(outbox.length ? 'offlineQueued' : 'offline')
-      : '';
-  };
-
-  // ---- persistence ------------------------------------------------------------
-  const saveConv = () => {
-    if (conversationId && token) store.set(KEY, { conversation_id: conversationId, token, last_seq: lastSeq });
-  };
-  const saveNow = () => {
-    clearTimeout(saveTimer);
-    saveTimer = 0;
-    if (!conversationId) return;
-    saveConv();
-    store.set(HKEY, { conversation_id: conversationId, events: history });
-  };
-  const scheduleSave = () => {
-    if (!saveTimer) saveTimer = setTimeout(saveNow, 60);
-  };
-  const saveOutbox = () => (outbox.length ? store.set(OKEY, outbox) : store.del(OKEY));
-  const dropOutbox = (id) => {
-    const n = outbox.length;
-    outbox = outbox.filter((m) => m.id !== id);
-    if (outbox.length !== n) saveOutbox();
-  };
-  const forget = () => {
-    // the server does not know our conversation: start over, keep unsent messages
-    store.del(KEY);
-    store.del(HKEY);
-    conversationId = token = null;
-    lastSeq = 0;
-    seen.clear();
-    history = [];
-    mode = shownMode = 'bot';
-    agentName = '';
-    queuePlace = 0;
-    setHeader();
-    closedBy.contact = closedBy.csat = 0;
-    setQueue(null);
-    hideTyping();
-    if (log) for (const el of Array.from(log.querySelectorAll(':scope > [data-seq]'))) el.remove();
-  };
-
-  // ---- socket -----------------------------------------------------------------
-  const sendRaw = (frame) => {
-    if (!ws || ws.readyState !== 1) return false;
-    try {
-      ws.send(JSON.stringify({ v: 1, ...frame }));
-      return true;
-    } catch (_) {
-      return false;
-    }
-  };
-  const sendHello = () => {
-    const data = {};
-    const frame = { type: 'hello', data };
-    data.profile = { language, segment: (!plainHello && ds.segment) || undefined };
-    if (ds.profileSignature && !plainHello) data.profile_signature = ds.profileSignature;
-    if (conversationId && token) {
-      frame.conversation_id = conversationId;
-      data.token = token;
-      if (lastSeq > 0) data.resume_after = lastSeq;
-    }
-    sendRaw(frame);
-  };
-  const sendItem = (m) => {
-    const frame = { type: m.type, client_msg_id: m.id, data: m.type === 'message' ? { text: m.text } : {} };
-    if (sendRaw(frame) && !inflight.includes(m.id)) inflight.push(m.id);
-  };
-  function flush() {
-    clearTimeout(flushTimer);
-    if (!welcomed) return;
-    ready = true;
-    for (const m of outbox) if (!inflight.includes(m.id)) sendItem(m);
-    setConn();
-  }
-  const fail = (id, why) => {
-    dropOutbox(id);
-    const el = pendingEl(id);
-    if (el) {
-      el.classList.remove('pending');
-      el.classList.add('failed');
-      el.dataset.error = t('notSent', { why: why || t('refused') });
-    }
-  };
-
-  function connect() {
-    if (ws) return;
-    clearTimeout(retryTimer);
-    retryTimer = 0;
-    started = true;
-    let sock;
-    try {
-      sock = new WebSocket(wsUrl);
-    } catch (_) {
-      retry();
-      return;
-    }
-    ws = sock;
-    welcomed = ready = false;
-    inflight = [];
-    sock.onopen = () => {
-      if (ws === sock) sendHello();
+      const note = h("input", { type: "text", "data-testid": "csat-comment", placeholder: t("csatComment"), "aria-label": t("csatComment"), maxlength: "2000", dir: "auto" });
+      return formRow("csat", seq, t("csatAsk"), () => score ? { score, comment: note.value.trim() } : t("csatMissing"), stars, note);
     };
-    sock.onmessage = (e) => {
-      if (ws === sock) receive(e.data);
-    };
-    sock.onclose = sock.onerror = () => {
-      if (ws !== sock) return;
-      ws = null;
-      welcomed = ready = false;
-      inflight = [];
-      for (const f of pendingForms.values()) f(t('lost'));
-      pendingForms.clear();
-      clearInterval(pingTimer);
-      clearTimeout(deadTimer);
-      clearTimeout(flushTimer);
-      hideTyping();
-      try {
-        sock.close();
-      } catch (_) {
-        /* already closed */
+    const syncForms = () => {
+      for (const kind in closedBy) {
+        const all = log.querySelectorAll(`form[data-form="${kind}"]`);
+        all.forEach((f, i) => f.hidden = i < all.length - 1 || closedBy[kind] > Number(f.dataset.for));
       }
-      retry();
     };
-  }
-  function retry() {
-    if (retryTimer) return;
-    const base = Math.min(10000, 500 * 2 ** Math.min(attempt, 5));
-    attempt++;
-    const delay = Math.min(10000, base * (0.75 + Math.random() * 0.5));
-    retryTimer = setTimeout(() => {
-      retryTimer = 0;
-      connect();
-    }, delay);
-    setConn();
-  }
-  const kick = () => {
-    if (started && !ws) {
+    const answered = (kind, seq) => closedBy[kind] = Math.max(closedBy[kind], seq);
+    function onEvent(ev, live) {
+      const seq = ev.seq;
+      if (ev.type === "note" || !Number.isInteger(seq) || seq < 1 || seen.has(seq)) return;
+      seen.add(seq);
+      if (seq > lastSeq) lastSeq = seq;
+      const d = ev.data || {};
+      const stick = !log || nearBottom();
+      if (ev.type === "message") {
+        let el = null;
+        if (d.role === "customer" && d.client_msg_id) {
+          el = pendingEl(d.client_msg_id);
+          dropOutbox(d.client_msg_id);
+        }
+        if (el) {
+          el.classList.remove("pending", "failed");
+          el.removeAttribute("data-error");
+          if (d.force_human) el.querySelector(".text").textContent = t("askPerson");
+          el.dataset.seq = seq;
+          const at = timeEl(ev.ts);
+          if (at) el.querySelector(".time").replaceWith(at);
+        } else el = d.offer_contact && d.role === "system" ? contactRow(d, seq) : messageRow(d, seq, ev.ts);
+        place(el);
+        if (d.role === "bot" || d.role === "agent") hideTyping();
+        if (d.role === "bot") endStream();
+        if (live && !isOpen && d.role !== "customer") setUnread(unread + 1);
+      } else if (ev.type === "mode") {
+        const m = String(d.mode || "");
+        const text = modeText(m, shownMode, d);
+        shownMode = m;
+        mode = m;
+        if (m === "human") agentName = String(d.agent_name || "");
+        setHeader();
+        if (text)
+          place(
+            h(
+              "div",
+              { class: "row notice-row", "data-testid": "notice", "data-kind": "mode", "data-mode": m, "data-seq": seq },
+              h("p", { class: "notice", text })
+            )
+          );
+        if (m !== "queued") setQueue(null);
+        hideTyping();
+        if (m === "human") answered("contact", seq);
+        if (live && !isOpen && text) setUnread(unread + 1);
+      } else if (ev.type === "ticket") {
+        answered("contact", seq);
+        place(noticeRow(seq, "ticket-confirmation", t("contactSaved", { contact: d.contact || t("contactYours") })));
+      } else if (ev.type === "csat_request") {
+        place(csatRow(d, seq));
+        if (live && !isOpen) setUnread(unread + 1);
+      } else if (ev.type === "csat") {
+        answered("csat", seq);
+        place(noticeRow(seq, "csat-thanks", t("csatThanks")));
+      }
+      syncForms();
+      history.push({
+        seq,
+        type: ev.type,
+        ts: ev.ts,
+        data: {
+          role: d.role,
+          text: d.text,
+          force_human: d.force_human,
+          citations: d.citations,
+          agent_name: d.agent_name,
+          client_msg_id: d.client_msg_id,
+          mode: d.mode,
+          offer_contact: d.offer_contact,
+          contact: d.contact,
+          while_waiting: d.while_waiting,
+          kind: d.kind,
+          position: d.position,
+          expected_wait_seconds: d.expected_wait_seconds,
+          answering: d.answering
+        }
+      });
+      if (history.length > KEEP) history = history.slice(-KEEP);
+      if (stick) {
+        const el = log.lastElementChild && ev.type === "message" && d.role !== "customer" ? log.querySelector(`[data-seq="${seq}"]`) : null;
+        if (el && live && el.offsetHeight > log.clientHeight - 24) log.scrollTop = el.offsetTop - 8;
+        else toBottom();
+      }
+      if (live) scheduleSave();
+      if (ready === false && waitSeq && lastSeq >= waitSeq) flush();
+    }
+    const setQueue = (d) => {
+      if (!queueBar) return;
+      const stick = nearBottom();
+      const n = Number(d && d.position);
+      const minutes = Math.ceil(Number(d && d.expected_wait_seconds) / 60);
+      queuePlace = n >= 1 ? n : 0;
+      setHeader();
+      queueBar.hidden = !(n >= 1);
+      queueBar.replaceChildren();
+      if (n >= 1) queueBar.append(t("position", { n }));
+      if (n >= 1 && minutes >= 1)
+        queueBar.append(" ", h("span", { "data-testid": "expected-wait", text: minutes === 1 ? t("waitOne") : t("waitMany", { n: minutes }) }));
+      if (stick) toBottom();
+    };
+    let streamRow = null;
+    let streamFor = 0;
+    const streamPiece = (d) => {
+      if (!log || typeof d.text !== "string") return;
+      if (d.for_seq !== streamFor || !streamRow) {
+        endStream();
+        streamFor = d.for_seq;
+        streamRow = h("div", { class: "row bot streaming", "data-testid": "streaming", "aria-busy": "true" });
+        streamRow.append(h("div", { class: "bubble" }, h("div", { class: "text" })));
+        log.append(streamRow);
+      }
+      const stick = nearBottom();
+      hideTyping();
+      streamRow.querySelector(".text").textContent += d.text;
+      if (stick) toBottom();
+    };
+    const endStream = () => {
+      if (streamRow) streamRow.remove();
+      streamRow = null;
+    };
+    const showTyping = (label, ms) => {
+      typingLabel.textContent = label;
+      typingEl.hidden = false;
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(hideTyping, ms);
+      if (nearBottom()) toBottom();
+    };
+    const hideTyping = () => {
+      clearTimeout(typingTimer);
+      if (typingEl) typingEl.hidden = true;
+    };
+    const setUnread = (n) => {
+      unread = n;
+      badge.hidden = !n;
+      badge.textContent = n > 9 ? "9+" : String(n);
+      launcher.setAttribute("aria-label", n ? t("openNew", { n }) : t("open"));
+    };
+    const setConn = () => {
+      if (!connBar) return;
+      const down = started && !welcomed && attempt > 0;
+      connBar.hidden = !down;
+      connBar.textContent = down ? t(outbox.length ? "offlineQueued" : "offline") : "";
+    };
+    const saveConv = () => {
+      if (conversationId && token) store.set(KEY, { conversation_id: conversationId, token, last_seq: lastSeq });
+    };
+    const saveNow = () => {
+      clearTimeout(saveTimer);
+      saveTimer = 0;
+      if (!conversationId) return;
+      saveConv();
+      store.set(HKEY, { conversation_id: conversationId, events: history });
+    };
+    const scheduleSave = () => {
+      if (!saveTimer) saveTimer = setTimeout(saveNow, 60);
+    };
+    const saveOutbox = () => outbox.length ? store.set(OKEY, outbox) : store.del(OKEY);
+    const dropOutbox = (id) => {
+      const n = outbox.length;
+      outbox = outbox.filter((m) => m.id !== id);
+      if (outbox.length !== n) saveOutbox();
+    };
+    const forget = () => {
+      store.del(KEY);
+      store.del(HKEY);
+      conversationId = token = null;
+      lastSeq = 0;
+      seen.clear();
+      history = [];
+      mode = shownMode = "bot";
+      agentName = "";
+      queuePlace = 0;
+      setHeader();
+      closedBy.contact = closedBy.csat = 0;
+      setQueue(null);
+      hideTyping();
+      if (log) for (const el of Array.from(log.querySelectorAll(":scope > [data-seq]"))) el.remove();
+    };
+    const sendRaw = (frame) => {
+      if (!ws || ws.readyState !== 1) return false;
+      try {
+        ws.send(JSON.stringify({ v: 1, ...frame }));
+        return true;
+      } catch (_) {
+        return false;
+      }
+    };
+    const sendHello = () => {
+      const data = {};
+      const frame = { type: "hello", data };
+      data.profile = { language, segment: !plainHello && ds.segment || void 0 };
+      if (ds.profileSignature && !plainHello) data.profile_signature = ds.profileSignature;
+      if (conversationId && token) {
+        frame.conversation_id = conversationId;
+        data.token = token;
+        if (lastSeq > 0) data.resume_after = lastSeq;
+      }
+      sendRaw(frame);
+    };
+    const sendItem = (m) => {
+      const frame = { type: m.type, client_msg_id: m.id, data: m.type === "message" ? { text: m.text } : {} };
+      if (sendRaw(frame) && !inflight.includes(m.id)) inflight.push(m.id);
+    };
+    function flush() {
+      clearTimeout(flushTimer);
+      if (!welcomed) return;
+      ready = true;
+      for (const m of outbox) if (!inflight.includes(m.id)) sendItem(m);
+      setConn();
+    }
+    const fail = (id, why) => {
+      dropOutbox(id);
+      const el = pendingEl(id);
+      if (el) {
+        el.classList.remove("pending");
+        el.classList.add("failed");
+        el.dataset.error = t("notSent", { why: why || t("refused") });
+      }
+    };
+    function connect() {
+      if (ws) return;
       clearTimeout(retryTimer);
       retryTimer = 0;
-      connect();
-    }
-  };
-
-  function receive(raw) {
-    let f;
-    try {
-      f = JSON.parse(raw);
-    } catch (_) {
-      return;
-    }
-    if (!f || typeof f !== 'object') return;
-    clearTimeout(deadTimer);
-    const d = f.data || {};
-    switch (f.type) {
-      case 'welcome':
-        if (conversationId && f.conversation_id !== conversationId) forget();
-        conversationId = f.conversation_id;
-        if (d.token) token = d.token;
-        if (d.mode) mode = d.mode;
-        setHeader();
-        welcomed = true;
-        attempt = 0;
-        saveNow();
-        setConn();
-        waitSeq = Number(d.last_seq) || 0;
-        if (lastSeq >= waitSeq) flush();
-        else flushTimer = setTimeout(flush, 2000);
-        clearInterval(pingTimer);
-        pingTimer = setInterval(() => {
-          if (sendRaw({ type: 'ping', data: {} })) {
-            clearTimeout(deadTimer);
-            deadTimer = setTimeout(() => ws && ws.close(), 10000);
-          }
-        }, 25000);
-        break;
-      case 'message':
-      case 'mode':
-      case 'ticket':
-      case 'csat_request':
-      case 'csat':
-        if (!f.conversation_id || f.conversation_id === conversationId) onEvent(f, welcomed && ready ? true : 'resume');
-        break;
-      case 'ack': {
-        const id = d.client_msg_id;
-        if (pendingForms.delete(id)) break; // the answering event closes the form
-        inflight = inflight.filter((x) => x !== id);
-        dropOutbox(id);
-        const el = id && pendingEl(id);
-        if (el && Number.isInteger(d.seq) && seen.has(d.seq)) {
-          const other = log.querySelector(`[data-seq="${d.seq}"]`);
-          if (other) el.remove();
-          else {
-            el.classList.remove('pending');
-            el.dataset.seq = d.seq;
-            place(el);
-          }
-        }
-        setConn();
-        break;
+      started = true;
+      let sock;
+      try {
+        sock = new WebSocket(wsUrl);
+      } catch (_) {
+        retry();
+        return;
       }
-      case 'typing':
-        if (d.who === 'bot' && mode === 'bot') showTyping(t('typing'), 30000);
-        else if (d.who === 'agent' && mode === 'human')
-          showTyping(t('typingAgent', { name: d.agent_name || agentName || t('someone') }), 6000);
-        break;
-      case 'delta':
-        streamPiece(d);
-        break;
-      case 'queue_position':
-        setQueue(d);
-        break;
-      case 'error':
-        if (pendingForms.has(d.client_msg_id)) {
-          pendingForms.get(d.client_msg_id)(d.message || t('notSent', { why: t('refused') }));
-          pendingForms.delete(d.client_msg_id);
-        } else if (d.frame_type === 'hello' && d.code === 'bad_frame' && !plainHello) {
-          plainHello = true; // e.g. a malformed data-segment: start without it rather than not at all
-          sendHello();
-        } else if (d.code === 'unknown_conversation' && !welcomed) {
-          forget();
-          sendHello(); // same socket: the server still waits for a hello
-        } else if (d.code === 'hello_first') {
-          welcomed = ready = false;
-          sendHello();
-        } else if (d.code === 'rate_limited' && d.client_msg_id) {
-          // Too many at once: keep it in the outbox and try again shortly, never drop it.
-          const id = d.client_msg_id;
-          inflight = inflight.filter((x) => x !== id);
-          setTimeout(() => {
-            const m = outbox.find((x) => x.id === id);
-            if (m && ready && !inflight.includes(id)) sendItem(m);
-          }, 3000);
-        } else if (/^(message_too_long|empty_message|bad_frame|frame_too_large|bad_json)$/.test(d.code) && inflight.length) {
-          fail(inflight.shift(), d.message);
+      ws = sock;
+      welcomed = ready = false;
+      inflight = [];
+      sock.onopen = () => {
+        if (ws === sock) sendHello();
+      };
+      sock.onmessage = (e) => {
+        if (ws === sock) receive(e.data);
+      };
+      sock.onclose = sock.onerror = () => {
+        if (ws !== sock) return;
+        ws = null;
+        welcomed = ready = false;
+        inflight = [];
+        for (const f of pendingForms.values()) f(t("lost"));
+        pendingForms.clear();
+        clearInterval(pingTimer);
+        clearTimeout(deadTimer);
+        clearTimeout(flushTimer);
+        hideTyping();
+        try {
+          sock.close();
+        } catch (_) {
         }
-        break;
-      default:
-        break; // pong and future control frames
+        retry();
+      };
     }
-  }
-
-  // ---- actions ----------------------------------------------------------------
-  const enqueue = (m) => {
-    outbox.push(m);
-    saveOutbox();
-    log.append(pendingRow(m));
-    toBottom();
-    if (ready) sendItem(m);
-    else if (!ws) {
-      attempt = 0;
-      connect();
+    function retry() {
+      if (retryTimer) return;
+      const delay = backoff(attempt++);
+      retryTimer = setTimeout(() => {
+        retryTimer = 0;
+        connect();
+      }, delay);
+      setConn();
     }
-    setConn();
-  };
-  function submit() {
-    const text = input.value;
-    if (!text.trim()) return;
-    if (text.length > MAX_CHARS || new TextEncoder().encode(text).length > MAX_BYTES) {
-      hint.textContent = t('tooLong', { n: MAX_CHARS });
-      return;
+    const kick = () => {
+      if (started && !ws) {
+        clearTimeout(retryTimer);
+        retryTimer = 0;
+        connect();
+      }
+    };
+    function receive(raw) {
+      let f;
+      try {
+        f = JSON.parse(raw);
+      } catch (_) {
+        return;
+      }
+      if (!f || typeof f !== "object") return;
+      clearTimeout(deadTimer);
+      const d = f.data || {};
+      switch (f.type) {
+        case "welcome":
+          if (conversationId && f.conversation_id !== conversationId) forget();
+          conversationId = f.conversation_id;
+          if (d.token) token = d.token;
+          if (d.mode) mode = d.mode;
+          setHeader();
+          welcomed = true;
+          attempt = 0;
+          saveNow();
+          setConn();
+          waitSeq = Number(d.last_seq) || 0;
+          if (lastSeq >= waitSeq) flush();
+          else flushTimer = setTimeout(flush, 2e3);
+          clearInterval(pingTimer);
+          pingTimer = setInterval(() => {
+            if (sendRaw({ type: "ping", data: {} })) {
+              clearTimeout(deadTimer);
+              deadTimer = setTimeout(() => ws && ws.close(), 1e4);
+            }
+          }, 25e3);
+          break;
+        case "message":
+        case "mode":
+        case "ticket":
+        case "csat_request":
+        case "csat":
+          if (!f.conversation_id || f.conversation_id === conversationId) onEvent(f, welcomed && ready ? true : "resume");
+          break;
+        case "ack": {
+          const id = d.client_msg_id;
+          if (pendingForms.delete(id)) break;
+          inflight = inflight.filter((x) => x !== id);
+          dropOutbox(id);
+          const el = id && pendingEl(id);
+          if (el && Number.isInteger(d.seq) && seen.has(d.seq)) {
+            const other = log.querySelector(`[data-seq="${d.seq}"]`);
+            if (other) el.remove();
+            else {
+              el.classList.remove("pending");
+              el.dataset.seq = d.seq;
+              place(el);
+            }
+          }
+          setConn();
+          break;
+        }
+        case "typing":
+          if (d.who === "bot" && mode === "bot") showTyping(t("typing"), 3e4);
+          else if (d.who === "agent" && mode === "human")
+            showTyping(t("typingAgent", { name: d.agent_name || agentName || t("someone") }), 6e3);
+          break;
+        case "delta":
+          streamPiece(d);
+          break;
+        case "queue_position":
+          setQueue(d);
+          break;
+        case "error":
+          if (pendingForms.has(d.client_msg_id)) {
+            pendingForms.get(d.client_msg_id)(d.message || t("notSent", { why: t("refused") }));
+            pendingForms.delete(d.client_msg_id);
+          } else if (d.frame_type === "hello" && d.code === "bad_frame" && !plainHello) {
+            plainHello = true;
+            sendHello();
+          } else if (d.code === "unknown_conversation" && !welcomed) {
+            forget();
+            sendHello();
+          } else if (d.code === "hello_first") {
+            welcomed = ready = false;
+            sendHello();
+          } else if (d.code === "rate_limited" && d.client_msg_id) {
+            const id = d.client_msg_id;
+            inflight = inflight.filter((x) => x !== id);
+            setTimeout(() => {
+              const m = outbox.find((x) => x.id === id);
+              if (m && ready && !inflight.includes(id)) sendItem(m);
+            }, 3e3);
+          } else if (/^(message_too_long|empty_message|bad_frame|frame_too_large|bad_json)$/.test(d.code) && inflight.length) {
+            fail(inflight.shift(), d.message);
+          }
+          break;
+        default:
+          break;
+      }
     }
-    input.value = '';
-    hint.textContent = '';
-    grow();
-    enqueue({ id: uuid(), type: 'message', text, at: Date.now() });
-    input.focus();
+    const enqueue = (m) => {
+      outbox.push(m);
+      saveOutbox();
+      log.append(pendingRow(m));
+      toBottom();
+      if (ready) sendItem(m);
+      else if (!ws) {
+        attempt = 0;
+        connect();
+      }
+      setConn();
+    };
+    function submit() {
+      const text = input.value;
+      if (!text.trim()) return;
+      if (text.length > MAX_CHARS || new TextEncoder().encode(text).length > MAX_BYTES) {
+        hint.textContent = t("tooLong", { n: MAX_CHARS });
+        return;
+      }
+      input.value = "";
+      hint.textContent = "";
+      grow();
+      enqueue({ id: uuid(), type: "message", text, at: Date.now() });
+      input.focus();
+    }
+    function requestHuman() {
+      enqueue({ id: uuid(), type: "request_human", at: Date.now() });
+    }
+    function open() {
+      if (!panel) return;
+      isOpen = true;
+      panel.hidden = false;
+      launcher.hidden = true;
+      launcher.setAttribute("aria-expanded", "true");
+      setUnread(0);
+      if (!ws) kick();
+      if (!started) connect();
+      setConn();
+      toBottom();
+      input.focus();
+    }
+    function close(returnFocus) {
+      if (!panel) return;
+      isOpen = false;
+      panel.hidden = true;
+      launcher.hidden = false;
+      launcher.setAttribute("aria-expanded", "false");
+      if (returnFocus !== false) launcher.focus();
+    }
+    function reset() {
+      const sock = ws;
+      ws = null;
+      if (sock) sock.close();
+      clearTimeout(retryTimer);
+      retryTimer = 0;
+      started = welcomed = ready = false;
+      outbox = [];
+      store.del(OKEY);
+      forget();
+      if (log) for (const el of Array.from(log.querySelectorAll(".pending,.failed"))) el.remove();
+      setConn();
+      if (isOpen) connect();
+    }
+    const api = {
+      __warmline: 1,
+      version: "1.0.0",
+      open,
+      close: () => close(!!(host && host.shadowRoot.activeElement)),
+      toggle: () => isOpen ? api.close() : open(),
+      reset,
+      state: () => ({
+        conversationId,
+        lastSeq,
+        connected: !!(ws && welcomed),
+        mode,
+        open: isOpen,
+        outbox: outbox.length
+      })
+    };
+    try {
+      win.Warmline = api;
+    } catch (_) {
+    }
+    const boot = () => {
+      if (host) return;
+      build();
+      win.addEventListener("online", kick);
+      win.addEventListener("pagehide", saveNow);
+      doc.addEventListener("visibilitychange", () => doc.visibilityState === "visible" && kick());
+    };
+    if (doc.body) boot();
+    else doc.addEventListener("DOMContentLoaded", boot);
   }
-  function requestHuman() {
-    enqueue({ id: uuid(), type: 'request_human', at: Date.now() });
-  }
-  function open() {
-    if (!panel) return;
-    isOpen = true;
-    panel.hidden = false;
-    launcher.hidden = true;
-    launcher.setAttribute('aria-expanded', 'true');
-    setUnread(0);
-    if (!ws) kick();
-    if (!started) connect();
-    setConn();
-    toBottom();
-    input.focus();
-  }
-  function close(returnFocus) {
-    if (!panel) return;
-    isOpen = false;
-    panel.hidden = true;
-    launcher.hidden = false;
-    launcher.setAttribute('aria-expanded', 'false');
-    if (returnFocus !== false) launcher.focus();
-  }
-  function reset() {
-    const sock = ws;
-    ws = null;
-    if (sock) sock.close();
-    clearTimeout(retryTimer);
-    retryTimer = 0;
-    started = welcomed = ready = false;
-    outbox = [];
-    store.del(OKEY);
-    forget();
-    if (log) for (const el of Array.from(log.querySelectorAll('.pending,.failed'))) el.remove();
-    setConn();
-    if (isOpen) connect();
-  }
-
-  const api = {
-    __warmline: 1,
-    version: '1.0.0',
-    open,
-    close: () => close(!!(host && host.shadowRoot.activeElement)),
-    toggle: () => (isOpen ? api.close() : open()),
-    reset,
-    state: () => ({
-      conversationId,
-      lastSeq,
-      connected: !!(ws && welcomed),
-      mode,
-      open: isOpen,
-      outbox: outbox.length,
-    }),
-  };
-  try {
-    win.Warmline = api;
-  } catch (_) {
-    /* a read-only global: the widget still works, only the API is missing */
-  }
-
-  const boot = () => {
-    if (host) return;
-    build();
-    win.addEventListener('online', kick);
-    win.addEventListener('pagehide', saveNow);
-    doc.addEventListener('visibilitychange', () => doc.visibilityState === 'visible' && kick());
-  };
-  if (doc.body) boot();
-  else doc.addEventListener('DOMContentLoaded', boot);
+  main();
 })();
