@@ -4,6 +4,7 @@ import { parseTime, clock, span } from './shared/time.js';
 import { uuid } from './shared/ids.js';
 import { backoff } from './shared/backoff.js';
 import { markdown, safeUrl } from './shared/markdown.js';
+import { onSignIn, setConn, showSignIn } from './shared/desk.js';
 
 const WS_URL = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1/agent';
 const BASE_TITLE = 'Warmline agent console';
@@ -121,10 +122,6 @@ const announce = (text) => {
   const el = $('announce');
   el.textContent = '';
   setTimeout(() => (el.textContent = text), 50);
-};
-const setConn = (state, text) => {
-  $('conn').dataset.state = state;
-  $('conn-text').textContent = text;
 };
 const updateTitle = () => {
   const n = S.queue.filter((e) => e.status === 'queued').length;
@@ -408,10 +405,7 @@ function onError(d, cid) {
   if (d.code === 'unauthorized') {
     stop();
     S.agent = null;
-    $('app').hidden = true;
-    $('login-view').hidden = false;
-    $('login').disabled = false;
-    $('login-status').textContent = '';
+    showSignIn();
     showError(`Sign-in failed: ${d.message || 'unknown agent token.'}`);
     $('token').focus();
     return;
@@ -1618,21 +1612,12 @@ async function searchKb() {
 }
 
 // ---- wiring ------------------------------------------------------------------
-$('login-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const t = $('token').value.trim();
-  if (!t) {
-    showError('Enter your agent token to sign in.');
-    $('token').focus();
-    return;
-  }
+onSignIn(showError, (token) => {
   unlockAudio(); // a click is the only moment browsers let us prepare sound
   clearError();
-  S.token = t;
+  S.token = token;
   S.stopped = false;
   S.attempt = 0;
-  $('login').disabled = true;
-  $('login-status').textContent = 'Signing in…';
   connect();
 });
 $('signout').addEventListener('click', () => {

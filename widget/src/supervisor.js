@@ -2,6 +2,7 @@
 import { $, h } from './shared/dom.js';
 import { parseTime, span } from './shared/time.js';
 import { backoff } from './shared/backoff.js';
+import { onSignIn, setConn, showSignIn } from './shared/desk.js';
 
 const WS_URL = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1/agent';
 const STATUS = { available: 'Available', away: 'Away', offline: 'Offline' };
@@ -113,17 +114,10 @@ const showError = (text) => {
     $('error').classList.remove('show');
   }, 15000);
 };
-const setConn = (state, text) => {
-  $('conn').dataset.state = state;
-  $('conn-text').textContent = text;
-};
 const signedOut = (message) => {
   stop();
   S.agent = null;
-  $('app').hidden = true;
-  $('login-view').hidden = false;
-  $('login').disabled = false;
-  $('login-status').textContent = '';
+  showSignIn();
   if (message) showError(message);
   $('token').focus();
 };
@@ -176,18 +170,10 @@ function stop() {
   if (sock) sock.close();
 }
 
-$('login-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const t = $('token').value.trim();
-  if (!t) {
-    showError('Enter your agent token to sign in.');
-    return;
-  }
-  S.token = t;
+onSignIn(showError, (token) => {
+  S.token = token;
   S.stopped = false;
   S.attempt = 0;
-  $('login').disabled = true;
-  $('login-status').textContent = 'Signing in…';
   connect();
 });
 $('signout').addEventListener('click', () => {

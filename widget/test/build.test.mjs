@@ -3,11 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PAGES, bundle, servedPath } from '../build.mjs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PAGES, bundle } from '../build.mjs';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 for (const page of PAGES) {
-  test(`widget/${page}.js is the current build of widget/src/${page}.js`, async () => {
-    const committed = readFileSync(servedPath(page), 'utf8');
-    assert.ok(committed === (await bundle(page)), `widget/${page}.js is stale: run \`npm run build\` and commit it`);
+  test(`widget/${page}.js and its source map are the current build of widget/src/${page}.js`, async () => {
+    const built = await bundle(page);
+    assert.deepEqual([...built.keys()].map((p) => relative(REPO, p)).sort(), [`widget/${page}.js`, `widget/${page}.js.map`]);
+    for (const [path, text] of built) {
+      assert.ok(readFileSync(path, 'utf8') === text, `${relative(REPO, path)} is stale: run \`npm run build\` and commit it`);
+    }
   });
 }
