@@ -1645,8 +1645,7 @@ $('signout').addEventListener('click', () => {
   $('kb-status').textContent = '';
   $('kb-query').value = '';
   $('take-status').textContent = '';
-  $('app').hidden = true;
-  $('login-view').hidden = false;
+  showSignIn();
   document.title = BASE_TITLE;
   $('token').focus();
 });
