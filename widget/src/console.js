@@ -3,6 +3,7 @@ import { $, h } from './shared/dom.js';
 import { parseTime, clock, span } from './shared/time.js';
 import { uuid } from './shared/ids.js';
 import { backoff } from './shared/backoff.js';
+import { openSocket } from './shared/socket.js';
 import { markdown, safeUrl } from './shared/markdown.js';
 import { onSignIn, setConn, showSignIn } from './shared/desk.js';
 
@@ -197,10 +198,8 @@ function connect() {
   if (S.ws || S.stopped) return;
   clearTimeout(S.retryTimer);
   S.retryTimer = 0;
-  let sock;
-  try {
-    sock = new WebSocket(WS_URL);
-  } catch (_) {
+  const sock = openSocket(WS_URL);
+  if (!sock) {
     retry();
     return;
   }

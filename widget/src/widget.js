@@ -8,6 +8,7 @@
 import { h } from './shared/dom.js';
 import { uuid } from './shared/ids.js';
 import { backoff } from './shared/backoff.js';
+import { openSocket } from './shared/socket.js';
 import { markdown, safeUrl } from './shared/markdown.js';
 import { STRINGS } from './widget/strings.js';
 
@@ -928,10 +929,8 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     clearTimeout(retryTimer);
     retryTimer = 0;
     started = true;
-    let sock;
-    try {
-      sock = new WebSocket(wsUrl);
-    } catch (_) {
+    const sock = openSocket(wsUrl);
+    if (!sock) {
       retry();
       return;
     }
