@@ -10,6 +10,7 @@ test:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	npm test
 	.venv/bin/pytest
 
 lint:

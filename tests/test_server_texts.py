@@ -10,7 +10,7 @@ from conftest import REPO, Backend, RunningServer, agent, customer, new_id, say
 from warmline.texts import BUTTON, CATALOGUE, ERRORS
 from warmline.texts import say as text_in
 
-WIDGET = (REPO / "widget" / "widget.js").read_text()
+WIDGET = (REPO / "widget" / "src" / "widget" / "strings.js").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +20,11 @@ def backend() -> Backend:
 
 
 def widget_label(language: str, key: str) -> str:
-    """A label as widget.js writes it for `language`."""
-    block = re.search(rf"\n    {language}: \{{(.*?)\n    \}},", WIDGET, re.S)
-    assert block, f"widget.js has no {language} strings"
-    label = re.search(rf"\n      {key}: (['\"])(.*?)\1,", block.group(1))
-    assert label, f"widget.js has no {language}.{key}"
+    """A label as the widget's strings module writes it for `language`."""
+    block = re.search(rf"\n  {language}: \{{(.*?)\n  \}},", WIDGET, re.S)
+    assert block, f"the widget has no {language} strings"
+    label = re.search(rf"\n    {key}: (['\"])(.*?)\1,", block.group(1))
+    assert label, f"the widget has no {language}.{key}"
     return label.group(2)
 
 
