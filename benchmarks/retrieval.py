@@ -13,8 +13,15 @@ thread, as a worker runs: embedding the question, the whole hybrid search, and t
 answerable confidence; and embedding one chunk at sync. Run it with PYTHONPATH at an
 older checkout and another label to compare code before and after a change.
 
+`--index` measures the search alone (no embedding) on random unit vectors, at sizes where
+embedding every chunk would take too long: the embedded index (numpy + scipy) beside
+Qdrant's in-process mode, the previous embedded default, in the same run. Chunk texts are
+the synthetic ones above, so the lexical terms follow the sample help center's vocabulary;
+query vectors are random unit vectors too and query texts the evaluation questions.
+
 Usage: .venv/bin/python benchmarks/retrieval.py [--sizes 1000 10000 100000] [--queries 200]
        .venv/bin/python benchmarks/retrieval.py --per-query after [--queries 200]
+       .venv/bin/python benchmarks/retrieval.py --index [--sizes 10000 100000]
 """
 
 import argparse
@@ -28,6 +35,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 from harness import percentile, rss_mib, summary_ms
@@ -36,7 +44,8 @@ from warmline.config import REPO_ROOT
 from warmline.retrieval.articles import load_articles
 from warmline.retrieval.chunking import Chunk, chunk_article
 from warmline.retrieval.embedder import Embedder
-from warmline.retrieval.store import KnowledgeStore
+from warmline.retrieval.search_types import SearchFilters
+from warmline.retrieval.store import CANDIDATES, KnowledgeStore, _fuse
 
 RESULTS = Path(__file__).parent / "results" / "retrieval.json"
 
@@ -157,11 +166,85 @@ def per_query(label: str, limit: int) -> None:
     RESULTS.write_text(json.dumps(previous, indent=2) + "\n")
 
 
+def index_search(size: int, queries: list[str], backend: str) -> dict[str, object]:
+    """Hybrid search p50/p95 (dense + lexical + fusion, customer filters) on one backend."""
+    import numpy as np
+
+    from warmline.retrieval.local_index import LocalIndex
+    from warmline.retrieval.qdrant_index import QdrantIndex
+
+    rng = np.random.default_rng(size)
+    chunks = synthetic_chunks(size, random.Random(size))
+    vectors = rng.standard_normal((size, Embedder.dimension)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    asked = rng.standard_normal((len(queries), Embedder.dimension)).astype(np.float32)
+    asked /= np.linalg.norm(asked, axis=1, keepdims=True)
+    with tempfile.TemporaryDirectory() as folder:
+        from qdrant_client import QdrantClient
+
+        index: LocalIndex | QdrantIndex = (
+            LocalIndex(Path(folder), Embedder.dimension)
+            if backend == "embedded index"
+            else QdrantIndex(QdrantClient(location=":memory:"), "bench", None)
+        )
+        started = time.perf_counter()
+        for start in range(0, size, 1000):
+            index.add(chunks[start : start + 1000], vectors[start : start + 1000])
+        index.commit()
+        build_s = time.perf_counter() - started
+        filters, today = SearchFilters(), date.today()
+        latencies = []
+        for query, vector in zip(queries, asked, strict=True):
+            t0 = time.perf_counter()
+            _fuse(
+                index.dense(vector, filters, today, CANDIDATES),
+                index.lexical(query, filters, today, CANDIDATES),
+            )
+            latencies.append(time.perf_counter() - t0)
+        index.close()
+    return {
+        "backend": backend,
+        "chunks": size,
+        "build_s": round(build_s, 1),
+        "queries": len(queries),
+        "hybrid_p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
+        "hybrid_p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "rss_mib_after": rss_mib(),
+    }
+
+
+def index_benchmark(sizes: list[int], questions: list[str]) -> None:
+    """The embedded index at every size; Qdrant's in-process mode where it finishes (it
+    scores every point in Python, seconds a query at 100,000 chunks)."""
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    # A run over some sizes keeps the figures already on record for the others.
+    kept = previous.get("index_search", {}).get("results", [])
+    figures = [f for f in kept if f["chunks"] not in sizes]
+    for size in sizes:
+        for backend in ("embedded index", "qdrant in-process"):
+            if backend == "qdrant in-process" and size > 10_000:
+                continue
+            count = len(questions) if backend == "embedded index" else 20
+            figures.append(index_search(size, questions[:count], backend))
+            print(json.dumps(figures[-1]), flush=True)
+    previous["index_search"] = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "vectors": "random unit vectors (384 dimensions), queries random unit vectors",
+        "lexical": "synthetic chunk texts from the sample help center; queries the eval questions",
+        "filters": "customer (public, not expired, not quarantined; 10% of chunks internal)",
+        "results": figures,
+    }
+    RESULTS.write_text(json.dumps(previous, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--per-query", metavar="LABEL", help="cost per question on the eval KBs")
+    parser.add_argument("--index", action="store_true", help="search alone on random vectors")
     args = parser.parse_args()
     if args.per_query:
         per_query(args.per_query, args.queries)
@@ -170,6 +253,9 @@ def main() -> None:
         json.loads(line)["question"]
         for line in (REPO_ROOT / "evals" / "retrieval" / "questions.jsonl").read_text().splitlines()
     ][: args.queries]
+    if args.index:
+        index_benchmark(args.sizes, questions)
+        return
     embedder = Embedder()
     embedder.embed(["warm up"])
     # A run over some sizes keeps the figures already on record for the others.

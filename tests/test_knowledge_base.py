@@ -162,20 +162,23 @@ async def test_agents_search_public_articles_with_their_own_token(server: Runnin
     )
 
 
-def test_a_new_collection_on_a_cluster_gets_the_configured_layout(tmp_path: Path) -> None:
-    """No Qdrant cluster runs here: the local client stands in and records what was asked."""
+def test_a_new_collection_on_a_cluster_gets_the_configured_layout() -> None:
+    """No Qdrant cluster runs here: Qdrant's in-process client stands in and records what
+    was asked."""
     from typing import Any
 
+    from qdrant_client import QdrantClient
+
     from warmline.config import Settings
+    from warmline.retrieval.qdrant_index import QdrantIndex
     from warmline.retrieval.store import ClusterLayout
 
     settings = Settings(
         retrieval={"shards": 6, "replication_factor": 2, "write_consistency_factor": 1}
     )
     assert isinstance(settings.retrieval, ClusterLayout)
-    store = KnowledgeStore(tmp_path / "q", "kb_cluster", Embedder(), layout=settings.retrieval)
     asked: dict[str, Any] = {}
-    real = store._client
+    real = QdrantClient(location=":memory:")
 
     class Recording:
         def __getattr__(self, name: str) -> Any:
@@ -185,14 +188,12 @@ def test_a_new_collection_on_a_cluster_gets_the_configured_layout(tmp_path: Path
             asked.update(kwargs)
             return real.create_collection(*args, **kwargs)
 
-    store._client = Recording()  # type: ignore[assignment]
-    store._server = True
+    index = QdrantIndex(Recording(), "kb_cluster", settings.retrieval)  # type: ignore[arg-type]
     try:
         with pytest.warns(UserWarning, match="Payload indexes have no effect"):
-            store._ensure_collection()  # the local stand-in says what a server would index
+            index._ensure_collection(Embedder.dimension)  # says what a server would index
     finally:
-        store._client = real
-        store.close()
+        index.close()
     assert (asked["shard_number"], asked["replication_factor"]) == (6, 2)
     assert asked["write_consistency_factor"] == 1
 

@@ -6,15 +6,16 @@ Fast: scored points are built by hand, nothing is embedded.
 from pathlib import Path
 
 import pytest
-from qdrant_client import models
 
 from warmline.evals.retrieval_eval import eval_sets, load
 from warmline.retrieval.articles import load_articles
+from warmline.retrieval.chunking import Chunk
 from warmline.retrieval.confidence import AnswerableModel, features
+from warmline.retrieval.search_types import Scored
 from warmline.retrieval.store import Hit, _fuse
 
 
-def _point(article: str, score: float, text: str = "") -> models.ScoredPoint:
+def _point(article: str, score: float, text: str = "") -> Scored:
     payload = {
         "id": f"{article}-0",
         "article_id": article,
@@ -27,7 +28,7 @@ def _point(article: str, score: float, text: str = "") -> models.ScoredPoint:
         "language": "en",
         "tags": [],
     }
-    return models.ScoredPoint(id=f"{article}-0", version=0, score=score, payload=payload)
+    return Scored(chunk=Chunk.model_validate(payload), score=score)
 
 
 def _order(hits: list[Hit]) -> list[str]:
