@@ -50,6 +50,11 @@ def log_lines(count: int) -> list[str]:
 
 
 def worker_cpu_ms_per_line(lines: list[str], remembering: bool) -> float:
+    """One worker's CPU per line, with one torch thread as the command's workers have
+    (torch's own threads spin and would count their waiting)."""
+    import torch
+
+    torch.set_num_threads(1)
     settings = Settings()
     kind = RememberingRedactor if remembering else Redactor
     redactor = kind(
