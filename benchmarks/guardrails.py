@@ -5,7 +5,10 @@ and limits, PII detection and redaction (Presidio with the packaged spaCy model
 and Warmline's recognizers), then the signal detectors. Messages come from the
 labeled evaluation sets, cycled to the requested count. Single process, one core.
 Redaction alone is timed too (`redaction_mean_ms`), since that is what the NER
-choice costs. Writes benchmarks/results/guardrails.json (or --out).
+choice costs, and its detection's CPU one message at a time (as a live turn pays it)
+and in batches of 64 (`Redactor.detect_many`, as `warmline analyze` and any worker
+that batches messages pay it) on the same messages.
+Writes benchmarks/results/guardrails.json (or --out).
 
 Usage: .venv/bin/python benchmarks/guardrails.py [--messages 2000] [--out FILE]
 """
@@ -44,6 +47,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def detection_cpu_ms(redactor: Redactor, messages: list[str]) -> tuple[float, float]:
+    """CPU per message of PII detection, one message at a time and 64 at a time."""
+    started = time.process_time()
+    for text in messages:
+        redactor.detect(text)
+    single = time.process_time() - started
+    started = time.process_time()
+    for first in range(0, len(messages), 64):
+        redactor.detect_many(messages[first : first + 64])
+    batched = time.process_time() - started
+    return single * 1000 / len(messages), batched * 1000 / len(messages)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=2000)
@@ -72,6 +88,7 @@ def main() -> None:
             compute_signals(verdict.redaction.text)
         latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - started
+    single_cpu_ms, batched_cpu_ms = detection_cpu_ms(redactor, corpus[: args.messages])
     result = {
         "benchmark": "guardrails",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -84,6 +101,8 @@ def main() -> None:
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "redaction_mean_ms": round(redaction_s / args.messages * 1000, 2),
+        "detect_cpu_ms_per_message": round(single_cpu_ms, 2),
+        "detect_many_cpu_ms_per_message": round(batched_cpu_ms, 2),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -96,3 +96,18 @@ def test_one_value_written_two_ways_has_one_digest(redactor: Redactor) -> None:
     }
     card = {redactor.digest("CREDIT_CARD", v) for v in ["4012.8888.8888.1881", "४०१२८८८८८८८८१८८१"]}
     assert len(phone) == len(email) == len(card) == 1
+
+
+def test_detecting_a_batch_finds_what_detecting_each_message_finds(redactor: Redactor) -> None:
+    texts = [
+        "did you call him hubert? my name is hubert",
+        "Jedidiah is beyond irritating 😡😡",
+        "mail yolanda.pq (at) gmail (dot) com or call +1 (415) 555-0132",
+        "THIS IS RIDICULOUS",
+        "my parcel is on its way",
+        "",
+        "I'm Ana Lima, card ४०१२८८८८८८८८१८८१",
+    ]
+    batch = redactor.detect_many(texts)
+    assert batch == [redactor.detect(text) for text in texts]
+    assert [len(spans) for spans in batch] == [2, 1, 2, 0, 0, 0, 2]

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from warmline.agent.decision import TurnFacts
 from warmline.config import Settings
 from warmline.guardrails.guard import Guard
-from warmline.guardrails.limits import clean_text
+from warmline.guardrails.limits import InputRejected, clean_text
 from warmline.guardrails.redaction import DetectedSpan, PlaceholderBook, Redactor
 from warmline.guardrails.signals import Signals, compute_signals, sentiment
 from warmline.handoff.policy import EscalationPolicy
@@ -167,16 +167,28 @@ Outcome = tuple[int, str | None, str | None]  # line number, output line, or the
 
 def analyse_lines(analyzer: Analyzer, lines: list[tuple[int, str]]) -> list[Outcome]:
     """A chunk of numbered raw lines; the messages are embedded in one batch, as the
-    live turn's single embedding would be, but cheaper per message."""
+    live turn's single embedding would be, but cheaper per message, and with a
+    redactor that remembers, their PII is detected in one batch beforehand."""
     outcomes: dict[int, Outcome] = {}
-    prepared: list[tuple[int, Prepared]] = []
+    parsed: list[tuple[int, LogLine]] = []
     for number, raw in lines:
         try:
-            prepared.append((number, analyzer.redact(LogLine.model_validate_json(raw))))
+            parsed.append((number, LogLine.model_validate_json(raw)))
         except ValidationError as error:
             problem = error.errors()[0]
             where = ".".join(str(p) for p in problem["loc"]) or "line"
             outcomes[number] = (number, None, f"{where}: {problem['msg']}")
+    redactor = analyzer.guard.redactor
+    if isinstance(redactor, RememberingRedactor):
+        redactor.remember(
+            _cleaned(message, analyzer.guard.max_chars)
+            for _, line in parsed
+            for message in [*line.history, line.text]
+        )
+    prepared: list[tuple[int, Prepared]] = []
+    for number, line in parsed:
+        try:
+            prepared.append((number, analyzer.redact(line)))
         except ValueError as error:
             outcomes[number] = (number, None, str(error))
     if prepared:
@@ -185,6 +197,14 @@ def analyse_lines(analyzer: Analyzer, lines: list[tuple[int, str]]) -> list[Outc
             result = json.dumps(analyzer.judge(item, vector), ensure_ascii=False)
             outcomes[number] = (number, result, None)
     return [outcomes[number] for number in sorted(outcomes)]
+
+
+def _cleaned(text: str, max_chars: int) -> str | None:
+    """The text the guard would hand the redactor, or None for one it rejects."""
+    try:
+        return clean_text(text, max_chars)
+    except InputRejected:
+        return None
 
 
 def _chunks(source: TextIO, size: int) -> Iterator[list[tuple[int, str]]]:
@@ -261,12 +281,23 @@ class RememberingRedactor(Redactor):
         spans = self._seen.get(text)
         if spans is None:
             spans = super().detect(text)
-            self._seen[text] = spans
-            if len(self._seen) > DETECTIONS_KEPT:
-                self._seen.popitem(last=False)
+            self._keep_spans(text, spans)
         else:
             self._seen.move_to_end(text)
         return spans
+
+    def remember(self, texts: Iterable[str | None]) -> None:
+        """Detect, in one batch (`detect_many`), in the texts not yet remembered, so
+        that the `detect` calls that follow find their spans (a chunk's texts are far
+        fewer than the detections kept)."""
+        fresh = list(dict.fromkeys(t for t in texts if t is not None and t not in self._seen))
+        for text, spans in zip(fresh, self.detect_many(fresh), strict=True):
+            self._keep_spans(text, spans)
+
+    def _keep_spans(self, text: str, spans: list[DetectedSpan]) -> None:
+        self._seen[text] = spans
+        if len(self._seen) > DETECTIONS_KEPT:
+            self._seen.popitem(last=False)
 
 
 def _redactor(settings: Settings, secret: bytes) -> Redactor:
