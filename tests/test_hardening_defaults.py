@@ -283,12 +283,16 @@ async def test_no_log_line_holds_a_query_string_message_text_or_token(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("damaged", ["meta.json", "collection/kb_default/storage.sqlite"])
+@pytest.mark.parametrize("damaged", ["current", "chunks.json", "dense.npy"])
 def test_a_damaged_knowledge_store_stops_start_up_with_one_line_naming_the_fix(
     tmp_path: Path, kb_snapshot: Path, damaged: str
 ) -> None:
+    """The pointer to the index's generation, or a file of that generation, overwritten."""
     make_settings(tmp_path, kb_snapshot)
-    (tmp_path / "qdrant" / damaged).write_bytes(b"\x00not what was written{")
+    [index] = [pointer.parent for pointer in (tmp_path / "qdrant").rglob("current")]
+    generation = index / (index / "current").read_text().strip()
+    target = index / damaged if damaged == "current" else generation / damaged
+    target.write_bytes(b"\x00not what was written{")
     result = serve(tmp_path, "--port", str(free_port()))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
