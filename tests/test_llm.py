@@ -11,6 +11,7 @@ from fake_openai import FakeOpenAI, Reply, fake_openai
 
 from warmline.agent.llm import LlmSettings
 from warmline.config import Settings
+from warmline.server.protocol import CustomerProfileData
 from warmline.server.runtime import Runtime, running
 
 
@@ -43,6 +44,23 @@ async def test_a_cited_llm_answer_is_used_and_its_citations_map_to_articles(
     system, user = fake.bodies[0]["messages"]
     assert "you are an AI" in system["content"]
     assert "<customer_message>\nhow do I get a refund?\n</customer_message>" in user["content"]
+
+
+async def test_the_model_is_told_the_customers_language_and_promises_no_one(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    async with fake_openai() as fake:
+        fake.default = Reply(content="Abre la app, toca Pedidos y luego Devolver [1].")
+        settings = make_settings(tmp_path, kb_snapshot, llm=llm_settings(fake))
+        async with running(settings) as runtime:
+            service = runtime.service
+            conversation = await service.start(CustomerProfileData(language="es-MX"))
+            await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+            await service.drain()
+    system = fake.bodies[0]["messages"][0]["content"]
+    assert "Write in Spanish" in system
+    assert 'press "Hablar con una persona"' in system
+    assert "always available" not in system
 
 
 async def test_every_failure_ends_in_an_extractive_answer(

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 from warmline.agent.prompts import load
 from warmline.agent.state import Answer, Citation, Message
 from warmline.retrieval.store import Hit
+from warmline.texts import BUTTON, DEFAULT_LANGUAGE, catalogue_language, language_name
 
 log = logging.getLogger("warmline.llm")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -49,7 +50,7 @@ class LlmSettings(BaseModel):
     deadline_s: float = 15.0
     breaker_failures: int = 3
     breaker_cooldown_s: float = 30.0
-    prompt_version: int = 1
+    prompt_version: int = 2
 
 
 Structured = TypeVar("Structured", bound=BaseModel)
@@ -87,7 +88,7 @@ class LlmAnswerer:
         self._open_until = 0.0
 
     def _messages(
-        self, question: str, history: Sequence[Message], hits: list[Hit]
+        self, question: str, history: Sequence[Message], hits: list[Hit], language: str
     ) -> list[dict[str, str]]:
         excerpts = "\n\n".join(
             f"[{i}] {h.chunk.title} › {h.chunk.section}\n{h.chunk.text}"
@@ -98,7 +99,9 @@ class LlmAnswerer:
             {
                 "role": "system",
                 "content": load("answer", self.settings.prompt_version).format(
-                    company=self.company
+                    company=self.company,
+                    button=BUTTON[catalogue_language(language)],
+                    language=language_name(language, DEFAULT_LANGUAGE),
                 ),
             },
             {
@@ -166,6 +169,7 @@ class LlmAnswerer:
         history: Sequence[Message],
         hits: list[Hit],
         confidence: float,
+        language: str,
         on_token: Callable[[str], None] | None = None,
         conversation_id: str | None = None,
     ) -> Answer:
@@ -174,7 +178,7 @@ class LlmAnswerer:
         Streamed pieces are a preview: the checked answer (or the fallback) that this
         returns is what the customer keeps.
         """
-        messages = self._messages(question, history, hits)
+        messages = self._messages(question, history, hits, language)
 
         async def written() -> Answer:
             text = await (

@@ -149,6 +149,7 @@ async def answer(state: AgentState, runtime: Ctx) -> Update:
                 state.get("messages", [])[:-1],
                 hits,
                 confidence,
+                language,
                 on_token=lambda piece: writer({"delta": piece}),
                 conversation_id=_conversation(runtime),
             )
