@@ -39,7 +39,7 @@ _PERSON = (
     r"someone|somebody|anyone|anybody|people|staff|employee|employees|advisor|adviser|"
     r"technicians?|manager|supervisor|support team|team member|team|member of (?:your|the) team|"
     r"customer (?:service|care|support)|tier 2(?: support)?|whoever|reception(?:ist)?|front desk|"
-    r"concierge|housekeeping|cleaners|"
+    r"concierge|housekeeping|cleaners|department|"
     r"complaints department|cancellations? team|billing team|real one|being|boss|founders?|"
     r"owners?|ceo|developers?|assistant|associate|specialist|consultant)"
 )
@@ -65,7 +65,7 @@ _REQUEST_PATTERNS = [
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
     r"call|help)\b",
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",
-    rf"\b{_PERSON} (?:please|now|asap)\b",
+    rf"\b(?<!one )(?<!per )(?<!each ){_PERSON} (?:please|now|asap)\b",
     rf"^\W*(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
     r"\W*){1,4}(?:please|pls|now)?\W*$",
     r"\bescalate (?:this|me|my|to)\b",

@@ -22,6 +22,7 @@ SPANISH = [
     rf"\b(?:p[aá]same|p[aá]seme|comun[ií]came|comun[ií]queme|con[eé]ctame|con[eé]cteme|"
     rf"transfi[eé]reme|transfi[eé]rame|der[ií]vame|ponme|p[oó]ngame|quiero|necesito|prefiero|"
     rf"dame|deme|busco) {_ES_DET}{_ES_PERSON}\b",
+    rf"\b(?:atender|atienda|atiende|atiendan)(?:me)? {_ES_DET}{_ES_PERSON}\b",
     rf"\b(?:hay|existe|est[aá]) {_ES_DET}(?:persona|humano|agente|asesora?|alguien)\b",
     r"\bhay alguien(?: ah[ií]| all[ií]| real| que)?\b",
     r"\b(?:ll[aá]m(?:e|en|a)me|ll[aá]menme)\b|\bme (?:pueden|puede|podr[ií]an|podr[ií]a) llamar\b"
@@ -39,7 +40,7 @@ SPANISH = [
 
 # Who a German-speaking customer asks for.
 _DE_PERSON = (
-    r"(?:menschen?|mitarbeiter(?:in|innen|n)?|berater(?:in)?|kundenberater(?:in)?|"
+    r"(?:mensch(?:en)?|mitarbeiter(?:in|innen|n)?|berater(?:in)?|kundenberater(?:in)?|"
     r"servicemitarbeiter(?:in)?|sachbearbeiter(?:in)?|ansprechpartner(?:in)?|person|"
     r"jemand(?:em|en)?|vorgesetzten?|chef(?:in)?|agenten?|kolleg(?:en|in)|techniker(?:in)?|"
     r"kundendienst|kundenservice|support|verantwortlichen)"
@@ -56,8 +57,9 @@ GERMAN = [
     r"\b(?:einen|eine) (?:echten |richtigen |realen |lebenden )?(?:menschen|mitarbeiter(?:in)?|"
     r"berater(?:in)?|ansprechpartner(?:in)?|sachbearbeiter(?:in)?|vorgesetzten)\b",
     r"\beine (?:echte|richtige|reale|lebende) person\b|\bdurchstellen\b",
-    r"\b(?:verbinden|stellen|leiten) sie mich\b|\b(?:verbinde|stell|leite) mich\b[^.!?]{0,30}"
-    r"\b(?:durch|weiter)\b",
+    r"\b(?:verbinden|stellen|leiten) sie mich\b|\b(?:verbinde|verbindet) mich\b|"
+    r"\becht(?:e|er|en) (?:mensch|mitarbeiter|berater|ansprechpartner)|"
+    r"\b(?:verbinde|stell|leite) mich\b[^.!?]{0,30}\b(?:durch|weiter)\b",
     r"\b(?:rufen sie|ruf|ruft) mich\b[^.!?]{0,15}\b(?:zur[uü]ck|an)\b|\br[uü]ckruf\b",
     rf"^\W*{_DE_DET}{_DE_PERSON}\W*(?:bitte)?\W*$",
     rf"\b{_DE_PERSON} bitte\b",
