@@ -202,28 +202,35 @@ def _dialogue_scores(outcomes: list[tuple[bool, int | None]]) -> DialogueScores:
     )
 
 
+def play(turns: list[str], policy: EscalationPolicy) -> tuple[int | None, int | None]:
+    """The customer turn at which Warmline first escalates, and at which VADER alone first
+    reads negative (any message at or below the policy's threshold), or None: each turn
+    is assessed as the live graph assesses one without knowledge-base confidence."""
+    escalated_at = vader_at = None
+    for k, text in enumerate(turns):
+        found = compute_signals(text, turns[:k])
+        facts = TurnFacts(
+            signals=found,
+            earlier_sentiments=[sentiment(t) for t in turns[:k]],
+            confidence=None,
+            low_confidence_strikes=0,
+            bot_turns=k + 1,
+        )
+        if escalated_at is None and policy.assess(facts).escalate:
+            escalated_at = k
+        if vader_at is None and found.sentiment <= policy.settings.negative_sentiment:
+            vader_at = k
+    return escalated_at, vader_at
+
+
 def dialogues(split: str) -> dict[str, DialogueScores]:
     policy = EscalationPolicy(Policy())
-    threshold = policy.settings.negative_sentiment
     ours: list[tuple[bool, int | None]] = []
     vader: list[tuple[bool, int | None]] = []
     for row in _rows(PUBLIC / f"dialogues_{split}.jsonl"):
         turns = [str(t) for t in row["customer_turns"]]  # type: ignore[attr-defined]
         gold = bool(row["dissatisfied"])
-        escalated_at = vader_at = None
-        for k, text in enumerate(turns):
-            found = compute_signals(text, turns[:k])
-            facts = TurnFacts(
-                signals=found,
-                earlier_sentiments=[sentiment(t) for t in turns[:k]],
-                confidence=None,
-                low_confidence_strikes=0,
-                bot_turns=k + 1,
-            )
-            if escalated_at is None and policy.assess(facts).escalate:
-                escalated_at = k
-            if vader_at is None and found.sentiment <= threshold:
-                vader_at = k
+        escalated_at, vader_at = play(turns, policy)
         ours.append((gold, escalated_at))
         vader.append((gold, vader_at))
     return {"warmline": _dialogue_scores(ours), "VADER alone": _dialogue_scores(vader)}
