@@ -35,7 +35,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from warmline.evals.metrics import BinaryScores
-from warmline.evals.public_eval import play
+from warmline.evals.public_eval import EscalationScores, play
 from warmline.handoff.policy import EscalationPolicy
 from warmline.handoff.policy_file import Policy
 
@@ -61,13 +61,7 @@ class Dialogue(BaseModel):
         return not any(e & UNHAPPY for e in self.emotions)
 
 
-class EmotionScores(BaseModel):
-    dialogues: int
-    dissatisfied: int
-    precision: float
-    recall: float
-    f1: float
-    satisfied_escalated: float
+class EmotionScores(EscalationScores):
     caught_in_time: float
     escalated_before_first_dissatisfied_turn: int
 

@@ -75,13 +75,18 @@ class Rates(BaseModel):
         )
 
 
-class DialogueScores(BaseModel):
+class EscalationScores(BaseModel):
+    """Dialogues escalated against dialogues annotators found dissatisfied."""
+
     dialogues: int
     dissatisfied: int
     precision: float
     recall: float
     f1: float
     satisfied_escalated: float
+
+
+class DialogueScores(EscalationScores):
     caught_by_second_turn: float
 
 
