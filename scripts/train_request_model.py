@@ -1,8 +1,8 @@
 """Fit the request-for-a-person model over MiniLM embeddings; write its weights.
 
 Trains on development data only: the public development split
-(`evals/signals/public/human_request_dev.jsonl` and, in English, German and Spanish,
-`human_request_bf_dev.jsonl`), the sets written with the
+(`evals/signals/public/human_request_dev.jsonl`; in English, German and Spanish,
+`human_request_bf_dev.jsonl`; NLU++'s `human_request_nlupp_dev.jsonl`), the sets written with the
 detectors (`evals/signals/dev_*.jsonl`) and generated paraphrases
 (`evals/signals/paraphrases/`). The public test splits are never read here. The
 threshold is the lowest whose out-of-fold false-positive rate on the public
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=4.0)
     args = parser.parse_args()
     public = [
-        r for name in ("human_request", "human_request_bf")
+        r for name in ("human_request", "human_request_bf", "human_request_nlupp")
         for r in _rows(SIGNALS / "public" / f"{name}_dev.jsonl")
     ]  # fmt: skip
     own = [r for p in sorted(SIGNALS.glob("dev_*.jsonl")) for r in _rows(p)]

@@ -8,6 +8,7 @@ from conftest import REPO
 
 from warmline.config import Settings
 from warmline.evals import pii_eval, retrieval_eval, signals_eval
+from warmline.evals.emotion_eval import Dialogue, _scores
 
 pytestmark = pytest.mark.slow
 
@@ -66,3 +67,17 @@ def test_eval_reports_are_json_and_carry_no_personal_data(tmp_path: Path) -> Non
     exported = (tmp_path / "pii-messages.json").read_text()
     values = {span.value for m in pii_eval.load(data) for span in m.spans}
     assert [v for v in values if v in exported] == []
+
+
+def test_emotion_scores_read_dissatisfaction_from_the_turn_labels() -> None:
+    opening_only = Dialogue(id="a", turns=["x", "y"], emotions=[{"frustration"}, {"neutral"}])
+    later = Dialogue(id="b", turns=["x", "y", "z", "w"], emotions=[set(), set(), {"anger"}, set()])
+    happy = Dialogue(id="c", turns=["x", "y"], emotions=[{"neutral"}, {"happiness"}])
+    dialogues = [opening_only, later, happy]
+    # Escalated: the first at its second turn, the second one turn too late, the third never.
+    any_turn = _scores(dialogues, [1, None, None], from_turn=0)
+    assert (any_turn.dialogues, any_turn.dissatisfied, any_turn.recall) == (3, 2, 0.5)
+    assert any_turn.caught_in_time == 1.0 and any_turn.satisfied_escalated == 0.0
+    after_an_answer = _scores(dialogues, [1, 5, 0], from_turn=1)
+    assert (after_an_answer.dialogues, after_an_answer.dissatisfied) == (2, 1)
+    assert after_an_answer.caught_in_time == 0.0 and after_an_answer.satisfied_escalated == 1.0

@@ -85,9 +85,53 @@ def test_what_is_not_a_request_stays_with_the_bot(text: str) -> None:
     assert not asks(text, with_vector=True)
 
 
-def test_the_model_hears_a_wording_no_rule_lists() -> None:
-    assert not asks("somebody real please help me")
-    assert asks("somebody real please help me", with_vector=True)
+@pytest.mark.parametrize(
+    "text", ["I would prefer dealing with a human being", "can a staff member jump in"]
+)
+def test_the_model_hears_a_wording_no_rule_lists(text: str) -> None:
+    assert not asks(text)
+    assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mensch bitte",
+        "Ich möchte einen Rückruf",
+        "Können Sie mich durchstellen?",
+        "Ich will nicht mit einer Maschine reden",
+        "Wie erreiche ich den Kundenservice?",
+        "Me gustaría hablar con un representante",
+        "Comunícame con un operador por favor",
+        "¿Hay alguien ahí?",
+        "agente por favor",
+        "what do I need to do to speak with an agent?",
+        "yeah, I want to speak to the reception.",
+        "How can I speak with one of your non-robotic agents?",
+    ],
+)
+def test_requests_in_other_words_and_languages(text: str) -> None:
+    assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No necesito una persona",
+        "Ich möchte nicht mit einem Mitarbeiter sprechen",
+        "Sende eine E-Mail an eine Person",
+        "i need to make a transfer to a new person",
+        "a table for one person please",
+    ],
+)
+def test_negated_or_unrelated_persons_are_no_request(text: str) -> None:
+    assert not asks(text)
+
+
+def test_spelling_fold_leaves_accented_words_whole() -> None:
+    assert fold("Ich möchte einen Rückruf") == "Ich möchte einen Rückruf"
+    assert fold("Me gustaría hablar con un representante").endswith("representante")
+    assert fold("can i tlak to a humna") == "can i talk to a human"
 
 
 def decide(text: str, earlier: list[str] | None = None) -> list[str]:
@@ -129,6 +173,15 @@ def test_unhappiness_that_persists_escalates_with_its_numbers() -> None:
 def test_a_complaint_about_the_answer_is_dissatisfaction_with_us() -> None:
     assert decide("that's not what I asked, it didn't help") == ["frustration"]
     assert decide("that's not what I asked, I need the clip from 4pm") == []
+
+
+def test_a_problem_that_outlasts_the_answer_is_dissatisfaction_with_us() -> None:
+    opening = "I can't buy a book, the checkout does not work"
+    assert decide(opening) == []
+    assert decide("I did what you said, the checkout still does not work", [opening]) == [
+        "frustration"
+    ]
+    assert decide("Does not work on my tablet either, thanks for your help", [opening]) == []
 
 
 @pytest.fixture(scope="module")

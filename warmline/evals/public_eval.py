@@ -5,8 +5,10 @@
 - requests for a person: Rasa's demo bots' `human_handoff` examples against every
   other example of theirs and CLINC150's queries (`evals/signals/public/human_request_*`),
   and the Bot Framework samples' `Escalate` intent in English, German and Spanish
-  against every other intent of theirs (`human_request_bf_*`); the peer is a plain
-  keyword rule;
+  against every other intent of theirs (`human_request_bf_*`), and NLU++'s `handoff`
+  intent against the rest of its banking and hotel examples (`human_request_nlupp_*`);
+  the peer is a plain keyword rule, and `--before COMMIT` adds that commit's detector on
+  the same rows and embeddings;
 - dissatisfaction across turns: STC-3 customer-helpdesk dialogues whose customer
   satisfaction 19 annotators scored (`dialogues_*`), played turn by turn through the
   detectors and the escalation policy as the live graph does; the peer is VADER alone
@@ -18,10 +20,18 @@ Only the development split is for tuning; the test split is scored once a change
 """
 
 import argparse
+import io
 import json
+import os
 import re
+import subprocess
+import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel
 
 from warmline.agent.decision import TurnFacts
@@ -65,13 +75,18 @@ class Rates(BaseModel):
         )
 
 
-class DialogueScores(BaseModel):
+class EscalationScores(BaseModel):
+    """Dialogues escalated against dialogues annotators found dissatisfied."""
+
     dialogues: int
     dissatisfied: int
     precision: float
     recall: float
     f1: float
     satisfied_escalated: float
+
+
+class DialogueScores(EscalationScores):
     caught_by_second_turn: float
 
 
@@ -80,39 +95,85 @@ def _rows(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-REQUEST_SETS = ("human_request", "human_request_bf")
+REQUEST_SETS = ("human_request", "human_request_bf", "human_request_nlupp")
+# Run with an earlier commit's package on PYTHONPATH: reads the texts (JSON) and their
+# embeddings (.npy) named in argv, prints that code's verdicts as a JSON list.
+_BEFORE_DRIVER = """
+import json, sys
+import numpy as np
+from warmline.guardrails.human_request import detect_human_request
+from warmline.guardrails.spelling import fold
+texts = json.load(open(sys.argv[1], encoding="utf-8"))
+vectors = np.load(sys.argv[2])
+print(json.dumps([detect_human_request(fold(t), v).fired() for t, v in zip(texts, vectors)]))
+"""
 
 
-def human_requests(split: str, use_model: bool) -> dict[str, dict[str, Rates]]:
-    """Each detector on both request sets together ("all"), on each set, and on each
+def _before_verdicts(commit: str, texts: list[str], vectors: npt.NDArray[np.float32]) -> list[bool]:
+    """`commit`'s detector (its `warmline` package, from `git archive`) on the same texts
+    and embeddings, so the comparison differs only in the code."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", commit, "warmline"],
+            cwd=PUBLIC.parents[2],
+            check=True,
+            capture_output=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        (Path(folder) / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
+        np.save(Path(folder) / "vectors.npy", vectors)
+        out = subprocess.run(
+            [sys.executable, "-c", _BEFORE_DRIVER, "texts.json", "vectors.npy"],
+            cwd=folder,
+            env={**os.environ, "PYTHONPATH": folder},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    return [bool(v) for v in json.loads(out)]
+
+
+def _request_groups(row: dict[str, object]) -> list[str]:
+    source = str(row["source"])
+    if source == "botframework-solutions":
+        return ["all", "botframework", f"botframework {row['lang']}"]
+    if source.startswith("nlu++"):
+        return ["all", "nlu++"]
+    return ["all", "rasa+clinc150"]
+
+
+def human_requests(
+    split: str, use_model: bool, before: str | None = None
+) -> dict[str, dict[str, Rates]]:
+    """Each detector on the request sets together ("all"), on each set, and on each
     language of the multilingual one."""
     rows = [r for name in REQUEST_SETS for r in _rows(PUBLIC / f"{name}_{split}.jsonl")]
     texts = [str(r["text"]) for r in rows]
     vectors = None
-    if use_model:
+    if use_model or before:
         from warmline.retrieval.embedder import Embedder
 
         vectors = Embedder().embed(texts)
+    earlier = _before_verdicts(before, texts, vectors) if before and vectors is not None else None
     verdicts: dict[str, list[list[tuple[bool, bool]]]] = {}
     for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
         gold = bool(row["human_request"])
         folded = fold(text)
-        vector = vectors[i] if vectors is not None else None
-        found = (
+        vector = vectors[i] if vectors is not None and use_model else None
+        found = [
             detect_human_request(folded, vector).fired(),
             detect_human_request(folded).fired(),
             bool(KEYWORD_REQUEST.search(text)),
-        )
-        bf = row["source"] == "botframework-solutions"
-        groups = ["all", "botframework" if bf else "rasa+clinc150"]
-        groups += [f"botframework {row['lang']}"] if bf else []
-        for group in groups:
-            lists = verdicts.setdefault(group, [[], [], []])
+        ]
+        found += [earlier[i]] if earlier is not None else []
+        for group in _request_groups(row):
+            lists = verdicts.setdefault(group, [[] for _ in found])
             for kept, fired in zip(lists, found, strict=True):
                 kept.append((gold, fired))
-    names = ("warmline", "warmline rules alone", "keyword rule")
+    names = ("warmline", "warmline rules alone", "keyword rule", f"code at {before}")
     return {
-        group: {name: Rates.of(pairs) for name, pairs in zip(names, lists, strict=True)}
+        group: {name: Rates.of(pairs) for name, pairs in zip(names, lists, strict=False)}
         for group, lists in verdicts.items()
     }
 
@@ -146,28 +207,35 @@ def _dialogue_scores(outcomes: list[tuple[bool, int | None]]) -> DialogueScores:
     )
 
 
+def play(turns: list[str], policy: EscalationPolicy) -> tuple[int | None, int | None]:
+    """The customer turn at which Warmline first escalates, and at which VADER alone first
+    reads negative (any message at or below the policy's threshold), or None: each turn
+    is assessed as the live graph assesses one without knowledge-base confidence."""
+    escalated_at = vader_at = None
+    for k, text in enumerate(turns):
+        found = compute_signals(text, turns[:k])
+        facts = TurnFacts(
+            signals=found,
+            earlier_sentiments=[sentiment(t) for t in turns[:k]],
+            confidence=None,
+            low_confidence_strikes=0,
+            bot_turns=k + 1,
+        )
+        if escalated_at is None and policy.assess(facts).escalate:
+            escalated_at = k
+        if vader_at is None and found.sentiment <= policy.settings.negative_sentiment:
+            vader_at = k
+    return escalated_at, vader_at
+
+
 def dialogues(split: str) -> dict[str, DialogueScores]:
     policy = EscalationPolicy(Policy())
-    threshold = policy.settings.negative_sentiment
     ours: list[tuple[bool, int | None]] = []
     vader: list[tuple[bool, int | None]] = []
     for row in _rows(PUBLIC / f"dialogues_{split}.jsonl"):
         turns = [str(t) for t in row["customer_turns"]]  # type: ignore[attr-defined]
         gold = bool(row["dissatisfied"])
-        escalated_at = vader_at = None
-        for k, text in enumerate(turns):
-            found = compute_signals(text, turns[:k])
-            facts = TurnFacts(
-                signals=found,
-                earlier_sentiments=[sentiment(t) for t in turns[:k]],
-                confidence=None,
-                low_confidence_strikes=0,
-                bot_turns=k + 1,
-            )
-            if escalated_at is None and policy.assess(facts).escalate:
-                escalated_at = k
-            if vader_at is None and found.sentiment <= threshold:
-                vader_at = k
+        escalated_at, vader_at = play(turns, policy)
         ours.append((gold, escalated_at))
         vader.append((gold, vader_at))
     return {"warmline": _dialogue_scores(ours), "VADER alone": _dialogue_scores(vader)}
@@ -178,10 +246,11 @@ def main() -> None:
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
     parser.add_argument("--no-model", action="store_true", help="rules only (no embeddings)")
     parser.add_argument("--only", choices=["requests", "dialogues", "sensitive"])
+    parser.add_argument("--before", help="also score this commit's request detector")
     args = parser.parse_args()
     report: dict[str, object] = {"split": args.split}
     if args.only in (None, "requests"):
-        report["human_request"] = human_requests(args.split, not args.no_model)
+        report["human_request"] = human_requests(args.split, not args.no_model, args.before)
     if args.only in (None, "dialogues"):
         report["dissatisfaction"] = dialogues(args.split)
     if args.only in (None, "sensitive"):

@@ -71,6 +71,22 @@ _ABOUT_THE_ANSWER = compile_all(
         r"useless)\b",
     ]
 )
+# The trouble outlasting an answer: in an opening message this states the problem, once
+# the service has answered it says the answer did not work.
+_FAILURE_PERSISTS = compile_all(
+    [
+        r"\b(?:does not|doesn'?t|did not|didn'?t|do not|don'?t|won'?t|will not|still not|not) "
+        r"work(?:ing|ed)?\b",
+        r"\bstill (?:the same|jumps|comes|appears|shows|says|can'?t|cannot)\b",
+        r"\b(?:the )?same (?:problem|error|mistake|message|issue|thing) "
+        r"(?:again|still|as before)\b",
+        r"\b(?:problem|error|mistake|message|issue) is (?:still )?the same\b",
+        r"\b(?:didn'?t|did not|doesn'?t|does not) (?:help|solve|fix|change)\b",
+        r"\bi (?:did|have done|tried|followed) (?:all|everything|all th(?:is|at|e steps))\b",
+        r"\bnothing (?:happens|happened|changed|works|helped)\b",
+    ]
+)
+_THANKS = re.compile(r"\b(?:thanks?|thank you|thx|danke|gracias|obrigad[oa])\b", re.IGNORECASE)
 # A first correction is a mild cue: tone-weight, it fires only with another.
 _CORRECTION = compile_all(
     [
@@ -97,9 +113,14 @@ _NOT_SHOUTING = re.compile(
 _PUNCTUATION_RUN = re.compile(r"[!?]{3,}")
 
 
-def detect_frustration(text: str) -> Signal:
+def detect_frustration(text: str, answered: bool = False) -> Signal:
+    """`answered`: the customer has written before in this conversation, so the service
+    has answered at least once."""
     evidence = matches(_REPEATED_CONTACT, text) + matches(_STRONG_WORDS, text)
     evidence += matches(_SARCASM, text) + matches(_ABOUT_THE_ANSWER, text)
+    # "It didn't work, thank you for your help anyway" reports, it does not complain.
+    if answered and not _THANKS.search(text):
+        evidence += [e for e in matches(_FAILURE_PERSISTS, text) if e not in evidence]
     tone = matches(_PROFANITY, text) + matches(_CORRECTION, text)
     shouted = [w for w in _SHOUTING_WORD.findall(text) if not _NOT_SHOUTING.match(w)]
     if len(shouted) >= 2 or any(len(w) >= 4 for w in shouted):

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from warmline.guardrails.evidence import Signal
 from warmline.guardrails.request_model import request_probability, request_threshold
+from warmline.guardrails.request_wordings import FRENCH, GERMAN, SPANISH
 
 # Swearing inside the phrase is tone, not wording: "speak with a fucking human agent".
 _INTENSIFIER = re.compile(
@@ -32,12 +33,13 @@ _DET += r"lumen|customer service|customer|service|support|another|different|othe
 # After a verb of talking or contacting, any two words may qualify the person ("a real
 # rasa employee"), but not "my": "email my boss" is a chore, not a request.
 # Nor "about": "send an email about swim team practice" names a subject, not a person.
-_ANY_DET = r"(?:(?!my\b|about\b|regarding\b)[\w'-]+ ){0,3}?"
+_ANY_DET = r"(?:(?!my\b|about\b|regarding\b)[\w'-]+ ){0,4}?"
 _PERSON = (
     r"(?:person|persons|human|humans|agent|agents|representative|representatives|operator|"
     r"someone|somebody|anyone|anybody|people|staff|employee|employees|advisor|adviser|"
     r"technicians?|manager|supervisor|support team|team member|team|member of (?:your|the) team|"
-    r"customer (?:service|care|support)|tier 2(?: support)?|whoever|"
+    r"customer (?:service|care|support)|tier 2(?: support)?|whoever|reception(?:ist)?|front desk|"
+    r"concierge|housekeeping|cleaners|department|"
     r"complaints department|cancellations? team|billing team|real one|being|boss|founders?|"
     r"owners?|ceo|developers?|assistant|associate|specialist|consultant)"
 )
@@ -46,12 +48,15 @@ _CONTACT = (
     r"to)|be (?:put )?in touch with|put (?:me|us) in touch with|touch base with)"
 )
 _REQUEST_PATTERNS = [
-    rf"\b(?:talk(?:ing)?|speak(?:ing)?|chat(?:ting)?|communicate|converse) (?:to|with) "
+    rf"\b(?:talk(?:ing)?|speak(?:ing)?|chat(?:ting)?|communicate|converse|"
+    rf"have a (?:chat|word|talk))(?: directly)? (?:to|with) "
     rf"{_ANY_DET}{_PERSON}\b",
     rf"\b{_CONTACT} {_ANY_DET}{_PERSON}\b",
     r"\b(?:contact|reach|call) (?:the |your )?(?:support|help ?desk)\b"
     r"(?! (?:article|page|docs?)\b)",
-    rf"\b(?:transfer(?:red)?|connect(?:ed)?|put|pass|escalate|send|forward|hand|route|switch)"
+    # "make a transfer to a new person" moves money, not the chat.
+    rf"\b(?<!a )(?<!the )(?:transfer(?:red)?|connect(?:ed)?|put|pass|escalate|send|forward|hand|"
+    rf"route|switch)"
     rf"(?: me| this| it| us| my \w+| (?:a|the|this) (?:conversation|chat|call))? (?:over |back )?"
     rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
     rf"\b(?:get|give|want|need|prefer|find|have|gimme) (?:me )?(?:to )?{_DET}{_PERSON}\b",
@@ -60,7 +65,7 @@ _REQUEST_PATTERNS = [
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
     r"call|help)\b",
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",
-    rf"\b{_PERSON} (?:please|now|asap)\b",
+    rf"\b(?<!one )(?<!per )(?<!each ){_PERSON} (?:please|now|asap)\b",
     rf"^\W*(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
     r"\W*){1,4}(?:please|pls|now)?\W*$",
     r"\bescalate (?:this|me|my|to)\b",
@@ -78,40 +83,15 @@ _REQUEST_PATTERNS = [
     r"(?:to|with))? (?:a |an |the |this |your )?(?:bot|chat ?bot|machine|robot|computer|ai)\b",
     r"\b(?:human|live|personal|manual) (?:support|help|assistance|service|customer service)\b",
     r"\b(?:stop (?:the|this) bot|no (?:more )?bots?)\b",
-    r"\b(?:hablar|comunicarme|hablar? con|contactar|contactar con|habla con) (?:con )?(?:un |una |"
-    r"el |la |alg[uú]n |alguna )?(?:agente|persona|humano|asesora?|operador|representante|"
-    r"alguien|ser humano|empleado)\b",
-    r"\b(?:p[aá]same|p[aá]seme|comun[ií]came|con[eé]ctame|transfi[eé]reme|quiero|necesito) "
-    r"(?:con )?(?:un |una |a un |a una |el |la )?(?:agente|persona|humano|asesora?|operador|"
-    r"representante)\b",
-    r"\b(?:mit|zu) (?:einem|einer|jemandem|jemand|dem|der|ihrem|einem echten) ?(?:menschen|"
-    r"mitarbeiter(?:in)?|berater(?:in)?|person|kundendienst|kundenservice|agenten|echten)?\b"
-    r"(?=[^.!?]{0,40}\b(?:sprechen|reden|chatten|verbinden|weiterleiten|verbunden))",
-    r"\b(?:einen|eine) (?:echten |richtigen )?(?:menschen|mitarbeiter(?:in)?|berater(?:in)?)\b",
-    r"\b(?:sprechen|reden|chatten|verbinden)\b[^.!?]{0,20}\b(?:mit|zu) (?:einem|einer|jemandem) "
-    r"(?:echten )?(?:menschen|mitarbeiter(?:in)?|berater(?:in)?|person)\b",
-    r"\b(?:menschlichen?|menschliche[rs]?|pers[oö]nliche[nrs]?|echte[nrs]?|manuelle[nrs]?) "
-    r"(?:menschliche )?(?:hilfe|dienste?|unterst[uü]tzung|beratung|ansprechpartner(?:in)?|menschen|"
-    r"person|kundenservice|kundendienst)\b",
-    r"\b(?:gibt es|ist da) (?:hier )?(?:jemand(?:en)?|einen? (?:echte[nr]? )?(?:menschen|person|"
-    r"mitarbeiter(?:in)?))\b",
-    r"\b(?:kontakt|verbindung) (?:zum|zur|mit dem|mit einem) (?:kundendienst|kundenservice|"
-    r"support|mitarbeiter|menschen)\b",
-    r"^\W*(?:der |den )?(?:kundendienst|kundenservice)\W*(?:bitte)?\W*$",
-    # The English spelling fold reads "servicio" as "service": both forms are accepted.
-    r"\b(?:ayuda|atenci[oó]n|servici?[eo]|soporte|asistencia) (?:human[oa]|personal|"
-    r"personalizada)\b",
-    r"\b(?:hay|existe) (?:alg[uú]n|alguna|un|una) (?:persona|humano|agente|asesora?)\b",
-    r"\b(?:contactar|contacte|contacta|comunicarme|hablar) (?:con )?(?:el |la )?(?:soporte|"
-    r"servici?[eo] (?:al|de atenci[oó]n al) cliente|atenci[oó]n al cliente)\b",
-    r"^\W*(?:el )?(?:servici?[eo]|atenci[oó]n) al cliente\W*(?:por favor)?\W*$",
-    r"\bparler (?:à|a) (?:un|une) (?:agent|conseiller|conseillère|humain|personne)\b",
+    r"\b(?:not|don'?t feel|never feel) comfortable\b[^.!?]{0,50}"
+    r"\b(?:machine|bot|robot|computer)s?\b",
 ]
+_REQUEST_PATTERNS += SPANISH + GERMAN + FRENCH
 _REQUEST = re.compile("|".join(f"(?:{p})" for p in _REQUEST_PATTERNS), re.IGNORECASE)
 _NEGATION = re.compile(
     r"\b(?:don'?t|do not|doesn'?t|didn'?t|haven'?t|hasn'?t|no need|not|never|without|nobody|"
-    r"no one|do (?:i|we) (?:really )?need to|does it|can the \w+|will the \w+|no quiero|"
-    r"no necesito|nicht|kein(?:en|e)?)\b[^.!?,;]{0,22}$",
+    r"no one|(?<!what )do (?:i|we) (?:really )?need to|does it|can the \w+|will the \w+|no quiero|"
+    r"no necesito|nicht|kein(?:en|e)?)\b[^.!?,;]{0,22}$|\bno $",
     re.IGNORECASE,
 )
 # For the model, which has no words to point at: a negated person anywhere silences it.

@@ -103,7 +103,7 @@ def compute_signals(
     """
     folded = fold(text)
     sensitive = detect_sensitive_topic(folded)
-    frustration = detect_frustration(text)
+    frustration = detect_frustration(text, answered=bool(earlier))
     if sensitive.topic in {"self_harm", "medical_emergency"}:
         frustration = Signal()
     return Signals(

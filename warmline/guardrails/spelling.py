@@ -68,7 +68,13 @@ SHORTHAND = {
     "sumone": "someone",
     "sombody": "somebody",
 }
-_WORD = re.compile(r"[A-Za-z0-9/']+")
+# Words of any script: "Rückruf" is one word, never "R" + "ckruf" (which read "are ckruf").
+# Spanish and German words one letter from an English keyword, which their own rules read.
+NOT_ENGLISH = frozenset(
+    "representante representantes operador operadora operadores conectar conectame "
+    "servicio servicios asistencia persona personas personal humano".split()
+)
+_WORD = re.compile(r"[^\W_]+(?:['/][^\W_]*)*|/")
 
 
 @lru_cache(maxsize=4096)
@@ -76,7 +82,8 @@ def _fold_word(word: str) -> str:
     lower = word.lower()
     if lower in SHORTHAND:
         return SHORTHAND[lower]
-    if len(lower) < 5 or lower in KEYWORDS:
+    # Accented words belong to the widget's other languages, not to English typos.
+    if len(lower) < 5 or lower in KEYWORDS or lower in NOT_ENGLISH or not lower.isascii():
         return word
     for close in difflib.get_close_matches(lower, KEYWORDS, n=3, cutoff=0.8):
         inflected = close.startswith(lower) or lower.startswith(close)

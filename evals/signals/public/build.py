@@ -14,6 +14,12 @@ whose Virtual Assistant `General.lu` has an `Escalate` intent ("can i talk to a 
 of every LU file in those languages (calendar, e-mail, weather, music, ...) is negative.
 It is written to `human_request_bf_*.jsonl`, split by the same hash.
 
+A third, added later and held out the same way, comes from
+  PolyAI-LDN/task-specific-datasets  nlupp/data/{banking,hotels}/fold*.json (NLU++)  CC BY 4.0
+whose generic `handoff` intent ("is the intent to speak to a human or hand off?") marks a
+request; every other example of both domains is negative. Written to
+`human_request_nlupp_*.jsonl`.
+
 For the dialogues, each of 19 annotators scored the customer's satisfaction with the
 dialogue from -2 to 2 (S-score); a dialogue is `dissatisfied` at a mean of -0.75 or
 less and `satisfied` at 0.5 or more, and the ambiguous middle is left out.
@@ -24,6 +30,7 @@ so it never changes when a source is added.
 
     python evals/signals/public/build.py RASA_DEMO HELPDESK FINANCIAL CLINC STC3_EN_JSON
     python evals/signals/public/build.py botframework BOTFRAMEWORK_SOLUTIONS
+    python evals/signals/public/build.py nlupp TASK_SPECIFIC_DATASETS
 """
 
 import hashlib
@@ -122,6 +129,21 @@ def botframework(repo: str) -> None:
     _write("human_request_bf", _dedupe(rows))
 
 
+def nlupp(repo: str) -> None:
+    rows = [
+        {
+            "text": " ".join(str(example["text"]).split()),
+            "human_request": "handoff" in example.get("intents", []),
+            "source": f"nlu++ {domain}",
+            "intent": " ".join(example.get("intents", [])),
+        }
+        for domain in ("banking", "hotels")
+        for fold in range(20)
+        for example in json.loads(_show(repo, f"nlupp/data/{domain}/fold{fold}.json"))
+    ]
+    _write("human_request_nlupp", _dedupe(rows))
+
+
 def _dedupe(rows: list[dict[str, object]]) -> list[tuple[str, dict[str, object]]]:
     """One row per text (case and spacing ignored); a request in any source counts."""
     seen: dict[str, dict[str, object]] = {}
@@ -188,6 +210,8 @@ def main(demo: str, helpdesk: str, financial: str, clinc: str) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "botframework":
         botframework(sys.argv[2])
+    elif sys.argv[1] == "nlupp":
+        nlupp(sys.argv[2])
     else:
         main(*sys.argv[1:5])
         dialogues(sys.argv[5])

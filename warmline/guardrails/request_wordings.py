@@ -1,0 +1,81 @@
+"""How customers ask for a person in the widget's other languages, Spanish and German.
+
+The request model reads an English embedding, so in these languages the rules carry
+the verdict. Each list names who is asked for, the verbs that ask, and the
+short forms ("agente por favor", "Mitarbeiter bitte"); negations ("no quiero",
+"nicht", "kein") are handled by the caller as for English. Text arrives
+spelling-folded, which leaves accented and Spanish words as typed.
+"""
+
+# Who a Spanish-speaking customer asks for.
+_ES_PERSON = (
+    r"(?:agentes?|personas?(?: real(?:es)?| de verdad)?|human[oa]s?(?: real)?|ser humano|"
+    r"asesor(?:a|es)?|operador(?:a|es)?|representantes?|alguien(?: real)?|emplead[oa]s?|"
+    r"ejecutiv[oa]s?|encargad[oa]|supervisor(?:a)?|gerente|responsable|especialista|"
+    r"t[eé]cnic[oa])"
+)
+_ES_DET = r"(?:(?:un|una|a un|a una|el|la|al|alg[uú]n|alguna|su|tu|otro|otra|con) ){0,2}"
+SPANISH = [
+    rf"\b(?:hablar|habla|hable|charlar|conversar|platicar|chatear|comunicarme|comunicarte|"
+    rf"contactar(?:me)?|contacto|contacta|contacte|ponerme en contacto) (?:con )?{_ES_DET}"
+    rf"{_ES_PERSON}\b",
+    rf"\b(?:p[aá]same|p[aá]seme|comun[ií]came|comun[ií]queme|con[eé]ctame|con[eé]cteme|"
+    rf"transfi[eé]reme|transfi[eé]rame|der[ií]vame|ponme|p[oó]ngame|quiero|necesito|prefiero|"
+    rf"dame|deme|busco) {_ES_DET}{_ES_PERSON}\b",
+    rf"\b(?:atender|atienda|atiende|atiendan)(?:me)? {_ES_DET}{_ES_PERSON}\b",
+    rf"\b(?:hay|existe|est[aá]) {_ES_DET}(?:persona|humano|agente|asesora?|alguien)\b",
+    r"\bhay alguien(?: ah[ií]| all[ií]| real| que)?\b",
+    r"\b(?:ll[aá]m(?:e|en|a)me|ll[aá]menme)\b|\bme (?:pueden|puede|podr[ií]an|podr[ií]a) llamar\b"
+    r"|\bque me llame\b",
+    rf"^\W*{_ES_DET}{_ES_PERSON}\W*(?:por favor)?\W*$",
+    rf"\b{_ES_PERSON} por favor\b",
+    r"\b(?:no quiero|no me sirve) (?:hablar con |chatear con )?(?:un |una |el |la |este |esta )?"
+    r"(?:bot|chatbot|m[aá]quina|robot|contestador)\b",
+    r"\b(?:ayuda|atenci[oó]n|servicio|soporte|asistencia) (?:human[oa]|personal|"
+    r"personalizada)\b",
+    r"\b(?:contactar|contacte|contacta|comunicarme|hablar) (?:con )?(?:el |la )?(?:soporte|"
+    r"servicio (?:al|de atenci[oó]n al) cliente|atenci[oó]n al cliente)\b",
+    r"^\W*(?:el )?(?:servicio|atenci[oó]n) al cliente\W*(?:por favor)?\W*$",
+]
+
+# Who a German-speaking customer asks for.
+_DE_PERSON = (
+    r"(?:mensch(?:en)?|mitarbeiter(?:in|innen|n)?|berater(?:in)?|kundenberater(?:in)?|"
+    r"servicemitarbeiter(?:in)?|sachbearbeiter(?:in)?|ansprechpartner(?:in)?|person|"
+    r"jemand(?:em|en)?|vorgesetzten?|chef(?:in)?|agenten?|kolleg(?:en|in)|techniker(?:in)?|"
+    r"kundendienst|kundenservice|support|verantwortlichen)"
+)
+_DE_DET = (
+    r"(?:(?:einem|einer|einen|eine|ein|dem|der|den|ihrem|ihrer|ihren|eurem|eurer|echten|"
+    r"richtigen|realen|lebenden|anderen|zust[aä]ndigen) ){0,3}"
+)
+GERMAN = [
+    rf"\b(?:mit|zu|an) (?:{_DE_DET}{_DE_PERSON}|(?:einem|einer|dem|der|ihrem|ihrer)(?: \w+)?)\b"
+    r"(?=[^.!?]{0,40}\b(?:sprechen|reden|chatten|verbinden|weiterleiten|verbunden|durchstellen|"
+    r"telefonieren)\b)",
+    rf"\b(?:sprechen|reden|chatten|verbinden)\b[^.!?]{{0,20}}\b(?:mit|zu) {_DE_DET}{_DE_PERSON}\b",
+    r"\b(?:einen|eine) (?:echten |richtigen |realen |lebenden )?(?:menschen|mitarbeiter(?:in)?|"
+    r"berater(?:in)?|ansprechpartner(?:in)?|sachbearbeiter(?:in)?|vorgesetzten)\b",
+    r"\beine (?:echte|richtige|reale|lebende) person\b|\bdurchstellen\b",
+    r"\b(?:verbinden|stellen|leiten) sie mich\b|\b(?:verbinde|verbindet) mich\b|"
+    r"\becht(?:e|er|en) (?:mensch|mitarbeiter|berater|ansprechpartner)|"
+    r"\b(?:verbinde|stell|leite) mich\b[^.!?]{0,30}\b(?:durch|weiter)\b",
+    r"\b(?:rufen sie|ruf|ruft) mich\b[^.!?]{0,15}\b(?:zur[uü]ck|an)\b|\br[uü]ckruf\b",
+    rf"^\W*{_DE_DET}{_DE_PERSON}\W*(?:bitte)?\W*$",
+    rf"\b{_DE_PERSON} bitte\b",
+    r"\b(?:nicht|keine?n?) (?:mit )?(?:einem |einer |dem |der )?(?:bot|chatbot|roboter|maschine|"
+    r"computer)\b",
+    r"\b(?:menschlichen?|menschliche[rs]?|pers[oö]nliche[nrs]?|echte[nrs]?|manuelle[nrs]?) "
+    r"(?:menschliche )?(?:hilfe|dienste?|unterst[uü]tzung|beratung|ansprechpartner(?:in)?|menschen|"
+    r"person|kundenservice|kundendienst|kontakt)\b",
+    r"\b(?:gibt es|ist da|ist hier) (?:hier |da )?(?:auch )?(?:jemand(?:en)?|einen? "
+    r"(?:echte[nr]? )?(?:menschen|person|mitarbeiter(?:in)?))\b",
+    r"\b(?:kontakt|verbindung) (?:zum|zur|mit dem|mit einem|mit einer) (?:kundendienst|"
+    r"kundenservice|support|mitarbeiter|menschen|berater)\b",
+    r"\b(?:den |die |einen |eine |jemanden vom )?(?:kundendienst|kundenservice|support|hotline|"
+    r"mitarbeiter(?:in)?|berater(?:in)?|ansprechpartner(?:in)?) (?:\w+ ){0,2}(?:kontaktieren|"
+    r"erreichen|anrufen|sprechen)\b",
+    r"\bwie erreiche ich (?:den|die|einen|eine|jemanden|ihren|ihre)\b",
+]
+
+FRENCH = [r"\bparler (?:à|a) (?:un|une) (?:agent|conseiller|conseillère|humain|personne)\b"]
