@@ -76,7 +76,9 @@ def correct(query: str, found_words: Callable[[list[str]], set[str]]) -> str:
         variants = sorted(_one_edit(lower))
         in_base = found_words([lower, *variants])
         stem = tokens(lower)
-        if lower in in_base or any(tokens(w) == stem for w in in_base if w[:3] == lower[:3]):
+        prefix = stem[0][:-1] if stem else lower
+        forms = (w for w in in_base if w.startswith(prefix))
+        if lower in in_base or any(tokens(w) == stem for w in forms):
             return word  # the knowledge base has it, or another form of it ("refunds")
         candidates = [w for w in variants if w in in_base]
         if not candidates:

@@ -37,7 +37,7 @@ LEXICAL_WEIGHT = 0.2
 DECISIVE_LEXICAL_WEIGHT = 0.3
 CANDIDATES = 30
 # Chunks read to learn which spellings of an unknown word the knowledge base contains.
-SPELLING_CHUNKS = 20
+SPELLING_CHUNKS = 10
 BATCH = 256
 
 
