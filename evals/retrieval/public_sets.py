@@ -12,8 +12,10 @@ help center's missing articles look like.
 Usage:
   python evals/retrieval/public_sets.py covidfaq  query_answer_pairs.json
   python evals/retrieval/public_sets.py squad     dev-v2.0.json
+  python evals/retrieval/public_sets.py wikiqa    WikiQA-dev.tsv WikiQA-test-gold.tsv
 """
 
+import csv
 import json
 import random
 import re
@@ -137,5 +139,51 @@ def squad(source: Path, kept_titles: int = 6, held_out_titles: int = 3) -> None:
     _write("squad", articles, rows)
 
 
+def wikiqa(*sources: Path, held_out_share: float = 1 / 3) -> None:
+    """WikiQA: real search-engine questions, each with the summary of a Wikipedia page.
+
+    A page's summary is the article. Only questions whose summary holds an answer
+    sentence are used (the files this reads keep no others). A third of the pages are
+    held out, chosen with a fixed seed; their questions are the unanswerable ones. The
+    pages cover unrelated topics, so a held-out page's question is out of the knowledge
+    base in substance, not only by label.
+    """
+    pages: dict[str, tuple[str, list[str]]] = {}
+    questions: dict[str, tuple[str, str]] = {}
+    for source in sources:
+        with source.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+                sentences = pages.setdefault(row["DocumentID"], (row["DocumentTitle"], []))[1]
+                if row["Sentence"] not in sentences:
+                    sentences.append(row["Sentence"])
+                if row["Label"] == "1":
+                    text = " ".join(row["Question"].split())
+                    questions[f"{source.stem}-{row['QuestionID']}"] = (text, row["DocumentID"])
+    ids = {doc: f"{_slug(title)}-{doc.lower()}" for doc, (title, _) in pages.items()}
+    rng = random.Random(SEED)
+    asked = sorted({doc for _, doc in questions.values()}, key=lambda d: int(d[1:]))
+    hidden = set(rng.sample(asked, round(len(asked) * held_out_share)))
+    articles = {
+        ids[doc]: (
+            title,
+            f"https://wiki.example/{ids[doc]}",
+            " ".join(s.replace(" .", ".").replace(" ,", ",") for s in sentences),
+        )
+        for doc, (title, sentences) in pages.items()
+        if doc not in hidden
+    }
+    rows: list[dict[str, object]] = [
+        {
+            "question": text,
+            "answers": [] if doc in hidden else [ids[doc]],
+            "kind": "unanswerable" if doc in hidden else "search",
+            "answerable": doc not in hidden,
+        }
+        for _, (text, doc) in sorted(questions.items())
+    ]
+    _write("wikiqa", articles, rows)
+
+
 if __name__ == "__main__":
-    {"covidfaq": covidfaq, "squad": squad}[sys.argv[1]](Path(sys.argv[2]))
+    builders = {"covidfaq": covidfaq, "squad": squad, "wikiqa": wikiqa}
+    builders[sys.argv[1]](*(Path(arg) for arg in sys.argv[2:]))

@@ -13,7 +13,7 @@ a rare term, a product name or an error code carries the question. Reciprocal ra
 fusion, the earlier choice, let a weak lexical ranking outvote a clear dense one on
 paraphrased questions (worse than dense alone on a public FAQ set); a share of the
 best score needs no per-KB scale. Each hit keeps both raw scores for the
-answerable-confidence model.
+answerable-confidence model. Misspelled words are put right first (`spelling.py`).
 """
 
 from collections.abc import Callable, Iterable
@@ -27,6 +27,7 @@ from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.local_index import LocalIndex
 from warmline.retrieval.qdrant_index import ClusterLayout, QdrantIndex
 from warmline.retrieval.search_types import Hit, Mode, Scored, SearchFilters
+from warmline.retrieval.spelling import correct, words
 
 __all__ = ["ClusterLayout", "Hit", "KnowledgeStore", "Mode", "SearchFilters"]
 
@@ -35,6 +36,8 @@ __all__ = ["ClusterLayout", "Hit", "KnowledgeStore", "Mode", "SearchFilters"]
 LEXICAL_WEIGHT = 0.2
 DECISIVE_LEXICAL_WEIGHT = 0.3
 CANDIDATES = 30
+# Chunks read to learn which spellings of an unknown word the knowledge base contains.
+SPELLING_CHUNKS = 10
 BATCH = 256
 
 
@@ -97,6 +100,7 @@ class KnowledgeStore:
         if not self._index.count():
             return []
         chosen, day = filters or SearchFilters(), today or date.today()
+        query = correct(query, lambda terms: self._words_found(" ".join(terms), chosen, day))
         dense: list[Scored] = []
         lexical: list[Scored] = []
         if mode != "lexical":
@@ -105,6 +109,10 @@ class KnowledgeStore:
         if mode != "dense":
             lexical = self._index.lexical(query, chosen, day, CANDIDATES)
         return _fuse(dense, lexical)[:limit]
+
+    def _words_found(self, text: str, filters: SearchFilters, day: date) -> set[str]:
+        found = self._index.lexical(text, filters, day, SPELLING_CHUNKS)
+        return set().union(*(words(s.chunk.lexical_text) for s in found))
 
 
 def _fuse(dense: list[Scored], lexical: list[Scored]) -> list[Hit]:

@@ -1,0 +1,47 @@
+"""Misspelled question words are put right towards the knowledge base's own words."""
+
+from pathlib import Path
+
+from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.spelling import correct, words
+from warmline.retrieval.store import KnowledgeStore
+from warmline.retrieval.sync import sync_folder
+
+HELP_CENTER = words(
+    "How to request a refund. Your parcel arrived damaged. Set up the Zigbee hub on Wi-Fi. "
+    "Reset your password."
+)
+
+
+def _found(terms: list[str]) -> set[str]:
+    """What a lexical search over the help center above would show for these terms."""
+    return HELP_CENTER if HELP_CENTER & set(terms) else set()
+
+
+def test_typos_become_the_help_centers_words() -> None:
+    assert correct("wheres my refnd", _found) == "wheres my refund"
+    assert correct("my parcle is damged", _found) == "my parcel is damaged"
+    assert correct("forgot my pasword", _found) == "forgot my password"
+
+
+def test_known_words_names_and_short_words_stay_as_written() -> None:
+    assert correct("zigbee hub on wifi", _found) == "zigbee hub on wifi"  # in the help center
+    assert correct("what is a duvet", _found) == "what is a duvet"  # no help-center word near
+    assert correct("refunds for parcels", _found) == "refunds for parcels"  # English words
+    assert correct("hub wont pair", _found) == "hub wont pair"  # "won't" without apostrophe
+    assert correct("amex", _found) == "amex"  # too short to tell a typo from a name
+
+
+def test_a_misspelled_question_finds_its_article(tmp_path: Path) -> None:
+    articles = tmp_path / "kb"
+    articles.mkdir()
+    (articles / "refunds.md").write_text("# Request a refund\n\nAsk for your money back.\n")
+    (articles / "parcel.md").write_text("# Damaged parcel\n\nSend us a photo of the box.\n")
+    store = KnowledgeStore(tmp_path / "index", "kb", Embedder())
+    try:
+        sync_folder(articles, store)
+        hits = store.search("where is my refnd", 2, "lexical")
+        assert [h.chunk.article_id for h in hits] == ["refunds"]
+        assert store.search("my parcle came damged", 1)[0].chunk.article_id == "parcel"
+    finally:
+        store.close()
