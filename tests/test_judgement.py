@@ -108,6 +108,7 @@ def test_the_model_hears_a_wording_no_rule_lists(text: str) -> None:
         "what do I need to do to speak with an agent?",
         "yeah, I want to speak to the reception.",
         "How can I speak with one of your non-robotic agents?",
+        "somebody real please help me",
     ],
 )
 def test_requests_in_other_words_and_languages(text: str) -> None:

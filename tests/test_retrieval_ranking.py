@@ -86,7 +86,7 @@ def test_an_error_code_named_by_the_top_article_counts_as_evidence() -> None:
 
 def test_every_evaluation_set_has_articles_answers_unanswerables_and_both_splits() -> None:
     sets = eval_sets()
-    assert {"sample", "covidfaq", "squad", "wikiqa"} <= set(sets)
+    assert {"sample", "covidfaq", "squad"} <= set(sets)
     for name, chosen in sets.items():
         articles = {a.id for a in load_articles(chosen.kb) if a.visibility == "public"}
         questions = load(chosen.questions)

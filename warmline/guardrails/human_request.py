@@ -75,6 +75,7 @@ _REQUEST_PATTERNS = [
     r"could |please |will )?(?:call|ring|phone) me\b",
     r"\bany(?:one|body) there\b[^.!]{0,12}\b(?:person|human)\b",
     r"\b(?:real|actual)\W+(?:person|human)\b",
+    r"\b(?:some|any)(?:one|body) (?:real|human|alive)\b(?! quick)",
     r"\b(?:contact|reach) me by phone\b",
     r"\b(?:book|schedule|arrange|request|want|need|get) (?:a )?phone (?:appointment|call)\b",
     r"\b(?:get|let) me out of (?:this|the) (?:bot|chat ?bot|robot|automated)",
