@@ -111,3 +111,34 @@ def test_detecting_a_batch_finds_what_detecting_each_message_finds(redactor: Red
     batch = redactor.detect_many(texts)
     assert batch == [redactor.detect(text) for text in texts]
     assert [len(spans) for spans in batch] == [2, 1, 2, 0, 0, 0, 2]
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # Names the model does not tag, found in the public list of given names and surnames.
+        ("Priya is obsessed with the new app", "<NAME_1> is obsessed with the new app"),
+        ("please thank ronaldo for me", "please thank <NAME_1> for me"),
+        ("Vin, Dwayne, Ty, Luda, Jason", "<NAME_1>, <NAME_2>, Ty, <NAME_3>, <NAME_4>"),
+    ],
+)
+def test_listed_names_are_redacted_in_any_case(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Listed names that are ordinary words, places, acronyms or chat spelling stay.
+        "Can I pay my Bill with this card?",
+        "Is there a Summer sale on the bulbs?",
+        "someone stole my wallet while I was in Spain",
+        "my SIM card does not work",
+        "how long do I wait til my top up is done",
+        "I lost every penny of the refund",
+    ],
+)
+def test_listed_names_that_are_ordinary_words_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text

@@ -18,7 +18,7 @@ from pydantic import BaseModel, SecretStr
 from warmline.guardrails.folding import fold
 from warmline.guardrails.recognizers.phone_shape import DATE
 from warmline.guardrails.vault import VaultItem
-from warmline.guardrails.vocabulary import english_words, is_english_word
+from warmline.guardrails.vocabulary import english_words, is_english_word, non_noun_words
 from warmline.offline import pin_tldextract_to_snapshot
 
 SCORE_THRESHOLD = 0.35
@@ -174,9 +174,12 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
     from warmline.guardrails.recognizers import extra_recognizers
 
     engine = presidio_engine()
-    engine.nlp_engine.nlp["en"].disable_pipe("parser")
+    nlp = engine.nlp_engine.nlp["en"]
+    nlp.disable_pipe("parser")
     engine.registry.remove_recognizer("PhoneRecognizer")
-    for recognizer in extra_recognizers(dict(company_patterns)):
+    stop_words = frozenset(nlp.Defaults.stop_words)
+    dictionary = english_words(nlp), non_noun_words(nlp), stop_words
+    for recognizer in extra_recognizers(dict(company_patterns), *dictionary):
         engine.registry.add_recognizer(recognizer)
     return engine
 

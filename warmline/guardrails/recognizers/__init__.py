@@ -17,6 +17,7 @@ from warmline.guardrails.recognizers.card import card_recognizer, card_shaped_re
 from warmline.guardrails.recognizers.company import company_recognizers
 from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
 from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
+from warmline.guardrails.recognizers.known_name import KnownNameRecognizer
 from warmline.guardrails.recognizers.mislabelled_name import MislabelledNameRecognizer
 from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
 from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
@@ -30,7 +31,12 @@ PHONE_REGIONS = (
 )  # fmt: skip
 
 
-def extra_recognizers(company_patterns: dict[str, str]) -> list[EntityRecognizer]:
+def extra_recognizers(
+    company_patterns: dict[str, str],
+    english: frozenset[str],
+    non_nouns: frozenset[str],
+    stop_words: frozenset[str],
+) -> list[EntityRecognizer]:
     return [
         card_recognizer(),
         card_shaped_recognizer(),
@@ -38,6 +44,7 @@ def extra_recognizers(company_patterns: dict[str, str]) -> list[EntityRecognizer
         PhoneShapeRecognizer(),
         IntroducedNameRecognizer(),
         MislabelledNameRecognizer(),
+        KnownNameRecognizer(english, non_nouns, stop_words),
         DateOfBirthRecognizer(),
         address_recognizer(),
         AddressTailRecognizer(),
