@@ -120,6 +120,9 @@ def test_detecting_a_batch_finds_what_detecting_each_message_finds(redactor: Red
         ("Priya is obsessed with the new app", "<NAME_1> is obsessed with the new app"),
         ("please thank ronaldo for me", "please thank <NAME_1> for me"),
         ("Vin, Dwayne, Ty, Luda, Jason", "<NAME_1>, <NAME_2>, Ty, <NAME_3>, <NAME_4>"),
+        # A found name takes the unknown word beside it: the rest of the same name.
+        ("I spoke with Mauro renallo yesterday", "I spoke with <NAME_1> yesterday"),
+        ("my neighbour Bindi Irwin took the parcel", "my neighbour <NAME_1> took the parcel"),
     ],
 )
 def test_listed_names_are_redacted_in_any_case(

@@ -1,7 +1,7 @@
-"""Given names and surnames from a public list, in any case, unless they are ordinary words.
+"""Names the model does not tag: listed given names and surnames, and unknown proper nouns.
 
 The NER misses names it has not seen in context: a name alone at the start of a
-message ("Tanner is a good dude"), in lower case ("watching adam win"), or a list of
+message ("Jason is a good dude"), in lower case ("watching adam win"), or a list of
 them ("Vin, Dwayne, Ty, Luda"). A word in `known_names.txt` (Faker's first names and
 surnames of about eighty locales, Latin script; see scripts/build_name_list.py) is a
 name when
@@ -11,9 +11,16 @@ name when
   and not called a place by the NER;
 - it is also a verb or an adjective ("Bill", "Grant", "Frank"), capitalised and a proper
   noun to the tagger, and not the message's first word, where every word is capitalised.
-Stop words never are, nor words of three capitals or fewer (acronyms: "SIM", "ATM") or
-lower-case words of three letters or fewer (chat spelling: "til", "ey"). A capitalised
-word right after a found name that is no English word is its surname ("Bindi Irwin").
+A capitalised word that is in no list nor dictionary, that the tagger reads as a proper
+noun and the NER leaves unlabelled (it labels brands and places), is a name too when it
+is not the message's first word ("faces Shasta makes"). Stop words never are, nor words
+of three capitals or fewer (acronyms: "SIM", "ATM") or lower-case words of three letters
+or fewer (chat spelling: "til", "ey").
+
+Measured on WNUT-17 dev and the first 3,000 Banking77 dev messages (with the redactor
+completing a found name with the unknown word beside it): names 0.591 before, 0.653
+with the list, 0.685 with unknown proper nouns as well; PII-free messages given a
+placeholder 1, 1 and 2 of 3,000 ("Interbanks").
 
 The span gets the model's own score for a person, so the redactor treats it as it
 treats a name the model found (the knowledge base's words are still never names).
@@ -53,47 +60,35 @@ class KnownNameRecognizer(EntityRecognizer):
     def load(self) -> None:
         """The list is read once, on first use."""
 
-    def _is_name(self, token: Token) -> bool:
-        word = token.text
-        folded = word.casefold()
-        if (
-            not word.isalpha()
-            or len(word) <= (2 if word[:1].isupper() else 3)
-            or (word.isupper() and len(word) <= 3)
-            or folded not in known_names()
-            or folded in self._stop
-        ):
-            return False
-        if not is_english_word(folded, self._english):
-            return True
-        if (
-            token.pos_ != "PROPN"
-            or token.ent_type_ not in _NAME_LIKE_LABELS
-            or (token.i > 0 and token.nbor(-1).lower_ in _ARTICLES)
-        ):
-            return False
-        if not is_english_word(folded, self._non_nouns):
-            return True
-        return word[:1].isupper() and not word.isupper() and token.i > 0
-
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         if nlp_artifacts is None or nlp_artifacts.tokens is None:
             return []
-        tokens = list(nlp_artifacts.tokens)
-        results = []
-        for i, token in enumerate(tokens):
-            if not self._is_name(token):
-                continue
-            end = token.idx + len(token.text)
-            following = tokens[i + 1] if i + 1 < len(tokens) else None
-            if (
-                following is not None
-                and following.text[:1].isupper()
-                and following.text.isalpha()
-                and not is_english_word(following.text.casefold(), self._english)
-            ):
-                end = following.idx + len(following.text)
-            results.append(RecognizerResult("PERSON", token.idx, end, KNOWN_NAME_SCORE))
-        return results
+        return [
+            RecognizerResult("PERSON", token.idx, token.idx + len(token), KNOWN_NAME_SCORE)
+            for token in nlp_artifacts.tokens
+            if self._is_name(token)
+        ]
+
+    def _is_name(self, token: Token) -> bool:
+        word, folded = token.text, token.lower_
+        if (
+            not word.isalpha()
+            or len(word) <= (2 if word[:1].isupper() else 3)
+            or (word.isupper() and len(word) <= 3)
+            or folded in self._stop
+        ):
+            return False
+        proper_noun = token.pos_ == "PROPN" and not (
+            token.i > 0 and token.nbor(-1).lower_ in _ARTICLES
+        )
+        capitalised_inside = word[:1].isupper() and not word.isupper() and token.i > 0
+        english = is_english_word(folded, self._english)
+        if folded not in known_names():
+            return capitalised_inside and proper_noun and token.ent_type_ == "" and not english
+        if not english:
+            return True
+        if not proper_noun or token.ent_type_ not in _NAME_LIKE_LABELS:
+            return False
+        return capitalised_inside or not is_english_word(folded, self._non_nouns)
