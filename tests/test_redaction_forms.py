@@ -48,6 +48,8 @@ def test_folding_keeps_every_offset_and_spanish_ordinals() -> None:
             "my visa is 4222 2222 2222 2223, one digit may be off",
             "my visa is <CARD_1>, one digit may be off",
         ),
+        # A card's shape is the evidence; Luhn only says whether it was typed right.
+        ("4222 2222 2222 2223 is what I typed", "<CARD_1> is what I typed"),
         ("salute to sitaram katel and kunjana", "salute to <NAME_1> and <NAME_2>"),
         ("Hi Fleur, would you help our charity?", "Hi <NAME_1>, would you help our charity?"),
         ("Much love, Miccoli", "Much love, <NAME_1>"),
@@ -78,6 +80,7 @@ def test_disguised_and_unusual_forms_are_redacted(
         "I bought it in 2024",
         "THIS IS RIDICULOUS",
         "order 4222222222222223 has not arrived",
+        "invoice 4222 2222 2222 2223 is still unpaid",
         "my netflix payment and the lobby card reader failed",
         "I paid in China with Apple Pay",
         "hi there, max limit on my card?",

@@ -13,7 +13,7 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from warmline.guardrails.recognizers.address import address_recognizer
 from warmline.guardrails.recognizers.address_tail import AddressTailRecognizer
-from warmline.guardrails.recognizers.card import card_recognizer, card_shaped_recognizer
+from warmline.guardrails.recognizers.card import CardShapedRecognizer, card_recognizer
 from warmline.guardrails.recognizers.company import company_recognizers
 from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
 from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
@@ -39,7 +39,7 @@ def extra_recognizers(
 ) -> list[EntityRecognizer]:
     return [
         card_recognizer(),
-        card_shaped_recognizer(),
+        CardShapedRecognizer(),
         PhonePatternRecognizer(),
         PhoneShapeRecognizer(),
         IntroducedNameRecognizer(),
