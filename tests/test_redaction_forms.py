@@ -44,6 +44,9 @@ def test_folding_keeps_every_offset_and_spanish_ordinals() -> None:
         ("my zip is 94043", "my zip is <ADDRESS_1>"),
         ("P.O. Box 1128 please", "<ADDRESS_1> please"),
         ("my number is 8 029 491-19-11", "my number is <PHONE_1>"),
+        # Short national numbers in groups, as small countries write them.
+        ("reach me on 60 12 34", "reach me on <PHONE_1>"),
+        ("1700 1234", "<PHONE_1>"),
         (
             "my visa is 4222 2222 2222 2223, one digit may be off",
             "my visa is <CARD_1>, one digit may be off",
@@ -81,6 +84,9 @@ def test_disguised_and_unusual_forms_are_redacted(
         "THIS IS RIDICULOUS",
         "order 4222222222222223 has not arrived",
         "invoice 4222 2222 2222 2223 is still unpaid",
+        "police report no. 23-88812 was filed",
+        "we paid 125 000 for the fleet",
+        "it arrived 12-03-24, two days late",
         "my netflix payment and the lobby card reader failed",
         "I paid in China with Apple Pay",
         "hi there, max limit on my card?",

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from warmline.guardrails.folding import fold
-from warmline.guardrails.recognizers.phone_shape import DATE
+from warmline.guardrails.recognizers.phone_shape import is_date
 from warmline.guardrails.vault import VaultItem
 from warmline.guardrails.vocabulary import english_words, is_english_word, non_noun_words
 from warmline.offline import pin_tldextract_to_snapshot
@@ -223,7 +223,7 @@ class Redactor:
         dictionary check 0.55, both at 1 message in 3,000 given a placeholder.
         """
         if entity_type == "PHONE_NUMBER":
-            return not DATE.fullmatch(span.strip("()"))
+            return not is_date(span.strip("()"))
         if entity_type != "PERSON":
             return True
         words = [word.strip(".,;:!?'’\"()").casefold() for word in span.split()]

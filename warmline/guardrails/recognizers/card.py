@@ -1,10 +1,10 @@
 """Payment card numbers, written with any separator."""
 
-import re
-
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
+
+from warmline.guardrails.recognizers.context import named_otherwise
 
 # Customers and attackers group digits with spaces, dashes, dots, slashes or
 # underscores ("4012.8888.8888.1881"); Luhn decides, not the separator.
@@ -34,15 +34,6 @@ def card_recognizer() -> EntityRecognizer:
 _ISSUER = r"(?:4\d|5[1-5]|2[2-7]|3[47]|6[05])"
 CARD_SHAPED_SCORE = 0.4  # above the threshold on its own
 CARD_WORDS = ["card", "visa", "mastercard", "amex", "discover", "credit", "debit", "cc", "pan"]
-
-
-# Words that name a number as something other than a card.
-_OTHER_NUMBER = re.compile(
-    r"\b(?:order|tracking|track|parcel|shipment|invoice|ref|reference|ticket|case|"
-    r"confirmation|booking|transaction|serial|imei)\b\W*(?:no\.?|number|#|id)?"
-    r"\W*$",
-    re.IGNORECASE,
-)
 
 
 class CardShapedRecognizer(PatternRecognizer):
@@ -82,5 +73,5 @@ class CardShapedRecognizer(PatternRecognizer):
         return [
             result
             for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
-            if not _OTHER_NUMBER.search(text, max(0, result.start - 40), result.start)
+            if not named_otherwise(text, result.start)
         ]
