@@ -44,10 +44,15 @@ def test_folding_keeps_every_offset_and_spanish_ordinals() -> None:
         ("my zip is 94043", "my zip is <ADDRESS_1>"),
         ("P.O. Box 1128 please", "<ADDRESS_1> please"),
         ("my number is 8 029 491-19-11", "my number is <PHONE_1>"),
+        # Short national numbers in groups, as small countries write them.
+        ("reach me on 60 12 34", "reach me on <PHONE_1>"),
+        ("1700 1234", "<PHONE_1>"),
         (
             "my visa is 4222 2222 2222 2223, one digit may be off",
             "my visa is <CARD_1>, one digit may be off",
         ),
+        # A card's shape is the evidence; Luhn only says whether it was typed right.
+        ("4222 2222 2222 2223 is what I typed", "<CARD_1> is what I typed"),
         ("salute to sitaram katel and kunjana", "salute to <NAME_1> and <NAME_2>"),
         ("Hi Fleur, would you help our charity?", "Hi <NAME_1>, would you help our charity?"),
         ("Much love, Miccoli", "Much love, <NAME_1>"),
@@ -78,6 +83,10 @@ def test_disguised_and_unusual_forms_are_redacted(
         "I bought it in 2024",
         "THIS IS RIDICULOUS",
         "order 4222222222222223 has not arrived",
+        "invoice 4222 2222 2222 2223 is still unpaid",
+        "police report no. 23-88812 was filed",
+        "we paid 125 000 for the fleet",
+        "it arrived 12-03-24, two days late",
         "my netflix payment and the lobby card reader failed",
         "I paid in China with Apple Pay",
         "hi there, max limit on my card?",
@@ -111,3 +120,37 @@ def test_detecting_a_batch_finds_what_detecting_each_message_finds(redactor: Red
     batch = redactor.detect_many(texts)
     assert batch == [redactor.detect(text) for text in texts]
     assert [len(spans) for spans in batch] == [2, 1, 2, 0, 0, 0, 2]
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # Names the model does not tag, found in the public list of given names and surnames.
+        ("Priya is obsessed with the new app", "<NAME_1> is obsessed with the new app"),
+        ("please thank ronaldo for me", "please thank <NAME_1> for me"),
+        ("Vin, Dwayne, Ty, Luda, Jason", "<NAME_1>, <NAME_2>, Ty, <NAME_3>, <NAME_4>"),
+        # A found name takes the unknown word beside it: the rest of the same name.
+        ("I spoke with Mauro renallo yesterday", "I spoke with <NAME_1> yesterday"),
+        ("my neighbour Bindi Irwin took the parcel", "my neighbour <NAME_1> took the parcel"),
+    ],
+)
+def test_listed_names_are_redacted_in_any_case(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Listed names that are ordinary words, places, acronyms or chat spelling stay.
+        "Can I pay my Bill with this card?",
+        "Is there a Summer sale on the bulbs?",
+        "someone stole my wallet while I was in Spain",
+        "my SIM card does not work",
+        "how long do I wait til my top up is done",
+        "I lost every penny of the refund",
+    ],
+)
+def test_listed_names_that_are_ordinary_words_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text

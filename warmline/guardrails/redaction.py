@@ -16,9 +16,9 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from warmline.guardrails.folding import fold
-from warmline.guardrails.recognizers.phone_shape import DATE
+from warmline.guardrails.recognizers.phone_shape import is_date
 from warmline.guardrails.vault import VaultItem
-from warmline.guardrails.vocabulary import english_words, is_english_word
+from warmline.guardrails.vocabulary import english_words, is_english_word, non_noun_words
 from warmline.offline import pin_tldextract_to_snapshot
 
 SCORE_THRESHOLD = 0.35
@@ -44,6 +44,9 @@ _SPELLED_DOT = re.compile(
     r"\s*[\[(]?\s*\b(?:dot|punto|punkt)\b\s*[\])]?\s*|\s*[\[(]\s*\.\s*[\])]\s*", re.I
 )
 PIPE_BATCH = 64  # texts per spaCy batch: 128 saved under 5% more CPU a text than 64
+# A word of letters right before or after a name, one space away.
+_WORD_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]+) $")
+_WORD_AFTER = re.compile(r" ([^\W\d_]+)(?![\w'’-])")
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?_\d+>")
 
 
@@ -174,11 +177,19 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
     from warmline.guardrails.recognizers import extra_recognizers
 
     engine = presidio_engine()
-    engine.nlp_engine.nlp["en"].disable_pipe("parser")
+    nlp = engine.nlp_engine.nlp["en"]
+    nlp.disable_pipe("parser")
     engine.registry.remove_recognizer("PhoneRecognizer")
-    for recognizer in extra_recognizers(dict(company_patterns)):
+    stop_words = frozenset(nlp.Defaults.stop_words)
+    dictionary = english_words(nlp), non_noun_words(nlp), stop_words
+    for recognizer in extra_recognizers(dict(company_patterns), *dictionary):
         engine.registry.add_recognizer(recognizer)
     return engine
+
+
+@lru_cache(maxsize=4)
+def _stop_words(company_patterns: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    return frozenset(_analyzer(company_patterns).nlp_engine.nlp["en"].Defaults.stop_words)
 
 
 class Redactor:
@@ -212,7 +223,7 @@ class Redactor:
         dictionary check 0.55, both at 1 message in 3,000 given a placeholder.
         """
         if entity_type == "PHONE_NUMBER":
-            return not DATE.fullmatch(span.strip("()"))
+            return not is_date(span.strip("()"))
         if entity_type != "PERSON":
             return True
         words = [word.strip(".,;:!?'’\"()").casefold() for word in span.split()]
@@ -285,7 +296,32 @@ class Redactor:
             if self._keep(text[r.start : r.end], r.entity_type, float(r.score))
             and not any(r.start < end and start < r.end for start, end in allowed)
         ]
-        return _merge_overlaps(kept + _repeated_names(text, kept))
+        names = [self._whole_name(text, span) for span in kept + _repeated_names(text, kept)]
+        return _merge_overlaps(names)
+
+    def _whole_name(self, text: str, span: DetectedSpan) -> DetectedSpan:
+        """A found name with the word on either side of it when that word is no English,
+        stop or knowledge-base word: the rest of the same name ("Mauro renallo", "Bindi
+        Irwin"), which the model or the list found only half of."""
+        if span.entity_type != "PERSON":
+            return span
+        start, end = span.start, span.end
+        before = _WORD_BEFORE.search(text, max(0, start - 40), start)
+        if before and self._unknown_word(before.group(1)):
+            start = before.start(1)
+        after = _WORD_AFTER.match(text, end, min(len(text), end + 40))
+        if after and self._unknown_word(after.group(1)):
+            end = after.end(1)
+        return span.model_copy(update={"start": start, "end": end})
+
+    def _unknown_word(self, word: str) -> bool:
+        folded = word.casefold()
+        return (
+            len(word) > 1
+            and folded not in self._vocabulary
+            and folded not in _stop_words(self._company)
+            and not is_english_word(folded, self._english())
+        )
 
     def redact(self, text: str, book: PlaceholderBook) -> Redaction:
         pieces: list[str] = []

@@ -44,6 +44,23 @@ def english_words(nlp: Any) -> frozenset[str]:
     return frozenset(w.casefold() for w in words if isinstance(w, str))
 
 
+@lru_cache(maxsize=2)
+def non_noun_words(nlp: Any) -> frozenset[str]:
+    """The words of `english_words` that WordNet also lists as a verb, adjective or adverb.
+
+    WordNet's nouns include people ("jason", "adam", "simon"); a word that is also a
+    verb or an adjective ("bill", "grant", "frank") is first of all an ordinary word.
+    """
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    index = lookups.get_table("lemma_index")
+    exceptions = lookups.get_table("lemma_exc")
+    words: set[str] = set()
+    for part in ("verb", "adj", "adv"):
+        words.update(index.get(part, []))
+        words.update(exceptions.get(part, {}).keys())
+    return frozenset(w.casefold() for w in words if isinstance(w, str))
+
+
 def is_english_word(word: str, dictionary: frozenset[str]) -> bool:
     """`word` or the word it inflects ("transfers", "cancelled", "topping") is in `dictionary`."""
     stems = [word[: -len(suffix)] for suffix in _SUFFIXES if word.endswith(suffix)]

@@ -13,10 +13,11 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from warmline.guardrails.recognizers.address import address_recognizer
 from warmline.guardrails.recognizers.address_tail import AddressTailRecognizer
-from warmline.guardrails.recognizers.card import card_recognizer, card_shaped_recognizer
+from warmline.guardrails.recognizers.card import CardShapedRecognizer, card_recognizer
 from warmline.guardrails.recognizers.company import company_recognizers
 from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
 from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
+from warmline.guardrails.recognizers.known_name import KnownNameRecognizer
 from warmline.guardrails.recognizers.mislabelled_name import MislabelledNameRecognizer
 from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
 from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
@@ -30,14 +31,20 @@ PHONE_REGIONS = (
 )  # fmt: skip
 
 
-def extra_recognizers(company_patterns: dict[str, str]) -> list[EntityRecognizer]:
+def extra_recognizers(
+    company_patterns: dict[str, str],
+    english: frozenset[str],
+    non_nouns: frozenset[str],
+    stop_words: frozenset[str],
+) -> list[EntityRecognizer]:
     return [
         card_recognizer(),
-        card_shaped_recognizer(),
+        CardShapedRecognizer(),
         PhonePatternRecognizer(),
         PhoneShapeRecognizer(),
         IntroducedNameRecognizer(),
         MislabelledNameRecognizer(),
+        KnownNameRecognizer(english, non_nouns, stop_words),
         DateOfBirthRecognizer(),
         address_recognizer(),
         AddressTailRecognizer(),

@@ -1,7 +1,10 @@
 """Payment card numbers, written with any separator."""
 
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
+
+from warmline.guardrails.recognizers.context import named_otherwise
 
 # Customers and attackers group digits with spaces, dashes, dots, slashes or
 # underscores ("4012.8888.8888.1881"); Luhn decides, not the separator.
@@ -29,26 +32,46 @@ def card_recognizer() -> EntityRecognizer:
 # The issuer prefixes of the big networks (Visa, Mastercard incl. 2-series, Amex,
 # Discover), then the rest of a 15- or 16-digit number in any grouping.
 _ISSUER = r"(?:4\d|5[1-5]|2[2-7]|3[47]|6[05])"
+CARD_SHAPED_SCORE = 0.4  # above the threshold on its own
 CARD_WORDS = ["card", "visa", "mastercard", "amex", "discover", "credit", "debit", "cc", "pan"]
 
 
-def card_shaped_recognizer() -> EntityRecognizer:
-    """A card-shaped number that fails Luhn, when the words around it speak of a card.
+class CardShapedRecognizer(PatternRecognizer):
+    """A number shaped like a card of a big network that fails Luhn, unless the words
+    before it name it as something else ("order 4222…", "tracking number 4…").
 
     A customer who mistypes one digit of their card has still written fifteen of its
-    sixteen digits, so "my visa is 4222 2222 2222 2222" is hidden like a valid card. On its
-    own the score (0.1) stays below the threshold; Presidio's context enhancer lifts it
-    when a card word is near, so order and tracking numbers elsewhere stay in clear.
+    sixteen digits; Luhn tells whether a number was typed right, not whether it is a
+    card. The shape (an issuer prefix and the network's length) is the evidence, so
+    "4222 2222 2222 2222" alone is hidden, and a card word near it ("my visa is …")
+    raises its score further through Presidio's context enhancer. Order, tracking and
+    invoice numbers introduced as such stay readable, and a company's own identifiers
+    can be kept with `pii_allow_patterns`.
     """
-    return PatternRecognizer(
-        supported_entity="CREDIT_CARD",
-        name="CardShapedRecognizer",
-        patterns=[
-            Pattern(
-                name="card_shaped",
-                regex=rf"(?<![\d\-.])(?<!\d ){_ISSUER}(?:{_SEP}\d){{13,14}}(?!{_SEP}\d)",
-                score=0.1,
-            )
-        ],
-        context=CARD_WORDS,
-    )
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="CREDIT_CARD",
+            name="CardShapedRecognizer",
+            patterns=[
+                Pattern(
+                    name="card_shaped",
+                    regex=rf"(?<![\d\-.])(?<!\d ){_ISSUER}(?:{_SEP}\d){{13,14}}(?!{_SEP}\d)",
+                    score=CARD_SHAPED_SCORE,
+                )
+            ],
+            context=CARD_WORDS,
+        )
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        return [
+            result
+            for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
+            if not named_otherwise(text, result.start)
+        ]

