@@ -154,3 +154,38 @@ def test_listed_names_are_redacted_in_any_case(
 )
 def test_listed_names_that_are_ordinary_words_stay(redactor: Redactor, text: str) -> None:
     assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # German nouns have capitals and Spanish words are unknown to the English
+        # dictionary: neither makes a word a name.
+        "Ich möchte meine Adresse ändern",
+        "Wo ist meine Bestellung? Die Lieferung ist seit Montag überfällig",
+        "Mein Passwort funktioniert nicht mehr",
+        "Hola, mi pedido no ha llegado",
+        "Quiero cambiar la Dirección de envío",
+        # A company's name holds listed names.
+        "sent by Royal Mail yesterday",
+    ],
+)
+def test_words_of_other_languages_and_company_names_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        (
+            "Hallo, hier ist Jürgen Weber, meine Kundennummer fehlt",
+            "Hallo, hier ist <NAME_1>, meine Kundennummer fehlt",
+        ),
+        ("Bitte schicken Sie es an Jürgen Weber", "Bitte schicken Sie es an <NAME_1>"),
+        ("Hola, me llamo ana lopez y no puedo entrar", "Hola, me llamo <NAME_1> y no puedo entrar"),
+    ],
+)
+def test_names_in_other_languages_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from warmline.guardrails.folding import fold
+from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, known_names
 from warmline.guardrails.recognizers.phone_shape import is_date
 from warmline.guardrails.vault import VaultItem
 from warmline.guardrails.vocabulary import english_words, is_english_word, non_noun_words
@@ -48,6 +49,14 @@ PIPE_BATCH = 64  # texts per spaCy batch: 128 saved under 5% more CPU a text tha
 _WORD_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]+) $")
 _WORD_AFTER = re.compile(r" ([^\W\d_]+)(?![\w'’-])")
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?_\d+>")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# Recognizers that read English capitals and vocabulary as names.
+_ENGLISH_NAME_READERS = frozenset(
+    {"SpacyRecognizer", "MislabelledNameRecognizer", "KnownNameRecognizer"}
+)
+_CAPITALISED_PAIR = re.compile(
+    r"(?<![\w'’-])([^\W\d_a-z][^\W\d_]+) ([^\W\d_a-z][^\W\d_]+)(?![\w'’-])"
+)
 
 
 class PlaceholderEntry(BaseModel):
@@ -192,6 +201,34 @@ def _stop_words(company_patterns: tuple[tuple[str, str], ...]) -> frozenset[str]
     return frozenset(_analyzer(company_patterns).nlp_engine.nlp["en"].Defaults.stop_words)
 
 
+def _names_outside_english(results: list[Any]) -> list[Any]:
+    """Results on a message that is not English, without the names only English reveals.
+
+    Names from the English model, its mislabel fixes and the single listed names go
+    (many listed names are ordinary words elsewhere: "Die", "Rosa"); introduced names
+    ("me llamo Ana", "hier ist Jürgen") and every pattern recognizer stay, and
+    `_listed_name_pairs` adds first-and-last-name pairs.
+    """
+
+    def reader(result: Any) -> str:
+        return str((result.recognition_metadata or {}).get("recognizer_name", ""))
+
+    return [
+        r for r in results if r.entity_type != "PERSON" or reader(r) not in _ENGLISH_NAME_READERS
+    ]
+
+
+def _listed_name_pairs(text: str) -> list[DetectedSpan]:
+    """Two capitalised listed names side by side ("Jürgen Weber", "Ana Ruiz"): a name in
+    any language, where one listed word alone may be an ordinary word there."""
+    names = known_names()
+    return [
+        DetectedSpan(start=m.start(), end=m.end(), entity_type="PERSON", score=KNOWN_NAME_SCORE)
+        for m in _CAPITALISED_PAIR.finditer(text)
+        if m.group(1).casefold() in names and m.group(2).casefold() in names
+    ]
+
+
 class Redactor:
     """Redacts the configured entity types into per-conversation placeholders."""
 
@@ -290,14 +327,41 @@ class Redactor:
     def _spans(self, text: str, results: Any) -> list[DetectedSpan]:
         """Presidio's results on folded `text`, filtered, extended to repeated names, merged."""
         allowed = [m.span() for p in self._allowed for m in p.finditer(text)]
+        english = self._reads_english(text)
+        if not english:
+            results = _names_outside_english(results)
         kept = [
             DetectedSpan(start=r.start, end=r.end, entity_type=r.entity_type, score=float(r.score))
             for r in results
             if self._keep(text[r.start : r.end], r.entity_type, float(r.score))
             and not any(r.start < end and start < r.end for start, end in allowed)
         ]
-        names = [self._whole_name(text, span) for span in kept + _repeated_names(text, kept)]
+        if not english:
+            kept += _listed_name_pairs(text)
+        found = kept + _repeated_names(text, kept)
+        names = [self._whole_name(text, span) for span in found] if english else found
         return _merge_overlaps(names)
+
+    def _reads_english(self, text: str) -> bool:
+        """Whether at least half of `text`'s words are English (or it has fewer than two),
+        listed names aside: they are names in any language.
+
+        The model and the name rules read capitals and unknown words as names, which
+        is what they are in English; in German every noun has a capital, and Spanish or
+        German words are all unknown to the English dictionary ("Ich möchte meine
+        Adresse ändern" was one name). Outside English only names introduced in words
+        and listed first-and-last-name pairs count.
+        """
+        names = known_names()
+        words = [w for w in _WORD.findall(text) if w.casefold() not in names]
+        if len(words) < 2:
+            return True
+        english = self._english()
+        stop = _stop_words(self._company)
+        known = sum(
+            1 for w in words if w.casefold() in stop or is_english_word(w.casefold(), english)
+        )
+        return known * 2 >= len(words)
 
     def _whole_name(self, text: str, span: DetectedSpan) -> DetectedSpan:
         """A found name with the word on either side of it when that word is no English,

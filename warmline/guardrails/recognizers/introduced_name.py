@@ -22,6 +22,11 @@ _NOT_A_NAME = {
     "too", "trop", "trying", "un", "una", "unable", "unacceptable", "urgent", "very", "waiting",
     "was", "we", "what", "who", "why", "wife", "wondering", "working", "worried", "writing",
     "yes", "you", "your",
+    # Spanish and German words that follow a greeting or "soy" / "ich bin" in the widget's
+    # other languages ("Hola, mi pedido…", "Hallo, ich habe…", "soy cliente").
+    "bitte", "brauche", "cliente", "es", "estoy", "habe", "hier", "ich", "ist", "mein",
+    "meine", "meinen", "mi", "mich", "mir", "mis", "möchte", "necesito", "nuestro", "quiero",
+    "su", "tengo", "tu", "wir", "ya", "yo",
 }  # fmt: skip
 
 
@@ -37,7 +42,7 @@ _NAMING = (
 # ("Hi Fleur") and sign-offs ("Much love, Miccoli", "Best, Ana").
 _MAYBE_NAMING = (
     r"i'm|i am|it'?s|its|c'est|soy|ich bin|thanks|thank you|gracias|merci|danke|cheers|"
-    r"hi|hello|hey|dear|hola|bonjour|hallo|much love|love|best|best wishes|sincerely|"
+    r"hier ist|hi|hello|hey|dear|hola|bonjour|hallo|much love|love|best|best wishes|sincerely|"
     r"my (?:husband|wife|dad|father|mum|mom|mother|son|daughter|partner|ex|brother|sister|"
     r"friend),?|gift from|someone else's name,?|on behalf of(?: my \w+,)?"
 )

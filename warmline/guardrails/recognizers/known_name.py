@@ -91,4 +91,12 @@ class KnownNameRecognizer(EntityRecognizer):
             return True
         if not proper_noun or token.ent_type_ not in _NAME_LIKE_LABELS:
             return False
+        if token.ent_type_ == "ORG" and _inside_longer_entity(token):
+            return False  # "Best Buy", "Royal Mail": a company's name holds listed words
         return capitalised_inside or not is_english_word(folded, self._non_nouns)
+
+
+def _inside_longer_entity(token: Token) -> bool:
+    """`token` is one word of an entity of several words."""
+    following = token.i + 1 < len(token.doc) and token.nbor(1).ent_iob_ == "I"
+    return token.ent_iob_ == "I" or (token.ent_iob_ == "B" and following)
