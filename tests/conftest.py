@@ -29,8 +29,8 @@ from playwright.async_api import Browser, async_playwright
 from redis import Redis
 from redis.exceptions import RedisError
 
+from warmline.clock import Clock, utc_now
 from warmline.config import AgentAccount, Settings
-from warmline.conversation.clock import Clock, utc_now
 from warmline.server.runtime import open_knowledge_store, sync
 from warmline.server.serving import DrainingServer, build_server
 

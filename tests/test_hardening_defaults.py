@@ -82,6 +82,8 @@ async def test_the_demo_account_is_a_plain_agent_that_cannot_reveal_or_watch(
     await console.send({"type": "watch", "conversation_id": conversation_id})
     assert (await console.wait_for(type="error"))["data"]["code"] == "forbidden"
     assert not any(f["type"] in ("dashboard", "revealed") for f in console.frames)
+    for kind in ("dashboard", "revealed"):
+        await console.none_arrive(0.3, type=kind)
     for open_socket in (client, console):
         await open_socket.close()
 

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from warmline.agent.decision import Priority
+from warmline.clock import Clock, utc_now
 from warmline.handoff.packet import HandoffPacket
 from warmline.storage.database import Connection, Database, Row
 
@@ -48,10 +49,6 @@ class QueueEntry(BaseModel):
         return None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -81,8 +78,12 @@ def _entry(row: Row, packet: HandoffPacket) -> QueueEntry:
 
 
 class HandoffQueue:
-    def __init__(self, db: Database) -> None:
+    """The queue's rows; the moments it records (claims, requeues, closes, breaches) are
+    read from `clock`, the same clock the routing compares them with."""
+
+    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self.db = db
+        self.clock = clock
         # Parsed packets by row, reused while the stored text is unchanged: every queue
         # change reads every open row, and parsing each packet again grew with the line.
         self._parsed: dict[int, tuple[str, HandoffPacket]] = {}
@@ -119,17 +120,16 @@ class HandoffQueue:
             ),
         )
 
-    @staticmethod
-    async def claim(conn: Connection, conversation_id: str, agent_id: str) -> bool:
+    async def claim(self, conn: Connection, conversation_id: str, agent_id: str) -> bool:
         cursor = await conn.execute(
             "UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? "
             "WHERE conversation_id = ? AND status = 'queued'",
-            (agent_id, _now().isoformat(), conversation_id),
+            (agent_id, self.clock().isoformat(), conversation_id),
         )
         return cursor.rowcount == 1
 
-    @staticmethod
     async def requeue(
+        self,
         conn: Connection,
         conversation_id: str,
         preferred_agent: str | None,
@@ -138,7 +138,7 @@ class HandoffQueue:
     ) -> None:
         """Back in line, waiting `preferred_for` for `preferred_agent`; the customer's wait
         and SLA deadline go on from the handoff (a breach already told stays told)."""
-        now = _now()
+        now = self.clock()
         await conn.execute(
             "UPDATE handoffs SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
             "requeued_at = ?, preferred_agent = ?, preferred_until = ?, "
@@ -152,14 +152,13 @@ class HandoffQueue:
             ),
         )
 
-    @staticmethod
     async def close(
-        conn: Connection, conversation_id: str, disposition: Disposition | None = None
+        self, conn: Connection, conversation_id: str, disposition: Disposition | None = None
     ) -> None:
         await conn.execute(
             "UPDATE handoffs SET status = 'closed', closed_at = ?, disposition = ? "
             "WHERE conversation_id = ? AND status IN ('queued', 'claimed')",
-            (_now().isoformat(), disposition, conversation_id),
+            (self.clock().isoformat(), disposition, conversation_id),
         )
 
     async def replace_packet(self, handoff_id: int, packet: HandoffPacket) -> None:
@@ -185,7 +184,7 @@ class HandoffQueue:
             cursor = await conn.execute(
                 "UPDATE handoffs SET breached_at = ? WHERE conversation_id = ? "
                 "AND status = 'queued' AND breached_at IS NULL",
-                (_now().isoformat(), conversation_id),
+                (self.clock().isoformat(), conversation_id),
             )
             return cursor.rowcount == 1
 

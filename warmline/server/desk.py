@@ -12,6 +12,7 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from warmline.clock import wait_until
 from warmline.config import AgentAccount
 from warmline.conversation.lifecycle import change_mode
 from warmline.coordination.bus import AGENTS, SUPERVISORS
@@ -126,7 +127,10 @@ class AgentDesk:
         self._grace[agent.id] = self._later(self._release_after_grace(agent))
 
     async def _release_after_grace(self, agent: AgentAccount) -> None:
-        await asyncio.sleep(self._queue_policy.agent_reconnect_grace_seconds)
+        """The grace runs on the service's clock, looked at as often as SLAs are."""
+        policy = self._queue_policy
+        until = self.clock() + timedelta(seconds=policy.agent_reconnect_grace_seconds)
+        await wait_until(self.clock, until, policy.sla_check_seconds)
         if agent.id not in self.presence.online():
             await self.release(agent)
 

@@ -19,8 +19,8 @@ from cryptography.fernet import Fernet
 from warmline.agent.context import AgentContext
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmAnswerer
+from warmline.clock import Clock, utc_now
 from warmline.config import Settings
-from warmline.conversation.clock import Clock, utc_now
 from warmline.coordination.shared import Coordination, coordination
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault

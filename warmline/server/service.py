@@ -21,8 +21,8 @@ from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
 from warmline.agent.state import AgentState, Outcome, TurnInput
+from warmline.clock import Clock, utc_now
 from warmline.config import Settings
-from warmline.conversation.clock import Clock, utc_now
 from warmline.conversation.lifecycle import change_mode
 from warmline.conversation.unit_of_work import UnitOfWork
 from warmline.coordination.bus import AGENTS
@@ -89,7 +89,7 @@ class ConversationService:
         self.summarize = summarize
         self.db = db
         self.log = ConversationLog(db)
-        self.queue = HandoffQueue(db)
+        self.queue = HandoffQueue(db, clock)
         self.placeholders = PlaceholderStore(db)
         self.graph = graph
         self.guard = Guard(redactor, settings.limits.max_message_chars)
