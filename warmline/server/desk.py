@@ -36,6 +36,7 @@ from warmline.server.errors import NotAllowed
 from warmline.server.operators import agent_for_token
 from warmline.server.protocol import LabelKind, QueuePositionData, ServerFrame, control
 from warmline.storage.conversations import Conversation, Event
+from warmline.storage.labels import add_label
 from warmline.texts import TextKey, say
 
 if TYPE_CHECKING:
@@ -76,11 +77,8 @@ class AgentDesk:
     async def start(self) -> None:
         """After a restart no agent is connected: their chats wait out the grace period."""
         self._later(self.watch_slas())
-        rows = await self.db.fetch_all(
-            "SELECT DISTINCT agent_id FROM conversations WHERE mode = 'human'"
-        )
-        for row in rows:
-            account = self._accounts.get(row["agent_id"])
+        for agent_id in await self.log.agents_with_chats():
+            account = self._accounts.get(agent_id)
             if account is not None:
                 self._grace[account.id] = self._later(self._release_after_grace(account))
 
@@ -140,11 +138,7 @@ class AgentDesk:
         await self.dispatch()
 
     async def seats(self) -> list[AgentSeat]:
-        rows = await self.db.fetch_all(
-            "SELECT agent_id, COUNT(*) AS n FROM conversations "
-            "WHERE mode = 'human' GROUP BY agent_id"
-        )
-        active = {row["agent_id"]: row["n"] for row in rows}
+        active = await self.log.chats_per_agent()
         return [self._seat(self._accounts[i], active.get(i, 0)) for i in self.presence.online()]
 
     def _seat(self, agent: AgentAccount, active: int) -> AgentSeat:
@@ -225,12 +219,7 @@ class AgentDesk:
         async with self.work.change() as change:
             conn = change.conn
             await conn.lock(agent_topic(agent.id))
-            cursor = await conn.execute(
-                "SELECT COUNT(*) FROM conversations WHERE mode = 'human' AND agent_id = ?",
-                (agent.id,),
-            )
-            row = await cursor.fetchone()
-            if row is not None and row[0] >= agent.capacity:
+            if await self.log.chats_of_agent(conn, agent.id) >= agent.capacity:
                 raise NotAllowed("at_capacity", UNFIT_WORDS["at_capacity"])
             if not await self.queue.claim(conn, conversation_id, agent.id):
                 return False
@@ -534,20 +523,15 @@ class AgentDesk:
         async with self.db.transaction() as conn:
             if redaction is not None:
                 await self.service.keep_originals(conn, conversation_id, redaction)
-            cursor = await conn.execute(
-                "INSERT INTO labels (conversation_id, agent_id, kind, article_id, note, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    conversation_id,
-                    agent.id,
-                    kind,
-                    article_id,
-                    redaction.text if redaction is not None else "",
-                    self.clock().isoformat(),
-                ),
+            return await add_label(
+                conn,
+                conversation_id,
+                agent.id,
+                kind,
+                article_id,
+                redaction.text if redaction is not None else "",
+                self.clock().isoformat(),
             )
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid
 
     # -- the queue as everyone sees it --------------------------------------------
 

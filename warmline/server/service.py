@@ -52,6 +52,7 @@ from warmline.storage.conversations import (
     Event,
 )
 from warmline.storage.database import Database, Unavailable
+from warmline.storage.tickets import open_ticket
 from warmline.texts import say, weekday
 
 log = logging.getLogger("warmline.service")
@@ -494,22 +495,15 @@ class ConversationService:
             if existing is not None:
                 return existing, True
             await self.keep_originals(conn, conversation_id, redaction)
-            cursor = await conn.execute(
-                "INSERT INTO tickets (conversation_id, contact, note, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (
-                    conversation_id,
-                    " ".join(contacts),
-                    redaction.text,
-                    self.clock().isoformat(),
-                ),
+            ticket_id = await open_ticket(
+                conn, conversation_id, " ".join(contacts), redaction.text, self.clock().isoformat()
             )
             event = await self.log.append(
                 conn,
                 conversation_id,
                 "ticket",
                 {
-                    "ticket_id": cursor.lastrowid,
+                    "ticket_id": ticket_id,
                     "contact": " ".join(contacts),
                     "text": redaction.text,
                     "client_msg_id": client_msg_id,
