@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from warmline.clock import wait_until
 from warmline.config import AgentAccount
+from warmline.conversation.dashboard import AgentOnFloor, build_dashboard
+from warmline.conversation.errors import NotAllowed
 from warmline.conversation.lifecycle import change_mode
+from warmline.conversation.protocol import LabelKind, QueuePositionData, ServerFrame, control
 from warmline.coordination.bus import AGENTS, SUPERVISORS
 from warmline.coordination.presence import Status
 from warmline.guardrails.limits import clean_text
@@ -31,10 +34,7 @@ from warmline.handoff.routing import (
 )
 from warmline.handoff.wait import HISTORY as WAIT_HISTORY
 from warmline.handoff.wait import expected_wait, typical_waits
-from warmline.server.dashboard import AgentOnFloor, build_dashboard
-from warmline.server.errors import NotAllowed
 from warmline.server.operators import agent_for_token
-from warmline.server.protocol import LabelKind, QueuePositionData, ServerFrame, control
 from warmline.storage.conversations import Conversation, Event
 from warmline.storage.labels import add_label
 from warmline.texts import TextKey, say

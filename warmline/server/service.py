@@ -23,8 +23,16 @@ from warmline.agent.llm import LlmFailure
 from warmline.agent.state import AgentState, Outcome, TurnInput
 from warmline.clock import Clock, utc_now
 from warmline.config import Settings
+from warmline.conversation.errors import NotAllowed, UnknownConversation
 from warmline.conversation.lifecycle import change_mode
+from warmline.conversation.protocol import (
+    CustomerProfileData,
+    QueuePositionData,
+    ServerFrame,
+    control,
+)
 from warmline.conversation.unit_of_work import UnitOfWork
+from warmline.conversation.waiting_words import waiting_words
 from warmline.coordination.bus import AGENTS
 from warmline.coordination.shared import Coordination
 from warmline.guardrails.guard import Guard
@@ -36,15 +44,7 @@ from warmline.handoff.packet import HandoffPacket, Summary
 from warmline.handoff.queue import HandoffQueue
 from warmline.handoff.summary import build_packet, transcript_from
 from warmline.server.desk import AgentDesk
-from warmline.server.errors import NotAllowed, UnknownConversation
-from warmline.server.protocol import (
-    CustomerProfileData,
-    QueuePositionData,
-    ServerFrame,
-    control,
-)
 from warmline.server.telemetry import ERRORS, ESCALATIONS, TURN_SECONDS
-from warmline.server.waiting_words import waiting_words
 from warmline.storage.conversations import (
     Conversation,
     ConversationLog,
