@@ -30,7 +30,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from warmline.clock import Clock, utc_now
-from warmline.config import AgentAccount, Settings
+from warmline.config import Settings
+from warmline.conversation.accounts import AgentAccount
 from warmline.server.runtime import open_knowledge_store, sync
 from warmline.server.serving import DrainingServer, build_server
 

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Page, expect
 from test_browser_e2e import ask_for_person, axe_context, axe_violations, sign_in
 
 import warmline.handoff.queue
-from warmline.config import AgentAccount
+from warmline.conversation.accounts import AgentAccount
 
 pytestmark = pytest.mark.slow
 

@@ -34,7 +34,8 @@ from conftest import (
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
-from warmline.config import DEMO_TOKEN, AgentAccount, Settings
+from warmline.config import DEMO_TOKEN, Settings
+from warmline.conversation.accounts import AgentAccount
 from warmline.server.app import create_app
 from warmline.server.exposure import refuse_unsafe
 from warmline.server.startup import UnsafeExposure

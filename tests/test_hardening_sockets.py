@@ -28,7 +28,7 @@ from conftest import (
 )
 from websockets.exceptions import ConnectionClosed
 
-from warmline.config import AgentAccount
+from warmline.conversation.accounts import AgentAccount
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.server.privacy import privacy_office

@@ -26,7 +26,8 @@ from conftest import (
 
 from warmline.agent.decision import Priority
 from warmline.clock import Clock, utc_now
-from warmline.config import AgentAccount, Settings
+from warmline.config import Settings
+from warmline.conversation.accounts import AgentAccount
 from warmline.evals.suite.replay import export_scenarios
 from warmline.handoff.policy_file import QueuePolicy
 from warmline.handoff.wait import Wait, typical_waits

@@ -10,7 +10,7 @@ import time
 
 from starlette.websockets import WebSocket
 
-from warmline.config import AgentAccount
+from warmline.conversation.accounts import AgentAccount
 from warmline.conversation.protocol import (
     AgentFrame,
     AgentHello,

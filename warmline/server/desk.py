@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from warmline.clock import wait_until
-from warmline.config import AgentAccount
+from warmline.conversation.accounts import AgentAccount
 from warmline.conversation.dashboard import AgentOnFloor, build_dashboard
 from warmline.conversation.errors import NotAllowed
 from warmline.conversation.lifecycle import change_mode
