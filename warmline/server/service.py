@@ -102,7 +102,9 @@ class ConversationService:
         self.work = UnitOfWork(db, self.publish)
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
-        self.desk = AgentDesk(self)
+        self.desk = AgentDesk(
+            self, settings, db, self.log, self.queue, self.work, vault, shared, clock
+        )
 
     # -- conversations ---------------------------------------------------------
 
