@@ -32,7 +32,8 @@ from typing import Any
 from harness import machine, now_utc, summary_ms, write_result
 
 from warmline.storage.database import Database
-from warmline.storage.sqlite import SqliteDatabase
+from warmline.storage.sqlite import SqliteConnection, SqliteDatabase, spelled
+from warmline.storage.statements import Statement, sql
 
 BASELINE = "9e172be"
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,25 +58,36 @@ def baseline_engine() -> ModuleType:
     return module
 
 
+SEQ = sql("UPDATE conversations SET last_seq = :seq, pending_seq = :seq WHERE id = :id")
+EVENT = sql(
+    "INSERT INTO events (conversation_id, seq, type, ts, client_msg_id, data) "
+    "VALUES (:id, :seq, 'message', '2026-12-04T00:00:00Z', :client_msg_id, :data)"
+)
+CONVERSATION = sql(
+    "INSERT INTO conversations (id, created_at) VALUES (:id, '2026-12-04T00:00:00Z')"
+)
+LATEST = sql("SELECT seq, data FROM events ORDER BY rowid DESC LIMIT 20")
+
+
+async def execute(conn: Any, statement: Statement, **params: Any) -> None:
+    """A statement on either engine: the current one takes it as it is, the baseline (which
+    predates statements) takes SQLite's spelling with the values in order."""
+    if isinstance(conn, SqliteConnection):
+        await conn.execute(statement, **params)
+    else:
+        await conn.execute(*spelled(statement, params))
+
+
 async def message(db: Database, conversation_id: str, seq: int) -> None:
     async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE conversations SET last_seq = ?, pending_seq = ? WHERE id = ?",
-            (seq, seq, conversation_id),
-        )
-        await conn.execute(
-            "INSERT INTO events (conversation_id, seq, type, ts, client_msg_id, data) "
-            "VALUES (?, ?, 'message', '2026-12-04T00:00:00Z', ?, ?)",
-            (conversation_id, seq, f"m{seq}", '{"text": "' + "a customer message " * 8 + '"}'),
-        )
+        await execute(conn, SEQ, seq=seq, id=conversation_id)
+        data = '{"text": "' + "a customer message " * 8 + '"}'
+        await execute(conn, EVENT, id=conversation_id, seq=seq, client_msg_id=f"m{seq}", data=data)
 
 
 async def writer(db: Database, conversation_id: str, count: int, latencies: list[float]) -> None:
     async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO conversations (id, created_at) VALUES (?, '2026-12-04T00:00:00Z')",
-            (conversation_id,),
-        )
+        await execute(conn, CONVERSATION, id=conversation_id)
     for seq in range(1, count + 1):
         started = time.perf_counter()
         await message(db, conversation_id, seq)
@@ -85,7 +97,10 @@ async def writer(db: Database, conversation_id: str, count: int, latencies: list
 async def reader(db: Database, stop: asyncio.Event, latencies: list[float]) -> None:
     while not stop.is_set():
         started = time.perf_counter()
-        await db.fetch_all("SELECT seq, data FROM events ORDER BY rowid DESC LIMIT 20")
+        if isinstance(db, SqliteDatabase):
+            await db.fetch_all(LATEST)
+        else:
+            await db.fetch_all(spelled(LATEST, {})[0])  # type: ignore[arg-type]
         latencies.append(time.perf_counter() - started)
         await asyncio.sleep(0.005)
 

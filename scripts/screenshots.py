@@ -24,7 +24,8 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from warmline.config import AgentAccount, Settings
+from warmline.config import Settings
+from warmline.conversation.accounts import AgentAccount
 from warmline.evals.suite.compare import compare, load_report
 from warmline.evals.suite.html_report import render_html
 from warmline.evals.suite.suite import load_suite

@@ -29,8 +29,9 @@ from playwright.async_api import Browser, async_playwright
 from redis import Redis
 from redis.exceptions import RedisError
 
-from warmline.config import AgentAccount, Settings
-from warmline.conversation.clock import Clock, utc_now
+from warmline.clock import Clock, utc_now
+from warmline.config import Settings
+from warmline.conversation.accounts import AgentAccount
 from warmline.server.runtime import open_knowledge_store, sync
 from warmline.server.serving import DrainingServer, build_server
 

@@ -8,12 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import LEAD, agent, make_settings, new_id, serving
+from conftest import LEAD, MovableClock, agent, make_settings, new_id, serving
 from playwright.async_api import Browser, Page, expect
 from test_browser_e2e import ask_for_person, axe_context, axe_violations, sign_in
 
-import warmline.handoff.queue
-from warmline.config import AgentAccount
+from warmline.conversation.accounts import AgentAccount
 
 pytestmark = pytest.mark.slow
 
@@ -95,14 +94,12 @@ async def test_waiting_and_the_sla_keep_counting_across_a_transfer(
     tmp_path: Path,
     kb_snapshot: Path,
     artifacts: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The queue's clock is injected: the agent holds the chat for seven minutes, then
+    """The server's clock is injected: the agent holds the chat for seven minutes, then
     transfers it. The customer has waited all along, so the line shows seven minutes."""
     later = timedelta(minutes=7)
-    offset = timedelta()
-    monkeypatch.setattr(warmline.handoff.queue, "_now", lambda: datetime.now(UTC) + offset)
-    async with serving(make_settings(tmp_path, kb_snapshot, agents=AGENTS)) as fresh:
+    clock = MovableClock()
+    async with serving(make_settings(tmp_path, kb_snapshot, agents=AGENTS), clock) as fresh:
         context = await browser.new_context()
         shopper = await context.new_page()
         conversation_id = await ask_for_person(shopper, fresh.url + "/")
@@ -115,7 +112,7 @@ async def test_waiting_and_the_sla_keep_counting_across_a_transfer(
         await item.get_by_test_id("claim").click()
         await expect(console.get_by_test_id("conversation-mode")).to_have_text("With you")
 
-        offset = later  # seven minutes with the agent
+        clock.advance(later.total_seconds())  # seven minutes with the agent
         await console.clock.install(time=datetime.now(UTC) + later)
         await console.get_by_test_id("transfer-target").select_option("agent:kim")
         await console.get_by_test_id("transfer-note").fill("Kim knows this product better.")

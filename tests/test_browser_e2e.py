@@ -15,7 +15,7 @@ from netcut import netcut
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from warmline.agent.llm import LlmSettings
-from warmline.config import AgentAccount
+from warmline.conversation.accounts import AgentAccount
 
 pytestmark = pytest.mark.slow
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"

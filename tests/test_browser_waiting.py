@@ -9,6 +9,8 @@ import pytest
 from conftest import Backend, RunningServer, make_settings, serving
 from playwright.async_api import Browser, Locator, Page, expect
 
+from warmline.config import Settings
+
 pytestmark = pytest.mark.slow
 
 HANDOFF_PROMISE = "I'm bringing in a member of our team"
@@ -74,7 +76,9 @@ async def times_are_shown(page: Page) -> None:
 async def test_a_waiting_customer_is_answered_acknowledged_and_sees_who_answers(
     browser: Browser, tmp_path: Path, kb_snapshot: Path, artifacts: Path
 ) -> None:
-    async with serving(make_settings(tmp_path, kb_snapshot)) as server:
+    # Open around the clock: "no one is online", whatever the hour the suite runs at.
+    always_open = Settings().policy.model_copy(update={"business_hours": None})
+    async with serving(make_settings(tmp_path, kb_snapshot, policy=always_open)) as server:
         shopper = await open_widget(browser, server.url)
         header = shopper.get_by_test_id("answering")
         await expect(header).to_have_attribute("data-state", "bot")

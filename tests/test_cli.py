@@ -7,7 +7,7 @@ import pytest
 from conftest import ServerProcess
 
 from warmline.cli import _print_frame, main
-from warmline.server.protocol import ServerFrame
+from warmline.conversation.protocol import ServerFrame
 from warmline.server.service import TURN_FAILED
 
 

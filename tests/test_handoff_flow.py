@@ -5,7 +5,7 @@ from typing import Any
 
 from conftest import Client, RunningServer, agent, customer, new_id, say
 
-from warmline.config import AgentAccount
+from warmline.conversation.accounts import AgentAccount
 
 SERVER_SETTINGS = {
     "agents": [

@@ -34,7 +34,8 @@ from conftest import (
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
-from warmline.config import DEMO_TOKEN, AgentAccount, Settings
+from warmline.config import DEMO_TOKEN, Settings
+from warmline.conversation.accounts import AgentAccount
 from warmline.server.app import create_app
 from warmline.server.exposure import refuse_unsafe
 from warmline.server.startup import UnsafeExposure
@@ -82,6 +83,8 @@ async def test_the_demo_account_is_a_plain_agent_that_cannot_reveal_or_watch(
     await console.send({"type": "watch", "conversation_id": conversation_id})
     assert (await console.wait_for(type="error"))["data"]["code"] == "forbidden"
     assert not any(f["type"] in ("dashboard", "revealed") for f in console.frames)
+    for kind in ("dashboard", "revealed"):
+        await console.none_arrive(0.3, type=kind)
     for open_socket in (client, console):
         await open_socket.close()
 

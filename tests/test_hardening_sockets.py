@@ -28,7 +28,7 @@ from conftest import (
 )
 from websockets.exceptions import ConnectionClosed
 
-from warmline.config import AgentAccount
+from warmline.conversation.accounts import AgentAccount
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.server.privacy import privacy_office
@@ -285,6 +285,7 @@ async def test_queue_changes_reach_agents_as_deltas(server: RunningServer) -> No
     assert [i["conversation_id"] for i in update["data"]["added"]] == [last]
     assert update["data"]["changed"] == [] and update["data"]["removed"] == []
     assert not [f for f in ana.frames if f["type"] == "queue" and f is not snapshot]
+    await ana.none_arrive(0.3, type="queue")
 
     await ana.send({"type": "claim", "conversation_id": last})
     claimed = await ana.wait_for(type="queue_update", timeout=10)

@@ -20,6 +20,7 @@ LAYERS = (
     "offline",
     "__init__",
     "texts",
+    "clock",
     "storage",
     "coordination",
     "guardrails",

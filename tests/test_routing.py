@@ -1,7 +1,6 @@
 """Routing and agent sessions over real sockets: capacity, skills, language, aging, SLA,
 transfer, notes, hand-back, resolve + CSAT, disconnects, nobody online, supervisors."""
 
-import asyncio
 import hashlib
 import hmac
 from collections.abc import AsyncIterator
@@ -26,8 +25,9 @@ from conftest import (
 )
 
 from warmline.agent.decision import Priority
-from warmline.config import AgentAccount, Settings
-from warmline.conversation.clock import Clock, utc_now
+from warmline.clock import Clock, utc_now
+from warmline.config import Settings
+from warmline.conversation.accounts import AgentAccount
 from warmline.evals.suite.replay import export_scenarios
 from warmline.handoff.policy_file import QueuePolicy
 from warmline.handoff.wait import Wait, typical_waits
@@ -90,6 +90,16 @@ async def got(client: Client, **match: Any) -> dict[str, Any]:
     """A frame already received (e.g. before the ack just awaited) or the next to match."""
     seen = [frame for frame in client.frames if _matches(frame, match)]
     return seen[-1] if seen else await client.wait_for(**match)
+
+
+async def on_roster(watcher: Client, agent_id: str, online: bool) -> None:
+    """Read rosters until the agent shows online (or offline): the server has seen
+    their socket come (or their last one close, which starts the grace timer)."""
+    while True:
+        roster = await watcher.wait_for(type="roster")
+        status = {a["id"]: a["status"] for a in roster["data"]["agents"]}[agent_id]
+        if (status != "offline") == online:
+            return
 
 
 def code(frame: dict[str, Any]) -> str | None:
@@ -181,11 +191,13 @@ async def test_transfer_with_a_note_the_customer_never_sees(
         assert code(await act(alex, "claim", conversation)) == "reserved"
         assert (await act(sam, "claim", conversation))["type"] == "ack"
         assert not [f for f in client.frames if f["type"] == "note"]
+        await client.none_arrive(0.5, type="note")
         resumed, _ = await customer(
             server, conversation_id=conversation, token=client.frames[0]["data"]["token"]
         )
         await resumed.wait_for(type="mode", data_mode="human")
         assert not [f for f in resumed.frames if f["type"] == "note"]
+        await resumed.none_arrive(0.5, type="note")
 
 
 async def test_bot_is_silent_in_human_mode_and_resumes_with_context_after_hand_back(
@@ -477,16 +489,27 @@ async def test_bad_text_in_agent_actions_is_refused_and_the_socket_stays(
 async def test_an_agent_who_comes_back_gets_a_fresh_grace_period(
     tmp_path: Path, kb_snapshot: Path, backend: Backend
 ) -> None:
-    async with desk(tmp_path, kb_snapshot, backend, agent_reconnect_grace_seconds=1.0) as server:
+    clock = MovableClock()
+    grace = 60.0
+    async with desk(
+        tmp_path, kb_snapshot, backend, clock, agent_reconnect_grace_seconds=grace
+    ) as server:
+        sue = await agent(server, "t-sup")  # sees on the roster when the server saw a close
         sam = await agent(server, "t-sam")
         client, conversation = await waiting(server)
         await act(sam, "claim", conversation)
+        await on_roster(sue, "sam", online=True)
         await sam.close()
-        await asyncio.sleep(0.6)
+        await on_roster(sue, "sam", online=False)
+        clock.advance(grace * 0.6)
         sam = await agent(server, "t-sam")
+        await on_roster(sue, "sam", online=True)
         await sam.close()
-        # past the first timer, inside the second
-        await client.none_arrive(0.6, data_reason="agent_disconnected")
+        await on_roster(sue, "sam", online=False)
+        clock.advance(grace * 0.6)
+        # past the first timer, inside the second (the timers look every 0.2 s)
+        await client.none_arrive(1.0, data_reason="agent_disconnected")
+        clock.advance(grace * 0.6)
         back = await client.wait_for(type="mode", data_mode="queued", timeout=5)
         assert back["data"]["reason"] == "agent_disconnected"
 
@@ -615,7 +638,9 @@ async def test_the_supervisors_page_reads_the_floor_and_takes_no_work(
         assert (await page.wait_for(type="dashboard", data_waiting=1))["data"]["waiting"] == 1
         assert (await act(sam, "claim", conversation))["type"] == "ack"
         await act(sam, "resolve", conversation)
-        board = await page.wait_for(type="dashboard", data_with_agent=0)
+        # waiting=0 too: a dashboard from before the claim (waiting 1, with agent 0) may
+        # still be unread, and the SLA watch sends one every check
+        board = await page.wait_for(type="dashboard", data_waiting=0, data_with_agent=0)
         sam_row = next(a for a in board["data"]["agents"] if a["id"] == "sam")
         assert sam_row["handled_today"] == 1 and sam_row["mean_handle_seconds"] is not None
         hours = board["data"]["reasons_by_hour"]

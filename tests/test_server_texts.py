@@ -7,9 +7,13 @@ import string
 import pytest
 from conftest import REPO, Backend, RunningServer, agent, customer, new_id, say
 
+from warmline.config import Settings
 from warmline.texts import BUTTON, CATALOGUE, ERRORS
 from warmline.texts import say as text_in
 
+# Open around the clock: the customer hears "nobody is online", not "we are back on
+# Monday", whatever the hour the suite runs at.
+SERVER_SETTINGS = {"policy": Settings().policy.model_copy(update={"business_hours": None})}
 WIDGET = (REPO / "widget" / "src" / "widget" / "strings.js").read_text()
 
 

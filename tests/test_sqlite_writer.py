@@ -9,18 +9,18 @@ import pytest
 
 from warmline.storage.database import Unavailable
 from warmline.storage.sqlite import SqliteDatabase
+from warmline.storage.statements import sql
+
+ADD = sql("INSERT INTO conversations (id, created_at) VALUES (:id, :created_at)")
+BUMP = sql("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = :id")
+IDS = sql("SELECT id FROM conversations ORDER BY id")
 
 
 async def add_conversation(db: SqliteDatabase, conversation_id: str) -> None:
     async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO conversations (id, created_at) VALUES (?, ?)",
-            (conversation_id, "2026-12-04T00:00:00Z"),
-        )
+        await conn.execute(ADD, id=conversation_id, created_at="2026-12-04T00:00:00Z")
         await asyncio.sleep(0)  # let other transactions queue behind this one
-        await conn.execute(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?", (conversation_id,)
-        )
+        await conn.execute(BUMP, id=conversation_id)
 
 
 def stored_ids(path: Path) -> list[str]:
@@ -52,9 +52,7 @@ async def test_a_failing_transaction_keeps_nothing_and_spoils_none_of_its_group(
 
     async def failing() -> None:
         async with db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO conversations (id, created_at) VALUES (?, ?)", ("bad", "now")
-            )
+            await conn.execute(ADD, id="bad", created_at="now")
             await asyncio.sleep(0)
             raise RuntimeError("the block changed its mind")
 
@@ -68,7 +66,9 @@ async def test_a_failing_transaction_keeps_nothing_and_spoils_none_of_its_group(
         assert outcomes[0] is None and outcomes[2] is None
         assert isinstance(outcomes[1], RuntimeError)
         assert sorted(stored_ids(path)) == ["after", "before"]
-        assert await db.fetch_one("SELECT id FROM conversations WHERE id = ?", "bad") is None
+        assert (
+            await db.fetch_one(sql("SELECT id FROM conversations WHERE id = :id"), id="bad") is None
+        )
     finally:
         await db.close()
 
@@ -81,7 +81,7 @@ async def test_a_duplicate_key_fails_only_its_own_caller(tmp_path: Path) -> None
             add_conversation(db, "taken"), add_conversation(db, "free"), return_exceptions=True
         )
         assert isinstance(outcomes[0], sqlite3.IntegrityError) and outcomes[1] is None
-        rows = await db.fetch_all("SELECT id FROM conversations ORDER BY id")
+        rows = await db.fetch_all(IDS)
         assert [row["id"] for row in rows] == ["free", "taken"]
     finally:
         await db.close()
@@ -97,9 +97,7 @@ async def test_reads_go_on_while_a_transaction_is_open_and_see_only_commits(
 
     async def slow_writer() -> None:
         async with db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO conversations (id, created_at) VALUES (?, ?)", ("open", "now")
-            )
+            await conn.execute(ADD, id="open", created_at="now")
             inside.set()
             await finish.wait()
 
@@ -107,12 +105,12 @@ async def test_reads_go_on_while_a_transaction_is_open_and_see_only_commits(
     try:
         await inside.wait()
         async with db.reading() as conn:
-            cursor = await conn.execute("SELECT id FROM conversations ORDER BY id")
+            cursor = await conn.execute(IDS)
             seen = [row["id"] for row in await cursor.fetchall()]
         assert seen == ["committed"], "a read sees neither a wait nor uncommitted rows"
         finish.set()
         await writing
-        rows = await db.fetch_all("SELECT id FROM conversations ORDER BY id")
+        rows = await db.fetch_all(IDS)
         assert [row["id"] for row in rows] == ["committed", "open"]
     finally:
         finish.set()
@@ -126,9 +124,9 @@ async def test_the_read_connections_cannot_write(tmp_path: Path) -> None:
     try:
         await add_conversation(db, "kept")
         with pytest.raises(Unavailable) as refused:
-            await db.fetch_all("DELETE FROM conversations")
+            await db.fetch_all(sql("DELETE FROM conversations"))
         assert "readonly" in str(refused.value.__cause__)
-        assert await db.fetch_one("SELECT id FROM conversations") is not None
+        assert await db.fetch_one(sql("SELECT id FROM conversations")) is not None
     finally:
         await db.close()
 
@@ -153,9 +151,7 @@ async def test_a_writer_that_gives_up_waiting_does_not_hold_back_the_group_left_
 
         async def first() -> None:
             async with db.transaction() as conn:
-                await conn.execute(
-                    "INSERT INTO conversations (id, created_at) VALUES (?, ?)", ("first", "now")
-                )
+                await conn.execute(ADD, id="first", created_at="now")
                 inside.set()
                 await asyncio.sleep(0.01)
 
@@ -166,7 +162,7 @@ async def test_a_writer_that_gives_up_waiting_does_not_hold_back_the_group_left_
         with pytest.raises(asyncio.CancelledError):
             await queued[0]
         assert stored_ids(tmp_path / "warmline.sqlite") == []  # last_seq stays 0 for "first"
-        rows = await db.fetch_all("SELECT id FROM conversations")
+        rows = await db.fetch_all(sql("SELECT id FROM conversations"))
         assert [row["id"] for row in rows] == ["first"]
     finally:
         await db.close()

@@ -10,6 +10,7 @@ from warmline.conversation.lifecycle import change_mode
 from warmline.conversation.unit_of_work import UnitOfWork
 from warmline.storage.conversations import ConversationLog, Event
 from warmline.storage.sqlite import SqliteDatabase
+from warmline.storage.statements import sql
 
 
 class Bus:
@@ -77,11 +78,17 @@ async def test_a_commit_that_fails_publishes_nothing(db: SqliteDatabase) -> None
 
     async def leave_a_dangling_reference() -> None:
         async with work.change() as change:
-            await change.conn.execute("PRAGMA defer_foreign_keys = ON", ())
+            await change.conn.execute(sql("PRAGMA defer_foreign_keys = ON"))
             change.record(await change_mode(change.conn, conversation.id, "queued"))
             await change.conn.execute(
-                "INSERT INTO events (conversation_id, seq, type, ts, data) VALUES (?, 1, ?, ?, ?)",
-                ("no-such-conversation", "mode", "2026-12-04T00:00:00+00:00", "{}"),
+                sql(
+                    "INSERT INTO events (conversation_id, seq, type, ts, data) "
+                    "VALUES (:conversation_id, 1, :type, :ts, :data)"
+                ),
+                conversation_id="no-such-conversation",
+                type="mode",
+                ts="2026-12-04T00:00:00+00:00",
+                data="{}",
             )
 
     with pytest.raises(Exception, match="FOREIGN KEY"):

@@ -11,9 +11,9 @@ from test_turn_limit import POLICY
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import Mode, TurnInput
+from warmline.conversation.protocol import QueuePositionData
+from warmline.conversation.waiting_words import waiting_words
 from warmline.retrieval.store import Hit
-from warmline.server.protocol import QueuePositionData
-from warmline.server.waiting_words import waiting_words
 
 KNOWN = "where do I report a charge I don't recognise?"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warmline.config import REPO_ROOT, Settings
+from warmline.conversation.protocol import ServerFrame
 from warmline.evals.suite.suite import SuiteError
 from warmline.retrieval.stats import knowledge_stats
-from warmline.server.protocol import ServerFrame
 from warmline.server.startup import StartupRefused
 
 if TYPE_CHECKING:

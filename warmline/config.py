@@ -21,7 +21,6 @@ from typing import Literal
 
 from pydantic import (
     AliasChoices,
-    BaseModel,
     Field,
     IPvAnyNetwork,
     SecretStr,
@@ -36,6 +35,7 @@ from pydantic_settings import (
 )
 
 from warmline.agent.llm import LlmSettings
+from warmline.conversation.accounts import AgentAccount
 from warmline.coordination.settings import CoordinationSettings, FloodLimits
 from warmline.guardrails.settings import PrivacySettings
 from warmline.handoff.settings import HandoffSettings
@@ -50,31 +50,6 @@ class LimitSettings(FloodLimits):
 
     max_frame_bytes: int = 65_536
     max_message_chars: int = 4_000
-
-
-Role = Literal["agent", "supervisor", "admin"]
-
-
-class AgentAccount(BaseModel):
-    id: str
-    name: str
-    token: str
-    roles: list[Role] = ["agent"]
-    skills: list[str] = Field(default_factory=list, description='e.g. "fraud", "retention".')
-    languages: list[str] = ["en"]
-    capacity: int = Field(3, ge=1, description="Conversations this agent handles at once.")
-    permissions: list[str] = Field(
-        default_factory=list, description='Extra grants, e.g. "pii:reveal".'
-    )
-
-    @property
-    def supervises(self) -> bool:
-        """Supervisors and admins watch any conversation and may take any they have room for."""
-        return bool({"supervisor", "admin"} & set(self.roles))
-
-    @property
-    def can_reveal_pii(self) -> bool:
-        return "pii:reveal" in self.permissions or self.supervises
 
 
 DEMO_TOKEN = "demo-agent-token"

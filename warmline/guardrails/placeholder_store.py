@@ -1,6 +1,7 @@
 """Per-conversation PII placeholder numbering, stored as keyed digests only."""
 
 from warmline.guardrails.redaction import PlaceholderEntry
+from warmline.storage import pii as statements
 from warmline.storage.database import Connection, Database
 
 
@@ -9,16 +10,12 @@ class PlaceholderStore:
         self.db = db
 
     async def load(self, conversation_id: str) -> list[PlaceholderEntry]:
-        rows = await self.db.fetch_all(
-            "SELECT entity_type, digest, number FROM placeholders WHERE conversation_id = ?",
-            conversation_id,
-        )
+        rows = await self.db.fetch_all(statements.PLACEHOLDERS, conversation_id=conversation_id)
         return [PlaceholderEntry(**dict(row)) for row in rows]
 
     @staticmethod
     async def add(conn: Connection, conversation_id: str, entries: list[PlaceholderEntry]) -> None:
         await conn.executemany(
-            "INSERT INTO placeholders (conversation_id, entity_type, digest, number) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [(conversation_id, e.entity_type, e.digest, e.number) for e in entries],
+            statements.ADD_PLACEHOLDER,
+            [{"conversation_id": conversation_id} | entry.model_dump() for entry in entries],
         )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import BaseModel, SecretStr
 
+from warmline.storage import pii as statements
 from warmline.storage.database import Connection, Database
 
 
@@ -42,17 +43,15 @@ class PiiVault:
     async def store(self, conn: Connection, conversation_id: str, items: list[VaultItem]) -> None:
         now = datetime.now(UTC)
         await conn.executemany(
-            "INSERT INTO pii_vault "
-            "(conversation_id, placeholder, ciphertext, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            statements.VAULT_STORE,
             [
-                (
-                    conversation_id,
-                    item.placeholder,
-                    self._fernet.encrypt(item.value.get_secret_value().encode()),
-                    now.isoformat(),
-                    (now + self.retention).isoformat(),
-                )
+                {
+                    "conversation_id": conversation_id,
+                    "placeholder": item.placeholder,
+                    "ciphertext": self._fernet.encrypt(item.value.get_secret_value().encode()),
+                    "created_at": now.isoformat(),
+                    "expires_at": (now + self.retention).isoformat(),
+                }
                 for item in items
             ],
         )
@@ -65,11 +64,10 @@ class PiiVault:
         detail = reason
         if allowed:
             row = await self.db.fetch_one(
-                "SELECT ciphertext FROM pii_vault WHERE conversation_id = ? AND placeholder = ? "
-                "AND expires_at > ?",
-                conversation_id,
-                placeholder,
-                datetime.now(UTC).isoformat(),
+                statements.VAULT_READ,
+                conversation_id=conversation_id,
+                placeholder=placeholder,
+                now=datetime.now(UTC).isoformat(),
             )
             try:
                 value = self._fernet.decrypt(row["ciphertext"]).decode() if row else None
@@ -91,23 +89,18 @@ class PiiVault:
     ) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO audit_log (ts, actor, action, conversation_id, placeholder, allowed, "
-                "detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    datetime.now(UTC).isoformat(),
-                    actor,
-                    action,
-                    conversation_id,
-                    placeholder,
-                    allowed,
-                    detail,
-                ),
+                statements.AUDIT,
+                ts=datetime.now(UTC).isoformat(),
+                actor=actor,
+                action=action,
+                conversation_id=conversation_id,
+                placeholder=placeholder,
+                allowed=allowed,
+                detail=detail,
             )
 
     async def audit_trail(self, conversation_id: str) -> list[AuditEntry]:
-        rows = await self.db.fetch_all(
-            "SELECT * FROM audit_log WHERE conversation_id = ? ORDER BY id", conversation_id
-        )
+        rows = await self.db.fetch_all(statements.AUDIT_TRAIL, conversation_id=conversation_id)
         return [
             AuditEntry(
                 ts=datetime.fromisoformat(r["ts"]),
@@ -123,21 +116,21 @@ class PiiVault:
 
     async def purge_expired(self) -> int:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM pii_vault WHERE expires_at <= ?", (datetime.now(UTC).isoformat(),)
-            )
+            cursor = await conn.execute(statements.VAULT_PURGE, now=datetime.now(UTC).isoformat())
             return cursor.rowcount
 
     async def rotate(self) -> int:
         """Re-encrypt every value under the first key, so older keys can be retired."""
-        rows = await self.db.fetch_all(
-            "SELECT conversation_id, placeholder, ciphertext FROM pii_vault"
-        )
+        rows = await self.db.fetch_all(statements.VAULT_ALL)
         async with self.db.transaction() as conn:
             await conn.executemany(
-                "UPDATE pii_vault SET ciphertext = ? WHERE conversation_id = ? AND placeholder = ?",
+                statements.VAULT_REKEY,
                 [
-                    (self._fernet.rotate(r["ciphertext"]), r["conversation_id"], r["placeholder"])
+                    {
+                        "ciphertext": self._fernet.rotate(r["ciphertext"]),
+                        "conversation_id": r["conversation_id"],
+                        "placeholder": r["placeholder"],
+                    }
                     for r in rows
                 ],
             )

@@ -16,7 +16,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from warmline.agent.decision import Priority
+from warmline.clock import Clock, utc_now
 from warmline.handoff.packet import HandoffPacket
+from warmline.storage import handoffs as statements
 from warmline.storage.database import Connection, Database, Row
 
 PRIORITY_RANK: dict[Priority, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
@@ -48,12 +50,13 @@ class QueueEntry(BaseModel):
         return None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _iso(moment: datetime) -> str:
+    """A moment as the rows store it: ISO 8601 in UTC, so text order is time order."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def _seconds_waited(row: Row) -> float:
@@ -81,8 +84,12 @@ def _entry(row: Row, packet: HandoffPacket) -> QueueEntry:
 
 
 class HandoffQueue:
-    def __init__(self, db: Database) -> None:
+    """The queue's rows; the moments it records (claims, requeues, closes, breaches) are
+    read from `clock`, the same clock the routing compares them with."""
+
+    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self.db = db
+        self.clock = clock
         # Parsed packets by row, reused while the stored text is unchanged: every queue
         # change reads every open row, and parsing each packet again grew with the line.
         self._parsed: dict[int, tuple[str, HandoffPacket]] = {}
@@ -102,34 +109,30 @@ class HandoffQueue:
         preferred_until: datetime | None = None,
     ) -> None:
         await conn.execute(
-            "INSERT INTO handoffs (conversation_id, status, priority, created_at, packet, skills, "
-            "language, preferred_agent, preferred_until, sla_deadline, waiting_since) "
-            "VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                packet.conversation_id,
-                PRIORITY_RANK[packet.decision.priority],
-                packet.created_at.isoformat(),
-                packet.model_dump_json(),
-                json.dumps(packet.decision.skills),
-                packet.decision.language,
-                preferred_agent,
-                preferred_until.isoformat() if preferred_until else None,
-                packet.sla_deadline.isoformat(),
-                packet.created_at.isoformat(),
-            ),
+            statements.ENQUEUE,
+            conversation_id=packet.conversation_id,
+            priority=PRIORITY_RANK[packet.decision.priority],
+            created_at=packet.created_at.isoformat(),
+            packet=packet.model_dump_json(),
+            skills=json.dumps(packet.decision.skills),
+            language=packet.decision.language,
+            preferred_agent=preferred_agent,
+            preferred_until=preferred_until.isoformat() if preferred_until else None,
+            sla_deadline=packet.sla_deadline.isoformat(),
+            waiting_since=packet.created_at.isoformat(),
         )
 
-    @staticmethod
-    async def claim(conn: Connection, conversation_id: str, agent_id: str) -> bool:
+    async def claim(self, conn: Connection, conversation_id: str, agent_id: str) -> bool:
         cursor = await conn.execute(
-            "UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? "
-            "WHERE conversation_id = ? AND status = 'queued'",
-            (agent_id, _now().isoformat(), conversation_id),
+            statements.CLAIM,
+            agent_id=agent_id,
+            now=self.clock().isoformat(),
+            conversation_id=conversation_id,
         )
         return cursor.rowcount == 1
 
-    @staticmethod
     async def requeue(
+        self,
         conn: Connection,
         conversation_id: str,
         preferred_agent: str | None,
@@ -138,28 +141,24 @@ class HandoffQueue:
     ) -> None:
         """Back in line, waiting `preferred_for` for `preferred_agent`; the customer's wait
         and SLA deadline go on from the handoff (a breach already told stays told)."""
-        now = _now()
+        now = self.clock()
         await conn.execute(
-            "UPDATE handoffs SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
-            "requeued_at = ?, preferred_agent = ?, preferred_until = ?, "
-            "skills = COALESCE(?, skills) WHERE conversation_id = ? AND status = 'claimed'",
-            (
-                now.isoformat(),
-                preferred_agent,
-                (now + preferred_for).isoformat() if preferred_agent else None,
-                json.dumps(skills) if skills is not None else None,
-                conversation_id,
-            ),
+            statements.REQUEUE,
+            now=now.isoformat(),
+            preferred_agent=preferred_agent,
+            preferred_until=(now + preferred_for).isoformat() if preferred_agent else None,
+            skills=json.dumps(skills) if skills is not None else None,
+            conversation_id=conversation_id,
         )
 
-    @staticmethod
     async def close(
-        conn: Connection, conversation_id: str, disposition: Disposition | None = None
+        self, conn: Connection, conversation_id: str, disposition: Disposition | None = None
     ) -> None:
         await conn.execute(
-            "UPDATE handoffs SET status = 'closed', closed_at = ?, disposition = ? "
-            "WHERE conversation_id = ? AND status IN ('queued', 'claimed')",
-            (_now().isoformat(), disposition, conversation_id),
+            statements.CLOSE,
+            now=self.clock().isoformat(),
+            disposition=disposition,
+            conversation_id=conversation_id,
         )
 
     async def replace_packet(self, handoff_id: int, packet: HandoffPacket) -> None:
@@ -167,36 +166,27 @@ class HandoffQueue:
         by row id, so a late summary never lands on a later handoff of the same chat."""
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE handoffs SET packet = ? WHERE id = ? AND status IN ('queued', 'claimed')",
-                (packet.model_dump_json(), handoff_id),
+                statements.REPLACE_PACKET, packet=packet.model_dump_json(), id=handoff_id
             )
 
     @staticmethod
     async def record_csat(conn: Connection, conversation_id: str, score: int) -> None:
-        await conn.execute(
-            "UPDATE handoffs SET csat = ? WHERE id = (SELECT MAX(id) FROM handoffs "
-            "WHERE conversation_id = ? AND status = 'closed')",
-            (score, conversation_id),
-        )
+        await conn.execute(statements.RECORD_CSAT, score=score, conversation_id=conversation_id)
 
     async def mark_breached(self, conversation_id: str) -> bool:
         """True only for the first call after the deadline passed, so each breach is told once."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE handoffs SET breached_at = ? WHERE conversation_id = ? "
-                "AND status = 'queued' AND breached_at IS NULL",
-                (_now().isoformat(), conversation_id),
+                statements.MARK_BREACHED,
+                now=self.clock().isoformat(),
+                conversation_id=conversation_id,
             )
             return cursor.rowcount == 1
 
     @staticmethod
     async def last_agent(conn: Connection, conversation_id: str) -> str | None:
         """Who last helped this customer, so a returning conversation can go to them."""
-        cursor = await conn.execute(
-            "SELECT claimed_by FROM handoffs WHERE conversation_id = ? AND claimed_by IS NOT NULL "
-            "ORDER BY id DESC LIMIT 1",
-            (conversation_id,),
-        )
+        cursor = await conn.execute(statements.LAST_AGENT, conversation_id=conversation_id)
         row = await cursor.fetchone()
         return row["claimed_by"] if row else None
 
@@ -206,20 +196,13 @@ class HandoffQueue:
         A requeued handoff counts from when it went back in line: the time before that was
         the previous agent's, not the line's."""
         rows = await self.db.fetch_all(
-            "SELECT priority, COALESCE(requeued_at, waiting_since, created_at) AS queued, "
-            "claimed_at "
-            "FROM handoffs WHERE claimed_at >= ? ORDER BY claimed_at DESC LIMIT ?",
-            since.astimezone(UTC).isoformat(),
-            RECENT_CLAIMS,
+            statements.WAITS_SINCE, since=_iso(since), limit=RECENT_CLAIMS
         )
         return [(PRIORITY_BY_RANK[row["priority"]], _seconds_waited(row)) for row in rows]
 
     async def claims_since(self, since: datetime) -> int:
         """Every claim since a moment (the waits above are only the latest ones)."""
-        row = await self.db.fetch_one(
-            "SELECT COUNT(*) AS n FROM handoffs WHERE claimed_at >= ?",
-            since.astimezone(UTC).isoformat(),
-        )
+        row = await self.db.fetch_one(statements.CLAIMS_SINCE, since=_iso(since))
         return int(row["n"]) if row else 0
 
     async def reasons_since(self, since: datetime) -> list[tuple[datetime, set[str]]]:
@@ -228,10 +211,7 @@ class HandoffQueue:
 
         Read here rather than counted in SQL, so the same code runs on SQLite and PostgreSQL
         (their JSON functions differ); a day's handoffs are few enough to read."""
-        rows = await self.db.fetch_all(
-            "SELECT created_at, packet FROM handoffs WHERE created_at >= ?",
-            since.astimezone(UTC).isoformat(),
-        )
+        rows = await self.db.fetch_all(statements.REASONS_SINCE, since=_iso(since))
         return [
             (
                 datetime.fromisoformat(row["created_at"]),
@@ -245,20 +225,13 @@ class HandoffQueue:
 
     async def csat_since(self, since: datetime) -> list[int]:
         """The ratings customers gave conversations a person closed since a moment."""
-        rows = await self.db.fetch_all(
-            "SELECT csat FROM handoffs WHERE closed_at >= ? AND csat IS NOT NULL",
-            since.astimezone(UTC).isoformat(),
-        )
+        rows = await self.db.fetch_all(statements.CSAT_SINCE, since=_iso(since))
         return [int(row["csat"]) for row in rows]
 
     async def handled_since(self, since: datetime) -> list[tuple[str, float]]:
         """Each conversation a person closed since a moment: who closed it and the seconds
         from their claim to its end (a transferred one counts for its last agent)."""
-        rows = await self.db.fetch_all(
-            "SELECT claimed_by, claimed_at, closed_at FROM handoffs WHERE closed_at >= ? "
-            "AND claimed_by IS NOT NULL AND claimed_at IS NOT NULL",
-            since.astimezone(UTC).isoformat(),
-        )
+        rows = await self.db.fetch_all(statements.HANDLED_SINCE, since=_iso(since))
         return [
             (
                 row["claimed_by"],
@@ -273,27 +246,21 @@ class HandoffQueue:
     async def handed_over_share(self, since: datetime) -> tuple[int, int]:
         """Conversations started since a moment in which the customer wrote or asked for a
         person, and how many of those went to a person at least once."""
-        row = await self.db.fetch_one(
-            "SELECT COUNT(DISTINCT c.id) AS started, COUNT(DISTINCT h.conversation_id) AS handed "
-            "FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id "
-            "WHERE c.created_at >= ? AND c.last_seq > 0",
-            since.astimezone(UTC).isoformat(),
-        )
+        row = await self.db.fetch_one(statements.HANDED_OVER_SHARE, since=_iso(since))
         return (int(row["started"]), int(row["handed"])) if row else (0, 0)
 
     async def entry(self, conversation_id: str) -> QueueEntry | None:
         """The conversation's open handoff, if it has one."""
-        row = await self.db.fetch_one(
-            "SELECT * FROM handoffs WHERE conversation_id = ? AND status IN ('queued', 'claimed')",
-            conversation_id,
-        )
+        row = await self.db.fetch_one(statements.OPEN_ENTRY, conversation_id=conversation_id)
         return self._row(row) if row else None
 
     async def open_entries(self) -> list[QueueEntry]:
-        rows = await self.db.fetch_all(
-            "SELECT * FROM handoffs WHERE status IN ('queued', 'claimed') "
-            "ORDER BY priority DESC, created_at"
-        )
+        rows = await self.db.fetch_all(statements.OPEN_ENTRIES)
         open_ids = {row["id"] for row in rows}
         self._parsed = {k: v for k, v in self._parsed.items() if k in open_ids}
         return [self._row(row) for row in rows]
+
+    async def first_packet(self, conversation_id: str) -> HandoffPacket | None:
+        """The packet of the conversation's first handoff, open or closed (replay reads it)."""
+        row = await self.db.fetch_one(statements.FIRST_PACKET, conversation_id=conversation_id)
+        return HandoffPacket.model_validate_json(row["packet"]) if row else None

@@ -10,12 +10,8 @@ import time
 
 from starlette.websockets import WebSocket
 
-from warmline.config import AgentAccount
-from warmline.coordination.bus import AGENTS, SUPERVISORS, EventBus
-from warmline.server.connection import Connection, FrameError, parse
-from warmline.server.desk import AgentDesk, agent_topic
-from warmline.server.gate import Gate
-from warmline.server.protocol import (
+from warmline.conversation.accounts import AgentAccount
+from warmline.conversation.protocol import (
     AgentFrame,
     AgentHello,
     ClientFrame,
@@ -28,6 +24,10 @@ from warmline.server.protocol import (
     TransferData,
     control,
 )
+from warmline.coordination.bus import AGENTS, SUPERVISORS, EventBus
+from warmline.server.connection import Connection, FrameError, parse
+from warmline.server.desk import AgentDesk, agent_topic
+from warmline.server.gate import Gate
 from warmline.server.service import ConversationService
 
 TYPING_EVERY_S = 2.0

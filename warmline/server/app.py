@@ -8,8 +8,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from warmline.clock import Clock, utc_now
 from warmline.config import Settings
-from warmline.conversation.clock import Clock, utc_now
 from warmline.retrieval.store import KnowledgeStore
 from warmline.server.agent_endpoint import agent_socket
 from warmline.server.agent_kb_api import agent_kb_router

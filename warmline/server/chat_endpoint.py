@@ -10,9 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
-from warmline.server.connection import Connection, FrameError, parse
-from warmline.server.gate import Gate
-from warmline.server.protocol import (
+from warmline.conversation.protocol import (
     ClientFrame,
     CsatData,
     CustomerFrame,
@@ -22,6 +20,8 @@ from warmline.server.protocol import (
     TextData,
     control,
 )
+from warmline.server.connection import Connection, FrameError, parse
+from warmline.server.gate import Gate
 from warmline.server.service import ConversationService
 from warmline.storage.conversations import AGENT_ONLY, Conversation, Event
 from warmline.texts import refusal

@@ -15,10 +15,10 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from warmline.conversation.errors import NotAllowed, UnknownConversation
+from warmline.conversation.protocol import ClientFrame, ServerFrame, error
 from warmline.coordination.bus import EventBus
 from warmline.guardrails.limits import InputRejected
-from warmline.server.errors import NotAllowed, UnknownConversation
-from warmline.server.protocol import ClientFrame, ServerFrame, error
 from warmline.server.telemetry import ERRORS
 from warmline.storage.conversations import ConversationMissing
 from warmline.storage.database import Unavailable

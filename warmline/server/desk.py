@@ -10,15 +10,24 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
-from warmline.config import AgentAccount
+from warmline.clock import Clock, wait_until
+from warmline.config import Settings
+from warmline.conversation.accounts import AgentAccount
+from warmline.conversation.dashboard import AgentOnFloor, build_dashboard
+from warmline.conversation.errors import NotAllowed
 from warmline.conversation.lifecycle import change_mode
+from warmline.conversation.protocol import LabelKind, QueuePositionData, ServerFrame, control
+from warmline.conversation.unit_of_work import UnitOfWork
 from warmline.coordination.bus import AGENTS, SUPERVISORS
 from warmline.coordination.presence import Status
+from warmline.coordination.shared import Coordination
 from warmline.guardrails.limits import clean_text
+from warmline.guardrails.redaction import Redaction
+from warmline.guardrails.vault import PiiVault
 from warmline.handoff.policy_file import QueuePolicy
-from warmline.handoff.queue import Disposition, QueueEntry
+from warmline.handoff.queue import Disposition, HandoffQueue, QueueEntry
 from warmline.handoff.routing import (
     UNFIT_WORDS,
     AgentSeat,
@@ -30,15 +39,28 @@ from warmline.handoff.routing import (
 )
 from warmline.handoff.wait import HISTORY as WAIT_HISTORY
 from warmline.handoff.wait import expected_wait, typical_waits
-from warmline.server.dashboard import AgentOnFloor, build_dashboard
-from warmline.server.errors import NotAllowed
 from warmline.server.operators import agent_for_token
-from warmline.server.protocol import LabelKind, QueuePositionData, ServerFrame, control
-from warmline.storage.conversations import Conversation, Event
+from warmline.storage.conversations import Conversation, ConversationLog, Event
+from warmline.storage.database import Connection, Database
+from warmline.storage.labels import add_label
 from warmline.texts import TextKey, say
 
-if TYPE_CHECKING:
-    from warmline.server.service import ConversationService
+
+class CustomerSide(Protocol):
+    """What the agents' side asks of the customers' side: the conversation, and the
+    redaction every text an agent writes goes through (originals kept in the vault).
+
+    An interface rather than the service itself, so the desk does not import the
+    service that creates it."""
+
+    async def get(self, conversation_id: str) -> Conversation: ...
+
+    async def redact(self, conversation_id: str, text: str) -> Redaction: ...
+
+    async def keep_originals(
+        self, conn: Connection, conversation_id: str, redaction: Redaction
+    ) -> None: ...
+
 
 log = logging.getLogger("warmline.desk")
 
@@ -48,17 +70,29 @@ def agent_topic(agent_id: str) -> str:
 
 
 class AgentDesk:
-    def __init__(self, service: "ConversationService") -> None:
-        self.service = service
-        self.settings = service.settings
-        self.queue = service.queue
-        self.log = service.log
-        self.db = service.db
-        self.work = service.work
-        self.clock = service.clock
-        self.bus = service.bus
-        self.presence = service.presence
-        self._accounts = {a.id: a for a in service.settings.agents}
+    def __init__(
+        self,
+        customers: CustomerSide,
+        settings: Settings,
+        db: Database,
+        log: ConversationLog,
+        queue: HandoffQueue,
+        work: UnitOfWork,
+        vault: PiiVault,
+        shared: Coordination[ServerFrame],
+        clock: Clock,
+    ) -> None:
+        self.customers = customers
+        self.settings = settings
+        self.queue = queue
+        self.log = log
+        self.db = db
+        self.work = work
+        self.vault = vault
+        self.clock = clock
+        self.bus = shared.bus
+        self.presence = shared.presence
+        self._accounts = {a.id: a for a in settings.agents}
         self._timers: set[asyncio.Task[None]] = set()
         self._announcing = False
         self._dispatching = asyncio.Lock()
@@ -75,11 +109,8 @@ class AgentDesk:
     async def start(self) -> None:
         """After a restart no agent is connected: their chats wait out the grace period."""
         self._later(self.watch_slas())
-        rows = await self.db.fetch_all(
-            "SELECT DISTINCT agent_id FROM conversations WHERE mode = 'human'"
-        )
-        for row in rows:
-            account = self._accounts.get(row["agent_id"])
+        for agent_id in await self.log.agents_with_chats():
+            account = self._accounts.get(agent_id)
             if account is not None:
                 self._grace[account.id] = self._later(self._release_after_grace(account))
 
@@ -126,7 +157,10 @@ class AgentDesk:
         self._grace[agent.id] = self._later(self._release_after_grace(agent))
 
     async def _release_after_grace(self, agent: AgentAccount) -> None:
-        await asyncio.sleep(self._queue_policy.agent_reconnect_grace_seconds)
+        """The grace runs on the service's clock, looked at as often as SLAs are."""
+        policy = self._queue_policy
+        until = self.clock() + timedelta(seconds=policy.agent_reconnect_grace_seconds)
+        await wait_until(self.clock, until, policy.sla_check_seconds)
         if agent.id not in self.presence.online():
             await self.release(agent)
 
@@ -136,11 +170,7 @@ class AgentDesk:
         await self.dispatch()
 
     async def seats(self) -> list[AgentSeat]:
-        rows = await self.db.fetch_all(
-            "SELECT agent_id, COUNT(*) AS n FROM conversations "
-            "WHERE mode = 'human' GROUP BY agent_id"
-        )
-        active = {row["agent_id"]: row["n"] for row in rows}
+        active = await self.log.chats_per_agent()
         return [self._seat(self._accounts[i], active.get(i, 0)) for i in self.presence.online()]
 
     def _seat(self, agent: AgentAccount, active: int) -> AgentSeat:
@@ -163,7 +193,7 @@ class AgentDesk:
 
     async def claim(self, agent: AgentAccount, conversation_id: str) -> bool:
         """Take a waiting conversation; False if another agent won it first."""
-        await self.service.get(conversation_id)
+        await self.customers.get(conversation_id)
         entry = await self.queue.entry(conversation_id)
         if entry is None or entry.status != "queued":
             return False
@@ -221,12 +251,7 @@ class AgentDesk:
         async with self.work.change() as change:
             conn = change.conn
             await conn.lock(agent_topic(agent.id))
-            cursor = await conn.execute(
-                "SELECT COUNT(*) FROM conversations WHERE mode = 'human' AND agent_id = ?",
-                (agent.id,),
-            )
-            row = await cursor.fetchone()
-            if row is not None and row[0] >= agent.capacity:
+            if await self.log.chats_of_agent(conn, agent.id) >= agent.capacity:
                 raise NotAllowed("at_capacity", UNFIT_WORDS["at_capacity"])
             if not await self.queue.claim(conn, conversation_id, agent.id):
                 return False
@@ -251,7 +276,7 @@ class AgentDesk:
         self.bus.publish(topic, await self.snapshot(conversation_id))
 
     async def snapshot(self, conversation_id: str) -> ServerFrame:
-        conversation = await self.service.get(conversation_id)
+        conversation = await self.customers.get(conversation_id)
         events = await self.log.events_after(conversation_id, 0)
         entry = await self.queue.entry(conversation_id)
         return control(
@@ -281,7 +306,7 @@ class AgentDesk:
     # -- inside a conversation ----------------------------------------------------
 
     async def owned(self, agent: AgentAccount, conversation_id: str) -> None:
-        conversation = await self.service.get(conversation_id)
+        conversation = await self.customers.get(conversation_id)
         if conversation.mode != "human" or conversation.agent_id != agent.id:
             raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
 
@@ -297,14 +322,14 @@ class AgentDesk:
         self, agent: AgentAccount, conversation_id: str, text: str, client_msg_id: str
     ) -> tuple[Event, bool]:
         await self.owned(agent, conversation_id)
-        redaction = await self.service.redact(conversation_id, text)
+        redaction = await self.customers.redact(conversation_id, text)
         key = f"agent:{agent.id}:{client_msg_id}"
         async with self.work.change() as change:
             conn = change.conn
             existing = await self.log.find_client_message(conn, conversation_id, key)
             if existing is not None:
                 return existing, True
-            await self.service.keep_originals(conn, conversation_id, redaction)
+            await self.customers.keep_originals(conn, conversation_id, redaction)
             event = await self.log.append(
                 conn,
                 conversation_id,
@@ -328,13 +353,13 @@ class AgentDesk:
         with the reason the agent typed (itself redacted: the audit log holds no PII).
 
         Only in a conversation the agent owns, unless they supervise."""
-        conversation = await self.service.get(conversation_id)
+        conversation = await self.customers.get(conversation_id)
         owns = conversation.mode == "human" and conversation.agent_id == agent.id
         allowed = agent.can_reveal_pii and (owns or agent.supervises)
-        redaction = await self.service.redact(conversation_id, clean_text(reason, 500))
+        redaction = await self.customers.redact(conversation_id, clean_text(reason, 500))
         async with self.db.transaction() as conn:
-            await self.service.keep_originals(conn, conversation_id, redaction)
-        value = await self.service.vault.reveal(
+            await self.customers.keep_originals(conn, conversation_id, redaction)
+        value = await self.vault.reveal(
             agent.id, allowed, conversation_id, placeholder, redaction.text
         )
         log.info(
@@ -349,13 +374,13 @@ class AgentDesk:
 
     async def note(self, agent: AgentAccount, conversation_id: str, text: str) -> Event:
         """An internal note: agents and supervisors read it, the customer never does."""
-        await self.service.get(conversation_id)
+        await self.customers.get(conversation_id)
         if not agent.supervises:
             await self.owned(agent, conversation_id)
-        redaction = await self.service.redact(conversation_id, text)
+        redaction = await self.customers.redact(conversation_id, text)
         async with self.work.change() as change:
             conn = change.conn
-            await self.service.keep_originals(conn, conversation_id, redaction)
+            await self.customers.keep_originals(conn, conversation_id, redaction)
             event = await self.log.append(
                 conn,
                 conversation_id,
@@ -389,11 +414,11 @@ class AgentDesk:
         if await self.queue.entry(conversation_id) is None:
             raise NotAllowed("not_assigned", "This conversation is not assigned to you.")
         target = self._accounts[to_agent].name if to_agent else f"skill {to_skill}"
-        redaction = await self.service.redact(conversation_id, note)
+        redaction = await self.customers.redact(conversation_id, note)
         async with self.work.change() as change:
             conn = change.conn
             owned = await self._still_owned(conn, agent.id, conversation_id)
-            await self.service.keep_originals(conn, conversation_id, redaction)
+            await self.customers.keep_originals(conn, conversation_id, redaction)
             await self.queue.requeue(
                 conn,
                 conversation_id,
@@ -505,7 +530,7 @@ class AgentDesk:
     async def watch(self, agent: AgentAccount, conversation_id: str, topic: str) -> None:
         if not agent.supervises:
             raise NotAllowed("forbidden", "Only supervisors can watch other agents' chats.")
-        await self.service.get(conversation_id)
+        await self.customers.get(conversation_id)
         await self.show(topic, conversation_id)
 
     async def label(
@@ -519,31 +544,26 @@ class AgentDesk:
         """A verdict on the bot for the learning loop; exported as an eval scenario.
 
         By an agent who has (or had) the conversation, or a supervisor."""
-        conversation = await self.service.get(conversation_id)
+        conversation = await self.customers.get(conversation_id)
         if not agent.supervises and conversation.agent_id != agent.id:
             async with self.db.reading() as conn:
                 if await self.queue.last_agent(conn, conversation_id) != agent.id:
                     raise NotAllowed("not_assigned", "Label conversations you have handled.")
         redaction = None
         if note.strip():
-            redaction = await self.service.redact(conversation_id, clean_text(note, 2000))
+            redaction = await self.customers.redact(conversation_id, clean_text(note, 2000))
         async with self.db.transaction() as conn:
             if redaction is not None:
-                await self.service.keep_originals(conn, conversation_id, redaction)
-            cursor = await conn.execute(
-                "INSERT INTO labels (conversation_id, agent_id, kind, article_id, note, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    conversation_id,
-                    agent.id,
-                    kind,
-                    article_id,
-                    redaction.text if redaction is not None else "",
-                    self.clock().isoformat(),
-                ),
+                await self.customers.keep_originals(conn, conversation_id, redaction)
+            return await add_label(
+                conn,
+                conversation_id,
+                agent.id,
+                kind,
+                article_id,
+                redaction.text if redaction is not None else "",
+                self.clock().isoformat(),
             )
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid
 
     # -- the queue as everyone sees it --------------------------------------------
 

@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from warmline.config import Settings
+from warmline.conversation.protocol import ServerFrame, error
 from warmline.coordination.shared import Coordination
 from warmline.coordination.socket_counts import Lease
 from warmline.server.client_ip import client_address
 from warmline.server.connection import Connection
-from warmline.server.protocol import ServerFrame, error
 from warmline.server.telemetry import SOCKETS_REFUSED
 from warmline.storage.database import Unavailable
 

@@ -12,7 +12,8 @@ from typing import Annotated
 
 from fastapi import Header, HTTPException
 
-from warmline.config import AgentAccount, Settings
+from warmline.config import Settings
+from warmline.conversation.accounts import AgentAccount
 
 
 def _bearer(authorization: str | None) -> str:

@@ -20,16 +20,7 @@ from warmline.guardrails.vault import PiiVault
 from warmline.server.runtime import load_secret, load_vault_keys
 from warmline.server.stores import checkpointer, database
 from warmline.storage.database import Database
-
-ERASED_TABLES = (
-    "pii_vault",
-    "placeholders",
-    "events",
-    "handoffs",
-    "tickets",
-    "labels",
-    "llm_usage",
-)
+from warmline.storage.erasure import conversations_with_digest, erase_conversation
 
 
 @dataclass
@@ -41,27 +32,14 @@ class PrivacyOffice:
 
     async def conversations_mentioning(self, entity_type: str, value: str) -> list[str]:
         """Conversations in which a customer gave this value, found by its keyed digest."""
-        rows = await self.db.fetch_all(
-            "SELECT DISTINCT conversation_id FROM placeholders "
-            "WHERE entity_type = ? AND digest = ?",
-            entity_type,
-            self.redactor.digest(entity_type, value),
-        )
-        return [row["conversation_id"] for row in rows]
+        digest = self.redactor.digest(entity_type, value)
+        return await conversations_with_digest(self.db, entity_type, digest)
 
     async def erase(self, conversation_id: str, actor: str) -> bool:
         """Delete the conversation, its log, queue rows, vault values and checkpoints, then
         checkpoint SQLite's write-ahead logs so no copy of them stays on disk."""
         async with self.db.transaction() as conn:
-            for table in ERASED_TABLES:
-                await conn.execute(
-                    f"DELETE FROM {table} WHERE conversation_id = ?",
-                    (conversation_id,),
-                )
-            cursor = await conn.execute(
-                "DELETE FROM conversations WHERE id = ?", (conversation_id,)
-            )
-            existed = cursor.rowcount == 1
+            existed = await erase_conversation(conn, conversation_id)
         await self.checkpoints.adelete_thread(conversation_id)
         await self.vault.audit(actor, "erase", conversation_id, None, existed, "erasure request")
         await self.db.forget()

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from warmline.server.gate import Gate
 from warmline.server.runtime import Runtime
 from warmline.storage.database import Database
+from warmline.storage.tickets import write_nothing
 
 CHECK_TIMEOUT_S = 2.0
 
@@ -63,7 +64,7 @@ async def _knowledge(runtime: Runtime) -> None:
 async def _write(db: Database) -> None:
     """Take the write lock and run a write that changes no row, then commit."""
     async with db.transaction() as conn:
-        await conn.execute("DELETE FROM tickets WHERE id = ?", (-1,))
+        await write_nothing(conn)
 
 
 async def _ping(redis: Redis) -> None:

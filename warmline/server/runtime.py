@@ -19,8 +19,9 @@ from cryptography.fernet import Fernet
 from warmline.agent.context import AgentContext
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmAnswerer
+from warmline.clock import Clock, utc_now
 from warmline.config import Settings
-from warmline.conversation.clock import Clock, utc_now
+from warmline.conversation.protocol import ServerFrame
 from warmline.coordination.shared import Coordination, coordination
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault
@@ -31,7 +32,6 @@ from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit, KnowledgeStore
 from warmline.retrieval.sync import SyncReport, sync_folder
 from warmline.server.gate import Gate
-from warmline.server.protocol import ServerFrame
 from warmline.server.service import ConversationService
 from warmline.server.startup import StoreUnreadable
 from warmline.server.stores import checkpointer, database

@@ -21,10 +21,18 @@ from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
 from warmline.agent.state import AgentState, Outcome, TurnInput
+from warmline.clock import Clock, utc_now
 from warmline.config import Settings
-from warmline.conversation.clock import Clock, utc_now
+from warmline.conversation.errors import NotAllowed, UnknownConversation
 from warmline.conversation.lifecycle import change_mode
+from warmline.conversation.protocol import (
+    CustomerProfileData,
+    QueuePositionData,
+    ServerFrame,
+    control,
+)
 from warmline.conversation.unit_of_work import UnitOfWork
+from warmline.conversation.waiting_words import waiting_words
 from warmline.coordination.bus import AGENTS
 from warmline.coordination.shared import Coordination
 from warmline.guardrails.guard import Guard
@@ -36,15 +44,7 @@ from warmline.handoff.packet import HandoffPacket, Summary
 from warmline.handoff.queue import HandoffQueue
 from warmline.handoff.summary import build_packet, transcript_from
 from warmline.server.desk import AgentDesk
-from warmline.server.errors import NotAllowed, UnknownConversation
-from warmline.server.protocol import (
-    CustomerProfileData,
-    QueuePositionData,
-    ServerFrame,
-    control,
-)
 from warmline.server.telemetry import ERRORS, ESCALATIONS, TURN_SECONDS
-from warmline.server.waiting_words import waiting_words
 from warmline.storage.conversations import (
     Conversation,
     ConversationLog,
@@ -52,6 +52,7 @@ from warmline.storage.conversations import (
     Event,
 )
 from warmline.storage.database import Database, Unavailable
+from warmline.storage.tickets import open_ticket
 from warmline.texts import say, weekday
 
 log = logging.getLogger("warmline.service")
@@ -89,7 +90,7 @@ class ConversationService:
         self.summarize = summarize
         self.db = db
         self.log = ConversationLog(db)
-        self.queue = HandoffQueue(db)
+        self.queue = HandoffQueue(db, clock)
         self.placeholders = PlaceholderStore(db)
         self.graph = graph
         self.guard = Guard(redactor, settings.limits.max_message_chars)
@@ -101,7 +102,9 @@ class ConversationService:
         self.work = UnitOfWork(db, self.publish)
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
-        self.desk = AgentDesk(self)
+        self.desk = AgentDesk(
+            self, settings, db, self.log, self.queue, self.work, vault, shared, clock
+        )
 
     # -- conversations ---------------------------------------------------------
 
@@ -494,22 +497,15 @@ class ConversationService:
             if existing is not None:
                 return existing, True
             await self.keep_originals(conn, conversation_id, redaction)
-            cursor = await conn.execute(
-                "INSERT INTO tickets (conversation_id, contact, note, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (
-                    conversation_id,
-                    " ".join(contacts),
-                    redaction.text,
-                    self.clock().isoformat(),
-                ),
+            ticket_id = await open_ticket(
+                conn, conversation_id, " ".join(contacts), redaction.text, self.clock().isoformat()
             )
             event = await self.log.append(
                 conn,
                 conversation_id,
                 "ticket",
                 {
-                    "ticket_id": cursor.lastrowid,
+                    "ticket_id": ticket_id,
                     "contact": " ".join(contacts),
                     "text": redaction.text,
                     "client_msg_id": client_msg_id,

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 
 import uvicorn
 
+from warmline.clock import Clock, utc_now
 from warmline.config import Settings
-from warmline.conversation.clock import Clock, utc_now
 from warmline.server.app import create_app
 from warmline.server.exposure import refuse_unsafe
 from warmline.server.runtime import open_knowledge_store

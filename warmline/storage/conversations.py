@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
+from sqlalchemy import bindparam, column, literal_column, select, table
 
 from warmline.storage.database import Connection, Database, Row
+from warmline.storage.statements import Statement, sql
 
 Mode = Literal["bot", "queued", "human", "resolved"]
 AGENT_ONLY = ("note",)  # event types a customer never receives
@@ -58,6 +60,53 @@ class DuplicateMessage(Exception):
         self.event = event
 
 
+CREATE = sql(
+    "INSERT INTO conversations (id, created_at, language, segment) "
+    "VALUES (:id, :created_at, :language, :segment)"
+)
+GET = sql("SELECT * FROM conversations WHERE id = :id")
+# Locked against other workers until the transaction ends (SQLite's writer already is).
+GET_FOR_UPDATE = Statement(
+    select(literal_column("*"))
+    .select_from(table("conversations"))
+    .where(column("id") == bindparam("id"))
+    .with_for_update()
+)
+FIND_CLIENT_MESSAGE = sql(
+    "SELECT * FROM events WHERE conversation_id = :conversation_id "
+    "AND client_msg_id = :client_msg_id"
+)
+NEXT_SEQ = sql("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = :id RETURNING last_seq")
+APPEND = sql(
+    "INSERT INTO events (conversation_id, seq, type, ts, client_msg_id, data) "
+    "VALUES (:conversation_id, :seq, :type, :ts, :client_msg_id, :data)"
+)
+SET_MODE = sql("UPDATE conversations SET mode = :mode, agent_id = :agent_id WHERE id = :id")
+SET_PENDING = sql("UPDATE conversations SET pending_seq = :seq WHERE id = :id")
+EVENTS = sql("SELECT * FROM events WHERE conversation_id = :conversation_id ORDER BY seq")
+EVENTS_AFTER = sql(
+    "SELECT * FROM events WHERE conversation_id = :conversation_id AND seq > :seq ORDER BY seq"
+)
+LAST_CUSTOMER_SEQ = sql(
+    "SELECT MAX(seq) AS seq FROM events WHERE conversation_id = :conversation_id "
+    f"AND type NOT IN ({', '.join(repr(kind) for kind in AGENT_ONLY)})"
+)
+PENDING_TURNS = sql("SELECT id, pending_seq FROM conversations WHERE pending_seq IS NOT NULL")
+WITH_AGENT = sql("SELECT * FROM conversations WHERE agent_id = :agent_id AND mode = 'human'")
+COUNT_BY_MODE = sql(
+    "SELECT mode, COUNT(*) AS n FROM conversations "
+    "WHERE created_at >= :since OR mode IN ('queued', 'human') GROUP BY mode"
+)
+AGENTS_WITH_CHATS = sql("SELECT DISTINCT agent_id FROM conversations WHERE mode = 'human'")
+CHATS_PER_AGENT = sql(
+    "SELECT agent_id, COUNT(*) AS n FROM conversations WHERE mode = 'human' GROUP BY agent_id"
+)
+CHATS_OF_AGENT = sql(
+    "SELECT COUNT(*) AS n FROM conversations WHERE mode = 'human' AND agent_id = :agent_id"
+)
+IDS_IN_ORDER = sql("SELECT id FROM conversations ORDER BY created_at, id")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -93,21 +142,22 @@ class ConversationLog:
         conversation_id = "c_" + secrets.token_urlsafe(12)
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO conversations (id, created_at, language, segment) VALUES (?, ?, ?, ?)",
-                (conversation_id, _now().isoformat(), language, segment),
+                CREATE,
+                id=conversation_id,
+                created_at=_now().isoformat(),
+                language=language,
+                segment=segment,
             )
             return await self.get_in(conn, conversation_id)
 
     async def get(self, conversation_id: str) -> Conversation | None:
-        row = await self.db.fetch_one("SELECT * FROM conversations WHERE id = ?", conversation_id)
+        row = await self.db.fetch_one(GET, id=conversation_id)
         return _conversation(row) if row else None
 
     @staticmethod
     async def get_in(conn: Connection, conversation_id: str) -> Conversation:
         """The conversation, locked against other workers until the transaction ends."""
-        cursor = await conn.execute(
-            "SELECT * FROM conversations WHERE id = ? FOR UPDATE", (conversation_id,)
-        )
+        cursor = await conn.execute(GET_FOR_UPDATE, id=conversation_id)
         row = await cursor.fetchone()
         if row is None:
             raise ConversationMissing(conversation_id)
@@ -118,8 +168,7 @@ class ConversationLog:
         conn: Connection, conversation_id: str, client_msg_id: str
     ) -> Event | None:
         cursor = await conn.execute(
-            "SELECT * FROM events WHERE conversation_id = ? AND client_msg_id = ?",
-            (conversation_id, client_msg_id),
+            FIND_CLIENT_MESSAGE, conversation_id=conversation_id, client_msg_id=client_msg_id
         )
         row = await cursor.fetchone()
         return _event(row) if row else None
@@ -138,25 +187,19 @@ class ConversationLog:
             )
             if existing is not None:
                 raise DuplicateMessage(existing)
-        cursor = await conn.execute(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
-            (conversation_id,),
-        )
+        cursor = await conn.execute(NEXT_SEQ, id=conversation_id)
         row = await cursor.fetchone()
         if row is None:
             raise ConversationMissing(conversation_id)
         event = Event(seq=row[0], type=type_, conversation_id=conversation_id, ts=_now(), data=data)
         await conn.execute(
-            "INSERT INTO events (conversation_id, seq, type, ts, client_msg_id, data) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                conversation_id,
-                event.seq,
-                type_,
-                event.ts.isoformat(),
-                client_msg_id,
-                json.dumps(data, ensure_ascii=False),
-            ),
+            APPEND,
+            conversation_id=conversation_id,
+            seq=event.seq,
+            type=type_,
+            ts=event.ts.isoformat(),
+            client_msg_id=client_msg_id,
+            data=json.dumps(data, ensure_ascii=False),
         )
         return event
 
@@ -164,68 +207,63 @@ class ConversationLog:
     async def set_mode(
         conn: Connection, conversation_id: str, mode: Mode, agent_id: str | None
     ) -> None:
-        await conn.execute(
-            "UPDATE conversations SET mode = ?, agent_id = ? WHERE id = ?",
-            (mode, agent_id, conversation_id),
-        )
+        await conn.execute(SET_MODE, mode=mode, agent_id=agent_id, id=conversation_id)
 
     @staticmethod
     async def set_pending(conn: Connection, conversation_id: str, seq: int | None) -> None:
-        await conn.execute(
-            "UPDATE conversations SET pending_seq = ? WHERE id = ?", (seq, conversation_id)
-        )
+        await conn.execute(SET_PENDING, seq=seq, id=conversation_id)
 
     @staticmethod
     async def events_in(conn: Connection, conversation_id: str) -> list[Event]:
-        cursor = await conn.execute(
-            "SELECT * FROM events WHERE conversation_id = ? ORDER BY seq", (conversation_id,)
-        )
+        cursor = await conn.execute(EVENTS, conversation_id=conversation_id)
         return [_event(row) for row in await cursor.fetchall()]
 
     async def events_after(
         self, conversation_id: str, seq: int, for_customer: bool = False
     ) -> list[Event]:
         """The log after `seq`; a customer's copy leaves out agent-only events (notes)."""
-        rows = await self.db.fetch_all(
-            "SELECT * FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq",
-            conversation_id,
-            seq,
-        )
+        rows = await self.db.fetch_all(EVENTS_AFTER, conversation_id=conversation_id, seq=seq)
         events = [_event(row) for row in rows]
         return [e for e in events if e.type not in AGENT_ONLY] if for_customer else events
 
     async def last_customer_seq(self, conversation_id: str) -> int:
         """The highest seq a customer can receive (agent-only events do not count)."""
-        marks = ", ".join("?" for _ in AGENT_ONLY)
-        row = await self.db.fetch_one(
-            f"SELECT MAX(seq) AS seq FROM events WHERE conversation_id = ? "
-            f"AND type NOT IN ({marks})",
-            conversation_id,
-            *AGENT_ONLY,
-        )
+        row = await self.db.fetch_one(LAST_CUSTOMER_SEQ, conversation_id=conversation_id)
         return int(row["seq"]) if row and row["seq"] is not None else 0
 
     async def pending_turns(self) -> list[tuple[str, int]]:
         """Customer messages stored but not yet answered, e.g. after a crash."""
-        rows = await self.db.fetch_all(
-            "SELECT id, pending_seq FROM conversations WHERE pending_seq IS NOT NULL"
-        )
+        rows = await self.db.fetch_all(PENDING_TURNS)
         return [(row["id"], row["pending_seq"]) for row in rows]
 
     async def conversations_with_agent(self, agent_id: str) -> list[Conversation]:
-        rows = await self.db.fetch_all(
-            "SELECT * FROM conversations WHERE agent_id = ? AND mode = 'human'", agent_id
-        )
+        rows = await self.db.fetch_all(WITH_AGENT, agent_id=agent_id)
         return [_conversation(row) for row in rows]
+
+    async def agents_with_chats(self) -> list[str]:
+        """Every agent who holds a conversation now (connected or not)."""
+        return [row["agent_id"] for row in await self.db.fetch_all(AGENTS_WITH_CHATS)]
+
+    async def chats_per_agent(self) -> dict[str, int]:
+        """How many conversations each agent holds now."""
+        rows = await self.db.fetch_all(CHATS_PER_AGENT)
+        return {row["agent_id"]: int(row["n"]) for row in rows}
+
+    @staticmethod
+    async def chats_of_agent(conn: Connection, agent_id: str) -> int:
+        """How many conversations the agent holds, read inside the caller's transaction."""
+        cursor = await conn.execute(CHATS_OF_AGENT, agent_id=agent_id)
+        row = await cursor.fetchone()
+        return int(row["n"]) if row is not None else 0
+
+    async def ids_in_order(self) -> list[str]:
+        """Every conversation's id, oldest first."""
+        return [str(row["id"]) for row in await self.db.fetch_all(IDS_IN_ORDER)]
 
     async def count_by_mode(self, since: datetime) -> dict[Mode, int]:
         """Conversations started since a moment, plus any still waiting or with an agent
         (however old), by their current mode: the day's work and everything still open."""
-        rows = await self.db.fetch_all(
-            "SELECT mode, COUNT(*) AS n FROM conversations "
-            "WHERE created_at >= ? OR mode IN ('queued', 'human') GROUP BY mode",
-            since.astimezone(UTC).isoformat(),
-        )
+        rows = await self.db.fetch_all(COUNT_BY_MODE, since=since.astimezone(UTC).isoformat())
         counts: dict[Mode, int] = {"bot": 0, "queued": 0, "human": 0, "resolved": 0}
         for row in rows:
             counts[row["mode"]] = row["n"]

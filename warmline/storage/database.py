@@ -1,17 +1,21 @@
 """The storage interface every store writes through: transactions, reads and rows.
 
-Call sites write SQL once, with `?` placeholders, and each engine translates what it
-spells differently (`sqlite.py`, `postgres.py`). A read that decides a write inside a
-transaction says `FOR UPDATE`: PostgreSQL locks the row against other workers, and
-SQLite, whose `BEGIN IMMEDIATE` already serialises every writer, drops the clause.
+Every statement is a `Statement` (`statements.py`) with named parameters, written in
+the store modules of this package and compiled by each engine's own SQLAlchemy dialect
+(`sqlite.py`, `postgres.py`). A read that decides a write inside a transaction is built
+`with_for_update()`: PostgreSQL's dialect locks the row against other workers, and
+SQLite's, whose `BEGIN IMMEDIATE` already serialises every writer, leaves it out. An
+INSERT whose generated id the caller needs says `RETURNING id` (both engines have it).
 """
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
+
+from warmline.storage.statements import Params, Statement
 
 
 class Unavailable(Exception):
@@ -40,9 +44,6 @@ class Cursor(Protocol):
     @property
     def rowcount(self) -> int: ...
 
-    @property
-    def lastrowid(self) -> int | None: ...
-
     async def fetchone(self) -> Any: ...
 
     async def fetchall(self) -> Iterable[Any]: ...
@@ -51,9 +52,9 @@ class Cursor(Protocol):
 class Connection(Protocol):
     """One transaction's (or one read's) handle, as call sites use it."""
 
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Cursor: ...
+    async def execute(self, statement: Statement, **params: Any) -> Cursor: ...
 
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Any: ...
+    async def executemany(self, statement: Statement, rows: Iterable[Params]) -> None: ...
 
     async def lock(self, key: str) -> None:
         """Hold a named lock until the transaction ends, across every worker."""
@@ -71,10 +72,10 @@ class Database(ABC):
         """Reads outside a transaction, without taking a writer's lock."""
 
     @abstractmethod
-    async def fetch_all(self, sql: str, *params: object) -> list[Row]: ...
+    async def fetch_all(self, statement: Statement, **params: Any) -> list[Row]: ...
 
-    async def fetch_one(self, sql: str, *params: object) -> Row | None:
-        rows = await self.fetch_all(sql, *params)
+    async def fetch_one(self, statement: Statement, **params: Any) -> Row | None:
+        rows = await self.fetch_all(statement, **params)
         return rows[0] if rows else None
 
     @abstractmethod

@@ -2,9 +2,8 @@
 
 Many workers share one database, so a transaction is a pooled connection inside
 `BEGIN ... COMMIT`, and rows another worker may change at the same time are read
-`FOR UPDATE`. Queries arrive in the SQLite spelling the call sites use; `translate`
-turns `?` into psycopg's `%s`, and an INSERT into a table with a generated id returns
-it, so `cursor.lastrowid` works as with SQLite. The schema is applied by alembic
+`FOR UPDATE`. Each statement is compiled by SQLAlchemy's psycopg dialect (`%(name)s`
+placeholders, values passed by name). The schema is applied by alembic
 (`migrations/`) before the pool opens.
 
 A connection the server lost (a restarted database, `pg_terminate_backend`) is found
@@ -12,52 +11,19 @@ by the pool's check before it is handed out and replaced; a statement that fails
 one raises `Unavailable`, which the sockets answer with a retryable error frame.
 """
 
-import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from functools import lru_cache
 from typing import Any
 
 import psycopg
 from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
 from warmline.storage.database import Cursor, Database, Row, Unavailable
+from warmline.storage.statements import Params, Statement
 
-# Tables whose `id` the database generates: an INSERT into one reports it as lastrowid.
-GENERATED_IDS = ("handoffs", "tickets", "labels", "audit_log")
-_INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
-
-
-@lru_cache(maxsize=512)
-def translate(sql: str) -> tuple[str, bool]:
-    """The PostgreSQL spelling of a query, and whether it now returns a generated id.
-
-    `?` outside quoted literals becomes `%s`; a literal `%` is doubled for psycopg.
-    """
-    out: list[str] = []
-    quote: str | None = None
-    for char in sql:
-        if quote is not None:
-            if char == quote:
-                quote = None
-        elif char in "'\"":
-            quote = char
-        elif char == "?":
-            out.append("%s")
-            continue
-        if char == "%":
-            out.append("%%")
-            continue
-        out.append(char)
-    text = "".join(out)
-    insert = _INSERT_INTO.match(text)
-    returns_id = (
-        insert is not None
-        and insert.group(1).lower() in GENERATED_IDS
-        and "RETURNING" not in text.upper()
-    )
-    return (text + " RETURNING id", True) if returns_id else (text, False)
+DIALECT = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
 
 
 class Record(Sequence[Any]):
@@ -89,11 +55,10 @@ def record_row(cursor: psycopg.AsyncCursor[Any]) -> RowMaker[Record]:
 
 
 class PgCursor:
-    """A finished statement's rows, count and generated id."""
+    """A finished statement's rows and count."""
 
-    def __init__(self, cursor: psycopg.AsyncCursor[Record], lastrowid: int | None) -> None:
+    def __init__(self, cursor: psycopg.AsyncCursor[Record]) -> None:
         self._cursor = cursor
-        self.lastrowid = lastrowid
         self.rowcount = cursor.rowcount
 
     async def fetchone(self) -> Record | None:
@@ -109,20 +74,15 @@ class PgConnection:
     def __init__(self, connection: psycopg.AsyncConnection[Record]) -> None:
         self._connection = connection
 
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Cursor:
-        text, returns_id = translate(sql)
-        cursor = await self._connection.execute(text, tuple(parameters))
-        lastrowid = None
-        if returns_id:
-            row = await cursor.fetchone()
-            lastrowid = int(row[0]) if row is not None else None
-        return PgCursor(cursor, lastrowid)
+    async def execute(self, statement: Statement, **params: Any) -> Cursor:
+        text, _ = statement.compiled(DIALECT)
+        return PgCursor(await self._connection.execute(text, params))
 
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> None:
-        batch = [tuple(p) for p in parameters]
+    async def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
+        batch = list(rows)
         if batch:
             async with self._connection.cursor() as cursor:
-                await cursor.executemany(translate(sql)[0], batch)
+                await cursor.executemany(statement.compiled(DIALECT)[0], batch)
 
     async def lock(self, key: str) -> None:
         """A transaction-scoped advisory lock: other workers wait for this transaction."""
@@ -173,7 +133,7 @@ class PostgresDatabase(Database):
         async with _reachable(), self._pool.connection() as conn:
             yield PgConnection(conn)
 
-    async def fetch_all(self, sql: str, *params: object) -> list[Row]:
+    async def fetch_all(self, statement: Statement, **params: Any) -> list[Row]:
         async with _reachable(), self._pool.connection() as conn:
-            cursor = await conn.execute(translate(sql)[0], params)
+            cursor = await conn.execute(statement.compiled(DIALECT)[0], params)
             return list(await cursor.fetchall())

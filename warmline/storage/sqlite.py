@@ -15,26 +15,26 @@ applied before the connections open.
 """
 
 import asyncio
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.dialects import sqlite
 
 from warmline.storage.database import Cursor, Database, Row, Unavailable, create_private
 from warmline.storage.schema import migrate, sqlite_url
+from warmline.storage.statements import Params, Statement
 
-_FOR_UPDATE = re.compile(r"\s+FOR\s+UPDATE\s*$", re.IGNORECASE)
+DIALECT = sqlite.dialect()
 
 
-@lru_cache(maxsize=512)
-def translate(sql: str) -> str:
-    """SQLite spelling of a query: row locks are implied by the exclusive writer."""
-    return _FOR_UPDATE.sub("", sql)
+def spelled(statement: Statement, params: Params) -> tuple[str, list[Any]]:
+    """SQLite's spelling of a statement (`?` placeholders) and its values in order."""
+    text, names = statement.compiled(DIALECT)
+    return text, [params[name] for name in names]
 
 
 # SQLite's result codes for a file it cannot write now (locked by another process, a disk
@@ -60,11 +60,12 @@ class SqliteConnection:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
 
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Cursor:
-        return await self._connection.execute(translate(sql), parameters)
+    async def execute(self, statement: Statement, **params: Any) -> Cursor:
+        return await self._connection.execute(*spelled(statement, params))
 
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Any:
-        return await self._connection.executemany(translate(sql), parameters)
+    async def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
+        text, names = statement.compiled(DIALECT)
+        await self._connection.executemany(text, [[row[n] for n in names] for row in rows])
 
     async def lock(self, key: str) -> None:
         """Nothing to take: this connection's writer is already exclusive."""
@@ -235,11 +236,11 @@ class SqliteDatabase(Database):
         finally:
             self._readers.put_nowait(reader)
 
-    async def fetch_all(self, sql: str, *params: object) -> list[Row]:
+    async def fetch_all(self, statement: Statement, **params: Any) -> list[Row]:
         reader = await self._readers.get()
         try:
             with _reachable():
-                cursor = await reader.execute(translate(sql), params)
+                cursor = await reader.execute(*spelled(statement, params))
                 return list(await cursor.fetchall())
         finally:
             self._readers.put_nowait(reader)

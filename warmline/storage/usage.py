@@ -10,6 +10,20 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from warmline.storage.database import Database
+from warmline.storage.statements import sql
+
+RECORD = sql(
+    "INSERT INTO llm_usage (day, conversation_id, model, requests, prompt_tokens, "
+    "completion_tokens, cost_usd) "
+    "VALUES (:day, :conversation_id, :model, 1, :prompt_tokens, :completion_tokens, :cost_usd) "
+    "ON CONFLICT (day, conversation_id, model) DO UPDATE SET "
+    "requests = llm_usage.requests + 1, "
+    "prompt_tokens = llm_usage.prompt_tokens + excluded.prompt_tokens, "
+    "completion_tokens = llm_usage.completion_tokens + excluded.completion_tokens, "
+    "cost_usd = llm_usage.cost_usd + excluded.cost_usd"
+)
+ALL_ROWS = sql("SELECT * FROM llm_usage ORDER BY day, cost_usd DESC")
+ROWS_OF_DAY = sql("SELECT * FROM llm_usage WHERE day = :day ORDER BY day, cost_usd DESC")
 
 
 class UsageRow(BaseModel):
@@ -37,19 +51,18 @@ class UsageLedger:
         day = datetime.now(UTC).date().isoformat()
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO llm_usage (day, conversation_id, model, requests, prompt_tokens, "
-                "completion_tokens, cost_usd) VALUES (?, ?, ?, 1, ?, ?, ?) "
-                "ON CONFLICT (day, conversation_id, model) DO UPDATE SET "
-                "requests = llm_usage.requests + 1, "
-                "prompt_tokens = llm_usage.prompt_tokens + excluded.prompt_tokens, "
-                "completion_tokens = llm_usage.completion_tokens + excluded.completion_tokens, "
-                "cost_usd = llm_usage.cost_usd + excluded.cost_usd",
-                (day, conversation_id or "", model, prompt_tokens, completion_tokens, cost_usd),
+                RECORD,
+                day=day,
+                conversation_id=conversation_id or "",
+                model=model,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                cost_usd=cost_usd,
             )
 
     async def rows(self, day: str | None = None) -> list[UsageRow]:
-        where = " WHERE day = ?" if day else ""
-        rows = await self.db.fetch_all(
-            f"SELECT * FROM llm_usage{where} ORDER BY day, cost_usd DESC", *([day] if day else [])
-        )
+        if day:
+            rows = await self.db.fetch_all(ROWS_OF_DAY, day=day)
+        else:
+            rows = await self.db.fetch_all(ALL_ROWS)
         return [UsageRow.model_validate(dict(r)) for r in rows]

@@ -13,23 +13,13 @@ an export carries no personal data; agents' free-text notes are left out for the
 same reason.
 """
 
-import json
-
-from pydantic import BaseModel
-
 from warmline.evals.suite.scenario import Routing, Scenario, Turn, TurnExpectation
-from warmline.handoff.packet import HandoffPacket
+from warmline.handoff.queue import HandoffQueue
 from warmline.storage.conversations import ConversationLog, Event
 from warmline.storage.database import Database
+from warmline.storage.labels import Label, all_labels
 
 KEEP_LABELS = ("bot_should_have_answered", "escalation_wrong")
-
-
-class _Label(BaseModel):
-    id: int
-    conversation_id: str
-    kind: str
-    article_id: str | None
 
 
 def _script(events: list[Event]) -> tuple[list[Turn], int | None, list[str]]:
@@ -47,14 +37,12 @@ def _script(events: list[Event]) -> tuple[list[Turn], int | None, list[str]]:
 
 async def export_scenarios(db: Database, labeled_only: bool = False) -> list[Scenario]:
     log = ConversationLog(db)
-    labels: dict[str, _Label] = {}
-    for row in await db.fetch_all("SELECT * FROM labels ORDER BY id"):
-        labelled = _Label.model_validate(dict(row))
+    queue = HandoffQueue(db)
+    labels: dict[str, Label] = {}
+    for labelled in await all_labels(db):
         labels[labelled.conversation_id] = labelled  # an agent's latest word on it counts
-    rows = await db.fetch_all("SELECT id FROM conversations ORDER BY created_at, id")
     scenarios = []
-    for row in rows:
-        cid = str(row["id"])
+    for cid in await log.ids_in_order():
         label = labels.get(cid)
         if labeled_only and label is None:
             continue
@@ -62,12 +50,10 @@ async def export_scenarios(db: Database, labeled_only: bool = False) -> list[Sce
         turns, handed_over_at, reasons = _script(await log.events_after(cid, 0))
         if conversation is None or not turns:
             continue  # nothing the customer said to the bot: nothing to replay
-        packet = await db.fetch_one(
-            "SELECT packet FROM handoffs WHERE conversation_id = ? ORDER BY id LIMIT 1", cid
-        )
+        packet = await queue.first_packet(cid)
         routing = None
         if packet is not None and handed_over_at is not None:
-            decision = HandoffPacket.model_validate(json.loads(packet["packet"])).decision
+            decision = packet.decision
             routing = Routing(skills=decision.skills, priority=decision.priority)
         tags = ["replay", *([label.kind] if label else [])]
         if label is not None and label.kind in KEEP_LABELS:

@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.prompts import load
 from warmline.config import Settings
+from warmline.conversation.protocol import ServerFrame
 from warmline.evals.metrics import BinaryScores
 from warmline.evals.suite.play import bot_answer
 from warmline.evals.suite.run import suite_settings
 from warmline.evals.suite.scenario import Scenario, Strict, Turn
 from warmline.evals.suite.suite import Suite, SuiteError
-from warmline.server.protocol import ServerFrame
 from warmline.server.runtime import running
 from warmline.server.service import ConversationService, InputRejected
 

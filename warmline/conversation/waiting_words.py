@@ -5,7 +5,7 @@ answers), so the widget can lay them out its own way; these words are what the
 console, the terminal chat and a client without translations show.
 """
 
-from warmline.server.protocol import QueuePositionData
+from warmline.conversation.protocol import QueuePositionData
 from warmline.texts import say
 
 

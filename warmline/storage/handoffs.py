@@ -1,0 +1,72 @@
+"""The handoff queue's statements: its rows are written and read only through these.
+
+The queue's rules (who may claim, how a requeue keeps the customer's wait, what a
+breach is) live in `warmline.handoff.queue`; the SQL that carries them out lives here,
+with the rest of the schema's statements. Times are ISO 8601 text in UTC.
+"""
+
+from warmline.storage.statements import sql
+
+ENQUEUE = sql(
+    "INSERT INTO handoffs (conversation_id, status, priority, created_at, packet, skills, "
+    "language, preferred_agent, preferred_until, sla_deadline, waiting_since) "
+    "VALUES (:conversation_id, 'queued', :priority, :created_at, :packet, :skills, "
+    ":language, :preferred_agent, :preferred_until, :sla_deadline, :waiting_since)"
+)
+# Conditional, so among agents racing for the same conversation exactly one changes the row.
+CLAIM = sql(
+    "UPDATE handoffs SET status = 'claimed', claimed_by = :agent_id, claimed_at = :now "
+    "WHERE conversation_id = :conversation_id AND status = 'queued'"
+)
+REQUEUE = sql(
+    "UPDATE handoffs SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
+    "requeued_at = :now, preferred_agent = :preferred_agent, preferred_until = :preferred_until, "
+    "skills = COALESCE(:skills, skills) "
+    "WHERE conversation_id = :conversation_id AND status = 'claimed'"
+)
+CLOSE = sql(
+    "UPDATE handoffs SET status = 'closed', closed_at = :now, disposition = :disposition "
+    "WHERE conversation_id = :conversation_id AND status IN ('queued', 'claimed')"
+)
+REPLACE_PACKET = sql(
+    "UPDATE handoffs SET packet = :packet WHERE id = :id AND status IN ('queued', 'claimed')"
+)
+RECORD_CSAT = sql(
+    "UPDATE handoffs SET csat = :score WHERE id = (SELECT MAX(id) FROM handoffs "
+    "WHERE conversation_id = :conversation_id AND status = 'closed')"
+)
+MARK_BREACHED = sql(
+    "UPDATE handoffs SET breached_at = :now WHERE conversation_id = :conversation_id "
+    "AND status = 'queued' AND breached_at IS NULL"
+)
+LAST_AGENT = sql(
+    "SELECT claimed_by FROM handoffs WHERE conversation_id = :conversation_id "
+    "AND claimed_by IS NOT NULL ORDER BY id DESC LIMIT 1"
+)
+WAITS_SINCE = sql(
+    "SELECT priority, COALESCE(requeued_at, waiting_since, created_at) AS queued, claimed_at "
+    "FROM handoffs WHERE claimed_at >= :since ORDER BY claimed_at DESC LIMIT :limit"
+)
+CLAIMS_SINCE = sql("SELECT COUNT(*) AS n FROM handoffs WHERE claimed_at >= :since")
+REASONS_SINCE = sql("SELECT created_at, packet FROM handoffs WHERE created_at >= :since")
+CSAT_SINCE = sql("SELECT csat FROM handoffs WHERE closed_at >= :since AND csat IS NOT NULL")
+HANDLED_SINCE = sql(
+    "SELECT claimed_by, claimed_at, closed_at FROM handoffs WHERE closed_at >= :since "
+    "AND claimed_by IS NOT NULL AND claimed_at IS NOT NULL"
+)
+HANDED_OVER_SHARE = sql(
+    "SELECT COUNT(DISTINCT c.id) AS started, COUNT(DISTINCT h.conversation_id) AS handed "
+    "FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id "
+    "WHERE c.created_at >= :since AND c.last_seq > 0"
+)
+OPEN_ENTRY = sql(
+    "SELECT * FROM handoffs WHERE conversation_id = :conversation_id "
+    "AND status IN ('queued', 'claimed')"
+)
+OPEN_ENTRIES = sql(
+    "SELECT * FROM handoffs WHERE status IN ('queued', 'claimed') "
+    "ORDER BY priority DESC, created_at"
+)
+FIRST_PACKET = sql(
+    "SELECT packet FROM handoffs WHERE conversation_id = :conversation_id ORDER BY id LIMIT 1"
+)
