@@ -11,7 +11,7 @@ from fake_openai import FakeOpenAI, Reply, fake_openai
 
 from warmline.agent.llm import LlmSettings
 from warmline.config import Settings
-from warmline.server.protocol import CustomerProfileData
+from warmline.conversation.protocol import CustomerProfileData
 from warmline.server.runtime import Runtime, running
 
 
