@@ -27,6 +27,7 @@ LAYERS = (
     "agent",
     "handoff",
     "conversation",
+    "workers",
     "config",
     "server",
     "evals",
