@@ -17,8 +17,12 @@ the product gets. Each figure is measured here, in this order:
 Messages are the distinct questions of the retrieval evaluation sets, cycled so that no
 query-vector cache can answer them. Writes benchmarks/results/capacity.json.
 
+With `--before DIR` (a whole checkout, e.g. `git archive REV | tar -x -C DIR`) the same
+load runs first against that code's server, then against this one, in the same run and
+on the same floor; the JSON keeps the earlier code's figures under "before".
+
 Usage: .venv/bin/python benchmarks/capacity.py [--levels 1 2 4 8 16 32 64]
-       [--window 30] [--idle 10000]
+       [--window 30] [--idle 10000] [--before DIR]
 """
 
 import argparse
@@ -122,6 +126,10 @@ async def reply(socket: Any) -> str:
                 return "busy" if frame["data"].get("code") == "busy" else "error"
             if frame["type"] == "mode":
                 return "handoff"
+            if frame["type"] == "message" and frame["data"].get("kind") == "busy":
+                return "busy"
+            if frame["type"] == "message" and frame["data"].get("kind") == "turn_failed":
+                return "error"
             if frame["type"] == "message" and frame["data"]["role"] != "customer":
                 return "answer"
 
@@ -257,17 +265,23 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=30, help="seconds measured per level")
     parser.add_argument("--idle", type=int, default=10000, help="idle sockets to hold")
     parser.add_argument("--floor-messages", type=int, default=300)
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of the code before a change, measured first"
+    )
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     load_before = os.getloadavg()
     floor_figures = floor(messages()[: args.floor_messages])
     print(json.dumps(floor_figures), flush=True)
-    with serving(WARMLINE_LIMITS__FLOOD_MESSAGES="1000000") as server:
-        levels = asyncio.run(closed_loop(server, args.levels, args.window))
-        idle = asyncio.run(idle_sockets(server, args.idle))
-    best = capacity_of(levels)
-    sequential = levels[0]["turn_latency"] if levels and levels[0]["clients"] == 1 else None
+    sides: dict[str, dict[str, Any]] = {}
+    for label, code in ([("before", args.before)] if args.before else []) + [("after", None)]:
+        with serving(code, WARMLINE_LIMITS__FLOOD_MESSAGES="1000000") as server:
+            levels = asyncio.run(closed_loop(server, args.levels, args.window))
+            idle = asyncio.run(idle_sockets(server, args.idle))
+        sides[label] = served(levels, idle, floor_figures)
+        print(label, json.dumps({k: v for k, v in sides[label].items() if k != "levels"}))
+    after = sides.pop("after")
     write_result(
         "capacity",
         {
@@ -277,27 +291,36 @@ def main() -> None:
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "cores": os.cpu_count(),
             **floor_figures,
-            "capacity_turns_per_s": best["served_turns_per_s"] if best else 0.0,
-            "capacity_share_of_floor": round(
-                (best["served_turns_per_s"] if best else 0.0) / floor_figures["floor_turns_per_s"],
-                3,
-            ),
-            "p95_ms_at_capacity": best["turn_latency"]["p95_ms"] if best else None,
-            "handoff_p99_ms_at_capacity": (
-                best["handoff_delivery"]["p99_ms"] if best and best["handoff_delivery"] else None
-            ),
-            "sequential_p95_ms": sequential["p95_ms"] if sequential else None,
-            "sequential_p95_over_floor_p95": (
-                round(sequential["p95_ms"] / floor_figures["floor_p95_ms"], 2)
-                if sequential
-                else None
-            ),
-            "idle_socket_kib": idle["idle_socket_kib"],
-            "idle_sockets_cpu_pct_per_1000": idle["idle_sockets_cpu_pct_per_1000"],
-            "idle": idle,
-            "levels": levels,
+            **after,
+            **({"before": {"code": str(args.before), **sides["before"]}} if sides else {}),
         },
     )
+
+
+def served(
+    levels: list[dict[str, Any]], idle: dict[str, Any], floor_figures: dict[str, float]
+) -> dict[str, Any]:
+    """One server's figures against the floor."""
+    best = capacity_of(levels)
+    sequential = levels[0]["turn_latency"] if levels and levels[0]["clients"] == 1 else None
+    return {
+        "capacity_turns_per_s": best["served_turns_per_s"] if best else 0.0,
+        "capacity_share_of_floor": round(
+            (best["served_turns_per_s"] if best else 0.0) / floor_figures["floor_turns_per_s"], 3
+        ),
+        "p95_ms_at_capacity": best["turn_latency"]["p95_ms"] if best else None,
+        "handoff_p99_ms_at_capacity": (
+            best["handoff_delivery"]["p99_ms"] if best and best["handoff_delivery"] else None
+        ),
+        "sequential_p95_ms": sequential["p95_ms"] if sequential else None,
+        "sequential_p95_over_floor_p95": (
+            round(sequential["p95_ms"] / floor_figures["floor_p95_ms"], 2) if sequential else None
+        ),
+        "idle_socket_kib": idle["idle_socket_kib"],
+        "idle_sockets_cpu_pct_per_1000": idle["idle_sockets_cpu_pct_per_1000"],
+        "idle": idle,
+        "levels": levels,
+    }
 
 
 if __name__ == "__main__":

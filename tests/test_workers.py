@@ -109,4 +109,5 @@ async def test_a_busy_turn_tells_the_customer_with_the_button_to_a_person(
         await say(client, "¿Cómo reinicio el termostato?")
         answer = await client.wait_for(30, type="message", data_role="system")
         assert answer["data"]["text"] == text("busy", "es")
+        assert answer["data"]["kind"] == "busy"
         await client.close()

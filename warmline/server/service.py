@@ -282,11 +282,8 @@ class ConversationService:
                 return
             await self.log.set_pending(change.conn, conversation_id, None)
             text = say(reason, current.language)
-            change.record(
-                await self.log.append(
-                    change.conn, conversation_id, "message", {"role": "system", "text": text}
-                )
-            )
+            data = {"role": "system", "kind": reason, "text": text}
+            change.record(await self.log.append(change.conn, conversation_id, "message", data))
 
     async def _run_turn(self, conversation_id: str, seq: int) -> None:
         conversation = await self.get(conversation_id)
@@ -357,7 +354,10 @@ class ConversationService:
             self.bus.publish(conversation_id, frame)
             pieces += 1
 
-        return await self.runner.run(conversation_id, turn, on_delta)
+        # "Talk to a person" never waits in the workers' line nor gets a busy answer: its
+        # turn runs on this process's own graph.
+        runner = self.graph if turn.force_human else self.runner
+        return await runner.run(conversation_id, turn, on_delta)
 
     async def _answer(
         self,
