@@ -34,7 +34,7 @@ import resource
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from typing import Any
 import websockets
 from harness import (
     Server,
+    frames_until,
     hello,
     machine,
     now_utc,
@@ -164,20 +165,25 @@ async def customer(url: str, texts: Iterator[str], level: Level) -> None:
             level.errors += 1
 
 
+def handoff_of(conversation_id: str) -> Callable[[Any], bool]:
+    return lambda frame: frame["type"] == "handoff" and frame["conversation_id"] == conversation_id
+
+
 async def prober(url: str, level: Level) -> None:
     """ "Talk to a person" once a second; the packet's arrival on an agent's socket."""
     async with websockets.connect(url + "/v1/agent", max_size=1 << 24) as console:
         await console.send(json.dumps({"type": "hello", "data": {"token": "demo-agent-token"}}))
         while time.monotonic() < level.until:
             try:
-                socket = await hello(url)
+                socket = await websockets.connect(url + "/v1/chat", open_timeout=60)
+                await socket.send(json.dumps({"type": "hello", "data": {}}))
+                welcome = await frames_until(socket, lambda frame: frame["type"] == "welcome")
                 pressed = time.monotonic()
                 await socket.send(
                     json.dumps({"type": "request_human", "client_msg_id": "h", "data": {}})
                 )
-                async with asyncio.timeout(ANSWER_TIMEOUT_S):
-                    while json.loads(await console.recv())["type"] != "handoff":
-                        pass
+                # The load's own customers are handed over too: wait for this one's packet.
+                await frames_until(console, handoff_of(welcome["conversation_id"]))
                 if level.inside(pressed):
                     level.handoffs.append(time.monotonic() - pressed)
                 await socket.close()
