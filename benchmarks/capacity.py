@@ -179,9 +179,8 @@ async def prober(url: str, level: Level) -> None:
                 await socket.send(json.dumps({"type": "hello", "data": {}}))
                 welcome = await frames_until(socket, lambda frame: frame["type"] == "welcome")
                 pressed = time.monotonic()
-                await socket.send(
-                    json.dumps({"type": "request_human", "client_msg_id": "h", "data": {}})
-                )
+                ask = {"type": "request_human", "client_msg_id": uuid.uuid4().hex, "data": {}}
+                await socket.send(json.dumps(ask))
                 # The load's own customers are handed over too: wait for this one's packet.
                 await frames_until(console, handoff_of(welcome["conversation_id"]))
                 if level.inside(pressed):

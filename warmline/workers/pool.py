@@ -180,7 +180,10 @@ class TurnPool:
         self._waiting += 1
         try:
             async with asyncio.timeout(self._start_within_s):
-                return await self._idle.get()
+                # A worker that died while idle is replaced, not handed a turn.
+                while not (worker := await self._idle.get()).alive:
+                    self._replace(worker)
+                return worker
         except TimeoutError:
             raise Busy(f"no worker free within {self._start_within_s:g} s") from None
         finally:
