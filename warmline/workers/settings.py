@@ -10,8 +10,9 @@ class WorkerSettings(BaseModel):
     workers: int | None = Field(
         None,
         ge=0,
-        description="Processes that run bot turns, one torch thread each; unset = one per "
-        "core; 0 = in the serving process itself (one interpreter, as a test may want).",
+        description="Processes that run bot turns, one torch thread each, each holding its own "
+        "models (a few hundred MiB); unset = one per core; 0 = in the serving process itself "
+        "(one interpreter, as a test may want).",
     )
     turn_queue: int = Field(
         256,
