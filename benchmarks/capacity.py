@@ -17,8 +17,12 @@ the product gets. Each figure is measured here, in this order:
 Messages are the distinct questions of the retrieval evaluation sets, cycled so that no
 query-vector cache can answer them. Writes benchmarks/results/capacity.json.
 
+With `--before DIR` (a whole checkout, e.g. `git archive REV | tar -x -C DIR`) the same
+load runs first against that code's server, then against this one, in the same run and
+on the same floor; the JSON keeps the earlier code's figures under "before".
+
 Usage: .venv/bin/python benchmarks/capacity.py [--levels 1 2 4 8 16 32 64]
-       [--window 30] [--idle 10000]
+       [--window 30] [--idle 10000] [--before DIR]
 """
 
 import argparse
@@ -30,7 +34,7 @@ import resource
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,7 @@ from typing import Any
 import websockets
 from harness import (
     Server,
+    frames_until,
     hello,
     machine,
     now_utc,
@@ -122,6 +127,10 @@ async def reply(socket: Any) -> str:
                 return "busy" if frame["data"].get("code") == "busy" else "error"
             if frame["type"] == "mode":
                 return "handoff"
+            if frame["type"] == "message" and frame["data"].get("kind") == "busy":
+                return "busy"
+            if frame["type"] == "message" and frame["data"].get("kind") == "turn_failed":
+                return "error"
             if frame["type"] == "message" and frame["data"]["role"] != "customer":
                 return "answer"
 
@@ -156,20 +165,24 @@ async def customer(url: str, texts: Iterator[str], level: Level) -> None:
             level.errors += 1
 
 
+def handoff_of(conversation_id: str) -> Callable[[Any], bool]:
+    return lambda frame: frame["type"] == "handoff" and frame["conversation_id"] == conversation_id
+
+
 async def prober(url: str, level: Level) -> None:
     """ "Talk to a person" once a second; the packet's arrival on an agent's socket."""
     async with websockets.connect(url + "/v1/agent", max_size=1 << 24) as console:
         await console.send(json.dumps({"type": "hello", "data": {"token": "demo-agent-token"}}))
         while time.monotonic() < level.until:
             try:
-                socket = await hello(url)
+                socket = await websockets.connect(url + "/v1/chat", open_timeout=60)
+                await socket.send(json.dumps({"type": "hello", "data": {}}))
+                welcome = await frames_until(socket, lambda frame: frame["type"] == "welcome")
                 pressed = time.monotonic()
-                await socket.send(
-                    json.dumps({"type": "request_human", "client_msg_id": "h", "data": {}})
-                )
-                async with asyncio.timeout(ANSWER_TIMEOUT_S):
-                    while json.loads(await console.recv())["type"] != "handoff":
-                        pass
+                ask = {"type": "request_human", "client_msg_id": uuid.uuid4().hex, "data": {}}
+                await socket.send(json.dumps(ask))
+                # The load's own customers are handed over too: wait for this one's packet.
+                await frames_until(console, handoff_of(welcome["conversation_id"]))
                 if level.inside(pressed):
                     level.handoffs.append(time.monotonic() - pressed)
                 await socket.close()
@@ -257,17 +270,23 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=30, help="seconds measured per level")
     parser.add_argument("--idle", type=int, default=10000, help="idle sockets to hold")
     parser.add_argument("--floor-messages", type=int, default=300)
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of the code before a change, measured first"
+    )
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     load_before = os.getloadavg()
     floor_figures = floor(messages()[: args.floor_messages])
     print(json.dumps(floor_figures), flush=True)
-    with serving(WARMLINE_LIMITS__FLOOD_MESSAGES="1000000") as server:
-        levels = asyncio.run(closed_loop(server, args.levels, args.window))
-        idle = asyncio.run(idle_sockets(server, args.idle))
-    best = capacity_of(levels)
-    sequential = levels[0]["turn_latency"] if levels and levels[0]["clients"] == 1 else None
+    sides: dict[str, dict[str, Any]] = {}
+    for label, code in ([("before", args.before)] if args.before else []) + [("after", None)]:
+        with serving(code, WARMLINE_LIMITS__FLOOD_MESSAGES="1000000") as server:
+            levels = asyncio.run(closed_loop(server, args.levels, args.window))
+            idle = asyncio.run(idle_sockets(server, args.idle))
+        sides[label] = served(levels, idle, floor_figures)
+        print(label, json.dumps({k: v for k, v in sides[label].items() if k != "levels"}))
+    after = sides.pop("after")
     write_result(
         "capacity",
         {
@@ -277,27 +296,36 @@ def main() -> None:
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "cores": os.cpu_count(),
             **floor_figures,
-            "capacity_turns_per_s": best["served_turns_per_s"] if best else 0.0,
-            "capacity_share_of_floor": round(
-                (best["served_turns_per_s"] if best else 0.0) / floor_figures["floor_turns_per_s"],
-                3,
-            ),
-            "p95_ms_at_capacity": best["turn_latency"]["p95_ms"] if best else None,
-            "handoff_p99_ms_at_capacity": (
-                best["handoff_delivery"]["p99_ms"] if best and best["handoff_delivery"] else None
-            ),
-            "sequential_p95_ms": sequential["p95_ms"] if sequential else None,
-            "sequential_p95_over_floor_p95": (
-                round(sequential["p95_ms"] / floor_figures["floor_p95_ms"], 2)
-                if sequential
-                else None
-            ),
-            "idle_socket_kib": idle["idle_socket_kib"],
-            "idle_sockets_cpu_pct_per_1000": idle["idle_sockets_cpu_pct_per_1000"],
-            "idle": idle,
-            "levels": levels,
+            **after,
+            **({"before": {"code": str(args.before), **sides["before"]}} if sides else {}),
         },
     )
+
+
+def served(
+    levels: list[dict[str, Any]], idle: dict[str, Any], floor_figures: dict[str, float]
+) -> dict[str, Any]:
+    """One server's figures against the floor."""
+    best = capacity_of(levels)
+    sequential = levels[0]["turn_latency"] if levels and levels[0]["clients"] == 1 else None
+    return {
+        "capacity_turns_per_s": best["served_turns_per_s"] if best else 0.0,
+        "capacity_share_of_floor": round(
+            (best["served_turns_per_s"] if best else 0.0) / floor_figures["floor_turns_per_s"], 3
+        ),
+        "p95_ms_at_capacity": best["turn_latency"]["p95_ms"] if best else None,
+        "handoff_p99_ms_at_capacity": (
+            best["handoff_delivery"]["p99_ms"] if best and best["handoff_delivery"] else None
+        ),
+        "sequential_p95_ms": sequential["p95_ms"] if sequential else None,
+        "sequential_p95_over_floor_p95": (
+            round(sequential["p95_ms"] / floor_figures["floor_p95_ms"], 2) if sequential else None
+        ),
+        "idle_socket_kib": idle["idle_socket_kib"],
+        "idle_sockets_cpu_pct_per_1000": idle["idle_sockets_cpu_pct_per_1000"],
+        "idle": idle,
+        "levels": levels,
+    }
 
 
 if __name__ == "__main__":

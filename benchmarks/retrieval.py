@@ -18,13 +18,16 @@ embedding every chunk would take too long: the embedded index (numpy + scipy) be
 Qdrant's in-process mode, the previous embedded default, in the same run. Chunk texts are
 the synthetic ones above, so the lexical terms follow the sample help center's vocabulary;
 query vectors are random unit vectors too and query texts the evaluation questions.
+`--before DIR` (a checkout, e.g. `git archive REV warmline | tar -x -C DIR`) times that
+checkout's embedded index on the same generation, alternating query by query.
 
 Usage: .venv/bin/python benchmarks/retrieval.py [--sizes 1000 10000 100000] [--queries 200]
        .venv/bin/python benchmarks/retrieval.py --per-query after [--queries 200]
-       .venv/bin/python benchmarks/retrieval.py --index [--sizes 10000 100000]
+       .venv/bin/python benchmarks/retrieval.py --index [--sizes 10000 100000] [--before DIR]
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -37,6 +40,7 @@ import time
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from harness import percentile, rss_mib, summary_ms
 
@@ -166,8 +170,14 @@ def per_query(label: str, limit: int) -> None:
     RESULTS.write_text(json.dumps(previous, indent=2) + "\n")
 
 
-def index_search(size: int, queries: list[str], backend: str) -> dict[str, object]:
-    """Hybrid search p50/p95 (dense + lexical + fusion, customer filters) on one backend."""
+def index_search(
+    size: int, queries: list[str], backend: str, before: Path | None = None
+) -> list[dict[str, object]]:
+    """Hybrid search p50/p95 (dense + lexical + fusion, customer filters) on one backend.
+
+    With `before` (a checkout of the package), the embedded index of that checkout searches
+    the same generation too, query by query alternating with the current code, so both
+    sides see the same moments of a shared machine."""
     import numpy as np
 
     from warmline.retrieval.local_index import LocalIndex
@@ -192,29 +202,51 @@ def index_search(size: int, queries: list[str], backend: str) -> dict[str, objec
             index.add(chunks[start : start + 1000], vectors[start : start + 1000])
         index.commit()
         build_s = time.perf_counter() - started
-        filters, today = SearchFilters(), date.today()
-        latencies = []
-        for query, vector in zip(queries, asked, strict=True):
-            t0 = time.perf_counter()
-            _fuse(
-                index.dense(vector, filters, today, CANDIDATES),
-                index.lexical(query, filters, today, CANDIDATES),
+        sides: dict[str, Any] = {backend: index}
+        if before is not None and backend == "embedded index":
+            sides[f"{backend} (before)"] = _checkout_index(before).LocalIndex(
+                Path(folder), Embedder.dimension
             )
-            latencies.append(time.perf_counter() - t0)
-        index.close()
-    return {
-        "backend": backend,
-        "chunks": size,
-        "build_s": round(build_s, 1),
-        "queries": len(queries),
-        "hybrid_p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
-        "hybrid_p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
-        "load_average_1m": round(os.getloadavg()[0], 2),
-        "rss_mib_after": rss_mib(),
-    }
+        filters, today = SearchFilters(), date.today()
+        latencies: dict[str, list[float]] = {name: [] for name in sides}
+        for query, vector in zip(queries, asked, strict=True):
+            for name, side in sides.items():
+                t0 = time.perf_counter()
+                _fuse(
+                    side.dense(vector, filters, today, CANDIDATES),
+                    side.lexical(query, filters, today, CANDIDATES),
+                )
+                latencies[name].append(time.perf_counter() - t0)
+        for side in sides.values():
+            side.close()
+    return [
+        {
+            "backend": name,
+            "chunks": size,
+            "build_s": round(build_s, 1),
+            "queries": len(queries),
+            "hybrid_p50_ms": round(percentile(measured, 0.5) * 1000, 2),
+            "hybrid_p95_ms": round(percentile(measured, 0.95) * 1000, 2),
+            "load_average_1m": round(os.getloadavg()[0], 2),
+            "rss_mib_after": rss_mib(),
+        }
+        for name, measured in latencies.items()
+    ]
 
 
-def index_benchmark(sizes: list[int], questions: list[str]) -> None:
+def _checkout_index(code: Path) -> Any:
+    """`warmline/retrieval/local_index.py` of another checkout, as its own module (the
+    rest of the package is today's, which the index only uses for its types)."""
+    path = code / "warmline" / "retrieval" / "local_index.py"
+    spec = importlib.util.spec_from_file_location("local_index_before", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def index_benchmark(sizes: list[int], questions: list[str], before: Path | None) -> None:
     """The embedded index at every size; Qdrant's in-process mode where it finishes (it
     scores every point in Python, seconds a query at 100,000 chunks)."""
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -226,14 +258,16 @@ def index_benchmark(sizes: list[int], questions: list[str]) -> None:
             if backend == "qdrant in-process" and size > 10_000:
                 continue
             count = len(questions) if backend == "embedded index" else 20
-            figures.append(index_search(size, questions[:count], backend))
-            print(json.dumps(figures[-1]), flush=True)
+            for figure in index_search(size, questions[:count], backend, before):
+                figures.append(figure)
+                print(json.dumps(figure), flush=True)
     previous["index_search"] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "vectors": "random unit vectors (384 dimensions), queries random unit vectors",
         "lexical": "synthetic chunk texts from the sample help center; queries the eval questions",
         "filters": "customer (public, not expired, not quarantined; 10% of chunks internal)",
+        "before": str(before) if before else None,
         "results": figures,
     }
     RESULTS.write_text(json.dumps(previous, indent=2) + "\n")
@@ -245,6 +279,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--per-query", metavar="LABEL", help="cost per question on the eval KBs")
     parser.add_argument("--index", action="store_true", help="search alone on random vectors")
+    parser.add_argument(
+        "--before", type=Path, help="with --index: also time this checkout's embedded index"
+    )
     args = parser.parse_args()
     if args.per_query:
         per_query(args.per_query, args.queries)
@@ -254,7 +291,7 @@ def main() -> None:
         for line in (REPO_ROOT / "evals" / "retrieval" / "questions.jsonl").read_text().splitlines()
     ][: args.queries]
     if args.index:
-        index_benchmark(args.sizes, questions)
+        index_benchmark(args.sizes, questions, args.before)
         return
     embedder = Embedder()
     embedder.embed(["warm up"])

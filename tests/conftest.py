@@ -165,6 +165,8 @@ def make_settings(
         shutil.copytree(kb_snapshot, data_dir / "qdrant")
     shared = backend.overrides() if backend is not None else {}
     overrides.setdefault("agents", [LEAD])
+    # Bot turns in the test's own process unless a test asks for worker processes.
+    overrides.setdefault("workers", 0)
     return Settings(data_dir=data_dir, log_file=data_dir / "warmline.log", **shared, **overrides)
 
 

@@ -28,6 +28,7 @@ LAYERS = (
     "agent",
     "handoff",
     "conversation",
+    "workers",
     "config",
     "server",
     "evals",

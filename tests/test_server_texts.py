@@ -55,7 +55,7 @@ def test_texts_name_the_button_and_ask_for_a_rating_as_the_widget_labels_them(
     button = widget_label(language, "human")
     assert BUTTON[language] == button
     assert text_in("csat_question", language) == widget_label(language, "csatAsk")
-    for key in ("not_found", "not_a_person", "turn_failed", "kb_other_language"):
+    for key in ("not_found", "not_a_person", "turn_failed", "busy", "kb_other_language"):
         written = text_in(key, language, company="Lumen Home", kb_language="x")
         assert button in written, (language, key)
         others = [label for lang, label in BUTTON.items() if lang != language]

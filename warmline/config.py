@@ -1,7 +1,7 @@
 """The product's settings, composed from the settings model each package owns.
 
 Each package declares what it reads in its own `settings` module (storage, guardrails,
-retrieval, handoff, coordination; the agent states the shape it needs as a Protocol),
+retrieval, handoff, coordination, workers; the agent states the shape it needs as a Protocol),
 so that no package imports this module's dependents: this module sits above them all
 and only the server, the evals and the CLI import it. What belongs to no one package
 (listen address, origins, accounts) is declared here.
@@ -41,6 +41,7 @@ from warmline.guardrails.settings import PrivacySettings
 from warmline.handoff.settings import HandoffSettings
 from warmline.retrieval.settings import RetrievalSettings
 from warmline.storage.settings import StorageSettings
+from warmline.workers.settings import WorkerSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +85,12 @@ def is_loopback(host: str) -> bool:
 
 
 class Settings(
-    StorageSettings, PrivacySettings, HandoffSettings, CoordinationSettings, BaseSettings
+    StorageSettings,
+    PrivacySettings,
+    HandoffSettings,
+    CoordinationSettings,
+    WorkerSettings,
+    BaseSettings,
 ):
     model_config = SettingsConfigDict(
         env_prefix="WARMLINE_", env_nested_delimiter="__", extra="ignore"

@@ -27,6 +27,7 @@ TextKey = Literal[
     "nobody_online",
     "closed_now",
     "turn_failed",
+    "busy",
     "back_to_bot",
     "resolved",
     "csat_question",
@@ -106,6 +107,10 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "Sorry, something went wrong on our side while answering. Please try again, or "
             "press \u201c{button}\u201d."
         ),
+        "busy": (
+            "Sorry, we're answering a lot of customers right now and couldn't get to your "
+            "message in time. Please send it again in a moment, or press \u201c{button}\u201d."
+        ),
         "back_to_bot": (
             "You're chatting with the AI assistant again. A person is still one click away."
         ),
@@ -173,6 +178,11 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "Lo siento, algo ha fallado por nuestra parte al responder. Inténtalo de nuevo o "
             "pulsa \u00ab{button}\u00bb."
         ),
+        "busy": (
+            "Lo siento, ahora mismo estamos atendiendo a muchos clientes y no hemos podido "
+            "responder a tu mensaje a tiempo. Vuelve a enviarlo en un momento o pulsa "
+            "\u00ab{button}\u00bb."
+        ),
         "back_to_bot": "Vuelves a hablar con el asistente de IA. Una persona sigue a un clic.",
         "resolved": "Esta conversación se ha marcado como resuelta. Escríbenos cuando quieras.",
         "csat_question": "¿Qué tal lo hicimos? Valora esta conversación del 1 al 5.",
@@ -239,6 +249,11 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
         "turn_failed": (
             "Entschuldigung, bei uns ist beim Antworten etwas schiefgegangen. Bitte versuchen "
             "Sie es noch einmal oder klicken Sie auf \u201e{button}\u201c."
+        ),
+        "busy": (
+            "Entschuldigung, wir beantworten gerade sehr viele Anfragen und konnten Ihre "
+            "Nachricht nicht rechtzeitig bearbeiten. Bitte senden Sie sie gleich noch einmal "
+            "oder klicken Sie auf \u201e{button}\u201c."
         ),
         "back_to_bot": (
             "Sie chatten wieder mit dem KI-Assistenten. Ein Mensch ist weiterhin nur einen "

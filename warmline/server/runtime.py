@@ -1,4 +1,4 @@
-"""Build the running product from settings: stores, models, graph, service.
+"""Build the running product from settings: stores, models, graph, worker pool, service.
 
 Shared by the web app and the terminal chat so both run exactly the same path.
 """
@@ -9,7 +9,7 @@ import pickle
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -36,6 +36,7 @@ from warmline.server.service import ConversationService
 from warmline.server.startup import StoreUnreadable
 from warmline.server.stores import checkpointer, database
 from warmline.storage.usage import UsageLedger
+from warmline.workers.pool import TurnPool
 
 
 def load_secret(settings: Settings) -> bytes:
@@ -102,6 +103,73 @@ async def _purge_periodically(vault: PiiVault) -> None:
         await asyncio.sleep(PURGE_INTERVAL_S)
 
 
+def agent_context(
+    settings: Settings, knowledge: KnowledgeStore, llm: LlmAnswerer | None
+) -> AgentContext:
+    """The graph's dependencies, the same in the serving process and in each worker."""
+    policy = EscalationPolicy(settings.policy)
+
+    async def search(query: str) -> list[Hit]:
+        return await asyncio.to_thread(
+            knowledge.search, query, settings.retrieval.top_k, settings.retrieval.mode
+        )
+
+    return AgentContext(
+        search=search,
+        assess=policy.assess,
+        answerable=settings.retrieval.answerable.probability,
+        embed_query=Embedder().embed_query,
+        low_confidence=settings.policy.thresholds.low_confidence,
+        max_answer_chars=settings.retrieval.max_answer_chars,
+        company_name=settings.company_name,
+        llm=llm,
+        classify_model=settings.llm.classify_model,
+    )
+
+
+@asynccontextmanager
+async def turn_graph(settings: Settings) -> AsyncIterator[ConversationGraph]:
+    """The graph a worker process runs bot turns with: its own view of the knowledge base
+    (the embedded index's arrays are mapped read-only, so the processes share their
+    pages), its own connections to the same checkpoints (SQLite in WAL mode, or
+    PostgreSQL) and its own LLM client, metered into the same database."""
+    knowledge = open_knowledge_store(settings)
+    try:
+        async with AsyncExitStack() as stack:
+            saver = await stack.enter_async_context(checkpointer(settings))
+            llm = None
+            if settings.llm.base_url:
+                db = await stack.enter_async_context(database(settings))
+                llm = LlmAnswerer(settings.llm, settings.company_name, meter=UsageLedger(db).record)
+                stack.push_async_callback(llm.close)
+            context = agent_context(settings, knowledge, llm)
+            await asyncio.to_thread(Embedder().embed, ["warm up"])
+            yield ConversationGraph(context, saver)
+    finally:
+        knowledge.close()
+
+
+@asynccontextmanager
+async def turn_pool(settings: Settings) -> AsyncIterator[TurnPool | None]:
+    """Worker processes for bot turns, or None to run them in this process (`workers = 0`,
+    or a knowledge base in Qdrant's in-process memory, which no other process can see)."""
+    if not settings.worker_processes or settings.qdrant_url == ":memory:":
+        yield None
+        return
+    pool = TurnPool(
+        turn_graph,
+        settings,
+        settings.worker_processes,
+        settings.turn_queue,
+        settings.turn_start_s,
+    )
+    try:
+        await pool.start()
+        yield pool
+    finally:
+        await pool.close()
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -134,18 +202,12 @@ async def running(
         kb_vocabulary(settings.kb_path),
     )
     await asyncio.to_thread(redactor.warm_up)
-    policy = EscalationPolicy(settings.policy)
-
-    async def search(query: str) -> list[Hit]:
-        return await asyncio.to_thread(
-            knowledge.search, query, settings.retrieval.top_k, settings.retrieval.mode
-        )
-
     try:
         async with (
             database(settings) as db,
             checkpointer(settings) as saver,
             coordination(settings, settings.limits, ServerFrame.model_validate_json) as shared,
+            turn_pool(settings) as pool,
         ):
             usage = UsageLedger(db)
             llm = (
@@ -153,18 +215,7 @@ async def running(
                 if settings.llm.base_url
                 else None
             )
-            context = AgentContext(
-                search=search,
-                assess=policy.assess,
-                answerable=settings.retrieval.answerable.probability,
-                embed_query=Embedder().embed_query,
-                low_confidence=settings.policy.thresholds.low_confidence,
-                max_answer_chars=settings.retrieval.max_answer_chars,
-                company_name=settings.company_name,
-                llm=llm,
-                classify_model=settings.llm.classify_model,
-            )
-            graph = ConversationGraph(context, saver)
+            graph = ConversationGraph(agent_context(settings, knowledge, llm), saver)
             vault = PiiVault(
                 db, load_vault_keys(settings), timedelta(days=settings.pii_retention_days)
             )
@@ -180,6 +231,7 @@ async def running(
                     partial(llm_summary, llm, company=settings.company_name) if llm else None
                 ),
                 clock=clock,
+                runner=pool,
             )
             await service.recover_pending()
             await service.desk.start()

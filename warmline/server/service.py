@@ -53,7 +53,8 @@ from warmline.storage.conversations import (
 )
 from warmline.storage.database import Database, Unavailable
 from warmline.storage.tickets import open_ticket
-from warmline.texts import say, weekday
+from warmline.texts import TextKey, say, weekday
+from warmline.workers.pool import Busy, TurnRunner
 
 log = logging.getLogger("warmline.service")
 
@@ -84,7 +85,9 @@ class ConversationService:
         shared: Coordination[ServerFrame],
         summarize: Summarizer | None = None,
         clock: Clock = utc_now,
+        runner: TurnRunner | None = None,
     ) -> None:
+        """`runner` runs bot turns (a pool of worker processes); None runs them on `graph`."""
         self.settings = settings
         self.clock = clock
         self.summarize = summarize
@@ -93,6 +96,7 @@ class ConversationService:
         self.queue = HandoffQueue(db, clock)
         self.placeholders = PlaceholderStore(db)
         self.graph = graph
+        self.runner: TurnRunner = runner or graph
         self.guard = Guard(redactor, settings.limits.max_message_chars)
         self.vault = vault
         self.bus = shared.bus
@@ -256,6 +260,10 @@ class ConversationService:
             except (UnknownConversation, ConversationMissing):
                 # Erased while the turn ran: there is nobody left to answer.
                 log.info("conversation gone", extra={"conversation_id": conversation_id})
+            except Busy:
+                # No worker could start the turn in time: say so now, with the way to a person.
+                ERRORS.labels(code="busy").inc()
+                await self._apologise(conversation_id, seq, "busy")
             except Unavailable:
                 # The database refused the answer's write: the message stays pending and is
                 # answered when the customer resumes or the server next starts.
@@ -267,19 +275,18 @@ class ConversationService:
                 await self._apologise(conversation_id, seq)
             TURN_SECONDS.observe(time.monotonic() - started)
 
-    async def _apologise(self, conversation_id: str, seq: int) -> None:
+    async def _apologise(
+        self, conversation_id: str, seq: int, reason: TextKey = "turn_failed"
+    ) -> None:
         """A turn that failed still gets an answer: the customer is never left waiting."""
         async with self.work.change() as change:
             current = await self.log.get_in(change.conn, conversation_id)
             if current.pending_seq != seq:
                 return
             await self.log.set_pending(change.conn, conversation_id, None)
-            text = say("turn_failed", current.language)
-            change.record(
-                await self.log.append(
-                    change.conn, conversation_id, "message", {"role": "system", "text": text}
-                )
-            )
+            text = say(reason, current.language)
+            data = {"role": "system", "kind": reason, "text": text}
+            change.record(await self.log.append(change.conn, conversation_id, "message", data))
 
     async def _run_turn(self, conversation_id: str, seq: int) -> None:
         conversation = await self.get(conversation_id)
@@ -350,7 +357,10 @@ class ConversationService:
             self.bus.publish(conversation_id, frame)
             pieces += 1
 
-        return await self.graph.run(conversation_id, turn, on_delta)
+        # "Talk to a person" never waits in the workers' line nor gets a busy answer: its
+        # turn runs on this process's own graph.
+        runner = self.graph if turn.force_human else self.runner
+        return await runner.run(conversation_id, turn, on_delta)
 
     async def _answer(
         self,

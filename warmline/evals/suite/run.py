@@ -77,6 +77,9 @@ def suite_settings(suite: Suite, settings: Settings, data_dir: Path) -> Settings
         "qdrant_url": None,
         "database_url": None,
         "redis_url": None,
+        # Bot turns in this process: the suite judges what the agent says, not throughput,
+        # and reads each conversation's checkpoint here.
+        "workers": 0,
         "retrieval": settings.retrieval.model_copy(update={"sync_on_start": True}),
     }
     if suite.kb is not None:

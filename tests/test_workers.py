@@ -1,0 +1,113 @@
+"""Bot turns in worker processes: the answer comes back (streamed pieces too), a full line
+or a missed start deadline is a clear "busy", and a worker that dies is replaced."""
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import customer, make_settings, say, serving
+from worker_stubs import Gate, echo_graph
+
+from warmline.agent.graph import ConversationGraph
+from warmline.agent.state import AgentState, TurnInput
+from warmline.texts import say as text
+from warmline.workers.pool import Busy, TurnPool, WorkerLost
+
+SPAWN = multiprocessing.get_context("spawn")
+
+
+@asynccontextmanager
+async def pool(line: int = 4, start_within_s: float = 60.0) -> AsyncIterator[tuple[TurnPool, Gate]]:
+    gate = Gate(SPAWN.Event())
+    turns = TurnPool(echo_graph, gate, size=1, line=line, start_within_s=start_within_s)
+    try:
+        await turns.start()
+        yield turns, gate
+    finally:
+        gate.open.set()
+        await turns.close()
+
+
+def turn(text: str) -> TurnInput:
+    return TurnInput(seq=1, text=text, mode="bot")
+
+
+def answered(state: AgentState) -> str:
+    return str(state["outcome"]["text"])
+
+
+async def test_a_turn_runs_in_a_worker_process_a_full_line_is_busy_a_dead_worker_replaced() -> None:
+    pieces: list[str] = []
+    async with pool(line=1) as (turns, gate):
+        words = answered(await turns.run("c1", turn("hello"), pieces.append)).split()
+        assert words[:2] == ["hello", "from"]
+        worker = int(words[2])
+        assert worker != os.getpid()
+        assert pieces == ["first piece"]
+
+        held = asyncio.create_task(turns.run("c1", turn("hold")))
+        await asyncio.sleep(0)  # the held turn takes the only worker
+        waiting = asyncio.create_task(turns.run("c2", turn("waiting")))
+        await asyncio.sleep(0)  # and this one the only place in line
+        with pytest.raises(Busy, match="1 turns already wait"):
+            await turns.run("c3", turn("third"))
+        gate.open.set()
+        assert answered(await held).startswith("hold from")
+        assert answered(await waiting).startswith("waiting from")
+
+        with pytest.raises(WorkerLost):
+            await turns.run("c1", turn("crash"))
+        # The next turn waits in line for the replacement.
+        after = answered(await turns.run("c1", turn("after"))).split()
+        assert after[:2] == ["after", "from"]
+        assert int(after[2]) != worker
+
+
+async def test_a_turn_no_worker_can_start_in_time_is_answered_busy() -> None:
+    async with pool(line=4, start_within_s=0.0) as (turns, gate):
+        held = asyncio.create_task(turns.run("c1", turn("hold")))
+        await asyncio.sleep(0)
+        with pytest.raises(Busy, match="no worker free"):
+            await turns.run("c2", turn("second"))
+        gate.open.set()
+        await held
+
+
+async def test_a_bot_turn_runs_in_a_worker_and_its_answer_reaches_the_customer(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def not_here(*_: Any) -> AgentState:
+        raise AssertionError("the turn ran in the serving process")
+
+    # Only this process's graph is patched; a worker process runs the real one.
+    monkeypatch.setattr(ConversationGraph, "run", not_here)
+    settings = make_settings(tmp_path, kb_snapshot, workers=1)
+    async with serving(settings) as server:
+        client, _ = await customer(server)
+        await say(client, "how do I get a refund?")
+        answer = await client.wait_for(60, type="message", data_role="bot")
+        urls = [c["url"] for c in answer["data"]["citations"]]
+        assert urls[0] == "https://help.lumenhome.example/articles/request-a-refund"
+        await client.close()
+
+
+async def test_a_busy_turn_tells_the_customer_with_the_button_to_a_person(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def busy(*_: Any) -> AgentState:
+        raise Busy("no worker free within 5 s")
+
+    monkeypatch.setattr(ConversationGraph, "run", busy)
+    settings = make_settings(tmp_path, kb_snapshot)
+    async with serving(settings) as server:
+        client, _ = await customer(server, profile={"language": "es"})
+        await say(client, "¿Cómo reinicio el termostato?")
+        answer = await client.wait_for(30, type="message", data_role="system")
+        assert answer["data"]["text"] == text("busy", "es")
+        assert answer["data"]["kind"] == "busy"
+        await client.close()

@@ -1,0 +1,42 @@
+"""What the gateway and a worker process say to each other over their pipe (pickled)."""
+
+from dataclasses import dataclass
+
+from warmline.agent.state import AgentState, TurnInput
+
+
+@dataclass(frozen=True)
+class Job:
+    """A bot turn to run: the gateway sends one at a time to an idle worker."""
+
+    id: int
+    conversation_id: str
+    turn: TurnInput
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The worker has opened its graph and warmed its models."""
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of the answer as the LLM writes it, streamed on to the customer."""
+
+    job: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    job: int
+    state: AgentState
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The turn raised; `error` is the exception itself when it pickles, so the gateway
+    handles it as it would in-process (an unavailable database leaves the turn pending)."""
+
+    job: int
+    error: BaseException

@@ -1,0 +1,215 @@
+"""The gateway's side of the compute workers: a pool of processes and the line to them.
+
+`TurnPool.run` has the signature of `ConversationGraph.run`, so the service runs a bot
+turn the same way in-process (`workers = 0`) or in a worker. A turn waits in a bounded
+line for an idle worker (first come, first served); it gets `Busy` at once when the line
+is full and when no worker frees up within the start deadline, so the caller answers
+"busy" instead of leaving the customer waiting (admission control). The loop never
+blocks: each worker's pipe is read by a thread of its own, which hands messages to the
+loop; sending a job is one small pickle.
+
+A worker that dies mid-turn (killed, out of memory) closes its pipe: that turn raises
+`WorkerLost` (the service answers it as a failed turn) and a new worker takes the dead
+one's place.
+"""
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from warmline.agent.state import AgentState, TurnInput
+from warmline.workers.messages import Delta, Done, Failed, Job, Ready
+from warmline.workers.process import GraphOpener, serve
+
+log = logging.getLogger("warmline.workers")
+_SPAWN = multiprocessing.get_context("spawn")
+STOP_S = 10.0
+
+
+class Busy(Exception):
+    """No worker could start this turn in time (or the line to them was full)."""
+
+
+class WorkerLost(Exception):
+    """The worker running this turn exited before answering it."""
+
+
+class TurnRunner(Protocol):
+    async def run(
+        self,
+        conversation_id: str,
+        turn: TurnInput,
+        on_delta: Callable[[str], None] = ...,
+    ) -> AgentState: ...
+
+
+class _Worker:
+    """One worker process, and the thread that reads its pipe into the event loop."""
+
+    def __init__(self, opener: GraphOpener, settings: Any, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._conn, child = _SPAWN.Pipe()
+        self.process = _SPAWN.Process(
+            target=serve, args=(opener, settings, child), name="warmline-worker", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.ready: asyncio.Future[None] = loop.create_future()
+        self.alive = True
+        self._answer: asyncio.Future[AgentState] | None = None
+        self._on_delta: Callable[[str], None] = lambda _: None
+        threading.Thread(target=self._read, name="warmline-worker-pipe", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            except Exception as exc:  # an exception type that pickles there but not here
+                message = Failed(0, RuntimeError(f"unreadable message from a worker: {exc}"))
+            self._call(self._deliver, message)
+        self._call(self._lost)
+
+    def _call(self, callback: Callable[..., None], *args: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # a closed loop: the gateway is shutting down
+            self._loop.call_soon_threadsafe(callback, *args)
+
+    def _deliver(self, message: object) -> None:
+        if isinstance(message, Ready) and not self.ready.done():
+            self.ready.set_result(None)
+        elif isinstance(message, Delta):
+            self._on_delta(message.text)
+        elif isinstance(message, Done):
+            self._settle(message.state, None)
+        elif isinstance(message, Failed):
+            self._settle(None, message.error)
+
+    def _lost(self) -> None:
+        self.alive = False
+        lost = WorkerLost(f"worker {self.process.pid} exited ({self.process.exitcode})")
+        if not self.ready.done():
+            self.ready.set_exception(lost)
+        self._settle(None, lost)
+
+    def _settle(self, state: AgentState | None, error: BaseException | None) -> None:
+        answer, self._answer = self._answer, None
+        if answer is None or answer.done():
+            return
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(state or {})
+
+    async def run(self, job: Job, on_delta: Callable[[str], None]) -> AgentState:
+        self._answer, self._on_delta = self._loop.create_future(), on_delta
+        answer = self._answer
+        try:
+            self._conn.send(job)
+        except OSError as exc:
+            self._answer = None
+            raise WorkerLost(f"worker {self.process.pid} unreachable") from exc
+        return await answer
+
+    def stop(self) -> None:
+        """Ask the worker to finish (it exits once its pipe closes)."""
+        self.alive = False
+        self._conn.close()
+
+
+class TurnPool:
+    def __init__(
+        self,
+        opener: GraphOpener,
+        settings: Any,
+        size: int,
+        line: int,
+        start_within_s: float,
+    ) -> None:
+        """`opener(settings)` runs in each worker and opens its graph; `line` turns may wait
+        for a worker, each at most `start_within_s` seconds."""
+        self._opener, self._settings = opener, settings
+        self._size, self._line, self._start_within_s = size, line, start_within_s
+        self._workers: list[_Worker] = []
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._waiting = 0
+        self._ids = itertools.count(1)
+        self._starting: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Start every worker and wait until each has opened its graph."""
+        await asyncio.gather(*(self._add() for _ in range(self._size)))
+
+    async def _add(self) -> None:
+        worker = _Worker(self._opener, self._settings, asyncio.get_running_loop())
+        self._workers.append(worker)
+        await worker.ready
+        self._idle.put_nowait(worker)
+
+    async def run(
+        self,
+        conversation_id: str,
+        turn: TurnInput,
+        on_delta: Callable[[str], None] = lambda _: None,
+    ) -> AgentState:
+        worker = await self._admit()
+        job = Job(next(self._ids), conversation_id, turn)
+        try:
+            state = await worker.run(job, on_delta)
+        except WorkerLost:
+            self._replace(worker)
+            raise
+        except asyncio.CancelledError:
+            # The worker still runs the cancelled turn; it is not idle, so it goes.
+            self._replace(worker)
+            raise
+        except BaseException:
+            self._idle.put_nowait(worker)
+            raise
+        self._idle.put_nowait(worker)
+        return state
+
+    async def _admit(self) -> _Worker:
+        if self._idle.empty() and self._waiting >= self._line:
+            raise Busy(f"{self._waiting} turns already wait for a worker")
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(self._start_within_s):
+                # A worker that died while idle is replaced, not handed a turn.
+                while not (worker := await self._idle.get()).alive:
+                    self._replace(worker)
+                return worker
+        except TimeoutError:
+            raise Busy(f"no worker free within {self._start_within_s:g} s") from None
+        finally:
+            self._waiting -= 1
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.stop()
+        self._workers.remove(worker)
+        task = asyncio.create_task(self._add())
+        self._starting.add(task)
+        task.add_done_callback(self._started)
+
+    def _started(self, task: asyncio.Task[None]) -> None:
+        self._starting.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a worker failed to start: %s", task.exception())
+
+    async def close(self) -> None:
+        """Stop every worker, waiting a while for each to finish its turn and exit."""
+        for task in self._starting:
+            task.cancel()
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.stop()
+        for worker in workers:
+            await asyncio.to_thread(worker.process.join, STOP_S)
+            if worker.process.is_alive():
+                worker.process.kill()
+                await asyncio.to_thread(worker.process.join)

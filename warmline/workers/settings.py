@@ -1,0 +1,32 @@
+"""How many worker processes run bot turns, how long a line they keep, and how long a turn
+may wait to start. Models only, so `warmline.config` can compose them."""
+
+import os
+
+from pydantic import BaseModel, Field
+
+
+class WorkerSettings(BaseModel):
+    workers: int | None = Field(
+        None,
+        ge=0,
+        description="Processes that run bot turns, one torch thread each, each holding its own "
+        "models (a few hundred MiB); unset = one per core; 0 = in the serving process itself "
+        "(one interpreter, as a test may want).",
+    )
+    turn_queue: int = Field(
+        256,
+        ge=0,
+        description="Bot turns that may wait for a free worker; past that a turn is answered "
+        "busy at once.",
+    )
+    turn_start_s: float = Field(
+        5.0,
+        ge=0,
+        description="How long a bot turn may wait for a free worker before the customer is "
+        "told the service is busy (with the button to a person) rather than left waiting.",
+    )
+
+    @property
+    def worker_processes(self) -> int:
+        return (os.cpu_count() or 1) if self.workers is None else self.workers
