@@ -25,7 +25,7 @@ from warmline.agent.state import AgentState, Answer, Message, Outcome
 from warmline.agent.waiting import answers_while_waiting, reply_while_waiting
 from warmline.guardrails.signals import Signals, compute_signals
 from warmline.retrieval.store import Hit
-from warmline.texts import say
+from warmline.texts import DEFAULT_LANGUAGE, primary, say
 
 Update = dict[str, Any]
 Ctx = Runtime[AgentContext]
@@ -77,7 +77,11 @@ def _signals(state: AgentState, context: AgentContext) -> Signals:
     earlier = [m["text"] for m in since_bot if m["role"] == "customer"]
     turn = state["turn"]
     embed = context.embed_query
-    vector = embed(turn.text) if embed is not None and turn.mode == "bot" else None
+    # The request model learned from English MiniLM vectors; in the widget's other
+    # languages the written rules decide (it read "Wie bekomme ich eine Rückerstattung?"
+    # as a request for a person).
+    english = primary(turn.language) == DEFAULT_LANGUAGE
+    vector = embed(turn.text) if embed is not None and turn.mode == "bot" and english else None
     return compute_signals(turn.text, earlier, vector)
 
 

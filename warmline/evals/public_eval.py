@@ -160,7 +160,10 @@ def human_requests(
     for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
         gold = bool(row["human_request"])
         folded = fold(text)
-        vector = vectors[i] if vectors is not None and use_model else None
+        # The product gives the request model English conversations only (see
+        # agent/nodes.py); rows in another language get the rules, as there.
+        english = row.get("lang", "en") == "en"
+        vector = vectors[i] if vectors is not None and use_model and english else None
         found = [
             detect_human_request(folded, vector).fired(),
             detect_human_request(folded).fired(),
