@@ -7,8 +7,8 @@ import pytest
 from conftest import ServerProcess
 
 from warmline.cli import _print_frame, main
+from warmline.conversation.customer_commands import TURN_FAILED
 from warmline.conversation.protocol import ServerFrame
-from warmline.server.service import TURN_FAILED
 
 
 def test_kb_search_shows_each_hit_with_its_title_and_address(

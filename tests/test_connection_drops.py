@@ -27,7 +27,7 @@ from conftest import (
 from redis.asyncio import Redis
 from websockets.exceptions import ConnectionClosed
 
-from warmline.config import LimitSettings
+from warmline.conversation.settings import LimitSettings
 
 pytestmark = [
     pytest.mark.slow,

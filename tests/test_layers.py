@@ -27,8 +27,8 @@ LAYERS = (
     "retrieval",
     "agent",
     "handoff",
-    "conversation",
     "workers",
+    "conversation",
     "config",
     "server",
     "evals",
@@ -119,6 +119,40 @@ def test_no_import_cycle_between_packages() -> None:
     assert cycles(package_imports()) == []
 
 
+def imported_modules(path: Path) -> set[str]:
+    """The dotted names of everything one module imports (`from a import b` names `a.b`,
+    so a sibling imported through its package is seen too)."""
+    source = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(source):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+# Inside conversation/: the two sides' commands never import each other, and agent commands
+# reach broadcasting only through the `Broadcast` interface they declare.
+KEPT_APART = {
+    "customer_commands": {"agent_commands"},
+    "agent_commands": {"customer_commands", "broadcasting"},
+    "broadcasting": {"customer_commands", "agent_commands"},
+    "assignment": {"customer_commands", "agent_commands", "broadcasting"},
+}
+
+
+def test_commands_and_broadcasting_do_not_import_each_other() -> None:
+    crossing = [
+        f"conversation/{module}.py imports {target}"
+        for module, forbidden in KEPT_APART.items()
+        for target in sorted(forbidden)
+        if f"warmline.conversation.{target}"
+        in imported_modules(PACKAGE / "conversation" / f"{module}.py")
+    ]
+    assert crossing == []
+
+
 def test_the_walk_sees_an_upward_import_and_a_cycle() -> None:
     """The checks above can fail: a lazy import inside a function is found, and a
     two-package loop is reported as a cycle."""
@@ -127,6 +161,8 @@ def test_the_walk_sees_an_upward_import_and_a_cycle() -> None:
     assert imported_units(ast.parse("from warmline import offline")) == {"offline"}
     loop = {"agent": {"handoff": {"a.py"}}, "handoff": {"agent": {"b.py"}}}
     assert cycles(loop) == [["agent", "handoff", "agent"]]
+    sibling = PACKAGE / "conversation" / "customer_commands.py"
+    assert "warmline.conversation.broadcasting" in imported_modules(sibling)
 
 
 def test_the_console_script_names_the_top_level_command() -> None:

@@ -36,7 +36,8 @@ from playwright.async_api import expect
 from test_llm import llm_settings
 from websockets.exceptions import ConnectionClosed
 
-from warmline.config import LimitSettings, Settings
+from warmline.config import Settings
+from warmline.conversation.settings import LimitSettings
 from warmline.retrieval.settings import RetrievalSettings
 from warmline.server.client_ip import client_address
 

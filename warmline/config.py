@@ -36,7 +36,8 @@ from pydantic_settings import (
 
 from warmline.agent.llm import LlmSettings
 from warmline.conversation.accounts import AgentAccount
-from warmline.coordination.settings import CoordinationSettings, FloodLimits
+from warmline.conversation.settings import LimitSettings
+from warmline.coordination.settings import CoordinationSettings
 from warmline.guardrails.settings import PrivacySettings
 from warmline.handoff.settings import HandoffSettings
 from warmline.retrieval.settings import RetrievalSettings
@@ -44,13 +45,6 @@ from warmline.storage.settings import StorageSettings
 from warmline.workers.settings import WorkerSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-class LimitSettings(FloodLimits):
-    """Bounds on what a client may send; larger input is refused with an error frame."""
-
-    max_frame_bytes: int = 65_536
-    max_message_chars: int = 4_000
 
 
 DEMO_TOKEN = "demo-agent-token"

@@ -4,6 +4,8 @@ Declared here, below the settings that list them (`config.py` composes a list of
 so the conversation's agent commands and broadcasting can read an account without
 importing the product's settings."""
 
+import hmac
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -31,3 +33,14 @@ class AgentAccount(BaseModel):
     @property
     def can_reveal_pii(self) -> bool:
         return "pii:reveal" in self.permissions or self.supervises
+
+
+def account_for_token(agents: Iterable[AgentAccount], token: str) -> AgentAccount | None:
+    """The agent account a token belongs to; compared in constant time, as bytes so a
+    token with any characters is simply wrong, and an empty token never matches."""
+    if not token:
+        return None
+    for account in agents:
+        if account.token and hmac.compare_digest(account.token.encode(), token.encode()):
+            return account
+    return None

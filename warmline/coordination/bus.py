@@ -20,6 +20,11 @@ AGENTS = "agents"
 SUPERVISORS = "supervisors"  # the dashboard: only agents who supervise subscribe
 
 
+def agent_topic(agent_id: str) -> str:
+    """One agent's sockets (every tab), and the lock their claims take."""
+    return f"agent:{agent_id}"
+
+
 class Frame(Protocol):
     def wire(self) -> str:
         """The frame as the JSON text a socket sends."""

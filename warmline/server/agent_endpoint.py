@@ -11,6 +11,9 @@ import time
 from starlette.websockets import WebSocket
 
 from warmline.conversation.accounts import AgentAccount
+from warmline.conversation.agent_commands import AgentCommands
+from warmline.conversation.broadcasting import Broadcaster
+from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.protocol import (
     AgentFrame,
     AgentHello,
@@ -24,11 +27,9 @@ from warmline.conversation.protocol import (
     TransferData,
     control,
 )
-from warmline.coordination.bus import AGENTS, SUPERVISORS, EventBus
+from warmline.coordination.bus import AGENTS, SUPERVISORS, EventBus, agent_topic
 from warmline.server.connection import Connection, FrameError, parse
-from warmline.server.desk import AgentDesk, agent_topic
 from warmline.server.gate import Gate
-from warmline.server.service import ConversationService
 
 TYPING_EVERY_S = 2.0
 
@@ -62,7 +63,9 @@ def _welcome(agent: AgentAccount, view: str) -> ServerFrame:
     )
 
 
-async def _hello(conn: AgentConnection, desk: AgentDesk, frame: ClientFrame) -> None:
+async def _hello(
+    conn: AgentConnection, desk: AgentCommands, broadcast: Broadcaster, frame: ClientFrame
+) -> None:
     hello = parse(AgentHello, frame.data)
     agent = desk.authenticate(hello.token)
     if agent is None:
@@ -74,7 +77,7 @@ async def _hello(conn: AgentConnection, desk: AgentDesk, frame: ClientFrame) -> 
         conn.supervising_only = True
         conn.subscribe(SUPERVISORS)
         await conn.send(_welcome(agent, hello.view))
-        await conn.send(await desk.dashboard())
+        await conn.send(await broadcast.dashboard())
         conn.start_writer()
         return
     conn.agent = agent
@@ -82,19 +85,19 @@ async def _hello(conn: AgentConnection, desk: AgentDesk, frame: ClientFrame) -> 
     conn.subscribe(AGENTS)
     conn.subscribe(agent_topic(agent.id))
     await conn.send(_welcome(agent, hello.view))
-    await conn.send(await desk.queue_frame())
+    await conn.send(await broadcast.queue_frame())
     if agent.supervises:
         conn.subscribe(SUPERVISORS)
-        await conn.send(await desk.dashboard())
+        await conn.send(await broadcast.dashboard())
     for conversation in await desk.log.conversations_with_agent(agent.id):
         conn.watching.add(conversation.id)
-        await conn.send(await desk.snapshot(conversation.id))
+        await conn.send(await broadcast.snapshot(conversation.id))
     conn.start_writer()
     await desk.connected(agent)
 
 
 async def _act(
-    conn: AgentConnection, agent: AgentAccount, desk: AgentDesk, frame: ClientFrame
+    conn: AgentConnection, agent: AgentAccount, desk: AgentCommands, frame: ClientFrame
 ) -> None:
     if frame.type == "presence":
         await desk.set_status(agent, parse(PresenceData, frame.data).status)
@@ -154,7 +157,7 @@ async def _act(
 
 
 async def _typing(
-    conn: AgentConnection, agent: AgentAccount, desk: AgentDesk, conversation_id: str
+    conn: AgentConnection, agent: AgentAccount, desk: AgentCommands, conversation_id: str
 ) -> None:
     """The agent is writing to their customer, whose widget says so. Told at most once per
     `TYPING_EVERY_S` a conversation, whatever the console sends, and never acknowledged:
@@ -168,9 +171,10 @@ async def _typing(
     desk.bus.publish(conversation_id, frame)
 
 
-async def agent_socket(websocket: WebSocket, service: ConversationService, gate: Gate) -> None:
+async def agent_socket(
+    websocket: WebSocket, service: ConversationService, desk: AgentCommands, gate: Gate
+) -> None:
     conn = AgentConnection(websocket, service.bus, service.settings.limits.max_frame_bytes)
-    desk = service.desk
 
     async def handle(frame: ClientFrame) -> None:
         if frame.type == "ping":
@@ -178,7 +182,7 @@ async def agent_socket(websocket: WebSocket, service: ConversationService, gate:
         elif frame.type == "hello":
             if conn.agent is not None:
                 raise FrameError("already_started", "This socket is already signed in.")
-            await _hello(conn, desk, frame)
+            await _hello(conn, desk, service.broadcast, frame)
         elif conn.agent is None:
             raise FrameError("hello_first", "Send a hello frame with your token first.")
         elif conn.supervising_only:

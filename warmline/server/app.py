@@ -93,7 +93,7 @@ def create_app(
     @app.websocket("/v1/agent")
     async def agent(websocket: WebSocket) -> None:
         runtime = state["runtime"]
-        await agent_socket(websocket, runtime.service, runtime.gate)
+        await agent_socket(websocket, runtime.service, runtime.agents, runtime.gate)
 
     app.include_router(kb_router(settings, lambda: state["runtime"].knowledge))
     app.include_router(agent_kb_router(settings, lambda: state["runtime"].knowledge))

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
+from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.protocol import (
     ClientFrame,
     CsatData,
@@ -22,7 +23,6 @@ from warmline.conversation.protocol import (
 )
 from warmline.server.connection import Connection, FrameError, parse
 from warmline.server.gate import Gate
-from warmline.server.service import ConversationService
 from warmline.storage.conversations import AGENT_ONLY, Conversation, Event
 from warmline.texts import refusal
 
@@ -111,7 +111,7 @@ async def _hello(
         await conn.send(ServerFrame.of(event))
     conn.last_seq_sent = history[-1].seq if history else hello.resume_after
     if conversation.mode == "queued":
-        position = await service.desk.position_frame(conversation.id)
+        position = await service.broadcast.position_frame(conversation.id)
         if position is not None:
             await conn.send(position)
     conn.start_writer()

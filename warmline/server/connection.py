@@ -17,9 +17,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from warmline.conversation.errors import NotAllowed, UnknownConversation
 from warmline.conversation.protocol import ClientFrame, ServerFrame, error
+from warmline.conversation.telemetry import ERRORS
 from warmline.coordination.bus import EventBus
 from warmline.guardrails.limits import InputRejected
-from warmline.server.telemetry import ERRORS
 from warmline.storage.conversations import ConversationMissing
 from warmline.storage.database import Unavailable
 

@@ -17,10 +17,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from warmline.config import Settings
+from warmline.conversation.telemetry import PROCESS_REGISTRY
 from warmline.handoff.queue import QueueEntry
 from warmline.server.operators import operator_only
 from warmline.server.runtime import Runtime
-from warmline.server.telemetry import PROCESS_REGISTRY
 from warmline.storage.usage import UsageRow
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Header, HTTPException
 
 from warmline.config import Settings
-from warmline.conversation.accounts import AgentAccount
+from warmline.conversation.accounts import AgentAccount, account_for_token
 
 
 def _bearer(authorization: str | None) -> str:
@@ -30,20 +30,9 @@ def operator_only(settings: Settings) -> Callable[[str | None], None]:
     return check
 
 
-def agent_for_token(settings: Settings, token: str) -> AgentAccount | None:
-    """The agent account a token belongs to; compared in constant time, as bytes so a
-    header with any characters is simply wrong, and an empty token never matches."""
-    if not token:
-        return None
-    for account in settings.agents:
-        if account.token and hmac.compare_digest(account.token.encode(), token.encode()):
-            return account
-    return None
-
-
 def agent_only(settings: Settings) -> Callable[[str | None], AgentAccount]:
     def check(authorization: Annotated[str | None, Header()] = None) -> AgentAccount:
-        account = agent_for_token(settings, _bearer(authorization))
+        account = account_for_token(settings.agents, _bearer(authorization))
         if account is None:
             raise HTTPException(403, "An agent token is required.")
         return account

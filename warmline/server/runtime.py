@@ -21,6 +21,8 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmAnswerer
 from warmline.clock import Clock, utc_now
 from warmline.config import Settings
+from warmline.conversation.agent_commands import AgentCommands
+from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.protocol import ServerFrame
 from warmline.coordination.shared import Coordination, coordination
 from warmline.guardrails.redaction import Redactor
@@ -32,7 +34,6 @@ from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.store import Hit, KnowledgeStore
 from warmline.retrieval.sync import SyncReport, sync_folder
 from warmline.server.gate import Gate
-from warmline.server.service import ConversationService
 from warmline.server.startup import StoreUnreadable
 from warmline.server.stores import checkpointer, database
 from warmline.storage.usage import UsageLedger
@@ -174,6 +175,7 @@ async def turn_pool(settings: Settings) -> AsyncIterator[TurnPool | None]:
 class Runtime:
     settings: Settings
     service: ConversationService
+    agents: AgentCommands
     knowledge: KnowledgeStore
     usage: UsageLedger
     llm: LlmAnswerer | None
@@ -233,13 +235,28 @@ async def running(
                 clock=clock,
                 runner=pool,
             )
+            agents = AgentCommands(
+                service,
+                service.broadcast,
+                service.assignment,
+                settings,
+                db,
+                service.log,
+                service.queue,
+                service.work,
+                vault,
+                shared,
+                clock,
+            )
             await service.recover_pending()
-            await service.desk.start()
+            service.broadcast.start()
+            await agents.start()
             purging = asyncio.create_task(_purge_periodically(vault))
             try:
                 yield Runtime(
                     settings=settings,
                     service=service,
+                    agents=agents,
                     knowledge=knowledge,
                     usage=usage,
                     llm=llm,
@@ -248,7 +265,8 @@ async def running(
                 )
             finally:
                 purging.cancel()
-                service.desk.stop()
+                service.broadcast.stop()
+                agents.stop()
                 await service.drain()
                 if llm is not None:
                     await llm.close()

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from warmline.agent.decision import TurnFacts
+from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.protocol import CustomerProfileData, ServerFrame
 from warmline.evals.suite.checks import (
     Check,
@@ -34,7 +35,6 @@ from warmline.evals.suite.scenario import Scenario
 from warmline.guardrails.redaction import PlaceholderBook
 from warmline.retrieval.chunking import Chunk
 from warmline.retrieval.store import KnowledgeStore
-from warmline.server.service import ConversationService
 
 TURN_TIMEOUT_S = 60.0
 QUEUE_NOTICE_S = 5.0

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.prompts import load
 from warmline.config import Settings
+from warmline.conversation.customer_commands import ConversationService, InputRejected
 from warmline.conversation.protocol import ServerFrame
 from warmline.evals.metrics import BinaryScores
 from warmline.evals.suite.play import bot_answer
@@ -25,7 +26,6 @@ from warmline.evals.suite.run import suite_settings
 from warmline.evals.suite.scenario import Scenario, Strict, Turn
 from warmline.evals.suite.suite import Suite, SuiteError
 from warmline.server.runtime import running
-from warmline.server.service import ConversationService, InputRejected
 
 CONCURRENCY = 4
 
@@ -94,9 +94,10 @@ def _transcript(turns: list[SimulatedTurn]) -> str:
 
 
 class Simulator:
-    def __init__(self, service: ConversationService, llm: LlmAnswerer, model: str) -> None:
-        self.service, self.llm, self.model = service, llm, model
-        self.company = service.settings.company_name
+    def __init__(
+        self, service: ConversationService, llm: LlmAnswerer, model: str, company: str
+    ) -> None:
+        self.service, self.llm, self.model, self.company = service, llm, model, company
 
     async def converse(self, persona: Persona) -> Simulated:
         conversation = await self.service.start()
@@ -187,7 +188,7 @@ async def simulate(
         llm = LlmAnswerer(settings.llm, settings.company_name)
         try:
             async with running(run_settings) as runtime:
-                simulator = Simulator(runtime.service, llm, model)
+                simulator = Simulator(runtime.service, llm, model, runtime.settings.company_name)
                 gate = asyncio.Semaphore(CONCURRENCY)
 
                 async def one(persona: Persona) -> Simulated:

@@ -1,11 +1,12 @@
-"""The conversation service: the one place that changes a conversation.
+"""The customers' commands on a conversation (start, resume, message, contact, rating)
+and the turn that answers a message: the conversation service.
 
 Every change is one database transaction that appends events and moves the mode,
 and only after it commits are the events published. A customer message is
 redacted, stored and acknowledged before the graph runs, and marked pending until
 its answer is stored, so a crash at any point loses nothing: on start-up pending
 turns are run again, and the checkpointed graph recognises a turn it already
-finished.
+finished. A handoff or a new place in line is told to everyone by broadcasting.
 """
 
 import asyncio
@@ -22,8 +23,9 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
 from warmline.agent.state import AgentState, Outcome, TurnInput
 from warmline.clock import Clock, utc_now
-from warmline.config import Settings
-from warmline.conversation.errors import NotAllowed, UnknownConversation
+from warmline.conversation.assignment import Assignment
+from warmline.conversation.broadcasting import Broadcaster
+from warmline.conversation.errors import NotAllowed, UnknownConversation, existing
 from warmline.conversation.lifecycle import change_mode
 from warmline.conversation.protocol import (
     CustomerProfileData,
@@ -31,6 +33,8 @@ from warmline.conversation.protocol import (
     ServerFrame,
     control,
 )
+from warmline.conversation.settings import ConversationSettings
+from warmline.conversation.telemetry import ERRORS, ESCALATIONS, TURN_SECONDS
 from warmline.conversation.unit_of_work import UnitOfWork
 from warmline.conversation.waiting_words import waiting_words
 from warmline.coordination.bus import AGENTS
@@ -43,8 +47,6 @@ from warmline.guardrails.vault import PiiVault
 from warmline.handoff.packet import HandoffPacket, Summary
 from warmline.handoff.queue import HandoffQueue
 from warmline.handoff.summary import build_packet, transcript_from
-from warmline.server.desk import AgentDesk
-from warmline.server.telemetry import ERRORS, ESCALATIONS, TURN_SECONDS
 from warmline.storage.conversations import (
     Conversation,
     ConversationLog,
@@ -76,7 +78,7 @@ Summarizer = Callable[[HandoffPacket], Awaitable[Summary]]
 class ConversationService:
     def __init__(
         self,
-        settings: Settings,
+        settings: ConversationSettings,
         db: Database,
         graph: ConversationGraph,
         redactor: Redactor,
@@ -106,9 +108,10 @@ class ConversationService:
         self.work = UnitOfWork(db, self.publish)
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
-        self.desk = AgentDesk(
-            self, settings, db, self.log, self.queue, self.work, vault, shared, clock
+        self.assignment = Assignment(
+            settings.agents, self.log, self.queue, self.work, shared.presence
         )
+        self.broadcast = Broadcaster(settings, self.log, self.queue, self.assignment, shared, clock)
 
     # -- conversations ---------------------------------------------------------
 
@@ -144,10 +147,7 @@ class ConversationService:
         return conversation
 
     async def get(self, conversation_id: str) -> Conversation:
-        conversation = await self.log.get(conversation_id)
-        if conversation is None:
-            raise UnknownConversation(conversation_id)
-        return conversation
+        return await existing(self.log, conversation_id)
 
     # -- customer side ---------------------------------------------------------
 
@@ -323,7 +323,7 @@ class ConversationService:
             for code in dict.fromkeys(r.code for r in escalation.reasons):
                 ESCALATIONS.labels(reason=code).inc()
             log.info("escalated", extra={"conversation_id": conversation_id, "seq": seq})
-            await self.desk.queue_changed(conversation_id)
+            await self.broadcast.queue_changed(conversation_id)
             if self.summarize is not None:
                 self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 
@@ -340,7 +340,7 @@ class ConversationService:
         await self.queue.replace_packet(
             entry.id, entry.packet.model_copy(update={"summary": summary})
         )
-        self.desk.announce()
+        self.broadcast.announce()
 
     async def _run_graph(self, conversation_id: str, turn: TurnInput) -> AgentState:
         """Run the turn, streaming the answer's pieces to the customer as they are written.
@@ -401,7 +401,7 @@ class ConversationService:
         return await self.log.append(conn, conversation_id, "message", data)
 
     async def _place_in_line(self, conversation_id: str) -> QueuePositionData | None:
-        frame = await self.desk.position_frame(conversation_id)
+        frame = await self.broadcast.position_frame(conversation_id)
         return None if frame is None else QueuePositionData.model_validate(frame.data)
 
     async def _acknowledge_waiting(
