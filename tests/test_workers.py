@@ -78,6 +78,19 @@ async def test_a_turn_no_worker_can_start_in_time_is_answered_busy() -> None:
         await held
 
 
+async def test_closing_the_pool_ends_an_idle_worker_without_waiting_it_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With an hour's grace, close() returns only if the worker exits when asked.
+    monkeypatch.setattr("warmline.workers.pool.STOP_S", 3600.0)
+    gate = Gate(SPAWN.Event())
+    turns = TurnPool(echo_graph, gate, size=1, line=1, start_within_s=60.0)
+    await turns.start()
+    process = turns._workers[0].process
+    await asyncio.wait_for(turns.close(), timeout=60)
+    assert process.exitcode == 0
+
+
 async def test_a_bot_turn_runs_in_a_worker_and_its_answer_reaches_the_customer(
     tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import threading
 from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
 from warmline.agent.state import AgentState, TurnInput
@@ -117,8 +118,14 @@ class _Worker:
         return await answer
 
     def stop(self) -> None:
-        """Ask the worker to finish (it exits once its pipe closes)."""
+        """Ask the worker to finish: it exits after its turn on the `None` it reads next.
+
+        Closing the pipe alone is not enough: the reading thread still holds it open in
+        `recv`, so the worker would never see the end of it and wait out `STOP_S`.
+        """
         self.alive = False
+        with contextlib.suppress(OSError):
+            self._conn.send(None)
         self._conn.close()
 
 
@@ -208,8 +215,12 @@ class TurnPool:
         workers, self._workers = self._workers, []
         for worker in workers:
             worker.stop()
-        for worker in workers:
-            await asyncio.to_thread(worker.process.join, STOP_S)
-            if worker.process.is_alive():
-                worker.process.kill()
-                await asyncio.to_thread(worker.process.join)
+        await asyncio.gather(*(asyncio.to_thread(_finish, worker.process) for worker in workers))
+
+
+def _finish(process: BaseProcess) -> None:
+    """Wait `STOP_S` for a stopped worker to exit, then kill it."""
+    process.join(STOP_S)
+    if process.is_alive():
+        process.kill()
+        process.join()
