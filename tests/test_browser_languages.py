@@ -6,9 +6,14 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from playwright.async_api import Browser, Page, expect
 
+from warmline.config import Settings
 from warmline.texts import say
 
 pytestmark = pytest.mark.slow
+
+# Open around the clock: the customer hears "nobody is online", not "we are back on
+# Monday", whatever the hour the suite runs at.
+SERVER_SETTINGS = {"policy": Settings().policy.model_copy(update={"business_hours": None})}
 
 SHOP = """<!doctype html>
 <html lang="es"><head><meta charset="utf-8"><title>Tienda Lumen</title></head>

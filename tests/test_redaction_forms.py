@@ -168,6 +168,11 @@ def test_listed_names_that_are_ordinary_words_stay(redactor: Redactor, text: str
         "Quiero cambiar la Dirección de envío",
         # A company's name holds listed names.
         "sent by Royal Mail yesterday",
+        # Greetings and thanks are never names, alone or beside one.
+        "¡Hola!",
+        "¡Gracias!",
+        "Danke!",
+        "Bonjour!",
     ],
 )
 def test_words_of_other_languages_and_company_names_stay(redactor: Redactor, text: str) -> None:
@@ -182,6 +187,7 @@ def test_words_of_other_languages_and_company_names_stay(redactor: Redactor, tex
             "Hallo, hier ist <NAME_1>, meine Kundennummer fehlt",
         ),
         ("Bitte schicken Sie es an Jürgen Weber", "Bitte schicken Sie es an <NAME_1>"),
+        ("Hallo Anna", "Hallo <NAME_1>"),
         ("Hola, me llamo ana lopez y no puedo entrar", "Hola, me llamo <NAME_1> y no puedo entrar"),
     ],
 )

@@ -19,7 +19,12 @@ from warmline.guardrails.folding import fold
 from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, known_names
 from warmline.guardrails.recognizers.phone_shape import is_date
 from warmline.guardrails.vault import VaultItem
-from warmline.guardrails.vocabulary import english_words, is_english_word, non_noun_words
+from warmline.guardrails.vocabulary import (
+    GREETINGS,
+    english_words,
+    is_english_word,
+    non_noun_words,
+)
 from warmline.offline import pin_tldextract_to_snapshot
 
 SCORE_THRESHOLD = 0.35
@@ -189,7 +194,7 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
     nlp = engine.nlp_engine.nlp["en"]
     nlp.disable_pipe("parser")
     engine.registry.remove_recognizer("PhoneRecognizer")
-    stop_words = frozenset(nlp.Defaults.stop_words)
+    stop_words = frozenset(nlp.Defaults.stop_words) | GREETINGS
     dictionary = english_words(nlp), non_noun_words(nlp), stop_words
     for recognizer in extra_recognizers(dict(company_patterns), *dictionary):
         engine.registry.add_recognizer(recognizer)
@@ -198,7 +203,9 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
 
 @lru_cache(maxsize=4)
 def _stop_words(company_patterns: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    return frozenset(_analyzer(company_patterns).nlp_engine.nlp["en"].Defaults.stop_words)
+    return (
+        frozenset(_analyzer(company_patterns).nlp_engine.nlp["en"].Defaults.stop_words) | GREETINGS
+    )
 
 
 def _names_outside_english(results: list[Any]) -> list[Any]:
@@ -263,8 +270,10 @@ class Redactor:
             return not is_date(span.strip("()"))
         if entity_type != "PERSON":
             return True
-        words = [word.strip(".,;:!?'’\"()").casefold() for word in span.split()]
+        words = [word.strip(".,;:!?¡¿'’\"()").casefold() for word in span.split()]
         if any(ch.isdigit() for ch in span) or words[0] in _PRONOUNS:
+            return False
+        if all(word in GREETINGS for word in words):
             return False
         if score <= NER_SCORE and all(word in self._vocabulary for word in words):
             return False
@@ -357,7 +366,7 @@ class Redactor:
         if len(words) < 2:
             return True
         english = self._english()
-        stop = _stop_words(self._company)
+        stop = _stop_words(self._company) - GREETINGS
         known = sum(
             1 for w in words if w.casefold() in stop or is_english_word(w.casefold(), english)
         )

@@ -66,3 +66,16 @@ def is_english_word(word: str, dictionary: frozenset[str]) -> bool:
     stems = [word[: -len(suffix)] for suffix in _SUFFIXES if word.endswith(suffix)]
     stems += [stem[:-1] for stem in stems if len(stem) > 2 and stem[-1] == stem[-2]]
     return any(candidate in dictionary for candidate in [word, *stems])
+
+
+# Greetings and thanks in the widget's languages (and French, which customers write
+# too). The English model tags a lone "Gracias" or "Danke!" as a person, and the name
+# rules read "¡Hola!" as an unknown proper noun; none of them is ever a name.
+GREETINGS = frozenset(
+    {
+        "hola", "buenas", "buenos", "días", "dias", "tardes", "noches", "gracias", "muchas",
+        "adiós", "adios", "saludos", "hallo", "servus", "moin", "guten", "morgen", "tag",
+        "abend", "danke", "dankeschön", "vielen", "tschüss", "tschüs", "grüße", "gruß",
+        "bonjour", "bonsoir", "salut", "merci", "ciao",
+    }
+)  # fmt: skip
