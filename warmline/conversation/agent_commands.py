@@ -304,17 +304,7 @@ class AgentCommands:
         async with self.work.change() as change:
             conn = change.conn
             await self.customers.keep_originals(conn, conversation_id, redaction)
-            event = await self.log.append(
-                conn,
-                conversation_id,
-                "note",
-                {
-                    "author_id": agent.id,
-                    "author_name": agent.name,
-                    "text": redaction.text,
-                    "redacted": [f.placeholder for f in redaction.findings],
-                },
-            )
+            event = await self.log.append(conn, conversation_id, "note", _note(agent, redaction))
             change.record(event)
         return event
 
@@ -351,15 +341,7 @@ class AgentCommands:
             )
             change.record(
                 await self.log.append(
-                    conn,
-                    conversation_id,
-                    "note",
-                    {
-                        "author_id": agent.id,
-                        "author_name": agent.name,
-                        "text": redaction.text,
-                        "transfer_to": target,
-                    },
+                    conn, conversation_id, "note", _note(agent, redaction, transfer_to=target)
                 ),
                 await change_mode(
                     conn, conversation_id, "queued", reason="transfer", agent_name=agent.name
@@ -487,3 +469,15 @@ class AgentCommands:
                 redaction.text if redaction is not None else "",
                 self.clock().isoformat(),
             )
+
+
+def _note(agent: AgentAccount, redaction: Redaction, **extra: str) -> dict[str, object]:
+    """A note's event data: its author, its redacted text and the placeholders in it, so
+    the console can say when something was masked."""
+    return {
+        "author_id": agent.id,
+        "author_name": agent.name,
+        "text": redaction.text,
+        "redacted": [f.placeholder for f in redaction.findings],
+        **extra,
+    }

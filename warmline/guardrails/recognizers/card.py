@@ -1,10 +1,9 @@
 """Payment card numbers, written with any separator."""
 
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer import EntityRecognizer, Pattern
 from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
 
-from warmline.guardrails.recognizers.context import named_otherwise
+from warmline.guardrails.recognizers.context import NumberPatternRecognizer
 
 # Customers and attackers group digits with spaces, dashes, dots, slashes or
 # underscores ("4012.8888.8888.1881"); Luhn decides, not the separator.
@@ -36,7 +35,7 @@ CARD_SHAPED_SCORE = 0.4  # above the threshold on its own
 CARD_WORDS = ["card", "visa", "mastercard", "amex", "discover", "credit", "debit", "cc", "pan"]
 
 
-class CardShapedRecognizer(PatternRecognizer):
+class CardShapedRecognizer(NumberPatternRecognizer):
     """A number shaped like a card of a big network that fails Luhn, unless the words
     before it name it as something else ("order 4222…", "tracking number 4…").
 
@@ -62,16 +61,3 @@ class CardShapedRecognizer(PatternRecognizer):
             ],
             context=CARD_WORDS,
         )
-
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-        regex_flags: int | None = None,
-    ) -> list[RecognizerResult]:
-        return [
-            result
-            for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
-            if not named_otherwise(text, result.start)
-        ]

@@ -2,7 +2,7 @@
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 # Words that name the number after them as a reference, not a card or a phone.
@@ -17,6 +17,24 @@ def named_otherwise(text: str, start: int) -> bool:
     """The words just before `start` name the number there as an order, tracking,
     invoice or other reference number ("order 4222…", "police report no. 23-88812")."""
     return bool(_OTHER_NUMBER.search(text, max(0, start - 40), start))
+
+
+class NumberPatternRecognizer(PatternRecognizer):
+    """A pattern recognizer for numbers that drops those the words before name as a
+    reference ("tracking 9400 …", "order 4222 …"): a shape alone cannot tell them apart."""
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        return [
+            result
+            for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
+            if not named_otherwise(text, result.start)
+        ]
 
 
 class RegexGroupRecognizer(EntityRecognizer):

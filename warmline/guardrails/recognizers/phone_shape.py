@@ -11,10 +11,9 @@ from 0.977 to 0.988 with no message of Banking77 given a placeholder.
 
 import re
 
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer import Pattern
 
-from warmline.guardrails.recognizers.context import named_otherwise
+from warmline.guardrails.recognizers.context import NumberPatternRecognizer
 
 _GROUPS = (
     r"(?<![\w.,/$€£+-])(?:\+?\(?\d{1,4}\)?)(?:[ -]\(?\d{1,4}\)?){2,5}(?![\w,/%€$£-]|\.\d)"
@@ -36,7 +35,7 @@ DATE = re.compile(
 )
 
 
-class PhoneShapeRecognizer(PatternRecognizer):
+class PhoneShapeRecognizer(NumberPatternRecognizer):
     def __init__(self) -> None:
         super().__init__(
             supported_entity="PHONE_NUMBER",
@@ -47,20 +46,6 @@ class PhoneShapeRecognizer(PatternRecognizer):
                 Pattern(name="short_groups", regex=_SHORT_GROUPS, score=0.4),
             ],
         )
-
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-        regex_flags: int | None = None,
-    ) -> list[RecognizerResult]:
-        """Numbers the words before name as a reference ("tracking 9400 …") are not phones."""
-        return [
-            result
-            for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
-            if not named_otherwise(text, result.start)
-        ]
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """Six to thirteen digits, not a date and, at six digits, not an amount grouped
