@@ -131,7 +131,8 @@ def test_the_html_report_groups_failures_filters_them_and_shows_deltas() -> None
 
     recall_row = re.search(r"<th scope=row>escalation.recall</th>(.*?)</tr>", page)
     assert recall_row and "regressed beyond tolerance" in recall_row.group(1)
-    assert "0.000" in recall_row.group(1) and "-0.8" in recall_row.group(1)
+    lost = baseline.metrics.escalation.recall
+    assert "0.000" in recall_row.group(1) and f"-{lost:.3f}" in recall_row.group(1)
     assert f"href='#{missed[0].id}'>{missed[0].id}</a> now fails" in page
     missed_all = {p.id for p in candidate.played if failure_kinds(p) == ["missed handoff"]}
     assert {p.id for p in missed} <= {
