@@ -7,15 +7,18 @@ evals/README.md).
 
 import io
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from warmline.agent.decision import TurnFacts
 from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.redaction import Redactor
+from warmline.guardrails.request_model import char_ngrams
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.guardrails.spelling import fold
 from warmline.handoff.policy import EscalationPolicy
@@ -262,3 +265,49 @@ def test_analyze_remembering_detections_writes_what_detecting_afresh_writes() ->
     reused = analyse_lines(Analyzer(settings, remembering, None), numbered)
     assert reused == afresh
     assert "<EMAIL_2>" in str(afresh[2][1]) and "<EMAIL_1>" in str(afresh[3][1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to speak to the restaurant",
+        "please connect me to the spa",
+        "is a live agent available right now?",
+        "I'm asking for a live representative",
+        "i need support",
+        "can i talk to a represenative",
+        "¿Me pasas con un asesor?",
+        "Necesito soporte técnico",
+        "Kontaktieren Sie den Support",
+        "Ich brauche Hilfe von einem Mitarbeiter",
+    ],
+)
+def test_requests_for_a_department_or_in_a_verb_first_wording(text: str) -> None:
+    assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "connect me to the marketing meeting",
+        "Are agents available on Sundays?",
+        "how do I talk to the hub with voice commands",
+        "Necesito ayuda con mi pedido",
+        "Ich brauche Unterstützung bei der Rechnung",
+    ],
+)
+def test_things_and_help_with_a_task_are_no_request(text: str) -> None:
+    assert not asks(text)
+
+
+@pytest.mark.parametrize("text", ["speak to me in Dutch", "users can talk to my bot in German"])
+def test_talking_with_the_bot_itself_is_no_request_to_the_model(text: str) -> None:
+    assert not asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text", ["Can I   talk to a HUMAN?!", "x", "¿Hay alguna persona real", "Rückruf\tbitte"]
+)
+def test_the_model_cuts_character_ngrams_as_its_trainer_did(text: str) -> None:
+    analyser = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).build_analyzer()
+    assert char_ngrams(text, (2, 4)) == Counter(analyser(text))

@@ -7,9 +7,10 @@ customer controls directly, so it is treated as evidence, not as a score to tune
 
 Two readers agree on the verdict: phrase rules, which say exactly which words
 asked, and, when the caller has the message's MiniLM embedding (the one retrieval
-computes for its search), a logistic model over it that catches wordings the rules
-never saw (`request_model`). Negations and questions about the bot itself silence
-both. Text is expected to be spelling-folded first (see `spelling.fold`).
+computes for its search), a logistic model over it and the message's character
+n-grams that catches wordings the rules never saw (`request_model`). Negations and
+questions about the bot itself silence both. Text is expected to be spelling-folded
+first (see `spelling.fold`).
 """
 
 import re
@@ -41,13 +42,41 @@ _PERSON = (
     r"customer (?:service|care|support)|tier 2(?: support)?|whoever|reception(?:ist)?|front desk|"
     r"concierge|housekeeping|cleaners|department|"
     r"complaints department|cancellations? team|billing team|real one|being|boss|founders?|"
-    r"owners?|ceo|developers?|assistant|associate|specialist|consultant)"
+    r"owners?|ceo|developers?|assistant|associate|specialist|consultant|reps?|"
+    r"representitives?|represenatives?|agnets?|huamns?)"
 )
 _CONTACT = (
     r"(?:contact(?:ing)?|reach(?:ing)?|email(?:ing)?|message|get (?:hold of|in touch with|through "
     r"to)|be (?:put )?in touch with|put (?:me|us) in touch with|touch base with)"
 )
+# What a customer names after "speak to the" that is not a person (in its first two
+# words): the bot, a device, a meeting, or sales, whose enquiries the bot takes itself.
+_NOT_SOMEONE = (
+    r"(?!(?:\w+ )?(?:bot|chat ?bot|machine|robot|computer|ai|sales|hub|app|device|speaker|"
+    r"car|phone|plant|dog|cat|kids?|children|baby|mirror|meeting|conference|call|wi-?fi|"
+    r"network|internet|printer|tv|server|google|alexa|siri|cortana)\b)"
+)
 _REQUEST_PATTERNS = [
+    # Any addressee after a verb of talking or connecting: hotels' "speak to the
+    # restaurant", "connect me to the spa", banks' "talk to your mortgage team".
+    rf"\b(?:speak|talk|chat)(?:ing)? (?:directly )?(?:to|with) (?:the|your|a|an|some|one of your) "
+    rf"{_NOT_SOMEONE}\w+",
+    rf"\b(?:connect|transfer|put) (?:me|us)(?: through)? (?:to|with) (?:the|your|a|an|some) "
+    rf"{_NOT_SOMEONE}\w+",
+    r"\b(?:request(?:ing)?|ask(?:ing)? for|looking for|demand(?:ing)?|bring (?:me )?|summon) "
+    r"(?:a |an |the |some |to (?:speak|talk) (?:to|with) )?(?:real |live |human |actual )?"
+    r"(?:person|human|agent|representative|rep|operator|supervisor|manager|someone|somebody|"
+    r"call ?back)\b",
+    r"\b(?:deal|sort (?:this|it) out) with (?:a |an |some )?(?:real |live |actual )?"
+    r"(?:person|human|agent|representative|someone|somebody)\b",
+    r"\blive (?:chat|support|help|operator|rep)\b",
+    rf"\b(?:help|assistance|support) from {_DET}(?:person|human|agent|representative|rep|operator|"
+    r"staff|someone|somebody|team)\b",
+    r"\b(?:is|are) (?:there )?(?:a |an |any )?(?:real |live |human )?(?:person|human|agent|"
+    r"representative|operator)s? available\b(?! (?:on|at|in|during|after|before|from)\b)",
+    r"\b(?:get|put) (?:a |an |some )?(?:person|human|agent|someone|somebody|representative)s? "
+    r"on(?: the (?:line|phone))?\b",
+    r"^\W*i (?:need|want) (?:some )?(?:support|assistance)\W*$",
     rf"\b(?:talk(?:ing)?|speak(?:ing)?|chat(?:ting)?|communicate|converse|"
     rf"have a (?:chat|word|talk))(?: directly)? (?:to|with) "
     rf"{_ANY_DET}{_PERSON}\b",
@@ -95,10 +124,17 @@ _NEGATION = re.compile(
     r"no necesito|nicht|kein(?:en|e)?)\b[^.!?,;]{0,22}$|\bno $",
     re.IGNORECASE,
 )
-# For the model, which has no words to point at: a negated person anywhere silences it.
+# For the model, which has no words to point at: a negated person anywhere silences it,
+# as does asking whether one is needed ("do I need to talk to an agent to cancel?").
 _NEGATED_PERSON = re.compile(
-    r"\b(?:don'?t|do not|no need|never|without|not|nicht|no quiero|no necesito)\b[^.!?,;]{0,30}"
-    r"\b(?:agent|human|person|people|someone|representative|operator|staff|persona|humano|menschen)",
+    r"\b(?:don'?t|do not|no need|never|without|not|nicht|kein\w*|no quiero|no necesito|"
+    r"(?<!what )do (?:i|we) (?:really )?(?:need|have) to)\b[^.!?,;]{0,30}"
+    r"\b(?:agent|human|person|people|someone|representative|operator|staff|persona|humano|"
+    r"menschen|mitarbeiter|berater)"
+    # A complaint that nobody answers: "el servicio al cliente no contesta nunca".
+    r"|\b(?:service|support|agents?|servicio|soporte|atenci[oó]n|kundenservice|kundendienst|"
+    r"hotline|mitarbeiter)\b[^.!?]{0,25}\b(?:no|never|nunca|nie|nicht|doesn'?t|don'?t|"
+    r"didn'?t|won'?t)\s+(?:contesta\w*|responde\w*|answer\w*|repl\w*|respond\w*|antwort\w*)",
     re.IGNORECASE,
 )
 _NOT_A_REQUEST_AFTER = re.compile(
@@ -136,15 +172,37 @@ def _rules(text: str) -> Signal:
     return Signal()
 
 
+def _about_the_bot(text: str) -> bool:
+    return bool(IDENTITY_QUESTION.match(text) or _ABOUT_THE_BOT.match(text))
+
+
+def _plain(text: str) -> str:
+    return " ".join(_INTENSIFIER.sub("", text).split())
+
+
+# Talking to the bot itself or to one's own ("speak to me in Dutch", "users can talk to
+# my bot in German"): words the model reads close to a request that ask for no one.
+_TALKING_TO_US = re.compile(
+    r"\b(?:speak|talk|communicate|chat)\w* (?:\w+ )?(?:to|with) (?:me|us|my|the bot)\b", re.I
+)
+
+
+def model_may_read(text: str) -> bool:
+    """Whether the request model's reading of `text` counts: not a question about the
+    bot or talk with it, and no person negated ("I don't need an agent")."""
+    plain = _plain(text)
+    silenced = _NEGATED_PERSON.search(plain) or _TALKING_TO_US.search(plain)
+    return not (_about_the_bot(text) or silenced)
+
+
 def detect_human_request(text: str, vector: npt.NDArray[np.float32] | None = None) -> Signal:
     """The request in `text`; `vector` is its normalised MiniLM embedding when known."""
-    if IDENTITY_QUESTION.match(text) or _ABOUT_THE_BOT.match(text):
+    if _about_the_bot(text):
         return Signal()
-    plain = " ".join(_INTENSIFIER.sub("", text).split())
-    found = _rules(plain)
-    if found.fired() or vector is None or _NEGATED_PERSON.search(plain):
+    found = _rules(_plain(text))
+    if found.fired() or vector is None or not model_may_read(text):
         return found
-    probability = request_probability(vector)
+    probability = request_probability(text, vector)
     if probability < request_threshold():
         return Signal()
     return Signal(score=1.0, evidence=[f"reads as a request for a person (p={probability:.2f})"])

@@ -36,6 +36,15 @@ SPANISH = [
     r"\b(?:contactar|contacte|contacta|comunicarme|hablar) (?:con )?(?:el |la )?(?:soporte|"
     r"servicio (?:al|de atenci[oó]n al) cliente|atenci[oó]n al cliente)\b",
     r"^\W*(?:el )?(?:servicio|atenci[oó]n) al cliente\W*(?:por favor)?\W*$",
+    # "¿me pasas con un asesor?", "me comunica con alguien": the verb after its pronoun.
+    rf"\bme (?:pasas|pasa|pasan|pones|pone|comunicas|comunica|transfieres|transfiere|conectas|"
+    rf"conecta|derivas|deriva) con {_ES_DET}{_ES_PERSON}\b",
+    r"\bservicio (?:al cliente |de atenci[oó]n al cliente )?(?:manual|humano|personal)\b",
+    r"^\W*(?:necesito|quiero) (?:un poco de |algo de )?(?:soporte|apoyo|asistencia)"
+    r"(?: t[eé]cnic[oa])?\W*(?:por favor)?\W*$",
+    rf"\b(?:ayuda|asistencia|atenci[oó]n) de {_ES_DET}{_ES_PERSON}\b",
+    rf"\b(?:llamar|llamo|escribir|escribo) (?:a|con) {_ES_DET}(?:soporte|servicio al cliente|"
+    r"atenci[oó]n al cliente|un agente|una persona|un asesor)\b",
 ]
 
 # Who a German-speaking customer asks for.
@@ -76,6 +85,16 @@ GERMAN = [
     r"mitarbeiter(?:in)?|berater(?:in)?|ansprechpartner(?:in)?) (?:\w+ ){0,2}(?:kontaktieren|"
     r"erreichen|anrufen|sprechen)\b",
     r"\bwie erreiche ich (?:den|die|einen|eine|jemanden|ihren|ihre)\b",
+    # The verb first: "Kontaktieren Sie den Support", "ich möchte sprechen mit ...".
+    rf"\b(?:kontaktieren|erreichen|anrufen|kontaktiere|erreiche)(?: sie| ich)? {_DE_DET}"
+    r"(?:kundendienst|kundenservice|support|hotline|mitarbeiter(?:in)?|berater(?:in)?|"
+    r"ansprechpartner(?:in)?|menschen|jemanden)\b",
+    r"^\W*ich (?:brauche|ben[oö]tige|m[oö]chte|will) (?:etwas |bitte )?(?:menschliche |"
+    r"pers[oö]nliche |echte )?(?:unterst[uü]tzung|support|betreuung)\W*(?:bitte)?\W*$",
+    rf"\b(?:hilfe|unterst[uü]tzung|beratung) (?:von|durch) {_DE_DET}(?:{_DE_PERSON}|"
+    r"(?:einem|einer) (?:echten |richtigen )?(?:menschen|mitarbeiter(?:in)?))\b",
+    r"\b(?:menschliche[rns]?|pers[oö]nliche[rns]?) (?:service|betreuung|kundenbetreuung)\b",
+    r"\bjemand(?:en)?,? (?:mit dem|mit der|der|die) (?:ich )?(?:sprechen|reden|chatten|helfen)\b",
 ]
 
 FRENCH = [r"\bparler (?:à|a) (?:un|une) (?:agent|conseiller|conseillère|humain|personne)\b"]
