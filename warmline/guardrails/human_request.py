@@ -185,13 +185,19 @@ def _plain(text: str) -> str:
 _TALKING_TO_US = re.compile(
     r"\b(?:speak|talk|communicate|chat)\w* (?:\w+ )?(?:to|with) (?:me|us|my|the bot)\b", re.I
 )
+# A page or form named after its purpose ("the contact support page is broken") is a thing.
+_CONTACT_THING = re.compile(
+    r"\b(?:contact|support|help|customer service)(?: us| support)? (?:page|form|link|article|"
+    r"button|section|number|address|widget|portal|site)s?\b",
+    re.I,
+)
 
 
 def model_may_read(text: str) -> bool:
     """Whether the request model's reading of `text` counts: not a question about the
-    bot or talk with it, and no person negated ("I don't need an agent")."""
+    bot or talk with it, no person negated ("I don't need an agent"), no contact page."""
     plain = _plain(text)
-    silenced = _NEGATED_PERSON.search(plain) or _TALKING_TO_US.search(plain)
+    silenced = any(rx.search(plain) for rx in (_NEGATED_PERSON, _TALKING_TO_US, _CONTACT_THING))
     return not (_about_the_bot(text) or silenced)
 
 

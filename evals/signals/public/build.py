@@ -20,6 +20,14 @@ whose generic `handoff` intent ("is the intent to speak to a human or hand off?"
 request; every other example of both domains is negative. Written to
 `human_request_nlupp_*.jsonl`.
 
+A fourth, for training only (negatives in a customer-service domain), comes from
+  hellohaptik/HINT3  dataset/v2/{train,test}/{curekart,powerplay11,sofmattress}_*.csv  ODbL 1.0
+real queries to three commercial bots. Its agent intents (`CHAT_WITH_AGENT`,
+`CHAT_WITH_AN_AGENT`) also hold complaints and account problems ("You are useless", "My
+deposit is wrong"), and `CALL_CENTER` and `NO_NODES_DETECTED` are mixed, so their rows
+are left out; every other row is negative. Written to `human_request_hint3_*.jsonl`,
+split by the same hash; the test half is held out.
+
 For the dialogues, each of 19 annotators scored the customer's satisfaction with the
 dialogue from -2 to 2 (S-score); a dialogue is `dissatisfied` at a mean of -0.75 or
 less and `satisfied` at 0.5 or more, and the ambiguous middle is left out.
@@ -31,9 +39,12 @@ so it never changes when a source is added.
     python evals/signals/public/build.py RASA_DEMO HELPDESK FINANCIAL CLINC STC3_EN_JSON
     python evals/signals/public/build.py botframework BOTFRAMEWORK_SOLUTIONS
     python evals/signals/public/build.py nlupp TASK_SPECIFIC_DATASETS
+    python evals/signals/public/build.py hint3 HINT3
 """
 
+import csv
 import hashlib
+import io
 import json
 import re
 import subprocess
@@ -144,6 +155,27 @@ def nlupp(repo: str) -> None:
     _write("human_request_nlupp", _dedupe(rows))
 
 
+_HINT3_LEFT_OUT = {"CHAT_WITH_AGENT", "CHAT_WITH_AN_AGENT", "CALL_CENTER", "NO_NODES_DETECTED"}
+
+
+def hint3(repo: str) -> None:
+    rows = [
+        {
+            "text": " ".join(line[0].split()),
+            "human_request": False,
+            "source": f"hint3 {bot}",
+            "intent": line[1],
+        }
+        for part in ("train", "test")
+        for bot in ("curekart", "powerplay11", "sofmattress")
+        for line in list(
+            csv.reader(io.StringIO(_show(repo, f"dataset/v2/{part}/{bot}_{part}.csv")))
+        )[1:]
+        if len(line) > 1 and line[0].strip() and line[1] not in _HINT3_LEFT_OUT
+    ]
+    _write("human_request_hint3", _dedupe(rows))
+
+
 def _dedupe(rows: list[dict[str, object]]) -> list[tuple[str, dict[str, object]]]:
     """One row per text (case and spacing ignored); a request in any source counts."""
     seen: dict[str, dict[str, object]] = {}
@@ -212,6 +244,8 @@ if __name__ == "__main__":
         botframework(sys.argv[2])
     elif sys.argv[1] == "nlupp":
         nlupp(sys.argv[2])
+    elif sys.argv[1] == "hint3":
+        hint3(sys.argv[2])
     else:
         main(*sys.argv[1:5])
         dialogues(sys.argv[5])
