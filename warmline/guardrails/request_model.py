@@ -17,7 +17,6 @@ paraphrases (see `evals/README.md`), never from a test split.
 
 import json
 import math
-import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +26,6 @@ import numpy.typing as npt
 from pydantic import BaseModel
 
 _WEIGHTS = Path(__file__).with_name("request_model.json")
-_SPACES = re.compile(r"\s\s+")
 
 
 class RequestModel(BaseModel):
@@ -45,15 +43,17 @@ class RequestModel(BaseModel):
 def char_ngrams(text: str, sizes: tuple[int, int]) -> Counter[str]:
     """The n-grams scikit-learn's `char_wb` analyser counts in `text`: each word padded
     with a space either side, cut into every piece of each size that fits (a word
-    shorter than the smallest size counts once, whole)."""
-    counts: Counter[str] = Counter()
-    for word in _SPACES.sub(" ", text.lower()).split():
+    shorter than a size counts once, whole, and ends its sizes)."""
+    grams: list[str] = []
+    for word in text.lower().split():
         padded = f" {word} "
+        length = len(padded)
         for n in range(sizes[0], sizes[1] + 1):
-            counts.update(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
-            if len(padded) <= n:
+            if length <= n:
+                grams.append(padded)
                 break
-    return counts
+            grams.extend([padded[i : i + n] for i in range(length - n + 1)])
+    return Counter(grams)
 
 
 @lru_cache(maxsize=1)
