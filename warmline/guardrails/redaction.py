@@ -488,7 +488,9 @@ def _blank_symbols(text: str) -> str:
 
 
 def _merge_overlaps(spans: list[DetectedSpan]) -> list[DetectedSpan]:
-    """Overlapping detections become one span covering both, typed by the stronger one.
+    """Overlapping detections become one span covering both, typed by the stronger one
+    (a name wholly inside a span of another type takes that type: "Washington" in a
+    street is part of the address, whatever its score).
 
     Keeping only the stronger span would leave the other's extra characters in
     clear text; a wider placeholder costs nothing.
@@ -498,6 +500,8 @@ def _merge_overlaps(spans: list[DetectedSpan]) -> list[DetectedSpan]:
         if merged and span.start < merged[-1].end:
             last = merged[-1]
             strongest = max(last, span, key=lambda s: (s.score, TIE_BREAK.get(s.entity_type, 0)))
+            if span.entity_type == "PERSON" and span.end <= last.end:
+                strongest = last  # a name inside a street or an e-mail is part of it
             merged[-1] = DetectedSpan(
                 start=last.start,
                 end=max(last.end, span.end),
