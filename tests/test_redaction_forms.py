@@ -245,3 +245,10 @@ def test_the_conversations_language_decides_where_the_words_cannot(redactor: Red
     assert redactor.redact(german_name, PlaceholderBook(), "de").text == (
         "Bitte schicken Sie es an <NAME_1>"
     )
+
+
+def test_a_street_named_after_a_person_stays_an_address(redactor: Redactor) -> None:
+    """The list, the tagger and the model agree that "Simon" is a name, scored above the
+    address; inside the address it is part of it, and the agent reads an address."""
+    text = "please ship it to 12 Simon Street, Boston, MA 02108"
+    assert redact(redactor, text) == "please ship it to <ADDRESS_1>"
