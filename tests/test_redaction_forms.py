@@ -195,3 +195,60 @@ def test_names_in_other_languages_are_redacted(
     redactor: Redactor, text: str, redacted: str
 ) -> None:
     assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # A handle names an account as surely as a name; an e-mail stays an e-mail.
+        ("you can find me on insta @ana.lopez_92", "you can find me on insta <HANDLE_1>"),
+        ("mail ana@example.org, not @ana", "mail <EMAIL_1>, not <HANDLE_1>"),
+        # Handles, hashtags and links are no evidence of a language: the names stay names.
+        (
+            "cc @marta_v @jkl_88 @pqrs_99 #fail http://t.co/x1 thanks Simon Okafor",
+            "cc <HANDLE_1> <HANDLE_2> <HANDLE_3> #fail http://t.co/x1 thanks <NAME_1>",
+        ),
+        # The list, the tagger and the model agree on a name that is also a word.
+        ("watching adam win is boring", "watching <NAME_1> win is boring"),
+        ("I really want her to tell brad that", "I really want her to tell <NAME_1> that"),
+        ("IS THAT IDRIS ? ! !", "IS THAT <NAME_1> ? ! !"),
+        # An unknown word that a verb follows at the start is the message's subject.
+        ("Themba is obsessed with the new hub", "<NAME_1> is obsessed with the new hub"),
+    ],
+)
+def test_names_handles_and_words_that_are_names_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is the max limit for a top up",  # a determiner makes a listed name a noun
+        "pay my bill please",
+        "Bill is too high this month",  # the knowledge base's word, even to the model
+        "Revolut is down again",  # a brand the model labels, in the subject's place
+    ],
+)
+def test_words_that_could_be_names_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text
+
+
+def test_the_conversations_language_decides_where_the_words_cannot(redactor: Redactor) -> None:
+    """German for "Mark wants the rose": every word is English too, so the text alone reads
+    English and "Rose" a name; in a German conversation it is a sentence."""
+    text = "Mark will die Rose"
+    assert redactor.redact(text, PlaceholderBook(), "de").text == text
+    assert redactor.redact(text, PlaceholderBook(), "en").text != text
+    german_name = "Bitte schicken Sie es an Jürgen Weber"
+    assert redactor.redact(german_name, PlaceholderBook(), "de").text == (
+        "Bitte schicken Sie es an <NAME_1>"
+    )
+
+
+def test_a_street_named_after_a_person_stays_an_address(redactor: Redactor) -> None:
+    """The list, the tagger and the model agree that "Simon" is a name, scored above the
+    address; inside the address it is part of it, and the agent reads an address."""
+    text = "please ship it to 12 Simon Street, Boston, MA 02108"
+    assert redact(redactor, text) == "please ship it to <ADDRESS_1>"

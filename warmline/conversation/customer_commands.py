@@ -202,9 +202,12 @@ class ConversationService:
 
     async def redact(self, conversation_id: str, text: str) -> Redaction:
         """The guard's verdict on text for this conversation, a customer's or an agent's
-        (same placeholders, same numbering); refused text is never stored."""
+        (same placeholders, same numbering, read in the conversation's language);
+        refused text is never stored."""
         book = PlaceholderBook(await self.placeholders.load(conversation_id))
-        verdict = await asyncio.to_thread(self.guard.inspect, text, book)
+        conversation = await self.log.get(conversation_id)
+        language = conversation.language if conversation is not None else None
+        verdict = await asyncio.to_thread(self.guard.inspect, text, book, language)
         if verdict.redaction is None:
             raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
         return verdict.redaction

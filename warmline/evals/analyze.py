@@ -277,7 +277,9 @@ class RememberingRedactor(Redactor):
         super().__init__(*args, **kwargs)
         self._seen: OrderedDict[str, list[DetectedSpan]] = OrderedDict()
 
-    def detect(self, text: str) -> list[DetectedSpan]:
+    def detect(self, text: str, language: str | None = None) -> list[DetectedSpan]:
+        if language is not None:  # logs carry no conversation language; nothing to reuse
+            return super().detect(text, language)
         spans = self._seen.get(text)
         if spans is None:
             spans = super().detect(text)

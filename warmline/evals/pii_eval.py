@@ -73,7 +73,8 @@ class PiiReport(BaseModel):
     leaked: list[str]
 
 
-Detector = Callable[[str], list[DetectedSpan]]
+# A message's text and the language of the conversation it was written in.
+Detector = Callable[[str, str], list[DetectedSpan]]
 
 
 def load(path: Path) -> list[PiiMessage]:
@@ -93,7 +94,7 @@ def score(messages: list[PiiMessage], detect: Detector) -> tuple[SystemScores, l
     leaked_chars = total_chars = hard_negative_fp = pii_free = over_redacted = 0
     leaked: list[str] = []
     for message in messages:
-        found = detect(message.text)
+        found = detect(message.text, message.language)
         covered = _covered(message, found)
         if not message.spans:
             pii_free += 1
@@ -161,7 +162,7 @@ def score(messages: list[PiiMessage], detect: Detector) -> tuple[SystemScores, l
 def presidio_default() -> Detector:
     engine = presidio_engine()
 
-    def detect(text: str) -> list[DetectedSpan]:
+    def detect(text: str, language: str) -> list[DetectedSpan]:
         return [
             DetectedSpan(start=r.start, end=r.end, entity_type=r.entity_type, score=r.score)
             for r in engine.analyze(text, language="en")

@@ -26,13 +26,17 @@ class Guard:
         self.redactor = redactor
         self.max_chars = max_chars
 
-    def inspect(self, text: str, book: PlaceholderBook) -> GuardVerdict:
+    def inspect(
+        self, text: str, book: PlaceholderBook, language: str | None = None
+    ) -> GuardVerdict:
+        """The verdict on `text`, written in a conversation in `language` (see
+        `Redactor.detect`)."""
         try:
             cleaned = clean_text(text, self.max_chars)
         except InputRejected as rejected:
             return GuardVerdict(accepted=False, code=rejected.code, message=rejected.message)
         try:
-            redaction = self.redactor.redact(cleaned, book)
+            redaction = self.redactor.redact(cleaned, book, language)
         except Exception:
             # Fail closed: text the redactor cannot process must not be stored unredacted.
             log.exception("redaction failed")

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from warmline.guardrails.folding import fold
+from warmline.guardrails.recognizers.introduced_name import INTRODUCED_SCORE
 from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, known_names
 from warmline.guardrails.recognizers.phone_shape import is_date
 from warmline.guardrails.vault import VaultItem
@@ -43,6 +44,7 @@ LABELS = {
     "IP_ADDRESS": "IP",
     "DATE_OF_BIRTH": "DOB",
     "ADDRESS": "ADDRESS",
+    "USER_NAME": "HANDLE",
 }
 PHONE_DEFAULT_REGION = "US"
 _SPELLED_AT = re.compile(r"\s*[\[(]?\s*\b(?:at|arroba)\b\s*[\])]?\s*|\s*[\[(]\s*@\s*[\])]\s*", re.I)
@@ -53,6 +55,7 @@ PIPE_BATCH = 64  # texts per spaCy batch: 128 saved under 5% more CPU a text tha
 # A word of letters right before or after a name, one space away.
 _WORD_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]+) $")
 _WORD_AFTER = re.compile(r" ([^\W\d_]+)(?![\w'’-])")
+_LINKS = ("http://", "https://", "www.")
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?_\d+>")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Recognizers that read English capitals and vocabulary as names.
@@ -275,7 +278,7 @@ class Redactor:
             return False
         if all(word in GREETINGS for word in words):
             return False
-        if score <= NER_SCORE and all(word in self._vocabulary for word in words):
+        if score < INTRODUCED_SCORE and all(word in self._vocabulary for word in words):
             return False
         if score <= NER_SCORE and len(words) == 1 and span.isupper():
             return False  # shouting ("THIS IS RIDICULOUS"): capitals say nothing about names
@@ -297,16 +300,19 @@ class Redactor:
         canonical = f"{entity_type}:{_canonical(entity_type, value)}".encode()
         return hmac.new(self._secret, canonical, hashlib.sha256).hexdigest()[:32]
 
-    def detect(self, text: str) -> list[DetectedSpan]:
-        """Spans to hide, as offsets into `text`.
+    def detect(self, text: str, language: str | None = None) -> list[DetectedSpan]:
+        """Spans to hide, as offsets into `text`, written in a conversation in `language`
+        (a primary subtag such as "de"; None or "en" when the text alone must tell).
 
         Detection reads the folded text (digits of any script and look-alike letters
         in ASCII, see `folding`), which has the same length, so offsets carry over.
         """
         text = fold(text)
-        return self._spans(text, self._analyze(_blank_symbols(text)))
+        return self._spans(text, self._analyze(_blank_symbols(text)), language)
 
-    def detect_many(self, texts: Sequence[str]) -> list[list[DetectedSpan]]:
+    def detect_many(
+        self, texts: Sequence[str], language: str | None = None
+    ) -> list[list[DetectedSpan]]:
         """`detect` for each of `texts`, with spaCy run over them in batches.
 
         spaCy's networks cost most of a detection, and most of that is per call (layer
@@ -319,7 +325,7 @@ class Redactor:
         nlp_engine = _analyzer(self._company).nlp_engine
         artifacts = nlp_engine.process_batch(blanked, language="en", batch_size=PIPE_BATCH)
         return [
-            self._spans(text, self._analyze(clear, found))
+            self._spans(text, self._analyze(clear, found), language)
             for text, clear, (_, found) in zip(folded, blanked, artifacts, strict=True)
         ]
 
@@ -333,10 +339,10 @@ class Redactor:
             nlp_artifacts=nlp_artifacts,
         )
 
-    def _spans(self, text: str, results: Any) -> list[DetectedSpan]:
+    def _spans(self, text: str, results: Any, language: str | None) -> list[DetectedSpan]:
         """Presidio's results on folded `text`, filtered, extended to repeated names, merged."""
         allowed = [m.span() for p in self._allowed for m in p.finditer(text)]
-        english = self._reads_english(text)
+        english = self._reads_english(text, language)
         if not english:
             results = _names_outside_english(results)
         kept = [
@@ -351,26 +357,38 @@ class Redactor:
         names = [self._whole_name(text, span) for span in found] if english else found
         return _merge_overlaps(names)
 
-    def _reads_english(self, text: str) -> bool:
-        """Whether at least half of `text`'s words are English (or it has fewer than two),
-        listed names aside: they are names in any language.
+    def _reads_english(self, text: str, language: str | None = None) -> bool:
+        """Whether `text` is English: never in a conversation in another language;
+        otherwise (English is also what a page that names no language gets) when at least
+        half of its words are English (or it has fewer than two), handles, hashtags,
+        addresses, links and listed names aside: they are of any language.
+
+        The conversation's language decides where the text cannot: a short German
+        message of words English has too ("Will Mark Bank?") reads English.
 
         The model and the name rules read capitals and unknown words as names, which
         is what they are in English; in German every noun has a capital, and Spanish or
         German words are all unknown to the English dictionary ("Ich möchte meine
         Adresse ändern" was one name). Outside English only names introduced in words
-        and listed first-and-last-name pairs count.
+        and listed first-and-last-name pairs count. A listed name that is also an
+        English stop word ("the", "my" are surnames somewhere) counts as English; one
+        that is any other English word may be a word of the other language ("von",
+        "el" are English abbreviations too).
         """
+        if language not in (None, "en"):
+            return False
         names = known_names()
-        words = [w for w in _WORD.findall(text) if w.casefold() not in names]
-        if len(words) < 2:
-            return True
         english = self._english()
         stop = _stop_words(self._company) - GREETINGS
-        known = sum(
-            1 for w in words if w.casefold() in stop or is_english_word(w.casefold(), english)
-        )
-        return known * 2 >= len(words)
+
+        def is_english(word: str) -> bool:
+            return word in stop or is_english_word(word, english)
+
+        words = [w.casefold() for w in _WORD.findall(_of_some_language(text))]
+        words = [w for w in words if w not in names or w in stop]
+        if len(words) < 2:
+            return True
+        return sum(1 for w in words if is_english(w)) * 2 >= len(words)
 
     def _whole_name(self, text: str, span: DetectedSpan) -> DetectedSpan:
         """A found name with the word on either side of it when that word is no English,
@@ -396,13 +414,13 @@ class Redactor:
             and not is_english_word(folded, self._english())
         )
 
-    def redact(self, text: str, book: PlaceholderBook) -> Redaction:
+    def redact(self, text: str, book: PlaceholderBook, language: str | None = None) -> Redaction:
         pieces: list[str] = []
         findings: list[PiiFinding] = []
         new_entries: list[PlaceholderEntry] = []
         vault_items: list[VaultItem] = []
         cursor = 0
-        for span in self.detect(text):
+        for span in self.detect(text, language):
             value = text[span.start : span.end]
             number, entry = book.number_for(span.entity_type, self.digest(span.entity_type, value))
             placeholder = f"<{LABELS.get(span.entity_type, span.entity_type)}_{number}>"
@@ -447,6 +465,17 @@ def _repeated_names(text: str, spans: list[DetectedSpan]) -> list[DetectedSpan]:
     ]
 
 
+def _of_some_language(text: str) -> str:
+    """`text` without handles, hashtags, e-mail addresses and links: they are words of no
+    language, so they are no evidence of one (an address's "example" and "net" are no
+    more English than a handle's "neil4reil" is foreign)."""
+    return " ".join(
+        token
+        for token in text.split()
+        if "@" not in token and "#" not in token and not token.lower().startswith(_LINKS)
+    )
+
+
 def _blank_symbols(text: str) -> str:
     """The text with pictographs (emoji, ©, ™) turned into spaces, offsets unchanged.
 
@@ -459,7 +488,9 @@ def _blank_symbols(text: str) -> str:
 
 
 def _merge_overlaps(spans: list[DetectedSpan]) -> list[DetectedSpan]:
-    """Overlapping detections become one span covering both, typed by the stronger one.
+    """Overlapping detections become one span covering both, typed by the stronger one
+    (a name wholly inside a span of another type takes that type: "Washington" in a
+    street is part of the address, whatever its score).
 
     Keeping only the stronger span would leave the other's extra characters in
     clear text; a wider placeholder costs nothing.
@@ -469,6 +500,8 @@ def _merge_overlaps(spans: list[DetectedSpan]) -> list[DetectedSpan]:
         if merged and span.start < merged[-1].end:
             last = merged[-1]
             strongest = max(last, span, key=lambda s: (s.score, TIE_BREAK.get(s.entity_type, 0)))
+            if span.entity_type == "PERSON" and span.end <= last.end:
+                strongest = last  # a name inside a street or an e-mail is part of it
             merged[-1] = DetectedSpan(
                 start=last.start,
                 end=max(last.end, span.end),

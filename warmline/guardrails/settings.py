@@ -17,6 +17,7 @@ class PrivacySettings(BaseModel):
         "IP_ADDRESS",
         "DATE_OF_BIRTH",
         "ADDRESS",
+        "USER_NAME",
     ]
     pii_company_patterns: dict[str, str] = Field(
         {"ACCOUNT_ID": r"ACC-\d{8}"},

@@ -3,7 +3,7 @@
 
 Run from the repository root with the source checkouts' git directories:
 
-    python3 evals/pii/public/build.py WNUT17_GIT USADDRESS_GIT BANKING77_GIT
+    python3 evals/pii/public/build.py WNUT17_GIT USADDRESS_GIT BANKING77_GIT [BTC_GIT]
 
 - WNUT-17 (github.com/leondz/emerging_entities_17, CC-BY 4.0): sentences with a
   `person` entity; `emerging.dev.conll` → dev, `emerging.test.annotated` → test.
@@ -21,6 +21,13 @@ Run from the repository root with the source checkouts' git directories:
 - Card test numbers published by card processors (PayPal, Recurly, as listed in
   github.com/rafaelklaessen/creditcard lib/testNumbers.js and
   github.com/recurly/recurly-js test/e2e/support/credit.cards.js): test only.
+- Broad Twitter Corpus (github.com/GateNLP/broad_twitter_corpus, CC-BY 4.0), written
+  to `btc_dev.jsonl` / `btc_test.jsonl` when its git directory is given: tweets with a
+  `PER` entity, from the corpus's recommended split (`train_dev_test_conll/btc.dev`,
+  the second half of section H → dev; `btc.test`, section F → test). Tokens are joined
+  with single spaces, except that a user name's `@` is joined to the name it precedes
+  ("@ NikoWavy" is "@NikoWavy"); only person spans are gold, user names of people
+  included.
 - Banking77 (github.com/PolyAI-LDN/task-specific-datasets, CC-BY 4.0): PII-free
   customer-support questions; the first 3,000 of `train.csv` → dev, all of
   `test.csv` → test. Scored for over-redaction: any placeholder is a false alarm.
@@ -114,6 +121,29 @@ def wnut(conll: str, prefix: str) -> list[dict]:
     return out
 
 
+def btc(conll: str, prefix: str) -> list[dict]:
+    out = []
+    for block in conll.strip().split("\n\n"):
+        rows = [line.split("\t") for line in block.splitlines() if "\t" in line]
+        text, spans, open_start, glue = "", [], None, False
+        for token, tag in rows:
+            if text and not glue:
+                text += " "
+            glue = token == "@"
+            continuing = tag == "I-PER" or (tag == "B-PER" and text.endswith("@"))
+            if open_start is not None and not continuing:
+                spans.append((open_start, len(text.rstrip(" ")), "PERSON"))
+                open_start = None
+            if tag == "B-PER" and open_start is None:
+                open_start = len(text)
+            text += token
+        if open_start is not None:
+            spans.append((open_start, len(text), "PERSON"))
+        if spans:
+            out.append(record(f"{prefix}-{len(out):04d}", text, spans, "btc"))
+    return out
+
+
 def usaddress(xml_texts: list[str], prefix: str, skip: set[str]) -> list[dict]:
     out = []
     for xml in xml_texts:
@@ -169,6 +199,10 @@ def write(name: str, records: list[dict]) -> None:
 
 def main() -> None:
     wnut_git, address_git, banking_git = sys.argv[1:4]
+    if len(sys.argv) > 4:
+        btc_git = sys.argv[4]
+        write("btc_dev.jsonl", btc(git_show(btc_git, "train_dev_test_conll/btc.dev"), "btc-dev"))
+        write("btc_test.jsonl", btc(git_show(btc_git, "train_dev_test_conll/btc.test"), "btc-test"))
     dev_addresses = usaddress([git_show(address_git, "training/labeled.xml")], "addr-dev", set())
     seen = {r["text"] for r in dev_addresses}
     test_xml = [

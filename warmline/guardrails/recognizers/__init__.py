@@ -3,9 +3,10 @@
 Presidio's built-ins cover e-mail, cards (Luhn), IBAN (mod-97), SSN and IP
 addresses. Support chats add: names introduced in lower case ("my name is ana
 lopez"), dates that are birth dates (and only those), postal addresses in several
-countries' formats, local phone formats, e-mails spelled out to dodge filters, and
-the company's own identifiers declared in configuration. Each is a small
-recognizer in its own module, registered beside the built-ins as Presidio intends.
+countries' formats, local phone formats, e-mails spelled out to dodge filters,
+social-media user names, and the company's own identifiers declared in configuration.
+Each is a small recognizer in its own module, registered beside the built-ins as
+Presidio intends.
 """
 
 from presidio_analyzer import EntityRecognizer
@@ -23,6 +24,7 @@ from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailReco
 from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
 from warmline.guardrails.recognizers.phone_shape import PhoneShapeRecognizer
 from warmline.guardrails.recognizers.postcode import PostcodeRecognizer
+from warmline.guardrails.recognizers.user_name import user_name_recognizer
 
 PHONE_REGIONS = (
     "US", "CA", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "ES", "PT", "IT", "PL", "SE",
@@ -50,6 +52,7 @@ def extra_recognizers(
         AddressTailRecognizer(),
         PostcodeRecognizer(),
         ObfuscatedEmailRecognizer(),
+        user_name_recognizer(),
         PhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1),
         *company_recognizers(company_patterns),
     ]

@@ -47,6 +47,7 @@ _MAYBE_NAMING = (
     r"friend),?|gift from|someone else's name,?|on behalf of(?: my \w+,)?"
 )
 _PROPER = frozenset({"PROPN"})
+INTRODUCED_SCORE = 0.9
 
 
 class IntroducedNameRecognizer(RegexGroupRecognizer):
@@ -68,7 +69,7 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
                 r"\b[Tt]his is\s+"
                 r"(?P<value>[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+){0,2})",
             ],
-            score=0.9,
+            score=INTRODUCED_SCORE,
         )
         self.maybe = re.compile(
             rf"(?i:\b(?:{_MAYBE_NAMING})\s*,?\s+)(?P<value>{_NAME_WORD}{_FOLLOWER})"

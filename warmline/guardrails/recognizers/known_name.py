@@ -36,10 +36,17 @@ from spacy.tokens import Token
 from warmline.guardrails.vocabulary import is_english_word
 
 KNOWN_NAME_SCORE = 0.85
+# Above the model's own score: the redactor keeps it where it doubts a name the model
+# found alone (a lower-case or all-capitals English word), below a name introduced in
+# words, so the knowledge base's words ("Lumen Smart Plug", "Mark as resolved") stay.
+AGREED_NAME_SCORE = 0.88
 # The model calls many given names companies ("Jason", "Miranda", "Macy"); a word that
 # is also a place ("Spain", "France" are surnames too) is left to the places.
 _NAME_LIKE_LABELS = frozenset({"", "PERSON", "ORG"})
 _ARTICLES = frozenset({"the", "a", "an"})
+# Words before a common noun, never before a person: "my bill", "the max limit".
+_DETERMINERS = _ARTICLES | frozenset({"my", "your", "our", "his", "her", "their", "its"})
+_VERBS = frozenset({"AUX", "VERB"})
 _NAMES = Path(__file__).with_name("known_names.txt")
 
 
@@ -66,10 +73,35 @@ class KnownNameRecognizer(EntityRecognizer):
         if nlp_artifacts is None or nlp_artifacts.tokens is None:
             return []
         return [
-            RecognizerResult("PERSON", token.idx, token.idx + len(token), KNOWN_NAME_SCORE)
+            RecognizerResult(
+                "PERSON",
+                token.idx,
+                token.idx + len(token),
+                AGREED_NAME_SCORE if self._agreed(token) else KNOWN_NAME_SCORE,
+            )
             for token in nlp_artifacts.tokens
-            if self._is_name(token)
+            if self._agreed(token) or self._is_name(token)
         ]
+
+    def _agreed(self, token: Token) -> bool:
+        """The list, the tagger and the NER all read `token` as a person, and no
+        determiner makes it a common noun: "watching adam win", "tell brad", "IS THAT
+        IDRIS", "Lily I love your videos", but not "the max limit" or "my bill".
+
+        Each of the three alone is weak on English words that are names too; together
+        they are not. Measured on WNUT-17 dev and Banking77 dev (see evals/README.md).
+        """
+        word = token.text
+        return (
+            token.ent_type_ == "PERSON"
+            and token.pos_ == "PROPN"
+            and word.isalpha()
+            and len(word) > 2
+            and token.lower_ not in self._stop
+            and token.lower_ in known_names()
+            and not (token.i > 0 and token.nbor(-1).lower_ in _DETERMINERS)
+            and not (token.i + 1 < len(token.doc) and token.nbor(1).pos_ == "NOUN")
+        )
 
     def _is_name(self, token: Token) -> bool:
         word, folded = token.text, token.lower_
@@ -86,7 +118,10 @@ class KnownNameRecognizer(EntityRecognizer):
         capitalised_inside = word[:1].isupper() and not word.isupper() and token.i > 0
         english = is_english_word(folded, self._english)
         if folded not in known_names():
-            return capitalised_inside and proper_noun and token.ent_type_ == "" and not english
+            unlabelled = token.ent_type_ == "" and not english
+            return unlabelled and (
+                (capitalised_inside and proper_noun) or _subject_of_first_verb(token)
+            )
         if not english:
             return True
         if not proper_noun or token.ent_type_ not in _NAME_LIKE_LABELS:
@@ -100,3 +135,17 @@ def _inside_longer_entity(token: Token) -> bool:
     """`token` is one word of an entity of several words."""
     following = token.i + 1 < len(token.doc) and token.nbor(1).ent_iob_ == "I"
     return token.ent_iob_ == "I" or (token.ent_iob_ == "B" and following)
+
+
+def _subject_of_first_verb(token: Token) -> bool:
+    """`token` is a capitalised first word and a verb follows it: the message's subject
+    ("Themba is obsessed", "Pyrion continues his streak"). A brand in that place is
+    labelled by the NER ("Revolut is down"), and an English word is left out before."""
+    word = token.text
+    return (
+        token.i == 0
+        and word[:1].isupper()
+        and not word.isupper()
+        and len(token.doc) > 1
+        and token.nbor(1).pos_ in _VERBS
+    )
