@@ -262,3 +262,60 @@ def test_analyze_remembering_detections_writes_what_detecting_afresh_writes() ->
     reused = analyse_lines(Analyzer(settings, remembering, None), numbered)
     assert reused == afresh
     assert "<EMAIL_2>" in str(afresh[2][1]) and "<EMAIL_1>" in str(afresh[3][1])
+
+
+@pytest.mark.parametrize(
+    ("text", "earlier"),
+    [
+        ("#PRS_ORG#", ["My reader does not sync", "#PRS_ORG#"]),
+        ("<ORDER_1>", ["where is my parcel", "<ORDER_1>"]),
+        ("Serial number A1234-77", ["it will not start", "Serial number A1234-77"]),
+        ("No, at the moment there is no", ["the app crashes", "No, at the moment there is no"]),
+    ],
+)
+def test_sending_an_identifier_or_a_short_answer_again_is_no_loop(
+    text: str, earlier: list[str]
+) -> None:
+    """What a customer sends again because they were asked for it is not a question asked again."""
+    assert decide(text, earlier) == []
+
+
+def test_the_same_question_again_after_an_answer_is_a_loop() -> None:
+    question = "how do I move my books to the new tablet?"
+    assert decide("How do I move my books to the new tablet??", [question]) == ["loop"]
+
+
+def test_a_problem_that_has_lasted_is_stated_first_and_complained_of_after_an_answer() -> None:
+    opening = "I am still waiting for a repayment from 12 January #EMAIL# #NUMBER#"
+    assert decide(opening) == []
+    assert decide("I already did that and I am still waiting", [opening]) == ["frustration"]
+    # "second time" describes an event unless it is about coming back to us.
+    assert (
+        decide("For the second time I arrived at the studio and my name was not on the list") == []
+    )
+    assert decide("This is the second time I'm asking about my refund") == ["frustration"]
+
+
+def test_a_thankful_report_that_the_advice_failed_is_not_a_complaint() -> None:
+    report = "I did what you sent me, but it didn't work. Thank you very much for your help."
+    assert decide(report, ["my reader will not connect"]) == []
+
+
+def test_placeholders_are_not_shouting() -> None:
+    assert (
+        compute_signals("Hello #NAME# my account #EMAIL# #NUMBER# is locked").frustration.score == 0
+    )
+    assert compute_signals("WHY IS MY ACCOUNT LOCKED").frustration.score == 0.25
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How many times do I have to tell you? It's so funny.",
+        "I've told you the address was Building 3, it is the whole building",
+        "I have sent private message to you, but there was no response.",
+        "Nobody replied to me after I called you three times!",
+    ],
+)
+def test_complaints_about_how_we_answer_escalate(text: str) -> None:
+    assert decide(text, ["my signal is gone"]) == ["frustration"]

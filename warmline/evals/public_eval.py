@@ -35,6 +35,7 @@ import numpy.typing as npt
 from pydantic import BaseModel
 
 from warmline.agent.decision import TurnFacts
+from warmline.agent.responder import says_thanks
 from warmline.evals.metrics import BinaryScores
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.signals import compute_signals, sentiment
@@ -223,6 +224,7 @@ def play(turns: list[str], policy: EscalationPolicy) -> tuple[int | None, int | 
             confidence=None,
             low_confidence_strikes=0,
             bot_turns=k + 1,
+            thanked=says_thanks(text),
         )
         if escalated_at is None and policy.assess(facts).escalate:
             escalated_at = k
