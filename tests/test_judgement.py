@@ -319,3 +319,29 @@ def test_placeholders_are_not_shouting() -> None:
 )
 def test_complaints_about_how_we_answer_escalate(text: str) -> None:
     assert decide(text, ["my signal is gone"]) == ["frustration"]
+
+
+def test_swearing_twice_in_a_row_is_still_only_tone() -> None:
+    assert (
+        decide("hell, where is my damn fucking parcel?!", ["this shitty app won't let me pay"])
+        == []
+    )
+    assert decide("hell, where is my damn fucking parcel?!", ["hi there, good morning!"]) == []
+
+
+def test_a_mood_that_sours_while_we_answer_escalates_with_the_fall() -> None:
+    earlier = ["Hi! I'd love some help setting up my new lamp, thanks", "ok"]
+    soured = "I am so disappointed and upset, my evening is ruined"
+    facts = TurnFacts(
+        signals=compute_signals(soured, earlier),
+        earlier_sentiments=[sentiment(m) for m in earlier],
+        confidence=None,
+        low_confidence_strikes=0,
+        bot_turns=3,
+    )
+    (reason,) = EscalationPolicy(Policy()).assess(facts).reasons
+    assert reason.code == "negative_sentiment"
+    assert "fell from 0.8" in reason.detail and "last 3 messages" in reason.detail
+    # Alone, or after messages that read neutral, one negative message is no trend.
+    assert decide(soured) == []
+    assert decide(soured, ["my lamp model is LX-200", "it is the one in the hall"]) == []

@@ -134,6 +134,13 @@ _NOT_SHOUTING = re.compile(
 _PUNCTUATION_RUN = re.compile(r"[!?]{3,}")
 
 
+def without_swearing(text: str) -> str:
+    """`text` with its swear words left out: how it reads when the tone is set aside."""
+    for pattern in _PROFANITY:
+        text = pattern.sub(" ", text)
+    return text
+
+
 def detect_frustration(text: str, answered: bool = False) -> Signal:
     """`answered`: the customer has written before in this conversation, so the service
     has answered at least once."""
