@@ -315,6 +315,11 @@ def test_placeholders_are_not_shouting() -> None:
         "I've told you the address was Building 3, it is the whole building",
         "I have sent private message to you, but there was no response.",
         "Nobody replied to me after I called you three times!",
+        "You don't pay attention to my issue at all.",
+        "I have waited for many days yet no replies received.",
+        "Like I said, give me a practical solution.",
+        "I won't use your service anymore, I have lost patience with you.",
+        "What kind of answer is this?",
     ],
 )
 def test_complaints_about_how_we_answer_escalate(text: str) -> None:
@@ -345,3 +350,15 @@ def test_a_mood_that_sours_while_we_answer_escalates_with_the_fall() -> None:
     # Alone, or after messages that read neutral, one negative message is no trend.
     assert decide(soured) == []
     assert decide(soured, ["my lamp model is LX-200", "it is the one in the hall"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you read the serial number on the picture I sent?",
+        "I will not use the app on my tablet, only on the phone",
+        "What kind of plan do I need for two classes a week?",
+    ],
+)
+def test_questions_that_share_words_with_complaints_stay_with_the_bot(text: str) -> None:
+    assert decide(text, ["hello, I need help with my account"]) == []

@@ -32,6 +32,9 @@ _REPEATED_CONTACT = compile_all(
         r"\bi(?:'ve| have)? told you (?:already|before|twice|that|the)\b",
         r"\b(?:there (?:was|has been|is) no|still no|got no|never got an?y?) "
         r"(?:response|reply|answer|call ?back)\b",
+        r"\b(?:no|any) (?:replies|reply|response|answer) "
+        r"(?:received|yet|so far|till now|up to now)\b",
+        r"\b(?:like|as) i (?:said|told you)\b|\bi(?:'ve| have)? made (?:myself|it) clear\b",
         r"\bgoing (?:round|around) in circles\b",
         r"\bover an hour\b|\bcountless\b|\bdisconnected (?:twice|again)\b",
     ]
@@ -58,12 +61,17 @@ _STRONG_WORDS = compile_all(
     [
         r"\b(?:ridiculous|useless|pathetic|joke|scam|unacceptable|incompetent|worst|"
         r"garbage|rubbish|terrible|horrible|awful|disgrace\w*|fed up|sick of|tired of|"
-        r"idiot\w*|what a mess|cheat(?:ing|ed)|ripped off|rip-?off|"
+        r"idiot\w*|what a mess|cheat(?:ing|ed)|ripped off|rip-?off|speechless|shameless\w*|"
+        r"nonsense|pass(?:ing)? the buck|empty (?:words|statements|promises)|"
+        r"lost (?:my |all )?(?:patience|confidence|trust)|"
         r"had enough|furious|livid|angry|annoyed|frustrat\w*|infuriating|nightmare|"
         r"unbelievable|impossible to deal with|not happy|regret (?:ever )?buying|"
         r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you))\b",
         r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
         r"\b(?:never (?:again|buying)|switching to|last chance)\b",
+        r"\b(?:won'?t|will not|never) (?:use|buy from|renew with|recommend) (?:you|your)\b",
+        r"\bi quit\b",
+        r"\bwhat kind of (?:answer|reply|service|customer service|attitude)\b",
         r"\bhow hard is it\b|\bdo you even (?:read|listen)\b|\bi swear\b",
         r"\bone more ['\"‘’]?sorry",
         r"\bi'?ve been patient\b|\bis this how you treat\b",
@@ -87,6 +95,10 @@ _ABOUT_THE_ANSWER = compile_all(
         r"\byou(?:'re| are)? (?:not (?:understanding|listening|helping|reading)|no help|"
         r"clueless)\b",
         r"\b(?:not|no|never) (?:helpful|answered|what i need)\b",
+        r"\byou (?:don'?t|do not|never|didn'?t|did not) (?:pay (?:any )?attention|care|listen|"
+        r"read|take (?:\w+ ){0,3}seriously)\b",
+        r"\b(?:have|did) you (?:even )?read (?:my|what)\b|\b(?:can'?t|cannot|don'?t) you "
+        r"(?:even )?(?:understand|read|see)\b",
         r"\bstupid (?:bot|robot|machine|ai|chat ?bot)\b|\b(?:bot|robot|machine) is (?:stupid|dumb|"
         r"useless)\b",
     ]
