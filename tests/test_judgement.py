@@ -320,6 +320,7 @@ def test_placeholders_are_not_shouting() -> None:
         "Like I said, give me a practical solution.",
         "I won't use your service anymore, I have lost patience with you.",
         "What kind of answer is this?",
+        "I'm switching to another provider next month.",
     ],
 )
 def test_complaints_about_how_we_answer_escalate(text: str) -> None:
@@ -358,6 +359,8 @@ def test_a_mood_that_sours_while_we_answer_escalates_with_the_fall() -> None:
         "Can you read the serial number on the picture I sent?",
         "I will not use the app on my tablet, only on the phone",
         "What kind of plan do I need for two classes a week?",
+        "I have to log in again after switching to another page, what is wrong?",
+        "I'm an idiot about computers, how do I copy a picture to my phone?",
     ],
 )
 def test_questions_that_share_words_with_complaints_stay_with_the_bot(text: str) -> None:

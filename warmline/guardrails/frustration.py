@@ -61,14 +61,16 @@ _STRONG_WORDS = compile_all(
     [
         r"\b(?:ridiculous|useless|pathetic|joke|scam|unacceptable|incompetent|worst|"
         r"garbage|rubbish|terrible|horrible|awful|disgrace\w*|fed up|sick of|tired of|"
-        r"idiot\w*|what a mess|cheat(?:ing|ed)|ripped off|rip-?off|speechless|shameless\w*|"
+        r"what a mess|cheat(?:ing|ed)|ripped off|rip-?off|speechless|shameless\w*|"
         r"nonsense|pass(?:ing)? the buck|empty (?:words|statements|promises)|"
         r"lost (?:my |all )?(?:patience|confidence|trust)|"
         r"had enough|furious|livid|angry|annoyed|frustrat\w*|infuriating|nightmare|"
         r"unbelievable|impossible to deal with|not happy|regret (?:ever )?buying|"
         r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you))\b",
         r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
-        r"\b(?:never (?:again|buying)|switching to|last chance)\b",
+        r"\b(?:never (?:again|buying)|last chance)\b",
+        r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b",
+        r"(?<!i'm an )(?<!i am an )\bidiot(?:s|ic)?\b",
         r"\b(?:won'?t|will not|never) (?:use|buy from|renew with|recommend) (?:you|your)\b",
         r"\bi quit\b",
         r"\bwhat kind of (?:answer|reply|service|customer service|attitude)\b",
