@@ -9,6 +9,9 @@ from conftest import REPO
 from warmline.config import Settings
 from warmline.evals import pii_eval, retrieval_eval, signals_eval
 from warmline.evals.emotion_eval import Dialogue, _scores
+from warmline.evals.public_eval import play
+from warmline.handoff.policy import EscalationPolicy
+from warmline.handoff.policy_file import Policy
 
 pytestmark = pytest.mark.slow
 
@@ -81,3 +84,16 @@ def test_emotion_scores_read_dissatisfaction_from_the_turn_labels() -> None:
     after_an_answer = _scores(dialogues, [1, 5, 0], from_turn=1)
     assert (after_an_answer.dialogues, after_an_answer.dissatisfied) == (2, 1)
     assert after_an_answer.caught_in_time == 0.0 and after_an_answer.satisfied_escalated == 1.0
+
+
+def test_dialogues_are_played_as_the_live_graph_plays_them() -> None:
+    """Thanks reach the policy (a thanking message is no loop), and a mood that sours
+    is caught at the turn it sours, by Warmline and by VADER alone."""
+    policy = EscalationPolicy(Policy())
+    thanked_twice = ["thanks so much, the reset link came", "thanks so much, the reset link came"]
+    assert play(thanked_twice, policy) == (None, None)
+    soured = ["I love the new app, it is great", "This is awful, I am so upset and disappointed"]
+    assert play(soured, policy) == (1, 1)
+    # VADER alone reads swearing as mood; Warmline reads it as tone.
+    sworn = ["hi, good morning", "hell, where is my damn fucking parcel?!"]
+    assert play(sworn, policy) == (None, 1)

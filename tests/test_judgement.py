@@ -287,6 +287,95 @@ def test_requests_for_a_department_or_in_a_verb_first_wording(text: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("text", "earlier"),
+    [
+        ("#PRS_ORG#", ["My reader does not sync", "#PRS_ORG#"]),
+        ("<ORDER_1>", ["where is my parcel", "<ORDER_1>"]),
+        ("Serial number A1234-77", ["it will not start", "Serial number A1234-77"]),
+        ("No, at the moment there is no", ["the app crashes", "No, at the moment there is no"]),
+    ],
+)
+def test_sending_an_identifier_or_a_short_answer_again_is_no_loop(
+    text: str, earlier: list[str]
+) -> None:
+    """What a customer sends again because they were asked for it is not a question asked again."""
+    assert decide(text, earlier) == []
+
+
+def test_the_same_question_again_after_an_answer_is_a_loop() -> None:
+    question = "how do I move my books to the new tablet?"
+    assert decide("How do I move my books to the new tablet??", [question]) == ["loop"]
+
+
+def test_a_problem_that_has_lasted_is_stated_first_and_complained_of_after_an_answer() -> None:
+    opening = "I am still waiting for a repayment from 12 January #EMAIL# #NUMBER#"
+    assert decide(opening) == []
+    assert decide("I already did that and I am still waiting", [opening]) == ["frustration"]
+    # "second time" describes an event unless it is about coming back to us.
+    assert (
+        decide("For the second time I arrived at the studio and my name was not on the list") == []
+    )
+    assert decide("This is the second time I'm asking about my refund") == ["frustration"]
+
+
+def test_a_thankful_report_that_the_advice_failed_is_not_a_complaint() -> None:
+    report = "I did what you sent me, but it didn't work. Thank you very much for your help."
+    assert decide(report, ["my reader will not connect"]) == []
+
+
+def test_placeholders_are_not_shouting() -> None:
+    assert (
+        compute_signals("Hello #NAME# my account #EMAIL# #NUMBER# is locked").frustration.score == 0
+    )
+    assert compute_signals("WHY IS MY ACCOUNT LOCKED").frustration.score == 0.25
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How many times do I have to tell you? It's so funny.",
+        "I've told you the address was Building 3, it is the whole building",
+        "I have sent private message to you, but there was no response.",
+        "Nobody replied to me after I called you three times!",
+        "You don't pay attention to my issue at all.",
+        "I have waited for many days yet no replies received.",
+        "Like I said, give me a practical solution.",
+        "I won't use your service anymore, I have lost patience with you.",
+        "What kind of answer is this?",
+        "I'm switching to another provider next month.",
+    ],
+)
+def test_complaints_about_how_we_answer_escalate(text: str) -> None:
+    assert decide(text, ["my signal is gone"]) == ["frustration"]
+
+
+def test_swearing_twice_in_a_row_is_still_only_tone() -> None:
+    assert (
+        decide("hell, where is my damn fucking parcel?!", ["this shitty app won't let me pay"])
+        == []
+    )
+    assert decide("hell, where is my damn fucking parcel?!", ["hi there, good morning!"]) == []
+
+
+def test_a_mood_that_sours_while_we_answer_escalates_with_the_fall() -> None:
+    earlier = ["Hi! I'd love some help setting up my new lamp, thanks", "ok"]
+    soured = "I am so disappointed and upset, my evening is ruined"
+    facts = TurnFacts(
+        signals=compute_signals(soured, earlier),
+        earlier_sentiments=[sentiment(m) for m in earlier],
+        confidence=None,
+        low_confidence_strikes=0,
+        bot_turns=3,
+    )
+    (reason,) = EscalationPolicy(Policy()).assess(facts).reasons
+    assert reason.code == "negative_sentiment"
+    assert "fell from 0.8" in reason.detail and "last 3 messages" in reason.detail
+    # Alone, or after messages that read neutral, one negative message is no trend.
+    assert decide(soured) == []
+    assert decide(soured, ["my lamp model is LX-200", "it is the one in the hall"]) == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "connect me to the marketing meeting",
@@ -311,3 +400,17 @@ def test_talking_with_the_bot_itself_is_no_request_to_the_model(text: str) -> No
 def test_the_model_cuts_character_ngrams_as_its_trainer_did(text: str) -> None:
     analyser = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).build_analyzer()
     assert char_ngrams(text, (2, 4)) == Counter(analyser(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you read the serial number on the picture I sent?",
+        "I will not use the app on my tablet, only on the phone",
+        "What kind of plan do I need for two classes a week?",
+        "I have to log in again after switching to another page, what is wrong?",
+        "I'm an idiot about computers, how do I copy a picture to my phone?",
+    ],
+)
+def test_questions_that_share_words_with_complaints_stay_with_the_bot(text: str) -> None:
+    assert decide(text, ["hello, I need help with my account"]) == []

@@ -37,9 +37,10 @@ import numpy.typing as npt
 from pydantic import BaseModel
 
 from warmline.agent.decision import TurnFacts
+from warmline.agent.responder import says_thanks
 from warmline.evals.metrics import BinaryScores
 from warmline.guardrails.human_request import detect_human_request
-from warmline.guardrails.signals import compute_signals, sentiment
+from warmline.guardrails.signals import compute_signals, sentiment, vader_score
 from warmline.guardrails.spelling import fold
 from warmline.handoff.policy import EscalationPolicy
 from warmline.handoff.policy_file import Policy
@@ -229,10 +230,11 @@ def play(turns: list[str], policy: EscalationPolicy) -> tuple[int | None, int | 
             confidence=None,
             low_confidence_strikes=0,
             bot_turns=k + 1,
+            thanked=says_thanks(text),
         )
         if escalated_at is None and policy.assess(facts).escalate:
             escalated_at = k
-        if vader_at is None and found.sentiment <= policy.settings.negative_sentiment:
+        if vader_at is None and vader_score(text) <= policy.settings.negative_sentiment:
             vader_at = k
     return escalated_at, vader_at
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from warmline.evals.metrics import BinaryScores
 from warmline.evals.output import table
-from warmline.guardrails.signals import compute_signals, sentiment
+from warmline.guardrails.signals import compute_signals, vader_score
 from warmline.handoff.policy_file import Thresholds
 
 
@@ -66,7 +66,7 @@ def evaluate(path: Path, threshold: float | None = None) -> SignalsReport:
     topic_hits = topic_total = 0
     for message in messages:
         found = compute_signals(message.text)
-        negative = sentiment(message.text) <= threshold
+        negative = vader_score(message.text) <= threshold
         predicted: dict[str, bool | str | None] = {
             "human_request": found.human_request.fired(),
             "sensitive_topic": found.sensitive.topic,

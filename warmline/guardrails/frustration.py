@@ -10,23 +10,45 @@ so tone adds at most 0.25 however much of it there is, and never fires on its ow
 import re
 
 from warmline.guardrails.evidence import Signal, compile_all, matches
+from warmline.guardrails.masked import unmasked
 
+# Coming back to us about the same thing: frustration with the service wherever it is said.
 _REPEATED_CONTACT = compile_all(
     [
-        r"\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)|umpteenth|hundredth) (?:time|chat)\b",
+        r"\b(?:third|fourth|fifth|\d+(?:rd|th)|umpteenth|hundredth) (?:time|chat)\b",
+        r"\b(?:second|2nd) (?:time|chat) (?:(?:that |now )?(?:i'?m|i am|i'?ve|i have|i) )?"
+        r"(?:ask|contact|writ|call|chat|explain|tell|messag|report|reach)\w*",
         r"\b(?:asked|told|explained|said|tried|done that|contacted you) (?:this |that |it )?"
         r"(?:\d+|two|three|four|five|six|several|many|multiple) times\b",
         r"\bthe first \d+ times\b",
         r"\b(?:again and again|over and over|every single time)\b",
-        r"\balready (?:told|asked|explained|tried|said|sent)\b",
+        r"\balready (?:told|asked|explained|said|sent)\b",
         r"\bliterally just said\b",
+        r"\bkeeps? (?:asking|telling|sending)\b",
+        r"\b(?:nobody|no one|no-one) (?:helps|helped|replies|replied|answers|answered|cares|"
+        r"reads|fixed|called)\b",
+        r"\bhow many times (?:do|must|should|will|have) i (?:have to |got to |need to )?"
+        r"(?:say|tell|ask|explain|repeat|call|write)\b",
+        r"\bi(?:'ve| have)? told you (?:already|before|twice|that|the)\b",
+        r"\b(?:there (?:was|has been|is) no|still no|got no|never got an?y?) "
+        r"(?:response|reply|answer|call ?back)\b",
+        r"\b(?:no|any) (?:replies|reply|response|answer) "
+        r"(?:received|yet|so far|till now|up to now)\b",
+        r"\b(?:like|as) i (?:said|told you)\b|\bi(?:'ve| have)? made (?:myself|it) clear\b",
+        r"\bgoing (?:round|around) in circles\b",
+        r"\bover an hour\b|\bcountless\b|\bdisconnected (?:twice|again)\b",
+    ]
+)
+# Trouble that has lasted: in an opening message this describes the problem ("I am still
+# waiting for a repayment" is a question about a repayment); once the service has
+# answered, it says the answer did not end it.
+_TROUBLE_LASTS = compile_all(
+    [
+        r"\balready (?:tried|did|done)\b|\b(?:did|tried) (?:that|it|this) already\b",
         r"\bstill (?:not|no|hasn'?t|haven'?t|doesn'?t|isn'?t|waiting|broken|nothing)\b",
         r"\bfor (?:days|weeks|months|ages)\b|\bit'?s been (?:a|two|three|\d+) (?:weeks?|months?)\b",
         r"\b(?:\d+|two|three|four|five|six) (?:days|weeks|months) (?:now|later|and)\b",
-        r"\bkeeps? (?:asking|telling|happening|sending)\b",
-        r"\bnobody (?:helps|replies|answers|cares|reads|fixed)\b",
-        r"\bgoing (?:round|around) in circles\b",
-        r"\bover an hour\b|\bcountless\b|\bdisconnected (?:twice|again)\b",
+        r"\bkeeps? happening\b",
     ]
 )
 _PROFANITY = compile_all(
@@ -39,11 +61,19 @@ _STRONG_WORDS = compile_all(
     [
         r"\b(?:ridiculous|useless|pathetic|joke|scam|unacceptable|incompetent|worst|"
         r"garbage|rubbish|terrible|horrible|awful|disgrace\w*|fed up|sick of|tired of|"
+        r"what a mess|cheat(?:ing|ed)|ripped off|rip-?off|speechless|shameless\w*|"
+        r"nonsense|pass(?:ing)? the buck|empty (?:words|statements|promises)|"
+        r"lost (?:my |all )?(?:patience|confidence|trust)|"
         r"had enough|furious|livid|angry|annoyed|frustrat\w*|infuriating|nightmare|"
         r"unbelievable|impossible to deal with|not happy|regret (?:ever )?buying|"
         r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you))\b",
         r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
-        r"\b(?:never (?:again|buying)|switching to|last chance)\b",
+        r"\b(?:never (?:again|buying)|last chance)\b",
+        r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b",
+        r"(?<!i'm an )(?<!i am an )\bidiot(?:s|ic)?\b",
+        r"\b(?:won'?t|will not|never) (?:use|buy from|renew with|recommend) (?:you|your)\b",
+        r"\bi quit\b",
+        r"\bwhat kind of (?:answer|reply|service|customer service|attitude)\b",
         r"\bhow hard is it\b|\bdo you even (?:read|listen)\b|\bi swear\b",
         r"\bone more ['\"‘’]?sorry",
         r"\bi'?ve been patient\b|\bis this how you treat\b",
@@ -62,11 +92,15 @@ _ABOUT_THE_ANSWER = compile_all(
         r"\bi already (?:did|tried|done) (?:that|this|it)\b|\b(?:did|tried) (?:that|it) already\b",
         r"\b(?:wrong|irrelevant|unhelpful|useless) (?:answer|reply|response|article|link)s?\b",
         r"\b(?:that|this|it|you) (?:didn'?t|doesn'?t|did not|does not|don'?t|do not|isn'?t|is not|"
-        r"aren'?t|are not|weren'?t|wasn'?t) (?:help(?:ing|ful)?|answer\w*|work(?:ing)?|make sense|"
+        r"aren'?t|are not|weren'?t|wasn'?t) (?:help(?:ing|ful)?|answer\w*|make sense|"
         r"understand\w*|get it|listening|reading)\b",
         r"\byou(?:'re| are)? (?:not (?:understanding|listening|helping|reading)|no help|"
         r"clueless)\b",
         r"\b(?:not|no|never) (?:helpful|answered|what i need)\b",
+        r"\byou (?:don'?t|do not|never|didn'?t|did not) (?:pay (?:any )?attention|care|listen|"
+        r"read|take (?:\w+ ){0,3}seriously)\b",
+        r"\b(?:have|did) you (?:even )?read (?:my|what)\b|\b(?:can'?t|cannot|don'?t) you "
+        r"(?:even )?(?:understand|read|see)\b",
         r"\bstupid (?:bot|robot|machine|ai|chat ?bot)\b|\b(?:bot|robot|machine) is (?:stupid|dumb|"
         r"useless)\b",
     ]
@@ -86,6 +120,7 @@ _FAILURE_PERSISTS = compile_all(
         r"\bnothing (?:happens|happened|changed|works|helped)\b",
     ]
 )
+_LATER_ONLY = _TROUBLE_LASTS + _FAILURE_PERSISTS
 _THANKS = re.compile(r"\b(?:thanks?|thank you|thx|danke|gracias|obrigad[oa])\b", re.IGNORECASE)
 # A first correction is a mild cue: tone-weight, it fires only with another.
 _CORRECTION = compile_all(
@@ -113,6 +148,13 @@ _NOT_SHOUTING = re.compile(
 _PUNCTUATION_RUN = re.compile(r"[!?]{3,}")
 
 
+def without_swearing(text: str) -> str:
+    """`text` with its swear words left out: how it reads when the tone is set aside."""
+    for pattern in _PROFANITY:
+        text = pattern.sub(" ", text)
+    return text
+
+
 def detect_frustration(text: str, answered: bool = False) -> Signal:
     """`answered`: the customer has written before in this conversation, so the service
     has answered at least once."""
@@ -120,9 +162,9 @@ def detect_frustration(text: str, answered: bool = False) -> Signal:
     evidence += matches(_SARCASM, text) + matches(_ABOUT_THE_ANSWER, text)
     # "It didn't work, thank you for your help anyway" reports, it does not complain.
     if answered and not _THANKS.search(text):
-        evidence += [e for e in matches(_FAILURE_PERSISTS, text) if e not in evidence]
+        evidence += [e for e in matches(_LATER_ONLY, text) if e not in evidence]
     tone = matches(_PROFANITY, text) + matches(_CORRECTION, text)
-    shouted = [w for w in _SHOUTING_WORD.findall(text) if not _NOT_SHOUTING.match(w)]
+    shouted = [w for w in _SHOUTING_WORD.findall(unmasked(text)) if not _NOT_SHOUTING.match(w)]
     if len(shouted) >= 2 or any(len(w) >= 4 for w in shouted):
         tone.append(" ".join(shouted[:4]))
     tone += _PUNCTUATION_RUN.findall(text)[:1]

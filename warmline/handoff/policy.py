@@ -96,28 +96,25 @@ class EscalationPolicy:
     def _mood(self, facts: TurnFacts) -> list[Reason]:
         """Unhappiness with us that persists or grows, never one word or one swear.
 
-        Sentiment counts as a trend: this message and the one before both read negative
-        (VADER scores a bare "no" or a sworn-at parcel as negative, and a single such
-        message says nothing about the service). Frustration counts when the customer
-        says something about the service or the answer ("useless", "third time
-        asking", "that's not what I asked"); tone alone (swearing, capitals) does not.
+        Sentiment counts as a trend: this message reads negative and either the one
+        before did too (VADER scores a bare "no" as negative, and a single such message
+        says nothing about the service), or one of the three before read positive and
+        this one is `sentiment_drop` or more below it: the mood soured while we
+        answered. Frustration counts when the customer says something about the service
+        or the answer ("useless", "third time asking", "that's not what I asked"); tone
+        alone (swearing, capitals) does not.
         """
         s = self.settings
         signals = facts.signals
         reasons = []
-        previous = facts.earlier_sentiments[-1:]
-        if (
-            signals.sentiment <= s.negative_sentiment
-            and previous
-            and previous[0] <= s.negative_sentiment / 2
-        ):
+        trend = self._sentiment_trend(facts)
+        if trend:
             reasons.append(
                 Reason(
                     code="negative_sentiment",
                     value=round(signals.sentiment, 3),
                     threshold=s.negative_sentiment,
-                    detail=f"The customer's last two messages read as negative "
-                    f"({previous[0]:.2f}, then {signals.sentiment:.2f}).",
+                    detail=trend,
                 )
             )
         if signals.frustration.score >= s.frustration:
@@ -132,6 +129,27 @@ class EscalationPolicy:
                 )
             )
         return reasons
+
+    def _sentiment_trend(self, facts: TurnFacts) -> str:
+        """The trend in words when this negative message continues or ends a fall, else ""."""
+        s = self.settings
+        now = facts.signals.sentiment
+        if now > s.negative_sentiment:
+            return ""
+        previous = facts.earlier_sentiments[-1:]
+        if previous and previous[0] <= s.negative_sentiment / 2:
+            return (
+                f"The customer's last two messages read as negative "
+                f"({previous[0]:.2f}, then {now:.2f})."
+            )
+        recent = facts.earlier_sentiments[-3:]
+        best = max(recent, default=0.0)
+        if best > 0 and best - now >= s.sentiment_drop and not facts.thanked:
+            return (
+                f"The customer's mood fell from {best:.2f} to {now:.2f} "
+                f"within their last {len(recent) + 1} messages."
+            )
+        return ""
 
     def _bot_struggling(self, facts: TurnFacts) -> list[Reason]:
         """The bot failing the customer: asked the same again, no answer twice in a row, or
