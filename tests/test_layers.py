@@ -21,6 +21,7 @@ LAYERS = (
     "__init__",
     "texts",
     "clock",
+    "batching",
     "storage",
     "coordination",
     "guardrails",

