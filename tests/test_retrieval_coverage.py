@@ -66,6 +66,20 @@ def test_chunk_tokens_are_computed_once_and_the_cache_stays_bounded(
     assert np.allclose(np.linalg.norm(found.vectors(), axis=1), 1.0, atol=1e-3)
 
 
+def test_candidate_wordpieces_are_tokenised_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    tokenised: list[str] = []
+
+    def fake(texts: list[str]) -> list[np.ndarray]:
+        tokenised.extend(texts)
+        return [np.array([len(t)]) for t in texts]
+
+    monkeypatch.setattr(coverage, "token_ids", fake)
+    cache = ChunkTokens()
+    assert [i.tolist() for i in cache.ids(["a", "b"], ["one", "three"])] == [[3], [5]]
+    cache.ids(["b", "c"], ["three", "seven"])
+    assert tokenised == ["one", "three", "seven"]
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeStore:
     knowledge = KnowledgeStore(tmp_path_factory.mktemp("coverage"), "kb", Embedder())

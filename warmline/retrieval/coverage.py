@@ -18,12 +18,14 @@ than the top cosine does; as a reranking signal it moved recall by less than it 
 elsewhere, so ranking does not use it.
 
 Chunk token vectors are computed when a chunk is first among the top hits and kept
-(int8 with one scale per token) in a bounded cache keyed by the chunk's content hash.
+(int8 with one scale per token) in a bounded cache keyed by the chunk's content hash,
+not stored by sync: 57–86 kB a chunk would be 6–9 GB at 100,000 chunks.
 """
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +36,9 @@ from warmline.retrieval.embedder import TokenVectors, token_ids, token_vectors
 # is one (dev rows: the best of 3 separates the classes as well as the best of 5).
 COVERED_HITS = 3
 _CACHED_CHUNKS = 512
+# Wordpiece ids are about a hundredth of a chunk's int8 vectors, so many more are kept.
+_IDS_PER_VECTORS = 16
+_Kept = TypeVar("_Kept")
 
 
 class _Quantised:
@@ -52,22 +57,44 @@ class _Quantised:
 
 
 class ChunkTokens:
-    """Token vectors of chunks, by content, computed on first use and kept (LRU).
+    """Token vectors of chunks, by content, computed on first use and kept (LRU), and
+    their wordpiece ids (for the candidate IDF), kept longer: tokenising the 60
+    candidates of every search anew cost as much as the search itself.
 
-    Searches run in worker threads, so the cache is read and written under a lock;
-    the model runs outside it."""
+    Searches run in worker threads, so the caches are read and written under a lock;
+    the model and the tokeniser run outside it."""
 
     def __init__(self, capacity: int = _CACHED_CHUNKS) -> None:
-        self._capacity = capacity
-        self._kept: OrderedDict[str, _Quantised] = OrderedDict()
-        self._lock = threading.Lock()
+        self._vectors: _Lru[_Quantised] = _Lru(capacity)
+        self._ids: _Lru[npt.NDArray[np.int64]] = _Lru(capacity * _IDS_PER_VECTORS)
 
     def get(self, keys: Sequence[str], texts: Sequence[str]) -> list[_Quantised]:
+        return self._vectors.get(
+            keys, texts, lambda batch: [_Quantised(t) for t in token_vectors(batch)]
+        )
+
+    def ids(self, keys: Sequence[str], texts: Sequence[str]) -> list[npt.NDArray[np.int64]]:
+        return self._ids.get(keys, texts, lambda batch: token_ids(list(batch)))
+
+
+class _Lru(Generic[_Kept]):
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        keys: Sequence[str],
+        texts: Sequence[str],
+        compute: Callable[[list[str]], list[_Kept]],
+    ) -> list[_Kept]:
         with self._lock:
             found = {key: self._kept[key] for key in keys if key in self._kept}
         missing = [i for i, key in enumerate(keys) if key not in found]
-        for i, tokens in zip(missing, token_vectors([texts[i] for i in missing]), strict=True):
-            found[keys[i]] = _Quantised(tokens)
+        if missing:
+            for i, value in zip(missing, compute([texts[i] for i in missing]), strict=True):
+                found[keys[i]] = value
         with self._lock:
             for key in keys:
                 self._kept[key] = found[key]
@@ -100,16 +127,17 @@ def maxsim(
 
 def coverages(
     query: TokenVectors,
-    chunk_keys: Sequence[str],
-    chunk_texts: Sequence[str],
-    candidate_texts: Sequence[str],
+    candidates: Sequence[tuple[str, str]],
+    top: int,
     cache: ChunkTokens,
 ) -> list[float]:
-    """The coverage of each chunk; the IDF is over all candidates' token ids (tokenising
-    only: no model call), the token vectors only for `chunk_texts`."""
+    """The coverage of each of the first `top` candidates (key, text); the IDF is over all
+    candidates' wordpiece ids (tokenising only: no model call)."""
+    keys, texts = [k for k, _ in candidates], [t for _, t in candidates]
+    weights = candidate_idf(query.ids, cache.ids(keys, texts))
     vectors = _unit(query.vectors)
-    weights = candidate_idf(query.ids, token_ids(list(candidate_texts)))
-    return [maxsim(vectors, weights, c.vectors()) for c in cache.get(chunk_keys, chunk_texts)]
+    chunks = cache.get(keys[:top], texts[:top])
+    return [maxsim(vectors, weights, c.vectors()) for c in chunks]
 
 
 def _unit(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

@@ -114,19 +114,16 @@ class KnowledgeStore:
             lexical = self._index.lexical(query, chosen, day, CANDIDATES)
         fused = _fuse(dense, lexical)
         if mode == "hybrid":
-            self._cover(query, fused, fused[: min(limit, COVERED_HITS)])
+            self._cover(query, fused, min(limit, COVERED_HITS))
         return fused[:limit]
 
-    def _cover(self, query: str, candidates: list[Hit], top: list[Hit]) -> None:
-        """Sets each top hit's `coverage` of the question (`coverage.py`)."""
-        scores = coverages(
-            query_tokens(query),
-            [f"{h.chunk.id}:{h.chunk.content_hash}" for h in top],
-            [h.chunk.embedding_text for h in top],
-            [h.chunk.embedding_text for h in candidates],
-            self._tokens,
-        )
-        for hit, score in zip(top, scores, strict=True):
+    def _cover(self, query: str, candidates: list[Hit], top: int) -> None:
+        """Sets the first `top` hits' `coverage` of the question (`coverage.py`)."""
+        keyed = [
+            (f"{h.chunk.id}:{h.chunk.content_hash}", h.chunk.embedding_text) for h in candidates
+        ]
+        scores = coverages(query_tokens(query), keyed, top, self._tokens)
+        for hit, score in zip(candidates[:top], scores, strict=True):
             hit.coverage = score
 
     def _words_found(self, text: str, filters: SearchFilters, day: date) -> set[str]:
