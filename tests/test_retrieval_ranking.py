@@ -73,15 +73,26 @@ def test_confidence_is_higher_when_the_knowledge_base_answers() -> None:
         [_point("delivery-times", 0.31), _point("international-shipping", 0.3)],
         [_point("international-shipping", 1.0), _point("delivery-times", 0.9)],
     )
+    # Typical coverages of the sample set's answerable and unanswerable questions.
+    answered[0].coverage, unanswered[0].coverage = 0.6, 0.4
     assert model.probability("how do I reset my password", answered) >= 0.5
     assert model.probability("does the hub work with my thermostat", unanswered) < 0.5
     assert model.probability("anything", []) < 0.5
 
 
+def test_a_close_hit_that_misses_the_question_words_is_less_likely_to_answer() -> None:
+    model = AnswerableModel()
+    hits = _fuse([_point("hub-lights", 0.55), _point("hub-setup", 0.5)], [])
+    hits[0].coverage = 0.65
+    covered = model.probability("what does the orange light on my hub mean", hits)
+    hits[0].coverage = 0.38
+    assert model.probability("how do I pair the hub with my thermostat", hits) < 0.5 <= covered
+
+
 def test_an_error_code_named_by_the_top_article_counts_as_evidence() -> None:
     hits = _fuse([_point("hub-offline-e-1042", 0.35), _point("x", 0.3)], [])
-    assert features("E1042", hits)[-1] == 1.0
-    assert features("E3107", hits)[-1] == 0.0
+    assert features("E1042", hits)[4] == 1.0
+    assert features("E3107", hits)[4] == 0.0
 
 
 def test_every_evaluation_set_has_articles_answers_unanswerables_and_both_splits() -> None:

@@ -6,7 +6,7 @@ computed together, in groups of similar length (see `warmline.batching`).
 """
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -77,3 +77,40 @@ def _query_vector(text: str) -> npt.NDArray[np.float32]:
     vector = _queries(text)
     vector.flags.writeable = False
     return vector
+
+
+class TokenVectors(NamedTuple):
+    """A text's wordpiece ids and the model's contextual vector for each ([CLS], [SEP] and
+    padding left out), which the sentence vector is pooled from; read by `coverage.py`."""
+
+    ids: npt.NDArray[np.int64]
+    vectors: npt.NDArray[np.float32]
+
+
+def token_vectors(texts: list[str]) -> list[TokenVectors]:
+    """One forward pass per batch, as `Embedder.embed`, keeping the per-token outputs."""
+    outputs = _packaged_model().encode(
+        texts, batch_size=32, output_value=None, show_progress_bar=False
+    )
+    found = []
+    for output in outputs:
+        length = int(output["attention_mask"].sum())
+        ids = output["input_ids"][1 : length - 1].numpy().astype(np.int64)
+        vectors = output["token_embeddings"][1 : length - 1].float().numpy()
+        found.append(TokenVectors(ids, vectors))
+    return found
+
+
+def token_ids(texts: list[str]) -> list[npt.NDArray[np.int64]]:
+    """Wordpiece ids as the model reads them (truncated alike), without a model call."""
+    model = _packaged_model()
+    encoded = model.tokenizer(
+        texts, add_special_tokens=False, truncation=True, max_length=model.max_seq_length - 2
+    )["input_ids"]
+    return [np.asarray(ids, dtype=np.int64) for ids in encoded]
+
+
+@lru_cache(maxsize=512)
+def query_tokens(text: str) -> TokenVectors:
+    """A message's token vectors, remembered like its sentence vector."""
+    return token_vectors([text])[0]

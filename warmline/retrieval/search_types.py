@@ -27,3 +27,5 @@ class Hit(BaseModel):
     score: float
     dense: float = 0.0
     lexical: float = 0.0
+    # Set on the top few hybrid hits only (`coverage.py`); 0 elsewhere.
+    coverage: float = 0.0

@@ -13,7 +13,9 @@ a rare term, a product name or an error code carries the question. Reciprocal ra
 fusion, the earlier choice, let a weak lexical ranking outvote a clear dense one on
 paraphrased questions (worse than dense alone on a public FAQ set); a share of the
 best score needs no per-KB scale. Each hit keeps both raw scores for the
-answerable-confidence model. Misspelled words are put right first (`spelling.py`).
+answerable-confidence model, and the top few hits also how much of the question they
+cover token by token (`coverage.py`). Misspelled words are put right first
+(`spelling.py`).
 """
 
 from collections.abc import Callable, Iterable
@@ -23,7 +25,8 @@ from pathlib import Path
 from qdrant_client import QdrantClient
 
 from warmline.retrieval.chunking import Chunk
-from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.coverage import COVERED_HITS, ChunkTokens, coverages
+from warmline.retrieval.embedder import Embedder, query_tokens
 from warmline.retrieval.local_index import LocalIndex
 from warmline.retrieval.qdrant_index import ClusterLayout, QdrantIndex
 from warmline.retrieval.search_types import Hit, Mode, Scored, SearchFilters
@@ -63,6 +66,7 @@ class KnowledgeStore:
         self.collection = collection
         self._embedder = embedder
         self.embedded = 0
+        self._tokens = ChunkTokens()
 
     def close(self) -> None:
         self._index.close()
@@ -108,7 +112,19 @@ class KnowledgeStore:
             dense = self._index.dense(vector, chosen, day, CANDIDATES)
         if mode != "dense":
             lexical = self._index.lexical(query, chosen, day, CANDIDATES)
-        return _fuse(dense, lexical)[:limit]
+        fused = _fuse(dense, lexical)
+        if mode == "hybrid":
+            self._cover(query, fused, min(limit, COVERED_HITS))
+        return fused[:limit]
+
+    def _cover(self, query: str, candidates: list[Hit], top: int) -> None:
+        """Sets the first `top` hits' `coverage` of the question (`coverage.py`)."""
+        keyed = [
+            (f"{h.chunk.id}:{h.chunk.content_hash}", h.chunk.embedding_text) for h in candidates
+        ]
+        scores = coverages(query_tokens(query), keyed, top, self._tokens)
+        for hit, score in zip(candidates[:top], scores, strict=True):
+            hit.coverage = score
 
     def _words_found(self, text: str, filters: SearchFilters, day: date) -> set[str]:
         found = self._index.lexical(text, filters, day, SPELLING_CHUNKS)
