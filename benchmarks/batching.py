@@ -41,7 +41,7 @@ def main() -> None:
     import torch
 
     from warmline.guardrails.redaction import Redactor, _analyzer
-    from warmline.retrieval.embedder import Embedder, _embed_queries
+    from warmline.retrieval.embedder import Embedder, _encode_queries
 
     torch.set_num_threads(1)
     texts = messages()[: args.messages]
@@ -54,8 +54,8 @@ def main() -> None:
         list(engine.process_batch(batch, language="en", batch_size=len(batch)))
 
     ways: dict[str, tuple[Callable[[list[str]], Any], int]] = {
-        "embedding_single": (embedder.embed, 1),
-        "embedding_batched": (_embed_queries, args.batch),
+        "embedding_single": (_encode_queries, 1),
+        "embedding_batched": (_encode_queries, args.batch),
         "spacy_single": (spacy, 1),
         "spacy_batched": (spacy, args.batch),
     }

@@ -10,7 +10,7 @@ import pytest
 from warmline.batching import MicroBatcher
 from warmline.guardrails.nlp_batching import artifacts_of
 from warmline.guardrails.redaction import Redactor, _analyzer
-from warmline.retrieval.embedder import Embedder, _embed_queries, similar_lengths
+from warmline.retrieval.embedder import Embedder, _encode_queries, similar_lengths
 
 
 class HeldModel:
@@ -84,11 +84,17 @@ QUESTIONS = [
 
 def test_batched_query_embeddings_equal_one_by_one() -> None:
     alone = np.stack([Embedder().embed([q])[0] for q in QUESTIONS])
-    together = np.stack(_embed_queries(QUESTIONS))
+    encodings = _encode_queries(QUESTIONS)
+    together = np.stack([encoding.vector for encoding in encodings])
     assert together.shape == (len(QUESTIONS), Embedder.dimension)
     np.testing.assert_allclose(together, alone, atol=1e-5)
     # Each question's nearest neighbour among the others is the same either way.
     assert ((alone @ alone.T).argsort() == (together @ together.T).argsort()).all()
+    # The token vectors coverage reads come from the same pass, padding left out.
+    for question, encoding in zip(QUESTIONS, encodings, strict=True):
+        (own,) = _encode_queries([question])
+        np.testing.assert_array_equal(encoding.tokens.ids, own.tokens.ids)
+        np.testing.assert_allclose(encoding.tokens.vectors, own.tokens.vectors, atol=1e-4)
 
 
 MESSAGES = [

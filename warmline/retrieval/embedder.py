@@ -61,24 +61,6 @@ def similar_lengths(texts: list[str]) -> list[list[int]]:
     return groups
 
 
-def _embed_queries(texts: list[str]) -> list[npt.NDArray[np.float32]]:
-    vectors: list[npt.NDArray[np.float32]] = [np.empty(0, dtype=np.float32)] * len(texts)
-    for group in similar_lengths(texts):
-        for index, vector in zip(group, Embedder().embed([texts[i] for i in group]), strict=True):
-            vectors[index] = np.array(vector)
-    return vectors
-
-
-_queries = MicroBatcher(_embed_queries, QUERY_BATCH, "warmline-query-embeddings")
-
-
-@lru_cache(maxsize=512)
-def _query_vector(text: str) -> npt.NDArray[np.float32]:
-    vector = _queries(text)
-    vector.flags.writeable = False
-    return vector
-
-
 class TokenVectors(NamedTuple):
     """A text's wordpiece ids and the model's contextual vector for each ([CLS], [SEP] and
     padding left out), which the sentence vector is pooled from; read by `coverage.py`."""
@@ -87,8 +69,17 @@ class TokenVectors(NamedTuple):
     vectors: npt.NDArray[np.float32]
 
 
-def token_vectors(texts: list[str]) -> list[TokenVectors]:
-    """One forward pass per batch, as `Embedder.embed`, keeping the per-token outputs."""
+class QueryEncoding(NamedTuple):
+    """What one forward pass gives for a message: its sentence vector (normalised) and
+    its token vectors, so the coverage of a question costs no second model call."""
+
+    vector: npt.NDArray[np.float32]
+    tokens: TokenVectors
+
+
+def encode(texts: list[str]) -> list[QueryEncoding]:
+    """One forward pass per batch, keeping the per-token outputs beside the sentence
+    vector the model's own pooling and normalisation give (the same as `Embedder.embed`)."""
     outputs = _packaged_model().encode(
         texts, batch_size=32, output_value=None, show_progress_bar=False
     )
@@ -97,8 +88,35 @@ def token_vectors(texts: list[str]) -> list[TokenVectors]:
         length = int(output["attention_mask"].sum())
         ids = output["input_ids"][1 : length - 1].numpy().astype(np.int64)
         vectors = output["token_embeddings"][1 : length - 1].float().numpy()
-        found.append(TokenVectors(ids, vectors))
+        sentence = np.asarray(output["sentence_embedding"].float().numpy(), dtype=np.float32)
+        found.append(QueryEncoding(sentence, TokenVectors(ids, vectors)))
     return found
+
+
+def token_vectors(texts: list[str]) -> list[TokenVectors]:
+    """The token vectors of `texts` (a chunk's, for coverage)."""
+    return [encoding.tokens for encoding in encode(texts)]
+
+
+def _encode_queries(texts: list[str]) -> list[QueryEncoding]:
+    encodings: dict[int, QueryEncoding] = {}
+    for group in similar_lengths(texts):
+        encodings.update(zip(group, encode([texts[i] for i in group]), strict=True))
+    return [encodings[index] for index in range(len(texts))]
+
+
+_queries = MicroBatcher(_encode_queries, QUERY_BATCH, "warmline-query-embeddings")
+
+
+@lru_cache(maxsize=512)
+def _query_encoding(text: str) -> QueryEncoding:
+    encoding = _queries(text)
+    encoding.vector.flags.writeable = False
+    return encoding
+
+
+def _query_vector(text: str) -> npt.NDArray[np.float32]:
+    return _query_encoding(text).vector
 
 
 def token_ids(texts: list[str]) -> list[npt.NDArray[np.int64]]:
@@ -110,7 +128,6 @@ def token_ids(texts: list[str]) -> list[npt.NDArray[np.int64]]:
     return [np.asarray(ids, dtype=np.int64) for ids in encoded]
 
 
-@lru_cache(maxsize=512)
 def query_tokens(text: str) -> TokenVectors:
-    """A message's token vectors, remembered like its sentence vector."""
-    return token_vectors([text])[0]
+    """A message's token vectors, from the same remembered pass as its sentence vector."""
+    return _query_encoding(text).tokens
