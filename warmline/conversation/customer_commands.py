@@ -223,6 +223,8 @@ class ConversationService:
                 "force_human": force_human,
                 "redacted": [f.placeholder for f in redaction.findings],
             }
+            if conversation.mode == "human":
+                data["to_person"] = True
             if edge is not None:
                 data["handed_over"] = True
             message = await self.log.append(
@@ -383,16 +385,18 @@ class ConversationService:
         if message.data.get("handed_over"):
             await self._complete_handoff(conversation, message)
             return
-        if conversation.mode == "bot":
-            self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
         turn = TurnInput(
             seq=seq,
             text=message.data["text"],
-            mode=conversation.mode,
+            # Written to a person: the bot stays silent even if the person handed the chat
+            # back before this turn ran (it may wait behind a handoff's turn).
+            mode="human" if message.data.get("to_person") else conversation.mode,
             force_human=bool(message.data.get("force_human")),
             language=conversation.language,
             segment=conversation.segment,
         )
+        if turn.mode == "bot":
+            self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
         state = await self._run_graph(conversation_id, turn, _urgency(turn))
         outcome = Outcome.model_validate(state["outcome"])
         escalation: EscalationDecision | None = None
