@@ -78,6 +78,20 @@ async def test_a_turn_no_worker_can_start_in_time_is_answered_busy() -> None:
         await held
 
 
+async def test_the_start_deadline_counts_from_the_message_not_from_the_line() -> None:
+    async with pool(line=4, start_within_s=60.0) as (turns, gate):
+        held = asyncio.create_task(turns.run("c1", turn("hold")))
+        await asyncio.sleep(0)
+        # Its message arrived 61 s ago (redacting, storing, the conversation's last turn).
+        arrived = asyncio.get_running_loop().time() - 61.0
+        with pytest.raises(Busy, match="no worker free"):
+            await turns.run("c2", turn("late"), since=arrived)
+        gate.open.set()
+        await held
+        # With a worker free, even a late turn runs rather than being refused.
+        assert answered(await turns.run("c2", turn("late"), since=arrived)).startswith("late")
+
+
 async def test_closing_the_pool_ends_an_idle_worker_without_waiting_it_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

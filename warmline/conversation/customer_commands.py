@@ -127,6 +127,7 @@ class ConversationService:
         self.work = UnitOfWork(db, self.publish)
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
+        self._arrivals: dict[tuple[str, int], float] = {}
         self.assignment = Assignment(
             settings.agents, self.log, self.queue, self.work, shared.presence
         )
@@ -174,33 +175,39 @@ class ConversationService:
         self, conversation_id: str, text: str, client_msg_id: str, force_human: bool = False
     ) -> tuple[Event, bool]:
         """Store a customer message once; returns the event and whether it was a resend."""
+        received = asyncio.get_running_loop().time()
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
         await self._check_flood(conversation_id)
         redaction, asks = await self._inspect(conversation_id, text, read_request=True)
-        return await self._store(conversation_id, redaction, client_msg_id, force_human, asks)
+        return await self._store(
+            conversation_id, redaction, client_msg_id, (force_human, asks), received
+        )
 
     async def request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         """ "Talk to a person": stored in the server's own words (nothing to redact) and, in
         the bot's mode, handed over at once."""
+        received = asyncio.get_running_loop().time()
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
         await self._check_flood(conversation_id)
         words = Redaction(text=ASK_FOR_PERSON, findings=[], new_entries=[], vault_items=[])
-        return await self._store(conversation_id, words, client_msg_id, True, True)
+        return await self._store(conversation_id, words, client_msg_id, (True, True), received)
 
     async def _store(
         self,
         conversation_id: str,
         redaction: Redaction,
         client_msg_id: str,
-        force_human: bool,
-        asks: bool,
+        request: tuple[bool, bool],
+        received: float,
     ) -> tuple[Event, bool]:
         """Append the message and mark it pending; a request for a person in the bot's mode
-        is queued in the same transaction (the packet is completed by the turn after)."""
+        (pressed, or `asks` in words) is queued in the same transaction (the packet is
+        completed by the turn after). The turn's start deadline counts from `received`."""
+        force_human, asks = request
         edge: EdgeHandoff | None = None
         if force_human or asks:
             conversation = await self.get(conversation_id)
@@ -244,6 +251,7 @@ class ConversationService:
         )
         if edge is not None:
             await self._escalated(conversation_id, message.seq, edge.decision)
+        self._arrivals[(conversation_id, message.seq)] = received
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
 
@@ -339,11 +347,18 @@ class ConversationService:
         return len(pending)
 
     async def run_turn(self, conversation_id: str, seq: int) -> None:
-        """Turns of one conversation run one at a time, on whichever worker runs them."""
+        """Turns of one conversation run one at a time, on whichever worker runs them.
+
+        The start deadline counts from when the message arrived (its arrival is kept until
+        its turn starts; a turn run again after a restart counts from now): the time it
+        took to redact, store and wait for the conversation's previous turn counts, so
+        "busy" comes within `turn_start_s` of the message, not that long after.
+        """
+        received = self._arrivals.pop((conversation_id, seq), None)
         async with self.turns.hold(conversation_id):
             started = time.monotonic()
             try:
-                await self._run_turn(conversation_id, seq)
+                await self._run_turn(conversation_id, seq, received)
             except (UnknownConversation, ConversationMissing):
                 # Erased while the turn ran: there is nobody left to answer.
                 log.info("conversation gone", extra={"conversation_id": conversation_id})
@@ -375,7 +390,7 @@ class ConversationService:
             data = {"role": "system", "kind": reason, "text": text}
             change.record(await self.log.append(change.conn, conversation_id, "message", data))
 
-    async def _run_turn(self, conversation_id: str, seq: int) -> None:
+    async def _run_turn(self, conversation_id: str, seq: int, received: float | None) -> None:
         conversation = await self.get(conversation_id)
         if conversation.pending_seq is None or conversation.pending_seq < seq:
             return
@@ -397,7 +412,7 @@ class ConversationService:
         )
         if turn.mode == "bot":
             self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
-        state = await self._run_graph(conversation_id, turn, _urgency(turn))
+        state = await self._run_graph(conversation_id, turn, _urgency(turn), received)
         outcome = Outcome.model_validate(state["outcome"])
         escalation: EscalationDecision | None = None
         place = await self._place_in_line(conversation_id) if turn.mode == "queued" else None
@@ -433,7 +448,7 @@ class ConversationService:
             segment=conversation.segment,
         )
         try:
-            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF)
+            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, None)
             await self._complete_packet(conversation_id, seq, state)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
@@ -487,7 +502,7 @@ class ConversationService:
         self.broadcast.announce()
 
     async def _run_graph(
-        self, conversation_id: str, turn: TurnInput, urgency: Urgency
+        self, conversation_id: str, turn: TurnInput, urgency: Urgency, received: float | None
     ) -> AgentState:
         """Run the turn, streaming the answer's pieces to the customer as they are written.
 
@@ -506,7 +521,7 @@ class ConversationService:
         if self.runner is None:
             return await self.graph.run(conversation_id, turn, on_delta)
         try:
-            return await self.runner.run(conversation_id, turn, on_delta, urgency)
+            return await self.runner.run(conversation_id, turn, on_delta, urgency, received)
         except Busy:
             if urgency is not Urgency.HANDOFF:
                 raise

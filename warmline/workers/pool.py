@@ -175,8 +175,11 @@ class TurnPool:
         turn: TurnInput,
         on_delta: Callable[[str], None] = lambda _: None,
         urgency: Urgency = Urgency.TURN,
+        since: float | None = None,
     ) -> AgentState:
-        worker = await self._admit(urgency)
+        """Run the turn on a worker; `since` (the event loop's time) is when the customer's
+        message arrived, from which the start deadline counts (default: now)."""
+        worker = await self._admit(urgency, since)
         job = Job(next(self._ids), conversation_id, turn)
         try:
             state = await worker.run(job, on_delta)
@@ -193,7 +196,7 @@ class TurnPool:
         self._release(worker)
         return state
 
-    async def _admit(self, urgency: Urgency) -> _Worker:
+    async def _admit(self, urgency: Urgency, since: float | None) -> _Worker:
         while self._idle:
             # A worker that died while idle is replaced, not handed a turn.
             if (worker := self._idle.pop()).alive:
@@ -205,7 +208,9 @@ class TurnPool:
         heapq.heappush(self._queue, (urgency, next(self._arrivals), place))
         self._waiting += 1
         try:
-            async with asyncio.timeout(self._start_within_s):
+            loop = asyncio.get_running_loop()
+            start_by = (loop.time() if since is None else since) + self._start_within_s
+            async with asyncio.timeout_at(start_by):
                 return await place
         except BaseException as stopped:
             if place.done() and not place.cancelled():
