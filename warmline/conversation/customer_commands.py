@@ -25,7 +25,7 @@ from typing import Any
 from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
-from warmline.agent.state import AgentState, Outcome, TurnInput
+from warmline.agent.state import AgentState, Message, Outcome, TurnInput
 from warmline.clock import Clock, utc_now
 from warmline.conversation.assignment import Assignment
 from warmline.conversation.broadcasting import Broadcaster
@@ -266,7 +266,13 @@ class ConversationService:
             text=say("holding", language),
             decision=edge.decision.model_dump(mode="json"),
         )
-        return await self._escalate(conn, conversation_id, edge.state, edge.decision, outcome)
+        unseen: list[Message] = [
+            {"role": "customer", "text": e.data["text"], "seq": e.seq}
+            for e in await self.log.events_in(conn, conversation_id)
+            if e.type == "message" and e.data.get("role") == "customer" and edge.seen < e.seq < seq
+        ]
+        state = edge.with_unseen(unseen)
+        return await self._escalate(conn, conversation_id, state, edge.decision, outcome)
 
     async def _escalated(
         self, conversation_id: str, seq: int, decision: EscalationDecision

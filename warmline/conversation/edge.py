@@ -39,6 +39,14 @@ class EdgeHandoff:
 
     state: AgentState
     decision: EscalationDecision
+    seen: int
+    """The last message the graph's memory holds: later ones still wait for their turns."""
+
+    def with_unseen(self, unseen: list[Message]) -> AgentState:
+        """The state with the customer's messages the graph has not taken yet (their turns
+        still wait in line) before this one, so the packet has everything they wrote."""
+        messages = self.state.get("messages", [])
+        return self.state | {"messages": [*messages[:-1], *unseen, *messages[-1:]]}
 
 
 def _with_turn(memory: AgentState, turn: TurnInput) -> AgentState:
@@ -66,11 +74,12 @@ async def decide_at_edge(
         language=conversation.language,
         segment=conversation.segment,
     )
-    state = _with_turn(await graph.memory(conversation.id), turn)
-    return await asyncio.to_thread(_decide, state, graph.context)
+    memory = await graph.memory(conversation.id)
+    state = _with_turn(memory, turn)
+    return await asyncio.to_thread(_decide, state, graph.context, memory.get("last_seq", 0))
 
 
-def _decide(state: AgentState, context: AgentContext) -> EdgeHandoff | None:
+def _decide(state: AgentState, context: AgentContext, seen: int) -> EdgeHandoff | None:
     """The graph's `signals` and `assess` nodes without the embedding (in a thread: the
     detectors are CPU work)."""
     signals = turn_signals(state, None)
@@ -79,4 +88,4 @@ def _decide(state: AgentState, context: AgentContext) -> EdgeHandoff | None:
         "sentiments": [*state.get("sentiments", []), signals.sentiment],
     }
     decision = context.assess(turn_facts(state, context.low_confidence))
-    return EdgeHandoff(state, decision) if decision.escalate else None
+    return EdgeHandoff(state, decision, seen) if decision.escalate else None
