@@ -22,7 +22,7 @@ load runs first against that code's server, then against this one, in the same r
 on the same floor; the JSON keeps the earlier code's figures under "before".
 
 Usage: .venv/bin/python benchmarks/capacity.py [--levels 1 2 4 8 16 32 64]
-       [--window 30] [--idle 10000] [--before DIR]
+       [--window 30] [--idle 10000] [--before DIR] [--result capacity]
 """
 
 import argparse
@@ -271,6 +271,9 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=10000, help="idle sockets to hold")
     parser.add_argument("--floor-messages", type=int, default=300)
     parser.add_argument(
+        "--result", default="capacity", help="results/NAME.json, to keep an earlier full run"
+    )
+    parser.add_argument(
         "--before", type=Path, help="a checkout of the code before a change, measured first"
     )
     args = parser.parse_args()
@@ -288,7 +291,7 @@ def main() -> None:
         print(label, json.dumps({k: v for k, v in sides[label].items() if k != "levels"}))
     after = sides.pop("after")
     write_result(
-        "capacity",
+        args.result,
         {
             "date": now_utc(),
             "machine": machine(),

@@ -1,11 +1,16 @@
 """Customer to bot to person and back, over the real customer and agent sockets."""
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
-from conftest import Client, RunningServer, agent, customer, new_id, say
+import pytest
+from conftest import Client, RunningServer, agent, customer, make_settings, new_id, say
 
+from warmline.agent.graph import ConversationGraph
+from warmline.agent.state import AgentState
 from warmline.conversation.accounts import AgentAccount
+from warmline.server.runtime import running
 
 SERVER_SETTINGS = {
     "agents": [
@@ -140,3 +145,32 @@ async def test_unauthenticated_agent_is_refused_and_can_retry(server: RunningSer
     await console.send({"type": "claim", "conversation_id": "c_missing"})
     assert (await console.wait_for(type="error"))["data"]["code"] == "unknown_conversation"
     await console.close()
+
+
+async def test_a_handoff_is_queued_before_its_turn_runs_and_the_turn_then_records_it(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    released = asyncio.Event()
+    graph_run = ConversationGraph.run
+
+    async def when_released(self: ConversationGraph, *args: Any, **kwargs: Any) -> AgentState:
+        await released.wait()
+        return await graph_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConversationGraph, "run", when_released)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        message, _ = await service.request_human(conversation.id, new_id())
+        entry = await service.queue.entry(conversation.id)
+        assert entry is not None and entry.packet.transcript[-1].seq == message.seq
+        waiting = await service.get(conversation.id)
+        assert (waiting.mode, waiting.pending_seq) == ("queued", message.seq)
+
+        released.set()
+        await service.drain()
+        assert (await service.get(conversation.id)).pending_seq is None
+        memory = await service.graph.memory(conversation.id)
+        customer_words = [m["text"] for m in memory["messages"] if m["role"] == "customer"]
+        assert customer_words == ["I'd like to talk to a person."]
+        assert memory["outcome"]["kind"] == "escalate"

@@ -4,20 +4,20 @@ or a missed start deadline is a clear "busy", and a worker that dies is replaced
 import asyncio
 import multiprocessing
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import customer, make_settings, say, serving
+from conftest import agent, customer, make_settings, new_id, say, serving
 from worker_stubs import Gate, echo_graph
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
 from warmline.server.runtime import turn_graph
 from warmline.texts import say as text
-from warmline.workers.pool import Busy, TurnPool, WorkerLost
+from warmline.workers.pool import Busy, TurnPool, Urgency, WorkerLost
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -172,6 +172,20 @@ async def test_a_turn_no_worker_can_start_in_time_is_answered_busy() -> None:
         await held
 
 
+async def test_the_start_deadline_counts_from_the_message_not_from_the_line() -> None:
+    async with pool(line=4, start_within_s=60.0) as (turns, gate):
+        held = asyncio.create_task(turns.run("c1", turn("hold")))
+        await asyncio.sleep(0)
+        # Its message arrived 61 s ago (redacting, storing, the conversation's last turn).
+        arrived = asyncio.get_running_loop().time() - 61.0
+        with pytest.raises(Busy, match="no worker free"):
+            await turns.run("c2", turn("late"), since=arrived)
+        gate.open.set()
+        await held
+        # With a worker free, even a late turn runs rather than being refused.
+        assert answered(await turns.run("c2", turn("late"), since=arrived)).startswith("late")
+
+
 async def test_closing_the_pool_ends_an_idle_worker_without_waiting_it_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -218,3 +232,103 @@ async def test_a_busy_turn_tells_the_customer_with_the_button_to_a_person(
         assert answer["data"]["text"] == text("busy", "es")
         assert answer["data"]["kind"] == "busy"
         await client.close()
+
+
+async def test_handoffs_then_first_messages_go_ahead_of_other_turns_in_the_line() -> None:
+    async with pool(line=2) as (turns, gate):
+        held = asyncio.create_task(turns.run("c1", turn("hold")))
+        await asyncio.sleep(0)  # the held turn takes the only worker
+        finished: list[str] = []
+
+        async def queued(text: str, urgency: Urgency) -> None:
+            state = await turns.run(text, turn(text), urgency=urgency)
+            finished.append(answered(state).split()[0])
+
+        later = [asyncio.create_task(queued("follow-up", Urgency.TURN))]
+        await asyncio.sleep(0)
+        later.append(asyncio.create_task(queued("first", Urgency.FIRST)))
+        await asyncio.sleep(0)
+        # The line (2) is full, yet a handoff's turn is let in, and goes first.
+        with pytest.raises(Busy, match="2 turns already wait"):
+            await turns.run("c4", turn("refused"))
+        later.append(asyncio.create_task(queued("handoff", Urgency.HANDOFF)))
+        await asyncio.sleep(0)
+        gate.open.set()
+        await held
+        await asyncio.gather(*later)
+        assert finished == ["handoff", "first", "follow-up"]
+
+
+async def test_a_turn_that_stops_waiting_leaves_its_place_to_the_next() -> None:
+    async with pool(line=4) as (turns, gate):
+        held = asyncio.create_task(turns.run("c1", turn("hold")))
+        await asyncio.sleep(0)
+        gone = asyncio.create_task(turns.run("c2", turn("gone"), urgency=Urgency.HANDOFF))
+        waiting = asyncio.create_task(turns.run("c3", turn("waiting")))
+        await asyncio.sleep(0)
+        gone.cancel()
+        gate.open.set()
+        await held
+        assert answered(await waiting).startswith("waiting from")
+        assert gone.cancelled()
+
+
+def stuck_workers(gate: Gate) -> Callable[[Any], AbstractAsyncContextManager[TurnPool]]:
+    """The server's compute workers, each stuck in its turn until the test opens `gate`: one
+    worker, one place in line, and a start deadline no turn reaches."""
+
+    @asynccontextmanager
+    async def workers(_: Any) -> AsyncIterator[TurnPool]:
+        turns = TurnPool(echo_graph, gate, size=1, line=1, start_within_s=3600.0)
+        try:
+            await turns.start()
+            yield turns
+        finally:
+            await turns.close()
+
+    return workers
+
+
+async def test_with_every_worker_stuck_a_handoff_reaches_the_agent_and_a_turn_is_told_busy(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def no_graph_here(*_: Any) -> AgentState:
+        raise AssertionError("a graph ran in the serving process")
+
+    gate = Gate(SPAWN.Event())
+    monkeypatch.setattr("warmline.server.runtime.turn_pool", stuck_workers(gate))
+    monkeypatch.setattr(ConversationGraph, "run", no_graph_here)
+    settings = make_settings(tmp_path, kb_snapshot, workers=1)
+    async with serving(settings) as server:
+        console = await agent(server)
+        stuck, _ = await customer(server)
+        await say(stuck, "hold")  # takes the only worker and keeps it
+        in_line, _ = await customer(server)
+        await say(in_line, "hold")  # takes the only place in line
+        refused, _ = await customer(server, profile={"language": "de"})
+        await say(refused, "Wie setze ich das Thermostat zurück?")
+        busy = await refused.wait_for(30, type="message", data_role="system")
+        assert (busy["data"]["kind"], busy["data"]["text"]) == ("busy", text("busy", "de"))
+
+        asking, welcome = await customer(server)
+        await asking.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+        handoff = await console.wait_for(
+            30, type="handoff", conversation_id=welcome["conversation_id"]
+        )
+        packet = handoff["data"]["entry"]["packet"]
+        assert [r["code"] for r in packet["decision"]["reasons"]] == ["explicit_request"]
+        assert packet["transcript"][-1]["text"] == "I'd like to talk to a person."
+        holding = await asking.wait_for(30, type="message", data_role="bot")
+        assert holding["data"]["text"] == text("holding", "en")
+        await asking.wait_for(30, type="mode", data_mode="queued")
+
+        typed, welcome = await customer(server)
+        await say(typed, "Can I speak to a human please, my order LH-482913 arrived broken")
+        handoff = await console.wait_for(
+            30, type="handoff", conversation_id=welcome["conversation_id"]
+        )
+        summary = handoff["data"]["entry"]["packet"]["summary"]
+        assert "mentioned: LH-482913" in summary["facts_collected"]
+        for client in (console, stuck, in_line, refused, asking, typed):
+            await client.close()
+        gate.open.set()  # the server's last drain waits for the stuck turns

@@ -83,13 +83,10 @@ async def _chat_loop(settings: Settings) -> None:
                     return
                 if not line.strip():
                     continue
-                human = line.strip() == "/human"
-                await service.customer_message(
-                    conversation.id,
-                    line if not human else "I'd like to talk to a person.",
-                    secrets.token_hex(8),
-                    force_human=human,
-                )
+                if line.strip() == "/human":
+                    await service.request_human(conversation.id, secrets.token_hex(8))
+                else:
+                    await service.customer_message(conversation.id, line, secrets.token_hex(8))
                 await service.drain()
                 while not frames.empty():
                     _print_frame(frames.get_nowait())

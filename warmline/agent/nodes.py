@@ -13,6 +13,8 @@ import asyncio
 from functools import partial
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 from langgraph.runtime import Runtime
 
 from warmline.agent.context import AgentContext
@@ -71,10 +73,8 @@ def guard_input(state: AgentState) -> Update:
 
 
 def _signals(state: AgentState, context: AgentContext) -> Signals:
-    """Signals of this message, with the customer's earlier questions to the bot for loops,
-    and its embedding (computed once; the search below reuses it) for the request model."""
-    since_bot = state.get("messages", [])[state.get("bot_since", 0) : -1]
-    earlier = [m["text"] for m in since_bot if m["role"] == "customer"]
+    """Signals of this message, with its embedding (computed once; the search below reuses
+    it) for the request model."""
     turn = state["turn"]
     embed = context.embed_query
     # The request model learned from English MiniLM vectors; in the widget's other
@@ -82,7 +82,15 @@ def _signals(state: AgentState, context: AgentContext) -> Signals:
     # as a request for a person).
     english = primary(turn.language) == DEFAULT_LANGUAGE
     vector = embed(turn.text) if embed is not None and turn.mode == "bot" and english else None
-    return compute_signals(turn.text, earlier, vector)
+    return turn_signals(state, vector)
+
+
+def turn_signals(state: AgentState, vector: npt.NDArray[np.float32] | None) -> Signals:
+    """Signals of the turn's message, with the customer's earlier questions to the bot for
+    loops; `vector` is its embedding, None to read its words only (the server's edge)."""
+    since_bot = state.get("messages", [])[state.get("bot_since", 0) : -1]
+    earlier = [m["text"] for m in since_bot if m["role"] == "customer"]
+    return compute_signals(state["turn"].text, earlier, vector)
 
 
 async def signals(state: AgentState, runtime: Ctx) -> Update:
@@ -176,22 +184,35 @@ async def answer(state: AgentState, runtime: Ctx) -> Update:
 
 def assess(state: AgentState, runtime: Ctx) -> Update:
     """Ask the policy for its verdict on the turn, with what it needs to decide."""
+    facts = turn_facts(state, runtime.context.low_confidence)
+    # The policy's input is kept beside its verdict, so a decision can be explained
+    # (and re-decided under other thresholds) from the checkpoint alone.
+    return {
+        "decision": runtime.context.assess(facts),
+        "facts": facts.model_dump(mode="json"),
+        "low_confidence_strikes": facts.low_confidence_strikes,
+        "unanswered_turns": facts.unanswered_turns,
+    }
+
+
+def turn_facts(state: AgentState, low_confidence: float) -> TurnFacts:
+    """What the policy sees of a turn whose signals are in `state` (and its answer, when
+    it was searched first): the server's edge asks the same question for a handoff."""
     turn = state["turn"]
-    found = state["signals"]
     answer = state.get("answer")
     confidence = answer.confidence if answer is not None else None
     strikes = state.get("low_confidence_strikes", 0)
     unanswered = state.get("unanswered_turns", 0)
     thanked = says_thanks(turn.text)
     if confidence is not None:
-        below = confidence < runtime.context.low_confidence
+        below = confidence < low_confidence
         strikes = strikes + 1 if below else 0
         unanswered += int(below)
     if thanked:
         # Thanks close what came before: earlier misses no longer count against the bot.
         strikes = unanswered = 0
-    facts = TurnFacts(
-        signals=found,
+    return TurnFacts(
+        signals=state["signals"],
         force_human=turn.force_human,
         earlier_sentiments=state.get("sentiments", [])[:-1],
         confidence=confidence,
@@ -202,14 +223,6 @@ def assess(state: AgentState, runtime: Ctx) -> Update:
         language=turn.language,
         segment=turn.segment,
     )
-    # The policy's input is kept beside its verdict, so a decision can be explained
-    # (and re-decided under other thresholds) from the checkpoint alone.
-    return {
-        "decision": runtime.context.assess(facts),
-        "facts": facts.model_dump(mode="json"),
-        "low_confidence_strikes": strikes,
-        "unanswered_turns": unanswered,
-    }
 
 
 def reply(state: AgentState) -> Update:

@@ -1,6 +1,10 @@
 """The customers' commands on a conversation (start, resume, message, contact, rating)
 and the turn that answers a message: the conversation service.
 
+A message that asks for a person in the bot's mode ("Talk to a person", or words the
+request rules read at the edge) is handed over in its own transaction, without waiting
+for a compute worker (`edge`); the graph runs that turn afterwards to complete the packet.
+
 Every change is one database transaction that appends events and moves the mode,
 and only after it commits are the events published. A customer message is
 redacted, stored and acknowledged before the graph runs, and marked pending until
@@ -21,10 +25,16 @@ from typing import Any
 from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
-from warmline.agent.state import AgentState, Outcome, TurnInput
+from warmline.agent.state import AgentState, Message, Outcome, TurnInput
 from warmline.clock import Clock, utc_now
 from warmline.conversation.assignment import Assignment
 from warmline.conversation.broadcasting import Broadcaster
+from warmline.conversation.edge import (
+    ASK_FOR_PERSON,
+    EdgeHandoff,
+    asks_for_a_person,
+    decide_at_edge,
+)
 from warmline.conversation.errors import NotAllowed, UnknownConversation, existing
 from warmline.conversation.lifecycle import change_mode
 from warmline.conversation.protocol import (
@@ -39,7 +49,7 @@ from warmline.conversation.unit_of_work import UnitOfWork
 from warmline.conversation.waiting_words import waiting_words
 from warmline.coordination.bus import AGENTS
 from warmline.coordination.shared import Coordination
-from warmline.guardrails.guard import Guard
+from warmline.guardrails.guard import Guard, GuardVerdict
 from warmline.guardrails.limits import InputRejected
 from warmline.guardrails.placeholder_store import PlaceholderStore
 from warmline.guardrails.redaction import PlaceholderBook, Redaction, Redactor
@@ -56,13 +66,21 @@ from warmline.storage.conversations import (
 from warmline.storage.database import Database, Unavailable
 from warmline.storage.tickets import open_ticket
 from warmline.texts import TextKey, say, weekday
-from warmline.workers.pool import Busy, TurnRunner
+from warmline.workers.pool import Busy, TurnPool, Urgency
 
 log = logging.getLogger("warmline.service")
 
 CONTACT_KINDS = ("EMAIL", "PHONE")
 # In English, for the terminal chat that recognises it.
 TURN_FAILED = say("turn_failed", "en")
+
+
+def _urgency(turn: TurnInput) -> Urgency:
+    """A press of "Talk to a person" and a conversation's first message (a new conversation
+    logs nothing before it) go ahead of the rest in the workers' line."""
+    if turn.force_human:
+        return Urgency.HANDOFF
+    return Urgency.FIRST if turn.seq == 1 else Urgency.TURN
 
 
 def _same_secret(given: str | None, expected: str) -> bool:
@@ -87,9 +105,10 @@ class ConversationService:
         shared: Coordination[ServerFrame],
         summarize: Summarizer | None = None,
         clock: Clock = utc_now,
-        runner: TurnRunner | None = None,
+        runner: TurnPool | None = None,
     ) -> None:
-        """`runner` runs bot turns (a pool of worker processes); None runs them on `graph`."""
+        """`runner` runs bot turns (a pool of worker processes); None runs them on `graph`,
+        which also reads the memory a handoff at the edge decides on."""
         self.settings = settings
         self.clock = clock
         self.summarize = summarize
@@ -98,7 +117,7 @@ class ConversationService:
         self.queue = HandoffQueue(db, clock)
         self.placeholders = PlaceholderStore(db)
         self.graph = graph
-        self.runner: TurnRunner = runner or graph
+        self.runner = runner
         self.guard = Guard(redactor, settings.limits.max_message_chars)
         self.vault = vault
         self.bus = shared.bus
@@ -108,6 +127,7 @@ class ConversationService:
         self.work = UnitOfWork(db, self.publish)
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
+        self._arrivals: dict[tuple[str, int], float] = {}
         self.assignment = Assignment(
             settings.agents, self.log, self.queue, self.work, shared.presence
         )
@@ -155,35 +175,72 @@ class ConversationService:
         self, conversation_id: str, text: str, client_msg_id: str, force_human: bool = False
     ) -> tuple[Event, bool]:
         """Store a customer message once; returns the event and whether it was a resend."""
+        received = asyncio.get_running_loop().time()
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
         await self._check_flood(conversation_id)
-        redaction = await self.redact(conversation_id, text)
+        redaction, asks = await self._inspect(conversation_id, text, read_request=True)
+        return await self._store(
+            conversation_id, redaction, client_msg_id, (force_human, asks), received
+        )
+
+    async def request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
+        """ "Talk to a person": stored in the server's own words (nothing to redact) and, in
+        the bot's mode, handed over at once."""
+        received = asyncio.get_running_loop().time()
+        existing = await self._stored(conversation_id, client_msg_id)
+        if existing is not None:
+            return existing, True
+        await self._check_flood(conversation_id)
+        words = Redaction(text=ASK_FOR_PERSON, findings=[], new_entries=[], vault_items=[])
+        return await self._store(conversation_id, words, client_msg_id, (True, True), received)
+
+    async def _store(
+        self,
+        conversation_id: str,
+        redaction: Redaction,
+        client_msg_id: str,
+        request: tuple[bool, bool],
+        received: float,
+    ) -> tuple[Event, bool]:
+        """Append the message and mark it pending; a request for a person in the bot's mode
+        (pressed, or `asks` in words) is queued in the same transaction (the packet is
+        completed by the turn after). The turn's start deadline counts from `received`."""
+        force_human, asks = request
+        edge: EdgeHandoff | None = None
+        if force_human or asks:
+            conversation = await self.get(conversation_id)
+            edge = await decide_at_edge(self.graph, conversation, redaction.text, force_human)
         async with self.work.change() as change:
             conn = change.conn
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
             if existing is not None:
                 return existing, True
             conversation = await self.log.get_in(conn, conversation_id)
+            if edge is not None and conversation.mode not in ("bot", "resolved"):
+                edge = None  # taken over (or queued) since the edge read it
             if conversation.mode == "resolved":
                 change.record(await change_mode(conn, conversation_id, "bot"))
             await self.keep_originals(conn, conversation_id, redaction)
+            data = {
+                "role": "customer",
+                "text": redaction.text,
+                "client_msg_id": client_msg_id,
+                "force_human": force_human,
+                "redacted": [f.placeholder for f in redaction.findings],
+            }
+            if conversation.mode == "human":
+                data["to_person"] = True
+            if edge is not None:
+                data["handed_over"] = True
             message = await self.log.append(
-                conn,
-                conversation_id,
-                "message",
-                {
-                    "role": "customer",
-                    "text": redaction.text,
-                    "client_msg_id": client_msg_id,
-                    "force_human": force_human,
-                    "redacted": [f.placeholder for f in redaction.findings],
-                },
-                client_msg_id=client_msg_id,
+                conn, conversation_id, "message", data, client_msg_id=client_msg_id
             )
             change.record(message)
             await self.log.set_pending(conn, conversation_id, message.seq)
+            if edge is not None:
+                change.record(*await self._hand_over(conn, conversation_id, message.seq, edge))
         log.info(
             "customer message stored",
             extra={
@@ -192,8 +249,39 @@ class ConversationService:
                 "pii_found": len(redaction.findings),
             },
         )
+        if edge is not None:
+            await self._escalated(conversation_id, message.seq, edge.decision)
+        self._arrivals[(conversation_id, message.seq)] = received
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
+
+    async def _hand_over(
+        self, conn: Any, conversation_id: str, seq: int, edge: EdgeHandoff
+    ) -> list[Event]:
+        """Queue the handoff the edge decided, with the same words the graph's would have."""
+        language = edge.decision.language
+        outcome = Outcome(
+            for_seq=seq,
+            kind="escalate",
+            text=say("holding", language),
+            decision=edge.decision.model_dump(mode="json"),
+        )
+        unseen: list[Message] = [
+            {"role": "customer", "text": e.data["text"], "seq": e.seq}
+            for e in await self.log.events_in(conn, conversation_id)
+            if e.type == "message" and e.data.get("role") == "customer" and edge.seen < e.seq < seq
+        ]
+        state = edge.with_unseen(unseen)
+        return await self._escalate(conn, conversation_id, state, edge.decision, outcome)
+
+    async def _escalated(
+        self, conversation_id: str, seq: int, decision: EscalationDecision
+    ) -> None:
+        """Count and log a committed handoff, and tell the agents (and auto-assign it)."""
+        for code in dict.fromkeys(r.code for r in decision.reasons):
+            ESCALATIONS.labels(reason=code).inc()
+        log.info("escalated", extra={"conversation_id": conversation_id, "seq": seq})
+        await self.broadcast.queue_changed(conversation_id)
 
     async def _stored(self, conversation_id: str, client_msg_id: str) -> Event | None:
         """The event a client message id already produced: a resend is acknowledged again."""
@@ -204,13 +292,26 @@ class ConversationService:
         """The guard's verdict on text for this conversation, a customer's or an agent's
         (same placeholders, same numbering, read in the conversation's language);
         refused text is never stored."""
+        return (await self._inspect(conversation_id, text, read_request=False))[0]
+
+    async def _inspect(
+        self, conversation_id: str, text: str, read_request: bool
+    ) -> tuple[Redaction, bool]:
+        """The redaction, and (when asked) whether its words ask for a person."""
         book = PlaceholderBook(await self.placeholders.load(conversation_id))
         conversation = await self.log.get(conversation_id)
         language = conversation.language if conversation is not None else None
-        verdict = await asyncio.to_thread(self.guard.inspect, text, book, language)
+        verdict, asks = await asyncio.to_thread(self._guarded, text, book, language, read_request)
         if verdict.redaction is None:
             raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
-        return verdict.redaction
+        return verdict.redaction, asks
+
+    def _guarded(
+        self, text: str, book: PlaceholderBook, language: str | None, read_request: bool
+    ) -> tuple[GuardVerdict, bool]:
+        verdict = self.guard.inspect(text, book, language)
+        redacted = verdict.redaction
+        return verdict, read_request and redacted is not None and asks_for_a_person(redacted.text)
 
     async def keep_originals(self, conn: Any, conversation_id: str, redaction: Redaction) -> None:
         """A redaction's new placeholders and its originals (in the vault), in the caller's
@@ -255,11 +356,18 @@ class ConversationService:
         return len(pending)
 
     async def run_turn(self, conversation_id: str, seq: int) -> None:
-        """Turns of one conversation run one at a time, on whichever worker runs them."""
+        """Turns of one conversation run one at a time, on whichever worker runs them.
+
+        The start deadline counts from when the message arrived (its arrival is kept until
+        its turn starts; a turn run again after a restart counts from now): the time it
+        took to redact, store and wait for the conversation's previous turn counts, so
+        "busy" comes within `turn_start_s` of the message, not that long after.
+        """
+        received = self._arrivals.pop((conversation_id, seq), None)
         async with self.turns.hold(conversation_id):
             started = time.monotonic()
             try:
-                await self._run_turn(conversation_id, seq)
+                await self._run_turn(conversation_id, seq, received)
             except (UnknownConversation, ConversationMissing):
                 # Erased while the turn ran: there is nobody left to answer.
                 log.info("conversation gone", extra={"conversation_id": conversation_id})
@@ -291,24 +399,29 @@ class ConversationService:
             data = {"role": "system", "kind": reason, "text": text}
             change.record(await self.log.append(change.conn, conversation_id, "message", data))
 
-    async def _run_turn(self, conversation_id: str, seq: int) -> None:
+    async def _run_turn(self, conversation_id: str, seq: int, received: float | None) -> None:
         conversation = await self.get(conversation_id)
         if conversation.pending_seq is None or conversation.pending_seq < seq:
             return
         message = next(
             e for e in await self.log.events_after(conversation_id, seq - 1) if e.seq == seq
         )
-        if conversation.mode == "bot":
-            self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
+        if message.data.get("handed_over"):
+            await self._complete_handoff(conversation, message)
+            return
         turn = TurnInput(
             seq=seq,
             text=message.data["text"],
-            mode=conversation.mode,
+            # Written to a person: the bot stays silent even if the person handed the chat
+            # back before this turn ran (it may wait behind a handoff's turn).
+            mode="human" if message.data.get("to_person") else conversation.mode,
             force_human=bool(message.data.get("force_human")),
             language=conversation.language,
             segment=conversation.segment,
         )
-        state = await self._run_graph(conversation_id, turn)
+        if turn.mode == "bot":
+            self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
+        state = await self._run_graph(conversation_id, turn, _urgency(turn), received)
         outcome = Outcome.model_validate(state["outcome"])
         escalation: EscalationDecision | None = None
         place = await self._place_in_line(conversation_id) if turn.mode == "queued" else None
@@ -323,12 +436,64 @@ class ConversationService:
                 )
                 change.record(*events)
         if escalation is not None:
-            for code in dict.fromkeys(r.code for r in escalation.reasons):
-                ESCALATIONS.labels(reason=code).inc()
-            log.info("escalated", extra={"conversation_id": conversation_id, "seq": seq})
-            await self.broadcast.queue_changed(conversation_id)
+            await self._escalated(conversation_id, seq, escalation)
             if self.summarize is not None:
                 self.spawn(self._rewrite_summary(conversation_id, self.summarize))
+
+    async def _complete_handoff(self, conversation: Conversation, message: Event) -> None:
+        """The turn of a handoff made at the edge: the graph records it in the conversation's
+        memory (as the bot's turn it was), and its state completes the queued packet.
+
+        The customer and the agents already have the handoff, so a failure here is logged
+        and leaves the packet the edge wrote; only a refused write keeps the turn pending.
+        """
+        conversation_id, seq = conversation.id, message.seq
+        turn = TurnInput(
+            seq=seq,
+            text=message.data["text"],
+            mode="bot",
+            force_human=bool(message.data.get("force_human")),
+            language=conversation.language,
+            segment=conversation.segment,
+        )
+        try:
+            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, None)
+            await self._complete_packet(conversation_id, seq, state)
+        except (Unavailable, UnknownConversation, ConversationMissing):
+            raise
+        except Exception:
+            ERRORS.labels(code="packet_incomplete").inc()
+            log.exception(
+                "handoff packet not completed", extra={"conversation_id": conversation_id}
+            )
+        async with self.work.change() as change:
+            if (await self.log.get_in(change.conn, conversation_id)).pending_seq == seq:
+                await self.log.set_pending(change.conn, conversation_id, None)
+        if self.summarize is not None:
+            self.spawn(self._rewrite_summary(conversation_id, self.summarize))
+
+    async def _complete_packet(self, conversation_id: str, seq: int, state: AgentState) -> None:
+        """Rebuild the open handoff's packet from the graph's state, if that handoff is this
+        turn's (its transcript ends with the message) and the graph handed over too."""
+        outcome = Outcome.model_validate(state["outcome"])
+        entry = await self.queue.entry(conversation_id)
+        if outcome.kind != "escalate" or outcome.for_seq != seq or entry is None:
+            return
+        queued = entry.packet
+        if not queued.transcript or queued.transcript[-1].seq != seq:
+            return
+        packet = build_packet(
+            conversation_id,
+            state,
+            EscalationDecision.model_validate(outcome.decision),
+            queued.transcript,
+            self.settings.policy.queue.sla_minutes,
+            queued.customer.previous_agent,
+            self.settings.products,
+            now=queued.created_at,
+        )
+        await self.queue.replace_packet(entry.id, packet)
+        self.broadcast.announce()
 
     async def _rewrite_summary(self, conversation_id: str, summarize: Summarizer) -> None:
         """The handoff went out with the extractive summary; the LLM's follows if it is good."""
@@ -345,7 +510,9 @@ class ConversationService:
         )
         self.broadcast.announce()
 
-    async def _run_graph(self, conversation_id: str, turn: TurnInput) -> AgentState:
+    async def _run_graph(
+        self, conversation_id: str, turn: TurnInput, urgency: Urgency, received: float | None
+    ) -> AgentState:
         """Run the turn, streaming the answer's pieces to the customer as they are written.
 
         Pieces are `delta` control frames (no seq): a preview that the logged `message`
@@ -360,10 +527,16 @@ class ConversationService:
             self.bus.publish(conversation_id, frame)
             pieces += 1
 
-        # "Talk to a person" never waits in the workers' line nor gets a busy answer: its
-        # turn runs on this process's own graph.
-        runner = self.graph if turn.force_human else self.runner
-        return await runner.run(conversation_id, turn, on_delta)
+        if self.runner is None:
+            return await self.graph.run(conversation_id, turn, on_delta)
+        try:
+            return await self.runner.run(conversation_id, turn, on_delta, urgency, received)
+        except Busy:
+            if urgency is not Urgency.HANDOFF:
+                raise
+            # A handoff's turn jumps the line; if no worker frees up even so, it runs here
+            # rather than answer "busy" to someone who asked for a person.
+            return await self.graph.run(conversation_id, turn, on_delta)
 
     async def _answer(
         self,

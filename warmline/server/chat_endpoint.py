@@ -26,8 +26,6 @@ from warmline.server.gate import Gate
 from warmline.storage.conversations import AGENT_ONLY, Conversation, Event
 from warmline.texts import refusal
 
-ASK_FOR_PERSON = "I'd like to talk to a person."
-
 
 class CustomerConnection(Connection):
     conversation: Conversation | None = None
@@ -155,9 +153,10 @@ async def _store(
     if frame.type == "csat":
         rating = parse(CsatData, frame.data)
         return await service.rate(conversation_id, rating.score, rating.comment, client_msg_id)
-    human = frame.type == "request_human"
-    text = ASK_FOR_PERSON if human else parse(TextData, frame.data).text
-    return await service.customer_message(conversation_id, text, client_msg_id, force_human=human)
+    if frame.type == "request_human":
+        return await service.request_human(conversation_id, client_msg_id)
+    text = parse(TextData, frame.data).text
+    return await service.customer_message(conversation_id, text, client_msg_id)
 
 
 async def chat_socket(websocket: WebSocket, service: ConversationService, gate: Gate) -> None:

@@ -1,12 +1,16 @@
 """The gateway's side of the compute workers: a pool of processes and the line to them.
 
-`TurnPool.run` has the signature of `ConversationGraph.run`, so the service runs a bot
-turn the same way in-process (`workers = 0`) or in a worker. Each worker runs up to
-`slots` turns at once (so their model calls batch, see `process`); a turn waits in a
-bounded line for a free slot on any worker (first come, first served); it gets `Busy` at
-once when the line is full and when no slot frees up within the start deadline, so the
-caller answers "busy" instead of leaving the customer waiting (admission control). The
-loop never blocks: each worker's pipe is read by a thread of its own, which hands
+`TurnPool.run` takes what `ConversationGraph.run` takes, plus the turn's `Urgency`, so
+the service runs a bot turn the same way in-process (`workers = 0`) or in a worker. Each
+worker runs up to `slots` turns at once (so their model calls batch, see `process`). A
+turn waits in a bounded line for a free slot on any worker, ordered by urgency (a
+handoff's turn, then a conversation's first message, then the rest), first come first
+served within one urgency, so a customer who asks for a person or has just arrived is not
+stuck behind everyone else's follow-up questions. A turn gets `Busy` at once when the
+line is full and when no slot frees up within the start deadline, so the caller answers
+"busy" instead of leaving the customer waiting (admission control); a handoff's turn is
+never refused for a full line (one press each, bounded by the flood window), only for the
+deadline. The loop never blocks: each worker's pipe is read by a thread of its own, which hands
 messages to the loop; sending a job is one small pickle.
 
 A worker that dies mid-turn (killed, out of memory) closes its pipe: every turn it was
@@ -16,12 +20,14 @@ takes the dead one's place.
 
 import asyncio
 import contextlib
+import heapq
 import itertools
 import logging
 import multiprocessing
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import IntEnum
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
@@ -40,6 +46,16 @@ class Busy(Exception):
 
 class WorkerLost(Exception):
     """The worker running this turn exited before answering it."""
+
+
+class Urgency(IntEnum):
+    """A turn's place in the line: lower goes first."""
+
+    HANDOFF = 0
+    """A handoff's turn: the customer pressed "Talk to a person" or asked for one."""
+    FIRST = 1
+    """A conversation's first message: a new customer's first impression."""
+    TURN = 2
 
 
 class TurnRunner(Protocol):
@@ -178,8 +194,12 @@ class TurnPool:
         self._slots = slots
         self._workers: list[_Worker] = []
         # One entry per free slot, naming its worker: taking one is dispatching to it.
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._idle: list[_Worker] = []
+        # Turns waiting for a slot: (urgency, arrival, the future a worker is handed in).
+        # A turn that stops waiting cancels its future and is dropped when it comes up.
+        self._queue: list[tuple[int, int, asyncio.Future[_Worker]]] = []
         self._waiting = 0
+        self._arrivals = itertools.count()
         self._ids = itertools.count(1)
         self._starting: set[asyncio.Task[None]] = set()
 
@@ -190,18 +210,18 @@ class TurnPool:
     async def _started_worker(self) -> _Worker:
         loop = asyncio.get_running_loop()
         worker = _Worker(
-            self._opener, self._settings, self._slots, loop, self._idle.put_nowait, self._replace
+            self._opener, self._settings, self._slots, loop, self._release, self._replace
         )
         self._workers.append(worker)
         await worker.ready
         return worker
 
     def _open(self, workers: list[_Worker]) -> None:
-        """Put the workers' slots in the line's queue in turn, so that the first turns
-        spread over the workers instead of filling the first one."""
+        """Free the workers' slots in turn, so that the first turns spread over the
+        workers instead of filling the first one."""
         for _ in range(self._slots):
             for worker in workers:
-                self._idle.put_nowait(worker)
+                self._release(worker)
 
     async def _add(self) -> None:
         self._open([await self._started_worker()])
@@ -211,27 +231,59 @@ class TurnPool:
         conversation_id: str,
         turn: TurnInput,
         on_delta: Callable[[str], None] = lambda _: None,
+        urgency: Urgency = Urgency.TURN,
+        since: float | None = None,
     ) -> AgentState:
-        """Run the turn in a worker with a free slot. The slot comes back when the worker
-        answers, even if this call was cancelled meanwhile (the worker still runs it); a
-        worker that dies fails its turns with `WorkerLost` and is replaced."""
-        worker = await self._admit()
+        """Run the turn in a worker with a free slot; `since` (the event loop's time) is
+        when the customer's message arrived, from which the start deadline counts
+        (default: now). The slot comes back when the worker answers, even if this call
+        was cancelled meanwhile (the worker still runs it); a worker that dies fails its
+        turns with `WorkerLost` and is replaced."""
+        worker = await self._admit(urgency, since)
         return await worker.run(Job(next(self._ids), conversation_id, turn), on_delta)
 
-    async def _admit(self) -> _Worker:
-        if self._idle.empty() and self._waiting >= self._line:
+    async def _admit(self, urgency: Urgency, since: float | None) -> _Worker:
+        while self._idle:
+            # A worker that died while idle is replaced, not handed a turn.
+            if (worker := self._idle.pop()).alive:
+                return worker
+            self._replace(worker)
+        if urgency is not Urgency.HANDOFF and self._waiting >= self._line:
             raise Busy(f"{self._waiting} turns already wait for a worker")
+        loop = asyncio.get_running_loop()
+        place: asyncio.Future[_Worker] = loop.create_future()
+        heapq.heappush(self._queue, (urgency, next(self._arrivals), place))
         self._waiting += 1
         try:
-            async with asyncio.timeout(self._start_within_s):
-                # A worker that died while idle is replaced, not handed a turn.
-                while not (worker := await self._idle.get()).alive:
-                    self._replace(worker)
-                return worker
-        except TimeoutError:
-            raise Busy(f"no worker free within {self._start_within_s:g} s") from None
+            start_by = (loop.time() if since is None else since) + self._start_within_s
+            async with asyncio.timeout_at(start_by):
+                return await place
+        except BaseException as stopped:
+            if place.done() and not place.cancelled():
+                # Handed a slot just as the wait ended: it goes to the next in line.
+                self._release(place.result())
+            place.cancel()
+            if isinstance(stopped, TimeoutError):
+                raise Busy(f"no worker free within {self._start_within_s:g} s") from None
+            raise
         finally:
             self._waiting -= 1
+            if len(self._queue) > 2 * self._waiting + 16:
+                # Drop the places of turns that stopped waiting, so the heap stays bounded.
+                self._queue = [entry for entry in self._queue if not entry[2].done()]
+                heapq.heapify(self._queue)
+
+    def _release(self, worker: _Worker) -> None:
+        """A free slot goes to the most urgent turn still waiting, else back to idle."""
+        if not worker.alive:
+            self._replace(worker)
+            return
+        while self._queue:
+            place = heapq.heappop(self._queue)[2]
+            if not place.done():
+                place.set_result(worker)
+                return
+        self._idle.append(worker)
 
     def _replace(self, worker: _Worker) -> None:
         worker.stop()

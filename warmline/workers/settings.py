@@ -31,8 +31,9 @@ class WorkerSettings(BaseModel):
     turn_start_s: float = Field(
         5.0,
         ge=0,
-        description="How long a bot turn may wait for a free worker before the customer is "
-        "told the service is busy (with the button to a person) rather than left waiting.",
+        description="How long after the customer's message its bot turn may still start on a "
+        "worker; past that the customer is told the service is busy (with the button to a "
+        "person) rather than left waiting.",
     )
 
     @property

@@ -1,0 +1,91 @@
+"""A handoff decided at the edge: "Talk to a person", or a message whose words ask for one.
+
+Such a turn has one possible outcome in the bot's mode (the policy always hands over an
+explicit request), so the serving process need not wait for a compute worker to learn
+it: it reads the conversation's memory from the graph's checkpoint, runs the signal
+detectors on the words (no embedding: the written rules already found the request),
+asks the same policy the graph asks, and the handoff is queued in the message's own
+transaction. The graph still runs the turn afterwards, off the agent's critical path, to
+record it in the conversation's memory and complete the packet (`ConversationService`).
+"""
+
+import asyncio
+from dataclasses import dataclass
+from typing import cast
+
+from warmline.agent.context import AgentContext
+from warmline.agent.decision import EscalationDecision
+from warmline.agent.graph import ConversationGraph
+from warmline.agent.nodes import guard_input, turn_facts, turn_signals
+from warmline.agent.state import AgentState, Message, TurnInput
+from warmline.guardrails.human_request import detect_human_request
+from warmline.storage.conversations import Conversation
+
+# The words stored for a press of "Talk to a person": the server's own, so nothing to redact.
+ASK_FOR_PERSON = "I'd like to talk to a person."
+HANDS_OVER_FROM = ("bot", "resolved")
+
+
+def asks_for_a_person(text: str) -> bool:
+    """The request detector's written rules on already redacted text: regular expressions
+    over a bounded message, cheap enough for every message at the edge."""
+    return detect_human_request(text).fired()
+
+
+@dataclass(frozen=True)
+class EdgeHandoff:
+    """The policy's decision at the edge, and the state it decided on: the conversation's
+    memory with this turn's message and signals, as the graph would have it."""
+
+    state: AgentState
+    decision: EscalationDecision
+    seen: int
+    """The last message the graph's memory holds: later ones still wait for their turns."""
+
+    def with_unseen(self, unseen: list[Message]) -> AgentState:
+        """The state with the customer's messages the graph has not taken yet (their turns
+        still wait in line) before this one, so the packet has everything they wrote."""
+        messages = self.state.get("messages", [])
+        return self.state | {"messages": [*messages[:-1], *unseen, *messages[-1:]]}
+
+
+def _with_turn(memory: AgentState, turn: TurnInput) -> AgentState:
+    """The memory after the graph's first node took the turn (its own code, so a chat back
+    from a person starts afresh here as it does there)."""
+    update = guard_input({**memory, "turn": turn})
+    added: list[Message] = update.pop("messages", [])
+    state = cast(AgentState, memory | update)
+    return state | {"turn": turn, "messages": [*memory.get("messages", []), *added]}
+
+
+async def decide_at_edge(
+    graph: ConversationGraph, conversation: Conversation, text: str, force_human: bool
+) -> EdgeHandoff | None:
+    """The handoff of a message that asks for a person, or None when the graph must answer
+    it (the conversation is already with a person or waiting for one, or the policy keeps
+    it, which it never does for an explicit request with the shipped policy)."""
+    if conversation.mode not in HANDS_OVER_FROM:
+        return None
+    turn = TurnInput(
+        seq=conversation.last_seq + 1,
+        text=text,
+        mode="bot",
+        force_human=force_human,
+        language=conversation.language,
+        segment=conversation.segment,
+    )
+    memory = await graph.memory(conversation.id)
+    state = _with_turn(memory, turn)
+    return await asyncio.to_thread(_decide, state, graph.context, memory.get("last_seq", 0))
+
+
+def _decide(state: AgentState, context: AgentContext, seen: int) -> EdgeHandoff | None:
+    """The graph's `signals` and `assess` nodes without the embedding (in a thread: the
+    detectors are CPU work)."""
+    signals = turn_signals(state, None)
+    state = state | {
+        "signals": signals,
+        "sentiments": [*state.get("sentiments", []), signals.sentiment],
+    }
+    decision = context.assess(turn_facts(state, context.low_confidence))
+    return EdgeHandoff(state, decision, seen) if decision.escalate else None
