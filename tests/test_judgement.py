@@ -383,6 +383,7 @@ def test_a_mood_that_sours_while_we_answer_escalates_with_the_fall() -> None:
         "how do I talk to the hub with voice commands",
         "Necesito ayuda con mi pedido",
         "Ich brauche Unterstützung bei der Rechnung",
+        "does a refund over $500 need a manager's approval",
     ],
 )
 def test_things_and_help_with_a_task_are_no_request(text: str) -> None:

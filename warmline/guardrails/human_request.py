@@ -88,7 +88,9 @@ _REQUEST_PATTERNS = [
     rf"route|switch)"
     rf"(?: me| this| it| us| my \w+| (?:a|the|this) (?:conversation|chat|call))? (?:over |back )?"
     rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
-    rf"\b(?:get|give|want|need|prefer|find|have|gimme) (?:me )?(?:to )?{_DET}{_PERSON}\b",
+    # Not what a person gives or owns: "need a manager's approval", "want an agent account".
+    rf"\b(?:get|give|want|need|prefer|find|have|gimme) (?:me )?(?:to )?{_DET}{_PERSON}\b"
+    r"(?!(?:['’]s)? (?:approval|sign-?off|signature|permission|account|login|password)\b)",
     rf"\b(?:is there|are there|anyone there|any) (?:also |still |even )?{_DET}"
     r"(?:person|human|humans|people|agents?|someone|somebody|anyone|anybody|representatives?|staff|operators?)\b",
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
