@@ -263,12 +263,12 @@ async def test_tokens_and_cost_are_counted_per_conversation_and_day(
 async def test_model_hints_add_a_missed_request_for_a_person_and_a_failure_costs_nothing(
     tmp_path: Path, kb_snapshot: Path
 ) -> None:
-    text = "could a member of your team look at my refund instead"
+    text = "could the folks in your office look at my refund instead"
     hint = {
         "wants_person": True,
         "sensitive_topic": "none",
         "intent": "problem",
-        "evidence": "a member of your team",
+        "evidence": "the folks in your office",
     }
     async with fake_openai() as fake:
         fake.default = Reply(content="Open the app, tap Orders, then Return or refund [1].")
@@ -287,7 +287,7 @@ async def test_model_hints_add_a_missed_request_for_a_person_and_a_failure_costs
     assert entry is not None
     [reason] = entry.packet.decision.reasons
     assert reason.code == "explicit_request"
-    assert reason.value == "model: \u201ca member of your team\u201d"
+    assert reason.value == "model: \u201cthe folks in your office\u201d"
     assert fake.bodies[0]["model"] == "classifier"
     assert reply["role"] == "bot", "a failed hint leaves the bot answering"
     assert not str(reply["text"]).startswith("I'm bringing in")

@@ -340,7 +340,16 @@ async def test_metrics_count_turns_escalations_errors_and_refusals(server: Runni
     await chat.wait_for(type="error", data_code="bad_json")
     stranger = await open_socket(server, "/v1/chat", some_address(), EVIL)
     await refusal(stranger)
-    _, _, after = await get(server.url + "/metrics")
+    # The press is handed over at the edge; its turn, which completes the packet, ends
+    # after it, so read until both turns are counted (or give up after 15 s).
+    for _ in range(300):
+        _, _, after = await get(server.url + "/metrics")
+        if (
+            metric(after, "warmline_turn_seconds_count")
+            >= metric(before, "warmline_turn_seconds_count") + 2
+        ):
+            break
+        await asyncio.sleep(0.05)
 
     def grew(name: str) -> float:
         return metric(after, name) - metric(before, name)

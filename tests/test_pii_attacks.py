@@ -129,7 +129,9 @@ async def test_a_card_typed_by_an_agent_is_redacted_and_stored_nowhere(
         assert seen["data"]["text"] == "is your card <CARD_1>?"
         for socket in (client, console):
             await socket.close()
-        server_process.stop()
+        # Stopped from a thread: the model server runs on this loop, and the handoff's
+        # summary may still be asking it while the server finishes its turns.
+        await asyncio.to_thread(server_process.stop)
     assert found_in(server_process.data_dir, [card, card.replace(" ", "")]) == []
 
 

@@ -1,5 +1,6 @@
 """PII typed by a customer never reaches the store, the checkpoints, the logs or the packet."""
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -83,6 +84,12 @@ async def converse(server_process: ServerProcess, llm: FakeOpenAI) -> None:
     assert "e-mail: <EMAIL_1>" in packet["summary"]["facts_collected"]
     assert leaks(json.dumps(packet)) == []
     assert leaks(json.dumps(list(console.frames))) == []
+    # The press is handed over at the edge; the model is asked after it (the turns still in
+    # line, then the packet's summary), so wait up to 30 s for a request with the e-mail.
+    for _ in range(600):
+        if "<EMAIL_1>" in json.dumps(llm.bodies):
+            break
+        await asyncio.sleep(0.05)
     assert llm.bodies, "the model was asked at least once"
     assert leaks(json.dumps(llm.bodies)) == [], "no PII in any request body sent to the model"
     assert "<EMAIL_1>" in json.dumps(llm.bodies)

@@ -69,7 +69,8 @@ async def waiting(server: RunningServer, text: str = "", **hello: Any) -> tuple[
         await say(client, text)
     else:
         await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
-    await client.wait_for(type="mode", data_mode="queued")
+    # A typed request is handed over at the edge, so the move may come before its ack.
+    await got(client, type="mode", data_mode="queued")
     return client, welcome["conversation_id"]
 
 
