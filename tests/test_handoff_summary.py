@@ -84,3 +84,17 @@ def test_a_need_and_a_request_for_a_person_in_one_message_gives_the_need() -> No
         ]
     )
     assert summary.customer_goal == "The refund never arrived and I was charged twice."
+
+
+def test_facts_name_each_kind_of_masked_detail_in_words() -> None:
+    summary = _summary(
+        [
+            ("customer", "I'm <HANDLE_1> on Instagram, born <DOB_1>, living at <ADDRESS_1>."),
+            ("bot", NOT_FOUND),
+        ]
+    )
+    assert summary.facts_collected[:3] == [
+        "social media handle: <HANDLE_1>",
+        "date of birth: <DOB_1>",
+        "address: <ADDRESS_1>",
+    ]

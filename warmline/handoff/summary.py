@@ -48,6 +48,9 @@ _LABEL_WORDS = {
     "IBAN": "IBAN",
     "SSN": "SSN",
     "IP": "IP address",
+    "DOB": "date of birth",
+    "ADDRESS": "address",
+    "HANDLE": "social media handle",
 }
 _NEXT_STEPS = {
     "explicit_request": "Acknowledge the request for a person and confirm you have the history.",
