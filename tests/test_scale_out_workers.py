@@ -37,6 +37,7 @@ from conftest import (
 from fake_openai import FakeOpenAI, Reply, fake_openai
 from fastapi import Request
 
+from warmline.server.runtime import load_secret, load_vault_keys
 from warmline.texts import say as text
 
 pytestmark = [
@@ -121,14 +122,16 @@ async def deployment(
         }
         a = ServerProcess(folder / "a", free_port(), env)
         b = ServerProcess(folder / "b", free_port(), env)
-        for gateway in (a, b):
-            make_settings(gateway.data_dir, kb_snapshot)
+        settings = make_settings(a.data_dir, kb_snapshot)
+        make_settings(b.data_dir, kb_snapshot)
+        load_secret(settings)  # created as the product creates them on a first start
+        load_vault_keys(settings)
+        for key in (settings.secret_path, settings.vault_key_path):  # one deployment's keys
+            shutil.copy(key, b.data_dir / key.name)
         try:
-            # Started from threads: the loop keeps serving the model meanwhile.
-            await asyncio.to_thread(a.start, 300)
-            for key in ("secret.key", "vault.key"):  # one deployment shares its keys
-                shutil.copy(a.data_dir / key, b.data_dir / key)
-            await asyncio.to_thread(b.start, 300)
+            # Together (their migrations take turns under a lock), from threads: the loop
+            # keeps serving the model meanwhile.
+            await asyncio.gather(asyncio.to_thread(a.start, 300), asyncio.to_thread(b.start, 300))
             yield Deployment(model, a, b, shared["WARMLINE_DATABASE_URL"])
         finally:
             for word in model.held:
