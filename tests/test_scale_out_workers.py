@@ -38,10 +38,12 @@ from fake_openai import FakeOpenAI, Reply, fake_openai
 from fastapi import Request
 
 from warmline.server.runtime import load_secret, load_vault_keys
-from warmline.texts import say as text
 
 pytestmark = [
     pytest.mark.slow,
+    # The first test's time includes starting two gateways and their workers together
+    # (four processes loading models): minutes on two busy cores.
+    pytest.mark.timeout(600),
     pytest.mark.skipif(not shared_services_up(), reason="PostgreSQL or Redis is not reachable"),
 ]
 
@@ -320,7 +322,7 @@ async def test_a_worker_killed_mid_turn_leaves_the_turn_answered_once(
 
     log = deployment.logged(conversation_id)
     assert bot_answers(log) == [ANSWER], "answered once"
-    assert [seq for seq, kind, d in log if d.get("kind") == "turn_failed"] == []
+    assert [seq for seq, _, d in log if d.get("kind") == "turn_failed"] == []
     assert asked["data"]["seq"] in seqs(client.frames, conversation_id)
     assert seqs(client.frames, conversation_id) == [seq for seq, _, _ in log]
     await client.close()
@@ -362,6 +364,6 @@ async def test_a_gateway_killed_mid_turn_and_the_customer_resumes_on_the_other(
     assert seen == [seq for seq, _, _ in log], "each event once, in order, across gateways"
     live, held = console_seqs(console, conversation_id)
     assert live == sorted(set(live)) and held == set(seen)
-    assert text("turn_failed", "en") not in {d.get("text") for _, _, d in log}
+    assert [seq for seq, _, d in log if d.get("kind") == "turn_failed"] == []
     for socket in (back, console):
         await socket.close()
