@@ -1,6 +1,8 @@
-"""Both engines get their schema from the same alembic revisions, and a SQLite file made
-by the old hand-written schema is brought to it without losing a row."""
+"""Both engines get their schema from the same alembic revisions, a SQLite file made by
+the old hand-written schema is brought to it without losing a row, and servers starting
+together on a fresh PostgreSQL database set up the graph's checkpoint tables in turn."""
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import Backend
 
+from warmline.storage.checkpoints import open_checkpoints
 from warmline.storage.schema import migrate, sqlalchemy_url, sqlite_url
 
 
@@ -48,6 +51,20 @@ def test_sqlite_and_postgresql_have_the_same_tables_columns_and_indexes(
     embedded, shared = shape(sqlite_url(path)), shape(sqlalchemy_url(postgres_url))
     assert "conversations" in embedded
     assert embedded == shared
+
+
+async def test_servers_starting_together_on_a_fresh_database_set_up_the_checkpoints(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """The saver's setup builds indexes concurrently, which waits for every open snapshot
+    in the database: a server blocked waiting for the setup lock held one, so the server
+    holding the lock waited for it, and both for ever."""
+
+    async def start() -> None:
+        async with open_checkpoints(tmp_path / "unused.sqlite", postgres_url, 2):
+            pass
+
+    await asyncio.wait_for(asyncio.gather(*(start() for _ in range(3))), 60)
 
 
 # What an early version of the embedded engine created by hand: no language or segment

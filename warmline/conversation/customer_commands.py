@@ -66,7 +66,7 @@ from warmline.storage.conversations import (
 from warmline.storage.database import Database, Unavailable
 from warmline.storage.tickets import open_ticket
 from warmline.texts import TextKey, say, weekday
-from warmline.workers.pool import Busy, TurnPool, Urgency
+from warmline.workers.pool import Busy, TurnPool, Urgency, WorkerLost
 
 log = logging.getLogger("warmline.service")
 
@@ -530,7 +530,15 @@ class ConversationService:
         if self.runner is None:
             return await self.graph.run(conversation_id, turn, on_delta)
         try:
-            return await self.runner.run(conversation_id, turn, on_delta, urgency, received)
+            try:
+                return await self.runner.run(conversation_id, turn, on_delta, urgency, received)
+            except WorkerLost:
+                # Its worker died (killed, out of memory): the turn runs once more, on another
+                # worker or the dead one's replacement, with a start deadline from now (the
+                # checkpoint recognises a turn the dead worker finished). A second loss is
+                # answered as a failed turn, so a message that kills workers kills two at most.
+                log.warning("worker lost mid-turn", extra={"conversation_id": conversation_id})
+                return await self.runner.run(conversation_id, turn, on_delta, urgency)
         except Busy:
             if urgency is not Urgency.HANDOFF:
                 raise

@@ -3,9 +3,11 @@
 Embedded, it is a SQLite file beside the database. With a PostgreSQL URL it has its own
 pool: LangGraph's Postgres saver uses psycopg 3 like the stores, but wants dict rows and
 no prepared statements. Its tables are the saver's own, created by its `setup()`, which
-workers starting together run one at a time under an advisory lock.
+workers starting together run one at a time under an advisory lock (waited for by
+polling, see `_set_up_alone`).
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,12 +16,14 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from warmline.storage.database import create_private
 
 CHECKPOINT_SETUP_LOCK = 7_402_992  # serialises the saver's own migrations across workers
+SETUP_POLL_S = 0.1
 
 
 @asynccontextmanager
@@ -44,12 +48,35 @@ async def open_checkpoints(
     await pool.open(wait=True)
     try:
         postgres_saver = AsyncPostgresSaver(pool)
-        async with pool.connection() as conn:
-            await conn.execute("SELECT pg_advisory_lock(%s)", (CHECKPOINT_SETUP_LOCK,))
-            try:
-                await postgres_saver.setup()
-            finally:
-                await conn.execute("SELECT pg_advisory_unlock(%s)", (CHECKPOINT_SETUP_LOCK,))
+        await _set_up_alone(pool, postgres_saver)
         yield postgres_saver
     finally:
         await pool.close()
+
+
+async def _set_up_alone(pool: AsyncConnectionPool[Any], saver: AsyncPostgresSaver) -> None:
+    """The saver's `setup()` under the advisory lock, waited for by trying it again and
+    again rather than by blocking in `pg_advisory_lock`.
+
+    A session blocked there holds its statement's snapshot open, and the setup's `CREATE
+    INDEX CONCURRENTLY` waits until every snapshot open in the database has closed: the
+    worker that holds the lock would wait for the one waiting for it, both for ever (two
+    gateways starting together on a fresh database did). A failed try ends at once.
+    """
+    async with pool.connection() as conn:
+        while True:
+            if await _taken(conn):
+                break
+            await asyncio.sleep(SETUP_POLL_S)
+        try:
+            await saver.setup()
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (CHECKPOINT_SETUP_LOCK,))
+
+
+async def _taken(conn: AsyncConnection[Any]) -> bool:
+    cursor = await conn.execute(
+        "SELECT pg_try_advisory_lock(%s) AS taken", (CHECKPOINT_SETUP_LOCK,)
+    )
+    row = await cursor.fetchone()
+    return bool(row and row["taken"])

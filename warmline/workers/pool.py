@@ -14,7 +14,7 @@ deadline. The loop never blocks: each worker's pipe is read by a thread of its o
 messages to the loop; sending a job is one small pickle.
 
 A worker that dies mid-turn (killed, out of memory) closes its pipe: every turn it was
-running raises `WorkerLost` (the service answers each as a failed turn) and a new worker
+running raises `WorkerLost` (the service runs each once more) and a new worker
 takes the dead one's place.
 """
 
