@@ -7,7 +7,8 @@ pass to pool each chunk's sentence vector, so it keeps the token vectors too, be
 dense and lexical arrays, memory-mapped read-only and shared by every process like them.
 
 A token takes 392 bytes (384 int8 codes, a float32 scale, an int32 wordpiece id), a
-chunk about 57–86 kB, so 100,000 chunks would take 6–9 GB: a disk budget
+chunk 43–69 kB on average (the sample and SQuAD help centers), so 100,000 chunks would
+take 4–7 GB: a disk budget
 (`retrieval.token_vectors_mib`) bounds it, and chunks past it are computed on first use
 and cached per process as before. int8 gives the same dev-row AUC as float32 to three
 places (evals/README.md, fourth round).
@@ -27,7 +28,7 @@ import numpy.typing as npt
 from warmline.retrieval.embedder import Embedder, TokenVectors
 
 DEFAULT_BUDGET_MIB = 512
-"""About 6,000–9,000 chunks: the sample help center (227 chunks, 14 MB) and a help center
+"""About 7,500–12,000 chunks: the sample help center (227 chunks, 10 MB) and a help center
 of a few thousand articles are stored whole."""
 
 _NOT_STORED = -1
