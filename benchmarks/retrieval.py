@@ -3,8 +3,10 @@
 The corpus is synthetic but shaped like the real one: every chunk is three
 sentences drawn from the sample help center plus an order number and an error code,
 under a random article title, so lengths and vocabulary match what sync embeds.
-Queries are the retrieval evaluation questions. Each size runs in a fresh Qdrant
-folder (local mode, the embedded default); ingest includes embedding on the CPU.
+Queries are the retrieval evaluation questions. Each size runs in a fresh data folder
+with the store's default index; ingest includes embedding on the CPU (and, with the
+embedded index, storing each chunk's token vectors: `index_mib` is the folder's size).
+Results written before 2026-12-06 ran on Qdrant's local mode (the report's `mode`).
 Writes benchmarks/results/retrieval.json.
 
 `--per-query LABEL` instead measures what one customer question costs on the real
@@ -103,11 +105,16 @@ def run(size: int, queries: list[str], embedder: Embedder) -> dict[str, object]:
             t0 = time.perf_counter()
             store.search(query, 8)
             latencies.append(time.perf_counter() - t0)
+        stored = store.stored_token_vectors()
         store.close()
+        on_disk = sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
     return {
         "chunks": size,
         "ingest_s": round(ingest_s, 1),
         "ingest_chunks_per_s": round(size / ingest_s, 1),
+        "store": "embedded index, token vectors stored",
+        "index_mib": round(on_disk / 2**20, 1),
+        "token_vectors_stored": stored[0] if stored else None,
         "search_queries": len(queries),
         "search_p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
         "search_p95_ms": round(percentile(latencies, 0.95) * 1000, 1),

@@ -282,7 +282,12 @@ def run_sets(
     threshold = settings.policy.thresholds.low_confidence
     for name in names or list(known):
         chosen = known[name]
-        store = KnowledgeStore(settings.data_dir / "eval" / name, "kb_eval", Embedder())
+        store = KnowledgeStore(
+            settings.data_dir / "eval" / name,
+            "kb_eval",
+            Embedder(),
+            token_vectors_mib=settings.retrieval.token_vectors_mib,
+        )
         try:
             print(f"{name}: {sync_folder(chosen.kb, store, show_progress=True).summary()}")
             report = evaluate(

@@ -17,20 +17,24 @@ score over the top few hits separates answerable from unanswerable questions bet
 than the top cosine does; as a reranking signal it moved recall by less than it cost
 elsewhere, so ranking does not use it.
 
-Chunk token vectors are computed when a chunk is first among the top hits and kept
-(int8 with one scale per token) in a bounded cache keyed by the chunk's content hash,
-not stored by sync: 57–86 kB a chunk would be 6–9 GB at 100,000 chunks.
+`kb sync` stores each chunk's token vectors (int8, one scale per token) from the pass
+that embeds it, beside the embedded index (`stored_tokens.py`), so a search reads them
+from memory-mapped arrays shared by every process. A chunk without them (past the
+storage budget, indexed by an older version, or on a Qdrant server, which keeps no
+such arrays) has them computed when it is first among the top hits and kept in a
+bounded per-process cache keyed by the chunk's content hash.
 """
 
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from warmline.retrieval.embedder import TokenVectors, token_ids, token_vectors
+from warmline.retrieval.stored_tokens import Quantised, quantise, unit
 
 # Hits whose chunks are read token by token: the top few carry the answer when there
 # is one (dev rows: the best of 3 separates the classes as well as the best of 5).
@@ -41,40 +45,57 @@ _IDS_PER_VECTORS = 16
 _Kept = TypeVar("_Kept")
 
 
-class _Quantised:
-    """A chunk's token ids and int8 token vectors; a quarter of float32's memory, and
-    the feature's dev-row AUC is unchanged to three places."""
+class Candidate(NamedTuple):
+    """A fused hit as coverage reads it: its cache key (chunk id and content hash), the
+    text the model reads, and its stored token vectors if the index has them."""
 
-    def __init__(self, tokens: TokenVectors) -> None:
-        self.ids = tokens.ids
-        scale = np.abs(tokens.vectors).max(axis=1, keepdims=True) / 127
-        scale[scale == 0] = 1.0
-        self.codes = np.round(tokens.vectors / scale).astype(np.int8)
-        self.scale = scale.astype(np.float32)
-
-    def vectors(self) -> npt.NDArray[np.float32]:
-        return _unit(self.codes.astype(np.float32) * self.scale)
+    key: str
+    text: str
+    stored: Quantised | None
 
 
 class ChunkTokens:
-    """Token vectors of chunks, by content, computed on first use and kept (LRU), and
-    their wordpiece ids (for the candidate IDF), kept longer: tokenising the 60
-    candidates of every search anew cost as much as the search itself.
+    """Token vectors of chunks the index does not store, by content, computed on first use
+    and kept (LRU), and their wordpiece ids (for the candidate IDF), kept longer:
+    tokenising the 60 candidates of every search anew cost as much as the search itself.
 
     Searches run in worker threads, so the caches are read and written under a lock;
     the model and the tokeniser run outside it."""
 
     def __init__(self, capacity: int = _CACHED_CHUNKS) -> None:
-        self._vectors: _Lru[_Quantised] = _Lru(capacity)
+        self._vectors: _Lru[Quantised] = _Lru(capacity)
         self._ids: _Lru[npt.NDArray[np.int64]] = _Lru(capacity * _IDS_PER_VECTORS)
 
-    def get(self, keys: Sequence[str], texts: Sequence[str]) -> list[_Quantised]:
-        return self._vectors.get(
-            keys, texts, lambda batch: [_Quantised(t) for t in token_vectors(batch)]
+    def get(self, candidates: Sequence[Candidate]) -> list[Quantised]:
+        """Each candidate's token vectors: the stored ones, else cached or computed."""
+        return _stored_else(
+            candidates,
+            self._vectors,
+            lambda batch: [quantise(t) for t in token_vectors(batch)],
+            lambda stored: stored,
         )
 
-    def ids(self, keys: Sequence[str], texts: Sequence[str]) -> list[npt.NDArray[np.int64]]:
-        return self._ids.get(keys, texts, lambda batch: token_ids(list(batch)))
+    def ids(self, candidates: Sequence[Candidate]) -> list[npt.NDArray[np.int64]]:
+        """Each candidate's wordpiece ids: stored with its vectors, else tokenised."""
+        return _stored_else(
+            candidates,
+            self._ids,
+            token_ids,
+            lambda stored: stored.ids,
+        )
+
+
+def _stored_else(
+    candidates: Sequence[Candidate],
+    cache: "_Lru[_Kept]",
+    compute: Callable[[list[str]], list[_Kept]],
+    read: Callable[[Quantised], _Kept],
+) -> list[_Kept]:
+    """What `read` takes from each candidate's stored tokens, else from `cache`, computing
+    the missing ones in one call."""
+    missing = [c for c in candidates if c.stored is None]
+    found = iter(cache.get([c.key for c in missing], [c.text for c in missing], compute))
+    return [read(c.stored) if c.stored is not None else next(found) for c in candidates]
 
 
 class _Lru(Generic[_Kept]):
@@ -126,20 +147,10 @@ def maxsim(
 
 
 def coverages(
-    query: TokenVectors,
-    candidates: Sequence[tuple[str, str]],
-    top: int,
-    cache: ChunkTokens,
+    query: TokenVectors, candidates: Sequence[Candidate], top: int, cache: ChunkTokens
 ) -> list[float]:
-    """The coverage of each of the first `top` candidates (key, text); the IDF is over all
-    candidates' wordpiece ids (tokenising only: no model call)."""
-    keys, texts = [k for k, _ in candidates], [t for _, t in candidates]
-    weights = candidate_idf(query.ids, cache.ids(keys, texts))
-    vectors = _unit(query.vectors)
-    chunks = cache.get(keys[:top], texts[:top])
-    return [maxsim(vectors, weights, c.vectors()) for c in chunks]
-
-
-def _unit(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    """The coverage of each of the first `top` candidates; the IDF is over all candidates'
+    wordpiece ids (stored, or tokenised: no model call)."""
+    weights = candidate_idf(query.ids, cache.ids(candidates))
+    vectors = unit(query.vectors)
+    return [maxsim(vectors, weights, c.vectors()) for c in cache.get(candidates[:top])]

@@ -39,6 +39,23 @@ class Embedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def embed_with_tokens(
+        self, texts: list[str]
+    ) -> tuple[npt.NDArray[np.float32], list["TokenVectors"]]:
+        """`embed`'s vectors (the same bits: the model's pooling, normalised as `encode`
+        normalises) and, from the same forward pass, each text's token vectors, which
+        `kb sync` stores for the answerable confidence's coverage."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        import torch
+
+        outputs = _packaged_model().encode(
+            texts, batch_size=32, output_value=None, show_progress_bar=False
+        )
+        pooled = torch.stack([output["sentence_embedding"] for output in outputs])
+        vectors = torch.nn.functional.normalize(pooled, p=2, dim=1).float().numpy()
+        return np.asarray(vectors, dtype=np.float32), [_tokens(output) for output in outputs]
+
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:
         """One message's vector, remembered for a while: the guard's request model and
         the searches that follow it in the same turn share one model call."""
@@ -85,12 +102,18 @@ def encode(texts: list[str]) -> list[QueryEncoding]:
     )
     found = []
     for output in outputs:
-        length = int(output["attention_mask"].sum())
-        ids = output["input_ids"][1 : length - 1].numpy().astype(np.int64)
-        vectors = output["token_embeddings"][1 : length - 1].float().numpy()
         sentence = np.asarray(output["sentence_embedding"].float().numpy(), dtype=np.float32)
-        found.append(QueryEncoding(sentence, TokenVectors(ids, vectors)))
+        found.append(QueryEncoding(sentence, _tokens(output)))
     return found
+
+
+def _tokens(output: dict[str, Any]) -> TokenVectors:
+    """A text's token ids and vectors from the model's output for it, [CLS], [SEP] and
+    padding left out."""
+    length = int(output["attention_mask"].sum())
+    ids = output["input_ids"][1 : length - 1].numpy().astype(np.int64)
+    vectors = output["token_embeddings"][1 : length - 1].float().numpy()
+    return TokenVectors(ids, vectors)
 
 
 def token_vectors(texts: list[str]) -> list[TokenVectors]:

@@ -21,6 +21,8 @@ query, 8 s at 100,000 chunks); this index answers the same query from arrays:
   49 ms at p95 for questions with common words; this takes 0.2 ms and 0.9 ms.)
 - filters: visibility, language, tags, quarantine and expiry as boolean masks, cached
   per filter and day.
+- token vectors: each chunk's, int8, from the sync's own model pass, for the answerable
+  confidence's coverage, within a disk budget (`stored_tokens.py`).
 
 Each write (`commit`, at the end of a sync) saves a new generation folder and then
 swaps the `current` file that names it; a reader notices the swap on its next search
@@ -32,7 +34,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,8 +44,16 @@ import numpy.typing as npt
 import scipy.sparse as sp  # type: ignore[import-untyped]
 
 from warmline.retrieval.chunking import Chunk
+from warmline.retrieval.embedder import TokenVectors
 from warmline.retrieval.lexical import document_vector, query_vector
 from warmline.retrieval.search_types import Scored, SearchFilters
+from warmline.retrieval.stored_tokens import (
+    DEFAULT_BUDGET_MIB,
+    Quantised,
+    StoredTokens,
+    quantise,
+    save_tokens,
+)
 
 # Candidates scored exactly after the sign-bit scan; above CANDIDATES so the exact top 30
 # survives the scan's coarse ranking.
@@ -65,8 +75,11 @@ class _Arrays:
         vectors: npt.NDArray[np.float32],
         lexical: sp.csc_array,
         terms: npt.NDArray[np.int64],
+        tokens: StoredTokens,
     ) -> None:
         self.payloads = payloads
+        self.tokens = tokens
+        self.rows = {str(p["id"]): i for i, p in enumerate(payloads)}
         self.vectors = vectors
         self.signs = np.ascontiguousarray(_signs(vectors).T)
         self.lexical = lexical
@@ -113,16 +126,23 @@ def _empty(dimension: int) -> _Arrays:
         np.zeros((0, dimension), dtype=np.float32),
         sp.csc_array((0, 0), dtype=np.float32),
         np.zeros(0, dtype=np.int64),
+        StoredTokens.empty(),
     )
 
 
 class LocalIndex:
-    def __init__(self, folder: Path, dimension: int) -> None:
+    def __init__(
+        self, folder: Path, dimension: int, token_budget_bytes: int = DEFAULT_BUDGET_MIB * 2**20
+    ) -> None:
+        """`token_budget_bytes` bounds the chunks' stored token vectors on disk (and the
+        ones a sync holds in memory until it commits)."""
         self._folder = folder
         self._dimension = dimension
+        self._token_budget = token_budget_bytes
         self._generation = ""
         self._arrays = _empty(dimension)
-        self._pending: list[tuple[Chunk, npt.NDArray[np.float32]]] = []
+        self._pending: list[tuple[Chunk, npt.NDArray[np.float32], Quantised | None]] = []
+        self._pending_token_bytes = 0
         self._deleted: set[str] = set()
         self._refresh()
 
@@ -153,23 +173,66 @@ class LocalIndex:
         self._deleted.update(ids)
         self.commit()
 
-    def add(self, chunks: list[Chunk], vectors: npt.NDArray[np.float32]) -> None:
-        """Held until `commit`, so a sync of many batches writes the index once."""
-        self._pending += zip(chunks, vectors, strict=True)
+    def stored_tokens(self, chunks: list[Chunk]) -> list[Quantised | None]:
+        """The chunks' stored token vectors, None for a chunk stored without (past the
+        budget, or indexed before they were stored) or no longer indexed as it was."""
+        arrays = self._refresh()
+        found: list[Quantised | None] = []
+        for chunk in chunks:
+            row = arrays.rows.get(chunk.id)
+            same = row is not None and arrays.payloads[row]["content_hash"] == chunk.content_hash
+            found.append(arrays.tokens.row(row) if same and row is not None else None)
+        return found
+
+    def without_tokens(self) -> tuple[list[Chunk], int]:
+        """The indexed chunks stored without token vectors, in index order, and the bytes
+        of the budget still free for them."""
+        arrays = self._refresh()
+        missing = [
+            Chunk.model_validate(p)
+            for i, p in enumerate(arrays.payloads)
+            if arrays.tokens.row(i) is None
+        ]
+        return missing, max(0, self._token_budget - arrays.tokens.nbytes)
+
+    def stored_token_counts(self) -> tuple[int, int]:
+        """(chunks whose token vectors are stored, chunks)."""
+        arrays = self._refresh()
+        return arrays.tokens.stored, len(arrays.payloads)
+
+    def add(
+        self,
+        chunks: list[Chunk],
+        vectors: npt.NDArray[np.float32],
+        tokens: Sequence[TokenVectors] | None = None,
+    ) -> None:
+        """Held until `commit`, so a sync of many batches writes the index once; token
+        vectors past the budget are dropped here, so memory stays within it too."""
+        kept: list[Quantised | None] = []
+        stored = self._refresh().tokens.nbytes
+        for found in tokens if tokens is not None else [None] * len(chunks):
+            quantised = quantise(found) if found is not None else None
+            room = self._token_budget - stored - self._pending_token_bytes
+            if quantised is not None and quantised.nbytes <= room:
+                self._pending_token_bytes += quantised.nbytes
+                kept.append(quantised)
+            else:
+                kept.append(None)
+        self._pending += zip(chunks, vectors, kept, strict=True)
 
     def commit(self) -> None:
         if not self._pending and not self._deleted:
             return
         arrays = self._refresh()
-        replaced = {c.id for c, _ in self._pending}
+        replaced = {c.id for c, _, _ in self._pending}
         keep = [
             i
             for i, p in enumerate(arrays.payloads)
             if p["article_id"] not in self._deleted and p["id"] not in replaced
         ]
         payloads = [arrays.payloads[i] for i in keep]
-        payloads += [c.model_dump(mode="json") for c, _ in self._pending]
-        new_vectors = np.array([v for _, v in self._pending], dtype=np.float32)
+        payloads += [c.model_dump(mode="json") for c, _, _ in self._pending]
+        new_vectors = np.array([v for _, v, _ in self._pending], dtype=np.float32)
         new_vectors = new_vectors.reshape(-1, self._dimension)
         norms = np.linalg.norm(new_vectors, axis=1, keepdims=True)
         new_vectors /= np.where(norms > 0, norms, 1.0)
@@ -177,10 +240,11 @@ class LocalIndex:
         lexical, terms = _lexical_matrix(
             arrays.lexical[keep] if keep else None,
             arrays.terms,
-            [c.lexical_text for c, _ in self._pending],
+            [c.lexical_text for c, _, _ in self._pending],
         )
-        self._pending, self._deleted = [], set()
-        _save(self._folder, payloads, vectors, lexical, terms)
+        tokens = [arrays.tokens.row(i) for i in keep] + [t for _, _, t in self._pending]
+        self._pending, self._deleted, self._pending_token_bytes = [], set(), 0
+        _save(self._folder, payloads, vectors, lexical, terms, tokens, self._token_budget)
 
     def dense(
         self, vector: npt.NDArray[np.float32], filters: SearchFilters, today: date, limit: int
@@ -279,6 +343,8 @@ def _save(
     vectors: npt.NDArray[np.float32],
     lexical: sp.csc_array,
     terms: npt.NDArray[np.int64],
+    tokens: list[Quantised | None],
+    token_budget_bytes: int,
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.time_ns()}"
@@ -288,6 +354,7 @@ def _save(
     np.save(target / "terms.npy", terms)
     for part in ("data", "indices", "indptr"):
         np.save(target / f"lexical_{part}.npy", getattr(lexical, part))
+    save_tokens(target, tokens, token_budget_bytes)
     (target / "chunks.json").write_text(json.dumps(payloads))
     pointer = folder / "current.tmp"
     pointer.write_text(name)
@@ -308,6 +375,7 @@ def _load(target: Path) -> _Arrays:
             for part in ("data", "indices", "indptr")
         )
         lexical = sp.csc_array((data, indices, indptr), shape=(len(payloads), len(terms)))
+        tokens = StoredTokens.load(target, len(payloads))
     except (OSError, ValueError, KeyError) as exc:
         raise DamagedIndex(f"{target}: {type(exc).__name__}: {exc}") from exc
-    return _Arrays(payloads, vectors, lexical, terms)
+    return _Arrays(payloads, vectors, lexical, terms, tokens)

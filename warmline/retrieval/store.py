@@ -25,12 +25,13 @@ from pathlib import Path
 from qdrant_client import QdrantClient
 
 from warmline.retrieval.chunking import Chunk
-from warmline.retrieval.coverage import COVERED_HITS, ChunkTokens, coverages
-from warmline.retrieval.embedder import Embedder, query_tokens
+from warmline.retrieval.coverage import COVERED_HITS, Candidate, ChunkTokens, coverages
+from warmline.retrieval.embedder import Embedder, query_tokens, token_ids
 from warmline.retrieval.local_index import LocalIndex
 from warmline.retrieval.qdrant_index import ClusterLayout, QdrantIndex
 from warmline.retrieval.search_types import Hit, Mode, Scored, SearchFilters
 from warmline.retrieval.spelling import correct, words
+from warmline.retrieval.stored_tokens import DEFAULT_BUDGET_MIB, Quantised, stored_bytes
 
 __all__ = ["ClusterLayout", "Hit", "KnowledgeStore", "Mode", "SearchFilters"]
 
@@ -52,17 +53,22 @@ class KnowledgeStore:
         embedder: Embedder,
         url: str | None = None,
         layout: ClusterLayout | None = None,
+        token_vectors_mib: int = DEFAULT_BUDGET_MIB,
     ) -> None:
         """`url` is a Qdrant server, or ":memory:" for Qdrant's own in-process mode
         (the reference the embedded index is checked against); unset, the index lives
-        in `path`, one folder per collection."""
+        in `path`, one folder per collection, with the chunks' token vectors stored
+        within `token_vectors_mib` (`stored_tokens.py`)."""
         self._index: LocalIndex | QdrantIndex
         if url == ":memory:":
             self._index = QdrantIndex(QdrantClient(location=url), collection, None)
         elif url:
             self._index = QdrantIndex(QdrantClient(url=url), collection, layout or ClusterLayout())
         else:
-            self._index = LocalIndex(path / collection, embedder.dimension)
+            self._index = LocalIndex(
+                path / collection, embedder.dimension, token_vectors_mib * 2**20
+            )
+        self.token_vectors_mib = token_vectors_mib
         self.collection = collection
         self._embedder = embedder
         self.embedded = 0
@@ -81,13 +87,45 @@ class KnowledgeStore:
     def chunks(self) -> Iterable[Chunk]:
         return self._index.chunks()
 
+    def stored_token_vectors(self) -> tuple[int, int] | None:
+        """(chunks whose token vectors are stored, chunks), or None on a Qdrant server,
+        where coverage computes them on first use."""
+        if isinstance(self._index, LocalIndex):
+            return self._index.stored_token_counts()
+        return None
+
+    def fill_token_vectors(self) -> int:
+        """Stores the token vectors of indexed chunks that have none, as far as the budget
+        allows (an index written before they were stored, or a budget raised since): one
+        model pass over those chunks, once, instead of one per chunk in every process.
+        Chunks that would not fit are not embedded (their length is read by the
+        tokeniser first). Returns how many were stored."""
+        if not isinstance(self._index, LocalIndex):
+            return 0
+        missing, room = self._index.without_tokens()
+        chosen: list[Chunk] = []
+        for start in range(0, len(missing), BATCH):
+            batch = missing[start : start + BATCH]
+            for chunk, ids in zip(batch, token_ids([c.embedding_text for c in batch]), strict=True):
+                if stored_bytes(len(ids)) > room:
+                    self.upsert(chosen)
+                    return len(chosen)
+                chosen.append(chunk)
+                room -= stored_bytes(len(ids))
+        self.upsert(chosen)
+        return len(chosen)
+
     def delete_articles(self, article_ids: Iterable[str]) -> None:
         self._index.delete_articles(list(article_ids))
 
     def upsert(self, chunks: list[Chunk], progress: Callable[[int], None] | None = None) -> None:
         for start in range(0, len(chunks), BATCH):
             batch = chunks[start : start + BATCH]
-            self._index.add(batch, self._embedder.embed([c.embedding_text for c in batch]))
+            texts = [c.embedding_text for c in batch]
+            if isinstance(self._index, LocalIndex):
+                self._index.add(batch, *self._embedder.embed_with_tokens(texts))
+            else:
+                self._index.add(batch, self._embedder.embed(texts))
             self.embedded += len(batch)
             if progress is not None:
                 progress(len(batch))
@@ -100,7 +138,10 @@ class KnowledgeStore:
         mode: Mode = "hybrid",
         filters: SearchFilters | None = None,
         today: date | None = None,
+        confidence: bool = True,
     ) -> list[Hit]:
+        """`confidence=False` when nobody reads the answerable confidence of the hits (the
+        agent console's search), which leaves their `coverage` unset and saves its cost."""
         if not self._index.count():
             return []
         chosen, day = filters or SearchFilters(), today or date.today()
@@ -113,14 +154,21 @@ class KnowledgeStore:
         if mode != "dense":
             lexical = self._index.lexical(query, chosen, day, CANDIDATES)
         fused = _fuse(dense, lexical)
-        if mode == "hybrid":
+        if mode == "hybrid" and confidence:
             self._cover(query, fused, min(limit, COVERED_HITS))
         return fused[:limit]
 
     def _cover(self, query: str, candidates: list[Hit], top: int) -> None:
         """Sets the first `top` hits' `coverage` of the question (`coverage.py`)."""
+        chunks = [h.chunk for h in candidates]
+        stored: list[Quantised | None] = (
+            self._index.stored_tokens(chunks)
+            if isinstance(self._index, LocalIndex)
+            else [None] * len(chunks)
+        )
         keyed = [
-            (f"{h.chunk.id}:{h.chunk.content_hash}", h.chunk.embedding_text) for h in candidates
+            Candidate(f"{c.id}:{c.content_hash}", c.embedding_text, found)
+            for c, found in zip(chunks, stored, strict=True)
         ]
         scores = coverages(query_tokens(query), keyed, top, self._tokens)
         for hit, score in zip(candidates[:top], scores, strict=True):

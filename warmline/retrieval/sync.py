@@ -9,6 +9,7 @@ page it sits on. Files that give no article are listed with the reason, so an
 export that does not parse is never mistaken for an empty help center.
 """
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +21,24 @@ from warmline.retrieval.chunking import Chunk, chunk_article
 from warmline.retrieval.store import KnowledgeStore
 
 PROGRESS_AFTER = 200
+log = logging.getLogger("warmline.sync")
+
+
+class StoredTokenVectors(BaseModel):
+    """How many chunks' token vectors the embedded index stores for the confidence's
+    coverage; the rest are computed at their first search, in every process."""
+
+    stored: int
+    past_budget: int
+    filled: int = Field(description="chunks indexed earlier whose token vectors were added now")
+    budget_mib: int
+
+    def summary(self) -> str:
+        return (
+            f"token vectors: {self.stored} chunks stored, {self.past_budget} past the "
+            f"{self.budget_mib} MiB budget (computed at their first search; "
+            "retrieval.token_vectors_mib raises it)"
+        )
 
 
 class SyncReport(BaseModel):
@@ -34,6 +53,9 @@ class SyncReport(BaseModel):
         default_factory=dict, description="article id → why it is kept from customers"
     )
     skipped: list[SkippedFile] = Field(default_factory=list)
+    token_vectors: StoredTokenVectors | None = Field(
+        None, description="what the embedded index stores for coverage; None on a Qdrant server"
+    )
 
     @property
     def changed(self) -> bool:
@@ -59,6 +81,8 @@ class SyncReport(BaseModel):
             for article_id, reasons in self.quarantined.items()
         ]
         lines += [f"  skipped: {s.path}: {s.reason}" for s in self.skipped]
+        if self.token_vectors and self.token_vectors.past_budget:
+            lines.append("  " + self.token_vectors.summary())
         return "\n".join(lines)
 
 
@@ -109,14 +133,34 @@ def sync_folder(
             store.upsert(chunks, progress=bar.update)
     else:
         store.upsert(chunks)
+    embedded = store.embedded - before
     return SyncReport(
         added=added,
         updated=updated,
         removed=removed,
         expired=[i for i in expired if i in indexed],
         unchanged=len(current) - len(added) - len(updated),
-        embedded_chunks=store.embedded - before,
+        embedded_chunks=embedded,
         quarantined_chunks=sum(c.quarantined for c in chunks),
         quarantined={i: reasons[i] for i in sorted(current) if reasons[i]},
         skipped=skipped,
+        token_vectors=_stored_token_vectors(store),
     )
+
+
+def _stored_token_vectors(store: KnowledgeStore) -> StoredTokenVectors | None:
+    """Fills what the budget allows, and warns when chunks stay past it."""
+    filled = store.fill_token_vectors()
+    counts = store.stored_token_vectors()
+    if counts is None:
+        return None
+    stored, chunks = counts
+    report = StoredTokenVectors(
+        stored=stored,
+        past_budget=chunks - stored,
+        filled=filled,
+        budget_mib=store.token_vectors_mib,
+    )
+    if report.past_budget:
+        log.warning(report.summary())
+    return report

@@ -69,8 +69,14 @@ def agent_kb_router(settings: Settings, store: Callable[[], KnowledgeStore]) -> 
         q: Annotated[str, Query(min_length=1, max_length=500)],
         k: Annotated[int, Query(ge=1, le=10)] = 5,
     ) -> list[ArticleMatch]:
+        # The console shows passages, not the answerable confidence: no coverage pass.
         hits: list[Hit] = await asyncio.to_thread(
-            store().search, q, k * PASSAGES_PER_ARTICLE, settings.retrieval.mode, SearchFilters()
+            store().search,
+            q,
+            k * PASSAGES_PER_ARTICLE,
+            settings.retrieval.mode,
+            SearchFilters(),
+            confidence=False,
         )
         return best_per_article(hits, k)
 

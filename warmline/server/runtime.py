@@ -78,6 +78,7 @@ def open_knowledge_store(settings: Settings) -> KnowledgeStore:
             Embedder(),
             url=settings.qdrant_url,
             layout=settings.retrieval,
+            token_vectors_mib=settings.retrieval.token_vectors_mib,
         )
     except _DAMAGED as exc:
         if settings.qdrant_url:
