@@ -51,8 +51,9 @@ _PERSON = (
 )
 _CONTACT = (
     # "message" the verb, not the noun: "I left a message to online customer service".
-    r"(?:contact(?:ing)?|reach(?:ing)?|email(?:ing)?|(?<!a )(?<!the )(?<!my )(?<!your )message|get (?:hold of|in touch with|through "
-    r"to)|be (?:put )?in touch with|put (?:me|us) in touch with|touch base with)"
+    r"(?:contact(?:ing)?|reach(?:ing)?|email(?:ing)?|(?<!a )(?<!the )(?<!my )(?<!your )message|"
+    r"get (?:hold of|in touch with|through to)|be (?:put )?in touch with|"
+    r"put (?:me|us) in touch with|touch base with)"
 )
 # What a customer names after "speak to the" that is not a person (in its first two
 # words): the bot, a device, a meeting, or sales, whose enquiries the bot takes itself.
