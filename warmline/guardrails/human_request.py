@@ -47,7 +47,8 @@ _PERSON = (
     r"concierge|housekeeping|cleaners|department|"
     r"complaints department|cancellations? team|billing team|real one|being|boss|founders?|"
     r"owners?|ceo|developers?|assistant|associate|specialist|consultant|reps?|"
-    r"representitives?|represenatives?|agnets?|huamns?)"
+    r"representitives?|represenatives?|agnets?|huamns?|(?:one of )?your colleagues?|staff member|"
+    r"member of (?:your |the )?staff|human being)"
 )
 _CONTACT = (
     # "message" the verb, not the noun: "I left a message to online customer service".
@@ -74,8 +75,18 @@ _REQUEST_PATTERNS = [
     r"(?:a |an |the |some |to (?:speak|talk) (?:to|with) )?(?:real |live |human |actual )?"
     r"(?:person|human|agent|representative|rep|operator|supervisor|manager|someone|somebody|"
     r"call ?back)\b",
-    r"\b(?:deal|sort (?:this|it) out) with (?:a |an |some )?(?:real |live |actual )?"
-    r"(?:person|human|agent|representative|someone|somebody)\b",
+    rf"\b(?:deal|sort (?:this|it) out) with {_DET}{_PERSON}\b",
+    # Taking the matter to one: "discuss this with a person", "raise it with a human".
+    rf"\b(?:discuss|raise|take up|go over)(?: (?:this|it|that|my \w+|the \w+))? with {_DET}"
+    r"(?:person|human|agent|representative|rep|operator|someone|somebody|staff|colleague|"
+    r"manager|supervisor|human being)\b",
+    r"\bask (?:a |an |one of your |your )?(?:real |live |human |actual )?(?:person|human|agent|"
+    r"representative|operator|staff member) (?:directly|personally|myself)\b",
+    r"\b(?:is|are) (?:a|an|any|some) (?:real |live |actual )?(?:person|human|agent|"
+    r"representative|operator)s? able to\b",
+    r"\b(?:is|are) (?:any|some)(?:one|body) (?:from [\w ]{1,20}? )?(?:online|available|around|"
+    r"free)\b(?! (?:on|at|in|during|after|before|from|to (?!chat|talk|speak|help))\b)",
+    rf"\btake (?:me|us) to {_DET}{_PERSON}\b",
     r"\blive (?:chat|support|help|operator|rep)\b",
     rf"\b(?:help|assistance|support) from {_DET}(?:person|human|agent|representative|rep|operator|"
     r"staff|someone|somebody|team)\b",
@@ -172,7 +183,7 @@ IDENTITY_QUESTION = re.compile(
 _ABOUT_THE_BOT = re.compile(
     r"^\W*(?:\w+\W+){0,4}?(?:are you|r u|you'?re|you are|your? (?:sound|seem|act)|could you be|"
     r"can you (?:act|be|think)|am i (?:talking|chatting|speaking) (?:to|with)|is this|"
-    r"is it true you'?re?|tell me if you'?re|you (?:a|an))\b[^.!?]{0,30}\b(?:real|actual|live|"
+    r"is it true you'?re?|tell me if you'?re|you (?:a|an))\b[^.!?,;]{0,30}\b(?:real|actual|live|"
     r"human|person|bot|robot|ai)\b[^.!?]*[.!?]*\s*$",
     re.IGNORECASE,
 )

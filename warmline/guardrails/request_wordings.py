@@ -63,10 +63,11 @@ _DE_PERSON = (
     r"kundenbetreuer(?:in)?|betreuer(?:in)?|servicekraft|repr[aä]sentant(?:en|in)?|"
     r"live-agent(?:en)?)"
 )
-# The verbs that hand a chat on, umlauts typed or spelled out ("übergeben", "uebergeben").
+# The verbs that hand a chat on, umlauts typed or spelled out ("übergeben", "uebergeben");
+# spelling folding reads "chatten" as the English "chatting".
 _DE_HAND_ON = (
-    r"(?:sprechen|reden|chatten|verbinden|weiterleiten|verbunden|durchstellen|telefonieren|"
-    r"(?:[uü]|ue)bergeben|weitergeben|vermitteln|(?:[uü]|ue)bertragen|transferieren|"
+    r"(?:sprechen|reden|chatt(?:en|ing)|verbinden|weiterleiten|verbunden|durchstellen|"
+    r"telefonieren|(?:[uü]|ue)bergeben|weitergeben|vermitteln|(?:[uü]|ue)bertragen|transferieren|"
     r"unterhalten)"
 )
 _DE_DET = (
@@ -84,7 +85,8 @@ GERMAN = [
     rf"\b(?:weiterleitung|(?:[uü]|ue)bergabe|durchstellung|vermittlung) (?:an|zu|mit) {_DE_DET}"
     rf"{_DE_PERSON}\b",
     # Wanting to go to one, the verb left out: "ich will zu einem Menschen".
-    rf"\b(?:will|m[oö]chte|moechte|muss) (?:bitte |jetzt |gerne? )?(?:zu|mit) {_DE_DET}"
+    rf"\b(?:will|m[oö]chte|moechte|muss) (?:bitte |jetzt |gerne? |lieber |doch )?(?:zu|mit) "
+    rf"{_DE_DET}"
     rf"{_DE_PERSON}\b(?![^.!?]{{0,30}}\b(?:besprechen|kl[aä]ren|zufrieden)\b)",
     # "Kann mir ein Mensch helfen?": a person named, not "kann mir jemand sagen".
     r"\b(?:kann|k[oö]nnte|koennte) (?:mir )?(?:bitte )?(?:ein|eine) (?:echter |echte |richtiger "
@@ -120,7 +122,8 @@ GERMAN = [
     rf"\b(?:hilfe|unterst[uü]tzung|beratung) (?:von|durch) {_DE_DET}(?:{_DE_PERSON}|"
     r"(?:einem|einer) (?:echten |richtigen )?(?:menschen|mitarbeiter(?:in)?))\b",
     r"\b(?:menschliche[rns]?|pers[oö]nliche[rns]?) (?:service|betreuung|kundenbetreuung)\b",
-    r"\bjemand(?:en)?,? (?:mit dem|mit der|der|die) (?:ich )?(?:sprechen|reden|chatten|helfen)\b",
+    r"\bjemand(?:en)?,? (?:mit dem|mit der|der|die) (?:ich )?(?:sprechen|reden|chatt(?:en|ing)|"
+    r"helfen)\b",
 ]
 
 FRENCH = [r"\bparler (?:à|a) (?:un|une) (?:agent|conseiller|conseillère|humain|personne)\b"]
