@@ -482,3 +482,17 @@ def test_the_same_error_coming_again_after_an_answer_is_a_failure_that_persists(
     opening = "The book is protected by DRM and will not open on my reader"
     again = "I then did that. But the same error message came again."
     assert decide(again, [opening]) == ["frustration"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I add another person to my account",
+        "how do I transfer money to another person",
+        "can my partner talk to you on my behalf",
+        "does the human resources team get copied on invoices",
+        "I left a message with your support team yesterday, is there an update?",
+    ],
+)
+def test_a_person_an_account_or_a_payment_is_about_is_no_request_to_the_model(text: str) -> None:
+    assert not asks(text, with_vector=True)

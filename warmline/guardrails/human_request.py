@@ -211,7 +211,7 @@ def _plain(text: str) -> str:
 # Talking to the bot itself or to one's own ("speak to me in Dutch", "users can talk to
 # my bot in German"): words the model reads close to a request that ask for no one.
 _TALKING_TO_US = re.compile(
-    r"\b(?:speak|talk|communicate|chat)\w* (?:\w+ )?(?:to|with) (?:me|us|my|the bot|"
+    r"\b(?:speak|talk|communicate|chat)\w* (?:\w+ )?(?:to|with) (?:me|us|my|you|the bot|"
     r"(?:the |a )?(?:google|alexa|siri|cortana|bixby|virtual|voice))\b",
     re.I,
 )
@@ -220,6 +220,17 @@ _TALKING_TO_US = re.compile(
 _QUESTION_TO_ANYONE = re.compile(
     r"\b(?:any|some)(?:one|body) (?:here |there )?(?:who|that) (?:can|could|will|would|might|"
     r"knows?)\b(?! help\b)",
+    re.I,
+)
+# A person as what an account, a payment or a department is about: "add another person to
+# my account", "transfer money to another person", "human resources"; and a contact made
+# before ("I left a message with your support team yesterday"), which the customer reports.
+_PERSON_AS_A_THING = re.compile(
+    r"\b(?:add|remove|transfer|send|pay|move|share|invite|register)\b[^.!?]{0,30}"
+    r"\b(?:another|a new|an other|other|a second|this|that) (?:person|people|user|member)\b|"
+    r"\bhuman resources\b|"
+    r"\b(?:i|we) (?:already |just )?(?:left|sent|spoke|talked|called|emailed|wrote|contacted|"
+    r"messaged|chatted)\b",
     re.I,
 )
 _RETOLD = re.compile(_TOLD + r" (?:contact|talk|speak|call|reach|get in touch|email|message)", re.I)
@@ -237,7 +248,14 @@ def model_may_read(text: str) -> bool:
     plain = _plain(text)
     silenced = any(
         rx.search(plain)
-        for rx in (_NEGATED_PERSON, _TALKING_TO_US, _CONTACT_THING, _QUESTION_TO_ANYONE, _RETOLD)
+        for rx in (
+            _NEGATED_PERSON,
+            _TALKING_TO_US,
+            _CONTACT_THING,
+            _QUESTION_TO_ANYONE,
+            _RETOLD,
+            _PERSON_AS_A_THING,
+        )
     )
     return not (_about_the_bot(text) or silenced)
 
