@@ -415,3 +415,84 @@ def test_the_model_cuts_character_ngrams_as_its_trainer_did(text: str) -> None:
 )
 def test_questions_that_share_words_with_complaints_stay_with_the_bot(text: str) -> None:
     assert decide(text, ["hello, I need help with my account"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "talk to the google assistant",
+        "can I talk to the google assistant please",
+        "speak with a virtual assistant",
+        "Is there anyone who can tell me why my order is late",
+        "Is there anyone who can tell me why the photo is gone after I rotate it? @Luo Yonghao "
+        "@Smartisan Customer Service",
+        "anyone here who knows how to reset a router?",
+        "Thanks dear. I left a message to online customer service on the official website...Do "
+        "I still need to send an email to you?",
+        "They recommend me a construction team and ask me to contact with the construction team "
+        "by myself.",
+    ],
+)
+def test_a_question_to_anyone_a_device_or_a_retold_instruction_is_no_request(text: str) -> None:
+    """Seen as false requests: in the served product and in STC-3's satisfied dialogues."""
+    assert not asks(text)
+    assert not asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is there anyone who can help me?",
+        "you are not helping, get me a human being",
+        "could you hand me over to one of your colleagues",
+        "I'd rather sort this out with a member of your staff",
+        "I would prefer to discuss this with a person",
+        "is anybody from customer care online right now",
+        "take me to a live person",
+        "Ich will zu einem Menschen",
+        "Ich möchte lieber mit einem Menschen chatten",
+        "Weiterleitung an einen Mitarbeiter",
+        "Bitte an einen Menschen übergeben",
+        "Kann mir ein Mensch helfen?",
+        "Gibt es eine reale Person",
+        "Einen Vertreter bitte",
+        "quiero que me pases con un agente",
+        "¿hay algún agente disponible?",
+    ],
+)
+def test_requests_handed_on_in_more_words(text: str) -> None:
+    assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kann mir jemand sagen, wann mein Paket kommt?",
+        "quiero transferir dinero a una persona",
+        "message colleagues that the meeting moved to 8:30",
+    ],
+)
+def test_a_question_to_anyone_or_money_to_a_person_in_other_languages_is_no_request(
+    text: str,
+) -> None:
+    assert not asks(text)
+
+
+def test_the_same_error_coming_again_after_an_answer_is_a_failure_that_persists() -> None:
+    opening = "The book is protected by DRM and will not open on my reader"
+    again = "I then did that. But the same error message came again."
+    assert decide(again, [opening]) == ["frustration"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I add another person to my account",
+        "how do I transfer money to another person",
+        "can my partner talk to you on my behalf",
+        "does the human resources team get copied on invoices",
+        "I left a message with your support team yesterday, is there an update?",
+    ],
+)
+def test_a_person_an_account_or_a_payment_is_about_is_no_request_to_the_model(text: str) -> None:
+    assert not asks(text, with_vector=True)

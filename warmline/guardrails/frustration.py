@@ -112,8 +112,10 @@ _FAILURE_PERSISTS = compile_all(
         r"\b(?:does not|doesn'?t|did not|didn'?t|do not|don'?t|won'?t|will not|still not|not) "
         r"work(?:ing|ed)?\b",
         r"\bstill (?:the same|jumps|comes|appears|shows|says|can'?t|cannot)\b",
-        r"\b(?:the )?same (?:problem|error|mistake|message|issue|thing) "
-        r"(?:again|still|as before)\b",
+        # "the same error message came again" as well as "the same error again".
+        r"\b(?:the )?same (?:problem|error|mistake|message|issue|thing)(?: message)? "
+        r"(?:(?:came|comes|appeared|appears|showed|shows|popped|pops|happened|happens|occurred|"
+        r"occurs)(?: up)? )?(?:again|still|as before)\b",
         r"\b(?:problem|error|mistake|message|issue) is (?:still )?the same\b",
         r"\b(?:didn'?t|did not|doesn'?t|does not) (?:help|solve|fix|change)\b",
         r"\bi (?:did|have done|tried|followed) (?:all|everything|all th(?:is|at|e steps))\b",

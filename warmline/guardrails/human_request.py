@@ -33,8 +33,12 @@ _DET = r"(?:(?:a|an|the|your|some|one of your|a member of your|any|real|live|act
 _DET += r"lumen|customer service|customer|service|support|another|different|other) ){0,4}"
 # After a verb of talking or contacting, any two words may qualify the person ("a real
 # rasa employee"), but not "my": "email my boss" is a chore, not a request.
-# Nor "about": "send an email about swim team practice" names a subject, not a person.
-_ANY_DET = r"(?:(?!my\b|about\b|regarding\b)[\w'-]+ ){0,4}?"
+# Nor "about": "send an email about swim team practice" names a subject, not a person;
+# nor a device or another bot: "talk to the google assistant" asks for no one.
+_ANY_DET = (
+    r"(?:(?!my\b|about\b|regarding\b|google\b|alexa\b|siri\b|cortana\b|bixby\b|virtual\b|"
+    r"voice\b|digital\b|smart\b|ai\b|a\.i\.|bot\b|chat ?bot\b)[\w'-]+ ){0,4}?"
+)
 _PERSON = (
     r"(?:person|persons|human|humans|agent|agents|representative|representatives|operator|"
     r"someone|somebody|anyone|anybody|people|staff|employee|employees|advisor|adviser|"
@@ -43,18 +47,22 @@ _PERSON = (
     r"concierge|housekeeping|cleaners|department|"
     r"complaints department|cancellations? team|billing team|real one|being|boss|founders?|"
     r"owners?|ceo|developers?|assistant|associate|specialist|consultant|reps?|"
-    r"representitives?|represenatives?|agnets?|huamns?)"
+    r"representitives?|represenatives?|agnets?|huamns?|(?:one of )?your colleagues?|staff member|"
+    r"member of (?:your |the )?staff|human being)"
 )
 _CONTACT = (
-    r"(?:contact(?:ing)?|reach(?:ing)?|email(?:ing)?|message|get (?:hold of|in touch with|through "
-    r"to)|be (?:put )?in touch with|put (?:me|us) in touch with|touch base with)"
+    # "message" the verb, not the noun: "I left a message to online customer service".
+    r"(?:contact(?:ing)?|reach(?:ing)?|email(?:ing)?|(?<!a )(?<!the )(?<!my )(?<!your )message|"
+    r"get (?:hold of|in touch with|through to)|be (?:put )?in touch with|"
+    r"put (?:me|us) in touch with|touch base with)"
 )
 # What a customer names after "speak to the" that is not a person (in its first two
 # words): the bot, a device, a meeting, or sales, whose enquiries the bot takes itself.
 _NOT_SOMEONE = (
     r"(?!(?:\w+ )?(?:bot|chat ?bot|machine|robot|computer|ai|sales|hub|app|device|speaker|"
     r"car|phone|plant|dog|cat|kids?|children|baby|mirror|meeting|conference|call|wi-?fi|"
-    r"network|internet|printer|tv|server|google|alexa|siri|cortana)\b)"
+    r"network|internet|printer|tv|server|google|alexa|siri|cortana|bixby|virtual|voice|"
+    r"digital)\b)"
 )
 _REQUEST_PATTERNS = [
     # Any addressee after a verb of talking or connecting: hotels' "speak to the
@@ -67,8 +75,18 @@ _REQUEST_PATTERNS = [
     r"(?:a |an |the |some |to (?:speak|talk) (?:to|with) )?(?:real |live |human |actual )?"
     r"(?:person|human|agent|representative|rep|operator|supervisor|manager|someone|somebody|"
     r"call ?back)\b",
-    r"\b(?:deal|sort (?:this|it) out) with (?:a |an |some )?(?:real |live |actual )?"
-    r"(?:person|human|agent|representative|someone|somebody)\b",
+    rf"\b(?:deal|sort (?:this|it) out) with {_DET}{_PERSON}\b",
+    # Taking the matter to one: "discuss this with a person", "raise it with a human".
+    rf"\b(?:discuss|raise|take up|go over)(?: (?:this|it|that|my \w+|the \w+))? with {_DET}"
+    r"(?:person|human|agent|representative|rep|operator|someone|somebody|staff|colleague|"
+    r"manager|supervisor|human being)\b",
+    r"\bask (?:a |an |one of your |your )?(?:real |live |human |actual )?(?:person|human|agent|"
+    r"representative|operator|staff member) (?:directly|personally|myself)\b",
+    r"\b(?:is|are) (?:a|an|any|some) (?:real |live |actual )?(?:person|human|agent|"
+    r"representative|operator)s? able to\b",
+    r"\b(?:is|are) (?:any|some)(?:one|body) (?:from [\w ]{1,20}? )?(?:online|available|around|"
+    r"free)\b(?! (?:on|at|in|during|after|before|from|to (?!chat|talk|speak|help))\b)",
+    rf"\btake (?:me|us) to {_DET}{_PERSON}\b",
     r"\blive (?:chat|support|help|operator|rep)\b",
     rf"\b(?:help|assistance|support) from {_DET}(?:person|human|agent|representative|rep|operator|"
     r"staff|someone|somebody|team)\b",
@@ -92,11 +110,13 @@ _REQUEST_PATTERNS = [
     rf"\b(?:get|give|want|need|prefer|find|have|gimme) (?:me )?(?:to )?{_DET}{_PERSON}\b"
     r"(?!(?:['’]s)? (?:approval|sign-?off|signature|permission|account|login|password)\b)",
     rf"\b(?:is there|are there|anyone there|any) (?:also |still |even )?{_DET}"
-    r"(?:person|human|humans|people|agents?|someone|somebody|anyone|anybody|representatives?|staff|operators?)\b",
+    r"(?:person|human|humans|people|agents?|someone|somebody|anyone|anybody|representatives?|staff|operators?)\b"
+    r"(?! (?:here |there )?(?:who|that) (?:can|could|will|would|might|knows?)\b(?! help\b))",
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
     r"call|help)\b",
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",
-    rf"\b(?<!one )(?<!per )(?<!each ){_PERSON} (?:please|now|asap)\b",
+    rf"\b(?<!one )(?<!per )(?<!each )(?<!google )(?<!virtual )(?<!voice )(?<!digital )"
+    rf"{_PERSON} (?:please|now|asap)\b",
     rf"^\W*(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
     r"\W*){1,4}(?:please|pls|now)?\W*$",
     r"\bescalate (?:this|me|my|to)\b",
@@ -139,6 +159,12 @@ _NEGATED_PERSON = re.compile(
     r"didn'?t|won'?t)\s+(?:contesta\w*|responde\w*|answer\w*|repl\w*|respond\w*|antwort\w*)",
     re.IGNORECASE,
 )
+# Someone else's instruction, retold: "(they) ask me to contact with the construction team".
+_TOLD = (
+    r"\b(?:asks?|asked|tells?|told|advised?|advises|recommends?|recommended|instructs?|"
+    r"instructed) (?:me|us) to"
+)
+_TOLD_TO = re.compile(_TOLD + r"\s*$", re.I)
 _NOT_A_REQUEST_AFTER = re.compile(
     r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to|local)", re.I
 )
@@ -157,7 +183,7 @@ IDENTITY_QUESTION = re.compile(
 _ABOUT_THE_BOT = re.compile(
     r"^\W*(?:\w+\W+){0,4}?(?:are you|r u|you'?re|you are|your? (?:sound|seem|act)|could you be|"
     r"can you (?:act|be|think)|am i (?:talking|chatting|speaking) (?:to|with)|is this|"
-    r"is it true you'?re?|tell me if you'?re|you (?:a|an))\b[^.!?]{0,30}\b(?:real|actual|live|"
+    r"is it true you'?re?|tell me if you'?re|you (?:a|an))\b[^.!?,;]{0,30}\b(?:real|actual|live|"
     r"human|person|bot|robot|ai)\b[^.!?]*[.!?]*\s*$",
     re.IGNORECASE,
 )
@@ -166,7 +192,7 @@ _ABOUT_THE_BOT = re.compile(
 def _rules(text: str) -> Signal:
     for match in _REQUEST.finditer(text):
         before = text[max(0, match.start() - 28) : match.start()]
-        if _NEGATION.search(before):
+        if _NEGATION.search(before) or _TOLD_TO.search(before):
             continue
         if _NOT_A_REQUEST_AFTER.match(text[match.end() : match.end() + 24]):
             continue
@@ -185,8 +211,29 @@ def _plain(text: str) -> str:
 # Talking to the bot itself or to one's own ("speak to me in Dutch", "users can talk to
 # my bot in German"): words the model reads close to a request that ask for no one.
 _TALKING_TO_US = re.compile(
-    r"\b(?:speak|talk|communicate|chat)\w* (?:\w+ )?(?:to|with) (?:me|us|my|the bot)\b", re.I
+    r"\b(?:speak|talk|communicate|chat)\w* (?:\w+ )?(?:to|with) (?:me|us|my|you|the bot|"
+    r"(?:the |a )?(?:google|alexa|siri|cortana|bixby|virtual|voice))\b",
+    re.I,
 )
+# A question put to anyone who knows ("is there anyone who can tell me why my order is
+# late") wants an answer, not a person; "anyone who can help" still asks for one.
+_QUESTION_TO_ANYONE = re.compile(
+    r"\b(?:any|some)(?:one|body) (?:here |there )?(?:who|that) (?:can|could|will|would|might|"
+    r"knows?)\b(?! help\b)",
+    re.I,
+)
+# A person as what an account, a payment or a department is about: "add another person to
+# my account", "transfer money to another person", "human resources"; and a contact made
+# before ("I left a message with your support team yesterday"), which the customer reports.
+_PERSON_AS_A_THING = re.compile(
+    r"\b(?:add|remove|transfer|send|pay|move|share|invite|register)\b[^.!?]{0,30}"
+    r"\b(?:another|a new|an other|other|a second|this|that) (?:person|people|user|member)\b|"
+    r"\bhuman resources\b|"
+    r"\b(?:i|we) (?:already |just )?(?:left|sent|spoke|talked|called|emailed|wrote|contacted|"
+    r"messaged|chatted)\b",
+    re.I,
+)
+_RETOLD = re.compile(_TOLD + r" (?:contact|talk|speak|call|reach|get in touch|email|message)", re.I)
 # A page or form named after its purpose ("the contact support page is broken") is a thing.
 _CONTACT_THING = re.compile(
     r"\b(?:contact|support|help|customer service)(?: us| support)? (?:page|form|link|article|"
@@ -199,7 +246,17 @@ def model_may_read(text: str) -> bool:
     """Whether the request model's reading of `text` counts: not a question about the
     bot or talk with it, no person negated ("I don't need an agent"), no contact page."""
     plain = _plain(text)
-    silenced = any(rx.search(plain) for rx in (_NEGATED_PERSON, _TALKING_TO_US, _CONTACT_THING))
+    silenced = any(
+        rx.search(plain)
+        for rx in (
+            _NEGATED_PERSON,
+            _TALKING_TO_US,
+            _CONTACT_THING,
+            _QUESTION_TO_ANYONE,
+            _RETOLD,
+            _PERSON_AS_A_THING,
+        )
+    )
     return not (_about_the_bot(text) or silenced)
 
 

@@ -23,6 +23,11 @@ SPANISH = [
     rf"transfi[eé]reme|transfi[eé]rame|der[ií]vame|ponme|p[oó]ngame|quiero|necesito|prefiero|"
     rf"dame|deme|busco) {_ES_DET}{_ES_PERSON}\b",
     rf"\b(?:atender|atienda|atiende|atiendan)(?:me)? {_ES_DET}{_ES_PERSON}\b",
+    # The chat passed "con" someone (never "a": "transferir a una persona" moves money).
+    rf"\b(?:pasar|conectar|comunicar|transferir|derivar|poner)(?:me|nos)? con {_ES_DET}"
+    rf"{_ES_PERSON}\b",
+    r"\b(?:alg[uú]n|un|una) (?:agente|asesora?|humano|persona|operador(?:a)?|representante) "
+    r"(?:real )?disponible\b",
     rf"\b(?:hay|existe|est[aá]) {_ES_DET}(?:persona|humano|agente|asesora?|alguien)\b",
     r"\bhay alguien(?: ah[ií]| all[ií]| real| que)?\b",
     r"\b(?:ll[aá]m(?:e|en|a)me|ll[aá]menme)\b|\bme (?:pueden|puede|podr[ií]an|podr[ií]a) llamar\b"
@@ -37,8 +42,10 @@ SPANISH = [
     r"servicio (?:al|de atenci[oó]n al) cliente|atenci[oó]n al cliente)\b",
     r"^\W*(?:el )?(?:servicio|atenci[oó]n) al cliente\W*(?:por favor)?\W*$",
     # "¿me pasas con un asesor?", "me comunica con alguien": the verb after its pronoun.
-    rf"\bme (?:pasas|pasa|pasan|pones|pone|comunicas|comunica|transfieres|transfiere|conectas|"
-    rf"conecta|derivas|deriva) con {_ES_DET}{_ES_PERSON}\b",
+    # And in the subjunctive after "quiero que": "quiero que me pases con un agente".
+    rf"\bme (?:pas[ae]s?n?|pon(?:e|es|en|ga|gas|gan)|comunic(?:a|as|an)|comuniqu(?:e|es|en)|"
+    rf"transfier(?:e|es|en|a|as|an)|conect(?:a|as|an|e|es|en)|deriv(?:a|as|an|e|es|en)) con "
+    rf"{_ES_DET}{_ES_PERSON}\b",
     r"\bservicio (?:al cliente |de atenci[oó]n al cliente )?(?:manual|humano|personal)\b",
     r"^\W*(?:necesito|quiero) (?:un poco de |algo de )?(?:soporte|apoyo|asistencia)"
     r"(?: t[eé]cnic[oa])?\W*(?:por favor)?\W*$",
@@ -52,7 +59,16 @@ _DE_PERSON = (
     r"(?:mensch(?:en)?|mitarbeiter(?:in|innen|n)?|berater(?:in)?|kundenberater(?:in)?|"
     r"servicemitarbeiter(?:in)?|sachbearbeiter(?:in)?|ansprechpartner(?:in)?|person|"
     r"jemand(?:em|en)?|vorgesetzten?|chef(?:in)?|agenten?|kolleg(?:en|in)|techniker(?:in)?|"
-    r"kundendienst|kundenservice|support|verantwortlichen)"
+    r"kundendienst|kundenservice|support|verantwortlichen|vertreter(?:in)?|"
+    r"kundenbetreuer(?:in)?|betreuer(?:in)?|servicekraft|repr[aä]sentant(?:en|in)?|"
+    r"live-agent(?:en)?)"
+)
+# The verbs that hand a chat on, umlauts typed or spelled out ("übergeben", "uebergeben");
+# spelling folding reads "chatten" as the English "chatting".
+_DE_HAND_ON = (
+    r"(?:sprechen|reden|chatt(?:en|ing)|verbinden|weiterleiten|verbunden|durchstellen|"
+    r"telefonieren|(?:[uü]|ue)bergeben|weitergeben|vermitteln|(?:[uü]|ue)bertragen|transferieren|"
+    r"unterhalten)"
 )
 _DE_DET = (
     r"(?:(?:einem|einer|einen|eine|ein|dem|der|den|ihrem|ihrer|ihren|eurem|eurer|echten|"
@@ -60,11 +76,22 @@ _DE_DET = (
 )
 GERMAN = [
     rf"\b(?:mit|zu|an) (?:{_DE_DET}{_DE_PERSON}|(?:einem|einer|dem|der|ihrem|ihrer)(?: \w+)?)\b"
-    r"(?=[^.!?]{0,40}\b(?:sprechen|reden|chatten|verbinden|weiterleiten|verbunden|durchstellen|"
-    r"telefonieren)\b)",
-    rf"\b(?:sprechen|reden|chatten|verbinden)\b[^.!?]{{0,20}}\b(?:mit|zu) {_DE_DET}{_DE_PERSON}\b",
+    rf"(?=[^.!?]{{0,40}}\b{_DE_HAND_ON}\b)",
+    rf"\b{_DE_HAND_ON}\b[^.!?]{{0,20}}\b(?:mit|zu|an) {_DE_DET}{_DE_PERSON}\b",
     r"\b(?:einen|eine) (?:echten |richtigen |realen |lebenden )?(?:menschen|mitarbeiter(?:in)?|"
-    r"berater(?:in)?|ansprechpartner(?:in)?|sachbearbeiter(?:in)?|vorgesetzten)\b",
+    r"berater(?:in)?|ansprechpartner(?:in)?|sachbearbeiter(?:in)?|vorgesetzten|agenten|"
+    r"vertreter(?:in)?|kundenbetreuer(?:in)?|live-agenten)\b",
+    # The noun of handing on: "Weiterleitung an einen Mitarbeiter", "Übergabe an einen Menschen".
+    rf"\b(?:weiterleitung|(?:[uü]|ue)bergabe|durchstellung|vermittlung) (?:an|zu|mit) {_DE_DET}"
+    rf"{_DE_PERSON}\b",
+    # Wanting to go to one, the verb left out: "ich will zu einem Menschen".
+    rf"\b(?:will|m[oö]chte|moechte|muss) (?:bitte |jetzt |gerne? |lieber |doch )?(?:zu|mit) "
+    rf"{_DE_DET}"
+    rf"{_DE_PERSON}\b(?![^.!?]{{0,30}}\b(?:besprechen|kl[aä]ren|zufrieden)\b)",
+    # "Kann mir ein Mensch helfen?": a person named, not "kann mir jemand sagen".
+    r"\b(?:kann|k[oö]nnte|koennte) (?:mir )?(?:bitte )?(?:ein|eine) (?:echter |echte |richtiger "
+    r")?(?:mensch|mitarbeiter(?:in)?|berater(?:in)?|person) (?:mir )?(?:bitte )?"
+    r"(?:helfen|weiterhelfen)\b",
     r"\beine (?:echte|richtige|reale|lebende) person\b|\bdurchstellen\b",
     r"\b(?:verbinden|stellen|leiten) sie mich\b|\b(?:verbinde|verbindet) mich\b|"
     r"\becht(?:e|er|en) (?:mensch|mitarbeiter|berater|ansprechpartner)|"
@@ -77,8 +104,9 @@ GERMAN = [
     r"\b(?:menschlichen?|menschliche[rs]?|pers[oö]nliche[nrs]?|echte[nrs]?|manuelle[nrs]?) "
     r"(?:menschliche )?(?:hilfe|dienste?|unterst[uü]tzung|beratung|ansprechpartner(?:in)?|menschen|"
     r"person|kundenservice|kundendienst|kontakt)\b",
-    r"\b(?:gibt es|ist da|ist hier) (?:hier |da )?(?:auch )?(?:jemand(?:en)?|einen? "
-    r"(?:echte[nr]? )?(?:menschen|person|mitarbeiter(?:in)?))\b",
+    r"\b(?:gibt es|ist da|ist hier) (?:hier |da )?(?:auch )?(?:(?:irgend)?jemand(?:en)?|"
+    r"(?:irgend)?einen? (?:(?:echte|reale|richtige|lebende)[nr]? )?(?:menschen|person|"
+    r"mitarbeiter(?:in)?))\b",
     r"\b(?:kontakt|verbindung) (?:zum|zur|mit dem|mit einem|mit einer) (?:kundendienst|"
     r"kundenservice|support|mitarbeiter|menschen|berater)\b",
     r"\b(?:den |die |einen |eine |jemanden vom )?(?:kundendienst|kundenservice|support|hotline|"
@@ -94,7 +122,8 @@ GERMAN = [
     rf"\b(?:hilfe|unterst[uü]tzung|beratung) (?:von|durch) {_DE_DET}(?:{_DE_PERSON}|"
     r"(?:einem|einer) (?:echten |richtigen )?(?:menschen|mitarbeiter(?:in)?))\b",
     r"\b(?:menschliche[rns]?|pers[oö]nliche[rns]?) (?:service|betreuung|kundenbetreuung)\b",
-    r"\bjemand(?:en)?,? (?:mit dem|mit der|der|die) (?:ich )?(?:sprechen|reden|chatten|helfen)\b",
+    r"\bjemand(?:en)?,? (?:mit dem|mit der|der|die) (?:ich )?(?:sprechen|reden|chatt(?:en|ing)|"
+    r"helfen)\b",
 ]
 
 FRENCH = [r"\bparler (?:à|a) (?:un|une) (?:agent|conseiller|conseillère|humain|personne)\b"]
