@@ -252,3 +252,47 @@ def test_a_street_named_after_a_person_stays_an_address(redactor: Redactor) -> N
     address; inside the address it is part of it, and the agent reads an address."""
     text = "please ship it to 12 Simon Street, Boston, MA 02108"
     assert redact(redactor, text) == "please ship it to <ADDRESS_1>"
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # Shouted: read again in sentence case, where the model sees a name.
+        ("I LOVE YOU PRIYANKA CHOPRA", "I LOVE YOU <NAME_1>"),
+        # Two capitals the model calls a person, in a message that is not shouted.
+        ("JD deleted his tweet", "<NAME_1> deleted his tweet"),
+        # A single word the model calls a company, in a message that says "he".
+        (
+            "Womble knew the map because his aim is so bad",
+            "<NAME_1> knew the map because his aim is so bad",
+        ),
+        # The person the message speaks to.
+        ("Skhumba my brother we miss your jokes", "<NAME_1> my brother we miss your jokes"),
+        # Two listed names side by side, where the model found only one.
+        ("Kermit & Steve Martin sang it", "<NAME_1> & <NAME_2> sang it"),
+        # A list of names is no evidence of a language.
+        ("Putin : Poland BLM : Bundy", "<NAME_1> : Poland BLM : <NAME_2>"),
+    ],
+)
+def test_names_the_model_misreads_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "WHAT IS THE REASON FOR THAT",  # shouted English words are no names
+        "MY CARD WAS DECLINED AT THE ATM",
+        "WHY DID MY TRANSFER TO MARK FAIL",
+        "I have another card from the U.S. Will you accept it?",
+        "I want to exchange currency X with currency Y.",
+        "Revolut is down and they say it is maintenance",  # a brand is "it" or "they"
+        "Hey, I have my card, how do I get it to show in the app?",
+        "Sorry I lost my card",
+        "Hey I am standing in front of an ATM",
+    ],
+)
+def test_shouting_acronyms_brands_and_calls_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text

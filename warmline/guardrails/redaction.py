@@ -20,6 +20,7 @@ from warmline.guardrails.nlp_batching import artifacts_of
 from warmline.guardrails.recognizers.introduced_name import INTRODUCED_SCORE
 from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, known_names
 from warmline.guardrails.recognizers.phone_shape import is_date
+from warmline.guardrails.recognizers.shouted_name import ShoutedNameRecognizer, is_shouted
 from warmline.guardrails.vault import VaultItem
 from warmline.guardrails.vocabulary import (
     GREETINGS,
@@ -61,7 +62,14 @@ PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?_\d+>")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Recognizers that read English capitals and vocabulary as names.
 _ENGLISH_NAME_READERS = frozenset(
-    {"SpacyRecognizer", "MislabelledNameRecognizer", "KnownNameRecognizer"}
+    {
+        "SpacyRecognizer",
+        "MislabelledNameRecognizer",
+        "KnownNameRecognizer",
+        "ShoutedNameRecognizer",
+        "ReferredNameRecognizer",
+        "AddressedNameRecognizer",
+    }
 )
 _CAPITALISED_PAIR = re.compile(
     r"(?<![\w'’-])([^\W\d_a-z][^\W\d_]+) ([^\W\d_a-z][^\W\d_]+)(?![\w'’-])"
@@ -202,6 +210,8 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
     dictionary = english_words(nlp), non_noun_words(nlp), stop_words
     for recognizer in extra_recognizers(dict(company_patterns), *dictionary):
         engine.registry.add_recognizer(recognizer)
+    # It reads a shouted message a second time with the pipeline itself.
+    engine.registry.add_recognizer(ShoutedNameRecognizer(nlp, *dictionary))
     return engine
 
 
@@ -229,14 +239,17 @@ def _names_outside_english(results: list[Any]) -> list[Any]:
     ]
 
 
-def _listed_name_pairs(text: str) -> list[DetectedSpan]:
+def _listed_name_pairs(text: str, stop: frozenset[str]) -> list[DetectedSpan]:
     """Two capitalised listed names side by side ("Jürgen Weber", "Ana Ruiz"): a name in
     any language, where one listed word alone may be an ordinary word there."""
     names = known_names()
     return [
         DetectedSpan(start=m.start(), end=m.end(), entity_type="PERSON", score=KNOWN_NAME_SCORE)
         for m in _CAPITALISED_PAIR.finditer(text)
-        if m.group(1).casefold() in names and m.group(2).casefold() in names
+        if all(
+            word.casefold() in names and word.casefold() not in stop and not word.isupper()
+            for word in m.groups()
+        )
     ]
 
 
@@ -257,7 +270,7 @@ class Redactor:
         self._allowed = [re.compile(p) for p in allow_patterns]
         self._vocabulary = frozenset(vocabulary)
 
-    def _keep(self, span: str, entity_type: str, score: float) -> bool:
+    def _keep(self, span: str, entity_type: str, score: float, shouted: bool) -> bool:
         """Drop phone numbers that are dates, "names" with digits or led by "I'm", names
         the model found that are the knowledge base's words, and single lower-case words
         the model calls names that are English words.
@@ -281,8 +294,12 @@ class Redactor:
             return False
         if score < INTRODUCED_SCORE and all(word in self._vocabulary for word in words):
             return False
-        if score <= NER_SCORE and len(words) == 1 and span.isupper():
-            return False  # shouting ("THIS IS RIDICULOUS"): capitals say nothing about names
+        initials = span.isalpha() and len(span) > 1 and not shouted
+        if score <= NER_SCORE and len(words) == 1 and span.isupper() and not initials:
+            # Shouting ("THIS IS RIDICULOUS"): capitals say nothing about names; in a
+            # message in lower case two capitals the model calls a person are initials
+            # ("JD deleted his tweet"), one letter or dots an abbreviation ("the U.S.").
+            return False
         if score <= NER_SCORE and not any(ch.lower() != ch.upper() for ch in span):
             return False  # a script without case (Arabic, Hebrew, CJK) the English model can't read
         if score < NER_SCORE:  # a single word the model labelled a place, group or product
@@ -348,16 +365,16 @@ class Redactor:
         """Presidio's results on folded `text`, filtered, extended to repeated names, merged."""
         allowed = [m.span() for p in self._allowed for m in p.finditer(text)]
         english = self._reads_english(text, language)
+        shouted = is_shouted(text)
         if not english:
             results = _names_outside_english(results)
         kept = [
             DetectedSpan(start=r.start, end=r.end, entity_type=r.entity_type, score=float(r.score))
             for r in results
-            if self._keep(text[r.start : r.end], r.entity_type, float(r.score))
+            if self._keep(text[r.start : r.end], r.entity_type, float(r.score), shouted)
             and not any(r.start < end and start < r.end for start, end in allowed)
         ]
-        if not english:
-            kept += _listed_name_pairs(text)
+        kept += _listed_name_pairs(text, _stop_words(self._company))
         found = kept + _repeated_names(text, kept)
         names = [self._whole_name(text, span) for span in found] if english else found
         return _merge_overlaps(names)
@@ -366,7 +383,9 @@ class Redactor:
         """Whether `text` is English: never in a conversation in another language;
         otherwise (English is also what a page that names no language gets) when at least
         half of its words are English (or it has fewer than two), handles, hashtags,
-        addresses, links and listed names aside: they are of any language.
+        addresses, links and listed names aside: they are of any language. A message with
+        fewer than two words in lower case is a list of names or titles ("Putin : Poland
+        BLM : Bundy", "Pitbull - Bon, Bon"), which says nothing of its language either.
 
         The conversation's language decides where the text cannot: a short German
         message of words English has too ("Will Mark Bank?") reads English.
@@ -389,7 +408,10 @@ class Redactor:
         def is_english(word: str) -> bool:
             return word in stop or is_english_word(word, english)
 
-        words = [w.casefold() for w in _WORD.findall(_of_some_language(text))]
+        found = _WORD.findall(_of_some_language(text))
+        if sum(1 for w in found if not w[:1].isupper()) < 2:
+            return True  # capitals only ("Putin : Poland BLM : Bundy"): names, of any language
+        words = [w.casefold() for w in found]
         words = [w for w in words if w not in names or w in stop]
         if len(words) < 2:
             return True

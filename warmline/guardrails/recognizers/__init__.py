@@ -14,6 +14,7 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from warmline.guardrails.recognizers.address import address_recognizer
 from warmline.guardrails.recognizers.address_tail import AddressTailRecognizer
+from warmline.guardrails.recognizers.addressed_name import AddressedNameRecognizer
 from warmline.guardrails.recognizers.card import CardShapedRecognizer, card_recognizer
 from warmline.guardrails.recognizers.company import company_recognizers
 from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
@@ -24,6 +25,7 @@ from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailReco
 from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
 from warmline.guardrails.recognizers.phone_shape import PhoneShapeRecognizer
 from warmline.guardrails.recognizers.postcode import PostcodeRecognizer
+from warmline.guardrails.recognizers.referred_name import ReferredNameRecognizer
 from warmline.guardrails.recognizers.user_name import user_name_recognizer
 
 PHONE_REGIONS = (
@@ -47,6 +49,8 @@ def extra_recognizers(
         IntroducedNameRecognizer(),
         MislabelledNameRecognizer(),
         KnownNameRecognizer(english, non_nouns, stop_words),
+        AddressedNameRecognizer(english, non_nouns, stop_words),
+        ReferredNameRecognizer(),
         DateOfBirthRecognizer(),
         address_recognizer(),
         AddressTailRecognizer(),
