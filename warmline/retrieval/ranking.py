@@ -11,7 +11,7 @@ fifth round):
   own words ("Can my pet get COVID-19?"), so a paraphrase that shares the topic word with
   one title and not with its neighbours' is told apart by it. The IDF is over the
   candidates' titles only, like coverage's (`coverage.py`): no per-KB table, and a word
-  every candidate's title holds ("covid") says nothing.
+  every candidate's title holds ("covid") says little.
 - **Support.** An article whose next best chunks also match is more likely the answer
   than one with a single matching paragraph: the article scores its best chunk plus a
   small share of its next two chunks' fused scores (a sum of all of them would let a long
