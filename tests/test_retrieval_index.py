@@ -53,7 +53,7 @@ def test_the_embedded_index_ranks_as_qdrant_does(
         # the parts each index returns.
         theirs_by_id = {h.chunk.id: h for h in theirs}
         shared = [h for h in ours if h.chunk.id in theirs_by_id]
-        assert len(shared) >= 4, question
+        assert len(shared) >= len(theirs) - 1, question
         for hit in shared:
             other = theirs_by_id[hit.chunk.id]
             assert (hit.dense, hit.lexical) == pytest.approx((other.dense, other.lexical), abs=1e-4)
