@@ -22,11 +22,17 @@ class WorkerSettings(BaseModel):
         "together (and so cost less CPU each), and a turn waiting on the database or an LLM "
         "does not hold its worker's core.",
     )
+    worker_inspections: int = Field(
+        8,
+        ge=1,
+        description="Customer messages one worker inspects (redacts, reads for a request for a "
+        "person) at once, besides its bot turns; their spaCy analyses run together.",
+    )
     turn_queue: int = Field(
         256,
         ge=0,
-        description="Bot turns that may wait for a free worker; past that a turn is answered "
-        "busy at once.",
+        description="Bot turns that may wait for a free worker, and as many messages waiting "
+        "for their inspection; past that the customer is answered busy at once.",
     )
     turn_start_s: float = Field(
         5.0,
