@@ -62,7 +62,7 @@ class CardRedactor:
             if self.gate.entered is not None:
                 self.gate.entered.release()
             self.gate.open.wait()
-        masked = CARD.sub("<CREDIT_CARD_1>", text)
+        masked = CARD.sub("<CARD_1>", text)
         return Redaction(text=masked, findings=[], new_entries=[], vault_items=[])
 
 
