@@ -1,5 +1,5 @@
-"""How many worker processes run bot turns, how many turns each runs at once, how long a
-line they keep, and how long a turn may wait to start. Models only, so `warmline.config`
+"""How many worker processes inspect messages and run bot turns, how many of each they run
+at once, how long a line they keep, and how long work may wait to start. Models only, so `warmline.config`
 can compose them."""
 
 import os
@@ -37,9 +37,9 @@ class WorkerSettings(BaseModel):
     turn_start_s: float = Field(
         5.0,
         ge=0,
-        description="How long after the customer's message its bot turn may still start on a "
-        "worker; past that the customer is told the service is busy (with the button to a "
-        "person) rather than left waiting.",
+        description="How long after the customer's message its inspection and its bot turn may "
+        "still start on a worker; past that the customer is told the service is busy (with the "
+        "button to a person) rather than left waiting.",
     )
 
     @property
