@@ -1,6 +1,6 @@
 """How many worker processes inspect messages and run bot turns, how many of each they run
-at once, how long a line they keep, and how long work may wait to start. Models only, so `warmline.config`
-can compose them."""
+at once, how long a line they keep, and how long work may wait to start. Models only, so
+`warmline.config` can compose them."""
 
 import os
 
