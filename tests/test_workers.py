@@ -452,3 +452,29 @@ async def test_a_message_no_worker_inspects_in_time_is_stored_unread_and_answere
         for client in (console, reading, late, asking):
             await client.close()
     assert stored_anywhere(tmp_path, CARD_NUMBER) == []
+
+
+async def test_a_turn_stuck_at_shutdown_does_not_hold_the_process_and_is_answered_next_start(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0))
+    settings = make_settings(tmp_path, kb_snapshot, workers=1, shutdown_grace_s=0)
+
+    async def first_life() -> dict[str, Any]:
+        with monkeypatch.context() as patch:
+            patch.setattr("warmline.server.runtime.turn_pool", stuck_workers(gate))
+            async with serving(settings) as server:
+                client, welcome = await customer(server)
+                await say(client, "stall")  # its turn never ends on this worker
+                assert await asyncio.to_thread(gate.entered.acquire, True, 60)
+                await client.close()
+        return welcome
+
+    # Unbounded, the last drain would wait for the stalled turn for ever.
+    welcome = await asyncio.wait_for(first_life(), 120)
+    async with serving(settings.model_copy(update={"workers": 0})) as server:
+        client, _ = await customer(
+            server, conversation_id=welcome["conversation_id"], token=welcome["data"]["token"]
+        )
+        await client.wait_for(60, type="message", data_role="bot")
+        await client.close()
