@@ -164,14 +164,16 @@ async def offer(url: str, rate: float, duration: float, texts: Any) -> list[Chat
     return chats
 
 
-async def stored(url: str, chat: Chat) -> set[str]:
-    """The client message ids the conversation's log holds, read by resuming it."""
+async def stored(url: str, chat: Chat) -> tuple[set[str], set[str]]:
+    """The client message ids the conversation's log holds, read by resuming it, and those
+    of them stored unread (no worker inspected them in time, so their words were not kept)."""
     async with websockets.connect(url + "/v1/chat", max_size=1 << 24) as socket:
         hello = {"token": chat.token, "resume_after": 0}
         await socket.send(
             json.dumps({"type": "hello", "conversation_id": chat.conversation_id, "data": hello})
         )
         ids: set[str] = set()
+        unread: set[str] = set()
         last_seq: int | None = None
         async with asyncio.timeout(60):
             while True:
@@ -179,12 +181,14 @@ async def stored(url: str, chat: Chat) -> set[str]:
                 if frame["type"] == "welcome":
                     last_seq = frame["data"]["last_seq"]
                     if not last_seq:
-                        return ids
+                        return ids, unread
                     continue
                 if frame["type"] == "message" and frame["data"].get("role") == "customer":
                     ids.add(frame["data"]["client_msg_id"])
+                    if frame["data"].get("unread"):
+                        unread.add(frame["data"]["client_msg_id"])
                 if last_seq is not None and (frame.get("seq") or 0) >= last_seq:
-                    return ids
+                    return ids, unread
 
 
 async def run(server: Server, rate: float, duration: float, sla_s: float) -> dict[str, Any]:
@@ -196,11 +200,14 @@ async def run(server: Server, rate: float, duration: float, sla_s: float) -> dic
     await prober_task
     sent = [m for chat in chats for m in chat.sent]
     kept: set[str] = set()
+    unread: set[str] = set()
     for chat in chats:
         if chat.reader is not None:
             chat.reader.cancel()
         await chat.socket.close()
-        kept |= await stored(server.ws_url, chat)
+        ids, not_read = await stored(server.ws_url, chat)
+        kept |= ids
+        unread |= not_read
     replied = [m for m in sent if m.replied is not None]
     kinds = {k: sum(1 for m in sent if m.kind == k) for k in ("answer", "handoff", "busy", "error")}
     late = [m for m in sent if m.replied is None or m.took() > sla_s]
@@ -221,6 +228,7 @@ async def run(server: Server, rate: float, duration: float, sla_s: float) -> dic
         "past_sla": len(late),
         "not_acknowledged": len(unacked),
         "not_stored": len(lost),
+        "stored_unread": len(unread),
         "reply_latency": summary_ms([m.took() for m in replied]) if replied else None,
         "served_latency": summary_ms(served) if served else None,
         "busy_latency": summary_ms(busy) if busy else None,

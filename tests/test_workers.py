@@ -15,7 +15,8 @@ from worker_stubs import Gate, echo_graph
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
-from warmline.server.runtime import turn_graph
+from warmline.guardrails.guard import Guard
+from warmline.server.runtime import worker_compute
 from warmline.texts import say as text
 from warmline.workers.pool import Busy, TurnPool, Urgency, WorkerLost
 
@@ -141,15 +142,38 @@ QUESTIONS = [
 
 
 async def answers(settings: Any, slots: int, together: bool) -> list[dict[str, Any]]:
-    """Each question's outcome and found chunks from a fresh worker (its own caches)."""
-    turns = TurnPool(turn_graph, settings, size=1, line=16, start_within_s=600, slots=slots)
+    """Each question's outcome and found chunks, and its inspection, from a fresh worker
+    (its own caches)."""
+    turns = TurnPool(
+        worker_compute,
+        settings,
+        size=1,
+        line=16,
+        start_within_s=600,
+        slots=slots,
+        inspect_slots=slots,
+    )
     await turns.start()
     try:
         runs = [turns.run(f"c{i}-{slots}", turn(q)) for i, q in enumerate(QUESTIONS)]
-        states = await asyncio.gather(*runs) if together else [await run for run in runs]
+        reads = [turns.inspect(q, [], "en", True) for q in QUESTIONS]
+        if together:
+            states = await asyncio.gather(*runs)
+            inspections = await asyncio.gather(*reads)
+        else:
+            states = [await run for run in runs]
+            inspections = [await read for read in reads]
     finally:
         await turns.close()
-    return [{"outcome": s["outcome"], "retrieved": s.get("retrieved")} for s in states]
+    return [
+        {
+            "outcome": s["outcome"],
+            "retrieved": s.get("retrieved"),
+            "redacted": i.verdict.redaction.text if i.verdict.redaction else None,
+            "asks": i.asks,
+        }
+        for s, i in zip(states, inspections, strict=True)
+    ]
 
 
 async def test_turns_run_together_in_one_worker_answer_as_they_do_one_by_one(
@@ -159,6 +183,8 @@ async def test_turns_run_together_in_one_worker_answer_as_they_do_one_by_one(
     alone = await answers(settings, slots=1, together=False)
     together = await answers(settings, slots=8, together=True)
     assert [a["outcome"]["kind"] for a in alone].count("reply") >= 5
+    assert "Maria Lopez" not in alone[5]["redacted"]
+    assert [a["asks"] for a in alone] == [q == "can I talk to a person please" for q in QUESTIONS]
     assert together == alone
 
 
@@ -332,3 +358,123 @@ async def test_with_every_worker_stuck_a_handoff_reaches_the_agent_and_a_turn_is
         for client in (console, stuck, in_line, refused, asking, typed):
             await client.close()
         gate.open.set()  # the server's last drain waits for the stuck turns
+
+
+CARD_NUMBER = "4111 1111 1111 1111"
+
+
+def stored_anywhere(data_dir: Path, needle: str) -> list[str]:
+    """The files under the data directory (databases, their logs, the server's log) that
+    hold `needle`, spaced or not."""
+    forms = {needle.encode(), needle.replace(" ", "").encode()}
+    return [
+        str(path)
+        for path in data_dir.rglob("*")
+        if path.is_file() and any(form in path.read_bytes() for form in forms)
+    ]
+
+
+async def test_a_message_is_inspected_in_a_worker_and_never_stored_unredacted(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_here(*_: Any) -> Any:
+        raise AssertionError("a customer's message was inspected in the serving process")
+
+    # Only this process's guard is patched; the worker process inspects with the real one.
+    monkeypatch.setattr(Guard, "inspect", not_here)
+    settings = make_settings(tmp_path, kb_snapshot, workers=1)
+    async with serving(settings) as server:
+        client, _ = await customer(server)
+        words = f"I was charged twice on my card {CARD_NUMBER}, how do I get a refund?"
+        await client.send({"type": "message", "client_msg_id": new_id(), "data": {"text": words}})
+        stored = await client.wait_for(60, type="message", data_role="customer")
+        assert "<CARD_1>" in stored["data"]["text"]
+        await client.wait_for(60, type="message", data_role="bot")
+        await client.close()
+    assert stored_anywhere(tmp_path, CARD_NUMBER) == []
+
+
+def held_inspections(gate: Gate) -> Callable[[Any], AbstractAsyncContextManager[TurnPool]]:
+    """The server's compute workers: one worker inspecting one message at a time, whose
+    "wait to be read" holds its inspection until the test opens `gate`, and a start
+    deadline already past for any message that has to wait."""
+
+    @asynccontextmanager
+    async def workers(_: Any) -> AsyncIterator[TurnPool]:
+        turns = TurnPool(echo_graph, gate, size=1, line=4, start_within_s=0.0, inspect_slots=1)
+        try:
+            await turns.start()
+            yield turns
+        finally:
+            await turns.close()
+
+    return workers
+
+
+async def test_a_message_no_worker_inspects_in_time_is_stored_unread_and_answered_busy(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0))
+    monkeypatch.setattr("warmline.server.runtime.turn_pool", held_inspections(gate))
+    settings = make_settings(tmp_path, kb_snapshot, workers=1)
+    async with serving(settings) as server:
+        console = await agent(server)
+        reading, _ = await customer(server)
+        first_id = new_id()
+        await reading.send(
+            {"type": "message", "client_msg_id": first_id, "data": {"text": "wait to be read"}}
+        )
+        # The worker's only inspection slot is now taken until the gate opens.
+        assert await asyncio.to_thread(gate.entered.acquire, True, 60)
+
+        late, _ = await customer(server, profile={"language": "es"})
+        late_id, words = new_id(), f"mi tarjeta es {CARD_NUMBER}, ¿me devolvéis el dinero?"
+        await late.send({"type": "message", "client_msg_id": late_id, "data": {"text": words}})
+        unread = await late.wait_for(30, type="message", data_role="customer")
+        assert unread["data"]["text"] == text("unread", "es")
+        busy = await late.wait_for(30, type="message", data_role="system")
+        assert (busy["data"]["kind"], busy["data"]["text"]) == ("busy", text("busy", "es"))
+        ack = await late.wait_for(30, type="ack", data_client_msg_id=late_id)
+        assert (ack["data"]["seq"], ack["data"]["duplicate"]) == (unread["seq"], False)
+
+        # "Talk to a person" needs no worker: the agent has it while the worker is held.
+        asking, welcome = await customer(server)
+        await asking.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
+        handoff = await console.wait_for(
+            30, type="handoff", conversation_id=welcome["conversation_id"]
+        )
+        assert handoff["data"]["entry"]["packet"]["transcript"][-1]["text"] == (
+            "I'd like to talk to a person."
+        )
+
+        gate.open.set()
+        await reading.wait_for(60, type="ack", data_client_msg_id=first_id)
+        for client in (console, reading, late, asking):
+            await client.close()
+    assert stored_anywhere(tmp_path, CARD_NUMBER) == []
+
+
+async def test_a_turn_stuck_at_shutdown_does_not_hold_the_process_and_is_answered_next_start(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0))
+    settings = make_settings(tmp_path, kb_snapshot, workers=1, shutdown_grace_s=0)
+
+    async def first_life() -> dict[str, Any]:
+        with monkeypatch.context() as patch:
+            patch.setattr("warmline.server.runtime.turn_pool", stuck_workers(gate))
+            async with serving(settings) as server:
+                client, welcome = await customer(server)
+                await say(client, "stall")  # its turn never ends on this worker
+                assert await asyncio.to_thread(gate.entered.acquire, True, 60)
+                await client.close()
+        return welcome
+
+    # Unbounded, the last drain would wait for the stalled turn for ever.
+    welcome = await asyncio.wait_for(first_life(), 120)
+    async with serving(settings.model_copy(update={"workers": 0})) as server:
+        client, _ = await customer(
+            server, conversation_id=welcome["conversation_id"], token=welcome["data"]["token"]
+        )
+        await client.wait_for(60, type="message", data_role="bot")
+        await client.close()

@@ -1,16 +1,19 @@
-"""A stand-in graph for worker-pool tests, in a module of its own: each worker process
-imports it to open the graph, and importing the test module would import conftest's
+"""A stand-in graph and guard for worker-pool tests, in a module of its own: each worker
+process imports it to open them, and importing the test module would import conftest's
 server stack too (seconds a worker)."""
 
 import asyncio
 import os
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
+from warmline.guardrails.guard import Guard
+from warmline.guardrails.redaction import PlaceholderBook, Redaction
+from warmline.workers.process import Compute
 
 
 @dataclass
@@ -44,7 +47,27 @@ class EchoGraph:
         return {"outcome": {"text": f"{turn.text} from {os.getpid()}"}}
 
 
+CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+
+
+class CardRedactor:
+    """Masks card numbers; "wait to be read" waits for the gate first (in the worker's
+    inspection thread, so the worker's other work goes on)."""
+
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+
+    def redact(self, text: str, book: PlaceholderBook, language: str | None = None) -> Redaction:
+        if text == "wait to be read":
+            if self.gate.entered is not None:
+                self.gate.entered.release()
+            self.gate.open.wait()
+        masked = CARD.sub("<CARD_1>", text)
+        return Redaction(text=masked, findings=[], new_entries=[], vault_items=[])
+
+
 @asynccontextmanager
-async def echo_graph(gate: Gate) -> AsyncIterator[ConversationGraph]:
+async def echo_graph(gate: Gate) -> AsyncIterator[Compute]:
     graph: Any = EchoGraph(gate)
-    yield graph
+    redactor: Any = CardRedactor(gate)
+    yield Compute(graph, Guard(redactor, 4_000))

@@ -28,6 +28,7 @@ TextKey = Literal[
     "closed_now",
     "turn_failed",
     "busy",
+    "unread",
     "back_to_bot",
     "resolved",
     "csat_question",
@@ -111,6 +112,7 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "Sorry, we're answering a lot of customers right now and couldn't get to your "
             "message in time. Please send it again in a moment, or press \u201c{button}\u201d."
         ),
+        "unread": "[not read: this message arrived while we were too busy]",
         "back_to_bot": (
             "You're chatting with the AI assistant again. A person is still one click away."
         ),
@@ -183,6 +185,7 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "responder a tu mensaje a tiempo. Vuelve a enviarlo en un momento o pulsa "
             "\u00ab{button}\u00bb."
         ),
+        "unread": "[no leído: este mensaje llegó cuando estábamos demasiado ocupados]",
         "back_to_bot": "Vuelves a hablar con el asistente de IA. Una persona sigue a un clic.",
         "resolved": "Esta conversación se ha marcado como resuelta. Escríbenos cuando quieras.",
         "csat_question": "¿Qué tal lo hicimos? Valora esta conversación del 1 al 5.",
@@ -255,6 +258,7 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "Nachricht nicht rechtzeitig bearbeiten. Bitte senden Sie sie gleich noch einmal "
             "oder klicken Sie auf \u201e{button}\u201c."
         ),
+        "unread": "[nicht gelesen: diese Nachricht kam, als wir zu beschäftigt waren]",
         "back_to_bot": (
             "Sie chatten wieder mit dem KI-Assistenten. Ein Mensch ist weiterhin nur einen "
             "Klick entfernt."

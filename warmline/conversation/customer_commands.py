@@ -1,6 +1,13 @@
 """The customers' commands on a conversation (start, resume, message, contact, rating)
 and the turn that answers a message: the conversation service.
 
+A customer's message is inspected (cleaned, redacted, read for a request for a person)
+where the compute runs: in a worker process when there are workers (`TurnPool.inspect`,
+in a line of its own ahead of bot turns), in a thread here when there are none. When no
+worker can start the inspection within the turn's start deadline, the message is stored
+as unread (its words never reach storage unredacted: they are not stored at all) and
+answered "busy" with the way to a person, so the customer is told and nothing waits.
+
 A message that asks for a person in the bot's mode ("Talk to a person", or words the
 request rules read at the edge) is handed over in its own transaction, without waiting
 for a compute worker (`edge`); the graph runs that turn afterwards to complete the packet.
@@ -29,12 +36,7 @@ from warmline.agent.state import AgentState, Message, Outcome, TurnInput
 from warmline.clock import Clock, utc_now
 from warmline.conversation.assignment import Assignment
 from warmline.conversation.broadcasting import Broadcaster
-from warmline.conversation.edge import (
-    ASK_FOR_PERSON,
-    EdgeHandoff,
-    asks_for_a_person,
-    decide_at_edge,
-)
+from warmline.conversation.edge import ASK_FOR_PERSON, EdgeHandoff, decide_at_edge
 from warmline.conversation.errors import NotAllowed, UnknownConversation, existing
 from warmline.conversation.lifecycle import change_mode
 from warmline.conversation.protocol import (
@@ -49,10 +51,11 @@ from warmline.conversation.unit_of_work import UnitOfWork
 from warmline.conversation.waiting_words import waiting_words
 from warmline.coordination.bus import AGENTS
 from warmline.coordination.shared import Coordination
-from warmline.guardrails.guard import Guard, GuardVerdict
+from warmline.guardrails.guard import Guard
+from warmline.guardrails.inspection import Inspection, inspect_message
 from warmline.guardrails.limits import InputRejected
 from warmline.guardrails.placeholder_store import PlaceholderStore
-from warmline.guardrails.redaction import PlaceholderBook, Redaction, Redactor
+from warmline.guardrails.redaction import Redaction, Redactor
 from warmline.guardrails.vault import PiiVault
 from warmline.handoff.packet import HandoffPacket, Summary
 from warmline.handoff.queue import HandoffQueue
@@ -73,6 +76,11 @@ log = logging.getLogger("warmline.service")
 CONTACT_KINDS = ("EMAIL", "PHONE")
 # In English, for the terminal chat that recognises it.
 TURN_FAILED = say("turn_failed", "en")
+
+
+def _first_or_not(conversation: Conversation) -> Urgency:
+    """A conversation's first message goes ahead of the rest in the workers' lines."""
+    return Urgency.FIRST if conversation.last_seq == 0 else Urgency.TURN
 
 
 def _urgency(turn: TurnInput) -> Urgency:
@@ -180,10 +188,18 @@ class ConversationService:
         if existing is not None:
             return existing, True
         await self._check_flood(conversation_id)
-        redaction, asks = await self._inspect(conversation_id, text, read_request=True)
-        return await self._store(
-            conversation_id, redaction, client_msg_id, (force_human, asks), received
-        )
+        conversation = await self.get(conversation_id)
+        try:
+            inspection = await self._inspect(conversation, text, received)
+        except Busy:
+            ERRORS.labels(code="busy").inc()
+            return await self._store_unread(conversation_id, client_msg_id)
+        redaction = inspection.verdict.redaction
+        if redaction is None:
+            verdict = inspection.verdict
+            raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
+        request = (force_human, inspection.asks)
+        return await self._store(conversation, redaction, client_msg_id, request, received)
 
     async def request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         """ "Talk to a person": stored in the server's own words (nothing to redact) and, in
@@ -193,12 +209,13 @@ class ConversationService:
         if existing is not None:
             return existing, True
         await self._check_flood(conversation_id)
+        conversation = await self.get(conversation_id)
         words = Redaction(text=ASK_FOR_PERSON, findings=[], new_entries=[], vault_items=[])
-        return await self._store(conversation_id, words, client_msg_id, (True, True), received)
+        return await self._store(conversation, words, client_msg_id, (True, True), received)
 
     async def _store(
         self,
-        conversation_id: str,
+        conversation: Conversation,
         redaction: Redaction,
         client_msg_id: str,
         request: tuple[bool, bool],
@@ -206,11 +223,12 @@ class ConversationService:
     ) -> tuple[Event, bool]:
         """Append the message and mark it pending; a request for a person in the bot's mode
         (pressed, or `asks` in words) is queued in the same transaction (the packet is
-        completed by the turn after). The turn's start deadline counts from `received`."""
+        completed by the turn after). The turn's start deadline counts from `received`.
+        `conversation` is as read when the message arrived; the transaction reads it again."""
         force_human, asks = request
+        conversation_id = conversation.id
         edge: EdgeHandoff | None = None
         if force_human or asks:
-            conversation = await self.get(conversation_id)
             edge = await decide_at_edge(self.graph, conversation, redaction.text, force_human)
         async with self.work.change() as change:
             conn = change.conn
@@ -255,6 +273,33 @@ class ConversationService:
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
 
+    async def _store_unread(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
+        """A message no worker could inspect in time: stored without its words (they were
+        never redacted, so they are not kept) and answered "busy" in the same transaction,
+        so the customer's message is acknowledged, answered at once and safe to resend."""
+        async with self.work.change() as change:
+            conn = change.conn
+            existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
+            if existing is not None:
+                return existing, True
+            conversation = await self.log.get_in(conn, conversation_id)
+            language = conversation.language
+            data = {
+                "role": "customer",
+                "text": say("unread", language),
+                "client_msg_id": client_msg_id,
+                "force_human": False,
+                "redacted": [],
+                "unread": True,
+            }
+            message = await self.log.append(
+                conn, conversation_id, "message", data, client_msg_id=client_msg_id
+            )
+            busy = {"role": "system", "kind": "busy", "text": say("busy", language)}
+            change.record(message, await self.log.append(conn, conversation_id, "message", busy))
+        log.warning("message not inspected in time", extra={"conversation_id": conversation_id})
+        return message, False
+
     async def _hand_over(
         self, conn: Any, conversation_id: str, seq: int, edge: EdgeHandoff
     ) -> list[Event]:
@@ -289,29 +334,34 @@ class ConversationService:
             return await self.log.find_client_message(conn, conversation_id, client_msg_id)
 
     async def redact(self, conversation_id: str, text: str) -> Redaction:
-        """The guard's verdict on text for this conversation, a customer's or an agent's
-        (same placeholders, same numbering, read in the conversation's language);
-        refused text is never stored."""
-        return (await self._inspect(conversation_id, text, read_request=False))[0]
-
-    async def _inspect(
-        self, conversation_id: str, text: str, read_request: bool
-    ) -> tuple[Redaction, bool]:
-        """The redaction, and (when asked) whether its words ask for a person."""
-        book = PlaceholderBook(await self.placeholders.load(conversation_id))
+        """The guard's verdict on text for this conversation other than a customer's
+        message: an agent's reply or note, a contact, a rating's comment (same
+        placeholders, same numbering, read in the conversation's language); refused text
+        is never stored. Rare next to messages, and never to be refused as busy, so it is
+        redacted here rather than in a worker."""
+        entries = await self.placeholders.load(conversation_id)
         conversation = await self.log.get(conversation_id)
         language = conversation.language if conversation is not None else None
-        verdict, asks = await asyncio.to_thread(self._guarded, text, book, language, read_request)
+        inspection = await asyncio.to_thread(
+            inspect_message, self.guard, text, entries, language, False
+        )
+        verdict = inspection.verdict
         if verdict.redaction is None:
             raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
-        return verdict.redaction, asks
+        return verdict.redaction
 
-    def _guarded(
-        self, text: str, book: PlaceholderBook, language: str | None, read_request: bool
-    ) -> tuple[GuardVerdict, bool]:
-        verdict = self.guard.inspect(text, book, language)
-        redacted = verdict.redaction
-        return verdict, read_request and redacted is not None and asks_for_a_person(redacted.text)
+    async def _inspect(self, conversation: Conversation, text: str, received: float) -> Inspection:
+        """A customer message's inspection, in a worker when there are workers (`Busy` if
+        none starts it within the turn's start deadline from `received`)."""
+        entries = await self.placeholders.load(conversation.id)
+        if self.runner is None:
+            return await asyncio.to_thread(
+                inspect_message, self.guard, text, entries, conversation.language, True
+            )
+        urgency = _first_or_not(conversation)
+        return await self.runner.inspect(
+            text, entries, conversation.language, True, urgency, received
+        )
 
     async def keep_originals(self, conn: Any, conversation_id: str, redaction: Redaction) -> None:
         """A redaction's new placeholders and its originals (in the vault), in the caller's
@@ -348,6 +398,14 @@ class ConversationService:
                 return False
             await asyncio.wait(list(self._tasks), timeout=left)
         return True
+
+    async def stop_turns(self) -> None:
+        """Cut short the turns still running (at shutdown, after a bounded `drain`): each
+        stays pending in the log and is answered on resume or at the next start."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def recover_pending(self) -> int:
         pending = await self.log.pending_turns()

@@ -1,8 +1,10 @@
 """A handoff decided at the edge: "Talk to a person", or a message whose words ask for one.
 
-Such a turn has one possible outcome in the bot's mode (the policy always hands over an
-explicit request), so the serving process need not wait for a compute worker to learn
-it: it reads the conversation's memory from the graph's checkpoint, runs the signal
+Whether a message's words ask is read with its inspection (`guardrails.inspection`, in
+a compute worker when there are any); a press needs no reading at all. Such a turn has
+one possible outcome in the bot's mode (the policy always hands over an explicit
+request), so the serving process need not wait for a compute worker's turn to learn it:
+it reads the conversation's memory from the graph's checkpoint, runs the signal
 detectors on the words (no embedding: the written rules already found the request),
 asks the same policy the graph asks, and the handoff is queued in the message's own
 transaction. The graph still runs the turn afterwards, off the agent's critical path, to
@@ -18,18 +20,11 @@ from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.nodes import guard_input, turn_facts, turn_signals
 from warmline.agent.state import AgentState, Message, TurnInput
-from warmline.guardrails.human_request import detect_human_request
 from warmline.storage.conversations import Conversation
 
 # The words stored for a press of "Talk to a person": the server's own, so nothing to redact.
 ASK_FOR_PERSON = "I'd like to talk to a person."
 HANDS_OVER_FROM = ("bot", "resolved")
-
-
-def asks_for_a_person(text: str) -> bool:
-    """The request detector's written rules on already redacted text: regular expressions
-    over a bounded message, cheap enough for every message at the edge."""
-    return detect_human_request(text).fired()
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from warmline.conversation.agent_commands import AgentCommands
 from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.protocol import ServerFrame
 from warmline.coordination.shared import Coordination, coordination
+from warmline.guardrails.guard import Guard
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault
 from warmline.guardrails.vocabulary import kb_vocabulary
@@ -38,6 +39,7 @@ from warmline.server.startup import StoreUnreadable
 from warmline.server.stores import checkpointer, database
 from warmline.storage.usage import UsageLedger
 from warmline.workers.pool import TurnPool
+from warmline.workers.process import Compute
 
 
 def load_secret(settings: Settings) -> bytes:
@@ -129,12 +131,25 @@ def agent_context(
     )
 
 
+def redactor_for(settings: Settings) -> Redactor:
+    """The PII redactor of this deployment (its digests keyed by the deployment's secret),
+    the same in the serving process and in each worker."""
+    return Redactor(
+        settings.pii_entities,
+        load_secret(settings),
+        settings.pii_allow_patterns,
+        settings.pii_company_patterns,
+        kb_vocabulary(settings.kb_path),
+    )
+
+
 @asynccontextmanager
-async def turn_graph(settings: Settings) -> AsyncIterator[ConversationGraph]:
-    """The graph a worker process runs bot turns with: its own view of the knowledge base
-    (the embedded index's arrays are mapped read-only, so the processes share their
-    pages), its own connections to the same checkpoints (SQLite in WAL mode, or
-    PostgreSQL) and its own LLM client, metered into the same database."""
+async def worker_compute(settings: Settings) -> AsyncIterator[Compute]:
+    """What a worker process computes with: the graph it runs bot turns with (its own view
+    of the knowledge base, whose embedded index's arrays are mapped read-only so the
+    processes share their pages, its own connections to the same checkpoints, SQLite in
+    WAL mode or PostgreSQL, and its own LLM client, metered into the same database), and
+    the guard it inspects customers' messages with (its own spaCy and Presidio)."""
     knowledge = open_knowledge_store(settings)
     try:
         async with AsyncExitStack() as stack:
@@ -146,7 +161,10 @@ async def turn_graph(settings: Settings) -> AsyncIterator[ConversationGraph]:
                 stack.push_async_callback(llm.close)
             context = agent_context(settings, knowledge, llm)
             await asyncio.to_thread(Embedder().embed, ["warm up"])
-            yield ConversationGraph(context, saver)
+            redactor = redactor_for(settings)
+            await asyncio.to_thread(redactor.warm_up)
+            guard = Guard(redactor, settings.limits.max_message_chars)
+            yield Compute(ConversationGraph(context, saver), guard)
     finally:
         knowledge.close()
 
@@ -159,12 +177,13 @@ async def turn_pool(settings: Settings) -> AsyncIterator[TurnPool | None]:
         yield None
         return
     pool = TurnPool(
-        turn_graph,
+        worker_compute,
         settings,
         settings.worker_processes,
         settings.turn_queue,
         settings.turn_start_s,
         slots=settings.worker_slots,
+        inspect_slots=settings.worker_inspections,
     )
     try:
         await pool.start()
@@ -198,13 +217,7 @@ async def running(
         report = await asyncio.to_thread(sync, settings, knowledge)
         log.info("knowledge base synced: " + report.summary())
     secret = load_secret(settings)
-    redactor = Redactor(
-        settings.pii_entities,
-        secret,
-        settings.pii_allow_patterns,
-        settings.pii_company_patterns,
-        kb_vocabulary(settings.kb_path),
-    )
+    redactor = redactor_for(settings)
     await asyncio.to_thread(redactor.warm_up)
     try:
         async with (
@@ -269,7 +282,11 @@ async def running(
                 purging.cancel()
                 service.broadcast.stop()
                 agents.stop()
-                await service.drain()
+                # Bounded: a turn stuck on a hung model or worker must not keep the process
+                # from exiting. What is cut short stays pending and is answered on restart.
+                if not await service.drain(settings.shutdown_grace_s):
+                    log.warning("turns left pending at shutdown, answered at the next start")
+                    await service.stop_turns()
                 if llm is not None:
                     await llm.close()
     finally:

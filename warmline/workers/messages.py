@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from warmline.agent.state import AgentState, TurnInput
+from warmline.guardrails.inspection import Inspection
+from warmline.guardrails.redaction import PlaceholderEntry
 
 
 @dataclass(frozen=True)
@@ -12,6 +14,19 @@ class Job:
     id: int
     conversation_id: str
     turn: TurnInput
+
+
+@dataclass(frozen=True)
+class Inspect:
+    """A customer's message to inspect before it is stored: cleaned, redacted against the
+    conversation's placeholders so far (`entries`), read in its `language`, and (when
+    `read_request`) checked for words that ask for a person."""
+
+    id: int
+    text: str
+    entries: list[PlaceholderEntry]
+    language: str | None
+    read_request: bool
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,12 @@ class Delta:
 class Done:
     job: int
     state: AgentState
+
+
+@dataclass(frozen=True)
+class Inspected:
+    job: int
+    inspection: Inspection
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,23 @@
-"""The gateway's side of the compute workers: a pool of processes and the line to them.
+"""The gateway's side of the compute workers: a pool of processes and the lines to them.
 
 `TurnPool.run` takes what `ConversationGraph.run` takes, plus the turn's `Urgency`, so
-the service runs a bot turn the same way in-process (`workers = 0`) or in a worker. Each
-worker runs up to `slots` turns at once (so their model calls batch, see `process`). A
-turn waits in a bounded line for a free slot on any worker, ordered by urgency (a
-handoff's turn, then a conversation's first message, then the rest), first come first
-served within one urgency, so a customer who asks for a person or has just arrived is not
-stuck behind everyone else's follow-up questions. A turn gets `Busy` at once when the
-line is full and when no slot frees up within the start deadline, so the caller answers
+the service runs a bot turn the same way in-process (`workers = 0`) or in a worker;
+`TurnPool.inspect` likewise inspects a customer's message (redaction, the request rules)
+before it is stored, so that CPU work leaves the process that holds the sockets too.
+
+Each worker runs up to `slots` turns and `inspect_slots` inspections at once (so their
+model calls batch, see `process`). Turns and inspections wait in two lines of their own
+(`_Lane`): an inspection takes tens of milliseconds and gates the message's
+acknowledgement, so it never waits behind a bot turn. In each line work waits for a free
+slot on any worker, ordered by urgency (a handoff's turn, then a conversation's first
+message, then the rest), first come first served within one urgency, so a customer who
+asks for a person or has just arrived is not stuck behind everyone else's follow-up
+questions. A job gets `Busy` at once when its line is full and when no slot frees up
+within the start deadline (counted from the customer's message), so the caller answers
 "busy" instead of leaving the customer waiting (admission control); a handoff's turn is
 never refused for a full line (one press each, bounded by the flood window), only for the
-deadline. The loop never blocks: each worker's pipe is read by a thread of its own, which hands
-messages to the loop; sending a job is one small pickle.
+deadline. The loop never blocks: each worker's pipe is read by a thread of its own, which
+hands messages to the loop; sending a job is one small pickle.
 
 A worker that dies mid-turn (killed, out of memory) closes its pipe: every turn it was
 running raises `WorkerLost` (the service runs each once more) and a new worker
@@ -29,11 +35,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from multiprocessing.process import BaseProcess
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from warmline.agent.state import AgentState, TurnInput
-from warmline.workers.messages import Delta, Done, Failed, Job, Ready
-from warmline.workers.process import GraphOpener, serve
+from warmline.guardrails.inspection import Inspection
+from warmline.guardrails.redaction import PlaceholderEntry
+from warmline.workers.messages import Delta, Done, Failed, Inspect, Inspected, Job, Ready
+from warmline.workers.process import ComputeOpener, serve
 
 log = logging.getLogger("warmline.workers")
 _SPAWN = multiprocessing.get_context("spawn")
@@ -67,32 +75,35 @@ class TurnRunner(Protocol):
     ) -> AgentState: ...
 
 
+Result = TypeVar("Result")
+
+
 @dataclass
-class _Turn:
-    answer: asyncio.Future[AgentState]
+class _Pending(Generic[Result]):
+    answer: asyncio.Future[Result]
     on_delta: Callable[[str], None]
+    lane: "_Lane"
 
 
 class _Worker:
-    """One worker process, the turns it runs (up to its slots), and the thread that reads
-    its pipe into the event loop. `freed(worker)` is called each time a turn's outcome
-    arrives (a slot is free again, also for a turn whose caller gave up), `lost(worker)`
+    """One worker process, the jobs it runs (up to its slots of each kind), and the thread
+    that reads its pipe into the event loop. A job's lane is told each time its outcome
+    arrives (a slot is free again, also for a job whose caller gave up), `lost(worker)`
     once when a started worker exits or sends what cannot be read."""
 
     def __init__(
         self,
-        opener: GraphOpener,
+        opener: ComputeOpener,
         settings: Any,
-        slots: int,
+        slots: tuple[int, int],
         loop: asyncio.AbstractEventLoop,
-        freed: Callable[["_Worker"], None],
         lost: Callable[["_Worker"], None],
     ):
         self._loop = loop
         self._conn, child = _SPAWN.Pipe()
         self.process = _SPAWN.Process(
             target=serve,
-            args=(opener, settings, child, slots),
+            args=(opener, settings, child, *slots),
             name="warmline-worker",
             daemon=True,
         )
@@ -101,8 +112,8 @@ class _Worker:
         self.ready: asyncio.Future[None] = loop.create_future()
         self.alive = True
         self._stopped = False
-        self._turns: dict[int, _Turn] = {}
-        self._freed, self._on_lost = freed, lost
+        self._jobs: dict[int, _Pending[Any]] = {}
+        self._on_lost = lost
         threading.Thread(target=self._read, name="warmline-worker-pipe", daemon=True).start()
 
     def _read(self) -> None:
@@ -113,7 +124,7 @@ class _Worker:
             except (EOFError, OSError):
                 break
             except Exception as exc:  # an exception type that pickles there but not here
-                # Whose outcome it was is unknown, so every turn in flight fails with it.
+                # Whose outcome it was is unknown, so every job in flight fails with it.
                 error = RuntimeError(f"unreadable message from a worker: {exc}")
                 break
             self._call(self._deliver, message)
@@ -127,45 +138,47 @@ class _Worker:
         if isinstance(message, Ready) and not self.ready.done():
             self.ready.set_result(None)
         elif isinstance(message, Delta):
-            if (turn := self._turns.get(message.job)) is not None:
-                turn.on_delta(message.text)
-        elif isinstance(message, Done | Failed):
-            if (turn := self._turns.pop(message.job, None)) is None:
+            if (job := self._jobs.get(message.job)) is not None:
+                job.on_delta(message.text)
+        elif isinstance(message, Done | Inspected | Failed):
+            if (job := self._jobs.pop(message.job, None)) is None:
                 return
-            if not turn.answer.done():  # else its caller gave up (cancelled)
+            if not job.answer.done():  # else its caller gave up (cancelled)
                 if isinstance(message, Failed):
-                    turn.answer.set_exception(message.error)
+                    job.answer.set_exception(message.error)
+                elif isinstance(message, Inspected):
+                    job.answer.set_result(message.inspection)
                 else:
-                    turn.answer.set_result(message.state or {})
-            self._freed(self)
+                    job.answer.set_result(message.state or {})
+            job.lane.release(self)
 
     def _lost(self, error: BaseException | None) -> None:
-        """Every turn in flight fails (`WorkerLost` when the process exited)."""
+        """Every job in flight fails (`WorkerLost` when the process exited)."""
         self.alive = False
         failure = error or WorkerLost(f"worker {self.process.pid} exited ({self.process.exitcode})")
         ready = self.ready
         started = ready.done() and not ready.cancelled() and ready.exception() is None
         if not self.ready.done():
             self.ready.set_exception(failure)
-        turns, self._turns = self._turns, {}
-        for turn in turns.values():
-            if not turn.answer.done():
-                turn.answer.set_exception(failure)
+        jobs, self._jobs = self._jobs, {}
+        for job in jobs.values():
+            if not job.answer.done():
+                job.answer.set_exception(failure)
         if started and not self._stopped:
             self._on_lost(self)
 
-    async def run(self, job: Job, on_delta: Callable[[str], None]) -> AgentState:
-        answer: asyncio.Future[AgentState] = self._loop.create_future()
-        self._turns[job.id] = _Turn(answer, on_delta)
+    async def run(self, lane: "_Lane", job: Job | Inspect, on_delta: Callable[[str], None]) -> Any:
+        answer: asyncio.Future[Any] = self._loop.create_future()
+        self._jobs[job.id] = _Pending(answer, on_delta, lane)
         try:
             self._conn.send(job)
         except OSError as exc:
-            self._turns.pop(job.id, None)
+            self._jobs.pop(job.id, None)
             raise WorkerLost(f"worker {self.process.pid} unreachable") from exc
         return await answer
 
     def stop(self) -> None:
-        """Ask the worker to finish: it exits after its turns on the `None` it reads next.
+        """Ask the worker to finish: it exits after its jobs on the `None` it reads next.
 
         Closing the pipe alone is not enough: the reading thread still holds it open in
         `recv`, so the worker would never see the end of it and wait out `STOP_S`.
@@ -176,30 +189,86 @@ class _Worker:
         self._conn.close()
 
 
+class _Lane:
+    """One kind of job's line to the workers: a free slot is an entry naming its worker
+    (taking one is dispatching to it); jobs wait for one by urgency, then arrival."""
+
+    def __init__(
+        self, kind: str, line: int, start_within_s: float, replace: Callable[[_Worker], None]
+    ) -> None:
+        self._kind, self._line, self._start_within_s = kind, line, start_within_s
+        self._replace = replace
+        self._idle: list[_Worker] = []
+        # Jobs waiting for a slot: (urgency, arrival, the future a worker is handed in).
+        # A job that stops waiting cancels its future and is dropped when it comes up.
+        self._queue: list[tuple[int, int, asyncio.Future[_Worker]]] = []
+        self._waiting = 0
+        self._arrivals = itertools.count()
+
+    async def admit(self, urgency: "Urgency", since: float | None) -> _Worker:
+        while self._idle:
+            # A worker that died while idle is replaced, not handed a job.
+            if (worker := self._idle.pop()).alive:
+                return worker
+            self._replace(worker)
+        if urgency is not Urgency.HANDOFF and self._waiting >= self._line:
+            raise Busy(f"{self._waiting} {self._kind} already wait for a worker")
+        loop = asyncio.get_running_loop()
+        place: asyncio.Future[_Worker] = loop.create_future()
+        heapq.heappush(self._queue, (urgency, next(self._arrivals), place))
+        self._waiting += 1
+        try:
+            start_by = (loop.time() if since is None else since) + self._start_within_s
+            async with asyncio.timeout_at(start_by):
+                return await place
+        except BaseException as stopped:
+            if place.done() and not place.cancelled():
+                # Handed a slot just as the wait ended: it goes to the next in line.
+                self.release(place.result())
+            place.cancel()
+            if isinstance(stopped, TimeoutError):
+                raise Busy(f"no worker free within {self._start_within_s:g} s") from None
+            raise
+        finally:
+            self._waiting -= 1
+            if len(self._queue) > 2 * self._waiting + 16:
+                # Drop the places of jobs that stopped waiting, so the heap stays bounded.
+                self._queue = [entry for entry in self._queue if not entry[2].done()]
+                heapq.heapify(self._queue)
+
+    def release(self, worker: _Worker) -> None:
+        """A free slot goes to the most urgent job still waiting, else back to idle."""
+        if not worker.alive:
+            self._replace(worker)
+            return
+        while self._queue:
+            place = heapq.heappop(self._queue)[2]
+            if not place.done():
+                place.set_result(worker)
+                return
+        self._idle.append(worker)
+
+
 class TurnPool:
     def __init__(
         self,
-        opener: GraphOpener,
+        opener: ComputeOpener,
         settings: Any,
         size: int,
         line: int,
         start_within_s: float,
         slots: int = 1,
+        inspect_slots: int = 1,
     ) -> None:
-        """`opener(settings)` runs in each worker and opens its graph; each worker runs up
-        to `slots` turns at once; `line` turns may wait for a free slot, each at most
-        `start_within_s` seconds."""
+        """`opener(settings)` runs in each worker and opens its graph and guard; each worker
+        runs up to `slots` turns and `inspect_slots` inspections at once; `line` jobs of
+        each kind may wait for a free slot, each at most `start_within_s` seconds from the
+        customer's message."""
         self._opener, self._settings = opener, settings
-        self._size, self._line, self._start_within_s = size, line, start_within_s
-        self._slots = slots
+        self._size, self._slots = size, (slots, inspect_slots)
         self._workers: list[_Worker] = []
-        # One entry per free slot, naming its worker: taking one is dispatching to it.
-        self._idle: list[_Worker] = []
-        # Turns waiting for a slot: (urgency, arrival, the future a worker is handed in).
-        # A turn that stops waiting cancels its future and is dropped when it comes up.
-        self._queue: list[tuple[int, int, asyncio.Future[_Worker]]] = []
-        self._waiting = 0
-        self._arrivals = itertools.count()
+        self._turns = _Lane("turns", line, start_within_s, self._replace)
+        self._inspections = _Lane("inspections", line, start_within_s, self._replace)
         self._ids = itertools.count(1)
         self._starting: set[asyncio.Task[None]] = set()
 
@@ -209,19 +278,18 @@ class TurnPool:
 
     async def _started_worker(self) -> _Worker:
         loop = asyncio.get_running_loop()
-        worker = _Worker(
-            self._opener, self._settings, self._slots, loop, self._release, self._replace
-        )
+        worker = _Worker(self._opener, self._settings, self._slots, loop, self._replace)
         self._workers.append(worker)
         await worker.ready
         return worker
 
     def _open(self, workers: list[_Worker]) -> None:
-        """Free the workers' slots in turn, so that the first turns spread over the
+        """Free the workers' slots in turn, so that the first jobs spread over the
         workers instead of filling the first one."""
-        for _ in range(self._slots):
-            for worker in workers:
-                self._release(worker)
+        for lane, slots in ((self._turns, self._slots[0]), (self._inspections, self._slots[1])):
+            for _ in range(slots):
+                for worker in workers:
+                    lane.release(worker)
 
     async def _add(self) -> None:
         self._open([await self._started_worker()])
@@ -239,51 +307,27 @@ class TurnPool:
         (default: now). The slot comes back when the worker answers, even if this call
         was cancelled meanwhile (the worker still runs it); a worker that dies fails its
         turns with `WorkerLost` and is replaced."""
-        worker = await self._admit(urgency, since)
-        return await worker.run(Job(next(self._ids), conversation_id, turn), on_delta)
+        worker = await self._turns.admit(urgency, since)
+        job = Job(next(self._ids), conversation_id, turn)
+        state: AgentState = await worker.run(self._turns, job, on_delta)
+        return state
 
-    async def _admit(self, urgency: Urgency, since: float | None) -> _Worker:
-        while self._idle:
-            # A worker that died while idle is replaced, not handed a turn.
-            if (worker := self._idle.pop()).alive:
-                return worker
-            self._replace(worker)
-        if urgency is not Urgency.HANDOFF and self._waiting >= self._line:
-            raise Busy(f"{self._waiting} turns already wait for a worker")
-        loop = asyncio.get_running_loop()
-        place: asyncio.Future[_Worker] = loop.create_future()
-        heapq.heappush(self._queue, (urgency, next(self._arrivals), place))
-        self._waiting += 1
-        try:
-            start_by = (loop.time() if since is None else since) + self._start_within_s
-            async with asyncio.timeout_at(start_by):
-                return await place
-        except BaseException as stopped:
-            if place.done() and not place.cancelled():
-                # Handed a slot just as the wait ended: it goes to the next in line.
-                self._release(place.result())
-            place.cancel()
-            if isinstance(stopped, TimeoutError):
-                raise Busy(f"no worker free within {self._start_within_s:g} s") from None
-            raise
-        finally:
-            self._waiting -= 1
-            if len(self._queue) > 2 * self._waiting + 16:
-                # Drop the places of turns that stopped waiting, so the heap stays bounded.
-                self._queue = [entry for entry in self._queue if not entry[2].done()]
-                heapq.heapify(self._queue)
-
-    def _release(self, worker: _Worker) -> None:
-        """A free slot goes to the most urgent turn still waiting, else back to idle."""
-        if not worker.alive:
-            self._replace(worker)
-            return
-        while self._queue:
-            place = heapq.heappop(self._queue)[2]
-            if not place.done():
-                place.set_result(worker)
-                return
-        self._idle.append(worker)
+    async def inspect(
+        self,
+        text: str,
+        entries: list[PlaceholderEntry],
+        language: str | None,
+        read_request: bool,
+        urgency: Urgency = Urgency.TURN,
+        since: float | None = None,
+    ) -> Inspection:
+        """Inspect a customer's message in a worker (see `guardrails.inspection`), with
+        the same admission as a turn in a line of its own: `Busy` when the line is full
+        or no slot frees up within the start deadline from `since`."""
+        worker = await self._inspections.admit(urgency, since)
+        job = Inspect(next(self._ids), text, entries, language, read_request)
+        inspection: Inspection = await worker.run(self._inspections, job, lambda _: None)
+        return inspection
 
     def _replace(self, worker: _Worker) -> None:
         worker.stop()

@@ -1,11 +1,13 @@
-"""A worker process's life: open the graph, say ready, run the turns the gateway sends
-(several at once, as tasks on one event loop) until it closes the pipe or says stop (or
-dies, which closes it too, so no worker outlives its gateway). Turns in flight when told
-to stop are finished first.
+"""A worker process's life: open the graph and the guard, say ready, run the turns and
+inspections the gateway sends (several at once, as tasks on one event loop) until it
+closes the pipe or says stop (or dies, which closes it too, so no worker outlives its
+gateway). Work in flight when told to stop is finished first.
 
-Several turns at once is what lets the models batch: their query embeddings, asked for
-from the executor's threads at the same time, run as one model call
-(`warmline.batching`). The gateway never sends more than the worker's slots.
+Several at once is what lets the models batch: query embeddings asked for from the
+executor's threads at the same time run as one model call, and so do the spaCy analyses
+of messages inspected at the same time (`warmline.batching`, `nlp_batching`). The
+gateway never sends more than the worker's slots of each kind. Inspections have threads
+of their own, so a message's inspection never waits for a thread behind a turn's steps.
 
 Started with the "spawn" method: a forked copy of a gateway that already runs threads
 (the event loop's executor, torch) may inherit a held lock.
@@ -20,56 +22,101 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 from warmline.agent.graph import ConversationGraph
-from warmline.workers.messages import Delta, Done, Failed, Job, Ready
+from warmline.guardrails.guard import Guard
+from warmline.guardrails.inspection import inspect_message
+from warmline.workers.messages import Delta, Done, Failed, Inspect, Inspected, Job, Ready
 
-GraphOpener = Callable[[Any], AbstractAsyncContextManager[ConversationGraph]]
+
+@dataclass
+class Compute:
+    """What a worker computes with: the graph for bot turns, the guard for inspections."""
+
+    graph: ConversationGraph
+    guard: Guard
+
+
+ComputeOpener = Callable[[Any], AbstractAsyncContextManager[Compute]]
 log = logging.getLogger("warmline.worker")
 SPARE_THREADS = 4
 """Executor threads beyond one a slot: a turn's thread may wait on a batched embedding
 while other turns' steps (search, the answer) need threads of their own."""
 
 
-def serve(opener: GraphOpener, settings: Any, conn: Connection, slots: int = 1) -> None:
+def serve(
+    opener: ComputeOpener, settings: Any, conn: Connection, slots: int = 1, inspect_slots: int = 1
+) -> None:
     # One intra-op thread, set before anything imports torch: spinning threads cost 65% more
     # CPU per embedding and are 10x slower when the cores are shared (issue 19's profile).
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    asyncio.run(_serve(opener, settings, conn, slots))
+    asyncio.run(_serve(opener, settings, conn, slots, inspect_slots))
 
 
-async def _serve(opener: GraphOpener, settings: Any, conn: Connection, slots: int) -> None:
+async def _serve(
+    opener: ComputeOpener, settings: Any, conn: Connection, slots: int, inspect_slots: int
+) -> None:
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(slots + SPARE_THREADS, "warmline-turn"))
-    async with opener(settings) as graph:
-        jobs: asyncio.Queue[Job | None] = asyncio.Queue()
+    inspecting = ThreadPoolExecutor(inspect_slots, "warmline-inspect")
+    async with opener(settings) as compute:
+        jobs: asyncio.Queue[Job | Inspect | None] = asyncio.Queue()
         threading.Thread(target=_read, args=(conn, loop, jobs), daemon=True).start()
         conn.send(Ready())
         running: set[asyncio.Task[None]] = set()
         while (job := await jobs.get()) is not None:
-            task = asyncio.create_task(_turn(graph, job, conn))
+            if isinstance(job, Inspect):
+                work = _inspect(compute.guard, job, conn, inspecting)
+            else:
+                work = _turn(compute.graph, job, conn)
+            task = asyncio.create_task(work)
             running.add(task)
             task.add_done_callback(running.discard)
         await asyncio.gather(*running)
+    inspecting.shutdown()
 
 
 def _read(
-    conn: Connection, loop: asyncio.AbstractEventLoop, jobs: "asyncio.Queue[Job | None]"
+    conn: Connection,
+    loop: asyncio.AbstractEventLoop,
+    jobs: "asyncio.Queue[Job | Inspect | None]",
 ) -> None:
     """Hand each job the gateway sends to the loop; `None` when it says stop or is gone."""
     while True:
         try:
-            job: Job | None = conn.recv()
+            job: Job | Inspect | None = conn.recv()
         except (EOFError, OSError):  # the gateway is gone
             job = None
         with contextlib.suppress(RuntimeError):  # the loop has ended (its graph failed)
             loop.call_soon_threadsafe(jobs.put_nowait, job)
         if job is None:
             return
+
+
+async def _inspect(
+    guard: Guard, job: Inspect, conn: Connection, threads: ThreadPoolExecutor
+) -> None:
+    loop = asyncio.get_running_loop()
+    try:
+        inspection = await loop.run_in_executor(
+            threads,
+            inspect_message,
+            guard,
+            job.text,
+            job.entries,
+            job.language,
+            job.read_request,
+        )
+    except Exception as exc:  # the guard itself fails closed; this is a bug's last stop
+        log.exception("inspection failed in a worker")
+        _reply(conn, Failed(job.id, exc))
+        return
+    _reply(conn, Inspected(job.id, inspection))
 
 
 async def _turn(graph: ConversationGraph, job: Job, conn: Connection) -> None:
@@ -87,7 +134,7 @@ async def _run(graph: ConversationGraph, job: Job, conn: Connection) -> Done | F
     return Done(job.id, state)
 
 
-def _reply(conn: Connection, message: Done | Failed) -> None:
+def _reply(conn: Connection, message: Done | Inspected | Failed) -> None:
     """Send the outcome; an exception that does not pickle goes as its text."""
     try:
         conn.send(message)

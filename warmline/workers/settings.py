@@ -1,6 +1,6 @@
-"""How many worker processes run bot turns, how many turns each runs at once, how long a
-line they keep, and how long a turn may wait to start. Models only, so `warmline.config`
-can compose them."""
+"""How many worker processes inspect messages and run bot turns, how many of each they run
+at once, how long a line they keep, and how long work may wait to start. Models only, so
+`warmline.config` can compose them."""
 
 import os
 
@@ -22,18 +22,24 @@ class WorkerSettings(BaseModel):
         "together (and so cost less CPU each), and a turn waiting on the database or an LLM "
         "does not hold its worker's core.",
     )
+    worker_inspections: int = Field(
+        8,
+        ge=1,
+        description="Customer messages one worker inspects (redacts, reads for a request for a "
+        "person) at once, besides its bot turns; their spaCy analyses run together.",
+    )
     turn_queue: int = Field(
         256,
         ge=0,
-        description="Bot turns that may wait for a free worker; past that a turn is answered "
-        "busy at once.",
+        description="Bot turns that may wait for a free worker, and as many messages waiting "
+        "for their inspection; past that the customer is answered busy at once.",
     )
     turn_start_s: float = Field(
         5.0,
         ge=0,
-        description="How long after the customer's message its bot turn may still start on a "
-        "worker; past that the customer is told the service is busy (with the button to a "
-        "person) rather than left waiting.",
+        description="How long after the customer's message its inspection and its bot turn may "
+        "still start on a worker; past that the customer is told the service is busy (with the "
+        "button to a person) rather than left waiting.",
     )
 
     @property
