@@ -18,7 +18,7 @@ from pydantic import BaseModel, SecretStr
 from warmline.guardrails.folding import fold
 from warmline.guardrails.nlp_batching import artifacts_of
 from warmline.guardrails.recognizers.introduced_name import INTRODUCED_SCORE
-from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, known_names
+from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, Dictionary, known_names
 from warmline.guardrails.recognizers.phone_shape import is_date
 from warmline.guardrails.recognizers.shouted_name import ShoutedNameRecognizer, is_shouted
 from warmline.guardrails.vault import VaultItem
@@ -207,11 +207,11 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
     nlp.disable_pipe("parser")
     engine.registry.remove_recognizer("PhoneRecognizer")
     stop_words = frozenset(nlp.Defaults.stop_words) | GREETINGS
-    dictionary = english_words(nlp), non_noun_words(nlp), stop_words
-    for recognizer in extra_recognizers(dict(company_patterns), *dictionary):
+    words = Dictionary(english_words(nlp), non_noun_words(nlp), stop_words)
+    for recognizer in extra_recognizers(dict(company_patterns), words):
         engine.registry.add_recognizer(recognizer)
     # It reads a shouted message a second time with the pipeline itself.
-    engine.registry.add_recognizer(ShoutedNameRecognizer(nlp, *dictionary))
+    engine.registry.add_recognizer(ShoutedNameRecognizer(nlp, words))
     return engine
 
 

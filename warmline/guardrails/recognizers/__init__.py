@@ -19,7 +19,7 @@ from warmline.guardrails.recognizers.card import CardShapedRecognizer, card_reco
 from warmline.guardrails.recognizers.company import company_recognizers
 from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
 from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
-from warmline.guardrails.recognizers.known_name import KnownNameRecognizer
+from warmline.guardrails.recognizers.known_name import Dictionary, KnownNameRecognizer
 from warmline.guardrails.recognizers.mislabelled_name import MislabelledNameRecognizer
 from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
 from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
@@ -36,10 +36,7 @@ PHONE_REGIONS = (
 
 
 def extra_recognizers(
-    company_patterns: dict[str, str],
-    english: frozenset[str],
-    non_nouns: frozenset[str],
-    stop_words: frozenset[str],
+    company_patterns: dict[str, str], words: Dictionary
 ) -> list[EntityRecognizer]:
     return [
         card_recognizer(),
@@ -48,8 +45,8 @@ def extra_recognizers(
         PhoneShapeRecognizer(),
         IntroducedNameRecognizer(),
         MislabelledNameRecognizer(),
-        KnownNameRecognizer(english, non_nouns, stop_words),
-        AddressedNameRecognizer(english, non_nouns, stop_words),
+        KnownNameRecognizer(words),
+        AddressedNameRecognizer(words),
         ReferredNameRecognizer(),
         DateOfBirthRecognizer(),
         address_recognizer(),

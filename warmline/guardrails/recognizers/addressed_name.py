@@ -14,8 +14,7 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, known_names
-from warmline.guardrails.vocabulary import is_english_word
+from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, Dictionary
 
 _WORD = r"([^\W\d_][^\W\d_'’-]+)"
 _OPENING = re.compile(rf"^\W*{_WORD}\s+(?=(?:i|you|your|u|ur|my|we)\b)", re.IGNORECASE)
@@ -28,13 +27,9 @@ _CLOSING = re.compile(rf",\s*{_WORD}\s*[.!?)\s]*$")
 
 
 class AddressedNameRecognizer(EntityRecognizer):
-    def __init__(
-        self, english: frozenset[str], non_nouns: frozenset[str], stop_words: frozenset[str]
-    ) -> None:
+    def __init__(self, words: Dictionary) -> None:
         super().__init__(supported_entities=["PERSON"], name="AddressedNameRecognizer")
-        self._english = english
-        self._non_nouns = non_nouns
-        self._stop = stop_words
+        self._words = words
 
     def load(self) -> None:
         """The name list is read once, on first use, by `known_names`."""
@@ -57,8 +52,6 @@ class AddressedNameRecognizer(EntityRecognizer):
 
     def _name_like(self, word: str) -> bool:
         folded = word.casefold()
-        if not word[:1].isupper() or word.isupper() or folded in self._stop | _CALLS:
+        if not word[:1].isupper() or word.isupper() or folded in _CALLS:
             return False
-        if folded in known_names():
-            return not is_english_word(folded, self._non_nouns)
-        return not is_english_word(folded, self._english)
+        return self._words.may_be_name(folded)

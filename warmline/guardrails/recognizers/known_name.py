@@ -26,6 +26,7 @@ The span gets the model's own score for a person, so the redactor treats it as i
 treats a name the model found (the knowledge base's words are still never names).
 """
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,14 +56,31 @@ def known_names() -> frozenset[str]:
     return frozenset(_NAMES.read_text(encoding="utf-8").split())
 
 
+@dataclass(frozen=True)
+class Dictionary:
+    """The pipeline's English word lists the name rules read: every word it knows, the
+    words that are also verbs or adjectives, and the stop words (with greetings)."""
+
+    english: frozenset[str]
+    non_nouns: frozenset[str]
+    stop_words: frozenset[str]
+
+    def may_be_name(self, folded: str) -> bool:
+        """No stop word; a listed name that is no English verb or adjective ("tanner",
+        "lily"), or no English word at all ("idris"), but not "reason" or "sorry"."""
+        if folded in self.stop_words:
+            return False
+        if folded in known_names():
+            return not is_english_word(folded, self.non_nouns)
+        return not is_english_word(folded, self.english)
+
+
 class KnownNameRecognizer(EntityRecognizer):
-    def __init__(
-        self, english: frozenset[str], non_nouns: frozenset[str], stop_words: frozenset[str]
-    ) -> None:
+    def __init__(self, words: Dictionary) -> None:
         super().__init__(supported_entities=["PERSON"], name="KnownNameRecognizer")
-        self._english = english
-        self._non_nouns = non_nouns
-        self._stop = stop_words
+        self._english = words.english
+        self._non_nouns = words.non_nouns
+        self._stop = words.stop_words
 
     def load(self) -> None:
         """The list is read once, on first use."""

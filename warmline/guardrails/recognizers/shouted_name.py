@@ -17,8 +17,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from warmline.guardrails.recognizers.known_name import known_names
-from warmline.guardrails.vocabulary import is_english_word
+from warmline.guardrails.recognizers.known_name import Dictionary
 
 # Above the model's own score, since the redactor drops a single all-capitals word the
 # model calls a person in a shouted message ("THIS IS RIDICULOUS"); this one was read
@@ -50,18 +49,10 @@ def true_case(text: str, is_name_like: Callable[[str], bool]) -> str | None:
 
 
 class ShoutedNameRecognizer(EntityRecognizer):
-    def __init__(
-        self,
-        nlp: Any,
-        english: frozenset[str],
-        non_nouns: frozenset[str],
-        stop_words: frozenset[str],
-    ) -> None:
+    def __init__(self, nlp: Any, words: Dictionary) -> None:
         super().__init__(supported_entities=["PERSON"], name="ShoutedNameRecognizer")
         self._nlp = nlp
-        self._english = english
-        self._non_nouns = non_nouns
-        self._stop = stop_words
+        self._words = words
 
     def load(self) -> None:
         """Nothing to load: it runs the pipeline the NLP engine already loaded."""
@@ -81,8 +72,4 @@ class ShoutedNameRecognizer(EntityRecognizer):
     def _name_like(self, word: str) -> bool:
         """No stop word; a listed name that is no English verb or adjective ("Tanner"), or
         no English word at all ("Idris"), but not "Reason" in "THE REASON"."""
-        if not word.isalpha() or word in self._stop:
-            return False
-        if word in known_names():
-            return not is_english_word(word, self._non_nouns)
-        return not is_english_word(word, self._english)
+        return word.isalpha() and self._words.may_be_name(word)
