@@ -18,7 +18,7 @@ from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.redaction import Redactor
-from warmline.guardrails.request_model import char_ngrams
+from warmline.guardrails.request_model import char_ngrams, word_ngrams
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.guardrails.spelling import fold
 from warmline.handoff.policy import EscalationPolicy
@@ -401,6 +401,15 @@ def test_talking_with_the_bot_itself_is_no_request_to_the_model(text: str) -> No
 def test_the_model_cuts_character_ngrams_as_its_trainer_did(text: str) -> None:
     analyser = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).build_analyzer()
     assert char_ngrams(text, (2, 4)) == Counter(analyser(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Can I   talk to a HUMAN?!", "x", "¿Hay alguna persona real", "i'd like to-day's agent"],
+)
+def test_the_model_cuts_words_and_word_pairs_as_its_trainer_did(text: str) -> None:
+    analyser = TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
+    assert word_ngrams(text, (1, 2)) == Counter(analyser(text))
 
 
 @pytest.mark.parametrize(
