@@ -128,10 +128,9 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=1.0)
     parser.add_argument("--cache", type=Path, help="keep the embeddings in this .npz file")
     args = parser.parse_args()
-    public = [r for name in PUBLIC_SETS for r in _rows(SIGNALS / "public" / f"{name}_dev.jsonl")]
-    sources = np.array(
-        [name for name in PUBLIC_SETS for _ in _rows(SIGNALS / "public" / f"{name}_dev.jsonl")]
-    )
+    by_set = {name: _rows(SIGNALS / "public" / f"{name}_dev.jsonl") for name in PUBLIC_SETS}
+    public = [r for rows in by_set.values() for r in rows]
+    sources = np.array([name for name, rows in by_set.items() for _ in rows])
     # HINT3's development half: real customer-service queries, negatives only, for
     # training (the threshold is set on the three sets the evaluation scores).
     own = _rows(SIGNALS / "public" / "human_request_hint3_dev.jsonl")
