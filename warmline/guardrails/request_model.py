@@ -9,7 +9,7 @@ through typos ("agnet", "represenative") and across datasets whose phrasing the
 embedding alone ranks poorly (trained on the other sets, it found 0.72 of NLU++'s
 requests at a 1% false-positive rate; with the n-grams, 0.92). Words and word pairs
 ("speak to", "to someone", "customer care") add what neither sees: which words stand
-together (trained on the other sets, NLU++ 0.90 -> 0.95 at 1%, 0.82 -> 0.90 at 0.5%).
+together (trained on the other sets, NLU++ 0.90 -> 0.92-0.95 at 1%, 0.82 -> 0.90 at 0.5%).
 All three are one linear model, so a message costs one dot product and a few hundred
 dictionary look-ups.
 
