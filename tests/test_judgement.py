@@ -18,7 +18,7 @@ from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.redaction import Redactor
-from warmline.guardrails.request_model import char_ngrams
+from warmline.guardrails.request_model import char_ngrams, word_ngrams
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.guardrails.spelling import fold
 from warmline.handoff.policy import EscalationPolicy
@@ -405,6 +405,15 @@ def test_the_model_cuts_character_ngrams_as_its_trainer_did(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
+    ["Can I   talk to a HUMAN?!", "x", "¿Hay alguna persona real", "i'd like to-day's agent"],
+)
+def test_the_model_cuts_words_and_word_pairs_as_its_trainer_did(text: str) -> None:
+    analyser = TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
+    assert word_ngrams(text, (1, 2)) == Counter(analyser(text))
+
+
+@pytest.mark.parametrize(
+    "text",
     [
         "Can you read the serial number on the picture I sent?",
         "I will not use the app on my tablet, only on the phone",
@@ -495,4 +504,50 @@ def test_the_same_error_coming_again_after_an_answer_is_a_failure_that_persists(
     ],
 )
 def test_a_person_an_account_or_a_payment_is_about_is_no_request_to_the_model(text: str) -> None:
+    assert not asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ist ein Mitarbeiter verfügbar?",
+        "Ist jemand da?",
+        "Kann mich jemand anrufen?",
+        "Ich möchte jemanden vom Kundenservice sprechen",
+        "Gibt es einen Live-Chat mit einem Mitarbeiter?",
+        "Comunícame con servicio al cliente",
+        "¿Con quién puedo hablar sobre mi factura?",
+        "Necesito que alguien me llame",
+    ],
+)
+def test_asking_whether_someone_is_there_or_whom_to_talk_to_in_german_and_spanish(
+    text: str,
+) -> None:
+    assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ist die Größe M verfügbar?",
+        "Sind noch Zimmer frei?",
+        "Wann ist der Kundenservice erreichbar?",
+        "¿Cuál es el horario de atención al cliente?",
+        "El servicio al cliente es malo",
+    ],
+)
+def test_whether_a_thing_is_available_or_when_service_opens_is_no_request(text: str) -> None:
+    assert not asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to talk to your sales team",
+        "I would like to contact your sales team please",
+        "let me talk to your sales people!",
+    ],
+)
+def test_sales_enquiries_stay_with_the_bot(text: str) -> None:
+    assert not asks(text)
     assert not asks(text, with_vector=True)

@@ -34,9 +34,10 @@ _DET += r"lumen|customer service|customer|service|support|another|different|othe
 # After a verb of talking or contacting, any two words may qualify the person ("a real
 # rasa employee"), but not "my": "email my boss" is a chore, not a request.
 # Nor "about": "send an email about swim team practice" names a subject, not a person;
-# nor a device or another bot: "talk to the google assistant" asks for no one.
+# nor a device or another bot: "talk to the google assistant" asks for no one; nor sales,
+# whose enquiries the bot takes ("I want to talk to your sales people").
 _ANY_DET = (
-    r"(?:(?!my\b|about\b|regarding\b|google\b|alexa\b|siri\b|cortana\b|bixby\b|virtual\b|"
+    r"(?:(?!my\b|about\b|regarding\b|sales\b|google\b|alexa\b|siri\b|cortana\b|bixby\b|virtual\b|"
     r"voice\b|digital\b|smart\b|ai\b|a\.i\.|bot\b|chat ?bot\b)[\w'-]+ ){0,4}?"
 )
 _PERSON = (
@@ -87,7 +88,7 @@ _REQUEST_PATTERNS = [
     r"\b(?:is|are) (?:any|some)(?:one|body) (?:from [\w ]{1,20}? )?(?:online|available|around|"
     r"free)\b(?! (?:on|at|in|during|after|before|from|to (?!chat|talk|speak|help))\b)",
     rf"\btake (?:me|us) to {_DET}{_PERSON}\b",
-    r"\blive (?:chat|support|help|operator|rep)\b",
+    r"\blive[ -](?:chat|support|help|operator|rep)\b",
     rf"\b(?:help|assistance|support) from {_DET}(?:person|human|agent|representative|rep|operator|"
     r"staff|someone|somebody|team)\b",
     r"\b(?:is|are) (?:there )?(?:a |an |any )?(?:real |live |human )?(?:person|human|agent|"
@@ -115,7 +116,7 @@ _REQUEST_PATTERNS = [
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
     r"call|help)\b",
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",
-    rf"\b(?<!one )(?<!per )(?<!each )(?<!google )(?<!virtual )(?<!voice )(?<!digital )"
+    rf"\b(?<!one )(?<!per )(?<!each )(?<!sales )(?<!google )(?<!virtual )(?<!voice )(?<!digital )"
     rf"{_PERSON} (?:please|now|asap)\b",
     rf"^\W*(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
     r"\W*){1,4}(?:please|pls|now)?\W*$",

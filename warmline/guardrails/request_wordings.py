@@ -12,7 +12,7 @@ _ES_PERSON = (
     r"(?:agentes?|personas?(?: real(?:es)?| de verdad)?|human[oa]s?(?: real)?|ser humano|"
     r"asesor(?:a|es)?|operador(?:a|es)?|representantes?|alguien(?: real)?|emplead[oa]s?|"
     r"ejecutiv[oa]s?|encargad[oa]|supervisor(?:a)?|gerente|responsable|especialista|"
-    r"t[eé]cnic[oa])"
+    r"t[eé]cnic[oa]|servicio al cliente|atenci[oó]n al cliente)"
 )
 _ES_DET = r"(?:(?:un|una|a un|a una|el|la|al|alg[uú]n|alguna|su|tu|otro|otra|con) ){0,2}"
 SPANISH = [
@@ -50,6 +50,9 @@ SPANISH = [
     r"^\W*(?:necesito|quiero) (?:un poco de |algo de )?(?:soporte|apoyo|asistencia)"
     r"(?: t[eé]cnic[oa])?\W*(?:por favor)?\W*$",
     rf"\b(?:ayuda|asistencia|atenci[oó]n) de {_ES_DET}{_ES_PERSON}\b",
+    # Asking whom to turn to: "¿Con quién puedo hablar?".
+    r"\bcon qui[eé]n (?:puedo|podr[ií]a|debo|tengo que) (?:hablar|comunicarme|contactar)\b",
+    r"\balguien (?:que )?me (?:llame|contacte|atienda)\b",
     rf"\b(?:llamar|llamo|escribir|escribo) (?:a|con) {_ES_DET}(?:soporte|servicio al cliente|"
     r"atenci[oó]n al cliente|un agente|una persona|un asesor)\b",
 ]
@@ -124,6 +127,18 @@ GERMAN = [
     r"\b(?:menschliche[rns]?|pers[oö]nliche[rns]?) (?:service|betreuung|kundenbetreuung)\b",
     r"\bjemand(?:en)?,? (?:mit dem|mit der|der|die) (?:ich )?(?:sprechen|reden|chatt(?:en|ing)|"
     r"helfen)\b",
+    # Whether one is there: "Ist ein Mitarbeiter verfügbar?", "Ist jemand da?"; not whether
+    # a thing is ("Ist die Größe M verfügbar?").
+    r"\b(?:ist|sind) (?:gerade |jetzt |noch |heute )?(?:ein |eine |einer |irgendein |irgendeine )?"
+    r"(?:echte[rn]? )?(?:mitarbeiter(?:in|innen)?|berater(?:in)?|mensch(?:en)?|person|"
+    r"ansprechpartner(?:in)?|agent(?:en)?|(?:irgend)?jemand) (?:gerade |jetzt |noch |heute )?"
+    r"(?:verf[uü]gbar|erreichbar|online|frei|da)\b",
+    # Someone to speak to or to call back: "Ich möchte jemanden sprechen", "Kann mich
+    # jemand anrufen?".
+    r"\bjemanden (?:\w+ ){0,2}?(?:sprechen|erreichen)\b",
+    r"\b(?:kann|k[oö]nnte|koennte) mich (?:bitte )?(?:heute |jetzt )?(?:jemand|ein mitarbeiter|"
+    r"eine mitarbeiterin|ein berater|eine beraterin|ein mensch) (?:bitte )?(?:zur[uü]ck)?"
+    r"(?:rufen|anrufen)\b",
 ]
 
 FRENCH = [r"\bparler (?:à|a) (?:un|une) (?:agent|conseiller|conseillère|humain|personne)\b"]
