@@ -80,9 +80,7 @@ FILLER = (
 )
 
 
-@pytest.fixture(scope="module")
-def long_article_store(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeStore:
-    folder = tmp_path_factory.mktemp("kb")
+def _write_articles(folder: Path) -> None:
     # One paragraph of about 330 words: the embedding model reads its first 256
     # wordpieces only, so the last sentence is not in the chunk's own vector at all.
     history = FILLER * 4 + (
@@ -97,6 +95,12 @@ def long_article_store(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeSto
         "# Returning an order\n\nPrint the label from your account and hand the parcel to "
         "any post office within thirty days. Refunds reach your card a week later.\n"
     )
+
+
+@pytest.fixture(scope="module")
+def long_article_store(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeStore:
+    folder = tmp_path_factory.mktemp("kb")
+    _write_articles(folder)
     store = KnowledgeStore(tmp_path_factory.mktemp("data"), "kb", Embedder())
     sync_folder(folder, store)
     return store
@@ -114,12 +118,30 @@ def test_a_question_about_the_last_sentence_of_a_long_article_finds_it(
     assert hybrid[0].chunk.article_id == "history"
 
 
-def test_passages_survive_a_resync_that_keeps_the_article(
-    long_article_store: KnowledgeStore, tmp_path: Path
-) -> None:
-    chunks = list(long_article_store.chunks())
+def _closest_passages(store: KnowledgeStore) -> dict[str, float | None]:
+    chunks = list(store.chunks())
     vector = Embedder().embed_query("when is the parcel collected by the courier")
-    best = long_article_store._index.best_passages(vector, chunks)  # type: ignore[union-attr]
-    by_article = dict(zip([c.article_id for c in chunks], best, strict=True))
-    assert by_article["history"] is not None and by_article["history"] > 0.5
-    assert by_article["returns"] is None  # a short article is its own passage
+    best = store._index.best_passages(vector, chunks)  # type: ignore[union-attr]
+    return dict(zip([c.article_id for c in chunks], best, strict=True))
+
+
+def test_only_the_long_article_has_passages(long_article_store: KnowledgeStore) -> None:
+    found = _closest_passages(long_article_store)
+    assert found["history"] is not None and found["history"] > 0.5
+    assert found["returns"] is None  # a short article is its own passage
+
+
+def test_an_index_written_before_passages_gets_them_at_the_next_sync(tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    _write_articles(folder)
+    sync_folder(folder, KnowledgeStore(tmp_path / "data", "kb", Embedder()))
+    generation = tmp_path / "data" / "kb" / (tmp_path / "data" / "kb" / "current").read_text()
+    for written in generation.glob("passage_*.npy"):
+        written.unlink()  # as an index written by the version before passages
+    store = KnowledgeStore(tmp_path / "data", "kb", Embedder())
+    assert _closest_passages(store)["history"] is None
+    report = sync_folder(folder, store)
+    assert (report.added, report.updated, report.embedded_chunks) == ([], [], 2)
+    assert _closest_passages(store)["history"] is not None
+    assert sync_folder(folder, store).embedded_chunks == 0  # once only

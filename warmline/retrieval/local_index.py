@@ -202,6 +202,11 @@ class LocalIndex:
         ]
         return missing, max(0, self._token_budget - arrays.tokens.nbytes)
 
+    def predates_passages(self) -> bool:
+        """Whether the index holds chunks written before passages were stored."""
+        arrays = self._refresh()
+        return bool(arrays.payloads) and not arrays.passages.written
+
     def stored_token_counts(self) -> tuple[int, int]:
         """(chunks whose token vectors are stored, chunks)."""
         arrays = self._refresh()

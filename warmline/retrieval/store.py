@@ -122,6 +122,16 @@ class KnowledgeStore:
         self.upsert(chosen)
         return len(chosen)
 
+    def fill_passages(self) -> int:
+        """Embeds every chunk again, once, when the index was written before passages
+        were stored (`passages.py`), so an upgraded knowledge base gets them without
+        waiting for its articles to change. Returns how many chunks were embedded."""
+        if not isinstance(self._index, LocalIndex) or not self._index.predates_passages():
+            return 0
+        chunks = list(self._index.chunks())
+        self.upsert(chunks)
+        return len(chunks)
+
     def delete_articles(self, article_ids: Iterable[str]) -> None:
         self._index.delete_articles(list(article_ids))
 
@@ -173,9 +183,7 @@ class KnowledgeStore:
             lexical = self._index.lexical(query, chosen, day, CANDIDATES)
         passages: dict[str, float] = {}
         if mode == "hybrid" and isinstance(self._index, LocalIndex):
-            candidates = list({s.chunk.id: s.chunk for s in [*dense, *lexical]}.values())
-            best = self._index.best_passages(vector, candidates)
-            passages = {c.id: b for c, b in zip(candidates, best, strict=True) if b is not None}
+            passages = best_passages(self._index, vector, dense, lexical)
         fused = _fuse(dense, lexical, passages)
         if mode == "hybrid":
             fused = rank_articles(query, fused)
@@ -202,6 +210,15 @@ class KnowledgeStore:
     def _words_found(self, text: str, filters: SearchFilters, day: date) -> set[str]:
         found = self._index.lexical(text, filters, day, SPELLING_CHUNKS)
         return set().union(*(words(s.chunk.lexical_text) for s in found))
+
+
+def best_passages(
+    index: LocalIndex, vector: npt.NDArray[np.float32], dense: list[Scored], lexical: list[Scored]
+) -> dict[str, float]:
+    """chunk id → its best passage's cosine, for the candidates that have passages."""
+    candidates = list({s.chunk.id: s.chunk for s in [*dense, *lexical]}.values())
+    best = index.best_passages(vector, candidates)
+    return {c.id: b for c, b in zip(candidates, best, strict=True) if b is not None}
 
 
 def _fuse(

@@ -43,22 +43,26 @@ class StoredPassages:
         offsets: npt.NDArray[np.int64],
         codes: npt.NDArray[np.int8],
         scales: npt.NDArray[np.float32],
+        written: bool = True,
     ) -> None:
+        """`written` is False for a generation written before passages were stored."""
         self._offsets, self._codes, self._scales = offsets, codes, scales
+        self.written = written
 
     @classmethod
-    def empty(cls, chunks: int = 0) -> "StoredPassages":
+    def empty(cls, chunks: int = 0, written: bool = True) -> "StoredPassages":
         return cls(
             np.zeros(chunks + 1, dtype=np.int64),
             np.zeros((0, _DIMENSION), dtype=np.int8),
             np.zeros(0, dtype=np.float32),
+            written,
         )
 
     @classmethod
     def load(cls, target: Path, chunks: int) -> "StoredPassages":
         """What `save_passages` wrote in `target`; no passages if the generation predates it."""
         if not (target / "passage_offsets.npy").exists():
-            return cls.empty(chunks)
+            return cls.empty(chunks, written=False)
         offsets = np.load(target / "passage_offsets.npy")
         if offsets.shape != (chunks + 1,):
             raise ValueError(f"passage offsets for {len(offsets) - 1} chunks, index has {chunks}")
