@@ -17,7 +17,9 @@ older checkout and another label to compare code before and after a change.
 
 `--index` measures the search alone (no embedding) on random unit vectors, at sizes where
 embedding every chunk would take too long (and, apart, the article ranking hybrid search
-adds after fusion): the embedded index (numpy + scipy) beside
+adds after fusion; the embedded index's search includes reading its candidates' sentence
+passages, six random ones a chunk, as if every chunk were long): the embedded index
+(numpy + scipy) beside
 Qdrant's in-process mode, the previous embedded default, in the same run. Chunk texts are
 the synthetic ones above, so the lexical terms follow the sample help center's vocabulary;
 query vectors are random unit vectors too and query texts the evaluation questions.
