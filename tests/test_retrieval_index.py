@@ -46,14 +46,18 @@ def test_the_embedded_index_ranks_as_qdrant_does(
     for question in (json.loads(line)["question"] for line in lines):
         ours = embedded.search(question, 5, mode, filters)
         theirs = reference.search(question, 5, mode, filters)
-        assert [h.chunk.id for h in ours[:1]] == [h.chunk.id for h in theirs[:1]], question
         # Each hit's own scores are the index's; the hybrid total also reads the other
-        # candidates (the article ranking's title IDF and support, ranking.py), and the two
-        # indexes may break a tie at the 30th candidate differently, so it is compared through
-        # the parts each index returns.
+        # candidates (the article ranking's title IDF and support, ranking.py) and, in the
+        # embedded index only, the long chunks' passages (passages.py), and the two indexes
+        # may break a tie at the 30th candidate differently, so it is compared through the
+        # parts each index returns.
         theirs_by_id = {h.chunk.id: h for h in theirs}
         shared = [h for h in ours if h.chunk.id in theirs_by_id]
-        assert len(shared) >= len(theirs) - 1, question
+        if mode != "hybrid":
+            assert [h.chunk.id for h in ours[:1]] == [h.chunk.id for h in theirs[:1]], question
+            assert len(shared) >= len(theirs) - 1, question
+        else:
+            assert shared, question
         for hit in shared:
             other = theirs_by_id[hit.chunk.id]
             assert (hit.dense, hit.lexical) == pytest.approx((other.dense, other.lexical), abs=1e-4)

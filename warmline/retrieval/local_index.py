@@ -23,6 +23,8 @@ query, 8 s at 100,000 chunks); this index answers the same query from arrays:
   per filter and day.
 - token vectors: each chunk's, int8, from the sync's own model pass, for the answerable
   confidence's coverage, within a disk budget (`stored_tokens.py`).
+- passage vectors: each chunk's sentences', int8, read only for a search's candidates
+  (`passages.py`, `stored_passages.py`).
 
 Each write (`commit`, at the end of a sync) saves a new generation folder and then
 swaps the `current` file that names it; a reader notices the swap on its next search
@@ -47,6 +49,7 @@ from warmline.retrieval.chunking import Chunk
 from warmline.retrieval.embedder import TokenVectors
 from warmline.retrieval.lexical import document_vector, query_vector
 from warmline.retrieval.search_types import Scored, SearchFilters
+from warmline.retrieval.stored_passages import Passages, StoredPassages, save_passages
 from warmline.retrieval.stored_tokens import (
     DEFAULT_BUDGET_MIB,
     Quantised,
@@ -76,9 +79,11 @@ class _Arrays:
         lexical: sp.csc_array,
         terms: npt.NDArray[np.int64],
         tokens: StoredTokens,
+        passages: StoredPassages,
     ) -> None:
         self.payloads = payloads
         self.tokens = tokens
+        self.passages = passages
         self.rows = {str(p["id"]): i for i, p in enumerate(payloads)}
         self.vectors = vectors
         self.signs = np.ascontiguousarray(_signs(vectors).T)
@@ -127,6 +132,7 @@ def _empty(dimension: int) -> _Arrays:
         sp.csc_array((0, 0), dtype=np.float32),
         np.zeros(0, dtype=np.int64),
         StoredTokens.empty(),
+        StoredPassages.empty(),
     )
 
 
@@ -142,6 +148,7 @@ class LocalIndex:
         self._generation = ""
         self._arrays = _empty(dimension)
         self._pending: list[tuple[Chunk, npt.NDArray[np.float32], Quantised | None]] = []
+        self._pending_passages: list[Passages] = []
         self._pending_token_bytes = 0
         self._deleted: set[str] = set()
         self._refresh()
@@ -195,6 +202,11 @@ class LocalIndex:
         ]
         return missing, max(0, self._token_budget - arrays.tokens.nbytes)
 
+    def predates_passages(self) -> bool:
+        """Whether the index holds chunks written before passages were stored."""
+        arrays = self._refresh()
+        return bool(arrays.payloads) and not arrays.passages.written
+
     def stored_token_counts(self) -> tuple[int, int]:
         """(chunks whose token vectors are stored, chunks)."""
         arrays = self._refresh()
@@ -205,9 +217,11 @@ class LocalIndex:
         chunks: list[Chunk],
         vectors: npt.NDArray[np.float32],
         tokens: Sequence[TokenVectors] | None = None,
+        passages: Sequence[npt.NDArray[np.float32]] | None = None,
     ) -> None:
         """Held until `commit`, so a sync of many batches writes the index once; token
-        vectors past the budget are dropped here, so memory stays within it too."""
+        vectors past the budget are dropped here, so memory stays within it too.
+        `passages` holds each chunk's passage vectors (passages × dimension, maybe none)."""
         kept: list[Quantised | None] = []
         stored = self._refresh().tokens.nbytes
         for found in tokens if tokens is not None else [None] * len(chunks):
@@ -219,6 +233,11 @@ class LocalIndex:
             else:
                 kept.append(None)
         self._pending += zip(chunks, vectors, kept, strict=True)
+        none = np.zeros((0, self._dimension), dtype=np.float32)
+        given = passages if passages is not None else [none] * len(chunks)
+        if len(given) != len(chunks):
+            raise ValueError(f"passages for {len(given)} chunks, {len(chunks)} given")
+        self._pending_passages += [Passages.of(np.asarray(p, dtype=np.float32)) for p in given]
 
     def commit(self) -> None:
         if not self._pending and not self._deleted:
@@ -243,8 +262,25 @@ class LocalIndex:
             [c.lexical_text for c, _, _ in self._pending],
         )
         tokens = [arrays.tokens.row(i) for i in keep] + [t for _, _, t in self._pending]
+        passages = [arrays.passages.row(i) for i in keep] + self._pending_passages
         self._pending, self._deleted, self._pending_token_bytes = [], set(), 0
-        _save(self._folder, payloads, vectors, lexical, terms, tokens, self._token_budget)
+        self._pending_passages = []
+        _save(self._folder, payloads, vectors, lexical, terms, tokens, passages, self._token_budget)
+
+    def best_passages(
+        self, vector: npt.NDArray[np.float32], chunks: Sequence[Chunk]
+    ) -> list[float | None]:
+        """Each chunk's best passage cosine against the query vector; None for a chunk
+        without passages or no longer indexed as it was."""
+        arrays = self._refresh()
+        rows = [arrays.rows.get(c.id) for c in chunks]
+        same = [
+            r is not None and arrays.payloads[r]["content_hash"] == c.content_hash
+            for r, c in zip(rows, chunks, strict=True)
+        ]
+        known = [r for r, ok in zip(rows, same, strict=True) if ok and r is not None]
+        found = iter(arrays.passages.best(known, vector))
+        return [next(found) if ok else None for ok in same]
 
     def dense(
         self, vector: npt.NDArray[np.float32], filters: SearchFilters, today: date, limit: int
@@ -344,6 +380,7 @@ def _save(
     lexical: sp.csc_array,
     terms: npt.NDArray[np.int64],
     tokens: list[Quantised | None],
+    passages: list[Passages],
     token_budget_bytes: int,
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
@@ -355,6 +392,7 @@ def _save(
     for part in ("data", "indices", "indptr"):
         np.save(target / f"lexical_{part}.npy", getattr(lexical, part))
     save_tokens(target, tokens, token_budget_bytes)
+    save_passages(target, passages)
     (target / "chunks.json").write_text(json.dumps(payloads))
     pointer = folder / "current.tmp"
     pointer.write_text(name)
@@ -376,6 +414,7 @@ def _load(target: Path) -> _Arrays:
         )
         lexical = sp.csc_array((data, indices, indptr), shape=(len(payloads), len(terms)))
         tokens = StoredTokens.load(target, len(payloads))
+        passages = StoredPassages.load(target, len(payloads))
     except (OSError, ValueError, KeyError) as exc:
         raise DamagedIndex(f"{target}: {type(exc).__name__}: {exc}") from exc
-    return _Arrays(payloads, vectors, lexical, terms, tokens)
+    return _Arrays(payloads, vectors, lexical, terms, tokens, passages)

@@ -2,6 +2,8 @@
 
 Filters are applied inside Qdrant (payload indexes on a server), so a chunk that is
 internal, expired or quarantined cannot be returned however relevant it is.
+Long chunks' sentence passages (`passages.py`) are kept by the embedded index only; here
+hybrid search fuses each chunk's own cosine, as it did before them.
 """
 
 from collections.abc import Iterable

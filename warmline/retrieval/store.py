@@ -16,19 +16,24 @@ best score needs no per-KB scale. Each hit keeps both raw scores for the
 answerable-confidence model, and the top few hits also how much of the question they
 cover token by token (`coverage.py`). Hybrid search then ranks articles, not only
 chunks: an article's title match and its other matching chunks add to its hits
-(`ranking.py`). Misspelled words are put right first (`spelling.py`).
+(`ranking.py`). Before fusion, a candidate's dense evidence is raised towards its best
+sentence's cosine when one sentence is closer to the question than the whole chunk
+(`passages.py`; embedded index only). Misspelled words are put right first (`spelling.py`).
 """
 
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 from qdrant_client import QdrantClient
 
 from warmline.retrieval.chunking import Chunk
 from warmline.retrieval.coverage import COVERED_HITS, Candidate, ChunkTokens, coverages
 from warmline.retrieval.embedder import Embedder, query_tokens, token_ids
 from warmline.retrieval.local_index import LocalIndex
+from warmline.retrieval.passages import passage_texts, raised
 from warmline.retrieval.qdrant_index import ClusterLayout, QdrantIndex
 from warmline.retrieval.ranking import rank_articles
 from warmline.retrieval.search_types import Hit, Mode, Scored, SearchFilters
@@ -117,6 +122,16 @@ class KnowledgeStore:
         self.upsert(chosen)
         return len(chosen)
 
+    def fill_passages(self) -> int:
+        """Embeds every chunk again, once, when the index was written before passages
+        were stored (`passages.py`), so an upgraded knowledge base gets them without
+        waiting for its articles to change. Returns how many chunks were embedded."""
+        if not isinstance(self._index, LocalIndex) or not self._index.predates_passages():
+            return 0
+        chunks = list(self._index.chunks())
+        self.upsert(chunks)
+        return len(chunks)
+
     def delete_articles(self, article_ids: Iterable[str]) -> None:
         self._index.delete_articles(list(article_ids))
 
@@ -125,13 +140,24 @@ class KnowledgeStore:
             batch = chunks[start : start + BATCH]
             texts = [c.embedding_text for c in batch]
             if isinstance(self._index, LocalIndex):
-                self._index.add(batch, *self._embedder.embed_with_tokens(texts))
+                vectors, tokens = self._embedder.embed_with_tokens(texts)
+                self._index.add(batch, vectors, tokens, self._passage_vectors(batch))
             else:
                 self._index.add(batch, self._embedder.embed(texts))
             self.embedded += len(batch)
             if progress is not None:
                 progress(len(batch))
         self._index.commit()
+
+    def _passage_vectors(self, chunks: list[Chunk]) -> list[npt.NDArray[np.float32]]:
+        """Each chunk's passage vectors (`passages.py`), embedded in one call."""
+        texts = [passage_texts(c) for c in chunks]
+        flat = [t for found in texts for t in found]
+        if not flat:
+            return [np.zeros((0, self._embedder.dimension), dtype=np.float32) for _ in chunks]
+        vectors = self._embedder.embed(flat)
+        ends = np.cumsum([len(found) for found in texts])
+        return [vectors[end - len(found) : end] for found, end in zip(texts, ends, strict=True)]
 
     def search(
         self,
@@ -155,7 +181,10 @@ class KnowledgeStore:
             dense = self._index.dense(vector, chosen, day, CANDIDATES)
         if mode != "dense":
             lexical = self._index.lexical(query, chosen, day, CANDIDATES)
-        fused = _fuse(dense, lexical)
+        passages: dict[str, float] = {}
+        if mode == "hybrid" and isinstance(self._index, LocalIndex):
+            passages = best_passages(self._index, vector, dense, lexical)
+        fused = _fuse(dense, lexical, passages)
         if mode == "hybrid":
             fused = rank_articles(query, fused)
         if mode == "hybrid" and confidence:
@@ -183,12 +212,26 @@ class KnowledgeStore:
         return set().union(*(words(s.chunk.lexical_text) for s in found))
 
 
-def _fuse(dense: list[Scored], lexical: list[Scored]) -> list[Hit]:
+def best_passages(
+    index: LocalIndex, vector: npt.NDArray[np.float32], dense: list[Scored], lexical: list[Scored]
+) -> dict[str, float]:
+    """chunk id → its best passage's cosine, for the candidates that have passages."""
+    candidates = list({s.chunk.id: s.chunk for s in [*dense, *lexical]}.values())
+    best = index.best_passages(vector, candidates)
+    return {c.id: b for c, b in zip(candidates, best, strict=True) if b is not None}
+
+
+def _fuse(
+    dense: list[Scored], lexical: list[Scored], passages: dict[str, float] | None = None
+) -> list[Hit]:
     """Cosine + lexical share of the best lexical score; each hit keeps both raw scores.
 
     A chunk that only lexical search found gets the lowest dense candidate's cosine,
-    which is an upper bound on its own (it was not among the dense candidates).
+    which is an upper bound on its own (it was not among the dense candidates). The
+    cosine is raised towards the chunk's best passage's (`passages`, by chunk id) when
+    that is higher; the hit's `dense` stays the chunk's own.
     """
+    passages = passages or {}
     hits: dict[str, Hit] = {}
     for found, field in ((dense, "dense"), (lexical, "lexical")):
         for scored in found:
@@ -203,5 +246,6 @@ def _fuse(dense: list[Scored], lexical: list[Scored]) -> list[Hit]:
     floor = dense[-1].score if dense else 0.0
     for hit in hits.values():
         share = hit.lexical / best if best > 0 else 0.0
-        hit.score = (hit.dense or floor) + weight * share
+        cosine = raised(hit.dense or floor, passages.get(hit.chunk.id))
+        hit.score = cosine + weight * share
     return sorted(hits.values(), key=lambda h: h.score, reverse=True)

@@ -55,11 +55,17 @@ def stored_bytes(tokens: int) -> int:
     return tokens * (_DIMENSION + 4 + 4)
 
 
-def quantise(tokens: TokenVectors) -> Quantised:
-    scale = np.abs(tokens.vectors).max(axis=1, keepdims=True) / 127
+def int8_rows(
+    vectors: npt.NDArray[np.float32],
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
+    """Each row as int8 codes times one float32 scale (rows × 1)."""
+    scale = np.abs(vectors).max(axis=1, keepdims=True) / 127
     scale[scale == 0] = 1.0
-    codes = np.round(tokens.vectors / scale).astype(np.int8)
-    return Quantised(tokens.ids, codes, scale.astype(np.float32))
+    return np.round(vectors / scale).astype(np.int8), scale.astype(np.float32)
+
+
+def quantise(tokens: TokenVectors) -> Quantised:
+    return Quantised(tokens.ids, *int8_rows(tokens.vectors))
 
 
 def unit(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

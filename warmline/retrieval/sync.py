@@ -133,6 +133,7 @@ def sync_folder(
             store.upsert(chunks, progress=bar.update)
     else:
         store.upsert(chunks)
+    store.fill_passages()
     embedded = store.embedded - before
     return SyncReport(
         added=added,
