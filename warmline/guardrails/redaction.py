@@ -455,17 +455,18 @@ class Redactor:
         return span.model_copy(update={"start": start, "end": end})
 
     def _rest_of_name(self, word: str, capitalised: bool) -> bool:
-        """`word`, beside a name, is more of it (see `_whole_name`)."""
+        """`word`, beside a name, is more of it (see `_whole_name`); a call or a greeting
+        never is ("Hey Sam", which the dictionary does not know)."""
+        folded = word.casefold()
+        if folded in _CALLS or folded in GREETINGS:
+            return False
         if self._unknown_word(word):
             return True
-        folded = word.casefold()
         return (
             capitalised
             and word[:1].isupper()
             and not word.isupper()
             and len(word) > 1
-            and folded not in _CALLS
-            and folded not in GREETINGS
             and folded not in self._vocabulary
             and folded not in _stop_words(self._company)
         )
