@@ -296,3 +296,48 @@ def test_names_the_model_misreads_are_redacted(
 )
 def test_shouting_acronyms_brands_and_calls_stay(redactor: Redactor, text: str) -> None:
     assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # A title or an initial before a name is part of it.
+        ("Mr . Okafor called me yesterday", "<NAME_1> called me yesterday"),
+        ("Thank you K Okafor for the help", "Thank you <NAME_1> for the help"),
+        # A capitalised word beside a capitalised name is the rest of it.
+        ("we laughed at Lazy Ramirez all night", "we laughed at <NAME_1> all night"),
+        # A listed name that is also an English word, as the subject of the first verb.
+        ("Grant is sorting it out for me", "<NAME_1> is sorting it out for me"),
+        # A listed name in lower case after a greeting or thanks, read as a noun.
+        ("hey titi, thanks for the help", "hey <NAME_1>, thanks for the help"),
+        ("thanks titi", "thanks <NAME_1>"),
+        # A greeting stays outside the name.
+        ("Hey Sam, thanks", "Hey <NAME_1>, thanks"),
+        # Short numbers after a phone word: small countries' numbers and extensions.
+        ("call me on 7012 after six", "call me on <PHONE_1> after six"),
+        ("my extension is ext. 4412", "my extension is ext. <PHONE_1>"),
+        ("text me at 31234 please", "text me at <PHONE_1> please"),
+    ],
+)
+def test_whole_names_and_short_phone_numbers_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order number 12345 has not arrived",
+        "Can I call about the 1234 charge?",
+        "I called 5 times, pin 4432",
+        "Hey guys, my card is stuck",
+        "thanks alot for the help",
+        "Thanks again for the quick fix",
+        "Transfer is pending since Monday",
+        "Change is not showing in my account",
+        "Bill is too high this month",  # the knowledge base's word
+    ],
+)
+def test_short_numbers_and_words_after_greetings_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text

@@ -57,6 +57,18 @@ PIPE_BATCH = 64  # texts per spaCy batch: 128 saved under 5% more CPU a text tha
 # A word of letters right before or after a name, one space away.
 _WORD_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]+) $")
 _WORD_AFTER = re.compile(r" ([^\W\d_]+)(?![\w'’-])")
+# A title or an initial right before a name is part of it: "Dr . Cox", "Mr Schooley",
+# "K Choi" ("I" is the writer).
+_TITLE_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:(?i:dr|mr|mrs|ms|mx|sir|lord|lady|lil|dj|saint|st|uncle|aunt|auntie|"
+    r"officer|captain|prof|coach)|[A-HJ-Z])(?: ?\.)? $"
+)
+# Words that stand before or after a name without being part of it.
+_CALLS = frozenset(
+    {"hi", "hey", "hello", "hiya", "heya", "yo", "dear", "thanks", "thank", "thx", "cheers",
+     "ok", "okay", "congrats", "congratulations", "happy", "love", "best", "regards",
+     "sincerely", "please", "sorry", "yes", "no", "lol", "omg", "rt"}
+)  # fmt: skip
 _LINKS = ("http://", "https://", "www.")
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?_\d+>")
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -69,6 +81,7 @@ _ENGLISH_NAME_READERS = frozenset(
         "ShoutedNameRecognizer",
         "ReferredNameRecognizer",
         "AddressedNameRecognizer",
+        "GreetedNameRecognizer",
     }
 )
 _CAPITALISED_PAIR = re.compile(
@@ -376,7 +389,7 @@ class Redactor:
         ]
         kept += _listed_name_pairs(text, _stop_words(self._company))
         found = kept + _repeated_names(text, kept)
-        names = [self._whole_name(text, span) for span in found] if english else found
+        names = [self._whole_name(text, span, shouted) for span in found] if english else found
         return _merge_overlaps(names)
 
     def _reads_english(self, text: str, language: str | None = None) -> bool:
@@ -417,20 +430,46 @@ class Redactor:
             return True
         return sum(1 for w in words if is_english(w)) * 2 >= len(words)
 
-    def _whole_name(self, text: str, span: DetectedSpan) -> DetectedSpan:
+    def _whole_name(self, text: str, span: DetectedSpan, shouted: bool) -> DetectedSpan:
         """A found name with the word on either side of it when that word is no English,
         stop or knowledge-base word: the rest of the same name ("Mauro renallo", "Bindi
-        Irwin"), which the model or the list found only half of."""
+        Irwin"), which the model or the list found only half of. Beside a capitalised
+        name, a capitalised word that is no stop, call or knowledge-base word is the rest
+        of it too, English or not ("Childish Gambino", "Poor Carson"), and so is a title
+        or an initial before it ("Dr . Cox", "K Choi"); not in a shouted message, where
+        every word has capitals.
+        """
         if span.entity_type != "PERSON":
             return span
         start, end = span.start, span.end
+        capitalised = text[start].isupper() and not shouted
         before = _WORD_BEFORE.search(text, max(0, start - 40), start)
-        if before and self._unknown_word(before.group(1)):
+        title = _TITLE_BEFORE.search(text, max(0, start - 12), start)
+        if before and self._rest_of_name(before.group(1), capitalised):
             start = before.start(1)
+        elif title and capitalised:
+            start = title.start()
         after = _WORD_AFTER.match(text, end, min(len(text), end + 40))
-        if after and self._unknown_word(after.group(1)):
+        if after and self._rest_of_name(after.group(1), capitalised):
             end = after.end(1)
         return span.model_copy(update={"start": start, "end": end})
+
+    def _rest_of_name(self, word: str, capitalised: bool) -> bool:
+        """`word`, beside a name, is more of it (see `_whole_name`); a call or a greeting
+        never is ("Hey Sam", which the dictionary does not know)."""
+        folded = word.casefold()
+        if folded in _CALLS or folded in GREETINGS:
+            return False
+        if self._unknown_word(word):
+            return True
+        return (
+            capitalised
+            and word[:1].isupper()
+            and not word.isupper()
+            and len(word) > 1
+            and folded not in self._vocabulary
+            and folded not in _stop_words(self._company)
+        )
 
     def _unknown_word(self, word: str) -> bool:
         folded = word.casefold()

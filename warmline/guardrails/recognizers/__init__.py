@@ -3,8 +3,9 @@
 Presidio's built-ins cover e-mail, cards (Luhn), IBAN (mod-97), SSN and IP
 addresses. Support chats add: names introduced in lower case ("my name is ana
 lopez"), dates that are birth dates (and only those), postal addresses in several
-countries' formats, local phone formats, e-mails spelled out to dodge filters,
-social-media user names, and the company's own identifiers declared in configuration.
+countries' formats, local phone formats (short numbers only after a phone word),
+e-mails spelled out to dodge filters, social-media user names, names after a greeting,
+and the company's own identifiers declared in configuration.
 Each is a small recognizer in its own module, registered beside the built-ins as
 Presidio intends.
 """
@@ -18,6 +19,7 @@ from warmline.guardrails.recognizers.addressed_name import AddressedNameRecogniz
 from warmline.guardrails.recognizers.card import CardShapedRecognizer, card_recognizer
 from warmline.guardrails.recognizers.company import company_recognizers
 from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
+from warmline.guardrails.recognizers.greeted_name import GreetedNameRecognizer
 from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
 from warmline.guardrails.recognizers.known_name import Dictionary, KnownNameRecognizer
 from warmline.guardrails.recognizers.mislabelled_name import MislabelledNameRecognizer
@@ -26,6 +28,7 @@ from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
 from warmline.guardrails.recognizers.phone_shape import PhoneShapeRecognizer
 from warmline.guardrails.recognizers.postcode import PostcodeRecognizer
 from warmline.guardrails.recognizers.referred_name import ReferredNameRecognizer
+from warmline.guardrails.recognizers.short_phone import ShortPhoneRecognizer
 from warmline.guardrails.recognizers.user_name import user_name_recognizer
 
 PHONE_REGIONS = (
@@ -43,10 +46,12 @@ def extra_recognizers(
         CardShapedRecognizer(),
         PhonePatternRecognizer(),
         PhoneShapeRecognizer(),
+        ShortPhoneRecognizer(),
         IntroducedNameRecognizer(),
         MislabelledNameRecognizer(),
         KnownNameRecognizer(words),
         AddressedNameRecognizer(words),
+        GreetedNameRecognizer(words),
         ReferredNameRecognizer(),
         DateOfBirthRecognizer(),
         address_recognizer(),

@@ -10,7 +10,8 @@ name when
   and the tagger reads it as a proper noun where it stands, with no article before it
   and not called a place by the NER;
 - it is also a verb or an adjective ("Bill", "Grant", "Frank"), capitalised and a proper
-  noun to the tagger, and not the message's first word, where every word is capitalised.
+  noun to the tagger, and not the message's first word, where every word is capitalised,
+  unless a verb follows it there as its subject ("Tanner is a good dude", "Rocky killed").
 A capitalised word that is in no list nor dictionary, that the tagger reads as a proper
 noun and the NER leaves unlabelled (it labels brands and places), is a name too when it
 is not the message's first word ("faces Shasta makes"). Stop words never are, nor words
@@ -146,7 +147,11 @@ class KnownNameRecognizer(EntityRecognizer):
             return False
         if token.ent_type_ == "ORG" and _inside_longer_entity(token):
             return False  # "Best Buy", "Royal Mail": a company's name holds listed words
-        return capitalised_inside or not is_english_word(folded, self._non_nouns)
+        return (
+            capitalised_inside
+            or not is_english_word(folded, self._non_nouns)
+            or _subject_of_first_verb(token)
+        )
 
 
 def _inside_longer_entity(token: Token) -> bool:
