@@ -341,3 +341,26 @@ def test_whole_names_and_short_phone_numbers_are_redacted(
 )
 def test_short_numbers_and_words_after_greetings_stay(redactor: Redactor, text: str) -> None:
     assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # A phrase that names someone is followed by a particle or a conjunction, not a name.
+        ("I signed up with Google last week", "I signed up with Google last week"),
+        ("I signed off the parcel at the door", "I signed off the parcel at the door"),
+        ("Please enter your name or tax ID", "Please enter your name or tax ID"),
+        # The words after a name are the message, not more of the name.
+        ("hey kiki can you help", "hey <NAME_1> can you help"),
+        ("hey amelia nice video", "hey <NAME_1> nice video"),
+        ("Dr. Hollis told me to ask", "<NAME_1> told me to ask"),
+        # ...while the rest of a name stays with it, in either case.
+        ("my name is ana maria lopez", "my name is <NAME_1>"),
+        ("Regards, Mary Ann Smith", "Regards, <NAME_1>"),
+        ("my name is will", "my name is <NAME_1>"),
+    ],
+)
+def test_an_introduced_name_ends_where_the_name_ends(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted

@@ -47,7 +47,7 @@ def extra_recognizers(
         PhonePatternRecognizer(),
         PhoneShapeRecognizer(),
         ShortPhoneRecognizer(),
-        IntroducedNameRecognizer(),
+        IntroducedNameRecognizer(words),
         MislabelledNameRecognizer(),
         KnownNameRecognizer(words),
         AddressedNameRecognizer(words),

@@ -6,6 +6,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from warmline.guardrails.recognizers.context import RegexGroupRecognizer
+from warmline.guardrails.recognizers.known_name import Dictionary, known_names
 
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]{2,}"
 _NOT_A_NAME = {
@@ -55,9 +56,13 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
 
     After a phrase that may introduce a name or an ordinary word ("I'm interested",
     "it's happened", "on its way"), the first word must be a proper noun to the tagger.
+    A name never starts with a stop word that is no given name ("signed up with Apple",
+    "your name or tax ID"), and the words after its first are more of it only when they
+    look it: capitalised after a capitalised name ("Ana Lopez", not "Hollis told"), no
+    English word after a lower-case one ("ana lopez", not "kiki can you help").
     """
 
-    def __init__(self) -> None:
+    def __init__(self, words: Dictionary) -> None:
         super().__init__(
             "PERSON",
             [
@@ -74,9 +79,21 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
         self.maybe = re.compile(
             rf"(?i:\b(?:{_MAYBE_NAMING})\s*,?\s+)(?P<value>{_NAME_WORD}{_FOLLOWER})"
         )
+        self._words = words
 
     def accept(self, value: str) -> bool:
-        return not any(ch.isdigit() for ch in value) and value.split()[0].lower() not in _NOT_A_NAME
+        first = value.split()[0].lower()
+        return (
+            not any(ch.isdigit() for ch in value)
+            and first not in _NOT_A_NAME
+            and (first not in self._words.stop_words or first in known_names())
+        )
+
+    def _more_of_name(self, word: str, first: str) -> bool:
+        """`word`, after the name's `first` word, is more of the same name."""
+        if word[:1].isupper():
+            return first[:1].isupper() or self._words.may_be_name(word.casefold())
+        return self._words.may_be_name(word.casefold())
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -93,7 +110,9 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
             kept: list[re.Match[str]] = []
             for word in words:
                 bare = word.group(0).lower().strip(",.")
-                if kept and bare in _NOT_A_NAME:
+                if kept and (
+                    bare in _NOT_A_NAME or not self._more_of_name(bare_case(word), kept[0].group(0))
+                ):
                     break
                 if not kept and tags is not None and tags.get(result.start) not in _PROPER:
                     break
@@ -105,6 +124,11 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
                     RecognizerResult("PERSON", result.start, result.start + len(value), self.score)
                 )
         return trimmed
+
+
+def bare_case(word: re.Match[str]) -> str:
+    """A word as written, without the punctuation around it."""
+    return word.group(0).strip(",.;:!?")
 
 
 def _tags(nlp_artifacts: NlpArtifacts | None) -> dict[int, str]:
