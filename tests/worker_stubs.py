@@ -26,8 +26,8 @@ class Gate:
 
 
 class EchoGraph:
-    """Answers with the worker's process id; "hold" waits for the gate, "stall" for ever,
-    "crash" dies."""
+    """Answers with the message and the worker's process id; "hold" waits for the gate,
+    "stall" for ever, "crash" dies."""
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
@@ -44,7 +44,9 @@ class EchoGraph:
         if turn.text == "crash":
             os._exit(3)
         on_delta("first piece")
-        return {"outcome": {"text": f"{turn.text} from {os.getpid()}"}}
+        # A reply the service can store, so a server's customer gets it as the bot's answer.
+        answer = {"for_seq": turn.seq, "kind": "reply", "text": f"{turn.text} from {os.getpid()}"}
+        return {"turn": turn, "outcome": answer}
 
 
 CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
