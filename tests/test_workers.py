@@ -491,7 +491,10 @@ async def test_a_message_no_worker_inspects_in_time_is_refused_busy_and_its_rese
 async def test_a_worker_killed_mid_inspection_is_replaced_and_the_message_answered_once(
     tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0))
+    # The first reading of the message stalls until its worker is killed; the replacement's
+    # goes through.
+    gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0), stalls=SPAWN.Semaphore(1))
+    gate.open.set()
     monkeypatch.setattr(
         "warmline.server.runtime.turn_pool", held_inspections(gate, start_within_s=120.0)
     )
@@ -506,8 +509,6 @@ async def test_a_worker_killed_mid_inspection_is_replaced_and_the_message_answer
         (worker,) = [p for p in multiprocessing.active_children() if p.name == "warmline-worker"]
         assert worker.pid is not None
         os.kill(worker.pid, signal.SIGKILL)
-        await asyncio.to_thread(worker.join, 60)
-        gate.open.set()  # for the replacement, which reads the message again
 
         # The same socket, still open: the message is stored once, and answered by the
         # worker that took the dead one's place.
