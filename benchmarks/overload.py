@@ -6,7 +6,10 @@ answers; each goes to a conversation not awaiting a reply (a new one when none i
 a conversation retires after four messages), so the load mixes first messages and
 follow-ups. A prober presses "Talk to a person" once a second and times the packet's
 arrival on an agent's socket. Per message it records the acknowledgement and the reply:
-an answer, a handoff, the documented "busy" answer, an error, or nothing by the end.
+an answer, a handoff, the documented "busy" answer, an error, or nothing by the end. A
+message refused with the `busy` error (no worker read it in time; nothing was stored) is
+sent again as the widget does, the same frame after a backoff doubling from 0.5 s to 10 s,
+and its reply is timed from the first send.
 
 Then every conversation is resumed from its start and each message the customer sent is
 looked for in the log. The run passes when every message was acknowledged and stored,
@@ -25,6 +28,7 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import resource
 import time
 import uuid
@@ -41,10 +45,18 @@ TURNS_PER_CONVERSATION = 4
 LATE_S = 30.0  # after the schedule ends, how long the last replies may still come
 
 
+def backoff(attempt: int) -> float:
+    """The widget's wait before resending a refused message (`widget/src/shared/backoff.js`)."""
+    base: float = min(10.0, 0.5 * 2.0 ** min(attempt, 5))
+    return base * (0.75 + random.random() * 0.5)
+
+
 @dataclass
 class Sent:
     client_msg_id: str
     at: float
+    text: str = ""
+    refusals: int = 0  # `busy` errors before it was read
     acked: float | None = None
     kind: str | None = None  # "answer", "handoff", "busy" or "error"
     replied: float | None = None
@@ -66,6 +78,8 @@ class Chat:
     waiting: Sent | None = None
     reader: asyncio.Task[None] | None = None
 
+    resending: set[asyncio.Task[None]] = field(default_factory=set)
+
     async def read(self) -> None:
         try:
             async for raw in self.socket:
@@ -73,13 +87,32 @@ class Chat:
         except (OSError, WebSocketException):
             return
 
+    async def send(self, message: Sent) -> None:
+        data = {"text": message.text}
+        frame = {"type": "message", "client_msg_id": message.client_msg_id, "data": data}
+        try:
+            await self.socket.send(json.dumps(frame))
+        except (OSError, WebSocketException):
+            message.kind = "error"
+            message.answered.set()
+
+    async def resend(self, message: Sent) -> None:
+        await asyncio.sleep(backoff(message.refusals - 1))
+        await self.send(message)
+
     def file(self, frame: dict[str, Any]) -> None:
         data = frame.get("data", {})
         now = time.monotonic()
+        ours = [m for m in self.sent if m.client_msg_id == data.get("client_msg_id")]
         if frame["type"] == "ack":
-            for message in self.sent:
-                if message.client_msg_id == data.get("client_msg_id"):
-                    message.acked = now
+            for message in ours:
+                message.acked = now
+            return
+        if frame["type"] == "error" and data.get("code") == "busy" and ours:
+            ours[0].refusals += 1
+            task = asyncio.create_task(self.resend(ours[0]))
+            self.resending.add(task)
+            task.add_done_callback(self.resending.discard)
             return
         current = self.waiting
         if current is None:
@@ -99,7 +132,7 @@ class Chat:
 def _kind(frame: dict[str, Any]) -> str | None:
     data = frame.get("data", {})
     if frame["type"] == "error":
-        return "busy" if data.get("code") == "busy" else "error"
+        return "error"
     if frame["type"] == "mode" and data.get("mode") == "queued":
         return "handoff"
     if frame["type"] != "message" or data.get("role") == "customer":
@@ -128,15 +161,10 @@ async def offer(url: str, rate: float, duration: float, texts: Any) -> list[Chat
     started = time.monotonic()
 
     async def send(chat: Chat) -> None:
-        message = Sent(uuid.uuid4().hex, time.monotonic())
+        message = Sent(uuid.uuid4().hex, time.monotonic(), next(texts))
         chat.sent.append(message)
         chat.waiting = message
-        data = {"text": next(texts)}
-        frame = {"type": "message", "client_msg_id": message.client_msg_id, "data": data}
-        try:
-            await chat.socket.send(json.dumps(frame))
-        except (OSError, WebSocketException):
-            message.kind = "error"
+        await chat.send(message)
 
     async def new_chat_sends() -> None:
         chat = await open_chat(url)
@@ -166,7 +194,8 @@ async def offer(url: str, rate: float, duration: float, texts: Any) -> list[Chat
 
 async def stored(url: str, chat: Chat) -> tuple[set[str], set[str]]:
     """The client message ids the conversation's log holds, read by resuming it, and those
-    of them stored unread (no worker inspected them in time, so their words were not kept)."""
+    of them stored unread (by earlier code, which stored a message no worker inspected in
+    time without its words)."""
     async with websockets.connect(url + "/v1/chat", max_size=1 << 24) as socket:
         hello = {"token": chat.token, "resume_after": 0}
         await socket.send(
@@ -199,6 +228,9 @@ async def run(server: Server, rate: float, duration: float, sla_s: float) -> dic
     chats = await offer(server.ws_url, rate, duration, texts)
     await prober_task
     sent = [m for chat in chats for m in chat.sent]
+    for chat in chats:
+        for task in chat.resending:
+            task.cancel()
     kept: set[str] = set()
     unread: set[str] = set()
     for chat in chats:
@@ -229,6 +261,8 @@ async def run(server: Server, rate: float, duration: float, sla_s: float) -> dic
         "not_acknowledged": len(unacked),
         "not_stored": len(lost),
         "stored_unread": len(unread),
+        "busy_refusals": sum(m.refusals for m in sent),
+        "messages_refused_busy": sum(1 for m in sent if m.refusals),
         "reply_latency": summary_ms([m.took() for m in replied]) if replied else None,
         "served_latency": summary_ms(served) if served else None,
         "busy_latency": summary_ms(busy) if busy else None,

@@ -49,11 +49,13 @@ async def test_a_worker_dies_mid_conversation_and_the_customer_resumes_on_anothe
     tmp_path: Path, kb_snapshot: Path
 ) -> None:
     backend = Backend("postgres+redis")
-    shared = backend.environment()
+    settings = make_settings(tmp_path / "a", kb_snapshot)
+    make_settings(tmp_path / "b", kb_snapshot)
+    # The settings' own choices the processes read from the environment: bot turns in the
+    # serving process, as in the in-process tests (`test_scale_out_workers` runs workers).
+    shared = backend.environment() | {"WARMLINE_WORKERS": str(settings.workers)}
     first = ServerProcess(tmp_path / "a", free_port(), shared)
     second = ServerProcess(tmp_path / "b", free_port(), shared)
-    for worker in (first, second):
-        make_settings(worker.data_dir, kb_snapshot)
     try:
         first.start()
         for key in ("secret.key", "vault.key"):  # workers of one deployment share their keys

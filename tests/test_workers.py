@@ -4,6 +4,7 @@ or a missed start deadline is a clear "busy", and a worker that dies is replaced
 import asyncio
 import multiprocessing
 import os
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
 from warmline.guardrails.guard import Guard
 from warmline.server.runtime import worker_compute
+from warmline.texts import refusal
 from warmline.texts import say as text
 from warmline.workers.pool import Busy, TurnPool, Urgency, WorkerLost
 
@@ -394,14 +396,25 @@ async def test_a_message_is_inspected_in_a_worker_and_never_stored_unredacted(
     assert stored_anywhere(tmp_path, CARD_NUMBER) == []
 
 
-def held_inspections(gate: Gate) -> Callable[[Any], AbstractAsyncContextManager[TurnPool]]:
-    """The server's compute workers: one worker inspecting one message at a time, whose
-    "wait to be read" holds its inspection until the test opens `gate`, and a start
-    deadline already past for any message that has to wait."""
+def held_inspections(
+    gate: Gate, start_within_s: float = 0.0
+) -> Callable[[Any], AbstractAsyncContextManager[TurnPool]]:
+    """The server's compute workers: one worker inspecting one message at a time (and
+    running two turns), whose "wait to be read" holds its inspection until the test opens
+    `gate`, with a start deadline (by default already past for any message that has to
+    wait: the clock need not move for a message to be late)."""
 
     @asynccontextmanager
     async def workers(_: Any) -> AsyncIterator[TurnPool]:
-        turns = TurnPool(echo_graph, gate, size=1, line=4, start_within_s=0.0, inspect_slots=1)
+        turns = TurnPool(
+            echo_graph,
+            gate,
+            size=1,
+            line=4,
+            start_within_s=start_within_s,
+            slots=2,
+            inspect_slots=1,
+        )
         try:
             await turns.start()
             yield turns
@@ -411,7 +424,7 @@ def held_inspections(gate: Gate) -> Callable[[Any], AbstractAsyncContextManager[
     return workers
 
 
-async def test_a_message_no_worker_inspects_in_time_is_stored_unread_and_answered_busy(
+async def test_a_message_no_worker_inspects_in_time_is_refused_busy_and_its_resend_answered_once(
     tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0))
@@ -429,13 +442,18 @@ async def test_a_message_no_worker_inspects_in_time_is_stored_unread_and_answere
 
         late, _ = await customer(server, profile={"language": "es"})
         late_id, words = new_id(), f"mi tarjeta es {CARD_NUMBER}, ¿me devolvéis el dinero?"
-        await late.send({"type": "message", "client_msg_id": late_id, "data": {"text": words}})
-        unread = await late.wait_for(30, type="message", data_role="customer")
-        assert unread["data"]["text"] == text("unread", "es")
-        busy = await late.wait_for(30, type="message", data_role="system")
-        assert (busy["data"]["kind"], busy["data"]["text"]) == ("busy", text("busy", "es"))
-        ack = await late.wait_for(30, type="ack", data_client_msg_id=late_id)
-        assert (ack["data"]["seq"], ack["data"]["duplicate"]) == (unread["seq"], False)
+        message = {"type": "message", "client_msg_id": late_id, "data": {"text": words}}
+        await late.send(message)
+        busy = await late.wait_for(30, type="error")
+        assert busy["data"] == {
+            "code": "busy",
+            "message": refusal("busy", "es"),
+            "frame_type": "message",
+            "client_msg_id": late_id,
+        }
+        assert "Hablar con una persona" in busy["data"]["message"]
+        # Refused, not stored: nothing of it reached the socket before the error.
+        assert [frame["type"] for frame in late.frames] == ["welcome", "error"]
 
         # "Talk to a person" needs no worker: the agent has it while the worker is held.
         asking, welcome = await customer(server)
@@ -449,9 +467,59 @@ async def test_a_message_no_worker_inspects_in_time_is_stored_unread_and_answere
 
         gate.open.set()
         await reading.wait_for(60, type="ack", data_client_msg_id=first_id)
+        await reading.wait_for(60, type="message", data_role="bot")
+
+        # The client sends it again, the same frame, once a worker is free: the message is
+        # stored (the conversation's first event), acknowledged and answered.
+        await late.send(message)
+        ack = await late.wait_for(60, type="ack", data_client_msg_id=late_id)
+        assert (ack["data"]["seq"], ack["data"]["duplicate"]) == (1, False)
+        stored = next(f for f in late.frames if f["type"] == "message")
+        assert (stored["seq"], stored["data"]["role"]) == (1, "customer")
+        assert stored["data"]["text"] == "mi tarjeta es <CARD_1>, ¿me devolvéis el dinero?"
+        answer = await late.wait_for(60, type="message", data_role="bot")
+        assert answer["data"]["text"].startswith("mi tarjeta es <CARD_1>")
+        # Once only: a later resend of it is acknowledged as the same message.
+        await late.send(message)
+        again = await late.wait_for(60, type="ack", data_client_msg_id=late_id)
+        assert (again["data"]["seq"], again["data"]["duplicate"]) == (1, True)
         for client in (console, reading, late, asking):
             await client.close()
     assert stored_anywhere(tmp_path, CARD_NUMBER) == []
+
+
+async def test_a_worker_killed_mid_inspection_is_replaced_and_the_message_answered_once(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first reading of the message stalls until its worker is killed; the replacement's
+    # goes through.
+    gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0), stalls=SPAWN.Semaphore(1))
+    gate.open.set()
+    monkeypatch.setattr(
+        "warmline.server.runtime.turn_pool", held_inspections(gate, start_within_s=120.0)
+    )
+    settings = make_settings(tmp_path, kb_snapshot, workers=1)
+    async with serving(settings) as server:
+        client, _ = await customer(server)
+        msg_id = new_id()
+        await client.send(
+            {"type": "message", "client_msg_id": msg_id, "data": {"text": "wait to be read"}}
+        )
+        assert await asyncio.to_thread(gate.entered.acquire, True, 60)
+        (worker,) = [p for p in multiprocessing.active_children() if p.name == "warmline-worker"]
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGKILL)
+
+        # The same socket, still open: the message is stored once, and answered by the
+        # worker that took the dead one's place.
+        ack = await client.wait_for(120, type="ack", data_client_msg_id=msg_id)
+        assert (ack["data"]["seq"], ack["data"]["duplicate"]) == (1, False)
+        answer = await client.wait_for(60, type="message", data_role="bot")
+        said, _, pid = answer["data"]["text"].partition(" from ")
+        assert said == "wait to be read"
+        assert int(pid) != worker.pid
+        assert [f["type"] for f in client.frames if f["type"] in ("error", "ack")] == ["ack"]
+        await client.close()
 
 
 async def test_a_turn_stuck_at_shutdown_does_not_hold_the_process_and_is_answered_next_start(

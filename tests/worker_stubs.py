@@ -5,6 +5,7 @@ server stack too (seconds a worker)."""
 import asyncio
 import os
 import re
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,15 +20,19 @@ from warmline.workers.process import Compute
 @dataclass
 class Gate:
     """Shared with the worker: a turn that says "hold" waits until the test opens it,
-    and releases `entered` (a semaphore) when it starts waiting, if given one."""
+    and releases `entered` (a semaphore) when it starts waiting, if given one. `stalls`
+    (a semaphore) counts the inspections of "wait to be read" that stall for ever instead,
+    until their worker dies (not on the shared event: a sleeper that dies there blocks its
+    `set`)."""
 
     open: Any
     entered: Any = None
+    stalls: Any = None
 
 
 class EchoGraph:
-    """Answers with the worker's process id; "hold" waits for the gate, "stall" for ever,
-    "crash" dies."""
+    """Answers with the message and the worker's process id; "hold" waits for the gate,
+    "stall" for ever, "crash" dies."""
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
@@ -44,15 +49,17 @@ class EchoGraph:
         if turn.text == "crash":
             os._exit(3)
         on_delta("first piece")
-        return {"outcome": {"text": f"{turn.text} from {os.getpid()}"}}
+        # A reply the service can store, so a server's customer gets it as the bot's answer.
+        answer = {"for_seq": turn.seq, "kind": "reply", "text": f"{turn.text} from {os.getpid()}"}
+        return {"turn": turn, "outcome": answer}
 
 
 CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 
 
 class CardRedactor:
-    """Masks card numbers; "wait to be read" waits for the gate first (in the worker's
-    inspection thread, so the worker's other work goes on)."""
+    """Masks card numbers; "wait to be read" waits for the gate first, or stalls (in the
+    worker's inspection thread, so the worker's other work goes on)."""
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
@@ -61,6 +68,8 @@ class CardRedactor:
         if text == "wait to be read":
             if self.gate.entered is not None:
                 self.gate.entered.release()
+            if self.gate.stalls is not None and self.gate.stalls.acquire(False):
+                threading.Event().wait()
             self.gate.open.wait()
         masked = CARD.sub("<CARD_1>", text)
         return Redaction(text=masked, findings=[], new_entries=[], vault_items=[])

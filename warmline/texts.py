@@ -28,7 +28,6 @@ TextKey = Literal[
     "closed_now",
     "turn_failed",
     "busy",
-    "unread",
     "back_to_bot",
     "resolved",
     "csat_question",
@@ -112,7 +111,6 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "Sorry, we're answering a lot of customers right now and couldn't get to your "
             "message in time. Please send it again in a moment, or press \u201c{button}\u201d."
         ),
-        "unread": "[not read: this message arrived while we were too busy]",
         "back_to_bot": (
             "You're chatting with the AI assistant again. A person is still one click away."
         ),
@@ -185,7 +183,6 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "responder a tu mensaje a tiempo. Vuelve a enviarlo en un momento o pulsa "
             "\u00ab{button}\u00bb."
         ),
-        "unread": "[no leído: este mensaje llegó cuando estábamos demasiado ocupados]",
         "back_to_bot": "Vuelves a hablar con el asistente de IA. Una persona sigue a un clic.",
         "resolved": "Esta conversación se ha marcado como resuelta. Escríbenos cuando quieras.",
         "csat_question": "¿Qué tal lo hicimos? Valora esta conversación del 1 al 5.",
@@ -258,7 +255,6 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "Nachricht nicht rechtzeitig bearbeiten. Bitte senden Sie sie gleich noch einmal "
             "oder klicken Sie auf \u201e{button}\u201c."
         ),
-        "unread": "[nicht gelesen: diese Nachricht kam, als wir zu beschäftigt waren]",
         "back_to_bot": (
             "Sie chatten wieder mit dem KI-Assistenten. Ein Mensch ist weiterhin nur einen "
             "Klick entfernt."
@@ -299,6 +295,10 @@ ERRORS: dict[str, dict[str, str]] = {
         "no_contact": "Please give an e-mail address or a phone number we can reach.",
         "not_waiting": "A contact can be left only while waiting for a person.",
         "no_rating_asked": "There is no open rating request.",
+        "busy": (
+            "We're answering a lot of customers right now. Your message will be sent again in "
+            "a moment, or press \u201c{button}\u201d."
+        ),
     },
     "es": {
         "rate_limited": (
@@ -310,6 +310,10 @@ ERRORS: dict[str, dict[str, str]] = {
         "no_contact": "Indica un correo electrónico o un teléfono en el que podamos contactarte.",
         "not_waiting": "Solo puedes dejar un contacto mientras esperas a una persona.",
         "no_rating_asked": "No hay ninguna valoración pendiente.",
+        "busy": (
+            "Ahora mismo atendemos a muchos clientes. Tu mensaje se volverá a enviar en un "
+            "momento, o pulsa \u00ab{button}\u00bb."
+        ),
     },
     "de": {
         "rate_limited": (
@@ -326,6 +330,10 @@ ERRORS: dict[str, dict[str, str]] = {
             "Einen Kontakt können Sie nur hinterlassen, während Sie auf einen Menschen warten."
         ),
         "no_rating_asked": "Es steht keine Bewertung aus.",
+        "busy": (
+            "Wir beantworten gerade sehr viele Anfragen. Ihre Nachricht wird gleich noch einmal "
+            "gesendet, oder klicken Sie auf \u201e{button}\u201c."
+        ),
     },
 }
 
@@ -349,9 +357,11 @@ def say(key: TextKey, language: str | None, **values: object) -> str:
 
 
 def refusal(code: str, language: str | None, **values: object) -> str | None:
-    """A refusal's message in the conversation's language; None for a code without one."""
-    texts = ERRORS[catalogue_language(language)]
-    return texts[code].format(**values) if code in texts else None
+    """A refusal's message in the conversation's language; None for a code without one.
+    Like `say`, a refusal may name the button to a person as `{button}`."""
+    lang = catalogue_language(language)
+    texts = ERRORS[lang]
+    return texts[code].format(button=BUTTON[lang], **values) if code in texts else None
 
 
 def language_name(of: str, language: str | None) -> str:

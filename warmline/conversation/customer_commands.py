@@ -4,9 +4,9 @@ and the turn that answers a message: the conversation service.
 A customer's message is inspected (cleaned, redacted, read for a request for a person)
 where the compute runs: in a worker process when there are workers (`TurnPool.inspect`,
 in a line of its own ahead of bot turns), in a thread here when there are none. When no
-worker can start the inspection within the turn's start deadline, the message is stored
-as unread (its words never reach storage unredacted: they are not stored at all) and
-answered "busy" with the way to a person, so the customer is told and nothing waits.
+worker can start the inspection within the turn's start deadline, the message is refused
+with the `busy` error (`Overloaded`) and nothing is stored: the client keeps it and sends
+it again, so the agent sees every word a customer sent and none goes unredacted to storage.
 
 A message that asks for a person in the bot's mode ("Talk to a person", or words the
 request rules read at the edge) is handed over in its own transaction, without waiting
@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
@@ -37,7 +37,7 @@ from warmline.clock import Clock, utc_now
 from warmline.conversation.assignment import Assignment
 from warmline.conversation.broadcasting import Broadcaster
 from warmline.conversation.edge import ASK_FOR_PERSON, EdgeHandoff, decide_at_edge
-from warmline.conversation.errors import NotAllowed, UnknownConversation, existing
+from warmline.conversation.errors import NotAllowed, Overloaded, UnknownConversation, existing
 from warmline.conversation.lifecycle import change_mode
 from warmline.conversation.protocol import (
     CustomerProfileData,
@@ -89,6 +89,26 @@ def _urgency(turn: TurnInput) -> Urgency:
     if turn.force_human:
         return Urgency.HANDOFF
     return Urgency.FIRST if turn.seq == 1 else Urgency.TURN
+
+
+Result = TypeVar("Result")
+
+
+async def _once_more_if_lost(
+    attempt: Callable[[float | None], Awaitable[Result]],
+    received: float | None,
+    what: str,
+    conversation_id: str,
+) -> Result:
+    """`attempt(received)` on a worker; if that worker dies (killed, out of memory) it runs
+    once more, on another worker or the dead one's replacement, with a start deadline from
+    now. A second `WorkerLost` reaches the caller, so a job that kills workers kills two at
+    most."""
+    try:
+        return await attempt(received)
+    except WorkerLost:
+        log.warning("worker lost mid-%s", what, extra={"conversation_id": conversation_id})
+        return await attempt(None)
 
 
 def _same_secret(given: str | None, expected: str) -> bool:
@@ -191,9 +211,15 @@ class ConversationService:
         conversation = await self.get(conversation_id)
         try:
             inspection = await self._inspect(conversation, text, received)
-        except Busy:
-            ERRORS.labels(code="busy").inc()
-            return await self._store_unread(conversation_id, client_msg_id)
+        except Busy as busy:
+            log.warning("message not inspected in time", extra={"conversation_id": conversation_id})
+            raise Overloaded() from busy
+        except WorkerLost as lost:
+            # A second worker died reading it: refused as text that cannot be processed, so
+            # a message that kills workers is not sent again and again.
+            raise InputRejected(
+                "unprocessable", "This message could not be processed; please rephrase it."
+            ) from lost
         redaction = inspection.verdict.redaction
         if redaction is None:
             verdict = inspection.verdict
@@ -273,33 +299,6 @@ class ConversationService:
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
 
-    async def _store_unread(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
-        """A message no worker could inspect in time: stored without its words (they were
-        never redacted, so they are not kept) and answered "busy" in the same transaction,
-        so the customer's message is acknowledged, answered at once and safe to resend."""
-        async with self.work.change() as change:
-            conn = change.conn
-            existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
-            if existing is not None:
-                return existing, True
-            conversation = await self.log.get_in(conn, conversation_id)
-            language = conversation.language
-            data = {
-                "role": "customer",
-                "text": say("unread", language),
-                "client_msg_id": client_msg_id,
-                "force_human": False,
-                "redacted": [],
-                "unread": True,
-            }
-            message = await self.log.append(
-                conn, conversation_id, "message", data, client_msg_id=client_msg_id
-            )
-            busy = {"role": "system", "kind": "busy", "text": say("busy", language)}
-            change.record(message, await self.log.append(conn, conversation_id, "message", busy))
-        log.warning("message not inspected in time", extra={"conversation_id": conversation_id})
-        return message, False
-
     async def _hand_over(
         self, conn: Any, conversation_id: str, seq: int, edge: EdgeHandoff
     ) -> list[Event]:
@@ -352,16 +351,20 @@ class ConversationService:
 
     async def _inspect(self, conversation: Conversation, text: str, received: float) -> Inspection:
         """A customer message's inspection, in a worker when there are workers (`Busy` if
-        none starts it within the turn's start deadline from `received`)."""
+        none starts it within the turn's start deadline from `received`; run once more if
+        its worker dies, `WorkerLost` if the second does too)."""
         entries = await self.placeholders.load(conversation.id)
+        language = conversation.language
         if self.runner is None:
             return await asyncio.to_thread(
-                inspect_message, self.guard, text, entries, conversation.language, True
+                inspect_message, self.guard, text, entries, language, True
             )
-        urgency = _first_or_not(conversation)
-        return await self.runner.inspect(
-            text, entries, conversation.language, True, urgency, received
-        )
+        runner, urgency = self.runner, _first_or_not(conversation)
+
+        async def inspect(since: float | None) -> Inspection:
+            return await runner.inspect(text, entries, language, True, urgency, since)
+
+        return await _once_more_if_lost(inspect, received, "inspection", conversation.id)
 
     async def keep_originals(self, conn: Any, conversation_id: str, redaction: Redaction) -> None:
         """A redaction's new placeholders and its originals (in the vault), in the caller's
@@ -587,16 +590,15 @@ class ConversationService:
 
         if self.runner is None:
             return await self.graph.run(conversation_id, turn, on_delta)
+        runner = self.runner
+
+        async def run(since: float | None) -> AgentState:
+            return await runner.run(conversation_id, turn, on_delta, urgency, since)
+
         try:
-            try:
-                return await self.runner.run(conversation_id, turn, on_delta, urgency, received)
-            except WorkerLost:
-                # Its worker died (killed, out of memory): the turn runs once more, on another
-                # worker or the dead one's replacement, with a start deadline from now (the
-                # checkpoint recognises a turn the dead worker finished). A second loss is
-                # answered as a failed turn, so a message that kills workers kills two at most.
-                log.warning("worker lost mid-turn", extra={"conversation_id": conversation_id})
-                return await self.runner.run(conversation_id, turn, on_delta, urgency)
+            # The checkpoint recognises a turn a dead worker finished; a second loss is
+            # answered as a failed turn.
+            return await _once_more_if_lost(run, received, "turn", conversation_id)
         except Busy:
             if urgency is not Urgency.HANDOFF:
                 raise

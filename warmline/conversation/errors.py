@@ -8,6 +8,21 @@ class UnknownConversation(LookupError):
     message = "No conversation with that id (and token)."
 
 
+class Overloaded(RuntimeError):
+    """No compute worker could start reading a customer's message within the turn's start
+    deadline. Nothing was stored: words that were never redacted are never kept, and the
+    agent must see every message a customer sent. The client keeps the message and sends
+    the same frame again (same `client_msg_id`) after a pause; "Talk to a person" needs no
+    worker and is never refused so."""
+
+    code = "busy"
+    message = (
+        "We're answering a lot of customers right now and couldn't read your message in time; "
+        "it was not stored. Send it again in a moment (with the same client_msg_id), or ask "
+        "for a person."
+    )
+
+
 class NotAllowed(PermissionError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

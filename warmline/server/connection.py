@@ -15,7 +15,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from warmline.conversation.errors import NotAllowed, UnknownConversation
+from warmline.conversation.errors import NotAllowed, Overloaded, UnknownConversation
 from warmline.conversation.protocol import ClientFrame, ServerFrame, error
 from warmline.conversation.telemetry import ERRORS
 from warmline.coordination.bus import EventBus
@@ -37,6 +37,7 @@ CLIENT_ERRORS = (
     FrameError,
     InputRejected,
     NotAllowed,
+    Overloaded,
     UnknownConversation,
     ConversationMissing,
     Unavailable,

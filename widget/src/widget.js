@@ -110,6 +110,7 @@ function main() {
   let ready = false; // welcomed and the resumed history has arrived: safe to (re)send
   let waitSeq = 0;
   let inflight = []; // client_msg_ids sent on this socket, awaiting ack
+  const busyTries = new Map(); // client_msg_id -> times in a row the server was too busy to read it
   let attempt = 0;
   let retryTimer = 0;
   let pingTimer = 0;
@@ -218,6 +219,7 @@ h2{margin:0;font-size:16px;font-weight:650;line-height:1.3;color:inherit;overflo
 .pending::after,.failed::after{font-size:11.5px;color:#555e6c;margin:3px 6px 0;content:var(--sending)}
 .failed .bubble{opacity:1;background:#fdecea;color:#6b1510}
 .failed::after{content:attr(data-error);color:#a3221a}
+.pending.busy::after{content:var(--retrying)}
 .bubble p{margin:0 0 8px}
 .bubble p:last-child,.bubble ol:last-child,.bubble ul:last-child{margin-bottom:0}
 .bubble ol,.bubble ul{margin:0 0 8px;padding-inline-start:22px}
@@ -321,6 +323,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     wrap.style.setProperty('--ink', colors.ink);
     wrap.style.color = '';
     wrap.style.setProperty('--sending', JSON.stringify(t('sending')));
+    wrap.style.setProperty('--retrying', JSON.stringify(t('retrying')));
 
     badge = h('span', { class: 'badge', 'data-testid': 'unread', 'aria-hidden': 'true', hidden: true });
     launcher = h(
@@ -834,13 +837,19 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     badge.textContent = n > 9 ? '9+' : String(n);
     launcher.setAttribute('aria-label', n ? t('openNew', { n }) : t('open'));
   };
+  // the bar under the header: the connection is down, or the server is too busy to read a
+  // message we keep resending (the button to a person still works: it needs no reading)
   const setConn = () => {
     if (!connBar) return;
     const down = started && !welcomed && attempt > 0;
-    connBar.hidden = !down;
+    const busy = !down && busyTries.size > 0;
+    connBar.hidden = !down && !busy;
+    connBar.dataset.state = down ? 'offline' : busy ? 'busy' : '';
     connBar.textContent = down
       ? t(outbox.length ? 'offlineQueued' : 'offline')
-      : '';
+      : busy
+        ? t('busy', { button: t('human') })
+        : '';
   };
 
   // ---- persistence ------------------------------------------------------------
@@ -862,6 +871,11 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     const n = outbox.length;
     outbox = outbox.filter((m) => m.id !== id);
     if (outbox.length !== n) saveOutbox();
+    if (busyTries.delete(id)) {
+      const el = pendingEl(id);
+      if (el) el.classList.remove('busy');
+      setConn();
+    }
   };
   const forget = () => {
     // the server does not know our conversation: start over, keep unsent messages
@@ -914,6 +928,15 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     for (const m of outbox) if (!inflight.includes(m.id)) sendItem(m);
     setConn();
   }
+  // send an outbox item again after `ms`, if it is still unsent and the socket is ready
+  // (a reconnect sends the whole outbox anyway)
+  const resendLater = (id, ms) => {
+    inflight = inflight.filter((x) => x !== id);
+    setTimeout(() => {
+      const m = outbox.find((x) => x.id === id);
+      if (m && ready && !inflight.includes(id)) sendItem(m);
+    }, ms);
+  };
   const fail = (id, why) => {
     dropOutbox(id);
     const el = pendingEl(id);
@@ -1062,14 +1085,21 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
           sendHello();
         } else if (d.code === 'rate_limited' && d.client_msg_id) {
           // Too many at once: keep it in the outbox and try again shortly, never drop it.
+          resendLater(d.client_msg_id, 3000);
+        } else if (d.code === 'busy' && d.client_msg_id) {
+          // No one could read it in time and nothing was stored: keep it, say so, and send the
+          // same frame again (the server keeps one copy), waiting longer each time.
           const id = d.client_msg_id;
+          const tries = busyTries.get(id) || 0;
+          busyTries.set(id, tries + 1);
+          const el = pendingEl(id);
+          if (el) el.classList.add('busy');
+          resendLater(id, backoff(tries));
+          setConn();
+        } else if (/^(message_too_long|empty_message|unprocessable|bad_frame|frame_too_large|bad_json)$/.test(d.code) && inflight.length) {
+          const id = inflight.includes(d.client_msg_id) ? d.client_msg_id : inflight[0];
           inflight = inflight.filter((x) => x !== id);
-          setTimeout(() => {
-            const m = outbox.find((x) => x.id === id);
-            if (m && ready && !inflight.includes(id)) sendItem(m);
-          }, 3000);
-        } else if (/^(message_too_long|empty_message|bad_frame|frame_too_large|bad_json)$/.test(d.code) && inflight.length) {
-          fail(inflight.shift(), d.message);
+          fail(id, d.message);
         }
         break;
       default:
@@ -1135,6 +1165,7 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     retryTimer = 0;
     started = welcomed = ready = false;
     outbox = [];
+    busyTries.clear();
     store.del(OKEY);
     forget();
     if (log) for (const el of Array.from(log.querySelectorAll('.pending,.failed'))) el.remove();
