@@ -3,7 +3,8 @@
 Starts `warmline serve` in its own process on a loopback port with a fresh data
 folder, then, over real WebSockets:
 - bot turn latency: from sending a question to the bot's answer arriving;
-- a bot turn's CPU: the server process's user+system CPU over each turn;
+- a bot turn's CPU: the user+system CPU of the serving process and its compute workers
+  over each turn;
 - handoff delivery latency: from pressing "Talk to a person" to the packet on an
   agent's socket;
 and the server's resident memory afterwards. Every question is a different message
@@ -21,6 +22,7 @@ Usage: .venv/bin/python benchmarks/turn_latency.py [--turns 60] [--handoffs 20]
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -85,9 +87,28 @@ def distinct_questions(count: int, seed: int = 11) -> list[str]:
 
 
 def process_cpu_s(pid: int) -> float:
-    """User+system CPU seconds of process `pid` (all its threads, exited ones included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User+system CPU seconds of process `pid` and its descendants: the serving process
+    and its compute workers (all their threads, exited ones included)."""
+    return sum(_own_cpu_s(each) for each in _tree(pid))
+
+
+def _own_cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # exited meanwhile
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and every process below it (a worker's helpers too)."""
+    found = [pid]
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                for child in (task / "children").read_text().split():
+                    found += _tree(int(child))
+    return found
 
 
 @dataclass

@@ -128,11 +128,22 @@ class _Lru(Generic[_Kept]):
 def candidate_idf(
     query_ids: npt.NDArray[np.int64], candidates: Sequence[npt.NDArray[np.int64]]
 ) -> npt.NDArray[np.float64]:
-    """BM25's IDF of each question token among the candidate chunks' tokens."""
+    """BM25's IDF of each question token among the candidate chunks' tokens.
+
+    One membership test over all the candidates' ids at once (a test per candidate cost
+    more than the rest of the coverage): the (candidate, token) pairs found, each counted
+    once, are the number of candidates that hold each question token."""
     n = len(candidates)
     documents = np.zeros(len(query_ids))
-    for ids in candidates:
-        documents += np.isin(query_ids, ids)
+    if n and len(query_ids):
+        ids = np.concatenate(candidates)
+        owner = np.repeat(np.arange(n), [len(c) for c in candidates])
+        held = np.isin(ids, query_ids)
+        pairs = np.unique(np.stack([ids[held], owner[held]]), axis=1)
+        tokens, holders = np.unique(pairs[0], return_counts=True)
+        place = np.minimum(np.searchsorted(tokens, query_ids), max(len(tokens) - 1, 0))
+        if len(tokens):
+            documents = np.where(tokens[place] == query_ids, holders[place], 0).astype(float)
     return np.log((n - documents + 0.5) / (documents + 0.5) + 1.0)
 
 

@@ -10,6 +10,7 @@ applies the IDF at query time (`Modifier.IDF`), from the collection as it is.
 import hashlib
 import re
 from collections import Counter
+from functools import lru_cache
 
 from qdrant_client import models
 
@@ -17,6 +18,7 @@ K1 = 1.2
 B = 0.75
 AVERAGE_LENGTH = 120.0
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_DIGIT = re.compile(r"[0-9]")
 _STOP = frozenset(
     "a an and are as at be but by can do does for from have how i if in is it its me my no "
     "not of on or our so that the their there this to was we what when where which who why "
@@ -40,15 +42,27 @@ def tokens(text: str) -> list[str]:
     """Words, stemmed; identifiers also as one token without the hyphen ("e-1042" → "e1042")."""
     found: list[str] = []
     for match in _WORD.finditer(text.lower()):
-        word = match.group(0)
-        if "-" in word or any(ch.isdigit() for ch in word):
-            found.append(word.replace("-", ""))
-            found += [part for part in word.split("-") if part.isdigit() and len(part) >= 3]
-        elif word not in _STOP:
-            found.append(_stem(word))
+        found += _word_tokens(match.group(0))
     return found
 
 
+# Words recur (the spelling check alone searches a misspelled word's 300-odd variants), so
+# each word's tokens and each token's index are kept rather than worked out again.
+_KEPT_WORDS = 1 << 14
+
+
+@lru_cache(maxsize=_KEPT_WORDS)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """One word's tokens; `_WORD` admits ASCII letters, digits and hyphens only."""
+    if "-" in word or _DIGIT.search(word):
+        parts = [part for part in word.split("-") if part.isdigit() and len(part) >= 3]
+        return (word.replace("-", ""), *parts)
+    if word in _STOP:
+        return ()
+    return (_stem(word),)
+
+
+@lru_cache(maxsize=_KEPT_WORDS)
 def _index(token: str) -> int:
     return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest()) & 0x7FFFFFFF
 

@@ -98,6 +98,16 @@ class _Arrays:
             dtype=np.int64,
         )
         self.masks: dict[tuple[object, ...], npt.NDArray[np.bool_]] = {}
+        self._chunks: dict[int, Chunk] = {}
+
+    def chunk(self, row: int) -> Chunk:
+        """The chunk stored at `row`, validated once per generation: a search returns some
+        sixty candidates (more with a spelling check), and validating each payload anew
+        cost more than scoring them. Hits share these objects and never change them."""
+        found = self._chunks.get(row)
+        if found is None:
+            found = self._chunks[row] = Chunk.model_validate(self.payloads[row])
+        return found
 
     def mask(self, filters: SearchFilters, today: date) -> npt.NDArray[np.bool_]:
         key = (filters.include_internal, filters.language, tuple(filters.tags), today)
@@ -343,10 +353,7 @@ def _top(
         best = np.argpartition(-scores, limit)[:limit]
         rows, scores = rows[best], scores[best]
     order = np.argsort(-scores, kind="stable")
-    return [
-        Scored(chunk=Chunk.model_validate(arrays.payloads[rows[i]]), score=float(scores[i]))
-        for i in order
-    ]
+    return [Scored(chunk=arrays.chunk(int(rows[i])), score=float(scores[i])) for i in order]
 
 
 def _lexical_matrix(

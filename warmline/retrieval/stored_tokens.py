@@ -102,9 +102,11 @@ class StoredTokens:
         spans = np.load(target / "token_spans.npy")
         if spans.shape != (chunks, 2):
             raise ValueError(f"token spans for {spans.shape[0]} chunks, index has {chunks}")
+        # Plain arrays over the mapped pages (no copy): slicing a `np.memmap` goes through
+        # its Python-level `__getitem__`, and every search slices about 60 rows three ways.
         return cls(
             spans,
-            *(np.load(target / f"token_{part}.npy", mmap_mode="r") for part in _PARTS),
+            *(np.asarray(np.load(target / f"token_{part}.npy", mmap_mode="r")) for part in _PARTS),
         )
 
     def row(self, index: int) -> Quantised | None:
