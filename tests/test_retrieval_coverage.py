@@ -24,7 +24,7 @@ from warmline.retrieval.sync import StoredTokenVectors, sync_folder
 from warmline.server.agent_kb_api import agent_kb_router
 
 
-def _chunk(article: str, title: str, text: str) -> Chunk:
+def chunk_of(article: str, title: str, text: str) -> Chunk:
     return Chunk(
         id=f"{article}-0",
         article_id=article,
@@ -101,19 +101,19 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeStore:
     knowledge = KnowledgeStore(tmp_path_factory.mktemp("coverage"), "kb", Embedder())
     knowledge.upsert(
         [
-            _chunk(
+            chunk_of(
                 "gift-wrapping",
                 "Gift wrapping",
                 "We gift wrap any order for 3 EUR. Choose gift wrapping at checkout and "
                 "add a card with your message.",
             ),
-            _chunk(
+            chunk_of(
                 "order-changes",
                 "Changing an order",
                 "You can change the address or the items of an order until it ships. "
                 "Open the order in your account and choose Edit.",
             ),
-            _chunk(
+            chunk_of(
                 "hub-lights",
                 "What the hub's lights mean",
                 "A blue light means the hub is connected. Orange means it is looking for "
@@ -241,7 +241,7 @@ def test_past_the_budget_coverage_computes_token_vectors_at_first_search(
 
 def test_the_budget_stores_chunks_in_order_until_the_next_would_not_fit(tmp_path: Path) -> None:
     index = LocalIndex(tmp_path, Embedder.dimension, token_budget_bytes=stored_bytes(25))
-    chunks = [_chunk(f"a{i}", "Title", f"text {i}") for i in range(4)]
+    chunks = [chunk_of(f"a{i}", "Title", f"text {i}") for i in range(4)]
     rng = np.random.default_rng(0)
     tokens = [
         TokenVectors(np.arange(10, dtype=np.int64) + i, rng.standard_normal((10, 384)).astype("f"))

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from test_retrieval_coverage import chunk_of
 
 from warmline.retrieval.chunking import Chunk
 from warmline.retrieval.embedder import Embedder
@@ -13,18 +14,7 @@ from warmline.retrieval.sync import sync_folder
 
 
 def _chunk(article: str, text: str) -> Chunk:
-    return Chunk(
-        id=f"{article}-0",
-        article_id=article,
-        title=article.replace("-", " ").title(),
-        url=f"https://help.example/{article}",
-        section="Overview",
-        position=0,
-        text=text,
-        visibility="public",
-        language="en",
-        tags=[],
-    )
+    return chunk_of(article, article.replace("-", " ").title(), text)
 
 
 def test_a_paragraph_is_split_at_sentence_ends_and_short_fragments_stay_attached() -> None:

@@ -301,13 +301,12 @@ async def test_a_turn_that_stops_waiting_leaves_its_place_to_the_next() -> None:
         assert gone.cancelled()
 
 
-def stuck_workers(gate: Gate) -> Callable[[Any], AbstractAsyncContextManager[TurnPool]]:
-    """The server's compute workers, each stuck in its turn until the test opens `gate`: one
-    worker, one place in line, and a start deadline no turn reaches."""
+def pool_of(gate: Gate, **options: Any) -> Callable[[Any], AbstractAsyncContextManager[TurnPool]]:
+    """The server's compute workers, as a `TurnPool` of `echo_graph` held by `gate`."""
 
     @asynccontextmanager
     async def workers(_: Any) -> AsyncIterator[TurnPool]:
-        turns = TurnPool(echo_graph, gate, size=1, line=1, start_within_s=3600.0)
+        turns = TurnPool(echo_graph, gate, **options)
         try:
             await turns.start()
             yield turns
@@ -315,6 +314,12 @@ def stuck_workers(gate: Gate) -> Callable[[Any], AbstractAsyncContextManager[Tur
             await turns.close()
 
     return workers
+
+
+def stuck_workers(gate: Gate) -> Callable[[Any], AbstractAsyncContextManager[TurnPool]]:
+    """The server's compute workers, each stuck in its turn until the test opens `gate`: one
+    worker, one place in line, and a start deadline no turn reaches."""
+    return pool_of(gate, size=1, line=1, start_within_s=3600.0)
 
 
 async def test_with_every_worker_stuck_a_handoff_reaches_the_agent_and_a_turn_is_told_busy(
@@ -403,25 +408,7 @@ def held_inspections(
     running two turns), whose "wait to be read" holds its inspection until the test opens
     `gate`, with a start deadline (by default already past for any message that has to
     wait: the clock need not move for a message to be late)."""
-
-    @asynccontextmanager
-    async def workers(_: Any) -> AsyncIterator[TurnPool]:
-        turns = TurnPool(
-            echo_graph,
-            gate,
-            size=1,
-            line=4,
-            start_within_s=start_within_s,
-            slots=2,
-            inspect_slots=1,
-        )
-        try:
-            await turns.start()
-            yield turns
-        finally:
-            await turns.close()
-
-    return workers
+    return pool_of(gate, size=1, line=4, start_within_s=start_within_s, slots=2, inspect_slots=1)
 
 
 async def test_a_message_no_worker_inspects_in_time_is_refused_busy_and_its_resend_answered_once(

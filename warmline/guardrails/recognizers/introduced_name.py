@@ -91,9 +91,8 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
 
     def _more_of_name(self, word: str, first: str) -> bool:
         """`word`, after the name's `first` word, is more of the same name."""
-        if word[:1].isupper():
-            return first[:1].isupper() or self._words.may_be_name(word.casefold())
-        return self._words.may_be_name(word.casefold())
+        capitals = word[:1].isupper() and first[:1].isupper()
+        return capitals or self._words.may_be_name(word.casefold())
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
