@@ -4,11 +4,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ServerProcess
+from conftest import ServerProcess, make_settings
 
-from warmline.cli import _print_frame, main
+from warmline.cli import main
 from warmline.conversation.customer_commands import TURN_FAILED
 from warmline.conversation.protocol import ServerFrame
+from warmline.server.runtime import running
+from warmline.terminal import RESEND_PAUSES_S, print_frame, send_line
 
 
 def test_kb_search_shows_each_hit_with_its_title_and_address(
@@ -30,9 +32,37 @@ def test_kb_search_shows_each_hit_with_its_title_and_address(
 def test_the_terminal_chat_names_its_own_way_to_a_person(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _print_frame(ServerFrame(type="message", data={"role": "bot", "text": TURN_FAILED}))
+    print_frame(ServerFrame(type="message", data={"role": "bot", "text": TURN_FAILED}))
     printed = capsys.readouterr().out
     assert "type /human" in printed and "Talk to a person" not in printed
+
+
+async def test_the_terminal_chat_sends_a_refused_message_again_as_the_widget_does(
+    tmp_path: Path, kb_snapshot: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full window is a pause, not the end of the session: the same message goes again
+    after growing pauses (time injected), and what cannot pass is said, not raised."""
+    settings = make_settings(tmp_path, kb_snapshot, limits={"flood_messages": 2})
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    async with running(settings) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        too_long = "a" * (settings.limits.max_message_chars + 1)
+        refused = await send_line(service, conversation.id, too_long, pause)
+        assert refused is not None and "limited to" in refused and pauses == [], "said at once"
+
+        assert await send_line(service, conversation.id, "where is my order?", pause) is None
+        refused = await send_line(service, conversation.id, "and my refund?", pause)
+        assert refused is not None and "Too many messages" in refused
+        assert pauses == list(RESEND_PAUSES_S), "sent again after each pause, then given up"
+        assert "[rate_limited: sending it again in 0.5 s]" in capsys.readouterr().out
+        events = await service.log.events_after(conversation.id, 0)
+        texts = [event.data.get("text") for event in events]
+        assert "where is my order?" in texts and "and my refund?" not in texts
 
 
 @pytest.mark.slow

@@ -416,7 +416,7 @@ async def test_a_message_no_worker_inspects_in_time_is_refused_busy_and_its_rese
 ) -> None:
     gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0))
     monkeypatch.setattr("warmline.server.runtime.turn_pool", held_inspections(gate))
-    settings = make_settings(tmp_path, kb_snapshot, workers=1)
+    settings = make_settings(tmp_path, kb_snapshot, workers=1, limits={"flood_messages": 2})
     async with serving(settings) as server:
         console = await agent(server)
         reading, _ = await customer(server)
@@ -441,6 +441,13 @@ async def test_a_message_no_worker_inspects_in_time_is_refused_busy_and_its_rese
         assert "Hablar con una persona" in busy["data"]["message"]
         # Refused, not stored: nothing of it reached the socket before the error.
         assert [frame["type"] for frame in late.frames] == ["welcome", "error"]
+        # Sent again while every worker is still busy, more often than the conversation's
+        # flood window (two messages) allows: the same message counts once, so each resend
+        # is told "busy", never "rate_limited".
+        for _ in range(3):
+            await late.send(message)
+            again = await late.wait_for(30, type="error")
+            assert (again["data"]["code"], again["data"]["client_msg_id"]) == ("busy", late_id)
 
         # "Talk to a person" needs no worker: the agent has it while the worker is held.
         asking, welcome = await customer(server)

@@ -3,13 +3,11 @@
 import argparse
 import asyncio
 import json
-import secrets
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warmline.config import REPO_ROOT, Settings
-from warmline.conversation.protocol import ServerFrame
 from warmline.evals.suite.suite import SuiteError
 from warmline.retrieval.stats import knowledge_stats
 from warmline.server.startup import StartupRefused
@@ -21,7 +19,6 @@ if TYPE_CHECKING:
 
 # Reports go under the directory the command runs in, never beside the installed package.
 REPORTS = Path("evals") / "reports"
-TALK_BUTTON = "press \u201cTalk to a person\u201d"
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:
@@ -67,45 +64,10 @@ def _kb(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _chat_loop(settings: Settings) -> None:
-    from warmline.server.runtime import running
-
-    async with running(settings) as runtime:
-        service = runtime.service
-        conversation = await service.start()
-        frames: asyncio.Queue[ServerFrame] = asyncio.Queue()
-        with service.bus.subscribe(conversation.id, frames):
-            print("Type a question (/human for a person, Ctrl-D to quit).")
-            while True:
-                try:
-                    line = await asyncio.to_thread(input, "you> ")
-                except EOFError:
-                    return
-                if not line.strip():
-                    continue
-                if line.strip() == "/human":
-                    await service.request_human(conversation.id, secrets.token_hex(8))
-                else:
-                    await service.customer_message(conversation.id, line, secrets.token_hex(8))
-                await service.drain()
-                while not frames.empty():
-                    _print_frame(frames.get_nowait())
-
-
-def _print_frame(frame: ServerFrame) -> None:
-    data = frame.data
-    if frame.type == "message" and data.get("role") != "customer":
-        # The terminal has no button: the widget's "press Talk to a person" is /human here.
-        text = str(data["text"]).replace(TALK_BUTTON, "type /human")
-        print(f"{data['role']}> {text}")
-        for citation in data.get("citations", []):
-            print(f"    source: {citation['title']} <{citation['url']}>")
-    elif frame.type == "mode":
-        print(f"[conversation is now: {data['mode']}]")
-
-
 def _chat(settings: Settings, _: argparse.Namespace) -> int:
-    asyncio.run(_chat_loop(settings))
+    from warmline.terminal import chat
+
+    asyncio.run(chat(settings))
     return 0
 
 

@@ -207,7 +207,7 @@ class ConversationService:
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
-        await self._check_flood(conversation_id)
+        await self._check_flood(conversation_id, client_msg_id)
         conversation = await self.get(conversation_id)
         try:
             inspection = await self._inspect(conversation, text, received)
@@ -234,7 +234,7 @@ class ConversationService:
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
             return existing, True
-        await self._check_flood(conversation_id)
+        await self._check_flood(conversation_id, client_msg_id)
         conversation = await self.get(conversation_id)
         words = Redaction(text=ASK_FOR_PERSON, findings=[], new_entries=[], vault_items=[])
         return await self._store(conversation, words, client_msg_id, (True, True), received)
@@ -372,10 +372,11 @@ class ConversationService:
         await self.placeholders.add(conn, conversation_id, redaction.new_entries)
         await self.vault.store(conn, conversation_id, redaction.vault_items)
 
-    async def _check_flood(self, conversation_id: str) -> None:
-        """Refuse a burst of new messages (resends of stored ones are always answered)."""
+    async def _check_flood(self, conversation_id: str, client_msg_id: str) -> None:
+        """Refuse a burst of new messages (resends of stored ones are always answered, and a
+        resend of one refused as busy counts once)."""
         limits = self.settings.limits
-        if not await self.flood.admit(conversation_id):
+        if not await self.flood.admit(conversation_id, client_msg_id):
             raise InputRejected(
                 "rate_limited",
                 f"Too many messages: at most {limits.flood_messages} per "
