@@ -551,3 +551,43 @@ def test_whether_a_thing_is_available_or_when_service_opens_is_no_request(text: 
 def test_sales_enquiries_stay_with_the_bot(text: str) -> None:
     assert not asks(text)
     assert not asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your shop staff were arrogant and irresponsible about my broken fridge.",
+        "You are fooling your customers with these so-called discounts.",
+        "The advert was misleading and you lied to me about the price.",
+        "You owe me an explanation for this bill.",
+    ],
+)
+def test_a_complaint_about_how_we_treat_customers_is_dissatisfaction_from_the_start(
+    text: str,
+) -> None:
+    assert decide(text) == ["frustration"]
+
+
+def test_a_reproach_is_dissatisfaction_once_we_have_answered_and_a_question_before() -> None:
+    opening = "Why don't you ship to Canada?"
+    assert decide(opening) == []
+    assert decide("Can you give me an explanation of the fees on my invoice?") == []
+    for reproach in (
+        "Why don't you just call me back?",
+        "Can't you read what I wrote?",
+        "You never answer my emails.",
+        "Please give me an explanation.",
+    ):
+        assert decide(reproach, [opening]) == ["frustration"], reproach
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Where is the cheat sheet for the keyboard shortcuts?",
+        "Do you always ship with DHL?",
+        "If I can't, you can call me after six.",
+    ],
+)
+def test_words_a_complaint_also_uses_stay_with_the_bot(text: str) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == []

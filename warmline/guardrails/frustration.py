@@ -84,6 +84,30 @@ _STRONG_WORDS = compile_all(
         r"\bsee you in court\b|\benjoy\b[^a-z]*$",
     ]
 )
+# How we treat the customer, in the words of a complaint: our conduct judged ("arrogant",
+# "irresponsible"), being fooled, cheated or lied to, an explanation owed.
+_COMPLAINT = compile_all(
+    [
+        r"\b(?:arrogan\w*|irresponsib\w*|disgust\w*|outrageous|careless\w*|"
+        r"deceiv\w*|deceptive|mislead\w*|misled|shame(?:ful| on you))\b",
+        r"\b(?:(?:fool|cheat)(?:s|ing|ed)?|lie[ds]? to|lying to) (?:me|us|(?:your |the )?"
+        r"(?:people|customers|consumers|users))\b|\brip(?:s|ping|ped)? (?:me|us|(?:your |the )?"
+        r"(?:people|customers|consumers|users)) off\b|\byou lied\b|\bliars?\b",
+        r"\b(?:reasonable|satisfactory) explanation\b|\b(?:owe (?:me|us)|demand) an explanation\b",
+    ]
+)
+# Questions put to us that are reproaches ("Can't you contact me?", "Why don't you
+# reply?", "you never answer", "give me an explanation"): in an opening message they
+# ask for something the bot may answer ("Why don't you ship to Canada?"), once the
+# service has answered they say the answers are not enough.
+_REPROACH = compile_all(
+    [
+        r"(?<![a-z] )(?<![a-z], )\b(?:can'?t|couldn'?t|cannot) you\b",
+        r"\bwhy (?:don'?t|didn'?t|can'?t|cannot|won'?t|do not|did not|will not) you\b",
+        r"(?<!do )(?<!did )(?<!would )\byou (?:always|never)\b(?! fail)",
+        r"\b(?:give me|i (?:want|need)) an explanation\b",
+    ]
+)
 # Dissatisfaction with the last answer or with the bot itself.
 _ABOUT_THE_ANSWER = compile_all(
     [
@@ -122,7 +146,7 @@ _FAILURE_PERSISTS = compile_all(
         r"\bnothing (?:happens|happened|changed|works|helped)\b",
     ]
 )
-_LATER_ONLY = _TROUBLE_LASTS + _FAILURE_PERSISTS
+_LATER_ONLY = _TROUBLE_LASTS + _FAILURE_PERSISTS + _REPROACH
 _THANKS = re.compile(r"\b(?:thanks?|thank you|thx|danke|gracias|obrigad[oa])\b", re.IGNORECASE)
 # A first correction is a mild cue: tone-weight, it fires only with another.
 _CORRECTION = compile_all(
@@ -161,6 +185,7 @@ def detect_frustration(text: str, answered: bool = False) -> Signal:
     """`answered`: the customer has written before in this conversation, so the service
     has answered at least once."""
     evidence = matches(_REPEATED_CONTACT, text) + matches(_STRONG_WORDS, text)
+    evidence += matches(_COMPLAINT, text)
     evidence += matches(_SARCASM, text) + matches(_ABOUT_THE_ANSWER, text)
     # "It didn't work, thank you for your help anyway" reports, it does not complain.
     if answered and not _THANKS.search(text):
