@@ -128,7 +128,7 @@ def test_detecting_a_batch_finds_what_detecting_each_message_finds(redactor: Red
         # Names the model does not tag, found in the public list of given names and surnames.
         ("Priya is obsessed with the new app", "<NAME_1> is obsessed with the new app"),
         ("please thank ronaldo for me", "please thank <NAME_1> for me"),
-        ("Vin, Dwayne, Ty, Luda, Jason", "<NAME_1>, <NAME_2>, Ty, <NAME_3>, <NAME_4>"),
+        ("Vin, Dwayne, Ty, Luda, Jason", "<NAME_1>, <NAME_2>, <NAME_3>, <NAME_4>, <NAME_5>"),
         # A found name takes the unknown word beside it: the rest of the same name.
         ("I spoke with Mauro renallo yesterday", "I spoke with <NAME_1> yesterday"),
         ("my neighbour Bindi Irwin took the parcel", "my neighbour <NAME_1> took the parcel"),
@@ -364,3 +364,32 @@ def test_an_introduced_name_ends_where_the_name_ends(
     redactor: Redactor, text: str, redacted: str
 ) -> None:
     assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # People only the small English model finds, read beside the medium one.
+        ("we went to see Weird Al last night", "we went to see <NAME_1> last night"),
+        # A listed name after thanks is still a name, whatever a model calls it.
+        ("Thanks, Jordan!", "Thanks, <NAME_1>!"),
+    ],
+)
+def test_names_the_small_model_finds_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks, Revolut!",  # a brand thanked: a model calls it a company, no list a name
+        "Thanks, Revolut, that fixed it",
+        "Do you convert to Euro?",  # the small model's "person" that is an English word
+    ],
+)
+def test_brands_thanked_and_words_the_small_model_misreads_stay(
+    redactor: Redactor, text: str
+) -> None:
+    assert redact(redactor, text) == text

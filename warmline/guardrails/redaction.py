@@ -21,6 +21,10 @@ from warmline.guardrails.recognizers.introduced_name import INTRODUCED_SCORE
 from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, Dictionary, known_names
 from warmline.guardrails.recognizers.phone_shape import is_date
 from warmline.guardrails.recognizers.shouted_name import ShoutedNameRecognizer, is_shouted
+from warmline.guardrails.recognizers.small_model_name import (
+    SmallModelNameRecognizer,
+    add_small_model_ner,
+)
 from warmline.guardrails.vault import VaultItem
 from warmline.guardrails.vocabulary import (
     GREETINGS,
@@ -82,6 +86,7 @@ _ENGLISH_NAME_READERS = frozenset(
         "ReferredNameRecognizer",
         "AddressedNameRecognizer",
         "GreetedNameRecognizer",
+        "SmallModelNameRecognizer",
     }
 )
 _CAPITALISED_PAIR = re.compile(
@@ -218,6 +223,7 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
     engine = presidio_engine()
     nlp = engine.nlp_engine.nlp["en"]
     nlp.disable_pipe("parser")
+    add_small_model_ner(nlp)
     engine.registry.remove_recognizer("PhoneRecognizer")
     stop_words = frozenset(nlp.Defaults.stop_words) | GREETINGS
     words = Dictionary(english_words(nlp), non_noun_words(nlp), stop_words)
@@ -225,6 +231,7 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
         engine.registry.add_recognizer(recognizer)
     # It reads a shouted message a second time with the pipeline itself.
     engine.registry.add_recognizer(ShoutedNameRecognizer(nlp, words))
+    engine.registry.add_recognizer(SmallModelNameRecognizer(words))
     return engine
 
 

@@ -6,7 +6,8 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from warmline.guardrails.recognizers.context import RegexGroupRecognizer
-from warmline.guardrails.recognizers.known_name import Dictionary, known_names
+from warmline.guardrails.recognizers.known_name import AGREED_NAME_SCORE, Dictionary, known_names
+from warmline.guardrails.recognizers.small_model_name import called_a_company
 
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]{2,}"
 _NOT_A_NAME = {
@@ -47,6 +48,7 @@ _MAYBE_NAMING = (
     r"my (?:husband|wife|dad|father|mum|mom|mother|son|daughter|partner|ex|brother|sister|"
     r"friend),?|gift from|someone else's name,?|on behalf of(?: my \w+,)?"
 )
+_THANKS = re.compile(r"(?i:thanks|thank you|gracias|merci|danke|cheers)\b")
 _PROPER = frozenset({"PROPN"})
 INTRODUCED_SCORE = 0.9
 
@@ -89,6 +91,21 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
             and (first not in self._words.stop_words or first in known_names())
         )
 
+    def _brand(self, match: re.Match[str], nlp_artifacts: NlpArtifacts | None) -> bool:
+        """After thanks ("Thanks, Revolut!"), a capitalised word that either model calls a
+        company and that is no listed name is the brand thanked. Greetings and "love"
+        keep their names ("hey GT", "I love Vader": the models call people companies)."""
+        doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
+        first = match.group("value").split()[0]
+        start = match.start("value")
+        return (
+            doc is not None
+            and _THANKS.match(match.group(0)) is not None
+            and first[:1].isupper()
+            and first.casefold() not in known_names()
+            and called_a_company(doc, start, start + len(first))
+        )
+
     def _more_of_name(self, word: str, first: str) -> bool:
         """`word`, after the name's `first` word, is more of the same name."""
         capitals = word[:1].isupper() and first[:1].isupper()
@@ -99,9 +116,9 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
     ) -> list[RecognizerResult]:
         """Trim a captured name at the first word that is not a name ("ana lopez and ...")."""
         found = [(result, None) for result in super().analyze(text, entities, nlp_artifacts)] + [
-            (RecognizerResult("PERSON", *m.span("value"), self.score), _tags(nlp_artifacts))
+            (RecognizerResult("PERSON", *m.span("value"), AGREED_NAME_SCORE), _tags(nlp_artifacts))
             for m in self.maybe.finditer(text)
-            if self.accept(m.group("value"))
+            if self.accept(m.group("value")) and not self._brand(m, nlp_artifacts)
         ]
         trimmed = []
         for result, tags in found:
@@ -120,7 +137,9 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
                 end = result.start + kept[-1].end()
                 value = text[result.start : end].rstrip(",.;:!?")
                 trimmed.append(
-                    RecognizerResult("PERSON", result.start, result.start + len(value), self.score)
+                    RecognizerResult(
+                        "PERSON", result.start, result.start + len(value), result.score
+                    )
                 )
         return trimmed
 
