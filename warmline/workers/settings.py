@@ -35,13 +35,15 @@ class WorkerSettings(BaseModel):
         "for their inspection; past that the customer is answered busy at once.",
     )
     worker_nice: int = Field(
-        10,
+        0,
         ge=0,
         le=19,
         description="How much lower the compute workers' CPU scheduling priority is than the "
-        "serving process's (added to their nice value): when the cores are saturated the "
-        "process that holds the sockets still runs as soon as it has work (acknowledgements, "
-        "a press of 'Talk to a person'), and the workers take what it leaves; 0 = the same.",
+        "serving process's (added to their nice value): on saturated cores the process that "
+        "holds the sockets then runs first (acknowledgements, a press of 'Talk to a person'). "
+        "Only for a host (or container) that runs nothing else busy: the workers also lose "
+        "to every other program in the same scheduling group, which on a shared machine "
+        "cut the turns served by two thirds and more (benchmarks/README.md); 0 = the same.",
     )
     turn_start_s: float = Field(
         5.0,
