@@ -125,7 +125,7 @@ class HandoffQueue:
         )
         row = await cursor.fetchone()
         return QueueEntry(
-            id=row[0],
+            id=int(row["id"]),
             conversation_id=packet.conversation_id,
             status="queued",
             claimed_by=None,
