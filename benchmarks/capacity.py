@@ -9,8 +9,9 @@ the product gets. Each figure is measured here, in this order:
 2. sequential turns: one customer, no think time (the latency a quiet server gives);
 3. closed-loop capacity: N customers with no think time, N doubling, each level measured
    over a fixed window after a warm-up; capacity is the highest served rate whose turn
-   p95 stays under 1 s. A prober presses "Talk to a person" throughout and times the
-   packet's arrival on an agent's socket, so handoff latency is read under that load;
+   p95 stays under 1 s. A prober presses "Talk to a person" throughout (`--handoff-rate`
+   a second, 5 by default, so a level's p99 rests on about a hundred presses) and times
+   each packet's arrival on an agent's socket, so handoff latency is read under that load;
 4. idle sockets: K customers connect and say hello, then wait; the server's resident
    memory and CPU per idle socket are read from /proc.
 
@@ -34,13 +35,14 @@ import resource
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import websockets
 from harness import (
+    FRAME_TIMEOUT_S,
     Server,
     frames_until,
     hello,
@@ -165,40 +167,70 @@ async def customer(url: str, texts: Iterator[str], level: Level) -> None:
             level.errors += 1
 
 
-def handoff_of(conversation_id: str) -> Callable[[Any], bool]:
-    return lambda frame: frame["type"] == "handoff" and frame["conversation_id"] == conversation_id
+HANDOFF_RATE = 5.0  # presses of "Talk to a person" a second, so a level's p99 rests on ~100
 
 
-async def prober(url: str, level: Level) -> None:
-    """ "Talk to a person" once a second; the packet's arrival on an agent's socket."""
+async def prober(url: str, level: Level, rate: float = HANDOFF_RATE) -> None:
+    """ "Talk to a person" `rate` times a second, each from a new conversation, on schedule
+    (a slow press does not delay the next); each packet's arrival on one agent's socket,
+    which a reader files under its conversation (the load's customers are handed over too)."""
+    arrivals: dict[str, asyncio.Future[float]] = {}
+    loop = asyncio.get_running_loop()
+
+    def arrival(conversation_id: str) -> asyncio.Future[float]:
+        return arrivals.setdefault(conversation_id, loop.create_future())
+
+    async def read(console: Any) -> None:
+        async for raw in console:
+            frame = json.loads(raw)
+            if (
+                frame["type"] == "handoff"
+                and not (done := arrival(frame["conversation_id"])).done()
+            ):
+                done.set_result(time.monotonic())
+
+    async def press() -> None:
+        try:
+            socket = await websockets.connect(url + "/v1/chat", open_timeout=60)
+            await socket.send(json.dumps({"type": "hello", "data": {}}))
+            welcome = await frames_until(socket, lambda frame: frame["type"] == "welcome")
+            arrived = arrival(welcome["conversation_id"])
+            pressed = time.monotonic()
+            ask = {"type": "request_human", "client_msg_id": uuid.uuid4().hex, "data": {}}
+            await socket.send(json.dumps(ask))
+            delivered = await asyncio.wait_for(arrived, FRAME_TIMEOUT_S)
+            if level.inside(pressed):
+                level.handoffs.append(delivered - pressed)
+            await socket.close()
+        except (OSError, TimeoutError, WebSocketException):
+            level.errors += 1
+
     async with websockets.connect(url + "/v1/agent", max_size=1 << 24) as console:
         await console.send(json.dumps({"type": "hello", "data": {"token": "demo-agent-token"}}))
-        while time.monotonic() < level.until:
-            try:
-                socket = await websockets.connect(url + "/v1/chat", open_timeout=60)
-                await socket.send(json.dumps({"type": "hello", "data": {}}))
-                welcome = await frames_until(socket, lambda frame: frame["type"] == "welcome")
-                pressed = time.monotonic()
-                ask = {"type": "request_human", "client_msg_id": uuid.uuid4().hex, "data": {}}
-                await socket.send(json.dumps(ask))
-                # The load's own customers are handed over too: wait for this one's packet.
-                await frames_until(console, handoff_of(welcome["conversation_id"]))
-                if level.inside(pressed):
-                    level.handoffs.append(time.monotonic() - pressed)
-                await socket.close()
-            except (OSError, TimeoutError, WebSocketException):
-                level.errors += 1
-            await asyncio.sleep(1)
+        reader = asyncio.create_task(read(console))
+        presses: set[asyncio.Task[None]] = set()
+        started = time.monotonic()
+        for n in itertools.count():
+            due = started + n / rate
+            if due >= level.until:
+                break
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            task = asyncio.create_task(press())
+            presses.add(task)
+            task.add_done_callback(presses.discard)
+        await asyncio.gather(*presses)
+        reader.cancel()
 
 
 async def load_level(
-    server: Server, clients: int, window_s: float, texts: Iterator[str], probe: bool
+    server: Server, clients: int, window_s: float, texts: Iterator[str], handoff_rate: float
 ) -> dict[str, Any]:
+    """One level; `handoff_rate` 0 presses nothing."""
     started = time.monotonic() + WARM_UP_S
     level = Level(started=started, until=started + window_s)
     tasks = [customer(server.ws_url, texts, level) for _ in range(clients)]
-    if probe:
-        tasks.append(prober(server.ws_url, level))
+    if handoff_rate:
+        tasks.append(prober(server.ws_url, level, handoff_rate))
     await asyncio.gather(*tasks)
     return {
         "clients": clients,
@@ -250,12 +282,16 @@ def capacity_of(levels: list[dict[str, Any]]) -> dict[str, Any] | None:
     return max(within, key=lambda level: level["served_turns_per_s"], default=None)
 
 
-async def closed_loop(server: Server, levels: list[int], window_s: float) -> list[dict[str, Any]]:
+async def closed_loop(
+    server: Server, levels: list[int], window_s: float, handoff_rate: float
+) -> list[dict[str, Any]]:
     texts = itertools.cycle(messages())
     measured: list[dict[str, Any]] = []
     over_sla = 0
     for clients in levels:
-        measured.append(await load_level(server, clients, window_s, texts, probe=clients > 1))
+        # One client is the sequential turn, measured alone.
+        rate = handoff_rate if clients > 1 else 0.0
+        measured.append(await load_level(server, clients, window_s, texts, rate))
         print(json.dumps(measured[-1]), flush=True)
         latency = measured[-1]["turn_latency"]
         over_sla = over_sla + 1 if not latency or latency["p95_ms"] >= SLA_S * 1000 else 0
@@ -271,6 +307,9 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=10000, help="idle sockets to hold")
     parser.add_argument("--floor-messages", type=int, default=300)
     parser.add_argument(
+        "--handoff-rate", type=float, default=HANDOFF_RATE, help="presses a second per level"
+    )
+    parser.add_argument(
         "--result", default="capacity", help="results/NAME.json, to keep an earlier full run"
     )
     parser.add_argument(
@@ -285,7 +324,7 @@ def main() -> None:
     sides: dict[str, dict[str, Any]] = {}
     for label, code in ([("before", args.before)] if args.before else []) + [("after", None)]:
         with serving(code, WARMLINE_LIMITS__FLOOD_MESSAGES="1000000") as server:
-            levels = asyncio.run(closed_loop(server, args.levels, args.window))
+            levels = asyncio.run(closed_loop(server, args.levels, args.window, args.handoff_rate))
             idle = asyncio.run(idle_sockets(server, args.idle))
         sides[label] = served(levels, idle, floor_figures)
         print(label, json.dumps({k: v for k, v in sides[label].items() if k != "levels"}))

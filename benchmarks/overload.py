@@ -4,7 +4,7 @@ Open loop: messages are sent on a schedule (`--rate` a second for `--duration` s
 by default twice the capacity in `results/capacity.json`), whatever the server's
 answers; each goes to a conversation not awaiting a reply (a new one when none is free;
 a conversation retires after four messages), so the load mixes first messages and
-follow-ups. A prober presses "Talk to a person" once a second and times the packet's
+follow-ups. A prober presses "Talk to a person" five times a second and times each packet's
 arrival on an agent's socket. Per message it records the acknowledgement and the reply:
 an answer, a handoff, the documented "busy" answer, an error, or nothing by the end. A
 message refused with the `busy` error (no worker read it in time; nothing was stored) is

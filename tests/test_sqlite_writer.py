@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from warmline.storage.database import Unavailable
-from warmline.storage.sqlite import SqliteDatabase
+from warmline.storage.sqlite import SqliteDatabase, _WriterTurn
 from warmline.storage.statements import sql
 
 ADD = sql("INSERT INTO conversations (id, created_at) VALUES (:id, :created_at)")
@@ -139,7 +139,7 @@ async def test_a_writer_that_gives_up_waiting_does_not_hold_back_the_group_left_
     db = await SqliteDatabase.open(tmp_path / "warmline.sqlite")
     queued: list[asyncio.Task[None]] = []
 
-    class HandOver(asyncio.Lock):
+    class HandOver(_WriterTurn):
         def release(self) -> None:
             super().release()
             for task in queued:
@@ -164,5 +164,40 @@ async def test_a_writer_that_gives_up_waiting_does_not_hold_back_the_group_left_
         assert stored_ids(tmp_path / "warmline.sqlite") == []  # last_seq stays 0 for "first"
         rows = await db.fetch_all(sql("SELECT id FROM conversations"))
         assert [row["id"] for row in rows] == ["first"]
+    finally:
+        await db.close()
+
+
+async def test_an_urgent_transaction_takes_the_writer_before_ordinary_ones_waiting(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+    inside, leave = asyncio.Event(), asyncio.Event()
+    order: list[str] = []
+
+    async def holding() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(ADD, id="held", created_at="now")
+            inside.set()
+            await leave.wait()
+
+    async def writing(name: str, urgent: bool = False) -> None:
+        async with db.transaction(urgent) as conn:
+            order.append(name)
+            await conn.execute(ADD, id=name, created_at="now")
+
+    try:
+        held = asyncio.create_task(holding())
+        await inside.wait()
+        ordinary = [asyncio.create_task(writing(name)) for name in ("turn-1", "turn-2")]
+        await asyncio.sleep(0)
+        handoff = asyncio.create_task(writing("handoff", urgent=True))
+        await asyncio.sleep(0)
+        leave.set()
+        await asyncio.gather(held, *ordinary, handoff)
+        assert order == ["handoff", "turn-1", "turn-2"]
+        rows = await db.fetch_all(IDS)
+        assert [row["id"] for row in rows] == ["handoff", "held", "turn-1", "turn-2"]
     finally:
         await db.close()

@@ -27,11 +27,17 @@ SPAWN = multiprocessing.get_context("spawn")
 
 @asynccontextmanager
 async def pool(
-    line: int = 4, start_within_s: float = 60.0, slots: int = 1
+    line: int = 4, start_within_s: float = 60.0, slots: int = 1, nice: int = 0
 ) -> AsyncIterator[tuple[TurnPool, Gate]]:
     gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0))
     turns = TurnPool(
-        echo_graph, gate, size=1, line=line, start_within_s=start_within_s, slots=slots
+        echo_graph,
+        gate,
+        size=1,
+        line=line,
+        start_within_s=start_within_s,
+        slots=slots,
+        nice=nice,
     )
     try:
         await turns.start()
@@ -212,6 +218,19 @@ async def test_the_start_deadline_counts_from_the_message_not_from_the_line() ->
         await held
         # With a worker free, even a late turn runs rather than being refused.
         assert answered(await turns.run("c2", turn("late"), since=arrived)).startswith("late")
+
+
+def niceness(pid: int) -> set[int]:
+    """The nice value of every thread of a process (field 19 of each task's stat)."""
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    return {int((task / "stat").read_text().rsplit(")", 1)[1].split()[16]) for task in tasks}
+
+
+async def test_workers_run_below_the_serving_process_priority_in_every_thread() -> None:
+    async with pool(nice=7) as (turns, _):
+        pid = int(answered(await turns.run("c1", turn("hello"))).split()[2])
+        assert niceness(pid) == {os.getpriority(os.PRIO_PROCESS, 0) + 7}
+        assert niceness(os.getpid()) == {os.getpriority(os.PRIO_PROCESS, 0)}
 
 
 async def test_closing_the_pool_ends_an_idle_worker_without_waiting_it_out(

@@ -131,9 +131,14 @@ class Broadcaster:
 
     # -- the queue as everyone sees it --------------------------------------------
 
-    async def queue_changed(self, new_conversation_id: str | None = None) -> None:
+    async def queue_changed(
+        self, new_conversation_id: str | None = None, entry: QueueEntry | None = None
+    ) -> None:
+        """Tell agents of a conversation just put in line (its `entry`, if the caller has
+        it, else read), then auto-assign and announce the queue."""
         if new_conversation_id is not None:
-            entry = await self.queue.entry(new_conversation_id)
+            if entry is None:
+                entry = await self.queue.entry(new_conversation_id)
             if entry is not None:
                 self.bus.publish(
                     AGENTS, control("handoff", new_conversation_id, entry=self.describe(entry))

@@ -58,7 +58,7 @@ from warmline.guardrails.placeholder_store import PlaceholderStore
 from warmline.guardrails.redaction import Redaction, Redactor
 from warmline.guardrails.vault import PiiVault
 from warmline.handoff.packet import HandoffPacket, Summary
-from warmline.handoff.queue import HandoffQueue
+from warmline.handoff.queue import HandoffQueue, QueueEntry
 from warmline.handoff.summary import build_packet, transcript_from
 from warmline.storage.conversations import (
     Conversation,
@@ -256,7 +256,9 @@ class ConversationService:
         edge: EdgeHandoff | None = None
         if force_human or asks:
             edge = await decide_at_edge(self.graph, conversation, redaction.text, force_human)
-        async with self.work.change() as change:
+        queued: QueueEntry | None = None
+        # A handoff's transaction takes the writer before bot turns' writes waiting for it.
+        async with self.work.change(urgent=edge is not None) as change:
             conn = change.conn
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
             if existing is not None:
@@ -284,7 +286,8 @@ class ConversationService:
             change.record(message)
             await self.log.set_pending(conn, conversation_id, message.seq)
             if edge is not None:
-                change.record(*await self._hand_over(conn, conversation_id, message.seq, edge))
+                events, queued = await self._hand_over(conn, conversation_id, message.seq, edge)
+                change.record(*events)
         log.info(
             "customer message stored",
             extra={
@@ -293,15 +296,15 @@ class ConversationService:
                 "pii_found": len(redaction.findings),
             },
         )
-        if edge is not None:
-            await self._escalated(conversation_id, message.seq, edge.decision)
+        if edge is not None and queued is not None:
+            await self._escalated(conversation_id, message.seq, edge.decision, queued)
         self._arrivals[(conversation_id, message.seq)] = received
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
 
     async def _hand_over(
         self, conn: Any, conversation_id: str, seq: int, edge: EdgeHandoff
-    ) -> list[Event]:
+    ) -> tuple[list[Event], QueueEntry]:
         """Queue the handoff the edge decided, with the same words the graph's would have."""
         language = edge.decision.language
         outcome = Outcome(
@@ -319,13 +322,14 @@ class ConversationService:
         return await self._escalate(conn, conversation_id, state, edge.decision, outcome)
 
     async def _escalated(
-        self, conversation_id: str, seq: int, decision: EscalationDecision
+        self, conversation_id: str, seq: int, decision: EscalationDecision, entry: QueueEntry
     ) -> None:
-        """Count and log a committed handoff, and tell the agents (and auto-assign it)."""
+        """Tell the agents of a committed handoff (its queue entry as the transaction wrote
+        it, so nothing is read first) and auto-assign it; count and log it."""
+        await self.broadcast.queue_changed(conversation_id, entry)
         for code in dict.fromkeys(r.code for r in decision.reasons):
             ESCALATIONS.labels(reason=code).inc()
         log.info("escalated", extra={"conversation_id": conversation_id, "seq": seq})
-        await self.broadcast.queue_changed(conversation_id)
 
     async def _stored(self, conversation_id: str, client_msg_id: str) -> Event | None:
         """The event a client message id already produced: a resend is acknowledged again."""
@@ -485,7 +489,7 @@ class ConversationService:
             self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
         state = await self._run_graph(conversation_id, turn, _urgency(turn), received)
         outcome = Outcome.model_validate(state["outcome"])
-        escalation: EscalationDecision | None = None
+        escalation: tuple[EscalationDecision, QueueEntry] | None = None
         place = await self._place_in_line(conversation_id) if turn.mode == "queued" else None
         async with self.work.change() as change:
             conn = change.conn
@@ -498,7 +502,7 @@ class ConversationService:
                 )
                 change.record(*events)
         if escalation is not None:
-            await self._escalated(conversation_id, seq, escalation)
+            await self._escalated(conversation_id, seq, *escalation)
             if self.summarize is not None:
                 self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 
@@ -614,7 +618,7 @@ class ConversationService:
         outcome: Outcome,
         state: AgentState,
         place: QueuePositionData | None,
-    ) -> tuple[list[Event], EscalationDecision | None]:
+    ) -> tuple[list[Event], tuple[EscalationDecision, QueueEntry] | None]:
         """What a finished turn writes in the mode the turn ran in: the bot's answer, the
         handoff, or for a waiting customer the answer (if any) and where they stand."""
         mode = state["turn"].mode
@@ -633,7 +637,8 @@ class ConversationService:
         if outcome.kind == "reply":
             return [await self._bot_message(conn, conversation_id, outcome)], None
         escalation = EscalationDecision.model_validate(outcome.decision)
-        return await self._escalate(conn, conversation_id, state, escalation, outcome), escalation
+        events, entry = await self._escalate(conn, conversation_id, state, escalation, outcome)
+        return events, (escalation, entry)
 
     async def _bot_message(self, conn: Any, conversation_id: str, outcome: Outcome) -> Event:
         data: dict[str, Any] = {
@@ -677,9 +682,10 @@ class ConversationService:
         state: AgentState,
         decision: EscalationDecision,
         outcome: Outcome,
-    ) -> list[Event]:
+    ) -> tuple[list[Event], QueueEntry]:
         """Queue the packet and tell the customer in one voice: a person is coming, or (when
-        nobody can answer soon) that they keep their place or can leave a contact."""
+        nobody can answer soon) that they keep their place or can leave a contact. Returns
+        the events and the queue entry written."""
         policy = self.settings.policy
         transcript = transcript_from(await self.log.events_in(conn, conversation_id))
         previous = await self.queue.last_agent(conn, conversation_id)
@@ -693,7 +699,7 @@ class ConversationService:
             self.settings.products,
             now=self.clock(),
         )
-        await self.queue.enqueue(
+        entry = await self.queue.enqueue(
             conn,
             packet,
             preferred_agent=previous,
@@ -703,15 +709,17 @@ class ConversationService:
         reasons = [r.code for r in decision.reasons]
         notice = self._nobody_to_answer(packet.created_at, decision.language)
         if notice is None:
-            return [
+            events = [
                 await self._bot_message(conn, conversation_id, outcome),
                 await change_mode(conn, conversation_id, "queued", reasons=reasons),
             ]
+            return events, entry
         told = {"role": "system", "text": notice, "offer_contact": True}
-        return [
+        events = [
             await change_mode(conn, conversation_id, "queued", reasons=reasons),
             await self.log.append(conn, conversation_id, "message", told),
         ]
+        return events, entry
 
     def _nobody_to_answer(self, now: datetime, language: str) -> str | None:
         """Said only when no agent is available; outside hours it says when the team is back."""

@@ -33,11 +33,12 @@ class UnitOfWork:
         self.publish = publish
 
     @asynccontextmanager
-    async def change(self) -> AsyncIterator[Change]:
+    async def change(self, urgent: bool = False) -> AsyncIterator[Change]:
         """`async with work.change() as change:` write with `change.conn`, `record` the
         events; they are published when the block's transaction has committed, and not
-        at all if the block or the commit fails."""
-        async with self.db.transaction() as conn:
+        at all if the block or the commit fails. An `urgent` change (a handoff) goes
+        before ordinary ones waiting for the database's writer."""
+        async with self.db.transaction(urgent) as conn:
             change = Change(conn)
             yield change
         if change.events:

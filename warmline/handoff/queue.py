@@ -107,8 +107,10 @@ class HandoffQueue:
         packet: HandoffPacket,
         preferred_agent: str | None = None,
         preferred_until: datetime | None = None,
-    ) -> None:
-        await conn.execute(
+    ) -> QueueEntry:
+        """Put the packet in line; the entry as written, so the caller tells agents without
+        reading it back."""
+        cursor = await conn.execute(
             statements.ENQUEUE,
             conversation_id=packet.conversation_id,
             priority=PRIORITY_RANK[packet.decision.priority],
@@ -120,6 +122,22 @@ class HandoffQueue:
             preferred_until=preferred_until.isoformat() if preferred_until else None,
             sla_deadline=packet.sla_deadline.isoformat(),
             waiting_since=packet.created_at.isoformat(),
+        )
+        row = await cursor.fetchone()
+        return QueueEntry(
+            id=int(row["id"]),
+            conversation_id=packet.conversation_id,
+            status="queued",
+            claimed_by=None,
+            priority=packet.decision.priority,
+            waiting_since=packet.created_at,
+            skills=packet.decision.skills,
+            language=packet.decision.language,
+            preferred_agent=preferred_agent,
+            preferred_until=preferred_until,
+            sla_deadline=packet.sla_deadline,
+            breached_at=None,
+            packet=packet,
         )
 
     async def claim(self, conn: Connection, conversation_id: str, agent_id: str) -> bool:

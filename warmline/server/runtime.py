@@ -184,6 +184,8 @@ async def turn_pool(settings: Settings) -> AsyncIterator[TurnPool | None]:
         settings.turn_start_s,
         slots=settings.worker_slots,
         inspect_slots=settings.worker_inspections,
+        answer_within_s=settings.turn_answer_s,
+        nice=settings.worker_nice,
     )
     try:
         await pool.start()

@@ -64,8 +64,9 @@ class Database(ABC):
     """One deployment's database: atomic blocks, plain reads, and a close."""
 
     @abstractmethod
-    def transaction(self) -> AbstractAsyncContextManager[Connection]:
-        """Run a block atomically; it commits only if the block finishes."""
+    def transaction(self, urgent: bool = False) -> AbstractAsyncContextManager[Connection]:
+        """Run a block atomically; it commits only if the block finishes. An `urgent` block
+        (a handoff) goes before ordinary ones where the engine makes writers wait in line."""
 
     @abstractmethod
     def reading(self) -> AbstractAsyncContextManager[Connection]:

@@ -11,7 +11,7 @@ ENQUEUE = sql(
     "INSERT INTO handoffs (conversation_id, status, priority, created_at, packet, skills, "
     "language, preferred_agent, preferred_until, sla_deadline, waiting_since) "
     "VALUES (:conversation_id, 'queued', :priority, :created_at, :packet, :skills, "
-    ":language, :preferred_agent, :preferred_until, :sla_deadline, :waiting_since)"
+    ":language, :preferred_agent, :preferred_until, :sla_deadline, :waiting_since) RETURNING id"
 )
 # Conditional, so among agents racing for the same conversation exactly one changes the row.
 CLAIM = sql(

@@ -124,7 +124,8 @@ class PostgresDatabase(Database):
         recycle (autovacuum), not files of this process."""
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PgConnection]:
+    async def transaction(self, urgent: bool = False) -> AsyncIterator[PgConnection]:
+        """`urgent` changes nothing here: the pool's connections write side by side."""
         async with _reachable(), self._pool.connection() as conn, conn.transaction():
             yield PgConnection(conn)
 

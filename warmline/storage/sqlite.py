@@ -16,6 +16,7 @@ applied before the connections open.
 
 import asyncio
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
@@ -71,6 +72,42 @@ class SqliteConnection:
         """Nothing to take: this connection's writer is already exclusive."""
 
 
+class _WriterTurn:
+    """The writer's lock, with two lines: an urgent transaction (a handoff) goes before
+    every ordinary one still waiting, so a customer asking for a person does not wait
+    behind a burst of bot turns' writes; first come first served within each line."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._lines: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+
+    async def acquire(self, urgent: bool) -> None:
+        if not self._held and not any(self._lines):
+            self._held = True
+            return
+        turn = asyncio.get_running_loop().create_future()
+        line = self._lines[0 if urgent else 1]
+        line.append(turn)
+        try:
+            await turn
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self.release()  # handed the lock just as its caller gave up
+            else:
+                line.remove(turn)
+            raise
+
+    def release(self) -> None:
+        """The lock passes to the first caller of the most urgent line, or is free."""
+        for line in self._lines:
+            while line:
+                turn = line.popleft()
+                if not turn.done():
+                    turn.set_result(None)
+                    return
+        self._held = False
+
+
 READERS = 2  # read connections; each is a thread of aiosqlite's
 MAX_GROUP = 32  # transactions one COMMIT may carry (and wait for)
 
@@ -89,7 +126,7 @@ class SqliteDatabase(Database):
     ) -> None:
         self._writer = writer
         self._handle = SqliteConnection(writer)
-        self._lock = asyncio.Lock()
+        self._lock = _WriterTurn()
         self._queued = 0  # transactions waiting for the writer
         self._group: list[asyncio.Future[None]] = []  # released into the open transaction
         self._orphans: set[asyncio.Future[None]] = set()  # commits for callers who gave up
@@ -127,12 +164,13 @@ class SqliteDatabase(Database):
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[None]:
-        """Hold the writer; on the way out, commit the open group unless another
-        transaction is already waiting to join it (or it is full)."""
+    async def _writing(self, urgent: bool = False) -> AsyncIterator[None]:
+        """Hold the writer (before ordinary callers still waiting, if `urgent`); on the way
+        out, commit the open group unless another transaction is already waiting to join
+        it (or it is full)."""
         self._queued += 1
         try:
-            await self._lock.acquire()
+            await self._lock.acquire(urgent)
         except BaseException:
             # A caller that gives up waiting may have been the one the open group was
             # left for: commit it on its behalf, or its members would wait for the next
@@ -185,7 +223,7 @@ class SqliteDatabase(Database):
                 done.set_exception(error)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqliteConnection]:
+    async def transaction(self, urgent: bool = False) -> AsyncIterator[SqliteConnection]:
         """One write transaction; if anything in it fails, COMMIT included, none of it is
         kept, and the block's caller sees the error. Leaving the block returns once the
         COMMIT that carries it is done.
@@ -194,10 +232,10 @@ class SqliteDatabase(Database):
         before it still commit. BEGIN is inside the `try`: a caller cancelled while BEGIN
         waits for another process's lock leaves it running on aiosqlite's thread, and the
         rollback queued behind it keeps the transaction from staying open for the next
-        caller.
+        caller. An `urgent` one takes the writer before the ordinary ones still waiting.
         """
         committed = asyncio.get_running_loop().create_future()
-        async with self._writing():
+        async with self._writing(urgent):
             # The first block of a group opens the transaction; a later one joins it as a
             # SAVEPOINT, so that its failure undoes it alone. A block that succeeds leaves
             # its savepoint on the stack (COMMIT releases them all): one statement less.

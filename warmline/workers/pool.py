@@ -12,12 +12,16 @@ acknowledgement, so it never waits behind a bot turn. In each line work waits fo
 slot on any worker, ordered by urgency (a handoff's turn, then a conversation's first
 message, then the rest), first come first served within one urgency, so a customer who
 asks for a person or has just arrived is not stuck behind everyone else's follow-up
-questions. A job gets `Busy` at once when its line is full and when no slot frees up
-within the start deadline (counted from the customer's message), so the caller answers
-"busy" instead of leaving the customer waiting (admission control); a handoff's turn is
-never refused for a full line (one press each, bounded by the flood window), only for the
-deadline. The loop never blocks: each worker's pipe is read by a thread of its own, which
-hands messages to the loop; sending a job is one small pickle.
+questions. A job gets `Busy` at once when its line is full or when, from how long
+jobs have recently held a slot and how many go before it, it would start after the start
+deadline or end after the answer deadline (both counted from the customer's message), and
+when no slot frees up by the start deadline after all, so the caller answers "busy"
+instead of leaving the customer waiting or answering late (admission control); a
+handoff's turn is never refused for a full line or an expected wait (one press each,
+bounded by the flood window), only for the deadline. Workers run below this process's
+scheduling priority (`nice`), so the sockets are served first on saturated cores. The
+loop never blocks: each worker's pipe is read by a thread of its own, which hands
+messages to the loop; sending a job is one small pickle.
 
 A worker that dies mid-turn (killed, out of memory) closes its pipe: every turn it was
 running raises `WorkerLost` (the service runs each once more) and a new worker
@@ -29,8 +33,10 @@ import contextlib
 import heapq
 import itertools
 import logging
+import math
 import multiprocessing
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -83,6 +89,7 @@ class _Pending(Generic[Result]):
     answer: asyncio.Future[Result]
     on_delta: Callable[[str], None]
     lane: "_Lane"
+    started: float
 
 
 class _Worker:
@@ -96,6 +103,7 @@ class _Worker:
         opener: ComputeOpener,
         settings: Any,
         slots: tuple[int, int],
+        nice: int,
         loop: asyncio.AbstractEventLoop,
         lost: Callable[["_Worker"], None],
     ):
@@ -103,7 +111,7 @@ class _Worker:
         self._conn, child = _SPAWN.Pipe()
         self.process = _SPAWN.Process(
             target=serve,
-            args=(opener, settings, child, *slots),
+            args=(opener, settings, child, *slots, nice),
             name="warmline-worker",
             daemon=True,
         )
@@ -150,6 +158,7 @@ class _Worker:
                     job.answer.set_result(message.inspection)
                 else:
                     job.answer.set_result(message.state or {})
+            job.lane.finished(job.started)
             job.lane.release(self)
 
     def _lost(self, error: BaseException | None) -> None:
@@ -162,6 +171,7 @@ class _Worker:
             self.ready.set_exception(failure)
         jobs, self._jobs = self._jobs, {}
         for job in jobs.values():
+            job.lane.finished(None)
             if not job.answer.done():
                 job.answer.set_exception(failure)
         if started and not self._stopped:
@@ -169,11 +179,12 @@ class _Worker:
 
     async def run(self, lane: "_Lane", job: Job | Inspect, on_delta: Callable[[str], None]) -> Any:
         answer: asyncio.Future[Any] = self._loop.create_future()
-        self._jobs[job.id] = _Pending(answer, on_delta, lane)
+        self._jobs[job.id] = _Pending(answer, on_delta, lane, lane.now())
         try:
             self._conn.send(job)
         except OSError as exc:
             self._jobs.pop(job.id, None)
+            lane.finished(None)
             raise WorkerLost(f"worker {self.process.pid} unreachable") from exc
         return await answer
 
@@ -189,38 +200,107 @@ class _Worker:
         self._conn.close()
 
 
+SERVICE_WEIGHT = 0.2
+"""How much each finished job moves the lane's estimate of the time a job holds a slot
+(an exponentially weighted mean: recent jobs count most, as the load changes)."""
+
+
 class _Lane:
     """One kind of job's line to the workers: a free slot is an entry naming its worker
-    (taking one is dispatching to it); jobs wait for one by urgency, then arrival."""
+    (taking one is dispatching to it); jobs wait for one by urgency, then arrival.
+
+    Admission control: a job that must wait is refused at once (`Busy`) when the line is
+    full, or when it would start after its start deadline or end after its answer deadline
+    (both counted from the customer's message) by the expected wait: the jobs that go
+    before it, plus one, times the recent time a job holds a slot, shared among the slots
+    in use. So under overload the customer hears "busy" at once instead of after the
+    deadline, and what is accepted is answered in time. A job refused by the estimate would
+    have waited; one admitted on it that still waits too long is refused at its deadline.
+    A handoff's turn is never refused before its deadline.
+    """
 
     def __init__(
-        self, kind: str, line: int, start_within_s: float, replace: Callable[[_Worker], None]
+        self,
+        kind: str,
+        line: int,
+        start_within_s: float,
+        replace: Callable[[_Worker], None],
+        answer_within_s: float = math.inf,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """`clock` is the time `since` is given in (default: the event loop's)."""
         self._kind, self._line, self._start_within_s = kind, line, start_within_s
+        self._answer_within_s = answer_within_s
         self._replace = replace
+        self._clock = clock
         self._idle: list[_Worker] = []
         # Jobs waiting for a slot: (urgency, arrival, the future a worker is handed in).
         # A job that stops waiting cancels its future and is dropped when it comes up.
         self._queue: list[tuple[int, int, asyncio.Future[_Worker]]] = []
         self._waiting = 0
+        self._waiting_by: Counter[int] = Counter()
+        self._running = 0  # jobs handed to a worker and not finished yet
+        self._holds: float | None = None  # recent seconds a job holds its slot
         self._arrivals = itertools.count()
+
+    def now(self) -> float:
+        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
+
+    def finished(self, started: float | None) -> None:
+        """A job handed to a worker is over; `started` (when it was handed over) is None
+        when its worker died, which says nothing of how long jobs take."""
+        self._running -= 1
+        if started is None:
+            return
+        held = self.now() - started
+        last = self._holds
+        self._holds = held if last is None else last + SERVICE_WEIGHT * (held - last)
+
+    def expected_wait(self, urgency: "Urgency") -> float | None:
+        """Seconds until a job of this urgency would get a slot, if none is free: those that
+        go before it, and itself, each holding a slot for the recent time, over the slots in
+        use (None before any job has finished)."""
+        if self._holds is None:
+            return None
+        ahead = sum(count for level, count in self._waiting_by.items() if level <= urgency)
+        return (ahead + 1) * self._holds / max(1, self._running)
+
+    def _dispatched(self, worker: _Worker) -> _Worker:
+        self._running += 1
+        return worker
+
+    def _refuse_if_late(self, urgency: "Urgency", since: float, now: float) -> None:
+        wait = self.expected_wait(urgency)
+        if wait is None or self._holds is None:
+            return
+        start, end = now + wait, now + wait + self._holds
+        if start > since + self._start_within_s or end > since + self._answer_within_s:
+            raise Busy(
+                f"{self._kind} would start in {wait:.1f} s and take {self._holds:.1f} s "
+                f"({now - since:.1f} s after the message)"
+            )
 
     async def admit(self, urgency: "Urgency", since: float | None) -> _Worker:
         while self._idle:
             # A worker that died while idle is replaced, not handed a job.
             if (worker := self._idle.pop()).alive:
-                return worker
+                return self._dispatched(worker)
             self._replace(worker)
-        if urgency is not Urgency.HANDOFF and self._waiting >= self._line:
-            raise Busy(f"{self._waiting} {self._kind} already wait for a worker")
+        now = self.now()
+        since = now if since is None else since
+        if urgency is not Urgency.HANDOFF:
+            if self._waiting >= self._line:
+                raise Busy(f"{self._waiting} {self._kind} already wait for a worker")
+            self._refuse_if_late(urgency, since, now)
         loop = asyncio.get_running_loop()
         place: asyncio.Future[_Worker] = loop.create_future()
         heapq.heappush(self._queue, (urgency, next(self._arrivals), place))
         self._waiting += 1
+        self._waiting_by[urgency] += 1
         try:
-            start_by = (loop.time() if since is None else since) + self._start_within_s
+            start_by = loop.time() + (since + self._start_within_s - now)
             async with asyncio.timeout_at(start_by):
-                return await place
+                return self._dispatched(await place)
         except BaseException as stopped:
             if place.done() and not place.cancelled():
                 # Handed a slot just as the wait ended: it goes to the next in line.
@@ -231,6 +311,7 @@ class _Lane:
             raise
         finally:
             self._waiting -= 1
+            self._waiting_by[urgency] -= 1
             if len(self._queue) > 2 * self._waiting + 16:
                 # Drop the places of jobs that stopped waiting, so the heap stays bounded.
                 self._queue = [entry for entry in self._queue if not entry[2].done()]
@@ -259,16 +340,21 @@ class TurnPool:
         start_within_s: float,
         slots: int = 1,
         inspect_slots: int = 1,
+        answer_within_s: float = math.inf,
+        nice: int = 0,
     ) -> None:
         """`opener(settings)` runs in each worker and opens its graph and guard; each worker
-        runs up to `slots` turns and `inspect_slots` inspections at once; `line` jobs of
-        each kind may wait for a free slot, each at most `start_within_s` seconds from the
-        customer's message."""
+        runs up to `slots` turns and `inspect_slots` inspections at once, `nice` below this
+        process's scheduling priority; `line` jobs of each kind may wait for a free slot,
+        each at most `start_within_s` seconds from the customer's message, and none that
+        is expected to start later than that or end later than `answer_within_s`."""
         self._opener, self._settings = opener, settings
-        self._size, self._slots = size, (slots, inspect_slots)
+        self._size, self._slots, self._nice = size, (slots, inspect_slots), nice
         self._workers: list[_Worker] = []
-        self._turns = _Lane("turns", line, start_within_s, self._replace)
-        self._inspections = _Lane("inspections", line, start_within_s, self._replace)
+        self._turns = _Lane("turns", line, start_within_s, self._replace, answer_within_s)
+        self._inspections = _Lane(
+            "inspections", line, start_within_s, self._replace, answer_within_s
+        )
         self._ids = itertools.count(1)
         self._starting: set[asyncio.Task[None]] = set()
 
@@ -278,7 +364,7 @@ class TurnPool:
 
     async def _started_worker(self) -> _Worker:
         loop = asyncio.get_running_loop()
-        worker = _Worker(self._opener, self._settings, self._slots, loop, self._replace)
+        worker = _Worker(self._opener, self._settings, self._slots, self._nice, loop, self._replace)
         self._workers.append(worker)
         await worker.ready
         return worker

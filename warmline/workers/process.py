@@ -48,8 +48,18 @@ while other turns' steps (search, the answer) need threads of their own."""
 
 
 def serve(
-    opener: ComputeOpener, settings: Any, conn: Connection, slots: int = 1, inspect_slots: int = 1
+    opener: ComputeOpener,
+    settings: Any,
+    conn: Connection,
+    slots: int = 1,
+    inspect_slots: int = 1,
+    nice: int = 0,
 ) -> None:
+    # Below the serving process's priority (the gateway that spawned it): on saturated cores
+    # the process that holds the sockets runs first whenever it has work, and this one takes
+    # the rest. Before any thread starts, so every thread of the worker inherits it.
+    if nice:
+        os.nice(nice)
     # One intra-op thread, set before anything imports torch: spinning threads cost 65% more
     # CPU per embedding and are 10x slower when the cores are shared (issue 19's profile).
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):

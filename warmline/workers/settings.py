@@ -34,12 +34,32 @@ class WorkerSettings(BaseModel):
         description="Bot turns that may wait for a free worker, and as many messages waiting "
         "for their inspection; past that the customer is answered busy at once.",
     )
+    worker_nice: int = Field(
+        0,
+        ge=0,
+        le=19,
+        description="How much lower the compute workers' CPU scheduling priority is than the "
+        "serving process's (added to their nice value): on saturated cores the process that "
+        "holds the sockets then runs first (acknowledgements, a press of 'Talk to a person'). "
+        "Only for a host (or container) that runs nothing else busy: the workers also lose "
+        "to every other program in the same scheduling group, which on a shared machine "
+        "cut the turns served by two thirds and more (benchmarks/README.md); 0 = the same.",
+    )
     turn_start_s: float = Field(
         5.0,
         ge=0,
         description="How long after the customer's message its inspection and its bot turn may "
         "still start on a worker; past that the customer is told the service is busy (with the "
         "button to a person) rather than left waiting.",
+    )
+
+    turn_answer_s: float = Field(
+        10.0,
+        gt=0,
+        description="How long after the customer's message its answer may come: a message or a "
+        "turn that, from the recent time a job holds a worker's slot and the jobs ahead of it, "
+        "would start after `turn_start_s` or end after this is refused at once (the `busy` "
+        "error, or the 'busy' answer) instead of waiting to be refused or answered late.",
     )
 
     @property
