@@ -493,7 +493,7 @@ class ConversationService:
             e for e in await self.log.events_after(conversation_id, seq - 1) if e.seq == seq
         )
         if message.data.get("handed_over"):
-            await self._complete_handoff(conversation, message)
+            await self._complete_handoff(conversation, message, arrival.encoding)
             return
         turn = TurnInput(
             seq=seq,
@@ -526,7 +526,9 @@ class ConversationService:
             if self.summarize is not None:
                 self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 
-    async def _complete_handoff(self, conversation: Conversation, message: Event) -> None:
+    async def _complete_handoff(
+        self, conversation: Conversation, message: Event, encoding: QueryEncoding | None
+    ) -> None:
         """The turn of a handoff made at the edge: the graph records it in the conversation's
         memory (as the bot's turn it was), and its state completes the queued packet.
 
@@ -543,7 +545,9 @@ class ConversationService:
             segment=conversation.segment,
         )
         try:
-            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, _UNKNOWN_ARRIVAL)
+            # Its start deadline counts from now: the customer already has the handoff.
+            arrival = _Arrival(None, encoding)
+            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, arrival)
             await self._complete_packet(conversation_id, seq, state)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
