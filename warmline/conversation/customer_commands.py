@@ -493,7 +493,7 @@ class ConversationService:
             e for e in await self.log.events_after(conversation_id, seq - 1) if e.seq == seq
         )
         if message.data.get("handed_over"):
-            await self._complete_handoff(conversation, message, arrival.encoding)
+            await self._complete_handoff(conversation, message)
             return
         turn = TurnInput(
             seq=seq,
@@ -526,9 +526,7 @@ class ConversationService:
             if self.summarize is not None:
                 self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 
-    async def _complete_handoff(
-        self, conversation: Conversation, message: Event, encoding: QueryEncoding | None
-    ) -> None:
+    async def _complete_handoff(self, conversation: Conversation, message: Event) -> None:
         """The turn of a handoff made at the edge: the graph records it in the conversation's
         memory (as the bot's turn it was), and its state completes the queued packet.
 
@@ -545,9 +543,7 @@ class ConversationService:
             segment=conversation.segment,
         )
         try:
-            # Its start deadline counts from now: the customer already has the handoff.
-            arrival = _Arrival(None, encoding)
-            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, arrival)
+            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, _UNKNOWN_ARRIVAL)
             await self._complete_packet(conversation_id, seq, state)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise

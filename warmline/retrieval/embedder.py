@@ -148,7 +148,6 @@ def fresh_query_encoding(text: str) -> "Future[QueryEncoding]":
 
 def remember_query(text: str, encoding: QueryEncoding) -> None:
     """Keep `encoding` as `text`'s, so the turn that asks for it makes no model call."""
-    encoding.vector.flags.writeable = False  # shared by the turn's readers (and unpickled)
     with _remembering:
         _remembered[text] = encoding
         _remembered.move_to_end(text)
