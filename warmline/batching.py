@@ -41,15 +41,10 @@ class MicroBatcher(Generic[In, Out]):
         """Model calls made so far (a test reads it to see that calls were batched)."""
 
     def __call__(self, item: In) -> Out:
-        return self.submit(item).result()
-
-    def submit(self, item: In) -> "Future[Out]":
-        """`item`'s result to come, without blocking the caller (an event loop may wait
-        for it with `asyncio.wrap_future`)."""
         result: Future[Out] = Future()
         self._waiting.put((item, result))
         self._ensure_running()
-        return result
+        return result.result()
 
     def _ensure_running(self) -> None:
         with self._starting:

@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
@@ -60,7 +60,6 @@ from warmline.guardrails.vault import PiiVault
 from warmline.handoff.packet import HandoffPacket, Summary
 from warmline.handoff.queue import HandoffQueue
 from warmline.handoff.summary import build_packet, transcript_from
-from warmline.retrieval.embedder import QueryEncoding
 from warmline.storage.conversations import (
     Conversation,
     ConversationLog,
@@ -93,19 +92,6 @@ def _urgency(turn: TurnInput) -> Urgency:
 
 
 Result = TypeVar("Result")
-
-
-class _Arrival(NamedTuple):
-    """What a stored message's turn takes from its arrival: when it came (the start
-    deadline counts from it; None counts from the turn's start) and the query encoding
-    its inspection made, if any."""
-
-    received: float | None
-    encoding: QueryEncoding | None
-
-
-_UNKNOWN_ARRIVAL = _Arrival(None, None)
-"""A turn run again (on resume, after a restart) or a handoff's completion."""
 
 
 async def _once_more_if_lost(
@@ -169,7 +155,7 @@ class ConversationService:
         self.work = UnitOfWork(db, self.publish)
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
-        self._arrivals: dict[tuple[str, int], _Arrival] = {}
+        self._arrivals: dict[tuple[str, int], float] = {}
         self.assignment = Assignment(
             settings.agents, self.log, self.queue, self.work, shared.presence
         )
@@ -224,7 +210,7 @@ class ConversationService:
         await self._check_flood(conversation_id)
         conversation = await self.get(conversation_id)
         try:
-            inspection, encoding = await self._inspect(conversation, text, received)
+            inspection = await self._inspect(conversation, text, received)
         except Busy as busy:
             log.warning("message not inspected in time", extra={"conversation_id": conversation_id})
             raise Overloaded() from busy
@@ -239,8 +225,7 @@ class ConversationService:
             verdict = inspection.verdict
             raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
         request = (force_human, inspection.asks)
-        arrival = _Arrival(received, encoding)
-        return await self._store(conversation, redaction, client_msg_id, request, arrival)
+        return await self._store(conversation, redaction, client_msg_id, request, received)
 
     async def request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         """ "Talk to a person": stored in the server's own words (nothing to redact) and, in
@@ -252,8 +237,7 @@ class ConversationService:
         await self._check_flood(conversation_id)
         conversation = await self.get(conversation_id)
         words = Redaction(text=ASK_FOR_PERSON, findings=[], new_entries=[], vault_items=[])
-        arrival = _Arrival(received, None)
-        return await self._store(conversation, words, client_msg_id, (True, True), arrival)
+        return await self._store(conversation, words, client_msg_id, (True, True), received)
 
     async def _store(
         self,
@@ -261,12 +245,11 @@ class ConversationService:
         redaction: Redaction,
         client_msg_id: str,
         request: tuple[bool, bool],
-        arrival: "_Arrival",
+        received: float,
     ) -> tuple[Event, bool]:
         """Append the message and mark it pending; a request for a person in the bot's mode
         (pressed, or `asks` in words) is queued in the same transaction (the packet is
-        completed by the turn after). The turn's start deadline counts from the
-        `arrival`'s moment, and it gets the encoding the inspection made, if any.
+        completed by the turn after). The turn's start deadline counts from `received`.
         `conversation` is as read when the message arrived; the transaction reads it again."""
         force_human, asks = request
         conversation_id = conversation.id
@@ -312,7 +295,7 @@ class ConversationService:
         )
         if edge is not None:
             await self._escalated(conversation_id, message.seq, edge.decision)
-        self._arrivals[(conversation_id, message.seq)] = arrival
+        self._arrivals[(conversation_id, message.seq)] = received
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
 
@@ -366,28 +349,20 @@ class ConversationService:
             raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
         return verdict.redaction
 
-    async def _inspect(
-        self, conversation: Conversation, text: str, received: float
-    ) -> tuple[Inspection, QueryEncoding | None]:
+    async def _inspect(self, conversation: Conversation, text: str, received: float) -> Inspection:
         """A customer message's inspection, in a worker when there are workers (`Busy` if
         none starts it within the turn's start deadline from `received`; run once more if
-        its worker dies, `WorkerLost` if the second does too), with the stored words'
-        query encoding when the worker made it beside the inspection for a turn that
-        searches (not one written to a person)."""
+        its worker dies, `WorkerLost` if the second does too)."""
         entries = await self.placeholders.load(conversation.id)
         language = conversation.language
         if self.runner is None:
-            read = await asyncio.to_thread(
+            return await asyncio.to_thread(
                 inspect_message, self.guard, text, entries, language, True
             )
-            return read, None
         runner, urgency = self.runner, _first_or_not(conversation)
-        searched = conversation.mode != "human"
 
-        async def inspect(since: float | None) -> tuple[Inspection, QueryEncoding | None]:
-            return await runner.inspect_and_encode(
-                text, entries, language, True, urgency, since, searched
-            )
+        async def inspect(since: float | None) -> Inspection:
+            return await runner.inspect(text, entries, language, True, urgency, since)
 
         return await _once_more_if_lost(inspect, received, "inspection", conversation.id)
 
@@ -449,11 +424,11 @@ class ConversationService:
         took to redact, store and wait for the conversation's previous turn counts, so
         "busy" comes within `turn_start_s` of the message, not that long after.
         """
-        arrival = self._arrivals.pop((conversation_id, seq), _UNKNOWN_ARRIVAL)
+        received = self._arrivals.pop((conversation_id, seq), None)
         async with self.turns.hold(conversation_id):
             started = time.monotonic()
             try:
-                await self._run_turn(conversation_id, seq, arrival)
+                await self._run_turn(conversation_id, seq, received)
             except (UnknownConversation, ConversationMissing):
                 # Erased while the turn ran: there is nobody left to answer.
                 log.info("conversation gone", extra={"conversation_id": conversation_id})
@@ -485,7 +460,7 @@ class ConversationService:
             data = {"role": "system", "kind": reason, "text": text}
             change.record(await self.log.append(change.conn, conversation_id, "message", data))
 
-    async def _run_turn(self, conversation_id: str, seq: int, arrival: "_Arrival") -> None:
+    async def _run_turn(self, conversation_id: str, seq: int, received: float | None) -> None:
         conversation = await self.get(conversation_id)
         if conversation.pending_seq is None or conversation.pending_seq < seq:
             return
@@ -507,7 +482,7 @@ class ConversationService:
         )
         if turn.mode == "bot":
             self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
-        state = await self._run_graph(conversation_id, turn, _urgency(turn), arrival)
+        state = await self._run_graph(conversation_id, turn, _urgency(turn), received)
         outcome = Outcome.model_validate(state["outcome"])
         escalation: EscalationDecision | None = None
         place = await self._place_in_line(conversation_id) if turn.mode == "queued" else None
@@ -543,7 +518,7 @@ class ConversationService:
             segment=conversation.segment,
         )
         try:
-            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, _UNKNOWN_ARRIVAL)
+            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, None)
             await self._complete_packet(conversation_id, seq, state)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
@@ -597,7 +572,7 @@ class ConversationService:
         self.broadcast.announce()
 
     async def _run_graph(
-        self, conversation_id: str, turn: TurnInput, urgency: Urgency, arrival: "_Arrival"
+        self, conversation_id: str, turn: TurnInput, urgency: Urgency, received: float | None
     ) -> AgentState:
         """Run the turn, streaming the answer's pieces to the customer as they are written.
 
@@ -618,13 +593,12 @@ class ConversationService:
         runner = self.runner
 
         async def run(since: float | None) -> AgentState:
-            encoding = arrival.encoding
-            return await runner.run(conversation_id, turn, on_delta, urgency, since, encoding)
+            return await runner.run(conversation_id, turn, on_delta, urgency, since)
 
         try:
             # The checkpoint recognises a turn a dead worker finished; a second loss is
             # answered as a failed turn.
-            return await _once_more_if_lost(run, arrival.received, "turn", conversation_id)
+            return await _once_more_if_lost(run, received, "turn", conversation_id)
         except Busy:
             if urgency is not Urgency.HANDOFF:
                 raise

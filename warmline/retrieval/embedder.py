@@ -5,9 +5,6 @@ Query embeddings asked for at the same time (a compute worker's concurrent turns
 computed together, in groups of similar length (see `warmline.batching`).
 """
 
-import threading
-from collections import OrderedDict
-from concurrent.futures import Future
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -128,47 +125,21 @@ def _encode_queries(texts: list[str]) -> list[QueryEncoding]:
     encodings: dict[int, QueryEncoding] = {}
     for group in similar_lengths(texts):
         encodings.update(zip(group, encode([texts[i] for i in group]), strict=True))
-    for encoding in encodings.values():
-        encoding.vector.flags.writeable = False  # remembered and shared between turns
     return [encodings[index] for index in range(len(texts))]
 
 
 _queries = MicroBatcher(_encode_queries, QUERY_BATCH, "warmline-query-embeddings")
-REMEMBERED = 512
-"""Messages whose encoding a process keeps: a turn's signals and searches share one."""
-_remembered: OrderedDict[str, QueryEncoding] = OrderedDict()
-_remembering = threading.Lock()
 
 
-def fresh_query_encoding(text: str) -> "Future[QueryEncoding]":
-    """A message's encoding to come from the model (batched with the calls beside it),
-    neither looked up nor kept: for a guess that may be thrown away (`workers.process`)."""
-    return _queries.submit(text)
-
-
-def remember_query(text: str, encoding: QueryEncoding) -> None:
-    """Keep `encoding` as `text`'s, so the turn that asks for it makes no model call."""
-    with _remembering:
-        _remembered[text] = encoding
-        _remembered.move_to_end(text)
-        while len(_remembered) > REMEMBERED:
-            _remembered.popitem(last=False)
-
-
-def query_encoding(text: str) -> QueryEncoding:
-    """`text`'s encoding, remembered for a while."""
-    with _remembering:
-        known = _remembered.get(text)
-        if known is not None:
-            _remembered.move_to_end(text)
-            return known
+@lru_cache(maxsize=512)
+def _query_encoding(text: str) -> QueryEncoding:
     encoding = _queries(text)
-    remember_query(text, encoding)
+    encoding.vector.flags.writeable = False
     return encoding
 
 
 def _query_vector(text: str) -> npt.NDArray[np.float32]:
-    return query_encoding(text).vector
+    return _query_encoding(text).vector
 
 
 def token_ids(texts: list[str]) -> list[npt.NDArray[np.int64]]:
@@ -182,4 +153,4 @@ def token_ids(texts: list[str]) -> list[npt.NDArray[np.int64]]:
 
 def query_tokens(text: str) -> TokenVectors:
     """A message's token vectors, from the same remembered pass as its sentence vector."""
-    return query_encoding(text).tokens
+    return _query_encoding(text).tokens

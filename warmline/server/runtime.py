@@ -164,7 +164,7 @@ async def worker_compute(settings: Settings) -> AsyncIterator[Compute]:
             redactor = redactor_for(settings)
             await asyncio.to_thread(redactor.warm_up)
             guard = Guard(redactor, settings.limits.max_message_chars)
-            yield Compute(ConversationGraph(context, saver), guard, encodes_early=True)
+            yield Compute(ConversationGraph(context, saver), guard)
     finally:
         knowledge.close()
 

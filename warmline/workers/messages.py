@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from warmline.agent.state import AgentState, TurnInput
 from warmline.guardrails.inspection import Inspection
 from warmline.guardrails.redaction import PlaceholderEntry
-from warmline.retrieval.embedder import QueryEncoding
 
 
 @dataclass(frozen=True)
@@ -15,24 +14,19 @@ class Job:
     id: int
     conversation_id: str
     turn: TurnInput
-    encoding: QueryEncoding | None = None
-    """The message's query encoding, made beside its inspection (see `Inspect`)."""
 
 
 @dataclass(frozen=True)
 class Inspect:
     """A customer's message to inspect before it is stored: cleaned, redacted against the
     conversation's placeholders so far (`entries`), read in its `language`, and (when
-    `read_request`) checked for words that ask for a person; when `encode` (a turn will
-    search it), its query encoding is made at the same time, on the chance that nothing
-    in it is redacted, so the turn finds it made."""
+    `read_request`) checked for words that ask for a person."""
 
     id: int
     text: str
     entries: list[PlaceholderEntry]
     language: str | None
     read_request: bool
-    encode: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,8 +52,6 @@ class Done:
 class Inspected:
     job: int
     inspection: Inspection
-    encoding: QueryEncoding | None = None
-    """The redacted words' query encoding, when asked for and they are the words it read."""
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,6 @@ from typing import Any, Generic, Protocol, TypeVar
 from warmline.agent.state import AgentState, TurnInput
 from warmline.guardrails.inspection import Inspection
 from warmline.guardrails.redaction import PlaceholderEntry
-from warmline.retrieval.embedder import QueryEncoding
 from warmline.workers.messages import Delta, Done, Failed, Inspect, Inspected, Job, Ready
 from warmline.workers.process import ComputeOpener, serve
 
@@ -148,7 +147,7 @@ class _Worker:
                 if isinstance(message, Failed):
                     job.answer.set_exception(message.error)
                 elif isinstance(message, Inspected):
-                    job.answer.set_result((message.inspection, message.encoding))
+                    job.answer.set_result(message.inspection)
                 else:
                     job.answer.set_result(message.state or {})
             job.lane.release(self)
@@ -302,16 +301,14 @@ class TurnPool:
         on_delta: Callable[[str], None] = lambda _: None,
         urgency: Urgency = Urgency.TURN,
         since: float | None = None,
-        encoding: QueryEncoding | None = None,
     ) -> AgentState:
         """Run the turn in a worker with a free slot; `since` (the event loop's time) is
         when the customer's message arrived, from which the start deadline counts
-        (default: now); `encoding` is its message's query encoding if its inspection made
-        it. The slot comes back when the worker answers, even if this call was cancelled
-        meanwhile (the worker still runs it); a worker that dies fails its turns with
-        `WorkerLost` and is replaced."""
+        (default: now). The slot comes back when the worker answers, even if this call
+        was cancelled meanwhile (the worker still runs it); a worker that dies fails its
+        turns with `WorkerLost` and is replaced."""
         worker = await self._turns.admit(urgency, since)
-        job = Job(next(self._ids), conversation_id, turn, encoding)
+        job = Job(next(self._ids), conversation_id, turn)
         state: AgentState = await worker.run(self._turns, job, on_delta)
         return state
 
@@ -327,30 +324,10 @@ class TurnPool:
         """Inspect a customer's message in a worker (see `guardrails.inspection`), with
         the same admission as a turn in a line of its own: `Busy` when the line is full
         or no slot frees up within the start deadline from `since`."""
-        read = await self.inspect_and_encode(
-            text, entries, language, read_request, urgency, since, encode=False
-        )
-        return read[0]
-
-    async def inspect_and_encode(
-        self,
-        text: str,
-        entries: list[PlaceholderEntry],
-        language: str | None,
-        read_request: bool,
-        urgency: Urgency = Urgency.TURN,
-        since: float | None = None,
-        encode: bool = True,
-    ) -> tuple[Inspection, QueryEncoding | None]:
-        """`inspect`, and with `encode` the stored words' query encoding too when the
-        worker could make it beside the inspection (see `Inspect`), for `run` to pass on
-        to the turn."""
         worker = await self._inspections.admit(urgency, since)
-        job = Inspect(next(self._ids), text, entries, language, read_request, encode)
-        read: tuple[Inspection, QueryEncoding | None] = await worker.run(
-            self._inspections, job, lambda _: None
-        )
-        return read
+        job = Inspect(next(self._ids), text, entries, language, read_request)
+        inspection: Inspection = await worker.run(self._inspections, job, lambda _: None)
+        return inspection
 
     def _replace(self, worker: _Worker) -> None:
         worker.stop()

@@ -9,10 +9,6 @@ of messages inspected at the same time (`warmline.batching`, `nlp_batching`). Th
 gateway never sends more than the worker's slots of each kind. Inspections have threads
 of their own, so a message's inspection never waits for a thread behind a turn's steps.
 
-A message a turn will search is also encoded for its query beside its inspection (the
-model and spaCy at once, on two cores), so its turn, wherever it runs, does not wait for
-the model after the message is stored: one model call either way, made sooner.
-
 Started with the "spawn" method: a forked copy of a gateway that already runs threads
 (the event loop's executor, torch) may inherit a held lock.
 """
@@ -32,20 +28,16 @@ from typing import Any
 
 from warmline.agent.graph import ConversationGraph
 from warmline.guardrails.guard import Guard
-from warmline.guardrails.inspection import Inspection, inspect_message
-from warmline.guardrails.limits import InputRejected, clean_text
-from warmline.retrieval.embedder import QueryEncoding, fresh_query_encoding, remember_query
+from warmline.guardrails.inspection import inspect_message
 from warmline.workers.messages import Delta, Done, Failed, Inspect, Inspected, Job, Ready
 
 
 @dataclass
 class Compute:
-    """What a worker computes with: the graph for bot turns, the guard for inspections,
-    and whether the graph's query encoder (`retrieval.embedder`) encodes messages early."""
+    """What a worker computes with: the graph for bot turns, the guard for inspections."""
 
     graph: ConversationGraph
     guard: Guard
-    encodes_early: bool = False
 
 
 ComputeOpener = Callable[[Any], AbstractAsyncContextManager[Compute]]
@@ -79,9 +71,9 @@ async def _serve(
         running: set[asyncio.Task[None]] = set()
         while (job := await jobs.get()) is not None:
             if isinstance(job, Inspect):
-                work = _inspect(compute, job, conn, inspecting)
+                work = _inspect(compute.guard, job, conn, inspecting)
             else:
-                work = _turn(compute, job, conn)
+                work = _turn(compute.graph, job, conn)
             task = asyncio.create_task(work)
             running.add(task)
             task.add_done_callback(running.discard)
@@ -107,15 +99,14 @@ def _read(
 
 
 async def _inspect(
-    compute: Compute, job: Inspect, conn: Connection, threads: ThreadPoolExecutor
+    guard: Guard, job: Inspect, conn: Connection, threads: ThreadPoolExecutor
 ) -> None:
     loop = asyncio.get_running_loop()
-    guess = _encode_early(compute, job)
     try:
         inspection = await loop.run_in_executor(
             threads,
             inspect_message,
-            compute.guard,
+            guard,
             job.text,
             job.entries,
             job.language,
@@ -125,57 +116,11 @@ async def _inspect(
         log.exception("inspection failed in a worker")
         _reply(conn, Failed(job.id, exc))
         return
-    _reply(conn, Inspected(job.id, inspection, await _encoded(guess, inspection)))
+    _reply(conn, Inspected(job.id, inspection))
 
 
-_Guess = tuple[str, "asyncio.Future[QueryEncoding]"]
-
-
-def _encode_early(compute: Compute, job: Inspect) -> _Guess | None:
-    """Start the query encoding of the message as it will be stored if nothing in it is
-    redacted (most messages), beside its inspection rather than after it: the model and
-    spaCy run at once, and the turn finds its encoding made (one model call either way).
-    """
-    if not (job.encode and compute.encodes_early):
-        return None
-    try:
-        cleaned = clean_text(job.text, compute.guard.max_chars)
-    except InputRejected:
-        return None  # refused: the inspection says why
-    pending = asyncio.wrap_future(fresh_query_encoding(cleaned))
-    pending.add_done_callback(_dropped)
-    return cleaned, pending
-
-
-async def _encoded(guess: _Guess | None, inspection: Inspection) -> QueryEncoding | None:
-    """The guess, if the stored words are the ones it encoded; else None, and the turn
-    encodes the redacted words (the guess, which read what redaction took out, is
-    neither kept nor sent)."""
-    if guess is None:
-        return None
-    cleaned, pending = guess
-    redaction = inspection.verdict.redaction
-    if redaction is None or redaction.text != cleaned:
-        return None
-    try:
-        encoding = await pending
-    except Exception:  # the turn encodes it again, and says what failed
-        log.exception("early query encoding failed")
-        return None
-    remember_query(cleaned, encoding)
-    return encoding
-
-
-def _dropped(pending: "asyncio.Future[QueryEncoding]") -> None:
-    """Mark a guess's failure as seen when nobody waits for it (it was not used)."""
-    if not pending.cancelled():
-        pending.exception()
-
-
-async def _turn(compute: Compute, job: Job, conn: Connection) -> None:
-    if job.encoding is not None and compute.encodes_early:
-        remember_query(job.turn.text, job.encoding)
-    _reply(conn, await _run(compute.graph, job, conn))
+async def _turn(graph: ConversationGraph, job: Job, conn: Connection) -> None:
+    _reply(conn, await _run(graph, job, conn))
 
 
 async def _run(graph: ConversationGraph, job: Job, conn: Connection) -> Done | Failed:
