@@ -1,15 +1,19 @@
 """Wire the nodes into the conversation graph, and run it one turn at a time.
 
-guard_input → signals → (silent | retrieve → answer → assess | assess) → reply | escalate
+read → (silent | answer → assess | assess [→ answer → assess]) → end
 
-While the customer waits for a person (mode `queued`) a turn goes signals → retrieve →
-answer → reply_while_waiting: the help center's confident answer, or nothing, and never
-a second handoff (see `waiting`); once they ask for only a person, it stays silent.
+`read` records the message and reads its signals; `answer` searches and drafts the
+answer; `assess` asks the policy and carries out its verdict (the reply, or the handoff).
+A bot turn is three of LangGraph's steps (see `nodes` for why they are so few).
+
+While the customer waits for a person (mode `queued`) a turn goes read → answer:
+the help center's confident answer, or nothing, and never a second handoff (see
+`waiting`); once they ask for only a person, it stays silent.
 
 A turn that carries a handoff signal (a request for a person, a sensitive topic) meets
 the policy in `assess` before searching, which saves a search when the policy hands
-over; when the policy keeps it, `assess` sends it on to `retrieve` and it is answered
-like any other.
+over; when the policy keeps it, `assess` sends it on to `answer` and back, and it is
+answered like any other.
 
 A turn is one durable write: the checkpoint is saved when the run ends
 (`durability="exit"`), not after each step. A crash mid-turn leaves the previous
@@ -33,26 +37,22 @@ Graph = CompiledStateGraph[AgentState, AgentContext, AgentState, AgentState]
 
 def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> Graph:
     graph = StateGraph(AgentState, context_schema=AgentContext)
-    graph.add_node("guard_input", nodes.guard_input)
-    graph.add_node("signals", nodes.signals)
-    graph.add_node("retrieve", nodes.retrieve)
+    graph.add_node("read", nodes.read)
     graph.add_node("answer", nodes.answer)
     graph.add_node("assess", nodes.assess)
-    graph.add_node("reply_while_waiting", nodes.waiting_reply)
-    graph.add_node("reply", nodes.reply)
-    graph.add_node("escalate", nodes.escalate)
     graph.add_node("stay_silent", nodes.stay_silent)
 
-    graph.add_edge(START, "guard_input")
+    graph.add_edge(START, "read")
     graph.add_conditional_edges(
-        "guard_input", nodes.after_guard, {"replayed": END, "signals": "signals"}
+        "read",
+        nodes.after_read,
+        {"replayed": END, "stay_silent": "stay_silent", "assess": "assess", "answer": "answer"},
     )
-    graph.add_conditional_edges("signals", nodes.after_signals)
-    graph.add_edge("retrieve", "answer")
-    graph.add_conditional_edges("answer", nodes.after_answer)
-    graph.add_conditional_edges("assess", nodes.after_assess)
-    for last in ("reply", "escalate", "stay_silent", "reply_while_waiting"):
-        graph.add_edge(last, END)
+    graph.add_conditional_edges(
+        "answer", nodes.after_answer, {"answered_while_waiting": END, "assess": "assess"}
+    )
+    graph.add_conditional_edges("assess", nodes.after_assess, {"decided": END, "answer": "answer"})
+    graph.add_edge("stay_silent", END)
     return graph.compile(checkpointer=checkpointer)
 
 

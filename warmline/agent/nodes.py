@@ -1,16 +1,23 @@
 """The graph's nodes and routers. Each node reads the state it needs and returns only
 what it changes; its dependencies come from the run's context (`AgentContext`).
 
-LangGraph runs the plain (sync) nodes in a worker thread; the async ones here pass
-their CPU work (detectors, confidence, the extractive responder) to a thread too, so
-that no turn holds the event loop that every other conversation's socket shares.
+A node is a step of LangGraph's loop, and each step costs about a millisecond of its
+own (task preparation, channel writes, callbacks), so steps that always run one after
+the other are one node: `read` (record the message, then its signals), `answer` (search,
+then draft the answer) and `assess` (the policy's verdict, then the reply or the
+handoff it leads to); a bot turn is three steps. The functions they are made of stay
+apart (`guard_input`, `retrieve`, `draft`, `reply`, `escalate`) and each sees the state
+the previous one left (`applied`), as across a step boundary.
+
+The async nodes pass their CPU work (detectors, confidence, the extractive responder)
+to a thread, once a step where they can, so that no turn holds the event loop that
+every other conversation's socket shares.
 
 Routers only map what a node decided to the next node: the policy's verdict in
 `assess` is the one place where a turn is handed over or kept.
 """
 
 import asyncio
-from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -23,7 +30,7 @@ from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_que
 from warmline.agent.hints import classify, with_hints
 from warmline.agent.llm import LlmFailure
 from warmline.agent.responder import extractive_answer, says_thanks, smalltalk_reply
-from warmline.agent.state import AgentState, Answer, Message, Outcome
+from warmline.agent.state import AgentState, Answer, Message, Outcome, applied, joined
 from warmline.agent.waiting import answers_while_waiting, reply_while_waiting
 from warmline.guardrails.signals import Signals, compute_signals
 from warmline.retrieval.store import Hit
@@ -93,6 +100,14 @@ def turn_signals(state: AgentState, vector: npt.NDArray[np.float32] | None) -> S
     return compute_signals(state["turn"].text, earlier, vector)
 
 
+async def read(state: AgentState, runtime: Ctx) -> Update:
+    """Record the message (`guard_input`), then its signals, unless the turn is replayed."""
+    recorded = guard_input(state)
+    if recorded["replayed"]:
+        return recorded
+    return joined(recorded, await signals(applied(state, recorded), runtime))
+
+
 async def signals(state: AgentState, runtime: Ctx) -> Update:
     """The detectors' signals, plus the model's hints when a classify model is set."""
     context = runtime.context
@@ -137,23 +152,34 @@ async def retrieve(state: AgentState, runtime: Ctx) -> Update:
 
 
 async def answer(state: AgentState, runtime: Ctx) -> Update:
+    """Search (`retrieve`), then draft the answer; a waiting customer's answer goes out
+    as it is (the policy already handed them over), or nothing."""
+    found = await retrieve(state, runtime)
+    searched = applied(state, found)
+    update = joined(found, await draft(searched, runtime))
+    if state["turn"].mode == "queued":
+        waiting = reply_while_waiting(applied(searched, update), runtime.context.low_confidence)
+        update = joined(update, waiting)
+    return update
+
+
+async def draft(state: AgentState, runtime: Ctx) -> Update:
     """The LLM writes the answer when one is configured and the knowledge base has it;
     the extractive responder answers otherwise: when the LLM fails, and when the
     message reads as a prompt injection (a quote cannot be talked into anything)."""
     context = runtime.context
-    text = state["turn"].text
-    hits = state.get("hits", [])
-    language = state["turn"].language
-    kb_language = hits[0].chunk.language if hits else None
-    smalltalk = await asyncio.to_thread(
-        smalltalk_reply, text, context.company_name, language, kb_language
-    )
-    if smalltalk is not None:
-        return {"answer": Answer(text=smalltalk)}
-    query = state.get("query") or text
-    confidence = await asyncio.to_thread(context.answerable, query, hits)
+    if context.llm is None:
+        # The whole embedded answer in one thread hop.
+        return await asyncio.to_thread(_embedded_draft, state, context)
+    first = await asyncio.to_thread(_smalltalk_or_confidence, state, context)
+    if isinstance(first, Answer):
+        return {"answer": first}
+    confidence = first
     injected = state["signals"].injection.fired()
-    if context.llm is not None and confidence >= context.low_confidence and not injected:
+    if confidence >= context.low_confidence and not injected:
+        text = state["turn"].text
+        hits = state.get("hits", [])
+        language = state["turn"].language
         writer = runtime.stream_writer
         try:
             written = await context.llm.answer(
@@ -168,31 +194,59 @@ async def answer(state: AgentState, runtime: Ctx) -> Update:
             return {"answer": written, "confidence": written.confidence}
         except LlmFailure:
             pass
-    found = await asyncio.to_thread(
-        partial(
-            extractive_answer,
-            hits,
-            confidence=confidence,
-            threshold=context.low_confidence,
-            max_chars=context.max_answer_chars,
-            query=query,
-            language=language,
-        )
+    return await asyncio.to_thread(_extracted, state, context, confidence)
+
+
+def _smalltalk_or_confidence(state: AgentState, context: AgentContext) -> Answer | float:
+    """The reply to smalltalk (thanks, a greeting), else how well the hits answer."""
+    turn = state["turn"]
+    hits = state.get("hits", [])
+    kb_language = hits[0].chunk.language if hits else None
+    smalltalk = smalltalk_reply(turn.text, context.company_name, turn.language, kb_language)
+    if smalltalk is not None:
+        return Answer(text=smalltalk)
+    return context.answerable(state.get("query") or turn.text, hits)
+
+
+def _extracted(state: AgentState, context: AgentContext, confidence: float) -> Update:
+    """The extractive responder's answer: the section that answers, or that it does not know."""
+    found = extractive_answer(
+        state.get("hits", []),
+        confidence=confidence,
+        threshold=context.low_confidence,
+        max_chars=context.max_answer_chars,
+        query=state.get("query") or state["turn"].text,
+        language=state["turn"].language,
     )
     return {"answer": found, "confidence": found.confidence}
 
 
+def _embedded_draft(state: AgentState, context: AgentContext) -> Update:
+    first = _smalltalk_or_confidence(state, context)
+    if isinstance(first, Answer):
+        return {"answer": first}
+    return _extracted(state, context, first)
+
+
 def assess(state: AgentState, runtime: Ctx) -> Update:
-    """Ask the policy for its verdict on the turn, with what it needs to decide."""
+    """Ask the policy for its verdict on the turn, with what it needs to decide, and
+    carry it out: hand over (`escalate`), or `reply` with the answer; a turn it keeps
+    before it was searched has no answer yet, and `after_assess` sends it to be answered."""
     facts = turn_facts(state, runtime.context.low_confidence)
+    decision = runtime.context.assess(facts)
     # The policy's input is kept beside its verdict, so a decision can be explained
     # (and re-decided under other thresholds) from the checkpoint alone.
-    return {
-        "decision": runtime.context.assess(facts),
+    verdict: Update = {
+        "decision": decision,
         "facts": facts.model_dump(mode="json"),
         "low_confidence_strikes": facts.low_confidence_strikes,
         "unanswered_turns": facts.unanswered_turns,
     }
+    if decision.escalate:
+        return joined(verdict, escalate(applied(state, verdict)))
+    if state.get("answer") is not None:
+        return joined(verdict, reply(applied(state, verdict)))
+    return verdict
 
 
 def turn_facts(state: AgentState, low_confidence: float) -> TurnFacts:
@@ -266,42 +320,35 @@ def stay_silent(state: AgentState) -> Update:
     return update
 
 
-def waiting_reply(state: AgentState, runtime: Ctx) -> Update:
-    """A waiting customer's turn: the help center's confident answer, or nothing."""
-    return reply_while_waiting(state, runtime.context.low_confidence)
-
-
-def after_guard(state: AgentState) -> Literal["replayed", "signals"]:
-    return "replayed" if state.get("replayed") else "signals"
-
-
-def after_signals(state: AgentState) -> Literal["stay_silent", "assess", "retrieve"]:
+def after_read(state: AgentState) -> Literal["replayed", "stay_silent", "assess", "answer"]:
     """Who speaks, and in which order the policy and the search run; never the verdict.
 
     A message that carries a handoff signal (a request for a person, a sensitive topic)
     meets the policy before the search, which saves the search when the policy hands
     it over; whatever the policy says then, `after_assess` follows it.
     """
+    if state.get("replayed"):
+        return "replayed"
     turn = state["turn"]
     if turn.mode == "queued" and answers_while_waiting(state):
-        return "retrieve"
+        return "answer"
     if turn.mode != "bot":
         return "stay_silent"
     found = state["signals"]
     if turn.force_human or found.human_request.fired() or found.sensitive.topic:
         return "assess"
-    return "retrieve"
+    return "answer"
 
 
-def after_answer(state: AgentState) -> Literal["assess", "reply_while_waiting"]:
-    """A waiting customer's answer goes out as it is: the policy already handed them over."""
-    return "reply_while_waiting" if state["turn"].mode == "queued" else "assess"
+def after_answer(state: AgentState) -> Literal["assess", "answered_while_waiting"]:
+    """A waiting customer's answer went out as it is: the policy already handed them over."""
+    return "answered_while_waiting" if state["turn"].mode == "queued" else "assess"
 
 
-def after_assess(state: AgentState) -> Literal["escalate", "reply", "retrieve"]:
-    """The policy's verdict decides; a conversation it keeps gets an answer, so a turn
+def after_assess(state: AgentState) -> Literal["decided", "answer"]:
+    """The policy's verdict decided; a conversation it keeps gets an answer, so a turn
     that met the policy before searching (a sensitive topic whose rule only sets the
     priority, say) is searched and answered now instead of replying with nothing."""
-    if state["decision"].escalate:
-        return "escalate"
-    return "reply" if state.get("answer") is not None else "retrieve"
+    if state["decision"].escalate or state.get("answer") is not None:
+        return "decided"
+    return "answer"

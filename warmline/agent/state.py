@@ -15,7 +15,7 @@ Two kinds of field, told apart by their channel:
 """
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict, cast, get_type_hints
 
 from langgraph.channels import UntrackedValue
 from pydantic import BaseModel, Field
@@ -102,3 +102,29 @@ class AgentState(TypedDict, total=False):
     confidence: float | None
     facts: dict[str, Any]
     outcome: dict[str, Any]
+
+
+APPENDED = frozenset(
+    name
+    for name, hint in get_type_hints(AgentState, include_extras=True).items()
+    if operator.add in getattr(hint, "__metadata__", ())
+)
+"""The fields whose updates are appended to what the state holds (`operator.add`)."""
+
+
+def applied(state: AgentState, update: dict[str, Any]) -> AgentState:
+    """`state` as LangGraph leaves it after `update`: a node that runs two steps in one
+    hands the second the state the first left, as a step boundary would."""
+    before: dict[str, Any] = dict(state)
+    merged = before | update
+    for name in APPENDED & update.keys():
+        merged[name] = [*before.get(name, []), *update[name]]
+    return cast(AgentState, merged)
+
+
+def joined(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """One update saying what `first` then `second` said (appended fields in order)."""
+    together = {**first, **second}
+    for name in APPENDED & first.keys() & second.keys():
+        together[name] = [*first[name], *second[name]]
+    return together
