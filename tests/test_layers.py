@@ -33,6 +33,7 @@ LAYERS = (
     "config",
     "server",
     "evals",
+    "terminal",
     "cli",
 )
 RANK = {unit: rank for rank, unit in enumerate(LAYERS)}

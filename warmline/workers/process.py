@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from warmline.agent.graph import ConversationGraph
@@ -47,6 +48,22 @@ SPARE_THREADS = 4
 while other turns' steps (search, the answer) need threads of their own."""
 
 
+def _lower_priority(by: int) -> None:
+    """Below the serving process's priority (the gateway that spawned it): on saturated
+    cores the process that holds the sockets runs first whenever it has work, and this one
+    takes the rest. Linux keeps a nice value per thread and a new thread inherits its
+    creator's; the spawn's start-up may already have started some (a library's, at
+    import), so every thread there is now is lowered, before this one starts any."""
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():
+        os.nice(by)
+        return
+    for task in tasks.iterdir():
+        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+            thread = int(task.name)
+            os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + by)
+
+
 def serve(
     opener: ComputeOpener,
     settings: Any,
@@ -55,11 +72,8 @@ def serve(
     inspect_slots: int = 1,
     nice: int = 0,
 ) -> None:
-    # Below the serving process's priority (the gateway that spawned it): on saturated cores
-    # the process that holds the sockets runs first whenever it has work, and this one takes
-    # the rest. Before any thread starts, so every thread of the worker inherits it.
     if nice:
-        os.nice(nice)
+        _lower_priority(nice)
     # One intra-op thread, set before anything imports torch: spinning threads cost 65% more
     # CPU per embedding and are 10x slower when the cores are shared (issue 19's profile).
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
