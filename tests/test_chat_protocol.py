@@ -25,6 +25,18 @@ async def test_refund_question_gets_cited_answer_from_refund_article(server: Run
     await client.close()
 
 
+async def test_a_question_carrying_a_card_number_is_answered_as_it_is_without_it(
+    server: RunningServer,
+) -> None:
+    client, _ = await customer(server)
+    ack = await say(client, "My card is 4012 8888 8888 1881, how do I get a refund?")
+    reply = await bot_reply(client, ack["data"]["seq"])
+    urls = [c["url"] for c in reply["data"]["citations"]]
+    assert urls and "couldn't find that" not in reply["data"]["text"], reply["data"]["text"]
+    assert "refund" in urls[0]
+    await client.close()
+
+
 async def test_unanswerable_question_says_it_does_not_know(server: RunningServer) -> None:
     client, _ = await customer(server)
     ack = await say(client, "what's the airspeed velocity of an unladen swallow?")
