@@ -18,7 +18,6 @@ Routers only map what a node decided to the next node: the policy's verdict in
 """
 
 import asyncio
-import re
 from typing import Any, Literal
 
 import numpy as np
@@ -33,6 +32,7 @@ from warmline.agent.llm import LlmFailure
 from warmline.agent.responder import extractive_answer, says_thanks, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Message, Outcome, applied, joined
 from warmline.agent.waiting import answers_while_waiting, reply_while_waiting
+from warmline.guardrails.masked import without_masked_values
 from warmline.guardrails.signals import Signals, compute_signals
 from warmline.retrieval.store import Hit
 from warmline.texts import DEFAULT_LANGUAGE, primary, say
@@ -129,10 +129,6 @@ def _found(query: str, hits: list[Hit]) -> Update:
     return {"hits": hits, "query": query, "retrieved": [h.chunk.id for h in hits]}
 
 
-# Placeholders of masked details other than names and handles ("<CARD_1>", "<EMAIL_2>").
-UNSEARCHED = re.compile(r"<(?!NAME_|HANDLE_)[A-Z][A-Z_]{0,30}_\d{1,6}>")
-
-
 async def retrieve(state: AgentState, runtime: Ctx) -> Update:
     """Search the message; a follow-up that finds nothing alone is searched with the
     question before it (see `follow_up`), and the answer is judged on that query.
@@ -145,7 +141,7 @@ async def retrieve(state: AgentState, runtime: Ctx) -> Update:
     subject ("can <NAME_1> unlock the Lumen Lock", Alexa), and without it the search
     answers another question."""
     context = runtime.context
-    text = " ".join(UNSEARCHED.sub(" ", state["turn"].text).split()) or state["turn"].text
+    text = without_masked_values(state["turn"].text)
     hits = await context.search(text)
     previous = previous_question(state.get("messages", []), state.get("bot_since", 0))
     if (
