@@ -27,7 +27,7 @@ from warmline.guardrails.recognizers.small_model_name import (
 )
 from warmline.guardrails.vault import VaultItem
 from warmline.guardrails.vocabulary import (
-    GREETINGS,
+    NOT_NAMES,
     english_words,
     is_english_word,
     non_noun_words,
@@ -225,7 +225,7 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
     nlp.disable_pipe("parser")
     add_small_model_ner(nlp)
     engine.registry.remove_recognizer("PhoneRecognizer")
-    stop_words = frozenset(nlp.Defaults.stop_words) | GREETINGS
+    stop_words = frozenset(nlp.Defaults.stop_words) | NOT_NAMES
     words = Dictionary(english_words(nlp), non_noun_words(nlp), stop_words)
     for recognizer in extra_recognizers(dict(company_patterns), words):
         engine.registry.add_recognizer(recognizer)
@@ -238,7 +238,7 @@ def _analyzer(company_patterns: tuple[tuple[str, str], ...]) -> Any:
 @lru_cache(maxsize=4)
 def _stop_words(company_patterns: tuple[tuple[str, str], ...]) -> frozenset[str]:
     return (
-        frozenset(_analyzer(company_patterns).nlp_engine.nlp["en"].Defaults.stop_words) | GREETINGS
+        frozenset(_analyzer(company_patterns).nlp_engine.nlp["en"].Defaults.stop_words) | NOT_NAMES
     )
 
 
@@ -310,7 +310,7 @@ class Redactor:
         words = [word.strip(".,;:!?¡¿'’\"()").casefold() for word in span.split()]
         if any(ch.isdigit() for ch in span) or words[0] in _PRONOUNS:
             return False
-        if all(word in GREETINGS for word in words):
+        if all(word in NOT_NAMES for word in words):
             return False
         if score < INTRODUCED_SCORE and all(word in self._vocabulary for word in words):
             return False
@@ -423,7 +423,7 @@ class Redactor:
             return False
         names = known_names()
         english = self._english()
-        stop = _stop_words(self._company) - GREETINGS
+        stop = _stop_words(self._company) - NOT_NAMES
 
         def is_english(word: str) -> bool:
             return word in stop or is_english_word(word, english)
@@ -465,7 +465,7 @@ class Redactor:
         """`word`, beside a name, is more of it (see `_whole_name`); a call or a greeting
         never is ("Hey Sam", which the dictionary does not know)."""
         folded = word.casefold()
-        if folded in _CALLS or folded in GREETINGS:
+        if folded in _CALLS or folded in NOT_NAMES:
             return False
         if self._unknown_word(word):
             return True

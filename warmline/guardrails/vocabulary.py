@@ -79,3 +79,8 @@ GREETINGS = frozenset(
         "bonjour", "bonsoir", "salut", "merci", "ciao",
     }
 )  # fmt: skip
+
+# Labels that introduce a phone number ("Tel: 030 …", "Ph. 9876 …"); the English model
+# tags a capitalised "Tel" as a person. Like greetings, they are never names.
+PHONE_LABELS = frozenset({"tel", "tél", "ph", "mob", "fax", "cel", "tlf", "telf"})
+NOT_NAMES = GREETINGS | PHONE_LABELS

@@ -11,7 +11,6 @@ Presidio intends.
 """
 
 from presidio_analyzer import EntityRecognizer
-from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from warmline.guardrails.recognizers.address import address_recognizer
 from warmline.guardrails.recognizers.address_tail import AddressTailRecognizer
@@ -24,7 +23,10 @@ from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecogn
 from warmline.guardrails.recognizers.known_name import Dictionary, KnownNameRecognizer
 from warmline.guardrails.recognizers.mislabelled_name import MislabelledNameRecognizer
 from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
-from warmline.guardrails.recognizers.phone_pattern import PhonePatternRecognizer
+from warmline.guardrails.recognizers.phone_pattern import (
+    PhonePatternRecognizer,
+    RegionPhoneRecognizer,
+)
 from warmline.guardrails.recognizers.phone_shape import PhoneShapeRecognizer
 from warmline.guardrails.recognizers.postcode import PostcodeRecognizer
 from warmline.guardrails.recognizers.referred_name import ReferredNameRecognizer
@@ -59,6 +61,6 @@ def extra_recognizers(
         PostcodeRecognizer(),
         ObfuscatedEmailRecognizer(),
         user_name_recognizer(),
-        PhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1),
+        RegionPhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1),
         *company_recognizers(company_patterns),
     ]

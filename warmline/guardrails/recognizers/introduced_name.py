@@ -6,7 +6,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from warmline.guardrails.recognizers.context import RegexGroupRecognizer
-from warmline.guardrails.recognizers.known_name import AGREED_NAME_SCORE, Dictionary, known_names
+from warmline.guardrails.recognizers.known_name import Dictionary, known_names
 from warmline.guardrails.recognizers.small_model_name import called_a_company
 
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]{2,}"
@@ -51,6 +51,11 @@ _MAYBE_NAMING = (
 _THANKS = re.compile(r"(?i:thanks|thank you|gracias|merci|danke|cheers)\b")
 _PROPER = frozenset({"PROPN"})
 INTRODUCED_SCORE = 0.9
+# After a phrase that may precede any word: below names introduced in words, and above the
+# English readers' agreed names, so that when both find the same span Presidio keeps this
+# one rather than whichever its set order puts first (the language check drops the
+# English readers' names: "Gracias, Sofía" in Spanish was hidden or not by hash seed).
+MAYBE_INTRODUCED_SCORE = 0.89
 
 
 class IntroducedNameRecognizer(RegexGroupRecognizer):
@@ -116,7 +121,10 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
     ) -> list[RecognizerResult]:
         """Trim a captured name at the first word that is not a name ("ana lopez and ...")."""
         found = [(result, None) for result in super().analyze(text, entities, nlp_artifacts)] + [
-            (RecognizerResult("PERSON", *m.span("value"), AGREED_NAME_SCORE), _tags(nlp_artifacts))
+            (
+                RecognizerResult("PERSON", *m.span("value"), MAYBE_INTRODUCED_SCORE),
+                _tags(nlp_artifacts),
+            )
             for m in self.maybe.finditer(text)
             if self.accept(m.group("value")) and not self._brand(m, nlp_artifacts)
         ]

@@ -4,8 +4,9 @@ import re
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-from warmline.guardrails.recognizers.context import RegexGroupRecognizer
+from warmline.guardrails.recognizers.context import RegexGroupRecognizer, named_otherwise
 
 _PHONE_CONTEXT = (
     r"(?:phone|call|calling|ring|tel\.?|telephone|number|mobile|cell|whatsapp|sms|texts?|"
@@ -30,11 +31,13 @@ class PhonePatternRecognizer(RegexGroupRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        """Numbers introduced as an SSN are left to the SSN recognizer."""
+        """Numbers introduced as an SSN are left to the SSN recognizer, and numbers the
+        words before name as a reference ("tracking number 9400 1000 …") stay."""
         return [
             r
             for r in super().analyze(text, entities, nlp_artifacts)
             if not _SSN_CONTEXT.search(text[max(0, r.start - 24) : r.start])
+            and not named_otherwise(text, r.start)
         ]
 
     def accept(self, value: str) -> bool:
@@ -45,3 +48,17 @@ class PhonePatternRecognizer(RegexGroupRecognizer):
         if digits == 7:
             return bool(_LOCAL_NUMBER.fullmatch(value.strip()))
         return 8 <= digits <= 15
+
+
+class RegionPhoneRecognizer(PhoneRecognizer):
+    """libphonenumber's numbers of the given regions, except those the words before name
+    as a reference: "order 612345678" is a valid Spanish mobile number in shape only."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        return [
+            r
+            for r in super().analyze(text, entities, nlp_artifacts)
+            if not named_otherwise(text, r.start)
+        ]
