@@ -344,6 +344,48 @@ def test_short_numbers_and_words_after_greetings_stay(redactor: Redactor, text: 
 
 
 @pytest.mark.parametrize(
+    ("text", "language", "redacted"),
+    [
+        # Short national numbers after a phone word of the widget's languages.
+        ("mi teléfono es 62889", "es", "mi teléfono es <PHONE_1>"),
+        ("llámame al 7012 por favor", "es", "llámame al <PHONE_1> por favor"),
+        ("Handy: 62889", "de", "Handy: <PHONE_1>"),
+        ("meine Nummer ist 62889", "de", "meine Nummer ist <PHONE_1>"),
+        ("Durchwahl 4412", "de", "Durchwahl <PHONE_1>"),
+        ("mon numéro est le 62889", "fr", "mon numéro est le <PHONE_1>"),
+        # ... and of English: "my number", abbreviations, up to seven digits, two groups.
+        ("my number is 62889", "en", "my number is <PHONE_1>"),
+        ("ph. 7012 or mob: 62889", "en", "ph. <PHONE_1> or mob: <PHONE_2>"),
+        ("sms 62889 when you can", "en", "sms <PHONE_1> when you can"),
+        ("call me on 5550142 after six", "en", "call me on <PHONE_1> after six"),
+        ("my mobile number is 20 123", "en", "my mobile number is <PHONE_1>"),
+        # A phone label is no name.
+        ("Tel: 030/1234567", "en", "Tel: <PHONE_1>"),
+        # A name after thanks in Spanish, whichever reader Presidio keeps.
+        ("Gracias, Sofía", "es", "Gracias, <NAME_1>"),
+    ],
+)
+def test_short_phone_numbers_after_phone_words_are_redacted(
+    redactor: Redactor, text: str, language: str, redacted: str
+) -> None:
+    assert redactor.redact(text, PlaceholderBook(), language).text == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the phone is 2000 dollars",
+        "order 612345678 has not arrived",
+        "tracking number 9400 1000 0000 0000 0000 00",
+        "my account number is 62889",
+        "I bought the phone in 2019",
+    ],
+)
+def test_amounts_and_references_near_phone_words_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
     ("text", "redacted"),
     [
         # A phrase that names someone is followed by a particle or a conjunction, not a name.

@@ -17,7 +17,7 @@ from warmline.guardrails.recognizers.context import RegexGroupRecognizer, named_
 
 _PHONE_WORD = (
     r"(?:phone|telephone|tel|ph|mobile|mob|cell|cellphone|landline|whatsapp|sms|ext|extension|"
-    r"call|text|ring|dial|reach\s+me|contact\s+(?:me|number)|"
+    r"call|text|ring|reach\s+me|contact\s+(?:me|number)|"
     r"tel[eé]fono|tlf|telf|m[oó]vil|celular|cel|extensi[oó]n|anexo|ll[aá]m[ae]me|"
     r"telefon|handy|mobil|festnetz|rufnummer|durchwahl|t[eé]l[eé]phone|t[eé]l|portable|"
     r"ruf|(?:my|mi|meine?|mon)\s+(?:number|num|n[uú]m[eé]ro|nummer))"
