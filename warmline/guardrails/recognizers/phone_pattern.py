@@ -59,6 +59,7 @@ class RegionPhoneRecognizer(PhoneRecognizer):
     ) -> list[RecognizerResult]:
         return [
             r
-            for r in super().analyze(text, entities, nlp_artifacts)
+            # Presidio annotates the artifacts as required, though its own default is None.
+            for r in super().analyze(text, entities, nlp_artifacts)  # type: ignore[arg-type]
             if not named_otherwise(text, r.start)
         ]
