@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { JSDOM } from 'jsdom';
 
-const BUNDLE = readFileSync(new URL('../widget.js', import.meta.url), 'utf8');
+const BUNDLE = readFileSync(new URL('../public/widget.js', import.meta.url), 'utf8');
 
 /** Timers that run only when the test moves the clock. */
 class Clock {
