@@ -5,6 +5,8 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -244,6 +246,45 @@ async def test_closing_the_pool_ends_an_idle_worker_without_waiting_it_out(
     process = turns._workers[0].process
     await asyncio.wait_for(turns.close(), timeout=60)
     assert process.exitcode == 0
+
+
+ORPHANED_WORKER = """
+import multiprocessing, sys
+from worker_stubs import Gate, echo_graph
+from warmline.agent.state import TurnInput
+from warmline.workers.messages import Job, Ready
+from warmline.workers.process import serve
+
+spawn = multiprocessing.get_context("spawn")
+gate = Gate(spawn.Event(), spawn.Semaphore(0))
+gateway, child = spawn.Pipe()
+worker = spawn.Process(target=serve, args=(echo_graph, gate, child))
+worker.start()
+child.close()
+assert isinstance(gateway.recv(), Ready)
+gateway.send(Job(1, "c1", TurnInput(seq=1, text="hold", mode="bot")))
+gate.entered.acquire()
+gateway.close()  # the gateway dies with a turn in flight: its end of the pipe closes
+gate.open.set()  # the turn goes on, and streams and answers down the closed pipe
+worker.join(120)
+sys.exit(worker.exitcode)
+"""
+
+
+def test_a_worker_whose_gateway_is_gone_stops_with_one_line_and_no_traceback() -> None:
+    """Its gateway died mid-turn: the worker finishes the turn, finds nobody to send it
+    to, and exits cleanly saying why, instead of printing a traceback per send."""
+    done = subprocess.run(
+        [sys.executable, "-c", ORPHANED_WORKER],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "gateway" in lines[0], done.stderr
 
 
 async def test_a_bot_turn_runs_in_a_worker_and_its_answer_reaches_the_customer(
