@@ -376,6 +376,26 @@ def pool_of(gate: Gate, **options: Any) -> Callable[[Any], AbstractAsyncContextM
     return workers
 
 
+async def test_a_turn_run_again_after_its_worker_died_streams_its_preview_from_the_start(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The customer saw a piece of the first attempt's answer; the turn run once more
+    streams from index 0 again, which starts the preview over (docs/protocol.md), so the
+    preview shows that piece once, not the first attempt's words and then the retry's."""
+    gate = Gate(SPAWN.Event(), died=SPAWN.Event())
+    workers = pool_of(gate, size=1, line=4, start_within_s=60.0)
+    monkeypatch.setattr("warmline.server.runtime.turn_pool", workers)
+    async with serving(make_settings(tmp_path, kb_snapshot, workers=1)) as server:
+        client, _ = await customer(server)
+        await say(client, "die after a piece")
+        answer = await client.wait_for(60, type="message", data_role="bot")
+        assert answer["data"]["text"].startswith("die after a piece from")
+        assert gate.died.is_set()
+        pieces = [f["data"] for f in client.frames if f["type"] == "delta"]
+        assert [(p["index"], p["text"]) for p in pieces] == [(0, "first piece"), (0, "first piece")]
+        await client.close()
+
+
 def stuck_workers(gate: Gate) -> Callable[[Any], AbstractAsyncContextManager[TurnPool]]:
     """The server's compute workers, each stuck in its turn until the test opens `gate`: one
     worker, one place in line, and a start deadline no turn reaches."""
