@@ -1,6 +1,6 @@
 """What the widget costs a host page: its size on the wire and its time to first render.
 
-Size: widget/widget.js raw and gzip-compressed (level 9), the one file a host page
+Size: widget/public/widget.js raw and gzip-compressed (level 9), the one file a host page
 loads. First render: Debian Chromium (headless, through Playwright) opens the demo
 page of a running `warmline serve` in a fresh browser context each time (cold cache),
 and the clock runs from navigation until the widget's launcher button is visible.
@@ -50,7 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--loads", type=int, default=20)
     args = parser.parse_args()
-    source = (REPO_ROOT / "widget" / "widget.js").read_bytes()
+    source = (REPO_ROOT / "widget" / "public" / "widget.js").read_bytes()
     with serving() as server:
         page_url = server.ws_url.replace("ws://", "http://") + "/"
         renders = asyncio.run(first_renders(page_url, args.loads))

@@ -1,5 +1,6 @@
 """The guard's evaluation gates: what `warmline eval pii|signals` reports must hold."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -70,6 +71,26 @@ def test_eval_reports_are_json_and_carry_no_personal_data(tmp_path: Path) -> Non
     exported = (tmp_path / "pii-messages.json").read_text()
     values = {span.value for m in pii_eval.load(data) for span in m.spans}
     assert [v for v in values if v in exported] == []
+
+
+def test_signal_reports_name_their_data_alike_from_any_checkout_or_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A committed report names its data relative to the project, never by this
+    checkout's absolute path (a run elsewhere would rewrite it); a file outside the
+    project is named as it was given."""
+    from warmline.cli import main
+
+    lines = (REPO / "evals" / "signals" / "dev_messages.jsonl").read_text().splitlines()
+    (tmp_path / "mine.jsonl").write_text("\n".join(lines[:5]) + "\n")
+    monkeypatch.chdir(tmp_path)
+    inside = REPO / "evals" / "signals" / "dev_messages.jsonl"
+    assert main(["eval", "signals", "--data", str(inside), "mine.jsonl", "--out", "out"]) == 0
+    named = {p.name: json.loads(p.read_text())["dataset"] for p in (tmp_path / "out").iterdir()}
+    assert named == {
+        "signals-dev_messages.json": "evals/signals/dev_messages.jsonl",
+        "signals-mine.json": "mine.jsonl",
+    }
 
 
 def test_emotion_scores_read_dissatisfaction_from_the_turn_labels() -> None:

@@ -9,6 +9,8 @@ API map is private; a damaged knowledge store stops start-up with one clear line
 import json
 import logging
 import os
+import posixpath
+import re
 import socket
 import subprocess
 import sys
@@ -209,6 +211,40 @@ async def test_every_html_route_carries_the_policy_of_its_page(fresh: RunningSer
             assert served_file.status_code == 200
             for header in ("content-security-policy", "x-frame-options"):
                 assert served_file.headers[header] == page.headers[header]
+
+
+STATIC_SOURCES = (
+    "/static/src/widget.js",
+    "/static/src/shared/socket.js",
+    "/static/test/build.test.mjs",
+    "/static/build.mjs",
+    "/static/../package.json",
+    "/static/%2e%2e/package.json",
+)
+
+
+async def test_static_serves_the_pages_assets_and_never_their_sources(
+    fresh: RunningServer,
+) -> None:
+    """Under /static only the built scripts and the pages' own files: every script and
+    stylesheet the three pages load (and the source map each script names) answers, and
+    the sources, tests and build files beside them are not there."""
+    async with httpx.AsyncClient(base_url=fresh.url, timeout=30) as http:
+        assets = {"/static/widget.js"}
+        for page in ("/", "/console", "/supervisor"):
+            html = (await http.get(page)).text
+            assets |= set(re.findall(r'<(?:script|link)[^>]* (?:src|href)="(/[^"]*)"', html))
+        for script in [a for a in assets if a.endswith(".js")]:
+            body = (await http.get(script)).text
+            assets |= {
+                posixpath.join(posixpath.dirname(script), m)
+                for m in re.findall(r"//# sourceMappingURL=(\S+)", body)
+            }
+        assert {"/static/console.css", "/static/supervisor.js.map"} <= assets
+        for asset in sorted(assets):
+            assert (await http.get(asset)).status_code == 200, asset
+        for source in STATIC_SOURCES:
+            assert (await http.get(source)).status_code == 404, source
 
 
 async def test_the_api_docs_are_off_unless_enabled(fresh: RunningServer) -> None:

@@ -5,6 +5,8 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -246,6 +248,45 @@ async def test_closing_the_pool_ends_an_idle_worker_without_waiting_it_out(
     assert process.exitcode == 0
 
 
+ORPHANED_WORKER = """
+import multiprocessing, sys
+from worker_stubs import Gate, echo_graph
+from warmline.agent.state import TurnInput
+from warmline.workers.messages import Job, Ready
+from warmline.workers.process import serve
+
+spawn = multiprocessing.get_context("spawn")
+gate = Gate(spawn.Event(), spawn.Semaphore(0))
+gateway, child = spawn.Pipe()
+worker = spawn.Process(target=serve, args=(echo_graph, gate, child))
+worker.start()
+child.close()
+assert isinstance(gateway.recv(), Ready)
+gateway.send(Job(1, "c1", TurnInput(seq=1, text="hold", mode="bot")))
+gate.entered.acquire()
+gateway.close()  # the gateway dies with a turn in flight: its end of the pipe closes
+gate.open.set()  # the turn goes on, and streams and answers down the closed pipe
+worker.join(120)
+sys.exit(worker.exitcode)
+"""
+
+
+def test_a_worker_whose_gateway_is_gone_stops_with_one_line_and_no_traceback() -> None:
+    """Its gateway died mid-turn: the worker finishes the turn, finds nobody to send it
+    to, and exits cleanly saying why, instead of printing a traceback per send."""
+    done = subprocess.run(
+        [sys.executable, "-c", ORPHANED_WORKER],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "gateway" in lines[0], done.stderr
+
+
 async def test_a_bot_turn_runs_in_a_worker_and_its_answer_reaches_the_customer(
     tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -333,6 +374,26 @@ def pool_of(gate: Gate, **options: Any) -> Callable[[Any], AbstractAsyncContextM
             await turns.close()
 
     return workers
+
+
+async def test_a_turn_run_again_after_its_worker_died_streams_its_preview_from_the_start(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The customer saw a piece of the first attempt's answer; the turn run once more
+    streams from index 0 again, which starts the preview over (docs/protocol.md), so the
+    preview shows that piece once, not the first attempt's words and then the retry's."""
+    gate = Gate(SPAWN.Event(), died=SPAWN.Event())
+    workers = pool_of(gate, size=1, line=4, start_within_s=60.0)
+    monkeypatch.setattr("warmline.server.runtime.turn_pool", workers)
+    async with serving(make_settings(tmp_path, kb_snapshot, workers=1)) as server:
+        client, _ = await customer(server)
+        await say(client, "die after a piece")
+        answer = await client.wait_for(60, type="message", data_role="bot")
+        assert answer["data"]["text"].startswith("die after a piece from")
+        assert gate.died.is_set()
+        pieces = [f["data"] for f in client.frames if f["type"] == "delta"]
+        assert [(p["index"], p["text"]) for p in pieces] == [(0, "first piece"), (0, "first piece")]
+        await client.close()
 
 
 def stuck_workers(gate: Gate) -> Callable[[Any], AbstractAsyncContextManager[TurnPool]]:

@@ -23,16 +23,18 @@ class Gate:
     and releases `entered` (a semaphore) when it starts waiting, if given one. `stalls`
     (a semaphore) counts the inspections of "wait to be read" that stall for ever instead,
     until their worker dies (not on the shared event: a sleeper that dies there blocks its
-    `set`)."""
+    `set`). `died` (an event) is set by the first turn of "die after a piece", which streams
+    a piece and dies; run again, that turn streams and answers."""
 
     open: Any
     entered: Any = None
     stalls: Any = None
+    died: Any = None
 
 
 class EchoGraph:
     """Answers with the message and the worker's process id; "hold" waits for the gate,
-    "stall" for ever, "crash" dies."""
+    "stall" for ever, "crash" dies, "die after a piece" dies the first time after streaming."""
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
@@ -47,6 +49,10 @@ class EchoGraph:
         if turn.text == "stall":  # until the worker dies (not on the shared event: a
             await asyncio.Event().wait()  # sleeper that dies there blocks its `set`)
         if turn.text == "crash":
+            os._exit(3)
+        if turn.text == "die after a piece" and not self.gate.died.is_set():
+            on_delta("first piece")  # in the pipe before the worker dies
+            self.gate.died.set()
             os._exit(3)
         on_delta("first piece")
         # A reply the service can store, so a server's customer gets it as the bot's answer.

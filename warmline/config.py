@@ -125,7 +125,11 @@ class Settings(
         False, description="Serve /docs, /redoc and /openapi.json (they map every endpoint)."
     )
     kb_path: Path = REPO_ROOT / "kb" / "sample"
-    widget_dir: Path = REPO_ROOT / "widget"
+    widget_dir: Path = Field(
+        REPO_ROOT / "widget" / "public",
+        description="The folder served under /static, with the demo, console and supervisor "
+        "pages: browser files only (built scripts, pages, styles), since all of it is public.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

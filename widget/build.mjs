@@ -1,7 +1,9 @@
 /* Bundles each page's script from the ES modules under widget/src/ into the one file the
-   server serves (widget/widget.js, console.js, supervisor.js): an IIFE with no globals of its
+   server serves (widget/public/widget.js, console.js, supervisor.js): an IIFE with no globals of its
    own, as a host page expects of an embed, minified (the widget loads on every host page)
    with a source map beside it (widget.js.map, …) for reading it in the browser's tools.
+   widget/public/ is all the server serves (under /static): the built scripts beside the pages'
+   HTML, CSS and demo.js, never the sources, tests or this file.
    Run `npm run build` after editing widget/src/; the built files are committed, and
    widget/test/build.test.mjs fails when they are stale. */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -27,7 +29,7 @@ export const bundle = async (page) => {
     banner: { js: `${intro}\n/* Built from widget/src/${page}.js by \`npm run build\`: edit the sources, not this file. */` },
     minify: true,
     sourcemap: 'linked',
-    outfile: `${HERE}${page}.js`,
+    outfile: `${HERE}public/${page}.js`,
     write: false,
     logLevel: 'warning',
   });

@@ -23,6 +23,7 @@ finished. A handoff or a new place in line is told to everyone by broadcasting.
 import asyncio
 import hashlib
 import hmac
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -583,22 +584,28 @@ class ConversationService:
 
         Pieces are `delta` control frames (no seq): a preview that the logged `message`
         replaces, so a reconnecting customer gets the final answer, never half of one.
+        Each attempt numbers its pieces from 0: a turn run again (its worker died, or no
+        worker took it) streams from the beginning, and index 0 tells the customer's
+        client to start the preview over rather than add the answer to the half it shows.
         """
-        pieces = 0
 
-        def on_delta(text: str) -> None:
-            nonlocal pieces
-            frame = control("delta", conversation_id, for_seq=turn.seq, index=pieces)
-            frame.data["text"] = text
-            self.bus.publish(conversation_id, frame)
-            pieces += 1
+        def preview() -> Callable[[str], None]:
+            """One attempt's stream, its pieces numbered from 0."""
+            pieces = itertools.count()
+
+            def on_delta(text: str) -> None:
+                frame = control("delta", conversation_id, for_seq=turn.seq, index=next(pieces))
+                frame.data["text"] = text
+                self.bus.publish(conversation_id, frame)
+
+            return on_delta
 
         if self.runner is None:
-            return await self.graph.run(conversation_id, turn, on_delta)
+            return await self.graph.run(conversation_id, turn, preview())
         runner = self.runner
 
         async def run(since: float | None) -> AgentState:
-            return await runner.run(conversation_id, turn, on_delta, urgency, since)
+            return await runner.run(conversation_id, turn, preview(), urgency, since)
 
         try:
             # The checkpoint recognises a turn a dead worker finished; a second loss is
@@ -609,7 +616,7 @@ class ConversationService:
                 raise
             # A handoff's turn jumps the line; if no worker frees up even so, it runs here
             # rather than answer "busy" to someone who asked for a person.
-            return await self.graph.run(conversation_id, turn, on_delta)
+            return await self.graph.run(conversation_id, turn, preview())
 
     async def _answer(
         self,

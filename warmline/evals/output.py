@@ -5,10 +5,22 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from warmline.config import REPO_ROOT
+
 
 def write_report(report: BaseModel, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
+
+
+def dataset_name(path: Path) -> str:
+    """The data a report was made from, as the report names it: relative to the project
+    root when it lies inside it, so a committed report run again from another checkout
+    or directory names it alike and stays unchanged; as given when it lies outside."""
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from warmline.config import Settings
-from warmline.evals.output import table
+from warmline.evals.output import dataset_name, table
 from warmline.guardrails.redaction import DetectedSpan, Redactor, presidio_engine
 from warmline.guardrails.vocabulary import kb_vocabulary
 
@@ -183,7 +183,7 @@ def evaluate(path: Path, settings: Settings) -> PiiReport:
     ours, leaked = score(messages, redactor.detect)
     peer, _ = score(messages, presidio_default())
     return PiiReport(
-        dataset=str(path),
+        dataset=dataset_name(path),
         messages=len(messages),
         gold_spans=sum(len(m.spans) for m in messages),
         warmline=ours,

@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from warmline.config import REPO_ROOT, Settings
-from warmline.evals.output import table, write_report
+from warmline.evals.output import dataset_name, table, write_report
 from warmline.retrieval.confidence import AnswerableModel, features
 from warmline.retrieval.store import Hit, KnowledgeStore
 
@@ -219,7 +219,7 @@ def evaluate(
     yes = scored(model.probability, answerable)
     no = scored(model.probability, [q for q in questions if not q.answerable])
     report = RetrievalReport(
-        dataset=str(path),
+        dataset=dataset_name(path),
         split=split,
         answerable=len(answerable),
         unanswerable=len(questions) - len(answerable),

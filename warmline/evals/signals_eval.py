@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from warmline.evals.metrics import BinaryScores
-from warmline.evals.output import table
+from warmline.evals.output import dataset_name, table
 from warmline.guardrails.signals import compute_signals, vader_score
 from warmline.handoff.policy_file import Thresholds
 
@@ -85,7 +85,7 @@ def evaluate(path: Path, threshold: float | None = None) -> SignalsReport:
             topic_total += 1
             topic_hits += predicted["sensitive_topic"] == message.sensitive_topic
     return SignalsReport(
-        dataset=str(path),
+        dataset=dataset_name(path),
         messages=len(messages),
         vader_threshold=threshold,
         labels={

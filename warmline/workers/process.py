@@ -1,7 +1,9 @@
 """A worker process's life: open the graph and the guard, say ready, run the turns and
 inspections the gateway sends (several at once, as tasks on one event loop) until it
 closes the pipe or says stop (or dies, which closes it too, so no worker outlives its
-gateway). Work in flight when told to stop is finished first.
+gateway). Work in flight when told to stop is finished first. A closed pipe means the
+gateway is gone: the worker says so in one log line, drops what it would still send, and
+exits cleanly once its work in flight is done.
 
 Several at once is what lets the models batch: query embeddings asked for from the
 executor's threads at the same time run as one model call, and so do the spaCy analyses
@@ -48,6 +50,34 @@ SPARE_THREADS = 4
 while other turns' steps (search, the answer) need threads of their own."""
 
 
+class _Gateway:
+    """The pipe to the gateway, as this worker writes to it. Once the gateway's end is
+    closed (it stopped or died, so nobody reads any more), what is sent is dropped and
+    the worker says so once, rather than a traceback for each piece of an answer and
+    each outcome that finds the pipe broken. Used from the event loop's thread only."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.gone = False
+
+    def send(self, message: object) -> None:
+        if self.gone:
+            return
+        try:
+            self._conn.send(message)
+        except (BrokenPipeError, ConnectionResetError):
+            self.left()
+
+    def left(self) -> None:
+        if not self.gone:
+            self.gone = True
+            log.warning(
+                "worker %d: the gateway is gone (its end of the pipe is closed); "
+                "finishing the work in flight, sending nothing more, then exiting",
+                os.getpid(),
+            )
+
+
 def _lower_priority(by: int) -> None:
     """Below the serving process's priority (the gateway that spawned it): on saturated
     cores the process that holds the sockets runs first whenever it has work, and this one
@@ -88,16 +118,17 @@ async def _serve(
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(slots + SPARE_THREADS, "warmline-turn"))
     inspecting = ThreadPoolExecutor(inspect_slots, "warmline-inspect")
+    gateway = _Gateway(conn)
     async with opener(settings) as compute:
         jobs: asyncio.Queue[Job | Inspect | None] = asyncio.Queue()
-        threading.Thread(target=_read, args=(conn, loop, jobs), daemon=True).start()
-        conn.send(Ready())
+        threading.Thread(target=_read, args=(conn, loop, jobs, gateway), daemon=True).start()
+        gateway.send(Ready())
         running: set[asyncio.Task[None]] = set()
         while (job := await jobs.get()) is not None:
             if isinstance(job, Inspect):
-                work = _inspect(compute.guard, job, conn, inspecting)
+                work = _inspect(compute.guard, job, gateway, inspecting)
             else:
-                work = _turn(compute.graph, job, conn)
+                work = _turn(compute.graph, job, gateway)
             task = asyncio.create_task(work)
             running.add(task)
             task.add_done_callback(running.discard)
@@ -109,21 +140,25 @@ def _read(
     conn: Connection,
     loop: asyncio.AbstractEventLoop,
     jobs: "asyncio.Queue[Job | Inspect | None]",
+    gateway: _Gateway,
 ) -> None:
     """Hand each job the gateway sends to the loop; `None` when it says stop or is gone."""
     while True:
+        gone = False
         try:
             job: Job | Inspect | None = conn.recv()
-        except (EOFError, OSError):  # the gateway is gone
-            job = None
+        except (EOFError, OSError):  # the gateway is gone without saying stop
+            job, gone = None, True
         with contextlib.suppress(RuntimeError):  # the loop has ended (its graph failed)
+            if gone:
+                loop.call_soon_threadsafe(gateway.left)
             loop.call_soon_threadsafe(jobs.put_nowait, job)
         if job is None:
             return
 
 
 async def _inspect(
-    guard: Guard, job: Inspect, conn: Connection, threads: ThreadPoolExecutor
+    guard: Guard, job: Inspect, gateway: _Gateway, threads: ThreadPoolExecutor
 ) -> None:
     loop = asyncio.get_running_loop()
     try:
@@ -138,19 +173,19 @@ async def _inspect(
         )
     except Exception as exc:  # the guard itself fails closed; this is a bug's last stop
         log.exception("inspection failed in a worker")
-        _reply(conn, Failed(job.id, exc))
+        _reply(gateway, Failed(job.id, exc))
         return
-    _reply(conn, Inspected(job.id, inspection))
+    _reply(gateway, Inspected(job.id, inspection))
 
 
-async def _turn(graph: ConversationGraph, job: Job, conn: Connection) -> None:
-    _reply(conn, await _run(graph, job, conn))
+async def _turn(graph: ConversationGraph, job: Job, gateway: _Gateway) -> None:
+    _reply(gateway, await _run(graph, job, gateway))
 
 
-async def _run(graph: ConversationGraph, job: Job, conn: Connection) -> Done | Failed:
+async def _run(graph: ConversationGraph, job: Job, gateway: _Gateway) -> Done | Failed:
     try:
         state = await graph.run(
-            job.conversation_id, job.turn, lambda text: conn.send(Delta(job.id, text))
+            job.conversation_id, job.turn, lambda text: gateway.send(Delta(job.id, text))
         )
     except Exception as exc:
         log.exception("turn failed in a worker", extra={"conversation_id": job.conversation_id})
@@ -158,9 +193,9 @@ async def _run(graph: ConversationGraph, job: Job, conn: Connection) -> Done | F
     return Done(job.id, state)
 
 
-def _reply(conn: Connection, message: Done | Inspected | Failed) -> None:
+def _reply(gateway: _Gateway, message: Done | Inspected | Failed) -> None:
     """Send the outcome; an exception that does not pickle goes as its text."""
     try:
-        conn.send(message)
+        gateway.send(message)
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
-        conn.send(Failed(message.job, RuntimeError(f"unsendable result: {exc}")))
+        gateway.send(Failed(message.job, RuntimeError(f"unsendable result: {exc}")))

@@ -798,7 +798,9 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
       queueBar.append(' ', h('span', { 'data-testid': 'expected-wait', text: minutes === 1 ? t('waitOne') : t('waitMany', { n: minutes }) }));
     if (stick) toBottom();
   };
-  // The answer as the model writes it: a preview row that the logged message replaces.
+  // The answer as the model writes it: a preview row that the logged message replaces. A
+  // piece with index 0 starts it again (a turn run once more after its worker died streams
+  // from the beginning), so its text replaces what the row shows instead of following it.
   let streamRow = null;
   let streamFor = 0;
   const streamPiece = (d) => {
@@ -812,7 +814,8 @@ textarea:focus-visible{outline-offset:0;border-color:var(--ink)}
     }
     const stick = nearBottom();
     hideTyping();
-    streamRow.querySelector('.text').textContent += d.text;
+    const text = streamRow.querySelector('.text');
+    text.textContent = d.index === 0 ? d.text : text.textContent + d.text;
     if (stick) toBottom();
   };
   const endStream = () => {

@@ -10,9 +10,9 @@ import { PAGES, bundle } from '../build.mjs';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 for (const page of PAGES) {
-  test(`widget/${page}.js and its source map are the current build of widget/src/${page}.js`, async () => {
+  test(`widget/public/${page}.js and its source map are the current build of widget/src/${page}.js`, async () => {
     const built = await bundle(page);
-    assert.deepEqual([...built.keys()].map((p) => relative(REPO, p)).sort(), [`widget/${page}.js`, `widget/${page}.js.map`]);
+    assert.deepEqual([...built.keys()].map((p) => relative(REPO, p)).sort(), [`widget/public/${page}.js`, `widget/public/${page}.js.map`]);
     for (const [path, text] of built) {
       assert.ok(readFileSync(path, 'utf8') === text, `${relative(REPO, path)} is stale: run \`npm run build\` and commit it`);
     }
