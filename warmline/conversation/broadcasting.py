@@ -333,23 +333,23 @@ class Broadcaster:
         """
         now = self.clock()
         aging = self._queue_policy.aging_minutes
-        before: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        sent: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
         added: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
         for entry in entries:
             key = (entry, entry.reserved_for(now), effective_priority(entry, now, aging))
             last = self._announced.get(entry.conversation_id)
             if last is not None and last[0] == key:
-                before[entry.conversation_id] = last
+                sent[entry.conversation_id] = last
                 continue
             item = self.describe(entry, transcript=False)
-            before[entry.conversation_id] = (key, item)
+            sent[entry.conversation_id] = (key, item)
             if last is None:
                 added.append(item)
             elif last[1] != item:
                 changed.append(item)
-        removed = [key for key in self._announced if key not in before]
-        self._announced = before
+        removed = [key for key in self._announced if key not in sent]
+        self._announced = sent
         if not (added or changed or removed):
             return None
         return control("queue_update", added=added, changed=changed, removed=removed)
