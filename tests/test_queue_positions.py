@@ -23,7 +23,9 @@ from conftest import (
 from warmline.config import Settings
 from warmline.conversation.accounts import AgentAccount
 
-SAM = AgentAccount(id="sam", name="Sam", token="t-sam", capacity=10)
+SAM = AgentAccount(
+    id="sam", name="Sam", token="t-sam", capacity=10, skills=["fraud", "legal", "safety"]
+)
 
 
 def desk_settings(data_dir: Path, kb_snapshot: Path, backend: Backend | None) -> Settings:
@@ -48,9 +50,9 @@ async def join(server: RunningServer, position: int) -> tuple[Client, str]:
 async def told_since(client: Client, since: int) -> list[int]:
     """The places a customer was told after their first `since` frames, up to a pong.
 
-    Frames announced before the ping are written to the socket before its pong, so
-    nothing sent in an announcement already made can be missed, and nothing waits on
-    the clock."""
+    Frames announced before the ping are written to the socket before its pong, so once
+    the last customer in line got their frame of an announcement, nothing it sent anyone
+    can be missed, and nothing waits on the clock."""
     await client.send({"type": "ping", "data": {}})
     await client.wait_for(type="pong")
     return [f["data"]["position"] for f in client.frames[since:] if f["type"] == "queue_position"]
@@ -97,10 +99,12 @@ async def test_when_someone_leaves_the_middle_of_the_line_those_behind_move_up(
         line = [await join(server, position) for position in (1, 2, 3, 4)]
         seen = marks(line)
         await claim(sam, line[1][1])
+        await line[3][0].wait_for(type="queue_position", data_position=3)  # the pass is done
         assert await told_each(line, seen) == [[], [], [2], [3]]
 
         seen = marks(line)
         await claim(sam, line[0][1])
+        await line[3][0].wait_for(type="queue_position", data_position=2)
         assert await told_each(line, seen) == [[], [], [1], [2]]
 
         # a customer who comes back is told their place again, and so are their sockets
