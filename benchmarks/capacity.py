@@ -12,6 +12,8 @@ the product gets. Each figure is measured here, in this order:
    p95 stays under 1 s. A prober presses "Talk to a person" throughout (`--handoff-rate`
    a second, 5 by default, so a level's p99 rests on about a hundred presses) and times
    each packet's arrival on an agent's socket, so handoff latency is read under that load;
+   the CPU the serving process (the gateway: sockets, event log, announcements) and its
+   compute workers used in the window is read from /proc, per level and per turn;
 4. idle sockets: K customers connect and say hello, then wait; the server's resident
    memory and CPU per idle socket are read from /proc.
 
@@ -231,7 +233,9 @@ async def load_level(
     tasks = [customer(server.ws_url, texts, level) for _ in range(clients)]
     if handoff_rate:
         tasks.append(prober(server.ws_url, level, handoff_rate))
+    cpu = asyncio.create_task(cpu_in_window(server.pid, level))
     await asyncio.gather(*tasks)
+    gateway_s, workers_s = await cpu
     return {
         "clients": clients,
         "served_turns_per_s": round(level.served / window_s, 2),
@@ -239,7 +243,30 @@ async def load_level(
         "handoff_delivery": summary_ms(level.handoffs) if level.handoffs else None,
         "busy": level.busy,
         "errors": level.errors,
+        "gateway_cpu_pct": round(gateway_s / window_s * 100, 1),
+        "gateway_cpu_ms_per_turn": round(gateway_s * 1000 / level.served, 2)
+        if level.served
+        else None,
+        "workers_cpu_pct": round(workers_s / window_s * 100, 1),
     }
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (the compute workers of a `warmline serve`)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+async def cpu_in_window(pid: int, level: Level) -> tuple[float, float]:
+    """CPU seconds the serving process (sockets, the gateway) and its compute workers
+    used inside the measuring window, read from /proc."""
+    await asyncio.sleep(max(0.0, level.started - time.monotonic()))
+    workers = children(pid)
+    gateway, spent = cpu_seconds(pid), sum(cpu_seconds(w) for w in workers)
+    await asyncio.sleep(max(0.0, level.until - time.monotonic()))
+    return cpu_seconds(pid) - gateway, sum(cpu_seconds(w) for w in workers) - spent
 
 
 def cpu_seconds(pid: int) -> float:

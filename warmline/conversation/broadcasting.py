@@ -5,29 +5,48 @@ Agent and customer commands change the queue; this module tells everyone what ch
 (coalesced, so a burst of changes is announced once) and hands waiting conversations
 to agents with room. Commands reach it through the `Broadcast` interface they declare,
 never by importing each other.
+
+A waiting customer is told their place by the server process that holds their socket,
+and only when what they see changed: their place, the expected wait to the minute, or
+its basis. A join at the back of a long line is then one frame, not one per customer.
+The process where the queue changed tells its own customers and publishes a `line`
+signal on the bus; every other process (with PostgreSQL + Redis) reads the line then
+and tells its own. Each process remembers what it last told its sockets, so what it
+compares with is what they were shown, whichever process changed the queue.
 """
 
 import asyncio
 import logging
+import math
+import secrets
 from collections.abc import Coroutine
+from datetime import datetime
 from typing import Any
 
+from warmline.agent.decision import Priority
 from warmline.clock import Clock
 from warmline.conversation.assignment import Assignment
 from warmline.conversation.dashboard import AgentOnFloor, build_dashboard
 from warmline.conversation.errors import NotAllowed, existing
 from warmline.conversation.protocol import QueuePositionData, ServerFrame, control
 from warmline.conversation.settings import ConversationSettings
-from warmline.coordination.bus import AGENTS, SUPERVISORS, agent_topic
+from warmline.coordination.bus import AGENTS, LINE, SUPERVISORS, agent_topic
 from warmline.coordination.shared import Coordination
 from warmline.handoff.policy_file import QueuePolicy
 from warmline.handoff.queue import HandoffQueue, QueueEntry
 from warmline.handoff.routing import best_agent, effective_priority, in_line
 from warmline.handoff.wait import HISTORY as WAIT_HISTORY
-from warmline.handoff.wait import expected_wait, typical_waits
+from warmline.handoff.wait import Wait, expected_wait, typical_waits
 from warmline.storage.conversations import ConversationLog
 
 log = logging.getLogger("warmline.desk")
+
+
+def _as_shown(place: QueuePositionData) -> tuple[int, int | None, str | None]:
+    """What a customer sees of their place: the widget shows the wait in whole minutes,
+    so a wait that only ticked down a few seconds is not worth a frame."""
+    seconds = place.expected_wait_seconds
+    return (place.position, None if seconds is None else math.ceil(seconds / 60), place.wait_basis)
 
 
 class Broadcaster:
@@ -49,8 +68,14 @@ class Broadcaster:
         self.presence = shared.presence
         self._timers: set[asyncio.Task[None]] = set()
         self._announcing = False
+        self._for_agents = False  # the pass scheduled also tells agents (the change was here)
+        self._passing = asyncio.Lock()  # passes in order: a later one never sends older news
         self._dispatching = asyncio.Lock()
-        self._announced: dict[str, dict[str, Any]] = {}  # the queue as last sent, by conversation
+        # The queue as last sent to agents, by conversation: (entry, item described).
+        self._announced: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        # Each waiting customer with a socket here, as last told (see the module's notes).
+        self._told: dict[str, tuple[int, int | None, str | None]] = {}
+        self._origin = secrets.token_hex(6)  # this process, in its `line` signals
 
     def _later(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Background work that shutdown cancels rather than waits for."""
@@ -60,6 +85,7 @@ class Broadcaster:
 
     def start(self) -> None:
         self._later(self.watch_slas())
+        self._later(self._follow_line())
 
     def stop(self) -> None:
         for task in self._timers:
@@ -152,50 +178,97 @@ class Broadcaster:
         Coalesced: a burst of changes (a dispatch taking ten conversations, fifty customers
         escalating at once) is announced once, after it, instead of once per change.
         """
+        self._for_agents = True
+        self._schedule()
+
+    def _schedule(self) -> None:
         if not self._announcing:
             self._announcing = True
             self._later(self._announce_now())
 
+    async def _follow_line(self) -> None:
+        """Runs for the server's lifetime: the queue changed in another process, so this
+        one tells the waiting customers whose sockets it holds."""
+        moves: asyncio.Queue[ServerFrame] = asyncio.Queue()
+        with self.bus.subscribe(LINE, moves):
+            while True:
+                if (await moves.get()).data.get("origin") != self._origin:
+                    self._schedule()
+
     async def _announce_now(self) -> None:
         await asyncio.sleep(0)
-        self._announcing = False
-        entries = await self.queue.open_entries()
-        for conversation_id, frame in (await self._position_frames(entries)).items():
-            self.bus.publish(conversation_id, frame)
-        changes = self._queue_changes(entries)
-        if changes is not None:
-            self.bus.publish(AGENTS, changes)
-        self.bus.publish(AGENTS, await self.roster())
-        if self.bus.has_subscribers(SUPERVISORS):
-            self.bus.publish(SUPERVISORS, await self.dashboard(entries))
+        async with self._passing:
+            self._announcing = False
+            for_agents, self._for_agents = self._for_agents, False
+            entries = await self.queue.open_entries()
+            await self._tell_places(entries)
+            if not for_agents:
+                return
+            self.bus.publish(LINE, control("line", origin=self._origin))
+            changes = self._queue_changes(entries)
+            if changes is not None:
+                self.bus.publish(AGENTS, changes)
+            self.bus.publish(AGENTS, await self.roster())
+            if self.bus.has_subscribers(SUPERVISORS):
+                self.bus.publish(SUPERVISORS, await self.dashboard(entries))
 
-    async def _position_frames(self, entries: list[QueueEntry]) -> dict[str, ServerFrame]:
-        """Each waiting customer's place in line and expected wait, by conversation."""
+    async def _tell_places(self, entries: list[QueueEntry]) -> None:
+        """Send `queue_position` to this process's waiting customers whose place, expected
+        wait (to the minute) or its basis differs from what they were last told here."""
         now = self.clock()
         line = in_line(entries, now, self._queue_policy.aging_minutes)
-        if not line:
-            return {}
-        typical = None
-        if self.presence.anyone_available():
-            typical = typical_waits(
-                await self.queue.waits_since(now - WAIT_HISTORY), self._queue_policy.sla_minutes
-            )
-        frames = {}
+        here = [
+            (position, entry)
+            for position, entry in enumerate(line, start=1)
+            if self.bus.has_subscribers(entry.conversation_id)
+        ]
+        told: dict[str, tuple[int, int | None, str | None]] = {}
+        typical = await self._typical_waits(now) if here else None
+        for position, entry in here:
+            place = self._place(position, entry, typical, now)
+            told[entry.conversation_id] = shown = _as_shown(place)
+            if self._told.get(entry.conversation_id) != shown:
+                frame = control("queue_position", entry.conversation_id, **place.model_dump())
+                self.bus.deliver(entry.conversation_id, frame)
+        self._told = told
+
+    async def _typical_waits(self, now: datetime) -> dict[Priority, Wait] | None:
+        """The typical wait per priority, or None while nobody could take a conversation."""
+        if not self.presence.anyone_available():
+            return None
+        return typical_waits(
+            await self.queue.waits_since(now - WAIT_HISTORY), self._queue_policy.sla_minutes
+        )
+
+    @staticmethod
+    def _place(
+        position: int, entry: QueueEntry, typical: dict[Priority, Wait] | None, now: datetime
+    ) -> QueuePositionData:
+        data = QueuePositionData(position=position)
+        if typical is not None:
+            wait = expected_wait(entry, typical, now)
+            data.expected_wait_seconds = round(wait.seconds)
+            data.wait_basis = wait.basis
+        return data
+
+    async def place(self, conversation_id: str) -> QueuePositionData | None:
+        """One conversation's place in line and expected wait, if it is waiting."""
+        now = self.clock()
+        line = in_line(await self.queue.open_entries(), now, self._queue_policy.aging_minutes)
         for position, entry in enumerate(line, start=1):
-            data = QueuePositionData(position=position)
-            if typical is not None:
-                wait = expected_wait(entry, typical, now)
-                data.expected_wait_seconds = round(wait.seconds)
-                data.wait_basis = wait.basis
-            frames[entry.conversation_id] = control(
-                "queue_position", entry.conversation_id, **data.model_dump()
-            )
-        return frames
+            if entry.conversation_id == conversation_id:
+                return self._place(position, entry, await self._typical_waits(now), now)
+        return None
 
     async def position_frame(self, conversation_id: str) -> ServerFrame | None:
-        """The `queue_position` frame for one conversation, if it is waiting in line."""
-        frames = await self._position_frames(await self.queue.open_entries())
-        return frames.get(conversation_id)
+        """The `queue_position` frame for a socket just welcomed, if the conversation is
+        waiting. It is sent on that socket directly, so the next announcement tells this
+        conversation's sockets again rather than trust what was last told them."""
+        place = await self.place(conversation_id)
+        self._told.pop(conversation_id, None)
+        if place is None:
+            return None
+        return control("queue_position", conversation_id, **place.model_dump())
 
     async def dashboard(self, entries: list[QueueEntry] | None = None) -> ServerFrame:
         """The supervisors' dashboard as of now (see dashboard.py)."""
@@ -232,23 +305,20 @@ class Broadcaster:
             agents=[agent.model_dump() | skills[agent.id] for agent in await self._floor()],
         )
 
-    def describe(self, entry: QueueEntry) -> dict[str, Any]:
-        """A queue entry as agents see it, with names and the priority after aging."""
+    def describe(self, entry: QueueEntry, transcript: bool = True) -> dict[str, Any]:
+        """A queue entry as agents see it, with names and the priority after aging.
+
+        Without its `transcript` for the queue and its updates: that comes with the
+        handoff and the snapshot, and re-sending every transcript on every change would
+        grow with the line's square."""
         now = self.clock()
         names = {a.id: a.name for a in self.settings.agents}
-        return entry.model_dump(mode="json") | {
+        leave_out = None if transcript else {"packet": {"transcript"}}
+        return entry.model_dump(mode="json", exclude=leave_out) | {
             "claimed_by_name": names.get(entry.claimed_by or ""),
             "reserved_for": names.get(entry.reserved_for(now) or ""),
             "effective_priority": effective_priority(entry, now, self._queue_policy.aging_minutes),
         }
-
-    def _queue_items(self, entries: list[QueueEntry]) -> list[dict[str, Any]]:
-        """Queue entries without transcripts: those come with the handoff and the snapshot,
-        and re-sending every transcript on every change would grow with the line's square."""
-        items = [self.describe(e) for e in entries]
-        for item in items:
-            item["packet"].pop("transcript", None)
-        return items
 
     def _queue_changes(self, entries: list[QueueEntry]) -> ServerFrame | None:
         """What changed in the queue since this worker last announced it, or None.
@@ -257,19 +327,37 @@ class Broadcaster:
         an entry added, changed (claimed, aged, re-reserved) or removed is sent alone.
         Entries are whole, so applying them is idempotent: an agent that got a newer
         snapshot, or the same change from another worker, ends up with the same queue.
+        An entry is described again only when it or what the time changes of it (its
+        reservation, its priority after aging) changed: the queue reads the same entry
+        object back while its row is unchanged, so comparing is cheap.
         """
-        now = {item["conversation_id"]: item for item in self._queue_items(entries)}
-        before, self._announced = self._announced, now
-        added = [item for key, item in now.items() if key not in before]
-        changed = [item for key, item in now.items() if key in before and before[key] != item]
-        removed = [key for key in before if key not in now]
+        now = self.clock()
+        aging = self._queue_policy.aging_minutes
+        sent: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        added: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for entry in entries:
+            key = (entry, entry.reserved_for(now), effective_priority(entry, now, aging))
+            last = self._announced.get(entry.conversation_id)
+            if last is not None and last[0] == key:
+                sent[entry.conversation_id] = last
+                continue
+            item = self.describe(entry, transcript=False)
+            sent[entry.conversation_id] = (key, item)
+            if last is None:
+                added.append(item)
+            elif last[1] != item:
+                changed.append(item)
+        removed = [key for key in self._announced if key not in sent]
+        self._announced = sent
         if not (added or changed or removed):
             return None
         return control("queue_update", added=added, changed=changed, removed=removed)
 
     async def queue_frame(self) -> ServerFrame:
         """The whole queue, for an agent who just signed in (changes follow as updates)."""
-        return control("queue", items=self._queue_items(await self.queue.open_entries()))
+        entries = await self.queue.open_entries()
+        return control("queue", items=[self.describe(e, transcript=False) for e in entries])
 
     async def watch_slas(self) -> None:
         """Runs for the server's lifetime: each SLA breach is announced to agents once, and

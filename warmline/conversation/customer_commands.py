@@ -491,7 +491,7 @@ class ConversationService:
         state = await self._run_graph(conversation_id, turn, _urgency(turn), received)
         outcome = Outcome.model_validate(state["outcome"])
         escalation: tuple[EscalationDecision, QueueEntry] | None = None
-        place = await self._place_in_line(conversation_id) if turn.mode == "queued" else None
+        place = await self.broadcast.place(conversation_id) if turn.mode == "queued" else None
         async with self.work.change() as change:
             conn = change.conn
             current = await self.log.get_in(conn, conversation_id)
@@ -656,10 +656,6 @@ class ConversationService:
         if outcome.while_waiting:
             data["while_waiting"] = True
         return await self.log.append(conn, conversation_id, "message", data)
-
-    async def _place_in_line(self, conversation_id: str) -> QueuePositionData | None:
-        frame = await self.broadcast.position_frame(conversation_id)
-        return None if frame is None else QueuePositionData.model_validate(frame.data)
 
     async def _acknowledge_waiting(
         self,

@@ -18,6 +18,7 @@ from typing import Generic, Protocol, TypeVar
 
 AGENTS = "agents"
 SUPERVISORS = "supervisors"  # the dashboard: only agents who supervise subscribe
+LINE = "line"  # the queue moved: every server process tells its own waiting customers
 
 
 def agent_topic(agent_id: str) -> str:
@@ -40,6 +41,10 @@ class EventBus(Protocol[F]):
     def has_subscribers(self, topic: str) -> bool: ...
 
     def publish(self, topic: str, frame: F) -> None: ...
+
+    def deliver(self, topic: str, frame: F) -> None:
+        """Hand a frame to this process's subscribers only, never to other workers'."""
+        ...
 
     async def flush(self) -> None: ...
 

@@ -11,7 +11,7 @@ records its own time (`requeued_at`), from which the typical waits are measured.
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -90,16 +90,24 @@ class HandoffQueue:
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self.db = db
         self.clock = clock
-        # Parsed packets by row, reused while the stored text is unchanged: every queue
-        # change reads every open row, and parsing each packet again grew with the line.
-        self._parsed: dict[int, tuple[str, HandoffPacket]] = {}
+        # Entries by row, the same object while the stored row is unchanged: every queue
+        # change reads every open row, and parsing each packet and building each entry
+        # again grew with the line. Callers then tell an unchanged entry by equality at
+        # once (its fields are the same objects) and describe only what changed.
+        self._parsed: dict[int, tuple[dict[str, Any], QueueEntry]] = {}
 
     def _row(self, row: Row) -> QueueEntry:
+        stored = dict(row)
         cached = self._parsed.get(row["id"])
-        if cached is None or cached[0] != row["packet"]:
-            cached = (row["packet"], HandoffPacket.model_validate_json(row["packet"]))
+        if cached is None or cached[0] != stored:
+            packet = (
+                cached[1].packet
+                if cached is not None and cached[0]["packet"] == stored["packet"]
+                else HandoffPacket.model_validate_json(stored["packet"])
+            )
+            cached = (stored, _entry(row, packet))
             self._parsed[row["id"]] = cached
-        return _entry(row, cached[1])
+        return cached[1]
 
     @staticmethod
     async def enqueue(
