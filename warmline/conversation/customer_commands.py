@@ -33,11 +33,12 @@ from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
 from warmline.agent.state import AgentState, Message, Outcome, TurnInput
-from warmline.clock import Clock, utc_now
+from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.conversation.assignment import Assignment
 from warmline.conversation.broadcasting import Broadcaster
 from warmline.conversation.edge import ASK_FOR_PERSON, EdgeHandoff, decide_at_edge
 from warmline.conversation.errors import NotAllowed, Overloaded, UnknownConversation, existing
+from warmline.conversation.in_flight import InFlight
 from warmline.conversation.lifecycle import change_mode
 from warmline.conversation.protocol import (
     CustomerProfileData,
@@ -134,9 +135,11 @@ class ConversationService:
         summarize: Summarizer | None = None,
         clock: Clock = utc_now,
         runner: TurnPool | None = None,
+        ticks: Ticks = monotonic,
     ) -> None:
         """`runner` runs bot turns (a pool of worker processes); None runs them on `graph`,
-        which also reads the memory a handoff at the edge decides on."""
+        which also reads the memory a handoff at the edge decides on. `ticks` times how
+        fast messages are answered (`in_flight`)."""
         self.settings = settings
         self.clock = clock
         self.summarize = summarize
@@ -156,6 +159,7 @@ class ConversationService:
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
         self._arrivals: dict[tuple[str, int], float] = {}
+        self.in_flight = InFlight(ticks)
         self.assignment = Assignment(
             settings.agents, self.log, self.queue, self.work, shared.presence
         )
@@ -299,6 +303,7 @@ class ConversationService:
         if edge is not None and queued is not None:
             await self._escalated(conversation_id, message.seq, edge.decision, queued)
         self._arrivals[(conversation_id, message.seq)] = received
+        self.in_flight.taken()
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
 
@@ -430,6 +435,14 @@ class ConversationService:
         "busy" comes within `turn_start_s` of the message, not that long after.
         """
         received = self._arrivals.pop((conversation_id, seq), None)
+        try:
+            await self._held_turn(conversation_id, seq, received)
+        finally:
+            if received is not None:  # a message taken by this process, not one recovered
+                self.in_flight.answered()
+
+    async def _held_turn(self, conversation_id: str, seq: int, received: float | None) -> None:
+        """The turn under its conversation's lock; every failure still answers the customer."""
         async with self.turns.hold(conversation_id):
             started = time.monotonic()
             try:

@@ -10,10 +10,11 @@ class UnknownConversation(LookupError):
 
 class Overloaded(RuntimeError):
     """No compute worker could start reading a customer's message within the turn's start
-    deadline. Nothing was stored: words that were never redacted are never kept, and the
-    agent must see every message a customer sent. The client keeps the message and sends
-    the same frame again (same `client_msg_id`) after a pause; "Talk to a person" needs no
-    worker and is never refused so."""
+    deadline, or the serving process's event loop runs too late to take a new message now
+    (`server/admission.py`). Nothing was stored: words that were never redacted are never
+    kept, and the agent must see every message a customer sent. The client keeps the
+    message and sends the same frame again (same `client_msg_id`) after a pause; "Talk to
+    a person" needs no worker and is never refused so."""
 
     code = "busy"
     message = (
