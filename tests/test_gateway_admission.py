@@ -78,7 +78,7 @@ async def test_a_message_that_would_wait_past_the_backlog_budget_is_refused() ->
     taken = InFlight(clock, window_s=5.0)
     admission = Admission(0.25, window_s=2.0, backlog_s=5.0, ticks=clock)
     for _ in range(60):
-        taken.taken()
+        taken.arrived()
     assert not admission.refuses(taken), "no answer yet: nothing to estimate from"
     for _ in range(50):  # ten answers a second for five seconds
         clock.now += 0.1
@@ -86,7 +86,7 @@ async def test_a_message_that_would_wait_past_the_backlog_budget_is_refused() ->
     assert taken.rate() == pytest.approx(10, rel=0.05)
     assert not admission.refuses(taken), "10 in flight: about a second's wait"
     for _ in range(50):
-        taken.taken()
+        taken.arrived()
     assert admission.refuses(taken), "60 in flight at 10 a second: six seconds' wait"
     for _ in range(20):
         clock.now += 0.1

@@ -207,6 +207,26 @@ class ConversationService:
         self, conversation_id: str, text: str, client_msg_id: str, force_human: bool = False
     ) -> tuple[Event, bool]:
         """Store a customer message once; returns the event and whether it was a resend."""
+        return await self._counted(
+            self._customer_message(conversation_id, text, client_msg_id, force_human)
+        )
+
+    async def _counted(self, taking: Awaitable[tuple[Event, bool]]) -> tuple[Event, bool]:
+        """A message is in flight from its arrival until its turn ends (`run_turn`), or
+        until it is refused or found to be a resend."""
+        self.in_flight.arrived()
+        try:
+            event, duplicate = await taking
+        except BaseException:
+            self.in_flight.left()
+            raise
+        if duplicate:
+            self.in_flight.left()
+        return event, duplicate
+
+    async def _customer_message(
+        self, conversation_id: str, text: str, client_msg_id: str, force_human: bool
+    ) -> tuple[Event, bool]:
         received = asyncio.get_running_loop().time()
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
@@ -234,6 +254,9 @@ class ConversationService:
     async def request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         """ "Talk to a person": stored in the server's own words (nothing to redact) and, in
         the bot's mode, handed over at once."""
+        return await self._counted(self._request_human(conversation_id, client_msg_id))
+
+    async def _request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         received = asyncio.get_running_loop().time()
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
@@ -303,7 +326,6 @@ class ConversationService:
         if edge is not None and queued is not None:
             await self._escalated(conversation_id, message.seq, edge.decision, queued)
         self._arrivals[(conversation_id, message.seq)] = received
-        self.in_flight.taken()
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
 

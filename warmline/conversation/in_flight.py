@@ -1,4 +1,4 @@
-"""The customer messages this process has taken and not yet answered, and how fast it
+"""The customer messages this process is taking or has taken and not yet answered, and how fast it
 answers them: what a new message would wait for its own answer.
 
 By Little's law a message that arrives behind `count` others, with answers going out at
@@ -6,9 +6,10 @@ By Little's law a message that arrives behind `count` others, with answers going
 message as busy when that is past its budget (`server/admission.py`), so what it takes is
 answered within the turn's SLA instead of every message waiting for a backlog to clear.
 The rate is the answers (a reply, a handoff, the "busy" answer, an apology: anything that
-ends a turn) of the last `window_s` seconds, so it follows the load as it changes; each
-message is counted once in and once out (O(1), amortised: each answer's time is kept once
-and dropped once).
+ends a turn) of the last `window_s` seconds, so it follows the load as it changes. A
+message counts from its arrival, since its inspection and storing take their share of the
+wait under load. Each is counted once in and once out (O(1), amortised: each answer's
+time is kept once and dropped once).
 """
 
 from collections import deque
@@ -27,13 +28,18 @@ class InFlight:
         self._answers: deque[float] = deque()  # when each answer of the window went out
         self._first: float | None = None  # the first answer ever: a window not yet full
 
-    def taken(self) -> None:
-        """A message was stored; its turn will answer it."""
+    def arrived(self) -> None:
+        """A message is being taken: inspected, stored, then answered by its turn."""
         self.count += 1
+
+    def left(self) -> None:
+        """A message that arrived was not taken after all (refused, or a resend of one
+        stored): it no longer waits, and no answer went out."""
+        self.count = max(0, self.count - 1)
 
     def answered(self) -> None:
         """A taken message's turn ended."""
-        self.count = max(0, self.count - 1)
+        self.left()
         now = self._ticks()
         self._answers.append(now)
         if self._first is None:
