@@ -37,6 +37,7 @@ import os
 import random
 import resource
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -311,6 +312,20 @@ async def run(server: Server, rate: float, duration: float, sla_s: float) -> dic
     return result
 
 
+def gateway_refusals(server: Server) -> dict[str, float]:
+    """The serving process's count of messages refused at the gateway, by reason (none
+    from code without the gateway's admission)."""
+    url = server.ws_url.replace("ws://", "http://") + "/metrics"
+    with urllib.request.urlopen(url, timeout=60) as response:
+        text = response.read().decode()
+    prefix = 'warmline_gateway_refusals_total{reason="'
+    return {
+        line[len(prefix) :].split('"')[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(prefix)
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, help="messages a second (default: 2 x capacity)")
@@ -332,6 +347,7 @@ def main() -> None:
         }
         with serving(code, **env) as server:
             sides[label] = asyncio.run(run(server, rate, args.duration, args.sla))
+            sides[label]["gateway_refusals"] = gateway_refusals(server)
         print(label, json.dumps(sides[label]), flush=True)
     after = sides.pop("after")
     write_result(

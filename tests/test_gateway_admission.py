@@ -79,19 +79,19 @@ async def test_a_message_that_would_wait_past_the_backlog_budget_is_refused() ->
     admission = Admission(0.25, window_s=2.0, backlog_s=5.0, ticks=clock)
     for _ in range(60):
         taken.arrived()
-    assert not admission.refuses(taken), "no answer yet: nothing to estimate from"
+    assert admission.refusal(taken) is None, "no answer yet: nothing to estimate from"
     for _ in range(50):  # ten answers a second for five seconds
         clock.now += 0.1
         taken.answered()
     assert taken.rate() == pytest.approx(10, rel=0.05)
-    assert not admission.refuses(taken), "10 in flight: about a second's wait"
+    assert admission.refusal(taken) is None, "10 in flight: about a second's wait"
     for _ in range(50):
         taken.arrived()
-    assert admission.refuses(taken), "60 in flight at 10 a second: six seconds' wait"
+    assert admission.refusal(taken) == "backlog", "60 in flight at 10 a second: 6 s"
     for _ in range(20):
         clock.now += 0.1
         taken.answered()
-    assert not admission.refuses(taken), "40 in flight: four seconds' wait"
+    assert admission.refusal(taken) is None, "40 in flight: four seconds' wait"
 
 
 async def test_while_the_loop_lags_a_message_is_busy_unstored_and_a_handoff_goes_through(

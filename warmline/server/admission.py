@@ -25,8 +25,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from warmline.clock import Ticks
+from warmline.conversation.errors import Overloaded
 from warmline.conversation.in_flight import InFlight
-from warmline.server.telemetry import LOOP_LAG
+from warmline.server.telemetry import GATEWAY_REFUSALS, LOOP_LAG
 
 
 class Admission:
@@ -57,9 +58,18 @@ class Admission:
             return True
         return self._lagged_at is not None and self._ticks() - self._lagged_at < self.window_s
 
-    def refuses(self, in_flight: InFlight) -> bool:
-        """Whether a new customer message is refused as busy now."""
-        return self.lags() or in_flight.wait_s() > self.backlog_s
+    def refusal(self, in_flight: InFlight) -> str | None:
+        """Why a new customer message is refused as busy now, if it is."""
+        if self.lags():
+            return "loop_lag"
+        return "backlog" if in_flight.wait_s() > self.backlog_s else None
+
+    def check(self, in_flight: InFlight) -> None:
+        """Raise `Overloaded` (the `busy` error) for a new customer message refused now."""
+        reason = self.refusal(in_flight)
+        if reason is not None:
+            GATEWAY_REFUSALS.labels(reason=reason).inc()
+            raise Overloaded()
 
     def record(self, late_s: float) -> None:
         """A tick ran `late_s` seconds after it was due."""

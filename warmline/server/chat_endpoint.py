@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
 from warmline.conversation.customer_commands import ConversationService
-from warmline.conversation.errors import Overloaded
 from warmline.conversation.protocol import (
     ClientFrame,
     CsatData,
@@ -138,8 +137,8 @@ async def _handle(
         raise FrameError("wrong_conversation", "This socket carries another conversation.")
     if frame.client_msg_id is None:
         raise FrameError("bad_frame", "client_msg_id is required so a resend is not duplicated.")
-    if frame.type == "message" and admission.refuses(service.in_flight):
-        raise Overloaded()
+    if frame.type == "message":
+        admission.check(service.in_flight)
     event, duplicate = await _store(conn.conversation.id, service, frame, frame.client_msg_id)
     await conn.send(
         control(

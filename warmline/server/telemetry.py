@@ -17,3 +17,9 @@ LOOP_LAG = Gauge(
     "`gateway_lag_s`, new customer messages are refused as busy.",
     registry=PROCESS_REGISTRY,
 )
+GATEWAY_REFUSALS = Counter(
+    "warmline_gateway_refusals",
+    "New customer messages refused as busy at the gateway, by reason (loop_lag, backlog).",
+    ["reason"],
+    registry=PROCESS_REGISTRY,
+)
