@@ -31,6 +31,9 @@ from warmline.server.telemetry import GATEWAY_REFUSALS, LOOP_LAG
 
 
 class Admission:
+    """The gateway's two readings and the verdict on a new customer message; `watch`
+    runs for as long as the server does."""
+
     def __init__(
         self,
         limit_s: float,
