@@ -29,7 +29,7 @@ from playwright.async_api import Browser, async_playwright
 from redis import Redis
 from redis.exceptions import RedisError
 
-from warmline.clock import Clock, utc_now
+from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.config import Settings
 from warmline.conversation.accounts import AgentAccount
 from warmline.server.runtime import open_knowledge_store, sync
@@ -215,12 +215,14 @@ async def server(
 
 
 @asynccontextmanager
-async def serving(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[RunningServer]:
+async def serving(
+    settings: Settings, clock: Clock = utc_now, ticks: Ticks = monotonic
+) -> AsyncIterator[RunningServer]:
     """The product's server (graceful drain included) on a free loopback port, for the
-    length of the block; its timers read `clock`."""
+    length of the block; its timers read `clock`, its event loop's lag `ticks`."""
     port = free_port()
     instance = build_server(
-        settings.model_copy(update={"host": "127.0.0.1", "port": port}), clock=clock
+        settings.model_copy(update={"host": "127.0.0.1", "port": port}), clock=clock, ticks=ticks
     )
     task = asyncio.create_task(instance.serve())
     while not instance.started:

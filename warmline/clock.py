@@ -4,13 +4,20 @@ Aging, reservations, expected waits, claims, requeues, the dashboard, SLA breach
 an agent's reconnect grace all compare stored times with "now"; a test that moves this
 clock forward checks them without sleeping. It sits below every package that keeps
 time (handoff, conversation, server), so each can be given the same clock.
+
+Durations measured in the process itself (how late the event loop runs) read `Ticks`
+instead: a monotonic clock in seconds, which no change of the wall clock moves, and which
+a test moves on its own, so moving `Clock` by minutes does not make the loop look late.
 """
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
+Ticks = Callable[[], float]
+monotonic: Ticks = time.monotonic
 
 
 def utc_now() -> datetime:

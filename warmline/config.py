@@ -115,6 +115,29 @@ class Settings(
         description="On shutdown, how long answers in progress may finish before every socket is "
         "closed with 1012 (keep it under the process manager's kill timeout).",
     )
+    gateway_lag_s: float = Field(
+        0.25,
+        gt=0,
+        description="How late (seconds) this process's event loop may run a 100 ms timer before "
+        "new customer messages are refused at once with the `busy` error (nothing stored; the "
+        "widget sends them again), so what is accepted is answered in time instead of every "
+        "message waiting for a saturated loop. 'Talk to a person' is never refused so.",
+    )
+    gateway_lag_window_s: float = Field(
+        2.0,
+        ge=0,
+        description="After a timer ran later than `gateway_lag_s`, how long new customer "
+        "messages are still refused, so the loop catches up before it takes them again.",
+    )
+    gateway_backlog_s: float = Field(
+        5.0,
+        gt=0,
+        description="How long a new customer message may expect to wait for its answer behind "
+        "the messages this process has taken and not yet answered (their number over the "
+        "answers a second of the last 5 s); past it the message is refused at once with the "
+        "`busy` error. A mean by Little's law: the slowest answers take about twice as long, "
+        "so half the 10 s turn SLA by default.",
+    )
     allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Host names (support.example.com, *.example.com) this server answers to "

@@ -34,11 +34,12 @@ from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmFailure
 from warmline.agent.state import AgentState, Message, Outcome, TurnInput
-from warmline.clock import Clock, utc_now
+from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.conversation.assignment import Assignment
 from warmline.conversation.broadcasting import Broadcaster
 from warmline.conversation.edge import ASK_FOR_PERSON, EdgeHandoff, decide_at_edge
 from warmline.conversation.errors import NotAllowed, Overloaded, UnknownConversation, existing
+from warmline.conversation.in_flight import InFlight
 from warmline.conversation.lifecycle import change_mode
 from warmline.conversation.protocol import (
     CustomerProfileData,
@@ -135,9 +136,11 @@ class ConversationService:
         summarize: Summarizer | None = None,
         clock: Clock = utc_now,
         runner: TurnPool | None = None,
+        ticks: Ticks = monotonic,
     ) -> None:
         """`runner` runs bot turns (a pool of worker processes); None runs them on `graph`,
-        which also reads the memory a handoff at the edge decides on."""
+        which also reads the memory a handoff at the edge decides on. `ticks` times how
+        fast messages are answered (`in_flight`)."""
         self.settings = settings
         self.clock = clock
         self.summarize = summarize
@@ -157,6 +160,7 @@ class ConversationService:
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
         self._arrivals: dict[tuple[str, int], float] = {}
+        self.in_flight = InFlight(ticks)
         self.assignment = Assignment(
             settings.agents, self.log, self.queue, self.work, shared.presence
         )
@@ -204,6 +208,26 @@ class ConversationService:
         self, conversation_id: str, text: str, client_msg_id: str, force_human: bool = False
     ) -> tuple[Event, bool]:
         """Store a customer message once; returns the event and whether it was a resend."""
+        return await self._counted(
+            self._customer_message(conversation_id, text, client_msg_id, force_human)
+        )
+
+    async def _counted(self, taking: Awaitable[tuple[Event, bool]]) -> tuple[Event, bool]:
+        """A message is in flight from its arrival until its turn ends (`run_turn`), or
+        until it is refused or found to be a resend."""
+        self.in_flight.arrived()
+        try:
+            event, duplicate = await taking
+        except BaseException:
+            self.in_flight.left()
+            raise
+        if duplicate:
+            self.in_flight.left()
+        return event, duplicate
+
+    async def _customer_message(
+        self, conversation_id: str, text: str, client_msg_id: str, force_human: bool
+    ) -> tuple[Event, bool]:
         received = asyncio.get_running_loop().time()
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
@@ -231,6 +255,9 @@ class ConversationService:
     async def request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         """ "Talk to a person": stored in the server's own words (nothing to redact) and, in
         the bot's mode, handed over at once."""
+        return await self._counted(self._request_human(conversation_id, client_msg_id))
+
+    async def _request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         received = asyncio.get_running_loop().time()
         existing = await self._stored(conversation_id, client_msg_id)
         if existing is not None:
@@ -431,6 +458,14 @@ class ConversationService:
         "busy" comes within `turn_start_s` of the message, not that long after.
         """
         received = self._arrivals.pop((conversation_id, seq), None)
+        try:
+            await self._held_turn(conversation_id, seq, received)
+        finally:
+            if received is not None:  # a message taken by this process, not one recovered
+                self.in_flight.answered()
+
+    async def _held_turn(self, conversation_id: str, seq: int, received: float | None) -> None:
+        """The turn under its conversation's lock; every failure still answers the customer."""
         async with self.turns.hold(conversation_id):
             started = time.monotonic()
             try:

@@ -10,10 +10,12 @@ class UnknownConversation(LookupError):
 
 class Overloaded(RuntimeError):
     """No compute worker could start reading a customer's message within the turn's start
-    deadline. Nothing was stored: words that were never redacted are never kept, and the
-    agent must see every message a customer sent. The client keeps the message and sends
-    the same frame again (same `client_msg_id`) after a pause; "Talk to a person" needs no
-    worker and is never refused so."""
+    deadline, or the serving process could not answer a new message in time now (its event
+    loop runs late, or the messages it has taken would keep it waiting too long:
+    `server/admission.py`). Nothing was stored: words that were never redacted are never
+    kept, and the agent must see every message a customer sent. The client keeps the
+    message and sends the same frame again (same `client_msg_id`) after a pause; "Talk to
+    a person" needs no worker and is never refused so."""
 
     code = "busy"
     message = (

@@ -1,5 +1,6 @@
 """The FastAPI application: WebSockets, health and readiness, the widget and console pages."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,9 +9,10 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from warmline.clock import Clock, utc_now
+from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.config import Settings
 from warmline.retrieval.store import KnowledgeStore
+from warmline.server.admission import Admission
 from warmline.server.agent_endpoint import agent_socket
 from warmline.server.agent_kb_api import agent_kb_router
 from warmline.server.chat_endpoint import chat_socket
@@ -26,6 +28,7 @@ def create_app(
     settings: Settings | None = None,
     knowledge: KnowledgeStore | None = None,
     clock: Clock = utc_now,
+    ticks: Ticks = monotonic,
 ) -> FastAPI:
     """The app; `app.state.drain` closes its sockets for a restart (see `serving.py`).
 
@@ -33,16 +36,28 @@ def create_app(
     API docs, which map every endpoint, are served only when `api_docs` is set. Only
     the Host names in `settings.host_names` are answered (HTTP and WebSocket alike):
     a page on a rebound DNS name reaches this server under its own name and is
-    refused, whatever its Origin says."""
+    refused, whatever its Origin says. New customer messages are refused as busy while
+    the event loop runs late, or the messages taken would keep one waiting too long, by
+    `ticks`, a monotonic clock (see `admission.py`)."""
     settings = settings or Settings()
     state: dict[str, Runtime] = {}
+    admission = Admission(
+        settings.gateway_lag_s,
+        settings.gateway_lag_window_s,
+        settings.gateway_backlog_s,
+        ticks,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         warn_if_demo(settings)
-        async with running(settings, knowledge, clock) as runtime:
+        async with running(settings, knowledge, clock, ticks) as runtime:
             state["runtime"] = runtime
-            yield
+            watching = asyncio.create_task(admission.watch())
+            try:
+                yield
+            finally:
+                watching.cancel()
 
     docs = settings.api_docs
     app = FastAPI(
@@ -88,7 +103,7 @@ def create_app(
     @app.websocket("/v1/chat")
     async def chat(websocket: WebSocket) -> None:
         runtime = state["runtime"]
-        await chat_socket(websocket, runtime.service, runtime.gate)
+        await chat_socket(websocket, runtime.service, runtime.gate, admission)
 
     @app.websocket("/v1/agent")
     async def agent(websocket: WebSocket) -> None:

@@ -3,6 +3,10 @@
 The first frame is `hello`, with a conversation id, its token and `resume_after`
 to continue, or without them to start. The client then receives exactly the
 events after `resume_after`, followed by live ones, each once.
+
+While this process's event loop runs late, or the messages it has taken would keep a new
+one waiting past its budget (`admission.py`), a new `message` is refused with the `busy`
+error before anything is read or stored; "Talk to a person" and the other frames are not.
 """
 
 from typing import Any
@@ -21,6 +25,7 @@ from warmline.conversation.protocol import (
     TextData,
     control,
 )
+from warmline.server.admission import Admission
 from warmline.server.connection import Connection, FrameError, parse
 from warmline.server.gate import Gate
 from warmline.storage.conversations import AGENT_ONLY, Conversation, Event
@@ -116,7 +121,7 @@ async def _hello(
 
 
 async def _handle(
-    conn: CustomerConnection, service: ConversationService, frame: ClientFrame
+    conn: CustomerConnection, service: ConversationService, admission: Admission, frame: ClientFrame
 ) -> None:
     if frame.type == "ping":
         await conn.send(control("pong"))
@@ -132,6 +137,8 @@ async def _handle(
         raise FrameError("wrong_conversation", "This socket carries another conversation.")
     if frame.client_msg_id is None:
         raise FrameError("bad_frame", "client_msg_id is required so a resend is not duplicated.")
+    if frame.type == "message":
+        admission.check(service.in_flight)
     event, duplicate = await _store(conn.conversation.id, service, frame, frame.client_msg_id)
     await conn.send(
         control(
@@ -159,12 +166,14 @@ async def _store(
     return await service.customer_message(conversation_id, text, client_msg_id)
 
 
-async def chat_socket(websocket: WebSocket, service: ConversationService, gate: Gate) -> None:
+async def chat_socket(
+    websocket: WebSocket, service: ConversationService, gate: Gate, admission: Admission
+) -> None:
     conn = CustomerConnection(websocket, service.bus, service.settings.limits.max_frame_bytes)
     conn.service = service
 
     async def handle(frame: ClientFrame) -> None:
-        await _handle(conn, service, frame)
+        await _handle(conn, service, admission, frame)
 
     async with gate.entry(conn, "chat") as admitted:
         if admitted:

@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet
 from warmline.agent.context import AgentContext
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.llm import LlmAnswerer
-from warmline.clock import Clock, utc_now
+from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.config import Settings
 from warmline.conversation.agent_commands import AgentCommands
 from warmline.conversation.customer_commands import ConversationService
@@ -208,11 +208,15 @@ class Runtime:
 
 @asynccontextmanager
 async def running(
-    settings: Settings, knowledge: KnowledgeStore | None = None, clock: Clock = utc_now
+    settings: Settings,
+    knowledge: KnowledgeStore | None = None,
+    clock: Clock = utc_now,
+    ticks: Ticks = monotonic,
 ) -> AsyncIterator[Runtime]:
     """The product, for the length of the block; `knowledge` is a store the caller
     already opened (so `warmline serve` can report a damaged one before it listens),
-    closed here all the same. `clock` is the time the conversations' timers read."""
+    closed here all the same. `clock` is the time the conversations' timers read, `ticks`
+    the monotonic one that times how fast messages are answered."""
     if knowledge is None:
         knowledge = open_knowledge_store(settings)
     if settings.retrieval.sync_on_start:
@@ -251,6 +255,7 @@ async def running(
                 ),
                 clock=clock,
                 runner=pool,
+                ticks=ticks,
             )
             agents = AgentCommands(
                 service,

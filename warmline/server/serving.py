@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import uvicorn
 
-from warmline.clock import Clock, utc_now
+from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.config import Settings
 from warmline.server.app import create_app
 from warmline.server.exposure import refuse_unsafe
@@ -51,7 +51,10 @@ class DrainingServer(uvicorn.Server):
 
 
 def build_server(
-    settings: Settings, open_store: bool = False, clock: Clock = utc_now
+    settings: Settings,
+    open_store: bool = False,
+    clock: Clock = utc_now,
+    ticks: Ticks = monotonic,
 ) -> DrainingServer:
     """The server for these settings; raises `UnsafeExposure` before a public address
     would be served with demo or placeholder credentials (see `exposure.py`).
@@ -61,7 +64,7 @@ def build_server(
     than a lifespan traceback."""
     refuse_unsafe(settings)
     knowledge = open_knowledge_store(settings) if open_store else None
-    app = create_app(settings, knowledge, clock)
+    app = create_app(settings, knowledge, clock, ticks)
     config = uvicorn.Config(
         app,
         host=settings.host,
