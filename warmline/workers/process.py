@@ -9,6 +9,12 @@ of messages inspected at the same time (`warmline.batching`, `nlp_batching`). Th
 gateway never sends more than the worker's slots of each kind. Inspections have threads
 of their own, so a message's inspection never waits for a thread behind a turn's steps.
 
+A worker with nothing to do may be asked to encode a message for its query while another
+worker inspects it (`Encode`): the model and spaCy then run at once, in two processes,
+and the gateway hands the encoding to the message's turn when the inspection left the
+words as they were, so the turn's worker does not call the model for them. In one
+process they gained nothing: the model and spaCy shared its interpreter's lock.
+
 Started with the "spawn" method: a forked copy of a gateway that already runs threads
 (the event loop's executor, torch) may inherit a held lock.
 """
@@ -30,15 +36,39 @@ from typing import Any
 from warmline.agent.graph import ConversationGraph
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.inspection import inspect_message
-from warmline.workers.messages import Delta, Done, Failed, Inspect, Inspected, Job, Ready
+from warmline.guardrails.limits import InputRejected, clean_text
+from warmline.retrieval.embedder import QueryEncoding
+from warmline.workers.messages import (
+    Delta,
+    Done,
+    Encode,
+    Encoded,
+    Failed,
+    Inspect,
+    Inspected,
+    Job,
+    Ready,
+)
+
+
+@dataclass(frozen=True)
+class QueryEncoder:
+    """The graph's query encodings as workers trade them: `encode` makes one that is kept
+    nowhere (the words may hold what redaction takes out), `remember` keeps one a turn is
+    handed as its words' own, so the graph finds it instead of calling the model."""
+
+    encode: Callable[[str], QueryEncoding]
+    remember: Callable[[str, QueryEncoding], None]
 
 
 @dataclass
 class Compute:
-    """What a worker computes with: the graph for bot turns, the guard for inspections."""
+    """What a worker computes with: the graph for bot turns, the guard for inspections,
+    and the graph's query encoder when a message's encoding may be made early."""
 
     graph: ConversationGraph
     guard: Guard
+    queries: QueryEncoder | None = None
 
 
 ComputeOpener = Callable[[Any], AbstractAsyncContextManager[Compute]]
@@ -89,15 +119,17 @@ async def _serve(
     loop.set_default_executor(ThreadPoolExecutor(slots + SPARE_THREADS, "warmline-turn"))
     inspecting = ThreadPoolExecutor(inspect_slots, "warmline-inspect")
     async with opener(settings) as compute:
-        jobs: asyncio.Queue[Job | Inspect | None] = asyncio.Queue()
+        jobs: asyncio.Queue[Job | Inspect | Encode | None] = asyncio.Queue()
         threading.Thread(target=_read, args=(conn, loop, jobs), daemon=True).start()
         conn.send(Ready())
         running: set[asyncio.Task[None]] = set()
         while (job := await jobs.get()) is not None:
             if isinstance(job, Inspect):
                 work = _inspect(compute.guard, job, conn, inspecting)
+            elif isinstance(job, Encode):
+                work = _encode(compute, job, conn)
             else:
-                work = _turn(compute.graph, job, conn)
+                work = _turn(compute, job, conn)
             task = asyncio.create_task(work)
             running.add(task)
             task.add_done_callback(running.discard)
@@ -108,12 +140,12 @@ async def _serve(
 def _read(
     conn: Connection,
     loop: asyncio.AbstractEventLoop,
-    jobs: "asyncio.Queue[Job | Inspect | None]",
+    jobs: "asyncio.Queue[Job | Inspect | Encode | None]",
 ) -> None:
     """Hand each job the gateway sends to the loop; `None` when it says stop or is gone."""
     while True:
         try:
-            job: Job | Inspect | None = conn.recv()
+            job: Job | Inspect | Encode | None = conn.recv()
         except (EOFError, OSError):  # the gateway is gone
             job = None
         with contextlib.suppress(RuntimeError):  # the loop has ended (its graph failed)
@@ -143,8 +175,29 @@ async def _inspect(
     _reply(conn, Inspected(job.id, inspection))
 
 
-async def _turn(graph: ConversationGraph, job: Job, conn: Connection) -> None:
-    _reply(conn, await _run(graph, job, conn))
+async def _encode(compute: Compute, job: Encode, conn: Connection) -> None:
+    """The message's words cleaned as its inspection cleans them, and their encoding."""
+    try:
+        cleaned = clean_text(job.text, compute.guard.max_chars)
+    except InputRejected:  # refused: the inspection says why
+        _reply(conn, Encoded(job.id, None, None))
+        return
+    if compute.queries is None:
+        _reply(conn, Encoded(job.id, None, None))
+        return
+    try:
+        encoding = await asyncio.to_thread(compute.queries.encode, cleaned)
+    except Exception as exc:  # the turn encodes its words itself
+        log.exception("query encoding failed in a worker")
+        _reply(conn, Failed(job.id, exc))
+        return
+    _reply(conn, Encoded(job.id, cleaned, encoding))
+
+
+async def _turn(compute: Compute, job: Job, conn: Connection) -> None:
+    if job.encoding is not None and compute.queries is not None:
+        compute.queries.remember(job.turn.text, job.encoding)
+    _reply(conn, await _run(compute.graph, job, conn))
 
 
 async def _run(graph: ConversationGraph, job: Job, conn: Connection) -> Done | Failed:
@@ -158,7 +211,7 @@ async def _run(graph: ConversationGraph, job: Job, conn: Connection) -> Done | F
     return Done(job.id, state)
 
 
-def _reply(conn: Connection, message: Done | Inspected | Failed) -> None:
+def _reply(conn: Connection, message: Done | Inspected | Encoded | Failed) -> None:
     """Send the outcome; an exception that does not pickle goes as its text."""
     try:
         conn.send(message)
