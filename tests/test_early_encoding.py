@@ -92,12 +92,16 @@ async def answered(settings: Any, early: bool) -> list[dict[str, Any]]:
     found = []
     try:
         for i, question in enumerate(QUESTIONS):
-            inspection, made = await turns.inspect_and_encode(question, [], "en", True)
+            if early:
+                inspection, made = await turns.inspect_and_encode(question, [], "en", True)
+                assert made is not None  # the other worker was idle
+            else:
+                inspection, made = await turns.inspect(question, [], "en", True), None
             redaction = inspection.verdict.redaction
             assert redaction is not None
-            assert made is not None  # the other worker was idle
+            # A conversation of its own each pass: a turn its checkpoint holds is replayed.
             turn = bot_turn(redaction.text)
-            state = await turns.run(f"c{i}", turn, early=made if early else None)
+            state = await turns.run(f"{early}-{i}", turn, early=made)
             found.append(
                 {
                     "stored": redaction.text,
