@@ -386,9 +386,9 @@ class ConversationService:
         searched = conversation.mode != "human"
 
         async def inspect(since: float | None) -> tuple[Inspection, EarlyEncoding | None]:
-            if not searched:
-                return await runner.inspect(text, entries, language, True, urgency, since), None
-            return await runner.inspect_and_encode(text, entries, language, True, urgency, since)
+            return await runner.inspect_and_encode(
+                text, entries, language, True, urgency, since, encode=searched
+            )
 
         return await _once_more_if_lost(inspect, received, "inspection", conversation.id)
 

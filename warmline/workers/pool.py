@@ -484,9 +484,8 @@ class TurnPool:
         """Inspect a customer's message in a worker (see `guardrails.inspection`), with
         the same admission as a turn in a line of its own: `Busy` when the line is full
         or no slot frees up within the start deadline from `since`."""
-        worker = await self._inspections.admit(urgency, since)
-        job = Inspect(next(self._ids), text, entries, language, read_request)
-        inspection: Inspection = await worker.run(self._inspections, job, lambda _: None)
+        read = self.inspect_and_encode(text, entries, language, read_request, urgency, since)
+        inspection, _ = await read
         return inspection
 
     async def inspect_and_encode(
@@ -497,14 +496,16 @@ class TurnPool:
         read_request: bool,
         urgency: Urgency = Urgency.TURN,
         since: float | None = None,
+        encode: bool = True,
     ) -> tuple[Inspection, EarlyEncoding | None]:
-        """`inspect`, and the message's query encoding started at the same moment on a
-        worker that runs nothing at all, if there is one besides the inspecting worker
-        (None if not: the encoding waits for no one), for `run` to hand to its turn."""
+        """`inspect`, and with `encode` the message's query encoding started at the same
+        moment on a worker that runs nothing at all, if there is one besides the
+        inspecting worker (None if not: the encoding waits for no one), for `run` to
+        hand to its turn."""
         worker = await self._inspections.admit(urgency, since)
         job = Inspect(next(self._ids), text, entries, language, read_request)
         inspected = worker.send(self._inspections, job, lambda _: None)
-        early = self._encode_beside(worker, text)
+        early = self._encode_beside(worker, text) if encode else None
         inspection: Inspection = await inspected
         return inspection, early
 
