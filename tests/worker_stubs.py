@@ -9,12 +9,15 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+
+import numpy as np
 
 from warmline.agent.state import AgentState, TurnInput
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.redaction import PlaceholderBook, Redaction
-from warmline.workers.process import Compute
+from warmline.retrieval.embedder import QueryEncoding, TokenVectors
+from warmline.workers.process import Compute, QueryEncoder
 
 
 @dataclass
@@ -32,12 +35,32 @@ class Gate:
     died: Any = None
 
 
-class EchoGraph:
-    """Answers with the message and the worker's process id; "hold" waits for the gate,
-    "stall" for ever, "crash" dies, "die after a piece" dies the first time after streaming."""
+class StubQueries:
+    """A query encoder without a model: the words the worker was handed an encoding for."""
 
-    def __init__(self, gate: Gate) -> None:
+    def __init__(self) -> None:
+        self.handed: set[str] = set()
+
+    def encode(self, text: str) -> QueryEncoding:
+        ids = np.arange(len(text.split()), dtype=np.int64)
+        vectors = np.ones((len(ids), 2), dtype=np.float32)
+        return QueryEncoding(np.ones(2, dtype=np.float32), TokenVectors(ids, vectors))
+
+    def remember(self, text: str, encoding: QueryEncoding) -> None:
+        self.handed.add(text)
+
+
+HANDED = " (encoded beside its inspection)"
+
+
+class EchoGraph:
+    """Answers with the message and the worker's process id (and `HANDED` when the turn
+    was handed its words' encoding); "hold" waits for the gate, "stall" for ever,
+    "crash" dies, "die after a piece" dies the first time after streaming."""
+
+    def __init__(self, gate: Gate, queries: StubQueries) -> None:
         self.gate = gate
+        self.queries = queries
 
     async def run(
         self, conversation_id: str, turn: TurnInput, on_delta: Callable[[str], None]
@@ -56,7 +79,10 @@ class EchoGraph:
             os._exit(3)
         on_delta("first piece")
         # A reply the service can store, so a server's customer gets it as the bot's answer.
-        answer = {"for_seq": turn.seq, "kind": "reply", "text": f"{turn.text} from {os.getpid()}"}
+        text = f"{turn.text} from {os.getpid()}"
+        if turn.text in self.queries.handed:
+            text += HANDED
+        answer = {"for_seq": turn.seq, "kind": "reply", "text": text}
         return {"turn": turn, "outcome": answer}
 
 
@@ -83,6 +109,35 @@ class CardRedactor:
 
 @asynccontextmanager
 async def echo_graph(gate: Gate) -> AsyncIterator[Compute]:
-    graph: Any = EchoGraph(gate)
+    queries = StubQueries()
+    graph: Any = EchoGraph(gate, queries)
     redactor: Any = CardRedactor(gate)
-    yield Compute(graph, Guard(redactor, 4_000))
+    yield Compute(graph, Guard(redactor, 4_000), QueryEncoder(queries.encode, queries.remember))
+
+
+class CountingGraph:
+    """The real graph, whose finished state also says how many query encodings the
+    worker's model made while the turn ran (`model_calls`)."""
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+
+    async def run(
+        self, conversation_id: str, turn: TurnInput, on_delta: Callable[[str], None]
+    ) -> AgentState:
+        from warmline.retrieval import embedder
+
+        before = embedder._queries.batches
+        state = await self.graph.run(conversation_id, turn, on_delta)
+        return cast(AgentState, {**state, "model_calls": embedder._queries.batches - before})
+
+
+@asynccontextmanager
+async def counting_compute(settings: Any) -> AsyncIterator[Compute]:
+    """The product's worker compute with a `CountingGraph` (its import is the server's
+    stack, so only the workers that use it pay for it)."""
+    from warmline.server.runtime import worker_compute
+
+    async with worker_compute(settings) as compute:
+        compute.graph = cast(Any, CountingGraph(compute.graph))
+        yield compute

@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
@@ -71,7 +71,7 @@ from warmline.storage.conversations import (
 from warmline.storage.database import Database, Unavailable
 from warmline.storage.tickets import open_ticket
 from warmline.texts import TextKey, say, weekday
-from warmline.workers.pool import Busy, TurnPool, Urgency, WorkerLost
+from warmline.workers.pool import Busy, EarlyEncoding, TurnPool, Urgency, WorkerLost
 
 log = logging.getLogger("warmline.service")
 
@@ -94,6 +94,15 @@ def _urgency(turn: TurnInput) -> Urgency:
 
 
 Result = TypeVar("Result")
+
+
+class _Arrival(NamedTuple):
+    """What a stored message's turn takes from its arrival: when it came (the start
+    deadline counts from it) and its query encoding if one was made beside its
+    inspection and nothing in it was masked (`TurnPool.inspect_and_encode`)."""
+
+    received: float | None
+    early: EarlyEncoding | None = None
 
 
 async def _once_more_if_lost(
@@ -159,7 +168,7 @@ class ConversationService:
         self.work = UnitOfWork(db, self.publish)
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
-        self._arrivals: dict[tuple[str, int], float] = {}
+        self._arrivals: dict[tuple[str, int], _Arrival] = {}
         self.in_flight = InFlight(ticks)
         self.assignment = Assignment(
             settings.agents, self.log, self.queue, self.work, shared.presence
@@ -235,7 +244,7 @@ class ConversationService:
         await self._check_flood(conversation_id, client_msg_id)
         conversation = await self.get(conversation_id)
         try:
-            inspection = await self._inspect(conversation, text, received)
+            inspection, early = await self._inspect(conversation, text, received)
         except Busy as busy:
             log.warning("message not inspected in time", extra={"conversation_id": conversation_id})
             raise Overloaded() from busy
@@ -250,7 +259,10 @@ class ConversationService:
             verdict = inspection.verdict
             raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
         request = (force_human, inspection.asks)
-        return await self._store(conversation, redaction, client_msg_id, request, received)
+        # An encoding of words redaction changed is dropped here: the turn reads the
+        # stored words and encodes them itself.
+        arrival = _Arrival(received, None if redaction.findings else early)
+        return await self._store(conversation, redaction, client_msg_id, request, arrival)
 
     async def request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         """ "Talk to a person": stored in the server's own words (nothing to redact) and, in
@@ -265,7 +277,8 @@ class ConversationService:
         await self._check_flood(conversation_id, client_msg_id)
         conversation = await self.get(conversation_id)
         words = Redaction(text=ASK_FOR_PERSON, findings=[], new_entries=[], vault_items=[])
-        return await self._store(conversation, words, client_msg_id, (True, True), received)
+        arrival = _Arrival(received)
+        return await self._store(conversation, words, client_msg_id, (True, True), arrival)
 
     async def _store(
         self,
@@ -273,11 +286,12 @@ class ConversationService:
         redaction: Redaction,
         client_msg_id: str,
         request: tuple[bool, bool],
-        received: float,
+        arrival: _Arrival,
     ) -> tuple[Event, bool]:
         """Append the message and mark it pending; a request for a person in the bot's mode
         (pressed, or `asks` in words) is queued in the same transaction (the packet is
-        completed by the turn after). The turn's start deadline counts from `received`.
+        completed by the turn after). The turn's start deadline counts from the
+        `arrival`'s moment, and it gets the encoding made beside the inspection, if any.
         `conversation` is as read when the message arrived; the transaction reads it again."""
         force_human, asks = request
         conversation_id = conversation.id
@@ -326,7 +340,7 @@ class ConversationService:
         )
         if edge is not None and queued is not None:
             await self._escalated(conversation_id, message.seq, edge.decision, queued)
-        self._arrivals[(conversation_id, message.seq)] = received
+        self._arrivals[(conversation_id, message.seq)] = arrival
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
 
@@ -381,20 +395,28 @@ class ConversationService:
             raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
         return verdict.redaction
 
-    async def _inspect(self, conversation: Conversation, text: str, received: float) -> Inspection:
+    async def _inspect(
+        self, conversation: Conversation, text: str, received: float
+    ) -> tuple[Inspection, EarlyEncoding | None]:
         """A customer message's inspection, in a worker when there are workers (`Busy` if
         none starts it within the turn's start deadline from `received`; run once more if
-        its worker dies, `WorkerLost` if the second does too)."""
+        its worker dies, `WorkerLost` if the second does too), and, for a message the bot
+        may search (not one written to a person), its query encoding if an idle worker
+        makes it meanwhile."""
         entries = await self.placeholders.load(conversation.id)
         language = conversation.language
         if self.runner is None:
-            return await asyncio.to_thread(
+            inspection = await asyncio.to_thread(
                 inspect_message, self.guard, text, entries, language, True
             )
+            return inspection, None
         runner, urgency = self.runner, _first_or_not(conversation)
+        searched = conversation.mode != "human"
 
-        async def inspect(since: float | None) -> Inspection:
-            return await runner.inspect(text, entries, language, True, urgency, since)
+        async def inspect(since: float | None) -> tuple[Inspection, EarlyEncoding | None]:
+            return await runner.inspect_and_encode(
+                text, entries, language, True, urgency, since, encode=searched
+            )
 
         return await _once_more_if_lost(inspect, received, "inspection", conversation.id)
 
@@ -457,19 +479,19 @@ class ConversationService:
         took to redact, store and wait for the conversation's previous turn counts, so
         "busy" comes within `turn_start_s` of the message, not that long after.
         """
-        received = self._arrivals.pop((conversation_id, seq), None)
+        arrival = self._arrivals.pop((conversation_id, seq), None)
         try:
-            await self._held_turn(conversation_id, seq, received)
+            await self._held_turn(conversation_id, seq, arrival or _Arrival(None))
         finally:
-            if received is not None:  # a message taken by this process, not one recovered
+            if arrival is not None:  # a message taken by this process, not one recovered
                 self.in_flight.answered()
 
-    async def _held_turn(self, conversation_id: str, seq: int, received: float | None) -> None:
+    async def _held_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> None:
         """The turn under its conversation's lock; every failure still answers the customer."""
         async with self.turns.hold(conversation_id):
             started = time.monotonic()
             try:
-                await self._run_turn(conversation_id, seq, received)
+                await self._run_turn(conversation_id, seq, arrival)
             except (UnknownConversation, ConversationMissing):
                 # Erased while the turn ran: there is nobody left to answer.
                 log.info("conversation gone", extra={"conversation_id": conversation_id})
@@ -501,7 +523,7 @@ class ConversationService:
             data = {"role": "system", "kind": reason, "text": text}
             change.record(await self.log.append(change.conn, conversation_id, "message", data))
 
-    async def _run_turn(self, conversation_id: str, seq: int, received: float | None) -> None:
+    async def _run_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> None:
         conversation = await self.get(conversation_id)
         if conversation.pending_seq is None or conversation.pending_seq < seq:
             return
@@ -509,7 +531,7 @@ class ConversationService:
             e for e in await self.log.events_after(conversation_id, seq - 1) if e.seq == seq
         )
         if message.data.get("handed_over"):
-            await self._complete_handoff(conversation, message)
+            await self._complete_handoff(conversation, message, arrival.early)
             return
         turn = TurnInput(
             seq=seq,
@@ -523,7 +545,7 @@ class ConversationService:
         )
         if turn.mode == "bot":
             self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
-        state = await self._run_graph(conversation_id, turn, _urgency(turn), received)
+        state = await self._run_graph(conversation_id, turn, _urgency(turn), arrival)
         outcome = Outcome.model_validate(state["outcome"])
         escalation: tuple[EscalationDecision, QueueEntry] | None = None
         place = await self.broadcast.place(conversation_id) if turn.mode == "queued" else None
@@ -542,7 +564,9 @@ class ConversationService:
             if self.summarize is not None:
                 self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 
-    async def _complete_handoff(self, conversation: Conversation, message: Event) -> None:
+    async def _complete_handoff(
+        self, conversation: Conversation, message: Event, early: EarlyEncoding | None
+    ) -> None:
         """The turn of a handoff made at the edge: the graph records it in the conversation's
         memory (as the bot's turn it was), and its state completes the queued packet.
 
@@ -559,7 +583,9 @@ class ConversationService:
             segment=conversation.segment,
         )
         try:
-            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, None)
+            # Its start deadline counts from now: the customer already has the handoff.
+            arrival = _Arrival(None, early)
+            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, arrival)
             await self._complete_packet(conversation_id, seq, state)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
@@ -613,7 +639,7 @@ class ConversationService:
         self.broadcast.announce()
 
     async def _run_graph(
-        self, conversation_id: str, turn: TurnInput, urgency: Urgency, received: float | None
+        self, conversation_id: str, turn: TurnInput, urgency: Urgency, arrival: _Arrival
     ) -> AgentState:
         """Run the turn, streaming the answer's pieces to the customer as they are written.
 
@@ -640,12 +666,12 @@ class ConversationService:
         runner = self.runner
 
         async def run(since: float | None) -> AgentState:
-            return await runner.run(conversation_id, turn, preview(), urgency, since)
+            return await runner.run(conversation_id, turn, preview(), urgency, since, arrival.early)
 
         try:
             # The checkpoint recognises a turn a dead worker finished; a second loss is
             # answered as a failed turn.
-            return await _once_more_if_lost(run, received, "turn", conversation_id)
+            return await _once_more_if_lost(run, arrival.received, "turn", conversation_id)
         except Busy:
             if urgency is not Urgency.HANDOFF:
                 raise

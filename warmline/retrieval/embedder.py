@@ -2,9 +2,14 @@
 
 Loading from the package directory (not a hub id) is what keeps start-up offline.
 Query embeddings asked for at the same time (a compute worker's concurrent turns) are
-computed together, in groups of similar length (see `warmline.batching`).
+computed together, in groups of similar length (see `warmline.batching`). A process
+remembers the last messages' encodings, so a turn's signals and searches share one model
+call, and a compute worker may be handed a message's encoding made in another worker
+(`remember_query`, see `warmline.workers`).
 """
 
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -129,17 +134,45 @@ def _encode_queries(texts: list[str]) -> list[QueryEncoding]:
 
 
 _queries = MicroBatcher(_encode_queries, QUERY_BATCH, "warmline-query-embeddings")
+REMEMBERED = 512
+"""Messages whose encoding a process keeps: a turn's signals and searches share one."""
+_remembered: OrderedDict[str, QueryEncoding] = OrderedDict()
+_remembering = threading.Lock()
 
 
-@lru_cache(maxsize=512)
-def _query_encoding(text: str) -> QueryEncoding:
-    encoding = _queries(text)
+def fresh_query_encoding(text: str) -> QueryEncoding:
+    """`text`'s encoding from the model (batched with the calls beside it), neither looked
+    up nor remembered: for words that may turn out not to be the ones stored (a message
+    encoded before its redaction is known, `warmline.workers`)."""
+    return _queries(text)
+
+
+def remember_query(text: str, encoding: QueryEncoding) -> None:
+    """Keep `encoding` as `text`'s, so a turn that asks for it makes no model call. It is
+    made read-only: the turn's readers share it."""
     encoding.vector.flags.writeable = False
+    encoding.tokens.vectors.flags.writeable = False
+    with _remembering:
+        _remembered[text] = encoding
+        _remembered.move_to_end(text)
+        while len(_remembered) > REMEMBERED:
+            _remembered.popitem(last=False)
+
+
+def query_encoding(text: str) -> QueryEncoding:
+    """`text`'s encoding, remembered for a while."""
+    with _remembering:
+        known = _remembered.get(text)
+        if known is not None:
+            _remembered.move_to_end(text)
+            return known
+    encoding = fresh_query_encoding(text)
+    remember_query(text, encoding)
     return encoding
 
 
 def _query_vector(text: str) -> npt.NDArray[np.float32]:
-    return _query_encoding(text).vector
+    return query_encoding(text).vector
 
 
 def token_ids(texts: list[str]) -> list[npt.NDArray[np.int64]]:
@@ -153,4 +186,4 @@ def token_ids(texts: list[str]) -> list[npt.NDArray[np.int64]]:
 
 def query_tokens(text: str) -> TokenVectors:
     """A message's token vectors, from the same remembered pass as its sentence vector."""
-    return _query_encoding(text).tokens
+    return query_encoding(text).tokens

@@ -31,7 +31,7 @@ from warmline.guardrails.vault import PiiVault
 from warmline.guardrails.vocabulary import kb_vocabulary
 from warmline.handoff.llm_summary import llm_summary
 from warmline.handoff.policy import EscalationPolicy
-from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.embedder import Embedder, fresh_query_encoding, remember_query
 from warmline.retrieval.store import Hit, KnowledgeStore
 from warmline.retrieval.sync import SyncReport, sync_folder
 from warmline.server.gate import Gate
@@ -39,7 +39,7 @@ from warmline.server.startup import StoreUnreadable
 from warmline.server.stores import checkpointer, database
 from warmline.storage.usage import UsageLedger
 from warmline.workers.pool import TurnPool
-from warmline.workers.process import Compute
+from warmline.workers.process import Compute, QueryEncoder
 
 
 def load_secret(settings: Settings) -> bytes:
@@ -149,7 +149,9 @@ async def worker_compute(settings: Settings) -> AsyncIterator[Compute]:
     of the knowledge base, whose embedded index's arrays are mapped read-only so the
     processes share their pages, its own connections to the same checkpoints, SQLite in
     WAL mode or PostgreSQL, and its own LLM client, metered into the same database), and
-    the guard it inspects customers' messages with (its own spaCy and Presidio)."""
+    the guard it inspects customers' messages with (its own spaCy and Presidio), and its
+    query encoder, through which a message's encoding made in another worker reaches the
+    graph."""
     knowledge = open_knowledge_store(settings)
     try:
         async with AsyncExitStack() as stack:
@@ -164,7 +166,8 @@ async def worker_compute(settings: Settings) -> AsyncIterator[Compute]:
             redactor = redactor_for(settings)
             await asyncio.to_thread(redactor.warm_up)
             guard = Guard(redactor, settings.limits.max_message_chars)
-            yield Compute(ConversationGraph(context, saver), guard)
+            queries = QueryEncoder(fresh_query_encoding, remember_query)
+            yield Compute(ConversationGraph(context, saver), guard, queries)
     finally:
         knowledge.close()
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from warmline.agent.state import AgentState, TurnInput
 from warmline.guardrails.inspection import Inspection
 from warmline.guardrails.redaction import PlaceholderEntry
+from warmline.retrieval.embedder import QueryEncoding
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,9 @@ class Job:
     id: int
     conversation_id: str
     turn: TurnInput
+    encoding: QueryEncoding | None = None
+    """The query encoding of the turn's words, made in another worker beside their
+    inspection (`Encode`), so this one does not call the model for them."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,15 @@ class Inspect:
     entries: list[PlaceholderEntry]
     language: str | None
     read_request: bool
+
+
+@dataclass(frozen=True)
+class Encode:
+    """A customer's message to encode for its query while another worker inspects it: the
+    words as cleaned (the same cleaning as the inspection's), encoded once, kept nowhere."""
+
+    id: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,16 @@ class Done:
 class Inspected:
     job: int
     inspection: Inspection
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """`text` (the cleaned words) and its query encoding; None for words the cleaning
+    refuses (the inspection says why) or a worker that makes none."""
+
+    job: int
+    text: str | None
+    encoding: QueryEncoding | None
 
 
 @dataclass(frozen=True)

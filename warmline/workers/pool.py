@@ -4,6 +4,12 @@
 the service runs a bot turn the same way in-process (`workers = 0`) or in a worker;
 `TurnPool.inspect` likewise inspects a customer's message (redaction, the request rules)
 before it is stored, so that CPU work leaves the process that holds the sockets too.
+`TurnPool.inspect_and_encode` also has a worker with nothing to do (another than the
+inspecting one) encode the message for its query meanwhile, and `run` hands that
+encoding to the turn, whose worker then does not call the model for the same words
+after the message is stored: one model call either way, made beside the inspection
+instead of after it, on a core that was idle. With no idle worker nothing is encoded
+early (the work is not queued behind turns), so a saturated pool does the work it did.
 
 Each worker runs up to `slots` turns and `inspect_slots` inspections at once (so their
 model calls batch, see `process`). Turns and inspections wait in two lines of their own
@@ -46,7 +52,18 @@ from typing import Any, Generic, Protocol, TypeVar
 from warmline.agent.state import AgentState, TurnInput
 from warmline.guardrails.inspection import Inspection
 from warmline.guardrails.redaction import PlaceholderEntry
-from warmline.workers.messages import Delta, Done, Failed, Inspect, Inspected, Job, Ready
+from warmline.retrieval.embedder import QueryEncoding
+from warmline.workers.messages import (
+    Delta,
+    Done,
+    Encode,
+    Encoded,
+    Failed,
+    Inspect,
+    Inspected,
+    Job,
+    Ready,
+)
 from warmline.workers.process import ComputeOpener, serve
 
 log = logging.getLogger("warmline.workers")
@@ -88,7 +105,8 @@ Result = TypeVar("Result")
 class _Pending(Generic[Result]):
     answer: asyncio.Future[Result]
     on_delta: Callable[[str], None]
-    lane: "_Lane"
+    lane: "_Lane | None"
+    """None for an early encoding, which takes no slot (`TurnPool.inspect_and_encode`)."""
     started: float
 
 
@@ -124,6 +142,12 @@ class _Worker:
         self._on_lost = lost
         threading.Thread(target=self._read, name="warmline-worker-pipe", daemon=True).start()
 
+    def idle(self) -> bool:
+        """Started, alive, and running nothing at all."""
+        ready = self.ready
+        started = ready.done() and not ready.cancelled() and ready.exception() is None
+        return started and self.alive and not self._jobs
+
     def _read(self) -> None:
         error: BaseException | None = None
         while True:
@@ -148,7 +172,7 @@ class _Worker:
         elif isinstance(message, Delta):
             if (job := self._jobs.get(message.job)) is not None:
                 job.on_delta(message.text)
-        elif isinstance(message, Done | Inspected | Failed):
+        elif isinstance(message, Done | Inspected | Encoded | Failed):
             if (job := self._jobs.pop(message.job, None)) is None:
                 return
             if not job.answer.done():  # else its caller gave up (cancelled)
@@ -156,10 +180,13 @@ class _Worker:
                     job.answer.set_exception(message.error)
                 elif isinstance(message, Inspected):
                     job.answer.set_result(message.inspection)
+                elif isinstance(message, Encoded):
+                    job.answer.set_result(message)
                 else:
                     job.answer.set_result(message.state or {})
-            job.lane.finished(job.started)
-            job.lane.release(self)
+            if job.lane is not None:
+                job.lane.finished(job.started)
+                job.lane.release(self)
 
     def _lost(self, error: BaseException | None) -> None:
         """Every job in flight fails (`WorkerLost` when the process exited)."""
@@ -171,22 +198,33 @@ class _Worker:
             self.ready.set_exception(failure)
         jobs, self._jobs = self._jobs, {}
         for job in jobs.values():
-            job.lane.finished(None)
+            if job.lane is not None:
+                job.lane.finished(None)
             if not job.answer.done():
                 job.answer.set_exception(failure)
         if started and not self._stopped:
             self._on_lost(self)
 
-    async def run(self, lane: "_Lane", job: Job | Inspect, on_delta: Callable[[str], None]) -> Any:
+    async def run(
+        self, lane: "_Lane | None", job: Job | Inspect | Encode, on_delta: Callable[[str], None]
+    ) -> Any:
+        return await self.send(lane, job, on_delta)
+
+    def send(
+        self, lane: "_Lane | None", job: Job | Inspect | Encode, on_delta: Callable[[str], None]
+    ) -> "asyncio.Future[Any]":
+        """Send the job now; its outcome to come."""
         answer: asyncio.Future[Any] = self._loop.create_future()
-        self._jobs[job.id] = _Pending(answer, on_delta, lane, lane.now())
+        started = lane.now() if lane is not None else 0.0
+        self._jobs[job.id] = _Pending(answer, on_delta, lane, started)
         try:
             self._conn.send(job)
         except OSError as exc:
             self._jobs.pop(job.id, None)
-            lane.finished(None)
+            if lane is not None:
+                lane.finished(None)
             raise WorkerLost(f"worker {self.process.pid} unreachable") from exc
-        return await answer
+        return answer
 
     def stop(self) -> None:
         """Ask the worker to finish: it exits after its jobs on the `None` it reads next.
@@ -198,6 +236,37 @@ class _Worker:
         with contextlib.suppress(OSError):
             self._conn.send(None)
         self._conn.close()
+
+
+EARLY_WAIT_S = 1.0
+"""How long a turn waits for its message's early encoding at most: it runs alone on an
+idle worker and takes milliseconds; past this, that worker is stuck and the turn's own
+worker encodes the words."""
+
+
+class EarlyEncoding:
+    """A message's query encoding, being made by an idle worker while another inspects
+    the message (`TurnPool.inspect_and_encode`); `run` hands it to the message's turn."""
+
+    def __init__(self, made: "asyncio.Future[Encoded]") -> None:
+        self._made = made
+        made.add_done_callback(_seen)
+
+    async def of(self, words: str) -> QueryEncoding | None:
+        """The encoding if it was made of `words` (the words stored, which the turn
+        reads); else None, and the turn's worker encodes its words itself: redaction
+        changed them, the worker died or stalled, or the model failed."""
+        try:
+            made = await asyncio.wait_for(asyncio.shield(self._made), EARLY_WAIT_S)
+        except Exception:
+            return None
+        return made.encoding if made.text == words else None
+
+
+def _seen(made: "asyncio.Future[Encoded]") -> None:
+    """Mark a failed encoding's exception as read: a turn that is not run never asks."""
+    if not made.cancelled():
+        made.exception()
 
 
 SERVICE_WEIGHT = 0.2
@@ -387,14 +456,19 @@ class TurnPool:
         on_delta: Callable[[str], None] = lambda _: None,
         urgency: Urgency = Urgency.TURN,
         since: float | None = None,
+        early: EarlyEncoding | None = None,
     ) -> AgentState:
         """Run the turn in a worker with a free slot; `since` (the event loop's time) is
         when the customer's message arrived, from which the start deadline counts
-        (default: now). The slot comes back when the worker answers, even if this call
-        was cancelled meanwhile (the worker still runs it); a worker that dies fails its
-        turns with `WorkerLost` and is replaced."""
+        (default: now); `early` is its message's encoding if one was being made beside
+        the inspection, waited for (before taking a slot: it was started first and runs
+        on an idle core) and handed to the turn when it is of the turn's words. The slot
+        comes back when the worker answers, even if this call was cancelled meanwhile
+        (the worker still runs it); a worker that dies fails its turns with `WorkerLost`
+        and is replaced."""
+        encoding = await early.of(turn.text) if early is not None else None
         worker = await self._turns.admit(urgency, since)
-        job = Job(next(self._ids), conversation_id, turn)
+        job = Job(next(self._ids), conversation_id, turn, encoding)
         state: AgentState = await worker.run(self._turns, job, on_delta)
         return state
 
@@ -410,10 +484,40 @@ class TurnPool:
         """Inspect a customer's message in a worker (see `guardrails.inspection`), with
         the same admission as a turn in a line of its own: `Busy` when the line is full
         or no slot frees up within the start deadline from `since`."""
+        read = self.inspect_and_encode(text, entries, language, read_request, urgency, since)
+        inspection, _ = await read
+        return inspection
+
+    async def inspect_and_encode(
+        self,
+        text: str,
+        entries: list[PlaceholderEntry],
+        language: str | None,
+        read_request: bool,
+        urgency: Urgency = Urgency.TURN,
+        since: float | None = None,
+        encode: bool = True,
+    ) -> tuple[Inspection, EarlyEncoding | None]:
+        """`inspect`, and with `encode` the message's query encoding started at the same
+        moment on a worker that runs nothing at all, if there is one besides the
+        inspecting worker (None if not: the encoding waits for no one), for `run` to
+        hand to its turn."""
         worker = await self._inspections.admit(urgency, since)
         job = Inspect(next(self._ids), text, entries, language, read_request)
-        inspection: Inspection = await worker.run(self._inspections, job, lambda _: None)
-        return inspection
+        inspected = worker.send(self._inspections, job, lambda _: None)
+        early = self._encode_beside(worker, text) if encode else None
+        inspection: Inspection = await inspected
+        return inspection, early
+
+    def _encode_beside(self, inspecting: _Worker, text: str) -> EarlyEncoding | None:
+        idle = next((w for w in self._workers if w is not inspecting and w.idle()), None)
+        if idle is None:
+            return None
+        try:
+            made = idle.send(None, Encode(next(self._ids), text), lambda _: None)
+        except WorkerLost:
+            return None
+        return EarlyEncoding(made)
 
     def _replace(self, worker: _Worker) -> None:
         worker.stop()

@@ -11,6 +11,12 @@ of messages inspected at the same time (`warmline.batching`, `nlp_batching`). Th
 gateway never sends more than the worker's slots of each kind. Inspections have threads
 of their own, so a message's inspection never waits for a thread behind a turn's steps.
 
+A worker with nothing to do may be asked to encode a message for its query while another
+worker inspects it (`Encode`): the model and spaCy then run at once, in two processes,
+and the gateway hands the encoding to the message's turn when the inspection left the
+words as they were, so the turn's worker does not call the model for them. In one
+process they gained nothing: the model and spaCy shared its interpreter's lock.
+
 Started with the "spawn" method: a forked copy of a gateway that already runs threads
 (the event loop's executor, torch) may inherit a held lock.
 """
@@ -32,15 +38,39 @@ from typing import Any
 from warmline.agent.graph import ConversationGraph
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.inspection import inspect_message
-from warmline.workers.messages import Delta, Done, Failed, Inspect, Inspected, Job, Ready
+from warmline.guardrails.limits import InputRejected, clean_text
+from warmline.retrieval.embedder import QueryEncoding
+from warmline.workers.messages import (
+    Delta,
+    Done,
+    Encode,
+    Encoded,
+    Failed,
+    Inspect,
+    Inspected,
+    Job,
+    Ready,
+)
+
+
+@dataclass(frozen=True)
+class QueryEncoder:
+    """The graph's query encodings as workers trade them: `encode` makes one that is kept
+    nowhere (the words may hold what redaction takes out), `remember` keeps one a turn is
+    handed as its words' own, so the graph finds it instead of calling the model."""
+
+    encode: Callable[[str], QueryEncoding]
+    remember: Callable[[str, QueryEncoding], None]
 
 
 @dataclass
 class Compute:
-    """What a worker computes with: the graph for bot turns, the guard for inspections."""
+    """What a worker computes with: the graph for bot turns, the guard for inspections,
+    and the graph's query encoder when a message's encoding may be made early."""
 
     graph: ConversationGraph
     guard: Guard
+    queries: QueryEncoder | None = None
 
 
 ComputeOpener = Callable[[Any], AbstractAsyncContextManager[Compute]]
@@ -120,15 +150,17 @@ async def _serve(
     inspecting = ThreadPoolExecutor(inspect_slots, "warmline-inspect")
     gateway = _Gateway(conn)
     async with opener(settings) as compute:
-        jobs: asyncio.Queue[Job | Inspect | None] = asyncio.Queue()
+        jobs: asyncio.Queue[Job | Inspect | Encode | None] = asyncio.Queue()
         threading.Thread(target=_read, args=(conn, loop, jobs, gateway), daemon=True).start()
         gateway.send(Ready())
         running: set[asyncio.Task[None]] = set()
         while (job := await jobs.get()) is not None:
             if isinstance(job, Inspect):
                 work = _inspect(compute.guard, job, gateway, inspecting)
+            elif isinstance(job, Encode):
+                work = _encode(compute, job, gateway)
             else:
-                work = _turn(compute.graph, job, gateway)
+                work = _turn(compute, job, gateway)
             task = asyncio.create_task(work)
             running.add(task)
             task.add_done_callback(running.discard)
@@ -139,14 +171,14 @@ async def _serve(
 def _read(
     conn: Connection,
     loop: asyncio.AbstractEventLoop,
-    jobs: "asyncio.Queue[Job | Inspect | None]",
+    jobs: "asyncio.Queue[Job | Inspect | Encode | None]",
     gateway: _Gateway,
 ) -> None:
     """Hand each job the gateway sends to the loop; `None` when it says stop or is gone."""
     while True:
         gone = False
         try:
-            job: Job | Inspect | None = conn.recv()
+            job: Job | Inspect | Encode | None = conn.recv()
         except (EOFError, OSError):  # the gateway is gone without saying stop
             job, gone = None, True
         with contextlib.suppress(RuntimeError):  # the loop has ended (its graph failed)
@@ -178,8 +210,29 @@ async def _inspect(
     _reply(gateway, Inspected(job.id, inspection))
 
 
-async def _turn(graph: ConversationGraph, job: Job, gateway: _Gateway) -> None:
-    _reply(gateway, await _run(graph, job, gateway))
+async def _encode(compute: Compute, job: Encode, gateway: _Gateway) -> None:
+    """The message's words cleaned as its inspection cleans them, and their encoding."""
+    try:
+        cleaned = clean_text(job.text, compute.guard.max_chars)
+    except InputRejected:  # refused: the inspection says why
+        _reply(gateway, Encoded(job.id, None, None))
+        return
+    if compute.queries is None:
+        _reply(gateway, Encoded(job.id, None, None))
+        return
+    try:
+        encoding = await asyncio.to_thread(compute.queries.encode, cleaned)
+    except Exception as exc:  # the turn encodes its words itself
+        log.exception("query encoding failed in a worker")
+        _reply(gateway, Failed(job.id, exc))
+        return
+    _reply(gateway, Encoded(job.id, cleaned, encoding))
+
+
+async def _turn(compute: Compute, job: Job, gateway: _Gateway) -> None:
+    if job.encoding is not None and compute.queries is not None:
+        compute.queries.remember(job.turn.text, job.encoding)
+    _reply(gateway, await _run(compute.graph, job, gateway))
 
 
 async def _run(graph: ConversationGraph, job: Job, gateway: _Gateway) -> Done | Failed:
@@ -193,7 +246,7 @@ async def _run(graph: ConversationGraph, job: Job, gateway: _Gateway) -> Done | 
     return Done(job.id, state)
 
 
-def _reply(gateway: _Gateway, message: Done | Inspected | Failed) -> None:
+def _reply(gateway: _Gateway, message: Done | Inspected | Encoded | Failed) -> None:
     """Send the outcome; an exception that does not pickle goes as its text."""
     try:
         gateway.send(message)
