@@ -38,7 +38,7 @@ class Frozen:
         return self.now
 
 
-async def test_a_late_tick_refuses_for_the_window_and_an_overdue_one_at_once() -> None:
+async def test_one_stall_refuses_nothing_a_loop_behind_for_half_the_window_refuses() -> None:
     clock = Frozen()
     steps: asyncio.Queue[float] = asyncio.Queue()
     recorded = asyncio.Event()
@@ -60,16 +60,22 @@ async def test_a_late_tick_refuses_for_the_window_and_an_overdue_one_at_once() -
     await tick(0.1)
     assert not lag.lags(), "100 ms late is within the limit"
     await tick(0.5)
-    assert lag.lags(), "a tick half a second late"
-    for _ in range(18):  # 1.8 s of ticks on time
+    assert lag.behind_s() == pytest.approx(0.5)
+    assert not lag.lags(), "one stall of half a second: a quarter of the window behind"
+    await tick(0.6)
+    assert lag.lags(), "behind again at once: 1.1 s of the last 2 s"
+    for _ in range(18):  # 1.8 s of ticks on time: the first stall leaves the window
         await tick(0.0)
-    assert lag.lags(), "still within the window after the late one"
+    assert lag.behind_s() == pytest.approx(0.6)
+    assert not lag.lags(), "on time again, and the window holds one stall"
     for _ in range(3):
         await tick(0.0)
-    assert not lag.lags(), "on time again, and the window has passed"
+    assert lag.behind_s() == 0, "both stalls have left the window"
     clock.now += 0.1 + 0.3  # the next tick is due, and has not run 300 ms after
     assert lag.lag() == pytest.approx(0.3)
-    assert lag.lags(), "the loop is late now, before the tick can say so"
+    assert not lag.lags(), "a tick 300 ms overdue is one stall so far"
+    clock.now += 0.9
+    assert lag.lags(), "1.2 s overdue: the loop is behind now, before the tick can say so"
     watching.cancel()
 
 

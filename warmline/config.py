@@ -118,16 +118,20 @@ class Settings(
     gateway_lag_s: float = Field(
         0.25,
         gt=0,
-        description="How late (seconds) this process's event loop may run a 100 ms timer before "
-        "new customer messages are refused at once with the `busy` error (nothing stored; the "
-        "widget sends them again), so what is accepted is answered in time instead of every "
-        "message waiting for a saturated loop. 'Talk to a person' is never refused so.",
+        description="How late (seconds) this process's event loop may run a 100 ms timer and "
+        "still count as on time. When the late ticks' lateness adds up to more than half of "
+        "`gateway_lag_window_s`, new customer messages are refused at once with the `busy` "
+        "error (nothing stored; the widget sends them again), so what is accepted is answered "
+        "in time instead of every message waiting for a saturated loop. 'Talk to a person' "
+        "is never refused so.",
     )
     gateway_lag_window_s: float = Field(
         2.0,
-        ge=0,
-        description="After a timer ran later than `gateway_lag_s`, how long new customer "
-        "messages are still refused, so the loop catches up before it takes them again.",
+        gt=0,
+        description="The window over which the loop's lateness is added up: messages are "
+        "refused while the loop spent more than half of it behind. One stall shorter than "
+        "that refuses nothing; a saturated loop, behind tick after tick, is refused until it "
+        "catches up.",
     )
     gateway_backlog_s: float = Field(
         5.0,

@@ -6,9 +6,12 @@ and the workers' own admission (which counts from when the message handler start
 allows up to `turn_answer_s` from there) never sees those seconds. Two readings, each
 O(1) a message:
 - how late the event loop runs: a timer that should fire every `every_s` records how much
-  later it ran. While that lag is past `limit_s` (at a tick, or for the tick overdue
-  now), and for `window_s` after the last such tick, every frame read, commit and
-  acknowledgement waits for a loop with more ready work than it can run;
+  later it ran. A tick later than `limit_s` was spent behind; when such lateness (the
+  tick overdue now included) adds up to more than half of the last `window_s`, every
+  frame read, commit and acknowledgement waits for a loop with more ready work than it
+  can run. One stall alone (a collection, a burst of frames, a core lent to another
+  process for a moment) does not add up to that, and refusing for it would turn away
+  messages the loop was about to take in time; a saturated loop is behind tick after tick;
 - the backlog: the messages taken and not yet answered, over the rate answers went out
   in the last seconds (`conversation/in_flight.py`), is how long a message taken now
   would wait for its answer; past `backlog_s` it would be answered late.
@@ -22,12 +25,15 @@ which a test moves forward to make the loop look late without slowing it down.
 """
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from warmline.clock import Ticks
 from warmline.conversation.errors import Overloaded
 from warmline.conversation.in_flight import InFlight
 from warmline.server.telemetry import GATEWAY_REFUSALS, LOOP_LAG
+
+LATE_SHARE = 0.5  # the share of the window spent behind past which messages are refused
 
 
 class Admission:
@@ -48,18 +54,26 @@ class Admission:
         self._ticks = ticks
         self._sleep = sleep
         self._due: float | None = None  # when the next tick should run
-        self._lagged_at: float | None = None  # when a tick last ran later than `limit_s`
+        # The ticks later than `limit_s` within the window: (when recorded, how late).
+        self._late: deque[tuple[float, float]] = deque()
 
     def lag(self) -> float:
         """How late the loop runs now: the overdue tick's delay so far (0 before the
         watch starts, or when the tick is not yet due)."""
         return 0.0 if self._due is None else max(0.0, self._ticks() - self._due)
 
+    def behind_s(self) -> float:
+        """Seconds of the last `window_s` the loop spent behind: the lateness of the ticks
+        later than `limit_s` in it, and of the tick overdue now if that is."""
+        now = self._ticks()
+        while self._late and now - self._late[0][0] >= self.window_s:
+            self._late.popleft()
+        overdue = self.lag()
+        return sum(late for _, late in self._late) + (overdue if overdue > self.limit_s else 0.0)
+
     def lags(self) -> bool:
-        """Whether the loop runs late now, or did within the window."""
-        if self.lag() > self.limit_s:
-            return True
-        return self._lagged_at is not None and self._ticks() - self._lagged_at < self.window_s
+        """Whether the loop spent more than half of the last window behind."""
+        return self.behind_s() > LATE_SHARE * self.window_s
 
     def refusal(self, in_flight: InFlight) -> str | None:
         """Why a new customer message is refused as busy now, if it is."""
@@ -78,7 +92,7 @@ class Admission:
         """A tick ran `late_s` seconds after it was due."""
         LOOP_LAG.set(late_s)
         if late_s > self.limit_s:
-            self._lagged_at = self._ticks()
+            self._late.append((self._ticks(), late_s))
 
     async def watch(self) -> None:
         """Tick every `every_s` for as long as the server runs, recording each delay."""

@@ -13,8 +13,9 @@ SOCKETS_REFUSED = Counter(
 )
 LOOP_LAG = Gauge(
     "warmline_event_loop_lag_seconds",
-    "How late the serving process's event loop ran its last timer tick; past "
-    "`gateway_lag_s`, new customer messages are refused as busy.",
+    "How late the serving process's event loop ran its last timer tick; ticks later than "
+    "`gateway_lag_s` count as behind, and past half a `gateway_lag_window_s` of them new "
+    "customer messages are refused as busy.",
     registry=PROCESS_REGISTRY,
 )
 GATEWAY_REFUSALS = Counter(
