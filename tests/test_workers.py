@@ -166,13 +166,13 @@ async def answers(settings: Any, slots: int, together: bool) -> list[dict[str, A
     await turns.start()
     try:
         runs = [turns.run(f"c{i}-{slots}", turn(q)) for i, q in enumerate(QUESTIONS)]
-        reads = [turns.inspect(q, [], "en", True) for q in QUESTIONS]
+        reads = [turns.inspect_and_encode(q, [], "en", True, encode=False) for q in QUESTIONS]
         if together:
             states = await asyncio.gather(*runs)
-            inspections = await asyncio.gather(*reads)
+            inspections = [read for read, _ in await asyncio.gather(*reads)]
         else:
             states = [await run for run in runs]
-            inspections = [await read for read in reads]
+            inspections = [(await read)[0] for read in reads]
     finally:
         await turns.close()
     return [

@@ -472,22 +472,6 @@ class TurnPool:
         state: AgentState = await worker.run(self._turns, job, on_delta)
         return state
 
-    async def inspect(
-        self,
-        text: str,
-        entries: list[PlaceholderEntry],
-        language: str | None,
-        read_request: bool,
-        urgency: Urgency = Urgency.TURN,
-        since: float | None = None,
-    ) -> Inspection:
-        """Inspect a customer's message in a worker (see `guardrails.inspection`), with
-        the same admission as a turn in a line of its own: `Busy` when the line is full
-        or no slot frees up within the start deadline from `since`."""
-        read = self.inspect_and_encode(text, entries, language, read_request, urgency, since)
-        inspection, _ = await read
-        return inspection
-
     async def inspect_and_encode(
         self,
         text: str,
@@ -498,10 +482,12 @@ class TurnPool:
         since: float | None = None,
         encode: bool = True,
     ) -> tuple[Inspection, EarlyEncoding | None]:
-        """`inspect`, and with `encode` the message's query encoding started at the same
-        moment on a worker that runs nothing at all, if there is one besides the
-        inspecting worker (None if not: the encoding waits for no one), for `run` to
-        hand to its turn."""
+        """Inspect a customer's message in a worker (see `guardrails.inspection`), with
+        the same admission as a turn in a line of its own: `Busy` when the line is full
+        or no slot frees up within the start deadline from `since`. With `encode`, the
+        message's query encoding starts at the same moment on a worker that runs nothing
+        at all, if there is one besides the inspecting worker (None if not: the encoding
+        waits for no one), for `run` to hand to its turn."""
         worker = await self._inspections.admit(urgency, since)
         job = Inspect(next(self._ids), text, entries, language, read_request)
         inspected = worker.send(self._inspections, job, lambda _: None)
