@@ -435,3 +435,44 @@ def test_brands_thanked_and_words_the_small_model_misreads_stay(
     redactor: Redactor, text: str
 ) -> None:
     assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A brand thanked or greeted without a comma: the medium model calls it a person
+        # there, and a company in "Thanks, Revolut!".
+        "Thanks Revolut",
+        "Thanks Revolut for the refund",
+        "Cheers Revolut",
+        "Hi Amazon",
+        "Hi Amazon, my order is late",
+        "Hello Netflix",
+        # A place or a brand between an article and a noun names a kind of thing.
+        "My parcel is stuck at the Madison depot",
+        "Tracking 9400 4664 2564 3708 4526 79 stuck at the Madison depot since January 22",
+        "Is the Madison store open?",
+    ],
+)
+def test_brands_and_places_where_a_name_would_stand_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # People thanked or greeted stay hidden, listed or not, whatever the small model
+        # calls them; the greeting stays readable.
+        ("Thanks Sam", "Thanks <NAME_1>"),
+        ("Hi Sam", "Hi <NAME_1>"),
+        ("thanks Vikram", "thanks <NAME_1>"),
+        ("Hi Priya, my order is late", "Hi <NAME_1>, my order is late"),
+        # A name the model ran on into a link is a name without the link.
+        ("so proud of Hunter https://example.com/x", "so proud of <NAME_1> https://example.com/x"),
+        ("Go Hunter http://t.co/DbqGnL8RA5", "Go <NAME_1> http://t.co/DbqGnL8RA5"),
+    ],
+)
+def test_people_thanked_greeted_or_before_a_link_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted

@@ -13,9 +13,11 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from presidio_analyzer import RecognizerResult
 from pydantic import BaseModel, SecretStr
 
 from warmline.guardrails.folding import fold
+from warmline.guardrails.named_things import named_things
 from warmline.guardrails.nlp_batching import artifacts_of
 from warmline.guardrails.recognizers.introduced_name import INTRODUCED_SCORE
 from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, Dictionary, known_names
@@ -61,6 +63,9 @@ PIPE_BATCH = 64  # texts per spaCy batch: 128 saved under 5% more CPU a text tha
 # A word of letters right before or after a name, one space away.
 _WORD_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]+) $")
 _WORD_AFTER = re.compile(r" ([^\W\d_]+)(?![\w'’-])")
+# A word joined to a name by "and" or "&", right after or before it.
+_JOINED_AFTER = re.compile(r" (?:and|&) ([^\W\d_]+)(?![\w'’@#-])")
+_JOINED_BEFORE = re.compile(r"(?<![\w'’@#-])([^\W\d_]+) (?:and|&) $")
 # A title or an initial right before a name is part of it: "Dr . Cox", "Mr Schooley",
 # "K Choi" ("I" is the writer).
 _TITLE_BEFORE = re.compile(
@@ -74,6 +79,7 @@ _CALLS = frozenset(
      "sincerely", "please", "sorry", "yes", "no", "lol", "omg", "rt"}
 )  # fmt: skip
 _LINKS = ("http://", "https://", "www.")
+_LINK_AFTER = re.compile(r"\s+(?:https?://|www\.)", re.IGNORECASE)
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?_\d+>")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Recognizers that read English capitals and vocabulary as names.
@@ -259,6 +265,33 @@ def _names_outside_english(results: list[Any]) -> list[Any]:
     ]
 
 
+def _before_a_link(text: str, result: Any) -> Any:
+    """A person the model found, without the link it ran on into ("Go Hunter
+    http://t.co/…" was one person, and with the link's digits no name at all)."""
+    if result.entity_type != "PERSON":
+        return result
+    link = _LINK_AFTER.search(text, result.start, result.end)
+    if link is None or link.start() <= result.start:
+        return result
+    return RecognizerResult(
+        result.entity_type,
+        result.start,
+        link.start(),
+        result.score,
+        recognition_metadata=result.recognition_metadata,
+    )
+
+
+def _names_a_thing(result: Any, things: list[tuple[int, int]]) -> bool:
+    """A person found on a word that names a brand or a place (`named_things`), unless
+    the writer introduced it in words ("my name is …")."""
+    return (
+        result.entity_type == "PERSON"
+        and result.score < INTRODUCED_SCORE
+        and any(result.start < end and start < result.end for start, end in things)
+    )
+
+
 def _listed_name_pairs(text: str, stop: frozenset[str]) -> list[DetectedSpan]:
     """Two capitalised listed names side by side ("Jürgen Weber", "Ana Ruiz"): a name in
     any language, where one listed word alone may be an ordinary word there."""
@@ -373,19 +406,22 @@ class Redactor:
         analyzer = _analyzer(self._company)
         if nlp_artifacts is None:
             nlp_artifacts = artifacts_of(analyzer.nlp_engine)(text)
-        return analyzer.analyze(
+        results = analyzer.analyze(
             text,
             language="en",
             entities=self.entities,
             score_threshold=SCORE_THRESHOLD,
             nlp_artifacts=nlp_artifacts,
         )
+        things = named_things(text, nlp_artifacts.tokens, analyzer.nlp_engine.nlp["en"])
+        return [r for r in results if not _names_a_thing(r, things)]
 
     def _spans(self, text: str, results: Any, language: str | None) -> list[DetectedSpan]:
         """Presidio's results on folded `text`, filtered, extended to repeated names, merged."""
         allowed = [m.span() for p in self._allowed for m in p.finditer(text)]
         english = self._reads_english(text, language)
         shouted = is_shouted(text)
+        results = [_before_a_link(text, r) for r in results]
         if not english:
             results = _names_outside_english(results)
         kept = [
@@ -396,8 +432,37 @@ class Redactor:
         ]
         kept += _listed_name_pairs(text, _stop_words(self._company))
         found = kept + _repeated_names(text, kept)
-        names = [self._whole_name(text, span, shouted) for span in found] if english else found
-        return _merge_overlaps(names)
+        if not english:
+            return _merge_overlaps(found)
+        found += self._coordinated_names(text, found)
+        return _merge_overlaps([self._whole_name(text, span, shouted) for span in found])
+
+    def _coordinated_names(self, text: str, spans: list[DetectedSpan]) -> list[DetectedSpan]:
+        """The word joined to a found name by "and" or "&" when it is no English, stop or
+        knowledge-base word: another name of the same list ("emma and kaite", "Vinkare
+        and Herbalisti"), which neither model nor the name list knew. A comma is no such
+        join: it sets off greetings and words of other languages ("Gracias, Sofía")."""
+        found = []
+        for span in spans:
+            if span.entity_type != "PERSON":
+                continue
+            after = _JOINED_AFTER.match(text, span.end, min(len(text), span.end + 40))
+            before = _JOINED_BEFORE.search(text, max(0, span.start - 40), span.start)
+            for joined in (after, before):
+                if joined and self._another_name(joined.group(1)):
+                    start, end = joined.span(1)
+                    found.append(span.model_copy(update={"start": start, "end": end}))
+        return found
+
+    def _another_name(self, word: str) -> bool:
+        folded = word.casefold()
+        return (
+            len(word) > 2
+            and not word.isupper()
+            and folded not in _CALLS
+            and folded not in NOT_NAMES
+            and self._unknown_word(word)
+        )
 
     def _reads_english(self, text: str, language: str | None = None) -> bool:
         """Whether `text` is English: never in a conversation in another language;

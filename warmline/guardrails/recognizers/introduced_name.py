@@ -7,7 +7,6 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from warmline.guardrails.recognizers.context import RegexGroupRecognizer
 from warmline.guardrails.recognizers.known_name import Dictionary, known_names
-from warmline.guardrails.recognizers.small_model_name import called_a_company
 
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]{2,}"
 _NOT_A_NAME = {
@@ -48,7 +47,6 @@ _MAYBE_NAMING = (
     r"my (?:husband|wife|dad|father|mum|mom|mother|son|daughter|partner|ex|brother|sister|"
     r"friend),?|gift from|someone else's name,?|on behalf of(?: my \w+,)?"
 )
-_THANKS = re.compile(r"(?i:thanks|thank you|gracias|merci|danke|cheers)\b")
 _PROPER = frozenset({"PROPN"})
 INTRODUCED_SCORE = 0.9
 # After a phrase that may precede any word: below names introduced in words, and above the
@@ -66,7 +64,9 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
     A name never starts with a stop word that is no given name ("signed up with Apple",
     "your name or tax ID"), and the words after its first are more of it only when they
     look it: capitalised after a capitalised name ("Ana Lopez", not "Hollis told"), no
-    English word after a lower-case one ("ana lopez", not "kiki can you help").
+    English word after a lower-case one ("ana lopez", not "kiki can you help"). A brand
+    thanked or greeted ("Thanks, Revolut!", "Hi Amazon") is left to the redactor, which
+    drops every reader's person there (`named_things`).
     """
 
     def __init__(self, words: Dictionary) -> None:
@@ -96,21 +96,6 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
             and (first not in self._words.stop_words or first in known_names())
         )
 
-    def _brand(self, match: re.Match[str], nlp_artifacts: NlpArtifacts | None) -> bool:
-        """After thanks ("Thanks, Revolut!"), a capitalised word that either model calls a
-        company and that is no listed name is the brand thanked. Greetings and "love"
-        keep their names ("hey GT", "I love Vader": the models call people companies)."""
-        doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
-        first = match.group("value").split()[0]
-        start = match.start("value")
-        return (
-            doc is not None
-            and _THANKS.match(match.group(0)) is not None
-            and first[:1].isupper()
-            and first.casefold() not in known_names()
-            and called_a_company(doc, start, start + len(first))
-        )
-
     def _more_of_name(self, word: str, first: str) -> bool:
         """`word`, after the name's `first` word, is more of the same name."""
         capitals = word[:1].isupper() and first[:1].isupper()
@@ -126,7 +111,7 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
                 _tags(nlp_artifacts),
             )
             for m in self.maybe.finditer(text)
-            if self.accept(m.group("value")) and not self._brand(m, nlp_artifacts)
+            if self.accept(m.group("value"))
         ]
         trimmed = []
         for result, tags in found:

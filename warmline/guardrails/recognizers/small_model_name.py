@@ -30,8 +30,7 @@ from warmline.guardrails.vocabulary import is_english_word
 
 SECOND_OPINION = "small_model_ents"
 SMALL_MODEL_SCORE = 0.85  # what Presidio's spaCy recognizer gives the medium model's people
-_COMPANIES = frozenset({"ORG", "PRODUCT"})
-_PLACES_AND_COMPANIES = _COMPANIES | {"GPE", "FAC"}
+_PLACES_AND_COMPANIES = frozenset({"ORG", "PRODUCT", "GPE", "FAC"})
 _STASH = "warmline_small_model_ents"
 
 
@@ -102,16 +101,6 @@ def _people(doc: Doc) -> list[Span]:
                 people.append(doc[run[0] : run[-1] + 1])
                 run = []
     return people
-
-
-def called_a_company(doc: Doc, start: int, end: int) -> bool:
-    """Either model labels a word between `start` and `end` an organisation or a product
-    ("Thanks, Revolut!": the medium model says a company, "Thanks Revolut" the small)."""
-    small = doc.spans.get(SECOND_OPINION, [])
-    return any(
-        ent.label_ in _COMPANIES and ent.start_char < end and start < ent.end_char
-        for ent in [*doc.ents, *small]
-    )
 
 
 class SmallModelNameRecognizer(EntityRecognizer):
