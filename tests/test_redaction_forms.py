@@ -468,8 +468,16 @@ def test_brands_and_places_where_a_name_would_stand_stay(redactor: Redactor, tex
         ("thanks Vikram", "thanks <NAME_1>"),
         ("Hi Priya, my order is late", "Hi <NAME_1>, my order is late"),
         # A name the model ran on into a link is a name without the link.
-        ("so proud of Hunter https://example.com/x", "so proud of <NAME_1> https://example.com/x"),
         ("Go Hunter http://t.co/DbqGnL8RA5", "Go <NAME_1> http://t.co/DbqGnL8RA5"),
+        # A word no dictionary knows, joined to a name by "and", is another name...
+        (
+            "could you forward this message to ronald and roy",
+            "could you forward this message to <NAME_1> and <NAME_2>",
+        ),
+        ("Where is Vinkare and Herbalisti #fail", "Where is <NAME_1> and <NAME_2> #fail"),
+        ("my kids emma and kaite say hi", "my kids <NAME_1> and <NAME_2> say hi"),
+        # ... and an English word is not.
+        ("Sam and the team were great", "<NAME_1> and the team were great"),
     ],
 )
 def test_people_thanked_greeted_or_before_a_link_are_redacted(
