@@ -644,3 +644,11 @@ def test_a_mood_that_falls_in_the_message_saying_it_is_solved_does_not_escalate(
     assert reasons("It's not solved, I am so disappointed and upset, it took a week") == [
         "negative_sentiment"
     ]
+
+
+def test_a_long_message_of_wishes_is_no_report_and_a_report_after_them_counts() -> None:
+    """Each match is read within its own clause (at most 200 characters back), so a long
+    message costs linear time and a wish does not hide the report that follows."""
+    text = "if it is fixed " * 4000
+    assert not reports_resolved(text)
+    assert reports_resolved(text + ". It did work.")

@@ -1,7 +1,7 @@
 """The customer says their problem is solved: the trouble ended, whatever came before.
 
-"I tried. It did work. But I am really speechless about this experience" and "nothing
-was solved until your colleague solved my problem" end the trouble they complain of;
+"I tried. It did work. But I am really speechless about this experience" and "it took
+three calls, but your colleague solved my problem" end the trouble they complain of;
 what the customer says of how it went is feedback for the team, not a reason to step
 aside. Only a statement counts: "is it solved?", "if the problem is fixed", "I want my
 problem solved" and "it was never solved" do not.
@@ -30,14 +30,18 @@ _NOT_A_REPORT = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[.!?;,:\n]")
+# How far back a clause is read: bounded, so a long message costs linear time however
+# many matches it holds.
+CLAUSE_CHARS = 200
 
 
 def reports_resolved(text: str) -> bool:
     """The message states that the customer's problem is solved."""
     for pattern in _SOLVED:
         for found in pattern.finditer(text):
-            before = _CLAUSE_END.split(text[: found.start()])[-1]
-            after = text[found.end() :].lstrip(" )")
+            start = found.start()
+            before = _CLAUSE_END.split(text[max(0, start - CLAUSE_CHARS) : start])[-1]
+            after = text[found.end() : found.end() + 3].lstrip(" )")
             if not _NOT_A_REPORT.search(before) and not after.startswith("?"):
                 return True
     return False
