@@ -14,11 +14,13 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from warmline.agent.decision import TurnFacts
+from warmline.agent.responder import says_thanks
 from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.request_model import char_ngrams, word_ngrams
+from warmline.guardrails.resolution import reports_resolved
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.guardrails.spelling import fold
 from warmline.handoff.policy import EscalationPolicy
@@ -591,3 +593,62 @@ def test_a_reproach_is_dissatisfaction_once_we_have_answered_and_a_question_befo
 )
 def test_words_a_complaint_also_uses_stay_with_the_bot(text: str) -> None:
     assert decide(text, ["hello, I have a question about my order"]) == []
+
+
+def test_a_complaint_in_a_message_that_says_the_problem_is_solved_is_feedback() -> None:
+    opening = "my phone cannot be unlocked by sliding the screen, I have restarted it twice"
+    solved = "I tried. It did work. But I am really speechless about this experience."
+    assert decide(solved, [opening]) == []
+    assert decide("I tried. But I am really speechless about this experience.", [opening]) == [
+        "frustration"
+    ]
+    # An opening message is a new problem, whatever it says of an old one.
+    assert decide("The problem was solved last week, now it is back and I am furious") == [
+        "frustration"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is it solved?",
+        "If the problem is fixed I will renew",
+        "I want my problem solved today",
+        "it was never resolved",
+        "my problem has not been solved yet, speechless",
+        "I bought this fixed-line plan and it is useless",
+    ],
+)
+def test_a_wish_a_question_or_a_denial_is_no_report_that_the_problem_is_solved(
+    text: str,
+) -> None:
+    assert not says_thanks(text)
+    assert not reports_resolved(text)
+
+
+def test_a_mood_that_falls_in_the_message_saying_it_is_solved_does_not_escalate() -> None:
+    earlier = ["Hi! I'd love some help setting up my new lamp, thanks", "ok"]
+
+    def reasons(text: str) -> list[str]:
+        facts = TurnFacts(
+            signals=compute_signals(text, earlier),
+            earlier_sentiments=[sentiment(m) for m in earlier],
+            confidence=None,
+            low_confidence_strikes=0,
+            bot_turns=3,
+            thanked=says_thanks(text),
+        )
+        return [r.code for r in EscalationPolicy(Policy()).assess(facts).reasons]
+
+    assert reasons("It's solved now, but I am so disappointed and upset it took a week") == []
+    assert reasons("It's not solved, I am so disappointed and upset, it took a week") == [
+        "negative_sentiment"
+    ]
+
+
+def test_a_long_message_of_wishes_is_no_report_and_a_report_after_them_counts() -> None:
+    """Each match is read within its own clause (at most 200 characters back), so a long
+    message costs linear time and a wish does not hide the report that follows."""
+    text = "if it is fixed " * 4000
+    assert not reports_resolved(text)
+    assert reports_resolved(text + ". It did work.")

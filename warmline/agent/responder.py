@@ -9,6 +9,7 @@ import re
 
 from warmline.agent.state import Answer, Citation
 from warmline.guardrails.human_request import IDENTITY_QUESTION
+from warmline.guardrails.resolution import reports_resolved
 from warmline.retrieval.chunking import blocks
 from warmline.retrieval.store import Hit
 from warmline.texts import language_name, primary, say
@@ -173,8 +174,12 @@ def _quote(text: str, query: str, max_chars: int, topic: str) -> str:
 
 
 def says_thanks(text: str) -> bool:
-    """The customer thanks the bot or says it helped: the question before was resolved."""
-    return smalltalk_reply(text, "") in (say("closing", "en"), ACKNOWLEDGED)
+    """The customer thanks the bot or says it helped: the question before was resolved.
+    A message that says the problem is solved ("It's solved", "the issue has been
+    resolved") says so too, wherever in it and whatever else it says."""
+    return smalltalk_reply(text, "") in (say("closing", "en"), ACKNOWLEDGED) or reports_resolved(
+        text
+    )
 
 
 def _foreign_kb(language: str, kb_language: str | None) -> str | None:

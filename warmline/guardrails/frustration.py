@@ -11,6 +11,7 @@ import re
 
 from warmline.guardrails.evidence import Signal, compile_all, matches
 from warmline.guardrails.masked import unmasked
+from warmline.guardrails.resolution import reports_resolved
 
 # Coming back to us about the same thing: frustration with the service wherever it is said.
 _REPEATED_CONTACT = compile_all(
@@ -196,4 +197,8 @@ def detect_frustration(text: str, answered: bool = False) -> Signal:
         tone.append(" ".join(shouted[:4]))
     tone += _PUNCTUATION_RUN.findall(text)[:1]
     score = min(1.0, 0.5 * len(evidence) + (0.25 if tone else 0.0))
+    if answered and reports_resolved(text):
+        # "It did work. But I am really speechless about this experience": the answer
+        # ended the trouble; the complaint is feedback, read as tone.
+        score = min(score, 0.25)
     return Signal(score=score, evidence=evidence + tone)
