@@ -11,7 +11,7 @@ test:
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	npm test
-	.venv/bin/pytest
+	.venv/bin/pytest --durations=25
 
 lint:
 	.venv/bin/ruff check .

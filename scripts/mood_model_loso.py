@@ -25,8 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 
-from warmline.agent.decision import TurnFacts
-from warmline.agent.responder import says_thanks
+from warmline.agent.nodes import facts_of_turn
 from warmline.evals import emotion_eval
 from warmline.evals.public_eval import PUBLIC, _rows
 from warmline.guardrails.signals import compute_signals, vader_score
@@ -48,17 +47,18 @@ class Played:
         negative = policy.settings.negative_sentiment
         for k, text in enumerate(turns):
             found = compute_signals(text, turns[:k])
-            thanked = says_thanks(text)
-            escalate = policy.assess(
-                TurnFacts(
-                    signals=found,
-                    earlier_sentiments=list(moods),
-                    confidence=None,
-                    low_confidence_strikes=0,
-                    bot_turns=k + 1,
-                    thanked=thanked,
-                )
-            ).escalate
+            facts = facts_of_turn(
+                found,
+                text,
+                earlier_sentiments=list(moods),
+                confidence=None,
+                low_confidence=policy.settings.low_confidence,
+                strikes=0,
+                unanswered=0,
+                bot_turns=k + 1,
+            )
+            thanked = facts.thanked
+            escalate = policy.assess(facts).escalate
             if escalate and self.rules_at is None:
                 self.rules_at = k
             moods.append(found.sentiment)

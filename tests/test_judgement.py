@@ -228,6 +228,18 @@ def test_analyze_reports_bad_lines_by_number_and_keeps_the_rest(analyzer: Analyz
     assert second["signals"]["frustration"] == 0.25
 
 
+def test_analyze_judges_thanks_as_a_live_turn_does(analyzer: Analyzer) -> None:
+    """Live, a customer who thanks the bot again is told it was a pleasure: thanks close
+    what came before. `analyze` read the same words as the customer stuck in a loop."""
+    thanks = "Thank you so much, that helped!"
+    line = json.dumps({"text": thanks, "history": [thanks]})
+    out, errors = io.StringIO(), io.StringIO()
+    assert write([analyse_lines(analyzer, [(1, line)])], out, errors) == (1, 0)
+    judged = json.loads(out.getvalue())
+    assert judged["signals"]["repetition"] > 0.9
+    assert (judged["escalate"], judged["reasons"]) == (False, [])
+
+
 @pytest.mark.slow
 def test_the_analyze_command_writes_one_line_per_good_input(tmp_path: Path) -> None:
     from warmline.cli import main

@@ -263,10 +263,39 @@ def turn_facts(state: AgentState, low_confidence: float) -> TurnFacts:
     it was searched first): the server's edge asks the same question for a handoff."""
     turn = state["turn"]
     answer = state.get("answer")
-    confidence = answer.confidence if answer is not None else None
-    strikes = state.get("low_confidence_strikes", 0)
-    unanswered = state.get("unanswered_turns", 0)
-    thanked = says_thanks(turn.text)
+    return facts_of_turn(
+        state["signals"],
+        turn.text,
+        earlier_sentiments=state.get("sentiments", [])[:-1],
+        confidence=answer.confidence if answer is not None else None,
+        low_confidence=low_confidence,
+        strikes=state.get("low_confidence_strikes", 0),
+        unanswered=state.get("unanswered_turns", 0),
+        bot_turns=state.get("bot_turns", 0) + 1,
+        force_human=turn.force_human,
+        language=turn.language,
+        segment=turn.segment,
+    )
+
+
+def facts_of_turn(
+    signals: Signals,
+    text: str,
+    *,
+    earlier_sentiments: list[float],
+    confidence: float | None,
+    low_confidence: float,
+    strikes: int,
+    unanswered: int,
+    bot_turns: int,
+    force_human: bool = False,
+    language: str = "en",
+    segment: str = "standard",
+) -> TurnFacts:
+    """The policy's facts from a turn's signals and words and the counts kept before it
+    (`strikes`, `unanswered`): one function for the live turn and `warmline analyze`, so
+    a log scored offline is judged as the same message would be live."""
+    thanked = says_thanks(text)
     if confidence is not None:
         below = confidence < low_confidence
         strikes = strikes + 1 if below else 0
@@ -275,16 +304,16 @@ def turn_facts(state: AgentState, low_confidence: float) -> TurnFacts:
         # Thanks close what came before: earlier misses no longer count against the bot.
         strikes = unanswered = 0
     return TurnFacts(
-        signals=state["signals"],
-        force_human=turn.force_human,
-        earlier_sentiments=state.get("sentiments", [])[:-1],
+        signals=signals,
+        force_human=force_human,
+        earlier_sentiments=earlier_sentiments,
         confidence=confidence,
         low_confidence_strikes=strikes,
-        bot_turns=state.get("bot_turns", 0) + 1,
+        bot_turns=bot_turns,
         unanswered_turns=unanswered,
         thanked=thanked,
-        language=turn.language,
-        segment=turn.segment,
+        language=language,
+        segment=segment,
     )
 
 

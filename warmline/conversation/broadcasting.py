@@ -360,11 +360,14 @@ class Broadcaster:
         return control("queue", items=[self.describe(e, transcript=False) for e in entries])
 
     async def watch_slas(self) -> None:
-        """Runs for the server's lifetime: each SLA breach is announced to agents once, and
+        """Runs for the server's lifetime: each SLA breach is announced to agents once,
         supervisors get the dashboard again (ratings, resolutions by the bot and handle times
-        change without any queue change to push them)."""
+        change without any queue change to push them), and this process's waiting customers
+        whose expected wait has ticked down to another minute are told so (a quiet line
+        has no change to tell it, and the widget would go on showing the first promise)."""
         while True:
             await asyncio.sleep(self._queue_policy.sla_check_seconds)
+            self._schedule()
             if self.bus.has_subscribers(SUPERVISORS):
                 self.bus.publish(SUPERVISORS, await self.dashboard())
             now = self.clock()

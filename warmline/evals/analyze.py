@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ValidationError
 
-from warmline.agent.decision import TurnFacts
+from warmline.agent.nodes import facts_of_turn
 from warmline.config import Settings
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.limits import InputRejected, clean_text
@@ -104,18 +104,19 @@ class Analyzer:
         found: Signals = compute_signals(redacted, prepared.earlier, vector)
         hits = []
         confidence: float | None = None
-        strikes = 0
         if self.store is not None:
             retrieval = self.settings.retrieval
             hits = self.store.search(redacted, retrieval.top_k, retrieval.mode)
             confidence = retrieval.answerable.probability(redacted, hits)
-            strikes = int(confidence < self.settings.policy.thresholds.low_confidence)
         decision = self.policy.assess(
-            TurnFacts(
-                signals=found,
+            facts_of_turn(
+                found,
+                redacted,
                 earlier_sentiments=[sentiment(message) for message in prepared.earlier],
                 confidence=confidence,
-                low_confidence_strikes=strikes,
+                low_confidence=self.settings.policy.thresholds.low_confidence,
+                strikes=0,
+                unanswered=0,
                 bot_turns=len(prepared.earlier) + 1,
             )
         )

@@ -36,8 +36,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from warmline.agent.decision import TurnFacts
-from warmline.agent.responder import says_thanks
+from warmline.agent.nodes import facts_of_turn
 from warmline.evals.metrics import BinaryScores
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.signals import compute_signals, sentiment, vader_score
@@ -224,13 +223,15 @@ def play(turns: list[str], policy: EscalationPolicy) -> tuple[int | None, int | 
     escalated_at = vader_at = None
     for k, text in enumerate(turns):
         found = compute_signals(text, turns[:k])
-        facts = TurnFacts(
-            signals=found,
+        facts = facts_of_turn(
+            found,
+            text,
             earlier_sentiments=[sentiment(t) for t in turns[:k]],
             confidence=None,
-            low_confidence_strikes=0,
+            low_confidence=policy.settings.low_confidence,
+            strikes=0,
+            unanswered=0,
             bot_turns=k + 1,
-            thanked=says_thanks(text),
         )
         if escalated_at is None and policy.assess(facts).escalate:
             escalated_at = k

@@ -64,6 +64,13 @@ def _seconds_waited(row: Row) -> float:
     return (claimed - datetime.fromisoformat(row["queued"])).total_seconds()
 
 
+def _reason_codes(packet: HandoffPacket) -> str:
+    """The escalation reason codes that took part in the handoff, as the row keeps them
+    beside its packet: the dashboard counts them on every queue change, and reading them
+    from the packets meant loading and parsing every transcript of the day."""
+    return json.dumps(sorted({reason.code for reason in packet.decision.reasons}))
+
+
 def _entry(row: Row, packet: HandoffPacket) -> QueueEntry:
     return QueueEntry(
         id=row["id"],
@@ -124,6 +131,7 @@ class HandoffQueue:
             priority=PRIORITY_RANK[packet.decision.priority],
             created_at=packet.created_at.isoformat(),
             packet=packet.model_dump_json(),
+            reasons=_reason_codes(packet),
             skills=json.dumps(packet.decision.skills),
             language=packet.decision.language,
             preferred_agent=preferred_agent,
@@ -192,7 +200,10 @@ class HandoffQueue:
         by row id, so a late summary never lands on a later handoff of the same chat."""
         async with self.db.transaction() as conn:
             await conn.execute(
-                statements.REPLACE_PACKET, packet=packet.model_dump_json(), id=handoff_id
+                statements.REPLACE_PACKET,
+                packet=packet.model_dump_json(),
+                reasons=_reason_codes(packet),
+                id=handoff_id,
             )
 
     @staticmethod
@@ -236,16 +247,11 @@ class HandoffQueue:
         took part in it.
 
         Read here rather than counted in SQL, so the same code runs on SQLite and PostgreSQL
-        (their JSON functions differ); a day's handoffs are few enough to read."""
+        (their JSON functions differ); a day's handoffs are few enough to read when each
+        is a moment and a short list of codes, never its packet."""
         rows = await self.db.fetch_all(statements.REASONS_SINCE, since=_iso(since))
         return [
-            (
-                datetime.fromisoformat(row["created_at"]),
-                {
-                    str(reason["code"])
-                    for reason in json.loads(row["packet"])["decision"]["reasons"]
-                },
-            )
+            (datetime.fromisoformat(row["created_at"]), set(json.loads(row["reasons"])))
             for row in rows
         ]
 

@@ -8,9 +8,9 @@ with the rest of the schema's statements. Times are ISO 8601 text in UTC.
 from warmline.storage.statements import sql
 
 ENQUEUE = sql(
-    "INSERT INTO handoffs (conversation_id, status, priority, created_at, packet, skills, "
-    "language, preferred_agent, preferred_until, sla_deadline, waiting_since) "
-    "VALUES (:conversation_id, 'queued', :priority, :created_at, :packet, :skills, "
+    "INSERT INTO handoffs (conversation_id, status, priority, created_at, packet, reasons, "
+    "skills, language, preferred_agent, preferred_until, sla_deadline, waiting_since) "
+    "VALUES (:conversation_id, 'queued', :priority, :created_at, :packet, :reasons, :skills, "
     ":language, :preferred_agent, :preferred_until, :sla_deadline, :waiting_since) RETURNING id"
 )
 # Conditional, so among agents racing for the same conversation exactly one changes the row.
@@ -29,7 +29,8 @@ CLOSE = sql(
     "WHERE conversation_id = :conversation_id AND status IN ('queued', 'claimed')"
 )
 REPLACE_PACKET = sql(
-    "UPDATE handoffs SET packet = :packet WHERE id = :id AND status IN ('queued', 'claimed')"
+    "UPDATE handoffs SET packet = :packet, reasons = :reasons "
+    "WHERE id = :id AND status IN ('queued', 'claimed')"
 )
 RECORD_CSAT = sql(
     "UPDATE handoffs SET csat = :score WHERE id = (SELECT MAX(id) FROM handoffs "
@@ -48,7 +49,7 @@ WAITS_SINCE = sql(
     "FROM handoffs WHERE claimed_at >= :since ORDER BY claimed_at DESC LIMIT :limit"
 )
 CLAIMS_SINCE = sql("SELECT COUNT(*) AS n FROM handoffs WHERE claimed_at >= :since")
-REASONS_SINCE = sql("SELECT created_at, packet FROM handoffs WHERE created_at >= :since")
+REASONS_SINCE = sql("SELECT created_at, reasons FROM handoffs WHERE created_at >= :since")
 CSAT_SINCE = sql("SELECT csat FROM handoffs WHERE closed_at >= :since AND csat IS NOT NULL")
 HANDLED_SINCE = sql(
     "SELECT claimed_by, claimed_at, closed_at FROM handoffs WHERE closed_at >= :since "
