@@ -591,3 +591,36 @@ def test_a_reproach_is_dissatisfaction_once_we_have_answered_and_a_question_befo
 )
 def test_words_a_complaint_also_uses_stay_with_the_bot(text: str) -> None:
     assert decide(text, ["hello, I have a question about my order"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi, could you transfer me",
+        "can you transition this chat to a human please",
+        "how do I skip the menu and go straight to a real person?",
+        "agent help",
+        "I don't want to talk to you, sorry",
+        "I'd like to ask for my refund from an agent directly",
+        "connect me to a call with an agent",
+    ],
+)
+def test_being_handed_on_past_the_bot_in_a_sample_skills_words(text: str) -> None:
+    assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello agent",
+        "hi advisor!",
+        "can I book an in person fitting",
+        "could I come in-person to the shop on Friday",
+        "connect me to the conference call",
+        "join me to the meeting",
+    ],
+)
+def test_a_greeting_meeting_in_person_or_joining_a_call_is_no_request_to_the_model(
+    text: str,
+) -> None:
+    assert not asks(text, with_vector=True)

@@ -246,6 +246,14 @@ _PERSON_AS_A_THING = re.compile(
     re.I,
 )
 _RETOLD = re.compile(_TOLD + r" (?:contact|talk|speak|call|reach|get in touch|email|message)", re.I)
+# Joining a call or a device, which the rules already pass over ("connect me to the
+# conference call"; not "a call with an agent"): the model reads the verb of handing on.
+_JOINING_A_THING = re.compile(
+    r"\b(?:connect|join|dial|add)\w* (?:me |us )?(?:in)?(?:to|with) (?:the |a |an |my |this )?"
+    r"(?:conference|meeting|call|wi-?fi|network|internet|printer|tv|speaker|bluetooth)\b"
+    r"(?![^.!?]{0,30}\b(?:agent|person|human|representative|operator|someone|somebody|staff)\b)",
+    re.I,
+)
 # A greeting that names whom it greets ("Hello Agent", "Hi advisor") says hello, and "in
 # person" is how to meet, not whom ("Can I book an in person session").
 _GREETING_OR_IN_PERSON = re.compile(
@@ -276,6 +284,7 @@ def model_may_read(text: str) -> bool:
             _RETOLD,
             _PERSON_AS_A_THING,
             _GREETING_OR_IN_PERSON,
+            _JOINING_A_THING,
         )
     )
     return not (_about_the_bot(text) or silenced)
