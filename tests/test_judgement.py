@@ -664,3 +664,36 @@ def test_a_long_message_of_wishes_is_no_report_and_a_report_after_them_counts() 
     text = "if it is fixed " * 4000
     assert not reports_resolved(text)
     assert reports_resolved(text + ". It did work.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi, could you transfer me",
+        "can you transition this chat to a human please",
+        "how do I skip the menu and go straight to a real person?",
+        "agent help",
+        "I don't want to talk to you, sorry",
+        "I'd like to ask for my refund from an agent directly",
+        "connect me to a call with an agent",
+    ],
+)
+def test_being_handed_on_past_the_bot_in_a_sample_skills_words(text: str) -> None:
+    assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello agent",
+        "hi advisor!",
+        "can I book an in person fitting",
+        "could I come in-person to the shop on Friday",
+        "connect me to the conference call",
+        "join me to the meeting",
+    ],
+)
+def test_a_greeting_meeting_in_person_or_joining_a_call_is_no_request_to_the_model(
+    text: str,
+) -> None:
+    assert not asks(text, with_vector=True)

@@ -6,7 +6,9 @@
   other example of theirs and CLINC150's queries (`evals/signals/public/human_request_*`),
   and the Bot Framework samples' `Escalate` intent in English, German and Spanish
   against every other intent of theirs (`human_request_bf_*`), and NLU++'s `handoff`
-  intent against the rest of its banking and hotel examples (`human_request_nlupp_*`);
+  intent against the rest of its banking and hotel examples (`human_request_nlupp_*`),
+  and IBM Watson Assistant's Customer Care sample skill, `General_Connect_to_Agent`
+  against its other intents and test rows (`human_request_watson_*`);
   HINT3's queries to three commercial bots, negatives only, are scored apart from the
   others (`human_request_hint3_*`: the false-positive rate on real customer queries);
   the peer is a plain keyword rule, and `--before COMMIT` adds that commit's detector on
@@ -97,7 +99,13 @@ def _rows(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-REQUEST_SETS = ("human_request", "human_request_bf", "human_request_nlupp", "human_request_hint3")
+REQUEST_SETS = (
+    "human_request",
+    "human_request_bf",
+    "human_request_nlupp",
+    "human_request_watson",
+    "human_request_hint3",
+)
 # Run with an earlier commit's package on PYTHONPATH: reads the texts (JSON) and their
 # embeddings (.npy) named in argv, prints that code's verdicts as a JSON list.
 _BEFORE_DRIVER = """
@@ -142,6 +150,8 @@ def _request_groups(row: dict[str, object]) -> list[str]:
         return ["all", "botframework", f"botframework {row['lang']}"]
     if source.startswith("nlu++"):
         return ["all", "nlu++"]
+    if source.startswith("watson"):
+        return ["all", "watson"]
     if source.startswith("hint3"):
         # Negatives only (its agent intents were left out), so apart from "all": the
         # false-positive rate on real queries to other companies' bots.

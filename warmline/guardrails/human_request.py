@@ -77,6 +77,9 @@ _REQUEST_PATTERNS = [
     r"(?:person|human|agent|representative|rep|operator|supervisor|manager|someone|somebody|"
     r"call ?back)\b",
     rf"\b(?:deal|sort (?:this|it) out) with {_DET}{_PERSON}\b",
+    # Asking it of one: "I want to directly ask that refund from an agent".
+    rf"\b(?:ask|request)\b[^.!?]{{0,30}}\bfrom {_DET}(?:person|human|agent|representative|"
+    r"operator|someone|somebody|staff)\b",
     # Taking the matter to one: "discuss this with a person", "raise it with a human".
     rf"\b(?:discuss|raise|take up|go over)(?: (?:this|it|that|my \w+|the \w+))? with {_DET}"
     r"(?:person|human|agent|representative|rep|operator|someone|somebody|staff|colleague|"
@@ -104,7 +107,7 @@ _REQUEST_PATTERNS = [
     r"(?! (?:article|page|docs?)\b)",
     # "make a transfer to a new person" moves money, not the chat.
     rf"\b(?<!a )(?<!the )(?:transfer(?:red)?|connect(?:ed)?|put|pass|escalate|send|forward|hand|"
-    rf"route|switch)"
+    rf"route|switch|transition)"
     rf"(?: me| this| it| us| my \w+| (?:a|the|this) (?:conversation|chat|call))? (?:over |back )?"
     rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
     # Not what a person gives or owns: "need a manager's approval", "want an agent account".
@@ -119,8 +122,14 @@ _REQUEST_PATTERNS = [
     rf"\b(?<!one )(?<!per )(?<!each )(?<!sales )(?<!google )(?<!virtual )(?<!voice )(?<!digital )"
     rf"{_PERSON} (?:please|now|asap)\b",
     rf"^\W*(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
-    r"\W*){1,4}(?:please|pls|now)?\W*$",
+    r"\W*){1,4}(?:please|pls|now|help)?\W*$",
     r"\bescalate (?:this|me|my|to)\b",
+    # Handed on, whoever to, at the end of the message: "Hi can you transfer me".
+    r"\b(?:transfer|connect|put) me(?: through)?(?: (?:please|pls|now))?\W*$",
+    # Past the menu to one: "skip the recorded menu and go straight to a live person".
+    r"\b(?:go|get|skip|jump) (?:straight |directly |right )?(?:through )?to (?:a |an |the )?"
+    r"(?:real |live |human |actual )?(?:person|human|agent|representative|rep|operator|someone|"
+    r"somebody)\b",
     r"\b(?:call ?back|callback)\b(?! (?:my|to)\b)",
     r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b",
     rf"\b(?:someone|somebody|an? \w+|{_PERSON}s?)(?: from [\w ]{{1,20}}?)? (?:to |should |can |"
@@ -134,6 +143,8 @@ _REQUEST_PATTERNS = [
     r"\bnot you,? (?:a |an )?(?:human|person|real person|agent)\b",
     r"\b(?:don'?t|do not) (?:want|wanna|like|wish|need)(?: to (?:talk|speak|chat)(?:ing)? "
     r"(?:to|with))? (?:a |an |the |this |your )?(?:bot|chat ?bot|machine|robot|computer|ai)\b",
+    # The bot is whom the customer talks to: "I don't want to talk to you".
+    r"\b(?:don'?t|do not) (?:want|wanna|wish) to (?:talk|speak|chat) (?:to|with) you\b",
     r"\b(?:human|live|personal|manual) (?:support|help|assistance|service|customer service)\b",
     r"\b(?:stop (?:the|this) bot|no (?:more )?bots?)\b",
     r"\b(?:not|don'?t feel|never feel) comfortable\b[^.!?]{0,50}"
@@ -235,6 +246,21 @@ _PERSON_AS_A_THING = re.compile(
     re.I,
 )
 _RETOLD = re.compile(_TOLD + r" (?:contact|talk|speak|call|reach|get in touch|email|message)", re.I)
+# Joining a call or a device, which the rules already pass over ("connect me to the
+# conference call"; not "a call with an agent"): the model reads the verb of handing on.
+_JOINING_A_THING = re.compile(
+    r"\b(?:connect|join|dial|add)\w* (?:me |us )?(?:in)?(?:to|with) (?:the |a |an |my |this )?"
+    r"(?:conference|meeting|call|wi-?fi|network|internet|printer|tv|speaker|bluetooth)\b"
+    r"(?![^.!?]{0,30}\b(?:agent|person|human|representative|operator|someone|somebody|staff)\b)",
+    re.I,
+)
+# A greeting that names whom it greets ("Hello Agent", "Hi advisor") says hello, and "in
+# person" is how to meet, not whom ("Can I book an in person session").
+_GREETING_OR_IN_PERSON = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\W+(?:there\W+)?\w+\W*$|"
+    r"\bin[ -]person\b",
+    re.I,
+)
 # A page or form named after its purpose ("the contact support page is broken") is a thing.
 _CONTACT_THING = re.compile(
     r"\b(?:contact|support|help|customer service)(?: us| support)? (?:page|form|link|article|"
@@ -245,7 +271,8 @@ _CONTACT_THING = re.compile(
 
 def model_may_read(text: str) -> bool:
     """Whether the request model's reading of `text` counts: not a question about the
-    bot or talk with it, no person negated ("I don't need an agent"), no contact page."""
+    bot or talk with it, no person negated ("I don't need an agent"), no contact page, no
+    greeting alone."""
     plain = _plain(text)
     silenced = any(
         rx.search(plain)
@@ -256,6 +283,8 @@ def model_may_read(text: str) -> bool:
             _QUESTION_TO_ANYONE,
             _RETOLD,
             _PERSON_AS_A_THING,
+            _GREETING_OR_IN_PERSON,
+            _JOINING_A_THING,
         )
     )
     return not (_about_the_bot(text) or silenced)

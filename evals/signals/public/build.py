@@ -28,6 +28,18 @@ deposit is wrong"), and `CALL_CENTER` and `NO_NODES_DETECTED` are mixed, so thei
 are left out; every other row is negative. Written to `human_request_hint3_*.jsonl`,
 split by the same hash; the test half is held out.
 
+A fifth, a second development set with its own held-out half, comes from
+  watson-developer-cloud/assistant-skill-analysis  Apache-2.0
+  tests/resources/test_workspaces/{skill-Customer-Care-Sample.json,
+  customer_care_sample_action_skill.json, customer_care_skill_test.tsv,
+  test_set_action.tsv}, test_set.tsv, test_set.csv
+IBM Watson Assistant's "Customer Care Sample Skill" (store hours, locations, appointments,
+greetings, thanks, ...), whose General catalogue intent `General_Connect_to_Agent`
+(`fallback_connect_to_agent` in the action skill, whose test rows name its action
+"Fallback") marks a request; every other example and test row, labelled or not
+(out-of-domain questions, Wikipedia talk comments), is negative. Written to
+`human_request_watson_*.jsonl`.
+
 For the dialogues, each of 19 annotators scored the customer's satisfaction with the
 dialogue from -2 to 2 (S-score); a dialogue is `dissatisfied` at a mean of -0.75 or
 less and `satisfied` at 0.5 or more, and the ambiguous middle is left out.
@@ -40,6 +52,7 @@ so it never changes when a source is added.
     python evals/signals/public/build.py botframework BOTFRAMEWORK_SOLUTIONS
     python evals/signals/public/build.py nlupp TASK_SPECIFIC_DATASETS
     python evals/signals/public/build.py hint3 HINT3
+    python evals/signals/public/build.py watson ASSISTANT_SKILL_ANALYSIS
 """
 
 import csv
@@ -176,6 +189,44 @@ def hint3(repo: str) -> None:
     _write("human_request_hint3", _dedupe(rows))
 
 
+_WATSON = "tests/resources/test_workspaces/"
+# The action skill's test rows are labelled with action titles: its "Fallback" action is
+# the one conditioned on `fallback_connect_to_agent`.
+_WATSON_REQUESTS = {"General_Connect_to_Agent", "fallback_connect_to_agent", "Fallback"}
+
+
+def watson(repo: str) -> None:
+    """The sample skill's examples (dialog and action versions) and its test rows."""
+    rows: list[tuple[str, str]] = []
+    for name in ("skill-Customer-Care-Sample.json", "customer_care_sample_action_skill.json"):
+        skill = json.loads(_show(repo, _WATSON + name))
+        intents = skill.get("workspace", skill)["intents"]
+        rows += [(e["text"], i["intent"]) for i in intents for e in i["examples"]]
+    for path, delimiter in (
+        (_WATSON + "customer_care_skill_test.tsv", "\t"),
+        (_WATSON + "test_set_action.tsv", "\t"),
+        ("test_set.tsv", "\t"),
+        ("test_set.csv", ","),
+    ):
+        for line in csv.reader(io.StringIO(_show(repo, path)), delimiter=delimiter):
+            if line and line[0].strip():
+                rows.append((line[0], line[1] if len(line) > 1 else ""))
+    _write(
+        "human_request_watson",
+        _dedupe(
+            [
+                {
+                    "text": " ".join(text.split()),
+                    "human_request": intent in _WATSON_REQUESTS,
+                    "source": "watson customer care",
+                    "intent": intent,
+                }
+                for text, intent in rows
+            ]
+        ),
+    )
+
+
 def _dedupe(rows: list[dict[str, object]]) -> list[tuple[str, dict[str, object]]]:
     """One row per text (case and spacing ignored); a request in any source counts."""
     seen: dict[str, dict[str, object]] = {}
@@ -246,6 +297,8 @@ if __name__ == "__main__":
         nlupp(sys.argv[2])
     elif sys.argv[1] == "hint3":
         hint3(sys.argv[2])
+    elif sys.argv[1] == "watson":
+        watson(sys.argv[2])
     else:
         main(*sys.argv[1:5])
         dialogues(sys.argv[5])
