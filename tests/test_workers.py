@@ -235,6 +235,17 @@ async def test_workers_run_below_the_serving_process_priority_in_every_thread() 
         assert niceness(os.getpid()) == {os.getpriority(os.PRIO_PROCESS, 0)}
 
 
+async def test_a_worker_runs_the_models_on_one_thread_whatever_its_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Torch is loaded before the worker's own code runs, so the variable it inherits is
+    # not what keeps it to one thread.
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    async with pool() as (turns, _):
+        assert answered(await turns.run("c1", turn("torch threads"))) == "1"
+
+
 async def test_closing_the_pool_ends_an_idle_worker_without_waiting_it_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

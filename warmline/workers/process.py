@@ -39,7 +39,7 @@ from warmline.agent.graph import ConversationGraph
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.inspection import inspect_message
 from warmline.guardrails.limits import InputRejected, clean_text
-from warmline.retrieval.embedder import QueryEncoding
+from warmline.retrieval.embedder import QueryEncoding, use_one_thread
 from warmline.workers.messages import (
     Delta,
     Done,
@@ -134,11 +134,14 @@ def serve(
 ) -> None:
     if nice:
         _lower_priority(nice)
-    # One intra-op thread, set before anything imports torch: spinning threads cost 65% more
-    # CPU per embedding and are 10x slower when the cores are shared (issue 19's profile).
+    # One intra-op thread: spinning threads cost 65% more CPU per embedding and are 10x
+    # slower when the cores are shared (issue 19's profile). The variables are for what
+    # reads them later; torch itself is already loaded (unpickling `serve` in the spawned
+    # process imports the graph, and spaCy's thinc imports torch), so it is told directly.
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    use_one_thread()
     asyncio.run(_serve(opener, settings, conn, slots, inspect_slots))
 
 
