@@ -29,7 +29,7 @@ from warmline.guardrails.limits import InputRejected, clean_text
 from warmline.guardrails.redaction import DetectedSpan, PlaceholderBook, Redactor
 from warmline.guardrails.signals import Signals, compute_signals, sentiment
 from warmline.handoff.policy import EscalationPolicy
-from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.embedder import Embedder, use_one_thread
 from warmline.retrieval.store import KnowledgeStore
 
 CHUNK = 64
@@ -225,9 +225,7 @@ _WORKER: Analyzer | None = None
 
 def _start_worker(settings: Settings, secret: bytes) -> None:
     global _WORKER
-    import torch
-
-    torch.set_num_threads(1)
+    use_one_thread()
     _WORKER = Analyzer(settings, _redactor(settings, secret), None)
 
 

@@ -33,14 +33,17 @@ def _packaged_model() -> Any:
 
 
 def use_one_thread() -> None:
-    """Run the model's operations on one thread (the calling thread), whatever the
-    environment said when torch was loaded: its OpenMP runtime reads `OMP_NUM_THREADS`
-    once, as torch is imported, so setting the variable later changes nothing. Without
-    this, a process on a 2-core machine runs each model call on two threads, the second
-    spinning between calls: about twice the CPU a turn, and under shared cores each call
-    waits for both threads to get a core."""
+    """Run the model's operations and numpy's and scipy's BLAS on one thread (the calling
+    thread), whatever the environment said when they were loaded: each reads its thread
+    count once, as it loads (torch's OpenMP runtime `OMP_NUM_THREADS`), so setting the
+    variables later changes nothing. Without this, a process on a 2-core machine runs each
+    model call and each small product of the search on two threads, the second spinning
+    between calls: about twice the CPU a turn, and under shared cores each call waits for
+    both threads to get a core."""
     import torch
+    from threadpoolctl import threadpool_limits
 
+    threadpool_limits(limits=1, user_api="blas")
     torch.set_num_threads(1)
 
 

@@ -35,8 +35,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from threadpoolctl import threadpool_limits
-
 from warmline.agent.graph import ConversationGraph
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.inspection import inspect_message
@@ -152,7 +150,6 @@ def _compute_on_one_thread() -> None:
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[variable] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    threadpool_limits(limits=1, user_api="blas")
     use_one_thread()
 
 
