@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 
-from warmline.agent.nodes import facts_of_turn
+from warmline.agent.facts import facts_of_turn
 from warmline.evals import emotion_eval
 from warmline.evals.public_eval import PUBLIC, _rows
 from warmline.guardrails.signals import compute_signals, vader_score

@@ -26,10 +26,11 @@ from langgraph.runtime import Runtime
 
 from warmline.agent.context import AgentContext
 from warmline.agent.decision import TurnFacts
+from warmline.agent.facts import facts_of_turn
 from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_question
 from warmline.agent.hints import classify, with_hints
 from warmline.agent.llm import LlmFailure
-from warmline.agent.responder import extractive_answer, says_thanks, smalltalk_reply
+from warmline.agent.responder import extractive_answer, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Message, Outcome, applied, joined
 from warmline.agent.waiting import answers_while_waiting, reply_while_waiting
 from warmline.guardrails.masked import without_masked_values
@@ -275,45 +276,6 @@ def turn_facts(state: AgentState, low_confidence: float) -> TurnFacts:
         force_human=turn.force_human,
         language=turn.language,
         segment=turn.segment,
-    )
-
-
-def facts_of_turn(
-    signals: Signals,
-    text: str,
-    *,
-    earlier_sentiments: list[float],
-    confidence: float | None,
-    low_confidence: float,
-    strikes: int,
-    unanswered: int,
-    bot_turns: int,
-    force_human: bool = False,
-    language: str = "en",
-    segment: str = "standard",
-) -> TurnFacts:
-    """The policy's facts from a turn's signals and words and the counts kept before it
-    (`strikes`, `unanswered`): one function for the live turn and `warmline analyze`, so
-    a log scored offline is judged as the same message would be live."""
-    thanked = says_thanks(text)
-    if confidence is not None:
-        below = confidence < low_confidence
-        strikes = strikes + 1 if below else 0
-        unanswered += int(below)
-    if thanked:
-        # Thanks close what came before: earlier misses no longer count against the bot.
-        strikes = unanswered = 0
-    return TurnFacts(
-        signals=signals,
-        force_human=force_human,
-        earlier_sentiments=earlier_sentiments,
-        confidence=confidence,
-        low_confidence_strikes=strikes,
-        bot_turns=bot_turns,
-        unanswered_turns=unanswered,
-        thanked=thanked,
-        language=language,
-        segment=segment,
     )
 
 

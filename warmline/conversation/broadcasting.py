@@ -367,11 +367,13 @@ class Broadcaster:
         has no change to tell it, and the widget would go on showing the first promise)."""
         while True:
             await asyncio.sleep(self._queue_policy.sla_check_seconds)
-            self._schedule()
+            async with self._passing:  # read inside: a pass never tells older news
+                entries = await self.queue.open_entries()
+                await self._tell_places(entries)
             if self.bus.has_subscribers(SUPERVISORS):
-                self.bus.publish(SUPERVISORS, await self.dashboard())
+                self.bus.publish(SUPERVISORS, await self.dashboard(entries))
             now = self.clock()
-            for entry in await self.queue.open_entries():
+            for entry in entries:
                 late = entry.status == "queued" and entry.sla_deadline < now
                 if late and await self.queue.mark_breached(entry.conversation_id):
                     overdue = round((now - entry.sla_deadline).total_seconds(), 1)

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ValidationError
 
-from warmline.agent.nodes import facts_of_turn
+from warmline.agent.facts import facts_of_turn
 from warmline.config import Settings
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.limits import InputRejected, clean_text

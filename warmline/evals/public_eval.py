@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from warmline.agent.nodes import facts_of_turn
+from warmline.agent.facts import facts_of_turn
 from warmline.evals.metrics import BinaryScores
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.signals import compute_signals, sentiment, vader_score

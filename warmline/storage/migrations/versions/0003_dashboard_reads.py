@@ -30,10 +30,17 @@ BATCH = 1000  # rows filled at a time, so a large table is never held in memory 
 
 
 def _codes(packet: str) -> str:
-    """The reason codes of a stored packet (one without a decision, as the earliest
-    hand-made schema allowed, has none)."""
-    reasons = json.loads(packet).get("decision", {}).get("reasons", [])
-    return json.dumps(sorted({reason["code"] for reason in reasons}))
+    """The reason codes of a stored packet. A row the earliest hand-made schema allowed
+    (no decision, an empty or unreadable packet) has none: an upgrade that stopped on one
+    old row would keep the server from starting."""
+    try:
+        stored = json.loads(packet)
+    except (TypeError, ValueError):
+        return "[]"
+    decision = stored.get("decision") if isinstance(stored, dict) else None
+    reasons = (decision.get("reasons") if isinstance(decision, dict) else None) or []
+    codes = {r.get("code") for r in reasons if isinstance(r, dict)}
+    return json.dumps(sorted(code for code in codes if isinstance(code, str)))
 
 
 def _fill_reasons(connection: sa.Connection) -> None:
