@@ -748,6 +748,7 @@ def test_being_handed_on_past_the_bot_in_a_sample_skills_words(text: str) -> Non
         "can I go to a real person?",
         "let me get to a human",
         "skip the menu and get to an agent",
+        "help me get to a person",
     ],
 )
 def test_asking_how_to_get_to_a_person_is_a_request(text: str) -> None:
