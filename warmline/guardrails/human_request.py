@@ -133,10 +133,11 @@ _REQUEST_PATTERNS = [
     # do I get to a human"; going somewhere asked by no one is where money or a parcel went
     # ("did my payment go to someone else?").
     r"(?:\b(?:skip|jump)|\b(?:can|could|may) (?:i|we)(?: just)? (?:go|get)|"
-    r"\b(?:let|help|assist|allow) (?:me|us) (?:to )?(?:go|get)|\b(?:i|we) (?:want|need|would like|'d like|wanna) to (?:go|get)|"
+    r"\b(?:let|help|assist|allow) (?:me|us) (?:to )?(?:go|get)|"
+    r"\b(?:i|we) (?:want|need|would like|'d like|wanna) to (?:go|get)|"
     r"\bhow (?:do|can) (?:i|we) (?:go|get)|\bhow to (?:go|get)|"
-    r"\b(?:menu|options|queue|bot)\W+(?:and |then )?(?:go|get)|"
-    r"\bplease (?:go|get)|\b(?:go|get) (?:straight|directly|right)) (?:through )?to (?:a |an |the )?"
+    r"\b(?:menu|options|queue|bot)\W+(?:and |then )?(?:go|get)|\bplease (?:go|get)|"
+    r"\b(?:go|get) (?:straight|directly|right)) (?:through )?to (?:a |an |the )?"
     r"(?:real |live |human |actual )?(?:person|human|agent|representative|rep|operator|someone|"
     r"somebody)\b(?! else\b)",
     r"\b(?:call ?back|callback)\b(?! (?:my|to)\b)",
