@@ -142,7 +142,7 @@ def main() -> None:
     public = [r for rows in by_set.values() for r in rows]
     sources = np.array([name for name, rows in by_set.items() for _ in rows])
     # HINT3's development half: real customer-service queries, negatives only, for
-    # training (the threshold is set on the three sets the evaluation scores).
+    # training (the threshold is set on the four sets the evaluation scores, PUBLIC_SETS).
     own = _rows(SIGNALS / "public" / "human_request_hint3_dev.jsonl")
     own += [r for p in sorted(SIGNALS.glob("dev_*.jsonl")) for r in _rows(p)]
     own += [r for p in sorted((SIGNALS / "paraphrases").glob("*.jsonl")) for r in _rows(p)]

@@ -14,6 +14,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from warmline.agent.decision import TurnFacts
+from warmline.agent.nodes import facts_of_turn
 from warmline.agent.responder import says_thanks
 from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
@@ -642,13 +643,15 @@ def test_a_mood_that_falls_in_the_message_saying_it_is_solved_does_not_escalate(
     earlier = ["Hi! I'd love some help setting up my new lamp, thanks", "ok"]
 
     def reasons(text: str) -> list[str]:
-        facts = TurnFacts(
-            signals=compute_signals(text, earlier),
+        facts = facts_of_turn(
+            compute_signals(text, earlier),
+            text,
             earlier_sentiments=[sentiment(m) for m in earlier],
             confidence=None,
-            low_confidence_strikes=0,
+            low_confidence=Policy().thresholds.low_confidence,
+            strikes=0,
+            unanswered=0,
             bot_turns=3,
-            thanked=says_thanks(text),
         )
         return [r.code for r in EscalationPolicy(Policy()).assess(facts).reasons]
 
@@ -656,6 +659,62 @@ def test_a_mood_that_falls_in_the_message_saying_it_is_solved_does_not_escalate(
     assert reasons("It's not solved, I am so disappointed and upset, it took a week") == [
         "negative_sentiment"
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You said it was fixed but it still doesn't work",
+        "the email says the problem has been fixed but it crashes",
+        "It did work yesterday, now it's broken again",
+        "It's fixed now?",
+        "it was fixed, but it still crashes",
+        "Supposedly the issue has been resolved, yet nothing changed",
+        "it was solved but not anymore",
+    ],
+)
+def test_a_claim_retold_or_a_fix_the_clause_takes_back_is_no_report_that_it_is_solved(
+    text: str,
+) -> None:
+    assert not says_thanks(text)
+    assert not reports_resolved(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's solved",
+        "the issue has been resolved",
+        "it did work",
+        "ok it works now, thanks",
+        "Problem solved, I don't need an agent anymore",
+        "It's fixed, thanks again!",
+    ],
+)
+def test_the_customers_own_report_that_it_is_solved_counts(text: str) -> None:
+    assert says_thanks(text)
+
+
+def test_an_angry_repeat_customer_told_it_was_fixed_is_handed_over() -> None:
+    """Thanks would wipe the misses that came before; a fix the customer says did not
+    hold must leave them counting."""
+    earlier = ["my router drops the connection every hour", "I restarted it as you said"]
+
+    def reasons(text: str) -> list[str]:
+        facts = facts_of_turn(
+            compute_signals(text, earlier),
+            text,
+            earlier_sentiments=[sentiment(m) for m in earlier],
+            confidence=0.0,
+            low_confidence=Policy().thresholds.low_confidence,
+            strikes=1,
+            unanswered=1,
+            bot_turns=3,
+        )
+        return [r.code for r in EscalationPolicy(Policy()).assess(facts).reasons]
+
+    assert reasons("You said it was fixed but it still doesn't work") != []
+    assert reasons("ok it works now, thanks") == []
 
 
 def test_a_long_message_of_wishes_is_no_report_and_a_report_after_them_counts() -> None:
@@ -680,6 +739,33 @@ def test_a_long_message_of_wishes_is_no_report_and_a_report_after_them_counts() 
 )
 def test_being_handed_on_past_the_bot_in_a_sample_skills_words(text: str) -> None:
     assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I get to someone?",
+        "can I go to a real person?",
+        "let me get to a human",
+        "skip the menu and get to an agent",
+        "help me get to a person",
+    ],
+)
+def test_asking_how_to_get_to_a_person_is_a_request(text: str) -> None:
+    assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Did my payment go to someone else?",
+        "Did the parcel get to someone else?",
+        "I got a request from someone asking for my PIN",
+        "I received a request from somebody to verify my account",
+    ],
+)
+def test_money_that_went_to_someone_or_a_request_received_asks_for_no_one(text: str) -> None:
+    assert not asks(text, with_vector=True)
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,9 @@ _REQUEST_PATTERNS = [
     r"(?:person|human|agent|representative|rep|operator|supervisor|manager|someone|somebody|"
     r"call ?back)\b",
     rf"\b(?:deal|sort (?:this|it) out) with {_DET}{_PERSON}\b",
-    # Asking it of one: "I want to directly ask that refund from an agent".
+    # Asking it of one: "I want to directly ask that refund from an agent"; not a request
+    # received ("I got a request from someone asking for my PIN").
+    r"(?<!\ba )(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bgot )(?<!\breceived )(?<!\bhad )"
     rf"\b(?:ask|request)\b[^.!?]{{0,30}}\bfrom {_DET}(?:person|human|agent|representative|"
     r"operator|someone|somebody|staff)\b",
     # Taking the matter to one: "discuss this with a person", "raise it with a human".
@@ -110,8 +112,9 @@ _REQUEST_PATTERNS = [
     rf"route|switch|transition)"
     rf"(?: me| this| it| us| my \w+| (?:a|the|this) (?:conversation|chat|call))? (?:over |back )?"
     rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
-    # Not what a person gives or owns: "need a manager's approval", "want an agent account".
-    rf"\b(?:get|give|want|need|prefer|find|have|gimme) (?:me )?(?:to )?{_DET}{_PERSON}\b"
+    # Not what a person gives or owns: "need a manager's approval", "want an agent account";
+    # nor where a thing got ("did the parcel get to someone else?": see the menu rule).
+    rf"\b(?:get|give|want|need|prefer|find|have|gimme) (?:me )?(?:(?<!get )to )?{_DET}{_PERSON}\b"
     r"(?!(?:['’]s)? (?:approval|sign-?off|signature|permission|account|login|password)\b)",
     rf"\b(?:is there|are there|anyone there|any) (?:also |still |even )?{_DET}"
     r"(?:person|human|humans|people|agents?|someone|somebody|anyone|anybody|representatives?|staff|operators?)\b"
@@ -126,10 +129,17 @@ _REQUEST_PATTERNS = [
     r"\bescalate (?:this|me|my|to)\b",
     # Handed on, whoever to, at the end of the message: "Hi can you transfer me".
     r"\b(?:transfer|connect|put) me(?: through)?(?: (?:please|pls|now))?\W*$",
-    # Past the menu to one: "skip the recorded menu and go straight to a live person".
-    r"\b(?:go|get|skip|jump) (?:straight |directly |right )?(?:through )?to (?:a |an |the )?"
+    # Past the menu to one: "skip the recorded menu and go straight to a live person", "how
+    # do I get to a human"; going somewhere asked by no one is where money or a parcel went
+    # ("did my payment go to someone else?").
+    r"(?:\b(?:skip|jump)|\b(?:can|could|may) (?:i|we)(?: just)? (?:go|get)|"
+    r"\b(?:let|help|assist|allow) (?:me|us) (?:to )?(?:go|get)|"
+    r"\b(?:i|we) (?:want|need|would like|'d like|wanna) to (?:go|get)|"
+    r"\bhow (?:do|can) (?:i|we) (?:go|get)|\bhow to (?:go|get)|"
+    r"\b(?:menu|options|queue|bot)\W+(?:and |then )?(?:go|get)|\bplease (?:go|get)|"
+    r"\b(?:go|get) (?:straight|directly|right)) (?:through )?to (?:a |an |the )?"
     r"(?:real |live |human |actual )?(?:person|human|agent|representative|rep|operator|someone|"
-    r"somebody)\b",
+    r"somebody)\b(?! else\b)",
     r"\b(?:call ?back|callback)\b(?! (?:my|to)\b)",
     r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b",
     rf"\b(?:someone|somebody|an? \w+|{_PERSON}s?)(?: from [\w ]{{1,20}}?)? (?:to |should |can |"
@@ -245,6 +255,11 @@ _PERSON_AS_A_THING = re.compile(
     r"messaged|chatted)\b",
     re.I,
 )
+# A request the customer received, which they report: "I got a request from someone
+# asking for my PIN".
+_REQUEST_RECEIVED = re.compile(
+    r"\b(?:got|received|had|get|receive|a|an|the|this|that) (?:\w+ )?requests? from\b", re.I
+)
 _RETOLD = re.compile(_TOLD + r" (?:contact|talk|speak|call|reach|get in touch|email|message)", re.I)
 # Joining a call or a device, which the rules already pass over ("connect me to the
 # conference call"; not "a call with an agent"): the model reads the verb of handing on.
@@ -282,6 +297,7 @@ def model_may_read(text: str) -> bool:
             _CONTACT_THING,
             _QUESTION_TO_ANYONE,
             _RETOLD,
+            _REQUEST_RECEIVED,
             _PERSON_AS_A_THING,
             _GREETING_OR_IN_PERSON,
             _JOINING_A_THING,
