@@ -14,7 +14,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from warmline.agent.decision import TurnFacts
-from warmline.agent.nodes import facts_of_turn
+from warmline.agent.facts import facts_of_turn
 from warmline.agent.responder import says_thanks
 from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
