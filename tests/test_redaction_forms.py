@@ -1,9 +1,14 @@
 """What a customer sees redacted, and what they see left alone, at the redactor itself."""
 
+import re
+from collections.abc import Callable
+
 import pytest
 
 from warmline.config import Settings
+from warmline.guardrails import named_things
 from warmline.guardrails.folding import fold
+from warmline.guardrails.nlp_batching import artifacts_of
 from warmline.guardrails.redaction import PlaceholderBook, Redactor
 from warmline.guardrails.vocabulary import kb_vocabulary
 
@@ -484,3 +489,67 @@ def test_people_thanked_greeted_or_before_a_link_are_redacted(
     redactor: Redactor, text: str, redacted: str
 ) -> None:
     assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # A surname between an article and a noun that names no place is a person's.
+        ("Can you look at the Smith account", "Can you look at the <NAME_1> account"),
+        ("the Garcia family booked two rooms", "the <NAME_1> family booked two rooms"),
+        ("where is the Miller order?", "where is the <NAME_1> order?"),
+        ("please check the Nguyen booking", "please check the <NAME_1> booking"),
+    ],
+)
+def test_surnames_before_a_noun_that_names_no_place_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+def test_a_long_greeted_message_is_read_again_only_a_few_times(
+    redactor: Redactor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each capitalised word after "hi" could be a brand, read again by the model; a
+    # message of hundreds of them must not cost hundreds of model runs.
+    reread = named_things._a_company_when_thanked
+    words: list[str] = []
+
+    def counted(nlp_engine: object, word: str) -> bool:
+        words.append(word)
+        return reread(nlp_engine, word)
+
+    monkeypatch.setattr(named_things, "_a_company_when_thanked", counted)
+    letters = "bcdfghjklmnpqrstvwxz"
+    text = " ".join(f"hi {a.upper()}{b}" for a in letters for b in letters)[:4000]
+    redact(redactor, text)
+    assert 0 < len(words) <= 3  # the first three candidates; the rest stay hidden
+
+
+def test_a_greeted_word_is_read_again_through_the_analyzers_batcher(
+    redactor: Redactor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The re-reading waits for the analyzer's spaCy thread, never running beside it.
+    batched = artifacts_of
+    texts: list[str] = []
+
+    def counted(nlp_engine: object) -> Callable[[str], object]:
+        batcher = batched(nlp_engine)
+
+        def read(text: str) -> object:
+            texts.append(text)
+            return batcher(text)
+
+        return read
+
+    monkeypatch.setattr("warmline.guardrails.named_things.artifacts_of", counted)
+    named_things._a_company_when_thanked.cache_clear()
+    assert redact(redactor, "Hello Netflix") == "Hello Netflix"
+    assert texts == ["Thanks, Netflix!"]
+
+
+def test_a_word_joined_to_a_name_is_hidden_whole_or_not_at_all(redactor: Redactor) -> None:
+    # A word running on past where the join is looked for is no name cut in two.
+    long_word = "zqvorthalimbrexunadoquelvishtarnomuzgrafelinth"
+    out = redact(redactor, f"Ask Sam and {long_word} about it")
+    assert re.search(r"<NAME_\d+>[^\W\d_]", out) is None

@@ -7,15 +7,17 @@ may be names, since capitals on every word read as a title to the model), and a 
 it finds there is a name when each of its words is a listed name that is no
 English verb or adjective, or no English word at all ("Idris", but not "The Reason" in
 "WHAT IS THE REASON FOR THAT"). Only shouted messages pay for the
-second reading; they are few.
+second reading; they are few. It is read by the function the redactor gives, which
+waits its turn in the analyzer's spaCy thread (`nlp_batching`), so no two threads run
+one pipeline at once.
 """
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.tokens import Doc
 
 from warmline.guardrails.recognizers.known_name import Dictionary
 
@@ -49,9 +51,9 @@ def true_case(text: str, is_name_like: Callable[[str], bool]) -> str | None:
 
 
 class ShoutedNameRecognizer(EntityRecognizer):
-    def __init__(self, nlp: Any, words: Dictionary) -> None:
+    def __init__(self, read: Callable[[str], Doc], words: Dictionary) -> None:
         super().__init__(supported_entities=["PERSON"], name="ShoutedNameRecognizer")
-        self._nlp = nlp
+        self._read = read
         self._words = words
 
     def load(self) -> None:
@@ -65,7 +67,7 @@ class ShoutedNameRecognizer(EntityRecognizer):
             return []
         return [
             RecognizerResult("PERSON", ent.start_char, ent.end_char, SHOUTED_NAME_SCORE)
-            for ent in self._nlp(recased).ents
+            for ent in self._read(recased).ents
             if ent.label_ == "PERSON" and all(self._name_like(token.lower_) for token in ent)
         ]
 
