@@ -127,7 +127,8 @@ def test_pii_detected_together_matches_one_at_a_time(monkeypatch: pytest.MonkeyP
                 if batcher._waiting.qsize() == len(MESSAGES) - 1:
                     break
                 threading.Event().wait(0.001)
-        sizes.append(len(texts))
+        if set(texts) <= set(MESSAGES):  # not a recognizer's second reading of a word
+            sizes.append(len(texts))
         return list(spacy(texts))
 
     monkeypatch.setattr(batcher, "_run_batch", held)
