@@ -62,7 +62,9 @@ def test_the_embedded_index_ranks_as_qdrant_does(
             other = theirs_by_id[hit.chunk.id]
             assert (hit.dense, hit.lexical) == pytest.approx((other.dense, other.lexical), abs=1e-4)
         if mode != "hybrid":
-            assert [round(h.score, 4) for h in ours] == [round(h.score, 4) for h in theirs]
+            # To within float rounding: the two indexes compute the same cosine through
+            # different BLAS calls, whose last digits move with the thread count.
+            assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], abs=1e-4)
 
 
 def test_an_internal_or_expired_chunk_never_reaches_a_customer(

@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from conftest import agent, customer, make_settings, new_id, say, serving
+from threadpoolctl import threadpool_info, threadpool_limits
 from worker_stubs import Gate, echo_graph
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
+from warmline.config import Settings
 from warmline.guardrails.guard import Guard
-from warmline.server.runtime import worker_compute
+from warmline.server.runtime import turn_pool, worker_compute
 from warmline.texts import refusal
 from warmline.texts import say as text
 from warmline.workers.pool import Busy, TurnPool, Urgency, WorkerLost
@@ -631,3 +634,14 @@ async def test_a_turn_stuck_at_shutdown_does_not_hold_the_process_and_is_answere
         )
         await client.wait_for(60, type="message", data_role="bot")
         await client.close()
+
+
+async def test_turns_run_in_the_serving_process_on_one_thread() -> None:
+    """With no worker processes the serving process computes the turns itself, so it
+    keeps its models and BLAS to one thread as a worker does, however they were loaded."""
+    torch.set_num_threads(2)
+    threadpool_limits(limits=2, user_api="blas")
+    async with turn_pool(Settings(workers=0)) as pool:
+        assert pool is None
+        assert torch.get_num_threads() == 1
+        assert {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == {1}

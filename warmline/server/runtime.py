@@ -31,7 +31,12 @@ from warmline.guardrails.vault import PiiVault
 from warmline.guardrails.vocabulary import kb_vocabulary
 from warmline.handoff.llm_summary import llm_summary
 from warmline.handoff.policy import EscalationPolicy
-from warmline.retrieval.embedder import Embedder, fresh_query_encoding, remember_query
+from warmline.retrieval.embedder import (
+    Embedder,
+    fresh_query_encoding,
+    remember_query,
+    use_one_thread,
+)
 from warmline.retrieval.store import Hit, KnowledgeStore
 from warmline.retrieval.sync import SyncReport, sync_folder
 from warmline.server.gate import Gate
@@ -175,8 +180,11 @@ async def worker_compute(settings: Settings) -> AsyncIterator[Compute]:
 @asynccontextmanager
 async def turn_pool(settings: Settings) -> AsyncIterator[TurnPool | None]:
     """Worker processes for bot turns, or None to run them in this process (`workers = 0`,
-    or a knowledge base in Qdrant's in-process memory, which no other process can see)."""
+    or a knowledge base in Qdrant's in-process memory, which no other process can see).
+    This process is then the one that computes, so its models and BLAS run on one thread,
+    as a worker's do (a second thread spins between calls)."""
     if not settings.worker_processes or settings.qdrant_url == ":memory:":
+        use_one_thread()
         yield None
         return
     pool = TurnPool(
