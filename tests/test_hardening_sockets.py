@@ -38,32 +38,29 @@ SERVER_SETTINGS = {"agents": AGENTS, "identity_secret": "site-secret"}
 EMOJI_FLOOD = "\U0001f600" * 4000  # took 12 s in VADER and 8 s in spaCy, holding the loop
 
 
-async def pong_latency(client: Client) -> float:
-    """Seconds from sending a ping to reading its pong (other frames are read past)."""
-    started = time.perf_counter()
-    await client.send({"type": "ping"})
-    await client.wait_for(type="pong", timeout=30)
-    return time.perf_counter() - started
-
-
-async def test_an_emoji_flood_never_delays_another_customers_ping(server: RunningServer) -> None:
+async def test_an_emoji_flood_is_computed_off_the_event_loop(server: RunningServer) -> None:
+    """The server runs on this test's event loop, so the loop thread's CPU while the flood
+    is handled, against the whole process's, says whether its detectors held the loop (a
+    ratio of CPU times in one run, not a wall-clock time, so a loaded machine moves both).
+    Run on the loop, VADER and spaCy over these 4,000 emoji took 88-90% of the CPU the
+    message cost; off it, 8-17%, the loop's share being the sockets and the stores."""
     attacker, _ = await customer(server)
-    bystander, _ = await customer(server)
-    await pong_latency(bystander)  # warm the path before measuring it
+    await say(attacker, "how do I reset my password?")  # the models warm before measuring
+    await attacker.wait_for(type="message", data_role="bot", timeout=60)
+    attacker.frames.clear()
 
     msg_id = new_id()
+    loop_started, process_started = time.thread_time(), time.process_time()
     await attacker.send({"type": "message", "client_msg_id": msg_id, "data": {"text": EMOJI_FLOOD}})
-    answered = asyncio.create_task(attacker.wait_for(type="message", data_role="bot", timeout=60))
-    latencies: list[float] = []
-    while not answered.done() or len(latencies) < 5:
-        latencies.append(await pong_latency(bystander))
-    assert (await answered)["data"]["text"], "the flood itself is answered"
+    answer = await attacker.wait_for(type="message", data_role="bot", timeout=60)
+    on_loop = time.thread_time() - loop_started
+    in_all = time.process_time() - process_started
+    assert answer["data"]["text"], "the flood itself is answered"
     assert any(
         f["type"] == "ack" and f["data"]["client_msg_id"] == msg_id for f in attacker.frames
     ), "and was stored"
-    assert max(latencies) < 0.2, f"a ping waited {max(latencies):.3f} s behind the flood"
-    for client in (attacker, bystander):
-        await client.close()
+    assert on_loop < 0.5 * in_all, f"the event loop spent {on_loop / in_all:.0%} of the flood's CPU"
+    await attacker.close()
 
 
 def _python_calls(work: Callable[[], object]) -> int:
@@ -101,11 +98,13 @@ def test_sentiment_cost_grows_linearly_with_the_message(unit: str) -> None:
 
 
 def _fastest(work: Callable[[], object]) -> float:
+    """The least CPU time of this thread over three runs: other processes' load does not
+    count in it, as it would in a wall-clock time."""
     best = float("inf")
     for _ in range(3):
-        started = time.perf_counter()
+        started = time.thread_time()
         work()
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.thread_time() - started)
     return best
 
 
@@ -120,7 +119,7 @@ def _fastest(work: Callable[[], object]) -> float:
 )
 def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:
     """Regular-expression backtracking is invisible to a call count, so this one is timed:
-    a ratio of two runs in one process, with room for a noisy shared machine."""
+    a ratio of two runs' CPU times in one thread, with room for a noisy shared machine."""
     compute_signals("warm up")
     small = _fastest(lambda: compute_signals(text_of(1000)))
     large = _fastest(lambda: compute_signals(text_of(4000)))
