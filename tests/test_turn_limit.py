@@ -153,3 +153,17 @@ async def test_thanks_start_the_count_again() -> None:
     assert chat.seen[-1].unanswered_turns == 0
     assert (await chat.say(misses[7]))["kind"] == "reply"
     assert chat.seen[-1].unanswered_turns == 1
+
+
+async def test_thanks_that_go_on_to_a_new_question_are_searched_and_answered() -> None:
+    """Only thanks and "it worked" are acknowledged; what the customer says after the
+    thanks is answered, and an earlier miss still counts."""
+    chat = Conversation(Search({MISSES[0]}))
+    await chat.say(MISSES[0])
+    answer = await chat.say("Thanks. I also need to change my address")
+    assert "Open Account > Billing" in answer["text"]
+    assert chat.seen[-1].thanked is False
+    assert chat.seen[-1].unanswered_turns == 1
+    thanks = await chat.say("Thanks! That worked.")
+    assert thanks["text"].startswith("Glad that helped")
+    assert chat.seen[-1].thanked is True
