@@ -187,16 +187,22 @@ def says_thanks(text: str) -> bool:
     )
 
 
+def opens_with_thanks(text: str) -> bool:
+    """The message opens with thanks or an acknowledgement and says the bot helped, with
+    nothing in it still stuck, whatever else it goes on to say."""
+    return bool(
+        _ACKNOWLEDGED.match(text) and _HELPED.search(text) and not _STILL_STUCK.search(text)
+    )
+
+
 def _acknowledges(text: str) -> bool:
     """The message opens with thanks or an acknowledgement, says the bot helped, and every
     sentence after the first is itself thanks, "it helped" or goodbye: "Thanks! That
     worked.", "Great, thanks! Bye". A sentence that says something new ("Thanks Revolut!
     I signed up with Google", "Thanks. I also need to change my address") is for the
     search to answer, not to be thanked for."""
-    if not _ACKNOWLEDGED.match(text) or _STILL_STUCK.search(text):
-        return False
     further = [s for s in _SENTENCE_END.split(text)[1:] if _LETTER.search(s)]
-    return bool(_HELPED.search(text)) and all(_HELPED.search(s) for s in further)
+    return opens_with_thanks(text) and all(_HELPED.search(s) for s in further)
 
 
 def _foreign_kb(language: str, kb_language: str | None) -> str | None:
