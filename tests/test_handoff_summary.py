@@ -98,3 +98,25 @@ def test_facts_name_each_kind_of_masked_detail_in_words() -> None:
         "date of birth: <DOB_1>",
         "address: <ADDRESS_1>",
     ]
+
+
+def test_thanks_before_a_new_need_leave_the_need_as_the_goal() -> None:
+    summary = _summary(
+        [
+            ("customer", "Hi, how do I return a Lumen Bulb?"),
+            ("bot", ANSWER),
+            (
+                "customer",
+                "Thanks. Separately, I'd like to raise a complaint about the agent who "
+                "called me back on 3 June.",
+            ),
+        ]
+    )
+    assert summary.customer_goal == (
+        "Separately, I'd like to raise a complaint about the agent who called me back on 3 June."
+    )
+
+
+def test_an_amount_in_the_goal_stays_whole() -> None:
+    summary = _summary([("customer", "I was charged $12.99 twice. Why?"), ("bot", NOT_FOUND)])
+    assert summary.customer_goal == "I was charged $12.99 twice."

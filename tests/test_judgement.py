@@ -695,6 +695,49 @@ def test_the_customers_own_report_that_it_is_solved_counts(text: str) -> None:
     assert says_thanks(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was fixed last week. Now it's broken again.",
+        "It works now. Oh wait, it crashed again",
+        "It was resolved on Monday. The problem is back.",
+        "It works now. Then it crashed.",
+        "The issue has been resolved. Today I still get the error though.",
+    ],
+)
+def test_a_fix_a_later_sentence_takes_back_is_no_report_that_it_is_solved(text: str) -> None:
+    assert not says_thanks(text)
+    assert not reports_resolved(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's solved. Thanks!",
+        "It works now, it was broken because of the cable",
+        "It's fixed now, it had been broken for a week",
+        "It works now, thanks. It crashed because the battery was low.",
+        "It's fixed. Hope it doesn't crash again!",
+        "It works now! It's back to normal.",
+    ],
+)
+def test_a_trouble_retold_in_the_past_or_wished_away_leaves_the_report(text: str) -> None:
+    assert reports_resolved(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks Revolut! I signed up with Google",
+        "Thanks. I also need to change my address",
+        "ok thanks. my card was declined",
+        "oh my god. I HAVE DONE THAT. stop telling me to reset my password!!!",
+    ],
+)
+def test_thanks_that_go_on_to_something_new_are_not_thanks(text: str) -> None:
+    assert not says_thanks(text)
+
+
 def test_an_angry_repeat_customer_told_it_was_fixed_is_handed_over() -> None:
     """Thanks would wipe the misses that came before; a fix the customer says did not
     hold must leave them counting."""
@@ -714,6 +757,7 @@ def test_an_angry_repeat_customer_told_it_was_fixed_is_handed_over() -> None:
         return [r.code for r in EscalationPolicy(Policy()).assess(facts).reasons]
 
     assert reasons("You said it was fixed but it still doesn't work") != []
+    assert reasons("It was fixed last week. Now it's broken again.") != []
     assert reasons("ok it works now, thanks") == []
 
 

@@ -172,6 +172,13 @@ def test_knowledge_base_text_that_reads_as_instructions_is_quarantined(tmp_path:
         ("ok and how long does that take", False),
         ("yes my order LH-123456 arrived broken", False),
         ("Thank you, but I'd rather talk to your team", False),
+        ("Thanks! That worked.", True),
+        ("Great, thanks! Bye", True),
+        ("ok that worked, I'll sign up tonight", True),
+        ("ahh that was it, put it on the 2.4 one and its white now. thanks!", True),
+        ("Thanks Revolut! I signed up with Google", False),
+        ("Thanks. I also need to change my address", False),
+        ("ok thanks. my card was declined", False),
     ],
 )
 def test_a_customer_saying_it_worked_is_not_an_unanswered_question(

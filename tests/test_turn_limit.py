@@ -153,3 +153,30 @@ async def test_thanks_start_the_count_again() -> None:
     assert chat.seen[-1].unanswered_turns == 0
     assert (await chat.say(misses[7]))["kind"] == "reply"
     assert chat.seen[-1].unanswered_turns == 1
+
+
+async def test_thanks_that_go_on_to_a_new_question_are_searched_and_answered() -> None:
+    """Only thanks and "it worked" are acknowledged; what the customer says after the
+    thanks is answered, and an earlier miss still counts."""
+    chat = Conversation(Search({MISSES[0]}))
+    await chat.say(MISSES[0])
+    answer = await chat.say("Thanks. I also need to change my address")
+    assert "Open Account > Billing" in answer["text"]
+    assert chat.seen[-1].thanked is False
+    assert chat.seen[-1].unanswered_turns == 1
+    thanks = await chat.say("Thanks! That worked.")
+    assert thanks["text"].startswith("Glad that helped")
+    assert chat.seen[-1].thanked is True
+
+
+async def test_thanks_that_go_on_to_something_unanswerable_are_acknowledged_not_missed() -> None:
+    """What follows the thanks is searched; when the help center has nothing for it, the
+    customer gets the acknowledgement, not "I couldn't find that", and it is no miss."""
+    said = "ok ill give it a few more days. its a Lumen Lock for my mum"
+    chat = Conversation(Search({MISSES[0], said}))
+    await chat.say(MISSES[0])
+    reply = await chat.say(said)
+    assert reply["text"].startswith("Glad that helped")
+    assert chat.seen[-1].thanked is False
+    assert chat.seen[-1].unanswered_turns == 1  # the earlier miss, and no more
+    assert chat.seen[-1].low_confidence_strikes == 1

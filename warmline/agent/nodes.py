@@ -30,7 +30,7 @@ from warmline.agent.facts import facts_of_turn
 from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_question
 from warmline.agent.hints import classify, with_hints
 from warmline.agent.llm import LlmFailure
-from warmline.agent.responder import extractive_answer, smalltalk_reply
+from warmline.agent.responder import extractive_answer, opens_with_thanks, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Message, Outcome, applied, joined
 from warmline.agent.waiting import answers_while_waiting, reply_while_waiting
 from warmline.guardrails.masked import without_masked_values
@@ -208,14 +208,21 @@ async def draft(state: AgentState, runtime: Ctx) -> Update:
 
 
 def _smalltalk_or_confidence(state: AgentState, context: AgentContext) -> Answer | float:
-    """The reply to smalltalk (thanks, a greeting), else how well the hits answer."""
+    """The reply to smalltalk (thanks, a greeting), else how well the hits answer; thanks
+    that go on to something the hits do not answer are acknowledged."""
     turn = state["turn"]
     hits = state.get("hits", [])
     kb_language = hits[0].chunk.language if hits else None
     smalltalk = smalltalk_reply(turn.text, context.company_name, turn.language, kb_language)
     if smalltalk is not None:
         return Answer(text=smalltalk)
-    return context.answerable(state.get("query") or turn.text, hits)
+    confidence = context.answerable(state.get("query") or turn.text, hits)
+    if confidence < context.low_confidence and opens_with_thanks(turn.text):
+        # "ok I'll give it a few more days. It's a Lumen Lock for my mum": what follows the
+        # thanks is no question the help center answers, so the thanks is what is answered,
+        # neither a miss counted against the bot nor thanks that forgive the misses before.
+        return Answer(text=say("acknowledged", turn.language))
+    return confidence
 
 
 def _extracted(state: AgentState, context: AgentContext, confidence: float) -> Update:

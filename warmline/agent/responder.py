@@ -37,11 +37,16 @@ _STILL_STUCK = re.compile(
     r"(?:don|doesn|didn|isn|wasn|won|can|couldn|haven|hasn|aren|weren)'?t)\b",
     re.IGNORECASE,
 )
+# Thanks, "it helped", or goodbye: what each sentence of an acknowledgement says.
 _HELPED = re.compile(
     r"\b(?:thanks?|thank you|thx|cheers|worked|works|working|sorted|fixed|connected|got it|"
-    r"i'?m in|will do|i'?ll|ill|done|perfect|great|brilliant|cool|awesome|that was it)\b",
+    r"i'?m in|will do|i'?ll|ill|done|perfect|great|brilliant|cool|awesome|that was it|"
+    r"bye|goodbye|see you|have a (?:good|nice|great) (?:day|one|evening|weekend))\b",
     re.IGNORECASE,
 )
+# Where a sentence ends: a stop before a space or the end, so "the 2.4 one" is one sentence.
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
+_LETTER = re.compile(r"[^\W\d_]")
 # The English texts, for code that recognises what the bot said (see handoff.summary).
 ACKNOWLEDGED = say("acknowledged", "en")
 NOT_FOUND = say("not_found", "en")
@@ -182,6 +187,24 @@ def says_thanks(text: str) -> bool:
     )
 
 
+def opens_with_thanks(text: str) -> bool:
+    """The message opens with thanks or an acknowledgement and says the bot helped, with
+    nothing in it still stuck, whatever else it goes on to say."""
+    return bool(
+        _ACKNOWLEDGED.match(text) and _HELPED.search(text) and not _STILL_STUCK.search(text)
+    )
+
+
+def _acknowledges(text: str) -> bool:
+    """The message opens with thanks or an acknowledgement, says the bot helped, and every
+    sentence after the first is itself thanks, "it helped" or goodbye: "Thanks! That
+    worked.", "Great, thanks! Bye". A sentence that says something new ("Thanks Revolut!
+    I signed up with Google", "Thanks. I also need to change my address") is for the
+    search to answer, not to be thanked for."""
+    further = [s for s in _SENTENCE_END.split(text)[1:] if _LETTER.search(s)]
+    return opens_with_thanks(text) and all(_HELPED.search(s) for s in further)
+
+
 def _foreign_kb(language: str, kb_language: str | None) -> str | None:
     """The help center's language, named in the customer's, when it is not theirs."""
     if kb_language is None or primary(kb_language) == primary(language):
@@ -204,10 +227,7 @@ def smalltalk_reply(
     if IDENTITY_QUESTION.match(text):
         return say("not_a_person", language, company=company)
     if not _SMALLTALK.match(text):
-        helped = _HELPED.search(text) and not _STILL_STUCK.search(text)
-        if _ACKNOWLEDGED.match(text) and helped:
-            return say("acknowledged", language)
-        return None
+        return say("acknowledged", language) if _acknowledges(text) else None
     if re.match(r"\s*(?:thank|thx|great|cool|perfect|gracias|muchas|danke|vielen)", text, re.I):
         return say("closing", language)
     greeting = say("greeting", language, company=company)

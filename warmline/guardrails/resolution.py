@@ -7,9 +7,12 @@ aside. Only the customer's own statement that the trouble is over counts: "is it
 solved?", "It's fixed now?", "if the problem is fixed", "I want my problem solved" and
 "it was never solved" do not; nor someone else's claim retold ("you said it was fixed",
 "the email says the problem has been fixed"), nor a report the clause turns back ("it
-was fixed but it still doesn't work"), nor a past success the sentence says is over
-("it did work yesterday, now it's broken again"). Counting those would take the angry
-repeat customer for a satisfied one.
+was fixed but it still doesn't work"), nor a success the rest of the message says is
+over, in its sentence or a later one ("it did work yesterday, now it's broken again",
+"It was fixed last week. Now it's broken again.", "It works now. Oh wait, it crashed
+again"). Counting those would take the angry repeat customer for a satisfied one. A
+trouble told in the past is not one now: "It works now, it was broken because of the
+cable" retells the cause, and still counts.
 """
 
 import re
@@ -42,25 +45,44 @@ _CLAIMED = re.compile(
 )
 # In the rest of its clause, a turn or a trouble that goes on: "fixed but it still ...".
 _TURNED_BACK = re.compile(
-    r"\b(?:but|though|although|however|yet|still|again|anymore|any more|no longer|not|never|"
-    r"broken|crash\w*|fail\w*)\b|n'?t\b",
+    r"\b(?:but|though|although|however|yet|still|again|anymore|any more|no longer|not|never)\b"
+    r"|n'?t\b",
     re.IGNORECASE,
 )
-# In the rest of its sentence, past its clause: the trouble is there now ("it did work
-# yesterday, now it's broken again", "it was fixed, but it still crashes").
+# In the rest of the message: the trouble is there now. A present form ("it's broken",
+# "it crashes", "keeps failing", "doesn't load"), a trouble that came again or goes on
+# ("crashed again", "the same problem", "still doesn't"), or one that just happened ("then
+# it crashed"); a bare past form ("it was broken", "it crashed because ...") retells.
 _FAILS_NOW = re.compile(
-    r"\b(?:broken|crash(?:es|ed|ing)?|fail(?:s|ed|ing)?|stopped working|same (?:problem|issue|"
-    r"error)|(?:is|it's|came|are|they're) back|(?:happening|happened|wrong|down) again|"
-    r"still (?:not|broken|the same|crash\w*|fail\w*|does\w*|is\w*|won'?t|can'?t|have|has|get\w*)|"
-    r"(?:doesn'?t|does not|don'?t|do not|isn'?t|is not|won'?t|will not|can'?t|cannot|not) "
-    r"(?:work|load|open|start|connect|run)\w*)\b",
+    r"(?:\b(?:is|are|am|keeps?|now|(?<!had )been)|'s|'re|\bits)\s+(?:still\s+|now\s+|again\s+)?"
+    r"(?:broken|crash(?:ing|ed)|fail(?:ing|ed)|down\b(?! to)|not working|stuck|wrong)\b"
+    r"|\b(?:crashes|fails)\b"
+    r"|\b(?:broke|broken|crash(?:es|ed|ing)?|fail(?:s|ed|ing)?|stopped working|not working|"
+    r"happening|happened|wrong|down)\s+(?:\w+\s+){0,2}?again\b"
+    r"|\b(?:just|then|now)(?: it| they)? (?:crashed|failed|broke|stopped working)\b"
+    r"|\bsame (?:problem|issue|error)\b"
+    r"|\b(?:it|they|problems?|issues?|errors?)(?:'s| is| are| came| has come) back\b"
+    r"(?! to| online| up| on\b| in\b)"
+    r"|\bstill (?:not|broken|the same|crash\w*|fail\w*|does\w*|is\w*|won'?t|can'?t|"
+    r"(?:have|has|get\w*|see\w*) (?:the |that |this |an? )?(?:problem|issue|error))"
+    r"|\b(?:doesn'?t|does not|don'?t|do not|isn'?t|(?<!was )(?<!were )not|won'?t|will not|"
+    r"can'?t|cannot) (?:work|load|open|start|connect|run)\w*",
+    re.IGNORECASE,
+)
+# Before a failure in its clause: a wish, a condition, a denial or a past that makes it
+# no trouble now ("hope it doesn't crash again", "if it fails", "it had been broken").
+_NOT_NOW = re.compile(
+    r"\b(?:hope\w*|if|unless|in case|wish|afraid|worried|never|not|no longer|won'?t|would|"
+    r"should|could|might|may|before|so that|had|was|were)\b|n'?t\b",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[.!?;,:\n]")
 _SENTENCE_END = re.compile(r"[.!?;\n]")
-# How far back a clause is read: bounded, so a long message costs linear time however
+# How far back a clause is read, and how far past a report the rest of the message is
+# read for a trouble there now: bounded, so a long message costs linear time however
 # many matches it holds.
 CLAUSE_CHARS = 200
+AFTER_CHARS = 300
 
 
 def reports_resolved(text: str) -> bool:
@@ -74,14 +96,22 @@ def reports_resolved(text: str) -> bool:
 
 def _is_a_report(text: str, start: int, end: int) -> bool:
     """The match at text[start:end] is the customer's statement, not a wish, a question,
-    a denial, a claim retold, or a success the rest of its sentence takes back."""
+    a denial, a claim retold, or a success the rest of the message takes back."""
     before = _CLAUSE_END.split(text[max(0, start - CLAUSE_CHARS) : start])[-1]
     if _NOT_A_REPORT.search(before) or _CLAIMED.search(before):
         return False
-    following = text[end : end + CLAUSE_CHARS]
+    following = text[end : end + AFTER_CHARS]
     sentence_end = _SENTENCE_END.search(following)
     if sentence_end and sentence_end.group() == "?":
         return False
-    sentence = following[: sentence_end.start()] if sentence_end else following
-    clause = _CLAUSE_END.split(sentence, maxsplit=1)[0]
-    return not _TURNED_BACK.search(clause) and not _FAILS_NOW.search(sentence)
+    clause = _CLAUSE_END.split(following, maxsplit=1)[0]
+    return not _TURNED_BACK.search(clause) and not _fails_now(following)
+
+
+def _fails_now(following: str) -> bool:
+    """The words after a report say the trouble is there now (see `_FAILS_NOW`)."""
+    for found in _FAILS_NOW.finditer(following):
+        lead = _CLAUSE_END.split(following[: found.start()])[-1]
+        if not _NOT_NOW.search(lead):
+            return True
+    return False

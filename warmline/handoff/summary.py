@@ -26,7 +26,8 @@ _DATES = re.compile(
     r"(?:\d+|a|one|two|three|four|five|six|seven|ten) (?:days?|weeks?|months?) ago)\b",
     re.IGNORECASE,
 )
-_SENTENCES = re.compile(r"[^.?!]+[.?!]*")
+# A stop ends a sentence only before a space or the end: "$12.99" and "the 2.4 one" stay whole.
+_SENTENCES = re.compile(r"(?:[^.?!]|[.?!](?=\S))+[.?!]*")
 _ASKS = re.compile(
     r"(?:how|what|why|when|where|which|who|can|could|do|does|did|is|are|was|will|would|should|"
     r"may|qu[eé]|c[oó]mo|cu[aá]ndo|d[oó]nde|por qu[eé]|puedo|wie|was|warum|wann|wo|kann|"
@@ -75,6 +76,13 @@ def _substantive(text: str) -> bool:
     return smalltalk_reply(text, "") is None and not (
         detect_human_request(text).fired() and len(text.split()) <= 8
     )
+
+
+def _said(text: str) -> list[str]:
+    """The message's sentences, less those that are only thanks, an acknowledgement or a
+    greeting: "Thanks. Separately, I'd like to raise a complaint" states its need second."""
+    sentences = (m.group(0).strip() for m in _SENTENCES.finditer(text))
+    return [s for s in sentences if s and smalltalk_reply(s, "") is None]
 
 
 def _facts(customer_texts: list[str], products: Sequence[str]) -> list[str]:
@@ -132,11 +140,7 @@ def _goal(asked: list[tuple[str, bool]], fallback: str) -> str:
     if source is None:
         return fallback
     # "…charged twice. I want to talk to a person." needs the charge, not the person.
-    need = " ".join(
-        sentence.strip()
-        for sentence in (m.group(0) for m in _SENTENCES.finditer(source))
-        if sentence.strip() and not detect_human_request(sentence).fired()
-    )
+    need = " ".join(s for s in _said(source) if not detect_human_request(s).fired())
     if not need:
         return fallback
     wish = _GOAL.search(need)
@@ -180,7 +184,7 @@ def build_packet(
     customer_texts = [str(m["text"]) for m in messages if m["role"] == "customer"]
     substantive = [t for t in customer_texts if _substantive(t)]
     issue = (
-        _sentence(substantive[0])
+        _sentence(" ".join(_said(substantive[0])) or substantive[0])
         if substantive
         else "The customer asked for a person before describing an issue."
     )
