@@ -22,6 +22,7 @@ LAYERS = (
     "texts",
     "clock",
     "batching",
+    "heap",
     "storage",
     "coordination",
     "guardrails",

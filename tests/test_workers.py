@@ -249,6 +249,13 @@ async def test_a_worker_runs_the_models_on_one_thread_whatever_its_environment(
         assert answered(await turns.run("c1", turn("threads"))) == "1 {1}"
 
 
+async def test_a_worker_freezes_what_it_loaded_before_taking_turns() -> None:
+    # A full collection would otherwise walk every object of the models and the index
+    # (about 370 ms in a real worker, benchmarks/gc_pause.py), stalling its turns.
+    async with pool() as (turns, _):
+        assert int(answered(await turns.run("c1", turn("frozen")))) > 10_000
+
+
 async def test_closing_the_pool_ends_an_idle_worker_without_waiting_it_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

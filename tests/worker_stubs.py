@@ -57,7 +57,8 @@ class EchoGraph:
     """Answers with the message and the worker's process id (and `HANDED` when the turn
     was handed its words' encoding); "hold" waits for the gate, "stall" for ever,
     "crash" dies, "die after a piece" dies the first time after streaming; "threads"
-    answers with the threads torch, then each BLAS library, runs an operation on."""
+    answers with the threads torch, then each BLAS library, runs an operation on;
+    "frozen" with the objects the garbage collector no longer walks."""
 
     def __init__(self, gate: Gate, queries: StubQueries) -> None:
         self.gate = gate
@@ -78,6 +79,10 @@ class EchoGraph:
             on_delta("first piece")  # in the pipe before the worker dies
             self.gate.died.set()
             os._exit(3)
+        if turn.text == "frozen":
+            import gc
+
+            return {"turn": turn, "outcome": {"text": str(gc.get_freeze_count())}}
         if turn.text == "threads":
             import torch
             from threadpoolctl import threadpool_info

@@ -16,6 +16,7 @@ import uvicorn
 
 from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.config import Settings
+from warmline.heap import freeze_what_startup_loaded
 from warmline.server.app import create_app
 from warmline.server.exposure import refuse_unsafe
 from warmline.server.runtime import open_knowledge_store
@@ -27,14 +28,24 @@ SHUTDOWN_AFTER_DRAIN_S = 5  # uvicorn's own wait for connections once the drain 
 
 
 class DrainingServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, drain: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        drain: Callable[[], Awaitable[None]],
+        freeze_startup: bool = False,
+    ) -> None:
         super().__init__(config)
         self.drain = drain
+        self.freeze_startup = freeze_startup
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        """Once listening, say where in plain words: the JSON log is for machines."""
+        """Once listening, say where in plain words: the JSON log is for machines. A
+        process that is this server for its whole life first freezes what its startup
+        loaded, out of the garbage collector's walks (`warmline.heap`)."""
         await super().startup(sockets)
         if self.started:
+            if self.freeze_startup:
+                freeze_what_startup_loaded()
             base = f"http://{self.config.host}:{self.config.port}"
             print(
                 f"Warmline is ready at {base}\n"
@@ -59,9 +70,11 @@ def build_server(
     """The server for these settings; raises `UnsafeExposure` before a public address
     would be served with demo or placeholder credentials (see `exposure.py`).
 
-    With `open_store` the knowledge store is opened here, before uvicorn starts, so a
-    damaged one stops `warmline serve` with `StoreUnreadable`'s one-line message rather
-    than a lifespan traceback."""
+    `open_store` is for `warmline serve`, whose process is this server alone: the
+    knowledge store is opened here, before uvicorn starts, so a damaged one stops it with
+    `StoreUnreadable`'s one-line message rather than a lifespan traceback, and what
+    startup loaded is frozen once it listens (a process that serves several servers in
+    turn, as the tests do, would keep each one's objects)."""
     refuse_unsafe(settings)
     knowledge = open_knowledge_store(settings) if open_store else None
     app = create_app(settings, knowledge, clock, ticks)
@@ -74,4 +87,4 @@ def build_server(
         proxy_headers=False,
         timeout_graceful_shutdown=SHUTDOWN_AFTER_DRAIN_S,
     )
-    return DrainingServer(config, app.state.drain)
+    return DrainingServer(config, app.state.drain, freeze_startup=open_store)

@@ -39,6 +39,7 @@ from warmline.agent.graph import ConversationGraph
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.inspection import inspect_message
 from warmline.guardrails.limits import InputRejected, clean_text
+from warmline.heap import freeze_what_startup_loaded
 from warmline.retrieval.embedder import QueryEncoding, use_one_thread
 from warmline.workers.messages import (
     Delta,
@@ -161,6 +162,7 @@ async def _serve(
     inspecting = ThreadPoolExecutor(inspect_slots, "warmline-inspect")
     gateway = _Gateway(conn)
     async with opener(settings) as compute:
+        freeze_what_startup_loaded()
         jobs: asyncio.Queue[Job | Inspect | Encode | None] = asyncio.Queue()
         threading.Thread(target=_read, args=(conn, loop, jobs, gateway), daemon=True).start()
         gateway.send(Ready())
