@@ -238,7 +238,7 @@ async def test_workers_run_below_the_serving_process_priority_in_every_thread() 
         assert niceness(os.getpid()) == {os.getpriority(os.PRIO_PROCESS, 0)}
 
 
-async def test_a_worker_runs_the_models_on_one_thread_whatever_its_environment(
+async def test_a_worker_runs_the_models_on_one_thread_and_frees_the_collector_of_its_load(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Torch and the BLAS libraries are loaded before the worker's own code runs, so the
@@ -247,12 +247,9 @@ async def test_a_worker_runs_the_models_on_one_thread_whatever_its_environment(
         monkeypatch.delenv(variable, raising=False)
     async with pool() as (turns, _):
         assert answered(await turns.run("c1", turn("threads"))) == "1 {1}"
-
-
-async def test_a_worker_freezes_what_it_loaded_before_taking_turns() -> None:
-    # A full collection would otherwise walk every object of the models and the index
-    # (about 370 ms in a real worker, benchmarks/gc_pause.py), stalling its turns.
-    async with pool() as (turns, _):
+        # And what it loaded is frozen before its first turn: a full collection would
+        # otherwise walk every object of the models and the index (about 390 ms in a
+        # real worker, benchmarks/gc_pause.py), stalling its turns.
         assert int(answered(await turns.run("c1", turn("frozen")))) > 10_000
 
 
