@@ -5,13 +5,14 @@ one connection, one at a time (which is also why `FOR UPDATE` and named locks ha
 nothing to add here). A transaction that finds others waiting for the writer leaves
 its transaction open for them, and each joins it as a SAVEPOINT; the last of the
 burst commits, so a burst of small transactions costs one commit instead of one
-each. No caller goes on before its work is committed: leaving `transaction()` waits
-for the group's COMMIT and raises if it failed. The file is in WAL mode with
-`synchronous=NORMAL`: a commit is in the WAL when it returns (a killed process loses
-nothing) and is synced to disk at checkpoints rather than at every commit. Reads
-outside a transaction use separate read-only connections, which see the last commit
-and never wait for the writer. The schema is the alembic revisions' (`schema.py`),
-applied before the connections open.
+each; an urgent transaction (a handoff) commits the group as it leaves, rather than
+wait for the transactions queued behind it. No caller goes on before its work is
+committed: leaving `transaction()` waits for the group's COMMIT and raises if it
+failed. The file is in WAL mode with `synchronous=NORMAL`: a commit is in the WAL
+when it returns (a killed process loses nothing) and is synced to disk at checkpoints
+rather than at every commit. Reads outside a transaction use separate read-only
+connections, which see the last commit and never wait for the writer. The schema is
+the alembic revisions' (`schema.py`), applied before the connections open.
 """
 
 import asyncio
@@ -167,7 +168,8 @@ class SqliteDatabase(Database):
     async def _writing(self, urgent: bool = False) -> AsyncIterator[None]:
         """Hold the writer (before ordinary callers still waiting, if `urgent`); on the way
         out, commit the open group unless another transaction is already waiting to join
-        it (or it is full)."""
+        it (or it is full). An `urgent` one commits on its way out all the same: left
+        open, it would wait for the bodies of every transaction queued behind it."""
         self._queued += 1
         try:
             await self._lock.acquire(urgent)
@@ -186,7 +188,8 @@ class SqliteDatabase(Database):
             yield
         finally:
             try:
-                if self._group and (not self._queued or len(self._group) >= MAX_GROUP):
+                full = len(self._group) >= MAX_GROUP
+                if self._group and (urgent or not self._queued or full):
                     # Shielded: a caller cancelled here must not leave the group's
                     # futures unresolved (the COMMIT runs on aiosqlite's thread anyway).
                     await asyncio.shield(self._commit_group())
