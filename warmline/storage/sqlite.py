@@ -56,6 +56,33 @@ def _reachable() -> Iterator[None]:
         raise
 
 
+def _gives_rows(text: str) -> bool:
+    """Whether a statement's text reads rows: a SELECT, or a write with RETURNING."""
+    spelling = text.upper()
+    return spelling.lstrip().startswith(("SELECT", "WITH")) or " RETURNING " in spelling
+
+
+class _Fetched:
+    """A statement's rows, fetched on the connection's thread in the same call as the
+    statement: each call there is a round trip through the event loop, which under load
+    waits behind everything else the loop has to do (and the writer is held meanwhile)."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self._rows = list(rows)
+        self._next = 0
+        self.rowcount = len(self._rows)  # for a write with RETURNING, the rows it changed
+
+    async def fetchone(self) -> Row | None:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    async def fetchall(self) -> list[Row]:
+        rest, self._next = self._rows[self._next :], len(self._rows)
+        return rest
+
+
 class SqliteConnection:
     """The shared aiosqlite connection as call sites see it (see `Connection`)."""
 
@@ -63,7 +90,12 @@ class SqliteConnection:
         self._connection = connection
 
     async def execute(self, statement: Statement, **params: Any) -> Cursor:
-        return await self._connection.execute(*spelled(statement, params))
+        """The statement, and its rows if it gives any, in one call to the connection's
+        thread rather than one for the statement and one for its rows."""
+        text, values = spelled(statement, params)
+        if _gives_rows(text):
+            return _Fetched(await self._connection.execute_fetchall(text, values))
+        return await self._connection.execute(text, values)
 
     async def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
         text, names = statement.compiled(DIALECT)
@@ -281,7 +313,6 @@ class SqliteDatabase(Database):
         reader = await self._readers.get()
         try:
             with _reachable():
-                cursor = await reader.execute(*spelled(statement, params))
-                return list(await cursor.fetchall())
+                return list(await reader.execute_fetchall(*spelled(statement, params)))
         finally:
             self._readers.put_nowait(reader)
