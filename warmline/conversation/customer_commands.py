@@ -270,15 +270,11 @@ class ConversationService:
         return await self._counted(self._request_human(conversation_id, client_msg_id))
 
     async def _request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
-        """A resend is found by the transaction (`_store`), which looks for it anyway: a
-        read of its own first would put a reader's wait ahead of every press. Only a press
-        the flood window refuses is looked for first, so a resend is still answered."""
         received = asyncio.get_running_loop().time()
-        if not await self.flood.admit(conversation_id, client_msg_id):
-            existing = await self._stored(conversation_id, client_msg_id)
-            if existing is not None:
-                return existing, True
-            raise self._flooded()
+        existing = await self._stored(conversation_id, client_msg_id)
+        if existing is not None:
+            return existing, True
+        await self._check_flood(conversation_id, client_msg_id)
         conversation = await self.get(conversation_id)
         words = Redaction(text=ASK_FOR_PERSON, findings=[], new_entries=[], vault_items=[])
         arrival = _Arrival(received)
@@ -438,16 +434,13 @@ class ConversationService:
     async def _check_flood(self, conversation_id: str, client_msg_id: str) -> None:
         """Refuse a burst of new messages (resends of stored ones are always answered, and a
         resend of one refused as busy counts once)."""
-        if not await self.flood.admit(conversation_id, client_msg_id):
-            raise self._flooded()
-
-    def _flooded(self) -> InputRejected:
         limits = self.settings.limits
-        return InputRejected(
-            "rate_limited",
-            f"Too many messages: at most {limits.flood_messages} per "
-            f"{limits.flood_window_s:g} seconds. Please wait a moment.",
-        )
+        if not await self.flood.admit(conversation_id, client_msg_id):
+            raise InputRejected(
+                "rate_limited",
+                f"Too many messages: at most {limits.flood_messages} per "
+                f"{limits.flood_window_s:g} seconds. Please wait a moment.",
+            )
 
     def spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
