@@ -179,6 +179,37 @@ async def test_a_valid_id_with_a_wrong_token_is_refused(server: RunningServer) -
         await socket.close()
 
 
+async def test_a_resent_press_is_acknowledged_once_even_past_a_flood(
+    server: RunningServer,
+) -> None:
+    """ "Talk to a person" sent again (a reconnecting widget) is the same press: the same
+    seq, marked a duplicate, one handoff; and still so once the flood window is full."""
+    client, _ = await customer(server)
+    press = new_id()
+
+    async def pressed() -> dict[str, Any]:
+        await client.send({"type": "request_human", "client_msg_id": press, "data": {}})
+        ack: dict[str, Any] = await client.wait_for(type="ack", data_client_msg_id=press)
+        return ack
+
+    first = await pressed()
+    again = await pressed()
+    assert again["data"] == {**first["data"], "duplicate": True}
+    for i in range(server.settings.limits.flood_messages - 1):
+        await say(client, f"still there? {i}")
+    await client.send({"type": "message", "client_msg_id": new_id(), "data": {"text": "more"}})
+    assert (await client.wait_for(type="error"))["data"]["code"] == "rate_limited"
+    past_flood = await pressed()
+    assert past_flood["data"] == {**first["data"], "duplicate": True}
+    console = await agent(server)
+    await console.send({"type": "claim_next"})
+    assert (await console.wait_for(type="ack", data_action="claim_next"))["data"]["taken"]
+    await console.send({"type": "claim_next"})
+    assert not (await console.wait_for(type="ack", data_action="claim_next"))["data"]["taken"]
+    for socket in (client, console):
+        await socket.close()
+
+
 async def test_a_flood_of_messages_is_refused_and_resends_still_work(server: RunningServer) -> None:
     client, _ = await customer(server)
     first = new_id()

@@ -201,3 +201,49 @@ async def test_an_urgent_transaction_takes_the_writer_before_ordinary_ones_waiti
         assert [row["id"] for row in rows] == ["handoff", "held", "turn-1", "turn-2"]
     finally:
         await db.close()
+
+
+async def test_an_urgent_transaction_is_committed_without_waiting_for_those_queued_behind_it(
+    tmp_path: Path,
+) -> None:
+    """A handoff's write is in the file as soon as its own block is done: a bot turn's
+    write that queued behind it, still running, does not hold back its commit."""
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+    inside, leave, turn_may_end = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def holding() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(ADD, id="held", created_at="now")
+            inside.set()
+            await leave.wait()
+
+    async def bot_turn() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(ADD, id="turn", created_at="now")
+            await turn_may_end.wait()
+
+    async def handoff() -> None:
+        async with db.transaction(urgent=True) as conn:
+            await conn.execute(ADD, id="handoff", created_at="now")
+            await conn.execute(BUMP, id="handoff")
+
+    try:
+        held = asyncio.create_task(holding())
+        await inside.wait()
+        pressed = asyncio.create_task(handoff())
+        await asyncio.sleep(0)
+        turn = asyncio.create_task(bot_turn())
+        await asyncio.sleep(0)
+        leave.set()
+        done, _ = await asyncio.wait({pressed}, timeout=5)
+        assert pressed in done, "the handoff waited for the bot turn queued behind it"
+        assert stored_ids(path) == ["handoff"]
+        assert not turn.done()
+        turn_may_end.set()
+        await asyncio.gather(held, turn, pressed)
+        rows = await db.fetch_all(IDS)
+        assert [row["id"] for row in rows] == ["handoff", "held", "turn"]
+    finally:
+        turn_may_end.set()
+        await db.close()

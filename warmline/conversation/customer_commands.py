@@ -355,13 +355,14 @@ class ConversationService:
             text=say("holding", language),
             decision=edge.decision.model_dump(mode="json"),
         )
+        logged = await self.log.events_in(conn, conversation_id)
         unseen: list[Message] = [
             {"role": "customer", "text": e.data["text"], "seq": e.seq}
-            for e in await self.log.events_in(conn, conversation_id)
+            for e in logged
             if e.type == "message" and e.data.get("role") == "customer" and edge.seen < e.seq < seq
         ]
         state = edge.with_unseen(unseen)
-        return await self._escalate(conn, conversation_id, state, edge.decision, outcome)
+        return await self._escalate(conn, conversation_id, state, edge.decision, outcome, logged)
 
     async def _escalated(
         self, conversation_id: str, seq: int, decision: EscalationDecision, entry: QueueEntry
@@ -374,9 +375,9 @@ class ConversationService:
         log.info("escalated", extra={"conversation_id": conversation_id, "seq": seq})
 
     async def _stored(self, conversation_id: str, client_msg_id: str) -> Event | None:
-        """The event a client message id already produced: a resend is acknowledged again."""
-        async with self.db.reading() as conn:
-            return await self.log.find_client_message(conn, conversation_id, client_msg_id)
+        """The event a client message id already produced: a resend is acknowledged again.
+        One statement, so no snapshot around it (two round trips fewer to a reader)."""
+        return await self.log.sent(conversation_id, client_msg_id)
 
     async def redact(self, conversation_id: str, text: str) -> Redaction:
         """The guard's verdict on text for this conversation other than a customer's
@@ -422,9 +423,13 @@ class ConversationService:
 
     async def keep_originals(self, conn: Any, conversation_id: str, redaction: Redaction) -> None:
         """A redaction's new placeholders and its originals (in the vault), in the caller's
-        transaction, so the stored text and what reveals it commit together."""
-        await self.placeholders.add(conn, conversation_id, redaction.new_entries)
-        await self.vault.store(conn, conversation_id, redaction.vault_items)
+        transaction, so the stored text and what reveals it commit together. Most messages
+        hide nothing and write nothing here: each statement is a round trip to the
+        writer's thread, which a handoff's transaction waits through."""
+        if redaction.new_entries:
+            await self.placeholders.add(conn, conversation_id, redaction.new_entries)
+        if redaction.vault_items:
+            await self.vault.store(conn, conversation_id, redaction.vault_items)
 
     async def _check_flood(self, conversation_id: str, client_msg_id: str) -> None:
         """Refuse a burst of new messages (resends of stored ones are always answered, and a
@@ -746,12 +751,16 @@ class ConversationService:
         state: AgentState,
         decision: EscalationDecision,
         outcome: Outcome,
+        logged: list[Event] | None = None,
     ) -> tuple[list[Event], QueueEntry]:
         """Queue the packet and tell the customer in one voice: a person is coming, or (when
         nobody can answer soon) that they keep their place or can leave a contact. Returns
-        the events and the queue entry written."""
+        the events and the queue entry written. `logged`: the conversation's events, if the
+        caller read them in this transaction."""
         policy = self.settings.policy
-        transcript = transcript_from(await self.log.events_in(conn, conversation_id))
+        if logged is None:
+            logged = await self.log.events_in(conn, conversation_id)
+        transcript = transcript_from(logged)
         previous = await self.queue.last_agent(conn, conversation_id)
         packet = build_packet(
             conversation_id,

@@ -163,6 +163,13 @@ class ConversationLog:
             raise ConversationMissing(conversation_id)
         return _conversation(row)
 
+    async def sent(self, conversation_id: str, client_msg_id: str) -> Event | None:
+        """The event a client message id produced, if any, outside a transaction."""
+        row = await self.db.fetch_one(
+            FIND_CLIENT_MESSAGE, conversation_id=conversation_id, client_msg_id=client_msg_id
+        )
+        return _event(row) if row else None
+
     @staticmethod
     async def find_client_message(
         conn: Connection, conversation_id: str, client_msg_id: str

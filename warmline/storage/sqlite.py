@@ -5,13 +5,14 @@ one connection, one at a time (which is also why `FOR UPDATE` and named locks ha
 nothing to add here). A transaction that finds others waiting for the writer leaves
 its transaction open for them, and each joins it as a SAVEPOINT; the last of the
 burst commits, so a burst of small transactions costs one commit instead of one
-each. No caller goes on before its work is committed: leaving `transaction()` waits
-for the group's COMMIT and raises if it failed. The file is in WAL mode with
-`synchronous=NORMAL`: a commit is in the WAL when it returns (a killed process loses
-nothing) and is synced to disk at checkpoints rather than at every commit. Reads
-outside a transaction use separate read-only connections, which see the last commit
-and never wait for the writer. The schema is the alembic revisions' (`schema.py`),
-applied before the connections open.
+each; an urgent transaction (a handoff) commits the group as it leaves, rather than
+wait for the transactions queued behind it. No caller goes on before its work is
+committed: leaving `transaction()` waits for the group's COMMIT and raises if it
+failed. The file is in WAL mode with `synchronous=NORMAL`: a commit is in the WAL
+when it returns (a killed process loses nothing) and is synced to disk at checkpoints
+rather than at every commit. Reads outside a transaction use separate read-only
+connections, which see the last commit and never wait for the writer. The schema is
+the alembic revisions' (`schema.py`), applied before the connections open.
 """
 
 import asyncio
@@ -55,6 +56,33 @@ def _reachable() -> Iterator[None]:
         raise
 
 
+def _gives_rows(text: str) -> bool:
+    """Whether a statement's text reads rows: a SELECT, or a write with RETURNING."""
+    spelling = text.upper()
+    return spelling.lstrip().startswith(("SELECT", "WITH")) or " RETURNING " in spelling
+
+
+class _Fetched:
+    """A statement's rows, fetched on the connection's thread in the same call as the
+    statement: each call there is a round trip through the event loop, which under load
+    waits behind everything else the loop has to do (and the writer is held meanwhile)."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self._rows = list(rows)
+        self._next = 0
+        self.rowcount = len(self._rows)  # for a write with RETURNING, the rows it changed
+
+    async def fetchone(self) -> Row | None:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    async def fetchall(self) -> list[Row]:
+        rest, self._next = self._rows[self._next :], len(self._rows)
+        return rest
+
+
 class SqliteConnection:
     """The shared aiosqlite connection as call sites see it (see `Connection`)."""
 
@@ -62,7 +90,12 @@ class SqliteConnection:
         self._connection = connection
 
     async def execute(self, statement: Statement, **params: Any) -> Cursor:
-        return await self._connection.execute(*spelled(statement, params))
+        """The statement, and its rows if it gives any, in one call to the connection's
+        thread rather than one for the statement and one for its rows."""
+        text, values = spelled(statement, params)
+        if _gives_rows(text):
+            return _Fetched(await self._connection.execute_fetchall(text, values))
+        return await self._connection.execute(text, values)
 
     async def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
         text, names = statement.compiled(DIALECT)
@@ -167,7 +200,8 @@ class SqliteDatabase(Database):
     async def _writing(self, urgent: bool = False) -> AsyncIterator[None]:
         """Hold the writer (before ordinary callers still waiting, if `urgent`); on the way
         out, commit the open group unless another transaction is already waiting to join
-        it (or it is full)."""
+        it (or it is full). An `urgent` one commits on its way out all the same: left
+        open, it would wait for the bodies of every transaction queued behind it."""
         self._queued += 1
         try:
             await self._lock.acquire(urgent)
@@ -186,7 +220,8 @@ class SqliteDatabase(Database):
             yield
         finally:
             try:
-                if self._group and (not self._queued or len(self._group) >= MAX_GROUP):
+                full = len(self._group) >= MAX_GROUP
+                if self._group and (urgent or not self._queued or full):
                     # Shielded: a caller cancelled here must not leave the group's
                     # futures unresolved (the COMMIT runs on aiosqlite's thread anyway).
                     await asyncio.shield(self._commit_group())
@@ -278,7 +313,6 @@ class SqliteDatabase(Database):
         reader = await self._readers.get()
         try:
             with _reachable():
-                cursor = await reader.execute(*spelled(statement, params))
-                return list(await cursor.fetchall())
+                return list(await reader.execute_fetchall(*spelled(statement, params)))
         finally:
             self._readers.put_nowait(reader)
