@@ -120,3 +120,23 @@ def test_thanks_before_a_new_need_leave_the_need_as_the_goal() -> None:
 def test_an_amount_in_the_goal_stays_whole() -> None:
     summary = _summary([("customer", "I was charged $12.99 twice. Why?"), ("bot", NOT_FOUND)])
     assert summary.customer_goal == "I was charged $12.99 twice."
+
+
+def test_an_amount_or_a_version_in_a_stated_wish_stays_whole() -> None:
+    refund = _summary([("customer", "I want a refund of $49.99 for order 77."), ("bot", NOT_FOUND)])
+    assert refund.customer_goal == "I want a refund of $49.99 for order 77."
+    band = _summary(
+        [("customer", "Thanks. How do I get the 2.4 GHz band back?"), ("bot", NOT_FOUND)]
+    )
+    assert band.customer_goal == "How do I get the 2.4 GHz band back?"
+
+
+def test_a_need_that_opens_with_an_acknowledgement_is_the_goal() -> None:
+    summary = _summary(
+        [
+            ("customer", "My router is fine."),
+            ("bot", ANSWER),
+            ("customer", "Cool, now I need the invoice for order 5521."),
+        ]
+    )
+    assert summary.customer_goal == "I need the invoice for order 5521."

@@ -703,6 +703,12 @@ def test_the_customers_own_report_that_it_is_solved_counts(text: str) -> None:
         "It was resolved on Monday. The problem is back.",
         "It works now. Then it crashed.",
         "The issue has been resolved. Today I still get the error though.",
+        "It works now. The payment is failing again.",
+        "It works now. My account is broken again.",
+        "It works now. The client keeps crashing.",
+        "It was fixed, broken now.",
+        "It was fixed, crashing now.",
+        "It works now. The app crashes when I open settings.",
     ],
 )
 def test_a_fix_a_later_sentence_takes_back_is_no_report_that_it_is_solved(text: str) -> None:
@@ -719,6 +725,12 @@ def test_a_fix_a_later_sentence_takes_back_is_no_report_that_it_is_solved(text: 
         "It works now, thanks. It crashed because the battery was low.",
         "It's fixed. Hope it doesn't crash again!",
         "It works now! It's back to normal.",
+        "It works now, I've been stuck on this for 3 days, this is ridiculous.",
+        "It's fixed now. Nothing is broken anymore.",
+        "It works now. Nothing is wrong.",
+        "The issue is resolved. The crashes are gone.",
+        "It's fixed! The crashes were driving me nuts.",
+        "Problem solved and the refund went through",
     ],
 )
 def test_a_trouble_retold_in_the_past_or_wished_away_leaves_the_report(text: str) -> None:
@@ -732,10 +744,30 @@ def test_a_trouble_retold_in_the_past_or_wished_away_leaves_the_report(text: str
         "Thanks. I also need to change my address",
         "ok thanks. my card was declined",
         "oh my god. I HAVE DONE THAT. stop telling me to reset my password!!!",
+        "Thanks, I also need to change my address",
+        "Perfect, now I need an invoice for my company.",
+        "Great. Separately, I'd like to raise a complaint",
     ],
 )
 def test_thanks_that_go_on_to_something_new_are_not_thanks(text: str) -> None:
     assert not says_thanks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thank you. Much appreciated.",
+        "Done, thanks. All good.",
+        "Thanks. That's all I needed.",
+        "Ok, thanks. Have a good night",
+        "Thanks a lot. 5 stars.",
+        "Thanks, that worked. Regards, John",
+        "Thanks, that worked! You're a star.",
+        "ok got it. will try later",
+    ],
+)
+def test_thanks_that_end_with_a_pleasantry_or_sign_off_are_thanks(text: str) -> None:
+    assert says_thanks(text)
 
 
 def test_an_angry_repeat_customer_told_it_was_fixed_is_handed_over() -> None:
@@ -827,3 +859,25 @@ def test_a_greeting_meeting_in_person_or_joining_a_call_is_no_request_to_the_mod
     text: str,
 ) -> None:
     assert not asks(text, with_vector=True)
+
+
+def test_thanks_that_go_on_to_something_unanswered_are_no_miss_offline_as_live() -> None:
+    """Live, such a turn is acknowledged, not refused (`nodes._smalltalk_or_confidence`);
+    `warmline analyze`, which passes the search's confidence, judges it the same way."""
+    low = Policy().thresholds.low_confidence
+
+    def judged(text: str) -> tuple[float | None, int, int]:
+        facts = facts_of_turn(
+            compute_signals(text),
+            text,
+            earlier_sentiments=[],
+            confidence=low / 2,
+            low_confidence=low,
+            strikes=1,
+            unanswered=1,
+            bot_turns=3,
+        )
+        return facts.confidence, facts.low_confidence_strikes, facts.unanswered_turns
+
+    assert judged("ok ill give it a few more days. its a Lumen Lock for my mum") == (None, 1, 1)
+    assert judged("what colour is the sky on mars?") == (low / 2, 2, 2)

@@ -41,9 +41,20 @@ _STILL_STUCK = re.compile(
 _HELPED = re.compile(
     r"\b(?:thanks?|thank you|thx|cheers|worked|works|working|sorted|fixed|connected|got it|"
     r"i'?m in|will do|i'?ll|ill|done|perfect|great|brilliant|cool|awesome|that was it|"
-    r"bye|goodbye|see you|have a (?:good|nice|great) (?:day|one|evening|weekend))\b",
+    r"appreciated?|all (?:good|set)|that'?s all|that is all|regards|"
+    r"you'?re (?:a star|the best|great|awesome)|"
+    r"bye|goodbye|see you|good night|have a (?:good|nice|great) "
+    r"(?:day|one|evening|night|weekend))\b",
     re.IGNORECASE,
 )
+# Something new asked for: "I also need ...", "now I want ...", "separately, ...".
+_ASKS_FOR_MORE = re.compile(
+    r"\b(?:need|needs|want|wanted|would like|i'?d like|also|another|separately)\b", re.IGNORECASE
+)
+# A sentence this short that says no thanks is a sign-off ("Regards, John", "5 stars",
+# "will try later"), not a new matter for the search.
+SIGN_OFF_WORDS = 3
+_WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # Where a sentence ends: a stop before a space or the end, so "the 2.4 one" is one sentence.
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -196,13 +207,16 @@ def opens_with_thanks(text: str) -> bool:
 
 
 def _acknowledges(text: str) -> bool:
-    """The message opens with thanks or an acknowledgement, says the bot helped, and every
-    sentence after the first is itself thanks, "it helped" or goodbye: "Thanks! That
-    worked.", "Great, thanks! Bye". A sentence that says something new ("Thanks Revolut!
-    I signed up with Google", "Thanks. I also need to change my address") is for the
-    search to answer, not to be thanked for."""
+    """The message opens with thanks or an acknowledgement, says the bot helped, asks for
+    nothing more, and every sentence after the first is itself thanks, "it helped", a
+    goodbye or a short sign-off: "Thanks! That worked.", "Great, thanks! Bye", "Thank you.
+    Much appreciated.", "Thanks, that worked. Regards, John". A sentence that says
+    something new ("Thanks Revolut! I signed up with Google", "Thanks, I also need to
+    change my address") is for the search to answer, not to be thanked for."""
+    if not opens_with_thanks(text) or _ASKS_FOR_MORE.search(text):
+        return False
     further = [s for s in _SENTENCE_END.split(text)[1:] if _LETTER.search(s)]
-    return opens_with_thanks(text) and all(_HELPED.search(s) for s in further)
+    return all(_HELPED.search(s) or len(_WORDS.findall(s)) <= SIGN_OFF_WORDS for s in further)
 
 
 def _foreign_kb(language: str, kb_language: str | None) -> str | None:

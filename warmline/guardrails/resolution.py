@@ -31,10 +31,16 @@ _SOLVED = compile_all(
         r"works fine now)\b",
     ]
 )
+# A contraction of "not", spelled with or without its apostrophe; a word that merely
+# ends in "nt" ("payment", "account", "went") is none.
+_NOT = (
+    r"\b(?:\w+n't|aint|arent|cant|couldnt|didnt|doesnt|dont|hadnt|hasnt|havent|isnt|"
+    r"mustnt|neednt|shant|shouldnt|wasnt|werent|wont|wouldnt)\b"
+)
 # Words that make the match a wish, a condition, a question or a denial.
 _NOT_A_REPORT = re.compile(
     r"\b(?:not|no|never|nothing|nobody|if|when|until|unless|whether|before|hope|hoping|wish|"
-    r"want|wanted|need|needs|expect|why|how|still|should|will|would|could|can|get|have)\b|n'?t\b",
+    r"want|wanted|need|needs|expect|why|how|still|should|will|would|could|can|get|have)\b|" + _NOT,
     re.IGNORECASE,
 )
 # Someone else's word for it, retold: "you said it was fixed", "the email says ...".
@@ -45,18 +51,21 @@ _CLAIMED = re.compile(
 )
 # In the rest of its clause, a turn or a trouble that goes on: "fixed but it still ...".
 _TURNED_BACK = re.compile(
-    r"\b(?:but|though|although|however|yet|still|again|anymore|any more|no longer|not|never)\b"
-    r"|n'?t\b",
+    r"\b(?:but|though|although|however|yet|still|again|anymore|any more|no longer|not|never)\b|"
+    + _NOT,
     re.IGNORECASE,
 )
 # In the rest of the message: the trouble is there now. A present form ("it's broken",
 # "it crashes", "keeps failing", "doesn't load"), a trouble that came again or goes on
-# ("crashed again", "the same problem", "still doesn't"), or one that just happened ("then
-# it crashed"); a bare past form ("it was broken", "it crashed because ...") retells.
+# ("crashed again", "the same problem", "still doesn't", "broken now"), or one that just
+# happened ("then it crashed"); a bare past form ("it was broken", "it crashed because
+# ...", "I've been stuck on this for days") retells, and "the crashes" names no failure.
 _FAILS_NOW = re.compile(
-    r"(?:\b(?:is|are|am|keeps?|now|(?<!had )been)|'s|'re|\bits)\s+(?:still\s+|now\s+|again\s+)?"
+    r"(?:\b(?:is|are|am|keeps?|now)|'s|'re|\bits)\s+(?:still\s+|now\s+|again\s+)?"
     r"(?:broken|crash(?:ing|ed)|fail(?:ing|ed)|down\b(?! to)|not working|stuck|wrong)\b"
-    r"|\b(?:crashes|fails)\b"
+    r"|\b(?:broken|crashing|failing|not working|down|stuck)\s+(?:now|still|today)\b"
+    r"|(?<!\bthe )(?<!\bno )(?<!\bany )(?<!\bthose )(?<!\bthese )(?<!\bmy )"
+    r"\b(?:crashes|fails)\b(?! (?:are|were|was|is|have|had)\b)"
     r"|\b(?:broke|broken|crash(?:es|ed|ing)?|fail(?:s|ed|ing)?|stopped working|not working|"
     r"happening|happened|wrong|down)\s+(?:\w+\s+){0,2}?again\b"
     r"|\b(?:just|then|now)(?: it| they)? (?:crashed|failed|broke|stopped working)\b"
@@ -70,10 +79,11 @@ _FAILS_NOW = re.compile(
     re.IGNORECASE,
 )
 # Before a failure in its clause: a wish, a condition, a denial or a past that makes it
-# no trouble now ("hope it doesn't crash again", "if it fails", "it had been broken").
+# no trouble now ("hope it doesn't crash again", "if it fails", "it had been broken",
+# "nothing is broken").
 _NOT_NOW = re.compile(
-    r"\b(?:hope\w*|if|unless|in case|wish|afraid|worried|never|not|no longer|won'?t|would|"
-    r"should|could|might|may|before|so that|had|was|were)\b|n'?t\b",
+    r"\b(?:hope\w*|if|unless|in case|wish|afraid|worried|never|not|no|nothing|none|nobody|"
+    r"no longer|would|should|could|might|may|before|so that|had|was|were)\b|" + _NOT,
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[.!?;,:\n]")

@@ -8,6 +8,7 @@ call, and a compute worker may be handed a message's encoding made in another wo
 (`remember_query`, see `warmline.workers`).
 """
 
+import os
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -39,10 +40,14 @@ def use_one_thread() -> None:
     variables later changes nothing. Without this, a process on a 2-core machine runs each
     model call and each small product of the search on two threads, the second spinning
     between calls: about twice the CPU a turn, and under shared cores each call waits for
-    both threads to get a core."""
+    both threads to get a core. The variables are set too, for a library that loads
+    later and for the processes this one starts."""
     import torch
     from threadpoolctl import threadpool_limits
 
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     threadpool_limits(limits=1, user_api="blas")
     torch.set_num_threads(1)
 

@@ -57,9 +57,11 @@ def _reachable() -> Iterator[None]:
 
 
 def _gives_rows(text: str) -> bool:
-    """Whether a statement's text reads rows: a SELECT, or a write with RETURNING."""
+    """Whether a statement's text reads rows: a SELECT, or a write with RETURNING. Anything
+    else (a `WITH` before a write, say) takes the cursor's path, whose `rowcount` counts
+    the rows a write changed."""
     spelling = text.upper()
-    return spelling.lstrip().startswith(("SELECT", "WITH")) or " RETURNING " in spelling
+    return spelling.lstrip().startswith("SELECT") or " RETURNING " in spelling
 
 
 class _Fetched:

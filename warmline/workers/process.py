@@ -135,23 +135,12 @@ def serve(
 ) -> None:
     if nice:
         _lower_priority(nice)
-    _compute_on_one_thread()
-    asyncio.run(_serve(opener, settings, conn, slots, inspect_slots))
-
-
-def _compute_on_one_thread() -> None:
-    """One thread for each library's parallel work: torch's intra-op pool and the BLAS
-    that numpy and scipy load (the search's and spaCy's matrix products). Spinning
-    threads cost 65% more CPU per embedding and are 10x slower when the cores are shared
-    (issue 19's profile), and a BLAS pool's second thread spins after every small product.
-    Setting `OMP_NUM_THREADS` here is not enough: unpickling `serve` in the spawned process
-    imports the graph, which loads torch (through spaCy's thinc) and both BLAS libraries,
-    and each reads its thread count once, as it loads; so each is told directly. The
-    variables stay for what loads later."""
-    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[variable] = "1"
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # One thread for torch's intra-op pool and the BLAS that numpy and scipy load: spinning
+    # threads cost 65% more CPU per embedding and are 10x slower on shared cores. The
+    # environment alone is too late here: unpickling `serve` in the spawned process
+    # imported the graph, and with it torch and both BLAS libraries.
     use_one_thread()
+    asyncio.run(_serve(opener, settings, conn, slots, inspect_slots))
 
 
 async def _serve(
