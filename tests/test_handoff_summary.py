@@ -113,7 +113,7 @@ def test_thanks_before_a_new_need_leave_the_need_as_the_goal() -> None:
         ]
     )
     assert summary.customer_goal == (
-        "Separately, I'd like to raise a complaint about the agent who called me back on 3 June."
+        "I'd like to raise a complaint about the agent who called me back on 3 June."
     )
 
 
@@ -140,3 +140,13 @@ def test_a_need_that_opens_with_an_acknowledgement_is_the_goal() -> None:
         ]
     )
     assert summary.customer_goal == "I need the invoice for order 5521."
+
+
+def test_a_wish_said_with_i_d_like_is_the_goal() -> None:
+    summary = _summary(
+        [
+            ("customer", "My Lumen Bulb arrived cracked. I'd like a replacement for order 5521."),
+            ("bot", NOT_FOUND),
+        ]
+    )
+    assert summary.customer_goal == "I'd like a replacement for order 5521."

@@ -36,7 +36,7 @@ _ASKS = re.compile(
 )
 _IDENTIFIERS = re.compile(r"\b(?:LH-\d{6}|E-\d{4}|[A-Z]{2,4}-\d{4,10})\b|[$€£]\s?\d+(?:[.,]\d{2})?")
 _GOAL = re.compile(
-    r"\b(?:i (?:want|need|would like|'d like)|how (?:do|can) i|can (?:i|you)|"
+    r"\b(?:i(?: want| need| would like|'d like|’d like)|how (?:do|can) i|can (?:i|you)|"
     r"please|help me)\b(?:[^.?!]|[.?!](?=\S))*[.?!]?",
     re.IGNORECASE,
 )
