@@ -639,21 +639,31 @@ def test_a_wish_a_question_or_a_denial_is_no_report_that_the_problem_is_solved(
     assert not reports_resolved(text)
 
 
+def third_turn(text: str, earlier: list[str], confidence: float | None, misses: int) -> TurnFacts:
+    """The policy's facts for a customer's third bot turn, after the `earlier` messages,
+    with `misses` earlier low-confidence turns in a row, as the live turn and `warmline
+    analyze` both build them."""
+    return facts_of_turn(
+        compute_signals(text, earlier),
+        text,
+        earlier_sentiments=[sentiment(m) for m in earlier],
+        confidence=confidence,
+        low_confidence=Policy().thresholds.low_confidence,
+        strikes=misses,
+        unanswered=misses,
+        bot_turns=3,
+    )
+
+
+def reason_codes(facts: TurnFacts) -> list[str]:
+    return [r.code for r in EscalationPolicy(Policy()).assess(facts).reasons]
+
+
 def test_a_mood_that_falls_in_the_message_saying_it_is_solved_does_not_escalate() -> None:
     earlier = ["Hi! I'd love some help setting up my new lamp, thanks", "ok"]
 
     def reasons(text: str) -> list[str]:
-        facts = facts_of_turn(
-            compute_signals(text, earlier),
-            text,
-            earlier_sentiments=[sentiment(m) for m in earlier],
-            confidence=None,
-            low_confidence=Policy().thresholds.low_confidence,
-            strikes=0,
-            unanswered=0,
-            bot_turns=3,
-        )
-        return [r.code for r in EscalationPolicy(Policy()).assess(facts).reasons]
+        return reason_codes(third_turn(text, earlier, confidence=None, misses=0))
 
     assert reasons("It's solved now, but I am so disappointed and upset it took a week") == []
     assert reasons("It's not solved, I am so disappointed and upset, it took a week") == [
@@ -776,17 +786,7 @@ def test_an_angry_repeat_customer_told_it_was_fixed_is_handed_over() -> None:
     earlier = ["my router drops the connection every hour", "I restarted it as you said"]
 
     def reasons(text: str) -> list[str]:
-        facts = facts_of_turn(
-            compute_signals(text, earlier),
-            text,
-            earlier_sentiments=[sentiment(m) for m in earlier],
-            confidence=0.0,
-            low_confidence=Policy().thresholds.low_confidence,
-            strikes=1,
-            unanswered=1,
-            bot_turns=3,
-        )
-        return [r.code for r in EscalationPolicy(Policy()).assess(facts).reasons]
+        return reason_codes(third_turn(text, earlier, confidence=0.0, misses=1))
 
     assert reasons("You said it was fixed but it still doesn't work") != []
     assert reasons("It was fixed last week. Now it's broken again.") != []
@@ -867,16 +867,7 @@ def test_thanks_that_go_on_to_something_unanswered_are_no_miss_offline_as_live()
     low = Policy().thresholds.low_confidence
 
     def judged(text: str) -> tuple[float | None, int, int]:
-        facts = facts_of_turn(
-            compute_signals(text),
-            text,
-            earlier_sentiments=[],
-            confidence=low / 2,
-            low_confidence=low,
-            strikes=1,
-            unanswered=1,
-            bot_turns=3,
-        )
+        facts = third_turn(text, [], confidence=low / 2, misses=1)
         return facts.confidence, facts.low_confidence_strikes, facts.unanswered_turns
 
     assert judged("ok ill give it a few more days. its a Lumen Lock for my mum") == (None, 1, 1)
