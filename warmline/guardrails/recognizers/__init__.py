@@ -31,6 +31,7 @@ from warmline.guardrails.recognizers.phone_shape import PhoneShapeRecognizer
 from warmline.guardrails.recognizers.postcode import PostcodeRecognizer
 from warmline.guardrails.recognizers.referred_name import ReferredNameRecognizer
 from warmline.guardrails.recognizers.short_phone import ShortPhoneRecognizer
+from warmline.guardrails.recognizers.token_model import TokenModelRecognizer
 from warmline.guardrails.recognizers.user_name import user_name_recognizer
 
 PHONE_REGIONS = (
@@ -62,5 +63,6 @@ def extra_recognizers(
         ObfuscatedEmailRecognizer(),
         user_name_recognizer(),
         RegionPhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1),
+        TokenModelRecognizer(words),
         *company_recognizers(company_patterns),
     ]

@@ -1,0 +1,85 @@
+"""The PII token classifier beside the other recognizers: what it hides that they
+missed, and the ordinary words and numbers it must leave readable."""
+
+import pytest
+
+from warmline.config import Settings
+from warmline.guardrails.recognizers.token_model import values
+from warmline.guardrails.redaction import PlaceholderBook, Redactor
+from warmline.guardrails.vocabulary import kb_vocabulary
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    settings = Settings()
+    return Redactor(
+        settings.pii_entities,
+        b"k" * 32,
+        settings.pii_allow_patterns,
+        settings.pii_company_patterns,
+        kb_vocabulary(settings.kb_path),
+    )
+
+
+def redact(redactor: Redactor, text: str) -> str:
+    return redactor.redact(text, PlaceholderBook()).text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # Street addresses without a suffix the patterns know, or in lower case.
+        ("please ship it to 6102 willow overlook", "please ship it to <ADDRESS_1>"),
+        ("deliver to 17402 via del sol lot 12", "deliver to <ADDRESS_1>"),
+        (
+            "the parcel went to 2225 commonwealth apt f by mistake",
+            "the parcel went to <ADDRESS_1> by mistake",
+        ),
+        (
+            "send the replacement to 48S 400E, Salt Lake City UT",
+            "send the replacement to <ADDRESS_1>",
+        ),
+        # The rest of an address, past a city the model left unlabelled.
+        (
+            "send it to 111 n wyoming avenue, washington, district of columbia, 22202",
+            "send it to <ADDRESS_1>",
+        ),
+        # Names in lower case that no list or cased model knows.
+        (
+            "the account is under my wife's name, priyanka",
+            "the account is under my wife's name, <NAME_1>",
+        ),
+        ("ishawna ordered the blue one last week", "<NAME_1> ordered the blue one last week"),
+    ],
+)
+def test_values_the_other_recognizers_missed_are_hidden(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Hi tehre, the Lumen Siren from order LH-706514 won't turn on", "tehre"),
+        ("i paid with amex but the receipt shows viisa??", "viisa"),
+        # The groups of a tracking number are no phone number.
+        ("Tracking number 9400 0455 6670 5499 0930 45 hasn't updated", "0455 6670 5499"),
+        ("Mine says E-2001 after the update", "Mine"),
+        ("do the Arsenal fans get a discount", "Arsenal"),
+        ("bulbs flicker since v2.11.4, I have three of them", "11.4"),
+        # A street or a place with no number is no one's address.
+        ("victoria station pickup point available?", "victoria station"),
+    ],
+)
+def test_ordinary_words_and_numbers_stay_readable(redactor: Redactor, text: str, kept: str) -> None:
+    assert kept in redact(redactor, text)
+
+
+def test_a_value_past_the_models_window_is_found_where_it_stands() -> None:
+    """The model reads 510 tokens at a time; a long message is read in overlapping
+    windows, so a name far into it is found with its own offsets."""
+    filler = "the lamp arrived and it works well " * 120  # about 840 tokens
+    text = filler + "please tell priyanka the lamp arrived"
+    found = [(text[start:end], entity) for start, end, entity, _ in values(text)]
+    assert ("priyanka", "PERSON") in found
