@@ -553,3 +553,20 @@ def test_a_word_joined_to_a_name_is_hidden_whole_or_not_at_all(redactor: Redacto
     long_word = "zqvorthalimbrexunadoquelvishtarnomuzgrafelinth"
     out = redact(redactor, f"Ask Sam and {long_word} about it")
     assert re.search(r"<NAME_\d+>[^\W\d_]", out) is None
+
+
+def test_the_region_search_skips_only_messages_too_short_for_any_regions_number() -> None:
+    """The regions' search is skipped below `SHORTEST_NUMBER` digits; a region added with
+    shorter numbers must lower it."""
+    from phonenumbers import PhoneMetadata
+
+    from warmline.guardrails.recognizers import PHONE_REGIONS
+    from warmline.guardrails.recognizers.phone_pattern import SHORTEST_NUMBER
+
+    shortest = min(
+        length
+        for region in PHONE_REGIONS
+        for length in PhoneMetadata.metadata_for_region(region).general_desc.possible_length
+        if length > 0
+    )
+    assert SHORTEST_NUMBER <= shortest
