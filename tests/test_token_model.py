@@ -4,6 +4,7 @@ missed, and the ordinary words and numbers it must leave readable."""
 import pytest
 
 from warmline.config import Settings
+from warmline.guardrails.recognizers import token_model
 from warmline.guardrails.recognizers.token_model import values
 from warmline.guardrails.redaction import PlaceholderBook, Redactor
 from warmline.guardrails.vocabulary import kb_vocabulary
@@ -83,3 +84,27 @@ def test_a_value_past_the_models_window_is_found_where_it_stands() -> None:
     text = filler + "please tell priyanka the lamp arrived"
     found = [(text[start:end], entity) for start, end, entity, _ in values(text)]
     assert ("priyanka", "PERSON") in found
+
+
+def test_a_batch_is_read_in_fewer_model_calls_and_finds_what_each_text_alone_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`warmline analyze` reads messages in batches; the model's cost is mostly per
+    call, so texts of similar length share one."""
+    model = token_model._loaded()
+    call = model._call
+    rows_per_call: list[int] = []
+
+    def counted(rows: list[list[int]]) -> list[object]:
+        rows_per_call.append(len(rows))
+        return call(rows)  # type: ignore[return-value]
+
+    texts = [
+        f"please send it to {n} willow overlook, {name}"
+        for n, name in [(6102, "priyanka"), (17, "ishawna"), (4310, "aoife"), (88, "tadhg")]
+    ]
+    alone = [[span[:3] for span in token_model.values(text)] for text in texts]
+    monkeypatch.setattr(model, "_call", counted)
+    batch = [[span[:3] for span in spans] for spans in token_model.values_many(texts)]
+    assert batch == alone
+    assert rows_per_call == [len(texts)]

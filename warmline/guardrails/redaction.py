@@ -27,6 +27,8 @@ from warmline.guardrails.recognizers.small_model_name import (
     SmallModelNameRecognizer,
     add_small_model_ner,
 )
+from warmline.guardrails.recognizers.token_model import VALUES as TOKEN_MODEL_VALUES
+from warmline.guardrails.recognizers.token_model import values_many
 from warmline.guardrails.vault import VaultItem
 from warmline.guardrails.vocabulary import (
     NOT_NAMES,
@@ -390,7 +392,8 @@ class Redactor:
     def detect_many(
         self, texts: Sequence[str], language: str | None = None
     ) -> list[list[DetectedSpan]]:
-        """`detect` for each of `texts`, with spaCy run over them in batches.
+        """`detect` for each of `texts`, with spaCy and the PII token classifier run
+        over them in batches.
 
         spaCy's networks cost most of a detection, and most of that is per call (layer
         overhead, small matrix products); `nlp.pipe` pays it once per batch. Each
@@ -400,7 +403,9 @@ class Redactor:
         folded = [fold(text) for text in texts]
         blanked = [_blank_symbols(text) for text in folded]
         nlp_engine = _analyzer(self._company).nlp_engine
-        artifacts = nlp_engine.process_batch(blanked, language="en", batch_size=PIPE_BATCH)
+        artifacts = list(nlp_engine.process_batch(blanked, language="en", batch_size=PIPE_BATCH))
+        for (_, found), values in zip(artifacts, values_many(blanked), strict=True):
+            found.tokens.user_data[TOKEN_MODEL_VALUES] = values
         return [
             self._spans(text, self._analyze(clear, found), language)
             for text, clear, (_, found) in zip(folded, blanked, artifacts, strict=True)

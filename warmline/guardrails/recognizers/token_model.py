@@ -35,6 +35,7 @@ import numpy as np
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from warmline.batching import MicroBatcher
 from warmline.guardrails.recognizers.known_name import (
     _DETERMINERS,
     AGREED_NAME_SCORE,
@@ -48,6 +49,10 @@ AGREED_PROBABILITY = 0.9
 MIN_PROBABILITY = 0.5  # a token counts when its label is the model's choice and this sure
 _WINDOW = 510  # tokens a call reads at most ([CLS] and [SEP] make the model's 512)
 _OVERLAP = 64  # tokens two windows share, so a value across a boundary is read whole
+_BATCH = 16  # rows in one call at most
+# Rows go in one call while the longest is at most this much longer than the shortest.
+_SIMILAR = 1.25
+_SIMILAR_SLACK = 4
 _NAME_PARTS = frozenset({"GIVEN_NAME", "SURNAME"})
 _ADDRESS_PARTS = frozenset(
     {"BUILDING_NUMBER", "STREET_NAME", "SECONDARY_ADDRESS", "CITY", "STATE", "ZIP_CODE"}
@@ -90,8 +95,11 @@ class _Model:
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self._cls = self.tokenizer.token_to_id("[CLS]")
-        self._sep = self.tokenizer.token_to_id("[SEP]")
+        cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
+        if cls is None or sep is None:
+            raise ValueError(f"the tokenizer in {directory} has no [CLS] or [SEP]")
+        self._cls: int = cls
+        self._sep: int = sep
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1  # one core per worker process (see ARCHITECTURE.md)
         options.inter_op_num_threads = 1
@@ -99,6 +107,23 @@ class _Model:
             str(directory / "onnx" / "model_q4.onnx"), options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def _call(self, rows: list[list[int]]) -> list[np.ndarray]:
+        """Label probabilities of token rows of at most `_WINDOW` tokens, in one call:
+        the rows padded to the longest, the padding masked out."""
+        width = max(len(row) for row in rows) + 2
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for i, row in enumerate(rows):
+            ids[i, : len(row) + 2] = [self._cls, *row, self._sep]
+            mask[i, : len(row) + 2] = 1
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        logits = self._session.run(None, feed)[0]
+        exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        probs = exp / exp.sum(axis=-1, keepdims=True)
+        return [probs[i, 1 : len(row) + 1] for i, row in enumerate(rows)]
 
     def probabilities(self, ids: list[int]) -> np.ndarray:
         """Each token's label probabilities, in windows of at most `_WINDOW` tokens;
@@ -108,13 +133,7 @@ class _Model:
         start = 0
         while start < len(ids):
             end = min(start + _WINDOW, len(ids))
-            window = np.array([[self._cls, *ids[start:end], self._sep]], dtype=np.int64)
-            feed = {"input_ids": window, "attention_mask": np.ones_like(window)}
-            if "token_type_ids" in self._inputs:
-                feed["token_type_ids"] = np.zeros_like(window)
-            logits = self._session.run(None, feed)[0][0][1:-1]
-            exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
-            probs = exp / exp.sum(axis=-1, keepdims=True)
+            probs = self._call([ids[start:end]])[0]
             positions = np.arange(start, end)
             margin = np.minimum(positions - start, end - 1 - positions)
             better = margin > best_margin[start:end]
@@ -123,6 +142,31 @@ class _Model:
             if end == len(ids):
                 break
             start = end - _OVERLAP
+        return out
+
+    def probabilities_many(self, rows: list[list[int]]) -> list[np.ndarray]:
+        """`probabilities` of each row; rows that fit one window go through the model
+        together, in groups of similar length (padding a short row to a long one costs
+        more than the call it saves)."""
+        out: list[np.ndarray] = [np.zeros((0, len(self.labels)), dtype=np.float32)] * len(rows)
+        fitting = sorted(
+            (i for i, r in enumerate(rows) if 0 < len(r) <= _WINDOW), key=lambda i: len(rows[i])
+        )
+        group: list[int] = []
+        for index in [*fitting, None]:
+            if group and (
+                index is None
+                or len(group) == _BATCH
+                or len(rows[index]) > len(rows[group[0]]) * _SIMILAR + _SIMILAR_SLACK
+            ):
+                for member, probs in zip(group, self._call([rows[g] for g in group]), strict=True):
+                    out[member] = probs
+                group = []
+            if index is not None:
+                group.append(index)
+        for index, row in enumerate(rows):
+            if len(row) > _WINDOW:
+                out[index] = self.probabilities(row)
         return out
 
 
@@ -159,22 +203,32 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def parts(text: str) -> list[_Part]:
-    """The labelled runs of tokens in `text`, each the model's choice at
-    `MIN_PROBABILITY` or more, adjacent tokens of one label joined."""
+def parts_many(texts: list[str]) -> list[list[_Part]]:
+    """For each text, the labelled runs of its tokens, each the model's choice at
+    `MIN_PROBABILITY` or more, adjacent tokens of one label joined; the texts are read
+    in as few model calls as their lengths allow."""
     model = _loaded()
-    encoding = model.tokenizer.encode(text, add_special_tokens=False)
-    if not encoding.ids:
-        return []
-    probs = model.probabilities(encoding.ids)
-    best = probs.argmax(axis=-1)
+    encodings = model.tokenizer.encode_batch(texts, add_special_tokens=False)
+    probabilities = model.probabilities_many([e.ids for e in encodings])
+    return [
+        _runs(text, encoding.offsets, probs, model.labels)
+        for text, encoding, probs in zip(texts, encodings, probabilities, strict=True)
+    ]
+
+
+def _runs(
+    text: str, offsets: list[tuple[int, int]], probs: np.ndarray, labels: list[str]
+) -> list[_Part]:
     found: list[_Part] = []
-    for index, (start, end) in enumerate(encoding.offsets):
-        label = model.labels[int(best[index])]
-        if label == "O" or probs[index, best[index]] < MIN_PROBABILITY or start == end:
+    if not len(probs):
+        return found
+    best = probs.argmax(axis=-1)
+    for index, (start, end) in enumerate(offsets):
+        label = labels[int(best[index])]
+        probability = float(probs[index, best[index]])
+        if label == "O" or probability < MIN_PROBABILITY or start == end:
             continue
         kind = label[2:]
-        probability = float(probs[index, best[index]])
         last = found[-1] if found else None
         if last and last.label == kind and not text[last.end : start].strip():
             last.end = end
@@ -201,14 +255,39 @@ def _an_address(run: list[_Part], text: str) -> bool:
     )
 
 
-def values(text: str) -> list[tuple[int, int, str, float]]:
+Value = tuple[int, int, str, float]
+
+
+def values_many(texts: list[str]) -> list[list[Value]]:
+    """`values` of each text, the model run over them in batches."""
+    return [_values(text, found) for text, found in zip(texts, parts_many(texts), strict=True)]
+
+
+def values(text: str) -> list[Value]:
+    """See `_values`."""
+    return _values(text, parts_many([text])[0])
+
+
+# Where a batch's values wait for each text's analysis: `Redactor.detect_many` reads a
+# batch's texts at once and leaves each one's values in its spaCy document.
+VALUES = "warmline_token_model_values"
+
+
+@lru_cache(maxsize=1)
+def _batched() -> MicroBatcher[str, list[Value]]:
+    """`values`, in one model call with the analyses running beside it (the serving
+    threads' concurrent messages)."""
+    return MicroBatcher(values_many, _BATCH, "warmline-token-model")
+
+
+def _values(text: str, found: list[_Part]) -> list[Value]:
     """Presidio entity spans `(start, end, entity, probability)` from the model's parts:
     a name's given name and surname joined, an address's parts joined when they make an
     address (`_an_address`) or continue one just before ("111 N Wyoming avenue,
     Washington, District of Columbia, 22202", where "Washington" went unlabelled), each
     phone as it is. Other labels (identifiers the pattern recognizers check with their
     checksums) are left to those. `probability` is the least sure token's."""
-    spans: list[tuple[int, int, str, float]] = []
+    spans: list[Value] = []
     run: list[_Part] = []
     address_end: int | None = None  # where the last address accepted ends
 
@@ -227,7 +306,7 @@ def values(text: str) -> list[tuple[int, int, str, float]]:
         spans.append((start, end, entity, min(p.probability for p in run)))
         run.clear()
 
-    for part in parts(text):
+    for part in found:
         entity = _ENTITY.get(part.label)
         if run and (
             entity != _ENTITY[run[0].label]
@@ -280,9 +359,12 @@ class TokenModelRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         wanted: Any = set(entities)
         doc: Any = nlp_artifacts.tokens if nlp_artifacts is not None else None
+        found = doc.user_data.get(VALUES) if doc is not None and doc.text == text else None
+        if found is None:
+            found = _batched()(text)
         return [
             RecognizerResult(entity, start, end, self._score(text, start, end, sure, doc))
-            for start, end, entity, sure in values(text)
+            for start, end, entity, sure in found
             if entity in wanted and self._plausible(text, start, end, entity, doc)
         ]
 
