@@ -569,4 +569,4 @@ def test_the_region_search_skips_only_messages_too_short_for_any_regions_number(
         for length in PhoneMetadata.metadata_for_region(region).general_desc.possible_length
         if length > 0
     )
-    assert SHORTEST_NUMBER <= shortest
+    assert shortest >= SHORTEST_NUMBER

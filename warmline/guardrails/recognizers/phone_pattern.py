@@ -50,8 +50,10 @@ class PhonePatternRecognizer(RegexGroupRecognizer):
         return 8 <= digits <= 15
 
 
-# No valid number of any region has fewer national digits (Austria's and Germany's
-# shortest have four; libphonenumber's metadata, `possible_length`).
+# At leniency VALID (what `extra_recognizers` asks for) a match must be a valid number,
+# and no region's valid numbers have fewer national digits (Austria's and Germany's
+# shortest have four; libphonenumber's `possible_length`; the shorter local-only
+# lengths, such as Korea's, are never valid numbers).
 SHORTEST_NUMBER = 4
 
 

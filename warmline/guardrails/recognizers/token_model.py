@@ -50,6 +50,7 @@ MIN_PROBABILITY = 0.5  # a token counts when its label is the model's choice and
 _WINDOW = 510  # tokens a call reads at most ([CLS] and [SEP] make the model's 512)
 _OVERLAP = 64  # tokens two windows share, so a value across a boundary is read whole
 _BATCH = 16  # rows in one call at most
+_LONGEST_WORD = 40  # letters a word piece is widened by at most, on each side
 # Rows go in one call while the longest is at most this much longer than the shortest.
 _SIMILAR = 1.25
 _SIMILAR_SLACK = 4
@@ -195,12 +196,20 @@ class _Part:
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """A part widened to the word it is in: a word piece labelled alone ("ka" of
-    "kaite") would leave the rest of the name to be read."""
-    while start > 0 and text[start - 1].isalnum():
-        start -= 1
-    while end < len(text) and text[end].isalnum():
-        end += 1
-    return start, end
+    "kaite") would leave the rest of the name to be read. A side that runs on past
+    `_LONGEST_WORD` letters is left where it was: no word is that long, but a script the
+    tokenizer splits a character at a time is ("I am priyanka東東東…")."""
+    left = start
+    while left > 0 and start - left < _LONGEST_WORD and text[left - 1].isalnum():
+        left -= 1
+    right = end
+    while right < len(text) and right - end < _LONGEST_WORD and text[right].isalnum():
+        right += 1
+    if left > 0 and text[left - 1].isalnum():
+        left = start
+    if right < len(text) and text[right].isalnum():
+        right = end
+    return left, right
 
 
 def parts_many(texts: list[str]) -> list[list[_Part]]:
@@ -274,10 +283,15 @@ VALUES = "warmline_token_model_values"
 
 
 @lru_cache(maxsize=1)
+def _batcher() -> MicroBatcher[str, list[Value]]:
+    return MicroBatcher(values_many, _BATCH, "warmline-token-model")
+
+
 def _batched() -> MicroBatcher[str, list[Value]]:
     """`values`, in one model call with the analyses running beside it (the serving
-    threads' concurrent messages)."""
-    return MicroBatcher(values_many, _BATCH, "warmline-token-model")
+    threads' concurrent messages); one batcher, however many threads ask first."""
+    with _lock:
+        return _batcher()
 
 
 def _values(text: str, found: list[_Part]) -> list[Value]:
@@ -332,7 +346,7 @@ _DIGITS_AFTER = re.compile(r"[ -]?\d")
 def _misspelt(word: str, english: frozenset[str]) -> bool:
     """One slip away from an English word of four letters or more ("tehre", "caard",
     "pleese", "acoount"): a typo the uncased model took for a name after a greeting."""
-    if len(word) < 4 or word in known_names() or word in english:
+    if not 4 <= len(word) <= _LONGEST_WORD or word in known_names() or word in english:
         return False
     edits = {word[:i] + word[i + 1 :] for i in range(len(word))}
     edits |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
@@ -421,7 +435,8 @@ class TokenModelRecognizer(EntityRecognizer):
             return False
         if doc is None:
             return True
-        tokens = [t for t in doc if start <= t.idx < end and not t.is_punct]
+        span = doc.char_span(start, end, alignment_mode="expand")
+        tokens = [t for t in span if not t.is_punct] if span is not None else []
         return not tokens or not all(
             t.ent_type_ in _OTHER_THINGS
             and not (t.ent_type_ == "ORG" and t.lower_ in known_names())
