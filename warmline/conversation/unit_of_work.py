@@ -6,14 +6,16 @@ Publishing first would let a client see an event that a failed commit then takes
 every change runs through here instead of repeating "commit, then publish" by hand.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from warmline.storage.conversations import Event
 from warmline.storage.database import Connection, Database
 
 Publish = Callable[[list[Event]], None]
+Result = TypeVar("Result")
 
 
 @dataclass
@@ -43,3 +45,20 @@ class UnitOfWork:
             yield change
         if change.events:
             self.publish(change.events)
+
+    async def apply(
+        self, work: Callable[[Change], Coroutine[Any, Any, Result]], urgent: bool = False
+    ) -> Result:
+        """As `change`, with the block as a function of its `Change` that awaits nothing
+        but the connection's calls (`Database.atomically`), so the engine may run it whole
+        where the connection lives (SQLite: one hop to the writer's thread). Its events
+        are published once it has committed; returns what the block returns."""
+        events: list[Event] = []
+
+        async def block(conn: Connection) -> Result:
+            return await work(Change(conn, events))
+
+        result = await self.db.atomically(block, urgent)
+        if events:
+            self.publish(events)
+        return result

@@ -170,6 +170,21 @@ class ConversationLog:
         )
         return _event(row) if row else None
 
+    async def arrival(
+        self, conversation_id: str, client_msg_id: str, urgent: bool = False
+    ) -> tuple[Event | None, Conversation | None]:
+        """What a message needs before it is taken, in one read (one hop to a read
+        connection's thread; an `urgent` one, a press's, waits behind no ordinary read):
+        the event its client message id already produced, if any (a resend is acknowledged
+        again), and the conversation as it is (None: not, or no longer, a conversation)."""
+
+        async def read(conn: Connection) -> tuple[Event | None, Conversation | None]:
+            sent = await ConversationLog.find_client_message(conn, conversation_id, client_msg_id)
+            row = await (await conn.execute(GET, id=conversation_id)).fetchone()
+            return sent, _conversation(row) if row else None
+
+        return await self.db.read(read, urgent)
+
     @staticmethod
     async def find_client_message(
         conn: Connection, conversation_id: str, client_msg_id: str

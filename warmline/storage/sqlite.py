@@ -11,22 +11,36 @@ committed: leaving `transaction()` waits for the group's COMMIT and raises if it
 failed. The file is in WAL mode with `synchronous=NORMAL`: a commit is in the WAL
 when it returns (a killed process loses nothing) and is synced to disk at checkpoints
 rather than at every commit. Reads outside a transaction use separate read-only
-connections, which see the last commit and never wait for the writer. The schema is
+connections, which see the last commit and never wait for the writer; one more is kept
+for urgent reads (a press's), so they never wait behind the ordinary ones. The schema is
 the alembic revisions' (`schema.py`), applied before the connections open.
+
+Every call to an aiosqlite connection is a hop to its thread whose answer waits for the
+event loop's turn, which under load is late by tens of ms. A block given as a function
+(`atomically`, `read`) therefore runs whole on the connection's thread in one hop,
+statements, BEGIN and (when it is due) COMMIT included: see `_on_thread`.
 """
 
 import asyncio
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy.dialects import sqlite
 
-from warmline.storage.database import Cursor, Database, Row, Unavailable, create_private
+from warmline.storage.database import (
+    Cursor,
+    Database,
+    Result,
+    Row,
+    Unavailable,
+    Work,
+    create_private,
+)
 from warmline.storage.schema import migrate, sqlite_url
 from warmline.storage.statements import Params, Statement
 
@@ -69,10 +83,11 @@ class _Fetched:
     statement: each call there is a round trip through the event loop, which under load
     waits behind everything else the loop has to do (and the writer is held meanwhile)."""
 
-    def __init__(self, rows: Iterable[Row]) -> None:
+    def __init__(self, rows: Iterable[Row], rowcount: int | None = None) -> None:
         self._rows = list(rows)
         self._next = 0
-        self.rowcount = len(self._rows)  # for a write with RETURNING, the rows it changed
+        # For a write with RETURNING, the rows it changed; for a plain write, as given.
+        self.rowcount = len(self._rows) if rowcount is None else rowcount
 
     async def fetchone(self) -> Row | None:
         if self._next >= len(self._rows):
@@ -105,6 +120,95 @@ class SqliteConnection:
 
     async def lock(self, key: str) -> None:
         """Nothing to take: this connection's writer is already exclusive."""
+
+
+class _OnThread:
+    """A connection as a block run on its thread sees it (`Connection`): each statement
+    runs at once, so the block's coroutine never suspends and runs in one go there."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Statement, **params: Any) -> Cursor:
+        text, values = spelled(statement, params)
+        cursor = self._connection.execute(text, values)
+        if _gives_rows(text):
+            return _Fetched(cursor.fetchall())
+        return _Fetched([], cursor.rowcount)
+
+    async def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
+        text, names = statement.compiled(DIALECT)
+        self._connection.executemany(text, [[row[n] for n in names] for row in rows])
+
+    async def lock(self, key: str) -> None:
+        """Nothing to take: this connection's writer is already exclusive."""
+
+
+def _drive(work: Work[Result], connection: sqlite3.Connection) -> Result:
+    """`work` run to its end on this thread, where its connection's calls answer at once."""
+    coroutine = work(_OnThread(connection))
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a block run on its connection's thread awaited something else")
+
+
+def _write_block(
+    connection: sqlite3.Connection, work: Work[Result], joining: bool, commit: bool
+) -> tuple[Result, BaseException | None]:
+    """On the writer's thread: open the transaction (or join the open group as a
+    SAVEPOINT), run the block, undo it alone if it fails, and COMMIT the group if
+    `commit`. Returns the block's result and the COMMIT's error, if it failed (rolled
+    back then: the caller tells every block of the group)."""
+    connection.execute("SAVEPOINT block" if joining else "BEGIN IMMEDIATE")
+    try:
+        result = _drive(work, connection)
+    except BaseException:
+        with suppress(sqlite3.Error):  # nothing left to roll back
+            if joining:
+                connection.execute("ROLLBACK TO block")
+                connection.execute("RELEASE block")
+            else:
+                connection.execute("ROLLBACK")
+        raise
+    if not commit:
+        return result, None
+    try:
+        with _reachable():
+            connection.execute("COMMIT")
+    except BaseException as exc:
+        with suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
+        return result, exc
+    return result, None
+
+
+def _read_block(connection: sqlite3.Connection, work: Work[Result]) -> Result:
+    """On a read connection's thread: the block in one snapshot."""
+    connection.execute("BEGIN")
+    try:
+        return _drive(work, connection)
+    finally:
+        with suppress(sqlite3.Error):
+            connection.execute("COMMIT")
+
+
+Hopped = TypeVar("Hopped")
+
+
+async def _on_thread(
+    connection: aiosqlite.Connection, call: Callable[..., Hopped], *args: Any
+) -> Hopped:
+    """`call(sqlite3 connection, *args)` on the connection's own thread, in one hop.
+
+    aiosqlite has no public way to run a function on its thread, so this uses the one
+    its own methods use (`_execute`, `_conn`; checked by `tests/test_sqlite_writer.py`)."""
+    answer: Hopped = await connection._execute(  # type: ignore[no-untyped-call]
+        call, connection._conn, *args
+    )
+    return answer
 
 
 class _WriterTurn:
@@ -144,6 +248,7 @@ class _WriterTurn:
 
 
 READERS = 2  # read connections; each is a thread of aiosqlite's
+URGENT_READERS = 1  # kept for urgent reads, which ordinary ones would hold for tens of ms
 MAX_GROUP = 32  # transactions one COMMIT may carry (and wait for)
 
 
@@ -157,7 +262,10 @@ async def _connect(path: Path, *pragmas: str) -> aiosqlite.Connection:
 
 class SqliteDatabase(Database):
     def __init__(
-        self, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]
+        self,
+        writer: aiosqlite.Connection,
+        readers: Sequence[aiosqlite.Connection],
+        urgent_readers: Sequence[aiosqlite.Connection] = (),
     ) -> None:
         self._writer = writer
         self._handle = SqliteConnection(writer)
@@ -168,7 +276,13 @@ class SqliteDatabase(Database):
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         for reader in readers:
             self._readers.put_nowait(reader)
-        self._all_readers = list(readers)
+        # Without its own, an urgent read waits for an ordinary one.
+        self._urgent_readers = self._readers
+        if urgent_readers:
+            self._urgent_readers = asyncio.Queue()
+            for reader in urgent_readers:
+                self._urgent_readers.put_nowait(reader)
+        self._all_readers = [*readers, *urgent_readers]
 
     @classmethod
     async def open(cls, path: Path) -> "SqliteDatabase":
@@ -183,7 +297,8 @@ class SqliteDatabase(Database):
             "foreign_keys=ON",
         )
         readers = [await _connect(path, "query_only=ON") for _ in range(READERS)]
-        return cls(writer, readers)
+        urgent = [await _connect(path, "query_only=ON") for _ in range(URGENT_READERS)]
+        return cls(writer, readers, urgent)
 
     async def close(self) -> None:
         async with self._writing():
@@ -295,6 +410,64 @@ class SqliteDatabase(Database):
                     raise
                 self._group.append(committed)
         await committed
+
+    async def atomically(self, work: Work[Result], urgent: bool = False) -> Result:
+        """As `transaction(urgent)` around `work`, in one hop to the writer's thread: BEGIN
+        (or the SAVEPOINT that joins the open group), the block's statements, and the
+        COMMIT when it is due at once (an urgent block's, or nobody waiting to join)."""
+        committed = asyncio.get_running_loop().create_future()
+        async with self._writing(urgent):
+            joining = bool(self._group)
+            commit = urgent or not self._queued
+            hop: asyncio.Future[tuple[Result, BaseException | None]] = asyncio.ensure_future(
+                _on_thread(self._writer, _write_block, work, joining, commit)
+            )
+            try:
+                with _reachable():
+                    result, failed = await asyncio.shield(hop)
+            except asyncio.CancelledError:
+                # The block runs to its end on the thread all the same: wait for it, so
+                # the next holder of the writer finds the connection as the group left it.
+                await self._settle_abandoned(hop, joining, commit)
+                raise
+            except BaseException:
+                if self._group and not self._writer.in_transaction:
+                    # SQLite rolled the whole transaction back: the blocks before are lost.
+                    self._settle_group(Unavailable())
+                raise
+            self._group.append(committed)
+            if commit:
+                self._settle_group(failed)
+        await committed
+        return result
+
+    async def _settle_abandoned(
+        self, hop: "asyncio.Future[tuple[Any, BaseException | None]]", joining: bool, commit: bool
+    ) -> None:
+        """A caller cancelled while its block ran on the writer's thread: an uncommitted
+        block is undone; a committed one (with its group) stays committed."""
+        with suppress(BaseException):
+            _, failed = await asyncio.shield(hop)
+            if commit:
+                self._settle_group(failed)
+                return
+            undo = ("ROLLBACK TO block", "RELEASE block") if joining else ("ROLLBACK",)
+            for statement in undo:
+                await self._writer.execute(statement)
+        if self._group and not self._writer.in_transaction:
+            self._settle_group(Unavailable())
+
+    async def read(self, work: Work[Result], urgent: bool = False) -> Result:
+        """`work` in one snapshot, in one hop to a read connection's thread; an urgent read
+        takes the connection kept for urgent reads."""
+        line = self._urgent_readers if urgent else self._readers
+        reader = await line.get()
+        try:
+            with _reachable():
+                result: Result = await _on_thread(reader, _read_block, work)
+                return result
+        finally:
+            line.put_nowait(reader)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteConnection]:
