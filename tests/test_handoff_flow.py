@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from conftest import Client, RunningServer, agent, customer, make_settings, new_id, say
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState
@@ -252,3 +253,40 @@ async def test_a_press_reaches_the_agents_while_ordinary_reads_hold_every_reader
             await asyncio.gather(*readers)
         await press
         await service.drain()
+
+
+async def test_the_edge_reads_the_memory_in_its_thread_not_through_the_event_loop(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A press's edge reads the conversation's memory with the synchronous reader, in the
+    thread that decides (one call), never through the async saver's round trips; and
+    that reader reads the memory the graph wrote."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        await service.customer_message(conversation.id, "How do I reset my password?", new_id())
+        await service.drain()
+        written = await service.graph.memory(conversation.id)
+
+        pressing = True
+        read_async = AsyncSqliteSaver.aget_tuple
+
+        async def not_while_pressing(self: AsyncSqliteSaver, config: Any) -> Any:
+            assert not pressing, "the edge read the memory through the event loop"
+            return await read_async(self, config)
+
+        monkeypatch.setattr(AsyncSqliteSaver, "aget_tuple", not_while_pressing)
+        message, _ = await service.request_human(conversation.id, new_id())
+        pressing = False
+        entry = await service.queue.entry(conversation.id)
+        assert entry is not None and entry.packet.transcript[-1].seq == message.seq
+        await service.drain()
+
+        read = service.graph.memory_reader()
+        assert read is not None
+        assert [m["text"] for m in written["messages"] if m["role"] == "customer"] == [
+            "How do I reset my password?"
+        ]
+        assert await asyncio.to_thread(read, conversation.id) == await service.graph.memory(
+            conversation.id
+        )
