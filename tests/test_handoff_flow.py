@@ -1,6 +1,7 @@
 """Customer to bot to person and back, over the real customer and agent sockets."""
 
 import asyncio
+import contextvars
 from pathlib import Path
 from typing import Any
 
@@ -179,9 +180,13 @@ async def test_a_handoff_is_queued_before_its_turn_runs_and_the_turn_then_record
         assert memory["outcome"]["kind"] == "escalate"
 
 
+PRESSING: contextvars.ContextVar[bool] = contextvars.ContextVar("pressing", default=False)
+
+
 class WriterCalls:
-    """Counts the calls made to the SQLite writer's thread (each one a round trip through
-    the event loop, which a handoff's transaction waits for under load)."""
+    """Counts the calls made to the SQLite writer's thread on a press's behalf (each one a
+    round trip through the event loop, which a handoff's transaction waits for under
+    load); the server's own background writes, in other contexts, do not count."""
 
     def __init__(self, db: SqliteDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
@@ -189,7 +194,7 @@ class WriterCalls:
         passed_on = writer._execute
 
         async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-            self.count += 1
+            self.count += PRESSING.get()
             return await passed_on(fn, *args, **kwargs)
 
         monkeypatch.setattr(writer, "_execute", counted)
@@ -200,15 +205,29 @@ async def test_a_press_is_handed_over_in_one_call_to_the_writers_thread(
 ) -> None:
     """The handoff's transaction (BEGIN, about fifteen statements, COMMIT) is one hop to
     the writer's thread, not one per statement."""
+    released = asyncio.Event()
+    graph_run = ConversationGraph.run
+
+    async def when_released(self: ConversationGraph, *args: Any, **kwargs: Any) -> AgentState:
+        await released.wait()  # the press's turn writes nothing while it is counted
+        return await graph_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConversationGraph, "run", when_released)
+
+    async def press(service: Any, conversation_id: str) -> Any:
+        PRESSING.set(True)
+        return await service.request_human(conversation_id, new_id())
+
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         assert isinstance(service.db, SqliteDatabase)
         conversation = await service.start()
         calls = WriterCalls(service.db, monkeypatch)
-        message, _ = await service.request_human(conversation.id, new_id())
+        message, _ = await asyncio.create_task(press(service, conversation.id))
         assert calls.count == 1
         entry = await service.queue.entry(conversation.id)
         assert entry is not None and entry.packet.transcript[-1].seq == message.seq
+        released.set()
         await service.drain()
 
 

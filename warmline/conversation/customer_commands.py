@@ -637,9 +637,12 @@ class ConversationService:
             log.exception(
                 "handoff packet not completed", extra={"conversation_id": conversation_id}
             )
-        async with self.work.change() as change:
+
+        async def answered(change: Change) -> None:
             if (await self.log.get_in(change.conn, conversation_id)).pending_seq == seq:
                 await self.log.set_pending(change.conn, conversation_id, None)
+
+        await self.work.apply(answered)
         if self.summarize is not None:
             self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 

@@ -140,15 +140,19 @@ class ConversationLog:
 
     async def create(self, language: str = "en", segment: str = "standard") -> Conversation:
         conversation_id = "c_" + secrets.token_urlsafe(12)
-        async with self.db.transaction() as conn:
+        created_at = _now().isoformat()
+
+        async def create(conn: Connection) -> Conversation:
             await conn.execute(
                 CREATE,
                 id=conversation_id,
-                created_at=_now().isoformat(),
+                created_at=created_at,
                 language=language,
                 segment=segment,
             )
             return await self.get_in(conn, conversation_id)
+
+        return await self.db.atomically(create)
 
     async def get(self, conversation_id: str) -> Conversation | None:
         row = await self.db.fetch_one(GET, id=conversation_id)
