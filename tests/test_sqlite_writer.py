@@ -3,6 +3,7 @@ caller learns its own outcome, and reads never wait for a writer."""
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -368,4 +369,50 @@ async def test_an_urgent_read_does_not_wait_for_the_readers_other_reads_hold(
     finally:
         release.set()
         await asyncio.gather(*readers)
+        await db.close()
+
+
+async def test_a_caller_cancelled_while_its_block_runs_on_the_thread_leaves_nothing_half_done(
+    tmp_path: Path,
+) -> None:
+    """The block runs to its end on the writer's thread all the same: left in the open
+    group it is undone, and the blocks around it commit; the writer serves the next."""
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+    inside, leave = asyncio.Event(), asyncio.Event()
+    running, go_on = threading.Event(), threading.Event()
+
+    async def holding() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(ADD, id="held", created_at="now")
+            await conn.execute(BUMP, id="held")
+            inside.set()
+            await leave.wait()
+
+    async def slow(conn: Connection) -> None:
+        await conn.execute(ADD, id="slow", created_at="now")
+        await conn.execute(BUMP, id="slow")
+        running.set()
+        go_on.wait(60)  # on the writer's thread, while its caller gives up
+
+    try:
+        held = asyncio.create_task(holding())
+        await inside.wait()
+        cancelled = asyncio.create_task(db.atomically(slow))
+        await asyncio.sleep(0)
+        after = asyncio.create_task(add_conversation(db, "after"))
+        await asyncio.sleep(0)
+        leave.set()  # its block leaves the group open for the two waiting
+        await asyncio.to_thread(running.wait, 60)
+        cancelled.cancel()
+        go_on.set()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        await asyncio.gather(held, after)
+        assert sorted(stored_ids(path)) == ["after", "held"]
+        assert await db.atomically(lambda conn: add_whole(conn, "next")) == "next:1"
+        assert sorted(stored_ids(path)) == ["after", "held", "next"]
+    finally:
+        leave.set()
+        go_on.set()
         await db.close()
