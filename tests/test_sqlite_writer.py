@@ -416,3 +416,55 @@ async def test_a_caller_cancelled_while_its_block_runs_on_the_thread_leaves_noth
         leave.set()
         go_on.set()
         await db.close()
+
+
+@pytest.mark.parametrize("holder_urgent", [False, True])
+async def test_a_caller_cancelled_twice_while_its_block_runs_leaves_nothing_open(
+    tmp_path: Path, holder_urgent: bool
+) -> None:
+    """A second cancellation while the caller waits for its block on the writer's thread
+    still undoes the block before the writer goes to the next: joined to a group (the
+    holder's, left open) it is not committed with it; opening the transaction itself
+    (after an urgent holder, which commits as it leaves) it leaves none open."""
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+    inside, leave = asyncio.Event(), asyncio.Event()
+    running, go_on = threading.Event(), threading.Event()
+
+    async def holding() -> None:
+        async with db.transaction(urgent=holder_urgent) as conn:
+            await conn.execute(ADD, id="held", created_at="now")
+            await conn.execute(BUMP, id="held")
+            inside.set()
+            await leave.wait()
+
+    async def slow(conn: Connection) -> None:
+        await conn.execute(ADD, id="slow", created_at="now")
+        await conn.execute(BUMP, id="slow")
+        running.set()
+        go_on.wait(60)  # on the writer's thread, while its caller gives up twice
+
+    try:
+        held = asyncio.create_task(holding())
+        await inside.wait()
+        cancelled = asyncio.create_task(db.atomically(slow))
+        await asyncio.sleep(0)
+        after = asyncio.create_task(add_conversation(db, "after"))
+        await asyncio.sleep(0)
+        leave.set()
+        await asyncio.to_thread(running.wait, 60)
+        cancelled.cancel()
+        for _ in range(3):
+            await asyncio.sleep(0)  # the caller is now waiting for its block to end
+        cancelled.cancel()
+        go_on.set()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        await asyncio.gather(held, after)
+        assert sorted(stored_ids(path)) == ["after", "held"]
+        assert await db.atomically(lambda conn: add_whole(conn, "next")) == "next:1"
+        assert sorted(stored_ids(path)) == ["after", "held", "next"]
+    finally:
+        leave.set()
+        go_on.set()
+        await db.close()

@@ -155,34 +155,75 @@ def _drive(work: Work[Result], connection: sqlite3.Connection) -> Result:
     raise RuntimeError("a block run on its connection's thread awaited something else")
 
 
-def _write_block(
-    connection: sqlite3.Connection, work: Work[Result], joining: bool, commit: bool
-) -> tuple[Result, BaseException | None]:
+class _Block:
+    """A block given to the writer's thread, and what became of it there: read by its
+    caller after the thread is done with it, even a caller that stopped waiting."""
+
+    def __init__(self, work: Work[Any], joining: bool, commit: bool) -> None:
+        self.work = work
+        self.joining = joining  # joins the open group as a SAVEPOINT
+        self.commit = commit  # COMMITs the group after it
+        self.open = False  # its statements are in the open transaction, uncommitted
+        self.committed = False  # the group's COMMIT was tried after it
+        self.failed: BaseException | None = None  # that COMMIT's error, rolled back
+
+
+def _undo(connection: sqlite3.Connection, joining: bool) -> None:
+    """Undo a block: back to its SAVEPOINT if it joined a group (the blocks before it
+    stay), or the whole transaction if it opened it."""
+    with suppress(sqlite3.Error):  # nothing left to roll back
+        if joining:
+            connection.execute("ROLLBACK TO block")
+            connection.execute("RELEASE block")
+        else:
+            connection.execute("ROLLBACK")
+
+
+def _write_block(connection: sqlite3.Connection, block: _Block) -> Any:
     """On the writer's thread: open the transaction (or join the open group as a
     SAVEPOINT), run the block, undo it alone if it fails, and COMMIT the group if
-    `commit`. Returns the block's result and the COMMIT's error, if it failed (rolled
-    back then: the caller tells every block of the group)."""
-    connection.execute("SAVEPOINT block" if joining else "BEGIN IMMEDIATE")
+    `block.commit` (rolled back if that fails: the caller tells every block of the
+    group). A transaction left open that no group tracks (its block's caller gone before
+    it could be undone) is rolled back first rather than refuse every block after it."""
+    if not block.joining and connection.in_transaction:
+        connection.execute("ROLLBACK")
+    # Outside the `try`: a SAVEPOINT that failed to open has nothing to undo, and the
+    # undo would roll back to the block before it.
+    connection.execute("SAVEPOINT block" if block.joining else "BEGIN IMMEDIATE")
     try:
-        result = _drive(work, connection)
+        result = _drive(block.work, connection)
     except BaseException:
-        with suppress(sqlite3.Error):  # nothing left to roll back
-            if joining:
-                connection.execute("ROLLBACK TO block")
-                connection.execute("RELEASE block")
-            else:
-                connection.execute("ROLLBACK")
+        _undo(connection, block.joining)
         raise
-    if not commit:
-        return result, None
+    if not block.commit:
+        block.open = True
+        return result
+    block.committed = True
     try:
         with _reachable():
             connection.execute("COMMIT")
     except BaseException as exc:
         with suppress(sqlite3.Error):
             connection.execute("ROLLBACK")
-        return result, exc
-    return result, None
+        block.failed = exc
+    return result
+
+
+def _undo_abandoned(connection: sqlite3.Connection, block: _Block) -> None:
+    """On the writer's thread, after the block's own call: undo it if it is still open."""
+    if block.open:
+        _undo(connection, block.joining)
+        block.open = False
+
+
+async def _outlast(future: "asyncio.Future[Any]") -> None:
+    """Wait until `future` is done, letting no cancellation through meanwhile: the call
+    it stands for runs to its end on a connection's thread whatever happens here."""
+    while not future.done():
+        with suppress(asyncio.CancelledError):
+            await asyncio.wait({future})
+    if not future.cancelled():
+        future.exception()  # its caller has its answer; this one is only waiting
 
 
 def _read_block(connection: sqlite3.Connection, work: Work[Result]) -> Result:
@@ -397,12 +438,7 @@ class SqliteDatabase(Database):
                     await self._writer.execute("SAVEPOINT block" if joining else "BEGIN IMMEDIATE")
                     yield self._handle
                 except BaseException:
-                    with suppress(sqlite3.Error):  # nothing left to roll back
-                        if joining:
-                            await self._writer.execute("ROLLBACK TO block")
-                            await self._writer.execute("RELEASE block")
-                        else:
-                            await self._writer.execute("ROLLBACK")
+                    await _on_thread(self._writer, _undo, joining)
                     if self._group and not self._writer.in_transaction:
                         # SQLite rolled the whole transaction back (a full disk, an I/O
                         # error): the blocks before this one are lost, and say so.
@@ -417,18 +453,15 @@ class SqliteDatabase(Database):
         COMMIT when it is due at once (an urgent block's, or nobody waiting to join)."""
         committed = asyncio.get_running_loop().create_future()
         async with self._writing(urgent):
-            joining = bool(self._group)
-            commit = urgent or not self._queued
-            hop: asyncio.Future[tuple[Result, BaseException | None]] = asyncio.ensure_future(
-                _on_thread(self._writer, _write_block, work, joining, commit)
-            )
+            block = _Block(work, bool(self._group), urgent or not self._queued)
+            hop = asyncio.ensure_future(_on_thread(self._writer, _write_block, block))
             try:
                 with _reachable():
-                    result, failed = await asyncio.shield(hop)
+                    result: Result = await asyncio.shield(hop)
             except asyncio.CancelledError:
                 # The block runs to its end on the thread all the same: wait for it, so
                 # the next holder of the writer finds the connection as the group left it.
-                await self._settle_abandoned(hop, joining, commit)
+                await self._settle_abandoned(hop, block)
                 raise
             except BaseException:
                 if self._group and not self._writer.in_transaction:
@@ -436,25 +469,23 @@ class SqliteDatabase(Database):
                     self._settle_group(Unavailable())
                 raise
             self._group.append(committed)
-            if commit:
-                self._settle_group(failed)
+            if block.committed:
+                self._settle_group(block.failed)
         await committed
         return result
 
-    async def _settle_abandoned(
-        self, hop: "asyncio.Future[tuple[Any, BaseException | None]]", joining: bool, commit: bool
-    ) -> None:
+    async def _settle_abandoned(self, hop: "asyncio.Future[Any]", block: "_Block") -> None:
         """A caller cancelled while its block ran on the writer's thread: an uncommitted
-        block is undone; a committed one (with its group) stays committed."""
-        with suppress(BaseException):
-            _, failed = await asyncio.shield(hop)
-            if commit:
-                self._settle_group(failed)
-                return
-            undo = ("ROLLBACK TO block", "RELEASE block") if joining else ("ROLLBACK",)
-            for statement in undo:
-                await self._writer.execute(statement)
-        if self._group and not self._writer.in_transaction:
+        block is undone; a committed one (with its group) stays committed. Neither wait
+        lets a further cancellation through, or the writer would be released with the
+        block's statements still in the open transaction. The undo is one more call to
+        the thread, queued behind the block's, so it runs after the block even if `hop`
+        itself was cancelled (the block still runs to its end there)."""
+        await _outlast(hop)
+        await _outlast(asyncio.ensure_future(_on_thread(self._writer, _undo_abandoned, block)))
+        if block.committed:
+            self._settle_group(block.failed)
+        elif self._group and not self._writer.in_transaction:
             self._settle_group(Unavailable())
 
     async def read(self, work: Work[Result], urgent: bool = False) -> Result:
