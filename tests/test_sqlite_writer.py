@@ -468,3 +468,24 @@ async def test_a_caller_cancelled_twice_while_its_block_runs_leaves_nothing_open
         leave.set()
         go_on.set()
         await db.close()
+
+
+WITH_IDS = sql("WITH kept AS (SELECT id FROM conversations)\nSELECT id FROM kept ORDER BY id")
+
+
+async def test_a_select_that_starts_with_with_gives_its_rows_in_every_kind_of_block(
+    tmp_path: Path,
+) -> None:
+    db = await SqliteDatabase.open(tmp_path / "warmline.sqlite")
+    await add_conversation(db, "kept")
+
+    async def ids(conn: Connection) -> list[str]:
+        return [row["id"] for row in await (await conn.execute(WITH_IDS)).fetchall()]
+
+    try:
+        assert await db.atomically(ids) == ["kept"]
+        assert await db.read(ids) == ["kept"]
+        async with db.transaction() as conn:
+            assert await ids(conn) == ["kept"]
+    finally:
+        await db.close()

@@ -70,14 +70,6 @@ def _reachable() -> Iterator[None]:
         raise
 
 
-def _gives_rows(text: str) -> bool:
-    """Whether a statement's text reads rows: a SELECT, or a write with RETURNING. Anything
-    else (a `WITH` before a write, say) takes the cursor's path, whose `rowcount` counts
-    the rows a write changed."""
-    spelling = text.upper()
-    return spelling.lstrip().startswith("SELECT") or " RETURNING " in spelling
-
-
 class _Fetched:
     """A statement's rows, fetched on the connection's thread in the same call as the
     statement: each call there is a round trip through the event loop, which under load
@@ -100,6 +92,16 @@ class _Fetched:
         return rest
 
 
+def _run(connection: sqlite3.Connection, text: str, values: list[Any]) -> _Fetched:
+    """On the connection's thread: a statement and all the rows it gives. A statement that
+    describes no columns gives none, and its `rowcount` counts the rows it changed; one
+    that does (a SELECT, a `WITH`, a write with RETURNING, however spelled) has its rows
+    fetched, whatever its text starts with."""
+    cursor = connection.execute(text, values)
+    rows = cursor.fetchall()
+    return _Fetched(rows, cursor.rowcount if cursor.description is None else None)
+
+
 class SqliteConnection:
     """The shared aiosqlite connection as call sites see it (see `Connection`)."""
 
@@ -109,10 +111,7 @@ class SqliteConnection:
     async def execute(self, statement: Statement, **params: Any) -> Cursor:
         """The statement, and its rows if it gives any, in one call to the connection's
         thread rather than one for the statement and one for its rows."""
-        text, values = spelled(statement, params)
-        if _gives_rows(text):
-            return _Fetched(await self._connection.execute_fetchall(text, values))
-        return await self._connection.execute(text, values)
+        return await _on_thread(self._connection, _run, *spelled(statement, params))
 
     async def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
         text, names = statement.compiled(DIALECT)
@@ -130,11 +129,7 @@ class _OnThread:
         self._connection = connection
 
     async def execute(self, statement: Statement, **params: Any) -> Cursor:
-        text, values = spelled(statement, params)
-        cursor = self._connection.execute(text, values)
-        if _gives_rows(text):
-            return _Fetched(cursor.fetchall())
-        return _Fetched([], cursor.rowcount)
+        return _run(self._connection, *spelled(statement, params))
 
     async def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
         text, names = statement.compiled(DIALECT)
