@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import warmline.storage.sqlite as sqlite_module
 from warmline.storage.database import Connection, Unavailable
 from warmline.storage.sqlite import READERS, SqliteDatabase, _WriterTurn
 from warmline.storage.statements import sql
@@ -488,4 +489,39 @@ async def test_a_select_that_starts_with_with_gives_its_rows_in_every_kind_of_bl
         async with db.transaction() as conn:
             assert await ids(conn) == ["kept"]
     finally:
+        await db.close()
+
+
+async def test_the_block_that_fills_a_group_commits_it_in_its_own_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group that reaches MAX_GROUP is committed by the block that fills it, in that
+    block's call to the writer's thread, not in one more call after it."""
+    monkeypatch.setattr(sqlite_module, "MAX_GROUP", 3)
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+    inside, leave = asyncio.Event(), asyncio.Event()
+
+    async def holding() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(ADD, id="held", created_at="now")
+            await conn.execute(BUMP, id="held")
+            inside.set()
+            await leave.wait()
+
+    try:
+        held = asyncio.create_task(holding())
+        await inside.wait()
+        calls = count_calls(db._writer, monkeypatch)
+        names = ["a", "b", "c"]
+        blocks = asyncio.gather(*(db.atomically(lambda c, n=n: add_whole(c, n)) for n in names))
+        await asyncio.sleep(0)
+        leave.set()
+        assert await blocks == ["a:1", "b:1", "c:1"]
+        await held
+        # held, a, b fill the group: b commits it; c, alone, commits in its own call.
+        assert calls[0] == len(names)
+        assert sorted(stored_ids(path)) == ["a", "b", "c", "held"]
+    finally:
+        leave.set()
         await db.close()

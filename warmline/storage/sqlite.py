@@ -448,7 +448,8 @@ class SqliteDatabase(Database):
         COMMIT when it is due at once (an urgent block's, or nobody waiting to join)."""
         committed = asyncio.get_running_loop().create_future()
         async with self._writing(urgent):
-            block = _Block(work, bool(self._group), urgent or not self._queued)
+            full = len(self._group) + 1 >= MAX_GROUP
+            block = _Block(work, bool(self._group), urgent or not self._queued or full)
             hop = asyncio.ensure_future(_on_thread(self._writer, _write_block, block))
             try:
                 with _reachable():
