@@ -292,7 +292,7 @@ async def test_a_block_given_whole_is_one_call_to_the_writers_thread_commit_incl
 
 
 async def test_blocks_given_whole_join_the_open_group_and_a_failing_one_spoils_none(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "warmline.sqlite"
     db = await SqliteDatabase.open(path)
@@ -316,6 +316,7 @@ async def test_blocks_given_whole_join_the_open_group_and_a_failing_one_spoils_n
     try:
         held = asyncio.create_task(holding())
         await inside.wait()
+        calls = count_calls(db._writer, monkeypatch)
         outcomes = asyncio.gather(
             db.atomically(lambda conn: add_whole(conn, "first")),
             db.atomically(failing),
@@ -330,6 +331,9 @@ async def test_blocks_given_whole_join_the_open_group_and_a_failing_one_spoils_n
         assert (first, last) == ("first:1", "last:1")
         assert isinstance(failed, RuntimeError) and isinstance(slept, RuntimeError)
         assert sorted(stored_ids(path)) == ["first", "held", "last"]
+        # One call each, and none more: the first three joined the held group without
+        # committing it, and the last committed it in its own call.
+        assert calls[0] == 4
         rows = await db.fetch_all(IDS)
         assert [row["id"] for row in rows] == ["first", "held", "last"]
     finally:
