@@ -63,7 +63,9 @@ class Connection(Protocol):
 Result = TypeVar("Result")
 Work = Callable[["Connection"], Coroutine[Any, Any, Result]]
 """A block written as a function of its connection that awaits nothing but the
-connection's own calls, so an engine may run it whole where the connection lives."""
+connection's own calls, so an engine may run it whole where the connection lives. Only
+SQLite holds a block to that (it refuses one that awaits anything else, and undoes it);
+PostgreSQL runs it as an ordinary transaction and would let it await anything."""
 
 
 class Database(ABC):
@@ -91,8 +93,9 @@ class Database(ABC):
 
     async def read(self, work: Work[Result], urgent: bool = False) -> Result:
         """`work(conn)` as one `reading()`, and what it returns: in one call to a read
-        connection's thread where there is one (SQLite). An `urgent` read (a press of "Talk
-        to a person") does not wait behind ordinary reads for a connection."""
+        connection's thread where there is one (SQLite). On SQLite an `urgent` read (a press
+        of "Talk to a person") has a connection no ordinary read holds; PostgreSQL ignores
+        `urgent`, and the read takes the next free connection of the pool like any other."""
         async with self.reading() as conn:
             return await work(conn)
 
