@@ -9,13 +9,12 @@ every change runs through here instead of repeating "commit, then publish" by ha
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from warmline.storage.conversations import Event
-from warmline.storage.database import Connection, Database
+from warmline.storage.database import Connection, Database, Result
 
 Publish = Callable[[list[Event]], None]
-Result = TypeVar("Result")
 
 
 @dataclass
@@ -35,12 +34,11 @@ class UnitOfWork:
         self.publish = publish
 
     @asynccontextmanager
-    async def change(self, urgent: bool = False) -> AsyncIterator[Change]:
+    async def change(self) -> AsyncIterator[Change]:
         """`async with work.change() as change:` write with `change.conn`, `record` the
         events; they are published when the block's transaction has committed, and not
-        at all if the block or the commit fails. An `urgent` change (a handoff) goes
-        before ordinary ones waiting for the database's writer."""
-        async with self.db.transaction(urgent) as conn:
+        at all if the block or the commit fails."""
+        async with self.db.transaction() as conn:
             change = Change(conn)
             yield change
         if change.events:

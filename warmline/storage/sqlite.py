@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiosqlite
 from sqlalchemy.dialects import sqlite
@@ -231,17 +231,14 @@ def _read_block(connection: sqlite3.Connection, work: Work[Result]) -> Result:
             connection.execute("COMMIT")
 
 
-Hopped = TypeVar("Hopped")
-
-
 async def _on_thread(
-    connection: aiosqlite.Connection, call: Callable[..., Hopped], *args: Any
-) -> Hopped:
+    connection: aiosqlite.Connection, call: Callable[..., Result], *args: Any
+) -> Result:
     """`call(sqlite3 connection, *args)` on the connection's own thread, in one hop.
 
     aiosqlite has no public way to run a function on its thread, so this uses the one
     its own methods use (`_execute`, `_conn`; checked by `tests/test_sqlite_writer.py`)."""
-    answer: Hopped = await connection._execute(  # type: ignore[no-untyped-call]
+    answer: Result = await connection._execute(  # type: ignore[no-untyped-call]
         call, connection._conn, *args
     )
     return answer
@@ -301,7 +298,7 @@ class SqliteDatabase(Database):
         self,
         writer: aiosqlite.Connection,
         readers: Sequence[aiosqlite.Connection],
-        urgent_readers: Sequence[aiosqlite.Connection] = (),
+        urgent_readers: Sequence[aiosqlite.Connection],
     ) -> None:
         self._writer = writer
         self._handle = SqliteConnection(writer)
@@ -312,12 +309,9 @@ class SqliteDatabase(Database):
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         for reader in readers:
             self._readers.put_nowait(reader)
-        # Without its own, an urgent read waits for an ordinary one.
-        self._urgent_readers = self._readers
-        if urgent_readers:
-            self._urgent_readers = asyncio.Queue()
-            for reader in urgent_readers:
-                self._urgent_readers.put_nowait(reader)
+        self._urgent_readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in urgent_readers:
+            self._urgent_readers.put_nowait(reader)
         self._all_readers = [*readers, *urgent_readers]
 
     @classmethod
