@@ -273,6 +273,17 @@ async def add_whole(conn: Connection, conversation_id: str) -> str:
     return f"{conversation_id}:{row['last_seq']}"
 
 
+async def hold_writer(
+    db: SqliteDatabase, inside: asyncio.Event, leave: asyncio.Event, urgent: bool = False
+) -> None:
+    """A transaction that writes "held" and keeps the writer, set `inside`, until `leave`."""
+    async with db.transaction(urgent) as conn:
+        await conn.execute(ADD, id="held", created_at="now")
+        await conn.execute(BUMP, id="held")
+        inside.set()
+        await leave.wait()
+
+
 async def test_a_block_given_whole_is_one_call_to_the_writers_thread_commit_included(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -298,13 +309,6 @@ async def test_blocks_given_whole_join_the_open_group_and_a_failing_one_spoils_n
     db = await SqliteDatabase.open(path)
     inside, leave = asyncio.Event(), asyncio.Event()
 
-    async def holding() -> None:
-        async with db.transaction() as conn:
-            await conn.execute(ADD, id="held", created_at="now")
-            await conn.execute(BUMP, id="held")
-            inside.set()
-            await leave.wait()
-
     async def failing(conn: Connection) -> None:
         await conn.execute(ADD, id="bad", created_at="now")
         raise RuntimeError("the block changed its mind")
@@ -314,7 +318,7 @@ async def test_blocks_given_whole_join_the_open_group_and_a_failing_one_spoils_n
         await asyncio.sleep(0)  # not its connection's: refused, and undone
 
     try:
-        held = asyncio.create_task(holding())
+        held = asyncio.create_task(hold_writer(db, inside, leave))
         await inside.wait()
         calls = count_calls(db._writer, monkeypatch)
         outcomes = asyncio.gather(
@@ -377,22 +381,20 @@ async def test_an_urgent_read_does_not_wait_for_the_readers_other_reads_hold(
         await db.close()
 
 
+@pytest.mark.parametrize("cancels", [1, 2])
+@pytest.mark.parametrize("holder_urgent", [False, True])
 async def test_a_caller_cancelled_while_its_block_runs_on_the_thread_leaves_nothing_half_done(
-    tmp_path: Path,
+    tmp_path: Path, holder_urgent: bool, cancels: int
 ) -> None:
-    """The block runs to its end on the writer's thread all the same: left in the open
-    group it is undone, and the blocks around it commit; the writer serves the next."""
+    """The block runs to its end on the writer's thread all the same, and is undone
+    before the writer goes to the next, however often its caller is cancelled meanwhile:
+    joined to a group (the holder's, left open) it is not committed with it; opening the
+    transaction itself (after an urgent holder, which commits as it leaves) it leaves none
+    open. The blocks around it commit, and the writer serves the next."""
     path = tmp_path / "warmline.sqlite"
     db = await SqliteDatabase.open(path)
     inside, leave = asyncio.Event(), asyncio.Event()
     running, go_on = threading.Event(), threading.Event()
-
-    async def holding() -> None:
-        async with db.transaction() as conn:
-            await conn.execute(ADD, id="held", created_at="now")
-            await conn.execute(BUMP, id="held")
-            inside.set()
-            await leave.wait()
 
     async def slow(conn: Connection) -> None:
         await conn.execute(ADD, id="slow", created_at="now")
@@ -401,56 +403,7 @@ async def test_a_caller_cancelled_while_its_block_runs_on_the_thread_leaves_noth
         go_on.wait(60)  # on the writer's thread, while its caller gives up
 
     try:
-        held = asyncio.create_task(holding())
-        await inside.wait()
-        cancelled = asyncio.create_task(db.atomically(slow))
-        await asyncio.sleep(0)
-        after = asyncio.create_task(add_conversation(db, "after"))
-        await asyncio.sleep(0)
-        leave.set()  # its block leaves the group open for the two waiting
-        await asyncio.to_thread(running.wait, 60)
-        cancelled.cancel()
-        go_on.set()
-        with pytest.raises(asyncio.CancelledError):
-            await cancelled
-        await asyncio.gather(held, after)
-        assert sorted(stored_ids(path)) == ["after", "held"]
-        assert await db.atomically(lambda conn: add_whole(conn, "next")) == "next:1"
-        assert sorted(stored_ids(path)) == ["after", "held", "next"]
-    finally:
-        leave.set()
-        go_on.set()
-        await db.close()
-
-
-@pytest.mark.parametrize("holder_urgent", [False, True])
-async def test_a_caller_cancelled_twice_while_its_block_runs_leaves_nothing_open(
-    tmp_path: Path, holder_urgent: bool
-) -> None:
-    """A second cancellation while the caller waits for its block on the writer's thread
-    still undoes the block before the writer goes to the next: joined to a group (the
-    holder's, left open) it is not committed with it; opening the transaction itself
-    (after an urgent holder, which commits as it leaves) it leaves none open."""
-    path = tmp_path / "warmline.sqlite"
-    db = await SqliteDatabase.open(path)
-    inside, leave = asyncio.Event(), asyncio.Event()
-    running, go_on = threading.Event(), threading.Event()
-
-    async def holding() -> None:
-        async with db.transaction(urgent=holder_urgent) as conn:
-            await conn.execute(ADD, id="held", created_at="now")
-            await conn.execute(BUMP, id="held")
-            inside.set()
-            await leave.wait()
-
-    async def slow(conn: Connection) -> None:
-        await conn.execute(ADD, id="slow", created_at="now")
-        await conn.execute(BUMP, id="slow")
-        running.set()
-        go_on.wait(60)  # on the writer's thread, while its caller gives up twice
-
-    try:
-        held = asyncio.create_task(holding())
+        held = asyncio.create_task(hold_writer(db, inside, leave, holder_urgent))
         await inside.wait()
         cancelled = asyncio.create_task(db.atomically(slow))
         await asyncio.sleep(0)
@@ -458,10 +411,10 @@ async def test_a_caller_cancelled_twice_while_its_block_runs_leaves_nothing_open
         await asyncio.sleep(0)
         leave.set()
         await asyncio.to_thread(running.wait, 60)
-        cancelled.cancel()
-        for _ in range(3):
-            await asyncio.sleep(0)  # the caller is now waiting for its block to end
-        cancelled.cancel()
+        for _ in range(cancels):
+            cancelled.cancel()
+            for _ in range(3):
+                await asyncio.sleep(0)  # the caller is now waiting for its block to end
         go_on.set()
         with pytest.raises(asyncio.CancelledError):
             await cancelled
@@ -506,15 +459,8 @@ async def test_the_block_that_fills_a_group_commits_it_in_its_own_call(
     db = await SqliteDatabase.open(path)
     inside, leave = asyncio.Event(), asyncio.Event()
 
-    async def holding() -> None:
-        async with db.transaction() as conn:
-            await conn.execute(ADD, id="held", created_at="now")
-            await conn.execute(BUMP, id="held")
-            inside.set()
-            await leave.wait()
-
     try:
-        held = asyncio.create_task(holding())
+        held = asyncio.create_task(hold_writer(db, inside, leave))
         await inside.wait()
         calls = count_calls(db._writer, monkeypatch)
         names = ["a", "b", "c"]
