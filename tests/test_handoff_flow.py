@@ -1,16 +1,20 @@
 """Customer to bot to person and back, over the real customer and agent sockets."""
 
 import asyncio
+import contextvars
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Client, RunningServer, agent, customer, make_settings, new_id, say
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState
 from warmline.conversation.accounts import AgentAccount
+from warmline.coordination.bus import AGENTS
 from warmline.server.runtime import running
+from warmline.storage.sqlite import READERS, SqliteDatabase
 
 SERVER_SETTINGS = {
     "agents": [
@@ -174,3 +178,134 @@ async def test_a_handoff_is_queued_before_its_turn_runs_and_the_turn_then_record
         customer_words = [m["text"] for m in memory["messages"] if m["role"] == "customer"]
         assert customer_words == ["I'd like to talk to a person."]
         assert memory["outcome"]["kind"] == "escalate"
+
+
+PRESSING: contextvars.ContextVar[bool] = contextvars.ContextVar("pressing", default=False)
+
+
+class WriterCalls:
+    """Counts the calls made to the SQLite writer's thread on a press's behalf (each one a
+    round trip through the event loop, which a handoff's transaction waits for under
+    load); the server's own background writes, in other contexts, do not count."""
+
+    def __init__(self, db: SqliteDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        writer = db._writer
+        passed_on = writer._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            self.count += PRESSING.get()
+            return await passed_on(fn, *args, **kwargs)
+
+        monkeypatch.setattr(writer, "_execute", counted)
+
+
+async def test_a_press_is_handed_over_in_one_call_to_the_writers_thread(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handoff's transaction (BEGIN, about fifteen statements, COMMIT) is one hop to
+    the writer's thread, not one per statement."""
+    released = asyncio.Event()
+    graph_run = ConversationGraph.run
+
+    async def when_released(self: ConversationGraph, *args: Any, **kwargs: Any) -> AgentState:
+        await released.wait()  # the press's turn writes nothing while it is counted
+        return await graph_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConversationGraph, "run", when_released)
+
+    async def press(service: Any, conversation_id: str) -> Any:
+        PRESSING.set(True)
+        return await service.request_human(conversation_id, new_id())
+
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        assert isinstance(service.db, SqliteDatabase)
+        conversation = await service.start()
+        calls = WriterCalls(service.db, monkeypatch)
+        message, _ = await asyncio.create_task(press(service, conversation.id))
+        assert calls.count == 1
+        entry = await service.queue.entry(conversation.id)
+        assert entry is not None and entry.packet.transcript[-1].seq == message.seq
+        released.set()
+        await service.drain()
+
+
+async def handoff_frame(frames: "asyncio.Queue[Any]") -> Any:
+    """The first `handoff` frame the agents get (the logged events come before it)."""
+    while (frame := await frames.get()).type != "handoff":
+        pass
+    return frame
+
+
+async def test_a_press_reaches_the_agents_while_ordinary_reads_hold_every_reader(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """A press's read does not wait behind the reads that hold the ordinary read
+    connections (the queue's announcements, under load)."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        release = asyncio.Event()
+        held = asyncio.Event()
+        holding = 0
+
+        async def hold_a_reader() -> None:
+            nonlocal holding
+            async with service.db.reading():
+                holding += 1
+                if holding == READERS:
+                    held.set()
+                await release.wait()
+
+        readers = [asyncio.create_task(hold_a_reader()) for _ in range(READERS)]
+        frames: asyncio.Queue[Any] = asyncio.Queue()
+        try:
+            await held.wait()
+            with service.bus.subscribe(AGENTS, frames):
+                press = asyncio.create_task(service.request_human(conversation.id, new_id()))
+                # A guard against hanging, not a timing: the frame comes in milliseconds.
+                frame = await asyncio.wait_for(handoff_frame(frames), timeout=60)
+            assert frame.conversation_id == conversation.id
+        finally:
+            release.set()
+            await asyncio.gather(*readers)
+        await press
+        await service.drain()
+
+
+async def test_the_edge_reads_the_memory_in_its_thread_not_through_the_event_loop(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A press's edge reads the conversation's memory with the synchronous reader, in the
+    thread that decides (one call), never through the async saver's round trips; and
+    that reader reads the memory the graph wrote."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        await service.customer_message(conversation.id, "How do I reset my password?", new_id())
+        await service.drain()
+        written = await service.graph.memory(conversation.id)
+
+        pressing = True
+        read_async = AsyncSqliteSaver.aget_tuple
+
+        async def not_while_pressing(self: AsyncSqliteSaver, config: Any) -> Any:
+            assert not pressing, "the edge read the memory through the event loop"
+            return await read_async(self, config)
+
+        monkeypatch.setattr(AsyncSqliteSaver, "aget_tuple", not_while_pressing)
+        message, _ = await service.request_human(conversation.id, new_id())
+        pressing = False
+        entry = await service.queue.entry(conversation.id)
+        assert entry is not None and entry.packet.transcript[-1].seq == message.seq
+        await service.drain()
+
+        read = service.graph.memory_reader()
+        assert read is not None
+        assert [m["text"] for m in written["messages"] if m["role"] == "customer"] == [
+            "How do I reset my password?"
+        ]
+        assert await asyncio.to_thread(read, conversation.id) == await service.graph.memory(
+            conversation.id
+        )

@@ -3,17 +3,21 @@ caller learns its own outcome, and reads never wait for a writer."""
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from warmline.storage.database import Unavailable
-from warmline.storage.sqlite import SqliteDatabase, _WriterTurn
+import warmline.storage.sqlite as sqlite_module
+from warmline.storage.database import Connection, Unavailable
+from warmline.storage.sqlite import READERS, SqliteDatabase, _WriterTurn
 from warmline.storage.statements import sql
 
 ADD = sql("INSERT INTO conversations (id, created_at) VALUES (:id, :created_at)")
 BUMP = sql("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = :id")
 IDS = sql("SELECT id FROM conversations ORDER BY id")
+GET_SEQ = sql("SELECT last_seq FROM conversations WHERE id = :id")
 
 
 async def add_conversation(db: SqliteDatabase, conversation_id: str) -> None:
@@ -246,4 +250,228 @@ async def test_an_urgent_transaction_is_committed_without_waiting_for_those_queu
         assert [row["id"] for row in rows] == ["handoff", "held", "turn"]
     finally:
         turn_may_end.set()
+        await db.close()
+
+
+def count_calls(connection: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A counter of the calls made to an aiosqlite connection's thread."""
+    calls = [0]
+    passed_on = connection._execute
+
+    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return await passed_on(fn, *args, **kwargs)
+
+    monkeypatch.setattr(connection, "_execute", counted)
+    return calls
+
+
+async def add_whole(conn: Connection, conversation_id: str) -> str:
+    await conn.execute(ADD, id=conversation_id, created_at="now")
+    await conn.execute(BUMP, id=conversation_id)
+    row = await (await conn.execute(GET_SEQ, id=conversation_id)).fetchone()
+    return f"{conversation_id}:{row['last_seq']}"
+
+
+async def hold_writer(
+    db: SqliteDatabase, inside: asyncio.Event, leave: asyncio.Event, urgent: bool = False
+) -> None:
+    """A transaction that writes "held" and keeps the writer, set `inside`, until `leave`."""
+    async with db.transaction(urgent) as conn:
+        await conn.execute(ADD, id="held", created_at="now")
+        await conn.execute(BUMP, id="held")
+        inside.set()
+        await leave.wait()
+
+
+async def test_a_block_given_whole_is_one_call_to_the_writers_thread_commit_included(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+    try:
+        calls = count_calls(db._writer, monkeypatch)
+        assert await db.atomically(lambda conn: add_whole(conn, "urgent"), urgent=True) == (
+            "urgent:1"
+        )
+        assert calls[0] == 1 and stored_ids(path) == ["urgent"]
+        assert await db.atomically(lambda conn: add_whole(conn, "alone")) == "alone:1"
+        assert calls[0] == 2, "nobody waited to join: committed in the same call"
+        assert sorted(stored_ids(path)) == ["alone", "urgent"]
+    finally:
+        await db.close()
+
+
+async def test_blocks_given_whole_join_the_open_group_and_a_failing_one_spoils_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+    inside, leave = asyncio.Event(), asyncio.Event()
+
+    async def failing(conn: Connection) -> None:
+        await conn.execute(ADD, id="bad", created_at="now")
+        raise RuntimeError("the block changed its mind")
+
+    async def suspending(conn: Connection) -> None:
+        await conn.execute(ADD, id="slept", created_at="now")
+        await asyncio.sleep(0)  # not its connection's: refused, and undone
+
+    try:
+        held = asyncio.create_task(hold_writer(db, inside, leave))
+        await inside.wait()
+        calls = count_calls(db._writer, monkeypatch)
+        outcomes = asyncio.gather(
+            db.atomically(lambda conn: add_whole(conn, "first")),
+            db.atomically(failing),
+            db.atomically(suspending),
+            db.atomically(lambda conn: add_whole(conn, "last")),
+            return_exceptions=True,
+        )
+        await asyncio.sleep(0)
+        leave.set()
+        first, failed, slept, last = await outcomes
+        await held
+        assert (first, last) == ("first:1", "last:1")
+        assert isinstance(failed, RuntimeError) and isinstance(slept, RuntimeError)
+        assert sorted(stored_ids(path)) == ["first", "held", "last"]
+        # One call each, and none more: the first three joined the held group without
+        # committing it, and the last committed it in its own call.
+        assert calls[0] == 4
+        rows = await db.fetch_all(IDS)
+        assert [row["id"] for row in rows] == ["first", "held", "last"]
+    finally:
+        leave.set()
+        await db.close()
+
+
+async def test_an_urgent_read_does_not_wait_for_the_readers_other_reads_hold(
+    tmp_path: Path,
+) -> None:
+    db = await SqliteDatabase.open(tmp_path / "warmline.sqlite")
+    await add_conversation(db, "kept")
+    release, held = asyncio.Event(), asyncio.Event()
+    holding = 0
+
+    async def hold_a_reader() -> None:
+        nonlocal holding
+        async with db.reading():
+            holding += 1
+            if holding == READERS:
+                held.set()
+            await release.wait()
+
+    async def ids(conn: Connection) -> list[str]:
+        return [row["id"] for row in await (await conn.execute(IDS)).fetchall()]
+
+    readers = [asyncio.create_task(hold_a_reader()) for _ in range(READERS)]
+    try:
+        await held.wait()
+        urgent = asyncio.create_task(db.read(ids, urgent=True))
+        ordinary = asyncio.create_task(db.read(ids))
+        # A guard against hanging, not a timing: the urgent read takes milliseconds.
+        done, _ = await asyncio.wait({urgent}, timeout=60)
+        assert urgent in done and urgent.result() == ["kept"]
+        assert not ordinary.done(), "an ordinary read waits for an ordinary reader"
+        release.set()
+        assert await ordinary == ["kept"]
+    finally:
+        release.set()
+        await asyncio.gather(*readers)
+        await db.close()
+
+
+@pytest.mark.parametrize("cancels", [1, 2])
+@pytest.mark.parametrize("holder_urgent", [False, True])
+async def test_a_caller_cancelled_while_its_block_runs_on_the_thread_leaves_nothing_half_done(
+    tmp_path: Path, holder_urgent: bool, cancels: int
+) -> None:
+    """The block runs to its end on the writer's thread all the same, and is undone
+    before the writer goes to the next, however often its caller is cancelled meanwhile:
+    joined to a group (the holder's, left open) it is not committed with it; opening the
+    transaction itself (after an urgent holder, which commits as it leaves) it leaves none
+    open. The blocks around it commit, and the writer serves the next."""
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+    inside, leave = asyncio.Event(), asyncio.Event()
+    running, go_on = threading.Event(), threading.Event()
+
+    async def slow(conn: Connection) -> None:
+        await conn.execute(ADD, id="slow", created_at="now")
+        await conn.execute(BUMP, id="slow")
+        running.set()
+        go_on.wait(60)  # on the writer's thread, while its caller gives up
+
+    try:
+        held = asyncio.create_task(hold_writer(db, inside, leave, holder_urgent))
+        await inside.wait()
+        cancelled = asyncio.create_task(db.atomically(slow))
+        await asyncio.sleep(0)
+        after = asyncio.create_task(add_conversation(db, "after"))
+        await asyncio.sleep(0)
+        leave.set()
+        await asyncio.to_thread(running.wait, 60)
+        for _ in range(cancels):
+            cancelled.cancel()
+            for _ in range(3):
+                await asyncio.sleep(0)  # the caller is now waiting for its block to end
+        go_on.set()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        await asyncio.gather(held, after)
+        assert sorted(stored_ids(path)) == ["after", "held"]
+        assert await db.atomically(lambda conn: add_whole(conn, "next")) == "next:1"
+        assert sorted(stored_ids(path)) == ["after", "held", "next"]
+    finally:
+        leave.set()
+        go_on.set()
+        await db.close()
+
+
+WITH_IDS = sql("WITH kept AS (SELECT id FROM conversations)\nSELECT id FROM kept ORDER BY id")
+
+
+async def test_a_select_that_starts_with_with_gives_its_rows_in_every_kind_of_block(
+    tmp_path: Path,
+) -> None:
+    db = await SqliteDatabase.open(tmp_path / "warmline.sqlite")
+    await add_conversation(db, "kept")
+
+    async def ids(conn: Connection) -> list[str]:
+        return [row["id"] for row in await (await conn.execute(WITH_IDS)).fetchall()]
+
+    try:
+        assert await db.atomically(ids) == ["kept"]
+        assert await db.read(ids) == ["kept"]
+        async with db.transaction() as conn:
+            assert await ids(conn) == ["kept"]
+    finally:
+        await db.close()
+
+
+async def test_the_block_that_fills_a_group_commits_it_in_its_own_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group that reaches MAX_GROUP is committed by the block that fills it, in that
+    block's call to the writer's thread, not in one more call after it."""
+    monkeypatch.setattr(sqlite_module, "MAX_GROUP", 3)
+    path = tmp_path / "warmline.sqlite"
+    db = await SqliteDatabase.open(path)
+    inside, leave = asyncio.Event(), asyncio.Event()
+
+    try:
+        held = asyncio.create_task(hold_writer(db, inside, leave))
+        await inside.wait()
+        calls = count_calls(db._writer, monkeypatch)
+        names = ["a", "b", "c"]
+        blocks = asyncio.gather(*(db.atomically(lambda c, n=n: add_whole(c, n)) for n in names))
+        await asyncio.sleep(0)
+        leave.set()
+        assert await blocks == ["a:1", "b:1", "c:1"]
+        await held
+        # held, a, b fill the group: b commits it; c, alone, commits in its own call.
+        assert calls[0] == len(names)
+        assert sorted(stored_ids(path)) == ["a", "b", "c", "held"]
+    finally:
+        leave.set()
         await db.close()

@@ -60,10 +60,16 @@ class ConversationGraph:
     """The compiled graph with its dependencies: what the server runs a turn with."""
 
     def __init__(
-        self, context: AgentContext, checkpointer: BaseCheckpointSaver[Any] | None = None
+        self,
+        context: AgentContext,
+        checkpointer: BaseCheckpointSaver[Any] | None = None,
+        reader: BaseCheckpointSaver[Any] | None = None,
     ) -> None:
+        """`reader`: a synchronous saver on the same checkpoints, with which a thread
+        reads a conversation's memory in one call (`memory_reader`)."""
         self.context = context
         self.compiled = build_graph(checkpointer)
+        self._reading = build_graph(reader) if reader is not None else None
 
     async def run(
         self,
@@ -97,3 +103,16 @@ class ConversationGraph:
         config: RunnableConfig = {"configurable": {"thread_id": conversation_id}}
         # The checkpoint holds the memory fields of `AgentState`.
         return cast(AgentState, (await self.compiled.aget_state(config)).values)
+
+    def memory_reader(self) -> Callable[[str], AgentState] | None:
+        """A function that reads a conversation's memory on the calling thread (never the
+        event loop's), if there is a synchronous reader; else None: use `memory`."""
+        reading = self._reading
+        if reading is None:
+            return None
+
+        def read(conversation_id: str) -> AgentState:
+            config: RunnableConfig = {"configurable": {"thread_id": conversation_id}}
+            return cast(AgentState, reading.get_state(config).values)
+
+        return read

@@ -49,7 +49,7 @@ from warmline.conversation.protocol import (
 )
 from warmline.conversation.settings import ConversationSettings
 from warmline.conversation.telemetry import ERRORS, ESCALATIONS, TURN_SECONDS
-from warmline.conversation.unit_of_work import UnitOfWork
+from warmline.conversation.unit_of_work import Change, UnitOfWork
 from warmline.conversation.waiting_words import waiting_words
 from warmline.coordination.bus import AGENTS
 from warmline.coordination.shared import Coordination
@@ -94,6 +94,15 @@ def _urgency(turn: TurnInput) -> Urgency:
 
 
 Result = TypeVar("Result")
+
+
+class _Stored(NamedTuple):
+    """What a message's transaction did: the event (the one stored before, if `resent`)
+    and the handoff queued with it, if any."""
+
+    message: Event
+    resent: bool
+    handoff: tuple[EscalationDecision, QueueEntry] | None = None
 
 
 class _Arrival(NamedTuple):
@@ -238,11 +247,9 @@ class ConversationService:
         self, conversation_id: str, text: str, client_msg_id: str, force_human: bool
     ) -> tuple[Event, bool]:
         received = asyncio.get_running_loop().time()
-        existing = await self._stored(conversation_id, client_msg_id)
-        if existing is not None:
-            return existing, True
-        await self._check_flood(conversation_id, client_msg_id)
-        conversation = await self.get(conversation_id)
+        conversation = await self._arrived(conversation_id, client_msg_id)
+        if isinstance(conversation, Event):
+            return conversation, True
         try:
             inspection, early = await self._inspect(conversation, text, received)
         except Busy as busy:
@@ -271,14 +278,26 @@ class ConversationService:
 
     async def _request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         received = asyncio.get_running_loop().time()
-        existing = await self._stored(conversation_id, client_msg_id)
-        if existing is not None:
-            return existing, True
-        await self._check_flood(conversation_id, client_msg_id)
-        conversation = await self.get(conversation_id)
+        conversation = await self._arrived(conversation_id, client_msg_id, urgent=True)
+        if isinstance(conversation, Event):
+            return conversation, True
         words = Redaction(text=ASK_FOR_PERSON, findings=[], new_entries=[], vault_items=[])
         arrival = _Arrival(received)
         return await self._store(conversation, words, client_msg_id, (True, True), arrival)
+
+    async def _arrived(
+        self, conversation_id: str, client_msg_id: str, urgent: bool = False
+    ) -> Conversation | Event:
+        """The conversation a new message arrives in, or the event it already produced (a
+        resend, acknowledged again even past the flood window): one read, which a press
+        (`urgent`) makes on a connection no ordinary read holds."""
+        sent, conversation = await self.log.arrival(conversation_id, client_msg_id, urgent)
+        if sent is not None:
+            return sent
+        await self._check_flood(conversation_id, client_msg_id)
+        if conversation is None:
+            raise UnknownConversation(conversation_id)
+        return conversation
 
     async def _store(
         self,
@@ -298,17 +317,17 @@ class ConversationService:
         edge: EdgeHandoff | None = None
         if force_human or asks:
             edge = await decide_at_edge(self.graph, conversation, redaction.text, force_human)
-        queued: QueueEntry | None = None
-        # A handoff's transaction takes the writer before bot turns' writes waiting for it.
-        async with self.work.change(urgent=edge is not None) as change:
+        available = self.presence.anyone_available()  # read here, not on the writer's thread
+
+        async def write(change: Change) -> _Stored:
+            """The transaction, run whole on the writer's thread where the engine allows."""
             conn = change.conn
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
             if existing is not None:
-                return existing, True
-            conversation = await self.log.get_in(conn, conversation_id)
-            if edge is not None and conversation.mode not in ("bot", "resolved"):
-                edge = None  # taken over (or queued) since the edge read it
-            if conversation.mode == "resolved":
+                return _Stored(existing, True)
+            current = await self.log.get_in(conn, conversation_id)
+            handing = edge if current.mode in ("bot", "resolved") else None
+            if current.mode == "resolved":
                 change.record(await change_mode(conn, conversation_id, "bot"))
             await self.keep_originals(conn, conversation_id, redaction)
             data = {
@@ -318,18 +337,28 @@ class ConversationService:
                 "force_human": force_human,
                 "redacted": [f.placeholder for f in redaction.findings],
             }
-            if conversation.mode == "human":
+            if current.mode == "human":
                 data["to_person"] = True
-            if edge is not None:
+            if handing is not None:  # None: taken over (or queued) since the edge read it
                 data["handed_over"] = True
             message = await self.log.append(
                 conn, conversation_id, "message", data, client_msg_id=client_msg_id
             )
             change.record(message)
             await self.log.set_pending(conn, conversation_id, message.seq)
-            if edge is not None:
-                events, queued = await self._hand_over(conn, conversation_id, message.seq, edge)
-                change.record(*events)
+            if handing is None:
+                return _Stored(message, False)
+            events, queued = await self._hand_over(
+                conn, conversation_id, message.seq, handing, available
+            )
+            change.record(*events)
+            return _Stored(message, False, (handing.decision, queued))
+
+        # A handoff's transaction takes the writer before bot turns' writes waiting for it.
+        stored = await self.work.apply(write, urgent=edge is not None)
+        message = stored.message
+        if stored.resent:
+            return message, True
         log.info(
             "customer message stored",
             extra={
@@ -338,14 +367,14 @@ class ConversationService:
                 "pii_found": len(redaction.findings),
             },
         )
-        if edge is not None and queued is not None:
-            await self._escalated(conversation_id, message.seq, edge.decision, queued)
+        if stored.handoff is not None:
+            await self._escalated(conversation_id, message.seq, *stored.handoff)
         self._arrivals[(conversation_id, message.seq)] = arrival
         self.spawn(self.run_turn(conversation_id, message.seq))
         return message, False
 
     async def _hand_over(
-        self, conn: Any, conversation_id: str, seq: int, edge: EdgeHandoff
+        self, conn: Any, conversation_id: str, seq: int, edge: EdgeHandoff, available: bool
     ) -> tuple[list[Event], QueueEntry]:
         """Queue the handoff the edge decided, with the same words the graph's would have."""
         language = edge.decision.language
@@ -362,7 +391,9 @@ class ConversationService:
             if e.type == "message" and e.data.get("role") == "customer" and edge.seen < e.seq < seq
         ]
         state = edge.with_unseen(unseen)
-        return await self._escalate(conn, conversation_id, state, edge.decision, outcome, logged)
+        return await self._escalate(
+            conn, conversation_id, state, edge.decision, outcome, available, logged
+        )
 
     async def _escalated(
         self, conversation_id: str, seq: int, decision: EscalationDecision, entry: QueueEntry
@@ -552,18 +583,25 @@ class ConversationService:
             self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
         state = await self._run_graph(conversation_id, turn, _urgency(turn), arrival)
         outcome = Outcome.model_validate(state["outcome"])
-        escalation: tuple[EscalationDecision, QueueEntry] | None = None
         place = await self.broadcast.place(conversation_id) if turn.mode == "queued" else None
-        async with self.work.change() as change:
+        available = self.presence.anyone_available()  # read here, not on the writer's thread
+
+        async def write(change: Change) -> tuple[EscalationDecision, QueueEntry] | None:
+            """The answer's transaction, run whole on the writer's thread where the engine
+            allows: the shorter a bot turn holds the writer, the less a handoff waits."""
             conn = change.conn
             current = await self.log.get_in(conn, conversation_id)
             if current.pending_seq == seq:
                 await self.log.set_pending(conn, conversation_id, None)
-            if outcome.for_seq == seq and current.mode == turn.mode:
-                events, escalation = await self._answer(
-                    conn, conversation_id, outcome, state, place
-                )
-                change.record(*events)
+            if outcome.for_seq != seq or current.mode != turn.mode:
+                return None
+            events, escalation = await self._answer(
+                conn, conversation_id, outcome, state, place, available
+            )
+            change.record(*events)
+            return escalation
+
+        escalation = await self.work.apply(write)
         if escalation is not None:
             await self._escalated(conversation_id, seq, *escalation)
             if self.summarize is not None:
@@ -599,9 +637,12 @@ class ConversationService:
             log.exception(
                 "handoff packet not completed", extra={"conversation_id": conversation_id}
             )
-        async with self.work.change() as change:
+
+        async def answered(change: Change) -> None:
             if (await self.log.get_in(change.conn, conversation_id)).pending_seq == seq:
                 await self.log.set_pending(change.conn, conversation_id, None)
+
+        await self.work.apply(answered)
         if self.summarize is not None:
             self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 
@@ -691,9 +732,11 @@ class ConversationService:
         outcome: Outcome,
         state: AgentState,
         place: QueuePositionData | None,
+        available: bool,
     ) -> tuple[list[Event], tuple[EscalationDecision, QueueEntry] | None]:
         """What a finished turn writes in the mode the turn ran in: the bot's answer, the
-        handoff, or for a waiting customer the answer (if any) and where they stand."""
+        handoff, or for a waiting customer the answer (if any) and where they stand.
+        `available`: whether an agent takes new conversations (see `_escalate`)."""
         mode = state["turn"].mode
         if mode == "queued":
             events = []
@@ -710,7 +753,9 @@ class ConversationService:
         if outcome.kind == "reply":
             return [await self._bot_message(conn, conversation_id, outcome)], None
         escalation = EscalationDecision.model_validate(outcome.decision)
-        events, entry = await self._escalate(conn, conversation_id, state, escalation, outcome)
+        events, entry = await self._escalate(
+            conn, conversation_id, state, escalation, outcome, available
+        )
         return events, (escalation, entry)
 
     async def _bot_message(self, conn: Any, conversation_id: str, outcome: Outcome) -> Event:
@@ -751,12 +796,15 @@ class ConversationService:
         state: AgentState,
         decision: EscalationDecision,
         outcome: Outcome,
+        available: bool,
         logged: list[Event] | None = None,
     ) -> tuple[list[Event], QueueEntry]:
         """Queue the packet and tell the customer in one voice: a person is coming, or (when
         nobody can answer soon) that they keep their place or can leave a contact. Returns
-        the events and the queue entry written. `logged`: the conversation's events, if the
-        caller read them in this transaction."""
+        the events and the queue entry written. `available`: whether an agent takes new
+        conversations, read by the caller on the event loop (this may run on the
+        writer's thread); `logged`: the conversation's events, if the caller read them in
+        this transaction."""
         policy = self.settings.policy
         if logged is None:
             logged = await self.log.events_in(conn, conversation_id)
@@ -780,7 +828,7 @@ class ConversationService:
             + timedelta(minutes=policy.queue.preferred_agent_minutes),
         )
         reasons = [r.code for r in decision.reasons]
-        notice = self._nobody_to_answer(packet.created_at, decision.language)
+        notice = None if available else self._nobody_to_answer(packet.created_at, decision.language)
         if notice is None:
             events = [
                 await self._bot_message(conn, conversation_id, outcome),
@@ -794,10 +842,8 @@ class ConversationService:
         ]
         return events, entry
 
-    def _nobody_to_answer(self, now: datetime, language: str) -> str | None:
+    def _nobody_to_answer(self, now: datetime, language: str) -> str:
         """Said only when no agent is available; outside hours it says when the team is back."""
-        if self.presence.anyone_available():
-            return None
         hours = self.settings.policy.business_hours
         if hours is not None and not hours.is_open(now):
             opening = hours.next_opening(now)

@@ -69,14 +69,20 @@ async def decide_at_edge(
         language=conversation.language,
         segment=conversation.segment,
     )
-    memory = await graph.memory(conversation.id)
+    read = graph.memory_reader()
+    if read is None:
+        memory = await graph.memory(conversation.id)
+        return await asyncio.to_thread(_decide, memory, turn, graph.context)
+    # The memory's read and the decision in one call to a thread: under load each round
+    # trip through the event loop waits for the loop's turn.
+    return await asyncio.to_thread(lambda: _decide(read(conversation.id), turn, graph.context))
+
+
+def _decide(memory: AgentState, turn: TurnInput, context: AgentContext) -> EdgeHandoff | None:
+    """The graph's first node, then its `signals` and `assess` nodes without the embedding
+    (in a thread: the detectors are CPU work)."""
     state = _with_turn(memory, turn)
-    return await asyncio.to_thread(_decide, state, graph.context, memory.get("last_seq", 0))
-
-
-def _decide(state: AgentState, context: AgentContext, seen: int) -> EdgeHandoff | None:
-    """The graph's `signals` and `assess` nodes without the embedding (in a thread: the
-    detectors are CPU work)."""
+    seen = memory.get("last_seq", 0)
     signals = turn_signals(state, None)
     state = state | {
         "signals": signals,

@@ -6,12 +6,13 @@ Publishing first would let a client see an event that a failed commit then takes
 every change runs through here instead of repeating "commit, then publish" by hand.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from warmline.storage.conversations import Event
-from warmline.storage.database import Connection, Database
+from warmline.storage.database import Connection, Database, Result
 
 Publish = Callable[[list[Event]], None]
 
@@ -33,13 +34,29 @@ class UnitOfWork:
         self.publish = publish
 
     @asynccontextmanager
-    async def change(self, urgent: bool = False) -> AsyncIterator[Change]:
+    async def change(self) -> AsyncIterator[Change]:
         """`async with work.change() as change:` write with `change.conn`, `record` the
         events; they are published when the block's transaction has committed, and not
-        at all if the block or the commit fails. An `urgent` change (a handoff) goes
-        before ordinary ones waiting for the database's writer."""
-        async with self.db.transaction(urgent) as conn:
+        at all if the block or the commit fails."""
+        async with self.db.transaction() as conn:
             change = Change(conn)
             yield change
         if change.events:
             self.publish(change.events)
+
+    async def apply(
+        self, work: Callable[[Change], Coroutine[Any, Any, Result]], urgent: bool = False
+    ) -> Result:
+        """As `change`, with the block as a function of its `Change` that awaits nothing
+        but the connection's calls (`Database.atomically`), so the engine may run it whole
+        where the connection lives (SQLite: one hop to the writer's thread). Its events
+        are published once it has committed; returns what the block returns."""
+        events: list[Event] = []
+
+        async def block(conn: Connection) -> Result:
+            return await work(Change(conn, events))
+
+        result = await self.db.atomically(block, urgent)
+        if events:
+            self.publish(events)
+        return result

@@ -198,13 +198,14 @@ class HandoffQueue:
     async def replace_packet(self, handoff_id: int, packet: HandoffPacket) -> None:
         """A better summary for a handoff still open (the LLM's, written after it was queued);
         by row id, so a late summary never lands on a later handoff of the same chat."""
-        async with self.db.transaction() as conn:
+        text, reasons = packet.model_dump_json(), _reason_codes(packet)
+
+        async def replace(conn: Connection) -> None:
             await conn.execute(
-                statements.REPLACE_PACKET,
-                packet=packet.model_dump_json(),
-                reasons=_reason_codes(packet),
-                id=handoff_id,
+                statements.REPLACE_PACKET, packet=text, reasons=reasons, id=handoff_id
             )
+
+        await self.db.atomically(replace)
 
     @staticmethod
     async def record_csat(conn: Connection, conversation_id: str, score: int) -> None:

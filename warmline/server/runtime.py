@@ -41,7 +41,7 @@ from warmline.retrieval.store import Hit, KnowledgeStore
 from warmline.retrieval.sync import SyncReport, sync_folder
 from warmline.server.gate import Gate
 from warmline.server.startup import StoreUnreadable
-from warmline.server.stores import checkpointer, database
+from warmline.server.stores import checkpoint_reader, checkpointer, database
 from warmline.storage.usage import UsageLedger
 from warmline.workers.pool import TurnPool
 from warmline.workers.process import Compute, QueryEncoder
@@ -240,6 +240,7 @@ async def running(
         async with (
             database(settings) as db,
             checkpointer(settings) as saver,
+            checkpoint_reader(settings) as reader,
             coordination(settings, settings.limits, ServerFrame.model_validate_json) as shared,
             turn_pool(settings) as pool,
         ):
@@ -249,7 +250,7 @@ async def running(
                 if settings.llm.base_url
                 else None
             )
-            graph = ConversationGraph(agent_context(settings, knowledge, llm), saver)
+            graph = ConversationGraph(agent_context(settings, knowledge, llm), saver, reader)
             vault = PiiVault(
                 db, load_vault_keys(settings), timedelta(days=settings.pii_retention_days)
             )

@@ -8,7 +8,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from warmline.config import Settings
-from warmline.storage.checkpoints import open_checkpoints
+from warmline.storage.checkpoints import open_checkpoint_reader, open_checkpoints
 from warmline.storage.database import Database
 from warmline.storage.engines import open_database
 
@@ -30,3 +30,11 @@ async def checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[
         settings.checkpoint_path, settings.database_url, settings.database_max_connections
     ) as saver:
         yield saver
+
+
+@asynccontextmanager
+async def checkpoint_reader(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[Any] | None]:
+    """A synchronous reader of the embedded checkpoints (None with PostgreSQL); open it
+    after `checkpointer`, which makes the tables."""
+    async with open_checkpoint_reader(settings.checkpoint_path, settings.database_url) as reader:
+        yield reader

@@ -9,6 +9,7 @@ polling, see `_set_up_alone`).
 """
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
@@ -58,6 +60,29 @@ async def open_checkpoints(
         yield postgres_saver
     finally:
         await pool.close()
+
+
+@asynccontextmanager
+async def open_checkpoint_reader(
+    path: Path, database_url: str | None
+) -> AsyncIterator[BaseCheckpointSaver[Any] | None]:
+    """A synchronous saver that reads the embedded checkpoints, for use in a thread: the
+    edge hands a press over after reading the conversation's memory, which the async
+    saver reads in six calls to its connection's thread, each a round trip through the
+    event loop that is late under load; this one reads it in the one thread call that also
+    decides (`conversation/edge.py`). Read-only, opened after `open_checkpoints` made the
+    tables. None with PostgreSQL, whose async saver reads from its pool."""
+    if database_url is not None:
+        yield None
+        return
+    connection = sqlite3.connect(path, check_same_thread=False)  # its saver holds a lock
+    try:
+        connection.execute("PRAGMA query_only=ON")
+        reader = SqliteSaver(connection)
+        reader.is_setup = True  # the tables are the writing saver's
+        yield reader
+    finally:
+        connection.close()
 
 
 async def _set_up_alone(pool: AsyncConnectionPool[Any], saver: AsyncPostgresSaver) -> None:

@@ -140,15 +140,19 @@ class ConversationLog:
 
     async def create(self, language: str = "en", segment: str = "standard") -> Conversation:
         conversation_id = "c_" + secrets.token_urlsafe(12)
-        async with self.db.transaction() as conn:
+        created_at = _now().isoformat()
+
+        async def create(conn: Connection) -> Conversation:
             await conn.execute(
                 CREATE,
                 id=conversation_id,
-                created_at=_now().isoformat(),
+                created_at=created_at,
                 language=language,
                 segment=segment,
             )
             return await self.get_in(conn, conversation_id)
+
+        return await self.db.atomically(create)
 
     async def get(self, conversation_id: str) -> Conversation | None:
         row = await self.db.fetch_one(GET, id=conversation_id)
@@ -169,6 +173,21 @@ class ConversationLog:
             FIND_CLIENT_MESSAGE, conversation_id=conversation_id, client_msg_id=client_msg_id
         )
         return _event(row) if row else None
+
+    async def arrival(
+        self, conversation_id: str, client_msg_id: str, urgent: bool = False
+    ) -> tuple[Event | None, Conversation | None]:
+        """What a message needs before it is taken, in one read (one hop to a read
+        connection's thread; an `urgent` one, a press's, waits behind no ordinary read):
+        the event its client message id already produced, if any (a resend is acknowledged
+        again), and the conversation as it is (None: not, or no longer, a conversation)."""
+
+        async def read(conn: Connection) -> tuple[Event | None, Conversation | None]:
+            sent = await ConversationLog.find_client_message(conn, conversation_id, client_msg_id)
+            row = await (await conn.execute(GET, id=conversation_id)).fetchone()
+            return sent, _conversation(row) if row else None
+
+        return await self.db.read(read, urgent)
 
     @staticmethod
     async def find_client_message(

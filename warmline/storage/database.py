@@ -10,10 +10,10 @@ INSERT whose generated id the caller needs says `RETURNING id` (both engines hav
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from warmline.storage.statements import Params, Statement
 
@@ -60,6 +60,14 @@ class Connection(Protocol):
         """Hold a named lock until the transaction ends, across every worker."""
 
 
+Result = TypeVar("Result")
+Work = Callable[["Connection"], Coroutine[Any, Any, Result]]
+"""A block written as a function of its connection that awaits nothing but the
+connection's own calls, so an engine may run it whole where the connection lives. Only
+SQLite holds a block to that (it refuses one that awaits anything else, and undoes it);
+PostgreSQL runs it as an ordinary transaction and would let it await anything."""
+
+
 class Database(ABC):
     """One deployment's database: atomic blocks, plain reads, and a close."""
 
@@ -74,6 +82,22 @@ class Database(ABC):
 
     @abstractmethod
     async def fetch_all(self, statement: Statement, **params: Any) -> list[Row]: ...
+
+    async def atomically(self, work: Work[Result], urgent: bool = False) -> Result:
+        """`work(conn)` as one `transaction(urgent)`, and what it returns. An engine whose
+        connection lives on a thread of its own (SQLite) runs the whole block there in one
+        call, rather than one round trip through the event loop per statement, each of
+        which waits for the loop's turn under load while the writer is held."""
+        async with self.transaction(urgent) as conn:
+            return await work(conn)
+
+    async def read(self, work: Work[Result], urgent: bool = False) -> Result:
+        """`work(conn)` as one `reading()`, and what it returns: in one call to a read
+        connection's thread where there is one (SQLite). On SQLite an `urgent` read (a press
+        of "Talk to a person") has a connection no ordinary read holds; PostgreSQL ignores
+        `urgent`, and the read takes the next free connection of the pool like any other."""
+        async with self.reading() as conn:
+            return await work(conn)
 
     async def fetch_one(self, statement: Statement, **params: Any) -> Row | None:
         rows = await self.fetch_all(statement, **params)

@@ -11,14 +11,20 @@ committed: leaving `transaction()` waits for the group's COMMIT and raises if it
 failed. The file is in WAL mode with `synchronous=NORMAL`: a commit is in the WAL
 when it returns (a killed process loses nothing) and is synced to disk at checkpoints
 rather than at every commit. Reads outside a transaction use separate read-only
-connections, which see the last commit and never wait for the writer. The schema is
+connections, which see the last commit and never wait for the writer; one more is kept
+for urgent reads (a press's), so they never wait behind the ordinary ones. The schema is
 the alembic revisions' (`schema.py`), applied before the connections open.
+
+Every call to an aiosqlite connection is a hop to its thread whose answer waits for the
+event loop's turn, which under load is late by tens of ms. A block given as a function
+(`atomically`, `read`) therefore runs whole on the connection's thread in one hop,
+statements, BEGIN and (when it is due) COMMIT included: see `_on_thread`.
 """
 
 import asyncio
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -26,7 +32,15 @@ from typing import Any
 import aiosqlite
 from sqlalchemy.dialects import sqlite
 
-from warmline.storage.database import Cursor, Database, Row, Unavailable, create_private
+from warmline.storage.database import (
+    Cursor,
+    Database,
+    Result,
+    Row,
+    Unavailable,
+    Work,
+    create_private,
+)
 from warmline.storage.schema import migrate, sqlite_url
 from warmline.storage.statements import Params, Statement
 
@@ -56,23 +70,16 @@ def _reachable() -> Iterator[None]:
         raise
 
 
-def _gives_rows(text: str) -> bool:
-    """Whether a statement's text reads rows: a SELECT, or a write with RETURNING. Anything
-    else (a `WITH` before a write, say) takes the cursor's path, whose `rowcount` counts
-    the rows a write changed."""
-    spelling = text.upper()
-    return spelling.lstrip().startswith("SELECT") or " RETURNING " in spelling
-
-
 class _Fetched:
     """A statement's rows, fetched on the connection's thread in the same call as the
     statement: each call there is a round trip through the event loop, which under load
     waits behind everything else the loop has to do (and the writer is held meanwhile)."""
 
-    def __init__(self, rows: Iterable[Row]) -> None:
+    def __init__(self, rows: Iterable[Row], rowcount: int | None = None) -> None:
         self._rows = list(rows)
         self._next = 0
-        self.rowcount = len(self._rows)  # for a write with RETURNING, the rows it changed
+        # For a write with RETURNING, the rows it changed; for a plain write, as given.
+        self.rowcount = len(self._rows) if rowcount is None else rowcount
 
     async def fetchone(self) -> Row | None:
         if self._next >= len(self._rows):
@@ -85,6 +92,16 @@ class _Fetched:
         return rest
 
 
+def _run(connection: sqlite3.Connection, text: str, values: list[Any]) -> _Fetched:
+    """On the connection's thread: a statement and all the rows it gives. A statement that
+    describes no columns gives none, and its `rowcount` counts the rows it changed; one
+    that does (a SELECT, a `WITH`, a write with RETURNING, however spelled) has its rows
+    fetched, whatever its text starts with."""
+    cursor = connection.execute(text, values)
+    rows = cursor.fetchall()
+    return _Fetched(rows, cursor.rowcount if cursor.description is None else None)
+
+
 class SqliteConnection:
     """The shared aiosqlite connection as call sites see it (see `Connection`)."""
 
@@ -94,10 +111,7 @@ class SqliteConnection:
     async def execute(self, statement: Statement, **params: Any) -> Cursor:
         """The statement, and its rows if it gives any, in one call to the connection's
         thread rather than one for the statement and one for its rows."""
-        text, values = spelled(statement, params)
-        if _gives_rows(text):
-            return _Fetched(await self._connection.execute_fetchall(text, values))
-        return await self._connection.execute(text, values)
+        return await _on_thread(self._connection, _run, *spelled(statement, params))
 
     async def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
         text, names = statement.compiled(DIALECT)
@@ -105,6 +119,129 @@ class SqliteConnection:
 
     async def lock(self, key: str) -> None:
         """Nothing to take: this connection's writer is already exclusive."""
+
+
+class _OnThread:
+    """A connection as a block run on its thread sees it (`Connection`): each statement
+    runs at once, so the block's coroutine never suspends and runs in one go there."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Statement, **params: Any) -> Cursor:
+        return _run(self._connection, *spelled(statement, params))
+
+    async def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
+        text, names = statement.compiled(DIALECT)
+        self._connection.executemany(text, [[row[n] for n in names] for row in rows])
+
+    async def lock(self, key: str) -> None:
+        """Nothing to take: this connection's writer is already exclusive."""
+
+
+def _drive(work: Work[Result], connection: sqlite3.Connection) -> Result:
+    """`work` run to its end on this thread, where its connection's calls answer at once."""
+    coroutine = work(_OnThread(connection))
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a block run on its connection's thread awaited something else")
+
+
+class _Block:
+    """A block given to the writer's thread, and what became of it there: read by its
+    caller after the thread is done with it, even a caller that stopped waiting."""
+
+    def __init__(self, work: Work[Any], joining: bool, commit: bool) -> None:
+        self.work = work
+        self.joining = joining  # joins the open group as a SAVEPOINT
+        self.commit = commit  # COMMITs the group after it
+        self.open = False  # its statements are in the open transaction, uncommitted
+        self.committed = False  # the group's COMMIT was tried after it
+        self.failed: BaseException | None = None  # that COMMIT's error, rolled back
+
+
+def _undo(connection: sqlite3.Connection, joining: bool) -> None:
+    """Undo a block: back to its SAVEPOINT if it joined a group (the blocks before it
+    stay), or the whole transaction if it opened it."""
+    with suppress(sqlite3.Error):  # nothing left to roll back
+        if joining:
+            connection.execute("ROLLBACK TO block")
+            connection.execute("RELEASE block")
+        else:
+            connection.execute("ROLLBACK")
+
+
+def _write_block(connection: sqlite3.Connection, block: _Block) -> Any:
+    """On the writer's thread: open the transaction (or join the open group as a
+    SAVEPOINT), run the block, undo it alone if it fails, and COMMIT the group if
+    `block.commit` (rolled back if that fails: the caller tells every block of the
+    group). A transaction left open that no group tracks (its block's caller gone before
+    it could be undone) is rolled back first rather than refuse every block after it."""
+    if not block.joining and connection.in_transaction:
+        connection.execute("ROLLBACK")
+    # Outside the `try`: a SAVEPOINT that failed to open has nothing to undo, and the
+    # undo would roll back to the block before it.
+    connection.execute("SAVEPOINT block" if block.joining else "BEGIN IMMEDIATE")
+    try:
+        result = _drive(block.work, connection)
+    except BaseException:
+        _undo(connection, block.joining)
+        raise
+    if not block.commit:
+        block.open = True
+        return result
+    block.committed = True
+    try:
+        with _reachable():
+            connection.execute("COMMIT")
+    except BaseException as exc:
+        with suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
+        block.failed = exc
+    return result
+
+
+def _undo_abandoned(connection: sqlite3.Connection, block: _Block) -> None:
+    """On the writer's thread, after the block's own call: undo it if it is still open."""
+    if block.open:
+        _undo(connection, block.joining)
+        block.open = False
+
+
+async def _outlast(future: "asyncio.Future[Any]") -> None:
+    """Wait until `future` is done, letting no cancellation through meanwhile: the call
+    it stands for runs to its end on a connection's thread whatever happens here."""
+    while not future.done():
+        with suppress(asyncio.CancelledError):
+            await asyncio.wait({future})
+    if not future.cancelled():
+        future.exception()  # its caller has its answer; this one is only waiting
+
+
+def _read_block(connection: sqlite3.Connection, work: Work[Result]) -> Result:
+    """On a read connection's thread: the block in one snapshot."""
+    connection.execute("BEGIN")
+    try:
+        return _drive(work, connection)
+    finally:
+        with suppress(sqlite3.Error):
+            connection.execute("COMMIT")
+
+
+async def _on_thread(
+    connection: aiosqlite.Connection, call: Callable[..., Result], *args: Any
+) -> Result:
+    """`call(sqlite3 connection, *args)` on the connection's own thread, in one hop.
+
+    aiosqlite has no public way to run a function on its thread, so this uses the one
+    its own methods use (`_execute`, `_conn`; checked by `tests/test_sqlite_writer.py`)."""
+    answer: Result = await connection._execute(  # type: ignore[no-untyped-call]
+        call, connection._conn, *args
+    )
+    return answer
 
 
 class _WriterTurn:
@@ -144,6 +281,7 @@ class _WriterTurn:
 
 
 READERS = 2  # read connections; each is a thread of aiosqlite's
+URGENT_READERS = 1  # kept for urgent reads, which ordinary ones would hold for tens of ms
 MAX_GROUP = 32  # transactions one COMMIT may carry (and wait for)
 
 
@@ -157,7 +295,10 @@ async def _connect(path: Path, *pragmas: str) -> aiosqlite.Connection:
 
 class SqliteDatabase(Database):
     def __init__(
-        self, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]
+        self,
+        writer: aiosqlite.Connection,
+        readers: Sequence[aiosqlite.Connection],
+        urgent_readers: Sequence[aiosqlite.Connection],
     ) -> None:
         self._writer = writer
         self._handle = SqliteConnection(writer)
@@ -168,7 +309,10 @@ class SqliteDatabase(Database):
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         for reader in readers:
             self._readers.put_nowait(reader)
-        self._all_readers = list(readers)
+        self._urgent_readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in urgent_readers:
+            self._urgent_readers.put_nowait(reader)
+        self._all_readers = [*readers, *urgent_readers]
 
     @classmethod
     async def open(cls, path: Path) -> "SqliteDatabase":
@@ -183,7 +327,8 @@ class SqliteDatabase(Database):
             "foreign_keys=ON",
         )
         readers = [await _connect(path, "query_only=ON") for _ in range(READERS)]
-        return cls(writer, readers)
+        urgent = [await _connect(path, "query_only=ON") for _ in range(URGENT_READERS)]
+        return cls(writer, readers, urgent)
 
     async def close(self) -> None:
         async with self._writing():
@@ -282,12 +427,7 @@ class SqliteDatabase(Database):
                     await self._writer.execute("SAVEPOINT block" if joining else "BEGIN IMMEDIATE")
                     yield self._handle
                 except BaseException:
-                    with suppress(sqlite3.Error):  # nothing left to roll back
-                        if joining:
-                            await self._writer.execute("ROLLBACK TO block")
-                            await self._writer.execute("RELEASE block")
-                        else:
-                            await self._writer.execute("ROLLBACK")
+                    await _on_thread(self._writer, _undo, joining)
                     if self._group and not self._writer.in_transaction:
                         # SQLite rolled the whole transaction back (a full disk, an I/O
                         # error): the blocks before this one are lost, and say so.
@@ -295,6 +435,60 @@ class SqliteDatabase(Database):
                     raise
                 self._group.append(committed)
         await committed
+
+    async def atomically(self, work: Work[Result], urgent: bool = False) -> Result:
+        """As `transaction(urgent)` around `work`, in one hop to the writer's thread: BEGIN
+        (or the SAVEPOINT that joins the open group), the block's statements, and the
+        COMMIT when it is due at once (an urgent block's, or nobody waiting to join)."""
+        committed = asyncio.get_running_loop().create_future()
+        async with self._writing(urgent):
+            full = len(self._group) + 1 >= MAX_GROUP
+            block = _Block(work, bool(self._group), urgent or not self._queued or full)
+            hop = asyncio.ensure_future(_on_thread(self._writer, _write_block, block))
+            try:
+                with _reachable():
+                    result: Result = await asyncio.shield(hop)
+            except asyncio.CancelledError:
+                # The block runs to its end on the thread all the same: wait for it, so
+                # the next holder of the writer finds the connection as the group left it.
+                await self._settle_abandoned(hop, block)
+                raise
+            except BaseException:
+                if self._group and not self._writer.in_transaction:
+                    # SQLite rolled the whole transaction back: the blocks before are lost.
+                    self._settle_group(Unavailable())
+                raise
+            self._group.append(committed)
+            if block.committed:
+                self._settle_group(block.failed)
+        await committed
+        return result
+
+    async def _settle_abandoned(self, hop: "asyncio.Future[Any]", block: "_Block") -> None:
+        """A caller cancelled while its block ran on the writer's thread: an uncommitted
+        block is undone; a committed one (with its group) stays committed. Neither wait
+        lets a further cancellation through, or the writer would be released with the
+        block's statements still in the open transaction. The undo is one more call to
+        the thread, queued behind the block's, so it runs after the block even if `hop`
+        itself was cancelled (the block still runs to its end there)."""
+        await _outlast(hop)
+        await _outlast(asyncio.ensure_future(_on_thread(self._writer, _undo_abandoned, block)))
+        if block.committed:
+            self._settle_group(block.failed)
+        elif self._group and not self._writer.in_transaction:
+            self._settle_group(Unavailable())
+
+    async def read(self, work: Work[Result], urgent: bool = False) -> Result:
+        """`work` in one snapshot, in one hop to a read connection's thread; an urgent read
+        takes the connection kept for urgent reads."""
+        line = self._urgent_readers if urgent else self._readers
+        reader = await line.get()
+        try:
+            with _reachable():
+                result: Result = await _on_thread(reader, _read_block, work)
+                return result
+        finally:
+            line.put_nowait(reader)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteConnection]:
