@@ -32,6 +32,8 @@ from redis.exceptions import RedisError
 from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.config import Settings
 from warmline.conversation.accounts import AgentAccount
+from warmline.guardrails.redaction import Redactor
+from warmline.guardrails.vocabulary import kb_vocabulary
 from warmline.server.runtime import open_knowledge_store, sync
 from warmline.server.serving import DrainingServer, build_server
 
@@ -69,6 +71,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    """The redactor a deployment on the default settings runs, knowledge-base words included."""
+    settings = Settings()
+    return Redactor(
+        settings.pii_entities,
+        b"k" * 32,
+        settings.pii_allow_patterns,
+        settings.pii_company_patterns,
+        kb_vocabulary(settings.kb_path),
+    )
 
 
 @pytest.fixture(scope="session")

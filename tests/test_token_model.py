@@ -3,23 +3,9 @@ missed, and the ordinary words and numbers it must leave readable."""
 
 import pytest
 
-from warmline.config import Settings
 from warmline.guardrails.recognizers import token_model
 from warmline.guardrails.recognizers.token_model import values
 from warmline.guardrails.redaction import PlaceholderBook, Redactor
-from warmline.guardrails.vocabulary import kb_vocabulary
-
-
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    settings = Settings()
-    return Redactor(
-        settings.pii_entities,
-        b"k" * 32,
-        settings.pii_allow_patterns,
-        settings.pii_company_patterns,
-        kb_vocabulary(settings.kb_path),
-    )
 
 
 def redact(redactor: Redactor, text: str) -> str:
