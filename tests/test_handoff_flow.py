@@ -2,6 +2,7 @@
 
 import asyncio
 import contextvars
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +192,7 @@ class WriterCalls:
     def __init__(self, db: SqliteDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
         writer = db._writer
-        passed_on = writer._execute
+        passed_on: Callable[..., Awaitable[Any]] = writer._execute
 
         async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
             self.count += PRESSING.get()

@@ -4,6 +4,7 @@ caller learns its own outcome, and reads never wait for a writer."""
 import asyncio
 import sqlite3
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -464,7 +465,9 @@ async def test_the_block_that_fills_a_group_commits_it_in_its_own_call(
         await inside.wait()
         calls = count_calls(db._writer, monkeypatch)
         names = ["a", "b", "c"]
-        blocks = asyncio.gather(*(db.atomically(lambda c, n=n: add_whole(c, n)) for n in names))
+        blocks = asyncio.gather(
+            *(db.atomically(partial(add_whole, conversation_id=n)) for n in names)
+        )
         await asyncio.sleep(0)
         leave.set()
         assert await blocks == ["a:1", "b:1", "c:1"]
