@@ -98,6 +98,8 @@ class Gate:
                 )
             lease = await self.shared.sockets.acquire(address)
         except Unavailable as exc:
+            # The client retries; the operator needs the store's own words to see why.
+            log.warning("socket refused, shared store unreachable: %r", exc.__cause__)
             raise Refusal("unavailable", exc.message, 1013) from exc
         if lease is None:
             raise Refusal(
