@@ -757,6 +757,9 @@ def test_a_trouble_retold_in_the_past_or_wished_away_leaves_the_report(text: str
         "Thanks, I also need to change my address",
         "Perfect, now I need an invoice for my company.",
         "Great. Separately, I'd like to raise a complaint",
+        "Thanks for your help, but it still doesn't work",
+        "Thanks for the help. How do I change my address?",
+        "Thanks, I'm looking for help with my invoice",
     ],
 )
 def test_thanks_that_go_on_to_something_new_are_not_thanks(text: str) -> None:
@@ -774,6 +777,9 @@ def test_thanks_that_go_on_to_something_new_are_not_thanks(text: str) -> None:
         "Thanks, that worked. Regards, John",
         "Thanks, that worked! You're a star.",
         "ok got it. will try later",
+        "Thanks for your help!",
+        "Thank you so much for all your help.",
+        "thanks for helping me out, bye",
     ],
 )
 def test_thanks_that_end_with_a_pleasantry_or_sign_off_are_thanks(text: str) -> None:

@@ -37,6 +37,13 @@ _STILL_STUCK = re.compile(
     r"(?:don|doesn|didn|isn|wasn|won|can|couldn|haven|hasn|aren|weren)'?t)\b",
     re.IGNORECASE,
 )
+# The help a customer thanks for ("thanks for your help", "thank you for helping me") is
+# no plea for more, so it is read as plain thanks before the still-stuck words are.
+_THANKS_FOR_HELP = re.compile(
+    r"\b(?:thanks?|thank you|thx)(?: (?:so|very) much| a lot)? for "
+    r"(?:(?:all )?(?:your|the) help|helping(?: me| out)?)\b",
+    re.IGNORECASE,
+)
 # Thanks, "it helped", or goodbye: what each sentence of an acknowledgement says.
 _HELPED = re.compile(
     r"\b(?:thanks?|thank you|thx|cheers|worked|works|working|sorted|fixed|connected|got it|"
@@ -201,8 +208,9 @@ def says_thanks(text: str) -> bool:
 def opens_with_thanks(text: str) -> bool:
     """The message opens with thanks or an acknowledgement and says the bot helped, with
     nothing in it still stuck, whatever else it goes on to say."""
+    said = _THANKS_FOR_HELP.sub("thanks", text)
     return bool(
-        _ACKNOWLEDGED.match(text) and _HELPED.search(text) and not _STILL_STUCK.search(text)
+        _ACKNOWLEDGED.match(said) and _HELPED.search(said) and not _STILL_STUCK.search(said)
     )
 
 
