@@ -349,6 +349,8 @@ def test_short_numbers_and_words_after_greetings_stay(redactor: Redactor, text: 
         ("ph. 7012 or mob: 62889", "en", "ph. <PHONE_1> or mob: <PHONE_2>"),
         ("sms 62889 when you can", "en", "sms <PHONE_1> when you can"),
         ("call me on 5550142 after six", "en", "call me on <PHONE_1> after six"),
+        # Four digits after "at" that are no time of day are still a number to call.
+        ("call me at 4412", "en", "call me at <PHONE_1>"),
         ("my mobile number is 20 123", "en", "my mobile number is <PHONE_1>"),
         # A phone label is no name.
         ("Tel: 030/1234567", "en", "Tel: <PHONE_1>"),
@@ -370,6 +372,9 @@ def test_short_phone_numbers_after_phone_words_are_redacted(
         "tracking number 9400 1000 0000 0000 0000 00",
         "my account number is 62889",
         "I bought the phone in 2019",
+        # A time of day to call at, on a 24-hour clock.
+        "call me at 1030",
+        "please ring me at 2215 tomorrow",
     ],
 )
 def test_amounts_and_references_near_phone_words_stay(redactor: Redactor, text: str) -> None:

@@ -7,8 +7,10 @@ number, so it is hidden only when a phone word of English, Spanish, German or Fr
 "my number", "mi número", "meine Nummer") stands right before it, joined by nothing but
 a few short words ("me", "on", "at", "is", "es", "al", "ist", "unter", "est", "le"), "number",
 "no." or a colon. "order number 12345", "call about the 1234 charge" and "the phone is
-2000 dollars" stay.
+2000 dollars" stay, and so does a time of day said with "at" ("call me at 1030").
 """
+
+import re
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -31,6 +33,8 @@ _NOT_A_NUMBER = (
     r"\s*(?:%|[$€£]|(?:dollars?|euros?|pounds?|usd|eur|gbp|cents?|pence|times|items|units|"
     r"pcs|minutes|mins?|seconds|secs?|hours|hrs?|days|am|pm|k)\b)"
 )
+# "at" and four digits that read as a time of day on a 24-hour clock: when to call, not where.
+_AT_A_TIME = re.compile(r"(?i:(?<!\w)at\s*)(?:[01]\d|2[0-3])[0-5]\d")
 SHORT_PHONE = (
     rf"(?i:(?<!\w){_PHONE_WORD}(?!\w)(?:\s*{_JOINER})*\s*)"
     # Four to seven digits, or two groups ("20 123", "211-2345").
@@ -46,9 +50,16 @@ class ShortPhoneRecognizer(RegexGroupRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        """Numbers the words before name as a reference ("case number 12345") stay."""
+        """Numbers the words before name as a reference ("case number 12345") stay, and so
+        do times of day ("at 1030")."""
         return [
             r
             for r in super().analyze(text, entities, nlp_artifacts)
-            if not named_otherwise(text, r.start)
+            if not named_otherwise(text, r.start) and not _a_time(text, r.start, r.end)
         ]
+
+
+def _a_time(text: str, start: int, end: int) -> bool:
+    """The number is four digits that read as a time, right after "at"."""
+    before = text.rfind("at", max(0, start - 8), start)
+    return before >= 0 and _AT_A_TIME.fullmatch(text, before, end) is not None
