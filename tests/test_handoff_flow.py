@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 from conftest import Client, RunningServer, agent, customer, make_settings, new_id, say
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -226,6 +227,59 @@ async def test_a_press_is_handed_over_in_one_call_to_the_writers_thread(
         calls = WriterCalls(service.db, monkeypatch)
         message, _ = await asyncio.create_task(press(service, conversation.id))
         assert calls.count == 1
+        entry = await service.queue.entry(conversation.id)
+        assert entry is not None and entry.packet.transcript[-1].seq == message.seq
+        released.set()
+        await service.drain()
+
+
+class ThreadHops:
+    """Counts the calls a press makes to other threads (any SQLite connection's, or
+    `asyncio.to_thread`): under load each one waits for the event loop's turn once more
+    before the handoff reaches the agents."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        on_connection: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute
+        to_thread = asyncio.to_thread
+
+        async def counted_call(connection: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            self.count += PRESSING.get()
+            return await on_connection(connection, fn, *args, **kwargs)
+
+        async def counted_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            self.count += PRESSING.get()
+            return await to_thread(fn, *args, **kwargs)
+
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted_call)
+        monkeypatch.setattr(asyncio, "to_thread", counted_thread)
+
+
+async def test_a_press_reads_decides_and_writes_in_two_thread_calls(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resend check, the conversation, the memory and the policy's decision are one
+    call to the urgent reader's thread; the handoff's transaction is one to the writer's."""
+    released = asyncio.Event()
+    graph_run = ConversationGraph.run
+
+    async def when_released(self: ConversationGraph, *args: Any, **kwargs: Any) -> AgentState:
+        await released.wait()
+        return await graph_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConversationGraph, "run", when_released)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        hops = ThreadHops(monkeypatch)
+
+        async def press() -> tuple[Any, int]:
+            PRESSING.set(True)
+            message, _ = await service.request_human(conversation.id, new_id())
+            return message, hops.count  # before the turn it spawned takes a step
+
+        message, count = await asyncio.create_task(press())
+        assert count == 2
         entry = await service.queue.entry(conversation.id)
         assert entry is not None and entry.packet.transcript[-1].seq == message.seq
         released.set()

@@ -37,7 +37,7 @@ from warmline.agent.state import AgentState, Message, Outcome, TurnInput
 from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.conversation.assignment import Assignment
 from warmline.conversation.broadcasting import Broadcaster
-from warmline.conversation.edge import ASK_FOR_PERSON, EdgeHandoff, decide_at_edge
+from warmline.conversation.edge import ASK_FOR_PERSON, EdgeHandoff, decide_at_edge, press_arrives
 from warmline.conversation.errors import NotAllowed, Overloaded, UnknownConversation, existing
 from warmline.conversation.in_flight import InFlight
 from warmline.conversation.lifecycle import change_mode
@@ -265,11 +265,13 @@ class ConversationService:
         if redaction is None:
             verdict = inspection.verdict
             raise InputRejected(verdict.code or "rejected", verdict.message or "Refused.")
-        request = (force_human, inspection.asks)
+        edge = None
+        if force_human or inspection.asks:
+            edge = await decide_at_edge(self.graph, conversation, redaction.text, force_human)
         # An encoding of words redaction changed is dropped here: the turn reads the
         # stored words and encodes them itself.
         arrival = _Arrival(received, None if redaction.findings else early)
-        return await self._store(conversation, redaction, client_msg_id, request, arrival)
+        return await self._store(conversation, redaction, client_msg_id, force_human, arrival, edge)
 
     async def request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         """ "Talk to a person": stored in the server's own words (nothing to redact) and, in
@@ -278,20 +280,31 @@ class ConversationService:
 
     async def _request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         received = asyncio.get_running_loop().time()
-        conversation = await self._arrived(conversation_id, client_msg_id, urgent=True)
+        # One read, on a connection no ordinary read holds, with the edge's decision.
+        arrived = await press_arrives(self.log, self.graph, conversation_id, client_msg_id)
+        sent, found, edge = arrived
+        conversation = await self._admitted(conversation_id, client_msg_id, sent, found)
         if isinstance(conversation, Event):
             return conversation, True
         words = Redaction(text=ASK_FOR_PERSON, findings=[], new_entries=[], vault_items=[])
         arrival = _Arrival(received)
-        return await self._store(conversation, words, client_msg_id, (True, True), arrival)
+        return await self._store(conversation, words, client_msg_id, True, arrival, edge)
 
-    async def _arrived(
-        self, conversation_id: str, client_msg_id: str, urgent: bool = False
-    ) -> Conversation | Event:
+    async def _arrived(self, conversation_id: str, client_msg_id: str) -> Conversation | Event:
         """The conversation a new message arrives in, or the event it already produced (a
-        resend, acknowledged again even past the flood window): one read, which a press
-        (`urgent`) makes on a connection no ordinary read holds."""
-        sent, conversation = await self.log.arrival(conversation_id, client_msg_id, urgent)
+        resend): one read."""
+        sent, conversation = await self.log.arrival(conversation_id, client_msg_id)
+        return await self._admitted(conversation_id, client_msg_id, sent, conversation)
+
+    async def _admitted(
+        self,
+        conversation_id: str,
+        client_msg_id: str,
+        sent: Event | None,
+        conversation: Conversation | None,
+    ) -> Conversation | Event:
+        """A resend's event (acknowledged again even past the flood window), or the
+        conversation a new message may enter once the flood check lets it."""
         if sent is not None:
             return sent
         await self._check_flood(conversation_id, client_msg_id)
@@ -304,19 +317,17 @@ class ConversationService:
         conversation: Conversation,
         redaction: Redaction,
         client_msg_id: str,
-        request: tuple[bool, bool],
+        force_human: bool,
         arrival: _Arrival,
+        edge: EdgeHandoff | None,
     ) -> tuple[Event, bool]:
         """Append the message and mark it pending; a request for a person in the bot's mode
-        (pressed, or `asks` in words) is queued in the same transaction (the packet is
-        completed by the turn after). The turn's start deadline counts from the
-        `arrival`'s moment, and it gets the encoding made beside the inspection, if any.
-        `conversation` is as read when the message arrived; the transaction reads it again."""
-        force_human, asks = request
+        (pressed, or asked in words) that the `edge` decided to hand over is queued in the
+        same transaction (the packet is completed by the turn after). The turn's start
+        deadline counts from the `arrival`'s moment, and it gets the encoding made beside
+        the inspection, if any. `conversation` is as read when the message arrived; the
+        transaction reads it again."""
         conversation_id = conversation.id
-        edge: EdgeHandoff | None = None
-        if force_human or asks:
-            edge = await decide_at_edge(self.graph, conversation, redaction.text, force_human)
         available = self.presence.anyone_available()  # read here, not on the writer's thread
 
         async def write(change: Change) -> _Stored:

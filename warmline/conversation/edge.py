@@ -20,7 +20,7 @@ from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.nodes import guard_input, turn_facts, turn_signals
 from warmline.agent.state import AgentState, Message, TurnInput
-from warmline.storage.conversations import Conversation
+from warmline.storage.conversations import Conversation, ConversationLog, Event
 
 # The words stored for a press of "Talk to a person": the server's own, so nothing to redact.
 ASK_FOR_PERSON = "I'd like to talk to a person."
@@ -53,15 +53,12 @@ def _with_turn(memory: AgentState, turn: TurnInput) -> AgentState:
     return state | {"turn": turn, "messages": [*memory.get("messages", []), *added]}
 
 
-async def decide_at_edge(
-    graph: ConversationGraph, conversation: Conversation, text: str, force_human: bool
-) -> EdgeHandoff | None:
-    """The handoff of a message that asks for a person, or None when the graph must answer
-    it (the conversation is already with a person or waiting for one, or the policy keeps
-    it, which it never does for an explicit request with the shipped policy)."""
+def _turn(conversation: Conversation, text: str, force_human: bool) -> TurnInput | None:
+    """The turn the message starts, or None when the conversation is already with a
+    person or waiting for one (the graph answers it)."""
     if conversation.mode not in HANDS_OVER_FROM:
         return None
-    turn = TurnInput(
+    return TurnInput(
         seq=conversation.last_seq + 1,
         text=text,
         mode="bot",
@@ -69,6 +66,17 @@ async def decide_at_edge(
         language=conversation.language,
         segment=conversation.segment,
     )
+
+
+async def decide_at_edge(
+    graph: ConversationGraph, conversation: Conversation, text: str, force_human: bool
+) -> EdgeHandoff | None:
+    """The handoff of a message that asks for a person, or None when the graph must answer
+    it (the conversation is already with a person or waiting for one, or the policy keeps
+    it, which it never does for an explicit request with the shipped policy)."""
+    turn = _turn(conversation, text, force_human)
+    if turn is None:
+        return None
     read = graph.memory_reader()
     if read is None:
         memory = await graph.memory(conversation.id)
@@ -76,6 +84,31 @@ async def decide_at_edge(
     # The memory's read and the decision in one call to a thread: under load each round
     # trip through the event loop waits for the loop's turn.
     return await asyncio.to_thread(lambda: _decide(read(conversation.id), turn, graph.context))
+
+
+async def press_arrives(
+    log: ConversationLog, graph: ConversationGraph, conversation_id: str, client_msg_id: str
+) -> tuple[Event | None, Conversation | None, EdgeHandoff | None]:
+    """A press of "Talk to a person" as it arrives: the event it already produced (a
+    resend), the conversation, and the edge's decision. On the embedded stores all three
+    come from one call to the urgent read connection's thread, where the synchronous
+    checkpoint reader reads the memory and the policy decides: one hop through a busy
+    event loop instead of two. Elsewhere, the read and then `decide_at_edge`.
+
+    The decision is made before the caller's flood check, which must come after the
+    resend check; a press's is cheap (fixed words, one memory read)."""
+    read = graph.memory_reader()
+    if read is None:
+        sent, conversation = await log.arrival(conversation_id, client_msg_id, urgent=True)
+        if sent is not None or conversation is None:
+            return sent, conversation, None
+        return None, conversation, await decide_at_edge(graph, conversation, ASK_FOR_PERSON, True)
+
+    def decide(conversation: Conversation) -> EdgeHandoff | None:
+        turn = _turn(conversation, ASK_FOR_PERSON, True)
+        return None if turn is None else _decide(read(conversation.id), turn, graph.context)
+
+    return await log.arrival_then(conversation_id, client_msg_id, decide, urgent=True)
 
 
 def _decide(memory: AgentState, turn: TurnInput, context: AgentContext) -> EdgeHandoff | None:

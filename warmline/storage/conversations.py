@@ -7,14 +7,17 @@ can enter the log only once, so a resend after a dropped connection is harmless.
 
 import json
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import bindparam, column, literal_column, select, table
 
 from warmline.storage.database import Connection, Database, Row
 from warmline.storage.statements import Statement, sql
+
+Later = TypeVar("Later")
 
 Mode = Literal["bot", "queued", "human", "resolved"]
 AGENT_ONLY = ("note",)  # event types a customer never receives
@@ -181,11 +184,30 @@ class ConversationLog:
         connection's thread; an `urgent` one, a press's, waits behind no ordinary read):
         the event its client message id already produced, if any (a resend is acknowledged
         again), and the conversation as it is (None: not, or no longer, a conversation)."""
+        sent, conversation, _ = await self.arrival_then(
+            conversation_id, client_msg_id, lambda _: None, urgent
+        )
+        return sent, conversation
 
-        async def read(conn: Connection) -> tuple[Event | None, Conversation | None]:
+    async def arrival_then(
+        self,
+        conversation_id: str,
+        client_msg_id: str,
+        then: Callable[[Conversation], Later],
+        urgent: bool = False,
+    ) -> tuple[Event | None, Conversation | None, Later | None]:
+        """`arrival`, and `then(conversation)` for a new message to a conversation that
+        exists, in the same call: on the embedded database, on the read connection's
+        thread, so a press reads and decides in one hop. Elsewhere `then` runs where the
+        read's coroutine does, the event loop: give it only what may run there."""
+
+        async def read(conn: Connection) -> tuple[Event | None, Conversation | None, Later | None]:
             sent = await ConversationLog.find_client_message(conn, conversation_id, client_msg_id)
             row = await (await conn.execute(GET, id=conversation_id)).fetchone()
-            return sent, _conversation(row) if row else None
+            conversation = _conversation(row) if row else None
+            if sent is not None or conversation is None:
+                return sent, conversation, None
+            return sent, conversation, then(conversation)
 
         return await self.db.read(read, urgent)
 
