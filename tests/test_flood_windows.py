@@ -41,3 +41,15 @@ async def test_unnamed_events_each_count(windows: FloodWindows) -> None:
     assert await windows.admit("address")
     assert await windows.admit("address")
     assert not await windows.admit("address")
+
+
+async def test_a_full_window_is_seen_without_counting(windows: FloodWindows) -> None:
+    """A press checks whether the window is full before it pays for the edge's decision;
+    looking must not use up the window."""
+    for _ in range(5):
+        assert not await windows.full("conversation")
+    assert await windows.admit("conversation", "first")
+    assert not await windows.full("conversation")
+    assert await windows.admit("conversation", "second")
+    assert await windows.full("conversation")
+    assert not await windows.full("another conversation")

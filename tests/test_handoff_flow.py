@@ -13,8 +13,11 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState
+from warmline.conversation import edge
 from warmline.conversation.accounts import AgentAccount
+from warmline.conversation.settings import LimitSettings
 from warmline.coordination.bus import AGENTS
+from warmline.guardrails.limits import InputRejected
 from warmline.server.runtime import running
 from warmline.storage.sqlite import READERS, SqliteDatabase
 
@@ -283,6 +286,32 @@ async def test_a_press_reads_decides_and_writes_in_two_thread_calls(
         entry = await service.queue.entry(conversation.id)
         assert entry is not None and entry.packet.transcript[-1].seq == message.seq
         released.set()
+        await service.drain()
+
+
+async def test_a_press_past_a_full_flood_window_is_refused_before_any_decision(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of presses must not each cost the urgent reader a memory read and the
+    policy: once the window is full, a new press is refused without either."""
+    decided: list[str] = []
+    decide = edge._decide
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        decided.append("decided")
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(edge, "_decide", counted)
+    settings = make_settings(tmp_path, kb_snapshot, limits=LimitSettings(flood_messages=2))
+    async with running(settings) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        for question in ("where is my parcel?", "how do I reset my password?"):
+            await service.customer_message(conversation.id, question, new_id())
+        with pytest.raises(InputRejected) as refused:
+            await service.request_human(conversation.id, new_id())
+        assert refused.value.code == "rate_limited"
+        assert decided == [], "no decision for a press the flood window refuses"
         await service.drain()
 
 

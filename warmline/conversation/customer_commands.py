@@ -37,7 +37,7 @@ from warmline.agent.state import AgentState, Message, Outcome, TurnInput
 from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.conversation.assignment import Assignment
 from warmline.conversation.broadcasting import Broadcaster
-from warmline.conversation.edge import ASK_FOR_PERSON, EdgeHandoff, decide_at_edge, press_arrives
+from warmline.conversation.edge import ASK_FOR_PERSON, EdgeHandoff, decide_at_edge, press_decision
 from warmline.conversation.errors import NotAllowed, Overloaded, UnknownConversation, existing
 from warmline.conversation.in_flight import InFlight
 from warmline.conversation.lifecycle import change_mode
@@ -280,20 +280,32 @@ class ConversationService:
 
     async def _request_human(self, conversation_id: str, client_msg_id: str) -> tuple[Event, bool]:
         received = asyncio.get_running_loop().time()
-        # One read, on a connection no ordinary read holds, with the edge's decision.
-        arrived = await press_arrives(self.log, self.graph, conversation_id, client_msg_id)
-        sent, found, edge = arrived
-        conversation = await self._admitted(conversation_id, client_msg_id, sent, found)
-        if isinstance(conversation, Event):
-            return conversation, True
+        # Reads on a connection no ordinary read holds. Where the read's block runs on the
+        # connection's thread, the edge decides in the same call, unless the flood check
+        # is about to refuse the press (a burst of presses must not each cost a decision).
+        decide = press_decision(self.graph) if self.db.reads_on_thread else None
+        if decide is not None and not await self.flood.full(conversation_id):
+            arrived = await self.log.arrival_then(conversation_id, client_msg_id, decide, True)
+            sent, found, edge = arrived
+            conversation = await self._admitted(conversation_id, client_msg_id, sent, found)
+            if isinstance(conversation, Event):
+                return conversation, True
+        else:
+            conversation = await self._arrived(conversation_id, client_msg_id, urgent=True)
+            if isinstance(conversation, Event):
+                return conversation, True
+            edge = await decide_at_edge(self.graph, conversation, ASK_FOR_PERSON, True)
         words = Redaction(text=ASK_FOR_PERSON, findings=[], new_entries=[], vault_items=[])
         arrival = _Arrival(received)
         return await self._store(conversation, words, client_msg_id, True, arrival, edge)
 
-    async def _arrived(self, conversation_id: str, client_msg_id: str) -> Conversation | Event:
+    async def _arrived(
+        self, conversation_id: str, client_msg_id: str, urgent: bool = False
+    ) -> Conversation | Event:
         """The conversation a new message arrives in, or the event it already produced (a
-        resend): one read."""
-        sent, conversation = await self.log.arrival(conversation_id, client_msg_id)
+        resend): one read, which a press (`urgent`) makes on a connection no ordinary read
+        holds."""
+        sent, conversation = await self.log.arrival(conversation_id, client_msg_id, urgent)
         return await self._admitted(conversation_id, client_msg_id, sent, conversation)
 
     async def _admitted(

@@ -12,6 +12,7 @@ record it in the conversation's memory and complete the packet (`ConversationSer
 """
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -20,7 +21,7 @@ from warmline.agent.decision import EscalationDecision
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.nodes import guard_input, turn_facts, turn_signals
 from warmline.agent.state import AgentState, Message, TurnInput
-from warmline.storage.conversations import Conversation, ConversationLog, Event
+from warmline.storage.conversations import Conversation
 
 # The words stored for a press of "Talk to a person": the server's own, so nothing to redact.
 ASK_FOR_PERSON = "I'd like to talk to a person."
@@ -86,29 +87,21 @@ async def decide_at_edge(
     return await asyncio.to_thread(lambda: _decide(read(conversation.id), turn, graph.context))
 
 
-async def press_arrives(
-    log: ConversationLog, graph: ConversationGraph, conversation_id: str, client_msg_id: str
-) -> tuple[Event | None, Conversation | None, EdgeHandoff | None]:
-    """A press of "Talk to a person" as it arrives: the event it already produced (a
-    resend), the conversation, and the edge's decision. On the embedded stores all three
-    come from one call to the urgent read connection's thread, where the synchronous
-    checkpoint reader reads the memory and the policy decides: one hop through a busy
-    event loop instead of two. Elsewhere, the read and then `decide_at_edge`.
-
-    The decision is made before the caller's flood check, which must come after the
-    resend check; a press's is cheap (fixed words, one memory read)."""
+def press_decision(graph: ConversationGraph) -> Callable[[Conversation], EdgeHandoff | None] | None:
+    """The edge's decision on a press as a blocking function of the conversation, for a
+    read's block to call on its connection's thread (`ConversationLog.arrival_then`): the
+    synchronous checkpoint reader reads the memory and the policy decides, in the same
+    call as the press's read, so a press makes one hop through a busy event loop fewer.
+    None without a synchronous reader (PostgreSQL): the read, then `decide_at_edge`."""
     read = graph.memory_reader()
     if read is None:
-        sent, conversation = await log.arrival(conversation_id, client_msg_id, urgent=True)
-        if sent is not None or conversation is None:
-            return sent, conversation, None
-        return None, conversation, await decide_at_edge(graph, conversation, ASK_FOR_PERSON, True)
+        return None
 
     def decide(conversation: Conversation) -> EdgeHandoff | None:
         turn = _turn(conversation, ASK_FOR_PERSON, True)
         return None if turn is None else _decide(read(conversation.id), turn, graph.context)
 
-    return await log.arrival_then(conversation_id, client_msg_id, decide, urgent=True)
+    return decide
 
 
 def _decide(memory: AgentState, turn: TurnInput, context: AgentContext) -> EdgeHandoff | None:

@@ -34,10 +34,24 @@ return 1
 """
 
 
+FULL = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t - tonumber(ARGV[1]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 1 end
+return 0
+"""
+
+
 class FloodWindows(Protocol):
     async def admit(self, key: str, event: str | None = None) -> bool:
         """Count one event, or refuse it when the window is full; a named event already
         counted in the window is admitted without counting again."""
+        ...
+
+    async def full(self, key: str) -> bool:
+        """The window holds `limit` events now, so a new one would be refused; counts
+        nothing (a caller skips work it would do only for an admitted event)."""
         ...
 
 
@@ -60,6 +74,10 @@ class LocalFloodWindows:
             return False
         self._recent[key] = [*recent, (now, event)]
         return True
+
+    async def full(self, key: str) -> bool:
+        now = time.monotonic()
+        return sum(now - t < self.window_s for t, _ in self._recent.get(key, [])) >= self.limit
 
 
 class RedisFloodWindows(LocalFloodWindows):
@@ -85,3 +103,12 @@ class RedisFloodWindows(LocalFloodWindows):
         except RedisError as exc:
             raise Unavailable() from exc
         return bool(admitted)
+
+    async def full(self, key: str) -> bool:
+        try:
+            crowded = await self._redis.eval(
+                FULL, 1, f"{self._prefix}:{key}", self.window_s, self.limit
+            )
+        except RedisError as exc:
+            raise Unavailable() from exc
+        return bool(crowded)

@@ -71,6 +71,10 @@ PostgreSQL runs it as an ordinary transaction and would let it await anything.""
 class Database(ABC):
     """One deployment's database: atomic blocks, plain reads, and a close."""
 
+    reads_on_thread = False
+    """`read` runs its block whole on a connection's own thread (SQLite), so the block may
+    call blocking code there; elsewhere the block runs on the event loop."""
+
     @abstractmethod
     def transaction(self, urgent: bool = False) -> AbstractAsyncContextManager[Connection]:
         """Run a block atomically; it commits only if the block finishes. An `urgent` block

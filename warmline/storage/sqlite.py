@@ -294,6 +294,8 @@ async def _connect(path: Path, *pragmas: str) -> aiosqlite.Connection:
 
 
 class SqliteDatabase(Database):
+    reads_on_thread = True
+
     def __init__(
         self,
         writer: aiosqlite.Connection,
