@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from warmline.agent.decision import TurnFacts
 from warmline.agent.facts import facts_of_turn
-from warmline.agent.responder import says_thanks
+from warmline.agent.responder import opens_with_thanks, says_thanks
 from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
 from warmline.guardrails.human_request import detect_human_request
@@ -760,10 +760,18 @@ def test_a_trouble_retold_in_the_past_or_wished_away_leaves_the_report(text: str
         "Thanks for your help, but it still doesn't work",
         "Thanks for the help. How do I change my address?",
         "Thanks, I'm looking for help with my invoice",
+        "Thanks for your help. My card was charged twice.",
+        "Thanks for the help, I want to cancel my subscription",
     ],
 )
 def test_thanks_that_go_on_to_something_new_are_not_thanks(text: str) -> None:
     assert not says_thanks(text)
+
+
+def test_thanks_for_the_help_then_a_problem_is_no_acknowledgement_at_low_confidence() -> None:
+    """At low confidence a message that opens with thanks is acknowledged ("Glad that
+    helped!"); thanks for the help followed by a new problem must not be."""
+    assert not opens_with_thanks("Thanks for your help. My card was charged twice.")
 
 
 @pytest.mark.parametrize(
@@ -780,6 +788,7 @@ def test_thanks_that_go_on_to_something_new_are_not_thanks(text: str) -> None:
         "Thanks for your help!",
         "Thank you so much for all your help.",
         "thanks for helping me out, bye",
+        "Thanks again for your help!",
     ],
 )
 def test_thanks_that_end_with_a_pleasantry_or_sign_off_are_thanks(text: str) -> None:

@@ -38,9 +38,10 @@ _STILL_STUCK = re.compile(
     re.IGNORECASE,
 )
 # The help a customer thanks for ("thanks for your help", "thank you for helping me") is
-# no plea for more, so it is read as plain thanks before the still-stuck words are.
+# no plea for more, so a message of thanks reads it as plain thanks before the still-stuck
+# words are.
 _THANKS_FOR_HELP = re.compile(
-    r"\b(?:thanks?|thank you|thx)(?: (?:so|very) much| a lot)? for "
+    r"\b(?:thanks?|thank you|thx)(?: again)?(?: (?:so|very) much| a lot)? for "
     r"(?:(?:all )?(?:your|the) help|helping(?: me| out)?)\b",
     re.IGNORECASE,
 )
@@ -208,9 +209,8 @@ def says_thanks(text: str) -> bool:
 def opens_with_thanks(text: str) -> bool:
     """The message opens with thanks or an acknowledgement and says the bot helped, with
     nothing in it still stuck, whatever else it goes on to say."""
-    said = _THANKS_FOR_HELP.sub("thanks", text)
     return bool(
-        _ACKNOWLEDGED.match(said) and _HELPED.search(said) and not _STILL_STUCK.search(said)
+        _ACKNOWLEDGED.match(text) and _HELPED.search(text) and not _STILL_STUCK.search(text)
     )
 
 
@@ -220,7 +220,10 @@ def _acknowledges(text: str) -> bool:
     goodbye or a short sign-off: "Thanks! That worked.", "Great, thanks! Bye", "Thank you.
     Much appreciated.", "Thanks, that worked. Regards, John". A sentence that says
     something new ("Thanks Revolut! I signed up with Google", "Thanks, I also need to
-    change my address") is for the search to answer, not to be thanked for."""
+    change my address") is for the search to answer, not to be thanked for. Thanks for
+    the help are thanks here, where every later sentence must be thanks too; not in
+    `opens_with_thanks` alone ("Thanks for your help. My card was charged twice.")."""
+    text = _THANKS_FOR_HELP.sub("thanks", text)
     if not opens_with_thanks(text) or _ASKS_FOR_MORE.search(text):
         return False
     further = [s for s in _SENTENCE_END.split(text)[1:] if _LETTER.search(s)]
