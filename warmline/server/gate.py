@@ -11,6 +11,8 @@ reconnect and resume, on this worker's successor or on another one.
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Literal
@@ -31,6 +33,7 @@ log = logging.getLogger("warmline.gate")
 
 Endpoint = Literal["chat", "agent"]
 CLOSE_WAIT_S = 2.0  # how long a drain waits for clients to answer the close
+UNAVAILABLE_LOG_EVERY_S = 60.0  # an outage's refusals, logged this often at most
 
 
 class Refusal(Exception):
@@ -64,6 +67,7 @@ class Gate:
         self.draining = False
         self.open: dict[Connection, Endpoint] = {}
         self._none_open = asyncio.Event()
+        self._unavailable_logged = -math.inf
 
     def origin_refusal(self, websocket: WebSocket, endpoint: Endpoint) -> Refusal | None:
         """Browsers always send Origin; other clients (integrations) need no origin check,
@@ -98,8 +102,12 @@ class Gate:
                 )
             lease = await self.shared.sockets.acquire(address)
         except Unavailable as exc:
-            # The client retries; the operator needs the store's own words to see why.
-            log.warning("socket refused, shared store unreachable: %r", exc.__cause__)
+            # The client retries, and `SOCKETS_REFUSED` counts each refusal; the operator
+            # needs the store's own words to see why, once a minute at most in an outage.
+            now = time.monotonic()
+            if now - self._unavailable_logged >= UNAVAILABLE_LOG_EVERY_S:
+                self._unavailable_logged = now
+                log.warning("sockets refused, shared store unreachable: %r", exc.__cause__)
             raise Refusal("unavailable", exc.message, 1013) from exc
         if lease is None:
             raise Refusal(
