@@ -156,9 +156,9 @@ async def test_unauthenticated_agent_is_refused_and_can_retry(server: RunningSer
     await console.close()
 
 
-async def test_a_handoff_is_queued_before_its_turn_runs_and_the_turn_then_records_it(
-    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def hold_turns(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Bot turns wait until the returned event is set: what a press does before its turn
+    runs can be looked at alone."""
     released = asyncio.Event()
     graph_run = ConversationGraph.run
 
@@ -167,6 +167,13 @@ async def test_a_handoff_is_queued_before_its_turn_runs_and_the_turn_then_record
         return await graph_run(self, *args, **kwargs)
 
     monkeypatch.setattr(ConversationGraph, "run", when_released)
+    return released
+
+
+async def test_a_handoff_is_queued_before_its_turn_runs_and_the_turn_then_records_it(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    released = hold_turns(monkeypatch)
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
@@ -210,14 +217,7 @@ async def test_a_press_is_handed_over_in_one_call_to_the_writers_thread(
 ) -> None:
     """The handoff's transaction (BEGIN, about fifteen statements, COMMIT) is one hop to
     the writer's thread, not one per statement."""
-    released = asyncio.Event()
-    graph_run = ConversationGraph.run
-
-    async def when_released(self: ConversationGraph, *args: Any, **kwargs: Any) -> AgentState:
-        await released.wait()  # the press's turn writes nothing while it is counted
-        return await graph_run(self, *args, **kwargs)
-
-    monkeypatch.setattr(ConversationGraph, "run", when_released)
+    released = hold_turns(monkeypatch)  # the press's turn writes nothing while counted
 
     async def press(service: Any, conversation_id: str) -> Any:
         PRESSING.set(True)
@@ -263,14 +263,7 @@ async def test_a_press_reads_decides_and_writes_in_two_thread_calls(
 ) -> None:
     """The resend check, the conversation, the memory and the policy's decision are one
     call to the urgent reader's thread; the handoff's transaction is one to the writer's."""
-    released = asyncio.Event()
-    graph_run = ConversationGraph.run
-
-    async def when_released(self: ConversationGraph, *args: Any, **kwargs: Any) -> AgentState:
-        await released.wait()
-        return await graph_run(self, *args, **kwargs)
-
-    monkeypatch.setattr(ConversationGraph, "run", when_released)
+    released = hold_turns(monkeypatch)
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
