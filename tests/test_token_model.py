@@ -4,7 +4,7 @@ missed, and the ordinary words and numbers it must leave readable."""
 import pytest
 
 from warmline.guardrails.recognizers import token_model
-from warmline.guardrails.recognizers.token_model import values
+from warmline.guardrails.recognizers.token_model import values_many
 from warmline.guardrails.redaction import PlaceholderBook, Redactor
 
 
@@ -68,7 +68,7 @@ def test_a_value_past_the_models_window_is_found_where_it_stands() -> None:
     windows, so a name far into it is found with its own offsets."""
     filler = "the lamp arrived and it works well " * 120  # about 840 tokens
     text = filler + "please tell priyanka the lamp arrived"
-    found = [(text[start:end], entity) for start, end, entity, _ in values(text)]
+    found = [(text[start:end], entity) for start, end, entity, _ in values_many([text])[0]]
     assert ("priyanka", "PERSON") in found
 
 
@@ -89,7 +89,7 @@ def test_a_batch_is_read_in_fewer_model_calls_and_finds_what_each_text_alone_fin
         f"please send it to {n} willow overlook, {name}"
         for n, name in [(6102, "priyanka"), (17, "ishawna"), (4310, "aoife"), (88, "tadhg")]
     ]
-    alone = [[span[:3] for span in token_model.values(text)] for text in texts]
+    alone = [[span[:3] for span in token_model.values_many([text])[0]] for text in texts]
     monkeypatch.setattr(model, "_call", counted)
     batch = [[span[:3] for span in spans] for spans in token_model.values_many(texts)]
     assert batch == alone
@@ -101,6 +101,6 @@ def test_a_name_before_a_run_of_one_character_words_stays_a_name() -> None:
     run is not widened over it (that took seconds and hundreds of MB for 4,000
     characters, and hid the run)."""
     text = "I am priyanka" + "東" * 3000
-    found = [(text[start:end], entity) for start, end, entity, _ in values(text)]
+    found = [(text[start:end], entity) for start, end, entity, _ in values_many([text])[0]]
     assert ("priyanka", "PERSON") in found
     assert all(len(value) <= 60 for value, _ in found)

@@ -268,13 +268,8 @@ Value = tuple[int, int, str, float]
 
 
 def values_many(texts: list[str]) -> list[list[Value]]:
-    """`values` of each text, the model run over them in batches."""
+    """Each text's values (`_values`), the model run over them in batches."""
     return [_values(text, found) for text, found in zip(texts, parts_many(texts), strict=True)]
-
-
-def values(text: str) -> list[Value]:
-    """See `_values`."""
-    return _values(text, parts_many([text])[0])
 
 
 # Where a batch's values wait for each text's analysis: `Redactor.detect_many` reads a
@@ -288,7 +283,7 @@ def _batcher() -> MicroBatcher[str, list[Value]]:
 
 
 def _batched() -> MicroBatcher[str, list[Value]]:
-    """`values`, in one model call with the analyses running beside it (the serving
+    """`values_many` of one text, in one model call with the analyses running beside it (the serving
     threads' concurrent messages); one batcher, however many threads ask first."""
     with _lock:
         return _batcher()
@@ -355,7 +350,7 @@ def _misspelt(word: str, english: frozenset[str]) -> bool:
 
 
 class TokenModelRecognizer(EntityRecognizer):
-    """Presidio's view of `values`: people, addresses and phones, at the English model's
+    """Presidio's view of `_values`: people, addresses and phones, at the English model's
     score."""
 
     def __init__(self, words: Dictionary) -> None:
