@@ -63,6 +63,20 @@ def test_ordinary_words_and_numbers_stay_readable(redactor: Redactor, text: str,
     assert kept in redact(redactor, text)
 
 
+def _model_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Rows the classifier is asked to read, call by call, from now on."""
+    model = token_model._loaded()
+    call = model._call
+    rows_per_call: list[int] = []
+
+    def counted(rows: list[list[int]]) -> list[object]:
+        rows_per_call.append(len(rows))
+        return call(rows)  # type: ignore[return-value]
+
+    monkeypatch.setattr(model, "_call", counted)
+    return rows_per_call
+
+
 def test_a_value_past_the_models_window_is_found_where_it_stands() -> None:
     """The model reads 510 tokens at a time; a long message is read in overlapping
     windows, so a name far into it is found with its own offsets."""
@@ -77,20 +91,12 @@ def test_a_batch_is_read_in_fewer_model_calls_and_finds_what_each_text_alone_fin
 ) -> None:
     """`warmline analyze` reads messages in batches; the model's cost is mostly per
     call, so texts of similar length share one."""
-    model = token_model._loaded()
-    call = model._call
-    rows_per_call: list[int] = []
-
-    def counted(rows: list[list[int]]) -> list[object]:
-        rows_per_call.append(len(rows))
-        return call(rows)  # type: ignore[return-value]
-
     texts = [
         f"please send it to {n} willow overlook, {name}"
         for n, name in [(6102, "priyanka"), (17, "ishawna"), (4310, "aoife"), (88, "tadhg")]
     ]
     alone = [[span[:3] for span in token_model.values_many([text])[0]] for text in texts]
-    monkeypatch.setattr(model, "_call", counted)
+    rows_per_call = _model_calls(monkeypatch)
     batch = [[span[:3] for span in spans] for spans in token_model.values_many(texts)]
     assert batch == alone
     assert rows_per_call == [len(texts)]
@@ -104,3 +110,51 @@ def test_a_name_before_a_run_of_one_character_words_stays_a_name() -> None:
     found = [(text[start:end], entity) for start, end, entity, _ in values_many([text])[0]]
     assert ("priyanka", "PERSON") in found
     assert all(len(value) <= 60 for value, _ in found)
+
+
+@pytest.mark.parametrize("text", ["Pardon?", "Ergo"])
+def test_a_plain_english_word_is_no_name(redactor: Redactor, text: str) -> None:
+    """The classifier, which reads no capitals, took these for people."""
+    assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I reset my password?",
+        "I'm still waiting on my card, it hasn't arrived.",
+        "Why was my transfer declined?",
+    ],
+)
+def test_a_question_in_plain_english_words_costs_no_classifier_call(
+    redactor: Redactor, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """A third of customer questions are words of the dictionary and no listed name:
+    nothing the classifier found there would be kept, so it is not run, one message at
+    a time or in a batch."""
+    calls = _model_calls(monkeypatch)
+    assert redact(redactor, text) == text
+    assert redactor.detect_many([text, text]) == [[], []]
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # A listed name among plain words, in lower case.
+        ("please ask will turner to call me back", "please ask <NAME_1> to call me back"),
+        # A word no dictionary knows.
+        ("ishawna ordered the blue one last week", "<NAME_1> ordered the blue one last week"),
+        # Digits: an address in plain words.
+        ("please ship it to 6102 willow overlook", "please ship it to <ADDRESS_1>"),
+    ],
+)
+def test_a_message_with_a_name_a_number_or_an_unknown_word_is_still_read(
+    redactor: Redactor, monkeypatch: pytest.MonkeyPatch, text: str, redacted: str
+) -> None:
+    calls = _model_calls(monkeypatch)
+    assert redact(redactor, text) == redacted
+    assert calls
+    calls.clear()
+    assert [len(spans) for spans in redactor.detect_many([text])] == [1]
+    assert calls

@@ -28,7 +28,7 @@ from warmline.guardrails.recognizers.small_model_name import (
     add_small_model_ner,
 )
 from warmline.guardrails.recognizers.token_model import VALUES as TOKEN_MODEL_VALUES
-from warmline.guardrails.recognizers.token_model import values_many
+from warmline.guardrails.recognizers.token_model import values_many, worth_reading
 from warmline.guardrails.vault import VaultItem
 from warmline.guardrails.vocabulary import (
     NOT_NAMES,
@@ -404,8 +404,11 @@ class Redactor:
         blanked = [_blank_symbols(text) for text in folded]
         nlp_engine = _analyzer(self._company).nlp_engine
         artifacts = list(nlp_engine.process_batch(blanked, language="en", batch_size=PIPE_BATCH))
-        for (_, found), values in zip(artifacts, values_many(blanked), strict=True):
-            found.tokens.user_data[TOKEN_MODEL_VALUES] = values
+        english, stop_words = self._english(), _stop_words(self._company)
+        read = [i for i, text in enumerate(blanked) if worth_reading(text, english, stop_words)]
+        values = dict(zip(read, values_many([blanked[i] for i in read]), strict=True))
+        for index, (_, found) in enumerate(artifacts):
+            found.tokens.user_data[TOKEN_MODEL_VALUES] = values.get(index, [])
         return [
             self._spans(text, self._analyze(clear, found), language)
             for text, clear, (_, found) in zip(folded, blanked, artifacts, strict=True)

