@@ -768,10 +768,34 @@ def test_thanks_that_go_on_to_something_new_are_not_thanks(text: str) -> None:
     assert not says_thanks(text)
 
 
-def test_thanks_for_the_help_then_a_problem_is_no_acknowledgement_at_low_confidence() -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks for your help. My card was charged twice.",
+        "Thanks. My card was charged twice.",
+        "ok thanks. my card was declined",
+        "Thanks, the payment failed though",
+        "thanks. now I'm locked out of the app",
+        "Great, thanks. The app crashed when I opened it",
+    ],
+)
+def test_thanks_then_a_problem_is_no_acknowledgement_at_low_confidence(text: str) -> None:
     """At low confidence a message that opens with thanks is acknowledged ("Glad that
-    helped!"); thanks for the help followed by a new problem must not be."""
-    assert not opens_with_thanks("Thanks for your help. My card was charged twice.")
+    helped!"); thanks followed by a new problem must not be: the customer would be told
+    they were welcome while their card was charged twice."""
+    assert not opens_with_thanks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok I'll give it a few more days. It's a Lumen Lock for my mum",
+        "Thanks! I'll order the charger tonight",
+        "thanks, my refund arrived",
+    ],
+)
+def test_thanks_then_news_that_is_no_problem_is_still_acknowledged(text: str) -> None:
+    assert opens_with_thanks(text)
 
 
 @pytest.mark.parametrize(

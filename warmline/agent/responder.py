@@ -31,9 +31,13 @@ _ACKNOWLEDGED = re.compile(
     r"got it|that (?:worked|did it|fixed it)|it worked|fixed|sorted|thanks?|thank you|thx)\b",
     re.IGNORECASE,
 )
+# Words of a matter not settled: a question, a denial, or a fault told after the thanks
+# ("ok thanks. my card was declined", "Thanks. My card was charged twice.").
 _STILL_STUCK = re.compile(
     r"\?|\b(?:not|no|still|but|nothing|never|again|error|problem|wrong|help|how|what|why|"
     r"when|where|which|can|could|would|should|is|are|do|does|did|broken|damaged|missing|"
+    r"(?:over)?charged|billed|twice|double|declined|fail(?:s|ed|ing)?|lost|stolen|hacked|"
+    r"locked|blocked|stuck|crash(?:es|ed|ing)?|"
     r"(?:don|doesn|didn|isn|wasn|won|can|couldn|haven|hasn|aren|weren)'?t)\b",
     re.IGNORECASE,
 )
