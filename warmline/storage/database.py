@@ -10,7 +10,7 @@ INSERT whose generated id the caller needs says `RETURNING id` (both engines hav
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -33,9 +33,12 @@ class Unavailable(Exception):
 
 
 class Row(Protocol):
-    """A result row, read by column name or position (`dict(row)` works)."""
+    """A result row, read by column name or position (`dict(row)` works); iterating it
+    gives its values in column order, as `sqlite3.Row` does."""
 
     def __getitem__(self, key: Any, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
     def keys(self) -> Any: ...
 

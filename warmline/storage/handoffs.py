@@ -60,12 +60,19 @@ HANDED_OVER_SHARE = sql(
     "FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id "
     "WHERE c.created_at >= :since AND c.last_seq > 0"
 )
+# What a queue entry is built from, and no more: every queue change reads every open row,
+# so the columns only the dashboard and the closed rows need (claimed_at, closed_at,
+# disposition, csat, reasons) are left out of each of those reads.
+_ENTRY_COLUMNS = (
+    "id, conversation_id, status, claimed_by, packet, skills, language, preferred_agent, "
+    "preferred_until, sla_deadline, breached_at, waiting_since, requeued_at"
+)
 OPEN_ENTRY = sql(
-    "SELECT * FROM handoffs WHERE conversation_id = :conversation_id "
+    f"SELECT {_ENTRY_COLUMNS} FROM handoffs WHERE conversation_id = :conversation_id "
     "AND status IN ('queued', 'claimed')"
 )
 OPEN_ENTRIES = sql(
-    "SELECT * FROM handoffs WHERE status IN ('queued', 'claimed') "
+    f"SELECT {_ENTRY_COLUMNS} FROM handoffs WHERE status IN ('queued', 'claimed') "
     "ORDER BY priority DESC, created_at"
 )
 FIRST_PACKET = sql(
