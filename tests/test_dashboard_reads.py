@@ -118,3 +118,34 @@ def test_the_dashboards_reads_of_the_day_use_indexes(tmp_path: Path) -> None:
                 text,
                 steps,
             )
+
+
+async def test_an_open_entry_read_again_shows_its_claim_requeue_and_completed_packet(
+    tmp_path: Path,
+) -> None:
+    """Every queue change reads every open row and reuses the entry of a row that did not
+    change; a claim, a requeue for another agent and a completed packet must each show."""
+    db = await SqliteDatabase.open(tmp_path / "warmline.sqlite")
+    try:
+        conversation = await conversations.ConversationLog(db).create()
+        queue = HandoffQueue(db, clock=lambda: NOW)
+        async with db.transaction() as conn:
+            await queue.enqueue(conn, packet(conversation.id, "explicit_request"))
+        [first] = await queue.open_entries()
+        assert (await queue.open_entries())[0] is first  # unchanged: the same entry
+        async with db.transaction() as conn:
+            assert await queue.claim(conn, conversation.id, "ada")
+        [claimed] = await queue.open_entries()
+        assert (claimed.status, claimed.claimed_by) == ("claimed", "ada")
+        async with db.transaction() as conn:
+            await queue.requeue(conn, conversation.id, "grace", timedelta(minutes=2))
+        [requeued] = await queue.open_entries()
+        assert (requeued.status, requeued.preferred_agent) == ("queued", "grace")
+        assert requeued.requeued_at == NOW
+        completed = packet(conversation.id, "frustration", "explicit_request")
+        await queue.replace_packet(requeued.id, completed)
+        [read] = await queue.open_entries()
+        assert {r.code for r in read.packet.decision.reasons} == {"explicit_request", "frustration"}
+        assert await queue.entry(conversation.id) == read
+    finally:
+        await db.close()
