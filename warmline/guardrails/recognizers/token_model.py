@@ -26,6 +26,8 @@ Its phones have 7 to 15 digits and are no part of a longer number.
 import importlib.util
 import re
 import threading
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +36,7 @@ from typing import Any
 import numpy as np
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.lex_attrs import like_num as _spacy_like_num
 
 from warmline.batching import MicroBatcher
 from warmline.guardrails.recognizers.known_name import (
@@ -267,6 +270,8 @@ def _an_address(run: list[_Part], text: str) -> bool:
 Value = tuple[int, int, str, float]
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# "three", "twelfth", "2nd": a number in words, which the model reads as a house number.
+_like_num: Callable[[str], bool] = _spacy_like_num
 # English endings after an apostrophe, so "hasn't" and "I'm" read as "has" and "I".
 _CLITICS = tuple("n't n’t 's ’s 're ’re 'll ’ll 've ’ve 'd ’d 'm ’m".split())
 
@@ -274,22 +279,28 @@ _CLITICS = tuple("n't n’t 's ’s 're ’re 'll ’ll 've ’ve 'd ’d 'm ’
 def worth_reading(text: str, english: frozenset[str], stop_words: frozenset[str]) -> bool:
     """Whether the model could find anything in `text` that the filters would keep.
 
-    Not when the text has no digit and no "@" (so no phone, address or handle) and
-    each of its words is a stop word or an English word that is no listed name ("How
-    do I reset my password?"): a name there would be an English word the name list
-    does not hold, which the filters drop. That is about a third of customer
-    questions, and the model is half the detection CPU of such a message. Of the
-    public PII, judgement and retrieval development texts (20,619), 8,117 are such, and
-    the spans found in them were the same without the model, save two it had misread
-    as people ("Ergo", "Pardon?").
+    Not when each of its words is a stop word or an English word in lower case that is
+    no listed name, no number is written in digits or words, and there is no "@" and no
+    invisible format character ("How do I reset my password?", "i'm still waiting on my
+    card, it hasn't arrived"): a name there would be an English word in lower case the
+    name list does not hold, which the filters drop, and an address or a phone needs a
+    number. A capitalised word is read, as the filters keep it ("Ngo", "Ma Sun", both
+    English words); so is a number word, a house number to the model ("three cedar
+    road"); and a zero-width character, which splits a name into English pieces. About
+    a third of customer questions are left out, where the model was half the detection
+    CPU.
     """
     if "@" in text or any(ch.isdigit() for ch in text):
+        return True
+    if not text.isascii() and any(unicodedata.category(ch) == "Cf" for ch in text):
         return True
     for match in _WORD.finditer(text):
         word = match.group().casefold()
         word = next((word[: -len(c)] for c in _CLITICS if word.endswith(c)), word)
-        if word in stop_words:
+        if word in stop_words and not _like_num(word):
             continue
+        if not match.group().islower() or _like_num(word):
+            return True
         if word in known_names() or not is_english_word(word, english):
             return True
     return False
