@@ -15,7 +15,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from warmline.agent.decision import TurnFacts
 from warmline.agent.facts import facts_of_turn
-from warmline.agent.responder import opens_with_thanks, says_thanks
+from warmline.agent.responder import (
+    says_thanks,
+    smalltalk_reply,
+    thanks_before_no_new_fault,
+)
 from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
 from warmline.guardrails.human_request import detect_human_request
@@ -782,8 +786,10 @@ def test_thanks_that_go_on_to_something_new_are_not_thanks(text: str) -> None:
 def test_thanks_then_a_problem_is_no_acknowledgement_at_low_confidence(text: str) -> None:
     """At low confidence a message that opens with thanks is acknowledged ("Glad that
     helped!"); thanks followed by a new problem must not be: the customer would be told
-    they were welcome while their card was charged twice."""
-    assert not opens_with_thanks(text)
+    they were welcome while their card was charged twice. The turn is a miss."""
+    assert not thanks_before_no_new_fault(text)
+    facts = third_turn(text, ["my parcel is late"], confidence=0.05, misses=0)
+    assert (facts.confidence, facts.low_confidence_strikes) == (0.05, 1)
 
 
 @pytest.mark.parametrize(
@@ -792,10 +798,45 @@ def test_thanks_then_a_problem_is_no_acknowledgement_at_low_confidence(text: str
         "ok I'll give it a few more days. It's a Lumen Lock for my mum",
         "Thanks! I'll order the charger tonight",
         "thanks, my refund arrived",
+        # A fault that was put right, or that the customer takes from here.
+        "Thanks! That fixed the crash.",
+        "Thanks, I found the lost receipt",
+        "Thanks, I double checked and it worked",
+        "Thanks, it stopped crashing",
+        "thanks, my refund for the double charge arrived",
+        "Thanks, I reported the lost card and got a new one, all sorted",
+        "ok thanks, I'll cancel the blocked card then",
     ],
 )
-def test_thanks_then_news_that_is_no_problem_is_still_acknowledged(text: str) -> None:
-    assert opens_with_thanks(text)
+def test_thanks_then_news_that_is_no_new_problem_is_acknowledged(text: str) -> None:
+    assert thanks_before_no_new_fault(text)
+    facts = third_turn(text, ["my app keeps crashing", "still crashing"], confidence=0.05, misses=1)
+    assert facts.confidence is None
+    assert reason_codes(facts) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks! That fixed the crash.",
+        "Thanks, I found the lost receipt",
+        "Thanks, I double checked and it worked",
+        "Thanks, it stopped crashing",
+        "Great, thanks, I'm in. It was locked because of the old password, all good now",
+        "Thanks, I reported the lost card and got a new one, all sorted",
+    ],
+)
+def test_thanks_that_mention_a_fault_put_right_are_thanks_at_any_confidence(text: str) -> None:
+    """These close what came before, whatever the search found."""
+    assert says_thanks(text)
+    assert smalltalk_reply(text, "Lumen Home") is not None
+
+
+def test_thanks_then_a_fault_in_the_same_sentence_are_not_thanks() -> None:
+    """It was answered "Glad that helped!" and wiped the misses before it."""
+    text = "Thanks, the payment failed though"
+    assert not says_thanks(text)
+    assert smalltalk_reply(text, "Lumen Home") is None
 
 
 @pytest.mark.parametrize(

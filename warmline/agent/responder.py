@@ -31,14 +31,24 @@ _ACKNOWLEDGED = re.compile(
     r"got it|that (?:worked|did it|fixed it)|it worked|fixed|sorted|thanks?|thank you|thx)\b",
     re.IGNORECASE,
 )
-# Words of a matter not settled: a question, a denial, or a fault told after the thanks
-# ("ok thanks. my card was declined", "Thanks. My card was charged twice.").
 _STILL_STUCK = re.compile(
     r"\?|\b(?:not|no|still|but|nothing|never|again|error|problem|wrong|help|how|what|why|"
     r"when|where|which|can|could|would|should|is|are|do|does|did|broken|damaged|missing|"
-    r"(?:over)?charged|billed|twice|double|declined|fail(?:s|ed|ing)?|lost|stolen|hacked|"
-    r"locked|blocked|stuck|crash(?:es|ed|ing)?|"
     r"(?:don|doesn|didn|isn|wasn|won|can|couldn|haven|hasn|aren|weren)'?t)\b",
+    re.IGNORECASE,
+)
+# A fault told after the thanks ("ok thanks. my card was declined", "Thanks. My card was
+# charged twice."), unless the message says it was put right or that the customer takes
+# it from here ("Thanks! That fixed the crash.", "thanks, my refund for the double charge
+# arrived", "ok thanks, I'll cancel the blocked card then").
+_FAULT = re.compile(
+    r"\b(?:(?:over)?charged|billed|twice|double|declined|fail(?:s|ed|ing)?|lost|stolen|"
+    r"hacked|locked|blocked|stuck|crash(?:es|ed|ing)?)\b",
+    re.IGNORECASE,
+)
+_PUT_RIGHT = re.compile(
+    r"\b(?:fixed|worked|works|working|sorted|solved|resolved|found|arrived|stopped|"
+    r"connected|unlocked|all (?:good|set)|got it|i'?m in|i'?ll|i will|will do)\b",
     re.IGNORECASE,
 )
 # The help a customer thanks for ("thanks for your help", "thank you for helping me") is
@@ -218,17 +228,27 @@ def opens_with_thanks(text: str) -> bool:
     )
 
 
+def thanks_before_no_new_fault(text: str) -> bool:
+    """`opens_with_thanks`, and what follows tells of no new fault left unmended: thanks
+    the bot acknowledges, alone (`_acknowledges`) or before news the search cannot answer
+    ("ok I'll give it a few more days. It's a Lumen Lock for my mum"), but not "Thanks.
+    My card was charged twice." or "Thanks, the payment failed though", which would be told
+    they were welcome; "Thanks! That fixed the crash." still is."""
+    return opens_with_thanks(text) and not (_FAULT.search(text) and not _PUT_RIGHT.search(text))
+
+
 def _acknowledges(text: str) -> bool:
     """The message opens with thanks or an acknowledgement, says the bot helped, asks for
     nothing more, and every sentence after the first is itself thanks, "it helped", a
     goodbye or a short sign-off: "Thanks! That worked.", "Great, thanks! Bye", "Thank you.
     Much appreciated.", "Thanks, that worked. Regards, John". A sentence that says
     something new ("Thanks Revolut! I signed up with Google", "Thanks, I also need to
-    change my address") is for the search to answer, not to be thanked for. Thanks for
+    change my address") is for the search to answer, not to be thanked for, and so is a
+    fault told and not put right ("Thanks, the payment failed though"). Thanks for
     the help are thanks here, where every later sentence must be thanks too; not in
     `opens_with_thanks` alone ("Thanks for your help. My card was charged twice.")."""
     text = _THANKS_FOR_HELP.sub("thanks", text)
-    if not opens_with_thanks(text) or _ASKS_FOR_MORE.search(text):
+    if not thanks_before_no_new_fault(text) or _ASKS_FOR_MORE.search(text):
         return False
     further = [s for s in _SENTENCE_END.split(text)[1:] if _LETTER.search(s)]
     return all(_HELPED.search(s) or len(_WORDS.findall(s)) <= SIGN_OFF_WORDS for s in further)
