@@ -61,8 +61,9 @@ HANDED_OVER_SHARE = sql(
     "WHERE c.created_at >= :since AND c.last_seq > 0"
 )
 # What a queue entry is built from, and no more: every queue change reads every open row,
-# so the columns only the dashboard and the closed rows need (claimed_at, closed_at,
-# disposition, csat, reasons) are left out of each of those reads.
+# so the columns only the dashboard, the closed rows and the order need (priority,
+# created_at, claimed_at, closed_at, disposition, csat, reasons) are left out of each of
+# those reads.
 _ENTRY_COLUMNS = (
     "id, conversation_id, status, claimed_by, packet, skills, language, preferred_agent, "
     "preferred_until, sla_deadline, breached_at, waiting_since, requeued_at"
