@@ -244,9 +244,13 @@ async def serving(
         await asyncio.sleep(0.05)
         if task.done():
             task.result()
-    yield RunningServer(settings, port, instance)
-    instance.should_exit = True
-    await task
+    try:
+        yield RunningServer(settings, port, instance)
+    finally:
+        # Also when the test failed: a server left running keeps its worker processes
+        # and sockets, and the next test would count them as its own.
+        instance.should_exit = True
+        await task
 
 
 @asynccontextmanager

@@ -110,9 +110,13 @@ class CardRedactor:
 
     def redact(self, text: str, book: PlaceholderBook, language: str | None = None) -> Redaction:
         if text == "wait to be read":
+            # The stall is claimed before `entered` tells the test, which may kill this
+            # worker at once: claimed after, a worker killed in between leaves it to the
+            # replacement, whose reading then stalls too.
+            stalls = self.gate.stalls is not None and self.gate.stalls.acquire(False)
             if self.gate.entered is not None:
                 self.gate.entered.release()
-            if self.gate.stalls is not None and self.gate.stalls.acquire(False):
+            if stalls:
                 threading.Event().wait()
             self.gate.open.wait()
         masked = CARD.sub("<CARD_1>", text)

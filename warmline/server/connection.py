@@ -44,6 +44,7 @@ CLIENT_ERRORS = (
 )
 SERVICE_RESTART = 1012
 RESTART_REASON = "server restarting; reconnect and resume"
+TRY_AGAIN_LATER = 1013
 NORMAL_CLOSE = 1000
 CLOSE_WAIT_S = 5.0  # how long a refused socket's last error frame may take to go out
 
@@ -194,7 +195,16 @@ class Connection:
             if isinstance(queued, _CloseCue):
                 await self._close_now(queued.data["code"], queued.data["reason"])
                 return
-            for frame in await self.outgoing(queued):
+            try:
+                frames = await self.outgoing(queued)
+            except Unavailable:
+                # The events this frame skipped could not be read from the log. A writer
+                # that ended here would leave the socket open and silent (every later ack
+                # and answer queued for nobody); closed with 1013, the client reconnects
+                # and resumes after its last seq, and the log sends what it missed.
+                await self._close_now(TRY_AGAIN_LATER, Unavailable.code)
+                return
+            for frame in frames:
                 try:
                     await self.websocket.send_text(frame.wire())
                 except (WebSocketDisconnect, RuntimeError):
