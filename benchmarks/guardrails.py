@@ -7,10 +7,14 @@ labeled evaluation sets, cycled to the requested count. Single process, one core
 Redaction alone is timed too (`redaction_mean_ms`), since that is what the NER
 choice costs, and its detection's CPU one message at a time (as a live turn pays it)
 and in batches of 64 (`Redactor.detect_many`, as `warmline analyze` and any worker
-that batches messages pay it) on the same messages.
+that batches messages pay it) on the same messages. `--corpus questions` reads the
+customer questions the capacity benchmark sends instead (the retrieval sets' questions),
+which hold fewer names and numbers than the labelled messages; to measure the code before
+a change with this script, run it with that code first on `PYTHONPATH`.
 Writes benchmarks/results/guardrails.json (or --out).
 
-Usage: .venv/bin/python benchmarks/guardrails.py [--messages 2000] [--out FILE]
+Usage: .venv/bin/python benchmarks/guardrails.py [--messages 2000] [--corpus messages|questions]
+       [--out FILE]
 """
 
 import argparse
@@ -19,6 +23,8 @@ import os
 import platform
 import time
 from pathlib import Path
+
+from capacity import messages
 
 from warmline.config import REPO_ROOT, Settings
 from warmline.guardrails.guard import Guard
@@ -33,7 +39,9 @@ SOURCES = [
 ]
 
 
-def texts() -> list[str]:
+def texts(corpus: str) -> list[str]:
+    if corpus == "questions":
+        return messages()
     return [
         json.loads(line)["text"]
         for source in SOURCES
@@ -63,6 +71,7 @@ def detection_cpu_ms(redactor: Redactor, messages: list[str]) -> tuple[float, fl
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--corpus", choices=["messages", "questions"], default="messages")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
     settings = Settings()
@@ -72,7 +81,7 @@ def main() -> None:
         kb_vocabulary(settings.kb_path),
     )  # fmt: skip
     guard = Guard(redactor, settings.limits.max_message_chars)
-    corpus = texts()
+    corpus = texts(args.corpus)
     redactor.warm_up()
     latencies: list[float] = []
     redaction_s = 0.0
@@ -94,6 +103,7 @@ def main() -> None:
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "messages": args.messages,
+        "corpus": args.corpus,
         "distinct_messages": len(corpus),
         "mean_chars": round(sum(len(t) for t in corpus) / len(corpus), 1),
         "messages_per_s": round(args.messages / elapsed, 1),
