@@ -781,6 +781,11 @@ def test_thanks_that_go_on_to_something_new_are_not_thanks(text: str) -> None:
         "Thanks, the payment failed though",
         "thanks. now I'm locked out of the app",
         "Great, thanks. The app crashed when I opened it",
+        "thanks, the payment bounced",
+        # Put right before, or taken on in another clause: the fault still stands.
+        "thanks, it worked yesterday, now my card was declined",
+        "thanks. I'll need a refund, I was charged twice",
+        "thanks, my phone was stolen and I'll need a new card",
     ],
 )
 def test_thanks_then_a_problem_is_no_acknowledgement_at_low_confidence(text: str) -> None:
@@ -806,6 +811,9 @@ def test_thanks_then_a_problem_is_no_acknowledgement_at_low_confidence(text: str
         "thanks, my refund for the double charge arrived",
         "Thanks, I reported the lost card and got a new one, all sorted",
         "ok thanks, I'll cancel the blocked card then",
+        "Thanks! The double charge was refunded",
+        "Thanks, my lost card turned up",
+        "thanks, the declined payment went through",
     ],
 )
 def test_thanks_then_news_that_is_no_new_problem_is_acknowledged(text: str) -> None:
@@ -832,9 +840,12 @@ def test_thanks_that_mention_a_fault_put_right_are_thanks_at_any_confidence(text
     assert smalltalk_reply(text, "Lumen Home") is not None
 
 
-def test_thanks_then_a_fault_in_the_same_sentence_are_not_thanks() -> None:
-    """It was answered "Glad that helped!" and wiped the misses before it."""
-    text = "Thanks, the payment failed though"
+@pytest.mark.parametrize(
+    "text",
+    ["Thanks, the payment failed though", "thanks, it worked yesterday, now my card was declined"],
+)
+def test_thanks_then_a_fault_in_the_same_sentence_are_not_thanks(text: str) -> None:
+    """They were answered "Glad that helped!" and wiped the misses before them."""
     assert not says_thanks(text)
     assert smalltalk_reply(text, "Lumen Home") is None
 

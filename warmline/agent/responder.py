@@ -38,19 +38,24 @@ _STILL_STUCK = re.compile(
     re.IGNORECASE,
 )
 # A fault told after the thanks ("ok thanks. my card was declined", "Thanks. My card was
-# charged twice."), unless the message says it was put right or that the customer takes
-# it from here ("Thanks! That fixed the crash.", "thanks, my refund for the double charge
-# arrived", "ok thanks, I'll cancel the blocked card then").
+# charged twice."), unless that clause or a later one says it was put right ("Thanks!
+# That fixed the crash.", "Thanks, I reported the lost card and got a new one, all
+# sorted"), or its own clause that the customer takes it from there ("Thanks, I found the
+# lost receipt", "ok thanks, I'll cancel the blocked card then"; but not "thanks, my phone
+# was stolen and I'll need a new card").
 _FAULT = re.compile(
-    r"\b(?:(?:over)?charged|billed|twice|double|declined|fail(?:s|ed|ing)?|lost|stolen|"
-    r"hacked|locked|blocked|stuck|crash(?:es|ed|ing)?)\b",
+    r"\b(?:(?:over)?charged|billed|twice|double|declined|rejected|bounced|"
+    r"fail(?:s|ed|ing)?|lost|stolen|hacked|locked|blocked|stuck|crash(?:es|ed|ing)?)\b",
     re.IGNORECASE,
 )
 _PUT_RIGHT = re.compile(
-    r"\b(?:fixed|worked|works|working|sorted|solved|resolved|found|arrived|stopped|"
-    r"connected|unlocked|all (?:good|set)|got it|i'?m in|i'?ll|i will|will do)\b",
+    r"\b(?:fixed|worked|works|working|sorted|solved|resolved|arrived|stopped|connected|"
+    r"unlocked|unblocked|refunded|reversed|cleared|went through|turned up|came back|"
+    r"all (?:good|set)|i'?m in)\b",
     re.IGNORECASE,
 )
+_TAKES_IT_ON = re.compile(r"\b(?:found|got it|i'?ll|i will|will do)\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"[.!?;,\n]+|\s(?:and|but|now)\s", re.IGNORECASE)
 # The help a customer thanks for ("thanks for your help", "thank you for helping me") is
 # no plea for more, so a message of thanks reads it as plain thanks before the still-stuck
 # words are.
@@ -234,7 +239,18 @@ def thanks_before_no_new_fault(text: str) -> bool:
     ("ok I'll give it a few more days. It's a Lumen Lock for my mum"), but not "Thanks.
     My card was charged twice." or "Thanks, the payment failed though", which would be told
     they were welcome; "Thanks! That fixed the crash." still is."""
-    return opens_with_thanks(text) and not (_FAULT.search(text) and not _PUT_RIGHT.search(text))
+    return opens_with_thanks(text) and not _a_fault_left(text)
+
+
+def _a_fault_left(text: str) -> bool:
+    """A clause tells a fault that neither it nor a later clause says was put right, and
+    that its own clause does not take on (read from the last clause back: linear)."""
+    put_right = False
+    for clause in reversed(_CLAUSE.split(text)):
+        put_right = put_right or bool(_PUT_RIGHT.search(clause))
+        if _FAULT.search(clause) and not (put_right or _TAKES_IT_ON.search(clause)):
+            return True
+    return False
 
 
 def _acknowledges(text: str) -> bool:
