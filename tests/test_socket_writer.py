@@ -5,6 +5,8 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from warmline.conversation.protocol import ServerFrame
 from warmline.coordination.bus import LocalEventBus
 from warmline.server.chat_endpoint import CustomerConnection
@@ -26,21 +28,33 @@ class RecordingSocket:
 
 
 class UnreadableLog:
-    """A conversation log whose store does not answer."""
+    """A conversation log whose reads fail with `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
     async def events_after(self, *_: Any, **__: Any) -> list[Any]:
-        raise Unavailable()
+        raise self.error
 
 
-async def test_events_after_a_gap_the_log_cannot_fill_close_the_socket_to_be_resumed() -> None:
+@pytest.mark.parametrize(
+    ("error", "closed"),
+    [
+        (Unavailable(), (1013, "unavailable")),  # the store does not answer
+        (ValueError("a row that no longer parses"), (1011, "internal")),
+    ],
+)
+async def test_events_after_a_gap_the_log_cannot_fill_close_the_socket_to_be_resumed(
+    error: Exception, closed: tuple[int, str]
+) -> None:
     socket = RecordingSocket()
     conn = CustomerConnection(socket, LocalEventBus[ServerFrame](), 1 << 16)  # type: ignore[arg-type]
-    conn.service = SimpleNamespace(log=UnreadableLog())  # type: ignore[assignment]
+    conn.service = SimpleNamespace(log=UnreadableLog(error))  # type: ignore[assignment]
     conn.conversation = SimpleNamespace(id="c1")  # type: ignore[assignment]
     conn.last_seq_sent = 1
     conn.start_writer()
     # Event 2 went out on the bus after event 3 (two commits published out of order).
     conn.outbox.put_nowait(ServerFrame(seq=3, type="message", conversation_id="c1"))
-    assert await asyncio.wait_for(socket.closed, 60) == (1013, "unavailable")
+    assert await asyncio.wait_for(socket.closed, 60) == closed
     assert socket.sent == []  # event 3 waits for the resume, which sends 2 first
     await conn.close()

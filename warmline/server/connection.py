@@ -8,6 +8,7 @@ interleave mid-frame, and a restart's close follows every frame queued before it
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack, suppress
 from typing import TypeVar
@@ -33,6 +34,7 @@ class FrameError(Exception):
         self.message = message
 
 
+log = logging.getLogger("warmline.connection")
 CLIENT_ERRORS = (
     FrameError,
     InputRejected,
@@ -45,6 +47,7 @@ CLIENT_ERRORS = (
 SERVICE_RESTART = 1012
 RESTART_REASON = "server restarting; reconnect and resume"
 TRY_AGAIN_LATER = 1013
+INTERNAL_ERROR = 1011
 NORMAL_CLOSE = 1000
 CLOSE_WAIT_S = 5.0  # how long a refused socket's last error frame may take to go out
 
@@ -203,6 +206,14 @@ class Connection:
                 # and answer queued for nobody); closed with 1013, the client reconnects
                 # and resumes after its last seq, and the log sends what it missed.
                 await self._close_now(TRY_AGAIN_LATER, Unavailable.code)
+                return
+            except Exception:
+                # Any other failure to read them (a row that no longer parses, a fault in
+                # the code) would leave the same silence: logged, counted, and the socket
+                # closed as an internal error (1011), from which the client resumes too.
+                log.exception("the events a frame skipped could not be read")
+                ERRORS.labels(code="internal").inc()
+                await self._close_now(INTERNAL_ERROR, "internal")
                 return
             for frame in frames:
                 try:
