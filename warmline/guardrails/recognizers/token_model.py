@@ -284,9 +284,12 @@ def worth_reading(text: str, english: frozenset[str], stop_words: frozenset[str]
     invisible format character ("How do I reset my password?", "i'm still waiting on my
     card, it hasn't arrived"): a name there would be an English word in lower case the
     name list does not hold, which the filters drop, and an address or a phone needs a
-    number. A capitalised word is read, as the filters keep it ("Ngo", "Ma Sun", both
-    English words); so is a number word, a house number to the model ("three cedar
-    road"); and a zero-width character, which splits a name into English pieces. A
+    number. A capitalised word that is no stop word is read, as the filters keep it
+    ("Ngo", "Ma Sun", both English words); so is a number word, a house number to the
+    model ("three cedar road"); and a zero-width character, which splits a name into
+    English pieces. Stop words are passed over, the few that are also listed names
+    ("will", "may", "more") too: a name made of stop words alone is left to the other
+    readers. A
     fifth of customer questions are left out (a third of the public development texts),
     and in them the model was half the detection CPU.
     """
