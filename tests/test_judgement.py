@@ -16,9 +16,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from warmline.agent.decision import TurnFacts
 from warmline.agent.facts import facts_of_turn
 from warmline.agent.responder import (
+    opens_with_thanks,
     says_thanks,
     smalltalk_reply,
-    thanks_before_no_new_fault,
 )
 from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
@@ -792,7 +792,7 @@ def test_thanks_then_a_problem_is_no_acknowledgement_at_low_confidence(text: str
     """At low confidence a message that opens with thanks is acknowledged ("Glad that
     helped!"); thanks followed by a new problem must not be: the customer would be told
     they were welcome while their card was charged twice. The turn is a miss."""
-    assert not thanks_before_no_new_fault(text)
+    assert not opens_with_thanks(text)
     facts = third_turn(text, ["my parcel is late"], confidence=0.05, misses=0)
     assert (facts.confidence, facts.low_confidence_strikes) == (0.05, 1)
 
@@ -817,7 +817,7 @@ def test_thanks_then_a_problem_is_no_acknowledgement_at_low_confidence(text: str
     ],
 )
 def test_thanks_then_news_that_is_no_new_problem_is_acknowledged(text: str) -> None:
-    assert thanks_before_no_new_fault(text)
+    assert opens_with_thanks(text)
     facts = third_turn(text, ["my app keeps crashing", "still crashing"], confidence=0.05, misses=1)
     assert facts.confidence is None
     assert reason_codes(facts) == []

@@ -5,7 +5,7 @@ scorers, so a log judged offline is judged as the same message would be live. Ap
 the graph's nodes so that those readers need not load the graph."""
 
 from warmline.agent.decision import TurnFacts
-from warmline.agent.responder import says_thanks, thanks_before_no_new_fault
+from warmline.agent.responder import opens_with_thanks, says_thanks
 from warmline.guardrails.signals import Signals
 
 
@@ -27,7 +27,7 @@ def facts_of_turn(
     (`strikes`, `unanswered`): one function for the live turn and `warmline analyze`, so
     a log scored offline is judged as the same message would be live."""
     thanked = says_thanks(text)
-    if confidence is not None and confidence < low_confidence and thanks_before_no_new_fault(text):
+    if confidence is not None and confidence < low_confidence and opens_with_thanks(text):
         # Thanks that go on to something the hits do not answer are acknowledged, not
         # refused (`nodes._smalltalk_or_confidence`): no miss, as no answer was tried.
         confidence = None

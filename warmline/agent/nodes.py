@@ -30,11 +30,7 @@ from warmline.agent.facts import facts_of_turn
 from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_question
 from warmline.agent.hints import classify, with_hints
 from warmline.agent.llm import LlmFailure
-from warmline.agent.responder import (
-    extractive_answer,
-    smalltalk_reply,
-    thanks_before_no_new_fault,
-)
+from warmline.agent.responder import extractive_answer, opens_with_thanks, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Message, Outcome, applied, joined
 from warmline.agent.waiting import answers_while_waiting, reply_while_waiting
 from warmline.guardrails.masked import without_masked_values
@@ -221,7 +217,7 @@ def _smalltalk_or_confidence(state: AgentState, context: AgentContext) -> Answer
     if smalltalk is not None:
         return Answer(text=smalltalk)
     confidence = context.answerable(state.get("query") or turn.text, hits)
-    if confidence < context.low_confidence and thanks_before_no_new_fault(turn.text):
+    if confidence < context.low_confidence and opens_with_thanks(turn.text):
         # "ok I'll give it a few more days. It's a Lumen Lock for my mum": what follows the
         # thanks is no question the help center answers, so the thanks is what is answered,
         # neither a miss counted against the bot nor thanks that forgive the misses before.

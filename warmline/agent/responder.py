@@ -227,19 +227,17 @@ def says_thanks(text: str) -> bool:
 
 def opens_with_thanks(text: str) -> bool:
     """The message opens with thanks or an acknowledgement and says the bot helped, with
-    nothing in it still stuck, whatever else it goes on to say."""
+    nothing in it still stuck and no new fault left unmended, whatever else it goes on to
+    say: thanks the bot acknowledges, alone (`_acknowledges`) or before news the search
+    cannot answer ("ok I'll give it a few more days. It's a Lumen Lock for my mum"), but
+    not "Thanks. My card was charged twice." or "Thanks, the payment failed though", which
+    would be told they were welcome; "Thanks! That fixed the crash." still is."""
     return bool(
-        _ACKNOWLEDGED.match(text) and _HELPED.search(text) and not _STILL_STUCK.search(text)
+        _ACKNOWLEDGED.match(text)
+        and _HELPED.search(text)
+        and not _STILL_STUCK.search(text)
+        and not _a_fault_left(text)
     )
-
-
-def thanks_before_no_new_fault(text: str) -> bool:
-    """`opens_with_thanks`, and what follows tells of no new fault left unmended: thanks
-    the bot acknowledges, alone (`_acknowledges`) or before news the search cannot answer
-    ("ok I'll give it a few more days. It's a Lumen Lock for my mum"), but not "Thanks.
-    My card was charged twice." or "Thanks, the payment failed though", which would be told
-    they were welcome; "Thanks! That fixed the crash." still is."""
-    return opens_with_thanks(text) and not _a_fault_left(text)
 
 
 def _a_fault_left(text: str) -> bool:
@@ -264,7 +262,7 @@ def _acknowledges(text: str) -> bool:
     the help are thanks here, where every later sentence must be thanks too; not in
     `opens_with_thanks` alone ("Thanks for your help. My card was charged twice.")."""
     text = _THANKS_FOR_HELP.sub("thanks", text)
-    if not thanks_before_no_new_fault(text) or _ASKS_FOR_MORE.search(text):
+    if not opens_with_thanks(text) or _ASKS_FOR_MORE.search(text):
         return False
     further = [s for s in _SENTENCE_END.split(text)[1:] if _LETTER.search(s)]
     return all(_HELPED.search(s) or len(_WORDS.findall(s)) <= SIGN_OFF_WORDS for s in further)

@@ -289,9 +289,8 @@ def worth_reading(text: str, english: frozenset[str], stop_words: frozenset[str]
     model ("three cedar road"); and a zero-width character, which splits a name into
     English pieces. Stop words are passed over, the few that are also listed names
     ("will", "may", "more") too: a name made of stop words alone is left to the other
-    readers. A
-    fifth of customer questions are left out (a third of the public development texts),
-    and in them the model was half the detection CPU.
+    readers. A fifth of customer questions are left out (a third of the public
+    development texts), and in them the model was half the detection CPU.
     """
     if "@" in text or any(ch.isdigit() for ch in text):
         return True
