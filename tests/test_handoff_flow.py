@@ -15,6 +15,7 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState
 from warmline.conversation import edge
 from warmline.conversation.accounts import AgentAccount
+from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.settings import LimitSettings
 from warmline.coordination.bus import AGENTS
 from warmline.guardrails.limits import InputRejected
@@ -280,6 +281,37 @@ async def test_a_press_reads_decides_and_writes_in_two_thread_calls(
         assert entry is not None and entry.packet.transcript[-1].seq == message.seq
         released.set()
         await service.drain()
+
+
+async def test_a_bot_turn_reads_its_conversation_and_message_in_one_thread_call(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before its graph runs, a bot turn makes one call to a read connection's thread:
+    each call more waits for the busy event loop once more before the customer's answer."""
+    hops = ThreadHops(monkeypatch)
+    before_graph: list[int] = []
+    run_turn = ConversationService._run_turn
+    graph_run = ConversationGraph.run
+
+    async def counted_turn(self: ConversationService, *args: Any) -> None:
+        PRESSING.set(True)  # counts from here, in the turn's own task
+        await run_turn(self, *args)
+
+    async def counted_graph(self: ConversationGraph, *args: Any, **kwargs: Any) -> AgentState:
+        if PRESSING.get():
+            before_graph.append(hops.count)
+        return await graph_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConversationService, "_run_turn", counted_turn)
+    monkeypatch.setattr(ConversationGraph, "run", counted_graph)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        await service.customer_message(conversation.id, "where is my parcel?", new_id())
+        await service.drain()
+        assert before_graph == [1]
+        events = await service.log.events_after(conversation.id, 0)
+        assert events[-1].data["role"] == "bot"
 
 
 async def test_a_press_past_a_full_flood_window_is_refused_before_any_decision(

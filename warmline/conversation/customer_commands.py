@@ -583,12 +583,13 @@ class ConversationService:
             change.record(await self.log.append(change.conn, conversation_id, "message", data))
 
     async def _run_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> None:
-        conversation = await self.get(conversation_id)
+        conversation, message = await self.log.turn_message(conversation_id, seq)
+        if conversation is None:
+            raise UnknownConversation(conversation_id)
         if conversation.pending_seq is None or conversation.pending_seq < seq:
             return
-        message = next(
-            e for e in await self.log.events_after(conversation_id, seq - 1) if e.seq == seq
-        )
+        if message is None:  # the message went with the conversation's erasure meanwhile
+            raise ConversationMissing(conversation_id)
         if message.data.get("handed_over"):
             await self._complete_handoff(conversation, message, arrival.early)
             return

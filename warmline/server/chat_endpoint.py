@@ -100,14 +100,14 @@ async def _hello(
         conversation = await service.start(_profile(hello.profile), hello.profile_signature)
     conn.conversation = conversation
     conn.subscribe(conversation.id)
-    history = await service.log.events_after(conversation.id, hello.resume_after, for_customer=True)
+    history, last_seq = await service.log.customer_history(conversation.id, hello.resume_after)
     await conn.send(
         control(
             "welcome",
             conversation.id,
             token=service.token_for(conversation.id),
             mode=conversation.mode,
-            last_seq=await service.log.last_customer_seq(conversation.id),
+            last_seq=last_seq,
         )
     )
     for event in history:

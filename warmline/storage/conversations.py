@@ -87,6 +87,7 @@ APPEND = sql(
 SET_MODE = sql("UPDATE conversations SET mode = :mode, agent_id = :agent_id WHERE id = :id")
 SET_PENDING = sql("UPDATE conversations SET pending_seq = :seq WHERE id = :id")
 EVENTS = sql("SELECT * FROM events WHERE conversation_id = :conversation_id ORDER BY seq")
+EVENT_AT = sql("SELECT * FROM events WHERE conversation_id = :conversation_id AND seq = :seq")
 EVENTS_AFTER = sql(
     "SELECT * FROM events WHERE conversation_id = :conversation_id AND seq > :seq ORDER BY seq"
 )
@@ -211,6 +212,23 @@ class ConversationLog:
 
         return await self.db.read(read, urgent)
 
+    async def turn_message(
+        self, conversation_id: str, seq: int
+    ) -> tuple[Conversation | None, Event | None]:
+        """What a bot turn starts from, in one read (one hop to a read connection's thread
+        on the embedded database): the conversation as it is, and its event `seq`, the
+        message the turn answers (None, None: not, or no longer, a conversation)."""
+
+        async def read(conn: Connection) -> tuple[Conversation | None, Event | None]:
+            row = await (await conn.execute(GET, id=conversation_id)).fetchone()
+            if row is None:
+                return None, None
+            cursor = await conn.execute(EVENT_AT, conversation_id=conversation_id, seq=seq)
+            event = await cursor.fetchone()
+            return _conversation(row), _event(event) if event else None
+
+        return await self.db.read(read)
+
     @staticmethod
     async def find_client_message(
         conn: Connection, conversation_id: str, client_msg_id: str
@@ -274,10 +292,20 @@ class ConversationLog:
         events = [_event(row) for row in rows]
         return [e for e in events if e.type not in AGENT_ONLY] if for_customer else events
 
-    async def last_customer_seq(self, conversation_id: str) -> int:
-        """The highest seq a customer can receive (agent-only events do not count)."""
-        row = await self.db.fetch_one(LAST_CUSTOMER_SEQ, conversation_id=conversation_id)
-        return int(row["seq"]) if row and row["seq"] is not None else 0
+    async def customer_history(self, conversation_id: str, seq: int) -> tuple[list[Event], int]:
+        """What a customer's socket is welcomed with, in one read: the customer's copy of
+        the log after `seq` (`events_after`) and the highest seq a customer can receive
+        (agent-only events do not count)."""
+
+        async def read(conn: Connection) -> tuple[list[Event], int]:
+            cursor = await conn.execute(EVENTS_AFTER, conversation_id=conversation_id, seq=seq)
+            events = [_event(row) for row in await cursor.fetchall()]
+            cursor = await conn.execute(LAST_CUSTOMER_SEQ, conversation_id=conversation_id)
+            last = await cursor.fetchone()
+            shown = [e for e in events if e.type not in AGENT_ONLY]
+            return shown, int(last["seq"]) if last and last["seq"] is not None else 0
+
+        return await self.db.read(read)
 
     async def pending_turns(self) -> list[tuple[str, int]]:
         """Customer messages stored but not yet answered, e.g. after a crash."""
