@@ -15,7 +15,8 @@ is never bent into a common one the help center does not use. Among several, the
 common one in the list wins. Contractions typed without the apostrophe ("wont",
 "whats") are left alone. The knowledge base is asked once per unknown word: one
 lexical search for the word and all its one-edit variants, whose hits show which of
-them it contains, so nothing here grows with the knowledge base.
+them it contains, so nothing here grows with the knowledge base; the embedded index
+keeps the verdict until a sync changes what it holds (`decided`).
 """
 
 import re
