@@ -1,6 +1,7 @@
 """The conversation graph alone, with a stub search and a stub policy: fast, no server,
 no embedding model (the request detector reads words only)."""
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -163,6 +164,36 @@ async def test_an_ordinary_question_is_searched_once_and_assessed_once() -> None
     outcome = await _turn(stubs, "where do I see my invoices?")
     assert outcome["kind"] == "reply"
     assert stubs.searched == ["where do I see my invoices?"] and len(stubs.assessed) == 1
+
+
+async def test_a_turn_takes_few_graph_steps_and_thread_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each of LangGraph's steps, and each trip of a turn's work to a thread and back,
+    costs a worker CPU of its own beside the work: an ordinary question is two steps
+    (the verdict is part of `answer`), and only the detectors and the drafting go to a
+    thread (the stub search runs none), never a router or the policy."""
+    loop = asyncio.get_running_loop()
+    run_in_executor = loop.run_in_executor
+    sent: list[object] = []
+
+    def counted(executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+        sent.append(func)
+        return run_in_executor(executor, func, *args)
+
+    monkeypatch.setattr(loop, "run_in_executor", counted)
+    steps: dict[str, list[str]] = {}
+    for text in ("where do I see my invoices?", SENSITIVE):
+        graph = ConversationGraph(_context(Stubs(escalate=False)))
+        updates = graph.compiled.astream(
+            {"turn": _input(text)}, context=graph.context, stream_mode="updates"
+        )
+        steps[text] = [name async for update in updates for name in update]
+    assert steps == {
+        "where do I see my invoices?": ["read", "answer"],
+        SENSITIVE: ["read", "assess", "answer"],
+    }
+    assert len(sent) == 4, "two thread calls a turn: signals, then the draft"
 
 
 async def test_an_unanswerable_question_says_so_and_counts_a_strike() -> None:

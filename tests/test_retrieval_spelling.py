@@ -1,6 +1,9 @@
 """Misspelled question words are put right towards the knowledge base's own words."""
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from warmline.retrieval.embedder import Embedder
 from warmline.retrieval.spelling import correct, words
@@ -43,5 +46,36 @@ def test_a_misspelled_question_finds_its_article(tmp_path: Path) -> None:
         hits = store.search("where is my refnd", 2, "lexical")
         assert [h.chunk.article_id for h in hits] == ["refunds"]
         assert store.search("my parcle came damged", 1)[0].chunk.article_id == "parcel"
+    finally:
+        store.close()
+
+
+def test_a_words_verdict_is_kept_until_the_knowledge_base_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The knowledge base is asked about an unknown word once, not in every question that
+    holds it; a sync that changes what it holds asks again."""
+    asked: list[str] = []
+    words_found = KnowledgeStore._words_found
+
+    def counted(store: KnowledgeStore, text: str, *args: Any) -> set[str]:
+        asked.append(text.split()[0])
+        return words_found(store, text, *args)
+
+    monkeypatch.setattr(KnowledgeStore, "_words_found", counted)
+    articles = tmp_path / "kb"
+    articles.mkdir()
+    (articles / "refunds.md").write_text("# Request a refund\n\nAsk for your money back.\n")
+    store = KnowledgeStore(tmp_path / "index", "kb", Embedder())
+    try:
+        sync_folder(articles, store)
+        for question in ("where is my refnd", "how long does a refnd take"):
+            assert [h.chunk.article_id for h in store.search(question, 1, "lexical")] == ["refunds"]
+        assert asked == ["refnd"], "asked once for both questions"
+        (articles / "refnd.md").write_text("# The Refnd card\n\nRefnd is our gift card.\n")
+        sync_folder(articles, store)
+        hits = store.search("where is my refnd", 1, "lexical")
+        assert [h.chunk.article_id for h in hits] == ["refnd"], "now a word of the help center"
+        assert asked == ["refnd", "refnd"]
     finally:
         store.close()

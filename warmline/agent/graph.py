@@ -1,10 +1,11 @@
 """Wire the nodes into the conversation graph, and run it one turn at a time.
 
-read → (silent | answer → assess | assess [→ answer → assess]) → end
+read → (silent | answer | assess [→ answer]) → end
 
-`read` records the message and reads its signals; `answer` searches and drafts the
-answer; `assess` asks the policy and carries out its verdict (the reply, or the handoff).
-A bot turn is three of LangGraph's steps (see `nodes` for why they are so few).
+`read` records the message and reads its signals; `answer` searches, drafts the answer
+and asks the policy for its verdict on it, carrying it out (the reply, or the handoff);
+`assess` asks the policy before any search. A bot turn is two of LangGraph's steps (see
+`nodes` for why they are so few).
 
 While the customer waits for a person (mode `queued`) a turn goes read → answer:
 the help center's confident answer, or nothing, and never a second handoff (see
@@ -12,8 +13,8 @@ the help center's confident answer, or nothing, and never a second handoff (see
 
 A turn that carries a handoff signal (a request for a person, a sensitive topic) meets
 the policy in `assess` before searching, which saves a search when the policy hands
-over; when the policy keeps it, `assess` sends it on to `answer` and back, and it is
-answered like any other.
+over; when the policy keeps it, `assess` sends it on to `answer`, and it is answered
+(and its answer judged) like any other.
 
 A turn is one durable write: the checkpoint is saved when the run ends
 (`durability="exit"`), not after each step. A crash mid-turn leaves the previous
@@ -48,9 +49,7 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> Graph:
         nodes.after_read,
         {"replayed": END, "stay_silent": "stay_silent", "assess": "assess", "answer": "answer"},
     )
-    graph.add_conditional_edges(
-        "answer", nodes.after_answer, {"answered_while_waiting": END, "assess": "assess"}
-    )
+    graph.add_edge("answer", END)
     graph.add_conditional_edges("assess", nodes.after_assess, {"decided": END, "answer": "answer"})
     graph.add_edge("stay_silent", END)
     return graph.compile(checkpointer=checkpointer)

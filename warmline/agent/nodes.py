@@ -1,17 +1,22 @@
 """The graph's nodes and routers. Each node reads the state it needs and returns only
 what it changes; its dependencies come from the run's context (`AgentContext`).
 
-A node is a step of LangGraph's loop, and each step costs about a millisecond of its
-own (task preparation, channel writes, callbacks), so steps that always run one after
-the other are one node: `read` (record the message, then its signals), `answer` (search,
-then draft the answer) and `assess` (the policy's verdict, then the reply or the
-handoff it leads to); a bot turn is three steps. The functions they are made of stay
-apart (`guard_input`, `retrieve`, `draft`, `reply`, `escalate`) and each sees the state
-the previous one left (`applied`), as across a step boundary.
+A node is a step of LangGraph's loop, and each step costs about half a millisecond of
+its own (task preparation, channel writes, callbacks, the router's fresh read of the
+state), so steps that always run one after the other are one node: `read` (record the
+message, then its signals), `answer` (search, draft the answer, then the policy's
+verdict on it, `decide`, or a waiting customer's reply) and `assess` (the verdict
+alone, for a turn that meets the policy before it is searched); a bot turn is two
+steps, three when the policy keeps a turn it saw first. The functions they are made of
+stay apart (`guard_input`, `retrieve`, `draft`, `decide`, `reply`, `escalate`) and each
+sees the state the previous one left (`applied`), as across a step boundary.
 
-The async nodes pass their CPU work (detectors, confidence, the extractive responder)
-to a thread, once a step where they can, so that no turn holds the event loop that
-every other conversation's socket shares.
+Every node and router is a coroutine, so LangGraph runs it on the event loop: a plain
+function it would hand to a thread of its own, a round trip through the executor that
+cost more than a router's or the verdict's work. The nodes pass their heavy CPU work
+(detectors, search, confidence, the extractive responder) to a thread, once a step
+where they can, so that no turn holds the event loop that every other conversation's
+socket shares.
 
 Routers only map what a node decided to the next node: the policy's verdict in
 `assess` is the one place where a turn is handed over or kept.
@@ -162,15 +167,18 @@ async def retrieve(state: AgentState, runtime: Ctx) -> Update:
 
 
 async def answer(state: AgentState, runtime: Ctx) -> Update:
-    """Search (`retrieve`), then draft the answer; a waiting customer's answer goes out
-    as it is (the policy already handed them over), or nothing."""
+    """Search (`retrieve`), draft the answer, then the policy's verdict on it (`decide`);
+    a waiting customer's answer goes out as it is (the policy already handed them over),
+    or nothing."""
+    context = runtime.context
     found = await retrieve(state, runtime)
     searched = applied(state, found)
-    update = joined(found, await draft(searched, runtime))
+    written = await draft(searched, runtime)
+    drafted = applied(searched, written)
+    update = joined(found, written)
     if state["turn"].mode == "queued":
-        waiting = reply_while_waiting(applied(searched, update), runtime.context.low_confidence)
-        update = joined(update, waiting)
-    return update
+        return joined(update, reply_while_waiting(drafted, context.low_confidence))
+    return joined(update, decide(drafted, context))
 
 
 async def draft(state: AgentState, runtime: Ctx) -> Update:
@@ -245,12 +253,17 @@ def _embedded_draft(state: AgentState, context: AgentContext) -> Update:
     return _extracted(state, context, first)
 
 
-def assess(state: AgentState, runtime: Ctx) -> Update:
+async def assess(state: AgentState, runtime: Ctx) -> Update:
+    """The policy's verdict on a turn before it is searched (`decide`): one it keeps has
+    no answer yet, and `after_assess` sends it to be answered."""
+    return decide(state, runtime.context)
+
+
+def decide(state: AgentState, context: AgentContext) -> Update:
     """Ask the policy for its verdict on the turn, with what it needs to decide, and
-    carry it out: hand over (`escalate`), or `reply` with the answer; a turn it keeps
-    before it was searched has no answer yet, and `after_assess` sends it to be answered."""
-    facts = turn_facts(state, runtime.context.low_confidence)
-    decision = runtime.context.assess(facts)
+    carry it out: hand over (`escalate`), or `reply` with the answer when it has one."""
+    facts = turn_facts(state, context.low_confidence)
+    decision = context.assess(facts)
     # The policy's input is kept beside its verdict, so a decision can be explained
     # (and re-decided under other thresholds) from the checkpoint alone.
     verdict: Update = {
@@ -317,7 +330,7 @@ def escalate(state: AgentState) -> Update:
     }
 
 
-def stay_silent(state: AgentState) -> Update:
+async def stay_silent(state: AgentState) -> Update:
     """A person owns (or is about to own) the conversation: the bot says nothing. A waiting
     customer who asked for only a person keeps the bot quiet until it has the chat again."""
     turn = state["turn"]
@@ -327,7 +340,7 @@ def stay_silent(state: AgentState) -> Update:
     return update
 
 
-def after_read(state: AgentState) -> Literal["replayed", "stay_silent", "assess", "answer"]:
+async def after_read(state: AgentState) -> Literal["replayed", "stay_silent", "assess", "answer"]:
     """Who speaks, and in which order the policy and the search run; never the verdict.
 
     A message that carries a handoff signal (a request for a person, a sensitive topic)
@@ -347,12 +360,7 @@ def after_read(state: AgentState) -> Literal["replayed", "stay_silent", "assess"
     return "answer"
 
 
-def after_answer(state: AgentState) -> Literal["assess", "answered_while_waiting"]:
-    """A waiting customer's answer went out as it is: the policy already handed them over."""
-    return "answered_while_waiting" if state["turn"].mode == "queued" else "assess"
-
-
-def after_assess(state: AgentState) -> Literal["decided", "answer"]:
+async def after_assess(state: AgentState) -> Literal["decided", "answer"]:
     """The policy's verdict decided; a conversation it keeps gets an answer, so a turn
     that met the policy before searching (a sensitive topic whose rule only sets the
     priority, say) is searched and answered now instead of replying with nothing."""

@@ -139,8 +139,11 @@ def candidate_idf(
         ids = np.concatenate(candidates)
         owner = np.repeat(np.arange(n), [len(c) for c in candidates])
         held = np.isin(ids, query_ids)
-        pairs = np.unique(np.stack([ids[held], owner[held]]), axis=1)
-        tokens, holders = np.unique(pairs[0], return_counts=True)
+        # Each (token, candidate) pair as one integer, so the pairs are told apart by a
+        # one-dimensional unique (a unique over the columns of a 2 × k array sorts them
+        # as structured rows, which cost a tenth of the search).
+        pairs = np.unique(ids[held] * n + owner[held])
+        tokens, holders = np.unique(pairs // n, return_counts=True)
         place = np.minimum(np.searchsorted(tokens, query_ids), max(len(tokens) - 1, 0))
         if len(tokens):
             documents = np.where(tokens[place] == query_ids, holders[place], 0).astype(float)

@@ -35,8 +35,10 @@ and never see a half-written index.
 import json
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,8 @@ from warmline.retrieval.stored_tokens import (
 RERANK = 1000
 NEVER = np.iinfo(np.int32).max
 _CACHED_MASKS = 32
+_KEPT_CORRECTIONS = 4096
+"""Spelling verdicts kept per filter and day: words, so a few hundred kB at most."""
 
 
 class DamagedIndex(ValueError):
@@ -98,6 +102,7 @@ class _Arrays:
             dtype=np.int64,
         )
         self.masks: dict[tuple[object, ...], npt.NDArray[np.bool_]] = {}
+        self._corrections: dict[tuple[object, ...], dict[str, str | None]] = {}
         self._chunks: dict[int, Chunk] = {}
 
     def chunk(self, row: int) -> Chunk:
@@ -109,8 +114,20 @@ class _Arrays:
             found = self._chunks[row] = Chunk.model_validate(self.payloads[row])
         return found
 
+    def corrections(self, filters: SearchFilters, today: date) -> dict[str, str | None]:
+        """The spelling check's verdicts on words under these filters (`spelling.correct`),
+        kept with this generation: a verdict depends only on the word and on what the
+        filtered chunks hold, so it stands until a sync writes a new generation."""
+        key = _filter_key(filters, today)
+        kept = self._corrections.get(key)
+        if kept is None or len(kept) >= _KEPT_CORRECTIONS:
+            if len(self._corrections) >= _CACHED_MASKS:
+                self._corrections.clear()
+            kept = self._corrections[key] = {}
+        return kept
+
     def mask(self, filters: SearchFilters, today: date) -> npt.NDArray[np.bool_]:
-        key = (filters.include_internal, filters.language, tuple(filters.tags), today)
+        key = _filter_key(filters, today)
         if key not in self.masks:
             if len(self.masks) >= _CACHED_MASKS:
                 self.masks.clear()
@@ -124,6 +141,10 @@ class _Arrays:
                 allowed &= np.array([bool(wanted & set(p["tags"])) for p in self.payloads])
             self.masks[key] = allowed
         return self.masks[key]
+
+
+def _filter_key(filters: SearchFilters, today: date) -> tuple[object, ...]:
+    return (filters.include_internal, filters.language, tuple(filters.tags), today)
 
 
 def _signs(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.uint64]:
@@ -161,13 +182,30 @@ class LocalIndex:
         self._pending_passages: list[Passages] = []
         self._pending_token_bytes = 0
         self._deleted: set[str] = set()
+        self._pinned = threading.local()
         self._refresh()
 
     def close(self) -> None:
         self._arrays = _empty(self._dimension)
 
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """The calling thread's reads in the block all see the generation current at its
+        start, and read the `current` file once: a search reads the index five times or
+        more (15 µs a read of the file), and a sync that lands mid-search no longer gives
+        one search two generations' candidates."""
+        self._pinned.arrays = self._refresh()
+        try:
+            yield
+        finally:
+            self._pinned.arrays = None
+
     def _refresh(self) -> _Arrays:
-        """The newest committed generation, loaded only when it changed since the last call."""
+        """The newest committed generation, loaded only when it changed since the last
+        call; the pinned one inside `pinned`."""
+        pinned: _Arrays | None = getattr(self._pinned, "arrays", None)
+        if pinned is not None:
+            return pinned
         try:
             generation = (self._folder / "current").read_text().strip()
         except FileNotFoundError:
@@ -179,6 +217,10 @@ class LocalIndex:
 
     def count(self) -> int:
         return len(self._refresh().payloads)
+
+    def corrections(self, filters: SearchFilters, today: date) -> dict[str, str | None]:
+        """The current generation's spelling verdicts under these filters (`_Arrays`)."""
+        return self._refresh().corrections(filters, today)
 
     def indexed_articles(self) -> dict[str, str]:
         return {str(p["article_id"]): str(p["content_hash"]) for p in self._refresh().payloads}

@@ -15,11 +15,12 @@ is never bent into a common one the help center does not use. Among several, the
 common one in the list wins. Contractions typed without the apostrophe ("wont",
 "whats") are left alone. The knowledge base is asked once per unknown word: one
 lexical search for the word and all its one-edit variants, whose hits show which of
-them it contains, so nothing here grows with the knowledge base.
+them it contains, so nothing here grows with the knowledge base; the embedded index
+keeps the verdict until a sync changes what it holds (`decided`).
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from functools import lru_cache
 
 from warmline.retrieval.lexical import tokens
@@ -60,11 +61,19 @@ def words(text: str) -> set[str]:
     return {w.lower() for w in (*_WORD.findall(text), *joined)}
 
 
-def correct(query: str, found_words: Callable[[list[str]], set[str]]) -> str:
+def correct(
+    query: str,
+    found_words: Callable[[list[str]], set[str]],
+    decided: MutableMapping[str, str | None] | None = None,
+) -> str:
     """The query with each misspelled word replaced; unchanged when nothing is misspelled.
 
     `found_words(terms)` searches the knowledge base for any of `terms` and returns the
-    words of the chunks it found.
+    words of the chunks it found. `decided` keeps each unknown word's verdict (its
+    replacement, or None to keep it) for as long as the knowledge base stays as it is:
+    the same few words ("lumen", "refund", "invoice": product names and words the list
+    lacks) come back in question after question, and asking the knowledge base about a
+    word and its 300-odd variants cost a third of a search.
     """
     known = english_words()
 
@@ -73,16 +82,29 @@ def correct(query: str, found_words: Callable[[list[str]], set[str]]) -> str:
         lower = word.lower()
         if len(lower) < SHORTEST or lower in known or _contraction(lower, known):
             return word
-        variants = sorted(_one_edit(lower))
-        in_base = found_words([lower, *variants])
-        stem = tokens(lower)
-        prefix = stem[0][:-1] if stem else lower
-        forms = (w for w in in_base if w.startswith(prefix))
-        if lower in in_base or any(tokens(w) == stem for w in forms):
-            return word  # the knowledge base has it, or another form of it ("refunds")
-        candidates = [w for w in variants if w in in_base]
-        if not candidates:
-            return word
-        return min(candidates, key=lambda w: (known.get(w, len(known)), w))
+        if decided is not None and lower in decided:
+            return decided[lower] or word
+        replacement = _replacement(lower, found_words, known)
+        if decided is not None:
+            decided[lower] = replacement
+        return replacement or word
 
     return _WORD.sub(fix, query)
+
+
+def _replacement(
+    lower: str, found_words: Callable[[list[str]], set[str]], known: dict[str, int]
+) -> str | None:
+    """The knowledge base's word one edit from `lower`, the commonest in the list; None
+    when the knowledge base has `lower` itself (or another form of it), or nothing near."""
+    variants = sorted(_one_edit(lower))
+    in_base = found_words([lower, *variants])
+    stem = tokens(lower)
+    prefix = stem[0][:-1] if stem else lower
+    forms = (w for w in in_base if w.startswith(prefix))
+    if lower in in_base or any(tokens(w) == stem for w in forms):
+        return None  # the knowledge base has it, or another form of it ("refunds")
+    candidates = [w for w in variants if w in in_base]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda w: (known.get(w, len(known)), w))

@@ -170,10 +170,31 @@ class KnowledgeStore:
     ) -> list[Hit]:
         """`confidence=False` when nobody reads the answerable confidence of the hits (the
         agent console's search), which leaves their `coverage` unset and saves its cost."""
+        if isinstance(self._index, LocalIndex):
+            with self._index.pinned():
+                return self._search(query, limit, mode, filters, today, confidence)
+        return self._search(query, limit, mode, filters, today, confidence)
+
+    def _search(
+        self,
+        query: str,
+        limit: int,
+        mode: Mode,
+        filters: SearchFilters | None,
+        today: date | None,
+        confidence: bool,
+    ) -> list[Hit]:
         if not self._index.count():
             return []
         chosen, day = filters or SearchFilters(), today or date.today()
-        query = correct(query, lambda terms: self._words_found(" ".join(terms), chosen, day))
+        # The embedded index keeps the spelling verdicts of its generation; a Qdrant
+        # collection may change under the client at any time, so it is asked each time.
+        decided = (
+            self._index.corrections(chosen, day) if isinstance(self._index, LocalIndex) else None
+        )
+        query = correct(
+            query, lambda terms: self._words_found(" ".join(terms), chosen, day), decided
+        )
         dense: list[Scored] = []
         lexical: list[Scored] = []
         if mode != "lexical":
@@ -232,20 +253,22 @@ def _fuse(
     that is higher; the hit's `dense` stays the chunk's own.
     """
     passages = passages or {}
-    hits: dict[str, Hit] = {}
-    for found, field in ((dense, "dense"), (lexical, "lexical")):
-        for scored in found:
-            key = scored.chunk.id
-            if key not in hits:
-                hits[key] = Hit(chunk=scored.chunk, score=0.0)
-            setattr(hits[key], field, float(scored.score))
+    # Each hit is built once with its scores: setting a pydantic model's fields one by one
+    # after it is built costs more than building it (about 140 assignments a search).
+    chunks: dict[str, Chunk] = {}
+    for scored in [*dense, *lexical]:
+        chunks.setdefault(scored.chunk.id, scored.chunk)
+    cosines = {s.chunk.id: float(s.score) for s in dense}
+    matches = {s.chunk.id: float(s.score) for s in lexical}
     by_article = list({s.chunk.article_id: s.score for s in lexical[::-1]}.values())
     best, second = ([*sorted(by_article, reverse=True), 0.0, 0.0])[:2]
     decisive = (best - second) / best if best > 0 else 0.0
     weight = LEXICAL_WEIGHT + DECISIVE_LEXICAL_WEIGHT * decisive if dense else 1.0
     floor = dense[-1].score if dense else 0.0
-    for hit in hits.values():
-        share = hit.lexical / best if best > 0 else 0.0
-        cosine = raised(hit.dense or floor, passages.get(hit.chunk.id))
-        hit.score = cosine + weight * share
-    return sorted(hits.values(), key=lambda h: h.score, reverse=True)
+    hits = []
+    for key, chunk in chunks.items():
+        own, matched = cosines.get(key, 0.0), matches.get(key, 0.0)
+        share = matched / best if best > 0 else 0.0
+        cosine = raised(own or floor, passages.get(key))
+        hits.append(Hit(chunk=chunk, score=cosine + weight * share, dense=own, lexical=matched))
+    return sorted(hits, key=lambda h: h.score, reverse=True)
