@@ -3,6 +3,7 @@ no embedding model (the request detector reads words only)."""
 
 import asyncio
 import json
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -171,8 +172,9 @@ async def test_a_turn_takes_few_graph_steps_and_thread_calls(
 ) -> None:
     """Each of LangGraph's steps, and each trip of a turn's work to a thread and back,
     costs a worker CPU of its own beside the work: an ordinary question is two steps
-    (the verdict is part of `answer`), and only the detectors and the drafting go to a
-    thread (the stub search runs none), never a router or the policy."""
+    (the verdict is part of `answer`), and only the detectors and the drafting with its
+    verdict go to a thread (the stub search runs none), never a router. The verdict reads
+    the message's words, so it never runs on the event loop the worker's turns share."""
     loop = asyncio.get_running_loop()
     run_in_executor = loop.run_in_executor
     sent: list[object] = []
@@ -183,8 +185,15 @@ async def test_a_turn_takes_few_graph_steps_and_thread_calls(
 
     monkeypatch.setattr(loop, "run_in_executor", counted)
     steps: dict[str, list[str]] = {}
+    on_the_loop: list[bool] = []
+    stubs = Stubs(escalate=False)
+
+    def assess(facts: TurnFacts) -> EscalationDecision:
+        on_the_loop.append(threading.current_thread() is threading.main_thread())
+        return stubs.assess(facts)
+
     for text in ("where do I see my invoices?", SENSITIVE):
-        graph = ConversationGraph(_context(Stubs(escalate=False)))
+        graph = ConversationGraph(_context(stubs, assess))
         updates = graph.compiled.astream(
             {"turn": _input(text)}, context=graph.context, stream_mode="updates"
         )
@@ -193,7 +202,8 @@ async def test_a_turn_takes_few_graph_steps_and_thread_calls(
         "where do I see my invoices?": ["read", "answer"],
         SENSITIVE: ["read", "assess", "answer"],
     }
-    assert len(sent) == 4, "two thread calls a turn: signals, then the draft"
+    assert on_the_loop == [False, False, False], "the verdicts: one, then two (kept, answered)"
+    assert len(sent) == 5, "signals, then the draft with its verdict; the kept verdict first"
 
 
 async def test_an_unanswerable_question_says_so_and_counts_a_strike() -> None:

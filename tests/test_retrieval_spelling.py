@@ -1,11 +1,14 @@
 """Misspelled question words are put right towards the knowledge base's own words."""
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from warmline.retrieval.embedder import Embedder
+from warmline.retrieval.local_index import LocalIndex
+from warmline.retrieval.search_types import SearchFilters
 from warmline.retrieval.spelling import correct, words
 from warmline.retrieval.store import KnowledgeStore
 from warmline.retrieval.sync import sync_folder
@@ -77,5 +80,27 @@ def test_a_words_verdict_is_kept_until_the_knowledge_base_changes(
         hits = store.search("where is my refnd", 1, "lexical")
         assert [h.chunk.article_id for h in hits] == ["refnd"], "now a word of the help center"
         assert asked == ["refnd", "refnd"]
+    finally:
+        store.close()
+
+
+def test_only_todays_short_verdicts_are_kept(tmp_path: Path) -> None:
+    """A worker runs for weeks: yesterday's verdicts go with today's first question, and a
+    run of letters no help center holds is not remembered at all."""
+    articles = tmp_path / "kb"
+    articles.mkdir()
+    (articles / "refunds.md").write_text("# Request a refund\n\nAsk for your money back.\n")
+    store = KnowledgeStore(tmp_path / "index", "kb", Embedder())
+    monday, tuesday = date(2026, 12, 7), date(2026, 12, 8)
+    try:
+        sync_folder(articles, store)
+        store.search("where is my refnd", 1, "lexical", today=monday)
+        index = store._index
+        assert isinstance(index, LocalIndex)
+        assert "refnd" in index.corrections(SearchFilters(), monday)
+        store.search("where is my refnd " + "a" * 40, 1, "lexical", today=tuesday)
+        assert "refnd" in index.corrections(SearchFilters(), tuesday)
+        assert "a" * 40 not in index.corrections(SearchFilters(), tuesday)
+        assert index.corrections(SearchFilters(), monday) == {}, "Monday's went"
     finally:
         store.close()

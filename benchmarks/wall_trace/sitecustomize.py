@@ -41,6 +41,8 @@ TRACED = {
         "retrieve",
         "answer",
         "draft",
+        "_answered",
+        "decide",
         "assess",
         "reply",
         "_signals",

@@ -13,13 +13,14 @@ sees the state the previous one left (`applied`), as across a step boundary.
 
 Every node and router is a coroutine, so LangGraph runs it on the event loop: a plain
 function it would hand to a thread of its own, a round trip through the executor that
-cost more than a router's or the verdict's work. The nodes pass their heavy CPU work
-(detectors, search, confidence, the extractive responder) to a thread, once a step
-where they can, so that no turn holds the event loop that every other conversation's
-socket shares.
+cost more than a router's work. The nodes pass their CPU work (detectors, search,
+confidence, the extractive responder, the policy's verdict, which reads the message's
+words) to a thread, once a step where they can, so that no turn holds the event loop
+the worker's other turns share.
 
-Routers only map what a node decided to the next node: the policy's verdict in
-`assess` is the one place where a turn is handed over or kept.
+Routers only map what a node decided to the next node: the policy's verdict, `decide`
+(called by `answer` after the draft, or by `assess` before any search), is the one
+place where a turn is handed over or kept.
 """
 
 import asyncio
@@ -34,7 +35,7 @@ from warmline.agent.decision import TurnFacts
 from warmline.agent.facts import facts_of_turn
 from warmline.agent.follow_up import holds_its_words, is_follow_up, previous_question
 from warmline.agent.hints import classify, with_hints
-from warmline.agent.llm import LlmFailure
+from warmline.agent.llm import LlmAnswerer, LlmFailure
 from warmline.agent.responder import extractive_answer, opens_with_thanks, smalltalk_reply
 from warmline.agent.state import AgentState, Answer, Message, Outcome, applied, joined
 from warmline.agent.waiting import answers_while_waiting, reply_while_waiting
@@ -169,26 +170,37 @@ async def retrieve(state: AgentState, runtime: Ctx) -> Update:
 async def answer(state: AgentState, runtime: Ctx) -> Update:
     """Search (`retrieve`), draft the answer, then the policy's verdict on it (`decide`);
     a waiting customer's answer goes out as it is (the policy already handed them over),
-    or nothing."""
+    or nothing. The verdict reads the message's words (thanks, faults: work that grows
+    with its length), so it runs in a thread too: with the embedded answer, in the same
+    one."""
     context = runtime.context
     found = await retrieve(state, runtime)
     searched = applied(state, found)
-    written = await draft(searched, runtime)
-    drafted = applied(searched, written)
-    update = joined(found, written)
-    if state["turn"].mode == "queued":
-        return joined(update, reply_while_waiting(drafted, context.low_confidence))
-    return joined(update, decide(drafted, context))
-
-
-async def draft(state: AgentState, runtime: Ctx) -> Update:
-    """The LLM writes the answer when one is configured and the knowledge base has it;
-    the extractive responder answers otherwise: when the LLM fails, and when the
-    message reads as a prompt injection (a quote cannot be talked into anything)."""
-    context = runtime.context
     if context.llm is None:
-        # The whole embedded answer in one thread hop.
-        return await asyncio.to_thread(_embedded_draft, state, context)
+        return joined(found, await asyncio.to_thread(_answered, searched, context))
+    written = await draft(searched, runtime, context.llm)
+    return joined(found, await asyncio.to_thread(_with_verdict, searched, written, context))
+
+
+def _answered(state: AgentState, context: AgentContext) -> Update:
+    """The embedded answer and the verdict on it."""
+    return _with_verdict(state, _embedded_draft(state, context), context)
+
+
+def _with_verdict(state: AgentState, written: Update, context: AgentContext) -> Update:
+    """The drafted answer `written` and what follows from it: a waiting customer's reply,
+    or the policy's verdict."""
+    drafted = applied(state, written)
+    if state["turn"].mode == "queued":
+        return joined(written, reply_while_waiting(drafted, context.low_confidence))
+    return joined(written, decide(drafted, context))
+
+
+async def draft(state: AgentState, runtime: Ctx, llm: LlmAnswerer) -> Update:
+    """The LLM writes the answer when the knowledge base has it; the extractive responder
+    answers otherwise: when the LLM fails, and when the message reads as a prompt
+    injection (a quote cannot be talked into anything). Without an LLM, `_answered`."""
+    context = runtime.context
     first = await asyncio.to_thread(_smalltalk_or_confidence, state, context)
     if isinstance(first, Answer):
         return {"answer": first}
@@ -200,7 +212,7 @@ async def draft(state: AgentState, runtime: Ctx) -> Update:
         language = state["turn"].language
         writer = runtime.stream_writer
         try:
-            written = await context.llm.answer(
+            written = await llm.answer(
                 text,
                 state.get("messages", [])[:-1],
                 hits,
@@ -254,9 +266,10 @@ def _embedded_draft(state: AgentState, context: AgentContext) -> Update:
 
 
 async def assess(state: AgentState, runtime: Ctx) -> Update:
-    """The policy's verdict on a turn before it is searched (`decide`): one it keeps has
-    no answer yet, and `after_assess` sends it to be answered."""
-    return decide(state, runtime.context)
+    """The policy's verdict on a turn before it is searched (`decide`, in a thread: it
+    reads the message's words): one it keeps has no answer yet, and `after_assess` sends
+    it to be answered."""
+    return await asyncio.to_thread(decide, state, runtime.context)
 
 
 def decide(state: AgentState, context: AgentContext) -> Update:

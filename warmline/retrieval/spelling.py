@@ -61,6 +61,11 @@ def words(text: str) -> set[str]:
     return {w.lower() for w in (*_WORD.findall(text), *joined)}
 
 
+LONGEST_KEPT = 30
+"""Longer words' verdicts are not kept: no word of a help center is that long, and a
+message may be one run of letters thousands long."""
+
+
 def correct(
     query: str,
     found_words: Callable[[list[str]], set[str]],
@@ -85,7 +90,7 @@ def correct(
         if decided is not None and lower in decided:
             return decided[lower] or word
         replacement = _replacement(lower, found_words, known)
-        if decided is not None:
+        if decided is not None and len(lower) <= LONGEST_KEPT:
             decided[lower] = replacement
         return replacement or word
 
