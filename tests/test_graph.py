@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from warmline.handoff.policy import EscalationPolicy
 from warmline.handoff.policy_file import Condition, Policy, Rule
 from warmline.retrieval.chunking import Chunk
 from warmline.retrieval.store import Hit
+from warmline.storage.checkpoints import open_checkpoints
 from warmline.texts import say
 
 SENSITIVE = "someone hacked my account and charged my card"
@@ -265,3 +267,32 @@ async def test_a_turn_that_fails_midway_keeps_the_message_and_the_next_turn_runs
     state = await graph.run("c1", _input("how long does a refund take?", seq=3))
     assert state["outcome"]["kind"] == "reply" and state["outcome"]["for_seq"] == 3
     assert [m["seq"] for m in state["messages"]] == [1, 1, 2, 3, 3]
+
+
+async def test_a_turn_reads_and_writes_its_checkpoint_file_in_two_thread_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embedded checkpoints: a turn reads the memory in one call to a thread and
+    writes the turn (once, at its end) in one, never one round trip through the event
+    loop per statement (the async saver's ten or so a turn); a second turn reads what
+    the first wrote."""
+    to_thread = asyncio.to_thread
+    called: list[str] = []
+
+    async def counted(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        called.append(getattr(func, "__name__", repr(func)))
+        return await to_thread(func, *args, **kwargs)
+
+    async with open_checkpoints(tmp_path / "checkpoints.sqlite", None, 2) as saver:
+        graph = ConversationGraph(_context(Stubs(escalate=False)), saver)
+        await graph.run("c1", _input("where do I see my invoices?"))
+        monkeypatch.setattr(asyncio, "to_thread", counted)
+        await graph.run("c1", _input("and my receipts?", seq=2))
+        monkeypatch.undo()
+        memory = await graph.memory("c1")
+    saved = [name for name in called if name in ("get_tuple", "put", "put_writes")]
+    assert saved == ["get_tuple", "put"]
+    assert [m["text"] for m in memory["messages"] if m["role"] == "customer"] == [
+        "where do I see my invoices?",
+        "and my receipts?",
+    ]

@@ -9,7 +9,6 @@ from typing import Any
 import aiosqlite
 import pytest
 from conftest import Client, RunningServer, agent, customer, make_settings, new_id, say
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState
@@ -20,6 +19,7 @@ from warmline.conversation.settings import LimitSettings
 from warmline.coordination.bus import AGENTS
 from warmline.guardrails.limits import InputRejected
 from warmline.server.runtime import running
+from warmline.storage.checkpoints import ThreadedSqliteSaver
 from warmline.storage.sqlite import READERS, SqliteDatabase
 
 SERVER_SETTINGS = {
@@ -397,13 +397,13 @@ async def test_the_edge_reads_the_memory_in_its_thread_not_through_the_event_loo
         written = await service.graph.memory(conversation.id)
 
         pressing = True
-        read_async = AsyncSqliteSaver.aget_tuple
+        read_async = ThreadedSqliteSaver.aget_tuple
 
-        async def not_while_pressing(self: AsyncSqliteSaver, config: Any) -> Any:
+        async def not_while_pressing(self: ThreadedSqliteSaver, config: Any) -> Any:
             assert not pressing, "the edge read the memory through the event loop"
             return await read_async(self, config)
 
-        monkeypatch.setattr(AsyncSqliteSaver, "aget_tuple", not_while_pressing)
+        monkeypatch.setattr(ThreadedSqliteSaver, "aget_tuple", not_while_pressing)
         message, _ = await service.request_human(conversation.id, new_id())
         pressing = False
         entry = await service.queue.entry(conversation.id)

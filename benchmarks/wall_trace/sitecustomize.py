@@ -50,7 +50,7 @@ TRACED = {
     ],
     "warmline.storage.sqlite": ["SqliteDatabase._commit_group", "SqliteDatabase.fetch_all"],
     "warmline.retrieval.store": ["KnowledgeStore.search"],
-    "langgraph.checkpoint.sqlite.aio": ["AsyncSqliteSaver.aget_tuple", "AsyncSqliteSaver.aput"],
+    "warmline.storage.checkpoints": ["ThreadedSqliteSaver.aget_tuple", "ThreadedSqliteSaver.aput"],
     "multiprocessing.connection": ["Connection.send"],
 }
 _lines: list[str] = []

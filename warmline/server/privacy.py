@@ -12,13 +12,13 @@ from datetime import timedelta
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from warmline.config import Settings
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.vault import PiiVault
 from warmline.server.runtime import load_secret, load_vault_keys
 from warmline.server.stores import checkpointer, database
+from warmline.storage.checkpoints import ThreadedSqliteSaver
 from warmline.storage.database import Database
 from warmline.storage.erasure import conversations_with_digest, erase_conversation
 
@@ -43,8 +43,8 @@ class PrivacyOffice:
         await self.checkpoints.adelete_thread(conversation_id)
         await self.vault.audit(actor, "erase", conversation_id, None, existed, "erasure request")
         await self.db.forget()
-        if isinstance(self.checkpoints, AsyncSqliteSaver):
-            await self.checkpoints.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if isinstance(self.checkpoints, ThreadedSqliteSaver):
+            await self.checkpoints.forget()
         return existed
 
 

@@ -10,15 +10,22 @@ polling, see `_set_up_alone`).
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from langgraph.checkpoint.base import BaseCheckpointSaver
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    DeltaChannelHistory,
+)
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -36,13 +43,17 @@ async def open_checkpoints(
     """The saver for the length of the block: the SQLite file at `path`, or PostgreSQL."""
     if database_url is None:
         create_private(path)
-        async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
-            await saver.setup()  # WAL mode, before the lighter sync below is safe
+        connection = sqlite3.connect(path, check_same_thread=False)  # its saver holds a lock
+        try:
+            saver = ThreadedSqliteSaver(connection)
+            await asyncio.to_thread(saver.setup)  # WAL mode, before the lighter sync is safe
             # As the database's: a commit is in the WAL when it returns, so a killed process
             # loses nothing; it is synced at checkpoints, not at every turn's commit (an
             # fsync there cost 0.3 ms at the median and 8.5 ms at p95 on a turn's path).
-            await saver.conn.execute("PRAGMA synchronous=NORMAL")
+            await asyncio.to_thread(connection.execute, "PRAGMA synchronous=NORMAL")
             yield saver
+        finally:
+            await asyncio.to_thread(connection.close)
         return
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         database_url,
@@ -60,6 +71,71 @@ async def open_checkpoints(
         yield postgres_saver
     finally:
         await pool.close()
+
+
+class ThreadedSqliteSaver(SqliteSaver):
+    """LangGraph's synchronous SQLite saver, each of its async calls run whole in one
+    thread call. The async saver makes a call to its connection's thread per statement
+    and per row fetch (about ten a turn: reading the memory, then writing the turn), and
+    under load each waits for the busy event loop once more before the turn goes on; here a
+    turn's read is one thread call and its write, once at its end, one more. The
+    connection is shared by the threads under the saver's own lock, as `SqliteSaver` is
+    written to be; the stored rows are the same as the async saver's."""
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return await asyncio.to_thread(self.get_tuple, config)
+
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        def listed() -> list[CheckpointTuple]:
+            return list(self.list(config, filter=filter, before=before, limit=limit))
+
+        for found in await asyncio.to_thread(listed):
+            yield found
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        await asyncio.to_thread(self.delete_thread, thread_id)
+
+    async def forget(self) -> None:
+        """Checkpoint the write-ahead log into the file and empty it, so the checkpoints
+        deleted before (an erasure) leave no copy on disk."""
+
+        def truncate() -> None:
+            with self.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        await asyncio.to_thread(truncate)
+
+    async def aget_delta_channel_history(
+        self, *, config: RunnableConfig, channels: Sequence[str]
+    ) -> Mapping[str, DeltaChannelHistory]:
+        return await asyncio.to_thread(
+            lambda: self.get_delta_channel_history(config=config, channels=channels)
+        )
 
 
 @asynccontextmanager
