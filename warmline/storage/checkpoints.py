@@ -10,10 +10,11 @@ polling, see `_set_up_alone`).
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
@@ -32,6 +33,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from warmline.storage.database import create_private
 
+Result = TypeVar("Result")
 CHECKPOINT_SETUP_LOCK = 7_402_992  # serialises the saver's own migrations across workers
 SETUP_POLL_S = 0.1
 
@@ -43,17 +45,17 @@ async def open_checkpoints(
     """The saver for the length of the block: the SQLite file at `path`, or PostgreSQL."""
     if database_url is None:
         create_private(path)
-        connection = sqlite3.connect(path, check_same_thread=False)  # its saver holds a lock
+        connection = sqlite3.connect(path, check_same_thread=False)
+        saver = ThreadedSqliteSaver(connection)
         try:
-            saver = ThreadedSqliteSaver(connection)
-            await asyncio.to_thread(saver.setup)  # WAL mode, before the lighter sync is safe
+            await saver.call(saver.setup)  # WAL mode, before the lighter sync below is safe
             # As the database's: a commit is in the WAL when it returns, so a killed process
             # loses nothing; it is synced at checkpoints, not at every turn's commit (an
             # fsync there cost 0.3 ms at the median and 8.5 ms at p95 on a turn's path).
-            await asyncio.to_thread(connection.execute, "PRAGMA synchronous=NORMAL")
+            await saver.call(connection.execute, "PRAGMA synchronous=NORMAL")
             yield saver
         finally:
-            await asyncio.to_thread(connection.close)
+            await saver.close()
         return
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         database_url,
@@ -75,15 +77,33 @@ async def open_checkpoints(
 
 class ThreadedSqliteSaver(SqliteSaver):
     """LangGraph's synchronous SQLite saver, each of its async calls run whole in one
-    thread call. The async saver makes a call to its connection's thread per statement
-    and per row fetch (about ten a turn: reading the memory, then writing the turn), and
-    under load each waits for the busy event loop once more before the turn goes on; here a
-    turn's read is one thread call and its write, once at its end, one more. The
-    connection is shared by the threads under the saver's own lock, as `SqliteSaver` is
-    written to be; the stored rows are the same as the async saver's."""
+    call to a thread of its own. The async saver makes a call to its connection's thread
+    per statement and per row fetch (about ten a turn: reading the memory, then writing
+    the turn), and under load each waits for the busy event loop once more before the turn
+    goes on; here a turn's read is one thread call and its write, once at its end, one
+    more. The stored rows are the same as the async saver's.
+
+    One thread, not the event loop's executor: the calls run one at a time anyway (the
+    saver's lock), so they would only hold the executor's threads that turns' steps need
+    while they wait; and `close` lets the call in flight finish before the connection
+    closes (a turn cancelled at shutdown leaves its write running in the thread, and
+    closing the connection under it crashed the process)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(conn)
+        self._thread = ThreadPoolExecutor(1, "warmline-checkpoints")
+
+    async def call(self, function: Callable[..., Result], *args: Any) -> Result:
+        """`function(*args)` on the saver's thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
+    async def close(self) -> None:
+        """Finish the calls already made, then close the connection."""
+        await asyncio.to_thread(self._thread.shutdown, wait=True)
+        self.conn.close()
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        return await asyncio.to_thread(self.get_tuple, config)
+        return await self.call(self.get_tuple, config)
 
     async def alist(
         self,
@@ -96,7 +116,7 @@ class ThreadedSqliteSaver(SqliteSaver):
         def listed() -> list[CheckpointTuple]:
             return list(self.list(config, filter=filter, before=before, limit=limit))
 
-        for found in await asyncio.to_thread(listed):
+        for found in await self.call(listed):
             yield found
 
     async def aput(
@@ -106,7 +126,7 @@ class ThreadedSqliteSaver(SqliteSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
+        return await self.call(self.put, config, checkpoint, metadata, new_versions)
 
     async def aput_writes(
         self,
@@ -115,10 +135,10 @@ class ThreadedSqliteSaver(SqliteSaver):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
+        await self.call(self.put_writes, config, writes, task_id, task_path)
 
     async def adelete_thread(self, thread_id: str) -> None:
-        await asyncio.to_thread(self.delete_thread, thread_id)
+        await self.call(self.delete_thread, thread_id)
 
     async def forget(self) -> None:
         """Checkpoint the write-ahead log into the file and empty it, so the checkpoints
@@ -128,12 +148,12 @@ class ThreadedSqliteSaver(SqliteSaver):
             with self.cursor() as cursor:
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-        await asyncio.to_thread(truncate)
+        await self.call(truncate)
 
     async def aget_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, DeltaChannelHistory]:
-        return await asyncio.to_thread(
+        return await self.call(
             lambda: self.get_delta_channel_history(config=config, channels=channels)
         )
 
