@@ -125,6 +125,11 @@ def _event(row: Row) -> Event:
     )
 
 
+def _customers_copy(events: list[Event]) -> list[Event]:
+    """The events a customer may receive: agent-only ones (notes) left out."""
+    return [e for e in events if e.type not in AGENT_ONLY]
+
+
 def _conversation(row: Row) -> Conversation:
     return Conversation(
         id=row["id"],
@@ -290,7 +295,7 @@ class ConversationLog:
         """The log after `seq`; a customer's copy leaves out agent-only events (notes)."""
         rows = await self.db.fetch_all(EVENTS_AFTER, conversation_id=conversation_id, seq=seq)
         events = [_event(row) for row in rows]
-        return [e for e in events if e.type not in AGENT_ONLY] if for_customer else events
+        return _customers_copy(events) if for_customer else events
 
     async def customer_history(self, conversation_id: str, seq: int) -> tuple[list[Event], int]:
         """What a customer's socket is welcomed with, in one read: the customer's copy of
@@ -302,8 +307,7 @@ class ConversationLog:
             events = [_event(row) for row in await cursor.fetchall()]
             cursor = await conn.execute(LAST_CUSTOMER_SEQ, conversation_id=conversation_id)
             last = await cursor.fetchone()
-            shown = [e for e in events if e.type not in AGENT_ONLY]
-            return shown, int(last["seq"]) if last and last["seq"] is not None else 0
+            return _customers_copy(events), int(last["seq"]) if last and last["seq"] else 0
 
         return await self.db.read(read)
 
