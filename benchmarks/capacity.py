@@ -5,7 +5,10 @@ per message, on the same messages the load sends, with one torch thread. With `c
 cores that allows at most `cores × 1000 / floor_ms` turns a second; capacity is how close
 the product gets. Each figure is measured here, in this order:
 
-1. floor: thread CPU of `Embedder.embed` + `Redactor.detect` per distinct message;
+1. floor: CPU of `Embedder.embed` + `Redactor.detect` per distinct message, counted over
+   the whole process: `detect` hands spaCy and the PII token classifier to threads of
+   their own (the batchers a served turn shares), so the calling thread's CPU alone
+   would leave most of the analysis out;
 2. sequential turns: one customer, no think time (the latency a quiet server gives);
 3. closed-loop capacity: N customers with no think time, N doubling, each level measured
    over a fixed window after a warm-up; capacity is the highest served rate whose turn
@@ -92,10 +95,10 @@ def floor(texts: list[str]) -> dict[str, float]:
     embedder.embed(["warm up"])
     costs: list[float] = []
     for text in texts:
-        started = time.thread_time()
+        started = time.process_time()  # the batchers' threads included, nothing else runs
         embedder.embed([text])  # not embed_query: its cache would hide the cost
         redactor.detect(text)
-        costs.append(time.thread_time() - started)
+        costs.append(time.process_time() - started)
     floor_ms = sum(costs) / len(costs) * 1000
     cores = os.cpu_count() or 1
     return {
