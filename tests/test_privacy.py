@@ -1,10 +1,13 @@
 """Erasure on request: a customer's conversations disappear from every store."""
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
 from conftest import make_settings
 
+from warmline.cli import main
 from warmline.server.privacy import privacy_office
 from warmline.server.runtime import running
 
@@ -41,3 +44,51 @@ async def test_erase_by_email_removes_the_conversation_everywhere(
     assert remaining.fetchone()[0] == 2
     audit = database.execute("SELECT actor, action, allowed FROM audit_log ORDER BY id").fetchall()
     assert audit == [("test", "erase", 1), ("test", "erase", 0)]
+
+
+def _files_holding(data_dir: Path, text: str) -> list[str]:
+    """Every file under the data directory whose bytes contain `text`, as `grep -r` finds."""
+    needle = text.encode()
+    return sorted(
+        str(path.relative_to(data_dir))
+        for path in data_dir.rglob("*")
+        if path.is_file() and needle in path.read_bytes()
+    )
+
+
+@pytest.mark.parametrize("read_file", ["warmline.sqlite", "checkpoints.sqlite"])
+async def test_an_erasure_a_reader_keeps_on_disk_says_so_until_run_again(
+    tmp_path: Path,
+    kb_snapshot: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    read_file: str,
+) -> None:
+    """Beside a live server, another process's open read transaction keeps the erased
+    rows' old pages in the database file and its write-ahead log: `pii erase` says the
+    copies on disk are not gone and exits 1; run again once the reader is gone, it
+    empties the log and nothing of the conversation is left in any file."""
+    settings = make_settings(tmp_path, kb_snapshot)
+    monkeypatch.setenv("WARMLINE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WARMLINE_ERASE_WAIT_S", "0.05")
+    said = "my parcel of quokkaberry jam never came"
+    async with running(settings) as runtime:
+        mine = await runtime.service.start()
+        await runtime.service.customer_message(mine.id, f"I'm ana@example.org, {said}", "m1")
+        await runtime.service.drain()
+        assert _files_holding(tmp_path, "quokkaberry")
+
+        reader = sqlite3.connect(tmp_path / read_file, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        erase = ["pii", "erase", "--conversation", mine.id]
+        assert await asyncio.to_thread(main, erase) == 1
+        printed = capsys.readouterr().out
+        assert f"{mine.id}: erased, but its copies on disk are not gone yet" in printed
+        assert str(tmp_path / read_file) in printed and "another connection is reading" in printed
+        assert _files_holding(tmp_path, "quokkaberry"), "copies were left, as it said"
+
+        reader.close()
+        assert await asyncio.to_thread(main, erase) == 0
+        assert capsys.readouterr().out == f"{mine.id}: not found (nothing of it left on disk)\n"
+        assert _files_holding(tmp_path, "quokkaberry") == []

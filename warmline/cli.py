@@ -82,9 +82,16 @@ def _eval_signals(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _pii(settings: Settings, args: argparse.Namespace) -> int:
-    from warmline.server.privacy import privacy_office
+NOT_FOUND = "not found (nothing of it left on disk)"
 
+
+async def _pii(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 1 when an erasure left copies on disk (a reader of a live server kept a
+    write-ahead log): the operator runs it again, and the rest are erased meanwhile."""
+    from warmline.server.privacy import privacy_office
+    from warmline.storage.wal import WalNotEmptied
+
+    kept = False
     async with privacy_office(settings) as office:
         if args.pii_command == "purge":
             print(f"Purged {await office.vault.purge_expired()} expired values from the vault.")
@@ -96,11 +103,18 @@ async def _pii(settings: Settings, args: argparse.Namespace) -> int:
                 if value:
                     targets += await office.conversations_mentioning(entity_type, value)
             for conversation_id in dict.fromkeys(targets):
-                erased = await office.erase(conversation_id, actor=f"cli:{args.actor}")
-                print(f"{conversation_id}: {'erased' if erased else 'not found'}")
+                try:
+                    erased = await office.erase(conversation_id, actor=f"cli:{args.actor}")
+                except WalNotEmptied as exc:
+                    kept = True
+                    print(f"{conversation_id}: erased, but its copies on disk are not gone yet")
+                    print(f"  {exc}")
+                    continue
+                # Not found: erased before, maybe with copies kept then, emptied by this run.
+                print(f"{conversation_id}: {'erased' if erased else NOT_FOUND}")
             if not targets:
                 print("No conversation matched.")
-    return 0
+    return 1 if kept else 0
 
 
 def _eval_pii(settings: Settings, args: argparse.Namespace) -> int:

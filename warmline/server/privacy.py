@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -21,6 +22,7 @@ from warmline.server.stores import checkpointer, database
 from warmline.storage.checkpoints import ThreadedSqliteSaver
 from warmline.storage.database import Database
 from warmline.storage.erasure import conversations_with_digest, erase_conversation
+from warmline.storage.wal import WalNotEmptied
 
 
 @dataclass
@@ -29,6 +31,7 @@ class PrivacyOffice:
     vault: PiiVault
     checkpoints: BaseCheckpointSaver[Any]
     redactor: Redactor
+    wait_s: float  # how long each try to empty a write-ahead log waits for readers
 
     async def conversations_mentioning(self, entity_type: str, value: str) -> list[str]:
         """Conversations in which a customer gave this value, found by its keyed digest."""
@@ -37,14 +40,26 @@ class PrivacyOffice:
 
     async def erase(self, conversation_id: str, actor: str) -> bool:
         """Delete the conversation, its log, queue rows, vault values and checkpoints, then
-        checkpoint SQLite's write-ahead logs so no copy of them stays on disk."""
+        empty SQLite's write-ahead logs so no copy of them stays on disk; whether it existed.
+
+        The logs are emptied even when it did not, so erasing again finishes an erasure
+        whose copies a reader kept. `WalNotEmptied` (every file still holding copies) is
+        raised after the rows are deleted and audited, each file tried regardless."""
         async with self.db.transaction() as conn:
             existed = await erase_conversation(conn, conversation_id)
         await self.checkpoints.adelete_thread(conversation_id)
         await self.vault.audit(actor, "erase", conversation_id, None, existed, "erasure request")
-        await self.db.forget()
+        forgets = [self.db.forget]
         if isinstance(self.checkpoints, ThreadedSqliteSaver):
-            await self.checkpoints.forget()
+            forgets.append(self.checkpoints.forget)
+        kept: list[Path] = []
+        for forget in forgets:
+            try:
+                await forget(self.wait_s)
+            except WalNotEmptied as exc:
+                kept += exc.files
+        if kept:
+            raise WalNotEmptied(kept)
         return existed
 
 
@@ -53,4 +68,6 @@ async def privacy_office(settings: Settings) -> AsyncIterator[PrivacyOffice]:
     async with database(settings) as db, checkpointer(settings) as saver:
         vault = PiiVault(db, load_vault_keys(settings), timedelta(days=settings.pii_retention_days))
         redactor = Redactor(settings.pii_entities, load_secret(settings))
-        yield PrivacyOffice(db=db, vault=vault, checkpoints=saver, redactor=redactor)
+        yield PrivacyOffice(
+            db=db, vault=vault, checkpoints=saver, redactor=redactor, wait_s=settings.erase_wait_s
+        )

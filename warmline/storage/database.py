@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from warmline.storage.statements import Params, Statement
+from warmline.storage.wal import WAL_ATTEMPTS
 
 
 class Unavailable(Exception):
@@ -114,8 +115,10 @@ class Database(ABC):
     async def close(self) -> None: ...
 
     @abstractmethod
-    async def forget(self) -> None:
-        """After an erasure, leave no copy of deleted rows in files this process writes."""
+    async def forget(self, wait_s: float, attempts: int = WAL_ATTEMPTS) -> None:
+        """After an erasure, leave no copy of deleted rows in files this process writes, or
+        raise `WalNotEmptied` (`wal.py`) if another connection's reader keeps them there
+        through `attempts` tries of up to `wait_s` each (SQLite's write-ahead log)."""
 
 
 def create_private(path: Path) -> None:

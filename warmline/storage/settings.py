@@ -18,6 +18,12 @@ class StorageSettings(BaseModel):
     database_max_connections: int = Field(
         20, ge=2, description="Pool size per worker, for the stores and for the checkpointer."
     )
+    erase_wait_s: float = Field(
+        5.0,
+        gt=0,
+        description="SQLite: how long each of an erasure's tries to empty a write-ahead log "
+        "waits for another process's reader (a live server's) to let go of its old pages.",
+    )
 
     @property
     def database_path(self) -> Path:
