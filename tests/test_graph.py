@@ -269,6 +269,29 @@ async def test_a_turn_that_fails_midway_keeps_the_message_and_the_next_turn_runs
     assert [m["seq"] for m in state["messages"]] == [1, 1, 2, 3, 3]
 
 
+async def test_a_turn_that_stopped_after_reading_its_message_is_answered_when_run_again() -> None:
+    """A turn that stopped after its message was read (here its search failed) is saved
+    with the message and no answer; run again for that message, it is answered, and the
+    message and its sentiment are in the memory once. Back from a person, the bot's
+    stretch still starts at that message."""
+    stubs = Stubs(escalate=False)
+    graph = ConversationGraph(_context(stubs), CountingSaver())
+    await graph.run("c1", _input("hello?", mode="human"))
+    stubs.fail_search = True
+    with pytest.raises(ConnectionError):
+        await graph.run("c1", _input("where do I see my invoices?", seq=2))
+    stubs.fail_search = False
+    state = await graph.run("c1", _input("where do I see my invoices?", seq=2))
+    assert state["outcome"]["kind"] == "reply" and state["outcome"]["for_seq"] == 2
+    assert [(m["role"], m["seq"]) for m in state["messages"]] == [
+        ("customer", 1),
+        ("customer", 2),
+        ("bot", 2),
+    ]
+    assert len(state["sentiments"]) == 2 and state["bot_since"] == 1
+    assert stubs.assessed[-1].earlier_sentiments == state["sentiments"][:1]
+
+
 async def test_a_turn_reads_and_writes_its_checkpoint_file_in_two_thread_calls(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,7 +2,10 @@
 
 import asyncio
 import contextvars
+import itertools
+import threading
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,7 @@ import aiosqlite
 import pytest
 from conftest import Client, RunningServer, agent, customer, make_settings, new_id, say
 
+from warmline.agent.decision import EscalationDecision, TurnFacts
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState
 from warmline.conversation import edge
@@ -191,6 +195,48 @@ async def test_a_handoff_is_queued_before_its_turn_runs_and_the_turn_then_record
         customer_words = [m["text"] for m in memory["messages"] if m["role"] == "customer"]
         assert customer_words == ["I'd like to talk to a person."]
         assert memory["outcome"]["kind"] == "escalate"
+
+
+async def test_a_handoff_turn_cut_short_at_shutdown_is_recorded_once_after_restart(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """The press is handed over at the edge; the turn that records it in the memory reads
+    the message, then the policy's call hangs, and the shutdown cuts the turn short
+    (LangGraph saves the message, no outcome). The next start records the handoff, the
+    message once."""
+    settings = make_settings(tmp_path, kb_snapshot, shutdown_grace_s=0)
+    loop = asyncio.get_running_loop()
+    asked, released = asyncio.Event(), threading.Event()
+    try:
+        async with running(settings) as runtime:
+            service = runtime.service
+            policy = service.graph.context.assess
+            calls = itertools.count()
+
+            def hung_policy(facts: TurnFacts) -> EscalationDecision:
+                if next(calls):  # the edge's decision is the first call, the turn's the next
+                    loop.call_soon_threadsafe(asked.set)
+                    released.wait()
+                return policy(facts)
+
+            service.graph.context = replace(service.graph.context, assess=hung_policy)
+            conversation = await service.start()
+            message, _ = await service.request_human(conversation.id, new_id())
+            await asked.wait()
+    finally:
+        released.set()
+
+    async with running(settings) as runtime:
+        service = runtime.service
+        await service.drain()
+        assert (await service.get(conversation.id)).pending_seq is None
+        memory = await service.graph.memory(conversation.id)
+        assert [(m["role"], m["seq"]) for m in memory["messages"]] == [
+            ("customer", message.seq),
+            ("bot", message.seq),
+        ]
+        assert memory["outcome"]["kind"] == "escalate"
+        assert memory["outcome"]["for_seq"] == message.seq
 
 
 PRESSING: contextvars.ContextVar[bool] = contextvars.ContextVar("pressing", default=False)

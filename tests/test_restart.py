@@ -1,11 +1,14 @@
 """A server killed mid-conversation comes back with every message and the same mode."""
 
+import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ServerProcess, agent, customer, kb_snapshot, make_settings, new_id, say
 
+from warmline.retrieval.store import Hit
 from warmline.server.runtime import running
 
 __all__ = ["kb_snapshot"]
@@ -111,6 +114,49 @@ async def test_a_turn_interrupted_before_its_answer_is_answered_after_restart(
         assert [e.data["role"] for e in events] == ["customer", "bot"]
         assert events[1].data["citations"][0]["article_id"] == "request-a-refund"
         assert (await runtime.service.get(conversation.id)).pending_seq is None
+
+
+async def test_a_turn_cut_short_at_shutdown_is_answered_once_after_restart(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """The knowledge base hangs on the customer's second question, after the message was
+    read; the shutdown's drain gives up and cuts the turn short, and LangGraph saves what
+    the turn had done (the message, no answer). The next start answers the question, and
+    the conversation's memory holds it once."""
+    settings = make_settings(tmp_path, kb_snapshot, shutdown_grace_s=0)
+    async with running(settings) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        await service.customer_message(conversation.id, "how do I reset my password?", "m1")
+        await service.drain()
+        searching = asyncio.Event()
+
+        async def hung_search(query: str) -> list[Hit]:
+            searching.set()
+            await asyncio.Event().wait()  # never answers
+            return []
+
+        service.graph.context = replace(service.graph.context, search=hung_search)
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m2"
+        )
+        await searching.wait()
+
+    async with running(settings) as runtime:
+        service = runtime.service
+        await service.drain()
+        events = await service.log.events_after(conversation.id, 0)
+        assert [e.data["role"] for e in events] == ["customer", "bot", "customer", "bot"]
+        assert events[-1].data["citations"][0]["article_id"] == "request-a-refund"
+        assert (await service.get(conversation.id)).pending_seq is None
+        memory = await service.graph.memory(conversation.id)
+        assert [(m["role"], m["seq"]) for m in memory["messages"]] == [
+            ("customer", 1),
+            ("bot", 1),
+            ("customer", question.seq),
+            ("bot", question.seq),
+        ]
+        assert len(memory["sentiments"]) == 2, "each message's sentiment counted once"
 
 
 async def test_a_busy_server_keeps_no_per_conversation_state_after_turns_end(

@@ -17,8 +17,11 @@ over; when the policy keeps it, `assess` sends it on to `answer`, and it is answ
 (and its answer judged) like any other.
 
 A turn is one durable write: the checkpoint is saved when the run ends
-(`durability="exit"`), not after each step. A crash mid-turn leaves the previous
-turn's checkpoint, and the server's pending marker runs the turn again.
+(`durability="exit"`), not after each step. A process that dies mid-turn leaves the
+previous turn's checkpoint; a run that raises, or is cancelled (a shutdown that stops
+waiting for it), is saved as far as it went, which after `read` is the message without
+its answer. Either way the server's pending marker runs the turn again, and `read` goes
+on from what the checkpoint holds (`nodes.guard_input`).
 """
 
 from collections.abc import Callable

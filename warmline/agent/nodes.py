@@ -55,25 +55,35 @@ def _conversation(runtime: Ctx) -> str | None:
 
 
 def guard_input(state: AgentState) -> Update:
-    """Record the customer's (already redacted) message once, however often a turn is replayed.
+    """Record the customer's (already redacted) message once, however often its turn runs.
 
-    A turn is replayed when the server restarted after the graph finished but before
-    the reply was stored; the checkpoint then already holds the outcome.
+    The server runs a turn again while its message is pending (a restart, a customer's
+    resume, a lost worker). When the checkpoint holds the turn's outcome, the graph had
+    finished it before the answer was stored: the turn is replayed, and the server stores
+    that outcome. A turn older than the last one read is replayed too: a later turn went
+    past it. When the checkpoint holds the message and no outcome for it, a run of the
+    turn stopped after `read` (a later step raised, or the run was cancelled at a
+    shutdown) and LangGraph saved what it had done on its way out: the turn goes on from
+    there, its message recorded and counted once (`_recorded_unanswered`).
     """
     turn = state["turn"]
-    if turn.seq <= state.get("last_seq", 0):
+    if turn.seq < state.get("last_seq", 0) or state.get("outcome", {}).get("for_seq") == turn.seq:
         return {"replayed": True}
-    message: Message = {"role": "customer", "text": turn.text, "seq": turn.seq}
     update: Update = {
         "replayed": False,
         "last_seq": turn.seq,
         "mode": turn.mode,
-        "messages": [message],
         "query": "",
         "retrieved": [],
         "confidence": None,
         "facts": {},
     }
+    earlier = state.get("messages", [])
+    if _recorded_unanswered(state):
+        earlier = earlier[:-1]
+    else:
+        message: Message = {"role": "customer", "text": turn.text, "seq": turn.seq}
+        update["messages"] = [message]
     if turn.mode == "bot" and state.get("mode", "bot") != "bot":
         # Back from a person: the bot starts afresh, and what the customer said to the
         # person does not count as asking the bot the same thing again.
@@ -82,9 +92,16 @@ def guard_input(state: AgentState) -> Update:
             "low_confidence_strikes": 0,
             "unanswered_turns": 0,
             "quiet_while_waiting": False,
-            "bot_since": len(state.get("messages", [])),
+            "bot_since": len(earlier),
         }
     return update
+
+
+def _recorded_unanswered(state: AgentState) -> bool:
+    """Whether the memory holds the turn's message, last, with its sentiment, and nothing
+    after it: a run of this turn read it and stopped before its outcome (a turn the graph
+    finished is replayed instead, see `guard_input`)."""
+    return state["turn"].seq == state.get("last_seq", 0)
 
 
 def _signals(state: AgentState, context: AgentContext) -> Signals:
@@ -109,11 +126,15 @@ def turn_signals(state: AgentState, vector: npt.NDArray[np.float32] | None) -> S
 
 
 async def read(state: AgentState, runtime: Ctx) -> Update:
-    """Record the message (`guard_input`), then its signals, unless the turn is replayed."""
+    """Record the message (`guard_input`), then its signals, unless the turn is replayed;
+    a message recorded by a run cut short has its sentiment counted already."""
     recorded = guard_input(state)
     if recorded["replayed"]:
         return recorded
-    return joined(recorded, await signals(applied(state, recorded), runtime))
+    found = await signals(applied(state, recorded), runtime)
+    if _recorded_unanswered(state):
+        found.pop("sentiments")
+    return joined(recorded, found)
 
 
 async def signals(state: AgentState, runtime: Ctx) -> Update:

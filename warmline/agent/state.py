@@ -10,8 +10,8 @@ Two kinds of field, told apart by their channel:
   can read an old checkpoint, and it holds references (chunk ids), not the chunks.
 - working values (the turn's input, signals, hits, answer, verdict) are typed objects
   passed from node to node in `UntrackedValue` channels: built once, never re-parsed,
-  never serialised. A crash mid-turn loses nothing: the server's pending marker runs
-  the turn again from the message in its event log.
+  never serialised. A turn cut short loses nothing: the server's pending marker runs
+  it again from the message in its event log, and the working values are made again.
 """
 
 import operator
