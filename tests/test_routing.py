@@ -1,8 +1,10 @@
 """Routing and agent sessions over real sockets: capacity, skills, language, aging, SLA,
 transfer, notes, hand-back, resolve + CSAT, disconnects, nobody online, supervisors."""
 
+import asyncio
 import hashlib
 import hmac
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,9 +30,12 @@ from warmline.agent.decision import Priority
 from warmline.clock import Clock, utc_now
 from warmline.config import Settings
 from warmline.conversation.accounts import AgentAccount
+from warmline.conversation.broadcasting import ANNOUNCE_EVERY_S
 from warmline.evals.suite.replay import export_scenarios
 from warmline.handoff.policy_file import QueuePolicy
+from warmline.handoff.queue import QueueEntry
 from warmline.handoff.wait import Wait, typical_waits
+from warmline.server.runtime import running
 from warmline.server.stores import database
 
 AGENTS = [
@@ -364,6 +369,8 @@ async def test_supervisors_watch_any_chat_and_see_the_roster(
         seen = await sue.wait_for(type="message", data_role="customer")
         assert seen["data"]["text"] == "thanks for picking this up"
         roster = await got(sue, type="roster")
+        while {a["id"]: a for a in roster["data"]["agents"]}["sam"]["active"] != 1:
+            roster = await sue.wait_for(type="roster")  # the pass after the claim
         people = {a["id"]: a for a in roster["data"]["agents"]}
         assert people["sam"]["status"] == "available" and people["sam"]["active"] == 1
         assert people["fran"]["status"] == "offline"
@@ -677,3 +684,31 @@ async def test_the_supervisors_page_reads_the_floor_and_takes_no_work(
         plain = await connect(server.ws_url + "/v1/agent")
         await plain.send({"type": "hello", "data": {"token": "t-sam", "view": "supervisor"}})
         assert code(await plain.wait_for(type="error")) == "forbidden"
+
+
+async def test_changes_that_keep_coming_are_announced_a_tenth_of_a_second_apart(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """Each pass over the queue reads the whole line; changes made while one runs wait for
+    the next, which starts no sooner than `ANNOUNCE_EVERY_S` after it (back to back, a
+    stream of handoffs made the serving process's work grow with the line's square)."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        broadcast = runtime.service.broadcast
+        loop = asyncio.get_running_loop()
+        starts: list[float] = []
+        five = asyncio.Event()
+        read = broadcast.queue.open_entries
+
+        async def a_change_during_each_pass() -> list[QueueEntry]:
+            starts.append(loop.time())
+            if len(starts) < 5:
+                broadcast.announce()
+            else:
+                five.set()
+            return await read()
+
+        broadcast.queue.open_entries = a_change_during_each_pass  # type: ignore[method-assign]
+        broadcast.announce()
+        await asyncio.wait_for(five.wait(), timeout=10)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert len(gaps) == 4 and min(gaps) >= ANNOUNCE_EVERY_S * 0.99, gaps

@@ -41,6 +41,16 @@ from warmline.storage.conversations import ConversationLog
 
 log = logging.getLogger("warmline.desk")
 
+ANNOUNCE_EVERY_S = 0.1
+"""Passes start at least this far apart. A pass reads the whole open queue and compares
+every entry with what agents were last sent, so its cost grows with the line, and a
+handoff changes the queue two or three times (put in line, its packet completed): with
+passes run back to back, twenty handoffs a second made about forty passes a second over
+a line that grew by twenty a second, and the serving process's CPU for the queue grew
+with the square of the line. Changes made meanwhile join the next pass, which agents and
+waiting customers see at most this much later; the handoff itself reaches agents at once,
+outside the pass (`queue_changed`)."""
+
 
 def _as_shown(place: QueuePositionData) -> tuple[int, int | None, str | None]:
     """What a customer sees of their place: the widget shows the wait in whole minutes,
@@ -70,6 +80,7 @@ class Broadcaster:
         self._announcing = False
         self._for_agents = False  # the pass scheduled also tells agents (the change was here)
         self._passing = asyncio.Lock()  # passes in order: a later one never sends older news
+        self._next_pass = 0.0  # the event loop's time before which no pass starts
         self._dispatching = asyncio.Lock()
         # The queue as last sent to agents, by conversation: (entry, item described).
         self._announced: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
@@ -196,8 +207,10 @@ class Broadcaster:
                     self._schedule()
 
     async def _announce_now(self) -> None:
-        await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(max(0.0, self._next_pass - loop.time()))
         async with self._passing:
+            self._next_pass = loop.time() + ANNOUNCE_EVERY_S
             self._announcing = False
             for_agents, self._for_agents = self._for_agents, False
             entries = await self.queue.open_entries()
@@ -215,6 +228,12 @@ class Broadcaster:
     async def _tell_places(self, entries: list[QueueEntry]) -> None:
         """Send `queue_position` to this process's waiting customers whose place, expected
         wait (to the minute) or its basis differs from what they were last told here."""
+        if not any(
+            entry.status == "queued" and self.bus.has_subscribers(entry.conversation_id)
+            for entry in entries
+        ):  # nobody waiting here to tell: the line need not be put in order
+            self._told = {}
+            return
         now = self.clock()
         line = in_line(entries, now, self._queue_policy.aging_minutes)
         here = [
