@@ -159,6 +159,35 @@ async def test_a_turn_cut_short_at_shutdown_is_answered_once_after_restart(
         assert len(memory["sentiments"]) == 2, "each message's sentiment counted once"
 
 
+async def test_a_socket_back_while_its_question_is_answered_gets_that_answer_once(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """The customer's socket comes back while their question is being answered (the resume
+    runs the pending question again, behind the running turn), and they ask another before
+    the answer comes: the first question is answered once, the second once."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        searching, release = asyncio.Event(), asyncio.Event()
+        search = service.graph.context.search
+
+        async def slow_search(query: str) -> list[Hit]:
+            searching.set()
+            await release.wait()
+            return await search(query)
+
+        service.graph.context = replace(service.graph.context, search=slow_search)
+        await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        await searching.wait()
+        await service.resume(conversation.id, service.token_for(conversation.id))
+        await service.customer_message(conversation.id, "how do I reset my password?", "m2")
+        release.set()
+        await service.drain()
+        events = await service.log.events_after(conversation.id, 0)
+        assert [e.data["role"] for e in events] == ["customer", "customer", "bot", "bot"]
+        assert (await service.get(conversation.id)).pending_seq is None
+
+
 async def test_a_busy_server_keeps_no_per_conversation_state_after_turns_end(
     tmp_path: Path, kb_snapshot: Path
 ) -> None:

@@ -617,6 +617,11 @@ class ConversationService:
             current = await self.log.get_in(conn, conversation_id)
             if current.pending_seq == seq:
                 await self.log.set_pending(conn, conversation_id, None)
+            elif state.get("replayed"):
+                # The graph had finished this turn and a newer message is pending: the run
+                # it replays stored the answer (this one was started again by a resume
+                # while it ran). A turn whose answer was never stored is still pending.
+                return None
             if outcome.for_seq != seq or current.mode != turn.mode:
                 return None
             events, escalation = await self._answer(
