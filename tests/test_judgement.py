@@ -963,3 +963,55 @@ def test_thanks_that_go_on_to_something_unanswered_are_no_miss_offline_as_live()
 
     assert judged("ok ill give it a few more days. its a Lumen Lock for my mum") == (None, 1, 1)
     assert judged("what colour is the sky on mars?") == (low / 2, 2, 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A phone's contact list, and a device joined to an app named "Assistant".
+        "How can I synchronize the contact person on my phone?",
+        "I can't synchronize the contact person to the cloud.",
+        "How do I connect my cellphone with computer terminal of 91 Assistant?",
+        # A service or staff met before, retold.
+        "I waited an hour till the manual service answered.",
+        "I dialled three times but the manual service line was always busy.",
+        "Your customer service have promised to call me back for at least 5 times.",
+        "You said someone would call me, but I haven't received any phone call till now.",
+        "The customer service staff told me I cannot apply for unlimited data consumption.",
+        "Your staff told me to recharge my phone.",
+        "4009056425285 I applied to the online customer service for refund yesterday and they have "
+        "agreed. Now it turns out to be like this. I need an explanation. How long will it take "
+        "to solve the problem? It's been almost 24 hours.",
+        "I've complained about the attitude of your customer service staff who called me today.",
+        "And I don't appreciate your customer service staff's attitude.",
+        # Addressed by handle; a payee; a subject to talk about.
+        "Can you control spam SMS messages? @China Telecom Customer Service @ China Telecom Hubei "
+        "@China Telecom Wuhan",
+        "@China Unicom Customer Service my network is down.",
+        "the person i want to pay",
+        "change the person im paying with direct debit",
+        "I'd like to talk about the actual topic of this conversation.",
+        "i dont want to talk about loans",
+    ],
+)
+def test_a_device_a_contact_list_or_staff_met_before_is_no_request(text: str) -> None:
+    """Seen as false requests in STC-3's and NLU++'s development dialogues and queries."""
+    assert not asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I contact an agent",
+        "how do I contact the agent",
+        "connect me to a person",
+        "connect my call to a person",
+        "I want the manual service",
+        "I want to talk about my bill with an agent",
+        "please call me back",
+        "the agent told me nothing, I want a manager",
+        "@China Unicom Customer Service I want to talk to a person",
+    ],
+)
+def test_requests_near_those_frames_are_still_heard(text: str) -> None:
+    assert asks(text, with_vector=True)

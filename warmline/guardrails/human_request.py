@@ -52,8 +52,11 @@ _PERSON = (
     r"member of (?:your |the )?staff|human being)"
 )
 _CONTACT = (
-    # "message" the verb, not the noun: "I left a message to online customer service".
-    r"(?:contact(?:ing)?|reach(?:ing)?|email(?:ing)?|(?<!a )(?<!the )(?<!my )(?<!your )message|"
+    # "message" and "contact" the verbs, not the nouns: "I left a message to online customer
+    # service", "synchronize the contact person" (a phone's contact list).
+    r"(?:(?<!a )(?<!the )(?<!my )(?<!your )(?<!sync )(?<!synchronize )(?<!synchronise )"
+    r"(?<!import )(?<!export )(?<!restore )(?<!delete )(?<!save )contact(?:ing)?|"
+    r"reach(?:ing)?|email(?:ing)?|(?<!a )(?<!the )(?<!my )(?<!your )message|"
     r"get (?:hold of|in touch with|through to)|be (?:put )?in touch with|"
     r"put (?:me|us) in touch with|touch base with)"
 )
@@ -64,6 +67,12 @@ _NOT_SOMEONE = (
     r"car|phone|plant|dog|cat|kids?|children|baby|mirror|meeting|conference|call|wi-?fi|"
     r"network|internet|printer|tv|server|google|alexa|siri|cortana|bixby|virtual|voice|"
     r"digital)\b)"
+)
+# One's own device, joined to another ("connect my cellphone with computer terminal of 91
+# Assistant", an app), which asks for no one.
+_DEVICE = (
+    r"(?:phone|cellphone|cell phone|mobile|smartphone|computer|laptop|pc|tablet|ipad|iphone|"
+    r"device|watch|tv|printer|router|modem|headphones|earbuds|speaker|car)s?\b"
 )
 _REQUEST_PATTERNS = [
     # Any addressee after a verb of talking or connecting: hotels' "speak to the
@@ -110,7 +119,8 @@ _REQUEST_PATTERNS = [
     # "make a transfer to a new person" moves money, not the chat.
     rf"\b(?<!a )(?<!the )(?:transfer(?:red)?|connect(?:ed)?|put|pass|escalate|send|forward|hand|"
     rf"route|switch|transition)"
-    rf"(?: me| this| it| us| my \w+| (?:a|the|this) (?:conversation|chat|call))? (?:over |back )?"
+    rf"(?: me| this| it| us| my (?!{_DEVICE})\w+| (?:a|the|this) (?:conversation|chat|call))? "
+    rf"(?:over |back )?"
     rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
     # Not what a person gives or owns: "need a manager's approval", "want an agent account";
     # nor where a thing got ("did the parcel get to someone else?": see the menu rule).
@@ -186,9 +196,15 @@ _TOLD = (
     r"\b(?:asks?|asked|tells?|told|advised?|advises|recommends?|recommended|instructs?|"
     r"instructed) (?:me|us) to"
 )
-_TOLD_TO = re.compile(_TOLD + r"\s*$", re.I)
+# Or a promise retold: "your customer service have promised to call me back".
+_TOLD_TO = re.compile(rf"(?:{_TOLD}|\b(?:promised|agreed|offered) to)\s*$", re.I)
+# What follows the person found: a retold event whose subject it is ("till the manual
+# service answered", "the manual service line was always busy", "the agent told me").
 _NOT_A_REQUEST_AFTER = re.compile(
-    r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to|local)", re.I
+    r"^\s*(?:i (?:spoke|talked)|(?:(?:hot)?line |staff )?(?:was|were|has been|had been|answered|"
+    r"replied|responded|told|said|hung up|promised|agreed)\b|yesterday|last|at my|to activate|"
+    r"needs to|local)",
+    re.I,
 )
 
 
@@ -250,9 +266,44 @@ _QUESTION_TO_ANYONE = re.compile(
 _PERSON_AS_A_THING = re.compile(
     r"\b(?:add|remove|transfer|send|pay|move|share|invite|register)\b[^.!?]{0,30}"
     r"\b(?:another|a new|an other|other|a second|this|that) (?:person|people|user|member)\b|"
+    r"\b(?:person|people) (?:i|i'?m|i am|we)\b[^.!?]{0,15}\bpay|"
     r"\bhuman resources\b|"
-    r"\b(?:i|we) (?:already |just )?(?:left|sent|spoke|talked|called|emailed|wrote|contacted|"
-    r"messaged|chatted)\b",
+    r"\b(?:i|we) (?:have |had |'ve |'d )?(?:already |just )?(?:left|sent|spoke|talked|called|"
+    r"emailed|wrote|contacted|messaged|chatted|applied to|consulted|complained)\b|"
+    r"\b(?:i|we) (?:was|were) (?:called|contacted|told)\b",
+    re.I,
+)
+# What staff did or said, retold ("The customer service staff told me I cannot apply",
+# "they agreed"), and how they treated the customer ("your staff's attitude"): a report
+# about people already met, in words the model reads close to asking for one.
+_WHAT_STAFF_DID = re.compile(
+    r"\b(?:staff|customer service|agents?|operators?|representatives?|managers?|employees?|"
+    r"clerks?|they|he|she)\b(?: \w+){0,2}? (?:told|said|asked|promised|replied|answered|"
+    r"agreed|gave|has done|did|operated|called|contacted|spoke|mentioned)\b|"
+    r"\b(?:staff|service|agents?|operators?|representatives?|managers?|employees?)(?:['’]s?)? "
+    r"attitude\b|\battitude of (?:\w+ ){0,4}?(?:staff|service|agents?|operators?|"
+    r"representatives?|managers?|employees?)\b|"
+    r"\b(?:promised|agreed|said (?:\w+ ){1,2}would) (?:to )?(?:call|contact|ring|phone)\b",
+    re.I,
+)
+# A phone's contact list, kept in step or moved ("synchronize the contact person to the
+# cloud", "import my contacts").
+_CONTACT_LIST = re.compile(
+    r"\b(?:sync\w*|synchroni[sz]\w*|import\w*|export\w*|back(?:ed|ing)? ?up|restor\w*|"
+    r"delet\w*|sav(?:e|ed|ing)|lost|copy|copied)\b[^.!?]{0,20}\bcontacts?\b",
+    re.I,
+)
+# A microblog's handle names whom the message is addressed to, not whom it asks for:
+# "@China Unicom Customer Service my network is down" (case as typed: a handle's words
+# are capitalised).
+_HANDLE_OF_A_SERVICE = re.compile(
+    r"@ ?(?:[A-Z0-9][\w'’.·-]* ?){0,5}?(?:Customer Service|Service|Support|Customer Care)\b"
+)
+# Talk about a subject with no one named ("I'd like to talk about the actual topic", "I
+# don't want to talk about loans"); "talk about my bill with an agent" names one.
+_TALK_ABOUT_A_THING = re.compile(
+    r"^(?![^.!?]*\b(?:agents?|person|human|someone|somebody|representative|staff|manager|"
+    r"supervisor|operator|people)\b)[^.!?]*\b(?:talk|speak|chat)(?:ing)? about\b",
     re.I,
 )
 # A request the customer received, which they report: "I got a request from someone
@@ -264,8 +315,9 @@ _RETOLD = re.compile(_TOLD + r" (?:contact|talk|speak|call|reach|get in touch|em
 # Joining a call or a device, which the rules already pass over ("connect me to the
 # conference call"; not "a call with an agent"): the model reads the verb of handing on.
 _JOINING_A_THING = re.compile(
-    r"\b(?:connect|join|dial|add)\w* (?:me |us )?(?:in)?(?:to|with) (?:the |a |an |my |this )?"
-    r"(?:conference|meeting|call|wi-?fi|network|internet|printer|tv|speaker|bluetooth)\b"
+    r"(?:\b(?:connect|join|dial|add)\w* (?:me |us )?(?:in)?(?:to|with) (?:the |a |an |my |this )?"
+    r"(?:conference|meeting|call|wi-?fi|network|internet|printer|tv|speaker|bluetooth)\b|"
+    rf"\b(?:connect|pair|link|sync|synchroni[sz]e)\w* (?:my|the|this|a) {_DEVICE})"
     r"(?![^.!?]{0,30}\b(?:agent|person|human|representative|operator|someone|somebody|staff)\b)",
     re.I,
 )
@@ -287,7 +339,7 @@ _CONTACT_THING = re.compile(
 def model_may_read(text: str) -> bool:
     """Whether the request model's reading of `text` counts: not a question about the
     bot or talk with it, no person negated ("I don't need an agent"), no contact page, no
-    greeting alone."""
+    greeting alone, no staff met before retold, no device or contact list, no handle."""
     plain = _plain(text)
     silenced = any(
         rx.search(plain)
@@ -301,6 +353,10 @@ def model_may_read(text: str) -> bool:
             _PERSON_AS_A_THING,
             _GREETING_OR_IN_PERSON,
             _JOINING_A_THING,
+            _WHAT_STAFF_DID,
+            _HANDLE_OF_A_SERVICE,
+            _TALK_ABOUT_A_THING,
+            _CONTACT_LIST,
         )
     )
     return not (_about_the_bot(text) or silenced)
