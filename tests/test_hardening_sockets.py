@@ -30,6 +30,7 @@ from conftest import (
 from websockets.exceptions import ConnectionClosed
 
 from warmline.conversation.accounts import AgentAccount
+from warmline.guardrails.human_request import model_may_read
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.server.privacy import privacy_office
@@ -138,6 +139,25 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
     compute_signals("warm up")
     small = _fastest(lambda: compute_signals(text_of(1000)))
     large = _fastest(lambda: compute_signals(text_of(4000)))
+    assert large / small < 4 * 2.5, f"4x the text took {large / small:.1f}x the time"
+
+
+@pytest.mark.parametrize(
+    "text_of",
+    [
+        lambda n: "@" + "A" * (n - 1),  # 35 s at 160 characters when a handle split anywhere
+        lambda n: ("@China Unicom " * n)[:n],
+        lambda n: ("the staff told " * n)[:n],
+        lambda n: ("talk about it " * n)[:n],
+    ],
+    ids=["capitals after @", "repeated handle", "repeated retelling", "repeated talk about"],
+)
+def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], str]) -> None:
+    """Read on every English message the rules pass over: small sizes, since a blow-up
+    here grows so fast that the sizes of the test above would never finish."""
+    model_may_read("warm up")
+    small = _fastest(lambda: model_may_read(text_of(30)))
+    large = _fastest(lambda: model_may_read(text_of(120)))
     assert large / small < 4 * 2.5, f"4x the text took {large / small:.1f}x the time"
 
 
