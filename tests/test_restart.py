@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from conftest import ServerProcess, agent, customer, kb_snapshot, make_settings, new_id, say
 
+from warmline.agent.state import AgentState
 from warmline.retrieval.store import Hit
 from warmline.server.runtime import running
+from warmline.storage.database import Unavailable
 
 __all__ = ["kb_snapshot"]
 
@@ -186,6 +188,47 @@ async def test_a_socket_back_while_its_question_is_answered_gets_that_answer_onc
         events = await service.log.events_after(conversation.id, 0)
         assert [e.data["role"] for e in events] == ["customer", "customer", "bot", "bot"]
         assert (await service.get(conversation.id)).pending_seq is None
+
+
+async def test_an_answer_never_stored_is_stored_when_its_turn_runs_again_behind_a_new_message(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """The answer's write was refused (the graph had finished the turn): the resume runs
+    the turn again and the checkpoint gives back its outcome; the customer writes again
+    meanwhile. The first question's answer is stored then, and the second's after it."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        apply, refused = service.work.apply, []
+
+        async def refuse_the_first_answer(work: Any, urgent: bool = False) -> Any:
+            if work.__qualname__.startswith("ConversationService._run_turn") and not refused:
+                refused.append(work)
+                raise Unavailable("the answer's write refused")
+            return await apply(work, urgent)
+
+        service.work.apply = refuse_the_first_answer  # type: ignore[method-assign]
+        await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        await service.drain()
+        assert (await service.get(conversation.id)).pending_seq is not None
+        run_graph, replaying, release = service._run_graph, asyncio.Event(), asyncio.Event()
+
+        async def held_replay(*args: Any, **kwargs: Any) -> AgentState:
+            state = await run_graph(*args, **kwargs)
+            if state.get("replayed"):
+                replaying.set()
+                await release.wait()
+            return state
+
+        service._run_graph = held_replay  # type: ignore[method-assign]
+        await service.resume(conversation.id, service.token_for(conversation.id))
+        await replaying.wait()
+        await service.customer_message(conversation.id, "how do I reset my password?", "m2")
+        release.set()
+        await service.drain()
+        events = await service.log.events_after(conversation.id, 0)
+        assert [e.data["role"] for e in events] == ["customer", "customer", "bot", "bot"]
+        assert events[2].data["citations"][0]["article_id"] == "request-a-refund"
 
 
 async def test_a_busy_server_keeps_no_per_conversation_state_after_turns_end(

@@ -208,7 +208,11 @@ class Broadcaster:
 
     async def _announce_now(self) -> None:
         loop = asyncio.get_running_loop()
-        await asyncio.sleep(max(0.0, self._next_pass - loop.time()))
+        try:
+            await asyncio.sleep(max(0.0, self._next_pass - loop.time()))
+        except asyncio.CancelledError:  # stopped while it waited: a later change schedules one
+            self._announcing = False
+            raise
         async with self._passing:
             self._next_pass = loop.time() + ANNOUNCE_EVERY_S
             self._announcing = False

@@ -21,6 +21,7 @@ finished. A handoff or a new place in line is told to everyone by broadcasting.
 """
 
 import asyncio
+import collections
 import hashlib
 import hmac
 import itertools
@@ -178,6 +179,10 @@ class ConversationService:
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
         self._arrivals: dict[tuple[str, int], _Arrival] = {}
+        # Turns this process runs or has waiting, by (conversation, seq), so that a resume
+        # does not start a second run of one: the second would find the first's outcome in
+        # the checkpoint and, with a newer message pending, store its answer again.
+        self._running: collections.Counter[tuple[str, int]] = collections.Counter()
         self.in_flight = InFlight(ticks)
         self.assignment = Assignment(
             settings.agents, self.log, self.queue, self.work, shared.presence
@@ -209,12 +214,14 @@ class ConversationService:
 
     async def resume(self, conversation_id: str, token: str | None) -> Conversation:
         """Continue a conversation; an unanswered message is answered here if it still waits
-        (its worker may be gone; the turn lock keeps one answer running at a time)."""
+        and no turn of this process is on it already (its worker may be gone; the turn lock
+        keeps one answer running at a time)."""
         conversation = await self.log.get(conversation_id)
         if conversation is None or not _same_secret(token, self.token_for(conversation_id)):
             raise UnknownConversation(conversation_id)
-        if conversation.pending_seq is not None:
-            self.spawn(self.run_turn(conversation_id, conversation.pending_seq))
+        pending = conversation.pending_seq
+        if pending is not None and not self._running[(conversation_id, pending)]:
+            self._spawn_turn(conversation_id, pending)
         return conversation
 
     async def get(self, conversation_id: str) -> Conversation:
@@ -393,7 +400,7 @@ class ConversationService:
         if stored.handoff is not None:
             await self._escalated(conversation_id, message.seq, *stored.handoff)
         self._arrivals[(conversation_id, message.seq)] = arrival
-        self.spawn(self.run_turn(conversation_id, message.seq))
+        self._spawn_turn(conversation_id, message.seq)
         return message, False
 
     async def _hand_over(
@@ -496,10 +503,23 @@ class ConversationService:
                 f"{limits.flood_window_s:g} seconds. Please wait a moment.",
             )
 
-    def spawn(self, coroutine: Any) -> None:
+    def spawn(self, coroutine: Any) -> "asyncio.Task[None]":
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _spawn_turn(self, conversation_id: str, seq: int) -> None:
+        """`run_turn` in a task of its own, counted in `_running` from now until it ends
+        (or is cancelled before it starts)."""
+        key = (conversation_id, seq)
+        self._running[key] += 1
+        self.spawn(self.run_turn(conversation_id, seq)).add_done_callback(lambda _: self._ran(key))
+
+    def _ran(self, key: tuple[str, int]) -> None:
+        self._running[key] -= 1
+        if not self._running[key]:
+            del self._running[key]
 
     async def drain(self, timeout_s: float | None = None) -> bool:
         """Wait for turns in flight (tests, shutdown); False if some still run at the timeout.
@@ -527,7 +547,7 @@ class ConversationService:
     async def recover_pending(self) -> int:
         pending = await self.log.pending_turns()
         for conversation_id, seq in pending:
-            self.spawn(self.run_turn(conversation_id, seq))
+            self._spawn_turn(conversation_id, seq)
         return len(pending)
 
     async def run_turn(self, conversation_id: str, seq: int) -> None:
@@ -617,11 +637,6 @@ class ConversationService:
             current = await self.log.get_in(conn, conversation_id)
             if current.pending_seq == seq:
                 await self.log.set_pending(conn, conversation_id, None)
-            elif state.get("replayed"):
-                # The graph had finished this turn and a newer message is pending: the run
-                # it replays stored the answer (this one was started again by a resume
-                # while it ran). A turn whose answer was never stored is still pending.
-                return None
             if outcome.for_seq != seq or current.mode != turn.mode:
                 return None
             events, escalation = await self._answer(
