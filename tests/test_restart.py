@@ -199,7 +199,7 @@ async def test_an_answer_never_stored_is_stored_when_its_turn_runs_again_behind_
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        apply, refused = service.work.apply, []
+        apply, refused = service.work.apply, list[Any]()
 
         async def refuse_the_first_answer(work: Any, urgent: bool = False) -> Any:
             if work.__qualname__.startswith("ConversationService._run_turn") and not refused:
