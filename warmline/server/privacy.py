@@ -32,6 +32,7 @@ class PrivacyOffice:
     checkpoints: BaseCheckpointSaver[Any]
     redactor: Redactor
     wait_s: float  # how long each try to empty a write-ahead log waits for readers
+    pause_s: float  # between those tries, with the write lock let go
 
     async def conversations_mentioning(self, entity_type: str, value: str) -> list[str]:
         """Conversations in which a customer gave this value, found by its keyed digest."""
@@ -55,7 +56,7 @@ class PrivacyOffice:
         kept: list[Path] = []
         for forget in forgets:
             try:
-                await forget(self.wait_s)
+                await forget(self.wait_s, self.pause_s)
             except WalNotEmptied as exc:
                 kept += exc.files
         if kept:
@@ -69,5 +70,10 @@ async def privacy_office(settings: Settings) -> AsyncIterator[PrivacyOffice]:
         vault = PiiVault(db, load_vault_keys(settings), timedelta(days=settings.pii_retention_days))
         redactor = Redactor(settings.pii_entities, load_secret(settings))
         yield PrivacyOffice(
-            db=db, vault=vault, checkpoints=saver, redactor=redactor, wait_s=settings.erase_wait_s
+            db=db,
+            vault=vault,
+            checkpoints=saver,
+            redactor=redactor,
+            wait_s=settings.erase_wait_s,
+            pause_s=settings.erase_pause_s,
         )

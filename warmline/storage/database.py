@@ -115,10 +115,11 @@ class Database(ABC):
     async def close(self) -> None: ...
 
     @abstractmethod
-    async def forget(self, wait_s: float, attempts: int = WAL_ATTEMPTS) -> None:
+    async def forget(self, wait_s: float, pause_s: float, attempts: int = WAL_ATTEMPTS) -> None:
         """After an erasure, leave no copy of deleted rows in files this process writes, or
         raise `WalNotEmptied` (`wal.py`) if another connection's reader keeps them there
-        through `attempts` tries of up to `wait_s` each (SQLite's write-ahead log)."""
+        through `attempts` tries of up to `wait_s` each, `pause_s` apart (SQLite's
+        write-ahead log)."""
 
 
 def create_private(path: Path) -> None:

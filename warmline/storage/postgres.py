@@ -120,7 +120,7 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         await self._pool.close()
 
-    async def forget(self, wait_s: float, attempts: int = WAL_ATTEMPTS) -> None:
+    async def forget(self, wait_s: float, pause_s: float, attempts: int = WAL_ATTEMPTS) -> None:
         """Nothing to do here: PostgreSQL's WAL and dead row versions are the server's to
         recycle (autovacuum), not files of this process."""
 

@@ -19,10 +19,18 @@ class StorageSettings(BaseModel):
         20, ge=2, description="Pool size per worker, for the stores and for the checkpointer."
     )
     erase_wait_s: float = Field(
-        5.0,
+        0.5,
         gt=0,
-        description="SQLite: how long each of an erasure's tries to empty a write-ahead log "
-        "waits for another process's reader (a live server's) to let go of its old pages.",
+        description="SQLite: how long each of an erasure's 8 tries to empty a write-ahead log "
+        "waits for another process's reader (a live server's) to let go of its old pages. "
+        "A try holds the write lock meanwhile: keep it well under the server's 5 s busy "
+        "timeout, so the server's writes wait for it rather than fail.",
+    )
+    erase_pause_s: float = Field(
+        1.0,
+        ge=0,
+        description="SQLite: the pause between an erasure's tries to empty a write-ahead log, "
+        "with the write lock let go, in which the server's writes go through.",
     )
 
     @property
