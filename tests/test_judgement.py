@@ -7,6 +7,8 @@ evals/README.md).
 
 import io
 import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -143,6 +145,34 @@ def test_spelling_fold_leaves_accented_words_whole() -> None:
     assert fold("Ich möchte einen Rückruf") == "Ich möchte einen Rückruf"
     assert fold("Me gustaría hablar con un representante").endswith("representante")
     assert fold("can i tlak to a humna") == "can i talk to a human"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm walking to the branch now",
+        "I authorized this payment myself",
+        "the parcel is unavailable",
+        "I want to cancel my contract",
+        "I thought it would come today",
+        "I am taking it to the post office",
+        "my parcel is stuck in customs",
+    ],
+)
+def test_english_words_near_a_keyword_are_no_typos(text: str) -> None:
+    """Folded, "walking" read "talking" (a request for a person), "unavailable" read
+    "available" and "authorized" read "unauthorized"."""
+    assert fold(text) == text
+    assert not asks(text)
+
+
+def test_the_folds_english_exceptions_are_written_from_the_current_keywords() -> None:
+    """A keyword added to the fold brings its own English neighbours, which the script
+    must add to the exceptions."""
+    script = Path(__file__).parent.parent / "scripts/build_fold_exceptions.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert fold("i want a peron") == "i want a person", "a rare word typed for a keyword"
 
 
 def decide(text: str, earlier: list[str] | None = None) -> list[str]:

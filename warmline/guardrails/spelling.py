@@ -9,6 +9,7 @@ table of chat shorthand. Everything else is left untouched.
 import difflib
 import re
 from functools import lru_cache
+from pathlib import Path
 
 KEYWORDS = (
     "human person people agent operator representative supervisor manager someone "
@@ -74,7 +75,25 @@ NOT_ENGLISH = frozenset(
     "representante representantes operador operadora operadores conectar conectame "
     "servicio servicios asistencia persona personas personal humano".split()
 )
+# English words a letter or two from a keyword, which are no typo of it: "walking" is not
+# "talking" ("I'm walking to the branch" was a request for a person), "unavailable" not
+# "available", "authorized" not "unauthorized", "contract" not "contact". Written by
+# `scripts/build_fold_exceptions.py` from the English dictionary of the spaCy pipeline the
+# redactor runs, less a few rare words customers type as typos ("peron", "humin").
+ENGLISH_NEAR_KEYWORDS = frozenset(
+    Path(__file__).with_name("english_near_keywords.txt").read_text(encoding="utf-8").split()
+)
 _WORD = re.compile(r"[^\W_]+(?:['/][^\W_]*)*|/")
+
+
+def keyword_near(lower: str) -> str | None:
+    """The keyword a lower-case word is a misspelling of: close by edit ratio, and not
+    the keyword inflected or a prefix of it ("connects", "human" in "humane")."""
+    for close in difflib.get_close_matches(lower, KEYWORDS, n=3, cutoff=0.8):
+        inflected = close.startswith(lower) or lower.startswith(close)
+        if not inflected and abs(len(close) - len(lower)) <= 2:
+            return close
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -83,13 +102,15 @@ def _fold_word(word: str) -> str:
     if lower in SHORTHAND:
         return SHORTHAND[lower]
     # Accented words belong to the widget's other languages, not to English typos.
-    if len(lower) < 5 or lower in KEYWORDS or lower in NOT_ENGLISH or not lower.isascii():
+    if (
+        len(lower) < 5
+        or lower in KEYWORDS
+        or lower in NOT_ENGLISH
+        or lower in ENGLISH_NEAR_KEYWORDS
+        or not lower.isascii()
+    ):
         return word
-    for close in difflib.get_close_matches(lower, KEYWORDS, n=3, cutoff=0.8):
-        inflected = close.startswith(lower) or lower.startswith(close)
-        if not inflected and abs(len(close) - len(lower)) <= 2:
-            return close
-    return word
+    return keyword_near(lower) or word
 
 
 def fold(text: str) -> str:
