@@ -19,7 +19,10 @@ from warmline.guardrails.vocabulary import english_words
 
 OUT = Path(__file__).parent.parent / "warmline/guardrails/english_near_keywords.txt"
 # Dictionary words rare enough that, typed in a chat, they are the keyword misspelt.
-TYPOS = frozenset("peron humin yuman haman agene speke talcking cackel custer paget".split())
+TYPOS = frozenset(
+    "peron humin yuman haman hunan agene speke speck talcking takin cackel custer paget "
+    "manger mange trough pease".split()
+)
 
 
 def exceptions() -> list[str]:

@@ -157,6 +157,8 @@ def test_spelling_fold_leaves_accented_words_whole() -> None:
         "I thought it would come today",
         "I am taking it to the post office",
         "my parcel is stuck in customs",
+        "I'm one of your subscribers",
+        "I have two contracts with you",
     ],
 )
 def test_english_words_near_a_keyword_are_no_typos(text: str) -> None:
@@ -172,7 +174,10 @@ def test_the_folds_english_exceptions_are_written_from_the_current_keywords() ->
     script = Path(__file__).parent.parent / "scripts/build_fold_exceptions.py"
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert fold("i want a peron") == "i want a person", "a rare word typed for a keyword"
+    # Words typed for a keyword far more often than meant in a support chat still fold.
+    assert fold("i want a peron") == "i want a person"
+    assert fold("put me trough to an agent") == "put me through to an agent"
+    assert fold("can i speck to your manger") == "can i speak to your manager"
 
 
 def decide(text: str, earlier: list[str] | None = None) -> list[str]:

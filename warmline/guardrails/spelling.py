@@ -11,6 +11,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from warmline.guardrails.vocabulary import is_english_word
+
 KEYWORDS = (
     "human person people agent operator representative supervisor manager someone "
     "somebody employee advisor technician speak talk transfer connect escalate "
@@ -79,7 +81,8 @@ NOT_ENGLISH = frozenset(
 # "talking" ("I'm walking to the branch" was a request for a person), "unavailable" not
 # "available", "authorized" not "unauthorized", "contract" not "contact". Written by
 # `scripts/build_fold_exceptions.py` from the English dictionary of the spaCy pipeline the
-# redactor runs, less a few rare words customers type as typos ("peron", "humin").
+# redactor runs, less a few words customers type as typos far more often than they mean
+# them ("peron", "manger", "trough"); their inflections are left alone too.
 ENGLISH_NEAR_KEYWORDS = frozenset(
     Path(__file__).with_name("english_near_keywords.txt").read_text(encoding="utf-8").split()
 )
@@ -106,7 +109,7 @@ def _fold_word(word: str) -> str:
         len(lower) < 5
         or lower in KEYWORDS
         or lower in NOT_ENGLISH
-        or lower in ENGLISH_NEAR_KEYWORDS
+        or is_english_word(lower, ENGLISH_NEAR_KEYWORDS)  # "contracts", "subscribers" too
         or not lower.isascii()
     ):
         return word
