@@ -32,7 +32,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from warmline.storage.database import create_private
-from warmline.storage.wal import WAL_ATTEMPTS, empty_wal
+from warmline.storage.wal import empty_wal
 
 Result = TypeVar("Result")
 CHECKPOINT_SETUP_LOCK = 7_402_992  # serialises the saver's own migrations across workers
@@ -141,14 +141,14 @@ class ThreadedSqliteSaver(SqliteSaver):
     async def adelete_thread(self, thread_id: str) -> None:
         await self.call(self.delete_thread, thread_id)
 
-    async def forget(self, wait_s: float, pause_s: float, attempts: int = WAL_ATTEMPTS) -> None:
+    async def forget(self, wait_s: float, pause_s: float) -> None:
         """Checkpoint the write-ahead log into the file and empty it, so the checkpoints
         deleted before (an erasure) leave no copy on disk (`wal.py`; `WalNotEmptied`
         while another connection's reader keeps them)."""
 
         def truncate() -> None:
             with self.lock:
-                empty_wal(self.conn, wait_s, pause_s, attempts)
+                empty_wal(self.conn, wait_s, pause_s)
 
         await self.call(truncate)
 

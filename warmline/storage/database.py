@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from warmline.storage.statements import Params, Statement
-from warmline.storage.wal import WAL_ATTEMPTS
 
 
 class Unavailable(Exception):
@@ -115,10 +114,10 @@ class Database(ABC):
     async def close(self) -> None: ...
 
     @abstractmethod
-    async def forget(self, wait_s: float, pause_s: float, attempts: int = WAL_ATTEMPTS) -> None:
+    async def forget(self, wait_s: float, pause_s: float) -> None:
         """After an erasure, leave no copy of deleted rows in files this process writes, or
         raise `WalNotEmptied` (`wal.py`) if another connection's reader keeps them there
-        through `attempts` tries of up to `wait_s` each, `pause_s` apart (SQLite's
+        through its tries of up to `wait_s` each, `pause_s` apart (SQLite's
         write-ahead log)."""
 
 

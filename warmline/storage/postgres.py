@@ -22,7 +22,6 @@ from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
 from warmline.storage.database import Cursor, Database, Row, Unavailable
 from warmline.storage.statements import Params, Statement
-from warmline.storage.wal import WAL_ATTEMPTS
 
 DIALECT = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
 
@@ -120,7 +119,7 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         await self._pool.close()
 
-    async def forget(self, wait_s: float, pause_s: float, attempts: int = WAL_ATTEMPTS) -> None:
+    async def forget(self, wait_s: float, pause_s: float) -> None:
         """Nothing to do here: PostgreSQL's WAL and dead row versions are the server's to
         recycle (autovacuum), not files of this process."""
 

@@ -43,7 +43,7 @@ from warmline.storage.database import (
 )
 from warmline.storage.schema import migrate, sqlite_url
 from warmline.storage.statements import Params, Statement
-from warmline.storage.wal import WAL_ATTEMPTS, empty_wal
+from warmline.storage.wal import empty_wal
 
 DIALECT = sqlite.dialect()
 
@@ -340,12 +340,12 @@ class SqliteDatabase(Database):
             await reader.close()
         await self._writer.close()
 
-    async def forget(self, wait_s: float, pause_s: float, attempts: int = WAL_ATTEMPTS) -> None:
+    async def forget(self, wait_s: float, pause_s: float) -> None:
         """Copy the WAL into the database and truncate it: erased rows' old pages go too
         (`wal.py`; `WalNotEmptied` while another connection's reader keeps them)."""
         async with self._writing():
             await self._commit_group()
-            await _on_thread(self._writer, empty_wal, wait_s, pause_s, attempts)
+            await _on_thread(self._writer, empty_wal, wait_s, pause_s)
 
     @asynccontextmanager
     async def _writing(self, urgent: bool = False) -> AsyncIterator[None]:
