@@ -16,7 +16,7 @@ import pytest
 import torch
 from conftest import agent, customer, make_settings, new_id, say, serving
 from threadpoolctl import threadpool_info, threadpool_limits
-from worker_stubs import Gate, echo_graph
+from worker_stubs import Gate, echo_graph, first_opens
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
@@ -264,6 +264,26 @@ async def test_closing_the_pool_ends_an_idle_worker_without_waiting_it_out(
     process = turns._workers[0].process
     await asyncio.wait_for(turns.close(), timeout=60)
     assert process.exitcode == 0
+
+
+def workers_alive() -> set[int | None]:
+    return {p.pid for p in multiprocessing.active_children() if p.name == "warmline-worker"}
+
+
+async def test_a_pool_whose_worker_fails_to_start_stops_the_workers_that_did(
+    tmp_path: Path,
+) -> None:
+    """One worker failing to open fails the pool's start; the one that opened stops with
+    it, where it ran on before with no pool left to stop it (and a later test found two
+    workers where its server had started one)."""
+    before = workers_alive()
+    gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0))
+    turns = TurnPool(
+        first_opens, (gate, str(tmp_path / "claimed")), size=2, line=1, start_within_s=60.0
+    )
+    with pytest.raises(WorkerLost):
+        await turns.start()
+    assert workers_alive() - before == set()
 
 
 ORPHANED_WORKER = """

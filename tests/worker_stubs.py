@@ -131,6 +131,16 @@ async def echo_graph(gate: Gate) -> AsyncIterator[Compute]:
     yield Compute(graph, Guard(redactor, 4_000), QueryEncoder(queries.encode, queries.remember))
 
 
+@asynccontextmanager
+async def first_opens(settings: tuple[Gate, str]) -> AsyncIterator[Compute]:
+    """The echo graph in the first worker to claim the file `settings[1]`; every other
+    worker fails to open, as one does whose store is unusable."""
+    gate, claim = settings
+    os.close(os.open(claim, os.O_CREAT | os.O_EXCL))  # FileExistsError past the first
+    async with echo_graph(gate) as compute:
+        yield compute
+
+
 class CountingGraph:
     """The real graph, whose finished state also says how many query encodings the
     worker's model made while the turn ran (`model_calls`)."""

@@ -428,8 +428,17 @@ class TurnPool:
         self._starting: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """Start every worker and wait until each has opened its graph."""
-        self._open(await asyncio.gather(*(self._started_worker() for _ in range(self._size))))
+        """Start every worker and wait until each has opened its graph. If one fails to,
+        the others are stopped and its error raised: left running, they would outlive a
+        pool that nobody closes."""
+        started = await asyncio.gather(
+            *(self._started_worker() for _ in range(self._size)), return_exceptions=True
+        )
+        workers = [worker for worker in started if isinstance(worker, _Worker)]
+        if len(workers) < len(started):
+            await self.close()
+            raise next(error for error in started if isinstance(error, BaseException))
+        self._open(workers)
 
     async def _started_worker(self) -> _Worker:
         loop = asyncio.get_running_loop()
