@@ -6,14 +6,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ServerProcess, agent, customer, kb_snapshot, make_settings, new_id, say
+from conftest import (
+    Backend,
+    ServerProcess,
+    agent,
+    backend,
+    customer,
+    kb_snapshot,
+    make_settings,
+    new_id,
+    say,
+)
 
 from warmline.agent.state import AgentState
 from warmline.retrieval.store import Hit
 from warmline.server.runtime import running
 from warmline.storage.database import Unavailable
 
-__all__ = ["kb_snapshot"]
+__all__ = ["backend", "kb_snapshot"]
 
 
 async def history(
@@ -161,6 +171,83 @@ async def test_a_turn_cut_short_at_shutdown_is_answered_once_after_restart(
         assert len(memory["sentiments"]) == 2, "each message's sentiment counted once"
 
 
+async def test_a_message_waiting_behind_a_turn_cut_short_is_answered_after_it_once(
+    tmp_path: Path, kb_snapshot: Path, backend: Backend
+) -> None:
+    """The customer's first question hangs in the knowledge base after it was read, and
+    they ask a second, which is stored and waits behind it; the shutdown cuts both turns
+    short. After the restart the customer receives an answer to each question, the first's
+    then the second's, and a resume afterwards answers neither again."""
+    settings = make_settings(tmp_path, kb_snapshot, backend, shutdown_grace_s=0)
+    async with running(settings) as runtime:
+        service = runtime.service
+        searching = asyncio.Event()
+
+        async def hung_search(query: str) -> list[Hit]:
+            searching.set()
+            await asyncio.Event().wait()  # never answers
+            return []
+
+        service.graph.context = replace(service.graph.context, search=hung_search)
+        conversation = await service.start()
+        first, _ = await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        await searching.wait()
+        second, _ = await service.customer_message(
+            conversation.id, "how do I reset my password?", "m2"
+        )
+
+    async with running(settings) as runtime:
+        service = runtime.service
+        await service.drain()
+        # What the customer's socket receives when it comes back after its last ack.
+        received = await service.log.events_after(conversation.id, second.seq, for_customer=True)
+        answers = [e.data["citations"][0]["article_id"] for e in received]
+        assert answers == ["request-a-refund", "reset-your-password"]
+        memory = await service.graph.memory(conversation.id)
+        assert [(m["role"], m["seq"]) for m in memory["messages"]] == [
+            ("customer", first.seq),
+            ("bot", first.seq),
+            ("customer", second.seq),
+            ("bot", second.seq),
+        ]
+        await service.resume(conversation.id, service.token_for(conversation.id))
+        await service.drain()
+        again = await service.log.events_after(conversation.id, second.seq, for_customer=True)
+        assert again == received
+        assert (await service.get(conversation.id)).pending_seq is None
+
+
+async def test_messages_whose_turns_were_cut_short_are_answered_in_order_on_resume(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """The turns of two questions are cut short, the first mid-run and the second waiting
+    behind it, as a gateway that died would leave them; the customer resumes (here, on the
+    same server) and receives an answer to each question, in order."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        search, searching = service.graph.context.search, asyncio.Event()
+
+        async def hung_search(query: str) -> list[Hit]:
+            searching.set()
+            await asyncio.Event().wait()  # never answers
+            return []
+
+        service.graph.context = replace(service.graph.context, search=hung_search)
+        conversation = await service.start()
+        await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        await searching.wait()
+        second, _ = await service.customer_message(
+            conversation.id, "how do I reset my password?", "m2"
+        )
+        await service.stop_turns()
+        service.graph.context = replace(service.graph.context, search=search)
+        await service.resume(conversation.id, service.token_for(conversation.id))
+        await service.drain()
+        received = await service.log.events_after(conversation.id, second.seq, for_customer=True)
+        answers = [e.data["citations"][0]["article_id"] for e in received]
+        assert answers == ["request-a-refund", "reset-your-password"]
+
+
 async def test_a_socket_back_while_its_question_is_answered_gets_that_answer_once(
     tmp_path: Path, kb_snapshot: Path
 ) -> None:
@@ -229,6 +316,36 @@ async def test_an_answer_never_stored_is_stored_when_its_turn_runs_again_behind_
         events = await service.log.events_after(conversation.id, 0)
         assert [e.data["role"] for e in events] == ["customer", "customer", "bot", "bot"]
         assert events[2].data["citations"][0]["article_id"] == "request-a-refund"
+
+
+async def test_a_question_after_one_whose_answer_was_refused_is_answered_after_it(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """The database refuses the first question's answer, which stays pending; the customer
+    asks again on the same socket. The new question's turn answers the first question
+    first, then the new one, each once: the graph would go past the older one."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        apply, refused = service.work.apply, list[Any]()
+
+        async def refuse_the_first_answer(work: Any, urgent: bool = False) -> Any:
+            if work.__qualname__.startswith("ConversationService._run_turn") and not refused:
+                refused.append(work)
+                raise Unavailable("the answer's write refused")
+            return await apply(work, urgent)
+
+        service.work.apply = refuse_the_first_answer  # type: ignore[method-assign]
+        await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        await service.drain()
+        second, _ = await service.customer_message(
+            conversation.id, "how do I reset my password?", "m2"
+        )
+        await service.drain()
+        received = await service.log.events_after(conversation.id, second.seq, for_customer=True)
+        answers = [e.data["citations"][0]["article_id"] for e in received]
+        assert answers == ["request-a-refund", "reset-your-password"]
+        assert (await service.get(conversation.id)).pending_seq is None
 
 
 async def test_a_busy_server_keeps_no_per_conversation_state_after_turns_end(

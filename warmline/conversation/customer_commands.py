@@ -180,8 +180,8 @@ class ConversationService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._arrivals: dict[tuple[str, int], _Arrival] = {}
         # Turns this process runs or has waiting, by (conversation, seq), so that a resume
-        # does not start a second run of one: the second would find the first's outcome in
-        # the checkpoint and, with a newer message pending, store its answer again.
+        # does not start a second run of one (which would only wait for the lock to find
+        # the message answered).
         self._running: collections.Counter[tuple[str, int]] = collections.Counter()
         self.in_flight = InFlight(ticks)
         self.assignment = Assignment(
@@ -213,15 +213,18 @@ class ConversationService:
         return conversation
 
     async def resume(self, conversation_id: str, token: str | None) -> Conversation:
-        """Continue a conversation; an unanswered message is answered here if it still waits
-        and no turn of this process is on it already (its worker may be gone; the turn lock
-        keeps one answer running at a time)."""
+        """Continue a conversation; each unanswered message (the pending one and every
+        customer message after it) is answered here, in order, if it still waits and no
+        turn of this process is on it already (its worker may be gone; the turn lock keeps
+        one answer running at a time)."""
         conversation = await self.log.get(conversation_id)
         if conversation is None or not _same_secret(token, self.token_for(conversation_id)):
             raise UnknownConversation(conversation_id)
         pending = conversation.pending_seq
-        if pending is not None and not self._running[(conversation_id, pending)]:
-            self._spawn_turn(conversation_id, pending)
+        if pending is not None:
+            for seq in await self.log.unanswered(conversation_id, pending):
+                if not self._running[(conversation_id, seq)]:
+                    self._spawn_turn(conversation_id, seq)
         return conversation
 
     async def get(self, conversation_id: str) -> Conversation:
@@ -340,12 +343,12 @@ class ConversationService:
         arrival: _Arrival,
         edge: EdgeHandoff | None,
     ) -> tuple[Event, bool]:
-        """Append the message and mark it pending; a request for a person in the bot's mode
-        (pressed, or asked in words) that the `edge` decided to hand over is queued in the
-        same transaction (the packet is completed by the turn after). The turn's start
-        deadline counts from the `arrival`'s moment, and it gets the encoding made beside
-        the inspection, if any. `conversation` is as read when the message arrived; the
-        transaction reads it again."""
+        """Append the message and mark it pending (unless an older message is); a request
+        for a person in the bot's mode (pressed, or asked in words) that the `edge` decided
+        to hand over is queued in the same transaction (the packet is completed by the turn
+        after). The turn's start deadline counts from the `arrival`'s moment, and it gets the
+        encoding made beside the inspection, if any. `conversation` is as read when the
+        message arrived; the transaction reads it again."""
         conversation_id = conversation.id
         available = self.presence.anyone_available()  # read here, not on the writer's thread
 
@@ -375,7 +378,7 @@ class ConversationService:
                 conn, conversation_id, "message", data, client_msg_id=client_msg_id
             )
             change.record(message)
-            await self.log.set_pending(conn, conversation_id, message.seq)
+            await self.log.mark_pending(conn, conversation_id, message.seq)
             if handing is None:
                 return _Stored(message, False)
             events, queued = await self._hand_over(
@@ -545,6 +548,8 @@ class ConversationService:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def recover_pending(self) -> int:
+        """At start-up, a turn for every message left unanswered (a crash, a shutdown that
+        cut turns short), each conversation's in the order they came."""
         pending = await self.log.pending_turns()
         for conversation_id, seq in pending:
             self._spawn_turn(conversation_id, seq)
@@ -566,28 +571,43 @@ class ConversationService:
                 self.in_flight.answered()
 
     async def _held_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> None:
-        """The turn under its conversation's lock; every failure still answers the customer."""
+        """The turn under its conversation's lock, after the turns of earlier messages still
+        unanswered (the database refused an answer): the graph goes past a message older
+        than one it has read, so messages are answered in the order they came. A message
+        whose turn is left pending again stops the line there, for the next try."""
         async with self.turns.hold(conversation_id):
-            started = time.monotonic()
-            try:
-                await self._run_turn(conversation_id, seq, arrival)
-            except (UnknownConversation, ConversationMissing):
-                # Erased while the turn ran: there is nobody left to answer.
-                log.info("conversation gone", extra={"conversation_id": conversation_id})
-            except Busy:
-                # No worker could start the turn in time: say so now, with the way to a person.
-                ERRORS.labels(code="busy").inc()
-                await self._apologise(conversation_id, seq, "busy")
-            except Unavailable:
-                # The database refused the answer's write: the message stays pending and is
-                # answered when the customer resumes or the server next starts.
-                ERRORS.labels(code="unavailable").inc()
-                log.warning("turn left pending", extra={"conversation_id": conversation_id})
-            except Exception:
-                ERRORS.labels(code="turn_failed").inc()
-                log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
-                await self._apologise(conversation_id, seq)
+            tried: int | None = None
+            while True:
+                earlier = await self._guarded_turn(conversation_id, seq, arrival)
+                if earlier is None or earlier == tried:
+                    return
+                tried = earlier
+                await self._guarded_turn(conversation_id, earlier, _Arrival(None))
+
+    async def _guarded_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
+        """`_run_turn`; every failure still answers the customer."""
+        started = time.monotonic()
+        try:
+            return await self._run_turn(conversation_id, seq, arrival)
+        except (UnknownConversation, ConversationMissing):
+            # Erased while the turn ran: there is nobody left to answer.
+            log.info("conversation gone", extra={"conversation_id": conversation_id})
+        except Busy:
+            # No worker could start the turn in time: say so now, with the way to a person.
+            ERRORS.labels(code="busy").inc()
+            await self._apologise(conversation_id, seq, "busy")
+        except Unavailable:
+            # The database refused the answer's write: the message stays pending and is
+            # answered when the customer resumes, writes again or the server next starts.
+            ERRORS.labels(code="unavailable").inc()
+            log.warning("turn left pending", extra={"conversation_id": conversation_id})
+        except Exception:
+            ERRORS.labels(code="turn_failed").inc()
+            log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
+            await self._apologise(conversation_id, seq)
+        finally:
             TURN_SECONDS.observe(time.monotonic() - started)
+        return None
 
     async def _apologise(
         self, conversation_id: str, seq: int, reason: TextKey = "turn_failed"
@@ -597,22 +617,27 @@ class ConversationService:
             current = await self.log.get_in(change.conn, conversation_id)
             if current.pending_seq != seq:
                 return
-            await self.log.set_pending(change.conn, conversation_id, None)
+            await self.log.answered(change.conn, conversation_id, seq)
             text = say(reason, current.language)
             data = {"role": "system", "kind": reason, "text": text}
             change.record(await self.log.append(change.conn, conversation_id, "message", data))
 
-    async def _run_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> None:
+    async def _run_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
+        """Answer message `seq` if it is still unanswered. Returns the pending message to
+        answer first when that is an earlier one (its turn was left pending), else None."""
         conversation, message = await self.log.turn_message(conversation_id, seq)
         if conversation is None:
             raise UnknownConversation(conversation_id)
-        if conversation.pending_seq is None or conversation.pending_seq < seq:
-            return
+        pending = conversation.pending_seq
+        if pending is None or pending > seq:  # answered already
+            return None
+        if pending < seq:
+            return pending
         if message is None:  # the message went with the conversation's erasure meanwhile
             raise ConversationMissing(conversation_id)
         if message.data.get("handed_over"):
             await self._complete_handoff(conversation, message, arrival.early)
-            return
+            return None
         turn = TurnInput(
             seq=seq,
             text=message.data["text"],
@@ -636,7 +661,7 @@ class ConversationService:
             conn = change.conn
             current = await self.log.get_in(conn, conversation_id)
             if current.pending_seq == seq:
-                await self.log.set_pending(conn, conversation_id, None)
+                await self.log.answered(conn, conversation_id, seq)
             if outcome.for_seq != seq or current.mode != turn.mode:
                 return None
             events, escalation = await self._answer(
@@ -650,6 +675,7 @@ class ConversationService:
             await self._escalated(conversation_id, seq, *escalation)
             if self.summarize is not None:
                 self.spawn(self._rewrite_summary(conversation_id, self.summarize))
+        return None
 
     async def _complete_handoff(
         self, conversation: Conversation, message: Event, early: EarlyEncoding | None
@@ -684,7 +710,7 @@ class ConversationService:
 
         async def answered(change: Change) -> None:
             if (await self.log.get_in(change.conn, conversation_id)).pending_seq == seq:
-                await self.log.set_pending(change.conn, conversation_id, None)
+                await self.log.answered(change.conn, conversation_id, seq)
 
         await self.work.apply(answered)
         if self.summarize is not None:

@@ -86,6 +86,15 @@ APPEND = sql(
 )
 SET_MODE = sql("UPDATE conversations SET mode = :mode, agent_id = :agent_id WHERE id = :id")
 SET_PENDING = sql("UPDATE conversations SET pending_seq = :seq WHERE id = :id")
+MARK_PENDING = sql(
+    "UPDATE conversations SET pending_seq = :seq WHERE id = :id AND pending_seq IS NULL"
+)
+# Messages from `seq` on that clients sent (a customer's or an agent's; `_by_customer`
+# keeps the customers'), in order.
+SENT_FROM = sql(
+    "SELECT seq, data FROM events WHERE conversation_id = :conversation_id AND seq >= :seq "
+    "AND type = 'message' AND client_msg_id IS NOT NULL ORDER BY seq"
+)
 EVENTS = sql("SELECT * FROM events WHERE conversation_id = :conversation_id ORDER BY seq")
 EVENT_AT = sql("SELECT * FROM events WHERE conversation_id = :conversation_id AND seq = :seq")
 EVENTS_AFTER = sql(
@@ -95,7 +104,12 @@ LAST_CUSTOMER_SEQ = sql(
     "SELECT MAX(seq) AS seq FROM events WHERE conversation_id = :conversation_id "
     f"AND type NOT IN ({', '.join(repr(kind) for kind in AGENT_ONLY)})"
 )
-PENDING_TURNS = sql("SELECT id, pending_seq FROM conversations WHERE pending_seq IS NOT NULL")
+PENDING_TURNS = sql(
+    "SELECT e.conversation_id, e.seq, e.data FROM conversations c JOIN events e "
+    "ON e.conversation_id = c.id AND e.seq >= c.pending_seq "
+    "AND e.type = 'message' AND e.client_msg_id IS NOT NULL "
+    "WHERE c.pending_seq IS NOT NULL ORDER BY e.conversation_id, e.seq"
+)
 WITH_AGENT = sql("SELECT * FROM conversations WHERE agent_id = :agent_id AND mode = 'human'")
 COUNT_BY_MODE = sql(
     "SELECT mode, COUNT(*) AS n FROM conversations "
@@ -128,6 +142,11 @@ def _event(row: Row) -> Event:
 def _customers_copy(events: list[Event]) -> list[Event]:
     """The events a customer may receive: agent-only ones (notes) left out."""
     return [e for e in events if e.type not in AGENT_ONLY]
+
+
+def _by_customer(row: Row) -> bool:
+    """Whether a logged message is a customer's (every one gets a bot turn)."""
+    return bool(json.loads(row["data"]).get("role") == "customer")
 
 
 def _conversation(row: Row) -> Conversation:
@@ -281,8 +300,21 @@ class ConversationLog:
         await conn.execute(SET_MODE, mode=mode, agent_id=agent_id, id=conversation_id)
 
     @staticmethod
-    async def set_pending(conn: Connection, conversation_id: str, seq: int | None) -> None:
-        await conn.execute(SET_PENDING, seq=seq, id=conversation_id)
+    async def mark_pending(conn: Connection, conversation_id: str, seq: int) -> None:
+        """A customer message `seq` is stored, its turn to run: it becomes the pending mark
+        unless an older message holds it, unanswered (its turn running or waiting). The
+        mark is the oldest message without its answer; the ones after it are unanswered
+        too, so a restart or a resume answers the mark's message and each later one."""
+        await conn.execute(MARK_PENDING, seq=seq, id=conversation_id)
+
+    @staticmethod
+    async def answered(conn: Connection, conversation_id: str, seq: int) -> None:
+        """The marked message `seq` has its answer (or its apology) in this transaction:
+        the mark passes to the next customer message, stored while its turn ran and
+        waiting for its own turn, or is cleared when there is none."""
+        cursor = await conn.execute(SENT_FROM, conversation_id=conversation_id, seq=seq + 1)
+        later = [int(row["seq"]) for row in await cursor.fetchall() if _by_customer(row)]
+        await conn.execute(SET_PENDING, seq=later[0] if later else None, id=conversation_id)
 
     @staticmethod
     async def events_in(conn: Connection, conversation_id: str) -> list[Event]:
@@ -312,9 +344,16 @@ class ConversationLog:
         return await self.db.read(read)
 
     async def pending_turns(self) -> list[tuple[str, int]]:
-        """Customer messages stored but not yet answered, e.g. after a crash."""
+        """Customer messages stored but not yet answered, e.g. after a crash: in each
+        conversation the marked message and every customer message after it, in order."""
         rows = await self.db.fetch_all(PENDING_TURNS)
-        return [(row["id"], row["pending_seq"]) for row in rows]
+        return [(row["conversation_id"], int(row["seq"])) for row in rows if _by_customer(row)]
+
+    async def unanswered(self, conversation_id: str, marked: int) -> list[int]:
+        """The conversation's customer messages still without their answer, in order: the
+        `marked` one (its pending mark) and every one after it."""
+        rows = await self.db.fetch_all(SENT_FROM, conversation_id=conversation_id, seq=marked)
+        return [int(row["seq"]) for row in rows if _by_customer(row)]
 
     async def conversations_with_agent(self, agent_id: str) -> list[Conversation]:
         rows = await self.db.fetch_all(WITH_AGENT, agent_id=agent_id)
