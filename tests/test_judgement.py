@@ -1051,3 +1051,94 @@ def test_a_device_a_contact_list_or_a_payee_is_no_request(text: str) -> None:
 )
 def test_requests_near_those_frames_are_still_heard(text: str) -> None:
     assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A negation that asks for the person rather than refusing one.
+        "why don't you just put me through to a human",
+        "Can I not speak to a real person?",
+        "is there not a human I could speak with",
+        "don't you have any humans working there?",
+        # Not knowing the way to one.
+        "I don't know how to reach an agent",
+        "I don't see a way to talk to a person",
+        # A complaint about us, then the request, with no comma between.
+        "you don't listen just get me an agent",
+        "it doesn't work connect me to someone",
+        "not helpful at all talk to a person",
+        "I don't have time for this give me an agent",
+        # A remark on who is talking, then the request in a clause of its own.
+        "you are a bot, I want a human",
+        # Not silenced by the remark before it.
+        "I'm a customer, I need a human",
+    ],
+)
+def test_negations_that_ask_complain_or_lack_the_way_still_ask(text: str) -> None:
+    assert asks(text)
+    assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are your agents available",
+        "is one of your reps available now",
+        "I'd like to have a conversation with one of your employees",
+        "I need to consult with a financial advisor",
+        "i want to complain to a person",
+        "I want to be contacted by someone",
+        "does anyone actually work there?",
+        "where are the humans",
+        "is there actually a person on the other end",
+        "I already asked for a human",
+        "no! human!",
+        "I said agent",
+    ],
+)
+def test_requests_in_wordings_the_rules_now_name(text: str) -> None:
+    assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Kept as they were: a warning, what does not help, a plain refusal, when.
+        "don't you dare transfer me to a person",
+        "it doesn't help to talk to an agent",
+        "I don't need help from an agent",
+        "I do not want a person",
+        "are your agents available on sundays",
+        "I was contacted by someone claiming to be from your bank",
+        "I was asked for a person's name",
+        "why did someone call me",
+        "what do people call me at work",
+        "do i need a person to sign for the package",
+        "i'm a real person, not a bot",
+        "could I speak to someone at the branch on friday",
+        "I'd like to talk to somebody from your sales team",
+        "could I speak with someone in your sales team",
+    ],
+)
+def test_negations_and_questions_that_ask_for_no_one_stay_with_the_bot(text: str) -> None:
+    assert not asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I didn't ask for a human",
+        "I don't want to talk to anyone, just reset my password",
+        "I'm an agent",
+        "could you tell me whether you are a real person",
+        "I want to speak Spanish",
+        "talk me through setting up autopay",
+        "I'd like to speak to your sales team",
+        "connect me to the sales team",
+        "we sell a customer service platform",
+        "change the contact person on the account",
+    ],
+)
+def test_what_the_model_reads_close_to_a_request_but_asks_for_no_one(text: str) -> None:
+    assert not asks(text, with_vector=True)

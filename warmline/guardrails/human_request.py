@@ -9,8 +9,10 @@ Two readers agree on the verdict: phrase rules, which say exactly which words
 asked, and, when the caller has the message's MiniLM embedding (the one retrieval
 computes for its search), a logistic model over it and the message's character
 n-grams that catches wordings the rules never saw (`request_model`). Negations and
-questions about the bot itself silence both. Text is expected to be spelling-folded
-first (see `spelling.fold`).
+questions about the bot itself silence both; a negation that only asks ("why don't you
+put me through?"), only complains ("you don't listen, get me an agent") or only says the
+way is unknown ("I don't know how to reach an agent") silences neither. Text is expected
+to be spelling-folded first (see `spelling.fold`).
 """
 
 import re
@@ -81,10 +83,13 @@ _REQUEST_PATTERNS = [
     rf"{_NOT_SOMEONE}\w+",
     rf"\b(?:connect|transfer|put) (?:me|us)(?: through)? (?:to|with) (?:the|your|a|an|some) "
     rf"{_NOT_SOMEONE}\w+",
-    r"\b(?:request(?:ing)?|ask(?:ing)? for|looking for|demand(?:ing)?|bring (?:me )?|summon) "
-    r"(?:a |an |the |some |to (?:speak|talk) (?:to|with) )?(?:real |live |human |actual )?"
+    # Asked again ("I already asked for a human"); not asked of one ("I was asked for a
+    # person's name").
+    r"(?<!\bwas )(?<!\bwere )(?<!\bbeen )"
+    r"\b(?:request(?:ing|ed)?|ask(?:ing|ed)? for|looking for|demand(?:ing|ed)?|bring (?:me )?|"
+    r"summon) (?:a |an |the |some |to (?:speak|talk) (?:to|with) )?(?:real |live |human |actual )?"
     r"(?:person|human|agent|representative|rep|operator|supervisor|manager|someone|somebody|"
-    r"call ?back)\b",
+    r"call ?back)\b(?!['’]s)",
     rf"\b(?:deal|sort (?:this|it) out) with {_DET}{_PERSON}\b",
     # Asking it of one: "I want to directly ask that refund from an agent"; not a request
     # received ("I got a request from someone asking for my PIN").
@@ -94,7 +99,7 @@ _REQUEST_PATTERNS = [
     # Taking the matter to one: "discuss this with a person", "raise it with a human".
     rf"\b(?:discuss|raise|take up|go over)(?: (?:this|it|that|my \w+|the \w+))? with {_DET}"
     r"(?:person|human|agent|representative|rep|operator|someone|somebody|staff|colleague|"
-    r"manager|supervisor|human being)\b",
+    r"manager|supervisor|human being|advis[eo]r|employee|specialist|consultant)\b",
     r"\bask (?:a |an |one of your |your )?(?:real |live |human |actual )?(?:person|human|agent|"
     r"representative|operator|staff member) (?:directly|personally|myself)\b",
     r"\b(?:is|are) (?:a|an|any|some) (?:real |live |actual )?(?:person|human|agent|"
@@ -105,13 +110,18 @@ _REQUEST_PATTERNS = [
     r"\blive[ -](?:chat|support|help|operator|rep)\b",
     rf"\b(?:help|assistance|support) from {_DET}(?:person|human|agent|representative|rep|operator|"
     r"staff|someone|somebody|team)\b",
-    r"\b(?:is|are) (?:there )?(?:a |an |any )?(?:real |live |human )?(?:person|human|agent|"
-    r"representative|operator)s? available\b(?! (?:on|at|in|during|after|before|from)\b)",
+    # Whoever's, and however many: "are your agents available", "is one of your reps
+    # available now"; not when ("available on Sundays", "available 24/7").
+    r"\b(?:is|are) (?:there )?(?:a |an |any |the |your |(?:any|one|some) of (?:your|the) )?"
+    r"(?:real |live |human )?(?:person|human|agent|representative|rep|operator|advisor|adviser|"
+    r"staff)s? (?:now |currently |still |even )?available\b"
+    r"(?! (?:on|at|in|during|after|before|from|24)\b)",
     r"\b(?:get|put) (?:a |an |some )?(?:person|human|agent|someone|somebody|representative)s? "
     r"on(?: the (?:line|phone))?\b",
     r"^\W*i (?:need|want) (?:some )?(?:support|assistance)\W*$",
     rf"\b(?:talk(?:ing)?|speak(?:ing)?|chat(?:ting)?|communicate|converse|"
-    rf"have a (?:chat|word|talk))(?: directly)? (?:to|with) "
+    rf"have a (?:chat|word|talk|conversation)|consult(?:ing)?|complain(?:ing)?|"
+    rf"(?:make|file|lodge|raise) a complaint)(?: directly)? (?:to|with) "
     rf"{_ANY_DET}{_PERSON}\b",
     rf"\b{_CONTACT} {_ANY_DET}{_PERSON}\b",
     r"\b(?:contact|reach|call) (?:the |your )?(?:support|help ?desk)\b"
@@ -124,9 +134,11 @@ _REQUEST_PATTERNS = [
     rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
     # Not what a person gives or owns: "need a manager's approval", "want an agent account";
     # nor where a thing got ("did the parcel get to someone else?": see the menu rule).
-    rf"\b(?:get|give|want|need|prefer|find|have|gimme) (?:me )?(?:(?<!get )to )?{_DET}{_PERSON}\b"
+    # Nor whether one is needed: "do I need a person to sign for it?".
+    rf"\b(?:get|give|want|(?<!\bdo i )(?<!\bdo we )(?:need|have)|prefer|find|gimme) (?:me )?"
+    rf"(?:(?<!get )to )?{_DET}{_PERSON}\b"
     r"(?!(?:['’]s)? (?:approval|sign-?off|signature|permission|account|login|password)\b)",
-    rf"\b(?:is there|are there|anyone there|any) (?:also |still |even )?{_DET}"
+    rf"\b(?:is there|are there|anyone there|any) (?:also |still |even |actually |really )?{_DET}"
     r"(?:person|human|humans|people|agents?|someone|somebody|anyone|anybody|representatives?|staff|operators?)\b"
     r"(?! (?:here |there )?(?:who|that) (?:can|could|will|would|might|knows?)\b(?! help\b))",
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
@@ -134,9 +146,23 @@ _REQUEST_PATTERNS = [
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",
     rf"\b(?<!one )(?<!per )(?<!each )(?<!sales )(?<!google )(?<!virtual )(?<!voice )(?<!digital )"
     rf"{_PERSON} (?:please|now|asap)\b",
-    rf"^\W*(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
+    # Alone, or after an interjection set off by punctuation: "no! human!", "stop. agent.";
+    # or said again: "I said agent".
+    r"^\W*(?:(?:no|stop|ok|okay|yes|yeah)\s*[.!,;:?-]+\s*|"
+    r"(?:i|we) (?:already )?(?:said|told you)\W+(?:(?:i|we) (?:want|need)\s+)?)?"
+    rf"(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
     r"\W*){1,4}(?:please|pls|now|help)?\W*$",
     r"\bescalate (?:this|me|my|to)\b",
+    # Wanting to hear from one: "I want to be contacted by someone"; not a call that came
+    # ("I was contacted by someone claiming to be you").
+    rf"\b(?:be|get|being) (?:contacted|called(?: back)?|phoned|rung|reached|emailed) by "
+    rf"{_ANY_DET}{_PERSON}\b",
+    # Whether anyone is there at all: "does anyone actually work there?", "where are the
+    # humans?"; not when ("does anyone work there on Sundays").
+    r"\bdoes (?:any|some)(?:one|body) (?:actually |even |still |really )?work (?:there|here)\b"
+    r"(?! (?:on|at|in|during|after|before|from)\b)|"
+    r"\bwhere (?:are|is) (?:the|your|a|all the|any) (?:real |actual |live )?(?:humans?|agents?|"
+    r"representatives?|operators?|real (?:people|person))\b(?!['’]s)",
     # Handed on, whoever to, at the end of the message: "Hi can you transfer me".
     r"\b(?:transfer|connect|put) me(?: through)?(?: (?:please|pls|now))?\W*$",
     # Past the menu to one: "skip the recorded menu and go straight to a live person", "how
@@ -152,6 +178,9 @@ _REQUEST_PATTERNS = [
     r"somebody)\b(?! else\b)",
     r"\b(?:call ?back|callback)\b(?! (?:my|to)\b)",
     r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b",
+    # Not a question about a call that came or a name: "why did someone call me", "what do
+    # people call me".
+    r"(?<!\bdid )(?<!\bdo )(?<!\bdoes )"
     rf"\b(?:someone|somebody|an? \w+|{_PERSON}s?)(?: from [\w ]{{1,20}}?)? (?:to |should |can |"
     r"could |please |will )?(?:call|ring|phone) me\b",
     r"\bany(?:one|body) there\b[^.!]{0,12}\b(?:person|human)\b",
@@ -181,10 +210,10 @@ _NEGATION = re.compile(
 # For the model, which has no words to point at: a negated person anywhere silences it,
 # as does asking whether one is needed ("do I need to talk to an agent to cancel?").
 _NEGATED_PERSON = re.compile(
-    r"\b(?:don'?t|do not|no need|never|without|not|nicht|kein\w*|no quiero|no necesito|"
-    r"(?<!what )do (?:i|we) (?:really )?(?:need|have) to)\b[^.!?,;]{0,30}"
-    r"\b(?:agent|human|person|people|someone|representative|operator|staff|persona|humano|"
-    r"menschen|mitarbeiter|berater)"
+    r"\b(?:don'?t|do not|doesn'?t|didn'?t|haven'?t|hasn'?t|no need|never|without|not|nicht|"
+    r"kein\w*|no quiero|no necesito|(?<!what )do (?:i|we) (?:really )?(?:need|have) (?:to|an?))\b"
+    r"[^.!?,;]{0,30}\b(?:agent|human|person|people|someone|somebody|anyone|anybody|"
+    r"representative|operator|staff|persona|humano|menschen|mitarbeiter|berater)"
     # A complaint that nobody answers: "el servicio al cliente no contesta nunca".
     r"|\b(?:service|support|agents?|servicio|soporte|atenci[oó]n|kundenservice|kundendienst|"
     r"hotline|mitarbeiter)\b[^.!?]{0,25}\b(?:no|never|nunca|nie|nicht|doesn'?t|don'?t|"
@@ -197,8 +226,14 @@ _TOLD = (
     r"instructed) (?:me|us) to"
 )
 _TOLD_TO = re.compile(_TOLD + r"\s*$", re.I)
+# After the person: a contact retold, or a person met where they work ("speak to someone in
+# the store next Tuesday"), or sales, whose enquiries the bot takes ("someone from your sales
+# team").
 _NOT_A_REQUEST_AFTER = re.compile(
-    r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to|local)", re.I
+    r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to|local|"
+    r"(?:in|at) (?:the |your |a )?(?:store|shop|branch|office)\b|"
+    r"(?:from|in|of) (?:the |your )?sales\b)",
+    re.I,
 )
 
 
@@ -215,10 +250,18 @@ IDENTITY_QUESTION = re.compile(
 _ABOUT_THE_BOT = re.compile(
     r"^\W*(?:\w+\W+){0,4}?(?:are you|r u|you'?re|you are|your? (?:sound|seem|act)|could you be|"
     r"can you (?:act|be|think)|am i (?:talking|chatting|speaking) (?:to|with)|is this|"
-    r"is it true you'?re?|tell me if you'?re|you (?:a|an))\b[^.!?,;]{0,30}\b(?:real|actual|live|"
-    r"human|person|bot|robot|ai)\b[^.!?]*[.!?]*\s*$",
+    r"is it true you'?re?|tell me (?:if|whether) you(?:'?re| are)|you (?:a|an))\b[^.!?,;]{0,30}"
+    r"\b(?:real|actual|live|human|person|bot|robot|ai)\b[^.!?]*[.!?]*\s*$",
     re.IGNORECASE,
 )
+# What the customer is ("I'm a project manager", "I am a real person"), which asks for no
+# one; a request may follow in a clause of its own.
+_ABOUT_THE_CUSTOMER = re.compile(
+    r"^\W*(?:i'?m|i am|we'?re|we are) (?:also |just |only )?(?:a|an) (?:\w+ ){0,2}?\w+\W*"
+    r"(?:[,;][^.!?]*)?[.!?]*\s*$",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"[,;]")
 
 
 def _rules(text: str) -> Signal:
@@ -232,19 +275,83 @@ def _rules(text: str) -> Signal:
     return Signal()
 
 
-def _about_the_bot(text: str) -> bool:
-    return bool(IDENTITY_QUESTION.match(text) or _ABOUT_THE_BOT.match(text))
+def _about_who_talks(text: str) -> bool:
+    """Whether `text` opens by saying who is talking: the bot ("are you a real person?",
+    "you sound human") or the customer ("I'm a project manager")."""
+    return bool(
+        IDENTITY_QUESTION.match(text)
+        or _ABOUT_THE_BOT.match(text)
+        or _ABOUT_THE_CUSTOMER.match(text)
+    )
+
+
+def _after_first_clause(text: str) -> str:
+    """What follows the first comma or semicolon, or nothing: "you're a bot, I want a
+    person" asks in its second clause."""
+    parts = _CLAUSE_BREAK.split(text, maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""
+
+
+# A negation that asks for what it names rather than refusing it: "why don't you put me
+# through to a human", "can I not speak to a real person?", "is there not a human I can
+# speak to", "don't you have any humans?". The question's "not" goes, so the request reads
+# as asked; the order of a statement ("I do not want a person", "you can not") stays, and
+# so do a warning ("don't you dare transfer me") and a reproach for what we fail to do
+# ("why don't you just call me back?", see `frustration`).
+_ASKED_DONT = re.compile(
+    r"((?:\b(?:why|how come|so)\s+|^\W*|[.!?,;]\s*)(?:do|does|did))n'?t"
+    r"(?=\s+(?:you|there|anyone|anybody|someone|somebody)\b"
+    r"(?! dare\b| (?:\w+ )?(?:call|ring|phone|answer|reply|respond|email|write|get back)\b))",
+    re.IGNORECASE,
+)
+_ASKED_NOT = re.compile(
+    r"(\b(?:can|could|may|might|will|would|is|are|do|does|did|should|shall)\s+"
+    r"(?:i|we|you|there|it))\s+not\b",
+    re.IGNORECASE,
+)
+# Not knowing the way to a person is no refusal of one: "I don't know how to reach an
+# agent", "I can't figure out where to talk to a person", "I don't see a way to ...".
+_NOT_KNOWING_HOW = re.compile(
+    r"\b(?:don'?t|do not|doesn'?t|didn'?t|can'?t|cannot|couldn'?t|not)\s+(?:\w+\s+)?"
+    r"(?:know|understand|see|find|figure out|work out|remember)\s+"
+    r"(?=(?:how|where|a way|the way|any way)\b)",
+    re.IGNORECASE,
+)
+
+# A complaint about us negates no request that follows it: "you don't listen just get me
+# an agent", "this isn't helping transfer me", "not helpful at all talk to a person". Its
+# "not" goes; "it doesn't help to talk to an agent" (what follows is what does not help)
+# and "I don't need help" (not the complaint) keep theirs.
+_COMPLAINT_NEGATION = re.compile(
+    r"\b(?:don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|not|never)\s+"
+    r"(?=(?:(?:really|even|actually|quite|seem to|at all)\s+)?(?:understand\w*|listen\w*|"
+    r"get(?:ting)? it|help(?:s|ing|ful)?|work(?:s|ing)?|trust\w*|have time|make sense|"
+    r"happy|satisfied)\b(?!\s+(?:to|if|when|by|with)\b))",
+    re.IGNORECASE,
+)
 
 
 def _plain(text: str) -> str:
-    return " ".join(_INTENSIFIER.sub("", text).split())
+    """`text` with swearing inside a phrase dropped, and negations that only ask, only
+    say the way is unknown or only complain left out, so the rules and the model's
+    silences read the request itself."""
+    text = _ASKED_NOT.sub(r"\1", _ASKED_DONT.sub(r"\1", _INTENSIFIER.sub("", text)))
+    text = _COMPLAINT_NEGATION.sub("", _NOT_KNOWING_HOW.sub("", text))
+    return " ".join(text.split())
 
 
 # Talking to the bot itself or to one's own ("speak to me in Dutch", "users can talk to
 # my bot in German"): words the model reads close to a request that ask for no one.
 _TALKING_TO_US = re.compile(
     r"\b(?:speak|talk|communicate|chat)\w* (?:\w+ )?(?:to|with) (?:me|us|my|you|the bot|"
-    r"(?:the |a )?(?:google|alexa|siri|cortana|bixby|virtual|voice))\b",
+    r"(?:the |a )?(?:google|alexa|siri|cortana|bixby|virtual|voice))\b|"
+    # In which language, or through what ("I want to talk English", "talk me through the
+    # setup"), and sales, whose enquiries the bot takes ("can I speak to the sales team").
+    r"\b(?:speak|talk|communicate|chat)\w* (?:in )?(?:english|spanish|french|german|italian|"
+    r"portuguese|dutch|chinese|mandarin|cantonese|japanese|korean|arabic|hindi|russian|polish|"
+    r"turkish)\b|\b(?:talk|walk) (?:me|us) through\b|"
+    r"\b(?:speak|talk|chat|connect|transfer|put)\w* (?:\w+ ){0,3}?(?:to|with) "
+    r"(?:\w+ (?:from|in|of) )?(?:the |your )?sales\b",
     re.I,
 )
 # A question put to anyone who knows ("is there anyone who can tell me why my order is
@@ -266,11 +373,12 @@ _PERSON_AS_A_THING = re.compile(
     r"messaged|chatted)\b",
     re.I,
 )
-# A phone's contact list, kept in step or moved ("synchronize the contact person to the
-# cloud", "import my contacts"), not the verb ("I lost my card, can I contact someone").
+# A phone's contact list or an account's contact person, kept in step, moved or changed
+# ("synchronize the contact person to the cloud", "import my contacts", "change the contact
+# person on the account"), not the verb ("I lost my card, can I contact someone").
 _CONTACT_LIST = re.compile(
     r"\b(?:sync\w*|synchroni[sz]\w*|import\w*|export\w*|back(?:ed|ing)? ?up|restor\w*|"
-    r"delet\w*|sav(?:e|ed|ing)|lost|copy|copied)\b[^.!?,]{0,20}"
+    r"delet\w*|sav(?:e|ed|ing)|lost|copy|copied|chang\w*|updat\w*|edit\w*)\b[^.!?,]{0,20}"
     r"\b(?:contacts|contact (?:list|person|people|book|details))\b",
     re.I,
 )
@@ -290,16 +398,18 @@ _JOINING_A_THING = re.compile(
     re.I,
 )
 # A greeting that names whom it greets ("Hello Agent", "Hi advisor") says hello, and "in
-# person" is how to meet, not whom ("Can I book an in person session").
+# person" or "in the store" is how to meet, not whom ("Can I book an in person session",
+# "could I speak to someone in the store next Tuesday?").
 _GREETING_OR_IN_PERSON = re.compile(
     r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\W+(?:there\W+)?\w+\W*$|"
-    r"\bin[ -]person\b",
+    r"\bin[ -]person\b|\b(?:in|at) (?:the |your |a )?(?:store|shop|branch|office)\b",
     re.I,
 )
 # A page or form named after its purpose ("the contact support page is broken") is a thing.
 _CONTACT_THING = re.compile(
     r"\b(?:contact|support|help|customer service)(?: us| support)? (?:page|form|link|article|"
-    r"button|section|number|address|widget|portal|site)s?\b",
+    r"button|section|number|address|widget|portal|site|system|software|platform|tool|solution|"
+    r"automation|bot|chat ?bot|app)s?\b",
     re.I,
 )
 
@@ -324,13 +434,15 @@ def model_may_read(text: str) -> bool:
             _CONTACT_LIST,
         )
     )
-    return not (_about_the_bot(text) or silenced)
+    return not (_about_who_talks(text) or silenced)
 
 
 def detect_human_request(text: str, vector: npt.NDArray[np.float32] | None = None) -> Signal:
     """The request in `text`; `vector` is its normalised MiniLM embedding when known."""
-    if _about_the_bot(text):
-        return Signal()
+    if _about_who_talks(text):
+        # Who is talking is no request; one may still follow it: "you're a bot, I want a
+        # person".
+        return _rules(_plain(_after_first_clause(text)))
     found = _rules(_plain(text))
     if found.fired() or vector is None or not model_may_read(text):
         return found
