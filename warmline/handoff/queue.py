@@ -111,14 +111,21 @@ class HandoffQueue:
         # packets of the entries that did not change.
         self._packets: dict[int, tuple[int, HandoffPacket]] = {}
 
-    def _lacks(self, row: Row) -> bool:
-        """Whether the packet held for this row is missing or older than the row's."""
+    def _holds(self, row: Row) -> bool:
+        """Whether the packet held for this row is its conversation's, at the row's revision
+        or newer. (Row ids are not reused by the schema's tables, but a SQLite file made by
+        hand before the migrations may reuse an erased one.)"""
         held = self._packets.get(row["id"])
-        return held is None or held[0] < row["packet_rev"]
+        return (
+            held is not None
+            and held[0] >= row["packet_rev"]
+            and held[1].conversation_id == row["conversation_id"]
+        )
 
     async def _read_open(self, statement: Statement, **params: Any) -> tuple[list[Row], list[Row]]:
         """Open rows without their packets, and the packets this reader lacks of them
-        (`id`, `packet_rev`, `packet`), read in one snapshot where the engine has one.
+        (`id`, `conversation_id`, `packet_rev`, `packet`), read in one snapshot where the
+        engine has one.
 
         One packet at a time, by row id, while few are lacking (one entry changed); all
         open ones at once when many are (a process that has just started), since one
@@ -126,7 +133,7 @@ class HandoffQueue:
 
         async def read(conn: Connection) -> tuple[list[Row], list[Row]]:
             rows = list(await (await conn.execute(statement, **params)).fetchall())
-            lacking = [row["id"] for row in rows if self._lacks(row)]
+            lacking = [row["id"] for row in rows if not self._holds(row)]
             if len(lacking) > max(1, len(rows) // 4):
                 return rows, list(await (await conn.execute(statements.OPEN_PACKETS)).fetchall())
             packets = []
@@ -142,8 +149,7 @@ class HandoffQueue:
         """The rows as entries, with the packets read for them; a row whose packet is gone
         (erased between two reads) is left out, as the next read leaves it out."""
         for found in packets:
-            held = self._packets.get(found["id"])
-            if held is None or held[0] < found["packet_rev"]:  # a concurrent read may be newer
+            if not self._holds(found):  # a concurrent read may have held a newer one
                 packet = HandoffPacket.model_validate_json(found["packet"])
                 self._packets[found["id"]] = (found["packet_rev"], packet)
         entries = []
@@ -151,10 +157,9 @@ class HandoffQueue:
             stored = tuple(row)
             cached = self._parsed.get(row["id"])
             if cached is None or cached[0] != stored:
-                held = self._packets.get(row["id"])
-                if held is None:
+                if not self._holds(row):
                     continue
-                cached = (stored, _entry(row, held[1]))
+                cached = (stored, _entry(row, self._packets[row["id"]][1]))
                 self._parsed[row["id"]] = cached
             entries.append(cached[1])
         return entries

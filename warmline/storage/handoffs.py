@@ -79,10 +79,11 @@ OPEN_ENTRIES = sql(
     "ORDER BY priority DESC, created_at"
 )
 # One entry's packet, for a reader that has not got its current revision.
-PACKET = sql("SELECT id, packet_rev, packet FROM handoffs WHERE id = :id")
+PACKET = sql("SELECT id, conversation_id, packet_rev, packet FROM handoffs WHERE id = :id")
 # Every open entry's packet at once, for a reader that lacks most of them (a new process).
 OPEN_PACKETS = sql(
-    "SELECT id, packet_rev, packet FROM handoffs WHERE status IN ('queued', 'claimed')"
+    "SELECT id, conversation_id, packet_rev, packet FROM handoffs "
+    "WHERE status IN ('queued', 'claimed')"
 )
 FIRST_PACKET = sql(
     "SELECT packet FROM handoffs WHERE conversation_id = :conversation_id ORDER BY id LIMIT 1"
