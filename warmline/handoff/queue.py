@@ -20,6 +20,7 @@ from warmline.clock import Clock, utc_now
 from warmline.handoff.packet import HandoffPacket
 from warmline.storage import handoffs as statements
 from warmline.storage.database import Connection, Database, Row
+from warmline.storage.statements import Statement
 
 PRIORITY_RANK: dict[Priority, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 PRIORITY_BY_RANK: dict[int, Priority] = {rank: name for name, rank in PRIORITY_RANK.items()}
@@ -98,27 +99,70 @@ class HandoffQueue:
         self.db = db
         self.clock = clock
         # Entries by row, the same object while the stored row is unchanged: every queue
-        # change reads every open row, and parsing each packet and building each entry
-        # again grew with the line. Callers then tell an unchanged entry by equality at
-        # once (its fields are the same objects) and describe only what changed. The row
-        # is kept as its values in column order, beside its packet's text: comparing two
-        # tuples costs a tenth of building a dict of the row and comparing two dicts, and
-        # it is done for every open row on every read.
-        self._parsed: dict[int, tuple[tuple[Any, ...], str, QueueEntry]] = {}
+        # change reads every open row, and building each entry again grew with the line.
+        # Callers then tell an unchanged entry by equality at once (its fields are the same
+        # objects) and describe only what changed. The row is kept as its values in column
+        # order: comparing two tuples costs a tenth of building a dict of the row and
+        # comparing two dicts, and it is done for every open row on every read.
+        self._parsed: dict[int, tuple[tuple[Any, ...], QueueEntry]] = {}
+        # Packets by row, with the revision they were read at. The open rows are read
+        # without their packets (each a transcript): a pass then reads and parses the
+        # packets of new and replaced entries only, and its cost no longer grows with the
+        # packets of the entries that did not change.
+        self._packets: dict[int, tuple[int, HandoffPacket]] = {}
 
-    def _row(self, row: Row) -> QueueEntry:
-        stored = tuple(row)
-        cached = self._parsed.get(row["id"])
-        if cached is None or cached[0] != stored:
-            text = row["packet"]
-            packet = (
-                cached[2].packet
-                if cached is not None and cached[1] == text
-                else HandoffPacket.model_validate_json(text)
-            )
-            cached = (stored, text, _entry(row, packet))
-            self._parsed[row["id"]] = cached
-        return cached[2]
+    def _holds(self, row: Row) -> bool:
+        """Whether the packet held for this row is its conversation's, at the row's revision
+        or newer. (Row ids are not reused by the schema's tables, but a SQLite file made by
+        hand before the migrations may reuse an erased one.)"""
+        held = self._packets.get(row["id"])
+        return (
+            held is not None
+            and held[0] >= row["packet_rev"]
+            and held[1].conversation_id == row["conversation_id"]
+        )
+
+    async def _read_open(self, statement: Statement, **params: Any) -> tuple[list[Row], list[Row]]:
+        """Open rows without their packets, and the packets this reader lacks of them
+        (`id`, `conversation_id`, `packet_rev`, `packet`), read in one snapshot where the
+        engine has one.
+
+        One packet at a time, by row id, while few are lacking (one entry changed); all
+        open ones at once when many are (a process that has just started), since one
+        statement is then cheaper than one per row."""
+
+        async def read(conn: Connection) -> tuple[list[Row], list[Row]]:
+            rows = list(await (await conn.execute(statement, **params)).fetchall())
+            lacking = [row["id"] for row in rows if not self._holds(row)]
+            if len(lacking) > max(1, len(rows) // 4):
+                return rows, list(await (await conn.execute(statements.OPEN_PACKETS)).fetchall())
+            packets = []
+            for handoff_id in lacking:
+                found = await (await conn.execute(statements.PACKET, id=handoff_id)).fetchone()
+                if found is not None:  # erased since the first read (PostgreSQL reads apart)
+                    packets.append(found)
+            return rows, packets
+
+        return await self.db.read(read)
+
+    def _entries(self, rows: list[Row], packets: list[Row]) -> list[QueueEntry]:
+        """The rows as entries, with the packets read for them; a row whose packet is gone
+        (erased between two reads) is left out, as the next read leaves it out."""
+        for found in packets:
+            if not self._holds(found):  # a concurrent read may have held a newer one
+                packet = HandoffPacket.model_validate_json(found["packet"])
+                self._packets[found["id"]] = (found["packet_rev"], packet)
+        entries = []
+        for row in rows:
+            stored = tuple(row)
+            cached = self._parsed.get(row["id"])
+            if cached is None or cached[0] != stored:
+                if not self._holds(row):
+                    continue
+                cached = (stored, _entry(row, self._packets[row["id"]][1]))
+                self._parsed[row["id"]] = cached
+            entries.append(cached[1])
+        return entries
 
     @staticmethod
     async def enqueue(
@@ -288,14 +332,18 @@ class HandoffQueue:
 
     async def entry(self, conversation_id: str) -> QueueEntry | None:
         """The conversation's open handoff, if it has one."""
-        row = await self.db.fetch_one(statements.OPEN_ENTRY, conversation_id=conversation_id)
-        return self._row(row) if row else None
+        rows, packets = await self._read_open(
+            statements.OPEN_ENTRY, conversation_id=conversation_id
+        )
+        entries = self._entries(rows, packets)
+        return entries[0] if entries else None
 
     async def open_entries(self) -> list[QueueEntry]:
-        rows = await self.db.fetch_all(statements.OPEN_ENTRIES)
+        rows, packets = await self._read_open(statements.OPEN_ENTRIES)
         open_ids = {row["id"] for row in rows}
         self._parsed = {k: v for k, v in self._parsed.items() if k in open_ids}
-        return [self._row(row) for row in rows]
+        self._packets = {k: v for k, v in self._packets.items() if k in open_ids}
+        return self._entries(rows, packets)
 
     async def first_packet(self, conversation_id: str) -> HandoffPacket | None:
         """The packet of the conversation's first handoff, open or closed (replay reads it)."""

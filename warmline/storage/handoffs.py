@@ -28,8 +28,9 @@ CLOSE = sql(
     "UPDATE handoffs SET status = 'closed', closed_at = :now, disposition = :disposition "
     "WHERE conversation_id = :conversation_id AND status IN ('queued', 'claimed')"
 )
+# The revision tells readers that hold the packet before it to read it again.
 REPLACE_PACKET = sql(
-    "UPDATE handoffs SET packet = :packet, reasons = :reasons "
+    "UPDATE handoffs SET packet = :packet, reasons = :reasons, packet_rev = packet_rev + 1 "
     "WHERE id = :id AND status IN ('queued', 'claimed')"
 )
 RECORD_CSAT = sql(
@@ -63,9 +64,10 @@ HANDED_OVER_SHARE = sql(
 # What a queue entry is built from, and no more: every queue change reads every open row,
 # so the columns only the dashboard, the closed rows and the order need (priority,
 # created_at, claimed_at, closed_at, disposition, csat, reasons) are left out of each of
-# those reads.
+# those reads. The packet (a transcript, by far the largest column) is left out too: the
+# reader keeps the packets it read and reads one again only when its revision changed.
 _ENTRY_COLUMNS = (
-    "id, conversation_id, status, claimed_by, packet, skills, language, preferred_agent, "
+    "id, conversation_id, status, claimed_by, packet_rev, skills, language, preferred_agent, "
     "preferred_until, sla_deadline, breached_at, waiting_since, requeued_at"
 )
 OPEN_ENTRY = sql(
@@ -75,6 +77,13 @@ OPEN_ENTRY = sql(
 OPEN_ENTRIES = sql(
     f"SELECT {_ENTRY_COLUMNS} FROM handoffs WHERE status IN ('queued', 'claimed') "
     "ORDER BY priority DESC, created_at"
+)
+# One entry's packet, for a reader that has not got its current revision.
+PACKET = sql("SELECT id, conversation_id, packet_rev, packet FROM handoffs WHERE id = :id")
+# Every open entry's packet at once, for a reader that lacks most of them (a new process).
+OPEN_PACKETS = sql(
+    "SELECT id, conversation_id, packet_rev, packet FROM handoffs "
+    "WHERE status IN ('queued', 'claimed')"
 )
 FIRST_PACKET = sql(
     "SELECT packet FROM handoffs WHERE conversation_id = :conversation_id ORDER BY id LIMIT 1"
