@@ -262,3 +262,79 @@ async def test_a_pass_after_one_change_reads_that_entrys_packet_only(
     frames = await desk.pass_over()
     assert desk.read.conversations == []
     assert places(frames) == {} and updates(frames) == []
+
+
+class HeldReads(Database):
+    """The store, whose reads made while `gate` is set answer only when it opens (a slow
+    reader); each such read puts a token on `read_done` once the store has answered it."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.gate: asyncio.Event | None = None
+        self.read_done: asyncio.Queue[None] = asyncio.Queue()
+
+    def transaction(self, urgent: bool = False) -> Any:
+        return self._db.transaction(urgent)
+
+    def reading(self) -> Any:
+        return self._db.reading()
+
+    async def fetch_all(self, statement: Statement, **params: Any) -> list[Row]:
+        return await self._db.fetch_all(statement, **params)
+
+    async def read(self, work: Any, urgent: bool = False) -> Any:
+        gate = self.gate
+        answer = await self._db.read(work, urgent)
+        if gate is not None:
+            self.read_done.put_nowait(None)
+            await gate.wait()
+        return answer
+
+    async def atomically(self, work: Any, urgent: bool = False) -> Any:
+        return await self._db.atomically(work, urgent)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def forget(self, wait_s: float, pause_s: float) -> None:
+        await self._db.forget(wait_s, pause_s)
+
+
+async def test_a_read_overlapping_an_older_one_keeps_every_entry_it_saw_open(
+    tmp_path: Path,
+) -> None:
+    """Reads of the queue overlap (a pass, a claim, the metrics). A pass whose read was
+    made before a handoff joined must not make a later read lose that handoff: agents
+    would see it removed, and its claim or its completed packet would find no entry."""
+    db = await open_database(tmp_path / "warmline.sqlite")
+    try:
+        held, log = HeldReads(db), ConversationLog(db)
+        queue = HandoffQueue(held, lambda: NOW)
+        first = await log.create()
+        async with db.transaction() as conn:
+            await HandoffQueue.enqueue(conn, packet(first.id, "explicit_request"))
+        await queue.open_entries()
+
+        held.gate = older_answers = asyncio.Event()
+        older = asyncio.create_task(queue.open_entries())  # read before the next handoff
+        await held.read_done.get()
+        held.gate = None
+        joined = await log.create()
+        async with db.transaction() as conn:
+            await HandoffQueue.enqueue(conn, packet(joined.id, "explicit_request"))
+        assert joined.id in {e.conversation_id for e in await queue.open_entries()}
+
+        held.gate = later_answer = asyncio.Event()
+        later = asyncio.create_task(queue.open_entries())
+        its_entry = asyncio.create_task(queue.entry(joined.id))
+        for _ in range(2):
+            await held.read_done.get()
+        held.gate = None
+        older_answers.set()
+        assert joined.id not in {e.conversation_id for e in await older}
+        later_answer.set()
+        assert joined.id in {e.conversation_id for e in await later}
+        found = await its_entry
+        assert found is not None and found.conversation_id == joined.id
+    finally:
+        await db.close()

@@ -286,6 +286,23 @@ async def test_a_pool_whose_worker_fails_to_start_stops_the_workers_that_did(
     assert workers_alive() - before == set()
 
 
+async def test_a_pool_whose_start_is_cancelled_stops_the_workers_it_started() -> None:
+    """A server stopped while its workers load (Ctrl-C at start-up) cancels the start;
+    the workers already spawned stop with it."""
+    before = workers_alive()
+    turns = TurnPool(echo_graph, Gate(SPAWN.Event()), size=2, line=1, start_within_s=60.0)
+    starting = asyncio.create_task(turns.start())
+    for _ in range(100):  # a few steps of the loop spawn the workers; loading takes seconds
+        if len(workers_alive() - before) == 2:
+            break
+        await asyncio.sleep(0)
+    assert len(workers_alive() - before) == 2
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    assert workers_alive() - before == set()
+
+
 ORPHANED_WORKER = """
 import multiprocessing, sys
 from worker_stubs import Gate, echo_graph

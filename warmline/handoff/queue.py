@@ -111,55 +111,69 @@ class HandoffQueue:
         # packets of the entries that did not change.
         self._packets: dict[int, tuple[int, HandoffPacket]] = {}
 
-    def _holds(self, row: Row) -> bool:
-        """Whether the packet held for this row is its conversation's, at the row's revision
+    def _held(self, row: Row) -> tuple[int, HandoffPacket] | None:
+        """The packet held for this row, if it is its conversation's, at the row's revision
         or newer. (Row ids are not reused by the schema's tables, but a SQLite file made by
         hand before the migrations may reuse an erased one.)"""
         held = self._packets.get(row["id"])
-        return (
-            held is not None
-            and held[0] >= row["packet_rev"]
-            and held[1].conversation_id == row["conversation_id"]
-        )
+        if held is None or held[0] < row["packet_rev"]:
+            return None
+        return held if held[1].conversation_id == row["conversation_id"] else None
 
-    async def _read_open(self, statement: Statement, **params: Any) -> tuple[list[Row], list[Row]]:
-        """Open rows without their packets, and the packets this reader lacks of them
-        (`id`, `conversation_id`, `packet_rev`, `packet`), read in one snapshot where the
-        engine has one.
+    async def _read_open(
+        self, statement: Statement, **params: Any
+    ) -> tuple[list[Row], dict[int, tuple[int, HandoffPacket]], list[Row]]:
+        """Open rows without their packets, the packets held for them when read, and the
+        packets this reader lacks of them (`id`, `conversation_id`, `packet_rev`,
+        `packet`), read in one snapshot where the engine has one.
 
-        One packet at a time, by row id, while few are lacking (one entry changed); all
-        open ones at once when many are (a process that has just started), since one
-        statement is then cheaper than one per row."""
+        The held packets are taken at the read, not looked up again after it: a read that
+        overlaps this one (the broadcaster's pass, a claim, the metrics) may meanwhile drop
+        from `_packets` the rows it did not see open, and this read would then lose an
+        entry it saw. One packet at a time, by row id, while few are lacking (one entry
+        changed); all open ones at once when many are (a process that has just started),
+        since one statement is then cheaper than one per row."""
 
-        async def read(conn: Connection) -> tuple[list[Row], list[Row]]:
+        async def read(
+            conn: Connection,
+        ) -> tuple[list[Row], dict[int, tuple[int, HandoffPacket]], list[Row]]:
             rows = list(await (await conn.execute(statement, **params)).fetchall())
-            lacking = [row["id"] for row in rows if not self._holds(row)]
+            held = {row["id"]: found for row in rows if (found := self._held(row)) is not None}
+            lacking = [row["id"] for row in rows if row["id"] not in held]
             if len(lacking) > max(1, len(rows) // 4):
-                return rows, list(await (await conn.execute(statements.OPEN_PACKETS)).fetchall())
+                packets = list(await (await conn.execute(statements.OPEN_PACKETS)).fetchall())
+                return rows, held, packets
             packets = []
             for handoff_id in lacking:
                 found = await (await conn.execute(statements.PACKET, id=handoff_id)).fetchone()
                 if found is not None:  # erased since the first read (PostgreSQL reads apart)
                     packets.append(found)
-            return rows, packets
+            return rows, held, packets
 
         return await self.db.read(read)
 
-    def _entries(self, rows: list[Row], packets: list[Row]) -> list[QueueEntry]:
-        """The rows as entries, with the packets read for them; a row whose packet is gone
-        (erased between two reads) is left out, as the next read leaves it out."""
+    def _entries(
+        self, rows: list[Row], held: dict[int, tuple[int, HandoffPacket]], packets: list[Row]
+    ) -> list[QueueEntry]:
+        """The rows as entries, with the packets held for them and those read for them; a
+        row whose packet is gone (erased between two reads) is left out, as the next read
+        leaves it out."""
+        current = dict(held)
         for found in packets:
-            if not self._holds(found):  # a concurrent read may have held a newer one
-                packet = HandoffPacket.model_validate_json(found["packet"])
-                self._packets[found["id"]] = (found["packet_rev"], packet)
+            kept = self._held(found)  # a concurrent read may have parsed it, or a newer one
+            if kept is None:
+                kept = (found["packet_rev"], HandoffPacket.model_validate_json(found["packet"]))
+                self._packets[found["id"]] = kept
+            current.setdefault(found["id"], kept)
         entries = []
         for row in rows:
             stored = tuple(row)
             cached = self._parsed.get(row["id"])
             if cached is None or cached[0] != stored:
-                if not self._holds(row):
+                packet = current.get(row["id"])
+                if packet is None or packet[1].conversation_id != row["conversation_id"]:
                     continue
-                cached = (stored, _entry(row, self._packets[row["id"]][1]))
+                cached = (stored, _entry(row, packet[1]))
                 self._parsed[row["id"]] = cached
             entries.append(cached[1])
         return entries
@@ -332,18 +346,18 @@ class HandoffQueue:
 
     async def entry(self, conversation_id: str) -> QueueEntry | None:
         """The conversation's open handoff, if it has one."""
-        rows, packets = await self._read_open(
+        rows, held, packets = await self._read_open(
             statements.OPEN_ENTRY, conversation_id=conversation_id
         )
-        entries = self._entries(rows, packets)
+        entries = self._entries(rows, held, packets)
         return entries[0] if entries else None
 
     async def open_entries(self) -> list[QueueEntry]:
-        rows, packets = await self._read_open(statements.OPEN_ENTRIES)
+        rows, held, packets = await self._read_open(statements.OPEN_ENTRIES)
         open_ids = {row["id"] for row in rows}
         self._parsed = {k: v for k, v in self._parsed.items() if k in open_ids}
         self._packets = {k: v for k, v in self._packets.items() if k in open_ids}
-        return self._entries(rows, packets)
+        return self._entries(rows, held, packets)
 
     async def first_packet(self, conversation_id: str) -> HandoffPacket | None:
         """The packet of the conversation's first handoff, open or closed (replay reads it)."""

@@ -104,12 +104,7 @@ LAST_CUSTOMER_SEQ = sql(
     "SELECT MAX(seq) AS seq FROM events WHERE conversation_id = :conversation_id "
     f"AND type NOT IN ({', '.join(repr(kind) for kind in AGENT_ONLY)})"
 )
-PENDING_TURNS = sql(
-    "SELECT e.conversation_id, e.seq, e.data FROM conversations c JOIN events e "
-    "ON e.conversation_id = c.id AND e.seq >= c.pending_seq "
-    "AND e.type = 'message' AND e.client_msg_id IS NOT NULL "
-    "WHERE c.pending_seq IS NOT NULL ORDER BY e.conversation_id, e.seq"
-)
+PENDING_MARKS = sql("SELECT id, pending_seq FROM conversations WHERE pending_seq IS NOT NULL")
 WITH_AGENT = sql("SELECT * FROM conversations WHERE agent_id = :agent_id AND mode = 'human'")
 COUNT_BY_MODE = sql(
     "SELECT mode, COUNT(*) AS n FROM conversations "
@@ -346,8 +341,14 @@ class ConversationLog:
     async def pending_turns(self) -> list[tuple[str, int]]:
         """Customer messages stored but not yet answered, e.g. after a crash: in each
         conversation the marked message and every customer message after it, in order."""
-        rows = await self.db.fetch_all(PENDING_TURNS)
-        return [(row["conversation_id"], int(row["seq"])) for row in rows if _by_customer(row)]
+        # The marks first (an index of the few marked conversations), then each one's
+        # messages by key: one join read the whole events table at every start on SQLite.
+        marks = await self.db.fetch_all(PENDING_MARKS)
+        return [
+            (mark["id"], seq)
+            for mark in marks
+            for seq in await self.unanswered(mark["id"], mark["pending_seq"])
+        ]
 
     async def unanswered(self, conversation_id: str, marked: int) -> list[int]:
         """The conversation's customer messages still without their answer, in order: the

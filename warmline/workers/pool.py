@@ -429,16 +429,19 @@ class TurnPool:
 
     async def start(self) -> None:
         """Start every worker and wait until each has opened its graph. If one fails to,
-        the others are stopped and its error raised: left running, they would outlive a
-        pool that nobody closes."""
-        started = await asyncio.gather(
-            *(self._started_worker() for _ in range(self._size)), return_exceptions=True
-        )
-        workers = [worker for worker in started if isinstance(worker, _Worker)]
-        if len(workers) < len(started):
+        the others are stopped and its error raised, as they are when the start is
+        cancelled: left running, they would outlive a pool that nobody closes."""
+        try:
+            started = await asyncio.gather(
+                *(self._started_worker() for _ in range(self._size)), return_exceptions=True
+            )
+            for outcome in started:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+        except BaseException:
             await self.close()
-            raise next(error for error in started if isinstance(error, BaseException))
-        self._open(workers)
+            raise
+        self._open([worker for worker in started if isinstance(worker, _Worker)])
 
     async def _started_worker(self) -> _Worker:
         loop = asyncio.get_running_loop()
