@@ -30,7 +30,7 @@ from conftest import (
 from websockets.exceptions import ConnectionClosed
 
 from warmline.conversation.accounts import AgentAccount
-from warmline.guardrails.human_request import model_may_read
+from warmline.guardrails.human_request import detect_human_request, model_may_read
 from warmline.guardrails.redaction import Redactor
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.server.privacy import privacy_office
@@ -159,6 +159,24 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
     small = _fastest(lambda: model_may_read(text_of(30)))
     large = _fastest(lambda: model_may_read(text_of(120)))
     assert large / small < 4 * 2.5, f"4x the text took {large / small:.1f}x the time"
+
+
+@pytest.mark.parametrize(
+    "text_of",
+    [
+        lambda n: "i'm a customer" + "," * n + "!x",  # 6.5 s at 20,000 commas
+        lambda n: "human" + " ," * n + "x",  # 3.8 s at 20,000
+        lambda n: "are you real" + " \n" * n + "!x",
+    ],
+    ids=["customer then commas", "person word then commas", "bot question then blanks"],
+)
+def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> None:
+    """The rules decide the handoff before a message is stored: a run of punctuation that
+    a pattern re-reads from each of its characters holds the thread for seconds."""
+    detect_human_request("warm up")
+    small = _fastest(lambda: detect_human_request(text_of(1000)))
+    large = _fastest(lambda: detect_human_request(text_of(8000)))
+    assert large / small < 8 * 2.5, f"8x the text took {large / small:.1f}x the time"
 
 
 @pytest.mark.parametrize("unit", ["a-", "a.", "1-", "1 ", "a,", "Ab "])

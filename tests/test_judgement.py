@@ -1142,3 +1142,75 @@ def test_negations_and_questions_that_ask_for_no_one_stay_with_the_bot(text: str
 )
 def test_what_the_model_reads_close_to_a_request_but_asks_for_no_one(text: str) -> None:
     assert not asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A negation that refuses, forbids or reproaches, in a question's word order.
+        "Don't you ever transfer me to an agent again",
+        "Don't you put me through to a human, just answer",
+        "Didn't you say an agent will call me back?",
+        "why don't you have live chat like other companies",
+        "why don't you offer human support on weekends",
+        "don't you have staff discounts?",
+        "could you not transfer me to an agent every time I say help",
+        "can you not connect me to a person, I just want the answer",
+        "would you not put me through to an agent again please",
+        "Is there not a charge to speak to an agent?",
+        "will it not cost extra to talk to a person?",
+        # Unhappy with the talk itself, or doubting it would help.
+        "I'm not happy talking to a person, I prefer chat",
+        "I'm never satisfied talking to a representative",
+        "it doesn't help talking to an agent",
+        "I don't see how speaking to an agent changes anything",
+        "I don't know how talking to a person would help",
+        # When or where the staff are, a contact that kept coming, another's request, an
+        # answer naming whom.
+        "is your agent available to visit my house on friday",
+        "are any of your agents available to come tomorrow at 5",
+        "what time are your representatives available",
+        "where are your representatives based?",
+        "where is the agent I need to sign the contract with based",
+        "where are the agents based, in india?",
+        "I was being contacted by someone from your team every day",
+        "why am I being called by your agents every day",
+        "I'm being emailed by someone pretending to be you",
+        "my husband asked for a manager and got nobody",
+        "yes, the technician",
+    ],
+)
+def test_negations_and_questions_about_the_staff_hand_no_one_over(text: str) -> None:
+    assert not asks(text)
+    assert not asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've been asking for a human for ten minutes",
+        "I have been requesting a supervisor",
+        "been asking for a manager all day",
+        "I want to speak to someone at your office",
+        "connect me to someone in your office",
+        "can I speak to someone at the branch about my mortgage",
+    ],
+)
+def test_asking_for_some_time_or_for_someone_at_the_office_is_heard_by_the_rules(
+    text: str,
+) -> None:
+    assert asks(text)
+    assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm a customer, can somebody look at my account",
+        "I'm a premium member, someone needs to fix this",
+        "i am a business customer; get me an account manager",
+        "I'm a frustrated customer, is there nobody I can talk to?",
+    ],
+)
+def test_a_request_after_saying_what_the_customer_is_reaches_the_model(text: str) -> None:
+    assert asks(text, with_vector=True)

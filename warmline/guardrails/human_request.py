@@ -8,11 +8,12 @@ customer controls directly, so it is treated as evidence, not as a score to tune
 Two readers agree on the verdict: phrase rules, which say exactly which words
 asked, and, when the caller has the message's MiniLM embedding (the one retrieval
 computes for its search), a logistic model over it and the message's character
-n-grams that catches wordings the rules never saw (`request_model`). Negations and
-questions about the bot itself silence both; a negation that only asks ("why don't you
-put me through?"), only complains ("you don't listen, get me an agent") or only says the
-way is unknown ("I don't know how to reach an agent") silences neither. Text is expected
-to be spelling-folded first (see `spelling.fold`).
+n-grams that catches wordings the rules never saw (`request_model`). Negations,
+questions about the bot itself and statements of what the customer is ("I'm a project
+manager") silence both, up to the clause they fill; a negation that only asks ("why don't
+you put me through to a human?"), only complains ("you don't listen, get me an agent") or
+only says the way is unknown ("I don't know how to reach an agent") silences neither.
+Text is expected to be spelling-folded first (see `spelling.fold`).
 """
 
 import re
@@ -33,15 +34,26 @@ _INTENSIFIER = re.compile(
 _DET = r"(?:(?:a|an|the|your|some|one of your|a member of your|any|real|live|actual|human|proper|"
 # At most four qualifiers: unbounded, "human human human …" backtracked for 26 s at 800 characters.
 _DET += r"lumen|customer service|customer|service|support|another|different|other) ){0,4}"
+# Not a person, in the words that may qualify one: a device or another bot ("talk to the
+# google assistant"), or sales, whose enquiries the bot takes ("your sales people").
+_NOT_A_PERSON = (
+    r"(?:(?:sales|google|alexa|siri|cortana|bixby|virtual|voice|digital|smart|ai|bot|"
+    r"chat ?bot)\b|a\.i\.)"
+)
+# Sales as whom the customer names after the person or the verb: "someone from your sales
+# team", "connect me to the sales team".
+_OF_SALES = r"(?:(?:\w+ )?(?:from|in|of) )?(?:the |your )?sales\b"
+# A store, shop, branch or office and a day: "speak to someone at the branch on friday" is
+# a visit to plan, not a person to reach now; "someone at your office" is still one.
+_IN_STORE_ON_A_DAY = (
+    r"\b(?:in|at) (?:the |your |a )?(?:store|shop|branch|office)\b(?=[^.!?]{0,12}\b(?:on|next|"
+    r"this|tomorrow|today|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)"
+)
 # After a verb of talking or contacting, any two words may qualify the person ("a real
 # rasa employee"), but not "my": "email my boss" is a chore, not a request.
 # Nor "about": "send an email about swim team practice" names a subject, not a person;
-# nor a device or another bot: "talk to the google assistant" asks for no one; nor sales,
-# whose enquiries the bot takes ("I want to talk to your sales people").
-_ANY_DET = (
-    r"(?:(?!my\b|about\b|regarding\b|sales\b|google\b|alexa\b|siri\b|cortana\b|bixby\b|virtual\b|"
-    r"voice\b|digital\b|smart\b|ai\b|a\.i\.|bot\b|chat ?bot\b)[\w'-]+ ){0,4}?"
-)
+# nor what is no person (`_NOT_A_PERSON`).
+_ANY_DET = rf"(?:(?!my\b|about\b|regarding\b|{_NOT_A_PERSON})[\w'-]+ ){{0,4}}?"
 _PERSON = (
     r"(?:person|persons|human|humans|agent|agents|representative|representatives|operator|"
     r"someone|somebody|anyone|anybody|people|staff|employee|employees|advisor|adviser|"
@@ -63,12 +75,11 @@ _CONTACT = (
     r"put (?:me|us) in touch with|touch base with)"
 )
 # What a customer names after "speak to the" that is not a person (in its first two
-# words): the bot, a device, a meeting, or sales, whose enquiries the bot takes itself.
+# words): the bot, a device, a meeting, or `_NOT_A_PERSON`.
 _NOT_SOMEONE = (
-    r"(?!(?:\w+ )?(?:bot|chat ?bot|machine|robot|computer|ai|sales|hub|app|device|speaker|"
-    r"car|phone|plant|dog|cat|kids?|children|baby|mirror|meeting|conference|call|wi-?fi|"
-    r"network|internet|printer|tv|server|google|alexa|siri|cortana|bixby|virtual|voice|"
-    r"digital)\b)"
+    r"(?!(?:\w+ )?(?:(?:machine|robot|computer|hub|app|device|speaker|car|phone|plant|dog|"
+    r"cat|kids?|children|baby|mirror|meeting|conference|call|wi-?fi|network|internet|printer|"
+    rf"tv|server)\b|{_NOT_A_PERSON}))"
 )
 # One's own device, joined to another ("connect my cellphone with computer terminal of 91
 # Assistant", an app), which asks for no one.
@@ -83,11 +94,12 @@ _REQUEST_PATTERNS = [
     rf"{_NOT_SOMEONE}\w+",
     rf"\b(?:connect|transfer|put) (?:me|us)(?: through)? (?:to|with) (?:the|your|a|an|some) "
     rf"{_NOT_SOMEONE}\w+",
-    # Asked again ("I already asked for a human"); not asked of one ("I was asked for a
-    # person's name").
-    r"(?<!\bwas )(?<!\bwere )(?<!\bbeen )"
-    r"\b(?:request(?:ing|ed)?|ask(?:ing|ed)? for|looking for|demand(?:ing|ed)?|bring (?:me )?|"
-    r"summon) (?:a |an |the |some |to (?:speak|talk) (?:to|with) )?(?:real |live |human |actual )?"
+    # Asking, or asked again by the customer ("I've been asking for a human", "I already
+    # asked for a human"); not asked of one ("I was asked for a person's name") nor by
+    # another ("my husband asked for a manager").
+    r"(?:\b(?:request(?:ing)?|ask(?:ing)? for|looking for|demand(?:ing)?|bring (?:me )?|summon)|"
+    r"\b(?:i|we)(?:'ve| have|'d| had)? (?:already |just )?(?:requested|asked for|demanded)) "
+    r"(?:a |an |the |some |to (?:speak|talk) (?:to|with) )?(?:real |live |human |actual )?"
     r"(?:person|human|agent|representative|rep|operator|supervisor|manager|someone|somebody|"
     r"call ?back)\b(?!['’]s)",
     rf"\b(?:deal|sort (?:this|it) out) with {_DET}{_PERSON}\b",
@@ -112,10 +124,12 @@ _REQUEST_PATTERNS = [
     r"staff|someone|somebody|team)\b",
     # Whoever's, and however many: "are your agents available", "is one of your reps
     # available now"; not when ("available on Sundays", "available 24/7").
+    # Nor what time they are, nor to come or visit ("available to visit my house").
+    r"(?<!\btime )(?<!\bwhen )(?<!\bhours )"
     r"\b(?:is|are) (?:there )?(?:a |an |any |the |your |(?:any|one|some) of (?:your|the) )?"
     r"(?:real |live |human )?(?:person|human|agent|representative|rep|operator|advisor|adviser|"
     r"staff)s? (?:now |currently |still |even )?available\b"
-    r"(?! (?:on|at|in|during|after|before|from|24)\b)",
+    r"(?! (?:on|at|in|during|after|before|from|24|to (?!chat|talk|speak|help))\b)",
     r"\b(?:get|put) (?:a |an |some )?(?:person|human|agent|someone|somebody|representative)s? "
     r"on(?: the (?:line|phone))?\b",
     r"^\W*i (?:need|want) (?:some )?(?:support|assistance)\W*$",
@@ -146,23 +160,25 @@ _REQUEST_PATTERNS = [
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",
     rf"\b(?<!one )(?<!per )(?<!each )(?<!sales )(?<!google )(?<!virtual )(?<!voice )(?<!digital )"
     rf"{_PERSON} (?:please|now|asap)\b",
-    # Alone, or after an interjection set off by punctuation: "no! human!", "stop. agent.";
-    # or said again: "I said agent".
-    r"^\W*(?:(?:no|stop|ok|okay|yes|yeah)\s*[.!,;:?-]+\s*|"
-    r"(?:i|we) (?:already )?(?:said|told you)\W+(?:(?:i|we) (?:want|need)\s+)?)?"
+    # Alone, or after an interjection that turns the bot down, set off by punctuation: "no!
+    # human!", "stop. agent." (an answer, "yes, the technician", names whom it was); or
+    # said again: "I said agent". Possessive: "human , , , …" re-read its commas.
+    r"^\W*+(?:(?:no|stop)\s*+[.!,;:?-]++\s*+|"
+    r"(?:i|we) (?:already )?(?:said|told you)\W++(?:(?:i|we) (?:want|need)\s++)?)?"
     rf"(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
-    r"\W*){1,4}(?:please|pls|now|help)?\W*$",
+    r"\W*+){1,4}(?:please|pls|now|help)?\W*+$",
     r"\bescalate (?:this|me|my|to)\b",
     # Wanting to hear from one: "I want to be contacted by someone"; not a call that came
-    # ("I was contacted by someone claiming to be you").
-    rf"\b(?:be|get|being) (?:contacted|called(?: back)?|phoned|rung|reached|emailed) by "
+    # or keeps coming ("I was contacted by someone", "I'm being emailed by someone").
+    r"\b(?:be|get) (?:contacted|called(?: back)?|phoned|rung|reached|emailed) by "
     rf"{_ANY_DET}{_PERSON}\b",
     # Whether anyone is there at all: "does anyone actually work there?", "where are the
     # humans?"; not when ("does anyone work there on Sundays").
     r"\bdoes (?:any|some)(?:one|body) (?:actually |even |still |really )?work (?:there|here)\b"
-    r"(?! (?:on|at|in|during|after|before|from)\b)|"
+    r"(?! (?:on|at|in|during|after|before|from)\b)",
+    # Ending its clause: not where they are based ("where are your representatives based?").
     r"\bwhere (?:are|is) (?:the|your|a|all the|any) (?:real |actual |live )?(?:humans?|agents?|"
-    r"representatives?|operators?|real (?:people|person))\b(?!['’]s)",
+    r"representatives?|operators?|real (?:people|person))(?=\s*(?:[.!?,;]|$))",
     # Handed on, whoever to, at the end of the message: "Hi can you transfer me".
     r"\b(?:transfer|connect|put) me(?: through)?(?: (?:please|pls|now))?\W*$",
     # Past the menu to one: "skip the recorded menu and go straight to a live person", "how
@@ -201,17 +217,20 @@ _REQUEST_PATTERNS = [
 ]
 _REQUEST_PATTERNS += SPANISH + GERMAN + FRENCH
 _REQUEST = re.compile("|".join(f"(?:{p})" for p in _REQUEST_PATTERNS), re.IGNORECASE)
+# Words that refuse or deny, which both readers honour.
+_NEGATORS = (
+    r"don'?t|do not|doesn'?t|didn'?t|haven'?t|hasn'?t|no need|not|never|without|nicht|"
+    r"no quiero|no necesito"
+)
 _NEGATION = re.compile(
-    r"\b(?:don'?t|do not|doesn'?t|didn'?t|haven'?t|hasn'?t|no need|not|never|without|nobody|"
-    r"no one|(?<!what )do (?:i|we) (?:really )?need to|does it|can the \w+|will the \w+|no quiero|"
-    r"no necesito|nicht|kein(?:en|e)?)\b[^.!?,;]{0,22}$|\bno $",
+    rf"\b(?:{_NEGATORS}|nobody|no one|(?<!what )do (?:i|we) (?:really )?need to|does it|"
+    r"can the \w+|will the \w+|kein(?:en|e)?)\b[^.!?,;]{0,22}$|\bno $",
     re.IGNORECASE,
 )
 # For the model, which has no words to point at: a negated person anywhere silences it,
 # as does asking whether one is needed ("do I need to talk to an agent to cancel?").
 _NEGATED_PERSON = re.compile(
-    r"\b(?:don'?t|do not|doesn'?t|didn'?t|haven'?t|hasn'?t|no need|never|without|not|nicht|"
-    r"kein\w*|no quiero|no necesito|(?<!what )do (?:i|we) (?:really )?(?:need|have) (?:to|an?))\b"
+    rf"\b(?:{_NEGATORS}|kein\w*|(?<!what )do (?:i|we) (?:really )?(?:need|have) (?:to|an?))\b"
     r"[^.!?,;]{0,30}\b(?:agent|human|person|people|someone|somebody|anyone|anybody|"
     r"representative|operator|staff|persona|humano|menschen|mitarbeiter|berater)"
     # A complaint that nobody answers: "el servicio al cliente no contesta nunca".
@@ -231,8 +250,7 @@ _TOLD_TO = re.compile(_TOLD + r"\s*$", re.I)
 # team").
 _NOT_A_REQUEST_AFTER = re.compile(
     r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to|local|"
-    r"(?:in|at) (?:the |your |a )?(?:store|shop|branch|office)\b|"
-    r"(?:from|in|of) (?:the |your )?sales\b)",
+    rf"{_IN_STORE_ON_A_DAY}|{_OF_SALES})",
     re.I,
 )
 
@@ -251,14 +269,16 @@ _ABOUT_THE_BOT = re.compile(
     r"^\W*(?:\w+\W+){0,4}?(?:are you|r u|you'?re|you are|your? (?:sound|seem|act)|could you be|"
     r"can you (?:act|be|think)|am i (?:talking|chatting|speaking) (?:to|with)|is this|"
     r"is it true you'?re?|tell me (?:if|whether) you(?:'?re| are)|you (?:a|an))\b[^.!?,;]{0,30}"
-    r"\b(?:real|actual|live|human|person|bot|robot|ai)\b[^.!?]*[.!?]*\s*$",
+    # Possessive: "are you real" and a long run of spaces re-read the run from each space.
+    r"\b(?:real|actual|live|human|person|bot|robot|ai)\b[^.!?]*+[.!?]*+\s*+$",
     re.IGNORECASE,
 )
 # What the customer is ("I'm a project manager", "I am a real person"), which asks for no
 # one; a request may follow in a clause of its own.
 _ABOUT_THE_CUSTOMER = re.compile(
-    r"^\W*(?:i'?m|i am|we'?re|we are) (?:also |just |only )?(?:a|an) (?:\w+ ){0,2}?\w+\W*"
-    r"(?:[,;][^.!?]*)?[.!?]*\s*$",
+    r"^\W*(?:i'?m|i am|we'?re|we are) (?:also |just |only )?(?:a|an) (?:\w+ ){0,2}?\w+"
+    # Possessive: "i'm a customer,,,,…!x" re-read the commas from each comma.
+    r"[^\w,;]*+(?:[,;][^.!?]*+)?[.!?]*+\s*+$",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r"[,;]")
@@ -269,7 +289,7 @@ def _rules(text: str) -> Signal:
         before = text[max(0, match.start() - 28) : match.start()]
         if _NEGATION.search(before) or _TOLD_TO.search(before):
             continue
-        if _NOT_A_REQUEST_AFTER.match(text[match.end() : match.end() + 24]):
+        if _NOT_A_REQUEST_AFTER.match(text[match.end() : match.end() + 48]):
             continue
         return Signal(score=1.0, evidence=[match.group(0).strip()])
     return Signal()
@@ -292,21 +312,24 @@ def _after_first_clause(text: str) -> str:
     return parts[1] if len(parts) == 2 else ""
 
 
-# A negation that asks for what it names rather than refusing it: "why don't you put me
-# through to a human", "can I not speak to a real person?", "is there not a human I can
+# A negation that asks for what it names rather than refusing it: "why don't you just put
+# me through to a human", "can I not speak to a real person?", "is there not a human I can
 # speak to", "don't you have any humans?". The question's "not" goes, so the request reads
-# as asked; the order of a statement ("I do not want a person", "you can not") stays, and
-# so do a warning ("don't you dare transfer me") and a reproach for what we fail to do
-# ("why don't you just call me back?", see `frustration`).
+# as asked. Only these: "don't you put me through to a human, just answer", "can you not
+# connect me to a person", "why don't you have live chat", "is there not a charge to speak
+# to an agent" read the same words the other way, so they keep their negation.
 _ASKED_DONT = re.compile(
-    r"((?:\b(?:why|how come|so)\s+|^\W*|[.!?,;]\s*)(?:do|does|did))n'?t"
-    r"(?=\s+(?:you|there|anyone|anybody|someone|somebody)\b"
-    r"(?! dare\b| (?:\w+ )?(?:call|ring|phone|answer|reply|respond|email|write|get back)\b))",
+    r"(\b(?:why|how come)\s+do)n'?t(?=\s+you\s+(?:just\s+)?(?:put|transfer|connect|pass|"
+    r"hand|get)\s+(?:me|us)\b)|"
+    # Whether there are any humans at all; not any staff discounts.
+    r"(^\W*do)n'?t(?=\s+you\s+have\s+any\s+(?:humans|real\s+people)\b)",
     re.IGNORECASE,
 )
 _ASKED_NOT = re.compile(
-    r"(\b(?:can|could|may|might|will|would|is|are|do|does|did|should|shall)\s+"
-    r"(?:i|we|you|there|it))\s+not\b",
+    r"(\b(?:(?:can|could|may|might) (?:i|we)|is there|are there))\s+not\b"
+    r"(?=\s+(?:(?:a|an|any|some)\s+)?(?:(?:real|live|actual|human)\s+)?(?:speak|talk|chat|"
+    r"get|be|have|person|people|human|agent|representative|operator|someone|somebody|anyone|"
+    r"anybody)\b)",
     re.IGNORECASE,
 )
 # Not knowing the way to a person is no refusal of one: "I don't know how to reach an
@@ -314,19 +337,22 @@ _ASKED_NOT = re.compile(
 _NOT_KNOWING_HOW = re.compile(
     r"\b(?:don'?t|do not|doesn'?t|didn'?t|can'?t|cannot|couldn'?t|not)\s+(?:\w+\s+)?"
     r"(?:know|understand|see|find|figure out|work out|remember)\s+"
-    r"(?=(?:how|where|a way|the way|any way)\b)",
+    # The way to do it, not whether it would help: "I don't see how speaking to an agent
+    # changes anything".
+    r"(?=(?:how|where|a way|the way|any way) to\b)",
     re.IGNORECASE,
 )
 
 # A complaint about us negates no request that follows it: "you don't listen just get me
 # an agent", "this isn't helping transfer me", "not helpful at all talk to a person". Its
 # "not" goes; "it doesn't help to talk to an agent" (what follows is what does not help)
-# and "I don't need help" (not the complaint) keep theirs.
+# and "I don't need help" (not the complaint) keep theirs, as does a complaint whose
+# object is the talk that follows ("I'm not happy talking to a person").
 _COMPLAINT_NEGATION = re.compile(
     r"\b(?:don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|not|never)\s+"
     r"(?=(?:(?:really|even|actually|quite|seem to|at all)\s+)?(?:understand\w*|listen\w*|"
     r"get(?:ting)? it|help(?:s|ing|ful)?|work(?:s|ing)?|trust\w*|have time|make sense|"
-    r"happy|satisfied)\b(?!\s+(?:to|if|when|by|with)\b))",
+    r"happy|satisfied)\b(?!\s+(?:to|if|when|by|with|\w+ing)\b))",
     re.IGNORECASE,
 )
 
@@ -335,7 +361,8 @@ def _plain(text: str) -> str:
     """`text` with swearing inside a phrase dropped, and negations that only ask, only
     say the way is unknown or only complain left out, so the rules and the model's
     silences read the request itself."""
-    text = _ASKED_NOT.sub(r"\1", _ASKED_DONT.sub(r"\1", _INTENSIFIER.sub("", text)))
+    text = _ASKED_DONT.sub(lambda m: m.group(1) or m.group(2), _INTENSIFIER.sub("", text))
+    text = _ASKED_NOT.sub(r"\1", text)
     text = _COMPLAINT_NEGATION.sub("", _NOT_KNOWING_HOW.sub("", text))
     return " ".join(text.split())
 
@@ -350,8 +377,7 @@ _TALKING_TO_US = re.compile(
     r"\b(?:speak|talk|communicate|chat)\w* (?:in )?(?:english|spanish|french|german|italian|"
     r"portuguese|dutch|chinese|mandarin|cantonese|japanese|korean|arabic|hindi|russian|polish|"
     r"turkish)\b|\b(?:talk|walk) (?:me|us) through\b|"
-    r"\b(?:speak|talk|chat|connect|transfer|put)\w* (?:\w+ ){0,3}?(?:to|with) "
-    r"(?:\w+ (?:from|in|of) )?(?:the |your )?sales\b",
+    rf"\b(?:speak|talk|chat|connect|transfer|put)\w* (?:\w+ ){{0,3}}?(?:to|with) {_OF_SALES}",
     re.I,
 )
 # A question put to anyone who knows ("is there anyone who can tell me why my order is
@@ -369,6 +395,10 @@ _PERSON_AS_A_THING = re.compile(
     r"\b(?:another|a new|an other|other|a second|this|that) (?:person|people|user|member)\b|"
     r"\b(?:person|people) (?:i|i'?m|i am|we)\b[^.!?]{0,15}\bpay|"
     r"\bhuman resources\b|"
+    # A contact that kept coming, or another's request: "I was being contacted by someone
+    # from your team every day", "my husband asked for a manager".
+    r"\b(?:was|were|am|i'?m|is|are|been) being (?:contacted|called|phoned|rung|emailed|"
+    r"messaged) by\b|\b(?:my \w+|he|she|they) (?:asked|requested|demanded) for\b|"
     r"\b(?:i|we) (?:already |just )?(?:left|sent|spoke|talked|called|emailed|wrote|contacted|"
     r"messaged|chatted)\b",
     re.I,
@@ -398,11 +428,11 @@ _JOINING_A_THING = re.compile(
     re.I,
 )
 # A greeting that names whom it greets ("Hello Agent", "Hi advisor") says hello, and "in
-# person" or "in the store" is how to meet, not whom ("Can I book an in person session",
-# "could I speak to someone in the store next Tuesday?").
+# person" or "in the store" on a day is how to meet, not whom ("Can I book an in person
+# session", "could I speak to someone in the store next Tuesday?").
 _GREETING_OR_IN_PERSON = re.compile(
     r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\W+(?:there\W+)?\w+\W*$|"
-    r"\bin[ -]person\b|\b(?:in|at) (?:the |your |a )?(?:store|shop|branch|office)\b",
+    rf"\bin[ -]person\b|{_IN_STORE_ON_A_DAY}",
     re.I,
 )
 # A page or form named after its purpose ("the contact support page is broken") is a thing.
@@ -414,12 +444,12 @@ _CONTACT_THING = re.compile(
 )
 
 
-def model_may_read(text: str) -> bool:
-    """Whether the request model's reading of `text` counts: not a question about the
-    bot or talk with it, no person negated ("I don't need an agent"), no contact page, no
-    greeting alone, no device or contact list."""
+def _silenced(text: str) -> bool:
+    """Whether the model's reading of `text` (past who is talking) is silenced: a person
+    negated ("I don't need an agent"), talk with the bot, a contact page, a greeting
+    alone, a device or a contact list."""
     plain = _plain(text)
-    silenced = any(
+    return any(
         rx.search(plain)
         for rx in (
             _NEGATED_PERSON,
@@ -434,19 +464,36 @@ def model_may_read(text: str) -> bool:
             _CONTACT_LIST,
         )
     )
-    return not (_about_who_talks(text) or silenced)
 
 
-def detect_human_request(text: str, vector: npt.NDArray[np.float32] | None = None) -> Signal:
-    """The request in `text`; `vector` is its normalised MiniLM embedding when known."""
-    if _about_who_talks(text):
-        # Who is talking is no request; one may still follow it: "you're a bot, I want a
-        # person".
-        return _rules(_plain(_after_first_clause(text)))
-    found = _rules(_plain(text))
-    if found.fired() or vector is None or not model_may_read(text):
-        return found
+def model_may_read(text: str) -> bool:
+    """Whether the request model's reading of `text` counts: not a remark on who is
+    talking, and not `_silenced`."""
+    return not (_about_who_talks(text) or _silenced(text))
+
+
+def _model(text: str, vector: npt.NDArray[np.float32]) -> Signal:
     probability = request_probability(text, vector)
     if probability < request_threshold():
         return Signal()
     return Signal(score=1.0, evidence=[f"reads as a request for a person (p={probability:.2f})"])
+
+
+def detect_human_request(text: str, vector: npt.NDArray[np.float32] | None = None) -> Signal:
+    """The request in `text`; `vector` is its normalised MiniLM embedding when known."""
+    if IDENTITY_QUESTION.match(text) or _ABOUT_THE_BOT.match(text):
+        # A remark on the bot is no request; one may still follow it in a clause of its
+        # own, which the rules read: "you're a bot, I want a person".
+        return _rules(_plain(_after_first_clause(text)))
+    if _ABOUT_THE_CUSTOMER.match(text):
+        # What the customer is asks for no one ("I'm a project manager"); what follows it
+        # may, and both readers hear it: "I'm a customer, can somebody look at my account".
+        rest = _after_first_clause(text)
+        found = _rules(_plain(rest))
+        if found.fired() or vector is None or not rest.strip() or _silenced(rest):
+            return found
+        return _model(text, vector)
+    found = _rules(_plain(text))
+    if found.fired() or vector is None or _silenced(text):
+        return found
+    return _model(text, vector)
