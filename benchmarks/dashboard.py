@@ -20,15 +20,13 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harness import machine, now_utc, summary_ms, write_result
+from harness import machine, measure_elsewhere, now_utc, summary_ms, write_result
 
 from warmline.agent.decision import EscalationDecision, Reason, ReasonCode
 from warmline.config import Settings
@@ -125,19 +123,6 @@ def measure(days: int, per_day: int, turns: int, builds: int) -> dict[str, Any]:
         }
 
 
-def measure_elsewhere(code: Path, argv: list[str]) -> dict[str, Any]:
-    """This script's measurement with another checkout's `warmline` imported."""
-    env = os.environ | {"PYTHONPATH": f"{code}{os.pathsep}{Path(__file__).parent}"}
-    out = subprocess.run(
-        [sys.executable, __file__, *argv, "--side"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return dict(json.loads(out))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=14, help="days of history before today")
@@ -163,7 +148,7 @@ def main() -> None:
         "builds": args.builds,
     }
     if args.before:
-        result["before"] = measure_elsewhere(args.before.resolve(), sizes)
+        result["before"] = measure_elsewhere(__file__, args.before.resolve(), sizes)
     result["after"] = measure(args.days, args.per_day, args.turns, args.builds)
     if args.before:
         result["cpu_p50_ratio"] = round(

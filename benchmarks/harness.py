@@ -102,6 +102,20 @@ class Server:
     data_dir: Path
 
 
+def measure_elsewhere(script: str, code: Path, argv: list[str]) -> dict[str, Any]:
+    """`script`'s measurement (its `--side` run, which prints JSON) with another
+    checkout's `warmline` imported: the code before a change, measured in the same run."""
+    env = os.environ | {"PYTHONPATH": f"{code}{os.pathsep}{Path(script).parent}"}
+    out = subprocess.run(
+        [sys.executable, script, *argv, "--side"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(out))
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -25,8 +25,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -34,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness import machine, now_utc, write_result
+from harness import machine, measure_elsewhere, now_utc, write_result
 
 from warmline.agent.decision import EscalationDecision, Reason
 from warmline.config import Settings
@@ -174,19 +172,6 @@ def measure(sizes: list[int], turns: int, passes: int) -> dict[str, Any]:
     }
 
 
-def measure_elsewhere(code: Path, argv: list[str]) -> dict[str, Any]:
-    """This script's measurement with another checkout's `warmline` imported."""
-    env = os.environ | {"PYTHONPATH": f"{code}{os.pathsep}{Path(__file__).parent}"}
-    out = subprocess.run(
-        [sys.executable, __file__, *argv, "--side"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return dict(json.loads(out))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
@@ -211,7 +196,7 @@ def main() -> None:
         "passes": args.passes,
     }
     if args.before:
-        result["before"] = measure_elsewhere(args.before.resolve(), argv)
+        result["before"] = measure_elsewhere(__file__, args.before.resolve(), argv)
     result["after"] = measure(args.sizes, args.turns, args.passes)
     if args.before:
         result["cpu_p50_ratio"] = {

@@ -277,6 +277,19 @@ async def test_a_socket_back_while_its_question_is_answered_gets_that_answer_onc
         assert (await service.get(conversation.id)).pending_seq is None
 
 
+def refuse_the_first_answer(service: Any) -> None:
+    """The database refuses the write of the next answer a turn stores, and no later one."""
+    apply, refused = service.work.apply, list[Any]()
+
+    async def refusing(work: Any, urgent: bool = False) -> Any:
+        if work.__qualname__.startswith("ConversationService._run_turn") and not refused:
+            refused.append(work)
+            raise Unavailable("the answer's write refused")
+        return await apply(work, urgent)
+
+    service.work.apply = refusing
+
+
 async def test_an_answer_never_stored_is_stored_when_its_turn_runs_again_behind_a_new_message(
     tmp_path: Path, kb_snapshot: Path
 ) -> None:
@@ -286,15 +299,7 @@ async def test_an_answer_never_stored_is_stored_when_its_turn_runs_again_behind_
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        apply, refused = service.work.apply, list[Any]()
-
-        async def refuse_the_first_answer(work: Any, urgent: bool = False) -> Any:
-            if work.__qualname__.startswith("ConversationService._run_turn") and not refused:
-                refused.append(work)
-                raise Unavailable("the answer's write refused")
-            return await apply(work, urgent)
-
-        service.work.apply = refuse_the_first_answer  # type: ignore[method-assign]
+        refuse_the_first_answer(service)
         await service.customer_message(conversation.id, "how do I get a refund?", "m1")
         await service.drain()
         assert (await service.get(conversation.id)).pending_seq is not None
@@ -327,15 +332,7 @@ async def test_a_question_after_one_whose_answer_was_refused_is_answered_after_i
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        apply, refused = service.work.apply, list[Any]()
-
-        async def refuse_the_first_answer(work: Any, urgent: bool = False) -> Any:
-            if work.__qualname__.startswith("ConversationService._run_turn") and not refused:
-                refused.append(work)
-                raise Unavailable("the answer's write refused")
-            return await apply(work, urgent)
-
-        service.work.apply = refuse_the_first_answer  # type: ignore[method-assign]
+        refuse_the_first_answer(service)
         await service.customer_message(conversation.id, "how do I get a refund?", "m1")
         await service.drain()
         second, _ = await service.customer_message(
