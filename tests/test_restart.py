@@ -128,6 +128,33 @@ async def test_a_turn_interrupted_before_its_answer_is_answered_after_restart(
         assert (await runtime.service.get(conversation.id)).pending_seq is None
 
 
+def hang_the_search(service: Any) -> asyncio.Event:
+    """The knowledge base never answers a search from now on; the event is set when a turn
+    starts one (its message read)."""
+    searching = asyncio.Event()
+
+    async def hung_search(query: str) -> list[Hit]:
+        searching.set()
+        await asyncio.Event().wait()  # never answers
+        return []
+
+    service.graph.context = replace(service.graph.context, search=hung_search)
+    return searching
+
+
+def refuse_the_first_answer(service: Any) -> None:
+    """The database refuses the write of the next answer a turn stores, and no later one."""
+    apply, refused = service.work.apply, list[Any]()
+
+    async def refusing(work: Any, urgent: bool = False) -> Any:
+        if work.__qualname__.startswith("ConversationService._run_turn") and not refused:
+            refused.append(work)
+            raise Unavailable("the answer's write refused")
+        return await apply(work, urgent)
+
+    service.work.apply = refusing
+
+
 async def test_a_turn_cut_short_at_shutdown_is_answered_once_after_restart(
     tmp_path: Path, kb_snapshot: Path
 ) -> None:
@@ -141,14 +168,7 @@ async def test_a_turn_cut_short_at_shutdown_is_answered_once_after_restart(
         conversation = await service.start()
         await service.customer_message(conversation.id, "how do I reset my password?", "m1")
         await service.drain()
-        searching = asyncio.Event()
-
-        async def hung_search(query: str) -> list[Hit]:
-            searching.set()
-            await asyncio.Event().wait()  # never answers
-            return []
-
-        service.graph.context = replace(service.graph.context, search=hung_search)
+        searching = hang_the_search(service)
         question, _ = await service.customer_message(
             conversation.id, "how do I get a refund?", "m2"
         )
@@ -181,14 +201,7 @@ async def test_a_message_waiting_behind_a_turn_cut_short_is_answered_after_it_on
     settings = make_settings(tmp_path, kb_snapshot, backend, shutdown_grace_s=0)
     async with running(settings) as runtime:
         service = runtime.service
-        searching = asyncio.Event()
-
-        async def hung_search(query: str) -> list[Hit]:
-            searching.set()
-            await asyncio.Event().wait()  # never answers
-            return []
-
-        service.graph.context = replace(service.graph.context, search=hung_search)
+        searching = hang_the_search(service)
         conversation = await service.start()
         first, _ = await service.customer_message(conversation.id, "how do I get a refund?", "m1")
         await searching.wait()
@@ -225,14 +238,8 @@ async def test_messages_whose_turns_were_cut_short_are_answered_in_order_on_resu
     same server) and receives an answer to each question, in order."""
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
-        search, searching = service.graph.context.search, asyncio.Event()
-
-        async def hung_search(query: str) -> list[Hit]:
-            searching.set()
-            await asyncio.Event().wait()  # never answers
-            return []
-
-        service.graph.context = replace(service.graph.context, search=hung_search)
+        search = service.graph.context.search
+        searching = hang_the_search(service)
         conversation = await service.start()
         await service.customer_message(conversation.id, "how do I get a refund?", "m1")
         await searching.wait()
@@ -275,19 +282,6 @@ async def test_a_socket_back_while_its_question_is_answered_gets_that_answer_onc
         events = await service.log.events_after(conversation.id, 0)
         assert [e.data["role"] for e in events] == ["customer", "customer", "bot", "bot"]
         assert (await service.get(conversation.id)).pending_seq is None
-
-
-def refuse_the_first_answer(service: Any) -> None:
-    """The database refuses the write of the next answer a turn stores, and no later one."""
-    apply, refused = service.work.apply, list[Any]()
-
-    async def refusing(work: Any, urgent: bool = False) -> Any:
-        if work.__qualname__.startswith("ConversationService._run_turn") and not refused:
-            refused.append(work)
-            raise Unavailable("the answer's write refused")
-        return await apply(work, urgent)
-
-    service.work.apply = refusing
 
 
 async def test_an_answer_never_stored_is_stored_when_its_turn_runs_again_behind_a_new_message(
