@@ -1205,6 +1205,20 @@ def test_asking_for_some_time_or_for_someone_at_the_office_is_heard_by_the_rules
 
 @pytest.mark.parametrize(
     "text",
+    ["ok. human.", "okay, agent", "yes, agent", "yes. agent.", "are there not any agents"],
+)
+def test_yes_to_a_bare_person_word_and_a_plural_asked_with_not_are_requests(
+    text: str,
+) -> None:
+    """An answer of a bare person word after yes or ok asks for one ("yes, the
+    technician", with its article, names whom it was); "are there not any agents" asks
+    as "is there not a human" does."""
+    assert asks(text)
+    assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
     [
         "I'm a customer, can somebody look at my account",
         "I'm a premium member, someone needs to fix this",

@@ -168,6 +168,10 @@ _REQUEST_PATTERNS = [
     rf"(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
     r"\W*+){1,4}(?:please|pls|now|help)?\W*+$",
     r"\bescalate (?:this|me|my|to)\b",
+    # Yes to a person, the word bare: "ok. human.", "yes, agent" (with an article it names
+    # whom it was: "yes, the technician").
+    r"^\W*+(?:ok|okay|yes|yeah|yep)\s*+[.!,;:?-]++\s*+(?:a )?(?:human|agent|person|operator|"
+    r"representative|real person|live agent)\W*+(?:please|pls|now)?\W*+$",
     # Wanting to hear from one: "I want to be contacted by someone"; not a call that came
     # or keeps coming ("I was contacted by someone", "I'm being emailed by someone").
     r"\b(?:be|get) (?:contacted|called(?: back)?|phoned|rung|reached|emailed) by "
@@ -328,8 +332,8 @@ _ASKED_DONT = re.compile(
 _ASKED_NOT = re.compile(
     r"(\b(?:(?:can|could|may|might) (?:i|we)|is there|are there))\s+not\b"
     r"(?=\s+(?:(?:a|an|any|some)\s+)?(?:(?:real|live|actual|human)\s+)?(?:speak|talk|chat|"
-    r"get|be|have|person|people|human|agent|representative|operator|someone|somebody|anyone|"
-    r"anybody)\b)",
+    r"get|be|have|person|people|humans?|agents?|representatives?|operators?|someone|somebody|"
+    r"anyone|anybody)\b)",
     re.IGNORECASE,
 )
 # Not knowing the way to a person is no refusal of one: "I don't know how to reach an
