@@ -124,6 +124,16 @@ def _fastest(work: Callable[[], object]) -> float:
     return best
 
 
+def _assert_linear(
+    read: Callable[[str], object], text_of: Callable[[int], str], size: int, times: int
+) -> None:
+    """`read` on a text `times` as long as one of `size` characters takes at most 2.5 ×
+    `times` as long: room for a noisy shared machine, none for a quadratic pattern."""
+    small = _fastest(lambda: read(text_of(size)))
+    large = _fastest(lambda: read(text_of(size * times)))
+    assert large / small < times * 2.5, f"{times}x the text took {large / small:.1f}x the time"
+
+
 @pytest.mark.parametrize(
     "text_of",
     [
@@ -137,9 +147,7 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
     """Regular-expression backtracking is invisible to a call count, so this one is timed:
     a ratio of two runs' CPU times in one thread, with room for a noisy shared machine."""
     compute_signals("warm up")
-    small = _fastest(lambda: compute_signals(text_of(1000)))
-    large = _fastest(lambda: compute_signals(text_of(4000)))
-    assert large / small < 4 * 2.5, f"4x the text took {large / small:.1f}x the time"
+    _assert_linear(compute_signals, text_of, 1000, 4)
 
 
 @pytest.mark.parametrize(
@@ -156,9 +164,7 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
     """Read on every English message the rules pass over: small sizes, since a blow-up
     here grows so fast that the sizes of the test above would never finish."""
     model_may_read("warm up")
-    small = _fastest(lambda: model_may_read(text_of(30)))
-    large = _fastest(lambda: model_may_read(text_of(120)))
-    assert large / small < 4 * 2.5, f"4x the text took {large / small:.1f}x the time"
+    _assert_linear(model_may_read, text_of, 30, 4)
 
 
 @pytest.mark.parametrize(
@@ -174,9 +180,7 @@ def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> No
     """The rules decide the handoff before a message is stored: a run of punctuation that
     a pattern re-reads from each of its characters holds the thread for seconds."""
     detect_human_request("warm up")
-    small = _fastest(lambda: detect_human_request(text_of(1000)))
-    large = _fastest(lambda: detect_human_request(text_of(8000)))
-    assert large / small < 8 * 2.5, f"8x the text took {large / small:.1f}x the time"
+    _assert_linear(detect_human_request, text_of, 1000, 8)
 
 
 @pytest.mark.parametrize("unit", ["a-", "a.", "1-", "1 ", "a,", "Ab "])
@@ -186,9 +190,7 @@ def test_redaction_costs_linear_time(unit: str) -> None:
     over a second at 4,000 characters, quadratic) stalls every other conversation."""
     redactor = Redactor(["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "ADDRESS"], b"k" * 32)
     redactor.detect("warm up, John")
-    small = _fastest(lambda: redactor.detect((unit * 4000)[:1000]))
-    large = _fastest(lambda: redactor.detect((unit * 4000)[:4000]))
-    assert large / small < 4 * 2.5, f"4x the text took {large / small:.1f}x the time"
+    _assert_linear(redactor.detect, lambda n: (unit * n)[:n], 1000, 4)
 
 
 def _readyz(server: RunningServer) -> tuple[int, dict[str, Any]]:
