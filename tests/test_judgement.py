@@ -622,6 +622,51 @@ def test_a_complaint_about_how_we_treat_customers_is_dissatisfaction_from_the_st
     assert decide(text) == ["frustration"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not angry, just confused: why did my bill go up this month?",
+        "I'm not frustrated, I just want to know when it ships",
+        "Don't worry, I'm not annoyed at all, just tell me the delivery date",
+        "I'm so annoyed with myself, I forgot to add the discount code",
+        "Sorry, I made a terrible mistake and ordered the wrong size. Can I change it?",
+    ],
+)
+def test_a_customer_upset_with_no_one_or_with_themself_gets_an_answer(text: str) -> None:
+    assert decide(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not angry, I'm furious",
+        "I am so angry!",
+        "I'm fed up with your deliveries",
+        "Isn't that ridiculous?",
+        "You made a terrible mistake with my order",
+    ],
+)
+def test_feelings_and_judgements_aimed_at_us_still_hand_over(text: str) -> None:
+    assert decide(text) == ["frustration"]
+
+
+def test_praise_is_sarcasm_only_in_a_complaint() -> None:
+    opening = "Where is my refund? It has been two weeks"
+    for praise in (
+        "Great, the refund is there now, thanks",
+        "Great, just what I needed, thanks",
+        "Wonderful, the reset worked. Thanks so much!",
+        "The delivery was great, the driver was so nice",
+    ):
+        assert decide(praise, [opening]) == [], praise
+    for sarcasm in (
+        "Oh great, the parcel is late again. Thanks a lot.",
+        "Oh great, the app crashed again",
+        "great, just great, another useless answer",
+    ):
+        assert decide(sarcasm, [opening]) == ["frustration"], sarcasm
+
+
 def test_a_reproach_is_dissatisfaction_once_we_have_answered_and_a_question_before() -> None:
     opening = "Why don't you ship to Canada?"
     assert decide(opening) == []
