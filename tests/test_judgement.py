@@ -650,6 +650,38 @@ def test_feelings_and_judgements_aimed_at_us_still_hand_over(text: str) -> None:
     assert decide(text) == ["frustration"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is the third time I'm buying from you, love your products",
+        "This is my fourth time ordering, any loyalty discount?",
+        "We're switching to you from our old supplier, how do we move our account?",
+    ],
+)
+def test_a_loyal_or_new_customer_is_not_a_leaving_one(text: str) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is the third time I'm asking about my refund",
+        "the third time this happened",
+        "I'm switching to another provider",
+    ],
+)
+def test_coming_back_about_a_trouble_or_leaving_is_still_frustration(text: str) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == ["frustration"]
+
+
+def test_a_customer_who_followed_the_steps_and_says_it_works_is_helped() -> None:
+    opening = "The heater keeps turning off"
+    assert decide("I did everything you said and it works perfectly now", [opening]) == []
+    assert reports_resolved("it works perfectly now")
+    assert not reports_resolved("it works for now")
+    assert not reports_resolved("you told me it works now")
+
+
 def test_praise_is_sarcasm_only_in_a_complaint() -> None:
     opening = "Where is my refund? It has been two weeks"
     for praise in (

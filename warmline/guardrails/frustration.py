@@ -16,7 +16,10 @@ from warmline.guardrails.resolution import reports_resolved
 # Coming back to us about the same thing: frustration with the service wherever it is said.
 _REPEATED_CONTACT = compile_all(
     [
-        r"\b(?:third|fourth|fifth|\d+(?:rd|th)|umpteenth|hundredth) (?:time|chat)\b",
+        # Not a count of what the customer does with us: "the third time I'm buying from you".
+        r"\b(?:third|fourth|fifth|\d+(?:rd|th)|umpteenth|hundredth) (?:time|chat)\b"
+        r"(?! (?:(?:that |now )?(?:i'?m|i am|i'?ve|i have|i|we'?re|we are|we) )?(?:buy|bought|"
+        r"order|shop|purchas|book|stay|visit|fly|renew|recommend))",
         r"\b(?:second|2nd) (?:time|chat) (?:(?:that |now )?(?:i'?m|i am|i'?ve|i have|i) )?"
         r"(?:ask|contact|writ|call|chat|explain|tell|messag|report|reach)\w*",
         r"\b(?:asked|told|explained|said|tried|done that|contacted you) (?:this |that |it )?"
@@ -70,7 +73,7 @@ _STRONG_WORDS = compile_all(
         r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you))\b",
         r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
         r"\b(?:never (?:again|buying)|last chance)\b",
-        r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b",
+        r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b(?! (?:you|your|u)\b)",
         r"(?<!i'm an )(?<!i am an )\bidiot(?:s|ic)?\b",
         r"\b(?:won'?t|will not|never) (?:use|buy from|renew with|recommend) (?:you|your)\b",
         r"\bi quit\b",
