@@ -682,6 +682,13 @@ def test_a_customer_who_followed_the_steps_and_says_it_works_is_helped() -> None
     assert not reports_resolved("you told me it works now")
 
 
+def test_a_fault_that_recurs_is_a_problem_and_asking_again_and_again_is_frustration() -> None:
+    opening = "hello, I have a question about my lamp"
+    assert decide("the app says E-1042 every single time I add a bulb", [opening]) == []
+    for again in ("I have asked over and over", "every single time I call you I get cut off"):
+        assert decide(again, [opening]) == ["frustration"], again
+
+
 def test_praise_is_sarcasm_only_in_a_complaint() -> None:
     opening = "Where is my refund? It has been two weeks"
     for praise in (

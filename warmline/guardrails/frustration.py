@@ -14,6 +14,11 @@ from warmline.guardrails.masked import unmasked
 from warmline.guardrails.resolution import reports_resolved
 
 # Coming back to us about the same thing: frustration with the service wherever it is said.
+_CONTACTING = (
+    r"(?:ask|contact|call|writ|wrote|told|tell|explain|repeat|chat|messag|email|complain|"
+    r"report|reach|send|sent)"
+)
+_OFTEN = r"(?:again and again|over and over|every single time)\b"
 _REPEATED_CONTACT = compile_all(
     [
         # Not a count of what the customer does with us: "the third time I'm buying from you".
@@ -25,7 +30,10 @@ _REPEATED_CONTACT = compile_all(
         r"\b(?:asked|told|explained|said|tried|done that|contacted you) (?:this |that |it )?"
         r"(?:\d+|two|three|four|five|six|several|many|multiple) times\b",
         r"\bthe first \d+ times\b",
-        r"\b(?:again and again|over and over|every single time)\b",
+        # Said of contacting us, not of a device's fault ("the app says E-1042 every single
+        # time I add a bulb" is a problem to answer).
+        r"\b(?:i|we|you)(?:'ve| have)? (?:\w+ )?" + _CONTACTING + r"\w* (?:\w+ ){0,4}?" + _OFTEN,
+        _OFTEN + r" (?:i|we)(?:'ve| have)? (?:\w+ )?" + _CONTACTING,
         r"\balready (?:told|asked|explained|said|sent)\b",
         r"\bliterally just said\b",
         r"\bkeeps? (?:asking|telling|sending)\b",
