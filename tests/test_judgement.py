@@ -702,6 +702,8 @@ def test_praise_is_sarcasm_only_in_a_complaint() -> None:
         "Oh great, the parcel is late again. Thanks a lot.",
         "Oh great, the app crashed again",
         "great, just great, another useless answer",
+        "lol great, another delay",
+        "ugh, perfect, the app crashed again",
     ):
         assert decide(sarcasm, [opening]) == ["frustration"], sarcasm
 

@@ -174,7 +174,9 @@ _SARCASM = compile_all([r"\bthanks for nothing\b", r"\banother bot\b|\b(?:human 
 # the trouble is over ("Great, the refund is there now, thanks"): read as sarcasm only in a
 # message with neither. An exclamation opens its sentence; "the delivery was great, the
 # driver was so nice" says how something went.
-_OPENS_A_SENTENCE = r"(?:^|(?<=[.!?\n])|(?<=[.!?\n] ))(?:(?:oh|well|yeah|wow|ok|okay|so)[,!]? )?"
+# An interjection may come first ("oh great, …", "lol great, another delay").
+_INTERJECTION = r"(?:oh|well|yeah|wow|ok|okay|so|lol|ugh|ah|gee|geez|hmm)"
+_OPENS_A_SENTENCE = r"(?:^|(?<=[.!?\n])|(?<=[.!?\n] ))(?:" + _INTERJECTION + r"[,!]? )?"
 _MOCK_PRAISE = compile_all(
     [
         _OPENS_A_SENTENCE + r"(?:great|wonderful|fantastic|brilliant|perfect|thanks a lot)"
