@@ -547,13 +547,11 @@ class ConversationService:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def recover_pending(self) -> int:
+    async def recover_pending(self) -> None:
         """At start-up, a turn for every message left unanswered (a crash, a shutdown that
         cut turns short), each conversation's in the order they came."""
-        pending = await self.log.pending_turns()
-        for conversation_id, seq in pending:
+        for conversation_id, seq in await self.log.pending_turns():
             self._spawn_turn(conversation_id, seq)
-        return len(pending)
 
     async def run_turn(self, conversation_id: str, seq: int) -> None:
         """Turns of one conversation run one at a time, on whichever worker runs them.
