@@ -583,35 +583,49 @@ class ConversationService:
                 await self._guarded_turn(conversation_id, earlier, _Arrival(None))
 
     async def _guarded_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
-        """`_run_turn`; every failure still answers the customer."""
+        """`_run_turn`; every failure still answers the customer, unless the database
+        refuses that answer's write too: then the message stays pending like any whose
+        answer was refused, and the line behind it waits for the next try."""
         started = time.monotonic()
         try:
-            return await self._run_turn(conversation_id, seq, arrival)
+            return await self._answered_turn(conversation_id, seq, arrival)
         except (UnknownConversation, ConversationMissing):
             # Erased while the turn ran: there is nobody left to answer.
             log.info("conversation gone", extra={"conversation_id": conversation_id})
+        except Unavailable:
+            # The database refused the answer's (or the apology's) write: the message stays
+            # pending and is answered when the customer resumes, writes again or the
+            # server next starts.
+            ERRORS.labels(code="unavailable").inc()
+            log.warning("turn left pending", extra={"conversation_id": conversation_id})
+        finally:
+            TURN_SECONDS.observe(time.monotonic() - started)
+        return None
+
+    async def _answered_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
+        """`_run_turn`, with an apology for a turn that failed (a refused write and a
+        conversation gone are the caller's to handle, as is a refused apology)."""
+        try:
+            return await self._run_turn(conversation_id, seq, arrival)
+        except (Unavailable, UnknownConversation, ConversationMissing):
+            raise
         except Busy:
             # No worker could start the turn in time: say so now, with the way to a person.
             ERRORS.labels(code="busy").inc()
             await self._apologise(conversation_id, seq, "busy")
-        except Unavailable:
-            # The database refused the answer's write: the message stays pending and is
-            # answered when the customer resumes, writes again or the server next starts.
-            ERRORS.labels(code="unavailable").inc()
-            log.warning("turn left pending", extra={"conversation_id": conversation_id})
         except Exception:
             ERRORS.labels(code="turn_failed").inc()
             log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
             await self._apologise(conversation_id, seq)
-        finally:
-            TURN_SECONDS.observe(time.monotonic() - started)
         return None
 
     async def _apologise(
         self, conversation_id: str, seq: int, reason: TextKey = "turn_failed"
     ) -> None:
-        """A turn that failed still gets an answer: the customer is never left waiting."""
-        async with self.work.change() as change:
+        """A turn that failed still gets an answer: the customer is never left waiting.
+        One transaction run whole where the engine allows, as an answer's is."""
+
+        async def write(change: Change) -> None:
             current = await self.log.get_in(change.conn, conversation_id)
             if current.pending_seq != seq:
                 return
@@ -619,6 +633,8 @@ class ConversationService:
             text = say(reason, current.language)
             data = {"role": "system", "kind": reason, "text": text}
             change.record(await self.log.append(change.conn, conversation_id, "message", data))
+
+        await self.work.apply(write)
 
     async def _run_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
         """Answer message `seq` if it is still unanswered. Returns the pending message to
