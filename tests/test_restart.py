@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,12 @@ from conftest import (
 )
 
 from warmline.agent.graph import ConversationGraph
-from warmline.agent.state import AgentState
+from warmline.agent.state import AgentState, TurnInput
 from warmline.conversation.telemetry import PROCESS_REGISTRY
 from warmline.retrieval.store import Hit
 from warmline.server.runtime import running
 from warmline.storage.database import Unavailable
-from warmline.workers.pool import Busy
+from warmline.workers.pool import Busy, Urgency
 
 __all__ = ["backend", "kb_snapshot"]
 
@@ -402,4 +403,60 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
         received = await service.log.events_after(conversation.id, question.seq)
         assert [e.data["role"] for e in received] == ["bot"]
         assert received[0].data["citations"][0]["article_id"] == "request-a-refund"
+        assert (await service.get(conversation.id)).pending_seq is None
+
+
+class LineRecorder:
+    """Runs bot turns on the service's own graph, as a worker would, and records the
+    urgency each turn is sent to the workers' line with."""
+
+    def __init__(self, graph: ConversationGraph) -> None:
+        self.graph = graph
+        self.sent: list[tuple[int, Urgency]] = []
+
+    async def run(
+        self,
+        conversation_id: str,
+        turn: TurnInput,
+        on_delta: Callable[[str], None],
+        urgency: Urgency,
+        *_: Any,
+    ) -> AgentState:
+        self.sent.append((turn.seq, urgency))
+        return await self.graph.run(conversation_id, turn, on_delta)
+
+
+@pytest.mark.parametrize("run_by", ["its own turn", "a resume"])
+async def test_a_handoff_behind_a_message_whose_answer_was_refused_waits_in_no_bot_turn_line(
+    tmp_path: Path, kb_snapshot: Path, run_by: str
+) -> None:
+    """The first question's answer was refused, so the customer's press of "Talk to a
+    person", handed over at the edge, must wait for that question's turn run again before
+    its own completes the packet. Both go to the workers' line as a handoff's, whether the
+    press's turn runs the question (the line behind it) or a resume runs each: a handoff
+    never waits behind other customers' bot turns."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        refuse_the_first_answer(service)
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await service.drain()
+        assert (await service.get(conversation.id)).pending_seq == question.seq
+        line = LineRecorder(service.graph)
+        service.runner = line  # type: ignore[assignment]  # a pool's `run`, recorded
+        if run_by == "a resume":
+
+            async def cut_short(conversation_id: str, seq: int) -> None:
+                """Stands in for a gateway that died before the press's turn ran."""
+
+            service.run_turn = cut_short  # type: ignore[method-assign]
+        press, _ = await service.request_human(conversation.id, "m2")
+        await service.drain()
+        if run_by == "a resume":
+            del service.run_turn
+            await service.resume(conversation.id, service.token_for(conversation.id))
+            await service.drain()
+        assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
         assert (await service.get(conversation.id)).pending_seq is None

@@ -86,12 +86,21 @@ def _first_or_not(conversation: Conversation) -> Urgency:
     return Urgency.FIRST if conversation.last_seq == 0 else Urgency.TURN
 
 
-def _urgency(turn: TurnInput) -> Urgency:
+def _urgency(turn: TurnInput, later: list[dict[str, Any]]) -> Urgency:
     """A press of "Talk to a person" and a conversation's first message (a new conversation
-    logs nothing before it) go ahead of the rest in the workers' line."""
-    if turn.force_human:
+    logs nothing before it) go ahead of the rest in the workers' line. So does the turn of
+    a message that a handoff's turn waits behind (`later`: the customer messages after it,
+    one a press or handed over at the edge): messages are answered in order, so that turn
+    is the handoff's first step, and a handoff never waits in the bot turns' line."""
+    if turn.force_human or any(_for_a_person(data) for data in later):
         return Urgency.HANDOFF
     return Urgency.FIRST if turn.seq == 1 else Urgency.TURN
+
+
+def _for_a_person(data: dict[str, Any]) -> bool:
+    """A logged customer message whose turn is a handoff's: a press of "Talk to a person",
+    or a request handed over at the edge (its turn completes the packet)."""
+    return bool(data.get("force_human") or data.get("handed_over"))
 
 
 Result = TypeVar("Result")
@@ -639,7 +648,7 @@ class ConversationService:
     async def _run_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
         """Answer message `seq` if it is still unanswered. Returns the pending message to
         answer first when that is an earlier one (its turn was left pending), else None."""
-        conversation, message = await self.log.turn_message(conversation_id, seq)
+        conversation, message, later = await self.log.turn_message(conversation_id, seq)
         if conversation is None:
             raise UnknownConversation(conversation_id)
         pending = conversation.pending_seq
@@ -664,7 +673,7 @@ class ConversationService:
         )
         if turn.mode == "bot":
             self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
-        state = await self._run_graph(conversation_id, turn, _urgency(turn), arrival)
+        state = await self._run_graph(conversation_id, turn, _urgency(turn, later), arrival)
         outcome = Outcome.model_validate(state["outcome"])
         place = await self.broadcast.place(conversation_id) if turn.mode == "queued" else None
         available = self.presence.anyone_available()  # read here, not on the writer's thread
