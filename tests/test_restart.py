@@ -1,6 +1,8 @@
 """A server killed mid-conversation comes back with every message and the same mode."""
 
 import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,13 @@ from conftest import (
     say,
 )
 
-from warmline.agent.state import AgentState
+from warmline.agent.graph import ConversationGraph
+from warmline.agent.state import AgentState, TurnInput
+from warmline.conversation.telemetry import PROCESS_REGISTRY
 from warmline.retrieval.store import Hit
 from warmline.server.runtime import running
 from warmline.storage.database import Unavailable
+from warmline.workers.pool import Busy, Urgency
 
 __all__ = ["backend", "kb_snapshot"]
 
@@ -142,12 +147,13 @@ def hang_the_search(service: Any) -> asyncio.Event:
     return searching
 
 
-def refuse_the_first_answer(service: Any) -> None:
-    """The database refuses the write of the next answer a turn stores, and no later one."""
+def refuse_the_first_answer(service: Any, by: str = "_run_turn") -> None:
+    """The database refuses the write of the next answer `ConversationService.<by>` stores
+    (a turn's; `_apologise`: a failed turn's apology), and no later one."""
     apply, refused = service.work.apply, list[Any]()
 
     async def refusing(work: Any, urgent: bool = False) -> Any:
-        if work.__qualname__.startswith("ConversationService._run_turn") and not refused:
+        if work.__qualname__.startswith(f"ConversationService.{by}.") and not refused:
             refused.append(work)
             raise Unavailable("the answer's write refused")
         return await apply(work, urgent)
@@ -350,3 +356,107 @@ async def test_a_busy_server_keeps_no_per_conversation_state_after_turns_end(
             await service.customer_message(conversation.id, "and my e-mail?", f"n{i}")
         await service.drain()
         assert service.turns.held() == set()
+
+
+def turns_left_pending() -> float:
+    """How many turns this process has counted as left pending (`/metrics`)."""
+    count = PROCESS_REGISTRY.get_sample_value("warmline_errors_total", {"code": "unavailable"})
+    return count or 0.0
+
+
+@pytest.mark.parametrize("failure", [Busy("no worker free within 5 s"), RuntimeError("crashed")])
+async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answered_on_resume(
+    tmp_path: Path,
+    kb_snapshot: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    failure: Exception,
+) -> None:
+    """The turn fails (no worker in time, or the graph crashed) and the database refuses
+    the apology's write too: the message stays pending, counted and logged as a turn left
+    pending like any whose answer was refused (where the error escaped and killed the
+    turn's task), and the customer's resume answers it."""
+    run, failures = ConversationGraph.run, [failure]
+
+    async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
+        if failures:
+            raise failures.pop()
+        return await run(graph, *args)
+
+    monkeypatch.setattr(ConversationGraph, "run", fails_once)
+    caplog.set_level(logging.WARNING, logger="warmline.service")
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        refuse_the_first_answer(service, by="_apologise")
+        before = turns_left_pending()
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await service.drain()
+        assert (await service.get(conversation.id)).pending_seq == question.seq
+        assert turns_left_pending() == before + 1
+        assert "turn left pending" in [r.getMessage() for r in caplog.records]
+
+        await service.resume(conversation.id, service.token_for(conversation.id))
+        await service.drain()
+        received = await service.log.events_after(conversation.id, question.seq)
+        assert [e.data["role"] for e in received] == ["bot"]
+        assert received[0].data["citations"][0]["article_id"] == "request-a-refund"
+        assert (await service.get(conversation.id)).pending_seq is None
+
+
+class LineRecorder:
+    """Runs bot turns on the service's own graph, as a worker would, and records the
+    urgency each turn is sent to the workers' line with."""
+
+    def __init__(self, graph: ConversationGraph) -> None:
+        self.graph = graph
+        self.sent: list[tuple[int, Urgency]] = []
+
+    async def run(
+        self,
+        conversation_id: str,
+        turn: TurnInput,
+        on_delta: Callable[[str], None],
+        urgency: Urgency,
+        *_: Any,
+    ) -> AgentState:
+        self.sent.append((turn.seq, urgency))
+        return await self.graph.run(conversation_id, turn, on_delta)
+
+
+@pytest.mark.parametrize("run_by", ["its own turn", "a resume"])
+async def test_a_handoff_behind_a_message_whose_answer_was_refused_waits_in_no_bot_turn_line(
+    tmp_path: Path, kb_snapshot: Path, run_by: str
+) -> None:
+    """The first question's answer was refused, so the customer's press of "Talk to a
+    person", handed over at the edge, must wait for that question's turn run again before
+    its own completes the packet. Both go to the workers' line as a handoff's, whether the
+    press's turn runs the question (the line behind it) or a resume runs each: a handoff
+    never waits behind other customers' bot turns."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        refuse_the_first_answer(service)
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await service.drain()
+        assert (await service.get(conversation.id)).pending_seq == question.seq
+        line = LineRecorder(service.graph)
+        service.runner = line  # type: ignore[assignment]  # a pool's `run`, recorded
+        if run_by == "a resume":
+
+            async def cut_short(conversation_id: str, seq: int) -> None:
+                """Stands in for a gateway that died before the press's turn ran."""
+
+            service.run_turn = cut_short  # type: ignore[method-assign]
+        press, _ = await service.request_human(conversation.id, "m2")
+        await service.drain()
+        if run_by == "a resume":
+            del service.run_turn
+            await service.resume(conversation.id, service.token_for(conversation.id))
+            await service.drain()
+        assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
+        assert (await service.get(conversation.id)).pending_seq is None

@@ -16,7 +16,7 @@ import pytest
 import torch
 from conftest import agent, customer, make_settings, new_id, say, serving
 from threadpoolctl import threadpool_info, threadpool_limits
-from worker_stubs import Gate, echo_graph, first_opens
+from worker_stubs import Gate, echo_graph, first_opens, stuck_loading
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
@@ -301,6 +301,38 @@ async def test_a_pool_whose_start_is_cancelled_stops_the_workers_it_started() ->
     with pytest.raises(asyncio.CancelledError):
         await starting
     assert workers_alive() - before == set()
+
+
+async def test_a_start_cancelled_again_while_it_stops_its_workers_kills_one_stuck_loading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C pressed twice while a worker hangs loading: the second press comes while the
+    start is stopping its workers. The stuck worker, which cannot hear the stop, is killed
+    all the same before the start gives up, where the second cancellation cut that
+    cleanup short and left the worker running with no pool to stop it."""
+    monkeypatch.setattr("warmline.workers.pool.STOP_S", 0.0)  # killed at once, unheard
+    before = workers_alive()
+    gate = Gate(SPAWN.Event())
+    turns = TurnPool(stuck_loading, gate, size=1, line=1, start_within_s=60.0)
+    starting = asyncio.create_task(turns.start())
+    try:
+        for _ in range(100):  # a few steps of the loop spawn the worker
+            if workers_alive() - before:
+                break
+            await asyncio.sleep(0)
+        assert len(workers_alive() - before) == 1
+        starting.cancel()
+        for _ in range(100):  # a few steps later the start is stopping its workers
+            if not turns._workers:
+                break
+            await asyncio.sleep(0)
+        assert not turns._workers
+        starting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await starting
+        assert workers_alive() - before == set()
+    finally:
+        gate.open.set()  # a worker left behind loads, reads its stop and exits
 
 
 ORPHANED_WORKER = """

@@ -141,6 +141,16 @@ async def first_opens(settings: tuple[Gate, str]) -> AsyncIterator[Compute]:
         yield compute
 
 
+@asynccontextmanager
+async def stuck_loading(gate: Gate) -> AsyncIterator[Compute]:
+    """The echo graph once the test opens the gate: until then the worker is stuck
+    loading, as one whose model or store hangs, and reads nothing the gateway sends (so
+    a stop is not heard: only a kill ends it)."""
+    await asyncio.to_thread(gate.open.wait)
+    async with echo_graph(gate) as compute:
+        yield compute
+
+
 class CountingGraph:
     """The real graph, whose finished state also says how many query encodings the
     worker's model made while the turn ran (`model_calls`)."""

@@ -86,12 +86,21 @@ def _first_or_not(conversation: Conversation) -> Urgency:
     return Urgency.FIRST if conversation.last_seq == 0 else Urgency.TURN
 
 
-def _urgency(turn: TurnInput) -> Urgency:
+def _urgency(turn: TurnInput, later: list[dict[str, Any]]) -> Urgency:
     """A press of "Talk to a person" and a conversation's first message (a new conversation
-    logs nothing before it) go ahead of the rest in the workers' line."""
-    if turn.force_human:
+    logs nothing before it) go ahead of the rest in the workers' line. So does the turn of
+    a message that a handoff's turn waits behind (`later`: the customer messages after it,
+    one a press or handed over at the edge): messages are answered in order, so that turn
+    is the handoff's first step, and a handoff never waits in the bot turns' line."""
+    if turn.force_human or any(_for_a_person(data) for data in later):
         return Urgency.HANDOFF
     return Urgency.FIRST if turn.seq == 1 else Urgency.TURN
+
+
+def _for_a_person(data: dict[str, Any]) -> bool:
+    """A logged customer message whose turn is a handoff's: a press of "Talk to a person",
+    or a request handed over at the edge (its turn completes the packet)."""
+    return bool(data.get("force_human") or data.get("handed_over"))
 
 
 Result = TypeVar("Result")
@@ -547,13 +556,11 @@ class ConversationService:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def recover_pending(self) -> int:
+    async def recover_pending(self) -> None:
         """At start-up, a turn for every message left unanswered (a crash, a shutdown that
         cut turns short), each conversation's in the order they came."""
-        pending = await self.log.pending_turns()
-        for conversation_id, seq in pending:
+        for conversation_id, seq in await self.log.pending_turns():
             self._spawn_turn(conversation_id, seq)
-        return len(pending)
 
     async def run_turn(self, conversation_id: str, seq: int) -> None:
         """Turns of one conversation run one at a time, on whichever worker runs them.
@@ -585,35 +592,49 @@ class ConversationService:
                 await self._guarded_turn(conversation_id, earlier, _Arrival(None))
 
     async def _guarded_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
-        """`_run_turn`; every failure still answers the customer."""
+        """`_run_turn`; every failure still answers the customer, unless the database
+        refuses that answer's write too: then the message stays pending like any whose
+        answer was refused, and the line behind it waits for the next try."""
         started = time.monotonic()
         try:
-            return await self._run_turn(conversation_id, seq, arrival)
+            return await self._answered_turn(conversation_id, seq, arrival)
         except (UnknownConversation, ConversationMissing):
             # Erased while the turn ran: there is nobody left to answer.
             log.info("conversation gone", extra={"conversation_id": conversation_id})
+        except Unavailable:
+            # The database refused the answer's (or the apology's) write: the message stays
+            # pending and is answered when the customer resumes, writes again or the
+            # server next starts.
+            ERRORS.labels(code="unavailable").inc()
+            log.warning("turn left pending", extra={"conversation_id": conversation_id})
+        finally:
+            TURN_SECONDS.observe(time.monotonic() - started)
+        return None
+
+    async def _answered_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
+        """`_run_turn`, with an apology for a turn that failed (a refused write and a
+        conversation gone are the caller's to handle, as is a refused apology)."""
+        try:
+            return await self._run_turn(conversation_id, seq, arrival)
+        except (Unavailable, UnknownConversation, ConversationMissing):
+            raise
         except Busy:
             # No worker could start the turn in time: say so now, with the way to a person.
             ERRORS.labels(code="busy").inc()
             await self._apologise(conversation_id, seq, "busy")
-        except Unavailable:
-            # The database refused the answer's write: the message stays pending and is
-            # answered when the customer resumes, writes again or the server next starts.
-            ERRORS.labels(code="unavailable").inc()
-            log.warning("turn left pending", extra={"conversation_id": conversation_id})
         except Exception:
             ERRORS.labels(code="turn_failed").inc()
             log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
             await self._apologise(conversation_id, seq)
-        finally:
-            TURN_SECONDS.observe(time.monotonic() - started)
         return None
 
     async def _apologise(
         self, conversation_id: str, seq: int, reason: TextKey = "turn_failed"
     ) -> None:
-        """A turn that failed still gets an answer: the customer is never left waiting."""
-        async with self.work.change() as change:
+        """A turn that failed still gets an answer: the customer is never left waiting.
+        One transaction run whole where the engine allows, as an answer's is."""
+
+        async def write(change: Change) -> None:
             current = await self.log.get_in(change.conn, conversation_id)
             if current.pending_seq != seq:
                 return
@@ -622,10 +643,12 @@ class ConversationService:
             data = {"role": "system", "kind": reason, "text": text}
             change.record(await self.log.append(change.conn, conversation_id, "message", data))
 
+        await self.work.apply(write)
+
     async def _run_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
         """Answer message `seq` if it is still unanswered. Returns the pending message to
         answer first when that is an earlier one (its turn was left pending), else None."""
-        conversation, message = await self.log.turn_message(conversation_id, seq)
+        conversation, message, later = await self.log.turn_message(conversation_id, seq)
         if conversation is None:
             raise UnknownConversation(conversation_id)
         pending = conversation.pending_seq
@@ -650,7 +673,7 @@ class ConversationService:
         )
         if turn.mode == "bot":
             self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
-        state = await self._run_graph(conversation_id, turn, _urgency(turn), arrival)
+        state = await self._run_graph(conversation_id, turn, _urgency(turn, later), arrival)
         outcome = Outcome.model_validate(state["outcome"])
         place = await self.broadcast.place(conversation_id) if turn.mode == "queued" else None
         available = self.presence.anyone_available()  # read here, not on the writer's thread

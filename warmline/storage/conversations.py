@@ -9,7 +9,7 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import bindparam, column, literal_column, select, table
@@ -43,6 +43,16 @@ class Conversation(BaseModel):
     created_at: datetime
     language: str = "en"
     segment: str = "standard"
+
+
+class TurnMessage(NamedTuple):
+    """What a bot turn reads before it runs (`ConversationLog.turn_message`)."""
+
+    conversation: Conversation | None
+    message: Event | None
+    later: list[dict[str, Any]]
+    """The data of each customer message stored after it, in order: while the message
+    holds the pending mark, those whose turns wait behind its."""
 
 
 class ConversationMissing(KeyError):
@@ -231,20 +241,21 @@ class ConversationLog:
 
         return await self.db.read(read, urgent)
 
-    async def turn_message(
-        self, conversation_id: str, seq: int
-    ) -> tuple[Conversation | None, Event | None]:
+    async def turn_message(self, conversation_id: str, seq: int) -> TurnMessage:
         """What a bot turn starts from, in one read (one hop to a read connection's thread
-        on the embedded database): the conversation as it is, and its event `seq`, the
-        message the turn answers (None, None: not, or no longer, a conversation)."""
+        on the embedded database): the conversation as it is, its event `seq`, the message
+        the turn answers, and what the customer sent after it, which waits behind it
+        (None, None, []: not, or no longer, a conversation)."""
 
-        async def read(conn: Connection) -> tuple[Conversation | None, Event | None]:
+        async def read(conn: Connection) -> TurnMessage:
             row = await (await conn.execute(GET, id=conversation_id)).fetchone()
             if row is None:
-                return None, None
+                return TurnMessage(None, None, [])
             cursor = await conn.execute(EVENT_AT, conversation_id=conversation_id, seq=seq)
             event = await cursor.fetchone()
-            return _conversation(row), _event(event) if event else None
+            cursor = await conn.execute(SENT_FROM, conversation_id=conversation_id, seq=seq + 1)
+            later = [json.loads(r["data"]) for r in await cursor.fetchall() if _by_customer(r)]
+            return TurnMessage(_conversation(row), _event(event) if event else None, later)
 
         return await self.db.read(read)
 

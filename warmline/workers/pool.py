@@ -43,7 +43,7 @@ import math
 import multiprocessing
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from multiprocessing.process import BaseProcess
@@ -532,13 +532,33 @@ class TurnPool:
             log.error("a worker failed to start: %s", task.exception())
 
     async def close(self) -> None:
-        """Stop every worker, waiting a while for each to finish its turn and exit."""
+        """Stop every worker, waiting a while for each to finish its turn and exit, else
+        killing it. The wait runs to its end even if the caller is cancelled meanwhile (a
+        second Ctrl-C while a cancelled start or a shutdown closes the pool): cut short,
+        it would leave a worker that cannot hear the stop (stuck loading, or in a turn)
+        running with no pool left to kill it."""
         for task in self._starting:
             task.cancel()
         workers, self._workers = self._workers, []
         for worker in workers:
             worker.stop()
-        await asyncio.gather(*(asyncio.to_thread(_finish, worker.process) for worker in workers))
+        finishing = (asyncio.to_thread(_finish, worker.process) for worker in workers)
+        await _to_the_end(asyncio.gather(*finishing))
+
+
+async def _to_the_end(cleanup: Awaitable[Any]) -> None:
+    """Await `cleanup` until it has finished, however often the caller is cancelled
+    meanwhile (it may be cleaning up after a cancellation already); a cancellation that
+    arrived is raised once it has."""
+    task = asyncio.ensure_future(cleanup)
+    cancelled: asyncio.CancelledError | None = None
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError as stopped:
+            cancelled = stopped
+    if cancelled is not None:
+        raise cancelled
 
 
 def _finish(process: BaseProcess) -> None:
