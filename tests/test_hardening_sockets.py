@@ -157,8 +157,17 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
         lambda n: ("@China Unicom " * n)[:n],
         lambda n: ("the staff told " * n)[:n],
         lambda n: ("talk about it " * n)[:n],
+        lambda n: ("is an agent available " * n)[:n],
+        lambda n: "where are the agents" + "?" * n + "x",
     ],
-    ids=["capitals after @", "repeated handle", "repeated retelling", "repeated talk about"],
+    ids=[
+        "capitals after @",
+        "repeated handle",
+        "repeated retelling",
+        "repeated talk about",
+        "repeated availability",
+        "staff then question marks",
+    ],
 )
 def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], str]) -> None:
     """Read on every English message the rules pass over: small sizes, since a blow-up
@@ -173,8 +182,22 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         lambda n: "i'm a customer" + "," * n + "!x",  # 6.5 s at 20,000 commas
         lambda n: "human" + " ," * n + "x",  # 3.8 s at 20,000
         lambda n: "are you real" + " \n" * n + "!x",
+        lambda n: "," * n + "don't you have any agents",
+        lambda n: "could you not put me through to someone" + " ," * n + "x",
+        lambda n: ("why don't you let me " * n)[:n],
+        lambda n: "where are the agents" + "?" * n + "x",
+        lambda n: ("she requested a " * n)[:n] + "callback",
     ],
-    ids=["customer then commas", "person word then commas", "bot question then blanks"],
+    ids=[
+        "customer then commas",
+        "person word then commas",
+        "bot question then blanks",
+        "commas then a negation that asks",
+        "asking negation then commas",
+        "repeated why-not",
+        "staff then question marks",
+        "repeated retold request",
+    ],
 )
 def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> None:
     """The rules decide the handoff before a message is stored: a run of punctuation that

@@ -24,9 +24,14 @@ from warmline.agent.responder import (
 )
 from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
-from warmline.guardrails.human_request import detect_human_request
+from warmline.guardrails.human_request import detect_human_request, model_may_read
 from warmline.guardrails.redaction import Redactor
-from warmline.guardrails.request_model import char_ngrams, word_ngrams
+from warmline.guardrails.request_model import (
+    char_ngrams,
+    request_probability,
+    request_threshold,
+    word_ngrams,
+)
 from warmline.guardrails.resolution import reports_resolved
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.guardrails.spelling import fold
@@ -1228,3 +1233,115 @@ def test_yes_to_a_bare_person_word_and_a_plural_asked_with_not_are_requests(
 )
 def test_a_request_after_saying_what_the_customer_is_reaches_the_model(text: str) -> None:
     assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Someone at the office today or on the phone is someone now, not a visit to plan.
+        "I need to speak to an agent at your office today",
+        "can I talk to someone at the branch today, it's urgent",
+        "I want to speak with a person at the store today please",
+        "speak to someone at your office on the phone",
+        # Available now, in words that name the present.
+        "is a human available at this time?",
+        "is an agent available at the moment?",
+        "is someone available at this hour?",
+        "is anyone available at the minute",
+        # A negation that asks: why not, could you not, don't you have.
+        "why don't you let me talk to a human",
+        "why don't you just let me talk to someone",
+        "why do you not let me talk to a human",
+        "how come you don't let me speak to an agent",
+        "could you not put me through to someone",
+        "can you not just transfer me to a human?",
+        "would you not connect me with a person?",
+        "could you not just get me an agent",
+        "don't you have a real person I can talk to?",
+        "don't you have an actual human I could speak with",
+        "this is useless, don't you have someone I can talk to?",
+        "do you not have a human I can speak to?",
+        "don't you have any agents?",
+    ],
+)
+def test_a_person_today_now_or_asked_for_with_a_negation_is_heard_by_the_rules(
+    text: str,
+) -> None:
+    """The rules alone decide at the edge, so they must hear these, not only the model."""
+    assert asks(text)
+    assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # When the staff work: an hour, a day or a season anywhere after "available".
+        "Are agents available to talk about billing on weekends?",
+        "is an agent available to help with returns on sundays?",
+        "are your representatives available to chat at weekends?",
+        "is anyone available to talk about mortgages in the evenings?",
+        "are agents available to speak after 6pm?",
+        "is someone available to help on bank holidays?",
+        "is an agent available at weekends",
+        # Where they work.
+        "where are your agents? in India?",
+        "where are your agents, in the philippines?",
+        "where are your representatives? are they in the US?",
+        "where are the operators? abroad?",
+        # A callback another asked for, or one promised, retold.
+        "she requested a callback",
+        "my son requested a call back from your team",
+        "they booked a callback for my mother",
+        "my wife was promised a callback",
+        "I was promised a call back on friday and nobody called",
+        # A device or a bot before "please" or "now" is no person.
+        "I want the AI assistant please",
+        "switch on the smart assistant now",
+    ],
+)
+def test_when_or_where_staff_work_and_a_callback_retold_hand_no_one_over(text: str) -> None:
+    """ "Are agents available to talk about billing?" asks for one (see the next test);
+    an hour or a day after it asks when they work, which the bot answers."""
+    assert not asks(text)
+    assert not asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are agents available to talk about billing?",
+        "is an agent available to help me with a refund?",
+        "where are your agents? I've been waiting an hour",
+        "I requested a callback",
+        "my husband requested a callback, can you call me back",
+    ],
+)
+def test_availability_without_a_time_and_ones_own_callback_still_ask(text: str) -> None:
+    assert asks(text)
+    assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm a customer, can somebody look at my account",
+        "I'm a premium member, someone needs to fix this",
+        "I'm a new user, how do I change my password",
+        "I'm a nurse, I work nights",
+        "you're a bot, I want a person",
+        "are you a bot?",
+        "I don't need an agent",
+        "can somebody look at my account",
+        "where are your agents? in India?",
+    ],
+)
+def test_the_trainer_reads_the_model_where_the_product_does(text: str) -> None:
+    """`model_may_read` sets the model's threshold in the trainer: the product's verdict
+    must be the rules', or the model's where `model_may_read` lets it read, so the
+    trainer's false-positive rate is the product's."""
+    folded = fold(text)
+    vector = Embedder().embed_query(text)
+    expected = detect_human_request(folded).fired() or (
+        model_may_read(folded) and request_probability(folded, vector) >= request_threshold()
+    )
+    assert detect_human_request(folded, vector).fired() == expected
