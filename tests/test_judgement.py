@@ -1262,6 +1262,7 @@ def test_a_request_after_saying_what_the_customer_is_reaches_the_model(text: str
         "this is useless, don't you have someone I can talk to?",
         "do you not have a human I can speak to?",
         "don't you have any agents?",
+        "don't you have someone who can help me?",
     ],
 )
 def test_a_person_today_now_or_asked_for_with_a_negation_is_heard_by_the_rules(
@@ -1283,6 +1284,9 @@ def test_a_person_today_now_or_asked_for_with_a_negation_is_heard_by_the_rules(
         "are agents available to speak after 6pm?",
         "is someone available to help on bank holidays?",
         "is an agent available at weekends",
+        "do you have people working at weekends?",
+        "are there agents working after 6pm?",
+        "is there anyone on duty at night?",
         # Where they work.
         "where are your agents? in India?",
         "where are your agents, in the philippines?",
@@ -1317,8 +1321,26 @@ def test_when_or_where_staff_work_and_a_callback_retold_hand_no_one_over(text: s
     ],
 )
 def test_availability_without_a_time_and_ones_own_callback_still_ask(text: str) -> None:
+    """The other side of the lines drawn above."""
     assert asks(text)
     assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't you have staff working on sundays?",
+        "don't you have agents in the UK?",
+        "don't you have someone who can tell me the price",
+        "could you not transfer me to an agent every time I say help",
+        "would you not put me through to an agent again please",
+    ],
+)
+def test_a_negation_before_when_where_or_a_question_to_anyone_still_negates(text: str) -> None:
+    """The other side of the negations that ask: the hours, the place, a question anyone
+    could answer, a refusal that goes on."""
+    assert not asks(text)
+    assert not asks(text, with_vector=True)
 
 
 @pytest.mark.parametrize(

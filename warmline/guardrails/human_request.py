@@ -79,6 +79,10 @@ _WORKING_HOURS = (
     r"\d{1,2}(?::\d\d)?(?: ?[ap]\.?m\b)?(?! ?(?:minutes?|mins?|seconds?|secs?)\b)|"
     r"midnight|noon|lunch(?:time)?)\b|24/7|24 hours|a?round the clock)"
 )
+# Such a time later in the clause, and at work at it: "staff working on sundays", "agents
+# available to talk about billing after 6pm".
+_HOURS_IN_CLAUSE = rf"[^.!?,;]{{0,40}}{_WORKING_HOURS}"
+_AT_WORK_WHEN = rf"(?:working|on duty|available)\b{_HOURS_IN_CLAUSE}"
 # Now, which an availability question may name without asking when: "is a human available
 # at this time?", "at the moment", "at present".
 _NOW = r"(?:at (?:this (?:time|moment|minute|hour)|the (?:moment|minute))|at present)\b"
@@ -89,7 +93,7 @@ _NOW = r"(?:at (?:this (?:time|moment|minute|hour)|the (?:moment|minute))|at pre
 # talk wants one now, and a yes from the bot would leave them waiting for nothing.
 _NOW_AVAILABLE = (
     rf"(?! (?!{_NOW})(?:on|at|in|during|after|before|from|24|to (?!chat|talk|speak|help))\b)"
-    rf"(?![^.!?,;]{{0,40}}{_WORKING_HOURS})"
+    rf"(?!{_HOURS_IN_CLAUSE})"
 )
 # After a verb of talking or contacting, any two words may qualify the person ("a real
 # rasa employee"), but not "my": "email my boss" is a chore, not a request.
@@ -298,20 +302,27 @@ _TOLD = (
     r"instructed) (?:me|us) to"
 )
 _TOLD_TO = re.compile(_TOLD + r"\s*$", re.I)
-# Another's request, or a promise made to the customer, retold: "she requested a callback",
-# "my husband asked for a manager", "I was promised a call back on Monday and nobody rang".
-_RETOLD_REQUEST = (
-    r"\b(?:(?:he|she|they|my \w+|his \w+|her \w+|their \w+) (?:already |also |just )?"
-    r"(?:requested|booked|arranged|scheduled|(?:asked|requested|demanded) for)|"
-    r"(?:was|were|been) (?:promised|offered))\b"
+# Another's request, retold: "she requested a callback", "my husband asked for a manager".
+_ANOTHERS_REQUEST = (
+    r"\b(?:he|she|they|my \w+|his \w+|her \w+|their \w+) (?:already |also |just )?"
+    r"(?:requested|booked|arranged|scheduled|(?:asked|requested|demanded) for)\b"
 )
-_RETOLD_BEFORE = re.compile(_RETOLD_REQUEST + r"(?: (?:a|an|the|me|us|him|her|them)){0,2} $", re.I)
+# Before what the rules matched, that or a promise made, retold: "I was promised a call
+# back on Monday and nobody rang". (The model may still hear a request after a promise:
+# "my husband was promised a callback, can someone call him".)
+_RETOLD_BEFORE = re.compile(
+    rf"(?:{_ANOTHERS_REQUEST}|\b(?:was|were|been) (?:promised|offered))"
+    r"(?: (?:a|an|the|me|us|him|her|them)){0,2} $",
+    re.I,
+)
 # After the person: a contact retold, or a person met where they work ("speak to someone in
 # the store next Tuesday"), or sales, whose enquiries the bot takes ("someone from your sales
 # team").
 _NOT_A_REQUEST_AFTER = re.compile(
     r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to|local|"
-    rf"{_IN_STORE_ON_A_DAY}|{_OF_SALES})",
+    rf"{_IN_STORE_ON_A_DAY}|{_OF_SALES}|"
+    # When they work: "do you have people working at weekends?".
+    rf"{_AT_WORK_WHEN})",
     re.I,
 )
 
@@ -386,12 +397,14 @@ def _after_first_clause(text: str) -> str:
 # way, so they keep their negation. Each alternative captures what it keeps.
 _HAND_ME_ON = r"\s+(?:just\s+)?(?:let|put|transfer|connect|pass|hand|get)\s+(?:me|us)\b"
 # Someone to have, and what may follow: "a real person I can talk to", "any humans working
-# there", "any agents?"; not a thing named after one ("staff discounts", "an agent portal").
+# there", "someone who can help", "any agents?"; not a thing named after one ("staff
+# discounts", "an agent portal"), where they are ("agents in the UK") or someone who can
+# answer ("someone who can tell me", as "is there someone who can tell me").
 _SOMEONE_TO_HAVE = (
     r"\s+have\s+(?:(?:a|an|any|some)\s+)?(?:(?:real|live|actual|human)\s+)?(?:humans?|people|"
     r"persons?|agents?|representatives?|operators?|someone|somebody|anyone|anybody|staff|"
-    r"employees?)\b(?!\s+(?!(?:i|we|who|that|to|available|working|there|here|around|left|on|in|"
-    r"at)\b)\w)"
+    r"employees?)\b(?!\s+(?!(?:i|we|to|available|working|there|here|around|left|"
+    r"(?:who|that) (?:can |could |will )?(?:help|talk|speak|chat))\b)\w)"
 )
 # Where a clause opens: the message's start, or a stop or comma and spaces (spaces only:
 # "\W*" after each of a run of commas re-read the run from each, quadratic).
@@ -476,10 +489,10 @@ _PERSON_AS_A_THING = re.compile(
     r"\b(?:another|a new|an other|other|a second|this|that) (?:person|people|user|member)\b|"
     r"\b(?:person|people) (?:i|i'?m|i am|we)\b[^.!?]{0,15}\bpay|"
     r"\bhuman resources\b|"
-    # A contact that kept coming, or a request retold (`_RETOLD_REQUEST`): "I was being
+    # A contact that kept coming, or another's request (`_ANOTHERS_REQUEST`): "I was being
     # contacted by someone from your team every day", "my husband asked for a manager".
     r"\b(?:was|were|am|i'?m|is|are|been) being (?:contacted|called|phoned|rung|emailed|"
-    rf"messaged) by\b|{_RETOLD_REQUEST}|"
+    rf"messaged) by\b|{_ANOTHERS_REQUEST}|"
     r"\b(?:i|we) (?:already |just )?(?:left|sent|spoke|talked|called|emailed|wrote|contacted|"
     r"messaged|chatted)\b",
     re.I,
@@ -517,10 +530,9 @@ _GREETING_OR_IN_PERSON = re.compile(
     re.I,
 )
 # When or where the staff work, which the rules pass over too (`_NOW_AVAILABLE`,
-# `_PLACE_AFTER`): "is an agent available at weekends", "where are your agents? in India?".
-_WHEN_OR_WHERE_STAFF_WORK = re.compile(
-    rf"\bavailable\b[^.!?,;]{{0,40}}{_WORKING_HOURS}|{_WHERE_STAFF}{_PLACE_AFTER}", re.I
-)
+# `_AT_WORK_WHEN`, `_PLACE_AFTER`): "is an agent available at weekends", "don't you have
+# staff working on sundays?", "where are your agents? in India?".
+_WHEN_OR_WHERE_STAFF_WORK = re.compile(rf"\b{_AT_WORK_WHEN}|{_WHERE_STAFF}{_PLACE_AFTER}", re.I)
 # A page or form named after its purpose ("the contact support page is broken") is a thing.
 _CONTACT_THING = re.compile(
     r"\b(?:contact|support|help|customer service)(?: us| support)? (?:page|form|link|article|"
