@@ -9,8 +9,8 @@ from conftest import REPO
 
 from warmline.config import Settings
 from warmline.evals import pii_eval, retrieval_eval, signals_eval
-from warmline.evals.emotion_eval import Dialogue, _scores
-from warmline.evals.public_eval import play
+from warmline.evals.emotion_eval import Dialogue, _scores, _split
+from warmline.evals.public_eval import PUBLIC, leaning, play
 from warmline.handoff.policy import EscalationPolicy
 from warmline.handoff.policy_file import Policy
 
@@ -118,3 +118,20 @@ def test_dialogues_are_played_as_the_live_graph_plays_them() -> None:
     # VADER alone reads swearing as mood; Warmline reads it as tone.
     sworn = ["hi, good morning", "hell, where is my damn fucking parcel?!"]
     assert play(sworn, policy) == (None, 1)
+
+
+def test_the_leaning_check_is_the_development_halfs_middle_and_nothing_of_the_test_half() -> None:
+    """The check band is the middle the labelled sets leave out, development half only: no
+    dialogue of a labelled set, none of the test half, and no band file for the test split."""
+    rows = [json.loads(line) for line in (PUBLIC / "dialogues_leaning_dev.jsonl").open()]
+    labelled = {json.loads(line)["id"] for line in (PUBLIC / "dialogues_dev.jsonl").open()}
+    assert all(_split(row["id"]) == "dev" and row["id"] not in labelled for row in rows)
+    for row in rows:
+        low, high = (0.25, 0.5) if row["band"] == "leaning satisfied" else (-0.75, -0.25)
+        assert low <= row["satisfaction"] <= high
+    bands = leaning("dev")
+    assert {band: rate.dialogues for band, rate in bands.items()} == {
+        "leaning dissatisfied": 253,
+        "leaning satisfied": 68,
+    }
+    assert leaning("test") == {}

@@ -140,8 +140,9 @@ def _assert_linear(
         lambda n: ("human " * n)[: n - 2] + "hu",  # backtracked for 26 s at 800 characters
         lambda n: ("a\U0001f600" * n)[:n],
         lambda n: ("talk to a " * n)[:n],
+        lambda n: ("Oh great, the. I'm not angry at myself. I asked you it " * n)[:n],
     ],
-    ids=["repeated person word", "emoji between letters", "repeated request"],
+    ids=["repeated person word", "emoji between letters", "repeated request", "praise, feelings"],
 )
 def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:
     """Regular-expression backtracking is invisible to a call count, so this one is timed:

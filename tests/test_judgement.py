@@ -627,6 +627,90 @@ def test_a_complaint_about_how_we_treat_customers_is_dissatisfaction_from_the_st
     assert decide(text) == ["frustration"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not angry, just confused: why did my bill go up this month?",
+        "I'm not frustrated, I just want to know when it ships",
+        "Don't worry, I'm not annoyed at all, just tell me the delivery date",
+        "I'm so annoyed with myself, I forgot to add the discount code",
+        "Sorry, I made a terrible mistake and ordered the wrong size. Can I change it?",
+    ],
+)
+def test_a_customer_upset_with_no_one_or_with_themself_gets_an_answer(text: str) -> None:
+    assert decide(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not angry, I'm furious",
+        "I am so angry!",
+        "I'm fed up with your deliveries",
+        "Isn't that ridiculous?",
+        "You made a terrible mistake with my order",
+    ],
+)
+def test_feelings_and_judgements_aimed_at_us_still_hand_over(text: str) -> None:
+    assert decide(text) == ["frustration"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is the third time I'm buying from you, love your products",
+        "This is my fourth time ordering, any loyalty discount?",
+        "We're switching to you from our old supplier, how do we move our account?",
+    ],
+)
+def test_a_loyal_or_new_customer_is_not_a_leaving_one(text: str) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is the third time I'm asking about my refund",
+        "the third time this happened",
+        "I'm switching to another provider",
+    ],
+)
+def test_coming_back_about_a_trouble_or_leaving_is_still_frustration(text: str) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == ["frustration"]
+
+
+def test_a_customer_who_followed_the_steps_and_says_it_works_is_helped() -> None:
+    opening = "The heater keeps turning off"
+    assert decide("I did everything you said and it works perfectly now", [opening]) == []
+    assert reports_resolved("it works perfectly now")
+    assert not reports_resolved("it works for now")
+    assert not reports_resolved("you told me it works now")
+
+
+def test_a_fault_that_recurs_is_a_problem_and_asking_again_and_again_is_frustration() -> None:
+    opening = "hello, I have a question about my lamp"
+    assert decide("the app says E-1042 every single time I add a bulb", [opening]) == []
+    for again in ("I have asked over and over", "every single time I call you I get cut off"):
+        assert decide(again, [opening]) == ["frustration"], again
+
+
+def test_praise_is_sarcasm_only_in_a_complaint() -> None:
+    opening = "Where is my refund? It has been two weeks"
+    for praise in (
+        "Great, the refund is there now, thanks",
+        "Great, just what I needed, thanks",
+        "Wonderful, the reset worked. Thanks so much!",
+        "The delivery was great, the driver was so nice",
+    ):
+        assert decide(praise, [opening]) == [], praise
+    for sarcasm in (
+        "Oh great, the parcel is late again. Thanks a lot.",
+        "Oh great, the app crashed again",
+        "great, just great, another useless answer",
+    ):
+        assert decide(sarcasm, [opening]) == ["frustration"], sarcasm
+
+
 def test_a_reproach_is_dissatisfaction_once_we_have_answered_and_a_question_before() -> None:
     opening = "Why don't you ship to Canada?"
     assert decide(opening) == []

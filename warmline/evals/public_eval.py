@@ -16,7 +16,9 @@
 - dissatisfaction across turns: STC-3 customer-helpdesk dialogues whose customer
   satisfaction 19 annotators scored (`dialogues_*`), played turn by turn through the
   detectors and the escalation policy as the live graph does; the peer is VADER alone
-  (any customer message at or below the policy's negative-sentiment threshold);
+  (any customer message at or below the policy's negative-sentiment threshold); on the
+  development split, also the escalation rate of the middle dialogues the sets leave out,
+  by leaning band (`dialogues_leaning_dev.jsonl`), which no rule was written on;
 - sensitive topics: the fraud topic against CLINC150's `report_fraud` intent on the
   same queries; the peer is a keyword rule.
 
@@ -92,6 +94,13 @@ class EscalationScores(BaseModel):
 
 class DialogueScores(EscalationScores):
     caught_by_second_turn: float
+
+
+class BandRate(BaseModel):
+    """How many dialogues of a band of mean satisfaction are escalated (no label to score)."""
+
+    dialogues: int
+    escalated: float
 
 
 def _rows(path: Path) -> list[dict[str, object]]:
@@ -263,6 +272,24 @@ def dialogues(split: str) -> dict[str, DialogueScores]:
     return {"warmline": _dialogue_scores(ours), "VADER alone": _dialogue_scores(vader)}
 
 
+def leaning(split: str) -> dict[str, BandRate]:
+    """The escalation rate of each leaning band of the STC-3 dialogues the labelled sets
+    leave out (`dialogues_leaning_<split>.jsonl`, development half only): a check of how
+    the rules carry to dialogues nobody wrote them on. Empty when the file is absent."""
+    path = PUBLIC / f"dialogues_leaning_{split}.jsonl"
+    if not path.is_file():
+        return {}
+    policy = EscalationPolicy(Policy())
+    bands: dict[str, list[bool]] = {}
+    for row in _rows(path):
+        turns = [str(t) for t in row["customer_turns"]]  # type: ignore[attr-defined]
+        bands.setdefault(str(row["band"]), []).append(play(turns, policy)[0] is not None)
+    return {
+        band: BandRate(dialogues=len(found), escalated=round(sum(found) / len(found), 4))
+        for band, found in sorted(bands.items())
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
@@ -275,6 +302,7 @@ def main() -> None:
         report["human_request"] = human_requests(args.split, not args.no_model, args.before)
     if args.only in (None, "dialogues"):
         report["dissatisfaction"] = dialogues(args.split)
+        report["leaning_bands_escalated"] = leaning(args.split)
     if args.only in (None, "sensitive"):
         report["fraud_topic"] = sensitive_fraud(args.split)
     print(

@@ -14,15 +14,26 @@ from warmline.guardrails.masked import unmasked
 from warmline.guardrails.resolution import reports_resolved
 
 # Coming back to us about the same thing: frustration with the service wherever it is said.
+_CONTACTING = (
+    r"(?:ask|contact|call|writ|wrote|told|tell|explain|repeat|chat|messag|email|complain|"
+    r"report|reach|send|sent)"
+)
+_OFTEN = r"(?:again and again|over and over|every single time)\b"
 _REPEATED_CONTACT = compile_all(
     [
-        r"\b(?:third|fourth|fifth|\d+(?:rd|th)|umpteenth|hundredth) (?:time|chat)\b",
+        # Not a count of what the customer does with us: "the third time I'm buying from you".
+        r"\b(?:third|fourth|fifth|\d+(?:rd|th)|umpteenth|hundredth) (?:time|chat)\b"
+        r"(?! (?:(?:that |now )?(?:i'?m|i am|i'?ve|i have|i|we'?re|we are|we) )?(?:buy|bought|"
+        r"order|shop|purchas|book|stay|visit|fly|renew|recommend))",
         r"\b(?:second|2nd) (?:time|chat) (?:(?:that |now )?(?:i'?m|i am|i'?ve|i have|i) )?"
         r"(?:ask|contact|writ|call|chat|explain|tell|messag|report|reach)\w*",
         r"\b(?:asked|told|explained|said|tried|done that|contacted you) (?:this |that |it )?"
         r"(?:\d+|two|three|four|five|six|several|many|multiple) times\b",
         r"\bthe first \d+ times\b",
-        r"\b(?:again and again|over and over|every single time)\b",
+        # Said of contacting us, not of a device's fault ("the app says E-1042 every single
+        # time I add a bulb" is a problem to answer).
+        r"\b(?:i|we|you)(?:'ve| have)? (?:\w+ )?" + _CONTACTING + r"\w* (?:\w+ ){0,4}?" + _OFTEN,
+        _OFTEN + r" (?:i|we)(?:'ve| have)? (?:\w+ )?" + _CONTACTING,
         r"\balready (?:told|asked|explained|said|sent)\b",
         r"\bliterally just said\b",
         r"\bkeeps? (?:asking|telling|sending)\b",
@@ -70,7 +81,7 @@ _STRONG_WORDS = compile_all(
         r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you))\b",
         r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
         r"\b(?:never (?:again|buying)|last chance)\b",
-        r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b",
+        r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b(?! (?:you|your|u)\b)",
         r"(?<!i'm an )(?<!i am an )\bidiot(?:s|ic)?\b",
         r"\b(?:won'?t|will not|never) (?:use|buy from|renew with|recommend) (?:you|your)\b",
         r"\bi quit\b",
@@ -149,6 +160,7 @@ _FAILURE_PERSISTS = compile_all(
 )
 _LATER_ONLY = _TROUBLE_LASTS + _FAILURE_PERSISTS + _REPROACH
 _THANKS = re.compile(r"\b(?:thanks?|thank you|thx|danke|gracias|obrigad[oa])\b", re.IGNORECASE)
+_TROUBLE_BACK = re.compile(r"\b(?:again|still)\b", re.IGNORECASE)
 # A first correction is a mild cue: tone-weight, it fires only with another.
 _CORRECTION = compile_all(
     [
@@ -156,17 +168,39 @@ _CORRECTION = compile_all(
         r"\b(?:that'?s|this is|that is|it'?s) (?:not|nothing like) what i (?:said|wanted)\b",
     ]
 )
-_SARCASM = compile_all(
+_SARCASM = compile_all([r"\bthanks for nothing\b", r"\banother bot\b|\b(?:human ){2,}"])
+# Praise that is sarcasm when the message is a complaint ("great, just great, another
+# useless answer", "Oh perfect, the parcel is late again") and praise when it thanks or says
+# the trouble is over ("Great, the refund is there now, thanks"): read as sarcasm only in a
+# message with neither. An exclamation opens its sentence; "the delivery was great, the
+# driver was so nice" says how something went.
+_OPENS_A_SENTENCE = r"(?:^|(?<=[.!?\n])|(?<=[.!?\n] ))(?:(?:oh|well|yeah|wow|ok|okay|so)[,!]? )?"
+_MOCK_PRAISE = compile_all(
     [
-        r"\b(?:great|wonderful|fantastic|brilliant|perfect|thanks for nothing|thanks a lot)"
-        r"[,.!]*\s+(?:just|another|more|so|really|yet)\b",
-        r"\b(?:oh )?(?:wow|great|wonderful|brilliant|perfect),? (?:just |another |the )",
-        r"\bthanks for nothing\b",
+        _OPENS_A_SENTENCE + r"(?:great|wonderful|fantastic|brilliant|perfect|thanks a lot)"
+        r"[,.!]{0,3} (?:just|another|more|so|really|yet)\b",
+        _OPENS_A_SENTENCE + r"(?:wow|great|wonderful|brilliant|perfect),? (?:just |another |the )",
         r"\bwow,? (?:so|such|very) (?:helpful|useful)\b",
         r"\bsuper helpful\b|\bamazing value\b|\breally smart\b",
-        r"\banother bot\b|\b(?:human ){2,}",
     ]
 )
+# A feeling the customer names is frustration with us unless the words around it say
+# otherwise: negated ("I'm not angry, just confused", "not annoyed at all") or aimed at the
+# customer themself ("annoyed with myself"). A fault the customer owns ("I made a terrible
+# mistake") is no judgement of us either. Each window is bounded, so the cost is linear.
+_FEELING = re.compile(r"(?:angry|annoyed|frustrated|furious|livid|fed up)", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"(?:\bnot|\bnever|n't|\bno longer)\s+(?:(?:so|that|too|very|really|even|remotely|"
+    r"particularly|at all)\s+){0,2}$",
+    re.IGNORECASE,
+)
+_AT_ONESELF = re.compile(r"\s+(?:with|at)\s+(?:myself|ourselves)\b", re.IGNORECASE)
+_OWN_MISTAKE = re.compile(
+    r"\b(?:(?:i|we)(?:'ve| have)?\s+made|my own|my)\s+(?:an?\s+|such\s+an?\s+|the\s+)?$",
+    re.IGNORECASE,
+)
+_MISTAKE_AFTER = re.compile(r"\s+(?:mistake|error|typo|blunder)s?\b", re.IGNORECASE)
+WINDOW_CHARS = 40
 _SHOUTING_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _NOT_SHOUTING = re.compile(
     r"^(?:LH|E|ACC|SSN|DOB|USA|UK|EU|VAT|USD|EUR|GBP|OK|AI|APP|WIFI|ID|GDPR|SOS|PIN|CVV|FTC|"
@@ -182,12 +216,46 @@ def without_swearing(text: str) -> str:
     return text
 
 
+def _about_us(text: str, start: int, end: int) -> bool:
+    """The strong word at text[start:end] judges us: not a feeling negated or aimed at the
+    customer themself, nor a word for a mistake the customer owns."""
+    before = text[max(0, start - WINDOW_CHARS) : start]
+    after = text[end : end + WINDOW_CHARS]
+    if _FEELING.fullmatch(text[start:end]) and (
+        _NEGATED.search(before) or _AT_ONESELF.match(after)
+    ):
+        return False
+    return not (_OWN_MISTAKE.search(before) and _MISTAKE_AFTER.match(after))
+
+
+def _strong_words(text: str) -> list[str]:
+    found = sorted(
+        (m.start(), m.group(0))
+        for p in _STRONG_WORDS
+        for m in p.finditer(text)
+        if _about_us(text, m.start(), m.end())
+    )
+    return list(dict.fromkeys(phrase for _, phrase in found))
+
+
+def _mock_praise(text: str) -> list[str]:
+    """Praise-shaped cues, unless the message says the trouble is over, or thanks with no
+    trouble back ("Oh great, the parcel is late again. Thanks a lot." is no thanks), the
+    praise's own words ("thanks a lot, really") aside."""
+    praise = matches(_MOCK_PRAISE, text)
+    rest = text
+    for pattern in _MOCK_PRAISE:
+        rest = pattern.sub(" ", rest)
+    thanks = _THANKS.search(rest) and not _TROUBLE_BACK.search(rest)
+    return [] if praise and (thanks or reports_resolved(rest)) else praise
+
+
 def detect_frustration(text: str, answered: bool = False) -> Signal:
     """`answered`: the customer has written before in this conversation, so the service
     has answered at least once."""
-    evidence = matches(_REPEATED_CONTACT, text) + matches(_STRONG_WORDS, text)
+    evidence = matches(_REPEATED_CONTACT, text) + _strong_words(text)
     evidence += matches(_COMPLAINT, text)
-    evidence += matches(_SARCASM, text) + matches(_ABOUT_THE_ANSWER, text)
+    evidence += matches(_SARCASM, text) + _mock_praise(text) + matches(_ABOUT_THE_ANSWER, text)
     # "It didn't work, thank you for your help anyway" reports, it does not complain.
     if answered and not _THANKS.search(text):
         evidence += [e for e in matches(_LATER_ONLY, text) if e not in evidence]

@@ -27,8 +27,9 @@ _SOLVED = compile_all(
         r"^\W*(?:problems?|issues?) (?:solved|resolved|fixed|sorted)\b",
         r"\b(?:that|this|it) (?:solved|resolved|fixed|sorted) it\b",
         r"\b(?:solved|resolved|fixed|sorted out) (?:the|my|our|this|that) (?:problems?|issues?)\b",
-        r"\b(?:it|that|this) (?:did work|works now|is working now|works again|worked now|"
-        r"works fine now)\b",
+        # One word may come between ("it works perfectly now"); "it works for now" is no end.
+        r"\b(?:it|that|this|everything) (?:did work|(?:works|is working|worked)"
+        r"(?: (?!for\b)\w+)? now|works again)\b",
     ]
 )
 # A contraction of "not", spelled with or without its apostrophe; a word that merely
@@ -87,6 +88,7 @@ _NOT_NOW = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[.!?;,:\n]")
+_JOINED = re.compile(r"\b(?:and|so|then)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?;\n]")
 # How far back a clause is read, and how far past a report the rest of the message is
 # read for a trouble there now: bounded, so a long message costs linear time however
@@ -108,7 +110,9 @@ def _is_a_report(text: str, start: int, end: int) -> bool:
     """The match at text[start:end] is the customer's statement, not a wish, a question,
     a denial, a claim retold, or a success the rest of the message takes back."""
     before = _CLAUSE_END.split(text[max(0, start - CLAUSE_CHARS) : start])[-1]
-    if _NOT_A_REPORT.search(before) or _CLAIMED.search(before):
+    # A claim retold is the report's own frame: "I did everything you said and it works
+    # now" tells what the customer did, then that it works.
+    if _NOT_A_REPORT.search(before) or _CLAIMED.search(_JOINED.split(before)[-1]):
         return False
     following = text[end : end + AFTER_CHARS]
     sentence_end = _SENTENCE_END.search(following)

@@ -42,7 +42,9 @@ greetings, thanks, ...), whose General catalogue intent `General_Connect_to_Agen
 
 For the dialogues, each of 19 annotators scored the customer's satisfaction with the
 dialogue from -2 to 2 (S-score); a dialogue is `dissatisfied` at a mean of -0.75 or
-less and `satisfied` at 0.5 or more, and the ambiguous middle is left out.
+less and `satisfied` at 0.5 or more, and the ambiguous middle is left out. Of that
+middle, the development half's leaning bands (0.25 to 0.5, and -0.75 to -0.25) are
+written to `dialogues_leaning_dev.jsonl`, a check that no rule is written on.
 
 A message is positive when its source intent is `human_handoff`. Texts are
 de-duplicated case-insensitively; the split is by a hash of the normalised text,
@@ -53,6 +55,7 @@ so it never changes when a source is added.
     python evals/signals/public/build.py nlupp TASK_SPECIFIC_DATASETS
     python evals/signals/public/build.py hint3 HINT3
     python evals/signals/public/build.py watson ASSISTANT_SKILL_ANALYSIS
+    python evals/signals/public/build.py leaning STC3_EN_JSON
 """
 
 import csv
@@ -253,28 +256,58 @@ def _split(key: str) -> str:
     return "test" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 else "dev"
 
 
-def dialogues(stc3_json: str) -> None:
-    splits: dict[str, list[str]] = {"dev": [], "test": []}
+def _stc3(stc3_json: str) -> list[tuple[str, float, list[str]]]:
+    """Each STC-3 dialogue's id, mean satisfaction and non-empty customer turns."""
+    dialogues = []
     for dialogue in json.loads(Path(stc3_json).read_text(encoding="utf-8")):
         scores = [a["quality"]["S"] for a in dialogue["annotations"]]
-        mean = sum(scores) / len(scores)
-        if -0.75 < mean < 0.5:
-            continue
         turns = [
             " ".join(u for u in t["utterances"] if u).strip()
             for t in dialogue["turns"]
             if t["sender"] == "customer"
         ]
+        dialogues.append((dialogue["id"], sum(scores) / len(scores), [t for t in turns if t]))
+    return dialogues
+
+
+def dialogues(stc3_json: str) -> None:
+    splits: dict[str, list[str]] = {"dev": [], "test": []}
+    for key, mean, turns in _stc3(stc3_json):
+        if -0.75 < mean < 0.5:
+            continue
         row = {
-            "id": dialogue["id"],
+            "id": key,
             "dissatisfied": mean <= -0.75,
             "satisfaction": round(mean, 3),
-            "customer_turns": [t for t in turns if t],
+            "customer_turns": turns,
         }
-        splits[_split(dialogue["id"])].append(json.dumps(row, ensure_ascii=False))
+        splits[_split(key)].append(json.dumps(row, ensure_ascii=False))
     for name, lines in splits.items():
         (OUT / f"dialogues_{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(name, len(lines), sum('"dissatisfied": true' in line for line in lines))
+
+
+LEANING = {"leaning satisfied": (0.25, 0.5), "leaning dissatisfied": (-0.75, -0.25)}
+
+
+def leaning(stc3_json: str) -> None:
+    """The dialogue sets' left-out middle, development half only: a check of how the rules
+    carry to dialogues they were not written on, by the rate each band is escalated at.
+    A band is a half-open range of mean satisfaction, [low, high) for leaning satisfied and
+    (low, high] for leaning dissatisfied, so neither touches the labelled sets. The test
+    half's middle is not written: no one reads it before the lead scores the test split."""
+    lines = [
+        json.dumps(
+            {"id": key, "band": band, "satisfaction": round(mean, 3), "customer_turns": turns},
+            ensure_ascii=False,
+        )
+        for key, mean, turns in _stc3(stc3_json)
+        if _split(key) == "dev"
+        for band, (low, high) in LEANING.items()
+        if (low <= mean < high if low > 0 else low < mean <= high)
+    ]
+    (OUT / "dialogues_leaning_dev.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("leaning dev", len(lines))
 
 
 def main(demo: str, helpdesk: str, financial: str, clinc: str) -> None:
@@ -299,6 +332,8 @@ if __name__ == "__main__":
         hint3(sys.argv[2])
     elif sys.argv[1] == "watson":
         watson(sys.argv[2])
+    elif sys.argv[1] == "leaning":
+        leaning(sys.argv[2])
     else:
         main(*sys.argv[1:5])
         dialogues(sys.argv[5])
