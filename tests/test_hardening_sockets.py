@@ -141,8 +141,17 @@ def _assert_linear(
         lambda n: ("a\U0001f600" * n)[:n],
         lambda n: ("talk to a " * n)[:n],
         lambda n: ("Oh great, the. I'm not angry at myself. I asked you it " * n)[:n],
+        lambda n: ("@China Unicom Hunan Customer Service Please " * n)[:n],
+        lambda n: "Hunan" + " " * n + "Mobile",
     ],
-    ids=["repeated person word", "emoji between letters", "repeated request", "praise, feelings"],
+    ids=[
+        "repeated person word",
+        "emoji between letters",
+        "repeated request",
+        "praise, feelings",
+        "repeated addressed account",
+        "name then blanks",
+    ],
 )
 def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:
     """Regular-expression backtracking is invisible to a call count, so this one is timed:
@@ -188,6 +197,10 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         lambda n: ("why don't you let me " * n)[:n],
         lambda n: "where are the agents" + "?" * n + "x",
         lambda n: ("she requested a " * n)[:n] + "callback",
+        lambda n: ("@China Unicom Customer Service Please " * n)[:n],
+        lambda n: "@" + "A " * n + "Agent Please",
+        lambda n: ("I called the customer service for human service " * n)[:n],
+        lambda n: "I called " + "x " * n + "human service",
     ],
     ids=[
         "customer then commas",
@@ -198,6 +211,10 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         "repeated why-not",
         "staff then question marks",
         "repeated retold request",
+        "repeated addressed account",
+        "capitals after @ then a person",
+        "repeated retold call",
+        "retold call then a long clause",
     ],
 )
 def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> None:

@@ -98,8 +98,12 @@ _NOW_AVAILABLE = (
 # After a verb of talking or contacting, any two words may qualify the person ("a real
 # rasa employee"), but not "my": "email my boss" is a chore, not a request.
 # Nor "about": "send an email about swim team practice" names a subject, not a person;
-# nor what is no person (`_NOT_A_PERSON`).
-_ANY_DET = rf"(?:(?!my\b|about\b|regarding\b|{_NOT_A_PERSON})[\w'-]+ ){{0,4}}?"
+# nor what is no person (`_NOT_A_PERSON`); nor a conjunction that opens a clause of its
+# own ("out of reach when other people call me"; "speak to you or a human" asks).
+_ANY_DET = (
+    r"(?:(?!my\b|about\b|regarding\b|(?:when|whenever|where|while|if|because|than)\b|"
+    rf"{_NOT_A_PERSON})[\w'-]+ ){{0,4}}?"
+)
 _PERSON = (
     r"(?:person|persons|human|humans|agent|agents|representative|representatives|operator|"
     r"someone|somebody|anyone|anybody|people|staff|employee|employees|advisor|adviser|"
@@ -116,7 +120,8 @@ _CONTACT = (
     # service", "synchronize the contact person" (a phone's contact list).
     r"(?:(?<!a )(?<!the )(?<!my )(?<!your )(?<!sync )(?<!synchronize )(?<!synchronise )"
     r"(?<!import )(?<!export )(?<!restore )(?<!delete )(?<!save )contact(?:ing)?|"
-    r"reach(?:ing)?|email(?:ing)?|(?<!a )(?<!the )(?<!my )(?<!your )message|"
+    # Not "out of reach when other people call me", a phone with no signal.
+    r"(?<!out of )reach(?:ing)?|email(?:ing)?|(?<!a )(?<!the )(?<!my )(?<!your )message|"
     r"get (?:hold of|in touch with|through to)|be (?:put )?in touch with|"
     r"put (?:me|us) in touch with|touch base with)"
 )
@@ -252,8 +257,8 @@ _REQUEST_PATTERNS = [
     r"\b(?:call ?back|callback)\b(?! (?:my|to)\b)",
     r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b",
     # Not a question about a call that came or a name: "why did someone call me", "what do
-    # people call me".
-    r"(?<!\bdid )(?<!\bdo )(?<!\bdoes )"
+    # people call me"; nor when others call ("out of reach when other people call me").
+    r"(?<!\bdid )(?<!\bdo )(?<!\bdoes )(?<!\bother )(?<!\bwhen )(?<!\bwhenever )"
     rf"\b(?:someone|somebody|an? \w+|{_PERSON}s?)(?: from [\w ]{{1,20}}?)? (?:to |should |can |"
     r"could |please |will )?(?:call|ring|phone) me\b",
     r"\bany(?:one|body) there\b[^.!]{0,12}\b(?:person|human)\b",
@@ -307,19 +312,50 @@ _ANOTHERS_REQUEST = (
     r"\b(?:he|she|they|my \w+|his \w+|her \w+|their \w+) (?:already |also |just )?"
     r"(?:requested|booked|arranged|scheduled|(?:asked|requested|demanded) for)\b"
 )
-# Before what the rules matched, that or a promise made, retold: "I was promised a call
-# back on Monday and nobody rang". (The model may still hear a request after a promise:
-# "my husband was promised a callback, can someone call him".)
+# The rest of a clause up to what the rules matched, when it opens no clause of its own:
+# "I called the customer service for human service", not "I called twice and I want a
+# human".
+_REST_OF_CLAUSE = (
+    r"(?:(?!\b(?:and|but|so|then|now|please|pls|want|need|would|can|could|let)\b)[^.!?,;]){0,34}"
+)
+# Before what the rules matched, a contact that happened or was hard, retold:
+# - a promise made ("I was promised a call back on Monday", "your customer service have
+#   promised to call me back"; the model may still hear a request after a promise: "my
+#   husband was promised a callback, can someone call him"), or another's request;
+# - the customer's own contact, made ("I called the customer service for human service but
+#   ...", "I've sent a private message to China Telecom Customer Service", "after contacting
+#   the customer service staff") or failed ("I couldn't get in touch with people who would
+#   meet me"), or a statement that it is hard ("it's difficult to reach your customer
+#   service"; asked, "why is it so hard to talk to a human?" wants one): asked now, it
+#   would say so ("can I talk to a human?");
+# - the way to one, as someone told it ("you can dial 10010 for the manual service").
 _RETOLD_BEFORE = re.compile(
-    rf"(?:{_ANOTHERS_REQUEST}|\b(?:was|were|been) (?:promised|offered))"
-    r"(?: (?:a|an|the|me|us|him|her|them)){0,2} $",
+    rf"(?:(?:{_ANOTHERS_REQUEST}|\b(?:was|were|been) offered|\bpromised)"
+    r"(?: (?:a|an|the|me|us|him|her|them|to)){0,2}|"
+    r"\b(?:i|we)(?:'ve| have| had)? (?:already |just |also )?(?:called|phoned|rang|dialed|dialled|"
+    rf"sent|left|wrote|emailed|messaged|contacted)\b{_REST_OF_CLAUSE}|"
+    r"\b(?:i|we) (?:couldn'?t|could not|(?:was|were)(?:n'?t| not) able to|(?:was|were) unable to)|"
+    r"\bafter|\b(?:it'?s|it is|it was)(?: so| very| too| really)? (?:difficult|hard|impossible|"
+    r"tough)(?: for (?:me|us))? to|"
+    r"\b(?:you|they) (?:can|could|should|may|must|need to|have to) (?:dial|call|ring|phone|press)"
+    rf"\b{_REST_OF_CLAUSE}) $",
     re.I,
 )
+# Whom the message is to: a person word inside the run of capitalised words an @-mention or
+# "Dear" opens ("@China Unicom Liaoning Customer Service Please answer in public", "Dear
+# Customer Service Please help"), which names an account, not someone asked for.
+_ADDRESSED_BEFORE = re.compile(r"(?:@\s*+|\b[Dd]ear\s++)(?:[A-Z0-9][\w.&'’-]*+\s++){0,6}$")
 # After the person: a contact retold, or a person met where they work ("speak to someone in
 # the store next Tuesday"), or sales, whose enquiries the bot takes ("someone from your sales
 # team").
 _NOT_A_REQUEST_AFTER = re.compile(
     r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to|local|"
+    # The person as who did something, retold ("till the manual service answered my phone"),
+    # as what a line is ("put through the customer service hotline"), or a contact made on
+    # another's word ("I contact the customer service according to what you tell me").
+    r"(?:answered|told|said|replied|hung up|refused|promised|explained|informed)\b|"
+    r"(?:hotline|line|number)s?\b|(?:according to (?:what )?(?:you|they|he|she)|as (?:you|they|he|"
+    r"she) (?:said|told|asked|advised|suggested|instructed|recommended))\b|"
     rf"{_IN_STORE_ON_A_DAY}|{_OF_SALES}|"
     # When they work: "do you have people working at weekends?".
     rf"{_AT_WORK_WHEN})",
@@ -362,6 +398,10 @@ def _rules(text: str) -> Signal:
         if _NEGATION.search(before) or _TOLD_TO.search(before):
             continue
         if _RETOLD_BEFORE.search(text[max(0, match.start() - 48) : match.start()]):
+            continue
+        if match.group(0)[:1].isupper() and _ADDRESSED_BEFORE.search(
+            text[max(0, match.start() - 48) : match.start()]
+        ):
             continue
         if _NOT_A_REQUEST_AFTER.match(text[match.end() : match.end() + 48]):
             continue
