@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 
 from warmline.guardrails.redaction import spacy_model
-from warmline.guardrails.spelling import KEYWORDS, keyword_near
+from warmline.guardrails.spelling import KEYWORDS, NAMES_NEAR_KEYWORDS, keyword_near
 from warmline.guardrails.vocabulary import english_words
 
 OUT = Path(__file__).parent.parent / "warmline/guardrails/english_near_keywords.txt"
-# Dictionary words rare enough that, typed in a chat, they are the keyword misspelt.
-TYPOS = frozenset(
-    "peron humin yuman haman hunan agene speke speck talcking takin cackel custer paget "
-    "manger mange trough pease".split()
+# Dictionary words rare enough that, typed in a chat, they are the keyword misspelt (the
+# names among them only in lower case: see `spelling.NAMES_NEAR_KEYWORDS`).
+TYPOS = NAMES_NEAR_KEYWORDS | frozenset(
+    "humin agene speke speck talcking takin cackel manger mange trough pease".split()
 )
 
 

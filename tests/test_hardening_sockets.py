@@ -141,8 +141,17 @@ def _assert_linear(
         lambda n: ("a\U0001f600" * n)[:n],
         lambda n: ("talk to a " * n)[:n],
         lambda n: ("Oh great, the. I'm not angry at myself. I asked you it " * n)[:n],
+        lambda n: ("@China Unicom Hunan Customer Service Please " * n)[:n],
+        lambda n: "Hunan" + " " * n + "Mobile",
     ],
-    ids=["repeated person word", "emoji between letters", "repeated request", "praise, feelings"],
+    ids=[
+        "repeated person word",
+        "emoji between letters",
+        "repeated request",
+        "praise, feelings",
+        "repeated addressed account",
+        "name then blanks",
+    ],
 )
 def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:
     """Regular-expression backtracking is invisible to a call count, so this one is timed:
@@ -158,8 +167,17 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
         lambda n: ("@China Unicom " * n)[:n],
         lambda n: ("the staff told " * n)[:n],
         lambda n: ("talk about it " * n)[:n],
+        lambda n: ("is an agent available " * n)[:n],
+        lambda n: "where are the agents" + "?" * n + "x",
     ],
-    ids=["capitals after @", "repeated handle", "repeated retelling", "repeated talk about"],
+    ids=[
+        "capitals after @",
+        "repeated handle",
+        "repeated retelling",
+        "repeated talk about",
+        "repeated availability",
+        "staff then question marks",
+    ],
 )
 def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], str]) -> None:
     """Read on every English message the rules pass over: small sizes, since a blow-up
@@ -174,8 +192,30 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         lambda n: "i'm a customer" + "," * n + "!x",  # 6.5 s at 20,000 commas
         lambda n: "human" + " ," * n + "x",  # 3.8 s at 20,000
         lambda n: "are you real" + " \n" * n + "!x",
+        lambda n: "," * n + "don't you have any agents",
+        lambda n: "could you not put me through to someone" + " ," * n + "x",
+        lambda n: ("why don't you let me " * n)[:n],
+        lambda n: "where are the agents" + "?" * n + "x",
+        lambda n: ("she requested a " * n)[:n] + "callback",
+        lambda n: ("@China Unicom Customer Service Please " * n)[:n],
+        lambda n: "@" + "A " * n + "Agent Please",
+        lambda n: ("I called the customer service for human service " * n)[:n],
+        lambda n: "I called " + "x " * n + "human service",
     ],
-    ids=["customer then commas", "person word then commas", "bot question then blanks"],
+    ids=[
+        "customer then commas",
+        "person word then commas",
+        "bot question then blanks",
+        "commas then a negation that asks",
+        "asking negation then commas",
+        "repeated why-not",
+        "staff then question marks",
+        "repeated retold request",
+        "repeated addressed account",
+        "capitals after @ then a person",
+        "repeated retold call",
+        "retold call then a long clause",
+    ],
 )
 def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> None:
     """The rules decide the handoff before a message is stored: a run of punctuation that

@@ -24,9 +24,14 @@ from warmline.agent.responder import (
 )
 from warmline.config import Settings
 from warmline.evals.analyze import Analyzer, RememberingRedactor, analyse_lines, write
-from warmline.guardrails.human_request import detect_human_request
+from warmline.guardrails.human_request import detect_human_request, model_may_read
 from warmline.guardrails.redaction import Redactor
-from warmline.guardrails.request_model import char_ngrams, word_ngrams
+from warmline.guardrails.request_model import (
+    char_ngrams,
+    request_probability,
+    request_threshold,
+    word_ngrams,
+)
 from warmline.guardrails.resolution import reports_resolved
 from warmline.guardrails.signals import compute_signals, sentiment
 from warmline.guardrails.spelling import fold
@@ -1314,3 +1319,242 @@ def test_yes_to_a_bare_person_word_and_a_plural_asked_with_not_are_requests(
 )
 def test_a_request_after_saying_what_the_customer_is_reaches_the_model(text: str) -> None:
     assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Someone at the office today or on the phone is someone now, not a visit to plan.
+        "I need to speak to an agent at your office today",
+        "can I talk to someone at the branch today, it's urgent",
+        "I want to speak with a person at the store today please",
+        "speak to someone at your office on the phone",
+        # Available now, in words that name the present.
+        "is a human available at this time?",
+        "is an agent available at the moment?",
+        "is someone available at this hour?",
+        "is anyone available at the minute",
+        # A negation that asks: why not, could you not, don't you have.
+        "why don't you let me talk to a human",
+        "why don't you just let me talk to someone",
+        "why do you not let me talk to a human",
+        "how come you don't let me speak to an agent",
+        "could you not put me through to someone",
+        "can you not just transfer me to a human?",
+        "would you not connect me with a person?",
+        "could you not just get me an agent",
+        "don't you have a real person I can talk to?",
+        "don't you have an actual human I could speak with",
+        "this is useless, don't you have someone I can talk to?",
+        "do you not have a human I can speak to?",
+        "don't you have any agents?",
+        "don't you have someone who can help me?",
+    ],
+)
+def test_a_person_today_now_or_asked_for_with_a_negation_is_heard_by_the_rules(
+    text: str,
+) -> None:
+    """The rules alone decide at the edge, so they must hear these, not only the model."""
+    assert asks(text)
+    assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # When the staff work: an hour, a day or a season anywhere after "available".
+        "Are agents available to talk about billing on weekends?",
+        "is an agent available to help with returns on sundays?",
+        "are your representatives available to chat at weekends?",
+        "is anyone available to talk about mortgages in the evenings?",
+        "are agents available to speak after 6pm?",
+        "is someone available to help on bank holidays?",
+        "is an agent available at weekends",
+        "do you have people working at weekends?",
+        "are there agents working after 6pm?",
+        "is there anyone on duty at night?",
+        # Where they work.
+        "where are your agents? in India?",
+        "where are your agents, in the philippines?",
+        "where are your representatives? are they in the US?",
+        "where are the operators? abroad?",
+        # A callback another asked for, or one promised, retold.
+        "she requested a callback",
+        "my son requested a call back from your team",
+        "they booked a callback for my mother",
+        "my wife was promised a callback",
+        "I was promised a call back on friday and nobody called",
+        # A device or a bot before "please" or "now" is no person.
+        "I want the AI assistant please",
+        "switch on the smart assistant now",
+    ],
+)
+def test_when_or_where_staff_work_and_a_callback_retold_hand_no_one_over(text: str) -> None:
+    """ "Are agents available to talk about billing?" asks for one (see the next test);
+    an hour or a day after it asks when they work, which the bot answers."""
+    assert not asks(text)
+    assert not asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are agents available to talk about billing?",
+        "is an agent available to help me with a refund?",
+        "where are your agents? I've been waiting an hour",
+        "I requested a callback",
+        "my husband requested a callback, can you call me back",
+    ],
+)
+def test_availability_without_a_time_and_ones_own_callback_still_ask(text: str) -> None:
+    """The other side of the lines drawn above."""
+    assert asks(text)
+    assert asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't you have staff working on sundays?",
+        "don't you have agents in the UK?",
+        "don't you have someone who can tell me the price",
+        "could you not transfer me to an agent every time I say help",
+        "would you not put me through to an agent again please",
+    ],
+)
+def test_a_negation_before_when_where_or_a_question_to_anyone_still_negates(text: str) -> None:
+    """The other side of the negations that ask: the hours, the place, a question anyone
+    could answer, a refusal that goes on."""
+    assert not asks(text)
+    assert not asks(text, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm a customer, can somebody look at my account",
+        "I'm a premium member, someone needs to fix this",
+        "I'm a new user, how do I change my password",
+        "I'm a nurse, I work nights",
+        "you're a bot, I want a person",
+        "are you a bot?",
+        "I don't need an agent",
+        "can somebody look at my account",
+        "where are your agents? in India?",
+    ],
+)
+def test_the_trainer_reads_the_model_where_the_product_does(text: str) -> None:
+    """`model_may_read` sets the model's threshold in the trainer: the product's verdict
+    must be the rules', or the model's where `model_may_read` lets it read, so the
+    trainer's false-positive rate is the product's."""
+    folded = fold(text)
+    vector = Embedder().embed_query(text)
+    expected = detect_human_request(folded).fired() or (
+        model_may_read(folded) and request_probability(folded, vector) >= request_threshold()
+    )
+    assert detect_human_request(folded, vector).fired() == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        # STC-3's service accounts: the province, inside a run of capitalised words.
+        ("@China Unicom Hunan Customer Service", "@China Unicom Hunan Customer Service"),
+        ("Hunan Mobile cut my line", "Hunan Mobile cut my line"),
+        ("I live in Hunan.", "I live in Hunan."),
+        ("@Hunan Telecom", "@Hunan Telecom"),
+        ("ask Mr Peron at the branch", "ask Mr Peron at the branch"),
+        # In lower case, or a sentence's first word alone or before "please", the typo.
+        ("talk to a hunan", "talk to a human"),
+        ("hunan please", "human please"),
+        ("Hunan please", "human please"),
+        ("ok. Hunan!", "ok. human!"),
+        ("can I speak to a peron", "can I speak to a person"),
+        # A typo that is no name folds wherever it stands.
+        (
+            "Can I talk to General Manger ZHAO directly?",
+            "Can I talk to General manager ZHAO directly?",
+        ),
+    ],
+)
+def test_a_name_a_letter_from_a_keyword_is_the_name_not_the_keyword(text: str, folded: str) -> None:
+    """ "@China Unicom Hunan Customer Service" read "human Customer Service", a request
+    for a person, in four STC-3 development dialogues."""
+    assert fold(text) == folded
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Whom the message is to: an @-mention or "Dear" naming an account.
+        "@China Unicom Liaoning Customer Service Please answer in public on the microblog.",
+        "@China Telecom Zhejiang Customer Service Please answer me. It has been a long time!",
+        "@China Unicom Hunan Customer Service why can't I use 4G?",
+        "@Acme Bank Customer Service Please explain this charge",
+        "Dear Customer Service Please tell me when my order ships",
+        "@Lumen Support Agent Please check my bill",
+        "Dear Support Team Please reply",
+        # The customer's own contact, retold: made, failed, hard, or on another's word.
+        "I called the customer service for human service but what I heard was all robot speaking",
+        "I called the human service but all I heard was robot speaking.",
+        "I phoned your helpline for human support but nobody picked up",
+        "we rang the hotline for live support and waited an hour",
+        "I've sent a private message to China Telecom Shaanxi Customer Service. Why ignore me?",
+        "I've sent a direct message to your support team twice",
+        "After contacting the customer service staff, I followed the method they provided",
+        "after speaking to an agent I tried the steps again",
+        "I couldn't get in touch with people who would meet me at the station.",
+        "we couldn't get hold of a person all weekend",
+        "I was unable to reach a human on the phone last night",
+        "It's difficult to reach your customer service than touching the sky.",
+        "it's impossible to get hold of your customer service",
+        "it is so hard to reach a human at your company",
+        "I contact the Tencent WeChat customer service according to what you tell me, no reply.",
+        "I contact your support team as you said, and nothing",
+        "You can dial 10010 for the manual service and ask them to replace it.",
+        "you can call 0800 for human support, the leaflet says",
+        "they could ring the number for personal assistance",
+        # The person as who did something, or as a line's name.
+        "I made phone calls ten times till the manual service answered my phone. Problem solved.",
+        "I waited an hour till the human support answered",
+        "It will be a miracle for you to put through the customer service hotline.",
+        "it's impossible to get through to the customer service hotline",
+        # A promise retold, and others calling the customer.
+        "Your customer service have promised to call me back for at least 5 times.",
+        "your agents have promised to call me back three times",
+        "the manager promised to call me back today",
+        "My telephone number is unavailable or out of reach when other people call me.",
+        "my phone rings out when other people call me",
+    ],
+)
+def test_an_addressee_or_a_contact_retold_is_no_request(text: str) -> None:
+    """Misreadings of STC-3 development dialogues' customer turns (the first of each kind),
+    and wordings of the same kinds written here; the rules decide alone in the replay."""
+    assert not asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I talk to a hunan",
+        "Hunan please",
+        "@Acme Support please transfer me to a human",
+        "Dear Customer Service, can I speak to a person?",
+        "Can I talk to General Manger ZHAO Yujun directly?",
+        "I called twice and I want to speak to a human now",
+        "I called twice, please put me through to a human",
+        "I've called three times, I need to speak to a manager",
+        "I emailed you yesterday, can I talk to a person now?",
+        "I couldn't find the button, can I talk to a person?",
+        "At least you can ask one of your maintenance staff to call me, okay?",
+        "I demand partial refund. Call back.",
+        "why is it so hard to talk to a human",
+        "can I speak to you or a human",
+        "I want to speak to you and then a human",
+        "I want to talk to a human as you are useless",
+    ],
+)
+def test_requests_beside_an_addressee_or_a_contact_retold_are_heard(text: str) -> None:
+    """The other side: a request after a contact retold, a complaint asked as a question, a
+    person after "or" or "as", and "@… please" in lower case or before a request."""
+    assert asks(text)

@@ -36,24 +36,74 @@ _DET = r"(?:(?:a|an|the|your|some|one of your|a member of your|any|real|live|act
 _DET += r"lumen|customer service|customer|service|support|another|different|other) ){0,4}"
 # Not a person, in the words that may qualify one: a device or another bot ("talk to the
 # google assistant"), or sales, whose enquiries the bot takes ("your sales people").
-_NOT_A_PERSON = (
-    r"(?:(?:sales|google|alexa|siri|cortana|bixby|virtual|voice|digital|smart|ai|bot|"
-    r"chat ?bot)\b|a\.i\.)"
+_NOT_A_PERSON_WORDS = (
+    "sales",
+    "google",
+    "alexa",
+    "siri",
+    "cortana",
+    "bixby",
+    "virtual",
+    "voice",
+    "digital",
+    "smart",
+    "ai",
+    "a.i.",
+    "bot",
+    "chatbot",
+    "chat bot",
 )
+_NOT_A_PERSON = rf"(?:{'|'.join(map(re.escape, _NOT_A_PERSON_WORDS))})(?!\w)"
+# The same words just before a person word ("google assistant please"), as lookbehinds,
+# which must each be of one width.
+_AFTER_NO_NOT_A_PERSON = "".join(rf"(?<!\b{re.escape(w)} )" for w in _NOT_A_PERSON_WORDS)
 # Sales as whom the customer names after the person or the verb: "someone from your sales
 # team", "connect me to the sales team".
 _OF_SALES = r"(?:(?:\w+ )?(?:from|in|of) )?(?:the |your )?sales\b"
-# A store, shop, branch or office and a day: "speak to someone at the branch on friday" is
-# a visit to plan, not a person to reach now; "someone at your office" is still one.
+# A store, shop, branch or office and a day to come: "speak to someone at the branch on
+# friday" is a visit to plan, not a person to reach now; "someone at your office", and
+# "at your office today" or "right now", is still one: today is when the customer is.
 _IN_STORE_ON_A_DAY = (
-    r"\b(?:in|at) (?:the |your |a )?(?:store|shop|branch|office)\b(?=[^.!?]{0,12}\b(?:on|next|"
-    r"this|tomorrow|today|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)"
+    r"\b(?:in|at) (?:the |your |a )?(?:store|shop|branch|office)\b(?=[^.!?]{0,12}\b(?:"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend|tomorrow|next (?:week|month)|"
+    r"this week|the \d{1,2}(?:st|nd|rd|th))\b)"
+)
+# When the staff work, not whether one is there now: a day, a part of the day, an hour or
+# a season ("on weekends", "at 9pm", "in the evenings", "after 6pm", "24/7").
+_WORKING_HOURS = (
+    r"\b(?:(?:on|at|during|over|in|after|before|from|until|till|outside|by) (?:the )?"
+    r"(?:weekends?|weekdays?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
+    r"(?:bank |public )?holidays?|christmas|easter|nights?|evenings?|mornings?|afternoons?|"
+    r"(?:business|office|opening|working) hours|"
+    # An hour, not a wait: "after 6pm", not "in 5 minutes".
+    r"\d{1,2}(?::\d\d)?(?: ?[ap]\.?m\b)?(?! ?(?:minutes?|mins?|seconds?|secs?)\b)|"
+    r"midnight|noon|lunch(?:time)?)\b|24/7|24 hours|a?round the clock)"
+)
+# Such a time later in the clause, and at work at it: "staff working on sundays", "agents
+# available to talk about billing after 6pm".
+_HOURS_IN_CLAUSE = rf"[^.!?,;]{{0,40}}{_WORKING_HOURS}"
+_AT_WORK_WHEN = rf"(?:working|on duty|available)\b{_HOURS_IN_CLAUSE}"
+# Now, which an availability question may name without asking when: "is a human available
+# at this time?", "at the moment", "at present".
+_NOW = r"(?:at (?:this (?:time|moment|minute|hour)|the (?:moment|minute))|at present)\b"
+# After "available": not when, in its clause ("available on Sundays", "available 24/7",
+# "available to talk about billing on weekends": opening hours, which the bot answers), nor
+# to come or visit ("available to visit my house"). Asked with no time, "are agents
+# available to talk about billing?" asks for one: a customer who asks whether a person can
+# talk wants one now, and a yes from the bot would leave them waiting for nothing.
+_NOW_AVAILABLE = (
+    rf"(?! (?!{_NOW})(?:on|at|in|during|after|before|from|24|to (?!chat|talk|speak|help))\b)"
+    rf"(?!{_HOURS_IN_CLAUSE})"
 )
 # After a verb of talking or contacting, any two words may qualify the person ("a real
 # rasa employee"), but not "my": "email my boss" is a chore, not a request.
 # Nor "about": "send an email about swim team practice" names a subject, not a person;
-# nor what is no person (`_NOT_A_PERSON`).
-_ANY_DET = rf"(?:(?!my\b|about\b|regarding\b|{_NOT_A_PERSON})[\w'-]+ ){{0,4}}?"
+# nor what is no person (`_NOT_A_PERSON`); nor a conjunction that opens a clause of its
+# own ("out of reach when other people call me"; "speak to you or a human" asks).
+_ANY_DET = (
+    r"(?:(?!my\b|about\b|regarding\b|(?:when|whenever|where|while|if|because|than)\b|"
+    rf"{_NOT_A_PERSON})[\w'-]+ ){{0,4}}?"
+)
 _PERSON = (
     r"(?:person|persons|human|humans|agent|agents|representative|representatives|operator|"
     r"someone|somebody|anyone|anybody|people|staff|employee|employees|advisor|adviser|"
@@ -70,7 +120,8 @@ _CONTACT = (
     # service", "synchronize the contact person" (a phone's contact list).
     r"(?:(?<!a )(?<!the )(?<!my )(?<!your )(?<!sync )(?<!synchronize )(?<!synchronise )"
     r"(?<!import )(?<!export )(?<!restore )(?<!delete )(?<!save )contact(?:ing)?|"
-    r"reach(?:ing)?|email(?:ing)?|(?<!a )(?<!the )(?<!my )(?<!your )message|"
+    # Not "out of reach when other people call me", a phone with no signal.
+    r"(?<!out of )reach(?:ing)?|email(?:ing)?|(?<!a )(?<!the )(?<!my )(?<!your )message|"
     r"get (?:hold of|in touch with|through to)|be (?:put )?in touch with|"
     r"put (?:me|us) in touch with|touch base with)"
 )
@@ -86,6 +137,16 @@ _NOT_SOMEONE = (
 _DEVICE = (
     r"(?:phone|cellphone|cell phone|mobile|smartphone|computer|laptop|pc|tablet|ipad|iphone|"
     r"device|watch|tv|printer|router|modem|headphones|earbuds|speaker|car)s?\b"
+)
+# Where the staff are: "where are the humans" asks for one; "where are your agents? in
+# India?" or "... based?" asks where they work (`_PLACE_AFTER`), which the bot answers.
+_WHERE_STAFF = (
+    r"\bwhere (?:are|is) (?:the|your|a|all the|any) (?:real |actual |live )?(?:humans?|agents?|"
+    r"representatives?|operators?|real (?:people|person))"
+)
+_PLACE_AFTER = (
+    r"[\s.!?,;]*+(?:(?:are|is) (?:they|it|he|she) )?(?:in|from|based|located|overseas|abroad|"
+    r"offshore)\b"
 )
 _REQUEST_PATTERNS = [
     # Any addressee after a verb of talking or connecting: hotels' "speak to the
@@ -117,19 +178,17 @@ _REQUEST_PATTERNS = [
     r"\b(?:is|are) (?:a|an|any|some) (?:real |live |actual )?(?:person|human|agent|"
     r"representative|operator)s? able to\b",
     r"\b(?:is|are) (?:any|some)(?:one|body) (?:from [\w ]{1,20}? )?(?:online|available|around|"
-    r"free)\b(?! (?:on|at|in|during|after|before|from|to (?!chat|talk|speak|help))\b)",
+    rf"free)\b{_NOW_AVAILABLE}",
     rf"\btake (?:me|us) to {_DET}{_PERSON}\b",
     r"\blive[ -](?:chat|support|help|operator|rep)\b",
     rf"\b(?:help|assistance|support) from {_DET}(?:person|human|agent|representative|rep|operator|"
     r"staff|someone|somebody|team)\b",
     # Whoever's, and however many: "are your agents available", "is one of your reps
-    # available now"; not when ("available on Sundays", "available 24/7").
-    # Nor what time they are, nor to come or visit ("available to visit my house").
+    # available now"; not what time they are, nor when (`_NOW_AVAILABLE`).
     r"(?<!\btime )(?<!\bwhen )(?<!\bhours )"
     r"\b(?:is|are) (?:there )?(?:a |an |any |the |your |(?:any|one|some) of (?:your|the) )?"
     r"(?:real |live |human )?(?:person|human|agent|representative|rep|operator|advisor|adviser|"
-    r"staff)s? (?:now |currently |still |even )?available\b"
-    r"(?! (?:on|at|in|during|after|before|from|24|to (?!chat|talk|speak|help))\b)",
+    rf"staff)s? (?:now |currently |still |even )?available\b{_NOW_AVAILABLE}",
     r"\b(?:get|put) (?:a |an |some )?(?:person|human|agent|someone|somebody|representative)s? "
     r"on(?: the (?:line|phone))?\b",
     r"^\W*i (?:need|want) (?:some )?(?:support|assistance)\W*$",
@@ -158,8 +217,7 @@ _REQUEST_PATTERNS = [
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
     r"call|help)\b",
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",
-    rf"\b(?<!one )(?<!per )(?<!each )(?<!sales )(?<!google )(?<!virtual )(?<!voice )(?<!digital )"
-    rf"{_PERSON} (?:please|now|asap)\b",
+    rf"\b(?<!one )(?<!per )(?<!each ){_AFTER_NO_NOT_A_PERSON}{_PERSON} (?:please|now|asap)\b",
     # Alone, or after an interjection that turns the bot down, set off by punctuation: "no!
     # human!", "stop. agent." (an answer, "yes, the technician", names whom it was); or
     # said again: "I said agent". Possessive: "human , , , …" re-read its commas.
@@ -180,9 +238,9 @@ _REQUEST_PATTERNS = [
     # humans?"; not when ("does anyone work there on Sundays").
     r"\bdoes (?:any|some)(?:one|body) (?:actually |even |still |really )?work (?:there|here)\b"
     r"(?! (?:on|at|in|during|after|before|from)\b)",
-    # Ending its clause: not where they are based ("where are your representatives based?").
-    r"\bwhere (?:are|is) (?:the|your|a|all the|any) (?:real |actual |live )?(?:humans?|agents?|"
-    r"representatives?|operators?|real (?:people|person))(?=\s*(?:[.!?,;]|$))",
+    # Ending its clause: not where they are based ("where are your representatives based?",
+    # "where are your agents? in India?").
+    rf"{_WHERE_STAFF}(?=\s*(?:[.!?,;]|$))(?!{_PLACE_AFTER})",
     # Handed on, whoever to, at the end of the message: "Hi can you transfer me".
     r"\b(?:transfer|connect|put) me(?: through)?(?: (?:please|pls|now))?\W*$",
     # Past the menu to one: "skip the recorded menu and go straight to a live person", "how
@@ -199,8 +257,8 @@ _REQUEST_PATTERNS = [
     r"\b(?:call ?back|callback)\b(?! (?:my|to)\b)",
     r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b",
     # Not a question about a call that came or a name: "why did someone call me", "what do
-    # people call me".
-    r"(?<!\bdid )(?<!\bdo )(?<!\bdoes )"
+    # people call me"; nor when others call ("out of reach when other people call me").
+    r"(?<!\bdid )(?<!\bdo )(?<!\bdoes )(?<!\bother )(?<!\bwhen )(?<!\bwhenever )"
     rf"\b(?:someone|somebody|an? \w+|{_PERSON}s?)(?: from [\w ]{{1,20}}?)? (?:to |should |can |"
     r"could |please |will )?(?:call|ring|phone) me\b",
     r"\bany(?:one|body) there\b[^.!]{0,12}\b(?:person|human)\b",
@@ -249,12 +307,58 @@ _TOLD = (
     r"instructed) (?:me|us) to"
 )
 _TOLD_TO = re.compile(_TOLD + r"\s*$", re.I)
+# Another's request, retold: "she requested a callback", "my husband asked for a manager".
+_ANOTHERS_REQUEST = (
+    r"\b(?:he|she|they|my \w+|his \w+|her \w+|their \w+) (?:already |also |just )?"
+    r"(?:requested|booked|arranged|scheduled|(?:asked|requested|demanded) for)\b"
+)
+# The rest of a clause up to what the rules matched, when it opens no clause of its own:
+# "I called the customer service for human service", not "I called twice and I want a
+# human".
+_REST_OF_CLAUSE = (
+    r"(?:(?!\b(?:and|but|so|then|now|please|pls|want|need|would|can|could|let)\b)[^.!?,;]){0,34}"
+)
+# Before what the rules matched, a contact that happened or was hard, retold:
+# - a promise made ("I was promised a call back on Monday", "your customer service have
+#   promised to call me back"; the model may still hear a request after a promise: "my
+#   husband was promised a callback, can someone call him"), or another's request;
+# - the customer's own contact, made ("I called the customer service for human service but
+#   ...", "I've sent a private message to China Telecom Customer Service", "after contacting
+#   the customer service staff") or failed ("I couldn't get in touch with people who would
+#   meet me"), or a statement that it is hard ("it's difficult to reach your customer
+#   service"; asked, "why is it so hard to talk to a human?" wants one): asked now, it
+#   would say so ("can I talk to a human?");
+# - the way to one, as someone told it ("you can dial 10010 for the manual service").
+_RETOLD_BEFORE = re.compile(
+    rf"(?:(?:{_ANOTHERS_REQUEST}|\b(?:was|were|been) offered|\bpromised)"
+    r"(?: (?:a|an|the|me|us|him|her|them|to)){0,2}|"
+    r"\b(?:i|we)(?:'ve| have| had)? (?:already |just |also )?(?:called|phoned|rang|dialed|dialled|"
+    rf"sent|left|wrote|emailed|messaged|contacted)\b{_REST_OF_CLAUSE}|"
+    r"\b(?:i|we) (?:couldn'?t|could not|(?:was|were)(?:n'?t| not) able to|(?:was|were) unable to)|"
+    r"\bafter|\b(?:it'?s|it is|it was)(?: so| very| too| really)? (?:difficult|hard|impossible|"
+    r"tough)(?: for (?:me|us))? to|"
+    r"\b(?:you|they) (?:can|could|should|may|must|need to|have to) (?:dial|call|ring|phone|press)"
+    rf"\b{_REST_OF_CLAUSE}) $",
+    re.I,
+)
+# Whom the message is to: a person word inside the run of capitalised words an @-mention or
+# "Dear" opens ("@China Unicom Liaoning Customer Service Please answer in public", "Dear
+# Customer Service Please help"), which names an account, not someone asked for.
+_ADDRESSED_BEFORE = re.compile(r"(?:@\s*+|\b[Dd]ear\s++)(?:[A-Z0-9][\w.&'’-]*+\s++){0,6}$")
 # After the person: a contact retold, or a person met where they work ("speak to someone in
 # the store next Tuesday"), or sales, whose enquiries the bot takes ("someone from your sales
 # team").
 _NOT_A_REQUEST_AFTER = re.compile(
     r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to|local|"
-    rf"{_IN_STORE_ON_A_DAY}|{_OF_SALES})",
+    # The person as who did something, retold ("till the manual service answered my phone"),
+    # as what a line is ("put through the customer service hotline"), or a contact made on
+    # another's word ("I contact the customer service according to what you tell me").
+    r"(?:answered|told|said|replied|hung up|refused|promised|explained|informed)\b|"
+    r"(?:hotline|line|number)s?\b|(?:according to (?:what )?(?:you|they|he|she)|as (?:you|they|he|"
+    r"she) (?:said|told|asked|advised|suggested|instructed|recommended))\b|"
+    rf"{_IN_STORE_ON_A_DAY}|{_OF_SALES}|"
+    # When they work: "do you have people working at weekends?".
+    rf"{_AT_WORK_WHEN})",
     re.I,
 )
 
@@ -293,6 +397,12 @@ def _rules(text: str) -> Signal:
         before = text[max(0, match.start() - 28) : match.start()]
         if _NEGATION.search(before) or _TOLD_TO.search(before):
             continue
+        if _RETOLD_BEFORE.search(text[max(0, match.start() - 48) : match.start()]):
+            continue
+        if match.group(0)[:1].isupper() and _ADDRESSED_BEFORE.search(
+            text[max(0, match.start() - 48) : match.start()]
+        ):
+            continue
         if _NOT_A_REQUEST_AFTER.match(text[match.end() : match.end() + 48]):
             continue
         return Signal(score=1.0, evidence=[match.group(0).strip()])
@@ -316,24 +426,43 @@ def _after_first_clause(text: str) -> str:
     return parts[1] if len(parts) == 2 else ""
 
 
-# A negation that asks for what it names rather than refusing it: "why don't you just put
-# me through to a human", "can I not speak to a real person?", "is there not a human I can
-# speak to", "don't you have any humans?". The question's "not" goes, so the request reads
-# as asked. Only these: "don't you put me through to a human, just answer", "can you not
-# connect me to a person", "why don't you have live chat", "is there not a charge to speak
-# to an agent" read the same words the other way, so they keep their negation.
-_ASKED_DONT = re.compile(
-    r"(\b(?:why|how come)\s+do)n'?t(?=\s+you\s+(?:just\s+)?(?:put|transfer|connect|pass|"
-    r"hand|get)\s+(?:me|us)\b)|"
-    # Whether there are any humans at all; not any staff discounts.
-    r"(^\W*do)n'?t(?=\s+you\s+have\s+any\s+(?:humans|real\s+people)\b)",
-    re.IGNORECASE,
+# A negation that asks for what it names rather than refusing it: "why don't you let me
+# talk to a human", "how come you don't put me through", "can I not speak to a real
+# person?", "could you not put me through to someone", "is there not a human I can speak
+# to", "don't you have a real person I can talk to?". The question's "not" goes, so the
+# request reads as asked. Only these: "don't you put me through to a human, just answer",
+# "can you not connect me to a person, I just want the answer", "would you not put me
+# through to an agent again", "why don't you have live chat", "don't you have staff
+# discounts?", "is there not a charge to speak to an agent" read the same words the other
+# way, so they keep their negation. Each alternative captures what it keeps.
+_HAND_ME_ON = r"\s+(?:just\s+)?(?:let|put|transfer|connect|pass|hand|get)\s+(?:me|us)\b"
+# Someone to have, and what may follow: "a real person I can talk to", "any humans working
+# there", "someone who can help", "any agents?"; not a thing named after one ("staff
+# discounts", "an agent portal"), where they are ("agents in the UK") or someone who can
+# answer ("someone who can tell me", as "is there someone who can tell me").
+_SOMEONE_TO_HAVE = (
+    r"\s+have\s+(?:(?:a|an|any|some)\s+)?(?:(?:real|live|actual|human)\s+)?(?:humans?|people|"
+    r"persons?|agents?|representatives?|operators?|someone|somebody|anyone|anybody|staff|"
+    r"employees?)\b(?!\s+(?!(?:i|we|to|available|working|there|here|around|left|"
+    r"(?:who|that) (?:can |could |will )?(?:help|talk|speak|chat))\b)\w)"
 )
-_ASKED_NOT = re.compile(
+# Where a clause opens: the message's start, or a stop or comma and spaces (spaces only:
+# "\W*" after each of a run of commas re-read the run from each, quadratic).
+_CLAUSE_OPENING = r"^\W*+|[.!?,;]\s*+"
+_ASKING_NEGATION = re.compile(
+    rf"(\b(?:why|how come)\s+do)n'?t(?=\s+you{_HAND_ME_ON})|"
+    rf"(\b(?:why|how come)(?:\s+do)?\s+you)\s+(?:don'?t|do\s+not|not)(?={_HAND_ME_ON})|"
+    # Asked of the bot only when the person ends the message or its question: not "could you
+    # not transfer me to an agent every time I say help".
+    rf"(\b(?:can|could|would|will)\s+you)\s+not(?={_HAND_ME_ON}[^.!?,;]{{0,40}}?\b{_PERSON}"
+    r"(?:\s*\?|\W*+(?:please|pls|now)?\W*+$))|"
     r"(\b(?:(?:can|could|may|might) (?:i|we)|is there|are there))\s+not\b"
     r"(?=\s+(?:(?:a|an|any|some)\s+)?(?:(?:real|live|actual|human)\s+)?(?:speak|talk|chat|"
     r"get|be|have|person|people|humans?|agents?|representatives?|operators?|someone|somebody|"
-    r"anyone|anybody)\b)",
+    r"anyone|anybody)\b)|"
+    # Opening its clause: not "why don't you have live chat".
+    rf"((?:{_CLAUSE_OPENING})do)n'?t(?=\s+you{_SOMEONE_TO_HAVE})|"
+    rf"((?:{_CLAUSE_OPENING})do\s+you)\s+not(?={_SOMEONE_TO_HAVE})",
     re.IGNORECASE,
 )
 # Not knowing the way to a person is no refusal of one: "I don't know how to reach an
@@ -365,8 +494,9 @@ def _plain(text: str) -> str:
     """`text` with swearing inside a phrase dropped, and negations that only ask, only
     say the way is unknown or only complain left out, so the rules and the model's
     silences read the request itself."""
-    text = _ASKED_DONT.sub(lambda m: m.group(1) or m.group(2), _INTENSIFIER.sub("", text))
-    text = _ASKED_NOT.sub(r"\1", text)
+    text = _ASKING_NEGATION.sub(
+        lambda m: "".join(filter(None, m.groups())), _INTENSIFIER.sub("", text)
+    )
     text = _COMPLAINT_NEGATION.sub("", _NOT_KNOWING_HOW.sub("", text))
     return " ".join(text.split())
 
@@ -399,10 +529,10 @@ _PERSON_AS_A_THING = re.compile(
     r"\b(?:another|a new|an other|other|a second|this|that) (?:person|people|user|member)\b|"
     r"\b(?:person|people) (?:i|i'?m|i am|we)\b[^.!?]{0,15}\bpay|"
     r"\bhuman resources\b|"
-    # A contact that kept coming, or another's request: "I was being contacted by someone
-    # from your team every day", "my husband asked for a manager".
+    # A contact that kept coming, or another's request (`_ANOTHERS_REQUEST`): "I was being
+    # contacted by someone from your team every day", "my husband asked for a manager".
     r"\b(?:was|were|am|i'?m|is|are|been) being (?:contacted|called|phoned|rung|emailed|"
-    r"messaged) by\b|\b(?:my \w+|he|she|they) (?:asked|requested|demanded) for\b|"
+    rf"messaged) by\b|{_ANOTHERS_REQUEST}|"
     r"\b(?:i|we) (?:already |just )?(?:left|sent|spoke|talked|called|emailed|wrote|contacted|"
     r"messaged|chatted)\b",
     re.I,
@@ -439,6 +569,10 @@ _GREETING_OR_IN_PERSON = re.compile(
     rf"\bin[ -]person\b|{_IN_STORE_ON_A_DAY}",
     re.I,
 )
+# When or where the staff work, which the rules pass over too (`_NOW_AVAILABLE`,
+# `_AT_WORK_WHEN`, `_PLACE_AFTER`): "is an agent available at weekends", "don't you have
+# staff working on sundays?", "where are your agents? in India?".
+_WHEN_OR_WHERE_STAFF_WORK = re.compile(rf"\b{_AT_WORK_WHEN}|{_WHERE_STAFF}{_PLACE_AFTER}", re.I)
 # A page or form named after its purpose ("the contact support page is broken") is a thing.
 _CONTACT_THING = re.compile(
     r"\b(?:contact|support|help|customer service)(?: us| support)? (?:page|form|link|article|"
@@ -451,7 +585,7 @@ _CONTACT_THING = re.compile(
 def _silenced(text: str) -> bool:
     """Whether the model's reading of `text` (past who is talking) is silenced: a person
     negated ("I don't need an agent"), talk with the bot, a contact page, a greeting
-    alone, a device or a contact list."""
+    alone, a device, a contact list, or when or where the staff work."""
     plain = _plain(text)
     return any(
         rx.search(plain)
@@ -466,14 +600,29 @@ def _silenced(text: str) -> bool:
             _GREETING_OR_IN_PERSON,
             _JOINING_A_THING,
             _CONTACT_LIST,
+            _WHEN_OR_WHERE_STAFF_WORK,
         )
     )
 
 
+def _what_the_rules_read(text: str) -> str:
+    """`text`, or what follows a remark on who is talking in a clause of its own ("you're a
+    bot, I want a person", "I'm a customer, can somebody look at my account"), or nothing
+    when the remark is all it says."""
+    return _after_first_clause(text) if _about_who_talks(text) else text
+
+
 def model_may_read(text: str) -> bool:
-    """Whether the request model's reading of `text` counts: not a remark on who is
-    talking, and not `_silenced`."""
-    return not (_about_who_talks(text) or _silenced(text))
+    """Whether the request model's reading of `text` counts, the one decision the product
+    and the model's trainer make: never after a remark on the bot; after what the customer
+    is, on what follows it, unless that is silenced ("I'm a customer, can somebody look at
+    my account"); otherwise unless `_silenced`."""
+    if IDENTITY_QUESTION.match(text) or _ABOUT_THE_BOT.match(text):
+        return False
+    if _ABOUT_THE_CUSTOMER.match(text):
+        rest = _after_first_clause(text)
+        return bool(rest.strip()) and not _silenced(rest)
+    return not _silenced(text)
 
 
 def _model(text: str, vector: npt.NDArray[np.float32]) -> Signal:
@@ -484,20 +633,10 @@ def _model(text: str, vector: npt.NDArray[np.float32]) -> Signal:
 
 
 def detect_human_request(text: str, vector: npt.NDArray[np.float32] | None = None) -> Signal:
-    """The request in `text`; `vector` is its normalised MiniLM embedding when known."""
-    if IDENTITY_QUESTION.match(text) or _ABOUT_THE_BOT.match(text):
-        # A remark on the bot is no request; one may still follow it in a clause of its
-        # own, which the rules read: "you're a bot, I want a person".
-        return _rules(_plain(_after_first_clause(text)))
-    if _ABOUT_THE_CUSTOMER.match(text):
-        # What the customer is asks for no one ("I'm a project manager"); what follows it
-        # may, and both readers hear it: "I'm a customer, can somebody look at my account".
-        rest = _after_first_clause(text)
-        found = _rules(_plain(rest))
-        if found.fired() or vector is None or not rest.strip() or _silenced(rest):
-            return found
-        return _model(text, vector)
-    found = _rules(_plain(text))
-    if found.fired() or vector is None or _silenced(text):
+    """The request in `text`; `vector` is its normalised MiniLM embedding when known. The
+    rules read past a remark on who is talking; the model reads the whole message when
+    `model_may_read` lets it."""
+    found = _rules(_plain(_what_the_rules_read(text)))
+    if found.fired() or vector is None or not model_may_read(text):
         return found
     return _model(text, vector)

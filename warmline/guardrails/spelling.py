@@ -86,6 +86,11 @@ NOT_ENGLISH = frozenset(
 ENGLISH_NEAR_KEYWORDS = frozenset(
     Path(__file__).with_name("english_near_keywords.txt").read_text(encoding="utf-8").split()
 )
+# Of those typed as typos, the names: a province and people's names in the dictionary
+# ("Hunan", "Peron", "Custer", "Paget", "Haman") and a family of languages ("Yuman"). Written
+# as a name ("@China Unicom Hunan Customer Service", "in Hunan", "Hunan Mobile") they are
+# the name, not "human"; in lower case ("talk to a hunan") they are the keyword misspelt.
+NAMES_NEAR_KEYWORDS = frozenset("hunan peron custer paget haman yuman".split())
 _WORD = re.compile(r"[^\W_]+(?:['/][^\W_]*)*|/")
 
 
@@ -116,5 +121,46 @@ def _fold_word(word: str) -> str:
     return keyword_near(lower) or word
 
 
+# After these, a capitalised word may open a sentence; after anything else it is a name.
+_SENTENCE_OPENERS = frozenset(".!?\n\"'(")
+# Words of a bare request, which may be capitalised after a typo that opens it ("Hunan Please").
+_REQUEST_TAIL = frozenset(("please", "pls", "plz", "now", "asap"))
+
+
+def _is_title(word: str) -> bool:
+    return word[:1].isupper() and word[1:].islower()
+
+
+def _written_as_a_name(word: str, opens_sentence: bool, following: str) -> bool:
+    """Whether `word`, one of `NAMES_NEAR_KEYWORDS`, is written as the name: capitalised
+    inside a sentence ("in Hunan", "@China Unicom Hunan Customer Service", "@Hunan") or
+    before another capitalised word ("Hunan Mobile"). A sentence's first word alone, or
+    before a request's last word ("Hunan please"), may be the keyword misspelt."""
+    if not _is_title(word):
+        return False
+    return not opens_sentence or (_is_title(following) and following.lower() not in _REQUEST_TAIL)
+
+
+def _opens_sentence(gap: str, first: bool) -> bool:
+    """Whether a word after `gap` (what stands between it and the previous word) may open
+    a sentence: the gap's last mark says, or, with none, whether it is the first word."""
+    mark = gap.rstrip(" \t")[-1:]
+    return mark in _SENTENCE_OPENERS if mark else first
+
+
 def fold(text: str) -> str:
-    return _WORD.sub(lambda m: _fold_word(m.group(0)), text)
+    """`text` with misspelt keywords and shorthand in their words, names left alone."""
+    words = list(_WORD.finditer(text))
+    parts: list[str] = []
+    end = 0
+    for i, match in enumerate(words):
+        word, gap = match.group(0), text[end : match.start()]
+        named = word.lower() in NAMES_NEAR_KEYWORDS and _written_as_a_name(
+            word,
+            _opens_sentence(gap, first=i == 0),
+            words[i + 1].group(0) if i + 1 < len(words) else "",
+        )
+        parts += (gap, word if named else _fold_word(word))
+        end = match.end()
+    parts.append(text[end:])
+    return "".join(parts)
