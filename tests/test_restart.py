@@ -460,3 +460,45 @@ async def test_a_handoff_behind_a_message_whose_answer_was_refused_waits_in_no_b
             await service.drain()
         assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
         assert (await service.get(conversation.id)).pending_seq is None
+
+
+class NoWorkerFree(LineRecorder):
+    """A workers' line that never starts a turn in time: every turn is refused as busy."""
+
+    async def run(
+        self,
+        conversation_id: str,
+        turn: TurnInput,
+        on_delta: Callable[[str], None],
+        urgency: Urgency,
+        *_: Any,
+    ) -> AgentState:
+        self.sent.append((turn.seq, urgency))
+        raise Busy("no worker free within 5 s")
+
+
+async def test_under_overload_a_question_a_handoff_waits_behind_is_answered_busy_not_run_here(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """No worker frees up. The press's own turn still runs on the serving process's graph
+    (the customer asked for a person and is never told "busy"), but the older question it
+    waits behind, which shares its place in line, is answered "busy": the process holding
+    the sockets runs no bot turn for the workers, however it reached the front."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        refuse_the_first_answer(service)
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await service.drain()
+        line = NoWorkerFree(service.graph)
+        service.runner = line  # type: ignore[assignment]  # a pool's `run`, refusing
+        press, _ = await service.request_human(conversation.id, "m2")
+        await service.drain()
+        assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
+        received = await service.log.events_after(conversation.id, question.seq)
+        said = [e.data for e in received if e.type == "message" and e.data["role"] != "customer"]
+        assert [s.get("kind") for s in said if s["role"] == "system"].count("busy") == 1
+        assert [s for s in said if s["role"] == "bot"] == []
+        assert (await service.get(conversation.id)).pending_seq is None

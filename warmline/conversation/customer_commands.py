@@ -673,7 +673,8 @@ class ConversationService:
         )
         if turn.mode == "bot":
             self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
-        state = await self._run_graph(conversation_id, turn, _urgency(turn, later), arrival)
+        urgency = _urgency(turn, later)
+        state = await self._run_graph(conversation_id, turn, urgency, arrival, turn.force_human)
         outcome = Outcome.model_validate(state["outcome"])
         place = await self.broadcast.place(conversation_id) if turn.mode == "queued" else None
         available = self.presence.anyone_available()  # read here, not on the writer's thread
@@ -721,7 +722,7 @@ class ConversationService:
         try:
             # Its start deadline counts from now: the customer already has the handoff.
             arrival = _Arrival(None, early)
-            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, arrival)
+            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, arrival, True)
             await self._complete_packet(conversation_id, seq, state)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
@@ -778,9 +779,19 @@ class ConversationService:
         self.broadcast.announce()
 
     async def _run_graph(
-        self, conversation_id: str, turn: TurnInput, urgency: Urgency, arrival: _Arrival
+        self,
+        conversation_id: str,
+        turn: TurnInput,
+        urgency: Urgency,
+        arrival: _Arrival,
+        here_if_busy: bool = False,
     ) -> AgentState:
         """Run the turn, streaming the answer's pieces to the customer as they are written.
+        `here_if_busy`: the turn is a handoff's own (a press, or a handoff made at the
+        edge), which runs on this process's graph if no worker starts it in time rather
+        than answer "busy" to someone who asked for a person. An older message a handoff
+        waits behind shares its place in line, not this: under overload it is answered
+        "busy", so the serving process never runs bot turns for the workers.
 
         Pieces are `delta` control frames (no seq): a preview that the logged `message`
         replaces, so a reconnecting customer gets the final answer, never half of one.
@@ -812,10 +823,8 @@ class ConversationService:
             # answered as a failed turn.
             return await _once_more_if_lost(run, arrival.received, "turn", conversation_id)
         except Busy:
-            if urgency is not Urgency.HANDOFF:
+            if not here_if_busy:
                 raise
-            # A handoff's turn jumps the line; if no worker frees up even so, it runs here
-            # rather than answer "busy" to someone who asked for a person.
             return await self.graph.run(conversation_id, turn, preview())
 
     async def _answer(
