@@ -626,5 +626,16 @@ def test_numbers_dialled_from_abroad_and_rural_addresses_are_redacted(
     assert redact(redactor, text) == redacted
 
 
+@pytest.mark.parametrize(
+    "text",
+    # Numbers dialled abroad that pass Luhn by chance: a phone, not a card.
+    ["0011 247 62889", "00 1 684-733-1234", "011 226 20 49 12 34"],
+)
+def test_a_number_dialled_abroad_is_a_phone_whatever_luhn_says(
+    redactor: Redactor, text: str
+) -> None:
+    assert redact(redactor, f"call me on {text}") == "call me on <PHONE_1>"
+
+
 def test_us_after_an_address_is_a_country_only_in_capitals(redactor: Redactor) -> None:
     assert redact(redactor, "Austin, TX 78701 us too") == "<ADDRESS_1> us too"
