@@ -561,3 +561,81 @@ def test_the_region_search_skips_only_messages_too_short_for_any_regions_number(
         lengths += [n for n in metadata.general_desc.possible_length if n > 0]
     shortest = min(lengths)
     assert shortest >= SHORTEST_NUMBER
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # A name in lower case the writer gives as who they are, after "im" or "this is"
+        # and before a pause or "and"/"again"/"here", and "im" stays outside it.
+        ("im chidi, my card is blocked", "im <NAME_1>, my card is blocked"),
+        ("im tunde and i need help", "im <NAME_1> and i need help"),
+        ("this is tunde again", "this is <NAME_1> again"),
+        ("it's bongani here", "it's <NAME_1> here"),
+        # ... or signs after a dash at the message's end.
+        ("please help asap\n\n- chidi", "please help asap\n\n- <NAME_1>"),
+        ("please help asap -chidi", "please help asap -<NAME_1>"),
+        # "und" ends a German name as "and" ends an English one.
+        ("Ich heiße Jürgen Weber und habe eine Frage", "Ich heiße <NAME_1> und habe eine Frage"),
+    ],
+)
+def test_names_given_in_lower_case_or_signed_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a transaction and would like to know if I it's cancelable?",
+        "How can I change the currency I'm exchanging from AUD to GBP?",
+        "im migrating from dialogflow",
+        "this is rediculous!",
+        "im sooo angry about this",
+        "i'm okay.",
+        "sizes - xxl",
+        "please refund it - thanks",
+    ],
+)
+def test_words_after_im_or_a_dash_that_are_no_names_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # Dialled from abroad: "00" or "011", then up to E.164's fifteen digits.
+        ("011 52 1 55 1234 5678 is my cell", "<PHONE_1> is my cell"),
+        # A rural route or a military mail route and its box, and "PO Bx".
+        ("ship it to RR 2 Box 348 please", "ship it to <ADDRESS_1> please"),
+        ("HC RTE 24 box 2A", "<ADDRESS_1>"),
+        ("send it to cmr 411 box 3568", "send it to <ADDRESS_1>"),
+        ("PO Bx 433", "<ADDRESS_1>"),
+        # The country after the ZIP, as on a parcel's label.
+        (
+            "84 Social Street Woonsocket, Rhode Island 02895 United States",
+            "<ADDRESS_1>",
+        ),
+        ("ship it to Austin, TX 78701, USA.", "ship it to <ADDRESS_1>."),
+    ],
+)
+def test_numbers_dialled_from_abroad_and_rural_addresses_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    # Numbers dialled abroad that pass Luhn by chance: a phone, not a card.
+    ["0011 247 62889", "00 1 684-733-1234", "011 226 20 49 12 34"],
+)
+def test_a_number_dialled_abroad_is_a_phone_whatever_luhn_says(
+    redactor: Redactor, text: str
+) -> None:
+    assert redact(redactor, f"call me on {text}") == "call me on <PHONE_1>"
+
+
+def test_us_after_an_address_is_a_country_only_in_capitals(redactor: Redactor) -> None:
+    assert redact(redactor, "Austin, TX 78701 us too") == "<ADDRESS_1> us too"

@@ -97,6 +97,7 @@ _ENGLISH_NAME_READERS = frozenset(
         "ReferredNameRecognizer",
         "AddressedNameRecognizer",
         "GreetedNameRecognizer",
+        "LowerIntroducedNameRecognizer",
         "SmallModelNameRecognizer",
         "TokenModelRecognizer",
     }
@@ -545,11 +546,11 @@ class Redactor:
         return span.model_copy(update={"start": start, "end": end})
 
     def _rest_of_name(self, word: str, capitalised: bool) -> bool:
-        """`word`, beside a name, is more of it (see `_whole_name`); a call or a greeting
-        never is ("Hey Sam", which the dictionary does not know)."""
+        """`word`, beside a name, is more of it (see `_whole_name`); a call, a greeting or
+        "I'm" never is ("Hey Sam", "im chidi": the dictionary knows neither)."""
         folded = word.casefold()
-        if folded in _CALLS or folded in NOT_NAMES:
-            return False
+        if folded in _CALLS or folded in NOT_NAMES or folded in _PRONOUNS:
+            return False  # "im" is chat's "I'm", no word of the dictionary: "im <NAME_1>"
         if self._unknown_word(word):
             return True
         return (

@@ -5,6 +5,7 @@ addresses. Support chats add: names introduced in lower case ("my name is ana
 lopez"), dates that are birth dates (and only those), postal addresses in several
 countries' formats, local phone formats (short numbers only after a phone word),
 e-mails spelled out to dodge filters, social-media user names, names after a greeting,
+names in lower case after "im" or "this is" or signed after a dash,
 and the company's own identifiers declared in configuration.
 Each is a small recognizer in its own module, registered beside the built-ins as
 Presidio intends.
@@ -21,6 +22,7 @@ from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
 from warmline.guardrails.recognizers.greeted_name import GreetedNameRecognizer
 from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
 from warmline.guardrails.recognizers.known_name import Dictionary, KnownNameRecognizer
+from warmline.guardrails.recognizers.lower_introduced_name import LowerIntroducedNameRecognizer
 from warmline.guardrails.recognizers.mislabelled_name import MislabelledNameRecognizer
 from warmline.guardrails.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
 from warmline.guardrails.recognizers.phone_pattern import (
@@ -51,6 +53,7 @@ def extra_recognizers(
         PhoneShapeRecognizer(),
         ShortPhoneRecognizer(),
         IntroducedNameRecognizer(words),
+        LowerIntroducedNameRecognizer(words),
         MislabelledNameRecognizer(),
         KnownNameRecognizer(words),
         AddressedNameRecognizer(words),

@@ -31,6 +31,12 @@ _UNIT = (
     r"space|spc|#)\.?\s*#?\s*[\w-]{1,6}|(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|"
     r"ground|lower|upper)\s+(?:floor|fl|level)\b))"
 )
+# A rural route (RR, RFD, star route, highway contract route) or a military mail route (CMR,
+# PSC) before its box number.
+_ROUTE = (
+    r"(?:rr|r\.r\.|rfd|rt|hcr|cmr|psc|(?:rural|star|hc|(?:hwy|highway)\s+contract)\s+"
+    r"(?:route|rte)|hc)"
+)
 _UK_POSTCODE = r"[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}"
 _EU_TAIL = r",?\s*\d{5}\s+[A-Za-zÀ-ÿ-]+(?:\s[A-Za-zÀ-ÿ-]+)?"
 ADDRESS_PATTERNS = [
@@ -48,8 +54,11 @@ ADDRESS_PATTERNS = [
     rf"(?:\s+{_DIRECTION}\b)?{_UNIT}*",
     # Highway 63 South: a capitalised road with its number and no house number
     rf"(?-i:Highway|Hwy|Route|Rte|State Road|County Road)\s+\d{{1,5}}\b(?:\s+{_DIRECTION}\b)?",
-    # P.O. Box 123456 / Box # 63 / POB 19060
-    r"(?:p\.?\s*o\.?\s*box|pob|post office box|box\s*#)\s*#?\s*\d{1,7}(?:-\d{1,7})?\b",
+    # P.O. Box 123456 / Box # 63 / POB 19060 / PO Bx 433
+    r"(?:p\.?\s*o\.?\s*(?:box|bx)|pob|post office box|box\s*#)\s*#?\s*\d{1,7}(?:-\d{1,7})?\b",
+    # RR 2 Box 348 / HC 68 Box 23A / Star Route 24 Box # 45 / CMR 411 Box 3568: a rural
+    # route or a military mail route and its box, the whole of many rural addresses
+    rf"{_ROUTE}\s*(?:#\s*)?\d{{1,4}}[a-z]{{0,2}},?\s+box\s*(?:#\s*)?\d{{1,6}}[a-z]?\b",
     # Hauptstraße 5, 10115 Berlin / Friedrichstraße 15b, 70173 Stuttgart
     # (a bounded name: unbounded, "a-a-a-…" is re-read from every letter, quadratic time)
     rf"[A-Za-zÄÖÜäöüß-]{{1,40}}(?:straße|strasse|weg|allee|platz|gasse|ring|damm|ufer|chaussee)"

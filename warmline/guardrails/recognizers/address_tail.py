@@ -25,11 +25,15 @@ _STATE_NAMES = (
     "west virginia|wisconsin|wyoming|puerto rico"
 )
 _ANY_STATE = rf"(?i:{'|'.join(_STATES)}|{_STATE_NAMES})"
+# The country after the ZIP; an abbreviation only in capitals ("ship to us" is no country).
+_COUNTRY = r"(?:(?i:united states(?: of america)?)|USA?|U\.S\.(?:A\.)?)"
 # A ZIP after a state code in any case; when its leading zero was dropped (four
 # digits) only after a code in capitals or a comma, so that "in 2024" is no address.
+# The country may follow, as on a parcel's label.
 TAIL = re.compile(
-    rf"\b{_ANY_STATE}\.?,?\s+\d{{5}}(?:-\d{{4}})?\b|"
-    rf"(?:\b(?:{'|'.join(_STATES)})|,\s*{_ANY_STATE})\.?,?\s+\d{{4}}\b"
+    rf"(?:\b{_ANY_STATE}\.?,?\s+\d{{5}}(?:-\d{{4}})?\b|"
+    rf"(?:\b(?:{'|'.join(_STATES)})|,\s*{_ANY_STATE})\.?,?\s+\d{{4}}\b)"
+    rf"(?:,?\s+{_COUNTRY}(?!\w))?"
 )
 _PROSE = frozenset(
     "i im i'm we you it my our your is are am was live living lives in at to from ship send "

@@ -28,6 +28,8 @@ _NOT_A_NAME = {
     "bitte", "brauche", "cliente", "es", "estoy", "habe", "hier", "ich", "ist", "mein",
     "meine", "meinen", "mi", "mich", "mir", "mis", "möchte", "necesito", "nuestro", "quiero",
     "su", "tengo", "tu", "wir", "ya", "yo",
+    # "and" of the other languages ends a name as "and" does ("Jürgen Weber und …")
+    "und", "et",
 }  # fmt: skip
 
 
@@ -74,8 +76,10 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
             "PERSON",
             [
                 rf"(?i:\b(?:{_NAMING})\s+)(?P<value>{_NAME_WORD}{_FOLLOWER})",
-                # "Elif here", "adaeze here": a name signing in at the start of a message.
-                rf"^(?:hi,?\s+|hello,?\s+|hey,?\s+)?(?P<value>{_NAME_WORD}(?:\s+{_NAME_WORD})?)"
+                # "Elif here", "adaeze here", "it's bongani here": a name signing in at the
+                # start of a message.
+                rf"^(?:hi,?\s+|hello,?\s+|hey,?\s+)?(?:it[’']?s\s+)?"
+                rf"(?P<value>{_NAME_WORD}(?:\s+{_NAME_WORD})?)"
                 r"(?=\s+here\b)",
                 # "this is Ana Ruiz": a name only when capitalised, never "this is terrible".
                 r"\b[Tt]his is\s+"

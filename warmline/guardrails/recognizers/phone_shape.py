@@ -27,6 +27,8 @@ _SHORT_GROUPS = (
     r"(?<![\w.,/$€£+-])(?<!\d[ -])\d{2,4}(?:[ -]\d{2,5}){1,2}(?![\w,/%€$£-]|\.\d|[ -]\d)"
     r"(?!\s*(?:dollars?|euros?|pounds?|usd|eur|gbp|cents?|pence|times|items|units|pcs)\b)"
 )
+# The prefix that dials out of Europe and most countries ("00") or North America ("011").
+_INTERNATIONAL_PREFIX = re.compile(r"\(?(00|011)(?=[ -]?[1-9])")
 _THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 # Day, month and year in either order, split by dashes, dots, slashes or spaces.
 DATE = re.compile(
@@ -48,16 +50,20 @@ class PhoneShapeRecognizer(NumberPatternRecognizer):
         )
 
     def validate_result(self, pattern_text: str) -> bool | None:
-        """Six to thirteen digits, not a date and, at six digits, not an amount grouped
-        in thousands ("125 000"); None keeps the pattern's score.
+        """Six to thirteen digits (fifteen after "00" or "011"), not a date and, at six
+        digits, not an amount grouped in thousands ("125 000"); None keeps the pattern's score.
 
         Six-digit numbers come only from the short groups ("20 12 34", "211-234"), as
         small countries and many switchboards write their national numbers.
         """
         digits = sum(ch.isdigit() for ch in pattern_text)
+        # After a prefix that dials out, a country code and up to E.164's fifteen digits:
+        # "0044 7400 123 456", "011 52 1 55 1234 5678".
+        prefix = _INTERNATIONAL_PREFIX.match(pattern_text)
+        longest = len(prefix.group(1)) + 15 if prefix else 13
         return (
             None
-            if 6 <= digits <= 13
+            if 6 <= digits <= longest
             and not is_date(pattern_text)
             and not (digits == 6 and _THOUSANDS.fullmatch(pattern_text))
             else False
