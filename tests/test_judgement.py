@@ -791,6 +791,7 @@ def test_leaving_for_a_rival_buying_again_after_a_fault_and_asking_often_hand_ov
     "text",
     [
         "this is the third time I'm buying from you, love the lamps",
+        "This is the third time I'm ordering, can't wait!",
         "I'm switching to your premium plan next month",
         "the app says E-1042 every single time I add a bulb",
         "Great, the refund is there now, thanks a lot",

@@ -23,7 +23,8 @@ _OFTEN = r"(?:again and again|over and over|every single time)\b"
 # twice", "because your parcels keep getting lost").
 _FAULT = (
     r"(?:broken|broke|breaks|dead|damaged|defective|faulty|lost|missing|never|wrong|late|"
-    r"twice|because|keeps?|again|dying|died|replacement|refund|not|\w+n't|still)"
+    r"twice|because|keeps?|dying|died|replacement|refund|same|happen\w*|"
+    r"(?:does|did|is|was|were|has|have|wo)n'?t|not (?:work|arriv|come|deliver)\w*)"
 )
 _REPEATED_CONTACT = compile_all(
     [
