@@ -143,6 +143,12 @@ def _assert_linear(
         lambda n: ("Oh great, the. I'm not angry at myself. I asked you it " * n)[:n],
         lambda n: ("@China Unicom Hunan Customer Service Please " * n)[:n],
         lambda n: "Hunan" + " " * n + "Mobile",
+        lambda n: ("third time I order it from you, " * n)[:n],
+        lambda n: ("I had to explain it to your agent so many " * n)[:n],
+        lambda n: ("hmm ok great, the fix. Thanks, I did what you said and it works fine now " * n)[
+            :n
+        ],
+        lambda n: ("great.... just great, yet I'm switching to your own " * n)[:n],
     ],
     ids=[
         "repeated person word",
@@ -151,6 +157,10 @@ def _assert_linear(
         "praise, feelings",
         "repeated addressed account",
         "name then blanks",
+        "a repeated order, no fault",
+        "contacting, no 'again and again'",
+        "praise, thanks, a success on our word",
+        "sarcasm, switching to us",
     ],
 )
 def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:

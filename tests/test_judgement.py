@@ -713,6 +713,94 @@ def test_praise_is_sarcasm_only_in_a_complaint() -> None:
         assert decide(sarcasm, [opening]) == ["frustration"], sarcasm
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It worked until now and your update broke it. This is useless, I'm furious.",
+        "It worked till now. Your service is a joke.",
+        "It worked before now, then your useless update killed it, I am fed up",
+    ],
+)
+def test_a_success_that_ended_does_not_soften_the_anger_after_it(text: str) -> None:
+    assert decide(text, ["My heater keeps turning off"]) == ["frustration"]
+
+
+def test_only_a_word_of_how_well_may_stand_before_now_and_only_the_customers_word() -> None:
+    for not_solved in (
+        "it worked until now",
+        "It worked till now",
+        "it worked before now",
+        "it works only now and then",
+        "the agent said and it works now",
+        "he told me so it works now",
+    ):
+        assert not reports_resolved(not_solved), not_solved
+    for solved in (
+        "it works again now",
+        "it works fine now",
+        "I did what you said and it works now",
+    ):
+        assert reports_resolved(solved), solved
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thanks a lot, great, another delay",
+        "My parcel is late, great, just great",
+        "Just great, another delay",
+        "omg great, another delay",
+        "haha perfect, another delay",
+        "Oh, just perfect, another delay",
+        "Great.... another delay",
+        "and now, great, another delay",
+        "Thanks a lot. Great, another delay.",
+        "Great, another delay. Thanks.",
+        "Oh perfect, another week without my refund. Thank you.",
+        "Brilliant, yet another delay. Thanks Lumen.",
+        "great, more waiting. thanks",
+        "Wow, so helpful. Thanks.",
+        "Oh great, the parcel is late. Thanks a lot.",
+    ],
+)
+def test_praise_for_one_more_of_the_trouble_is_sarcasm_whatever_thanks_follow(text: str) -> None:
+    assert decide(text, ["Where is my parcel? It has been two weeks"]) == ["frustration"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm switching to your competitor next month",
+        "we are switching to your rival",
+        "I'll be switching to your competition",
+        "This is the third time I order this lamp and it arrives broken",
+        "the third time I renew and you charge me twice",
+        "This is the third time now I'm ordering because your parcels keep getting lost",
+        "I had to explain it to your agent again and again",
+        "i've contacted you guys about the refund again and again",
+        "I've asked about it so many times over and over",
+    ],
+)
+def test_leaving_for_a_rival_buying_again_after_a_fault_and_asking_often_hand_over(
+    text: str,
+) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == ["frustration"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is the third time I'm buying from you, love the lamps",
+        "This is the third time I'm ordering, can't wait!",
+        "I'm switching to your premium plan next month",
+        "the app says E-1042 every single time I add a bulb",
+        "Great, the refund is there now, thanks a lot",
+    ],
+)
+def test_loyalty_an_upgrade_a_recurring_fault_and_sincere_thanks_get_an_answer(text: str) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == []
+
+
 def test_a_reproach_is_dissatisfaction_once_we_have_answered_and_a_question_before() -> None:
     opening = "Why don't you ship to Canada?"
     assert decide(opening) == []

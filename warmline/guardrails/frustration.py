@@ -19,12 +19,22 @@ _CONTACTING = (
     r"report|reach|send|sent)"
 )
 _OFTEN = r"(?:again and again|over and over|every single time)\b"
+# A fault that made the customer buy or order again ("it arrives broken", "you charge me
+# twice", "because your parcels keep getting lost").
+_FAULT = (
+    r"(?:broken|broke|breaks|dead|damaged|defective|faulty|lost|missing|never|wrong|late|"
+    r"twice|because|keeps?|dying|died|replacement|refund|same|happen\w*|"
+    r"(?:does|did|is|was|were|has|have|wo)n'?t|not (?:work|arriv|come|deliver)\w*)"
+)
 _REPEATED_CONTACT = compile_all(
     [
-        # Not a count of what the customer does with us: "the third time I'm buying from you".
+        # Not a count of what the customer does with us ("the third time I'm buying from
+        # you, love the lamps"), unless a fault follows in its sentence ("the third time I
+        # order this lamp and it arrives broken"): the window is bounded, so linear.
         r"\b(?:third|fourth|fifth|\d+(?:rd|th)|umpteenth|hundredth) (?:time|chat)\b"
         r"(?! (?:(?:that |now )?(?:i'?m|i am|i'?ve|i have|i|we'?re|we are|we) )?(?:buy|bought|"
-        r"order|shop|purchas|book|stay|visit|fly|renew|recommend))",
+        r"order|shop|purchas|book|stay|visit|fly|renew|recommend)"
+        r"(?![^.!?\n]{0,120}?\b" + _FAULT + r"\b))",
         r"\b(?:second|2nd) (?:time|chat) (?:(?:that |now )?(?:i'?m|i am|i'?ve|i have|i) )?"
         r"(?:ask|contact|writ|call|chat|explain|tell|messag|report|reach)\w*",
         r"\b(?:asked|told|explained|said|tried|done that|contacted you) (?:this |that |it )?"
@@ -32,7 +42,10 @@ _REPEATED_CONTACT = compile_all(
         r"\bthe first \d+ times\b",
         # Said of contacting us, not of a device's fault ("the app says E-1042 every single
         # time I add a bulb" is a problem to answer).
-        r"\b(?:i|we|you)(?:'ve| have)? (?:\w+ )?" + _CONTACTING + r"\w* (?:\w+ ){0,4}?" + _OFTEN,
+        r"\b(?:i|we|you)(?:'ve| have)? (?:\w+ ){0,2}"
+        + _CONTACTING
+        + r"\w* (?:\w+ ){0,8}?"
+        + _OFTEN,
         _OFTEN + r" (?:i|we)(?:'ve| have)? (?:\w+ )?" + _CONTACTING,
         r"\balready (?:told|asked|explained|said|sent)\b",
         r"\bliterally just said\b",
@@ -81,7 +94,9 @@ _STRONG_WORDS = compile_all(
         r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you))\b",
         r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
         r"\b(?:never (?:again|buying)|last chance)\b",
-        r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b(?! (?:you|your|u)\b)",
+        r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b"
+        # To us is no leaving ("we're switching to you"), to a rival of ours is.
+        r"(?! (?:you|u|your)\b(?! (?:\w+'? ){0,2}(?:competit|rival)))",
         r"(?<!i'm an )(?<!i am an )\bidiot(?:s|ic)?\b",
         r"\b(?:won'?t|will not|never) (?:use|buy from|renew with|recommend) (?:you|your)\b",
         r"\bi quit\b",
@@ -160,7 +175,6 @@ _FAILURE_PERSISTS = compile_all(
 )
 _LATER_ONLY = _TROUBLE_LASTS + _FAILURE_PERSISTS + _REPROACH
 _THANKS = re.compile(r"\b(?:thanks?|thank you|thx|danke|gracias|obrigad[oa])\b", re.IGNORECASE)
-_TROUBLE_BACK = re.compile(r"\b(?:again|still)\b", re.IGNORECASE)
 # A first correction is a mild cue: tone-weight, it fires only with another.
 _CORRECTION = compile_all(
     [
@@ -168,23 +182,39 @@ _CORRECTION = compile_all(
         r"\b(?:that'?s|this is|that is|it'?s) (?:not|nothing like) what i (?:said|wanted)\b",
     ]
 )
-_SARCASM = compile_all([r"\bthanks for nothing\b", r"\banother bot\b|\b(?:human ){2,}"])
-# Praise that is sarcasm when the message is a complaint ("great, just great, another
-# useless answer", "Oh perfect, the parcel is late again") and praise when it thanks or says
-# the trouble is over ("Great, the refund is there now, thanks"): read as sarcasm only in a
-# message with neither. An exclamation opens its sentence; "the delivery was great, the
-# driver was so nice" says how something went.
-# An interjection may come first ("oh great, …", "lol great, another delay").
-_INTERJECTION = r"(?:oh|well|yeah|wow|ok|okay|so|lol|ugh|ah|gee|geez|hmm)"
-_OPENS_A_SENTENCE = r"(?:^|(?<=[.!?\n])|(?<=[.!?\n] ))(?:" + _INTERJECTION + r"[,!]? )?"
+_PRAISE = r"great|wonderful|fantastic|brilliant|perfect"
+# Sarcasm wherever it is said and whatever thanks follow: praise for one more of the
+# trouble ("Brilliant, yet another delay. Thanks Lumen.", "great, more waiting. thanks"),
+# praise said twice ("My parcel is late, great, just great"), help praised with a "wow".
+_SARCASM = compile_all(
+    [
+        r"\bthanks for nothing\b",
+        r"\banother bot\b|\b(?:human ){2,}",
+        r"\b(?:wow|thanks a lot|" + _PRAISE + r")[\W_]{1,6}(?:just |so now |now )?"
+        r"(?:another|more|yet)\b",
+        r"\b(?:" + _PRAISE + r")[,.!]{0,3} just (?:" + _PRAISE + r")\b",
+        r"\bwow,? (?:so|such|very) (?:helpful|useful)\b",
+    ]
+)
+# Praise that may be either: sarcasm when the message is a complaint ("Oh perfect, the
+# parcel is late again") and praise when it thanks or says the trouble is over ("Great, the
+# refund is there now, thanks", "Great, just what I needed, thanks"): read as sarcasm only
+# in a message with neither. An exclamation opens its sentence; "the delivery was great,
+# the driver was so nice" says how something went. Interjections may come first ("oh
+# great, the …", "hmm ok great, just …").
+_INTERJECTION = r"(?:oh|well|yeah|wow|ok|okay|so|lol|ugh|ah|gee|geez|hmm|omg|haha|lmao)"
+_OPENS_A_SENTENCE = r"(?:^|(?<=[.!?\n])|(?<=[.!?\n] ))(?:" + _INTERJECTION + r"[,!]? ){0,2}"
 _MOCK_PRAISE = compile_all(
     [
-        _OPENS_A_SENTENCE + r"(?:great|wonderful|fantastic|brilliant|perfect|thanks a lot)"
-        r"[,.!]{0,3} (?:just|another|more|so|really|yet)\b",
-        _OPENS_A_SENTENCE + r"(?:wow|great|wonderful|brilliant|perfect),? (?:just |another |the )",
-        r"\bwow,? (?:so|such|very) (?:helpful|useful)\b",
+        _OPENS_A_SENTENCE + r"(?:" + _PRAISE + r"|thanks a lot)[,.!]{0,3} (?:just|so|really)\b",
+        _OPENS_A_SENTENCE + r"(?:wow|" + _PRAISE + r"),? (?:just |the )",
         r"\bsuper helpful\b|\bamazing value\b|\breally smart\b",
     ]
+)
+# A trouble told beside the thanks makes them none ("Oh great, the parcel is late. Thanks
+# a lot.").
+_TROUBLE_TOLD = re.compile(
+    r"\b(?:again|still|late|delay\w*|lost|missing|broken|nothing|never|waiting)\b", re.IGNORECASE
 )
 # A feeling the customer names is frustration with us unless the words around it say
 # otherwise: negated ("I'm not angry, just confused", "not annoyed at all") or aimed at the
@@ -241,14 +271,14 @@ def _strong_words(text: str) -> list[str]:
 
 
 def _mock_praise(text: str) -> list[str]:
-    """Praise-shaped cues, unless the message says the trouble is over, or thanks with no
-    trouble back ("Oh great, the parcel is late again. Thanks a lot." is no thanks), the
-    praise's own words ("thanks a lot, really") aside."""
+    """Praise that may be either (`_MOCK_PRAISE`), unless the message says the trouble is
+    over, or thanks with no trouble told ("Oh great, the parcel is late again. Thanks a
+    lot." is no thanks), the praise's own words ("thanks a lot, really") aside."""
     praise = matches(_MOCK_PRAISE, text)
     rest = text
     for pattern in _MOCK_PRAISE:
         rest = pattern.sub(" ", rest)
-    thanks = _THANKS.search(rest) and not _TROUBLE_BACK.search(rest)
+    thanks = _THANKS.search(rest) and not _TROUBLE_TOLD.search(rest)
     return [] if praise and (thanks or reports_resolved(rest)) else praise
 
 

@@ -27,9 +27,11 @@ _SOLVED = compile_all(
         r"^\W*(?:problems?|issues?) (?:solved|resolved|fixed|sorted)\b",
         r"\b(?:that|this|it) (?:solved|resolved|fixed|sorted) it\b",
         r"\b(?:solved|resolved|fixed|sorted out) (?:the|my|our|this|that) (?:problems?|issues?)\b",
-        # One word may come between ("it works perfectly now"); "it works for now" is no end.
+        # A word of how well may come between ("it works perfectly now", "it works again
+        # now"); no other: "it worked until now", "it works only now and then", "it works
+        # for now" end nothing.
         r"\b(?:it|that|this|everything) (?:did work|(?:works|is working|worked)"
-        r"(?: (?!for\b)\w+)? now|works again)\b",
+        r"(?: (?:perfectly|fine|well|properly|normally|great|again))? now|works again)\b",
     ]
 )
 # A contraction of "not", spelled with or without its apostrophe; a word that merely
@@ -88,7 +90,13 @@ _NOT_NOW = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[.!?;,:\n]")
-_JOINED = re.compile(r"\b(?:and|so|then)\b", re.IGNORECASE)
+# What the customer did on someone's word ("I did everything you said", "I followed what
+# the agent told me"): their own doing, so no claim retold.
+_DONE_AS_TOLD = re.compile(
+    r"\b(?:did|done|do|followed|tried)\s+(?:exactly\s+|all\s+)?(?:everything|what|all|the steps)"
+    r"(?:\s+that)?\s+(?:you|he|she|they|the \w+)\s+(?:said|told me|suggested|asked)\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"[.!?;\n]")
 # How far back a clause is read, and how far past a report the rest of the message is
 # read for a trouble there now: bounded, so a long message costs linear time however
@@ -110,9 +118,9 @@ def _is_a_report(text: str, start: int, end: int) -> bool:
     """The match at text[start:end] is the customer's statement, not a wish, a question,
     a denial, a claim retold, or a success the rest of the message takes back."""
     before = _CLAUSE_END.split(text[max(0, start - CLAUSE_CHARS) : start])[-1]
-    # A claim retold is the report's own frame: "I did everything you said and it works
-    # now" tells what the customer did, then that it works.
-    if _NOT_A_REPORT.search(before) or _CLAIMED.search(_JOINED.split(before)[-1]):
+    # "I did everything you said and it works now" tells what the customer did, then that
+    # it works; "the agent said and it works now" retells a claim.
+    if _NOT_A_REPORT.search(before) or _CLAIMED.search(_DONE_AS_TOLD.sub(" ", before)):
         return False
     following = text[end : end + AFTER_CHARS]
     sentence_end = _SENTENCE_END.search(following)
