@@ -42,6 +42,7 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import phonenumbers
@@ -167,21 +168,27 @@ def usaddress(xml_texts: list[str], prefix: str, skip: set[str]) -> list[dict]:
     return out
 
 
-def phones(parity: int, prefix: str) -> list[dict]:
-    out, seen = [], set()
+def example_numbers(parity: int) -> Iterator[phonenumbers.PhoneNumber]:
+    """The example number of each type a person has, of every other region in sorted order
+    (`parity` 0: the dev half, 1: the test half), so no region is in both halves."""
     for i, region in enumerate(sorted(phonenumbers.SUPPORTED_REGIONS)):
         if i % 2 != parity:
             continue
         for kind in PERSONAL_PHONES:
             number = phonenumbers.example_number_for_type(region, kind)
-            if number is None:
-                continue
-            for fmt in PHONE_FORMATS:
-                text = phonenumbers.format_number(number, fmt)
-                if text not in seen:
-                    seen.add(text)
-                    rid = f"{prefix}-{len(out):04d}"
-                    out.append(record(rid, text, [(0, len(text), "PHONE_NUMBER")], "phone"))
+            if number is not None:
+                yield number
+
+
+def phones(parity: int, prefix: str) -> list[dict]:
+    out, seen = [], set()
+    for number in example_numbers(parity):
+        for fmt in PHONE_FORMATS:
+            text = phonenumbers.format_number(number, fmt)
+            if text not in seen:
+                seen.add(text)
+                rid = f"{prefix}-{len(out):04d}"
+                out.append(record(rid, text, [(0, len(text), "PHONE_NUMBER")], "phone"))
     return out
 
 

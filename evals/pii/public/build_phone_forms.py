@@ -19,13 +19,9 @@ Run from the repository root: `python3 evals/pii/public/build_phone_forms.py`.
 The output is deterministic; nothing here is templated text.
 """
 
-import json
-from pathlib import Path
-
 import phonenumbers
-from build import PERSONAL_PHONES, phones, record
+from build import example_numbers, phones, record, write
 
-OUT = Path(__file__).parent
 # Regions whose international prefix a customer dials from: 011, 00 and 0011.
 DIALLED_FROM = ("US", "DE", "AU")
 _RFC3966_SCHEME = "tel:"
@@ -43,28 +39,18 @@ def forms(number: phonenumbers.PhoneNumber) -> list[tuple[str, int]]:
 
 def phone_forms(parity: int, prefix: str) -> list[dict]:
     out, seen = [], {r["text"] for r in phones(parity, prefix)}
-    for i, region in enumerate(sorted(phonenumbers.SUPPORTED_REGIONS)):
-        if i % 2 != parity:
-            continue
-        for kind in PERSONAL_PHONES:
-            number = phonenumbers.example_number_for_type(region, kind)
-            if number is None:
-                continue
-            for text, start in forms(number):
-                if text not in seen:
-                    seen.add(text)
-                    rid = f"{prefix}-{len(out):04d}"
-                    out.append(record(rid, text, [(start, len(text), "PHONE_NUMBER")], "phone"))
+    for number in example_numbers(parity):
+        for text, start in forms(number):
+            if text not in seen:
+                seen.add(text)
+                rid = f"{prefix}-{len(out):04d}"
+                out.append(record(rid, text, [(start, len(text), "PHONE_NUMBER")], "phone"))
     return out
 
 
 def main() -> None:
     for name, parity in (("phone_forms_dev.jsonl", 0), ("phone_forms_test.jsonl", 1)):
-        records = phone_forms(parity, name.removesuffix(".jsonl").replace("_", "-"))
-        with (OUT / name).open("w", encoding="utf-8") as f:
-            for r in records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        print(name, len(records), "messages")
+        write(name, phone_forms(parity, name.removesuffix(".jsonl").replace("_", "-")))
 
 
 if __name__ == "__main__":
