@@ -1709,6 +1709,8 @@ def test_a_request_opening_its_own_clause_after_a_contact_or_an_addressee_is_hea
         "the manual service answered my phone",
         "you can dial 10010 for the manual service",
         "it's hard to talk to a human here",
+        "I wrote to the manager please respond",
+        "I emailed your support team please check",
         "where are your agents? from India?",
     ],
 )

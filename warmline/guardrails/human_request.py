@@ -365,6 +365,9 @@ _OPENS_A_CLAUSE = re.compile(
 # called for an hour human please") or a salutation ("Dear Sir Human Please"), though not
 # inside an account's name ("@Lumen Support Agent Please check my bill").
 _PERSON_PLEASE = re.compile(rf"{_PERSON} (?:please|pls)$", re.I)
+# Before a person word, what makes it the one a contact retold reached, not a bare word:
+# "I wrote to the manager please respond", "I emailed your support team please check".
+_NAMED_BEFORE = re.compile(r"\b(?:to|for|with|from|of|the|a|an|your|our|my|their)\s++$", re.I)
 # The word before such a verb that makes it a purpose or a difficulty, not a clause: "I
 # called to speak to a manager", "a miracle for you to put through the customer service
 # hotline"; wanting it ("I want to speak to a human") still asks.
@@ -412,7 +415,7 @@ def _names_whom(found: str, before: str) -> bool:
     message is to, whom a contact retold reached, or who did something."""
     if _opens_a_clause(found, before):
         return False
-    if _PERSON_PLEASE.match(found):
+    if _PERSON_PLEASE.match(found) and not _NAMED_BEFORE.search(before):
         return bool(_ADDRESSED_BEFORE.search(before)) and not _SALUTATION_BEFORE.search(before)
     return True
 
