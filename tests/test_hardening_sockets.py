@@ -211,6 +211,12 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         lambda n: "@" + "A " * n + "Agent Please",
         lambda n: ("I called the customer service for human service " * n)[:n],
         lambda n: "I called " + "x " * n + "human service",
+        lambda n: ("i called yesterday need a human line " * n)[:n],
+        lambda n: ("Dear Sir Human Please " * n)[:n],
+        lambda n: ("@Support Customer Service Please " * n)[:n],
+        lambda n: "where are the humans" + "?" * n + " from billing please",
+        lambda n: ("human " * n) + "please",
+        lambda n: ("I called to speak to a manager " * n)[:n],
     ],
     ids=[
         "customer then commas",
@@ -225,6 +231,12 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         "capitals after @ then a person",
         "repeated retold call",
         "retold call then a long clause",
+        "repeated request after a call, then a line",
+        "repeated salutation and person please",
+        "repeated addressee and service please",
+        "staff then question marks then a department",
+        "person words then please",
+        "repeated call to speak",
     ],
 )
 def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> None:

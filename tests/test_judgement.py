@@ -1646,3 +1646,75 @@ def test_requests_beside_an_addressee_or_a_contact_retold_are_heard(text: str) -
     """The other side: a request after a contact retold, a complaint asked as a question, a
     person after "or" or "as", and "@… please" in lower case or before a request."""
     assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A contact retold with no stop, then a request in a clause of its own.
+        "i called yesterday need a human",
+        "I called yesterday human please",
+        "I called yesterday talk to a person",
+        "i emailed yesterday I want a human",
+        "i called 5 times get me a supervisor",
+        "I called you three times speak to a manager now",
+        "I called for an hour human please",
+        "i called twice could a human help me",
+        "i messaged yesterday will a human call me",
+        "I sent a message earlier transfer me to an agent",
+        "i wrote to support yesterday can a person look at it",
+        "i sent the documents can an agent check them",
+        # A capitalised request after an addressee or a salutation.
+        "@Support Connect me to an agent",
+        "@Support Get me a human",
+        "@Support Transfer me to someone",
+        "@Support Is anyone available?",
+        "@Support Someone call me please",
+        "Dear Support Connect me to an agent",
+        "Dear Sir I Want To Speak To A Manager",
+        "Dear Support Team Can I Talk To A Human",
+        "Dear Sir Human Please",
+        # A request, then a line, a number or the customer's own "said" or "told".
+        "connect me to customer service line",
+        "transfer me to the support line",
+        "talk to a manager hotline is useless",
+        "let me talk to a human line is busy",
+        "get me an agent number one priority",
+        "I want to speak to a human told you already",
+        "talk to a person said it twice",
+        "I need a real person answered nothing",
+        "connect me to an agent as you said",
+        "transfer me to an agent as you told me",
+        # A way to reach a person, as "give me the phone number of a real person".
+        "give me the customer service number",
+        # Where the humans are, asked for, not where they work.
+        "where is a human? from billing please",
+        "where are the humans? in hiding?",
+    ],
+)
+def test_a_request_opening_its_own_clause_after_a_contact_or_an_addressee_is_heard(
+    text: str,
+) -> None:
+    """Lost when a contact retold, an addressee or a person's deed silenced the request
+    itself: the verb, modal or "please" that opens it starts a clause of its own."""
+    assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I called the customer service for human service but nobody answered",
+        "I called to speak to a manager but nobody answered",
+        "we emailed to get a human and heard nothing",
+        "the manual service answered my phone",
+        "you can dial 10010 for the manual service",
+        "it's hard to talk to a human here",
+        "I wrote to the manager please respond",
+        "I emailed your support team please check",
+        "where are your agents? from India?",
+    ],
+)
+def test_a_contact_retold_for_a_purpose_or_a_persons_deed_stays_silent(text: str) -> None:
+    """The other side: a person named as the purpose of a contact retold, as a difficulty,
+    as who did something, or where the staff are from, asks for no one."""
+    assert not asks(text)

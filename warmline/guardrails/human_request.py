@@ -90,7 +90,9 @@ _NOW = r"(?:at (?:this (?:time|moment|minute|hour)|the (?:moment|minute))|at pre
 # "available to talk about billing on weekends": opening hours, which the bot answers), nor
 # to come or visit ("available to visit my house"). Asked with no time, "are agents
 # available to talk about billing?" asks for one: a customer who asks whether a person can
-# talk wants one now, and a yes from the bot would leave them waiting for nothing.
+# talk wants one now, and a yes from the bot would leave them waiting for nothing; so does
+# one who asks whether anyone is there now to answer ("is anyone available at the moment to
+# tell me the price"), which `_QUESTION_TO_ANYONE` leaves to "anyone who can tell me".
 _NOW_AVAILABLE = (
     rf"(?! (?!{_NOW})(?:on|at|in|during|after|before|from|24|to (?!chat|talk|speak|help))\b)"
     rf"(?!{_HOURS_IN_CLAUSE})"
@@ -139,13 +141,15 @@ _DEVICE = (
     r"device|watch|tv|printer|router|modem|headphones|earbuds|speaker|car)s?\b"
 )
 # Where the staff are: "where are the humans" asks for one; "where are your agents? in
-# India?" or "... based?" asks where they work (`_PLACE_AFTER`), which the bot answers.
+# India?" or "... based?" asks where they work (`_PLACE_AFTER`), which the bot answers; "in
+# hiding?" or one from a department asked for ("from billing please") still asks.
 _WHERE_STAFF = (
     r"\bwhere (?:are|is) (?:the|your|a|all the|any) (?:real |actual |live )?(?:humans?|agents?|"
     r"representatives?|operators?|real (?:people|person))"
 )
 _PLACE_AFTER = (
-    r"[\s.!?,;]*+(?:(?:are|is) (?:they|it|he|she) )?(?:in|from|based|located|overseas|abroad|"
+    r"[\s.!?,;]*+(?:(?:are|is) (?:they|it|he|she) )?"
+    r"(?:(?:in|from)\b(?! (?:hiding|\w+ (?:please|pls))\b)|based|located|overseas|abroad|"
     r"offshore)\b"
 )
 _REQUEST_PATTERNS = [
@@ -332,35 +336,88 @@ _REST_OF_CLAUSE = (
 _RETOLD_BEFORE = re.compile(
     rf"(?:(?:{_ANOTHERS_REQUEST}|\b(?:was|were|been) offered|\bpromised)"
     r"(?: (?:a|an|the|me|us|him|her|them|to)){0,2}|"
-    r"\b(?:i|we)(?:'ve| have| had)? (?:already |just |also )?(?:called|phoned|rang|dialed|dialled|"
-    rf"sent|left|wrote|emailed|messaged|contacted)\b{_REST_OF_CLAUSE}|"
     r"\b(?:i|we) (?:couldn'?t|could not|(?:was|were)(?:n'?t| not) able to|(?:was|were) unable to)|"
     r"\bafter|\b(?:it'?s|it is|it was)(?: so| very| too| really)? (?:difficult|hard|impossible|"
-    r"tough)(?: for (?:me|us))? to|"
+    r"tough)(?: for (?:me|us))? to) $",
+    re.I,
+)
+# The same with words between, which a request opening a clause of its own ends
+# (`_OPENS_A_CLAUSE`): "I called yesterday need a human" retells a call, then asks.
+_CONTACT_RETOLD_BEFORE = re.compile(
+    r"(?:\b(?:i|we)(?:'ve| have| had)? (?:already |just |also )?(?:called|phoned|rang|dialed|"
+    rf"dialled|sent|left|wrote|emailed|messaged|contacted)\b{_REST_OF_CLAUSE}|"
     r"\b(?:you|they) (?:can|could|should|may|must|need to|have to) (?:dial|call|ring|phone|press)"
     rf"\b{_REST_OF_CLAUSE}) $",
     re.I,
 )
-# Whom the message is to: a person word inside the run of capitalised words an @-mention or
-# "Dear" opens ("@China Unicom Liaoning Customer Service Please answer in public", "Dear
-# Customer Service Please help"), which names an account, not someone asked for.
+# What the rules matched, when it opens a clause of its own rather than naming whom a
+# contact retold was to or who did something: a modal, an imperative, "I want|need",
+# "please" or someone asked ("i called twice could a human help me", "connect me to an
+# agent as you said", "@Support Is anyone available?"); not "the manual service" in "till
+# the manual service answered".
+_OPENS_A_CLAUSE = re.compile(
+    r"(?:can|could|will|would|may|need|want|let|get|give|gimme|talk|speak|chat|connect|"
+    r"transfer|put|pass|escalate|take|bring|please|pls|(?:i|we) (?:want|need)|is|are|"
+    r"(?:some|any)(?:one|body))\b",
+    re.I,
+)
+# A bare person word and "please", which opens a clause too after a contact retold ("I
+# called for an hour human please") or a salutation ("Dear Sir Human Please"), though not
+# inside an account's name ("@Lumen Support Agent Please check my bill").
+_PERSON_PLEASE = re.compile(rf"{_PERSON} (?:please|pls)$", re.I)
+# Before a person word, what makes it the one a contact retold reached, not a bare word:
+# "I wrote to the manager please respond", "I emailed your support team please check".
+_NAMED_BEFORE = re.compile(r"\b(?:to|for|with|from|of|the|a|an|your|our|my|their)\s++$", re.I)
+# The word before such a verb that makes it a purpose or a difficulty, not a clause: "I
+# called to speak to a manager", "a miracle for you to put through the customer service
+# hotline"; wanting it ("I want to speak to a human") still asks.
+_TO_BEFORE = re.compile(r"(?<!\bwant )(?<!\bneed )(?<!\blike )(?<!\bwish )\bto $", re.I)
+# Whom the message is to: a run of capitalised words an @-mention or "Dear" opens ("@China
+# Unicom Liaoning Customer Service Please answer in public", "Dear Customer Service Please
+# help"), which names an account, not someone asked for; a salutation ("Dear Sir") names
+# no account, so a bare person word after it asks ("Dear Sir Human Please").
 _ADDRESSED_BEFORE = re.compile(r"(?:@\s*+|\b[Dd]ear\s++)(?:[A-Z0-9][\w.&'’-]*+\s++){0,6}$")
+_SALUTATION_BEFORE = re.compile(r"\b(?:sir|madam|team|all)\s++$", re.I)
 # After the person: a contact retold, or a person met where they work ("speak to someone in
 # the store next Tuesday"), or sales, whose enquiries the bot takes ("someone from your sales
 # team").
 _NOT_A_REQUEST_AFTER = re.compile(
     r"^\s*(?:i (?:spoke|talked)|was|were|yesterday|last|at my|to activate|needs to|local|"
-    # The person as who did something, retold ("till the manual service answered my phone"),
-    # as what a line is ("put through the customer service hotline"), or a contact made on
-    # another's word ("I contact the customer service according to what you tell me").
-    r"(?:answered|told|said|replied|hung up|refused|promised|explained|informed)\b|"
-    r"(?:hotline|line|number)s?\b|(?:according to (?:what )?(?:you|they|he|she)|as (?:you|they|he|"
-    r"she) (?:said|told|asked|advised|suggested|instructed|recommended))\b|"
     rf"{_IN_STORE_ON_A_DAY}|{_OF_SALES}|"
     # When they work: "do you have people working at weekends?".
     rf"{_AT_WORK_WHEN})",
     re.I,
 )
+# After a person named, not asked for (`_names_whom`): the person as who did something,
+# retold ("till the manual service answered my phone"), as what a line is ("put through the
+# customer service hotline"), or a contact made on another's word ("I contact the customer
+# service according to what you tell me"). After a request in a clause of its own they are
+# the customer's own words ("connect me to customer service line", "talk to a person said
+# it twice", "connect me to an agent as you said"). "give me the customer service number"
+# asks for a way to reach a person, as "give me the phone number of a real person" does,
+# and is heard.
+_WHO_DID_OR_A_LINE_AFTER = re.compile(
+    r"^\s*(?:(?:answered|told|said|replied|hung up|refused|promised|explained|informed)\b|"
+    r"(?:hotline|line|number)s?\b|(?:according to (?:what )?(?:you|they|he|she)|as (?:you|they|he|"
+    r"she) (?:said|told|asked|advised|suggested|instructed|recommended))\b)",
+    re.I,
+)
+
+
+def _opens_a_clause(found: str, before: str) -> bool:
+    """Whether the request `found`, after the text `before` it, opens a clause of its own:
+    a verb, modal or someone asked, not a purpose ("I called to speak to a manager")."""
+    return bool(_OPENS_A_CLAUSE.match(found)) and not _TO_BEFORE.search(before)
+
+
+def _names_whom(found: str, before: str) -> bool:
+    """Whether what the rules matched, `found` after `before`, only names a person: whom a
+    message is to, whom a contact retold reached, or who did something."""
+    if _opens_a_clause(found, before):
+        return False
+    if _PERSON_PLEASE.match(found) and not _NAMED_BEFORE.search(before):
+        return bool(_ADDRESSED_BEFORE.search(before)) and not _SALUTATION_BEFORE.search(before)
+    return True
 
 
 # "are you a bot?", "is this a bot or a real person": a question about who is answering,
@@ -394,18 +451,21 @@ _CLAUSE_BREAK = re.compile(r"[,;]")
 
 def _rules(text: str) -> Signal:
     for match in _REQUEST.finditer(text):
+        found = match.group(0)
         before = text[max(0, match.start() - 28) : match.start()]
         if _NEGATION.search(before) or _TOLD_TO.search(before):
             continue
-        if _RETOLD_BEFORE.search(text[max(0, match.start() - 48) : match.start()]):
+        before = text[max(0, match.start() - 48) : match.start()]
+        after = text[match.end() : match.end() + 48]
+        if _RETOLD_BEFORE.search(before) or _NOT_A_REQUEST_AFTER.match(after):
             continue
-        if match.group(0)[:1].isupper() and _ADDRESSED_BEFORE.search(
-            text[max(0, match.start() - 48) : match.start()]
+        if _names_whom(found, before) and (
+            _CONTACT_RETOLD_BEFORE.search(before)
+            or (found[:1].isupper() and _ADDRESSED_BEFORE.search(before))
+            or _WHO_DID_OR_A_LINE_AFTER.match(after)
         ):
             continue
-        if _NOT_A_REQUEST_AFTER.match(text[match.end() : match.end() + 48]):
-            continue
-        return Signal(score=1.0, evidence=[match.group(0).strip()])
+        return Signal(score=1.0, evidence=[found.strip()])
     return Signal()
 
 
@@ -439,7 +499,10 @@ _HAND_ME_ON = r"\s+(?:just\s+)?(?:let|put|transfer|connect|pass|hand|get)\s+(?:m
 # Someone to have, and what may follow: "a real person I can talk to", "any humans working
 # there", "someone who can help", "any agents?"; not a thing named after one ("staff
 # discounts", "an agent portal"), where they are ("agents in the UK") or someone who can
-# answer ("someone who can tell me", as "is there someone who can tell me").
+# answer ("someone who can tell me", as "is there someone who can tell me"). Someone for the
+# customer's trouble is heard, asked with "not" or without: "don't you have staff to fix
+# this?" and "do you not have any people working on this bug?" want a person on it, as "do
+# you have people working on this bug?" does, and a person is who can say so.
 _SOMEONE_TO_HAVE = (
     r"\s+have\s+(?:(?:a|an|any|some)\s+)?(?:(?:real|live|actual|human)\s+)?(?:humans?|people|"
     r"persons?|agents?|representatives?|operators?|someone|somebody|anyone|anybody|staff|"
