@@ -682,5 +682,12 @@ def test_a_number_dialled_abroad_is_a_phone_whatever_luhn_says(
     assert redact(redactor, f"call me on {text}") == "call me on <PHONE_1>"
 
 
+def test_a_card_after_a_standalone_dialling_prefix_is_redacted(redactor: Redactor) -> None:
+    """Sixteen digits after "00" are too many for a phone (E.164 allows fifteen): the
+    card after the prefix, which showed in full."""
+    assert redact(redactor, "card 00 2221 0000 0000 0009") == "card 00 <CARD_1>"
+    assert redact(redactor, "011 4111 1111 1111 1111") == "011 <CARD_1>"
+
+
 def test_us_after_an_address_is_a_country_only_in_capitals(redactor: Redactor) -> None:
     assert redact(redactor, "Austin, TX 78701 us too") == "<ADDRESS_1> us too"
