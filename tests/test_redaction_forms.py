@@ -596,6 +596,51 @@ def test_names_given_in_lower_case_or_signed_are_redacted(
         "i'm okay.",
         "sizes - xxl",
         "please refund it - thanks",
+        # Products, brands and carriers after "this is" or "it's" name the trouble.
+        "this is netflix, it keeps buffering",
+        "this is verizon and it drops",
+        "which app? this is firefox",
+        "it's spotify again, no sound",
+        "im on wifi, it's xfinity",
+        "this is gmail",
+        "this is macbook",
+        "this is xbox",
+        "this is playstation",
+        "this is vodafone",
+        "this is airtel",
+        "it's tmobile",
+        "it's zelle",
+        "this is github",
+        "this is dropbox",
+        "this is icloud",
+        "this is samsung",
+        "this is dell",
+        "this is lenovo",
+        "it's ubuntu",
+        "it's jira",
+        "this is figma",
+        "this is canva",
+        "this is trello",
+        "it's woocommerce",
+        "it's squarespace",
+        # So do chat words.
+        "its laggy",
+        "its glitchy",
+        "its fubar",
+        "this is wack.",
+        "this is theirs",
+        # A word after a closing dash that signs nothing ...
+        "browser - safari",
+        "model - macbook",
+        "the printer - epson",
+        "ok - xoxo",
+        "ok - ttyl",
+        "edit - nevermind",
+        # ... nor a request's keyword misspelt, which the request detector must still read.
+        "useless bot - agnet",
+        "nothing works - humna",
+        "bot sucks - operater",
+        "its broken - supervisr",
     ],
 )
 def test_words_after_im_or_a_dash_that_are_no_names_stay(redactor: Redactor, text: str) -> None:
@@ -635,6 +680,13 @@ def test_a_number_dialled_abroad_is_a_phone_whatever_luhn_says(
     redactor: Redactor, text: str
 ) -> None:
     assert redact(redactor, f"call me on {text}") == "call me on <PHONE_1>"
+
+
+def test_a_card_after_a_standalone_dialling_prefix_is_redacted(redactor: Redactor) -> None:
+    """Sixteen digits after "00" are too many for a phone (E.164 allows fifteen): the
+    card after the prefix, which showed in full."""
+    assert redact(redactor, "card 00 2221 0000 0000 0009") == "card 00 <CARD_1>"
+    assert redact(redactor, "011 4111 1111 1111 1111") == "011 <CARD_1>"
 
 
 def test_us_after_an_address_is_a_country_only_in_capitals(redactor: Redactor) -> None:

@@ -121,6 +121,12 @@ def _fold_word(word: str) -> str:
     return keyword_near(lower) or word
 
 
+def read_as_keyword(word: str) -> bool:
+    """The request detector reads `word` as one of its keywords misspelt or shortened
+    ("agnet", "humna", "operater", "humn"), so no other reader may hide it."""
+    return _fold_word(word).lower() != word.lower()
+
+
 # After these, a capitalised word may open a sentence; after anything else it is a name.
 _SENTENCE_OPENERS = frozenset(".!?\n\"'(")
 # Words of a bare request, which may be capitalised after a typo that opens it ("Hunan Please").

@@ -11,17 +11,24 @@ SEPARATORS = " .-/_"
 _SEP = r"[ .\-/_]{0,2}"
 
 
+# A standalone "00" or "011" before sixteen digits or more, which no phone has (E.164
+# allows fifteen after the prefix): the card after it ("00 2221 0000 0000 0009").
+_AFTER_DIALLING_OUT = rf"(?:(?<=(?<![\d\-.+])00 )|(?<=(?<![\d\-.+])011 ))(?=(?:\d{_SEP}){{15}}\d)"
+
+
 def card_recognizer() -> EntityRecognizer:
     """Any 12–19 digit number that passes Luhn, including ranges Presidio's patterns miss
     (Mastercard 2-series, Diners' 14 digits); not part of a longer digit run such as a
     tracking number, and not a number dialled abroad: after a "+" or starting with the
     "00" or "011" that dials out ("0011 247 62889", "+1 684 733 1234"), where one number
-    in ten passes Luhn by chance and showed as `<CARD_1>`; the phone readers take it."""
+    in ten passes Luhn by chance and showed as `<CARD_1>`; the phone readers take it.
+    A run too long for a phone after a "00" or "011" alone is read from its next group."""
     return CreditCardRecognizer(
         patterns=[
             Pattern(
                 name="any_luhn",
-                regex=rf"(?<![\d\-.+])(?<!\d )(?!00|011)(?:\d{_SEP}){{11,18}}\d(?!{_SEP}\d)",
+                regex=rf"(?<![\d\-.+])(?:(?<!\d )|{_AFTER_DIALLING_OUT})(?!00|011)"
+                rf"(?:\d{_SEP}){{11,18}}\d(?!{_SEP}\d)",
                 score=0.6,
             )
         ],
