@@ -423,6 +423,11 @@ class LineRecorder:
         *_: Any,
     ) -> AgentState:
         self.sent.append((turn.seq, urgency))
+        return await self.answer(conversation_id, turn, on_delta)
+
+    async def answer(
+        self, conversation_id: str, turn: TurnInput, on_delta: Callable[[str], None]
+    ) -> AgentState:
         return await self.graph.run(conversation_id, turn, on_delta)
 
 
@@ -465,15 +470,9 @@ async def test_a_handoff_behind_a_message_whose_answer_was_refused_waits_in_no_b
 class NoWorkerFree(LineRecorder):
     """A workers' line that never starts a turn in time: every turn is refused as busy."""
 
-    async def run(
-        self,
-        conversation_id: str,
-        turn: TurnInput,
-        on_delta: Callable[[str], None],
-        urgency: Urgency,
-        *_: Any,
+    async def answer(
+        self, conversation_id: str, turn: TurnInput, on_delta: Callable[[str], None]
     ) -> AgentState:
-        self.sent.append((turn.seq, urgency))
         raise Busy("no worker free within 5 s")
 
 
