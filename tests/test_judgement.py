@@ -690,7 +690,14 @@ def test_a_customer_who_followed_the_steps_and_says_it_works_is_helped() -> None
 def test_a_fault_that_recurs_is_a_problem_and_asking_again_and_again_is_frustration() -> None:
     opening = "hello, I have a question about my lamp"
     assert decide("the app says E-1042 every single time I add a bulb", [opening]) == []
-    for again in ("I have asked over and over", "every single time I call you I get cut off"):
+    for again in (
+        "I have asked over and over",
+        "every single time I call you I get cut off",
+        "ive spent an hour on this and youre giving me the same steps over and over",
+        "you keep sending me the same link again and again",
+        "you're telling me the same thing over and over",
+        "you said that every single time",
+    ):
         assert decide(again, [opening]) == ["frustration"], again
 
 

@@ -16,7 +16,7 @@ from warmline.guardrails.resolution import reports_resolved
 # Coming back to us about the same thing: frustration with the service wherever it is said.
 _CONTACTING = (
     r"(?:ask|contact|call|writ|wrote|told|tell|explain|repeat|chat|messag|email|complain|"
-    r"report|reach|send|sent)"
+    r"report|reach|send|sent|giv|gave|say|said|show|suggest)"
 )
 _OFTEN = r"(?:again and again|over and over|every single time)\b"
 # A fault that made the customer buy or order again ("it arrives broken", "you charge me
@@ -40,9 +40,10 @@ _REPEATED_CONTACT = compile_all(
         r"\b(?:asked|told|explained|said|tried|done that|contacted you) (?:this |that |it )?"
         r"(?:\d+|two|three|four|five|six|several|many|multiple) times\b",
         r"\bthe first \d+ times\b",
-        # Said of contacting us, not of a device's fault ("the app says E-1042 every single
+        # Said of contacting us, or of us answering the same ("you're giving me the same
+        # steps over and over"), not of a device's fault ("the app says E-1042 every single
         # time I add a bulb" is a problem to answer).
-        r"\b(?:i|we|you)(?:'ve| have)? (?:\w+ ){0,2}"
+        r"\b(?:i|we|you)(?:'ve| have|'re| are|re)? (?:\w+ ){0,2}"
         + _CONTACTING
         + r"\w* (?:\w+ ){0,8}?"
         + _OFTEN,
