@@ -22,9 +22,11 @@ from conftest import (
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
+from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.telemetry import PROCESS_REGISTRY
 from warmline.retrieval.store import Hit
 from warmline.server.runtime import running
+from warmline.storage.conversations import Event
 from warmline.storage.database import Unavailable
 from warmline.workers.pool import Busy, Urgency
 
@@ -159,6 +161,17 @@ def refuse_the_first_answer(service: Any, by: str = "_run_turn") -> None:
         return await apply(work, urgent)
 
     service.work.apply = refusing
+
+
+async def a_refund_question_left_pending(
+    service: ConversationService, conversation_id: str, by: str = "_run_turn"
+) -> Event:
+    """The customer asks about a refund and the database refuses the answer's write
+    (`refuse_the_first_answer`): the question is stored and left pending."""
+    refuse_the_first_answer(service, by)
+    question, _ = await service.customer_message(conversation_id, "how do I get a refund?", "m1")
+    await service.drain()
+    return question
 
 
 async def test_a_turn_cut_short_at_shutdown_is_answered_once_after_restart(
@@ -299,9 +312,7 @@ async def test_an_answer_never_stored_is_stored_when_its_turn_runs_again_behind_
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        refuse_the_first_answer(service)
-        await service.customer_message(conversation.id, "how do I get a refund?", "m1")
-        await service.drain()
+        await a_refund_question_left_pending(service, conversation.id)
         assert (await service.get(conversation.id)).pending_seq is not None
         run_graph, replaying, release = service._run_graph, asyncio.Event(), asyncio.Event()
 
@@ -332,9 +343,7 @@ async def test_a_question_after_one_whose_answer_was_refused_is_answered_after_i
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        refuse_the_first_answer(service)
-        await service.customer_message(conversation.id, "how do I get a refund?", "m1")
-        await service.drain()
+        await a_refund_question_left_pending(service, conversation.id)
         second, _ = await service.customer_message(
             conversation.id, "how do I reset my password?", "m2"
         )
@@ -388,12 +397,8 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        refuse_the_first_answer(service, by="_apologise")
         before = turns_left_pending()
-        question, _ = await service.customer_message(
-            conversation.id, "how do I get a refund?", "m1"
-        )
-        await service.drain()
+        question = await a_refund_question_left_pending(service, conversation.id, "_apologise")
         assert (await service.get(conversation.id)).pending_seq == question.seq
         assert turns_left_pending() == before + 1
         assert "turn left pending" in [r.getMessage() for r in caplog.records]
@@ -443,11 +448,7 @@ async def test_a_handoff_behind_a_message_whose_answer_was_refused_waits_in_no_b
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        refuse_the_first_answer(service)
-        question, _ = await service.customer_message(
-            conversation.id, "how do I get a refund?", "m1"
-        )
-        await service.drain()
+        question = await a_refund_question_left_pending(service, conversation.id)
         assert (await service.get(conversation.id)).pending_seq == question.seq
         line = LineRecorder(service.graph)
         service.runner = line  # type: ignore[assignment]  # a pool's `run`, recorded
@@ -486,11 +487,7 @@ async def test_under_overload_a_question_a_handoff_waits_behind_is_answered_busy
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        refuse_the_first_answer(service)
-        question, _ = await service.customer_message(
-            conversation.id, "how do I get a refund?", "m1"
-        )
-        await service.drain()
+        question = await a_refund_question_left_pending(service, conversation.id)
         line = NoWorkerFree(service.graph)
         service.runner = line  # type: ignore[assignment]  # a pool's `run`, refusing
         press, _ = await service.request_human(conversation.id, "m2")
