@@ -296,6 +296,13 @@ class Client:
 
         return await asyncio.wait_for(find(), timeout)
 
+    async def latest(self, timeout: float = 30, **match: Any) -> dict[str, Any]:
+        """The last frame already read that matches, else the next one to match: for a
+        frame whose order against the others the server does not promise (a place in
+        line may be told before or after the move to the line)."""
+        seen = [frame for frame in self.frames if _matches(frame, match)]
+        return seen[-1] if seen else await self.wait_for(timeout, **match)
+
     async def none_arrive(self, within: float, **match: Any) -> None:
         """Read every frame for `within` seconds and fail on one that matches.
 

@@ -15,7 +15,6 @@ from conftest import (
     Client,
     MovableClock,
     RunningServer,
-    _matches,
     agent,
     connect,
     customer,
@@ -75,7 +74,7 @@ async def waiting(server: RunningServer, text: str = "", **hello: Any) -> tuple[
     else:
         await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
     # A typed request is handed over at the edge, so the move may come before its ack.
-    await got(client, type="mode", data_mode="queued")
+    await client.latest(type="mode", data_mode="queued")
     return client, welcome["conversation_id"]
 
 
@@ -90,12 +89,6 @@ async def act(
             frame["data"].get("action", type_) == type_ or frame["data"].get("frame_type") == type_
         ):
             return frame
-
-
-async def got(client: Client, **match: Any) -> dict[str, Any]:
-    """A frame already received (e.g. before the ack just awaited) or the next to match."""
-    seen = [frame for frame in client.frames if _matches(frame, match)]
-    return seen[-1] if seen else await client.wait_for(**match)
 
 
 async def on_roster(watcher: Client, agent_id: str, online: bool) -> None:
@@ -168,9 +161,9 @@ async def test_waiting_raises_priority_and_late_conversations_raise_an_sla_breac
         assert ranks[old] > ranks[urgent] == 2
         # The customers are told the same order. The older one may have been told its
         # place before or after its move to the line, so what it holds is read, not awaited.
-        assert (await got(urgent_client, type="queue_position"))["data"]["position"] == 2
+        assert (await urgent_client.latest(type="queue_position"))["data"]["position"] == 2
         await old_client.none_arrive(0.5, type="queue_position", data_position=2)
-        assert (await got(old_client, type="queue_position"))["data"]["position"] == 1
+        assert (await old_client.latest(type="queue_position"))["data"]["position"] == 1
         assert (await act(sue, "claim_next", None))["data"]["taken"] == old
 
 
@@ -193,7 +186,7 @@ async def test_transfer_with_a_note_the_customer_never_sees(
         assert "colleague" in told["data"]["text"]
         assert code(await act(alex, "claim", conversation)) == "missing_skill"
         assert (await act(fran, "claim", conversation))["type"] == "ack"
-        snapshot = await got(fran, type="conversation", conversation_id=conversation)
+        snapshot = await fran.latest(type="conversation", conversation_id=conversation)
         notes = [e["data"]["text"] for e in snapshot["data"]["events"] if e["type"] == "note"]
         assert notes == ["Looks like a duplicate charge.", "Card may be compromised."]
 
@@ -292,7 +285,7 @@ async def test_an_agent_who_drops_returns_the_chat_to_the_queue_and_nothing_is_l
 
         sam = await agent(server, "t-sam")
         assert (await act(sam, "claim", conversation))["type"] == "ack"
-        snapshot = await got(sam, type="conversation", conversation_id=conversation)
+        snapshot = await sam.latest(type="conversation", conversation_id=conversation)
         texts = [e["data"].get("text") for e in snapshot["data"]["events"]]
         assert "hello? are you still there?" in texts
         seqs = [e["seq"] for e in snapshot["data"]["events"]]
@@ -347,7 +340,7 @@ async def test_nobody_online_the_customer_is_told_and_leaves_a_contact(
             }
         )
         await client.wait_for(type="ack", data_client_msg_id=msg_id)
-        ticket = await got(client, type="ticket")
+        ticket = await client.latest(type="ticket")
         assert ticket["data"]["contact"] == "<EMAIL_1>"
         assert "jo.pike" not in ticket["data"]["text"]
 
@@ -368,11 +361,11 @@ async def test_supervisors_watch_any_chat_and_see_the_roster(
         await act(sam, "claim", conversation)
         assert code(await act(alex, "watch", conversation)) == "forbidden"
         assert (await act(sue, "watch", conversation))["type"] == "ack"
-        await got(sue, type="conversation", conversation_id=conversation)
+        await sue.latest(type="conversation", conversation_id=conversation)
         await say(client, "thanks for picking this up")
         seen = await sue.wait_for(type="message", data_role="customer")
         assert seen["data"]["text"] == "thanks for picking this up"
-        roster = await got(sue, type="roster")
+        roster = await sue.latest(type="roster")
         while {a["id"]: a for a in roster["data"]["agents"]}["sam"]["active"] != 1:
             roster = await sue.wait_for(type="roster")  # the pass after the claim
         people = {a["id"]: a for a in roster["data"]["agents"]}
@@ -395,12 +388,12 @@ async def test_auto_assignment_routes_to_the_fit_least_loaded_agent(
         )
         assigned = await fraud_client.wait_for(type="mode", data_mode="human")
         assert assigned["data"]["agent_id"] == "fran"
-        await got(fran, type="conversation", conversation_id=fraud)
+        await fran.latest(type="conversation", conversation_id=fraud)
         plain_client, plain = await waiting(server)
         assert (await plain_client.wait_for(type="mode", data_mode="human"))["data"][
             "agent_id"
         ] == "sam"
-        await got(sam, type="conversation", conversation_id=plain)
+        await sam.latest(type="conversation", conversation_id=plain)
 
 
 async def test_only_a_signed_profile_makes_a_customer_vip(
@@ -478,7 +471,7 @@ async def test_two_tabs_racing_transfer_and_resolve_never_lose_the_conversation(
         )
         assert final["data"].get("reason") == ("transfer" if transferred else None)
         sue = await agent(server, "t-sup")
-        queue = (await got(sue, type="queue"))["data"]["items"]
+        queue = (await sue.latest(type="queue"))["data"]["items"]
         waiting_now = [i["conversation_id"] for i in queue if i["status"] == "queued"]
         assert (conversation in waiting_now) == transferred, "mode and queue agree"
 
@@ -546,7 +539,7 @@ async def test_a_waiting_customer_is_told_the_expected_wait_while_someone_can_an
 ) -> None:
     async with desk(tmp_path, kb_snapshot, backend) as server:
         alone, _ = await waiting(server)
-        assert (await alone.wait_for(type="queue_position"))["data"] == {
+        assert (await alone.latest(type="queue_position"))["data"] == {
             "position": 1,
             "expected_wait_seconds": None,
             "wait_basis": None,
@@ -603,7 +596,7 @@ async def test_supervisors_get_a_live_dashboard_and_agents_do_not(
     async with desk(tmp_path, kb_snapshot, backend) as server:
         sam = await agent(server, "t-sam")
         sue = await agent(server, "t-sup")
-        first = await got(sue, type="dashboard")
+        first = await sue.latest(type="dashboard")
         assert first["data"]["waiting"] == 0 and first["data"]["escalations_today"] == []
 
         _, conversation = await waiting(server)
@@ -644,7 +637,7 @@ async def test_a_transfer_keeps_the_customers_wait_and_sla_and_records_its_own_t
         said = [e["data"]["text"] for e in preview["data"]["events"] if e["type"] == "message"]
         assert "my parcel never arrived, let me talk to a person" in said
 
-        before = (await got(sam, type="handoff", conversation_id=conversation))["data"]["entry"]
+        before = (await sam.latest(type="handoff", conversation_id=conversation))["data"]["entry"]
         assert (await act(sam, "claim", conversation))["type"] == "ack"
         assert code(await act(alex, "preview", conversation)) == "not_queued"
         assert (await act(sam, "transfer", conversation, to_agent="alex", note="Yours."))[
