@@ -285,8 +285,16 @@ class Client:
         self.frames.append(frame)
         return frame
 
-    async def wait_for(self, timeout: float = 30, **match: Any) -> dict[str, Any]:
-        """Next frame whose fields (and `data` fields, dotted as data_x) match."""
+    async def wait_for(
+        self, timeout: float = 30, since: int | None = None, **match: Any
+    ) -> dict[str, Any]:
+        """Next frame whose fields (and `data` fields, dotted as data_x) match; with
+        `since`, the first match from that index of `frames` on, already read or not (for
+        frames that may come before or after one awaited in between)."""
+        if since is not None:
+            for frame in self.frames[since:]:
+                if _matches(frame, match):
+                    return frame
 
         async def find() -> dict[str, Any]:
             while True:
