@@ -149,9 +149,10 @@ def _assert_linear(
             :n
         ],
         lambda n: ("great.... just great, yet I'm switching to your own " * n)[:n],
-        lambda n: ("I have sent you countless cheap calls. Is this the very service so so " * n)[
-            :n
-        ],
+        lambda n: (
+            "I have sent you countless cheap calls. Is this the very service so so filed a formal "
+            * n
+        )[:n],
     ],
     ids=[
         "repeated person word",

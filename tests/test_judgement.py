@@ -842,9 +842,12 @@ def test_disappointment_in_us_is_dissatisfaction_with_us(text: str) -> None:
         "Is this the energy efficiency rating of the bulb?",
         "we have poor service in the basement, does the hub work offline?",
         "I'm not qualified to install it myself, do you offer fitting?",
+        # A complaint about a person is the staff-complaint topic's, with its own routing.
+        "I want to make a complaint about Sam from your chat team",
+        "How do I file a complaint about the delivery driver?",
     ],
 )
-def test_countless_things_an_annoying_thing_and_a_denied_disappointment_get_an_answer(
+def test_words_of_a_complaint_that_judge_nothing_of_us_get_an_answer(
     text: str,
 ) -> None:
     assert decide(text, ["hello, I have a question about my order"]) == []
@@ -868,6 +871,8 @@ def test_countless_things_an_annoying_thing_and_a_denied_disappointment_get_an_a
         "Is this the professionalism of your company?",
         "You are not qualified to give advice on this",
         "What on earth are you doing with my order?",
+        "Is this what you call customer service?",
+        "I've filed a formal complaint about this refund",
     ],
 )
 def test_judgements_of_our_service_and_contacts_counted_without_end_hand_over(text: str) -> None:

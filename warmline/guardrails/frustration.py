@@ -153,7 +153,15 @@ _COMPLAINT = compile_all(
         r"(?:attitude|competence|professionalism)\b|\b(?:is|was) (?:this|that) your efficiency\b|"
         r"\bthis is (?:the|your) efficiency of (?!(?:the|this|that|a|an|my|our) )",
         r"\byou(?:'re| are) (?:not |un)qualified\b|\bwhat'?s wrong with you\b|"
-        r"\bwhat (?:the hell|on earth) are you doing\b",
+        r"\bwhat (?:the hell|on earth) are you doing\b|\b(?:is|was) (?:this|that) what you call",
+        # A complaint filed or to be filed ("I've filed a formal complaint", "the only way out
+        # is to file a complaint"); one about a person named or a member of staff is the
+        # staff-complaint topic's ("a complaint about Sam from your chat team", "about your
+        # technician"), which hands over with its own routing.
+        r"\b(?:file|lodge|make|filed|lodged|made|submit|submitted) (?:a |an |my )?(?:official |"
+        r"formal )?complaint\b(?! (?:about|against) (?:(?-i:[A-Z][a-z]+\b)|(?:your |the |one of "
+        r"your )?(?:\w+ )?(?:agent|technician|driver|courier|staff|employee|installer|engineer|"
+        r"operator|manager|colleague|rep|representative)s?\b))",
     ]
 )
 # Questions put to us that are reproaches ("Can't you contact me?", "Why don't you
