@@ -840,6 +840,7 @@ def test_disappointment_in_us_is_dissatisfaction_with_us(text: str) -> None:
         "the app has an annoying pop-up, how do I turn it off?",
         "Is this the right service for returns?",
         "Is this the energy efficiency rating of the bulb?",
+        "the app says the requirements are not satisfied, which hub do I need?",
         "we have poor service in the basement, does the hub work offline?",
         "I'm not qualified to install it myself, do you offer fitting?",
         # A complaint about a person is the staff-complaint topic's, with its own routing.

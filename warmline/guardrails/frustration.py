@@ -109,7 +109,7 @@ _STRONG_WORDS = compile_all(
         r"\bdisappointed(?= (?:in|with|by) (?:you|your|u)\b)|\byou(?:'ve| have)? disappointed me\b",
         # Said of how things are, not of a thing named ("an annoying pop-up").
         r"(?<!\ban )(?<!\ba )\bannoying\b",
-        r"\b(?:i'?m|i am|we'?re|we are|i was|we were|i feel|am|are)(?: (?:very|really|so|quite|"
+        r"\b(?:i'?m|i am|we'?re|we are|i was|we were|(?:i|we) feel)(?: (?:very|really|so|quite|"
         r"totally|completely|extremely|deeply|still))? (?:not satisfied|unsatisfied|dissatisfied)\b"
         r"|\b(?:not satisfied|unsatisfied|dissatisfied) with (?:you|your|the (?:service|reply|"
         r"answer|response|solution))\b",
