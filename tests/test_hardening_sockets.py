@@ -149,6 +149,10 @@ def _assert_linear(
             :n
         ],
         lambda n: ("great.... just great, yet I'm switching to your own " * n)[:n],
+        lambda n: (
+            "I have sent you countless cheap calls. Is this the very service so so filed a formal "
+            * n
+        )[:n],
     ],
     ids=[
         "repeated person word",
@@ -161,6 +165,7 @@ def _assert_linear(
         "contacting, no 'again and again'",
         "praise, thanks, a success on our word",
         "sarcasm, switching to us",
+        "countless, the service judged",
     ],
 )
 def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:

@@ -808,6 +808,78 @@ def test_loyalty_an_upgrade_a_recurring_fault_and_sincere_thanks_get_an_answer(t
     assert decide(text, ["hello, I have a question about my order"]) == []
 
 
+def test_thanks_a_lot_with_appreciation_is_sincere_and_a_request_to_appreciate_is_none() -> None:
+    opening = "hello, I have a question about my order"
+    assert decide("Thanks a lot, really appreciate it", [opening]) == []
+    assert decide("Thanks a lot, really. The parcel is late again.", [opening]) == ["frustration"]
+    # "I'd appreciate a fix" asks for one; it thanks for nothing.
+    assert decide("It still doesn't work, I'd appreciate a fix", [opening]) == ["frustration"]
+    assert decide("Still not working, I would really appreciate it if you fixed it", [opening]) == [
+        "frustration"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not even angry anymore, just disappointed in you",
+        "Honestly, I'm disappointed with your support",
+        "You have disappointed me again",
+    ],
+)
+def test_disappointment_in_us_is_dissatisfaction_with_us(text: str) -> None:
+    assert decide(text) == ["frustration"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not disappointed in you at all, just tell me when it ships",
+        "there are countless options in the app, which lamp fits a hallway?",
+        "I get countless notifications from the app, how do I turn them off?",
+        "the app has an annoying pop-up, how do I turn it off?",
+        "Is this the right service for returns?",
+        "Is this the energy efficiency rating of the bulb?",
+        "the app says the requirements are not satisfied, which hub do I need?",
+        "we have poor service in the basement, does the hub work offline?",
+        "I'm not qualified to install it myself, do you offer fitting?",
+        # A complaint about a person is the staff-complaint topic's, with its own routing.
+        "I want to make a complaint about Sam from your chat team",
+        "How do I file a complaint about the delivery driver?",
+    ],
+)
+def test_words_of_a_complaint_that_judge_nothing_of_us_get_an_answer(
+    text: str,
+) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have sent countless emails to you about this refund",
+        "countless calls to your support line and still no date",
+        "I've called you countless times",
+        "I've complained five times about this lamp",
+        "I'm not satisfied with your answer",
+        "We are very dissatisfied with the service",
+        "This is so annoying!",
+        "Your handling of my refund is appalling",
+        "What's wrong with you people?",
+        "Is this the way you treat loyal customers?",
+        "Nobody responded to my three emails",
+        "Your customer service is so poor",
+        "Is this the professionalism of your company?",
+        "You are not qualified to give advice on this",
+        "What on earth are you doing with my order?",
+        "Is this what you call customer service?",
+        "I've filed a formal complaint about this refund",
+    ],
+)
+def test_judgements_of_our_service_and_contacts_counted_without_end_hand_over(text: str) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == ["frustration"]
+
+
 def test_a_reproach_is_dissatisfaction_once_we_have_answered_and_a_question_before() -> None:
     opening = "Why don't you ship to Canada?"
     assert decide(opening) == []

@@ -18,7 +18,15 @@ _CONTACTING = (
     r"(?:ask|contact|call|writ|wrote|told|tell|explain|repeat|chat|messag|email|complain|"
     r"report|reach|send|sent|giv|gave|say|said|show|suggest)"
 )
-_OFTEN = r"(?:again and again|over and over|every single time)\b"
+# "countless" counts only as a number of contacts ("I've sent countless emails", "called
+# you countless times"): "countless options" or "countless harassing messages every day"
+# are no coming back to us.
+_CONTACTS = r"(?:e-?mails|calls|messages|chats|complaints|requests|tickets|letters)"
+_OFTEN = (
+    r"(?:again and again|over and over|every single time|countless (?:times|(?:\w+ )?"
+    + _CONTACTS
+    + r"))\b"
+)
 # A fault that made the customer buy or order again ("it arrives broken", "you charge me
 # twice", "because your parcels keep getting lost").
 _FAULT = (
@@ -37,8 +45,9 @@ _REPEATED_CONTACT = compile_all(
         r"(?![^.!?\n]{0,120}?\b" + _FAULT + r"\b))",
         r"\b(?:second|2nd) (?:time|chat) (?:(?:that |now )?(?:i'?m|i am|i'?ve|i have|i) )?"
         r"(?:ask|contact|writ|call|chat|explain|tell|messag|report|reach)\w*",
-        r"\b(?:asked|told|explained|said|tried|done that|contacted you) (?:this |that |it )?"
-        r"(?:\d+|two|three|four|five|six|several|many|multiple) times\b",
+        r"\b(?:asked|told|explained|said|tried|done that|contacted|complained|called|emailed|"
+        r"wrote|written) (?:(?:this|that|it|you|them) )?"
+        r"(?:\d+|two|three|four|five|six|several|many|multiple|dozens of) times\b",
         r"\bthe first \d+ times\b",
         # Said of contacting us, or of us answering the same ("you're giving me the same
         # steps over and over"), not of a device's fault ("the app says E-1042 every single
@@ -48,11 +57,13 @@ _REPEATED_CONTACT = compile_all(
         + r"\w* (?:\w+ ){0,8}?"
         + _OFTEN,
         _OFTEN + r" (?:i|we)(?:'ve| have)? (?:\w+ )?" + _CONTACTING,
+        r"\bcountless (?:\w+ )?" + _CONTACTS + r" (?:to|with) (?:you|your|u)\b",
         r"\balready (?:told|asked|explained|said|sent)\b",
         r"\bliterally just said\b",
         r"\bkeeps? (?:asking|telling|sending)\b",
         r"\b(?:nobody|no one|no-one) (?:helps|helped|replies|replied|answers|answered|cares|"
-        r"reads|fixed|called)\b",
+        r"cared|reads|fixed|called|responds|responded|attended)\b|"
+        r"\b(?:nobody|no one|no-one) (?:would|will) (?:help|reply|answer|care|respond)\b",
         r"\bhow many times (?:do|must|should|will|have) i (?:have to |got to |need to )?"
         r"(?:say|tell|ask|explain|repeat|call|write)\b",
         r"\bi(?:'ve| have)? told you (?:already|before|twice|that|the)\b",
@@ -62,7 +73,7 @@ _REPEATED_CONTACT = compile_all(
         r"(?:received|yet|so far|till now|up to now)\b",
         r"\b(?:like|as) i (?:said|told you)\b|\bi(?:'ve| have)? made (?:myself|it) clear\b",
         r"\bgoing (?:round|around) in circles\b",
-        r"\bover an hour\b|\bcountless\b|\bdisconnected (?:twice|again)\b",
+        r"\bover an hour\b|\bdisconnected (?:twice|again)\b",
     ]
 )
 # Trouble that has lasted: in an opening message this describes the problem ("I am still
@@ -92,7 +103,16 @@ _STRONG_WORDS = compile_all(
         r"lost (?:my |all )?(?:patience|confidence|trust)|"
         r"had enough|furious|livid|angry|annoyed|frustrat\w*|infuriating|nightmare|"
         r"unbelievable|impossible to deal with|not happy|regret (?:ever )?buying|"
-        r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you))\b",
+        r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you)|appalling|untrustworthy)\b",
+        # Disappointment in us, not in how things went ("I'm really disappointed, my evening
+        # is ruined" is sadness): the feeling alone is matched, so a negation before it reads.
+        r"\bdisappointed(?= (?:in|with|by) (?:you|your|u)\b)|\byou(?:'ve| have)? disappointed me\b",
+        # Said of how things are, not of a thing named ("an annoying pop-up").
+        r"(?<!\ban )(?<!\ba )\bannoying\b",
+        r"\b(?:i'?m|i am|we'?re|we are|i was|we were|(?:i|we) feel)(?: (?:very|really|so|quite|"
+        r"totally|completely|extremely|deeply|still))? (?:not satisfied|unsatisfied|dissatisfied)\b"
+        r"|\b(?:not satisfied|unsatisfied|dissatisfied) with (?:you|your|the (?:service|reply|"
+        r"answer|response|solution))\b",
         r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
         r"\b(?:never (?:again|buying)|last chance)\b",
         r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b"
@@ -104,7 +124,7 @@ _STRONG_WORDS = compile_all(
         r"\bwhat kind of (?:answer|reply|service|customer service|attitude)\b",
         r"\bhow hard is it\b|\bdo you even (?:read|listen)\b|\bi swear\b",
         r"\bone more ['\"‘’]?sorry",
-        r"\bi'?ve been patient\b|\bis this how you treat\b",
+        r"\bi'?ve been patient\b|\b(?:is|was) (?:this|that) (?:how|the way) you treat\b",
         r"\bstop sending me (?:links|articles)\b",
         r"\bwill be hearing about this\b|\bgoing to sue\b|\bsmall claims\b|\bdisputing\b",
         r"\b(?:totally|completely|so|very) unprofessional\b",
@@ -122,6 +142,26 @@ _COMPLAINT = compile_all(
         r"(?:people|customers|consumers|users))\b|\brip(?:s|ping|ped)? (?:me|us|(?:your |the )?"
         r"(?:people|customers|consumers|users)) off\b|\byou lied\b|\bliars?\b",
         r"\b(?:reasonable|satisfactory) explanation\b|\b(?:owe (?:me|us)|demand) an explanation\b",
+        # The service judged ("the service is so poor", "bad attitude"), not the signal a
+        # phone has ("poor service in the basement"); or its conduct held up to it ("Is this
+        # the attitude of your staff?", "This is the efficiency of ..."), not a product's
+        # ("the efficiency of the bulb").
+        r"\b(?:service|support|attitude) (?:is|was|has been) (?:just |so |too |very |really ){0,2}"
+        r"(?:poor|bad)\b|\b(?:poor|bad) (?:customer service|attitude)\b|\b(?:such|so) (?:poor|bad) "
+        r"(?:service|support)\b",
+        r"\b(?:(?:is|was) (?:this|that)|this is) (?:the|your) (?:(?:customer )?service |staff )?"
+        r"(?:attitude|competence|professionalism)\b|\b(?:is|was) (?:this|that) your efficiency\b|"
+        r"\bthis is (?:the|your) efficiency of (?!(?:the|this|that|a|an|my|our) )",
+        r"\byou(?:'re| are) (?:not |un)qualified\b|\bwhat'?s wrong with you\b|"
+        r"\bwhat (?:the hell|on earth) are you doing\b|\b(?:is|was) (?:this|that) what you call",
+        # A complaint filed or to be filed ("I've filed a formal complaint", "the only way out
+        # is to file a complaint"); one about a person named or a member of staff is the
+        # staff-complaint topic's ("a complaint about Sam from your chat team", "about your
+        # technician"), which hands over with its own routing.
+        r"\b(?:file|lodge|make|filed|lodged|made|submit|submitted) (?:a |an |my )?(?:official |"
+        r"formal )?complaint\b(?! (?:about|against) (?:(?-i:[A-Z][a-z]+\b)|(?:your |the |one of "
+        r"your )?(?:\w+ )?(?:agent|technician|driver|courier|staff|employee|installer|engineer|"
+        r"operator|manager|colleague|rep|representative)s?\b))",
     ]
 )
 # Questions put to us that are reproaches ("Can't you contact me?", "Why don't you
@@ -175,7 +215,14 @@ _FAILURE_PERSISTS = compile_all(
     ]
 )
 _LATER_ONLY = _TROUBLE_LASTS + _FAILURE_PERSISTS + _REPROACH
-_THANKS = re.compile(r"\b(?:thanks?|thank you|thx|danke|gracias|obrigad[oa])\b", re.IGNORECASE)
+# Thanks, or appreciation of what was done ("really appreciate it"); "I'd appreciate a
+# reply" and "I would really appreciate it if ..." ask for something.
+_THANKS = re.compile(
+    r"\b(?:thanks?|thank you|thx|danke|gracias|obrigad[oa])\b|(?<!would )(?<!'d )"
+    r"(?<!would really )(?<!'d really )\bappreciated? (?:it|that|this|(?:the|your|all the|"
+    r"all your) (?:help|reply|answer|time|effort|support))\b(?! if\b)",
+    re.IGNORECASE,
+)
 # A first correction is a mild cue: tone-weight, it fires only with another.
 _CORRECTION = compile_all(
     [
@@ -221,7 +268,9 @@ _TROUBLE_TOLD = re.compile(
 # otherwise: negated ("I'm not angry, just confused", "not annoyed at all") or aimed at the
 # customer themself ("annoyed with myself"). A fault the customer owns ("I made a terrible
 # mistake") is no judgement of us either. Each window is bounded, so the cost is linear.
-_FEELING = re.compile(r"(?:angry|annoyed|frustrated|furious|livid|fed up)", re.IGNORECASE)
+_FEELING = re.compile(
+    r"(?:angry|annoyed|annoying|frustrated|furious|livid|fed up|disappointed)", re.IGNORECASE
+)
 _NEGATED = re.compile(
     r"(?:\bnot|\bnever|n't|\bno longer)\s+(?:(?:so|that|too|very|really|even|remotely|"
     r"particularly|at all)\s+){0,2}$",
