@@ -549,16 +549,25 @@ class TurnPool:
 async def _to_the_end(cleanup: Awaitable[Any]) -> None:
     """Await `cleanup` until it has finished, however often the caller is cancelled
     meanwhile (it may be cleaning up after a cancellation already); a cancellation that
-    arrived is raised once it has."""
+    arrived is raised once it has. The cleanup's own failure is raised when nothing
+    cancelled the caller; otherwise it is logged and chained to the cancellation, which
+    still propagates: raised in its place, it would cut short a shutdown that the
+    cancellation tells to stop."""
     task = asyncio.ensure_future(cleanup)
     cancelled: asyncio.CancelledError | None = None
     while not task.done():
         try:
-            await asyncio.shield(task)
+            await asyncio.wait([task])  # waits without cancelling `task` when cancelled
         except asyncio.CancelledError as stopped:
             cancelled = stopped
-    if cancelled is not None:
+    if cancelled is None:
+        task.result()
+        return
+    failure = None if task.cancelled() else task.exception()
+    if failure is None:
         raise cancelled
+    log.error("cleanup failed while cancelled", exc_info=failure)
+    raise cancelled from failure
 
 
 def _finish(process: BaseProcess) -> None:
