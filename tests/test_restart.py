@@ -373,6 +373,16 @@ def turns_left_pending() -> float:
     return count or 0.0
 
 
+def errors_counted() -> float:
+    """How many errors this process has counted, of every code (`/metrics`)."""
+    return sum(
+        sample.value
+        for metric in PROCESS_REGISTRY.collect()
+        for sample in metric.samples
+        if sample.name == "warmline_errors_total"
+    )
+
+
 @pytest.mark.parametrize("failure", [Busy("no worker free within 5 s"), RuntimeError("crashed")])
 async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answered_on_resume(
     tmp_path: Path,
@@ -384,7 +394,8 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
     """The turn fails (no worker in time, or the graph crashed) and the database refuses
     the apology's write too: the message stays pending, counted and logged as a turn left
     pending like any whose answer was refused (where the error escaped and killed the
-    turn's task), and the customer's resume answers it."""
+    turn's task), and counted once (it was counted as the turn's failure too, though no
+    apology went out and the turn runs again), and the customer's resume answers it."""
     run, failures = ConversationGraph.run, [failure]
 
     async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
@@ -397,10 +408,11 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        before = turns_left_pending()
+        before, errors_before = turns_left_pending(), errors_counted()
         question = await a_refund_question_left_pending(service, conversation.id, "_apologise")
         assert (await service.get(conversation.id)).pending_seq == question.seq
         assert turns_left_pending() == before + 1
+        assert errors_counted() == errors_before + 1
         assert "turn left pending" in [r.getMessage() for r in caplog.records]
 
         await service.resume(conversation.id, service.token_for(conversation.id))

@@ -613,19 +613,21 @@ class ConversationService:
 
     async def _answered_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
         """`_run_turn`, with an apology for a turn that failed (a refused write and a
-        conversation gone are the caller's to handle, as is a refused apology)."""
+        conversation gone are the caller's to handle, as is a refused apology). The failure
+        is counted once its apology is stored: a refused apology leaves the turn pending,
+        to run again, and the caller counts it as that, so one failure counts once."""
         try:
             return await self._run_turn(conversation_id, seq, arrival)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
         except Busy:
             # No worker could start the turn in time: say so now, with the way to a person.
-            ERRORS.labels(code="busy").inc()
             await self._apologise(conversation_id, seq, "busy")
+            ERRORS.labels(code="busy").inc()
         except Exception:
-            ERRORS.labels(code="turn_failed").inc()
             log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
             await self._apologise(conversation_id, seq)
+            ERRORS.labels(code="turn_failed").inc()
         return None
 
     async def _apologise(
