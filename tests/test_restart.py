@@ -1,6 +1,8 @@
 """A server killed mid-conversation comes back with every message and the same mode."""
 
 import asyncio
+import collections
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -23,6 +25,7 @@ from conftest import (
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
 from warmline.conversation.customer_commands import ConversationService
+from warmline.conversation.edge import ASK_FOR_PERSON
 from warmline.conversation.telemetry import PROCESS_REGISTRY
 from warmline.retrieval.store import Hit
 from warmline.server.runtime import running
@@ -133,6 +136,48 @@ async def test_a_turn_interrupted_before_its_answer_is_answered_after_restart(
         assert [e.data["role"] for e in events] == ["customer", "bot"]
         assert events[1].data["citations"][0]["article_id"] == "request-a-refund"
         assert (await runtime.service.get(conversation.id)).pending_seq is None
+
+
+class ParsesCounted:
+    """The `json` module as the conversation log uses it, counting the texts it parses."""
+
+    def __init__(self) -> None:
+        self.parsed: collections.Counter[str] = collections.Counter()
+
+    def loads(self, text: str) -> Any:
+        self.parsed[text] += 1
+        return json.loads(text)
+
+    def dumps(self, value: Any, **options: Any) -> str:
+        return json.dumps(value, **options)
+
+
+async def test_a_turn_reads_each_message_waiting_behind_it_once(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A turn reads the messages stored after its own (whose turns wait behind it) to know
+    whether a handoff waits behind it: each of their stored texts is parsed once."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+
+        async def not_run(conversation_id: str, seq: int) -> None:
+            """The turns wait: the messages stay unanswered behind the first."""
+
+        service.run_turn = not_run  # type: ignore[method-assign]
+        conversation = await service.start()
+        first, _ = await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        await service.customer_message(conversation.id, "how do I reset my password?", "m2")
+        await service.request_human(conversation.id, "m3")
+        json_read = ParsesCounted()
+        monkeypatch.setattr("warmline.storage.conversations.json", json_read)
+        _, message, later = await service.log.turn_message(conversation.id, first.seq)
+        assert message is not None
+        assert message.data["text"] == "how do I get a refund?"
+        assert [(d["text"], d["force_human"]) for d in later] == [
+            ("how do I reset my password?", False),
+            (ASK_FOR_PERSON, True),
+        ]
+        assert json_read.parsed and max(json_read.parsed.values()) == 1
 
 
 def hang_the_search(service: Any) -> asyncio.Event:
