@@ -27,11 +27,14 @@ from warmline.agent.state import AgentState, TurnInput
 from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.edge import ASK_FOR_PERSON
 from warmline.conversation.telemetry import PROCESS_REGISTRY
+from warmline.guardrails.guard import Guard
+from warmline.guardrails.inspection import Inspection, inspect_message
+from warmline.guardrails.redaction import PlaceholderEntry
 from warmline.retrieval.store import Hit
 from warmline.server.runtime import running
 from warmline.storage.conversations import Event
 from warmline.storage.database import Unavailable
-from warmline.workers.pool import Busy, Urgency
+from warmline.workers.pool import Busy, Standing, Urgency
 
 __all__ = ["backend", "kb_snapshot"]
 
@@ -470,7 +473,7 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
 
 class LineRecorder:
     """Runs bot turns on the service's own graph, as a worker would, and records the
-    urgency each turn is sent to the workers' line with."""
+    urgency each turn leaves the workers' line with."""
 
     def __init__(self, graph: ConversationGraph) -> None:
         self.graph = graph
@@ -481,10 +484,10 @@ class LineRecorder:
         conversation_id: str,
         turn: TurnInput,
         on_delta: Callable[[str], None],
-        urgency: Urgency,
+        urgency: Standing,
         *_: Any,
     ) -> AgentState:
-        self.sent.append((turn.seq, urgency))
+        self.sent.append((turn.seq, urgency.urgency))
         return await self.answer(conversation_id, turn, on_delta)
 
     async def answer(
@@ -521,6 +524,69 @@ async def test_a_handoff_behind_a_message_whose_answer_was_refused_waits_in_no_b
             del service.run_turn
             await service.resume(conversation.id, service.token_for(conversation.id))
             await service.drain()
+        assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
+        assert (await service.get(conversation.id)).pending_seq is None
+
+
+class HeldLine(LineRecorder):
+    """A workers' line whose slots are all taken until the test frees them: each turn waits
+    in it, and is recorded with the urgency it has when it leaves the line. Messages are
+    inspected at once, as with no workers."""
+
+    def __init__(self, graph: ConversationGraph, guard: Guard) -> None:
+        super().__init__(graph)
+        self.guard = guard
+        self.waiting, self.freed = asyncio.Event(), asyncio.Event()
+
+    async def inspect_and_encode(
+        self,
+        text: str,
+        entries: list[PlaceholderEntry],
+        language: str | None,
+        read_request: bool,
+        *_: Any,
+        **__: Any,
+    ) -> tuple[Inspection, None]:
+        inspecting = (self.guard, text, entries, language, read_request)
+        return await asyncio.to_thread(inspect_message, *inspecting), None
+
+    async def run(
+        self,
+        conversation_id: str,
+        turn: TurnInput,
+        on_delta: Callable[[str], None],
+        urgency: Standing,
+        *_: Any,
+    ) -> AgentState:
+        self.waiting.set()
+        await self.freed.wait()
+        return await super().run(conversation_id, turn, on_delta, urgency)
+
+
+async def test_a_press_while_the_question_waits_for_a_worker_moves_it_to_a_handoffs_place(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """The customer's follow-up question waits in the workers' line (every slot taken) when
+    they press "Talk to a person". The press is handed over at the edge at once, but its
+    turn, which completes the agent's packet, waits behind the question's: the question
+    leaves the line at a handoff's urgency, not a follow-up's, as it would had the press
+    been stored before the question's turn was sent (a handoff never waits in the bot
+    turns' line)."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        await service.customer_message(conversation.id, "how do I reset my password?", "m1")
+        await service.drain()
+        line = HeldLine(service.graph, service.guard)
+        service.runner = line  # type: ignore[assignment]  # a pool's `run`, held
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m2"
+        )
+        await line.waiting.wait()
+        press, _ = await service.request_human(conversation.id, "m3")
+        assert (await service.get(conversation.id)).mode == "queued"
+        line.freed.set()
+        await service.drain()
         assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
         assert (await service.get(conversation.id)).pending_seq is None
 
