@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from warmline.workers.pool import Busy, Urgency, _Lane
+from warmline.workers.pool import Busy, Standing, Urgency, _Lane
 
 
 class Clock:
@@ -39,7 +39,9 @@ async def one_job_took(line: _Lane, clock: Clock, seconds: float) -> Any:
     return await line.admit(Urgency.TURN, clock.now)
 
 
-async def waiting(line: _Lane, urgency: Urgency, since: float) -> "asyncio.Task[Any]":
+async def waiting(
+    line: _Lane, urgency: Urgency | Standing, since: float
+) -> "asyncio.Task[Any]":
     task = asyncio.create_task(line.admit(urgency, since))
     await asyncio.sleep(0)  # it takes its place in line
     assert not task.done()
@@ -89,3 +91,25 @@ async def test_before_any_job_has_finished_nothing_is_refused_by_estimate() -> N
     tasks = [await waiting(line, Urgency.TURN, clock.now - 4.9) for _ in range(5)]
     for task in tasks:
         task.cancel()
+
+
+async def test_a_turn_raised_to_a_handoff_while_it_waits_goes_ahead_and_counts_once() -> None:
+    """A follow-up question waits in line when its customer asks for a person: raised to a
+    handoff's urgency, it takes the next free slot ahead of a first message that came
+    before it, and the line counts it once, at its new place, then not at all."""
+    clock = Clock()
+    line = lane(clock)
+    worker = await one_job_took(line, clock, 2.0)
+    first = await waiting(line, Urgency.FIRST, clock.now)
+    standing = Standing(Urgency.TURN)
+    question = await waiting(line, standing, clock.now)
+    assert (line.expected_wait(Urgency.HANDOFF), line.expected_wait(Urgency.TURN)) == (2.0, 6.0)
+    standing.raise_to(Urgency.HANDOFF)
+    standing.raise_to(Urgency.TURN)  # never back down
+    assert (line.expected_wait(Urgency.HANDOFF), line.expected_wait(Urgency.TURN)) == (4.0, 6.0)
+    line.release(worker)
+    assert await question is worker
+    assert not first.done()
+    # Two slots in use now, and only the first message waits.
+    assert (line.expected_wait(Urgency.HANDOFF), line.expected_wait(Urgency.TURN)) == (1.0, 2.0)
+    first.cancel()

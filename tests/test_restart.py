@@ -1,6 +1,8 @@
 """A server killed mid-conversation comes back with every message and the same mode."""
 
 import asyncio
+import collections
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -23,12 +25,16 @@ from conftest import (
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
 from warmline.conversation.customer_commands import ConversationService
+from warmline.conversation.edge import ASK_FOR_PERSON
 from warmline.conversation.telemetry import PROCESS_REGISTRY
+from warmline.guardrails.guard import Guard
+from warmline.guardrails.inspection import Inspection, inspect_message
+from warmline.guardrails.redaction import PlaceholderEntry
 from warmline.retrieval.store import Hit
 from warmline.server.runtime import running
 from warmline.storage.conversations import Event
 from warmline.storage.database import Unavailable
-from warmline.workers.pool import Busy, Urgency
+from warmline.workers.pool import Busy, Standing, Urgency
 
 __all__ = ["backend", "kb_snapshot"]
 
@@ -133,6 +139,48 @@ async def test_a_turn_interrupted_before_its_answer_is_answered_after_restart(
         assert [e.data["role"] for e in events] == ["customer", "bot"]
         assert events[1].data["citations"][0]["article_id"] == "request-a-refund"
         assert (await runtime.service.get(conversation.id)).pending_seq is None
+
+
+class ParsesCounted:
+    """The `json` module as the conversation log uses it, counting the texts it parses."""
+
+    def __init__(self) -> None:
+        self.parsed: collections.Counter[str] = collections.Counter()
+
+    def loads(self, text: str) -> Any:
+        self.parsed[text] += 1
+        return json.loads(text)
+
+    def dumps(self, value: Any, **options: Any) -> str:
+        return json.dumps(value, **options)
+
+
+async def test_a_turn_reads_each_message_waiting_behind_it_once(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A turn reads the messages stored after its own (whose turns wait behind it) to know
+    whether a handoff waits behind it: each of their stored texts is parsed once."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+
+        async def not_run(conversation_id: str, seq: int) -> None:
+            """The turns wait: the messages stay unanswered behind the first."""
+
+        service.run_turn = not_run  # type: ignore[method-assign]
+        conversation = await service.start()
+        first, _ = await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        await service.customer_message(conversation.id, "how do I reset my password?", "m2")
+        await service.request_human(conversation.id, "m3")
+        json_read = ParsesCounted()
+        monkeypatch.setattr("warmline.storage.conversations.json", json_read)
+        _, message, later = await service.log.turn_message(conversation.id, first.seq)
+        assert message is not None
+        assert message.data["text"] == "how do I get a refund?"
+        assert [(d["text"], d["force_human"]) for d in later] == [
+            ("how do I reset my password?", False),
+            (ASK_FOR_PERSON, True),
+        ]
+        assert json_read.parsed and max(json_read.parsed.values()) == 1
 
 
 def hang_the_search(service: Any) -> asyncio.Event:
@@ -373,6 +421,16 @@ def turns_left_pending() -> float:
     return count or 0.0
 
 
+def errors_counted() -> float:
+    """How many errors this process has counted, of every code (`/metrics`)."""
+    return sum(
+        sample.value
+        for metric in PROCESS_REGISTRY.collect()
+        for sample in metric.samples
+        if sample.name == "warmline_errors_total"
+    )
+
+
 @pytest.mark.parametrize("failure", [Busy("no worker free within 5 s"), RuntimeError("crashed")])
 async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answered_on_resume(
     tmp_path: Path,
@@ -384,7 +442,8 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
     """The turn fails (no worker in time, or the graph crashed) and the database refuses
     the apology's write too: the message stays pending, counted and logged as a turn left
     pending like any whose answer was refused (where the error escaped and killed the
-    turn's task), and the customer's resume answers it."""
+    turn's task), and counted once (it was counted as the turn's failure too, though no
+    apology went out and the turn runs again), and the customer's resume answers it."""
     run, failures = ConversationGraph.run, [failure]
 
     async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
@@ -397,10 +456,11 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        before = turns_left_pending()
+        before, errors_before = turns_left_pending(), errors_counted()
         question = await a_refund_question_left_pending(service, conversation.id, "_apologise")
         assert (await service.get(conversation.id)).pending_seq == question.seq
         assert turns_left_pending() == before + 1
+        assert errors_counted() == errors_before + 1
         assert "turn left pending" in [r.getMessage() for r in caplog.records]
 
         await service.resume(conversation.id, service.token_for(conversation.id))
@@ -413,7 +473,7 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
 
 class LineRecorder:
     """Runs bot turns on the service's own graph, as a worker would, and records the
-    urgency each turn is sent to the workers' line with."""
+    urgency each turn leaves the workers' line with."""
 
     def __init__(self, graph: ConversationGraph) -> None:
         self.graph = graph
@@ -424,10 +484,10 @@ class LineRecorder:
         conversation_id: str,
         turn: TurnInput,
         on_delta: Callable[[str], None],
-        urgency: Urgency,
+        urgency: Standing,
         *_: Any,
     ) -> AgentState:
-        self.sent.append((turn.seq, urgency))
+        self.sent.append((turn.seq, urgency.urgency))
         return await self.answer(conversation_id, turn, on_delta)
 
     async def answer(
@@ -464,6 +524,69 @@ async def test_a_handoff_behind_a_message_whose_answer_was_refused_waits_in_no_b
             del service.run_turn
             await service.resume(conversation.id, service.token_for(conversation.id))
             await service.drain()
+        assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
+        assert (await service.get(conversation.id)).pending_seq is None
+
+
+class HeldLine(LineRecorder):
+    """A workers' line whose slots are all taken until the test frees them: each turn waits
+    in it, and is recorded with the urgency it has when it leaves the line. Messages are
+    inspected at once, as with no workers."""
+
+    def __init__(self, graph: ConversationGraph, guard: Guard) -> None:
+        super().__init__(graph)
+        self.guard = guard
+        self.waiting, self.freed = asyncio.Event(), asyncio.Event()
+
+    async def inspect_and_encode(
+        self,
+        text: str,
+        entries: list[PlaceholderEntry],
+        language: str | None,
+        read_request: bool,
+        *_: Any,
+        **__: Any,
+    ) -> tuple[Inspection, None]:
+        inspecting = (self.guard, text, entries, language, read_request)
+        return await asyncio.to_thread(inspect_message, *inspecting), None
+
+    async def run(
+        self,
+        conversation_id: str,
+        turn: TurnInput,
+        on_delta: Callable[[str], None],
+        urgency: Standing,
+        *_: Any,
+    ) -> AgentState:
+        self.waiting.set()
+        await self.freed.wait()
+        return await super().run(conversation_id, turn, on_delta, urgency)
+
+
+async def test_a_press_while_the_question_waits_for_a_worker_moves_it_to_a_handoffs_place(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """The customer's follow-up question waits in the workers' line (every slot taken) when
+    they press "Talk to a person". The press is handed over at the edge at once, but its
+    turn, which completes the agent's packet, waits behind the question's: the question
+    leaves the line at a handoff's urgency, not a follow-up's, as it would had the press
+    been stored before the question's turn was sent (a handoff never waits in the bot
+    turns' line)."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        await service.customer_message(conversation.id, "how do I reset my password?", "m1")
+        await service.drain()
+        line = HeldLine(service.graph, service.guard)
+        service.runner = line  # type: ignore[assignment]  # a pool's `run`, held
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m2"
+        )
+        await line.waiting.wait()
+        press, _ = await service.request_human(conversation.id, "m3")
+        assert (await service.get(conversation.id)).mode == "queued"
+        line.freed.set()
+        await service.drain()
         assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
         assert (await service.get(conversation.id)).pending_seq is None
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ from warmline.guardrails.guard import Guard
 from warmline.server.runtime import turn_pool, worker_compute
 from warmline.texts import refusal
 from warmline.texts import say as text
+from warmline.workers import pool as pool_module
 from warmline.workers.pool import Busy, TurnPool, Urgency, WorkerLost
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -333,6 +335,36 @@ async def test_a_start_cancelled_again_while_it_stops_its_workers_kills_one_stuc
         assert workers_alive() - before == set()
     finally:
         gate.open.set()  # a worker left behind loads, reads its stop and exits
+
+
+async def test_a_close_cancelled_while_stopping_a_worker_fails_is_still_cancelled(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ctrl-C while the pool closes, and reaping a worker then fails: the close still ends
+    cancelled, so the shutdown that cancelled it goes on as cancelled, where the failure
+    took the cancellation's place; the failure is logged, not lost."""
+    finish, reaping, release = pool_module._finish, threading.Event(), threading.Event()
+
+    def failing_finish(process: Any) -> None:
+        reaping.set()
+        release.wait()
+        finish(process)
+        raise OSError("the worker could not be reaped")
+
+    monkeypatch.setattr("warmline.workers.pool._finish", failing_finish)
+    turns = TurnPool(echo_graph, Gate(SPAWN.Event()), size=1, line=1, start_within_s=60.0)
+    await turns.start()
+    closing = asyncio.create_task(turns.close())
+    await asyncio.to_thread(reaping.wait)
+    closing.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError) as cancelled:
+        await closing
+    assert isinstance(cancelled.value.__cause__, OSError)
+    failures = [r for r in caplog.records if r.name == "warmline.workers" and r.exc_info]
+    assert [str(r.exc_info[1]) for r in failures if r.exc_info] == [
+        "the worker could not be reaped"
+    ]
 
 
 ORPHANED_WORKER = """

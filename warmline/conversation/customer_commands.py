@@ -22,12 +22,13 @@ finished. A handoff or a new place in line is told to everyone by broadcasting.
 
 import asyncio
 import collections
+import contextlib
 import hashlib
 import hmac
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
@@ -72,7 +73,7 @@ from warmline.storage.conversations import (
 from warmline.storage.database import Database, Unavailable
 from warmline.storage.tickets import open_ticket
 from warmline.texts import TextKey, say, weekday
-from warmline.workers.pool import Busy, EarlyEncoding, TurnPool, Urgency, WorkerLost
+from warmline.workers.pool import Busy, EarlyEncoding, Standing, TurnPool, Urgency, WorkerLost
 
 log = logging.getLogger("warmline.service")
 
@@ -91,7 +92,8 @@ def _urgency(turn: TurnInput, later: list[dict[str, Any]]) -> Urgency:
     logs nothing before it) go ahead of the rest in the workers' line. So does the turn of
     a message that a handoff's turn waits behind (`later`: the customer messages after it,
     one a press or handed over at the edge): messages are answered in order, so that turn
-    is the handoff's first step, and a handoff never waits in the bot turns' line."""
+    is the handoff's first step, and a handoff never waits in the bot turns' line. (A
+    handoff stored after the turn read `later` raises it in the line: `_store`.)"""
     if turn.force_human or any(_for_a_person(data) for data in later):
         return Urgency.HANDOFF
     return Urgency.FIRST if turn.seq == 1 else Urgency.TURN
@@ -192,6 +194,10 @@ class ConversationService:
         # does not start a second run of one (which would only wait for the lock to find
         # the message answered).
         self._running: collections.Counter[tuple[str, int]] = collections.Counter()
+        # The standing in the workers' line of the turn each conversation runs here (under
+        # its lock), from before that turn reads the log: a handoff stored meanwhile raises
+        # it, if it still waits for a worker.
+        self._lined: dict[str, Standing] = {}
         self.in_flight = InFlight(ticks)
         self.assignment = Assignment(
             settings.agents, self.log, self.queue, self.work, shared.presence
@@ -409,6 +415,11 @@ class ConversationService:
                 "pii_found": len(redaction.findings),
             },
         )
+        lined = self._lined.get(conversation_id)
+        if lined is not None and _for_a_person(message.data):
+            # The turn running here is an older message's, which this one's waits behind:
+            # the handoff's first step now, so it waits for a worker as a handoff's would.
+            lined.raise_to(Urgency.HANDOFF)
         if stored.handoff is not None:
             await self._escalated(conversation_id, message.seq, *stored.handoff)
         self._arrivals[(conversation_id, message.seq)] = arrival
@@ -613,19 +624,22 @@ class ConversationService:
 
     async def _answered_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
         """`_run_turn`, with an apology for a turn that failed (a refused write and a
-        conversation gone are the caller's to handle, as is a refused apology)."""
+        conversation gone are the caller's to handle, as is a refused apology). The failure
+        is counted once its apology is stored: a refused apology leaves the turn pending,
+        to run again, and the caller counts it as that, so one failure counts once."""
         try:
-            return await self._run_turn(conversation_id, seq, arrival)
+            with self._lined_up(conversation_id) as standing:
+                return await self._run_turn(conversation_id, seq, arrival, standing)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
         except Busy:
             # No worker could start the turn in time: say so now, with the way to a person.
-            ERRORS.labels(code="busy").inc()
             await self._apologise(conversation_id, seq, "busy")
+            ERRORS.labels(code="busy").inc()
         except Exception:
-            ERRORS.labels(code="turn_failed").inc()
             log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
             await self._apologise(conversation_id, seq)
+            ERRORS.labels(code="turn_failed").inc()
         return None
 
     async def _apologise(
@@ -645,8 +659,21 @@ class ConversationService:
 
         await self.work.apply(write)
 
-    async def _run_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
-        """Answer message `seq` if it is still unanswered. Returns the pending message to
+    @contextlib.contextmanager
+    def _lined_up(self, conversation_id: str) -> Iterator[Standing]:
+        """The standing in the workers' line of the turn the conversation runs here, for
+        the length of the block; a handoff stored meanwhile raises it (`_store`)."""
+        standing = self._lined[conversation_id] = Standing(Urgency.TURN)
+        try:
+            yield standing
+        finally:
+            del self._lined[conversation_id]
+
+    async def _run_turn(
+        self, conversation_id: str, seq: int, arrival: _Arrival, standing: Standing
+    ) -> int | None:
+        """Answer message `seq` if it is still unanswered, waiting for a worker at
+        `standing` (raised to the urgency the log gives it). Returns the pending message to
         answer first when that is an earlier one (its turn was left pending), else None."""
         conversation, message, later = await self.log.turn_message(conversation_id, seq)
         if conversation is None:
@@ -673,8 +700,8 @@ class ConversationService:
         )
         if turn.mode == "bot":
             self.bus.publish(conversation_id, control("typing", conversation_id, who="bot"))
-        urgency = _urgency(turn, later)
-        state = await self._run_graph(conversation_id, turn, urgency, arrival, turn.force_human)
+        standing.raise_to(_urgency(turn, later))
+        state = await self._run_graph(conversation_id, turn, standing, arrival, turn.force_human)
         outcome = Outcome.model_validate(state["outcome"])
         place = await self.broadcast.place(conversation_id) if turn.mode == "queued" else None
         available = self.presence.anyone_available()  # read here, not on the writer's thread
@@ -722,7 +749,8 @@ class ConversationService:
         try:
             # Its start deadline counts from now: the customer already has the handoff.
             arrival = _Arrival(None, early)
-            state = await self._run_graph(conversation_id, turn, Urgency.HANDOFF, arrival, True)
+            handoff = Standing(Urgency.HANDOFF)
+            state = await self._run_graph(conversation_id, turn, handoff, arrival, True)
             await self._complete_packet(conversation_id, seq, state)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
@@ -782,7 +810,7 @@ class ConversationService:
         self,
         conversation_id: str,
         turn: TurnInput,
-        urgency: Urgency,
+        urgency: Standing,
         arrival: _Arrival,
         here_if_busy: bool = False,
     ) -> AgentState:

@@ -7,7 +7,7 @@ can enter the log only once, so a resend after a dropped connection is harmless.
 
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -99,7 +99,7 @@ SET_PENDING = sql("UPDATE conversations SET pending_seq = :seq WHERE id = :id")
 MARK_PENDING = sql(
     "UPDATE conversations SET pending_seq = :seq WHERE id = :id AND pending_seq IS NULL"
 )
-# Messages from `seq` on that clients sent (a customer's or an agent's; `_by_customer`
+# Messages from `seq` on that clients sent (a customer's or an agent's; `_customers`
 # keeps the customers'), in order.
 SENT_FROM = sql(
     "SELECT seq, data FROM events WHERE conversation_id = :conversation_id AND seq >= :seq "
@@ -149,9 +149,11 @@ def _customers_copy(events: list[Event]) -> list[Event]:
     return [e for e in events if e.type not in AGENT_ONLY]
 
 
-def _by_customer(row: Row) -> bool:
-    """Whether a logged message is a customer's (every one gets a bot turn)."""
-    return bool(json.loads(row["data"]).get("role") == "customer")
+def _customers(rows: Iterable[Row]) -> list[tuple[int, dict[str, Any]]]:
+    """The customers' messages among logged ones (every one gets a bot turn), as their seq
+    and data, each row's data parsed once."""
+    parsed = ((int(row["seq"]), json.loads(row["data"])) for row in rows)
+    return [(seq, data) for seq, data in parsed if data.get("role") == "customer"]
 
 
 def _conversation(row: Row) -> Conversation:
@@ -254,7 +256,7 @@ class ConversationLog:
             cursor = await conn.execute(EVENT_AT, conversation_id=conversation_id, seq=seq)
             event = await cursor.fetchone()
             cursor = await conn.execute(SENT_FROM, conversation_id=conversation_id, seq=seq + 1)
-            later = [json.loads(r["data"]) for r in await cursor.fetchall() if _by_customer(r)]
+            later = [data for _, data in _customers(await cursor.fetchall())]
             return TurnMessage(_conversation(row), _event(event) if event else None, later)
 
         return await self.db.read(read)
@@ -319,7 +321,7 @@ class ConversationLog:
         the mark passes to the next customer message, stored while its turn ran and
         waiting for its own turn, or is cleared when there is none."""
         cursor = await conn.execute(SENT_FROM, conversation_id=conversation_id, seq=seq + 1)
-        later = [int(row["seq"]) for row in await cursor.fetchall() if _by_customer(row)]
+        later = [after for after, _ in _customers(await cursor.fetchall())]
         await conn.execute(SET_PENDING, seq=later[0] if later else None, id=conversation_id)
 
     @staticmethod
@@ -365,7 +367,7 @@ class ConversationLog:
         """The conversation's customer messages still without their answer, in order: the
         `marked` one (its pending mark) and every one after it."""
         rows = await self.db.fetch_all(SENT_FROM, conversation_id=conversation_id, seq=marked)
-        return [int(row["seq"]) for row in rows if _by_customer(row)]
+        return [seq for seq, _ in _customers(rows)]
 
     async def conversations_with_agent(self, agent_id: str) -> list[Conversation]:
         rows = await self.db.fetch_all(WITH_AGENT, agent_id=agent_id)

@@ -18,7 +18,8 @@ acknowledgement, so it never waits behind a bot turn. In each line work waits fo
 slot on any worker, ordered by urgency (a handoff's turn, then a conversation's first
 message, then the rest), first come first served within one urgency, so a customer who
 asks for a person or has just arrived is not stuck behind everyone else's follow-up
-questions. A job gets `Busy` at once when its line is full or when, from how long
+questions; a waiting job's urgency may be raised (`Standing`: a question whose customer
+then asks for a person). A job gets `Busy` at once when its line is full or when, from how long
 jobs have recently held a slot and how many go before it, it would start after the start
 deadline or end after the answer deadline (both counted from the customer's message), and
 when no slot frees up by the start deadline after all, so the caller answers "busy"
@@ -87,6 +88,27 @@ class Urgency(IntEnum):
     FIRST = 1
     """A conversation's first message: a new customer's first impression."""
     TURN = 2
+
+
+class Standing:
+    """A job's urgency, which may go up while the job waits in its line: a customer's
+    question still waiting for a worker when they press "Talk to a person" is the first
+    step of that handoff (messages are answered in order, so the press's turn waits behind
+    the question's), and moves to a handoff's place (`raise_to`)."""
+
+    def __init__(self, urgency: Urgency) -> None:
+        self.urgency = urgency
+        self.moved: Callable[[Urgency], None] | None = None
+        """Set by the line while the job waits in it, and told the urgency it had."""
+
+    def raise_to(self, urgency: Urgency) -> None:
+        """Go ahead of the lower urgencies from now on (no lower `urgency` moves it back);
+        a job already handed to a worker just keeps it."""
+        if urgency >= self.urgency:
+            return
+        was, self.urgency = self.urgency, urgency
+        if self.moved is not None:
+            self.moved(was)
 
 
 class TurnRunner(Protocol):
@@ -349,12 +371,16 @@ class _Lane:
                 f"({now - since:.1f} s after the message)"
             )
 
-    async def admit(self, urgency: "Urgency", since: float | None) -> _Worker:
+    async def admit(self, urgency: "Urgency | Standing", since: float | None) -> _Worker:
+        """A free slot's worker, once one is free for this job: at once if one is idle,
+        else in its turn by urgency (a `Standing` raised meanwhile moves it up)."""
         while self._idle:
             # A worker that died while idle is replaced, not handed a job.
             if (worker := self._idle.pop()).alive:
                 return self._dispatched(worker)
             self._replace(worker)
+        standing = urgency if isinstance(urgency, Standing) else Standing(urgency)
+        urgency = standing.urgency
         now = self.now()
         since = now if since is None else since
         if urgency is not Urgency.HANDOFF:
@@ -363,9 +389,19 @@ class _Lane:
             self._refuse_if_late(urgency, since, now)
         loop = asyncio.get_running_loop()
         place: asyncio.Future[_Worker] = loop.create_future()
-        heapq.heappush(self._queue, (urgency, next(self._arrivals), place))
+        arrival = next(self._arrivals)
+        heapq.heappush(self._queue, (urgency, arrival, place))
         self._waiting += 1
         self._waiting_by[urgency] += 1
+
+        def moved(was: Urgency) -> None:
+            """Raised: the same place (its future) under its new urgency; the entry under
+            the old one is skipped when it comes up, that future being done by then."""
+            self._waiting_by[was] -= 1
+            self._waiting_by[standing.urgency] += 1
+            heapq.heappush(self._queue, (standing.urgency, arrival, place))
+
+        standing.moved = moved
         try:
             start_by = loop.time() + (since + self._start_within_s - now)
             async with asyncio.timeout_at(start_by):
@@ -379,8 +415,9 @@ class _Lane:
                 raise Busy(f"no worker free within {self._start_within_s:g} s") from None
             raise
         finally:
+            standing.moved = None
             self._waiting -= 1
-            self._waiting_by[urgency] -= 1
+            self._waiting_by[standing.urgency] -= 1
             if len(self._queue) > 2 * self._waiting + 16:
                 # Drop the places of jobs that stopped waiting, so the heap stays bounded.
                 self._queue = [entry for entry in self._queue if not entry[2].done()]
@@ -466,11 +503,12 @@ class TurnPool:
         conversation_id: str,
         turn: TurnInput,
         on_delta: Callable[[str], None] = lambda _: None,
-        urgency: Urgency = Urgency.TURN,
+        urgency: Urgency | Standing = Urgency.TURN,
         since: float | None = None,
         early: EarlyEncoding | None = None,
     ) -> AgentState:
-        """Run the turn in a worker with a free slot; `since` (the event loop's time) is
+        """Run the turn in a worker with a free slot, in its turn by `urgency` (a `Standing`
+        its caller may raise while the turn waits); `since` (the event loop's time) is
         when the customer's message arrived, from which the start deadline counts
         (default: now); `early` is its message's encoding if one was being made beside
         the inspection, waited for (before taking a slot: it was started first and runs
@@ -549,16 +587,25 @@ class TurnPool:
 async def _to_the_end(cleanup: Awaitable[Any]) -> None:
     """Await `cleanup` until it has finished, however often the caller is cancelled
     meanwhile (it may be cleaning up after a cancellation already); a cancellation that
-    arrived is raised once it has."""
+    arrived is raised once it has. The cleanup's own failure is raised when nothing
+    cancelled the caller; otherwise it is logged and chained to the cancellation, which
+    still propagates: raised in its place, it would cut short a shutdown that the
+    cancellation tells to stop."""
     task = asyncio.ensure_future(cleanup)
     cancelled: asyncio.CancelledError | None = None
     while not task.done():
         try:
-            await asyncio.shield(task)
+            await asyncio.wait([task])  # waits without cancelling `task` when cancelled
         except asyncio.CancelledError as stopped:
             cancelled = stopped
-    if cancelled is not None:
+    if cancelled is None:
+        task.result()
+        return
+    failure = None if task.cancelled() else task.exception()
+    if failure is None:
         raise cancelled
+    log.error("cleanup failed while cancelled", exc_info=failure)
+    raise cancelled from failure
 
 
 def _finish(process: BaseProcess) -> None:
