@@ -153,6 +153,10 @@ def _assert_linear(
             "I have sent you countless cheap calls. Is this the very service so so filed a formal "
             * n
         )[:n],
+        lambda n: (
+            "if we're not satisfied with the nobody has ever replied to my your service is so so "
+            "annoying complaint against the called you twice yesterday appreciate it... " * n
+        )[:n],
     ],
     ids=[
         "repeated person word",
@@ -166,6 +170,7 @@ def _assert_linear(
         "praise, thanks, a success on our word",
         "sarcasm, switching to us",
         "countless, the service judged",
+        "conditions, nobody, annoying, a complaint, errands, appreciation",
     ],
 )
 def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:

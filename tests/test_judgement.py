@@ -880,6 +880,90 @@ def test_judgements_of_our_service_and_contacts_counted_without_end_hand_over(te
     assert decide(text, ["hello, I have a question about my order"]) == ["frustration"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A return, an exchange or a former provider: no dissatisfaction with us.
+        "If we're not satisfied with the blinds, can we send them back?",
+        "Can I get my money back if I'm not satisfied after the trial?",
+        "I'm not satisfied with the shade of the bulb, could I swap it for warm white?",
+        "We are dissatisfied with the length of the cable, is there a longer one?",
+        "I was dissatisfied with my previous alarm company, which is why I picked you",
+        # "annoying" said of a feature, of someone else or of oneself.
+        "The beep on the hub is really annoying, can I turn it down?",
+        "How do I block these annoying robocalls?",
+        "That annoying red light keeps flashing on the camera, what is it?",
+        "Sorry to be annoying, one more question about my invoice",
+        "The dog next door is annoying, anyway, can I move my delivery slot?",
+        "It's annoying when my phone autocorrects the code, which field does it go in?",
+        # A complaint about someone else, or one made against the customer.
+        "How do I file a complaint against a seller on your marketplace?",
+        "Where do I lodge a complaint with the airline about my luggage?",
+        "I need to make a complaint to my landlord, can you send me my bills?",
+        "A buyer filed a complaint on my store, how do I answer it?",
+        # The signal a phone has, not our service.
+        "Mobile service is poor in our garage, will the hub still work?",
+        "The wifi service is bad in the back bedroom, which extender do you sell?",
+        # Nobody answering an advert or an invitation, calls made to book, one's own tries, a
+        # hotel judged.
+        "Nobody replied to my listing, can I lower the price?",
+        "No one has responded to my invite yet, can I resend it?",
+        "I called you twice yesterday to book, all sorted, what time is the slot?",
+        "I tried dozens of times to take a sharp photo of the label, is a scan ok?",
+        "The restaurant we booked was appalling, can I get the voucher refunded?",
+        "Is this what you call the family plan? I'd like to switch to it",
+        "Is this the attitude setting on the drone?",
+    ],
+)
+def test_dissatisfaction_with_a_product_someone_else_or_a_place_gets_an_answer(
+    text: str,
+) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We're very disappointed with Lumen",
+        "Disappointed in the service we got",
+        "I'm really unhappy with your support",
+        "Not satisfied at all with the result",
+        "I'm not at all satisfied with how this went",
+        "No one has answered my emails in ten days",
+        "nobody ever gets back to me",
+        "I've contacted support a dozen times about the hub",
+        "I've complained to you twice already",
+        "I'm filing a complaint against Lumen",
+        "You call this customer service?",
+        "Sent you countless messages.",
+        "That is appalling service",
+        "It's appalling that you still charge me",
+        # With no one else named, a complaint to be made is about us.
+        "How can I make a complaint?",
+        "I want to file a complaint",
+        # "annoying" said of us or of how things are going.
+        "ok this is getting so annoying now",
+        "you guys are annoying",
+        "So annoying! Do I have to go to the shop?",
+        "How annoying, the chat dropped again",
+    ],
+)
+def test_dissatisfaction_with_us_in_plain_words(text: str) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == ["frustration"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't appreciate it, the order still hasn't shipped",
+        "I did not appreciate that. Still no refund",
+        "Really appreciate it... not. The parcel still isn't here",
+    ],
+)
+def test_appreciation_negated_thanks_for_nothing(text: str) -> None:
+    assert decide(text, ["hello, I have a question about my order"]) == ["frustration"]
+
+
 def test_a_reproach_is_dissatisfaction_once_we_have_answered_and_a_question_before() -> None:
     opening = "Why don't you ship to Canada?"
     assert decide(opening) == []

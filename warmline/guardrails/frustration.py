@@ -13,6 +13,7 @@ from warmline.guardrails.evidence import Signal, compile_all, matches
 from warmline.guardrails.masked import unmasked
 from warmline.guardrails.resolution import reports_resolved
 
+_SENTENCE_START = r"(?:^|(?<=[.!?\n])|(?<=[.!?\n] ))"
 # Coming back to us about the same thing: frustration with the service wherever it is said.
 _CONTACTING = (
     r"(?:ask|contact|call|writ|wrote|told|tell|explain|repeat|chat|messag|email|complain|"
@@ -34,6 +35,18 @@ _FAULT = (
     r"twice|because|keeps?|dying|died|replacement|refund|same|happen\w*|"
     r"(?:does|did|is|was|were|has|have|wo)n'?t|not (?:work|arriv|come|deliver)\w*)"
 )
+# A count of calls made to get something done ("I called you three times yesterday to
+# book, all good") is no coming back about a trouble.
+_FOR_AN_ERRAND = (
+    r"(?!(?: \w+)? to (?:book|order|buy|reserve|schedule|renew|upgrade|sign up|say thanks)\b)"
+)
+_COUNT = r"(?:\d+|two|three|four|five|six|several|many|multiple|dozens of|a dozen|so many)"
+# Nobody answering us, not an advert, an invitation or a door ("Nobody responded to my ad",
+# "nobody answered the door when the courier came").
+_NOT_AN_AD_OR_A_DOOR = (
+    r"(?! (?:to |about )?(?:my |the |our |your |an? |this |that )?(?:\w+ )?(?:ads?|adverts?|"
+    r"listings?|invites?|invitations?|door|doorbell)\b)"
+)
 _REPEATED_CONTACT = compile_all(
     [
         # Not a count of what the customer does with us ("the third time I'm buying from
@@ -45,9 +58,19 @@ _REPEATED_CONTACT = compile_all(
         r"(?![^.!?\n]{0,120}?\b" + _FAULT + r"\b))",
         r"\b(?:second|2nd) (?:time|chat) (?:(?:that |now )?(?:i'?m|i am|i'?ve|i have|i) )?"
         r"(?:ask|contact|writ|call|chat|explain|tell|messag|report|reach)\w*",
-        r"\b(?:asked|told|explained|said|tried|done that|contacted|complained|called|emailed|"
-        r"wrote|written) (?:(?:this|that|it|you|them) )?"
-        r"(?:\d+|two|three|four|five|six|several|many|multiple|dozens of) times\b",
+        r"\b(?:asked|told|explained|said|done that|contacted|complained|called|emailed|wrote|"
+        r"written|rang|phoned|messaged) (?:(?:this|that|it|you|them|to you|support|customer "
+        r"service|your (?:\w+ )?(?:support|team|helpline|hotline)) )?"
+        + _COUNT
+        + r" times\b"
+        + _FOR_AN_ERRAND,
+        # "Twice" only to us: "complained twice" alone may be of anyone.
+        r"\b(?:contacted|complained|called|emailed|wrote|written|rang|phoned|messaged) (?:to )?"
+        r"(?:you|u) twice\b" + _FOR_AN_ERRAND,
+        # Trying is the customer's own attempts ("tried dozens of times to get a good photo"),
+        # unless it is trying us, or trying what we said ("tried that three times").
+        r"\btried (?:(?:this|that|it) )?" + _COUNT + r" times\b(?! to (?!(?:contact|reach|call|"
+        r"get (?:through|hold|in touch)|talk|speak)\b))",
         r"\bthe first \d+ times\b",
         # Said of contacting us, or of us answering the same ("you're giving me the same
         # steps over and over"), not of a device's fault ("the app says E-1042 every single
@@ -58,12 +81,19 @@ _REPEATED_CONTACT = compile_all(
         + _OFTEN,
         _OFTEN + r" (?:i|we)(?:'ve| have)? (?:\w+ )?" + _CONTACTING,
         r"\bcountless (?:\w+ )?" + _CONTACTS + r" (?:to|with) (?:you|your|u)\b",
+        # The same said without "I" ("Sent you countless emails.").
+        _SENTENCE_START + r"(?:sent|written|wrote|made|left) (?:(?:you|u) )?"
+        r"countless (?:\w+ )?" + _CONTACTS + r"\b",
         r"\balready (?:told|asked|explained|said|sent)\b",
         r"\bliterally just said\b",
         r"\bkeeps? (?:asking|telling|sending)\b",
-        r"\b(?:nobody|no one|no-one) (?:helps|helped|replies|replied|answers|answered|cares|"
-        r"cared|reads|fixed|called|responds|responded|attended)\b|"
-        r"\b(?:nobody|no one|no-one) (?:would|will) (?:help|reply|answer|care|respond)\b",
+        r"\b(?:nobody|no one|no-one) (?:(?:ever|even|yet) )?(?:helps|helped|replies|replied|"
+        r"answers|answered|cares|cared|reads|fixed|called|responds|responded|attended|"
+        r"gets back|got back)\b" + _NOT_AN_AD_OR_A_DOOR,
+        r"\b(?:nobody|no one|no-one) (?:has|have|had) (?:(?:ever|even|yet) )?(?:helped|replied|"
+        r"answered|responded|called|contacted|fixed|got(?:ten)? back)\b" + _NOT_AN_AD_OR_A_DOOR,
+        r"\b(?:nobody|no one|no-one) (?:would|will) (?:(?:ever|even) )?(?:help|reply|answer|care|"
+        r"respond|get back)\b" + _NOT_AN_AD_OR_A_DOOR,
         r"\bhow many times (?:do|must|should|will|have) i (?:have to |got to |need to )?"
         r"(?:say|tell|ask|explain|repeat|call|write)\b",
         r"\bi(?:'ve| have)? told you (?:already|before|twice|that|the)\b",
@@ -94,6 +124,17 @@ _PROFANITY = compile_all(
         r"[\U0001F620\U0001F621\U0001F92C\U0001F624]",
     ]
 )
+# Us, our service or how it went, as what a feeling is about ("disappointed with Lumen",
+# "not satisfied with how this was handled"), not a product or someone else.
+_US = (
+    r"(?:you|u|your|lumen|how|the (?:\w+ )?(?:service|support|staff|team|company|reply|replies|"
+    r"answer|response|solution|outcome|result|results|resolution|handling|treatment|experience|"
+    r"process|way)|this (?:service|company|answer|reply|response|solution|outcome))\b"
+)
+_DISSATISFIED = (
+    r"(?:not (?:(?:at all|really|very|fully|entirely|completely) )?satisfied|unsatisfied|"
+    r"dissatisfied)"
+)
 _STRONG_WORDS = compile_all(
     [
         r"\b(?:ridiculous|useless|pathetic|joke|scam|unacceptable|incompetent|worst|"
@@ -103,16 +144,42 @@ _STRONG_WORDS = compile_all(
         r"lost (?:my |all )?(?:patience|confidence|trust)|"
         r"had enough|furious|livid|angry|annoyed|frustrat\w*|infuriating|nightmare|"
         r"unbelievable|impossible to deal with|not happy|regret (?:ever )?buying|"
-        r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you)|appalling|untrustworthy)\b",
+        r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you)|untrustworthy)\b",
+        # Appalling said of us ("your handling of my refund is appalling", "it's appalling
+        # that you ..."), not of a hotel, the weather or a book's ending.
+        r"\b(?:(?:this|that|it)(?:'?s| is| was| has been)|you(?:'?re| are| have been|'ve been)|"
+        r"your (?:\w+ ){0,4}?(?:is|are|was|were|has been|have been)) (?:(?:absolutely|truly|just|"
+        r"simply|quite|so|utterly|really) )?appalling\b|\bappalling (?:customer )?(?:service|"
+        r"support|treatment|handling|attitude|behaviou?r|communication)\b|\bappalled (?:by|at|"
+        r"with) (?:you|your|the way|how)\b",
         # Disappointment in us, not in how things went ("I'm really disappointed, my evening
-        # is ruined" is sadness): the feeling alone is matched, so a negation before it reads.
-        r"\bdisappointed(?= (?:in|with|by) (?:you|your|u)\b)|\byou(?:'ve| have)? disappointed me\b",
-        # Said of how things are, not of a thing named ("an annoying pop-up").
-        r"(?<!\ban )(?<!\ba )\bannoying\b",
+        # is ruined" is sadness) nor in a product ("unhappy with the size"): the feeling
+        # alone is matched, so a negation before it reads.
+        r"\b(?:disappointed|unhappy)(?= (?:in|with|by|about) " + _US + r")|"
+        r"\byou(?:'ve| have)? disappointed me\b",
+        # Said of us or of how things are going ("this is getting really annoying now", "you
+        # guys are annoying", "So annoying!"), not of a thing or a person ("the notification
+        # sound is so annoying", "these annoying spam calls", "sorry to be annoying"), nor of
+        # what a clause after it names ("it's annoying when my phone auto-corrects").
+        r"\b(?:this|that|it|(?:you|u)(?: guys| people| lot)?|(?:this|that|your|the) (?:\w+ )?"
+        r"(?:service|support|attitude|staff|team|agents?|bot|chat))(?:'?s|'?re| is| are| was|"
+        r" were| has been| have been|'ve been) (?:(?:so|really|very|super|extremely|incredibly|"
+        r"just|quite|getting|becoming|the|most|now) ){0,3}annoying\b(?! (?:that|when|how)\b)|"
+        r"\bhow annoying\b|\bannoying (?:can|could) you be\b|"
+        + _SENTENCE_START
+        + r"(?:(?:so|really|super|very|soo+) )?annoying(?=\s*[!.…])",
+        # Dissatisfied said by the customer of us or on its own ("I am so dissatisfied.",
+        # "not satisfied at all with the outcome"), not of a product, a size or a former
+        # provider ("not satisfied with the colour", "dissatisfied with my old provider so I
+        # switched to you"); put as a condition it is none (`_about_us`).
         r"\b(?:i'?m|i am|we'?re|we are|i was|we were|(?:i|we) feel)(?: (?:very|really|so|quite|"
-        r"totally|completely|extremely|deeply|still))? (?:not satisfied|unsatisfied|dissatisfied)\b"
-        r"|\b(?:not satisfied|unsatisfied|dissatisfied) with (?:you|your|the (?:service|reply|"
-        r"answer|response|solution))\b",
+        r"totally|completely|extremely|deeply|still))? " + _DISSATISFIED + r"(?: at all)?"
+        r"(?=\s*(?:[.!?,;:…)]|$|(?:and|but|so|because)\b|(?:with|by|about|in) "
+        + _US
+        + r"))|\b"
+        + _DISSATISFIED
+        + r"(?: at all)? (?:with|by) "
+        + _US,
         r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
         r"\b(?:never (?:again|buying)|last chance)\b",
         r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b"
@@ -132,6 +199,19 @@ _STRONG_WORDS = compile_all(
         r"\bsee you in court\b|\benjoy\b[^a-z]*$",
     ]
 )
+# A complaint about someone else ("against the seller", "with the airline", "to the
+# landlord", "on my shop", "against me"), or about a person named or a member of our
+# staff, which the staff-complaint topic hands over with its own routing ("about Sam from
+# your chat team", "about your technician"). Lumen is us, not a name.
+_NOT_OF_US = (
+    r"(?! (?:about|against|with|to|on|regarding) (?:(?:me|us)\b|(?!lumen\b)(?-i:[A-Z][a-z]+\b)|"
+    r"(?:your |the |an? |my |our |one of your )?(?:\w+ )?(?:agent|technician|driver|courier|staff|"
+    r"employee|installer|engineer|operator|manager|colleague|rep|representative|guy|seller|"
+    r"vendor|merchant|landlord|council|neighbou?r|airline|hotel|restaurant|shop|store|bank|"
+    r"school)s?\b))"
+)
+# Poor service somewhere is the signal a phone has ("poor in the basement").
+_NOT_A_PLACE = r"(?! (?:in|inside|upstairs|downstairs|outside) (?:my|the|our|this|some)\b)"
 # How we treat the customer, in the words of a complaint: our conduct judged ("arrogant",
 # "irresponsible"), being fooled, cheated or lied to, an explanation owed.
 _COMPLAINT = compile_all(
@@ -146,22 +226,27 @@ _COMPLAINT = compile_all(
         # phone has ("poor service in the basement"); or its conduct held up to it ("Is this
         # the attitude of your staff?", "This is the efficiency of ..."), not a product's
         # ("the efficiency of the bulb").
-        r"\b(?:service|support|attitude) (?:is|was|has been) (?:just |so |too |very |really ){0,2}"
-        r"(?:poor|bad)\b|\b(?:poor|bad) (?:customer service|attitude)\b|\b(?:such|so) (?:poor|bad) "
-        r"(?:service|support)\b",
+        r"(?<!cell )(?<!mobile )(?<!phone )(?<!wifi )(?<!wi-fi )(?<!wireless )(?<!signal )"
+        r"(?<!network )(?<!satellite )\b(?:service|support|attitude) (?:is|was|has been) "
+        r"(?:just |so |too |very |really ){0,2}(?:poor|bad)\b" + _NOT_A_PLACE + r"|\b(?:poor|bad) "
+        r"(?:customer service|attitude)\b|\b(?:such|so) (?:poor|bad) (?:service|support)\b"
+        + _NOT_A_PLACE,
         r"\b(?:(?:is|was) (?:this|that)|this is) (?:the|your) (?:(?:customer )?service |staff )?"
-        r"(?:attitude|competence|professionalism)\b|\b(?:is|was) (?:this|that) your efficiency\b|"
+        r"(?:attitude|competence|professionalism)\b(?! (?:setting|sensor|mode|indicator)s?\b)|"
+        r"\b(?:is|was) (?:this|that) your efficiency\b|"
         r"\bthis is (?:the|your) efficiency of (?!(?:the|this|that|a|an|my|our) )",
-        r"\byou(?:'re| are) (?:not |un)qualified\b|\bwhat'?s wrong with you\b|"
-        r"\bwhat (?:the hell|on earth) are you doing\b|\b(?:is|was) (?:this|that) what you call",
+        r"\byou(?:'re| are) (?:not |un)qualified\b|\bwhat(?:'?s| is) wrong with (?:you|your "
+        r"(?:company|service|support|staff|team))\b|\bwhat (?:the hell|on earth) are you doing\b",
+        # Not a name asked for ("Is this what you call the premium plan?"), nor a number to
+        # ring ("can you call this number?").
+        r"\b(?:(?:is|was) (?:this|that)|(?:this|that)(?:'?s| is)) what you call"
+        r"(?! (?:the |your )?(?:\w+ )?(?:plan|tier|package|bundle|model|version|setting|mode|"
+        r"option|feature)s?\b)|\byou call (?:this|that) (?:\w+ )?(?:service|support|help)\b",
         # A complaint filed or to be filed ("I've filed a formal complaint", "the only way out
-        # is to file a complaint"); one about a person named or a member of staff is the
-        # staff-complaint topic's ("a complaint about Sam from your chat team", "about your
-        # technician"), which hands over with its own routing.
-        r"\b(?:file|lodge|make|filed|lodged|made|submit|submitted) (?:a |an |my )?(?:official |"
-        r"formal )?complaint\b(?! (?:about|against) (?:(?-i:[A-Z][a-z]+\b)|(?:your |the |one of "
-        r"your )?(?:\w+ )?(?:agent|technician|driver|courier|staff|employee|installer|engineer|"
-        r"operator|manager|colleague|rep|representative)s?\b))",
+        # is to file a complaint", "How can I make a complaint?": with no one else named it
+        # is about us), not one about someone else (`_NOT_OF_US`).
+        r"\b(?:files?|filed|filing|lodges?|lodged|lodging|make|makes|made|making|submit|submits|"
+        r"submitted|submitting) (?:a |an |my )?(?:official |formal )?complaint\b" + _NOT_OF_US,
     ]
 )
 # Questions put to us that are reproaches ("Can't you contact me?", "Why don't you
@@ -216,11 +301,13 @@ _FAILURE_PERSISTS = compile_all(
 )
 _LATER_ONLY = _TROUBLE_LASTS + _FAILURE_PERSISTS + _REPROACH
 # Thanks, or appreciation of what was done ("really appreciate it"); "I'd appreciate a
-# reply" and "I would really appreciate it if ..." ask for something.
+# reply" and "I would really appreciate it if ..." ask for something, and "I don't
+# appreciate it" or "I really appreciate it... not" thank for nothing.
 _THANKS = re.compile(
     r"\b(?:thanks?|thank you|thx|danke|gracias|obrigad[oa])\b|(?<!would )(?<!'d )"
-    r"(?<!would really )(?<!'d really )\bappreciated? (?:it|that|this|(?:the|your|all the|"
-    r"all your) (?:help|reply|answer|time|effort|support))\b(?! if\b)",
+    r"(?<!would really )(?<!'d really )(?<!n't )(?<!\bnot )(?<!n't really )(?<!\bnot really )"
+    r"\bappreciated? (?:it|that|this|(?:the|your|all the|all your) (?:help|reply|answer|time|"
+    r"effort|support))\b(?! if\b)(?![\s.,…!-]{1,6}not(?=\s*(?:[.!?,;…]|$)))",
     re.IGNORECASE,
 )
 # A first correction is a mild cue: tone-weight, it fires only with another.
@@ -251,7 +338,7 @@ _SARCASM = compile_all(
 # the driver was so nice" says how something went. Interjections may come first ("oh
 # great, the …", "hmm ok great, just …").
 _INTERJECTION = r"(?:oh|well|yeah|wow|ok|okay|so|lol|ugh|ah|gee|geez|hmm|omg|haha|lmao)"
-_OPENS_A_SENTENCE = r"(?:^|(?<=[.!?\n])|(?<=[.!?\n] ))(?:" + _INTERJECTION + r"[,!]? ){0,2}"
+_OPENS_A_SENTENCE = _SENTENCE_START + r"(?:" + _INTERJECTION + r"[,!]? ){0,2}"
 _MOCK_PRAISE = compile_all(
     [
         _OPENS_A_SENTENCE + r"(?:" + _PRAISE + r"|thanks a lot)[,.!]{0,3} (?:just|so|really)\b",
@@ -269,8 +356,10 @@ _TROUBLE_TOLD = re.compile(
 # customer themself ("annoyed with myself"). A fault the customer owns ("I made a terrible
 # mistake") is no judgement of us either. Each window is bounded, so the cost is linear.
 _FEELING = re.compile(
-    r"(?:angry|annoyed|annoying|frustrated|furious|livid|fed up|disappointed)", re.IGNORECASE
+    r"(?:angry|annoyed|frustrated|furious|livid|fed up|disappointed|unhappy)", re.IGNORECASE
 )
+# Dissatisfaction put as a condition ("if I'm not satisfied with it, can I return it?").
+_CONDITION = re.compile(r"\b(?:if|when|whenever|unless|in case)\b[^.!?,;]{0,20}$", re.IGNORECASE)
 _NEGATED = re.compile(
     r"(?:\bnot|\bnever|n't|\bno longer)\s+(?:(?:so|that|too|very|really|even|remotely|"
     r"particularly|at all)\s+){0,2}$",
@@ -300,12 +389,15 @@ def without_swearing(text: str) -> str:
 
 def _about_us(text: str, start: int, end: int) -> bool:
     """The strong word at text[start:end] judges us: not a feeling negated or aimed at the
-    customer themself, nor a word for a mistake the customer owns."""
+    customer themself, nor dissatisfaction put as a condition, nor a word for a mistake the
+    customer owns."""
     before = text[max(0, start - WINDOW_CHARS) : start]
     after = text[end : end + WINDOW_CHARS]
     if _FEELING.fullmatch(text[start:end]) and (
         _NEGATED.search(before) or _AT_ONESELF.match(after)
     ):
+        return False
+    if "satisfied" in text[start:end].lower() and _CONDITION.search(before):
         return False
     return not (_OWN_MISTAKE.search(before) and _MISTAKE_AFTER.match(after))
 
