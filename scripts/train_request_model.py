@@ -9,9 +9,11 @@ Assistant's Customer Care sample, `human_request_watson_dev.jsonl`; HINT3's
 detectors (`evals/signals/dev_*.jsonl`) and generated paraphrases
 (`evals/signals/paraphrases/`). The public test splits are never read here. The
 threshold is the lowest whose out-of-fold false-positive rate on the public
-development split, together with the rules, stays within `--max-fpr`.
+development split, together with the rules, stays within `--max-fpr`: 0.25% by default,
+since out of fold 0.5% bought no request over it (recall 0.985 both, at 0.24% against
+0.48%; see evals/README.md).
 
-    .venv/bin/python scripts/train_request_model.py [--max-fpr 0.005]
+    .venv/bin/python scripts/train_request_model.py [--max-fpr 0.0025]
 
 The n-grams are scikit-learn's TF-IDF over `char_wb` pieces, the words its default
 `word` analyser's; `request_model` recomputes both from the written vocabularies
@@ -134,7 +136,7 @@ def _embed(texts: list[str], cache: Path | None) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--max-fpr", type=float, default=0.005)
+    parser.add_argument("--max-fpr", type=float, default=0.0025)
     parser.add_argument("--c", type=float, default=1.0)
     parser.add_argument("--cache", type=Path, help="keep the embeddings in this .npz file")
     args = parser.parse_args()

@@ -189,6 +189,8 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
         lambda n: ("talk about it " * n)[:n],
         lambda n: ("is an agent available " * n)[:n],
         lambda n: "where are the agents" + "?" * n + "x",
+        lambda n: ("talk about the human " * n)[:n],
+        lambda n: ("for two people just one " * n)[:n],
     ],
     ids=[
         "capitals after @",
@@ -197,6 +199,8 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
         "repeated talk about",
         "repeated availability",
         "staff then question marks",
+        "repeated subject then a person",
+        "repeated head counts",
     ],
 )
 def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], str]) -> None:
@@ -227,6 +231,12 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         lambda n: "where are the humans" + "?" * n + " from billing please",
         lambda n: ("human " * n) + "please",
         lambda n: ("I called to speak to a manager " * n)[:n],
+        lambda n: ("I called yesterday again " * n)[:n] + " agent",
+        lambda n: "please" + " ," * n + "agent",
+        lambda n: ("is there someone who made " * n)[:n],
+        lambda n: ("could you ring me " * n)[:n],
+        lambda n: ("put me through to a word with the " * n)[:n],
+        lambda n: ("Mit wem kann ich den Chef " * n)[:n],
     ],
     ids=[
         "customer then commas",
@@ -247,6 +257,12 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         "staff then question marks then a department",
         "person words then please",
         "repeated call to speak",
+        "repeated retold call and time, then a person",
+        "please then commas",
+        "repeated question about the bot's maker",
+        "repeated call me",
+        "repeated put through and a word with",
+        "repeated German whom and a person",
     ],
 )
 def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> None:

@@ -93,8 +93,10 @@ _NOW = r"(?:at (?:this (?:time|moment|minute|hour)|the (?:moment|minute))|at pre
 # talk wants one now, and a yes from the bot would leave them waiting for nothing; so does
 # one who asks whether anyone is there now to answer ("is anyone available at the moment to
 # tell me the price"), which `_QUESTION_TO_ANYONE` leaves to "anyone who can tell me".
+# "On the phone" or "on the line" is how, not when: "is an agent available on the phone".
 _NOW_AVAILABLE = (
-    rf"(?! (?!{_NOW})(?:on|at|in|during|after|before|from|24|to (?!chat|talk|speak|help))\b)"
+    rf"(?! (?!{_NOW})(?:on(?! the (?:phone|line)\b)|at|in|during|after|before|from|24|"
+    r"to (?!chat|talk|speak|help))\b)"
     rf"(?!{_HOURS_IN_CLAUSE})"
 )
 # After a verb of talking or contacting, any two words may qualify the person ("a real
@@ -152,13 +154,33 @@ _PLACE_AFTER = (
     r"(?:(?:in|from)\b(?! (?:hiding|\w+ (?:please|pls))\b)|based|located|overseas|abroad|"
     r"offshore)\b"
 )
+# Counted people are a booking's size, not whom to reach: "a table for four persons please".
+_COUNTS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_NO_COUNT_BEFORE = (
+    "".join(rf"(?<!\b{w} )" for w in (*_COUNTS, "per", "each")) + r"(?<!\d )(?<!\d\d )"
+)
+# A role the customer holds, given alone as an answer to a question about them ("Owner",
+# "CEO", "developer"), which asks for no one.
+_ROLE = r"(?:owner|founder|ceo|developer|boss)s?\W*+$"
+# Who is behind the bot, which asks what it is ("is there a person who controls you", "is
+# there someone behind you"), as `IDENTITY_QUESTION` does.
+_BEHIND_THE_BOT = (
+    r" (?:behind|controlling|running|operating|programming) (?:you|this (?:bot|chat))\b|"
+    r" (?:who|that) (?:\w+ )?(?:controls?|runs?|operates?|owns?|made|created|built|programm?ed|"
+    r"trained|wrote|designed) (?:you|this (?:bot|chat))\b"
+)
 _REQUEST_PATTERNS = [
     # Any addressee after a verb of talking or connecting: hotels' "speak to the
-    # restaurant", "connect me to the spa", banks' "talk to your mortgage team".
-    rf"\b(?:speak|talk|chat)(?:ing)? (?:directly )?(?:to|with) (?:the|your|a|an|some|one of your) "
+    # restaurant", "connect me to the spa", banks' "talk to your mortgage team"; a word with
+    # one, or a contact, likewise: "have a word with the chef", "put me in touch with the gym".
+    r"\b(?:(?:speak|talk|chat)(?:ing)? (?:directly )?(?:to|with)|a (?:quick )?word with|"
+    r"(?:put (?:me|us)|get|be) in touch with) (?:the|your|a|an|some|one of your) "
     rf"{_NOT_SOMEONE}\w+",
     rf"\b(?:connect|transfer|put) (?:me|us)(?: through)? (?:to|with) (?:the|your|a|an|some) "
     rf"{_NOT_SOMEONE}\w+",
+    # Put through, whoever to: "put me through to room service" (never money: "transfer me
+    # to savings" names no line).
+    rf"\b(?:put|get|connect|transfer) (?:me|us) through to {_NOT_SOMEONE}\w+",
     # Asking, or asked again by the customer ("I've been asking for a human", "I already
     # asked for a human"); not asked of one ("I was asked for a person's name") nor by
     # another ("my husband asked for a manager").
@@ -177,8 +199,11 @@ _REQUEST_PATTERNS = [
     rf"\b(?:discuss|raise|take up|go over)(?: (?:this|it|that|my \w+|the \w+))? with {_DET}"
     r"(?:person|human|agent|representative|rep|operator|someone|somebody|staff|colleague|"
     r"manager|supervisor|human being|advis[eo]r|employee|specialist|consultant)\b",
+    # Asked in person, or about the customer's matter: "ask an agent directly", "I want to
+    # ask a human about the overdraft".
     r"\bask (?:a |an |one of your |your )?(?:real |live |human |actual )?(?:person|human|agent|"
-    r"representative|operator|staff member) (?:directly|personally|myself)\b",
+    r"representative|operator|staff member|someone|somebody) (?:directly|personally|myself|about|"
+    r"regarding)\b",
     r"\b(?:is|are) (?:a|an|any|some) (?:real |live |actual )?(?:person|human|agent|"
     r"representative|operator)s? able to\b",
     r"\b(?:is|are) (?:any|some)(?:one|body) (?:from [\w ]{1,20}? )?(?:online|available|around|"
@@ -188,16 +213,20 @@ _REQUEST_PATTERNS = [
     rf"\b(?:help|assistance|support) from {_DET}(?:person|human|agent|representative|rep|operator|"
     r"staff|someone|somebody|team)\b",
     # Whoever's, and however many: "are your agents available", "is one of your reps
-    # available now"; not what time they are, nor when (`_NOW_AVAILABLE`).
+    # available now", "is your supervisor around?"; not what time they are, nor when
+    # (`_NOW_AVAILABLE`).
     r"(?<!\btime )(?<!\bwhen )(?<!\bhours )"
     r"\b(?:is|are) (?:there )?(?:a |an |any |the |your |(?:any|one|some) of (?:your|the) )?"
     r"(?:real |live |human )?(?:person|human|agent|representative|rep|operator|advisor|adviser|"
-    rf"staff)s? (?:now |currently |still |even )?available\b{_NOW_AVAILABLE}",
+    rf"staff|manager|supervisor)s? (?:now |currently |still |even )?(?:available|around)\b"
+    rf"{_NOW_AVAILABLE}",
     r"\b(?:get|put) (?:a |an |some )?(?:person|human|agent|someone|somebody|representative)s? "
     r"on(?: the (?:line|phone))?\b",
     r"^\W*i (?:need|want) (?:some )?(?:support|assistance)\W*$",
     rf"\b(?:talk(?:ing)?|speak(?:ing)?|chat(?:ting)?|communicate|converse|"
-    rf"have a (?:chat|word|talk|conversation)|consult(?:ing)?|complain(?:ing)?|"
+    # Had, or wanted: "have a word with", "I need a quick word with the manager".
+    rf"(?:have|want|need|get|(?:would|['’]d) like) a (?:quick )?(?:chat|word|talk|conversation)|"
+    rf"consult(?:ing)?|complain(?:ing)?|"
     rf"(?:make|file|lodge|raise) a complaint)(?: directly)? (?:to|with) "
     rf"{_ANY_DET}{_PERSON}\b",
     rf"\b{_CONTACT} {_ANY_DET}{_PERSON}\b",
@@ -207,27 +236,35 @@ _REQUEST_PATTERNS = [
     rf"\b(?<!a )(?<!the )(?:transfer(?:red)?|connect(?:ed)?|put|pass|escalate|send|forward|hand|"
     rf"route|switch|transition)"
     rf"(?: me| this| it| us| my (?!{_DEVICE})\w+| (?:a|the|this) (?:conversation|chat|call))? "
-    rf"(?:over |back )?"
+    # "pass me on to a human", "put me on with someone from the front desk".
+    rf"(?:over |back |on )?"
     rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
     # Not what a person gives or owns: "need a manager's approval", "want an agent account";
     # nor where a thing got ("did the parcel get to someone else?": see the menu rule).
-    # Nor whether one is needed: "do I need a person to sign for it?".
-    rf"\b(?:get|give|want|(?<!\bdo i )(?<!\bdo we )(?:need|have)|prefer|find|gimme) (?:me )?"
+    # Nor whether one is needed: "do I need a person to sign for it?". Liked as wanted: "I'd
+    # like a human to look at my claim".
+    rf"\b(?:get|give|want|(?<!\bdo i )(?<!\bdo we )(?:need|have)|prefer|find|gimme|"
+    rf"(?:would|['’]d) like) (?:me )?"
     rf"(?:(?<!get )to )?{_DET}{_PERSON}\b"
     r"(?!(?:['’]s)? (?:approval|sign-?off|signature|permission|account|login|password)\b)",
     rf"\b(?:is there|are there|anyone there|any) (?:also |still |even |actually |really )?{_DET}"
     r"(?:person|human|humans|people|agents?|someone|somebody|anyone|anybody|representatives?|staff|operators?)\b"
-    r"(?! (?:here |there )?(?:who|that) (?:can|could|will|would|might|knows?)\b(?! help\b))",
+    r"(?! (?:here |there )?(?:who|that) (?:can|could|will|would|might|knows?)\b(?! help\b))"
+    rf"(?!{_BEHIND_THE_BOT})",
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
     r"call|help)\b",
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",
-    rf"\b(?<!one )(?<!per )(?<!each ){_AFTER_NO_NOT_A_PERSON}{_PERSON} (?:please|now|asap)\b",
+    rf"\b{_NO_COUNT_BEFORE}{_AFTER_NO_NOT_A_PERSON}{_PERSON} (?:please|now|asap)\b",
     # Alone, or after an interjection that turns the bot down, set off by punctuation: "no!
     # human!", "stop. agent." (an answer, "yes, the technician", names whom it was); or
-    # said again: "I said agent". Possessive: "human , , , …" re-read its commas.
+    # said again: "I said agent"; or asked first: "please escalate". A role the customer
+    # holds, alone ("Owner", "CEO"), answers a question about them (`_ROLE`). Possessive:
+    # "human , , , …" re-read its commas.
     r"^\W*+(?:(?:no|stop)\s*+[.!,;:?-]++\s*+|"
     r"(?:i|we) (?:already )?(?:said|told you)\W++(?:(?:i|we) (?:want|need)\s++)?)?"
-    rf"(?:(?:{_DET}{_PERSON}|transfer me|escalate|escalate this|human hand ?off|hand ?off)"
+    r"(?:please\W++)?"
+    rf"(?:(?:{_DET}(?!{_ROLE}){_PERSON}|transfer me|escalate|escalate this|human hand ?off|"
+    r"hand ?off)"
     r"\W*+){1,4}(?:please|pls|now|help)?\W*+$",
     r"\bescalate (?:this|me|my|to)\b",
     # Yes to a person, the word bare: "ok. human.", "yes, agent" (with an article it names
@@ -262,9 +299,25 @@ _REQUEST_PATTERNS = [
     r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b",
     # Not a question about a call that came or a name: "why did someone call me", "what do
     # people call me"; nor when others call ("out of reach when other people call me").
-    r"(?<!\bdid )(?<!\bdo )(?<!\bdoes )(?<!\bother )(?<!\bwhen )(?<!\bwhenever )"
+    # Nor one the customer had ("I had a guy contact me asking for my PIN"). Hearing back
+    # is a call too: "could a member of staff get back to me", "can someone contact me".
+    r"(?<!\bdid )(?<!\bdo )(?<!\bdoes )(?<!\bother )(?<!\bwhen )(?<!\bwhenever )(?<!\bhad )"
     rf"\b(?:someone|somebody|an? \w+|{_PERSON}s?)(?: from [\w ]{{1,20}}?)? (?:to |should |can |"
-    r"could |please |will )?(?:call|ring|phone) me\b",
+    r"could |please |will )?(?:call|ring|phone|contact|get back to) me\b",
+    # The whole message: "please call me", "can you ring me?" (not "call me Bob").
+    r"^\W*+(?:(?:please|can you|could you|would you)\s++(?:please\s++)?)?(?:call|ring|phone) me"
+    r"(?:\s++(?:please|pls|asap|now|today|back|later|tomorrow))?\W*+$",
+    # Whom the customer can talk to: "who can I talk to about this?", "anyone I could speak
+    # with?"; not whom to contact ("who do I contact for lost luggage" asks for a way).
+    r"\bwho (?:can|could) (?:i|we) (?:talk|speak|chat) (?:to|with)\b|"
+    r"\b(?:any|some)(?:one|body) (?:(?:who|that) )?(?:i|we) (?:can|could|may) "
+    r"(?:talk|speak|chat)\b",
+    # A bare person word after a contact retold and when it was, with no stop between: "I
+    # called yesterday agent", "emailed twice already human".
+    r"\b(?:called|phoned|rang|emailed|messaged|wrote|contacted|tried)\b[^.!?,;]{0,30}?"
+    r"\b(?:yesterday|today|twice|again|already|earlier|before|ago|(?:last|this) (?:week|month|"
+    r"night|morning|time))\s++(?:(?:a|an|real|live)\s++)?(?:human|agent|operator|representative|"
+    r"person|someone|somebody)\W*+(?:please|pls|now)?\W*+$",
     r"\bany(?:one|body) there\b[^.!]{0,12}\b(?:person|human)\b",
     r"\b(?:real|actual)\W+(?:person|human)\b",
     r"\b(?:some|any)(?:one|body) (?:real|human|alive)\b(?! quick)",
@@ -577,6 +630,20 @@ _TALKING_TO_US = re.compile(
     rf"\b(?:speak|talk|chat|connect|transfer|put)\w* (?:\w+ ){{0,3}}?(?:to|with) {_OF_SALES}",
     re.I,
 )
+# A subject to talk about that ends the message, with no one named in it ("I'd like to talk
+# about my bill", "let's chat about something else"), a head count ("just one person", "a
+# room for 3 people") and who is behind the bot ("is there someone behind you"): words the
+# model reads close to a request that ask for no one.
+_TOPIC_COUNT_OR_MAKER = re.compile(
+    # The subject ends the message, and no one is named in it: "I need to talk about my
+    # account, can you pass me on" asks to be passed on.
+    rf"^(?![\s\S]*?\b{_PERSON}\b)[\s\S]*?\b(?:talk|speak|chat)(?:s|ing)? about\b[^.!?,;]{{0,60}}"
+    r"[.!?\s]*+$|"
+    rf"(?:^\W*+|\b(?:for|just|only) )(?:{'|'.join(_COUNTS)}|\d+) (?:more )?(?:persons?|people|"
+    r"adults|guests)\b|"
+    rf"\b(?:person|human|someone|somebody|anyone|anybody|people|humans)(?:{_BEHIND_THE_BOT})",
+    re.I,
+)
 # A question put to anyone who knows ("is there anyone who can tell me why my order is
 # late") wants an answer, not a person; "anyone who can help" still asks for one.
 _QUESTION_TO_ANYONE = re.compile(
@@ -647,14 +714,16 @@ _CONTACT_THING = re.compile(
 
 def _silenced(text: str) -> bool:
     """Whether the model's reading of `text` (past who is talking) is silenced: a person
-    negated ("I don't need an agent"), talk with the bot, a contact page, a greeting
-    alone, a device, a contact list, or when or where the staff work."""
+    negated ("I don't need an agent"), talk with the bot, a subject to talk about, a head
+    count, who is behind the bot, a contact page, a greeting alone, a device, a contact
+    list, or when or where the staff work."""
     plain = _plain(text)
     return any(
         rx.search(plain)
         for rx in (
             _NEGATED_PERSON,
             _TALKING_TO_US,
+            _TOPIC_COUNT_OR_MAKER,
             _CONTACT_THING,
             _QUESTION_TO_ANYONE,
             _RETOLD,

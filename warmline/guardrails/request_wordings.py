@@ -32,7 +32,8 @@ SPANISH = [
     r"\bhay alguien(?: ah[ií]| all[ií]| real| que)?\b",
     r"\b(?:ll[aá]m(?:e|en|a)me|ll[aá]menme)\b|\bme (?:pueden|puede|podr[ií]an|podr[ií]a) llamar\b"
     r"|\bque me llame\b",
-    rf"^\W*{_ES_DET}{_ES_PERSON}\W*(?:por favor)?\W*$",
+    # Alone, "please" after or before: "un agente, por favor", "por favor, un agente".
+    rf"^\W*(?:por favor\W+)?{_ES_DET}{_ES_PERSON}\W*(?:por favor)?\W*$",
     rf"\b{_ES_PERSON} por favor\b",
     r"\b(?:no quiero|no me sirve) (?:hablar con |chatear con )?(?:un |una |el |la |este |esta )?"
     r"(?:bot|chatbot|m[aá]quina|robot|contestador)\b",
@@ -50,6 +51,8 @@ SPANISH = [
     r"^\W*(?:necesito|quiero) (?:un poco de |algo de )?(?:soporte|apoyo|asistencia)"
     r"(?: t[eé]cnic[oa])?\W*(?:por favor)?\W*$",
     rf"\b(?:ayuda|asistencia|atenci[oó]n) de {_ES_DET}{_ES_PERSON}\b",
+    # Asking how: "¿Cómo hablo con una persona?" (not "hablo con una persona cada semana").
+    rf"\bc[oó]mo (?:hablo|contacto|me comunico|me pongo en contacto) con {_ES_DET}{_ES_PERSON}\b",
     # Asking whom to turn to: "¿Con quién puedo hablar?".
     r"\bcon qui[eé]n (?:puedo|podr[ií]a|debo|tengo que) (?:hablar|comunicarme|contactar)\b",
     r"\balguien (?:que )?me (?:llame|contacte|atienda)\b",
@@ -60,7 +63,7 @@ SPANISH = [
 # Who a German-speaking customer asks for.
 _DE_PERSON = (
     r"(?:mensch(?:en)?|mitarbeiter(?:in|innen|n)?|berater(?:in)?|kundenberater(?:in)?|"
-    r"servicemitarbeiter(?:in)?|sachbearbeiter(?:in)?|ansprechpartner(?:in)?|person|"
+    r"servicemitarbeiter(?:in)?|sachbearbeiter(?:in)?|ansprechpartner(?:in)?|person|manager(?:in)?|"
     r"jemand(?:em|en)?|vorgesetzten?|chef(?:in)?|agenten?|kolleg(?:en|in)|techniker(?:in)?|"
     r"kundendienst|kundenservice|support|verantwortlichen|vertreter(?:in)?|"
     r"kundenbetreuer(?:in)?|betreuer(?:in)?|servicekraft|repr[aä]sentant(?:en|in)?|"
@@ -87,10 +90,11 @@ GERMAN = [
     # The noun of handing on: "Weiterleitung an einen Mitarbeiter", "Übergabe an einen Menschen".
     rf"\b(?:weiterleitung|(?:[uü]|ue)bergabe|durchstellung|vermittlung) (?:an|zu|mit) {_DE_DET}"
     rf"{_DE_PERSON}\b",
-    # Wanting to go to one, the verb left out: "ich will zu einem Menschen".
-    rf"\b(?:will|m[oö]chte|moechte|muss) (?:bitte |jetzt |gerne? |lieber |doch )?(?:zu|mit) "
-    rf"{_DE_DET}"
-    rf"{_DE_PERSON}\b(?![^.!?]{{0,30}}\b(?:besprechen|kl[aä]ren|zufrieden)\b)",
+    # Wanting to go to one, the verb left out: "ich will zu einem Menschen"; or wished for:
+    # "ich hätte gern mit einem Mitarbeiter gesprochen".
+    # ("hatte", no umlaut, is the past: "ich hatte mit einem Mitarbeiter gesprochen").
+    r"\b(?:will|m[oö]chte|moechte|muss|hätte|haette) (?:bitte |jetzt |gerne? |lieber |doch )?"
+    rf"(?:zu|mit) {_DE_DET}{_DE_PERSON}\b(?![^.!?]{{0,30}}\b(?:besprechen|kl[aä]ren|zufrieden)\b)",
     # "Kann mir ein Mensch helfen?": a person named, not "kann mir jemand sagen".
     r"\b(?:kann|k[oö]nnte|koennte) (?:mir )?(?:bitte )?(?:ein|eine) (?:echter |echte |richtiger "
     r")?(?:mensch|mitarbeiter(?:in)?|berater(?:in)?|person) (?:mir )?(?:bitte )?"
@@ -136,6 +140,12 @@ GERMAN = [
     # Someone to speak to or to call back: "Ich möchte jemanden sprechen", "Kann mich
     # jemand anrufen?".
     r"\bjemanden (?:\w+ ){0,2}?(?:sprechen|erreichen)\b",
+    # Whom, named after a wish ("Ich möchte den Manager sprechen"; not "die Mitarbeiter
+    # sprechen kein Englisch") or asked ("Mit wem kann ich sprechen?").
+    r"\b(?:will|m[oö]chte|moechte|hätte|haette|kann|k[oö]nnte|koennte|darf)(?: ich| wir)?"
+    r"(?: bitte| gerne?| jetzt| sofort)? (?:den|die|einen|eine|ihren|ihre) (?:zust[aä]ndigen |"
+    rf"echten )?{_DE_PERSON} (?:bitte )?sprechen\b",
+    r"\bmit wem (?:kann|k[oö]nnte|koennte|darf) ich (?:\w+ )?(?:sprechen|reden|chatten)\b",
     r"\b(?:kann|k[oö]nnte|koennte) mich (?:bitte )?(?:heute |jetzt )?(?:jemand|ein mitarbeiter|"
     r"eine mitarbeiterin|ein berater|eine beraterin|ein mensch) (?:bitte )?(?:zur[uü]ck)?"
     r"(?:rufen|anrufen)\b",
