@@ -39,9 +39,7 @@ async def one_job_took(line: _Lane, clock: Clock, seconds: float) -> Any:
     return await line.admit(Urgency.TURN, clock.now)
 
 
-async def waiting(
-    line: _Lane, urgency: Urgency | Standing, since: float
-) -> "asyncio.Task[Any]":
+async def waiting(line: _Lane, urgency: Urgency | Standing, since: float) -> "asyncio.Task[Any]":
     task = asyncio.create_task(line.admit(urgency, since))
     await asyncio.sleep(0)  # it takes its place in line
     assert not task.done()
