@@ -691,3 +691,112 @@ def test_a_card_after_a_standalone_dialling_prefix_is_redacted(redactor: Redacto
 
 def test_us_after_an_address_is_a_country_only_in_capitals(redactor: Redactor) -> None:
     assert redact(redactor, "Austin, TX 78701 us too") == "<ADDRESS_1> us too"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Where a writer signs in, products, brands and chat words stand as often as names.
+        "it's chrome here",
+        "it's venmo here",
+        "it's netflix here",
+        "this is spotify again",
+        "this is cashapp again",
+        "ok - nvm",
+        "works now - tysm",
+        "thanks, fixed it - ttyl",
+        "it's okie here",
+    ],
+)
+def test_products_and_chat_words_where_a_writer_signs_in_stay(
+    redactor: Redactor, text: str
+) -> None:
+    assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("this is tunde again", "this is <NAME_1> again"),
+        ("it's bongani here", "it's <NAME_1> here"),
+        ("It's Daisy here", "It's <NAME_1> here"),
+        ("please help asap - chidi", "please help asap - <NAME_1>"),
+    ],
+)
+def test_names_where_a_writer_signs_in_are_still_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+def test_a_word_of_the_knowledge_base_where_a_writer_signs_in_stays() -> None:
+    # The company's own payment option, named in its articles: no one signing in.
+    redactor = Redactor(["PERSON"], b"k" * 32, vocabulary=["klarna"])
+    assert redact(redactor, "this is klarna") == "this is klarna"
+    assert redact(redactor, "it's klarna here") == "it's klarna here"
+
+
+def test_a_word_where_a_writer_signs_in_is_read_again_only_when_found_as_a_person(
+    redactor: Redactor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reread = named_things._a_person_signing_in
+    words: list[str] = []
+
+    def counted(nlp_engine: object, word: str) -> bool:
+        words.append(word)
+        return reread(nlp_engine, word)
+
+    monkeypatch.setattr(named_things, "_a_person_signing_in", counted)
+    redact(redactor, "it's not working and this is terrible")
+    assert words == []
+    redact(redactor, "it's venmo here")
+    assert words == ["Venmo"]
+
+
+def test_the_korean_surname_im_is_part_of_an_introduced_name(redactor: Redactor) -> None:
+    assert redact(redactor, "my name is Im Soo-jin") == "my name is <NAME_1>"
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # A ZIP+4 written without its dash, after a state.
+        ("ship it to Austin, TX 787011234", "ship it to <ADDRESS_1>"),
+        ("NEWARK DE 197113258", "<ADDRESS_1>"),
+    ],
+)
+def test_a_zip_plus_four_without_its_dash_is_an_address(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+def test_nine_digits_after_id_are_no_address(redactor: Redactor) -> None:
+    assert "ADDRESS" not in redact(redactor, "Transaction ID 123456789")
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # A numbered street after a capitalised direction, and the city after it.
+        ("2200 SW 8th Miami", "<ADDRESS_1>"),
+        # A numbered street's crossing with a named one.
+        ("corner of 18th & Halsted", "corner of <ADDRESS_1>"),
+        ("the store on 6th and Main Street", "the store on <ADDRESS_1>"),
+    ],
+)
+def test_numbered_streets_and_crossings_are_addresses(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text", ["paid 100 e 1st time", "the 3rd and Final payment", "my 2nd and 3rd transfer"]
+)
+def test_ordinals_that_cross_no_street_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text
+
+
+def test_two_listed_names_run_together_in_a_hashtag_are_a_name(redactor: Redactor) -> None:
+    assert redact(redactor, "so sad #RIPJohnnyWinter") == "so sad <NAME_1>"
