@@ -27,6 +27,7 @@ from warmline.agent.state import AgentState, TurnInput
 from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.edge import ASK_FOR_PERSON
 from warmline.conversation.telemetry import PROCESS_REGISTRY
+from warmline.conversation.unit_of_work import Change
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.inspection import Inspection, inspect_message
 from warmline.guardrails.redaction import PlaceholderEntry
@@ -34,6 +35,7 @@ from warmline.retrieval.store import Hit
 from warmline.server.runtime import running
 from warmline.storage.conversations import Event
 from warmline.storage.database import Unavailable
+from warmline.storage.erasure import erase_conversation
 from warmline.workers.pool import Busy, Standing, Urgency
 
 __all__ = ["backend", "kb_snapshot"]
@@ -415,10 +417,15 @@ async def test_a_busy_server_keeps_no_per_conversation_state_after_turns_end(
         assert service.turns.held() == set()
 
 
+def errors_of(code: str) -> float:
+    """How many errors of `code` this process has counted (`/metrics`)."""
+    count = PROCESS_REGISTRY.get_sample_value("warmline_errors_total", {"code": code})
+    return count or 0.0
+
+
 def turns_left_pending() -> float:
     """How many turns this process has counted as left pending (`/metrics`)."""
-    count = PROCESS_REGISTRY.get_sample_value("warmline_errors_total", {"code": "unavailable"})
-    return count or 0.0
+    return errors_of("unavailable")
 
 
 def errors_counted() -> float:
@@ -429,6 +436,33 @@ def errors_counted() -> float:
         for sample in metric.samples
         if sample.name == "warmline_errors_total"
     )
+
+
+@pytest.mark.parametrize("failure", [Busy("no worker free within 5 s"), RuntimeError("crashed")])
+async def test_a_failed_turn_whose_conversation_is_erased_before_its_apology_counts_once(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch, failure: Exception
+) -> None:
+    """The turn fails and the customer's erasure lands before its apology: nobody is left
+    to apologise to, but the failure is still counted, once, under its own code."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+
+        async def erase(change: Change) -> None:
+            await erase_conversation(change.conn, conversation.id)
+
+        async def erased_then_fails(graph: ConversationGraph, *args: Any) -> AgentState:
+            await service.work.apply(erase)
+            raise failure
+
+        monkeypatch.setattr(ConversationGraph, "run", erased_then_fails)
+        code = "busy" if isinstance(failure, Busy) else "turn_failed"
+        before, errors_before = errors_of(code), errors_counted()
+        await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        await service.drain()
+        assert await service.log.get(conversation.id) is None
+        assert errors_of(code) == before + 1
+        assert errors_counted() == errors_before + 1
 
 
 @pytest.mark.parametrize("failure", [Busy("no worker free within 5 s"), RuntimeError("crashed")])

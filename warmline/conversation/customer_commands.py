@@ -625,8 +625,8 @@ class ConversationService:
     async def _answered_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
         """`_run_turn`, with an apology for a turn that failed (a refused write and a
         conversation gone are the caller's to handle, as is a refused apology). The failure
-        is counted once its apology is stored: a refused apology leaves the turn pending,
-        to run again, and the caller counts it as that, so one failure counts once."""
+        is counted here unless its apology is refused: that leaves the turn pending, to run
+        again, and the caller counts it as that, so one failure counts once."""
         try:
             with self._lined_up(conversation_id) as standing:
                 return await self._run_turn(conversation_id, seq, arrival, standing)
@@ -634,13 +634,24 @@ class ConversationService:
             raise
         except Busy:
             # No worker could start the turn in time: say so now, with the way to a person.
-            await self._apologise(conversation_id, seq, "busy")
-            ERRORS.labels(code="busy").inc()
+            await self._counted_apology(conversation_id, seq, "busy")
         except Exception:
             log.exception("turn failed", extra={"conversation_id": conversation_id, "seq": seq})
-            await self._apologise(conversation_id, seq)
-            ERRORS.labels(code="turn_failed").inc()
+            await self._counted_apology(conversation_id, seq, "turn_failed")
         return None
+
+    async def _counted_apology(self, conversation_id: str, seq: int, reason: TextKey) -> None:
+        """`_apologise`, counting the failure as `reason` whatever becomes of the apology
+        (stored, skipped, the conversation gone, an unexpected error), except when its
+        write is refused: the caller counts that as a turn left pending."""
+        try:
+            await self._apologise(conversation_id, seq, reason)
+        except Unavailable:
+            raise
+        except Exception:
+            ERRORS.labels(code=reason).inc()
+            raise
+        ERRORS.labels(code=reason).inc()
 
     async def _apologise(
         self, conversation_id: str, seq: int, reason: TextKey = "turn_failed"
@@ -667,7 +678,10 @@ class ConversationService:
         try:
             yield standing
         finally:
-            del self._lined[conversation_id]
+            # Only one turn of a conversation runs here at a time (`turns.hold`); should
+            # that change, a turn ending must not take another's standing with it.
+            if self._lined.get(conversation_id) is standing:
+                del self._lined[conversation_id]
 
     async def _run_turn(
         self, conversation_id: str, seq: int, arrival: _Arrival, standing: Standing
