@@ -273,10 +273,8 @@ def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> No
 
 
 @pytest.mark.parametrize(
-    "unit",
-    ["a-", "a.", "1-", "1 ", "a,", "Ab ", "im abc, ", "- abcd ", "rr 1 box ", "TX 78701 ",
-     "TX 787011234 ", "it's ab ", "-- ab", "1 NW 5th Ab ", "5th & Abc ", "#AbAb "],
-)  # fmt: skip
+    "unit", ["a-", "a.", "1-", "1 ", "a,", "Ab ", "im abc, ", "- abcd ", "rr 1 box ", "TX 78701 "]
+)
 def test_redaction_costs_linear_time(unit: str) -> None:
     """Redaction reads every message before anything else, on a thread that holds the
     interpreter: a pattern that re-reads a run from each of its letters ("a-a-a-…" took

@@ -19,20 +19,6 @@ Two places in a message make the English models call a brand or a place a person
 A name introduced in words ("my name is …") is never read as a thing: the redactor
 (`redaction._names_a_thing`) keeps every person scored as introduced, whatever this
 module finds.
-
-A third place is where a writer signs in: after "it's" or "this is" and in a word alone
-after a dash that ends the message, where a product, a brand or a chat word in lower case
-stands as often as a name ("it's venmo here", "this is klarna", "works now - tysm", "ok -
-nvm"). Every reader of names, the introduction rules included, took these for people. A
-lower-case word found as a person there is read again, capitalised, in "It's Word here"
-(a capitalised one signs as a name does: "- Camron", which the model does not know), and
-it is a name only when the medium model calls it a person in that sentence ("Tunde",
-"Chidi", "Adaeze" and "Daisy" stay names; "Chrome", "Venmo", "Netflix" and "Nvm" do not;
-nor does it tell "Klarna" or "Zelle" from a name, see `signed_in_things`); a chat
-abbreviation that is no listed name (`CHAT_WORDS`) is never one, since the model reads
-some of them ("Tysm") as people. Only words some reader already calls a person are read
-again, at most `MAX_REREADINGS` of them, so a message costs no model run for it unless
-a name was found in one of these places.
 """
 
 import re
@@ -63,63 +49,10 @@ _PLACES = frozenset(
 )  # fmt: skip
 
 
-# Where a writer signs in (see the module's docstring): the word after "it's" or "this
-# is", and a word alone after a dash that ends the message.
-_SIGNING_IN = re.compile(
-    r"(?i:\b(?:it'?s|it’s|its|this is)\s+)(?P<word>[^\W\d_][^\W\d_'’-]*)(?![\w'’-])"
-    r"|(?:^|\s)[-–—~]{1,2} ?(?P<signed>[^\W\d_][^\W\d_'’]*)\s*$"
-)
-# Chat abbreviations that close or fill a message ("works now - tysm", "ok - nvm"): no
-# one's name, though the models read some of them as one.
-CHAT_WORDS = frozenset(
-    {"tysm", "tyvm", "thx", "thnx", "tnx", "nvm", "nvmd", "np", "lmk", "idk", "ikr", "smh",
-     "brb", "ttyl", "tbh", "imo", "imho", "fyi", "asap", "pls", "plz", "omg", "lol", "lmao",
-     "rofl", "jk", "kk", "okie", "okey", "cya", "bruh", "afaik", "xoxo", "gg", "rn", "irl",
-     "btw", "fwiw", "wtf", "wth", "ffs", "yw", "ily", "hbu", "wbu", "idc", "tldr"}
-)  # fmt: skip
-
-
 def named_things(text: str, doc: Doc, nlp_engine: Any) -> list[tuple[int, int]]:
     """Offsets of the single words in `text` (read by Presidio's `nlp_engine` into `doc`)
     that name a brand or a place, not a person (see the module's docstring)."""
     return _greeted_brands(text, nlp_engine) + _places(doc)
-
-
-def signed_in_things(
-    text: str, nlp_engine: Any, people: list[tuple[int, int]], vocabulary: frozenset[str]
-) -> list[tuple[int, int]]:
-    """Offsets of the words where a writer signs in that name no one (see the module's
-    docstring), among those some reader found a person on (`people`). A word of the
-    knowledge base (`vocabulary`) is the company's product or term there, whatever the
-    model reads: "this is klarna" names the payment option an article describes."""
-    found = {i for start, end in people for i in range(start, end)}  # no pair of loops
-    candidates = (
-        m.span(group)
-        for m in _SIGNING_IN.finditer(text)
-        for group in ("word", "signed")
-        if m.group(group) is not None
-        and m.group(group).islower()
-        and not found.isdisjoint(range(m.start(group), m.end(group)))
-    )
-    return [
-        (start, end)
-        for start, end in islice(candidates, MAX_REREADINGS)
-        if _no_one(nlp_engine, text[start:end], vocabulary)
-    ]
-
-
-def _no_one(nlp_engine: Any, word: str, vocabulary: frozenset[str]) -> bool:
-    folded = word.casefold()
-    if folded in vocabulary or (folded in CHAT_WORDS and folded not in known_names()):
-        return True
-    return not _a_person_signing_in(nlp_engine, folded[:1].upper() + folded[1:])
-
-
-@lru_cache(maxsize=4096)
-def _a_person_signing_in(nlp_engine: Any, word: str) -> bool:
-    """The medium model calls `word` a person in "It's `word` here"."""
-    doc = artifacts_of(nlp_engine)(f"It's {word} here").tokens
-    return any(ent.label_ == "PERSON" and word in ent.text for ent in doc.ents)
 
 
 def _greeted_brands(text: str, nlp_engine: Any) -> list[tuple[int, int]]:

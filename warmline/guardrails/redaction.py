@@ -17,7 +17,7 @@ from presidio_analyzer import RecognizerResult
 from pydantic import BaseModel, SecretStr
 
 from warmline.guardrails.folding import fold
-from warmline.guardrails.named_things import named_things, signed_in_things
+from warmline.guardrails.named_things import named_things
 from warmline.guardrails.nlp_batching import artifacts_of
 from warmline.guardrails.recognizers.introduced_name import INTRODUCED_SCORE
 from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, Dictionary, known_names
@@ -105,11 +105,6 @@ _ENGLISH_NAME_READERS = frozenset(
 _CAPITALISED_PAIR = re.compile(
     r"(?<![\w'’-])([^\W\d_a-z][^\W\d_]+) ([^\W\d_a-z][^\W\d_]+)(?![\w'’-])"
 )
-
-
-_HASHTAG = re.compile(r"(?<![\w#])#\w+")
-# Two capitalised words run together, each found from every capital (overlapping pairs).
-_CAMEL_PAIR = re.compile(r"(?=(?<![a-z])([A-Z][a-z]+)([A-Z][a-z]+))")
 
 
 class PlaceholderEntry(BaseModel):
@@ -295,20 +290,14 @@ def _before_a_link(text: str, result: RecognizerResult) -> RecognizerResult:
     )
 
 
-def _names_a_thing(
-    result: RecognizerResult, things: list[tuple[int, int]], signed_in: list[tuple[int, int]]
-) -> bool:
+def _names_a_thing(result: RecognizerResult, things: list[tuple[int, int]]) -> bool:
     """A person found on a word that names a brand or a place (`named_things`), unless
     the writer introduced it in words ("my name is …"): the introduction recognizer's
-    score is what keeps such a name. Where a writer signs in ("it's venmo here"), the
-    introduction rules are the readers that mistake the word, so their score keeps
-    nothing there (`signed_in_things`)."""
-
-    def on(spans: list[tuple[int, int]]) -> bool:
-        return any(result.start < end and start < result.end for start, end in spans)
-
-    return result.entity_type == "PERSON" and (
-        on(signed_in) or (result.score < INTRODUCED_SCORE and on(things))
+    score is what keeps such a name."""
+    return (
+        result.entity_type == "PERSON"
+        and result.score < INTRODUCED_SCORE
+        and any(result.start < end and start < result.end for start, end in things)
     )
 
 
@@ -322,21 +311,6 @@ def _listed_name_pairs(text: str, stop: frozenset[str]) -> list[DetectedSpan]:
         if all(
             word.casefold() in names and word.casefold() not in stop and not word.isupper()
             for word in m.groups()
-        )
-    ]
-
-
-def _hashtag_name_pairs(text: str) -> list[DetectedSpan]:
-    """A hashtag that runs two listed names together in camel case ("#ShaneWatson",
-    "#RIPJohnnyWinter"): a person tagged, hidden whole, since the rest of the tag is
-    about them. No reader splits a hashtag into its words, so each missed these."""
-    names = known_names()
-    return [
-        DetectedSpan(start=m.start(), end=m.end(), entity_type="PERSON", score=KNOWN_NAME_SCORE)
-        for m in _HASHTAG.finditer(text)
-        if any(
-            first.casefold() in names and last.casefold() in names
-            for first, last in _CAMEL_PAIR.findall(m.group())
         )
     ]
 
@@ -376,9 +350,7 @@ class Redactor:
         if entity_type != "PERSON":
             return True
         words = [word.strip(".,;:!?¡¿'’\"()").casefold() for word in span.split()]
-        if any(ch.isdigit() for ch in span) or (
-            words[0] in _PRONOUNS and not _a_surname_im(span, words, score)
-        ):
+        if any(ch.isdigit() for ch in span) or words[0] in _PRONOUNS:
             return False
         if all(word in NOT_NAMES for word in words):
             return False
@@ -457,9 +429,7 @@ class Redactor:
             nlp_artifacts=nlp_artifacts,
         )
         things = named_things(text, nlp_artifacts.tokens, analyzer.nlp_engine)
-        people = [(r.start, r.end) for r in results if r.entity_type == "PERSON"]
-        signed_in = signed_in_things(text, analyzer.nlp_engine, people, self._vocabulary)
-        return [r for r in results if not _names_a_thing(r, things, signed_in)]
+        return [r for r in results if not _names_a_thing(r, things)]
 
     def _spans(self, text: str, results: Any, language: str | None) -> list[DetectedSpan]:
         """Presidio's results on folded `text`, filtered, extended to repeated names, merged."""
@@ -476,7 +446,6 @@ class Redactor:
             and not any(r.start < end and start < r.end for start, end in allowed)
         ]
         kept += _listed_name_pairs(text, _stop_words(self._company))
-        kept += _hashtag_name_pairs(text)
         found = kept + _repeated_names(text, kept)
         if not english:
             return _merge_overlaps(found)
@@ -627,13 +596,6 @@ class Redactor:
             new_entries=new_entries,
             vault_items=vault_items,
         )
-
-
-def _a_surname_im(span: str, words: list[str], score: float) -> bool:
-    """A name introduced in words that starts with "Im", capitalised and followed by more
-    of it: the Korean surname ("my name is Im Soo-jin"), not chat's "I'm", which a name
-    led by a pronoun otherwise is ("Im Sam" found by the model in "Im Sam, hi")."""
-    return score >= INTRODUCED_SCORE and span.startswith("Im ") and len(words) > 1
 
 
 def _repeated_names(text: str, spans: list[DetectedSpan]) -> list[DetectedSpan]:

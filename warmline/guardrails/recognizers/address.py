@@ -37,15 +37,6 @@ _ROUTE = (
     r"(?:rr|r\.r\.|rfd|rt|hcr|cmr|psc|(?:rural|star|hc|(?:hwy|highway)\s+contract)\s+"
     r"(?:route|rte)|hc)"
 )
-# A numbered street ("55th", "4TH"), up to the 999th.
-_ORDINAL = r"\d{1,3}(?:st|nd|rd|th)\b"
-# The named street a numbered one crosses: capitalised, three letters or more, and no day
-# or month ("the 3rd and Final payment", "the 5th and Monday" cross nothing).
-_CROSSING = (
-    r"(?!(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
-    r"april|may|june|july|august|september|october|november|december|final|last|next)\b)"
-    r"(?-i:[A-Z][\w.'-]{2,})"
-)
 _UK_POSTCODE = r"[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}"
 _EU_TAIL = r",?\s*\d{5}\s+[A-Za-zÀ-ÿ-]+(?:\s[A-Za-zÀ-ÿ-]+)?"
 ADDRESS_PATTERNS = [
@@ -55,14 +46,8 @@ ADDRESS_PATTERNS = [
     # 1600 Amphitheatre Parkway, Suite 5, Mountain View, 94043 / 1755 Howard Street DesPlaines
     rf"{_NUMBER}(?:\s+[NSEW]\d{{2,6}})?\s+(?:{_DIRECTION}\s+)?(?:{_NAME_WORD}\s+){{0,5}}?"
     rf"{_US_SUFFIX}\b\.?(?:\s+{_DIRECTION}\b)?{_UNIT}*{_CITY}(?:,?\s*\d{{5}}(?:-\d{{4}})?\b)?",
-    # 500 South Central / 1020 West Bryn Mawr 211: a number, a direction, a capitalised name;
-    # 1350 NW 55th Fort Lauderdale: or, after a capitalised direction ("paid 100 e 1st
-    # time" is none), a numbered street and the city after it
-    rf"{_NUMBER}\s+(?:{_DIRECTION}\s+{_CAPITAL}|(?-i:[NSEW]{{1,2}}|North|South|East|West)\.?"
-    rf"\s+{_ORDINAL})(?:\s+{_CAPITAL}){{0,3}}"
-    rf"(?:\s+\d{{1,5}}\b)?{_UNIT}*",
-    # 12th & Millard / 147th & Oak Park Ave: a numbered street's crossing with a named one
-    rf"{_ORDINAL}\s+(?:&|and)\s+{_CROSSING}(?:\s+{_CAPITAL}){{0,2}}",
+    # 500 South Central / 1020 West Bryn Mawr 211: a number, a direction, a capitalised name
+    rf"{_NUMBER}\s+{_DIRECTION}\s+{_CAPITAL}(?:\s+{_CAPITAL}){{0,3}}(?:\s+\d{{1,5}}\b)?{_UNIT}*",
     # 6500 Highway 179 / 88175 US Highway 278 / 3904 Route # A / 2002 FM 544
     rf"\d{{1,6}}\s+(?:{_DIRECTION}\s+)?(?:(?:us|u\.s\.|state|county|[a-z]{{2}})\s+)?"
     rf"(?:highway|hwy|route|rte|fm|cr|sr|county road|state road)\s*(?:no\.?\s*)?#?\s*\w{{1,5}}"

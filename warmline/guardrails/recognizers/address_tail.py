@@ -28,15 +28,11 @@ _ANY_STATE = rf"(?i:{'|'.join(_STATES)}|{_STATE_NAMES})"
 # The country after the ZIP; an abbreviation only in capitals ("ship to us" is no country).
 _COUNTRY = r"(?:(?i:united states(?: of america)?)|USA?|U\.S\.(?:A\.)?)"
 # A ZIP after a state code in any case; when its leading zero was dropped (four
-# digits) only after a code in capitals or a comma, so that "in 2024" is no address;
-# a ZIP+4 without its dash (nine digits) only after a comma ("Austin, TX 787011234") or
-# a code in capitals other than "ID", so that "Transaction ID 123456789" stays a number.
+# digits) only after a code in capitals or a comma, so that "in 2024" is no address.
 # The country may follow, as on a parcel's label.
-_CAPITAL_STATES = "|".join(_STATES)
 TAIL = re.compile(
     rf"(?:\b{_ANY_STATE}\.?,?\s+\d{{5}}(?:-\d{{4}})?\b|"
-    rf"(?:\b(?:{_CAPITAL_STATES})|,\s*{_ANY_STATE})\.?,?\s+\d{{4}}\b|"
-    rf"(?:\b(?!ID\b)(?:{_CAPITAL_STATES})|,\s*{_ANY_STATE})\.?,?\s+\d{{9}}\b)"
+    rf"(?:\b(?:{'|'.join(_STATES)})|,\s*{_ANY_STATE})\.?,?\s+\d{{4}}\b)"
     rf"(?:,?\s+{_COUNTRY}(?!\w))?"
 )
 _PROSE = frozenset(

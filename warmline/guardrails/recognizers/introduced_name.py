@@ -77,8 +77,8 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
             [
                 rf"(?i:\b(?:{_NAMING})\s+)(?P<value>{_NAME_WORD}{_FOLLOWER})",
                 # "Elif here", "adaeze here", "it's bongani here": a name signing in at the
-                # start of a message ("It's" and "Hi" capitalised are no part of it).
-                rf"^(?i:hi,?\s+|hello,?\s+|hey,?\s+)?(?i:it[’']?s\s+)?"
+                # start of a message.
+                rf"^(?:hi,?\s+|hello,?\s+|hey,?\s+)?(?:it[’']?s\s+)?"
                 rf"(?P<value>{_NAME_WORD}(?:\s+{_NAME_WORD})?)"
                 r"(?=\s+here\b)",
                 # "this is Ana Ruiz": a name only when capitalised, never "this is terrible".
