@@ -273,7 +273,20 @@ def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> No
 
 
 @pytest.mark.parametrize(
-    "unit", ["a-", "a.", "1-", "1 ", "a,", "Ab ", "im abc, ", "- abcd ", "rr 1 box ", "TX 78701 "]
+    "unit",
+    [
+        "a-",
+        "a.",
+        "1-",
+        "1 ",
+        "a,",
+        "Ab ",
+        "im abc, ",
+        "- abcd ",
+        "rr 1 box ",
+        "TX 78701 ",
+        "it's ab ",
+    ],
 )
 def test_redaction_costs_linear_time(unit: str) -> None:
     """Redaction reads every message before anything else, on a thread that holds the

@@ -108,12 +108,12 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        """Trim a captured name at the first word that is not a name ("ana lopez and ...")."""
+        """Trim a captured name at the first word that is not a name ("ana lopez and ...").
+        The tokens' tags are read into one table per message: built per match, a message
+        of many "it's ab" took time quadratic in its length."""
+        tags = _tags(nlp_artifacts)
         found = [(result, None) for result in super().analyze(text, entities, nlp_artifacts)] + [
-            (
-                RecognizerResult("PERSON", *m.span("value"), MAYBE_INTRODUCED_SCORE),
-                _tags(nlp_artifacts),
-            )
+            (RecognizerResult("PERSON", *m.span("value"), MAYBE_INTRODUCED_SCORE), tags)
             for m in self.maybe.finditer(text)
             if self.accept(m.group("value"))
         ]
