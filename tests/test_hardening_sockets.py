@@ -191,6 +191,8 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
         lambda n: "where are the agents" + "?" * n + "x",
         lambda n: ("talk about the human " * n)[:n],
         lambda n: ("for two people just one " * n)[:n],
+        lambda n: ("just one person " * n)[:n],
+        lambda n: ("talk about it on the phone " * n)[:n],
     ],
     ids=[
         "capitals after @",
@@ -201,6 +203,8 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
         "staff then question marks",
         "repeated subject then a person",
         "repeated head counts",
+        "repeated head count after just",
+        "repeated subject by phone",
     ],
 )
 def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], str]) -> None:
@@ -237,6 +241,11 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         lambda n: ("could you ring me " * n)[:n],
         lambda n: ("put me through to a word with the " * n)[:n],
         lambda n: ("Mit wem kann ich den Chef " * n)[:n],
+        lambda n: ("I'd like someone from the team " * n)[:n],
+        lambda n: ("can someone from billing please " * n)[:n],
+        lambda n: ("who can I talk to for " * n)[:n],
+        lambda n: ("is the manager around " * n)[:n],
+        lambda n: ("Ich hätte gern mit einem Menschen " * n)[:n],
     ],
     ids=[
         "customer then commas",
@@ -263,6 +272,11 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         "repeated call me",
         "repeated put through and a word with",
         "repeated German whom and a person",
+        "repeated liked person from a team",
+        "repeated someone from a team asked",
+        "repeated whom to talk to",
+        "repeated around",
+        "repeated German wish",
     ],
 )
 def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> None:

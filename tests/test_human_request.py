@@ -78,9 +78,9 @@ def test_requests_the_rules_hear_on_their_own(text: str) -> None:
         # A booking's head count.
         "a room for three persons please",
         "two people now",
-        # Who is behind the bot.
+        # Who made the bot.
         "is there a human who programmed you?",
-        "is there somebody behind this chat",
+        "are there people who built this chat",
     ],
 )
 def test_roles_head_counts_and_the_bots_maker_are_no_request_to_the_rules(text: str) -> None:
@@ -128,8 +128,8 @@ def test_a_call_had_a_name_or_whom_to_contact_stays_with_the_bot(text: str) -> N
         "I would like to talk about my refund",
         "I'd like to speak about a problem with my order",
         "only one person",
-        "is there a person who runs you",
-        "is there someone behind this bot?",
+        "a room for 3 people",
+        "is there a person who designed you",
         "are there people who made you",
     ],
 )
@@ -146,3 +146,119 @@ def test_a_subject_a_head_count_or_the_bots_maker_is_no_request_to_the_model(tex
 )
 def test_a_subject_with_a_person_named_is_still_a_request(text: str) -> None:
     assert heard(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Liked, but a hotel's or a shop's service, a plan or an errand, not a person to
+        # talk to.
+        "I'd like housekeeping to skip my room tomorrow",
+        "I'd like the concierge to book me a taxi",
+        "I'd like the front desk to hold my luggage",
+        "I'd like a team plan for 5 users",
+        "I'd like a staff discount",
+        "I'd like someone else to be able to collect my parcel",
+        "I'd like a receptionist job application form",
+        "I would like the reception to print my boarding pass",
+        # In touch with whoever, the customer's own errand.
+        "How do I get in touch with the seller?",
+        "How do I get in touch with the driver?",
+        "How can I get in touch with the airline?",
+        "I'll be in touch with the landlord",
+        "we need to get in touch with the school about the trip",
+        # Asking someone about it, planned, another's or advised.
+        "I'm going to ask someone about it at the pharmacy",
+        "My wife will ask someone about it at the branch",
+        "Should I ask somebody about the warranty in the store",
+        "Your FAQ says to ask an agent about exchange rates, what are they today?",
+        "my son will ask a person about it at school",
+        # A word had, retold.
+        "I had a word with the front desk yesterday and they said breakfast is included",
+        "My husband had a word with the manager and she promised a refund",
+        "my sister had a word with the chef and he said it is gluten free",
+        # Contact expected, retold or allowed, not asked for.
+        "Will a courier contact me before delivery?",
+        "Someone from the bank will contact me tomorrow, is that normal?",
+        "I'm happy for an agent to contact me by email if needed, but for now what's my balance?",
+        "will a technician get back to me with the results?",
+        # Whom to talk to on a plan or in a forum.
+        "With the family plan, who can I talk to for free?",
+        "Who can I chat with in the community forum?",
+        "who can we talk to on the group call feature",
+        # Got through to a time or a step.
+        "Will 5GB get me through to the end of the month?",
+        "will this battery get me through to the evening",
+        # Staff around a place.
+        "Is the staff around the pool trained in first aid?",
+        "are the agents around the world paid the same?",
+    ],
+)
+def test_a_service_an_errand_or_a_retold_word_is_no_request_to_the_rules(text: str) -> None:
+    assert not rules_hear(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The same words asked for: a person to talk, look or help, or a person alone.
+        "I'd like a human",
+        "I'd like an agent to look at my claim",
+        "I would like someone from billing to call me back",
+        # In touch with one of ours.
+        "How do I get in touch with an agent?",
+        "I want to get in touch with a manager",
+        # Asking about it, asked for.
+        "could I ask someone about my bill?",
+        "let me ask an agent about this",
+        # A word, asked for.
+        "I'd like a word with the manager",
+        "can we have a word with the duty manager",
+        # Contact asked for.
+        "please have someone contact me",
+        "can a manager get back to me",
+        "I need someone to contact me asap",
+        # Whom to talk to, alone or about a matter.
+        "Who can I talk to?",
+        "who could we speak with regarding the invoice",
+        # Put through to a person.
+        "get me through to a human",
+        # Around, ending the question.
+        "Is the manager around? The room is flooding.",
+        "is a supervisor around right now?",
+    ],
+)
+def test_the_narrowed_wordings_asked_for_are_still_heard_by_the_rules(text: str) -> None:
+    assert rules_hear(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A subject to talk about, but by phone or at once.
+        "I want to talk about my complaint on the phone",
+        "Can I talk about this over the phone instead?",
+        "I'd rather talk about this on a call",
+        "I need to speak about my account urgently",
+        # Whether a person is behind or runs the chat now.
+        "Is there anyone behind this chat??",
+        "Is there a human running this chat? I need help",
+        "Is anyone operating this chat?",
+        "is there someone behind this bot?",
+        # One person, asked for.
+        "Just one person who can actually help please",
+    ],
+)
+def test_a_subject_by_phone_a_person_behind_the_chat_or_one_person_is_a_request(
+    text: str,
+) -> None:
+    assert heard(text)
+
+
+def test_a_wish_in_vain_in_german_is_no_request_to_the_rules() -> None:
+    assert not rules_hear(
+        "Ich hätte gerne mit einem Menschen gesprochen, aber der Bot hat mir schon geholfen"
+    )
+    assert not rules_hear(
+        "Ich hätte mit einem Mitarbeiter gesprochen, wenn die Hotline offen gewesen wäre"
+    )

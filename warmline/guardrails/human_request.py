@@ -162,25 +162,41 @@ _NO_COUNT_BEFORE = (
 # A role the customer holds, given alone as an answer to a question about them ("Owner",
 # "CEO", "developer"), which asks for no one.
 _ROLE = r"(?:owner|founder|ceo|developer|boss)s?\W*+$"
-# Who is behind the bot, which asks what it is ("is there a person who controls you", "is
-# there someone behind you"), as `IDENTITY_QUESTION` does.
+# Who made or owns the bot, which asks what it is ("is there a person who programmed you",
+# "are there people who built you", "is there another person that controls you"), as
+# `IDENTITY_QUESTION` does. Whether one is behind or runs the chat now ("is there anyone
+# behind this chat??", "is a human running this chat?") asks whether a person is there,
+# which is a request.
 _BEHIND_THE_BOT = (
-    r" (?:behind|controlling|running|operating|programming) (?:you|this (?:bot|chat))\b|"
-    r" (?:who|that) (?:\w+ )?(?:controls?|runs?|operates?|owns?|made|created|built|programm?ed|"
-    r"trained|wrote|designed) (?:you|this (?:bot|chat))\b"
+    r" (?:who|that) (?:\w+ )?(?:controls?|owns?|made|created|built|programm?ed|trained|wrote|"
+    r"designed|developed|coded) (?:you|this (?:bot|chat))\b"
+)
+# Whom a customer likes to have (`_REQUEST_PATTERNS`): not a team, a desk or a service.
+_LIKED_PERSON = (
+    r"(?:person|human|human being|agent|representative|rep|operator|someone|somebody|"
+    r"manager|supervisor|advis[eo]r|specialist|consultant|staff member|member of (?:your |the )?"
+    r"staff|colleague|employee)\b(?! else\b)"
 )
 _REQUEST_PATTERNS = [
     # Any addressee after a verb of talking or connecting: hotels' "speak to the
     # restaurant", "connect me to the spa", banks' "talk to your mortgage team"; a word with
-    # one, or a contact, likewise: "have a word with the chef", "put me in touch with the gym".
-    r"\b(?:(?:speak|talk|chat)(?:ing)? (?:directly )?(?:to|with)|a (?:quick )?word with|"
-    r"(?:put (?:me|us)|get|be) in touch with) (?:the|your|a|an|some|one of your) "
+    # one asked for, or a contact asked of us, likewise: "can I have a word with the chef",
+    # "put me in touch with the gym". A word had ("I had a word with the front desk") is
+    # retold, and getting or being in touch with whoever is the customer's own errand ("how
+    # do I get in touch with the seller?"): those need a person word (`_CONTACT`).
+    r"\b(?:(?:speak|talk|chat)(?:ing)? (?:directly )?(?:to|with)|"
+    r"(?:(?:can|could|may) (?:i|we) (?:please )?(?:have|get)|(?:i|we) (?:would like|['’]d like|"
+    r"need|want)|let (?:me|us) have) a (?:quick )?word with|"
+    r"put (?:me|us) in touch with) (?:the|your|a|an|some|one of your) "
     rf"{_NOT_SOMEONE}\w+",
     rf"\b(?:connect|transfer|put) (?:me|us)(?: through)? (?:to|with) (?:the|your|a|an|some) "
     rf"{_NOT_SOMEONE}\w+",
     # Put through, whoever to: "put me through to room service" (never money: "transfer me
-    # to savings" names no line).
-    rf"\b(?:put|get|connect|transfer) (?:me|us) through to {_NOT_SOMEONE}\w+",
+    # to savings" names no line). Got through to a time or a step is lasting ("will 5GB get
+    # me through to the end of the month?"): "get me through to" needs a person.
+    rf"\b(?:put|connect|transfer) (?:me|us) through to {_NOT_SOMEONE}"
+    r"(?!(?:the )?(?:end|next|rest|last|final)\b)\w+|"
+    rf"\bget (?:me|us) through to {_DET}{_PERSON}\b",
     # Asking, or asked again by the customer ("I've been asking for a human", "I already
     # asked for a human"); not asked of one ("I was asked for a person's name") nor by
     # another ("my husband asked for a manager").
@@ -199,11 +215,16 @@ _REQUEST_PATTERNS = [
     rf"\b(?:discuss|raise|take up|go over)(?: (?:this|it|that|my \w+|the \w+))? with {_DET}"
     r"(?:person|human|agent|representative|rep|operator|someone|somebody|staff|colleague|"
     r"manager|supervisor|human being|advis[eo]r|employee|specialist|consultant)\b",
-    # Asked in person, or about the customer's matter: "ask an agent directly", "I want to
-    # ask a human about the overdraft".
+    # Asked in person: "ask an agent directly".
     r"\bask (?:a |an |one of your |your )?(?:real |live |human |actual )?(?:person|human|agent|"
-    r"representative|operator|staff member|someone|somebody) (?:directly|personally|myself|about|"
-    r"regarding)\b",
+    r"representative|operator|staff member) (?:directly|personally|myself)\b",
+    # Or about the customer's matter, asked for: "I want to ask a human about the overdraft",
+    # "can I ask someone about my bill"; not a plan or another's ("I'm going to ask someone
+    # about it at the pharmacy", "your FAQ says to ask an agent about rates").
+    r"\b(?:(?:can|could|may) (?:i|we)|(?:i|we) (?:want|need|would like|['’]d like|wanna)(?: to)?|"
+    r"let (?:me|us)) (?:please )?(?:just )?ask (?:a |an |one of your |your )?"
+    r"(?:real |live |human |actual )?(?:person|human|agent|representative|operator|staff member|"
+    r"someone|somebody) (?:directly|personally|myself|about|regarding)\b",
     r"\b(?:is|are) (?:a|an|any|some) (?:real |live |actual )?(?:person|human|agent|"
     r"representative|operator)s? able to\b",
     r"\b(?:is|are) (?:any|some)(?:one|body) (?:from [\w ]{1,20}? )?(?:online|available|around|"
@@ -214,12 +235,14 @@ _REQUEST_PATTERNS = [
     r"staff|someone|somebody|team)\b",
     # Whoever's, and however many: "are your agents available", "is one of your reps
     # available now", "is your supervisor around?"; not what time they are, nor when
-    # (`_NOW_AVAILABLE`).
+    # (`_NOW_AVAILABLE`). "Around" ends the question: "is the staff around the pool
+    # trained?" is a place.
     r"(?<!\btime )(?<!\bwhen )(?<!\bhours )"
     r"\b(?:is|are) (?:there )?(?:a |an |any |the |your |(?:any|one|some) of (?:your|the) )?"
     r"(?:real |live |human )?(?:person|human|agent|representative|rep|operator|advisor|adviser|"
-    rf"staff|manager|supervisor)s? (?:now |currently |still |even )?(?:available|around)\b"
-    rf"{_NOW_AVAILABLE}",
+    r"staff|manager|supervisor)s? (?:now |currently |still |even )?"
+    rf"(?:available\b{_NOW_AVAILABLE}|around(?: (?:right )?now| today| at the moment)?\s*+"
+    r"(?:[.!?]|$))",
     r"\b(?:get|put) (?:a |an |some )?(?:person|human|agent|someone|somebody|representative)s? "
     r"on(?: the (?:line|phone))?\b",
     r"^\W*i (?:need|want) (?:some )?(?:support|assistance)\W*$",
@@ -241,12 +264,21 @@ _REQUEST_PATTERNS = [
     rf"(?:to|through to|through|with) {_ANY_DET}{_PERSON}\b",
     # Not what a person gives or owns: "need a manager's approval", "want an agent account";
     # nor where a thing got ("did the parcel get to someone else?": see the menu rule).
-    # Nor whether one is needed: "do I need a person to sign for it?". Liked as wanted: "I'd
-    # like a human to look at my claim".
-    rf"\b(?:get|give|want|(?<!\bdo i )(?<!\bdo we )(?:need|have)|prefer|find|gimme|"
-    rf"(?:would|['’]d) like) (?:me )?"
+    # Nor whether one is needed: "do I need a person to sign for it?".
+    rf"\b(?:get|give|want|(?<!\bdo i )(?<!\bdo we )(?:need|have)|prefer|find|gimme) (?:me )?"
     rf"(?:(?<!get )to )?{_DET}{_PERSON}\b"
     r"(?!(?:['’]s)? (?:approval|sign-?off|signature|permission|account|login|password)\b)",
+    # Liked as wanted, but only a person to talk, look or help ("I'd like a human to look at
+    # my claim") or a person alone ("I'd like an agent please"): liked, housekeeping, the
+    # concierge or a staff discount are a hotel's or a shop's service ("I'd like the front
+    # desk to hold my luggage", "I'd like someone else to collect my parcel").
+    r"\b(?:would|['’]d) like "
+    rf"{_DET}{_LIKED_PERSON}(?: from [\w ]{{1,20}}?)?"
+    # (What the person is to do is looked at, not matched: "at my claim" after it is no
+    # place `_NOT_A_REQUEST_AFTER` should read.)
+    r"(?= to (?:(?:speak|talk|chat) (?:to|with) me|look|help|review|check|go (?:over|through)|"
+    r"call|ring|phone|contact|get back|deal|handle|assist|sort|explain|discuss|take over)\b|"
+    r"\W*+(?:please|pls|now|asap)?\W*+$)",
     rf"\b(?:is there|are there|anyone there|any) (?:also |still |even |actually |really )?{_DET}"
     r"(?:person|human|humans|people|agents?|someone|somebody|anyone|anybody|representatives?|staff|operators?)\b"
     r"(?! (?:here |there )?(?:who|that) (?:can|could|will|would|might|knows?)\b(?! help\b))"
@@ -299,17 +331,26 @@ _REQUEST_PATTERNS = [
     r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b",
     # Not a question about a call that came or a name: "why did someone call me", "what do
     # people call me"; nor when others call ("out of reach when other people call me").
-    # Nor one the customer had ("I had a guy contact me asking for my PIN"). Hearing back
-    # is a call too: "could a member of staff get back to me", "can someone contact me".
+    # Nor one the customer had ("I had a guy contact me asking for my PIN").
     r"(?<!\bdid )(?<!\bdo )(?<!\bdoes )(?<!\bother )(?<!\bwhen )(?<!\bwhenever )(?<!\bhad )"
     rf"\b(?:someone|somebody|an? \w+|{_PERSON}s?)(?: from [\w ]{{1,20}}?)? (?:to |should |can |"
-    r"could |please |will )?(?:call|ring|phone|contact|get back to) me\b",
+    r"could |please |will )?(?:call|ring|phone) me\b",
+    # Hearing back is a call too, asked for: "could a member of staff get back to me",
+    # "please have someone contact me"; not one expected or allowed ("will a courier contact
+    # me before delivery?", "I'm happy for an agent to contact me by email").
+    r"(?:\b(?:can|could|would) (?:you (?:please )?(?:have|get) )?|(?:^|\bplease )(?:have|get|let) |"
+    r"\b(?:i|we) (?:need|want|would like|['’]d like) )(?:please )?"
+    rf"(?:someone|somebody|{_DET}{_PERSON}s?)(?: from [\w ]{{1,20}}?)? (?:to )?(?:please )?"
+    r"(?:contact|get back to|reach out to) me\b",
     # The whole message: "please call me", "can you ring me?" (not "call me Bob").
     r"^\W*+(?:(?:please|can you|could you|would you)\s++(?:please\s++)?)?(?:call|ring|phone) me"
     r"(?:\s++(?:please|pls|asap|now|today|back|later|tomorrow))?\W*+$",
     # Whom the customer can talk to: "who can I talk to about this?", "anyone I could speak
     # with?"; not whom to contact ("who do I contact for lost luggage" asks for a way).
-    r"\bwho (?:can|could) (?:i|we) (?:talk|speak|chat) (?:to|with)\b|"
+    # Nothing after, or a matter or help ("who can I talk to for free?" is about a plan).
+    r"\bwho (?:can|could) (?:i|we) (?:talk|speak|chat) (?:to|with)(?=\s*+(?:[.!?,;]|$)|"
+    r" (?:about|regarding|concerning|re|for (?:help|assistance|support|this|that|it|my)|here|"
+    r"there|now|directly|please|at (?:your|the) (?:company|bank|office))\b)|"
     r"\b(?:any|some)(?:one|body) (?:(?:who|that) )?(?:i|we) (?:can|could|may) "
     r"(?:talk|speak|chat)\b",
     # A bare person word after a contact retold and when it was, with no stop between: "I
@@ -630,17 +671,25 @@ _TALKING_TO_US = re.compile(
     rf"\b(?:speak|talk|chat|connect|transfer|put)\w* (?:\w+ ){{0,3}}?(?:to|with) {_OF_SALES}",
     re.I,
 )
+# A subject to talk about by phone or at once asks for whoever answers: "I want to talk
+# about my complaint on the phone", "I need to speak about my account urgently".
+_HOW_OR_SOON = (
+    r"phone|call|line|urgent(?:ly)?|asap|immediately|right now|in person|face to face|video"
+)
+_HEAD_COUNT = rf"(?:{'|'.join(_COUNTS)}|\d+) (?:more )?(?:persons?|people|adults|guests)\b"
 # A subject to talk about that ends the message, with no one named in it ("I'd like to talk
 # about my bill", "let's chat about something else"), a head count ("just one person", "a
-# room for 3 people") and who is behind the bot ("is there someone behind you"): words the
-# model reads close to a request that ask for no one.
+# room for 3 people") and who made the bot ("is there a person who programmed you"): words
+# the model reads close to a request that ask for no one.
 _TOPIC_COUNT_OR_MAKER = re.compile(
-    # The subject ends the message, and no one is named in it: "I need to talk about my
-    # account, can you pass me on" asks to be passed on.
-    rf"^(?![\s\S]*?\b{_PERSON}\b)[\s\S]*?\b(?:talk|speak|chat)(?:s|ing)? about\b[^.!?,;]{{0,60}}"
-    r"[.!?\s]*+$|"
-    rf"(?:^\W*+|\b(?:for|just|only) )(?:{'|'.join(_COUNTS)}|\d+) (?:more )?(?:persons?|people|"
-    r"adults|guests)\b|"
+    # The subject ends the message, and no one is named in it ("I need to talk about my
+    # account, can you pass me on" asks to be passed on), nor a way or a hurry (`_HOW_OR_SOON`).
+    rf"^(?![\s\S]*?\b(?:{_PERSON}|{_HOW_OR_SOON})\b)"
+    r"[\s\S]*?\b(?:talk|speak|chat)(?:s|ing)? about\b[^.!?,;]{0,60}[.!?\s]*+$|"
+    # A head count opens the message, is booked for ("a room for 3 people") or, after
+    # "just" or "only", is all the message says ("just one person"); "just one person who
+    # can actually help please" asks for one.
+    rf"(?:^\W*+|\bfor ){_HEAD_COUNT}(?! (?:who|that)\b)|\b(?:just|only) {_HEAD_COUNT}\W*+$|"
     rf"\b(?:person|human|someone|somebody|anyone|anybody|people|humans)(?:{_BEHIND_THE_BOT})",
     re.I,
 )

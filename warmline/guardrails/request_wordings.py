@@ -91,9 +91,11 @@ GERMAN = [
     rf"\b(?:weiterleitung|(?:[uü]|ue)bergabe|durchstellung|vermittlung) (?:an|zu|mit) {_DE_DET}"
     rf"{_DE_PERSON}\b",
     # Wanting to go to one, the verb left out: "ich will zu einem Menschen"; or wished for:
-    # "ich hätte gern mit einem Mitarbeiter gesprochen".
+    # "ich hätte gern mit einem Mitarbeiter gesprochen", but not wished in vain ("..., aber
+    # der Bot hat mir schon geholfen", "..., wenn die Hotline offen gewesen wäre").
     # ("hatte", no umlaut, is the past: "ich hatte mit einem Mitarbeiter gesprochen").
-    r"\b(?:will|m[oö]chte|moechte|muss|hätte|haette) (?:bitte |jetzt |gerne? |lieber |doch )?"
+    r"\b(?:will|m[oö]chte|moechte|muss|(?:hätte|haette)(?![^.!?]{0,80}\b(?:aber\b[^.!?]{0,40}"
+    r"\b(?:schon|bereits)|w[aä]re|gewesen)\b)) (?:bitte |jetzt |gerne? |lieber |doch )?"
     rf"(?:zu|mit) {_DE_DET}{_DE_PERSON}\b(?![^.!?]{{0,30}}\b(?:besprechen|kl[aä]ren|zufrieden)\b)",
     # "Kann mir ein Mensch helfen?": a person named, not "kann mir jemand sagen".
     r"\b(?:kann|k[oö]nnte|koennte) (?:mir )?(?:bitte )?(?:ein|eine) (?:echter |echte |richtiger "
