@@ -111,9 +111,9 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
         """Trim a captured name at the first word that is not a name ("ana lopez and ...").
         The tokens' tags are read into one table per message: built per match, a message
         of many "it's ab" took time quadratic in its length."""
-        tags = _tags(nlp_artifacts)
+        tagged = _tags(nlp_artifacts)
         found = [(result, None) for result in super().analyze(text, entities, nlp_artifacts)] + [
-            (RecognizerResult("PERSON", *m.span("value"), MAYBE_INTRODUCED_SCORE), tags)
+            (RecognizerResult("PERSON", *m.span("value"), MAYBE_INTRODUCED_SCORE), tagged)
             for m in self.maybe.finditer(text)
             if self.accept(m.group("value"))
         ]
