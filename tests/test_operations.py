@@ -144,9 +144,8 @@ async def test_shutdown_finishes_the_answer_then_closes_every_socket_with_1012(
             chat, welcome = await customer(running)
             console = await agent(running)
             await say(chat, "How do I get a refund?")
-            await chat.latest(
-                type="typing"
-            )  # the answer is being written (told before or after the ack)
+            # The answer is being written (told before or after the ack).
+            await chat.latest(type="typing")
             running.instance.should_exit = True  # what SIGTERM does
             await asyncio.sleep(0.3)
 
