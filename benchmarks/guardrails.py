@@ -80,7 +80,7 @@ def main() -> None:
         settings.pii_company_patterns,
         kb_vocabulary(settings.kb_path),
     )  # fmt: skip
-    guard = Guard(redactor, settings.limits.max_message_chars)
+    guard = Guard(redactor, settings.limits.max_message_chars, settings.company_name)
     corpus = texts(args.corpus)
     redactor.warm_up()
     latencies: list[float] = []

@@ -157,6 +157,12 @@ def _assert_linear(
             "if we're not satisfied with the nobody has ever replied to my your service is so so "
             "annoying complaint against the called you twice yesterday appreciate it... " * n
         )[:n],
+        lambda n: ("I tried it, useless useless. You are useless " * n)[:n],
+        lambda n: ("your staff team agents were so I was so cheated by another your fees are " * n)[
+            :n
+        ],
+        lambda n: ("what poor service means the angry look this is such poor the " * n)[:n],
+        lambda n: ("disappointed with lumen home lumen talk to a lumen home lumen " * n)[:n],
     ],
     ids=[
         "repeated person word",
@@ -171,6 +177,10 @@ def _assert_linear(
         "sarcasm, switching to us",
         "countless, the service judged",
         "conditions, nobody, annoying, a complaint, errands, appreciation",
+        "useless in sentences of one's own steps",
+        "staff, cheated by another, your fees",
+        "poor service, feelings described",
+        "the company's name repeated",
     ],
 )
 def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:

@@ -226,13 +226,18 @@ def test_a_complaint_about_the_answer_is_dissatisfaction_with_us() -> None:
     assert decide("that's not what I asked, I need the clip from 4pm") == []
 
 
-def test_a_problem_that_outlasts_the_answer_is_dissatisfaction_with_us() -> None:
+def test_a_problem_that_outlasts_the_answers_is_dissatisfaction_with_us() -> None:
+    """One failure told after an answer is news for the next answer; told again after
+    another answer it is a trend ("repeated failure"), unless the customer thanks."""
     opening = "I can't buy a book, the checkout does not work"
     assert decide(opening) == []
-    assert decide("I did what you said, the checkout still does not work", [opening]) == [
-        "frustration"
-    ]
-    assert decide("Does not work on my tablet either, thanks for your help", [opening]) == []
+    first = "I did what you said, the checkout still does not work"
+    assert decide(first, [opening]) == []
+    again = "I cleared the cache as well, the checkout does not work"
+    assert decide(again, [opening, first]) == ["frustration"]
+    assert decide(again, [opening, "it is the blue one"]) == []
+    thanks = "Does not work on my tablet either, thanks for your help"
+    assert decide(thanks, [opening, first]) == []
 
 
 @pytest.fixture(scope="module")
@@ -546,10 +551,11 @@ def test_a_question_to_anyone_or_money_to_a_person_in_other_languages_is_no_requ
     assert not asks(text)
 
 
-def test_the_same_error_coming_again_after_an_answer_is_a_failure_that_persists() -> None:
+def test_the_same_error_coming_again_after_two_answers_is_a_failure_that_persists() -> None:
     opening = "The book is protected by DRM and will not open on my reader"
     again = "I then did that. But the same error message came again."
-    assert decide(again, [opening]) == ["frustration"]
+    assert decide(again, [opening]) == []
+    assert decide(again, [opening, "I reinstalled the app, it does not work"]) == ["frustration"]
 
 
 @pytest.mark.parametrize(
@@ -1881,3 +1887,54 @@ def test_a_contact_retold_for_a_purpose_or_a_persons_deed_stays_silent(text: str
     """The other side: a person named as the purpose of a contact retold, as a difficulty,
     as who did something, or where the staff are from, asks for no one."""
     assert not asks(text)
+
+
+def frustrated(text: str, earlier: list[str] | None = None) -> bool:
+    return compute_signals(text, earlier or []).frustration.fired()
+
+
+def test_useless_judges_us_not_the_customers_own_step() -> None:
+    assert not frustrated("I tried restarting it but that was useless")
+    assert not frustrated("It's useless too after I turned the router off and on.")
+    assert not frustrated("we already reset the hub, useless", ["my hub is offline"])
+    assert frustrated("I tried what you said, useless")
+    assert frustrated("this bot is useless")
+    assert frustrated("I restarted it. Your answers are useless")
+
+
+def test_cheated_is_said_of_us_not_heard_of_another_shop() -> None:
+    assert not frustrated("my friend said he got cheated by another shop")
+    assert not frustrated("I was cheated by another seller before, so I'm careful")
+    assert not frustrated("is it cheating to use two discount codes?")
+    for text in [
+        "I feel cheated",
+        "you cheated me",
+        "I'm so cheated by you",
+        "your fees are cheating",
+        "that's absolutely cheating",
+        "Cheating!",
+        "what a mess. Cheating money, ignoring complaints",
+    ]:
+        assert frustrated(text), text
+
+
+def test_what_we_said_judged_of_no_use_is_a_complaint_about_the_answer() -> None:
+    assert frustrated("your suggestions are of no use")
+    assert not frustrated("the old charger is of no use to me, can I recycle it?")
+
+
+def test_poor_service_and_rude_staff_of_ours_are_complaints() -> None:
+    assert frustrated("this is poor service")
+    assert frustrated("what bad support!")
+    assert frustrated("your staff were so rude")
+    assert frustrated("your delivery team was very rude")
+    assert not frustrated("it's poor service in the basement, can I get a booster?")
+    assert not frustrated("the staff at the shop were so rude, so I ordered from you")
+    assert not frustrated("what poor service means on the signal icon?")
+
+
+def test_a_feeling_told_of_a_thing_described_is_not_the_customers() -> None:
+    assert not frustrated("my neighbour gave me an angry look when the alarm went off")
+    assert not frustrated("the frustrated sigh of my kids when the wifi drops, how do I fix it")
+    assert frustrated("I'm an angry customer")
+    assert frustrated("I am so angry")

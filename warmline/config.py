@@ -38,6 +38,7 @@ from warmline.agent.llm import LlmSettings
 from warmline.conversation.accounts import AgentAccount
 from warmline.conversation.settings import LimitSettings
 from warmline.coordination.settings import CoordinationSettings
+from warmline.guardrails.company import DEFAULT_COMPANY
 from warmline.guardrails.settings import PrivacySettings
 from warmline.handoff.settings import HandoffSettings
 from warmline.retrieval.settings import RetrievalSettings
@@ -90,7 +91,7 @@ class Settings(
         env_prefix="WARMLINE_", env_nested_delimiter="__", extra="ignore"
     )
 
-    company_name: str = "Lumen Home"
+    company_name: str = DEFAULT_COMPANY
     qdrant_url: str | None = Field(
         None,
         validation_alias=AliasChoices("qdrant_url", "WARMLINE_QDRANT_URL", "QDRANT_URL"),

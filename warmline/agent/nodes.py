@@ -114,15 +114,18 @@ def _signals(state: AgentState, context: AgentContext) -> Signals:
     # as a request for a person).
     english = primary(turn.language) == DEFAULT_LANGUAGE
     vector = embed(turn.text) if embed is not None and turn.mode == "bot" and english else None
-    return turn_signals(state, vector)
+    return turn_signals(state, vector, context.company_name)
 
 
-def turn_signals(state: AgentState, vector: npt.NDArray[np.float32] | None) -> Signals:
+def turn_signals(
+    state: AgentState, vector: npt.NDArray[np.float32] | None, company: str
+) -> Signals:
     """Signals of the turn's message, with the customer's earlier questions to the bot for
-    loops; `vector` is its embedding, None to read its words only (the server's edge)."""
+    loops; `vector` is its embedding, None to read its words only (the server's edge);
+    `company` the configured company's name."""
     since_bot = state.get("messages", [])[state.get("bot_since", 0) : -1]
     earlier = [m["text"] for m in since_bot if m["role"] == "customer"]
-    return compute_signals(state["turn"].text, earlier, vector)
+    return compute_signals(state["turn"].text, earlier, vector, company)
 
 
 async def read(state: AgentState, runtime: Ctx) -> Update:

@@ -180,7 +180,7 @@ class ConversationService:
         self.placeholders = PlaceholderStore(db)
         self.graph = graph
         self.runner = runner
-        self.guard = Guard(redactor, settings.limits.max_message_chars)
+        self.guard = Guard(redactor, settings.limits.max_message_chars, settings.company_name)
         self.vault = vault
         self.bus = shared.bus
         self.presence = shared.presence

@@ -109,7 +109,7 @@ def _decide(memory: AgentState, turn: TurnInput, context: AgentContext) -> EdgeH
     (in a thread: the detectors are CPU work)."""
     state = _with_turn(memory, turn)
     seen = memory.get("last_seq", 0)
-    signals = turn_signals(state, None)
+    signals = turn_signals(state, None, context.company_name)
     state = state | {
         "signals": signals,
         "sentiments": [*state.get("sentiments", []), signals.sentiment],

@@ -34,6 +34,11 @@ class ConversationSettings(Protocol):
         ...
 
     @property
+    def company_name(self) -> str:
+        """The company the bot speaks for, which the request rules read as us."""
+        ...
+
+    @property
     def limits(self) -> LimitSettings: ...
 
     @property

@@ -72,7 +72,7 @@ class Analyzer:
 
     def __init__(self, settings: Settings, redactor: Redactor, store: KnowledgeStore | None):
         self.settings = settings
-        self.guard = Guard(redactor, settings.limits.max_message_chars)
+        self.guard = Guard(redactor, settings.limits.max_message_chars, settings.company_name)
         self.policy = EscalationPolicy(settings.policy)
         self.store = store
 
@@ -101,7 +101,9 @@ class Analyzer:
     def judge(self, prepared: "Prepared", vector: npt.NDArray[np.float32]) -> dict[str, Any]:
         """Signals, search and the policy's decision for a redacted message and its vector."""
         redacted = prepared.redacted
-        found: Signals = compute_signals(redacted, prepared.earlier, vector)
+        found: Signals = compute_signals(
+            redacted, prepared.earlier, vector, self.settings.company_name
+        )
         hits = []
         confidence: float | None = None
         if self.store is not None:

@@ -8,7 +8,9 @@ so tone adds at most 0.25 however much of it there is, and never fires on its ow
 """
 
 import re
+from functools import lru_cache
 
+from warmline.guardrails.company import COMPANY, DEFAULT_COMPANY, with_company
 from warmline.guardrails.evidence import Signal, compile_all, matches
 from warmline.guardrails.masked import unmasked
 from warmline.guardrails.resolution import reports_resolved
@@ -127,7 +129,9 @@ _PROFANITY = compile_all(
 # Us, our service or how it went, as what a feeling is about ("disappointed with Lumen",
 # "not satisfied with how this was handled"), not a product or someone else.
 _US = (
-    r"(?:you|u|your|lumen|how|the (?:\w+ )?(?:service|support|staff|team|company|reply|replies|"
+    r"(?:you|u|your|"
+    + COMPANY
+    + r"|how|the (?:\w+ )?(?:service|support|staff|team|company|reply|replies|"
     r"answer|response|solution|outcome|result|results|resolution|handling|treatment|experience|"
     r"process|way)|this (?:service|company|answer|reply|response|solution|outcome))\b"
 )
@@ -135,76 +139,95 @@ _DISSATISFIED = (
     r"(?:not (?:(?:at all|really|very|fully|entirely|completely) )?satisfied|unsatisfied|"
     r"dissatisfied)"
 )
-_STRONG_WORDS = compile_all(
-    [
-        r"\b(?:ridiculous|useless|pathetic|joke|scam|unacceptable|incompetent|worst|"
-        r"garbage|rubbish|terrible|horrible|awful|disgrace\w*|fed up|sick of|tired of|"
-        r"what a mess|cheat(?:ing|ed)|ripped off|rip-?off|speechless|shameless\w*|"
-        r"nonsense|pass(?:ing)? the buck|empty (?:words|statements|promises)|"
-        r"lost (?:my |all )?(?:patience|confidence|trust)|"
-        r"had enough|furious|livid|angry|annoyed|frustrat\w*|infuriating|nightmare|"
-        r"unbelievable|impossible to deal with|not happy|regret (?:ever )?buying|"
-        r"i'?m (?:so )?done|so done with|done with (?:this|lumen|you)|untrustworthy)\b",
-        # Appalling said of us ("your handling of my refund is appalling", "it's appalling
-        # that you ..."), not of a hotel, the weather or a book's ending.
-        r"\b(?:(?:this|that|it)(?:'?s| is| was| has been)|you(?:'?re| are| have been|'ve been)|"
-        r"your (?:\w+ ){0,4}?(?:is|are|was|were|has been|have been)) (?:(?:absolutely|truly|just|"
-        r"simply|quite|so|utterly|really) )?appalling\b|\bappalling (?:customer )?(?:service|"
-        r"support|treatment|handling|attitude|behaviou?r|communication)\b|\bappalled (?:by|at|"
-        r"with) (?:you|your|the way|how)\b",
-        # Disappointment in us, not in how things went ("I'm really disappointed, my evening
-        # is ruined" is sadness) nor in a product ("unhappy with the size"): the feeling
-        # alone is matched, so a negation before it reads.
-        r"\b(?:disappointed|unhappy)(?= (?:in|with|by|about) " + _US + r")|"
-        r"\byou(?:'ve| have)? disappointed me\b",
-        # Said of us or of how things are going ("this is getting really annoying now", "you
-        # guys are annoying", "So annoying!"), not of a thing or a person ("the notification
-        # sound is so annoying", "these annoying spam calls", "sorry to be annoying"), nor of
-        # what a clause after it names ("it's annoying when my phone auto-corrects").
-        r"\b(?:this|that|it|(?:you|u)(?: guys| people| lot)?|(?:this|that|your|the) (?:\w+ )?"
-        r"(?:service|support|attitude|staff|team|agents?|bot|chat))(?:'?s|'?re| is| are| was|"
-        r" were| has been| have been|'ve been) (?:(?:so|really|very|super|extremely|incredibly|"
-        r"just|quite|getting|becoming|the|most|now) ){0,3}annoying\b(?! (?:that|when|how)\b)|"
-        r"\bhow annoying\b|\bannoying (?:can|could) you be\b|"
-        + _SENTENCE_START
-        + r"(?:(?:so|really|super|very|soo+) )?annoying(?=\s*[!.…])",
-        # Dissatisfied said by the customer of us or on its own ("I am so dissatisfied.",
-        # "not satisfied at all with the outcome"), not of a product, a size or a former
-        # provider ("not satisfied with the colour", "dissatisfied with my old provider so I
-        # switched to you"); put as a condition it is none (`_about_us`).
-        r"\b(?:i'?m|i am|we'?re|we are|i was|we were|(?:i|we) feel)(?: (?:very|really|so|quite|"
-        r"totally|completely|extremely|deeply|still))? " + _DISSATISFIED + r"(?: at all)?"
-        r"(?=\s*(?:[.!?,;:…)]|$|(?:and|but|so|because)\b|(?:with|by|about|in) "
-        + _US
-        + r"))|\b"
-        + _DISSATISFIED
-        + r"(?: at all)? (?:with|by) "
-        + _US,
-        r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
-        r"\b(?:never (?:again|buying)|last chance)\b",
-        r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b"
-        # To us is no leaving ("we're switching to you"), to a rival of ours is.
-        r"(?! (?:you|u|your)\b(?! (?:\w+'? ){0,2}(?:competit|rival)))",
-        r"(?<!i'm an )(?<!i am an )\bidiot(?:s|ic)?\b",
-        r"\b(?:won'?t|will not|never) (?:use|buy from|renew with|recommend) (?:you|your)\b",
-        r"\bi quit\b",
-        r"\bwhat kind of (?:answer|reply|service|customer service|attitude)\b",
-        r"\bhow hard is it\b|\bdo you even (?:read|listen)\b|\bi swear\b",
-        r"\bone more ['\"‘’]?sorry",
-        r"\bi'?ve been patient\b|\b(?:is|was) (?:this|that) (?:how|the way) you treat\b",
-        r"\bstop sending me (?:links|articles)\b",
-        r"\bwill be hearing about this\b|\bgoing to sue\b|\bsmall claims\b|\bdisputing\b",
-        r"\b(?:totally|completely|so|very) unprofessional\b",
-        r"\bnot doing this (?:over chat )?again\b",
-        r"\bsee you in court\b|\benjoy\b[^a-z]*$",
-    ]
-)
+# Written with `COMPANY` for the company's name: compiled per name by `_company_rules`.
+_STRONG_WORDS = [
+    r"\b(?:ridiculous|useless|pathetic|joke|scam|unacceptable|incompetent|worst|"
+    r"garbage|rubbish|terrible|horrible|awful|disgrace\w*|fed up|sick of|tired of|"
+    r"what a mess|ripped off|rip-?off|speechless|shameless\w*|"
+    r"nonsense|pass(?:ing)? the buck|empty (?:words|statements|promises)|"
+    r"lost (?:my |all )?(?:patience|confidence|trust)|"
+    r"had enough|furious|livid|angry|annoyed|frustrat\w*|infuriating|nightmare|"
+    r"unbelievable|impossible to deal with|not happy|regret (?:ever )?buying|"
+    r"i'?m (?:so )?done|so done with|done with (?:this|" + COMPANY + r"|you)|untrustworthy)\b",
+    # Appalling said of us ("your handling of my refund is appalling", "it's appalling
+    # that you ..."), not of a hotel, the weather or a book's ending.
+    r"\b(?:(?:this|that|it)(?:'?s| is| was| has been)|you(?:'?re| are| have been|'ve been)|"
+    r"your (?:\w+ ){0,4}?(?:is|are|was|were|has been|have been)) (?:(?:absolutely|truly|just|"
+    r"simply|quite|so|utterly|really) )?appalling\b|\bappalling (?:customer )?(?:service|"
+    r"support|treatment|handling|attitude|behaviou?r|communication)\b|\bappalled (?:by|at|"
+    r"with) (?:you|your|the way|how)\b",
+    # Disappointment in us, not in how things went ("I'm really disappointed, my evening
+    # is ruined" is sadness) nor in a product ("unhappy with the size"): the feeling
+    # alone is matched, so a negation before it reads.
+    r"\b(?:disappointed|unhappy)(?= (?:in|with|by|about) " + _US + r")|"
+    r"\byou(?:'ve| have)? disappointed me\b",
+    # Said of us or of how things are going ("this is getting really annoying now", "you
+    # guys are annoying", "So annoying!"), not of a thing or a person ("the notification
+    # sound is so annoying", "these annoying spam calls", "sorry to be annoying"), nor of
+    # what a clause after it names ("it's annoying when my phone auto-corrects").
+    r"\b(?:this|that|it|(?:you|u)(?: guys| people| lot)?|(?:this|that|your|the) (?:\w+ )?"
+    r"(?:service|support|attitude|staff|team|agents?|bot|chat))(?:'?s|'?re| is| are| was|"
+    r" were| has been| have been|'ve been) (?:(?:so|really|very|super|extremely|incredibly|"
+    r"just|quite|getting|becoming|the|most|now) ){0,3}annoying\b(?! (?:that|when|how)\b)|"
+    r"\bhow annoying\b|\bannoying (?:can|could) you be\b|"
+    + _SENTENCE_START
+    + r"(?:(?:so|really|super|very|soo+) )?annoying(?=\s*[!.…])",
+    # Dissatisfied said by the customer of us or on its own ("I am so dissatisfied.",
+    # "not satisfied at all with the outcome"), not of a product, a size or a former
+    # provider ("not satisfied with the colour", "dissatisfied with my old provider so I
+    # switched to you"); put as a condition it is none (`_about_us`).
+    r"\b(?:i'?m|i am|we'?re|we are|i was|we were|(?:i|we) feel)(?: (?:very|really|so|quite|"
+    r"totally|completely|extremely|deeply|still))? " + _DISSATISFIED + r"(?: at all)?"
+    r"(?=\s*(?:[.!?,;:…)]|$|(?:and|but|so|because)\b|(?:with|by|about|in) "
+    + _US
+    + r"))|\b"
+    + _DISSATISFIED
+    + r"(?: at all)? (?:with|by) "
+    + _US,
+    # Cheated said by the customer or of us ("I feel cheated", "you cheated me", "your fees
+    # are cheating", "cheating money"), not hearsay of someone else's dealings ("my friend
+    # said he got cheated by another shop"), nor cheated by anyone but us.
+    r"\b(?:i|we)(?:'ve| have| had|'m| am|'re| are)? (?:(?:been|was|were|got|get|feel|felt) )?"
+    r"(?:(?:so|totally|completely|really) )?cheated\b(?! by (?!(?:you|u|your|"
+    + COMPANY
+    + r")\b))|\byou(?:'re| are|'ve| have)? (?:been )?cheat(?:ing|ed)\b|"
+    r"\b(?:(?:this|that|it)(?:'s| is| was)|"
+    r"your (?:\w+ ){1,3}?(?:is|are|was|were)) (?:(?:just|pure|plain|blatant|simply|absolutely|"
+    r"totally|a kind of|a form of) )?cheating\b|\b(?:money|profit) by cheating\b|"
+    r"\bcheat(?:s|ing|ed)? (?:(?:me|us) (?:out )?of )?(?:my |our |the )?money\b|"
+    + _SENTENCE_START
+    + r"cheating(?=\s*(?:[!.…?]|$))",
+    # Our staff's conduct judged ("your staff were so rude"), not the staff of a shop or
+    # anyone else's ("the staff at the shop were rude").
+    r"\b(?:your|the) (?:\w+ ){0,2}?(?:staff|agents?|employees?|operators?|representatives?|"
+    r"reps?|team) (?:was|were|is|are|has been|have been) (?:(?:so|very|really|extremely|"
+    r"incredibly|quite|just) )?(?:rude|impolite|disrespectful|condescending|unprofessional)\b",
+    r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
+    r"\b(?:never (?:again|buying)|last chance)\b",
+    r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b"
+    # To us is no leaving ("we're switching to you"), to a rival of ours is.
+    r"(?! (?:you|u|your)\b(?! (?:\w+'? ){0,2}(?:competit|rival)))",
+    r"(?<!i'm an )(?<!i am an )\bidiot(?:s|ic)?\b",
+    r"\b(?:won'?t|will not|never) (?:use|buy from|renew with|recommend) (?:you|your)\b",
+    r"\bi quit\b",
+    r"\bwhat kind of (?:answer|reply|service|customer service|attitude)\b",
+    r"\bhow hard is it\b|\bdo you even (?:read|listen)\b|\bi swear\b",
+    r"\bone more ['\"‘’]?sorry",
+    r"\bi'?ve been patient\b|\b(?:is|was) (?:this|that) (?:how|the way) you treat\b",
+    r"\bstop sending me (?:links|articles)\b",
+    r"\bwill be hearing about this\b|\bgoing to sue\b|\bsmall claims\b|\bdisputing\b",
+    r"\b(?:totally|completely|so|very) unprofessional\b",
+    r"\bnot doing this (?:over chat )?again\b",
+    r"\bsee you in court\b|\benjoy\b[^a-z]*$",
+]
 # A complaint about someone else ("against the seller", "with the airline", "to the
 # landlord", "on my shop", "against me"), or about a person named or a member of our
 # staff, which the staff-complaint topic hands over with its own routing ("about Sam from
 # your chat team", "about your technician"). Lumen is us, not a name.
 _NOT_OF_US = (
-    r"(?! (?:about|against|with|to|on|regarding) (?:(?:me|us)\b|(?!lumen\b)(?-i:[A-Z][a-z]+\b)|"
+    r"(?! (?:about|against|with|to|on|regarding) (?:(?:me|us)\b|(?!"
+    + COMPANY
+    + r"\b)(?-i:[A-Z][a-z]+\b)|"
     r"(?:your |the |an? |my |our |one of your )?(?:\w+ )?(?:agent|technician|driver|courier|staff|"
     r"employee|installer|engineer|operator|manager|colleague|rep|representative|guy|seller|"
     r"vendor|merchant|landlord|council|neighbou?r|airline|hotel|restaurant|shop|store|bank|"
@@ -214,41 +237,45 @@ _NOT_OF_US = (
 _NOT_A_PLACE = r"(?! (?:in|inside|upstairs|downstairs|outside) (?:my|the|our|this|some)\b)"
 # How we treat the customer, in the words of a complaint: our conduct judged ("arrogant",
 # "irresponsible"), being fooled, cheated or lied to, an explanation owed.
-_COMPLAINT = compile_all(
-    [
-        r"\b(?:arrogan\w*|irresponsib\w*|disgust\w*|outrageous|careless\w*|"
-        r"deceiv\w*|deceptive|mislead\w*|misled|shame(?:ful| on you))\b",
-        r"\b(?:(?:fool|cheat)(?:s|ing|ed)?|lie[ds]? to|lying to) (?:me|us|(?:your |the )?"
-        r"(?:people|customers|consumers|users))\b|\brip(?:s|ping|ped)? (?:me|us|(?:your |the )?"
-        r"(?:people|customers|consumers|users)) off\b|\byou lied\b|\bliars?\b",
-        r"\b(?:reasonable|satisfactory) explanation\b|\b(?:owe (?:me|us)|demand) an explanation\b",
-        # The service judged ("the service is so poor", "bad attitude"), not the signal a
-        # phone has ("poor service in the basement"); or its conduct held up to it ("Is this
-        # the attitude of your staff?", "This is the efficiency of ..."), not a product's
-        # ("the efficiency of the bulb").
-        r"(?<!cell )(?<!mobile )(?<!phone )(?<!wifi )(?<!wi-fi )(?<!wireless )(?<!signal )"
-        r"(?<!network )(?<!satellite )\b(?:service|support|attitude) (?:is|was|has been) "
-        r"(?:just |so |too |very |really ){0,2}(?:poor|bad)\b" + _NOT_A_PLACE + r"|\b(?:poor|bad) "
-        r"(?:customer service|attitude)\b|\b(?:such|so) (?:poor|bad) (?:service|support)\b"
-        + _NOT_A_PLACE,
-        r"\b(?:(?:is|was) (?:this|that)|this is) (?:the|your) (?:(?:customer )?service |staff )?"
-        r"(?:attitude|competence|professionalism)\b(?! (?:setting|sensor|mode|indicator)s?\b)|"
-        r"\b(?:is|was) (?:this|that) your efficiency\b|"
-        r"\bthis is (?:the|your) efficiency of (?!(?:the|this|that|a|an|my|our) )",
-        r"\byou(?:'re| are) (?:not |un)qualified\b|\bwhat(?:'?s| is) wrong with (?:you|your "
-        r"(?:company|service|support|staff|team))\b|\bwhat (?:the hell|on earth) are you doing\b",
-        # Not a name asked for ("Is this what you call the premium plan?"), nor a number to
-        # ring ("can you call this number?").
-        r"\b(?:(?:is|was) (?:this|that)|(?:this|that)(?:'?s| is)) what you call"
-        r"(?! (?:the |your )?(?:\w+ )?(?:plan|tier|package|bundle|model|version|setting|mode|"
-        r"option|feature)s?\b)|\byou call (?:this|that) (?:\w+ )?(?:service|support|help)\b",
-        # A complaint filed or to be filed ("I've filed a formal complaint", "the only way out
-        # is to file a complaint", "How can I make a complaint?": with no one else named it
-        # is about us), not one about someone else (`_NOT_OF_US`).
-        r"\b(?:files?|filed|filing|lodges?|lodged|lodging|make|makes|made|making|submit|submits|"
-        r"submitted|submitting) (?:a |an |my )?(?:official |formal )?complaint\b" + _NOT_OF_US,
-    ]
-)
+_COMPLAINT = [
+    r"\b(?:arrogan\w*|irresponsib\w*|disgust\w*|outrageous|careless\w*|"
+    r"deceiv\w*|deceptive|mislead\w*|misled|shame(?:ful| on you))\b",
+    r"\b(?:(?:fool|cheat)(?:s|ing|ed)?|lie[ds]? to|lying to) (?:me|us|(?:your |the )?"
+    r"(?:people|customers|consumers|users))\b|\brip(?:s|ping|ped)? (?:me|us|(?:your |the )?"
+    r"(?:people|customers|consumers|users)) off\b|\byou lied\b|\bliars?\b",
+    r"\b(?:reasonable|satisfactory) explanation\b|\b(?:owe (?:me|us)|demand) an explanation\b",
+    # The service judged ("the service is so poor", "bad attitude"), not the signal a
+    # phone has ("poor service in the basement"); or its conduct held up to it ("Is this
+    # the attitude of your staff?", "This is the efficiency of ..."), not a product's
+    # ("the efficiency of the bulb").
+    r"(?<!cell )(?<!mobile )(?<!phone )(?<!wifi )(?<!wi-fi )(?<!wireless )(?<!signal )"
+    r"(?<!network )(?<!satellite )\b(?:service|support|attitude) (?:is|was|has been) "
+    r"(?:just |so |too |very |really ){0,2}(?:poor|bad)\b" + _NOT_A_PLACE + r"|\b(?:poor|bad) "
+    r"(?:customer service|attitude)\b|\b(?:such|so) (?:poor|bad) (?:service|support)\b"
+    + _NOT_A_PLACE,
+    # The service the customer is getting judged ("this is poor service", "what bad
+    # support!"), not a phone's signal ("it's poor service in the basement") nor a
+    # question about the words ("what poor service means on the icon?").
+    r"\b(?:this|that|it)(?:'s| is| was) (?:(?:a|such|really|very|so|just) ){0,2}(?:poor|bad|"
+    r"lousy|shoddy) (?:customer )?(?:service|support)\b" + _NOT_A_PLACE + r"|\bwhat (?:a )?"
+    r"(?:poor|bad|lousy|shoddy) (?:customer )?(?:service|support)(?=\s*(?:[!.…]|$))",
+    r"\b(?:(?:is|was) (?:this|that)|this is) (?:the|your) (?:(?:customer )?service |staff )?"
+    r"(?:attitude|competence|professionalism)\b(?! (?:setting|sensor|mode|indicator)s?\b)|"
+    r"\b(?:is|was) (?:this|that) your efficiency\b|"
+    r"\bthis is (?:the|your) efficiency of (?!(?:the|this|that|a|an|my|our) )",
+    r"\byou(?:'re| are) (?:not |un)qualified\b|\bwhat(?:'?s| is) wrong with (?:you|your "
+    r"(?:company|service|support|staff|team))\b|\bwhat (?:the hell|on earth) are you doing\b",
+    # Not a name asked for ("Is this what you call the premium plan?"), nor a number to
+    # ring ("can you call this number?").
+    r"\b(?:(?:is|was) (?:this|that)|(?:this|that)(?:'?s| is)) what you call"
+    r"(?! (?:the |your )?(?:\w+ )?(?:plan|tier|package|bundle|model|version|setting|mode|"
+    r"option|feature)s?\b)|\byou call (?:this|that) (?:\w+ )?(?:service|support|help)\b",
+    # A complaint filed or to be filed ("I've filed a formal complaint", "the only way out
+    # is to file a complaint", "How can I make a complaint?": with no one else named it
+    # is about us), not one about someone else (`_NOT_OF_US`).
+    r"\b(?:files?|filed|filing|lodges?|lodged|lodging|make|makes|made|making|submit|submits|"
+    r"submitted|submitting) (?:a |an |my )?(?:official |formal )?complaint\b" + _NOT_OF_US,
+]
 # Questions put to us that are reproaches ("Can't you contact me?", "Why don't you
 # reply?", "you never answer", "give me an explanation"): in an opening message they
 # ask for something the bot may answer ("Why don't you ship to Canada?"), once the
@@ -268,6 +295,9 @@ _ABOUT_THE_ANSWER = compile_all(
         r"\bi(?: have|'ve) (?:already )?(?:done|tried) (?:that|this)\b",
         r"\bi already (?:did|tried|done) (?:that|this|it)\b|\b(?:did|tried) (?:that|it) already\b",
         r"\b(?:wrong|irrelevant|unhelpful|useless) (?:answer|reply|response|article|link)s?\b",
+        # What we said judged of no use ("your words are of no use"), not a thing.
+        r"\b(?:your|the) (?:words|answers?|replies|reply|advice|suggestions?|solutions?|steps) "
+        r"(?:is|are|was|were) (?:of )?no use\b",
         r"\b(?:that|this|it|you) (?:didn'?t|doesn'?t|did not|does not|don'?t|do not|isn'?t|is not|"
         r"aren'?t|are not|weren'?t|wasn'?t) (?:help(?:ing|ful)?|answer\w*|make sense|"
         r"understand\w*|get it|listening|reading)\b",
@@ -299,7 +329,7 @@ _FAILURE_PERSISTS = compile_all(
         r"\bnothing (?:happens|happened|changed|works|helped)\b",
     ]
 )
-_LATER_ONLY = _TROUBLE_LASTS + _FAILURE_PERSISTS + _REPROACH
+_LATER_ONLY = _TROUBLE_LASTS + _REPROACH
 # Thanks, or appreciation of what was done ("really appreciate it"); "I'd appreciate a
 # reply" and "I would really appreciate it if ..." ask for something, and "I don't
 # appreciate it" or "I really appreciate it... not" thank for nothing.
@@ -372,6 +402,25 @@ _OWN_MISTAKE = re.compile(
 )
 _MISTAKE_AFTER = re.compile(r"\s+(?:mistake|error|typo|blunder)s?\b", re.IGNORECASE)
 WINDOW_CHARS = 40
+# A feeling told of something the customer describes ("the angry expression on my face",
+# "an angry neighbour"), not one the customer states ("I'm an angry customer").
+_DESCRIBED = re.compile(
+    r"(?<!\bi'm )(?<!\bi am )(?<!\bwe're )(?<!\bwe are )\b(?:the|an?|his|her|their|its|my)\s+"
+    r"(?:(?:very|really|so|most)\s+)?$",
+    re.IGNORECASE,
+)
+# "Useless" said in the sentence of the customer's own step ("I tried restarting it but
+# that was useless", "It's useless too after I turned the phone off and on") judges the
+# step, unless the sentence is about us ("I tried what you said, useless").
+_OWN_STEP = re.compile(
+    r"\b(?:i|we)(?:'ve| have| had)?\s+(?:(?:already|also|just|even)\s+)?(?:tried|restarted|"
+    r"reset|rebooted|re-?installed|uninstalled|unloaded|deleted|updated|changed|replaced|"
+    r"cleaned|unplugged|turned|switched|cleared)\b",
+    re.IGNORECASE,
+)
+_TO_US = re.compile(r"\b(?:you|your|u)\b", re.IGNORECASE)
+SENTENCE_CHARS = 120
+_SENTENCE_END = re.compile(r"[.!?\n]")
 _SHOUTING_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _NOT_SHOUTING = re.compile(
     r"^(?:LH|E|ACC|SSN|DOB|USA|UK|EU|VAT|USD|EUR|GBP|OK|AI|APP|WIFI|ID|GDPR|SOS|PIN|CVV|FTC|"
@@ -394,18 +443,40 @@ def _about_us(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - WINDOW_CHARS) : start]
     after = text[end : end + WINDOW_CHARS]
     if _FEELING.fullmatch(text[start:end]) and (
-        _NEGATED.search(before) or _AT_ONESELF.match(after)
+        _NEGATED.search(before) or _AT_ONESELF.match(after) or _DESCRIBED.search(before)
     ):
+        return False
+    if text[start:end].lower() == "useless" and _of_own_step(text, start, end):
         return False
     if "satisfied" in text[start:end].lower() and _CONDITION.search(before):
         return False
     return not (_OWN_MISTAKE.search(before) and _MISTAKE_AFTER.match(after))
 
 
-def _strong_words(text: str) -> list[str]:
+@lru_cache(maxsize=8)
+def _company_rules(
+    company: str,
+) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
+    """`_STRONG_WORDS` and `_COMPLAINT` compiled for the company's name, once per name."""
+    return (
+        compile_all(with_company(p, company) for p in _STRONG_WORDS),
+        compile_all(with_company(p, company) for p in _COMPLAINT),
+    )
+
+
+def _of_own_step(text: str, start: int, end: int) -> bool:
+    """The sentence around text[start:end] (at most `SENTENCE_CHARS` either side, so the
+    cost stays linear) tells a step of the customer's own and says nothing of us."""
+    before = _SENTENCE_END.split(text[max(0, start - SENTENCE_CHARS) : start])[-1]
+    after = _SENTENCE_END.split(text[end : end + SENTENCE_CHARS], maxsplit=1)[0]
+    sentence = before + text[start:end] + after
+    return bool(_OWN_STEP.search(sentence)) and not _TO_US.search(sentence)
+
+
+def _strong_words(text: str, patterns: list[re.Pattern[str]]) -> list[str]:
     found = sorted(
         (m.start(), m.group(0))
-        for p in _STRONG_WORDS
+        for p in patterns
         for m in p.finditer(text)
         if _about_us(text, m.start(), m.end())
     )
@@ -424,16 +495,36 @@ def _mock_praise(text: str) -> list[str]:
     return [] if praise and (thanks or reports_resolved(rest)) else praise
 
 
-def detect_frustration(text: str, answered: bool = False) -> Signal:
+def failure_reported(text: str) -> bool:
+    """Whether `text` says the trouble outlasted what was tried ("it didn't work")."""
+    return any(p.search(text) for p in _FAILURE_PERSISTS)
+
+
+def detect_frustration(
+    text: str,
+    answered: bool = False,
+    company: str = DEFAULT_COMPANY,
+    failed_before: bool = False,
+) -> Signal:
     """`answered`: the customer has written before in this conversation, so the service
-    has answered at least once."""
-    evidence = matches(_REPEATED_CONTACT, text) + _strong_words(text)
-    evidence += matches(_COMPLAINT, text)
+    has answered at least once; `company`: the name of the company the bot speaks for;
+    `failed_before`: a reply of the customer's after the opening message already said
+    the trouble outlasted an answer. One such report after an answer is news for the
+    next answer ("I disabled it, but it didn't work"), tone-weight; the failure told
+    again after another answer is a trend, and evidence."""
+    strong_words, complaint = _company_rules(company)
+    evidence = matches(_REPEATED_CONTACT, text) + _strong_words(text, strong_words)
+    evidence += matches(complaint, text)
     evidence += matches(_SARCASM, text) + _mock_praise(text) + matches(_ABOUT_THE_ANSWER, text)
     # "It didn't work, thank you for your help anyway" reports, it does not complain.
+    failed: list[str] = []
     if answered and not _THANKS.search(text):
         evidence += [e for e in matches(_LATER_ONLY, text) if e not in evidence]
-    tone = matches(_PROFANITY, text) + matches(_CORRECTION, text)
+        failed = [e for e in matches(_FAILURE_PERSISTS, text) if e not in evidence]
+        if failed_before:
+            evidence += failed
+            failed = []
+    tone = matches(_PROFANITY, text) + matches(_CORRECTION, text) + failed
     shouted = [w for w in _SHOUTING_WORD.findall(unmasked(text)) if not _NOT_SHOUTING.match(w)]
     if len(shouted) >= 2 or any(len(w) >= 4 for w in shouted):
         tone.append(" ".join(shouted[:4]))

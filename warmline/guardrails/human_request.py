@@ -17,10 +17,12 @@ Text is expected to be spelling-folded first (see `spelling.fold`).
 """
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
+from warmline.guardrails.company import COMPANY, DEFAULT_COMPANY, with_company
 from warmline.guardrails.evidence import Signal
 from warmline.guardrails.request_model import request_probability, request_threshold
 from warmline.guardrails.request_wordings import FRENCH, GERMAN, SPANISH
@@ -33,7 +35,7 @@ _INTENSIFIER = re.compile(
 )
 _DET = r"(?:(?:a|an|the|your|some|one of your|a member of your|any|real|live|actual|human|proper|"
 # At most four qualifiers: unbounded, "human human human …" backtracked for 26 s at 800 characters.
-_DET += r"lumen|customer service|customer|service|support|another|different|other) ){0,4}"
+_DET += COMPANY + r"|customer service|customer|service|support|another|different|other) ){0,4}"
 # Not a person, in the words that may qualify one: a device or another bot ("talk to the
 # google assistant"), or sales, whose enquiries the bot takes ("your sales people").
 _NOT_A_PERSON_WORDS = (
@@ -376,7 +378,15 @@ _REQUEST_PATTERNS = [
     r"\b(?:machine|bot|robot|computer)s?\b",
 ]
 _REQUEST_PATTERNS += SPANISH + GERMAN + FRENCH
-_REQUEST = re.compile("|".join(f"(?:{p})" for p in _REQUEST_PATTERNS), re.IGNORECASE)
+_REQUEST = "|".join(f"(?:{p})" for p in _REQUEST_PATTERNS)
+
+
+@lru_cache(maxsize=8)
+def _request(company: str) -> re.Pattern[str]:
+    """The request rules compiled for the company's name ("a Lumen agent"), once per name."""
+    return re.compile(with_company(_REQUEST, company), re.IGNORECASE)
+
+
 # Words that refuse or deny, which both readers honour.
 _NEGATORS = (
     r"don'?t|do not|doesn'?t|didn'?t|haven'?t|hasn'?t|no need|not|never|without|nicht|"
@@ -543,8 +553,8 @@ _ABOUT_THE_CUSTOMER = re.compile(
 _CLAUSE_BREAK = re.compile(r"[,;]")
 
 
-def _rules(text: str) -> Signal:
-    for match in _REQUEST.finditer(text):
+def _rules(text: str, company: str) -> Signal:
+    for match in _request(company).finditer(text):
         found = match.group(0)
         before = text[max(0, match.start() - 28) : match.start()]
         if _NEGATION.search(before) or _TOLD_TO.search(before):
@@ -813,11 +823,13 @@ def _model(text: str, vector: npt.NDArray[np.float32]) -> Signal:
     return Signal(score=1.0, evidence=[f"reads as a request for a person (p={probability:.2f})"])
 
 
-def detect_human_request(text: str, vector: npt.NDArray[np.float32] | None = None) -> Signal:
-    """The request in `text`; `vector` is its normalised MiniLM embedding when known. The
-    rules read past a remark on who is talking; the model reads the whole message when
-    `model_may_read` lets it."""
-    found = _rules(_plain(_what_the_rules_read(text)))
+def detect_human_request(
+    text: str, vector: npt.NDArray[np.float32] | None = None, company: str = DEFAULT_COMPANY
+) -> Signal:
+    """The request in `text`; `vector` is its normalised MiniLM embedding when known;
+    `company` the name of the company the bot speaks for. The rules read past a remark on
+    who is talking; the model reads the whole message when `model_may_read` lets it."""
+    found = _rules(_plain(_what_the_rules_read(text)), company)
     if found.fired() or vector is None or not model_may_read(text):
         return found
     return _model(text, vector)

@@ -11,6 +11,7 @@ holds the sockets.
 
 from dataclasses import dataclass
 
+from warmline.guardrails.company import DEFAULT_COMPANY
 from warmline.guardrails.guard import Guard, GuardVerdict
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.redaction import PlaceholderBook, PlaceholderEntry
@@ -24,10 +25,10 @@ class Inspection:
     asks: bool
 
 
-def asks_for_a_person(text: str) -> bool:
+def asks_for_a_person(text: str, company: str = DEFAULT_COMPANY) -> bool:
     """The request detector's written rules on already redacted text: regular expressions
-    over a bounded message."""
-    return detect_human_request(text).fired()
+    over a bounded message, compiled for the configured company's name."""
+    return detect_human_request(text, company=company).fired()
 
 
 def inspect_message(
@@ -41,5 +42,5 @@ def inspect_message(
     so a value seen before keeps its number), and, when `read_request`, whether it asks."""
     verdict = guard.inspect(text, PlaceholderBook(entries), language)
     redacted = verdict.redaction
-    asks = read_request and redacted is not None and asks_for_a_person(redacted.text)
+    asks = read_request and redacted is not None and asks_for_a_person(redacted.text, guard.company)
     return Inspection(verdict, asks)

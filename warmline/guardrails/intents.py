@@ -4,23 +4,27 @@ Text is expected to be spelling-folded first (see `spelling.fold`).
 """
 
 import re
+from functools import lru_cache
 
+from warmline.guardrails.company import COMPANY, DEFAULT_COMPANY, with_company
 from warmline.guardrails.evidence import Signal, compile_all, matches
 
-_CANCELLATION = compile_all(
-    [
-        r"\bcancel+(?:ing|ed)?\b(?! (?:a|the|my)? ?(?:scheduled|automation|routine|timer|alarm|"
-        r"scene|schedule))",
-        r"\b(?:close|closing|delete|terminate|shut down|end) (?:my|the|our|an) (?:\w+ )?(?:account|"
-        r"membership|contract|subscription)\b",
-        r"\bunsubscribe\b(?![^.!?]{0,30}\b(?:emails?|newsletters?|marketing|texts?|sms)\b)",
-        r"\bstop (?:charging|billing) me\b",
-        r"\bstop my (?:lumen plus |plus )?(?:trial|subscription|plan)\b",
-        r"\b(?:turn off|disable) auto-?renew",
-        r"\b(?:end|quit|leave|drop) (?:my )?(?:subscription|lumen plus|membership|contract)\b",
-        r"\b(?:don'?t|do not) want (?:lumen plus|the subscription|to renew)\b",
-    ]
-)
+# Written with `COMPANY` for the company's name ("cancel my Lumen Plus"): compiled per
+# name by `_cancellation`.
+_CANCELLATION = [
+    r"\bcancel+(?:ing|ed)?\b(?! (?:a|the|my)? ?(?:scheduled|automation|routine|timer|alarm|"
+    r"scene|schedule))",
+    r"\b(?:close|closing|delete|terminate|shut down|end) (?:my|the|our|an) (?:\w+ )?(?:account|"
+    r"membership|contract|subscription)\b",
+    r"\bunsubscribe\b(?![^.!?]{0,30}\b(?:emails?|newsletters?|marketing|texts?|sms)\b)",
+    r"\bstop (?:charging|billing) me\b",
+    r"\bstop my (?:" + COMPANY + r" plus |plus )?(?:trial|subscription|plan)\b",
+    r"\b(?:turn off|disable) auto-?renew",
+    r"\b(?:end|quit|leave|drop) (?:my )?(?:subscription|"
+    + COMPANY
+    + r" plus|membership|contract)\b",
+    r"\b(?:don'?t|do not) want (?:" + COMPANY + r" plus|the subscription|to renew)\b",
+]
 _NEGATED = re.compile(
     r"(?:\b(?:don'?t|do not|not|instead of|was going to|got|was|been|is)\b\W+(?:\w+\W+){0,2}|"
     r"\b(?:instead of|got|was|been)\s+)$",
@@ -37,9 +41,15 @@ _URGENCY = compile_all(
 )
 
 
-def detect_cancellation(text: str) -> Signal:
+@lru_cache(maxsize=8)
+def _cancellation(company: str) -> list[re.Pattern[str]]:
+    return compile_all(with_company(p, company) for p in _CANCELLATION)
+
+
+def detect_cancellation(text: str, company: str = DEFAULT_COMPANY) -> Signal:
+    """`company`: the name of the company the bot speaks for."""
     evidence = []
-    for pattern in _CANCELLATION:
+    for pattern in _cancellation(company):
         for match in pattern.finditer(text):
             if not _NEGATED.search(text[max(0, match.start() - 20) : match.start()]):
                 evidence.append(match.group(0))

@@ -7,10 +7,12 @@ name rather than by lowering sensitivity.
 """
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel
 
+from warmline.guardrails.company import COMPANY, DEFAULT_COMPANY, with_company
 from warmline.guardrails.evidence import Signal, compile_all, matches
 
 Topic = Literal[
@@ -29,90 +31,81 @@ _MISCONDUCT = (
     r"threatened me|harass\w*|inappropriate)"
 )
 
-TOPICS: dict[Topic, list[re.Pattern[str]]] = {
-    "self_harm": compile_all(
-        [
-            r"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting) (?:my ?self|myself)\b",
-            r"\bend(?:ing)? (?:it all|my life|things|it tonight|it today)\b",
-            r"\bsuicid\w*\b",
-            r"\b(?:don'?t|do not) want to (?:live|be alive|be here|go on)\b",
-            r"\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b",
-            r"\bbetter off (?:dead|without me|if i (?:wasn'?t|weren'?t) (?:alive|here|around))\b",
-            r"\bwant to die\b",
-            r"\bcan'?t go on\b",
-            r"\b(?:might|going to|will) do (?:something )?to myself\b",
-            r"\bdon'?t see the point (?:of|in) (?:anything|living|life)\b",
-        ]
-    ),
-    "medical_emergency": compile_all(
-        [
-            r"\b(?:collapsed|unconscious|passed out|not breathing|can'?t breathe|"
-            r"cannot breathe|heart attack|having a stroke|seizure|overdose|choking|"
-            r"asthma attack|chest pains?|can'?t get up|bleeding)\b",
-            r"\b(?:ambulance|paramedics?|911|999|112)\b",
-            r"\bmedical emergency\b",
-            r"\b(?:fell|fallen) (?:down|over)?\b[^.!?]{0,40}\b(?:floor|hurt|head|help)\b",
-        ]
-    ),
-    "identity_theft": compile_all(
-        [
-            r"\bidentity (?:theft|fraud|stolen|(?:was|has been) (?:stolen|used))\b",
-            r"\b(?:stole|using|used|stealing) my (?:identity|social security number|ssn)\b",
-            r"\b(?:opened|created|made|set up|registered)\b[^.!?]{0,30}\b(?:in|under|using|with) "
-            r"my (?:name|details|identity|social security number)\b",
-            r"\baccounts? (?:in|under) my name\b",
-            r"\bimpersonat\w+\b",
-            r"\bsomeone (?:is )?(?:pretending to be|posing as) me\b",
-        ]
-    ),
-    "legal_threat": compile_all(
-        [
-            r"\b(?:my|our) (?:lawyer|attorney|solicitor)s?\b(?! friend)",
-            r"\b(?:sue|suing) (?:you|lumen|your company|them)\b|\bgoing to sue\b|\bi'?ll sue\b",
-            r"\b(?:lawsuit|legal action|small claims|class action|legal proceedings|"
-            r"see you in court|take (?:you|this|lumen|it) to court)\b",
-            r"\b(?:report(?:ing)?|complain(?:ing)?|going|escalating) (?:\w+ ){0,3}to (?:the )?"
-            r"(?:ftc|bbb|trading standards|attorney general|ombudsman|better business bureau|cma|"
-            r"regulator)\b",
-            r"\b(?:trading standards|the ftc|the ombudsman|the bbb) will\b",
-            r"\bcontact(?:ing)? (?:a|my) (?:lawyer|attorney|solicitor)\b",
-            r"\b(?:data|privacy) (?:regulator|commissioner)\b",
-        ]
-    ),
-    "fraud": compile_all(
-        [
-            r"\b(?:unauthori[sz]ed|fraudulent|unrecogni[sz]ed|suspicious|bogus|false|fake) "
-            r"(?:charges?|payments?|transactions?|purchases?|orders?|debits?|activity|use)\b",
-            r"\b(?:don'?t|do not|can'?t|cannot) (?:remember|recall) (?:buying|ordering|making|"
-            r"purchasing|paying for|authori[sz]ing)\b",
-            r"\btransaction is (?:bogus|fake|fraudulent|not mine)\b",
-            r"\b(?:i|we|nobody|no one)\b[^.!?]{0,30}"
-            r"\b(?:didn'?t|did not|never|not|ever)\b[^.!?]{0,12}"
-            r"\b(?:make|made|authori[sz]e[sd]?|place[d]?|buy|bought|order(?:ed)?|approve[d]?|purchased?|"
-            r"sign(?:ed)? up)\b",
-            r"\b(?:don'?t|do not) recogni[sz]e (?:this|these|the|a|that)? ?"
-            r"(?:charges?|payments?|transactions?|purchases?|orders?)\b",
-            r"\b(?:someone|somebody)\b[^.!?]{0,20}\b(?:used|using|charged|stole|hacked|got into|"
-            r"accessed|logging into|logged into|been logging in)\b[^.!?]{0,10}\b(?:my|to my)\b",
-            r"\blogging in from (?:another|a different) (?:country|city|place)\b",
-            r"\b(?:phishing|scam(?:mer|med)?|fraud(?:ster)?s?|dodgy|disputing)\b(?! alert)",
-            r"\bchargebacks?\b",
-            r"\basking (?:me )?for my (?:password|card number|pin|login|security code|cvv)\b",
-            r"\b(?:rang|called|texted|emailed|messaged)\b[^.!?]{0,20}\bsaying (?:he|she|they) "
-            r"(?:was|were) from\b",
-            r"\b(?:hacked|compromised) (?:my )?account\b|\baccount (?:was |got |has been )?"
-            r"(?:hacked|compromised)\b",
-        ]
-    ),
+# Written with `COMPANY` for the company's name: compiled per name by `topics`.
+_TOPICS: dict[Topic, list[str]] = {
+    "self_harm": [
+        r"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting) (?:my ?self|myself)\b",
+        r"\bend(?:ing)? (?:it all|my life|things|it tonight|it today)\b",
+        r"\bsuicid\w*\b",
+        r"\b(?:don'?t|do not) want to (?:live|be alive|be here|go on)\b",
+        r"\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b",
+        r"\bbetter off (?:dead|without me|if i (?:wasn'?t|weren'?t) (?:alive|here|around))\b",
+        r"\bwant to die\b",
+        r"\bcan'?t go on\b",
+        r"\b(?:might|going to|will) do (?:something )?to myself\b",
+        r"\bdon'?t see the point (?:of|in) (?:anything|living|life)\b",
+    ],
+    "medical_emergency": [
+        r"\b(?:collapsed|unconscious|passed out|not breathing|can'?t breathe|"
+        r"cannot breathe|heart attack|having a stroke|seizure|overdose|choking|"
+        r"asthma attack|chest pains?|can'?t get up|bleeding)\b",
+        r"\b(?:ambulance|paramedics?|911|999|112)\b",
+        r"\bmedical emergency\b",
+        r"\b(?:fell|fallen) (?:down|over)?\b[^.!?]{0,40}\b(?:floor|hurt|head|help)\b",
+    ],
+    "identity_theft": [
+        r"\bidentity (?:theft|fraud|stolen|(?:was|has been) (?:stolen|used))\b",
+        r"\b(?:stole|using|used|stealing) my (?:identity|social security number|ssn)\b",
+        r"\b(?:opened|created|made|set up|registered)\b[^.!?]{0,30}\b(?:in|under|using|with) "
+        r"my (?:name|details|identity|social security number)\b",
+        r"\baccounts? (?:in|under) my name\b",
+        r"\bimpersonat\w+\b",
+        r"\bsomeone (?:is )?(?:pretending to be|posing as) me\b",
+    ],
+    "legal_threat": [
+        r"\b(?:my|our) (?:lawyer|attorney|solicitor)s?\b(?! friend)",
+        r"\b(?:sue|suing) (?:you|"
+        + COMPANY
+        + r"|your company|them)\b|\bgoing to sue\b|\bi'?ll sue\b",
+        r"\b(?:lawsuit|legal action|small claims|class action|legal proceedings|"
+        r"see you in court|take (?:you|this|" + COMPANY + r"|it) to court)\b",
+        r"\b(?:report(?:ing)?|complain(?:ing)?|going|escalating) (?:\w+ ){0,3}to (?:the )?"
+        r"(?:ftc|bbb|trading standards|attorney general|ombudsman|better business bureau|cma|"
+        r"regulator)\b",
+        r"\b(?:trading standards|the ftc|the ombudsman|the bbb) will\b",
+        r"\bcontact(?:ing)? (?:a|my) (?:lawyer|attorney|solicitor)\b",
+        r"\b(?:data|privacy) (?:regulator|commissioner)\b",
+    ],
+    "fraud": [
+        r"\b(?:unauthori[sz]ed|fraudulent|unrecogni[sz]ed|suspicious|bogus|false|fake) "
+        r"(?:charges?|payments?|transactions?|purchases?|orders?|debits?|activity|use)\b",
+        r"\b(?:don'?t|do not|can'?t|cannot) (?:remember|recall) (?:buying|ordering|making|"
+        r"purchasing|paying for|authori[sz]ing)\b",
+        r"\btransaction is (?:bogus|fake|fraudulent|not mine)\b",
+        r"\b(?:i|we|nobody|no one)\b[^.!?]{0,30}"
+        r"\b(?:didn'?t|did not|never|not|ever)\b[^.!?]{0,12}"
+        r"\b(?:make|made|authori[sz]e[sd]?|place[d]?|buy|bought|order(?:ed)?|approve[d]?|purchased?|"
+        r"sign(?:ed)? up)\b",
+        r"\b(?:don'?t|do not) recogni[sz]e (?:this|these|the|a|that)? ?"
+        r"(?:charges?|payments?|transactions?|purchases?|orders?)\b",
+        r"\b(?:someone|somebody)\b[^.!?]{0,20}\b(?:used|using|charged|stole|hacked|got into|"
+        r"accessed|logging into|logged into|been logging in)\b[^.!?]{0,10}\b(?:my|to my)\b",
+        r"\blogging in from (?:another|a different) (?:country|city|place)\b",
+        r"\b(?:phishing|scam(?:mer|med)?|fraud(?:ster)?s?|dodgy|disputing)\b(?! alert)",
+        r"\bchargebacks?\b",
+        r"\basking (?:me )?for my (?:password|card number|pin|login|security code|cvv)\b",
+        r"\b(?:rang|called|texted|emailed|messaged)\b[^.!?]{0,20}\bsaying (?:he|she|they) "
+        r"(?:was|were) from\b",
+        r"\b(?:hacked|compromised) (?:my )?account\b|\baccount (?:was |got |has been )?"
+        r"(?:hacked|compromised)\b",
+    ],
     "staff_complaint": [
-        re.compile(rf"\b{_STAFF}\b[^!?]{{0,90}}\b{_MISCONDUCT}", re.IGNORECASE),
-        re.compile(rf"\b{_MISCONDUCT}\b[^.!?]{{0,60}}\b{_STAFF}\b", re.IGNORECASE),
-        re.compile(r"\b(?:yelled|shouted|swore) at (?:me|my)\b", re.IGNORECASE),
-        re.compile(
-            rf"\bcomplaint (?:about|regarding|against) (?:\w+ ){{0,3}}{_STAFF}", re.IGNORECASE
-        ),
-        re.compile(r"\bcomplaint (?:about|regarding|against) [A-Z][a-z]+ from\b"),
-        re.compile(r"\bhow I was treated\b", re.IGNORECASE),
+        rf"\b{_STAFF}\b[^!?]{{0,90}}\b{_MISCONDUCT}",
+        rf"\b{_MISCONDUCT}\b[^.!?]{{0,60}}\b{_STAFF}\b",
+        r"\b(?:yelled|shouted|swore) at (?:me|my)\b",
+        rf"\bcomplaint (?:about|regarding|against) (?:\w+ ){{0,3}}{_STAFF}",
+        r"\bcomplaint (?:about|regarding|against) (?-i:[A-Z][a-z]+) from\b",
+        r"\bhow I was treated\b",
     ],
 }
 _HARMLESS = compile_all(
@@ -134,12 +127,23 @@ class SensitiveTopic(BaseModel):
     signal: Signal = Signal()
 
 
-def detect_sensitive_topic(text: str) -> SensitiveTopic:
-    """The first topic in TOPICS order (most urgent first) with any evidence."""
+@lru_cache(maxsize=8)
+def topics(company: str) -> dict[Topic, list[re.Pattern[str]]]:
+    """Each topic's patterns, most urgent first, compiled for the company's name once per
+    name."""
+    return {
+        topic: compile_all(with_company(p, company) for p in written)
+        for topic, written in _TOPICS.items()
+    }
+
+
+def detect_sensitive_topic(text: str, company: str = DEFAULT_COMPANY) -> SensitiveTopic:
+    """The first topic in `topics` order (most urgent first) with any evidence; `company`:
+    the name of the company the bot speaks for."""
     cleaned = text
     for phrase in matches(_HARMLESS, text):
         cleaned = cleaned.replace(phrase, " ")
-    for topic, patterns in TOPICS.items():
+    for topic, patterns in topics(company).items():
         evidence = matches(patterns, cleaned)
         if evidence:
             return SensitiveTopic(topic=topic, signal=Signal(score=1.0, evidence=evidence))

@@ -12,8 +12,9 @@ import numpy.typing as npt
 from pydantic import BaseModel
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from warmline.guardrails.company import DEFAULT_COMPANY
 from warmline.guardrails.evidence import Signal
-from warmline.guardrails.frustration import detect_frustration, without_swearing
+from warmline.guardrails.frustration import detect_frustration, failure_reported, without_swearing
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.injection import screen_injection
 from warmline.guardrails.intents import detect_cancellation, detect_urgency
@@ -100,25 +101,32 @@ def vader_score(text: str) -> float:
 
 
 def compute_signals(
-    text: str, earlier: list[str] | None = None, vector: npt.NDArray[np.float32] | None = None
+    text: str,
+    earlier: list[str] | None = None,
+    vector: npt.NDArray[np.float32] | None = None,
+    company: str = DEFAULT_COMPANY,
 ) -> Signals:
     """Word detectors read the spelling-folded text; tone and shouting read it as typed.
 
     `vector` is the message's MiniLM embedding, the one retrieval searches with, when
-    the caller has it: the request detector reads it too. Panic in an emergency is not
-    frustration with us, so a safety topic silences it.
+    the caller has it: the request detector reads it too. `company` is the configured
+    company's name, which the detectors read as us ("I'll sue Acme"). Panic in an
+    emergency is not frustration with us, so a safety topic silences it.
     """
     folded = fold(text)
-    sensitive = detect_sensitive_topic(folded)
-    frustration = detect_frustration(text, answered=bool(earlier))
+    sensitive = detect_sensitive_topic(folded, company)
+    # The opening message states the trouble; a failure told in a reply after it was
+    # told after an answer.
+    failed_before = any(failure_reported(message) for message in (earlier or [])[1:])
+    frustration = detect_frustration(text, bool(earlier), company, failed_before)
     if sensitive.topic in {"self_harm", "medical_emergency"}:
         frustration = Signal()
     return Signals(
         sentiment=sentiment(text),
-        human_request=detect_human_request(folded, vector),
+        human_request=detect_human_request(folded, vector, company),
         frustration=frustration,
         urgency=detect_urgency(folded),
-        cancellation=detect_cancellation(folded),
+        cancellation=detect_cancellation(folded, company),
         sensitive=sensitive,
         injection=screen_injection(text),
         repetition=detect_repetition(folded, earlier or []),

@@ -170,7 +170,7 @@ async def worker_compute(settings: Settings) -> AsyncIterator[Compute]:
             await asyncio.to_thread(Embedder().embed, ["warm up"])
             redactor = redactor_for(settings)
             await asyncio.to_thread(redactor.warm_up)
-            guard = Guard(redactor, settings.limits.max_message_chars)
+            guard = Guard(redactor, settings.limits.max_message_chars, settings.company_name)
             queries = QueryEncoder(fresh_query_encoding, remember_query)
             yield Compute(ConversationGraph(context, saver), guard, queries)
     finally:
