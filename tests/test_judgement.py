@@ -1951,6 +1951,7 @@ def test_the_boss_asked_for_in_spanish_and_german_is_heard_by_the_rules(
         ("I need my complaint escalated", "I don't want this escalated"),
         ("can this be escalated?", "they said it will be escalated to a specialist"),
         ("could you escalate?", "I don't want this escalated, just fix it"),
+        ("I'd like to escalate", "I don't want to escalate, just fix it"),
         # Management spoken to, not a team that approved something.
         ("I want to speak to management", "our management team approved it"),
         # A person put on the line or the case, not on an account.

@@ -309,9 +309,11 @@ _REQUEST_PATTERNS = [
     r"hand ?off)"
     r"\W*+){1,4}(?:please|pls|now|help)?\W*+$",
     r"\bescalate (?:this|me|my|to)\b",
-    # Escalation wanted or asked of us: "I want this escalated", "can my complaint be
-    # escalated?", "could you escalate?"; not one retold ("my complaint was escalated").
+    # Escalation wanted or asked of us: "I want this escalated", "I'd like to escalate",
+    # "can my complaint be escalated?", "could you escalate?"; not one retold ("my complaint
+    # was escalated").
     r"\b(?:want|need|like|get|have) (?:(?:this|it|that) |(?:my|the) \w+ )?escalated\b|"
+    r"\b(?:want|like|wish) to escalate\b|"
     r"\b(?:can|could|would|will) (?:this|it|that|my \w+) be escalated\b|"
     r"\b(?:can|could|would|will) you (?:please )?escalate\b",
     # Yes to a person, the word bare: "ok. human.", "yes, agent" (with an article it names
