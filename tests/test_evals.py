@@ -4,15 +4,19 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import REPO
 
 from warmline.config import Settings
 from warmline.evals import pii_eval, retrieval_eval, signals_eval
 from warmline.evals.emotion_eval import Dialogue, _scores, _split
-from warmline.evals.public_eval import PUBLIC, leaning, play
+from warmline.evals.public_eval import PUBLIC, _before_verdicts, leaning, play
+from warmline.guardrails.human_request import detect_human_request
+from warmline.guardrails.spelling import fold
 from warmline.handoff.policy import EscalationPolicy
 from warmline.handoff.policy_file import Policy
+from warmline.retrieval.embedder import Embedder
 
 pytestmark = pytest.mark.slow
 
@@ -135,3 +139,16 @@ def test_the_leaning_check_is_the_development_halfs_middle_and_nothing_of_the_te
         "leaning satisfied": 68,
     }
     assert leaning("test") == {}
+
+
+def test_an_earlier_commits_request_detector_reads_the_model_on_english_rows_only() -> None:
+    """`--before` compares code, not gates: the earlier commit's model reads the English
+    rows only, as the product's and the current code's in the same run do (a Spanish row
+    the model would hear was counted against the earlier code alone)."""
+    text = "tengo que hablar con mi jefe primero"
+    vector = Embedder().embed([text])[0]
+    rules = detect_human_request(fold(text)).fired()
+    with_model = detect_human_request(fold(text), vector).fired()
+    assert rules != with_model  # the model hears what the rules do not
+    verdicts = _before_verdicts("HEAD", [text, text], np.stack([vector, vector]), [False, True])
+    assert verdicts == [rules, with_model]

@@ -203,6 +203,10 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
         lambda n: ("for two people just one " * n)[:n],
         lambda n: ("just one person " * n)[:n],
         lambda n: ("talk about it on the phone " * n)[:n],
+        lambda n: "your agent was" + " so" * n + " x",
+        lambda n: ("how rubbish the operator " * n)[:n],
+        lambda n: ("who can I talk to or is there a " * n)[:n],
+        lambda n: ("will someone contact me will an agent " * n)[:n],
     ],
     ids=[
         "capitals after @",
@@ -215,6 +219,10 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
         "repeated head counts",
         "repeated head count after just",
         "repeated subject by phone",
+        "staff judged then intensifiers",
+        "repeated judgement of staff",
+        "repeated whom or another way",
+        "repeated contact expected",
     ],
 )
 def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], str]) -> None:
@@ -256,6 +264,13 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         lambda n: ("who can I talk to for " * n)[:n],
         lambda n: ("is the manager around " * n)[:n],
         lambda n: ("Ich hätte gern mit einem Menschen " * n)[:n],
+        lambda n: ("who can I talk to about it or is there a " * n)[:n],
+        lambda n: ("is anybody actually reading " * n)[:n],
+        lambda n: ("will an agent call me when " * n)[:n],
+        lambda n: ("google assistant please " * n)[:n],
+        lambda n: "put the manager on" + " " * n + "x",
+        lambda n: ("can my complaint be escalated to management " * n)[:n],
+        lambda n: ("ich will mich beim Chef " * n)[:n],
     ],
     ids=[
         "customer then commas",
@@ -287,6 +302,13 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         "repeated whom to talk to",
         "repeated around",
         "repeated German wish",
+        "repeated whom beside another way",
+        "repeated whether anyone reads",
+        "repeated call expected",
+        "repeated device before please",
+        "put on then blanks",
+        "repeated escalation and management",
+        "repeated German complaint to a person",
     ],
 )
 def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> None:

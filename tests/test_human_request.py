@@ -54,10 +54,11 @@ def heard(text: str) -> bool:
         "I called yesterday agent",
         "emailed you twice already human",
         "I phoned last week operator",
-        # Put through, or a word or a contact with whoever: hotels' and banks' departments.
+        # Put through to whoever: hotels' and banks' departments; a word or a contact with
+        # staff or a desk (with the chef or a venue: see test_judgement.py).
         "could you put me through to room service",
-        "can I have a quick word with the chef",
-        "please put me in touch with the spa",
+        "can I have a quick word with the duty manager",
+        "please put me in touch with the front desk",
         # Asked about the customer's matter, or whether one is around.
         "can I ask a person about my overdraft",
         "is the supervisor around?",

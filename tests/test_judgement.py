@@ -1938,3 +1938,136 @@ def test_a_feeling_told_of_a_thing_described_is_not_the_customers() -> None:
     assert not frustrated("the frustrated sigh of my kids when the wifi drops, how do I fix it")
     assert frustrated("I'm an angry customer")
     assert frustrated("I am so angry")
+
+
+@pytest.mark.parametrize(
+    ("asked", "not_asked"),
+    [
+        # Whether anyone reads the chat, not who may read it.
+        (
+            "Is anybody actually reading these messages?",
+            "is anyone reading my messages if I share my account?",
+        ),
+        ("does anyone even read these messages?", "does anyone read my chat history?"),
+        ("is a human reading this?", "is anyone reading my messages if I delete them?"),
+        # Whom to talk to, and the same question beside another way to get in touch.
+        (
+            "who can I talk to about my bill?",
+            "who can I talk to about my neighbour's dog, or is there a form?",
+        ),
+        # A contact asked of us needs a person: a venue, a seller or the gym is the
+        # customer's own errand.
+        ("put me in touch with your billing department", "put me in touch with the venue"),
+        ("could I have a word with the manager", "can I have a word with the chef"),
+        # A call asked for, not one expected when something happens.
+        (
+            "please have someone call me when you can",
+            "Will someone contact me when my order ships?",
+        ),
+        ("will someone call me?", "Will an agent call me when my refund is processed?"),
+        # A judgement of staff, alone or before a request.
+        ("your agent was rude, I want a manager", "How rubbish the operator is!"),
+        ("is your agent available?", "your agent was rude"),
+    ],
+)
+def test_review_requests_are_heard_and_their_near_misses_are_not(
+    asked: str, not_asked: str
+) -> None:
+    """Requests the last review found lost, and wordings it found heard as requests, each
+    beside the other side of its line."""
+    assert asks(asked)
+    assert asks(asked, with_vector=True)
+    assert not asks(not_asked)
+    assert not asks(not_asked, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    ("asked", "not_asked"),
+    [
+        ("Déjame hablar con tu jefe", "tengo que hablar con mi jefe primero"),
+        ("quiero hablar con su superior", "mi jefe quiere hablar con ustedes"),
+        ("Lass mich mit deinem Chef sprechen", "Ich muss erst mit meinem Chef sprechen"),
+        ("Kann ich mit deinem Vorgesetzten sprechen?", "ich habe mit deinem Chef gesprochen"),
+    ],
+)
+def test_the_boss_asked_for_in_spanish_and_german_is_heard_by_the_rules(
+    asked: str, not_asked: str
+) -> None:
+    """The model reads English only (agent/nodes.py), so in these languages the rules
+    decide: the bot's boss ("tu jefe", "deinem Chef") is asked for, the customer's own or
+    one already spoken to is not."""
+    assert asks(asked)
+    assert not asks(not_asked)
+
+
+@pytest.mark.parametrize(
+    ("asked", "not_asked"),
+    [
+        # Escalation wanted or asked of us, not retold or refused.
+        ("I want this escalated", "my complaint was escalated last week"),
+        ("I need my complaint escalated", "I don't want this escalated"),
+        ("can this be escalated?", "they said it will be escalated to a specialist"),
+        ("could you escalate?", "I don't want this escalated, just fix it"),
+        ("I'd like to escalate", "I don't want to escalate, just fix it"),
+        # Management spoken to, not a team that approved something.
+        ("I want to speak to management", "our management team approved it"),
+        # A person put on the line or the case, not on an account.
+        ("put your supervisor on", "can I put someone on my account"),
+        ("put the manager on the phone", "how do I put a person on my policy"),
+        ("put a person on this please", "can I put someone on my account"),
+    ],
+)
+def test_wordings_no_dev_row_has_are_heard_and_their_near_misses_are_not(
+    asked: str, not_asked: str
+) -> None:
+    """Customers' wordings the development sets lack, each beside a near miss."""
+    assert asks(asked)
+    assert asks(asked, with_vector=True)
+    assert not asks(not_asked)
+    assert not asks(not_asked, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    ("asked", "not_asked"),
+    [
+        ("quiero quejarme con el gerente", "mi jefe quiere quejarse"),
+        ("quiero poner una queja con tu jefe", "voy a poner una queja con mi jefe"),
+        ("ich will mich beim Chef beschweren", "mein Chef will sich beschweren"),
+        ("ich möchte mich bei einem Vorgesetzten beschweren", "ich habe mich beim Chef beschwert"),
+    ],
+)
+def test_a_complaint_taken_to_a_manager_in_spanish_and_german_is_heard_by_the_rules(
+    asked: str, not_asked: str
+) -> None:
+    """As "I want to complain to a manager": the customer's own complaint, to the bot's
+    side's person, in the rules (the model reads English only)."""
+    assert asks(asked)
+    assert not asks(not_asked)
+
+
+@pytest.mark.parametrize(
+    ("asked", "not_asked"),
+    [
+        (
+            "I'm a loyal customer, can I talk to a real person?",
+            "I'm a loyal customer, are you a real person?",
+        ),
+        (
+            "I'm a long time customer, you're a bot, get me a human",
+            "I'm a long time customer, is this a bot or a real person?",
+        ),
+        (
+            "I'm a new customer, someone needs to fix this",
+            "I'm a new customer, you sound like a real human",
+        ),
+    ],
+)
+def test_after_what_the_customer_is_a_question_about_the_bot_is_still_one(
+    asked: str, not_asked: str
+) -> None:
+    """What follows "I'm a …," is read as a message of its own, for the rules and the
+    model alike (`model_may_read`): a remark on the bot there asks what it is."""
+    assert asks(asked, with_vector=True)
+    assert not asks(not_asked)
+    assert not asks(not_asked, with_vector=True)
+    assert not model_may_read(fold(not_asked))

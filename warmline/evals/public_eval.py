@@ -115,8 +115,9 @@ REQUEST_SETS = (
     "human_request_watson",
     "human_request_hint3",
 )
-# Run with an earlier commit's package on PYTHONPATH: reads the texts (JSON) and their
-# embeddings (.npy) named in argv, prints that code's verdicts as a JSON list.
+# Run with an earlier commit's package on PYTHONPATH: reads the texts (JSON), their
+# embeddings (.npy) and whether each is English (JSON) named in argv, prints that code's
+# verdicts as a JSON list; as for the current code, only English rows get the model.
 _BEFORE_DRIVER = """
 import json, sys
 import numpy as np
@@ -124,13 +125,20 @@ from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.spelling import fold
 texts = json.load(open(sys.argv[1], encoding="utf-8"))
 vectors = np.load(sys.argv[2])
-print(json.dumps([detect_human_request(fold(t), v).fired() for t, v in zip(texts, vectors)]))
+english = json.load(open(sys.argv[3], encoding="utf-8"))
+print(json.dumps([
+    detect_human_request(fold(t), v if e else None).fired()
+    for t, v, e in zip(texts, vectors, english)
+]))
 """
 
 
-def _before_verdicts(commit: str, texts: list[str], vectors: npt.NDArray[np.float32]) -> list[bool]:
+def _before_verdicts(
+    commit: str, texts: list[str], vectors: npt.NDArray[np.float32], english: list[bool]
+) -> list[bool]:
     """`commit`'s detector (its `warmline` package, from `git archive`) on the same texts
-    and embeddings, so the comparison differs only in the code."""
+    and embeddings, the model on the same (English) rows, so the comparison differs only in
+    the code."""
     with tempfile.TemporaryDirectory() as folder:
         archive = subprocess.run(
             ["git", "archive", "--format=tar", commit, "warmline"],
@@ -142,8 +150,9 @@ def _before_verdicts(commit: str, texts: list[str], vectors: npt.NDArray[np.floa
             tar.extractall(folder, filter="data")
         (Path(folder) / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
         np.save(Path(folder) / "vectors.npy", vectors)
+        (Path(folder) / "english.json").write_text(json.dumps(english), encoding="utf-8")
         out = subprocess.run(
-            [sys.executable, "-c", _BEFORE_DRIVER, "texts.json", "vectors.npy"],
+            [sys.executable, "-c", _BEFORE_DRIVER, "texts.json", "vectors.npy", "english.json"],
             cwd=folder,
             env={**os.environ, "PYTHONPATH": folder},
             capture_output=True,
@@ -180,15 +189,19 @@ def human_requests(
         from warmline.retrieval.embedder import Embedder
 
         vectors = Embedder().embed(texts)
-    earlier = _before_verdicts(before, texts, vectors) if before and vectors is not None else None
+    # The product gives the request model English conversations only (see agent/nodes.py);
+    # rows in another language get the rules, as there.
+    english = [r.get("lang", "en") == "en" for r in rows]
+    earlier = (
+        _before_verdicts(before, texts, vectors, english)
+        if before and vectors is not None
+        else None
+    )
     verdicts: dict[str, list[list[tuple[bool, bool]]]] = {}
     for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
         gold = bool(row["human_request"])
         folded = fold(text)
-        # The product gives the request model English conversations only (see
-        # agent/nodes.py); rows in another language get the rules, as there.
-        english = row.get("lang", "en") == "en"
-        vector = vectors[i] if vectors is not None and use_model and english else None
+        vector = vectors[i] if vectors is not None and use_model and english[i] else None
         found = [
             detect_human_request(folded, vector).fired(),
             detect_human_request(folded).fired(),

@@ -56,9 +56,9 @@ _NOT_A_PERSON_WORDS = (
     "chat bot",
 )
 _NOT_A_PERSON = rf"(?:{'|'.join(map(re.escape, _NOT_A_PERSON_WORDS))})(?!\w)"
-# The same words just before a person word ("google assistant please"), as lookbehinds,
-# which must each be of one width.
-_AFTER_NO_NOT_A_PERSON = "".join(rf"(?<!\b{re.escape(w)} )" for w in _NOT_A_PERSON_WORDS)
+# The same words just before a person word ("google assistant please"), which `_rules`
+# reads before a bare person word and "please" or "now" (`_PERSON_NOW`).
+_NOT_A_PERSON_BEFORE = re.compile(rf"\b{_NOT_A_PERSON} $", re.IGNORECASE)
 # Sales as whom the customer names after the person or the verb: "someone from your sales
 # team", "connect me to the sales team".
 _OF_SALES = r"(?:(?:\w+ )?(?:from|in|of) )?(?:the |your )?sales\b"
@@ -138,6 +138,10 @@ _NOT_SOMEONE = (
     r"cat|kids?|children|baby|mirror|meeting|conference|call|wi-?fi|network|internet|printer|"
     rf"tv|server)\b|{_NOT_A_PERSON}))"
 )
+# A bare person word asked for at once: "agent please", "human now"; not a device or a bot
+# named before it ("google assistant please": `_NOT_A_PERSON_BEFORE`).
+_PERSON_NOW = rf"{_PERSON} (?:please|now|asap)\b"
+_PERSON_NOW_FOUND = re.compile(_PERSON_NOW, re.IGNORECASE)
 # One's own device, joined to another ("connect my cellphone with computer terminal of 91
 # Assistant", an app), which asks for no one.
 _DEVICE = (
@@ -173,23 +177,26 @@ _BEHIND_THE_BOT = (
     r" (?:who|that) (?:\w+ )?(?:controls?|owns?|made|created|built|programm?ed|trained|wrote|"
     r"designed|developed|coded) (?:you|this (?:bot|chat))\b"
 )
-# Whom a customer likes to have (`_REQUEST_PATTERNS`): not a team, a desk or a service.
-_LIKED_PERSON = (
-    r"(?:person|human|human being|agent|representative|rep|operator|someone|somebody|"
-    r"manager|supervisor|advis[eo]r|specialist|consultant|staff member|member of (?:your |the )?"
-    r"staff|colleague|employee)\b(?! else\b)"
+# Another way offered beside whom to talk to, which asks for a way, not a person: "who can
+# I talk to about my neighbour's dog, or is there a form?".
+_OR_ANOTHER_WAY = (
+    r"[^.!]{0,80}?\bor (?:is there|are there|do you have|should i|can i|could i|do i) "
+    r"(?:\w+ ){0,3}?(?:form|website|web ?site|site|page|link|number|e-?mail|address|portal|app)s?\b"
 )
+# One person, whom a matter is taken to or whom a customer likes to have
+# (`_REQUEST_PATTERNS`): not a team, a desk or a service.
+_ONE_PERSON = (
+    r"(?:person|human|human being|agent|representative|rep|operator|someone|somebody|"
+    r"manager|supervisor|advis[eo]r|specialist|consultant|colleague|employee)"
+)
+_LIKED_PERSON = rf"(?:{_ONE_PERSON}|staff member|member of (?:your |the )?staff)\b(?! else\b)"
 _REQUEST_PATTERNS = [
     # Any addressee after a verb of talking or connecting: hotels' "speak to the
-    # restaurant", "connect me to the spa", banks' "talk to your mortgage team"; a word with
-    # one asked for, or a contact asked of us, likewise: "can I have a word with the chef",
-    # "put me in touch with the gym". A word had ("I had a word with the front desk") is
-    # retold, and getting or being in touch with whoever is the customer's own errand ("how
-    # do I get in touch with the seller?"): those need a person word (`_CONTACT`).
-    r"\b(?:(?:speak|talk|chat)(?:ing)? (?:directly )?(?:to|with)|"
-    r"(?:(?:can|could|may) (?:i|we) (?:please )?(?:have|get)|(?:i|we) (?:would like|['’]d like|"
-    r"need|want)|let (?:me|us) have) a (?:quick )?word with|"
-    r"put (?:me|us) in touch with) (?:the|your|a|an|some|one of your) "
+    # restaurant", "connect me to the spa", banks' "talk to your mortgage team". A word with
+    # one or a contact ("a word with the chef", "put me in touch with the venue") is often
+    # with someone who is not staff, the customer's own errand: those need a person word
+    # (`_CONTACT`, "have a word with").
+    r"\b(?:speak|talk|chat)(?:ing)? (?:directly )?(?:to|with) (?:the|your|a|an|some|one of your) "
     rf"{_NOT_SOMEONE}\w+",
     rf"\b(?:connect|transfer|put) (?:me|us)(?: through)? (?:to|with) (?:the|your|a|an|some) "
     rf"{_NOT_SOMEONE}\w+",
@@ -215,8 +222,7 @@ _REQUEST_PATTERNS = [
     r"operator|someone|somebody|staff)\b",
     # Taking the matter to one: "discuss this with a person", "raise it with a human".
     rf"\b(?:discuss|raise|take up|go over)(?: (?:this|it|that|my \w+|the \w+))? with {_DET}"
-    r"(?:person|human|agent|representative|rep|operator|someone|somebody|staff|colleague|"
-    r"manager|supervisor|human being|advis[eo]r|employee|specialist|consultant)\b",
+    rf"(?:{_ONE_PERSON}|staff)\b",
     # Asked in person: "ask an agent directly".
     r"\bask (?:a |an |one of your |your )?(?:real |live |human |actual )?(?:person|human|agent|"
     r"representative|operator|staff member) (?:directly|personally|myself)\b",
@@ -245,16 +251,20 @@ _REQUEST_PATTERNS = [
     r"staff|manager|supervisor)s? (?:now |currently |still |even )?"
     rf"(?:available\b{_NOW_AVAILABLE}|around(?: (?:right )?now| today| at the moment)?\s*+"
     r"(?:[.!?]|$))",
-    r"\b(?:get|put) (?:a |an |some )?(?:person|human|agent|someone|somebody|representative)s? "
-    r"on(?: the (?:line|phone))?\b",
+    # On the line, on the case or on alone: "put your supervisor on", "get a human on the
+    # phone", "put a person on this please"; not on an account or a policy ("can I put
+    # someone on my account").
+    r"\b(?:get|put) (?:a |an |some |the |your )?(?:person|human|agent|someone|somebody|"
+    r"representative|manager|supervisor)s? on(?: the (?:line|phone)\b|"
+    r"(?: (?:it|this|that|my case|the case))?(?=\s*+(?:[.!?,;]|please\b|pls\b|now\b|asap\b|$)))",
     r"^\W*i (?:need|want) (?:some )?(?:support|assistance)\W*$",
     rf"\b(?:talk(?:ing)?|speak(?:ing)?|chat(?:ting)?|communicate|converse|"
     # Had, or wanted: "have a word with", "I need a quick word with the manager".
     rf"(?:have|want|need|get|(?:would|['’]d) like) a (?:quick )?(?:chat|word|talk|conversation)|"
     rf"consult(?:ing)?|complain(?:ing)?|"
     rf"(?:make|file|lodge|raise) a complaint)(?: directly)? (?:to|with) "
-    rf"{_ANY_DET}{_PERSON}\b",
-    rf"\b{_CONTACT} {_ANY_DET}{_PERSON}\b",
+    rf"{_ANY_DET}(?:{_PERSON}|management)\b",
+    rf"\b{_CONTACT} {_ANY_DET}(?:{_PERSON}|management)\b",
     r"\b(?:contact|reach|call) (?:the |your )?(?:support|help ?desk)\b"
     r"(?! (?:article|page|docs?)\b)",
     # "make a transfer to a new person" moves money, not the chat.
@@ -288,7 +298,7 @@ _REQUEST_PATTERNS = [
     rf"\b(?:could|can|will) {_DET}(?:person|human|agent|manager|supervisor) (?:review|check|look|"
     r"call|help)\b",
     rf"\b{_DET}(?:manager|supervisor|person|human|agent) (?:calls?|to call|ring) me\b",
-    rf"\b{_NO_COUNT_BEFORE}{_AFTER_NO_NOT_A_PERSON}{_PERSON} (?:please|now|asap)\b",
+    rf"\b{_NO_COUNT_BEFORE}{_PERSON_NOW}",
     # Alone, or after an interjection that turns the bot down, set off by punctuation: "no!
     # human!", "stop. agent." (an answer, "yes, the technician", names whom it was); or
     # said again: "I said agent"; or asked first: "please escalate". A role the customer
@@ -301,6 +311,13 @@ _REQUEST_PATTERNS = [
     r"hand ?off)"
     r"\W*+){1,4}(?:please|pls|now|help)?\W*+$",
     r"\bescalate (?:this|me|my|to)\b",
+    # Escalation wanted or asked of us: "I want this escalated", "I'd like to escalate",
+    # "can my complaint be escalated?", "could you escalate?"; not one retold ("my complaint
+    # was escalated").
+    r"\b(?:want|need|like|get|have) (?:(?:this|it|that) |(?:my|the) \w+ )?escalated\b|"
+    r"\b(?:want|like|wish) to escalate\b|"
+    r"\b(?:can|could|would|will) (?:this|it|that|my \w+) be escalated\b|"
+    r"\b(?:can|could|would|will) you (?:please )?escalate\b",
     # Yes to a person, the word bare: "ok. human.", "yes, agent" (with an article it names
     # whom it was: "yes, the technician").
     r"^\W*+(?:ok|okay|yes|yeah|yep)\s*+[.!,;:?-]++\s*+(?:a )?(?:human|agent|person|operator|"
@@ -352,7 +369,7 @@ _REQUEST_PATTERNS = [
     # Nothing after, or a matter or help ("who can I talk to for free?" is about a plan).
     r"\bwho (?:can|could) (?:i|we) (?:talk|speak|chat) (?:to|with)(?=\s*+(?:[.!?,;]|$)|"
     r" (?:about|regarding|concerning|re|for (?:help|assistance|support|this|that|it|my)|here|"
-    r"there|now|directly|please|at (?:your|the) (?:company|bank|office))\b)|"
+    rf"there|now|directly|please|at (?:your|the) (?:company|bank|office))\b)(?!{_OR_ANOTHER_WAY})|"
     r"\b(?:any|some)(?:one|body) (?:(?:who|that) )?(?:i|we) (?:can|could|may) "
     r"(?:talk|speak|chat)\b",
     # A bare person word after a contact retold and when it was, with no stop between: "I
@@ -362,6 +379,15 @@ _REQUEST_PATTERNS = [
     r"night|morning|time))\s++(?:(?:a|an|real|live)\s++)?(?:human|agent|operator|representative|"
     r"person|someone|somebody)\W*+(?:please|pls|now)?\W*+$",
     r"\bany(?:one|body) there\b[^.!]{0,12}\b(?:person|human)\b",
+    # Whether anyone reads what the customer writes: "is anybody actually reading these
+    # messages?", "is a human reading this?"; not who may read them ("is anyone reading my
+    # messages if I share my account?", "does anyone read my chat history?").
+    r"\b(?:is|are) (?:(?:any|some)(?:one|body)|(?:a|an|any) (?:real |actual |live )?(?:person|"
+    r"human|agent)) (?:(?:(?:actually|even|ever|really|still) )(?:reading|seeing|checking|"
+    r"answering|getting|receiving)(?: (?:this|these|my|our|the)\b)?|(?:reading|seeing|checking|"
+    r"answering|getting|receiving) (?:this|these)\b)|"
+    r"\bdoes (?:any|some)(?:one|body) (?:actually|even|ever|really) (?:read|see|check|answer|get) "
+    r"(?:this|these|my|our|the)\b",
     r"\b(?:real|actual)\W+(?:person|human)\b",
     r"\b(?:some|any)(?:one|body) (?:real|human|alive)\b(?! quick)",
     r"\b(?:contact|reach) me by phone\b",
@@ -402,7 +428,7 @@ _NEGATION = re.compile(
 _NEGATED_PERSON = re.compile(
     rf"\b(?:{_NEGATORS}|kein\w*|(?<!what )do (?:i|we) (?:really )?(?:need|have) (?:to|an?))\b"
     r"[^.!?,;]{0,30}\b(?:agent|human|person|people|someone|somebody|anyone|anybody|"
-    r"representative|operator|staff|persona|humano|menschen|mitarbeiter|berater)"
+    r"representative|operator|staff|persona|humano|menschen|mitarbeiter|berater|escalat)"
     # A complaint that nobody answers: "el servicio al cliente no contesta nunca".
     r"|\b(?:service|support|agents?|servicio|soporte|atenci[oó]n|kundenservice|kundendienst|"
     r"hotline|mitarbeiter)\b[^.!?]{0,25}\b(?:no|never|nunca|nie|nicht|doesn'?t|don'?t|"
@@ -563,6 +589,10 @@ def _rules(text: str, company: str) -> Signal:
         after = text[match.end() : match.end() + 48]
         if _RETOLD_BEFORE.search(before) or _NOT_A_REQUEST_AFTER.match(after):
             continue
+        if _PERSON_NOW_FOUND.fullmatch(found) and _NOT_A_PERSON_BEFORE.search(before):
+            continue
+        if _in_a_contact_expected(text, match.start()):
+            continue
         if _names_whom(found, before) and (
             _CONTACT_RETOLD_BEFORE.search(before)
             or (found[:1].isupper() and _ADDRESSED_BEFORE.search(before))
@@ -573,14 +603,11 @@ def _rules(text: str, company: str) -> Signal:
     return Signal()
 
 
-def _about_who_talks(text: str) -> bool:
-    """Whether `text` opens by saying who is talking: the bot ("are you a real person?",
-    "you sound human") or the customer ("I'm a project manager")."""
-    return bool(
-        IDENTITY_QUESTION.match(text)
-        or _ABOUT_THE_BOT.match(text)
-        or _ABOUT_THE_CUSTOMER.match(text)
-    )
+def _in_a_contact_expected(text: str, start: int) -> bool:
+    """Whether what the rules matched at `start` is inside a contact the customer expects
+    when something happens ("will an agent call me when my refund is processed?")."""
+    spans = _EXPECTED_CONTACT.finditer(text, max(0, start - 48), start + 80)
+    return any(m.start() <= start < m.end() for m in spans)
 
 
 def _after_first_clause(text: str) -> str:
@@ -718,6 +745,10 @@ _PERSON_AS_A_THING = re.compile(
     r"\b(?:another|a new|an other|other|a second|this|that) (?:person|people|user|member)\b|"
     r"\b(?:person|people) (?:i|i'?m|i am|we)\b[^.!?]{0,15}\bpay|"
     r"\bhuman resources\b|"
+    # Put on a policy or an account: "can I put someone on my account".
+    r"\b(?:put|add|get)\s+(?:someone|somebody|(?:a|another|one) (?:person|people|user))\s+on\s+"
+    r"(?:my|our|the|this) (?:\w+ )?(?:account|policy|plan|lease|insurance|card|booking|"
+    r"reservation)\b|"
     # A contact that kept coming, or another's request (`_ANOTHERS_REQUEST`): "I was being
     # contacted by someone from your team every day", "my husband asked for a manager".
     r"\b(?:was|were|am|i'?m|is|are|been) being (?:contacted|called|phoned|rung|emailed|"
@@ -771,11 +802,47 @@ _CONTACT_THING = re.compile(
 )
 
 
+# A contact the customer expects when something happens, asked about: "will someone
+# contact me when my order ships?", "will an agent call me once the refund is processed?";
+# "will someone call me?" alone, or "please have someone call me when you can", still asks.
+_EXPECTED_CONTACT = re.compile(
+    rf"\bwill (?:someone|somebody|anyone|anybody|{_DET}{_PERSON}s?) (?:\w+ )?(?:contact|call|ring|"
+    r"phone|e-?mail|text|message|notify|update|get back to|reach out to) (?:me|us) (?:when|once|"
+    r"after|before|if|as soon as)\b",
+    re.I,
+)
+# Whom to ask, beside another way offered (`_OR_ANOTHER_WAY`): "who can I talk to about my
+# bill, or is there a form?" asks for the way.
+_WHOM_OR_A_WAY = re.compile(
+    r"\bwho (?:can|could|should|do) (?:i|we) (?:talk|speak|chat|contact|ask|write)\b"
+    + _OR_ANOTHER_WAY,
+    re.I,
+)
+# A message that only judges a member of staff, for ill or good: "how rubbish the operator
+# is!", "your agent was rude", "the rep was so helpful"; a request may follow it in a clause
+# of its own ("your agent was rude, I want a manager"), which this leaves to the readers.
+_JUDGED = (
+    r"(?:rubbish|rude|useless|terrible|awful|horrible|hopeless|incompetent|clueless|unhelpful|"
+    r"pathetic|lazy|stupid|slow|bad|poor|garbage|annoying|arrogant|condescending|dismissive|"
+    r"unprofessional|a joke|the worst|helpful|great|lovely|nice|kind|polite|excellent|brilliant|"
+    r"amazing|fantastic|wonderful|good)"
+)
+_STAFF = rf"(?:{_ONE_PERSON}s?|staff|people|team|reps|employees|technicians?|engineers?)"
+_ONLY_A_JUDGEMENT_OF_STAFF = re.compile(
+    r"^\W*+(?:(?:how|what) (?:an? )?(?:\w+ ){1,2}?)?(?:the|your|this|that|my|our|these|those) "
+    rf"(?:\w+ )?{_STAFF} (?:is|was|are|were|has been|have been|seems?|seemed)"
+    rf"(?:(?: (?:so|very|really|just|absolutely|completely|totally|extremely|quite|pretty|too))*+ "
+    rf"{_JUDGED}\b[^.!?,;]{{0,40}}?)?[.!?\s]*+$",
+    re.I,
+)
+
+
 def _silenced(text: str) -> bool:
     """Whether the model's reading of `text` (past who is talking) is silenced: a person
     negated ("I don't need an agent"), talk with the bot, a subject to talk about, a head
     count, who is behind the bot, a contact page, a greeting alone, a device, a contact
-    list, or when or where the staff work."""
+    list, when or where the staff work, a contact expected, another way asked for beside
+    whom, or a judgement of staff alone."""
     plain = _plain(text)
     return any(
         rx.search(plain)
@@ -792,28 +859,36 @@ def _silenced(text: str) -> bool:
             _JOINING_A_THING,
             _CONTACT_LIST,
             _WHEN_OR_WHERE_STAFF_WORK,
+            _EXPECTED_CONTACT,
+            _WHOM_OR_A_WAY,
+            _ONLY_A_JUDGEMENT_OF_STAFF,
         )
     )
 
 
-def _what_the_rules_read(text: str) -> str:
-    """`text`, or what follows a remark on who is talking in a clause of its own ("you're a
-    bot, I want a person", "I'm a customer, can somebody look at my account"), or nothing
-    when the remark is all it says."""
-    return _after_first_clause(text) if _about_who_talks(text) else text
+def _readings(text: str) -> tuple[str, str | None]:
+    """What the rules read in `text`, and what the model's silences read, or None when the
+    model may not read it: the one decision the product and the model's trainer make
+    (`model_may_read`). Past what the customer is ("I'm a customer, can somebody look at my
+    account"), both read what follows; past a remark on the bot, there or at the start, the
+    rules read what follows it in a clause of its own ("you're a bot, I want a person";
+    nothing when the remark is all it says) and the model does not read: "I'm a loyal
+    customer, are you a real person?" asks what the bot is, as "are you a real person?"
+    does."""
+    if _ABOUT_THE_CUSTOMER.match(text) and not _ABOUT_THE_BOT.match(text):
+        text = _after_first_clause(text)
+        if not text.strip():
+            return text, None
+    if IDENTITY_QUESTION.match(text) or _ABOUT_THE_BOT.match(text):
+        return _after_first_clause(text), None
+    return text, text
 
 
 def model_may_read(text: str) -> bool:
-    """Whether the request model's reading of `text` counts, the one decision the product
-    and the model's trainer make: never after a remark on the bot; after what the customer
-    is, on what follows it, unless that is silenced ("I'm a customer, can somebody look at
-    my account"); otherwise unless `_silenced`."""
-    if IDENTITY_QUESTION.match(text) or _ABOUT_THE_BOT.match(text):
-        return False
-    if _ABOUT_THE_CUSTOMER.match(text):
-        rest = _after_first_clause(text)
-        return bool(rest.strip()) and not _silenced(rest)
-    return not _silenced(text)
+    """Whether the request model's reading of `text` counts (`_readings`): unless what its
+    silences read is silenced (`_silenced`)."""
+    silences_read = _readings(text)[1]
+    return silences_read is not None and not _silenced(silences_read)
 
 
 def _model(text: str, vector: npt.NDArray[np.float32]) -> Signal:
@@ -828,8 +903,9 @@ def detect_human_request(
 ) -> Signal:
     """The request in `text`; `vector` is its normalised MiniLM embedding when known;
     `company` the name of the company the bot speaks for. The rules read past a remark on
-    who is talking; the model reads the whole message when `model_may_read` lets it."""
-    found = _rules(_plain(_what_the_rules_read(text)), company)
+    who is talking (`_readings`); the model reads the whole message when `model_may_read`
+    lets it."""
+    found = _rules(_plain(_readings(text)[0]), company)
     if found.fired() or vector is None or not model_may_read(text):
         return found
     return _model(text, vector)

@@ -12,7 +12,7 @@ _ES_PERSON = (
     r"(?:agentes?|personas?(?: real(?:es)?| de verdad)?|human[oa]s?(?: real)?|ser humano|"
     r"asesor(?:a|es)?|operador(?:a|es)?|representantes?|alguien(?: real)?|emplead[oa]s?|"
     r"ejecutiv[oa]s?|encargad[oa]|supervisor(?:a)?|gerente|responsable|especialista|"
-    r"t[eé]cnic[oa]|servicio al cliente|atenci[oó]n al cliente)"
+    r"t[eé]cnic[oa]|servicio al cliente|atenci[oó]n al cliente|jef[ea]s?|superior(?:es)?)"
 )
 _ES_DET = r"(?:(?:un|una|a un|a una|el|la|al|alg[uú]n|alguna|su|tu|otro|otra|con) ){0,2}"
 SPANISH = [
@@ -53,6 +53,10 @@ SPANISH = [
     rf"\b(?:ayuda|asistencia|atenci[oó]n) de {_ES_DET}{_ES_PERSON}\b",
     # Asking how: "¿Cómo hablo con una persona?" (not "hablo con una persona cada semana").
     rf"\bc[oó]mo (?:hablo|contacto|me comunico|me pongo en contacto) con {_ES_DET}{_ES_PERSON}\b",
+    # A complaint taken to one: "quiero quejarme con el gerente", "poner una queja ante tu
+    # jefe".
+    rf"\b(?:quejarme|reclamar|(?:poner|presentar|hacer) (?:una queja|un reclamo)) (?:con|ante) "
+    rf"{_ES_DET}{_ES_PERSON}\b",
     # Asking whom to turn to: "¿Con quién puedo hablar?".
     r"\bcon qui[eé]n (?:puedo|podr[ií]a|debo|tengo que) (?:hablar|comunicarme|contactar)\b",
     r"\balguien (?:que )?me (?:llame|contacte|atienda)\b",
@@ -77,7 +81,9 @@ _DE_HAND_ON = (
     r"unterhalten)"
 )
 _DE_DET = (
-    r"(?:(?:einem|einer|einen|eine|ein|dem|der|den|ihrem|ihrer|ihren|eurem|eurer|echten|"
+    # The bot's own ("mit deinem Chef"), not the customer's ("mit meinem Chef").
+    r"(?:(?:einem|einer|einen|eine|ein|dem|der|den|ihrem|ihrer|ihren|eurem|eurer|euren|deinem|"
+    r"deiner|deinen|echten|"
     r"richtigen|realen|lebenden|anderen|zust[aä]ndigen) ){0,3}"
 )
 GERMAN = [
@@ -148,6 +154,9 @@ GERMAN = [
     r"(?: bitte| gerne?| jetzt| sofort)? (?:den|die|einen|eine|ihren|ihre) (?:zust[aä]ndigen |"
     rf"echten )?{_DE_PERSON} (?:bitte )?sprechen\b",
     r"\bmit wem (?:kann|k[oö]nnte|koennte|darf) ich (?:\w+ )?(?:sprechen|reden|chatten)\b",
+    # A complaint taken to one: "ich will mich beim Chef beschweren", "... bei einem
+    # Vorgesetzten beschweren" (the customer's "mich"; not "mein Chef will sich beschweren").
+    rf"\bmich (?:\w+ )?(?:beim |bei {_DE_DET}){_DE_PERSON}\b[^.!?]{{0,20}}\bbeschweren\b",
     r"\b(?:kann|k[oö]nnte|koennte) mich (?:bitte )?(?:heute |jetzt )?(?:jemand|ein mitarbeiter|"
     r"eine mitarbeiterin|ein berater|eine beraterin|ein mensch) (?:bitte )?(?:zur[uü]ck)?"
     r"(?:rufen|anrufen)\b",
