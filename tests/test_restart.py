@@ -505,6 +505,44 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
         assert (await service.get(conversation.id)).pending_seq is None
 
 
+async def test_a_handoff_turn_that_fails_and_whose_end_is_refused_counts_once_as_left_pending(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The press is handed over at the edge; its turn's graph crashes (the packet stays the
+    edge's) and the database then refuses the write that ends the turn: the turn stays
+    pending and is counted once, as left pending, where it was also counted as an
+    incomplete packet though it runs again; the resume completes it, counting nothing."""
+    run, failures = ConversationGraph.run, [RuntimeError("crashed")]
+
+    async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
+        if failures:
+            raise failures.pop()
+        return await run(graph, *args)
+
+    monkeypatch.setattr(ConversationGraph, "run", fails_once)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        refuse_the_first_answer(service, "_complete_handoff")
+        before, incomplete, errors_before = (
+            turns_left_pending(),
+            errors_of("packet_incomplete"),
+            errors_counted(),
+        )
+        press, _ = await service.request_human(conversation.id, "m1")
+        await service.drain()
+        assert not failures
+        assert (await service.get(conversation.id)).pending_seq == press.seq
+        assert turns_left_pending() == before + 1
+        assert errors_of("packet_incomplete") == incomplete
+        assert errors_counted() == errors_before + 1
+
+        await service.resume(conversation.id, service.token_for(conversation.id))
+        await service.drain()
+        assert (await service.get(conversation.id)).pending_seq is None
+        assert errors_counted() == errors_before + 1
+
+
 class LineRecorder:
     """Runs bot turns on the service's own graph, as a worker would, and records the
     urgency each turn leaves the workers' line with."""

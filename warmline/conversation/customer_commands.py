@@ -99,6 +99,26 @@ def _urgency(turn: TurnInput, later: list[dict[str, Any]]) -> Urgency:
     return Urgency.FIRST if turn.seq == 1 else Urgency.TURN
 
 
+@contextlib.contextmanager
+def _counted_unless_left_pending(failure: str | None) -> Iterator[None]:
+    """Count a turn's `failure` (None: it did not fail) as an error of that code whatever
+    becomes of the block, the write that ends the turn (stored, skipped, the conversation
+    gone, an unexpected error), except when the database refuses that write: the turn
+    stays pending, to run again, and `_guarded_turn` counts it as a turn left pending
+    (`unavailable`) instead: one failure, one count, in the one series an operator reads
+    for it (`warmline_errors_total`), and the run that ends the turn counts its own."""
+    try:
+        yield
+    except Unavailable:
+        raise
+    except Exception:
+        if failure is not None:
+            ERRORS.labels(code=failure).inc()
+        raise
+    if failure is not None:
+        ERRORS.labels(code=failure).inc()
+
+
 def _for_a_person(data: dict[str, Any]) -> bool:
     """A logged customer message whose turn is a handoff's: a press of "Talk to a person",
     or a request handed over at the edge (its turn completes the packet)."""
@@ -641,17 +661,9 @@ class ConversationService:
         return None
 
     async def _counted_apology(self, conversation_id: str, seq: int, reason: TextKey) -> None:
-        """`_apologise`, counting the failure as `reason` whatever becomes of the apology
-        (stored, skipped, the conversation gone, an unexpected error), except when its
-        write is refused: the caller counts that as a turn left pending."""
-        try:
+        """`_apologise`, counting the failure as `reason` (`_counted_unless_left_pending`)."""
+        with _counted_unless_left_pending(reason):
             await self._apologise(conversation_id, seq, reason)
-        except Unavailable:
-            raise
-        except Exception:
-            ERRORS.labels(code=reason).inc()
-            raise
-        ERRORS.labels(code=reason).inc()
 
     async def _apologise(
         self, conversation_id: str, seq: int, reason: TextKey = "turn_failed"
@@ -749,7 +761,8 @@ class ConversationService:
         memory (as the bot's turn it was), and its state completes the queued packet.
 
         The customer and the agents already have the handoff, so a failure here is logged
-        and leaves the packet the edge wrote; only a refused write keeps the turn pending.
+        and leaves the packet the edge wrote, counted as `packet_incomplete` once the turn
+        ends; only a refused write keeps the turn pending (counted as that instead).
         """
         conversation_id, seq = conversation.id, message.seq
         turn = TurnInput(
@@ -760,6 +773,7 @@ class ConversationService:
             language=conversation.language,
             segment=conversation.segment,
         )
+        failure: str | None = None
         try:
             # Its start deadline counts from now: the customer already has the handoff.
             arrival = _Arrival(None, early)
@@ -769,7 +783,7 @@ class ConversationService:
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
         except Exception:
-            ERRORS.labels(code="packet_incomplete").inc()
+            failure = "packet_incomplete"
             log.exception(
                 "handoff packet not completed", extra={"conversation_id": conversation_id}
             )
@@ -778,7 +792,8 @@ class ConversationService:
             if (await self.log.get_in(change.conn, conversation_id)).pending_seq == seq:
                 await self.log.answered(change.conn, conversation_id, seq)
 
-        await self.work.apply(answered)
+        with _counted_unless_left_pending(failure):
+            await self.work.apply(answered)
         if self.summarize is not None:
             self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 
