@@ -20,6 +20,7 @@ from conftest import (
     make_settings,
     new_id,
     say,
+    shared_services_up,
 )
 
 from warmline.agent.graph import ConversationGraph
@@ -661,6 +662,44 @@ async def test_a_press_while_the_question_waits_for_a_worker_moves_it_to_a_hando
         await service.drain()
         assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
         assert (await service.get(conversation.id)).pending_seq is None
+
+
+@pytest.mark.skipif(not shared_services_up(), reason="PostgreSQL or Redis is not reachable")
+async def test_a_press_on_another_gateway_moves_the_question_waiting_here_to_a_handoffs_place(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """Scaled out: the follow-up question waits in gateway A's line (every slot taken) when
+    the customer, reconnected through the load balancer to gateway B, presses "Talk to a
+    person". B hands it over at the edge; A learns of the press from the bus and moves the
+    question to a handoff's place, as it does for a press it stores itself."""
+    backend = Backend("postgres+redis")
+    try:
+        shared = backend.overrides()
+        a_settings = make_settings(tmp_path / "a", kb_snapshot, **shared)
+        b_settings = make_settings(tmp_path / "b", kb_snapshot, **shared)
+        async with running(a_settings) as a, running(b_settings) as b:
+            conversation = await a.service.start()
+            await a.service.customer_message(conversation.id, "how do I reset my password?", "m1")
+            await a.service.drain()
+            line = HeldLine(a.service.graph, a.service.guard)
+            a.service.runner = line  # type: ignore[assignment]  # a pool's `run`, held
+            question, _ = await a.service.customer_message(
+                conversation.id, "how do I get a refund?", "m2"
+            )
+            await line.waiting.wait()
+            reaching_a: asyncio.Queue[Any] = asyncio.Queue()
+            with a.service.bus.subscribe(conversation.id, reaching_a):
+                press, _ = await b.service.request_human(conversation.id, "m3")
+                assert (await b.service.get(conversation.id)).mode == "queued"
+                while (await reaching_a.get()).seq != press.seq:
+                    pass  # until the press's message has reached gateway A
+            line.freed.set()
+            await a.service.drain()
+            await b.service.drain()
+            assert line.sent == [(question.seq, Urgency.HANDOFF)]
+            assert (await b.service.get(conversation.id)).pending_seq is None
+    finally:
+        backend.drop()
 
 
 class NoWorkerFree(LineRecorder):

@@ -7,10 +7,11 @@ a frame only has to serialise itself (`wire`).
 
 Each subscriber gets its own unbounded queue, so a slow socket never blocks the
 service; a socket that goes away simply unsubscribes, and anything it missed is in
-the conversation log for its resume.
+the conversation log for its resume. A subscriber is anything frames can be put in
+without waiting (`Subscriber`): a socket's queue, or a watch that reads each frame as
+it is delivered and keeps none (the service's watch on a turn waiting for a worker).
 """
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -33,10 +34,17 @@ class Frame(Protocol):
 
 
 F = TypeVar("F", bound=Frame)
+F_in = TypeVar("F_in", bound=Frame, contravariant=True)
+
+
+class Subscriber(Protocol[F_in]):
+    """What a delivered frame is handed to, on the event loop: it must not wait."""
+
+    def put_nowait(self, frame: F_in, /) -> None: ...
 
 
 class EventBus(Protocol[F]):
-    def subscribe(self, topic: str, queue: asyncio.Queue[F]) -> AbstractContextManager[None]: ...
+    def subscribe(self, topic: str, queue: Subscriber[F]) -> AbstractContextManager[None]: ...
 
     def has_subscribers(self, topic: str) -> bool: ...
 
@@ -51,10 +59,10 @@ class EventBus(Protocol[F]):
 
 class LocalEventBus(Generic[F]):
     def __init__(self) -> None:
-        self._subscribers: defaultdict[str, set[asyncio.Queue[F]]] = defaultdict(set)
+        self._subscribers: defaultdict[str, set[Subscriber[F]]] = defaultdict(set)
 
     @contextmanager
-    def subscribe(self, topic: str, queue: asyncio.Queue[F]) -> Iterator[None]:
+    def subscribe(self, topic: str, queue: Subscriber[F]) -> Iterator[None]:
         self._subscribers[topic].add(queue)
         try:
             yield
