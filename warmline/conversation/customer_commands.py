@@ -126,14 +126,15 @@ def _for_a_person(data: dict[str, Any]) -> bool:
 
 
 class _HandoffWatch:
-    """Subscribed to a conversation's frames while its turn here waits for a worker (or
-    runs): a customer message whose turn is a handoff's (`_for_a_person`), stored after
-    the turn read the log, is one that waits behind this turn (messages are answered in
-    order), so this turn is that handoff's first step and moves to a handoff's place.
-    Stored by this process, the message is delivered here as its transaction commits;
-    stored by another gateway (the customer reconnected there, PostgreSQL and Redis),
-    as this process reads it from the bus's stream, milliseconds later, while the turn
-    still waits behind the lock this one holds."""
+    """Watches a conversation's frames while its turn here waits for a worker (or runs),
+    no listener for whom frames are built (`EventBus.watch`): a customer message whose
+    turn is a handoff's (`_for_a_person`), stored after the turn read the log, is one
+    that waits behind this turn (messages are answered in order), so this turn is that
+    handoff's first step and moves to a handoff's place. Stored by this process, the
+    message is delivered here as its transaction commits; stored by another gateway (the
+    customer reconnected there, PostgreSQL and Redis), as this process reads it from the
+    bus's stream, milliseconds later, while the turn still waits behind the lock this one
+    holds."""
 
     def __init__(self, standing: Standing) -> None:
         self.standing = standing
@@ -699,7 +700,7 @@ class ConversationService:
         meanwhile, by this process or by another gateway the customer reached, raises it
         when its message reaches this process's bus (`_HandoffWatch`)."""
         standing = Standing(Urgency.TURN)
-        with self.bus.subscribe(conversation_id, _HandoffWatch(standing)):
+        with self.bus.watch(conversation_id, _HandoffWatch(standing)):
             yield standing
 
     async def _run_turn(
