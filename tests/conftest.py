@@ -382,6 +382,29 @@ async def say(client: Client, text: str, client_msg_id: str | None = None) -> di
     return await client.wait_for(type="ack", data_client_msg_id=msg_id)
 
 
+async def ask(
+    client: Client, text: str, client_msg_id: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Say `text`; its ack and the bot's answer to it. On PostgreSQL + Redis the ack waits
+    until the message's events are in Redis, and the answer, handed to this process's
+    sockets at once, may come before it, among the frames `say` reads past on its way to
+    the ack: so the answer is looked for in what was read since the message went out,
+    then in what comes next (a later `wait_for` would wait past it for another)."""
+    since = len(client.frames)
+    ack = await say(client, text, client_msg_id)
+
+    def answer(frame: dict[str, Any]) -> bool:
+        is_bot = frame["type"] == "message" and frame["data"].get("role") == "bot"
+        return is_bot and frame["seq"] > ack["data"]["seq"]
+
+    for frame in client.frames[since:]:
+        if answer(frame):
+            return ack, frame
+    while not answer(frame := await client.receive()):
+        pass
+    return ack, frame
+
+
 @pytest.fixture
 def artifacts() -> Path:
     folder = REPO / "test-artifacts"

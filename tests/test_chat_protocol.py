@@ -3,21 +3,13 @@
 import json
 from typing import Any
 
-from conftest import Client, RunningServer, agent, customer, new_id, say
-
-
-async def bot_reply(client: Client, after_seq: int) -> dict[str, Any]:
-    while True:
-        frame = await client.wait_for(type="message", data_role="bot")
-        if frame["seq"] > after_seq:
-            return frame
+from conftest import RunningServer, agent, ask, customer, new_id, say
 
 
 async def test_refund_question_gets_cited_answer_from_refund_article(server: RunningServer) -> None:
     client, welcome = await customer(server)
     assert welcome["type"] == "welcome" and welcome["data"]["mode"] == "bot"
-    ack = await say(client, "how do I get a refund?")
-    reply = await bot_reply(client, ack["data"]["seq"])
+    _, reply = await ask(client, "how do I get a refund?")
     urls = [c["url"] for c in reply["data"]["citations"]]
     assert urls[0] == "https://help.lumenhome.example/articles/request-a-refund"
     assert "How to request a refund" in reply["data"]["text"]
@@ -29,8 +21,7 @@ async def test_a_question_carrying_a_card_number_is_answered_as_it_is_without_it
     server: RunningServer,
 ) -> None:
     client, _ = await customer(server)
-    ack = await say(client, "My card is 4012 8888 8888 1881, how do I get a refund?")
-    reply = await bot_reply(client, ack["data"]["seq"])
+    _, reply = await ask(client, "My card is 4012 8888 8888 1881, how do I get a refund?")
     urls = [c["url"] for c in reply["data"]["citations"]]
     assert urls and "couldn't find that" not in reply["data"]["text"], reply["data"]["text"]
     assert "refund" in urls[0]
@@ -39,8 +30,7 @@ async def test_a_question_carrying_a_card_number_is_answered_as_it_is_without_it
 
 async def test_unanswerable_question_says_it_does_not_know(server: RunningServer) -> None:
     client, _ = await customer(server)
-    ack = await say(client, "what's the airspeed velocity of an unladen swallow?")
-    reply = await bot_reply(client, ack["data"]["seq"])
+    _, reply = await ask(client, "what's the airspeed velocity of an unladen swallow?")
     assert "couldn't find that" in reply["data"]["text"]
     assert reply["data"]["citations"] == []
     await client.close()
@@ -92,8 +82,7 @@ async def test_resume_after_returns_exactly_the_missed_events(server: RunningSer
 async def test_resent_client_msg_id_is_stored_once(server: RunningServer) -> None:
     client, welcome = await customer(server)
     msg_id = new_id()
-    first = await say(client, "How long does shipping take?", msg_id)
-    reply = await bot_reply(client, first["data"]["seq"])
+    first, reply = await ask(client, "How long does shipping take?", msg_id)
     second = await say(client, "How long does shipping take?", msg_id)
     assert second["data"] == {**first["data"], "duplicate": True}
     await client.close()

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from conftest import Client, RunningServer, agent, customer, make_settings, new_id, say
+from conftest import Client, RunningServer, agent, ask, customer, make_settings, new_id, say
 
 from warmline.agent.decision import EscalationDecision, TurnFacts
 from warmline.agent.graph import ConversationGraph
@@ -53,10 +53,8 @@ async def test_full_handoff_packet_live_chat_handback_and_resolve(server: Runnin
     client, welcome = await customer(server)
     conversation_id = welcome["conversation_id"]
 
-    await say(client, "how do I get a refund?")
-    await client.wait_for(type="message", data_role="bot")
-    await say(client, "My order LH-123456 arrived broken and I need the money back")
-    await client.wait_for(type="message", data_role="bot")
+    await ask(client, "how do I get a refund?")
+    await ask(client, "My order LH-123456 arrived broken and I need the money back")
     await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
     await client.wait_for(type="mode", data_mode="queued")
     position = await client.latest(type="queue_position")
@@ -105,8 +103,7 @@ async def test_full_handoff_packet_live_chat_handback_and_resolve(server: Runnin
 
     await alex.send({"type": "handback", "conversation_id": conversation_id})
     await client.wait_for(type="mode", data_mode="bot")
-    await say(client, "how do I reset my password?")
-    answer = await client.wait_for(type="message", data_role="bot")
+    _, answer = await ask(client, "how do I reset my password?")
     assert answer["data"]["citations"][0]["article_id"] == "reset-your-password"
 
     await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})

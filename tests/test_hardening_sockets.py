@@ -19,6 +19,7 @@ from conftest import (
     Client,
     RunningServer,
     agent,
+    ask,
     connect,
     customer,
     make_settings,
@@ -457,8 +458,7 @@ async def test_erasing_a_live_conversation_ends_its_socket_with_unknown_conversa
     server: RunningServer,
 ) -> None:
     client, welcome = await customer(server)
-    await say(client, "my email is jo.pike@example.com")
-    await client.wait_for(type="message", data_role="bot")
+    await ask(client, "my email is jo.pike@example.com")
 
     async with privacy_office(server.settings) as office:
         assert await office.erase(welcome["conversation_id"], actor="test")

@@ -13,6 +13,7 @@ import re
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from ipaddress import IPv6Address, ip_network
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from conftest import (
     Client,
     RunningServer,
     agent,
+    ask,
     chromium,
     customer,
     make_settings,
@@ -65,6 +67,19 @@ async def get(url: str) -> tuple[int, dict[str, str], str]:
             return exc.code, dict(exc.headers), exc.read().decode()
 
     return await asyncio.to_thread(fetch)
+
+
+async def read_until(url: str, shows: Callable[[int, str], bool], within: float = 15.0) -> str:
+    """GET `url` until `shows(status, body)`, the server's own report of the state a test
+    waits for (read, not slept for: a state that never comes fails the test, and one
+    that comes late is still read); the body that showed it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        status, _, body = await get(url)
+        if shows(status, body):
+            return body
+        assert loop.time() < deadline, f"{url} never showed it: {status} {body[:500]}"
 
 
 async def open_socket(
@@ -147,10 +162,8 @@ async def test_shutdown_finishes_the_answer_then_closes_every_socket_with_1012(
             # The answer is being written (told before or after the ack).
             await chat.latest(type="typing")
             running.instance.should_exit = True  # what SIGTERM does
-            await asyncio.sleep(0.3)
-
-            status, _, body = await get(running.url + "/readyz")
-            assert status == 503
+            # uvicorn sees it on its next tick, and the drain begins: not ready from then.
+            body = await read_until(running.url + "/readyz", lambda status, _: status == 503)
             assert json.loads(body)["failed"] == ["serving"]
             late = await open_socket(running, "/v1/chat", some_address())
             assert await refusal(late) == ("shutting_down", 1012, "shutting_down")
@@ -221,9 +234,17 @@ async def test_new_sockets_past_the_per_minute_limit_are_refused_as_rate_limited
     await other.close()
 
 
+def chat_sockets_open(count: int) -> Callable[[int, str], bool]:
+    """Whether /metrics says the server holds `count` chat sockets (a socket counts until
+    its seat is given back to its address)."""
+    return lambda _, body: metric(body, 'warmline_sockets_open{endpoint="chat"}') == count
+
+
 async def test_open_sockets_per_address_are_capped_and_freed_on_close(
     server: RunningServer,
 ) -> None:
+    metrics = server.url + "/metrics"
+    await read_until(metrics, chat_sockets_open(0))  # the module's earlier sockets are gone
     address = some_address()
     held = [await open_socket(server, "/v1/chat", address) for _ in range(3)]
     for client in held:
@@ -231,7 +252,7 @@ async def test_open_sockets_per_address_are_capped_and_freed_on_close(
     refused = await open_socket(server, "/v1/chat", address)
     assert (await refusal(refused))[:2] == ("rate_limited", 1013)
     await held.pop().close()
-    await asyncio.sleep(0.5)  # the server sees the close and gives the seat back
+    await read_until(metrics, chat_sockets_open(2))  # the server saw the close: a seat is free
     again = await open_socket(server, "/v1/chat", address)
     assert (await hello_chat(again))["type"] == "welcome"
     for client in [*held, again]:
@@ -333,8 +354,7 @@ async def test_metrics_count_turns_escalations_errors_and_refusals(server: Runni
     _, _, before = await get(server.url + "/metrics")
     chat = await open_socket(server, "/v1/chat", some_address())
     await hello_chat(chat)
-    await say(chat, "How do I get a refund?")
-    await chat.wait_for(type="message", data_role="bot")
+    await ask(chat, "How do I get a refund?")
     await chat.send({"v": 1, "type": "request_human", "client_msg_id": new_id(), "data": {}})
     await chat.wait_for(type="mode", data_mode="queued")
     await chat.send("{not json")

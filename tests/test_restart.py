@@ -20,6 +20,7 @@ from conftest import (
     make_settings,
     new_id,
     say,
+    shared_services_up,
 )
 
 from warmline.agent.graph import ConversationGraph
@@ -505,6 +506,44 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
         assert (await service.get(conversation.id)).pending_seq is None
 
 
+async def test_a_handoff_turn_that_fails_and_whose_end_is_refused_counts_once_as_left_pending(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The press is handed over at the edge; its turn's graph crashes (the packet stays the
+    edge's) and the database then refuses the write that ends the turn: the turn stays
+    pending and is counted once, as left pending, where it was also counted as an
+    incomplete packet though it runs again; the resume completes it, counting nothing."""
+    run, failures = ConversationGraph.run, [RuntimeError("crashed")]
+
+    async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
+        if failures:
+            raise failures.pop()
+        return await run(graph, *args)
+
+    monkeypatch.setattr(ConversationGraph, "run", fails_once)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        refuse_the_first_answer(service, "_complete_handoff")
+        before, incomplete, errors_before = (
+            turns_left_pending(),
+            errors_of("packet_incomplete"),
+            errors_counted(),
+        )
+        press, _ = await service.request_human(conversation.id, "m1")
+        await service.drain()
+        assert not failures
+        assert (await service.get(conversation.id)).pending_seq == press.seq
+        assert turns_left_pending() == before + 1
+        assert errors_of("packet_incomplete") == incomplete
+        assert errors_counted() == errors_before + 1
+
+        await service.resume(conversation.id, service.token_for(conversation.id))
+        await service.drain()
+        assert (await service.get(conversation.id)).pending_seq is None
+        assert errors_counted() == errors_before + 1
+
+
 class LineRecorder:
     """Runs bot turns on the service's own graph, as a worker would, and records the
     urgency each turn leaves the workers' line with."""
@@ -623,6 +662,44 @@ async def test_a_press_while_the_question_waits_for_a_worker_moves_it_to_a_hando
         await service.drain()
         assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
         assert (await service.get(conversation.id)).pending_seq is None
+
+
+@pytest.mark.skipif(not shared_services_up(), reason="PostgreSQL or Redis is not reachable")
+async def test_a_press_on_another_gateway_moves_the_question_waiting_here_to_a_handoffs_place(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """Scaled out: the follow-up question waits in gateway A's line (every slot taken) when
+    the customer, reconnected through the load balancer to gateway B, presses "Talk to a
+    person". B hands it over at the edge; A learns of the press from the bus and moves the
+    question to a handoff's place, as it does for a press it stores itself."""
+    backend = Backend("postgres+redis")
+    try:
+        shared = backend.overrides()
+        a_settings = make_settings(tmp_path / "a", kb_snapshot, **shared)
+        b_settings = make_settings(tmp_path / "b", kb_snapshot, **shared)
+        async with running(a_settings) as a, running(b_settings) as b:
+            conversation = await a.service.start()
+            await a.service.customer_message(conversation.id, "how do I reset my password?", "m1")
+            await a.service.drain()
+            line = HeldLine(a.service.graph, a.service.guard)
+            a.service.runner = line  # type: ignore[assignment]  # a pool's `run`, held
+            question, _ = await a.service.customer_message(
+                conversation.id, "how do I get a refund?", "m2"
+            )
+            await line.waiting.wait()
+            reaching_a: asyncio.Queue[Any] = asyncio.Queue()
+            with a.service.bus.subscribe(conversation.id, reaching_a):
+                press, _ = await b.service.request_human(conversation.id, "m3")
+                assert (await b.service.get(conversation.id)).mode == "queued"
+                while (await reaching_a.get()).seq != press.seq:
+                    pass  # until the press's message has reached gateway A
+            line.freed.set()
+            await a.service.drain()
+            await b.service.drain()
+            assert line.sent == [(question.seq, Urgency.HANDOFF)]
+            assert (await b.service.get(conversation.id)).pending_seq is None
+    finally:
+        backend.drop()
 
 
 class NoWorkerFree(LineRecorder):

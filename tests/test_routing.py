@@ -16,6 +16,7 @@ from conftest import (
     MovableClock,
     RunningServer,
     agent,
+    ask,
     connect,
     customer,
     make_settings,
@@ -219,11 +220,9 @@ async def test_bot_is_silent_in_human_mode_and_resumes_with_context_after_hand_b
 
         await act(sam, "handback", conversation)
         await client.wait_for(type="mode", data_mode="bot")
-        await say(client, "what is the weather like on mars")
-        reply = await client.wait_for(type="message", data_role="bot")
+        _, reply = await ask(client, "what is the weather like on mars")
         assert not reply["data"]["text"].startswith("I'm bringing in"), "no re-escalation loop"
-        await say(client, "how do I reset my password?")
-        answer = await client.wait_for(type="message", data_role="bot")
+        _, answer = await ask(client, "how do I reset my password?")
         assert answer["data"]["citations"][0]["article_id"] == "reset-your-password"
 
         await client.send({"type": "request_human", "client_msg_id": new_id(), "data": {}})
@@ -375,8 +374,9 @@ async def test_supervisors_watch_any_chat_and_see_the_roster(
         assert people["sam"]["status"] == "available" and people["sam"]["active"] == 1
         assert people["fran"]["status"] == "offline"
         assert (await act(alex, "presence", None, status="away"))["type"] == "ack"
-        roster = await sue.wait_for(type="roster")
-        assert {a["id"]: a["status"] for a in roster["data"]["agents"]}["alex"] == "away"
+        # A pass that began before the change may still send the roster it read then.
+        while {a["id"]: a["status"] for a in roster["data"]["agents"]}["alex"] != "away":
+            roster = await sue.wait_for(type="roster")
 
 
 async def test_auto_assignment_routes_to_the_fit_least_loaded_agent(

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -365,6 +366,53 @@ async def test_a_close_cancelled_while_stopping_a_worker_fails_is_still_cancelle
     assert [str(r.exc_info[1]) for r in failures if r.exc_info] == [
         "the worker could not be reaped"
     ]
+
+
+async def test_a_worker_that_cannot_be_reaped_leaves_no_other_unreaped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Closing the pool, the first worker cannot be reaped: the second is still reaped
+    before the close raises that failure, where the close gave up at the first failure
+    and left the later workers' reaping behind it, with no pool left to wait for it."""
+    finish, close_ended_first = pool_module._finish, list[bool]()
+
+    async def close_with_a_failing_reap() -> tuple[Any, Any]:
+        loop = asyncio.get_running_loop()
+        # One thread reaps the workers one by one, in the pool's order, so the first's
+        # failure has reached this loop before the second's reaping starts.
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+        turns = TurnPool(echo_graph, Gate(SPAWN.Event()), size=2, line=1, start_within_s=60.0)
+        await turns.start()
+        first, second = (worker.process for worker in turns._workers)
+
+        async def close_ended() -> bool:
+            """Whether the close ends within a hundred steps of the loop, as it does if it
+            stops waiting at the first failure."""
+            for _ in range(100):
+                if closing.done():
+                    return True
+                await asyncio.sleep(0)
+            return False
+
+        def fails_first(process: Any) -> None:
+            if process is first:
+                raise OSError("the worker could not be reaped")
+            close_ended_first.append(asyncio.run_coroutine_threadsafe(close_ended(), loop).result())
+            finish(process)
+
+        monkeypatch.setattr("warmline.workers.pool._finish", fails_first)
+        closing = asyncio.create_task(turns.close())
+        with pytest.raises(OSError, match="could not be reaped"):
+            await closing
+        return first, second
+
+    # On a loop of its own, whose default executor the test may choose.
+    first, second = await asyncio.to_thread(asyncio.run, close_with_a_failing_reap())
+    try:
+        assert close_ended_first == [False]
+        assert second.exitcode is not None
+    finally:
+        finish(first)  # asked to stop, it exits by itself
 
 
 ORPHANED_WORKER = """

@@ -93,16 +93,56 @@ def _urgency(turn: TurnInput, later: list[dict[str, Any]]) -> Urgency:
     a message that a handoff's turn waits behind (`later`: the customer messages after it,
     one a press or handed over at the edge): messages are answered in order, so that turn
     is the handoff's first step, and a handoff never waits in the bot turns' line. (A
-    handoff stored after the turn read `later` raises it in the line: `_store`.)"""
+    handoff stored after the turn read `later` raises it in the line: `_HandoffWatch`.)"""
     if turn.force_human or any(_for_a_person(data) for data in later):
         return Urgency.HANDOFF
     return Urgency.FIRST if turn.seq == 1 else Urgency.TURN
+
+
+@contextlib.contextmanager
+def _counted_unless_left_pending(failure: str | None) -> Iterator[None]:
+    """Count a turn's `failure` (None: it did not fail) as an error of that code whatever
+    becomes of the block, the write that ends the turn (stored, skipped, the conversation
+    gone, an unexpected error), except when the database refuses that write: the turn
+    stays pending, to run again, and `_guarded_turn` counts it as a turn left pending
+    (`unavailable`) instead: one failure, one count, in the one series an operator reads
+    for it (`warmline_errors_total`), and the run that ends the turn counts its own."""
+    try:
+        yield
+    except Unavailable:
+        raise
+    except Exception:
+        if failure is not None:
+            ERRORS.labels(code=failure).inc()
+        raise
+    if failure is not None:
+        ERRORS.labels(code=failure).inc()
 
 
 def _for_a_person(data: dict[str, Any]) -> bool:
     """A logged customer message whose turn is a handoff's: a press of "Talk to a person",
     or a request handed over at the edge (its turn completes the packet)."""
     return bool(data.get("force_human") or data.get("handed_over"))
+
+
+class _HandoffWatch:
+    """Watches a conversation's frames while its turn here waits for a worker (or runs),
+    no listener for whom frames are built (`EventBus.watch`): a customer message whose
+    turn is a handoff's (`_for_a_person`), stored after the turn read the log, is one
+    that waits behind this turn (messages are answered in order), so this turn is that
+    handoff's first step and moves to a handoff's place. Stored by this process, the
+    message is delivered here as its transaction commits; stored by another gateway (the
+    customer reconnected there, PostgreSQL and Redis), as this process reads it from the
+    bus's stream, milliseconds later, while the turn still waits behind the lock this one
+    holds."""
+
+    def __init__(self, standing: Standing) -> None:
+        self.standing = standing
+
+    def put_nowait(self, frame: ServerFrame) -> None:
+        data = frame.data
+        if frame.type == "message" and data.get("role") == "customer" and _for_a_person(data):
+            self.standing.raise_to(Urgency.HANDOFF)
 
 
 Result = TypeVar("Result")
@@ -194,10 +234,6 @@ class ConversationService:
         # does not start a second run of one (which would only wait for the lock to find
         # the message answered).
         self._running: collections.Counter[tuple[str, int]] = collections.Counter()
-        # The standing in the workers' line of the turn each conversation runs here (under
-        # its lock), from before that turn reads the log: a handoff stored meanwhile raises
-        # it, if it still waits for a worker.
-        self._lined: dict[str, Standing] = {}
         self.in_flight = InFlight(ticks)
         self.assignment = Assignment(
             settings.agents, self.log, self.queue, self.work, shared.presence
@@ -415,11 +451,6 @@ class ConversationService:
                 "pii_found": len(redaction.findings),
             },
         )
-        lined = self._lined.get(conversation_id)
-        if lined is not None and _for_a_person(message.data):
-            # The turn running here is an older message's, which this one's waits behind:
-            # the handoff's first step now, so it waits for a worker as a handoff's would.
-            lined.raise_to(Urgency.HANDOFF)
         if stored.handoff is not None:
             await self._escalated(conversation_id, message.seq, *stored.handoff)
         self._arrivals[(conversation_id, message.seq)] = arrival
@@ -641,17 +672,9 @@ class ConversationService:
         return None
 
     async def _counted_apology(self, conversation_id: str, seq: int, reason: TextKey) -> None:
-        """`_apologise`, counting the failure as `reason` whatever becomes of the apology
-        (stored, skipped, the conversation gone, an unexpected error), except when its
-        write is refused: the caller counts that as a turn left pending."""
-        try:
+        """`_apologise`, counting the failure as `reason` (`_counted_unless_left_pending`)."""
+        with _counted_unless_left_pending(reason):
             await self._apologise(conversation_id, seq, reason)
-        except Unavailable:
-            raise
-        except Exception:
-            ERRORS.labels(code=reason).inc()
-            raise
-        ERRORS.labels(code=reason).inc()
 
     async def _apologise(
         self, conversation_id: str, seq: int, reason: TextKey = "turn_failed"
@@ -673,15 +696,12 @@ class ConversationService:
     @contextlib.contextmanager
     def _lined_up(self, conversation_id: str) -> Iterator[Standing]:
         """The standing in the workers' line of the turn the conversation runs here, for
-        the length of the block; a handoff stored meanwhile raises it (`_store`)."""
-        standing = self._lined[conversation_id] = Standing(Urgency.TURN)
-        try:
+        the length of the block, from before the turn reads the log: a handoff stored
+        meanwhile, by this process or by another gateway the customer reached, raises it
+        when its message reaches this process's bus (`_HandoffWatch`)."""
+        standing = Standing(Urgency.TURN)
+        with self.bus.watch(conversation_id, _HandoffWatch(standing)):
             yield standing
-        finally:
-            # Only one turn of a conversation runs here at a time (`turns.hold`); should
-            # that change, a turn ending must not take another's standing with it.
-            if self._lined.get(conversation_id) is standing:
-                del self._lined[conversation_id]
 
     async def _run_turn(
         self, conversation_id: str, seq: int, arrival: _Arrival, standing: Standing
@@ -749,7 +769,8 @@ class ConversationService:
         memory (as the bot's turn it was), and its state completes the queued packet.
 
         The customer and the agents already have the handoff, so a failure here is logged
-        and leaves the packet the edge wrote; only a refused write keeps the turn pending.
+        and leaves the packet the edge wrote, counted as `packet_incomplete` once the turn
+        ends; only a refused write keeps the turn pending (counted as that instead).
         """
         conversation_id, seq = conversation.id, message.seq
         turn = TurnInput(
@@ -760,6 +781,7 @@ class ConversationService:
             language=conversation.language,
             segment=conversation.segment,
         )
+        failure: str | None = None
         try:
             # Its start deadline counts from now: the customer already has the handoff.
             arrival = _Arrival(None, early)
@@ -769,7 +791,7 @@ class ConversationService:
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
         except Exception:
-            ERRORS.labels(code="packet_incomplete").inc()
+            failure = "packet_incomplete"
             log.exception(
                 "handoff packet not completed", extra={"conversation_id": conversation_id}
             )
@@ -778,7 +800,8 @@ class ConversationService:
             if (await self.log.get_in(change.conn, conversation_id)).pending_seq == seq:
                 await self.log.answered(change.conn, conversation_id, seq)
 
-        await self.work.apply(answered)
+        with _counted_unless_left_pending(failure):
+            await self.work.apply(answered)
         if self.summarize is not None:
             self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 

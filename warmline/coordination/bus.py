@@ -7,10 +7,12 @@ a frame only has to serialise itself (`wire`).
 
 Each subscriber gets its own unbounded queue, so a slow socket never blocks the
 service; a socket that goes away simply unsubscribes, and anything it missed is in
-the conversation log for its resume.
+the conversation log for its resume. A watcher (`watch`) is handed the same frames
+but is no listener: it reads each frame as it is delivered, for this process's own use
+(the service's watch on a turn waiting for a worker), so `has_subscribers` does not
+count it and no frame is built for it alone.
 """
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -33,10 +35,19 @@ class Frame(Protocol):
 
 
 F = TypeVar("F", bound=Frame)
+F_in = TypeVar("F_in", bound=Frame, contravariant=True)
+
+
+class Subscriber(Protocol[F_in]):
+    """What a delivered frame is handed to, on the event loop: it must not wait."""
+
+    def put_nowait(self, frame: F_in, /) -> None: ...
 
 
 class EventBus(Protocol[F]):
-    def subscribe(self, topic: str, queue: asyncio.Queue[F]) -> AbstractContextManager[None]: ...
+    def subscribe(self, topic: str, queue: Subscriber[F]) -> AbstractContextManager[None]: ...
+
+    def watch(self, topic: str, watcher: Subscriber[F]) -> AbstractContextManager[None]: ...
 
     def has_subscribers(self, topic: str) -> bool: ...
 
@@ -51,17 +62,15 @@ class EventBus(Protocol[F]):
 
 class LocalEventBus(Generic[F]):
     def __init__(self) -> None:
-        self._subscribers: defaultdict[str, set[asyncio.Queue[F]]] = defaultdict(set)
+        self._subscribers: defaultdict[str, set[Subscriber[F]]] = defaultdict(set)
+        self._watchers: defaultdict[str, set[Subscriber[F]]] = defaultdict(set)
 
-    @contextmanager
-    def subscribe(self, topic: str, queue: asyncio.Queue[F]) -> Iterator[None]:
-        self._subscribers[topic].add(queue)
-        try:
-            yield
-        finally:
-            self._subscribers[topic].discard(queue)
-            if not self._subscribers[topic]:
-                del self._subscribers[topic]
+    def subscribe(self, topic: str, queue: Subscriber[F]) -> AbstractContextManager[None]:
+        return _member(self._subscribers, topic, queue)
+
+    def watch(self, topic: str, watcher: Subscriber[F]) -> AbstractContextManager[None]:
+        """Hand `watcher` the frames of `topic` delivered here, for the block's length."""
+        return _member(self._watchers, topic, watcher)
 
     def has_subscribers(self, topic: str) -> bool:
         """Whether anyone listens: a frame that is costly to build is built only for them."""
@@ -71,12 +80,29 @@ class LocalEventBus(Generic[F]):
         self.deliver(topic, frame)
 
     def deliver(self, topic: str, frame: F) -> None:
-        """Hand a frame to this process's subscribers of `topic`."""
+        """Hand a frame to this process's subscribers and watchers of `topic`."""
         for queue in self._subscribers.get(topic, ()):
             queue.put_nowait(frame)
+        for watcher in self._watchers.get(topic, ()):
+            watcher.put_nowait(frame)
 
     async def flush(self) -> None:
         """Return once every frame published so far is on its way to subscribers.
 
         In process, publishing already delivered it.
         """
+
+
+@contextmanager
+def _member(
+    registry: defaultdict[str, set[Subscriber[F]]], topic: str, member: Subscriber[F]
+) -> Iterator[None]:
+    """`member` in `registry` under `topic` for the block; an emptied topic is dropped, so
+    the registry holds only topics someone is on (a topic a conversation)."""
+    registry[topic].add(member)
+    try:
+        yield
+    finally:
+        registry[topic].discard(member)
+        if not registry[topic]:
+            del registry[topic]

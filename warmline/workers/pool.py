@@ -574,14 +574,14 @@ class TurnPool:
         killing it. The wait runs to its end even if the caller is cancelled meanwhile (a
         second Ctrl-C while a cancelled start or a shutdown closes the pool): cut short,
         it would leave a worker that cannot hear the stop (stuck loading, or in a turn)
-        running with no pool left to kill it."""
+        running with no pool left to kill it. Likewise a worker that could not be reaped
+        does not stop the others' reaping: the failure is raised once all are done."""
         for task in self._starting:
             task.cancel()
         workers, self._workers = self._workers, []
         for worker in workers:
             worker.stop()
-        finishing = (asyncio.to_thread(_finish, worker.process) for worker in workers)
-        await _to_the_end(asyncio.gather(*finishing))
+        await _to_the_end(_reap([worker.process for worker in workers]))
 
 
 async def _to_the_end(cleanup: Awaitable[Any]) -> None:
@@ -606,6 +606,20 @@ async def _to_the_end(cleanup: Awaitable[Any]) -> None:
         raise cancelled
     log.error("cleanup failed while cancelled", exc_info=failure)
     raise cancelled from failure
+
+
+async def _reap(processes: list[BaseProcess]) -> None:
+    """`_finish` every process at once, each to its end whatever becomes of the others,
+    so one that cannot be reaped leaves no other unreaped; then raise its failure (or,
+    of several, all of them together)."""
+    outcomes = await asyncio.gather(
+        *(asyncio.to_thread(_finish, process) for process in processes), return_exceptions=True
+    )
+    failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise BaseExceptionGroup("workers not reaped", failures)
 
 
 def _finish(process: BaseProcess) -> None:
