@@ -300,6 +300,8 @@ def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> No
         "rr 1 box ",
         "TX 78701 ",
         "it's ab ",
+        "unit 1-",
+        "1 a IL, ",
     ],
 )
 def test_redaction_costs_linear_time(unit: str) -> None:
