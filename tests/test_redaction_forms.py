@@ -5,10 +5,13 @@ from collections.abc import Callable
 
 import pytest
 
+from warmline.config import Settings
 from warmline.guardrails import named_things
 from warmline.guardrails.folding import fold
 from warmline.guardrails.nlp_batching import artifacts_of
+from warmline.guardrails.recognizers.known_name import known_names
 from warmline.guardrails.redaction import PlaceholderBook, Redactor
+from warmline.guardrails.vocabulary import BRANDS, kb_vocabulary
 
 
 def redact(redactor: Redactor, text: str) -> str:
@@ -371,6 +374,9 @@ def test_short_phone_numbers_after_phone_words_are_redacted(
         "order 612345678 has not arrived",
         "tracking number 9400 1000 0000 0000 0000 00",
         "my account number is 62889",
+        # A reference number said with "is", in a phone's shape.
+        "my order number is 123-456-7890",
+        "the reference number was 555 123 4567",
         "I bought the phone in 2019",
         # A time of day to call at, on a 24-hour clock.
         "call me at 1030",
@@ -691,3 +697,82 @@ def test_a_card_after_a_standalone_dialling_prefix_is_redacted(redactor: Redacto
 
 def test_us_after_an_address_is_a_country_only_in_capitals(redactor: Redactor) -> None:
     assert redact(redactor, "Austin, TX 78701 us too") == "<ADDRESS_1> us too"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is klarna",
+        "this is Klarna",
+        "Hi, this is klarna, my payment failed",
+        "PayPal or Klarna?",
+        "I paid by Zelle",
+        "this is zelle, it says pending",
+    ],
+)
+def test_payment_brands_are_never_names(redactor: Redactor, text: str) -> None:
+    """The sample knowledge base names neither brand, so only the brand list keeps them."""
+    assert not {"klarna", "zelle"} & kb_vocabulary(Settings().kb_path)
+    assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("this is maria from klarna", "this is <NAME_1> from klarna"),
+        # Brands that are people as often stay off the list: "Chase", "Ford", "Marcus".
+        ("Thanks Chase, that helped", "Thanks <NAME_1>, that helped"),
+    ],
+)
+def test_names_beside_brands_and_names_that_are_brands_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+def test_no_brand_that_never_names_is_a_listed_name() -> None:
+    assert not BRANDS & known_names()
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("apt 4B", "<ADDRESS_1>"),
+        ("send it to flat 3 please", "send it to <ADDRESS_1> please"),
+        ("I'm in unit 12 at the back", "I'm in <ADDRESS_1> at the back"),
+        ("my apt. 35A is on the second floor", "my <ADDRESS_1> is on the second floor"),
+        ("Ste 1400", "<ADDRESS_1>"),
+        # A street with no suffix before a city and a state with no ZIP.
+        ("I live at 42 Wallaby Springfield IL", "I live at <ADDRESS_1>"),
+        ("1000 Woodlawn Chicago IL.", "<ADDRESS_1>."),
+        ("ship to 100 main los angeles, ca", "ship to <ADDRESS_1>"),
+        ("303 11th washington, dc", "<ADDRESS_1>"),
+    ],
+)
+def test_units_alone_and_streets_before_a_state_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we charge a flat 5% fee",
+        "it was flat 30 dollars",
+        "delivery is flat 3-4 days",
+        "I finished unit 3 of 8",
+        "the unit 2 stopped working",
+        "book room 12 on floor 2",
+        "it took 2 days to get to TX.",
+        "I WAITED 2 DAYS OK",
+        "2 ITEMS NY",
+        "got 2 of them from Austin, TX.",
+        "I ordered 2 bulbs, in",
+        "3 new bulbs for my Chicago IL",
+    ],
+)
+def test_rates_counts_and_rooms_near_unit_and_state_words_stay(
+    redactor: Redactor, text: str
+) -> None:
+    assert redact(redactor, text) == text

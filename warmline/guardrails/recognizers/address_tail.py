@@ -4,7 +4,9 @@ A ZIP code after a state is an address whatever comes before it, so the tail alo
 is hidden even when the street was written in a form no pattern knows ("Union
 Station, Washington, DC 20001"). From the tail the span grows back over up to two
 comma-separated parts that read as address parts (a house number, or capitalised
-words), stopping at prose ("please ship it to").
+words), stopping at prose ("please ship it to"). A state with no ZIP after it is an
+address only when the span grown back from it starts with a house number and counts
+nothing ("1000 Woodlawn Chicago IL", "303 11th washington, dc"; not "2 days in TX").
 """
 
 import re
@@ -34,6 +36,25 @@ TAIL = re.compile(
     rf"(?:\b{_ANY_STATE}\.?,?\s+\d{{5}}(?:-\d{{4}})?\b|"
     rf"(?:\b(?:{'|'.join(_STATES)})|,\s*{_ANY_STATE})\.?,?\s+\d{{4}}\b)"
     rf"(?:,?\s+{_COUNTRY}(?!\w))?"
+)
+# A state with no ZIP ends an address too, when what it ends starts with a house number
+# ("1000 Woodlawn Chicago IL", "100 main los angeles, ca"): a code in capitals that is no
+# English word in shouting (not "OK", "IN", "ME", "OR" …), or any state after a comma, each
+# last before a stop or the end ("ships in 2 days, in" is no address).
+_PLAIN_STATES = (
+    "AK AZ AR CA CT DC FL GA IL IA KS KY MI MN MO MT NV NH NJ NM NY NC ND RI SC SD TN TX UT "
+    "VT VA WA WV WI WY"
+).split()
+STATE_END = re.compile(
+    rf"(?:(?<=[\w.] )(?-i:{'|'.join(_PLAIN_STATES)})|,\s*{_ANY_STATE}\.?)"
+    r"(?=\s*(?:[.,;:!?)\n]|$))"
+)
+_HOUSE = re.compile(r"\d{1,6}[A-Za-z]?\s+\w")
+# Words after a number that count or measure ("2 days", "3 items"), never a street's.
+_COUNTED = frozenset(
+    "day days week weeks month months year years hour hours minute minutes time times item "
+    "items order orders unit units piece pieces dollar dollars euro euros pound pounds "
+    "percent kg lb lbs box boxes pack packs people kids".split()
 )
 _PROSE = frozenset(
     "i im i'm we you it my our your is are am was live living lives in at to from ship send "
@@ -67,20 +88,34 @@ class AddressTailRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        results = []
-        for tail in TAIL.finditer(text):
-            start = tail.start()
-            for _ in range(self.PARTS):
-                head = text[max(0, start - self.PART_CHARS) : start]
-                stop = max((m.end() for m in _BOUNDARY.finditer(head)), default=0)
-                piece = head[stop:]
-                comma = piece.rstrip().rfind(",", 0, len(piece.rstrip()) - 1)
-                part = piece[comma + 1 :] if comma >= 0 else piece
-                found = _address_part(part.rstrip(", "))
-                if found is None:
-                    break
-                start = start - len(part) + found[0]
-                if comma < 0 or not found[1]:
-                    break
-            results.append(RecognizerResult("ADDRESS", start, tail.end(), 0.85))
+        results = [
+            RecognizerResult("ADDRESS", self._start(text, tail.start()), tail.end(), 0.85)
+            for tail in TAIL.finditer(text)
+        ]
+        for state in STATE_END.finditer(text):
+            start = self._start(text, state.start())
+            if start < state.start() and _a_street(text[start : state.start()]):
+                results.append(RecognizerResult("ADDRESS", start, state.end(), 0.85))
         return results
+
+    def _start(self, text: str, start: int) -> int:
+        """Where the address whose tail starts at `start` starts (see the module's docstring)."""
+        for _ in range(self.PARTS):
+            head = text[max(0, start - self.PART_CHARS) : start]
+            stop = max((m.end() for m in _BOUNDARY.finditer(head)), default=0)
+            piece = head[stop:]
+            comma = piece.rstrip().rfind(",", 0, len(piece.rstrip()) - 1)
+            part = piece[comma + 1 :] if comma >= 0 else piece
+            found = _address_part(part.rstrip(", "))
+            if found is None:
+                break
+            start = start - len(part) + found[0]
+            if comma < 0 or not found[1]:
+                break
+        return start
+
+
+def _a_street(head: str) -> bool:
+    """The words before a state with no ZIP start with a house number and count nothing."""
+    words = {w.casefold() for w in _PART_WORD.findall(head)}
+    return _HOUSE.match(head) is not None and not words & _COUNTED

@@ -8,14 +8,16 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 # Words that name the number after them as a reference, not a card or a phone.
 _OTHER_NUMBER = re.compile(
     r"\b(?:order|tracking|track|parcel|shipment|invoice|ref|reference|ticket|case|report|"
-    r"claim|confirmation|booking|transaction|serial|imei)\b\W*(?:no\.?|number|#|id)?\W*$",
+    r"claim|confirmation|booking|transaction|serial|imei)\b\W*"
+    r"(?:(?:no\.?|number|#|id)(?:\s+(?:is|was))?)?\W*$",
     re.IGNORECASE,
 )
 
 
 def named_otherwise(text: str, start: int) -> bool:
     """The words just before `start` name the number there as an order, tracking,
-    invoice or other reference number ("order 4222…", "police report no. 23-88812")."""
+    invoice or other reference number ("order 4222…", "police report no. 23-88812",
+    "my order number is 123-456-7890")."""
     return bool(_OTHER_NUMBER.search(text, max(0, start - 40), start))
 
 

@@ -58,7 +58,7 @@ def add_small_model_ner(nlp: Language) -> None:
     nlp.add_pipe(_STASH, after="small_model_ner")
 
 
-def _name_like(span: Span, words: Dictionary) -> bool:
+def _name_like(span: Span, text: str, words: Dictionary) -> bool:
     """Whether a person of the small model's reads as one where the medium model saw no
     person: outside a hashtag or a handle, not called a place or a company by the medium
     model ("Madison", "Manchester United"), every word capitalised and none all
@@ -66,9 +66,13 @@ def _name_like(span: Span, words: Dictionary) -> bool:
     among them ("Weird Al", but not "Pussy Left"). A single word is no message's first
     word (every first word has a capital: "Mornin", "Dta"), and an English word only
     when it is a listed name the tagger reads as a proper noun ("Roman", not "Universe",
-    "Euro" or "Marry")."""
-    doc = span.doc
-    if span.start_char > 0 and doc.text[span.start_char - 1] in "#@":
+    "Euro" or "Marry").
+
+    The character before the span is read in `text`, the message the document was made
+    of: spaCy's `Doc.text` joins every token anew on each read, so reading it once per
+    person made a message of many names ("this is maria - sam …") cost time quadratic
+    in its length."""
+    if span.start_char > 0 and text[span.start_char - 1] in "#@":
         return False
     if any(token.ent_type_ in _PLACES_AND_COMPANIES for token in span):
         return False
@@ -120,5 +124,5 @@ class SmallModelNameRecognizer(EntityRecognizer):
         return [
             RecognizerResult("PERSON", span.start_char, span.end_char, SMALL_MODEL_SCORE)
             for span in _people(doc)
-            if _name_like(span, self._words)
+            if _name_like(span, text, self._words)
         ]
