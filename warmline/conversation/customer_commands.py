@@ -180,7 +180,7 @@ class ConversationService:
         self.placeholders = PlaceholderStore(db)
         self.graph = graph
         self.runner = runner
-        self.guard = Guard(redactor, settings.limits.max_message_chars, settings.company_name)
+        self.guard = Guard(redactor, settings.limits.max_message_chars)
         self.vault = vault
         self.bus = shared.bus
         self.presence = shared.presence
@@ -801,6 +801,7 @@ class ConversationService:
             queued.customer.previous_agent,
             self.settings.products,
             now=queued.created_at,
+            company=self.settings.company_name,
         )
         await self.queue.replace_packet(entry.id, packet)
         self.broadcast.announce()
@@ -963,6 +964,7 @@ class ConversationService:
             previous,
             self.settings.products,
             now=self.clock(),
+            company=self.settings.company_name,
         )
         entry = await self.queue.enqueue(
             conn,
