@@ -164,6 +164,11 @@ def _assert_linear(
         ],
         lambda n: ("what poor service means the angry look this is such poor the " * n)[:n],
         lambda n: ("disappointed with lumen home lumen talk to a lumen home lumen " * n)[:n],
+        lambda n: (
+            "the guy on your phone line the support staff were so it's bad support for the "
+            "steps are no use to me I feel cheated by the hidden this is no use what poor "
+            "service from you " * n
+        )[:n],
     ],
     ids=[
         "repeated person word",
@@ -182,6 +187,7 @@ def _assert_linear(
         "staff, cheated by another, your fees",
         "poor service, feelings described",
         "the company's name repeated",
+        "rude staff of ours, bad support for, no use, cheated by fees",
     ],
 )
 def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:
@@ -189,6 +195,25 @@ def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]
     a ratio of two runs' CPU times in one thread, with room for a noisy shared machine."""
     compute_signals("warm up")
     _assert_linear(compute_signals, text_of, 1000, 4)
+
+
+@pytest.mark.parametrize(
+    "text_of",
+    [
+        lambda n: ("so disappointed with the brightwave energy the brightwave " * n)[:n],
+        lambda n: ("suing brightwave energy co. brightwave energy co brightwave" * n)[:n],
+        lambda n: ("the guy at the brightwave energy was so rude " * n)[:n],
+    ],
+    ids=["a name of several words repeated", "its legal form repeated", "staff at the company"],
+)
+def test_every_detector_with_a_name_of_several_words_costs_linear_time(
+    text_of: Callable[[int], str],
+) -> None:
+    def read(text: str) -> object:
+        return compute_signals(text, ["hello", "my hub"], None, "The Brightwave Energy Co.")
+
+    read("warm up")
+    _assert_linear(read, text_of, 1000, 4)
 
 
 @pytest.mark.parametrize(

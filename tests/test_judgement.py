@@ -240,6 +240,33 @@ def test_a_problem_that_outlasts_the_answers_is_dissatisfaction_with_us() -> Non
     assert decide(thanks, [opening, first]) == []
 
 
+def score(text: str, earlier: list[str]) -> float:
+    return compute_signals(text, earlier).frustration.score
+
+
+def test_the_opening_is_the_first_message_that_is_more_than_a_greeting() -> None:
+    """A greeting before the trouble opens nothing: the report after one answer is still
+    the first, tone alone."""
+    report = "I reset it but it didn't work"
+    assert score(report, ["hello there", "my hub is not working"]) == 0.25
+    shows = "I'm not working today so I have time, my hub shows E-1042"
+    assert score("I restarted the router, nothing changed", ["hi", shows]) == 0.25
+    # Two reports after the opening are still a trend, greeting or not.
+    assert score(report, ["hi", "my hub is slow", "I rebooted, still not working"]) == 0.5
+
+
+def test_a_failure_told_with_thanks_is_no_earlier_report() -> None:
+    earlier = ["my hub is slow", "it didn't work, thanks anyway"]
+    assert score("I rebooted again, it didn't work", earlier) == 0.25
+
+
+def test_a_failure_said_of_our_answer_counts_once() -> None:
+    """ "it didn't help" judges the answer (evidence); its "didn't help" is no more tone."""
+    assert score("it didn't help", ["my hub is slow"]) == 0.5
+    assert score("the reset didn't help", ["my hub is slow"]) == 0.25
+    assert score("that didn't fix it", ["my hub is slow"]) == 0.25
+
+
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
     settings = Settings()
@@ -1931,6 +1958,46 @@ def test_poor_service_and_rude_staff_of_ours_are_complaints() -> None:
     assert not frustrated("it's poor service in the basement, can I get a booster?")
     assert not frustrated("the staff at the shop were so rude, so I ordered from you")
     assert not frustrated("what poor service means on the signal icon?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's bad support for older iPhones that worries me, is iOS 14 supported?",
+        "That's bad support for Zigbee in the spec sheet, or am I reading it wrong?",
+        "It was poor service from the courier, not you, but the box is damaged",
+        "I bought it at Currys and the Currys staff were rude, so I'm asking you directly",
+        "The hotel staff were so rude when the cam was installed there",
+        "The team was so rude to each other on that reality show lol",
+        "The steps are no use to me because I don't have the app, can you send a PDF?",
+        "the answers are no use without the serial, which I'll send now",
+        "it's no use trying to restart it, can I get a replacement?",
+    ],
+)
+def test_poor_support_rude_staff_and_no_use_said_of_others_or_with_a_reason_are_none(
+    text: str,
+) -> None:
+    assert not frustrated(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I feel cheated by the hidden fees",
+        "I feel cheated by these charges",
+        "Honestly, what poor service from you today",
+        "It's poor service for the price",
+        "that answer is of no use to me",
+        "This is no use at all",
+        "Your courier was very rude",
+        "the guy on your phone line was rude",
+        "the support staff were so rude",
+    ],
+)
+def test_cheated_by_our_fees_poor_service_from_us_and_our_rude_staff_are_complaints(
+    text: str,
+) -> None:
+    assert frustrated(text)
 
 
 def test_a_feeling_told_of_a_thing_described_is_not_the_customers() -> None:

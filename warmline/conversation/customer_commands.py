@@ -220,7 +220,7 @@ class ConversationService:
         self.placeholders = PlaceholderStore(db)
         self.graph = graph
         self.runner = runner
-        self.guard = Guard(redactor, settings.limits.max_message_chars, settings.company_name)
+        self.guard = Guard(redactor, settings.limits.max_message_chars)
         self.vault = vault
         self.bus = shared.bus
         self.presence = shared.presence
@@ -824,6 +824,7 @@ class ConversationService:
             queued.customer.previous_agent,
             self.settings.products,
             now=queued.created_at,
+            company=self.settings.company_name,
         )
         await self.queue.replace_packet(entry.id, packet)
         self.broadcast.announce()
@@ -986,6 +987,7 @@ class ConversationService:
             previous,
             self.settings.products,
             now=self.clock(),
+            company=self.settings.company_name,
         )
         entry = await self.queue.enqueue(
             conn,

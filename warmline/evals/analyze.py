@@ -72,7 +72,7 @@ class Analyzer:
 
     def __init__(self, settings: Settings, redactor: Redactor, store: KnowledgeStore | None):
         self.settings = settings
-        self.guard = Guard(redactor, settings.limits.max_message_chars, settings.company_name)
+        self.guard = Guard(redactor, settings.limits.max_message_chars)
         self.policy = EscalationPolicy(settings.policy)
         self.store = store
 
@@ -305,7 +305,11 @@ class RememberingRedactor(Redactor):
 
 def _redactor(settings: Settings, secret: bytes) -> Redactor:
     return RememberingRedactor(
-        settings.pii_entities, secret, settings.pii_allow_patterns, settings.pii_company_patterns
+        settings.pii_entities,
+        secret,
+        settings.pii_allow_patterns,
+        settings.pii_company_patterns,
+        company_name=settings.company_name,
     )
 
 

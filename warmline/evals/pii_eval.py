@@ -179,6 +179,7 @@ def evaluate(path: Path, settings: Settings) -> PiiReport:
         settings.pii_allow_patterns,
         settings.pii_company_patterns,
         kb_vocabulary(settings.kb_path),
+        settings.company_name,
     )
     ours, leaked = score(messages, redactor.detect)
     peer, _ = score(messages, presidio_default())

@@ -133,7 +133,7 @@ _US = (
     + COMPANY
     + r"|how|the (?:\w+ )?(?:service|support|staff|team|company|reply|replies|"
     r"answer|response|solution|outcome|result|results|resolution|handling|treatment|experience|"
-    r"process|way)|this (?:service|company|answer|reply|response|solution|outcome))\b"
+    r"process|way)|this (?:service|company|answer|reply|response|solution|outcome))(?!\w)"
 )
 _DISSATISFIED = (
     r"(?:not (?:(?:at all|really|very|fully|entirely|completely) )?satisfied|unsatisfied|"
@@ -148,7 +148,8 @@ _STRONG_WORDS = [
     r"lost (?:my |all )?(?:patience|confidence|trust)|"
     r"had enough|furious|livid|angry|annoyed|frustrat\w*|infuriating|nightmare|"
     r"unbelievable|impossible to deal with|not happy|regret (?:ever )?buying|"
-    r"i'?m (?:so )?done|so done with|done with (?:this|" + COMPANY + r"|you)|untrustworthy)\b",
+    r"i'?m (?:so )?done|so done with|done with (?:this|you)|untrustworthy)\b|\bdone with "
+    + COMPANY,
     # Appalling said of us ("your handling of my refund is appalling", "it's appalling
     # that you ..."), not of a hotel, the weather or a book's ending.
     r"\b(?:(?:this|that|it)(?:'?s| is| was| has been)|you(?:'?re| are| have been|'ve been)|"
@@ -190,18 +191,28 @@ _STRONG_WORDS = [
     r"\b(?:i|we)(?:'ve| have| had|'m| am|'re| are)? (?:(?:been|was|were|got|get|feel|felt) )?"
     r"(?:(?:so|totally|completely|really) )?cheated\b(?! by (?!(?:you|u|your|"
     + COMPANY
-    + r")\b))|\byou(?:'re| are|'ve| have)? (?:been )?cheat(?:ing|ed)\b|"
+    + r")(?!\w)|(?:the |these |those |this |all (?:the |these )?)?(?:\w+ )?(?:fees?|charges?|"
+    r"pric\w+|bill\w*|subscriptions?|renewals?|terms|contracts?|plans?)\b))|"
+    r"\byou(?:'re| are|'ve| have)? (?:been )?cheat(?:ing|ed)\b|"
     r"\b(?:(?:this|that|it)(?:'s| is| was)|"
     r"your (?:\w+ ){1,3}?(?:is|are|was|were)) (?:(?:just|pure|plain|blatant|simply|absolutely|"
     r"totally|a kind of|a form of) )?cheating\b|\b(?:money|profit) by cheating\b|"
     r"\bcheat(?:s|ing|ed)? (?:(?:me|us) (?:out )?of )?(?:my |our |the )?money\b|"
     + _SENTENCE_START
     + r"cheating(?=\s*(?:[!.…?]|$))",
-    # Our staff's conduct judged ("your staff were so rude"), not the staff of a shop or
-    # anyone else's ("the staff at the shop were rude").
-    r"\b(?:your|the) (?:\w+ ){0,2}?(?:staff|agents?|employees?|operators?|representatives?|"
-    r"reps?|team) (?:was|were|is|are|has been|have been) (?:(?:so|very|really|extremely|"
-    r"incredibly|quite|just) )?(?:rude|impolite|disrespectful|condescending|unprofessional)\b",
+    # Our staff's conduct judged ("your staff were so rude", "your courier was very rude",
+    # "the guy on your phone line was rude"), not the staff of a shop, a hotel or a show
+    # ("the Currys staff were rude", "the hotel staff", "the team was so rude to each
+    # other"): "the" only before our own kinds of staff, ours named after it.
+    r"\b(?:your (?:\w+ ){0,2}?(?:staff|agents?|employees?|operators?|representatives?|reps?|"
+    r"team|couriers?|drivers?|technicians?|engineers?|installers?|people)|the (?:customer "
+    r"service |support |chat |phone |service )?(?:staff|agents?|employees?|operators?|"
+    r"representatives?|reps?|team)|the (?:guy|person|lady|man|woman|girl|agent) (?:on|at|from|"
+    r"in) (?:your|"
+    + COMPANY
+    + r")(?: \w+){0,3}?) (?:was|were|is|are|has been|have been) (?:(?:so|very|really|"
+    r"extremely|incredibly|quite|just) )?(?:rude|impolite|disrespectful|condescending|"
+    r"unprofessional)\b(?! (?:to|with) (?:each other|one another)\b)",
     r"\bare you (?:kidding|serious|joking)\b|\bseriously\?",
     r"\b(?:never (?:again|buying)|last chance)\b",
     r"\b(?:i'?m|i am|we'?re|we are|i'?ll be|i will be) switching to\b"
@@ -227,7 +238,7 @@ _STRONG_WORDS = [
 _NOT_OF_US = (
     r"(?! (?:about|against|with|to|on|regarding) (?:(?:me|us)\b|(?!"
     + COMPANY
-    + r"\b)(?-i:[A-Z][a-z]+\b)|"
+    + r")(?-i:[A-Z][a-z]+\b)|"
     r"(?:your |the |an? |my |our |one of your )?(?:\w+ )?(?:agent|technician|driver|courier|staff|"
     r"employee|installer|engineer|operator|manager|colleague|rep|representative|guy|seller|"
     r"vendor|merchant|landlord|council|neighbou?r|airline|hotel|restaurant|shop|store|bank|"
@@ -254,11 +265,16 @@ _COMPLAINT = [
     r"(?:customer service|attitude)\b|\b(?:such|so) (?:poor|bad) (?:service|support)\b"
     + _NOT_A_PLACE,
     # The service the customer is getting judged ("this is poor service", "what bad
-    # support!"), not a phone's signal ("it's poor service in the basement") nor a
-    # question about the words ("what poor service means on the icon?").
+    # support!", "what poor service from you today"), not a phone's signal ("it's poor
+    # service in the basement"), a product's ("bad support for older iPhones", "for
+    # Zigbee"), someone else's ("poor service from the courier") nor a question about
+    # the words ("what poor service means on the icon?").
     r"\b(?:this|that|it)(?:'s| is| was) (?:(?:a|such|really|very|so|just) ){0,2}(?:poor|bad|"
-    r"lousy|shoddy) (?:customer )?(?:service|support)\b" + _NOT_A_PLACE + r"|\bwhat (?:a )?"
-    r"(?:poor|bad|lousy|shoddy) (?:customer )?(?:service|support)(?=\s*(?:[!.…]|$))",
+    r"lousy|shoddy) (?:customer )?(?:service|support)\b" + _NOT_A_PLACE + r"(?! (?:for|from|of|"
+    r"with|by) (?!(?:me|us|you|your|a|an|such|so|the price|the money|what)\b|"
+    + COMPANY
+    + r"))|\bwhat (?:a )?(?:poor|bad|lousy|shoddy) (?:customer )?(?:service|support)"
+    r"(?=\s*(?:[!.…]|$)| from (?:you|" + COMPANY + r")(?!\w))",
     r"\b(?:(?:is|was) (?:this|that)|this is) (?:the|your) (?:(?:customer )?service |staff )?"
     r"(?:attitude|competence|professionalism)\b(?! (?:setting|sensor|mode|indicator)s?\b)|"
     r"\b(?:is|was) (?:this|that) your efficiency\b|"
@@ -288,6 +304,9 @@ _REPROACH = compile_all(
         r"\b(?:give me|i (?:want|need)) an explanation\b",
     ]
 )
+# After "of no use", a reason the customer gives or a lack they mend ("no use to me
+# because I don't have the app", "no use without the serial, which I'll send now").
+_NO_REASON = r"(?!(?: (?:to|for) (?:me|us))? (?:without|until|unless|if|because|since|as|trying)\b)"
 # Dissatisfaction with the last answer or with the bot itself.
 _ABOUT_THE_ANSWER = compile_all(
     [
@@ -295,9 +314,14 @@ _ABOUT_THE_ANSWER = compile_all(
         r"\bi(?: have|'ve) (?:already )?(?:done|tried) (?:that|this)\b",
         r"\bi already (?:did|tried|done) (?:that|this|it)\b|\b(?:did|tried) (?:that|it) already\b",
         r"\b(?:wrong|irrelevant|unhelpful|useless) (?:answer|reply|response|article|link)s?\b",
-        # What we said judged of no use ("your words are of no use"), not a thing.
-        r"\b(?:your|the) (?:words|answers?|replies|reply|advice|suggestions?|solutions?|steps) "
-        r"(?:is|are|was|were) (?:of )?no use\b",
+        # What we said judged of no use ("your words are of no use", "that answer is of no
+        # use to me", "This is no use at all"), not a thing, nor of no use for a reason the
+        # customer then gives or mends ("the steps are no use to me because I don't have
+        # the app", "no use without the serial, which I'll send").
+        r"\b(?:your|the|that|this) (?:words|answers?|replies|reply|advice|suggestions?|solutions?|"
+        r"steps|article|link|response) (?:is|are|was|were) (?:of )?no use\b" + _NO_REASON,
+        r"\b(?:this|that|it)(?:'s| is| was) (?:of )?no use(?= (?:to|for) (?:me|us)\b| at all\b|"
+        r"\s*(?:[.!?…]|$))" + _NO_REASON,
         r"\b(?:that|this|it|you) (?:didn'?t|doesn'?t|did not|does not|don'?t|do not|isn'?t|is not|"
         r"aren'?t|are not|weren'?t|wasn'?t) (?:help(?:ing|ful)?|answer\w*|make sense|"
         r"understand\w*|get it|listening|reading)\b",
@@ -495,9 +519,29 @@ def _mock_praise(text: str) -> list[str]:
     return [] if praise and (thanks or reports_resolved(rest)) else praise
 
 
+# Words of a message that only greets ("hello there", "hi all"): no opening of the trouble.
+_GREETING_WORDS = frozenset(
+    {"hi", "hii", "hiya", "hello", "hey", "heya", "hallo", "hola", "bonjour", "good", "morning",
+     "afternoon", "evening", "greetings", "howdy", "there", "all", "everyone", "team", "guys",
+     "folks", "anyone", "ok", "okay", "please", "yo"}
+)  # fmt: skip
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def replies_after_opening(earlier: list[str]) -> list[str]:
+    """The customer's earlier messages after the one that opened the trouble: a greeting
+    alone before it ("hello there", then "my hub is not working") opens nothing."""
+    for index, message in enumerate(earlier):
+        if not set(_WORDS.findall(message.lower())) <= _GREETING_WORDS:
+            return earlier[index + 1 :]
+    return []
+
+
 def failure_reported(text: str) -> bool:
-    """Whether `text` says the trouble outlasted what was tried ("it didn't work")."""
-    return any(p.search(text) for p in _FAILURE_PERSISTS)
+    """Whether `text`, a reply after the opening, says the trouble outlasted what was
+    tried ("it didn't work"), as `detect_frustration` reads it: not when it thanks ("It
+    didn't work, thank you anyway" reports, it does not complain)."""
+    return not _THANKS.search(text) and any(p.search(text) for p in _FAILURE_PERSISTS)
 
 
 def detect_frustration(
@@ -509,9 +553,12 @@ def detect_frustration(
     """`answered`: the customer has written before in this conversation, so the service
     has answered at least once; `company`: the name of the company the bot speaks for;
     `failed_before`: a reply of the customer's after the opening message already said
-    the trouble outlasted an answer. One such report after an answer is news for the
-    next answer ("I disabled it, but it didn't work"), tone-weight; the failure told
-    again after another answer is a trend, and evidence."""
+    the trouble outlasted an answer (`failure_reported`). One such report after an
+    answer ("I disabled it, but it didn't work") weighs as tone, 0.25, below any
+    handover, so the bot answers again; the failure told again after another answer is
+    a trend, and evidence. Tone does not add up: shouting the first report ("IT DIDN'T
+    WORK") is still tone alone. A report said of our answer ("it didn't help", "that
+    didn't help": `_ABOUT_THE_ANSWER`) is evidence already and is not counted again."""
     strong_words, complaint = _company_rules(company)
     evidence = matches(_REPEATED_CONTACT, text) + _strong_words(text, strong_words)
     evidence += matches(complaint, text)
@@ -520,7 +567,7 @@ def detect_frustration(
     failed: list[str] = []
     if answered and not _THANKS.search(text):
         evidence += [e for e in matches(_LATER_ONLY, text) if e not in evidence]
-        failed = [e for e in matches(_FAILURE_PERSISTS, text) if e not in evidence]
+        failed = [e for e in matches(_FAILURE_PERSISTS, text) if not any(e in x for x in evidence)]
         if failed_before:
             evidence += failed
             failed = []

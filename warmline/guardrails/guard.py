@@ -8,7 +8,6 @@ import logging
 
 from pydantic import BaseModel
 
-from warmline.guardrails.company import DEFAULT_COMPANY
 from warmline.guardrails.limits import InputRejected, clean_text
 from warmline.guardrails.redaction import PlaceholderBook, Redaction, Redactor
 
@@ -23,12 +22,9 @@ class GuardVerdict(BaseModel):
 
 
 class Guard:
-    def __init__(self, redactor: Redactor, max_chars: int, company: str = DEFAULT_COMPANY) -> None:
-        """`company`: the configured company's name, which the request rules read on the
-        redacted words of an inspection ("a Lumen agent") as they do in a turn."""
+    def __init__(self, redactor: Redactor, max_chars: int) -> None:
         self.redactor = redactor
         self.max_chars = max_chars
-        self.company = company
 
     def inspect(
         self, text: str, book: PlaceholderBook, language: str | None = None

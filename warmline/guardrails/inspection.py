@@ -42,5 +42,9 @@ def inspect_message(
     so a value seen before keeps its number), and, when `read_request`, whether it asks."""
     verdict = guard.inspect(text, PlaceholderBook(entries), language)
     redacted = verdict.redaction
-    asks = read_request and redacted is not None and asks_for_a_person(redacted.text, guard.company)
+    asks = (
+        read_request
+        and redacted is not None
+        and asks_for_a_person(redacted.text, guard.redactor.company_name)
+    )
     return Inspection(verdict, asks)

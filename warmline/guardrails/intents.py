@@ -43,6 +43,7 @@ _URGENCY = compile_all(
 
 @lru_cache(maxsize=8)
 def _cancellation(company: str) -> list[re.Pattern[str]]:
+    """`_CANCELLATION` compiled for the company's name, once per name, not per message."""
     return compile_all(with_company(p, company) for p in _CANCELLATION)
 
 

@@ -66,7 +66,7 @@ _TOPICS: dict[Topic, list[str]] = {
         r"\b(?:my|our) (?:lawyer|attorney|solicitor)s?\b(?! friend)",
         r"\b(?:sue|suing) (?:you|"
         + COMPANY
-        + r"|your company|them)\b|\bgoing to sue\b|\bi'?ll sue\b",
+        + r"|your company|them)(?!\w)|\bgoing to sue\b|\bi'?ll sue\b",
         r"\b(?:lawsuit|legal action|small claims|class action|legal proceedings|"
         r"see you in court|take (?:you|this|" + COMPANY + r"|it) to court)\b",
         r"\b(?:report(?:ing)?|complain(?:ing)?|going|escalating) (?:\w+ ){0,3}to (?:the )?"

@@ -14,7 +14,12 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from warmline.guardrails.company import DEFAULT_COMPANY
 from warmline.guardrails.evidence import Signal
-from warmline.guardrails.frustration import detect_frustration, failure_reported, without_swearing
+from warmline.guardrails.frustration import (
+    detect_frustration,
+    failure_reported,
+    replies_after_opening,
+    without_swearing,
+)
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.injection import screen_injection
 from warmline.guardrails.intents import detect_cancellation, detect_urgency
@@ -117,7 +122,7 @@ def compute_signals(
     sensitive = detect_sensitive_topic(folded, company)
     # The opening message states the trouble; a failure told in a reply after it was
     # told after an answer.
-    failed_before = any(failure_reported(message) for message in (earlier or [])[1:])
+    failed_before = any(failure_reported(m) for m in replies_after_opening(earlier or []))
     frustration = detect_frustration(text, bool(earlier), company, failed_before)
     if sensitive.topic in {"self_harm", "medical_emergency"}:
         frustration = Signal()

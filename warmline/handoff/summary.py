@@ -12,6 +12,7 @@ from typing import Any
 from warmline.agent.decision import REASON_WORDS, EscalationDecision, Priority
 from warmline.agent.responder import NOT_FOUND, smalltalk_reply
 from warmline.agent.state import Citation
+from warmline.guardrails.company import DEFAULT_COMPANY
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.redaction import PLACEHOLDER
 from warmline.handoff.packet import CustomerProfile, HandoffPacket, Summary, TranscriptLine
@@ -72,9 +73,11 @@ def _sentence(text: str) -> str:
     return (match.group(1) if match else text.strip()[:220]).strip()
 
 
-def _substantive(text: str) -> bool:
+def _substantive(text: str, company: str) -> bool:
+    """Not small talk, nor a short request for a person ("an Acme agent please", in the
+    configured `company`'s name)."""
     return smalltalk_reply(text, "") is None and not (
-        detect_human_request(text).fired() and len(text.split()) <= 8
+        detect_human_request(text, company=company).fired() and len(text.split()) <= 8
     )
 
 
@@ -104,11 +107,11 @@ def _facts(customer_texts: list[str], products: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(facts))
 
 
-def _asked(messages: list[dict[str, Any]]) -> list[tuple[str, bool]]:
+def _asked(messages: list[dict[str, Any]], company: str) -> list[tuple[str, bool]]:
     """Each substantive customer message, and whether the bot answered it from an article."""
     asked = []
     for message, after in zip(messages, [*messages[1:], None], strict=True):
-        if message["role"] != "customer" or not _substantive(str(message["text"])):
+        if message["role"] != "customer" or not _substantive(str(message["text"]), company):
             continue
         reply = str(after["text"]) if after and after["role"] == "bot" else ""
         asked.append((str(message["text"]), reply.startswith("From \u201c")))
@@ -131,7 +134,7 @@ def _open_questions(asked: list[tuple[str, bool]]) -> list[str]:
     )
 
 
-def _goal(asked: list[tuple[str, bool]], fallback: str) -> str:
+def _goal(asked: list[tuple[str, bool]], fallback: str, company: str) -> str:
     """The need that brought the conversation to a person: the first message the bot could
     not answer (later questions it did answer are not why a person is needed), else the
     latest one; its "I need…"/"how do I…" clause when it has one."""
@@ -140,7 +143,9 @@ def _goal(asked: list[tuple[str, bool]], fallback: str) -> str:
     if source is None:
         return fallback
     # "…charged twice. I want to talk to a person." needs the charge, not the person.
-    need = " ".join(s for s in _said(source) if not detect_human_request(s).fired())
+    need = " ".join(
+        s for s in _said(source) if not detect_human_request(s, company=company).fired()
+    )
     if not need:
         return fallback
     wish = _GOAL.search(need)
@@ -178,17 +183,20 @@ def build_packet(
     previous_agent: str | None = None,
     products: Sequence[str] = (),
     now: datetime | None = None,
+    company: str = DEFAULT_COMPANY,
 ) -> HandoffPacket:
+    """`company`: the configured company's name, which the request rules read ("an Acme
+    agent please" is a request, not the issue)."""
     now = now or datetime.now(UTC)
     messages: list[dict[str, Any]] = list(state.get("messages", []))
     customer_texts = [str(m["text"]) for m in messages if m["role"] == "customer"]
-    substantive = [t for t in customer_texts if _substantive(t)]
+    substantive = [t for t in customer_texts if _substantive(t, company)]
     issue = (
         _sentence(" ".join(_said(substantive[0])) or substantive[0])
         if substantive
         else "The customer asked for a person before describing an issue."
     )
-    asked = _asked(messages)
+    asked = _asked(messages, company)
     articles = list(
         {
             c["article_id"]: Citation.model_validate(c) for c in state.get("articles_shown", [])
@@ -213,7 +221,7 @@ def build_packet(
         reasons_in_words=reasons_in_words(decision),
         summary=Summary(
             issue=issue,
-            customer_goal=_goal(asked, issue),
+            customer_goal=_goal(asked, issue, company),
             facts_collected=_facts(customer_texts, products),
             what_the_bot_tried=_bot_attempts(messages),
             articles_shown=articles,

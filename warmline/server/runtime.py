@@ -145,6 +145,7 @@ def redactor_for(settings: Settings) -> Redactor:
         settings.pii_allow_patterns,
         settings.pii_company_patterns,
         kb_vocabulary(settings.kb_path),
+        settings.company_name,
     )
 
 
@@ -170,7 +171,7 @@ async def worker_compute(settings: Settings) -> AsyncIterator[Compute]:
             await asyncio.to_thread(Embedder().embed, ["warm up"])
             redactor = redactor_for(settings)
             await asyncio.to_thread(redactor.warm_up)
-            guard = Guard(redactor, settings.limits.max_message_chars, settings.company_name)
+            guard = Guard(redactor, settings.limits.max_message_chars)
             queries = QueryEncoder(fresh_query_encoding, remember_query)
             yield Compute(ConversationGraph(context, saver), guard, queries)
     finally:

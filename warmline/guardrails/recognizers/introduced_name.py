@@ -15,7 +15,7 @@ _NOT_A_NAME = {
     "cancelling", "charged", "confused", "customer", "dad", "das", "daughter", "der", "die",
     "done", "ein", "eine", "el", "everyone", "everything", "ex", "fine", "for", "from",
     "frustrated", "getting", "glad", "going", "guys", "happy", "having", "he", "here", "how",
-    "husband", "in", "is", "it", "just", "la", "le", "little", "looking", "lot", "lumen", "me",
+    "husband", "in", "is", "it", "just", "la", "le", "little", "looking", "lot", "me",
     "mom", "more", "most", "moving", "much", "mum", "muy", "my", "new", "no", "not", "nothing",
     "now", "ok", "okay", "on", "out", "partner", "pretty", "quite", "ready", "really",
     "regarding", "ridiculous", "sehr", "she", "so", "someone", "something", "son", "sorry",
@@ -68,7 +68,8 @@ class IntroducedNameRecognizer(RegexGroupRecognizer):
     look it: capitalised after a capitalised name ("Ana Lopez", not "Hollis told"), no
     English word after a lower-case one ("ana lopez", not "kiki can you help"). A brand
     thanked or greeted ("Thanks, Revolut!", "Hi Amazon") is left to the redactor, which
-    drops every reader's person there (`named_things`).
+    drops every reader's person there (`named_things`), as is the deploying company's
+    own name ("Hi Lumen", "thanks Zentrix"), which the redactor is configured with.
     """
 
     def __init__(self, words: Dictionary) -> None:
