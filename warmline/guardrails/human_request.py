@@ -139,7 +139,9 @@ _NOT_SOMEONE = (
     rf"tv|server)\b|{_NOT_A_PERSON}))"
 )
 # A bare person word asked for at once: "agent please", "human now"; not a device or a bot
-# named before it ("google assistant please": `_NOT_A_PERSON_BEFORE`).
+# named before it ("google assistant please": `_NOT_A_PERSON_BEFORE`), whose whole match
+# `_rules` passes over: "google support team please" is Google's team, not ours, so the
+# "team please" inside it is not tried on its own.
 _PERSON_NOW = rf"{_PERSON} (?:please|now|asap)\b"
 _PERSON_NOW_FOUND = re.compile(_PERSON_NOW, re.IGNORECASE)
 # One's own device, joined to another ("connect my cellphone with computer terminal of 91
