@@ -9,9 +9,9 @@ import pytest
 from conftest import REPO
 
 from warmline.config import Settings
-from warmline.evals import pii_eval, retrieval_eval, signals_eval
+from warmline.evals import pii_eval, public_eval, retrieval_eval, signals_eval
 from warmline.evals.emotion_eval import Dialogue, _scores, _split
-from warmline.evals.public_eval import PUBLIC, _before_verdicts, leaning, play
+from warmline.evals.public_eval import PUBLIC, _before_verdicts, human_requests, leaning, play
 from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.spelling import fold
 from warmline.handoff.policy import EscalationPolicy
@@ -152,3 +152,20 @@ def test_an_earlier_commits_request_detector_reads_the_model_on_english_rows_onl
     assert rules != with_model  # the model hears what the rules do not
     verdicts = _before_verdicts("HEAD", [text, text], np.stack([vector, vector]), [False, True])
     assert verdicts == [rules, with_model]
+
+
+def test_before_without_the_model_compares_the_rules_with_the_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--before --no-model` compares rules with rules: the earlier commit's model reads no
+    row when the current code's does not (an English row the model hears was counted for
+    the earlier code alone)."""
+    text = "I'm a customer, can somebody look at my account"
+    vector = Embedder().embed([text])[0]
+    assert not detect_human_request(fold(text)).fired()
+    assert detect_human_request(fold(text), vector).fired()
+    row = {"text": text, "human_request": True, "source": "clinc150", "lang": "en"}
+    monkeypatch.setattr(public_eval, "REQUEST_SETS", ("human_request",))
+    monkeypatch.setattr(public_eval, "_rows", lambda path: [row])
+    rates = human_requests("dev", use_model=False, before="HEAD")["all"]
+    assert rates["code at HEAD"] == rates["warmline rules alone"]

@@ -233,6 +233,10 @@ def test_every_detector_with_a_name_of_several_words_costs_linear_time(
         lambda n: ("how rubbish the operator " * n)[:n],
         lambda n: ("who can I talk to or is there a " * n)[:n],
         lambda n: ("will someone contact me will an agent " * n)[:n],
+        lambda n: "your agent was rude" + " to me" * n + " x",
+        lambda n: ("the agent was rude today this morning again " * n)[:n],
+        lambda n: ("will someone call me if there " * n)[:n],
+        lambda n: ("I'm a customer, you are a bot and " * n)[:n],
     ],
     ids=[
         "capitals after @",
@@ -249,6 +253,10 @@ def test_every_detector_with_a_name_of_several_words_costs_linear_time(
         "repeated judgement of staff",
         "repeated whom or another way",
         "repeated contact expected",
+        "staff judged then whom",
+        "repeated judgement and when",
+        "repeated contact expected on an event",
+        "repeated customer, bot and clause",
     ],
 )
 def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], str]) -> None:
@@ -297,6 +305,14 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         lambda n: "put the manager on" + " " * n + "x",
         lambda n: ("can my complaint be escalated to management " * n)[:n],
         lambda n: ("ich will mich beim Chef " * n)[:n],
+        lambda n: "is anybody actually reading these" + " " * n + "x",
+        lambda n: ("is anyone even reading this chat is anybody " * n)[:n],
+        lambda n: ("contact your management contact the " * n)[:n],
+        lambda n: ("could you escalate this could you escalate my " * n)[:n],
+        lambda n: ("put an agent on my ticket right " * n)[:n],
+        lambda n: "ich möchte mich beim Chef" + " über" * n + " x",
+        lambda n: ("ich möchte mich nicht beim Chef " * n)[:n],
+        lambda n: ("you are a bot and I " * n)[:n],
     ],
     ids=[
         "customer then commas",
@@ -335,6 +351,14 @@ def test_the_request_models_silences_cost_linear_time(text_of: Callable[[int], s
         "put on then blanks",
         "repeated escalation and management",
         "repeated German complaint to a person",
+        "whether anyone reads this then blanks",
+        "repeated whether anyone reads this chat",
+        "repeated management contacted",
+        "repeated escalation asked of us",
+        "repeated person on a matter",
+        "German complaint then many words",
+        "repeated German complaint refused",
+        "repeated remark on the bot then a clause",
     ],
 )
 def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> None:

@@ -2138,3 +2138,114 @@ def test_after_what_the_customer_is_a_question_about_the_bot_is_still_one(
     assert not asks(not_asked)
     assert not asks(not_asked, with_vector=True)
     assert not model_may_read(fold(not_asked))
+
+
+@pytest.mark.parametrize(
+    ("asked", "not_asked"),
+    [
+        # A call asked for when it suits us or the customer, not one expected on an event.
+        (
+            "will someone call me as soon as possible?",
+            "will someone call me if there is a problem with my order?",
+        ),
+        (
+            "will someone call me when you get a chance?",
+            "Will an agent call me once the refund is processed?",
+        ),
+        (
+            "will someone call me if I leave my number here",
+            "will a courier contact me before delivery?",
+        ),
+        (
+            "will a manager call me when he is free? I really need to talk to him",
+            "Will someone contact me when my order ships?",
+        ),
+        # This chat or the customer's messages read, not refunds got or parcels checked.
+        ("is anyone actually reading my messages?", "is anyone actually getting refunds from you?"),
+        ("is anyone even reading this?", "is anyone still reading the blog?"),
+        ("does anyone ever read these messages?", "does somebody ever check the returns?"),
+        (
+            "is anybody really seeing this chat?",
+            "is anybody really seeing the new prices in the app?",
+        ),
+        (
+            "is anybody even getting my emails?",
+            "is somebody still checking in after midnight at the hotel?",
+        ),
+        # The managers, not a feature named after what it manages.
+        ("can I contact your management", "how do I set up email management in the app?"),
+        ("I want to complain to management", "contact management is not syncing my phone numbers"),
+        ("can I contact the management please", "how do I reach account management settings"),
+        (
+            "I want to speak to management",
+            "how do I get in touch with time management tools in the app",
+        ),
+        # The customer's matter escalated, asked for; not a status, privileges or a fan.
+        ("could you escalate this?", "why did my ticket get escalated?"),
+        ("could you escalate?", "did you get it escalated?"),
+        ("can my complaint be escalated?", "can my privileges be escalated to admin?"),
+        ("I need my complaint escalated", "I want my membership escalated to gold"),
+        ("please escalate my complaint", "would you escalate the fan speed on the thermostat"),
+        ("I want this escalated", "will my ticket be escalated automatically?"),
+        ("I'd like to escalate", "will my complaint be escalated if I call?"),
+        ("can this be escalated?", "things always get escalated quickly here"),
+        ("I need it escalated", "I need the privileges escalated on my admin account"),
+        # Past what the customer is and a remark on the bot, whatever their length.
+        (
+            "I'm a loyal customer, you are a bot and I want a real person",
+            "I'm a customer, are you a real person?",
+        ),
+        ("you are a bot and I want a real person", "you're a bot and I hate it"),
+        # A person on the customer's matter, not on a plan or an account.
+        ("put an agent on my ticket", "put someone on this plan"),
+        ("can you put a person on this right away", "can I put someone on my account"),
+    ],
+)
+def test_the_second_reviews_lost_and_false_requests(asked: str, not_asked: str) -> None:
+    """Requests the review of the last round found lost by its rules, and wordings its
+    rules heard, each beside the other side of its line."""
+    assert asks(asked)
+    assert asks(asked, with_vector=True)
+    assert not asks(not_asked)
+    assert not asks(not_asked, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    ("asked", "not_asked"),
+    [
+        ("your agent was rude I demand his boss", "your agent was rude to me"),
+        ("your agent was rude and I'd like someone more senior", "the rep was so helpful today"),
+        ("the agent was rude and I want a different one", "your agent was rude on the phone"),
+        ("your agent was rude so escalate it", "the staff were lovely as always"),
+    ],
+)
+def test_a_request_after_a_judgement_of_staff_is_left_to_the_model(
+    asked: str, not_asked: str
+) -> None:
+    """Only the judgement, to whom and when, silences the model: a request that follows it
+    with no stop between is the model's to hear."""
+    assert asks(asked, with_vector=True)
+    assert not asks(not_asked, with_vector=True)
+
+
+@pytest.mark.parametrize(
+    ("asked", "not_asked"),
+    [
+        (
+            "ich möchte mich beim Chef über den Service beschweren",
+            "ich möchte mich nicht beim Chef beschweren, nur wissen wo mein Paket ist",
+        ),
+        ("ich will mich beim Chef beschweren", "soll ich mich beim Kundenservice beschweren?"),
+        (
+            "ich möchte mich bei einem Vorgesetzten beschweren",
+            "ich möchte mich beim Chef nicht beschweren",
+        ),
+    ],
+)
+def test_a_german_complaint_refused_or_asked_about_is_no_request(
+    asked: str, not_asked: str
+) -> None:
+    """The rules decide in German (the model reads English only): a complaint the customer
+    wants to take to a manager, not one refused or asked about."""
+    assert asks(asked)
+    assert not asks(not_asked)

@@ -116,8 +116,9 @@ REQUEST_SETS = (
     "human_request_hint3",
 )
 # Run with an earlier commit's package on PYTHONPATH: reads the texts (JSON), their
-# embeddings (.npy) and whether each is English (JSON) named in argv, prints that code's
-# verdicts as a JSON list; as for the current code, only English rows get the model.
+# embeddings (.npy) and whether the model reads each (JSON) named in argv, prints that
+# code's verdicts as a JSON list; as for the current code, only English rows get the model,
+# and none without it (`--no-model`).
 _BEFORE_DRIVER = """
 import json, sys
 import numpy as np
@@ -125,20 +126,20 @@ from warmline.guardrails.human_request import detect_human_request
 from warmline.guardrails.spelling import fold
 texts = json.load(open(sys.argv[1], encoding="utf-8"))
 vectors = np.load(sys.argv[2])
-english = json.load(open(sys.argv[3], encoding="utf-8"))
+model_reads = json.load(open(sys.argv[3], encoding="utf-8"))
 print(json.dumps([
     detect_human_request(fold(t), v if e else None).fired()
-    for t, v, e in zip(texts, vectors, english)
+    for t, v, e in zip(texts, vectors, model_reads)
 ]))
 """
 
 
 def _before_verdicts(
-    commit: str, texts: list[str], vectors: npt.NDArray[np.float32], english: list[bool]
+    commit: str, texts: list[str], vectors: npt.NDArray[np.float32], model_reads: list[bool]
 ) -> list[bool]:
     """`commit`'s detector (its `warmline` package, from `git archive`) on the same texts
-    and embeddings, the model on the same (English) rows, so the comparison differs only in
-    the code."""
+    and embeddings, the model on the same rows as the current code's (`model_reads`: the
+    English ones, none with `--no-model`), so the comparison differs only in the code."""
     with tempfile.TemporaryDirectory() as folder:
         archive = subprocess.run(
             ["git", "archive", "--format=tar", commit, "warmline"],
@@ -150,9 +151,9 @@ def _before_verdicts(
             tar.extractall(folder, filter="data")
         (Path(folder) / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
         np.save(Path(folder) / "vectors.npy", vectors)
-        (Path(folder) / "english.json").write_text(json.dumps(english), encoding="utf-8")
+        (Path(folder) / "model_reads.json").write_text(json.dumps(model_reads), encoding="utf-8")
         out = subprocess.run(
-            [sys.executable, "-c", _BEFORE_DRIVER, "texts.json", "vectors.npy", "english.json"],
+            [sys.executable, "-c", _BEFORE_DRIVER, "texts.json", "vectors.npy", "model_reads.json"],
             cwd=folder,
             env={**os.environ, "PYTHONPATH": folder},
             capture_output=True,
@@ -193,7 +194,7 @@ def human_requests(
     # rows in another language get the rules, as there.
     english = [r.get("lang", "en") == "en" for r in rows]
     earlier = (
-        _before_verdicts(before, texts, vectors, english)
+        _before_verdicts(before, texts, vectors, [e and use_model for e in english])
         if before and vectors is not None
         else None
     )

@@ -139,7 +139,9 @@ _NOT_SOMEONE = (
     rf"tv|server)\b|{_NOT_A_PERSON}))"
 )
 # A bare person word asked for at once: "agent please", "human now"; not a device or a bot
-# named before it ("google assistant please": `_NOT_A_PERSON_BEFORE`).
+# named before it ("google assistant please": `_NOT_A_PERSON_BEFORE`), whose whole match
+# `_rules` passes over: "google support team please" is Google's team, not ours, so the
+# "team please" inside it is not tried on its own.
 _PERSON_NOW = rf"{_PERSON} (?:please|now|asap)\b"
 _PERSON_NOW_FOUND = re.compile(_PERSON_NOW, re.IGNORECASE)
 # One's own device, joined to another ("connect my cellphone with computer terminal of 91
@@ -190,6 +192,18 @@ _ONE_PERSON = (
     r"manager|supervisor|advis[eo]r|specialist|consultant|colleague|employee)"
 )
 _LIKED_PERSON = rf"(?:{_ONE_PERSON}|staff member|member of (?:your |the )?staff)\b(?! else\b)"
+# What the customer writes, read by someone (`_REQUEST_PATTERNS`): this chat, alone or
+# named ("is anyone reading this?", "these messages"), or the customer's messages.
+_MESSAGES = r"(?:messages?|chats?|conversation|e-?mails?|texts?|replies|questions?)"
+_THIS_CHAT = rf"(?:(?:this|these) {_MESSAGES}\b|(?:this|these)(?=\s*+(?:[.!?,;]|$)))"
+_MY_MESSAGES = rf"(?:my|our) {_MESSAGES}\b"
+# The managers, contacted with a determiner ("contact your management"), or spoken or
+# complained to, alone too ("complain to management"): not a feature named after what it
+# manages, after a verb that is also a noun ("set up email management", "contact management
+# is not syncing", "reach account management settings", "time management tools").
+_MANAGEMENT = r"(?:the|your|senior|upper) management"
+# The customer's matter, escalated (`_REQUEST_PATTERNS`).
+_MATTER = r"(?:complaint|case|issue|problem|ticket|matter|claim|query|request|concern)"
 _REQUEST_PATTERNS = [
     # Any addressee after a verb of talking or connecting: hotels' "speak to the
     # restaurant", "connect me to the spa", banks' "talk to your mortgage team". A word with
@@ -252,19 +266,20 @@ _REQUEST_PATTERNS = [
     rf"(?:available\b{_NOW_AVAILABLE}|around(?: (?:right )?now| today| at the moment)?\s*+"
     r"(?:[.!?]|$))",
     # On the line, on the case or on alone: "put your supervisor on", "get a human on the
-    # phone", "put a person on this please"; not on an account or a policy ("can I put
-    # someone on my account").
+    # phone", "put a person on this right away", "put an agent on my ticket"; not on an
+    # account or a policy ("can I put someone on my account", "put someone on this plan").
     r"\b(?:get|put) (?:a |an |some |the |your )?(?:person|human|agent|someone|somebody|"
     r"representative|manager|supervisor)s? on(?: the (?:line|phone)\b|"
-    r"(?: (?:it|this|that|my case|the case))?(?=\s*+(?:[.!?,;]|please\b|pls\b|now\b|asap\b|$)))",
+    rf"(?: (?:it|this|that|(?:my|the|this) {_MATTER}))?(?=\s*+(?:[.!?,;]|please\b|pls\b|now\b|"
+    r"asap\b|right (?:now|away)\b|immediately\b|today\b|$)))",
     r"^\W*i (?:need|want) (?:some )?(?:support|assistance)\W*$",
     rf"\b(?:talk(?:ing)?|speak(?:ing)?|chat(?:ting)?|communicate|converse|"
     # Had, or wanted: "have a word with", "I need a quick word with the manager".
     rf"(?:have|want|need|get|(?:would|['’]d) like) a (?:quick )?(?:chat|word|talk|conversation)|"
     rf"consult(?:ing)?|complain(?:ing)?|"
     rf"(?:make|file|lodge|raise) a complaint)(?: directly)? (?:to|with) "
-    rf"{_ANY_DET}(?:{_PERSON}|management)\b",
-    rf"\b{_CONTACT} {_ANY_DET}(?:{_PERSON}|management)\b",
+    rf"(?:{_ANY_DET}{_PERSON}|{_MANAGEMENT}|management)\b",
+    rf"\b{_CONTACT} (?:{_ANY_DET}{_PERSON}|{_MANAGEMENT})\b",
     r"\b(?:contact|reach|call) (?:the |your )?(?:support|help ?desk)\b"
     r"(?! (?:article|page|docs?)\b)",
     # "make a transfer to a new person" moves money, not the chat.
@@ -311,13 +326,17 @@ _REQUEST_PATTERNS = [
     r"hand ?off)"
     r"\W*+){1,4}(?:please|pls|now|help)?\W*+$",
     r"\bescalate (?:this|me|my|to)\b",
-    # Escalation wanted or asked of us: "I want this escalated", "I'd like to escalate",
-    # "can my complaint be escalated?", "could you escalate?"; not one retold ("my complaint
-    # was escalated").
-    r"\b(?:want|need|like|get|have) (?:(?:this|it|that) |(?:my|the) \w+ )?escalated\b|"
+    # Escalation of the customer's matter wanted or asked of us: "I want this escalated",
+    # "I'd like to escalate", "can my complaint be escalated?", "could you escalate this?".
+    # Not one retold or asked about ("my complaint was escalated", "why did my ticket get
+    # escalated?", "will my ticket be escalated automatically?"), nor privileges, a
+    # membership or a fan speed raised ("can my privileges be escalated to admin?", "would
+    # you escalate the fan speed").
+    rf"\b(?:want|need|like) (?:(?:this|it|that) |(?:my|the) {_MATTER} )?escalated\b|"
     r"\b(?:want|like|wish) to escalate\b|"
-    r"\b(?:can|could|would|will) (?:this|it|that|my \w+) be escalated\b|"
-    r"\b(?:can|could|would|will) you (?:please )?escalate\b",
+    rf"\b(?:can|could) (?:this|it|that|my {_MATTER}) be escalated\b|"
+    r"\b(?:can|could|would|will) you (?:please )?escalate(?: (?:this|it|that|me|my "
+    rf"{_MATTER})\b|(?=\s*+(?:[.!?,;]|please\b|$)))",
     # Yes to a person, the word bare: "ok. human.", "yes, agent" (with an article it names
     # whom it was: "yes, the technician").
     r"^\W*+(?:ok|okay|yes|yeah|yep)\s*+[.!,;:?-]++\s*+(?:a )?(?:human|agent|person|operator|"
@@ -380,14 +399,17 @@ _REQUEST_PATTERNS = [
     r"person|someone|somebody)\W*+(?:please|pls|now)?\W*+$",
     r"\bany(?:one|body) there\b[^.!]{0,12}\b(?:person|human)\b",
     # Whether anyone reads what the customer writes: "is anybody actually reading these
-    # messages?", "is a human reading this?"; not who may read them ("is anyone reading my
-    # messages if I share my account?", "does anyone read my chat history?").
+    # messages?", "is a human reading this?", "does anyone even read my emails?": this chat
+    # or the customer's messages only, not refunds, discounts or parcels got or checked ("is
+    # anyone actually getting refunds from you?", "is anyone still reading the blog?"). Not
+    # who may read them ("is anyone reading my messages if I share my account?", "does
+    # anyone read my chat history?"): with no adverb, this chat only.
     r"\b(?:is|are) (?:(?:any|some)(?:one|body)|(?:a|an|any) (?:real |actual |live )?(?:person|"
-    r"human|agent)) (?:(?:(?:actually|even|ever|really|still) )(?:reading|seeing|checking|"
-    r"answering|getting|receiving)(?: (?:this|these|my|our|the)\b)?|(?:reading|seeing|checking|"
-    r"answering|getting|receiving) (?:this|these)\b)|"
+    r"human|agent)) (?:(?:actually|even|ever|really|still) (?:reading|seeing|checking|answering|"
+    rf"getting|receiving) (?:{_THIS_CHAT}|{_MY_MESSAGES})|(?:reading|seeing|checking|answering|"
+    rf"getting|receiving) {_THIS_CHAT})|"
     r"\bdoes (?:any|some)(?:one|body) (?:actually|even|ever|really) (?:read|see|check|answer|get) "
-    r"(?:this|these|my|our|the)\b",
+    rf"(?:{_THIS_CHAT}|{_MY_MESSAGES})",
     r"\b(?:real|actual)\W+(?:person|human)\b",
     r"\b(?:some|any)(?:one|body) (?:real|human|alive)\b(?! quick)",
     r"\b(?:contact|reach) me by phone\b",
@@ -576,7 +598,9 @@ _ABOUT_THE_CUSTOMER = re.compile(
     r"[^\w,;]*+(?:[,;][^.!?]*+)?[.!?]*+\s*+$",
     re.IGNORECASE,
 )
-_CLAUSE_BREAK = re.compile(r"[,;]")
+# A clause's end: a comma or semicolon, or "and", "but" or "so" before the customer ("you
+# are a bot and I want a real person").
+_CLAUSE_BREAK = re.compile(r"[,;]|\b(?:and|but|so)\b(?= (?:i|we)\b)", re.I)
 
 
 def _rules(text: str, company: str) -> Signal:
@@ -611,7 +635,7 @@ def _in_a_contact_expected(text: str, start: int) -> bool:
 
 
 def _after_first_clause(text: str) -> str:
-    """What follows the first comma or semicolon, or nothing: "you're a bot, I want a
+    """What follows the first clause (`_CLAUSE_BREAK`), or nothing: "you're a bot, I want a
     person" asks in its second clause."""
     parts = _CLAUSE_BREAK.split(text, maxsplit=1)
     return parts[1] if len(parts) == 2 else ""
@@ -802,13 +826,16 @@ _CONTACT_THING = re.compile(
 )
 
 
-# A contact the customer expects when something happens, asked about: "will someone
-# contact me when my order ships?", "will an agent call me once the refund is processed?";
-# "will someone call me?" alone, or "please have someone call me when you can", still asks.
+# A contact the customer expects when something happens to a thing, asked about: "will
+# someone contact me when my order ships?", "will an agent call me once the refund is
+# processed?", "... if there is a problem with my order?". The thing names the event: "will
+# someone call me?" alone, or when it suits us or the customer ("as soon as possible", "when
+# you get a chance", "when he is free", "if I leave my number here"), still asks.
 _EXPECTED_CONTACT = re.compile(
     rf"\bwill (?:someone|somebody|anyone|anybody|{_DET}{_PERSON}s?) (?:\w+ )?(?:contact|call|ring|"
-    r"phone|e-?mail|text|message|notify|update|get back to|reach out to) (?:me|us) (?:when|once|"
-    r"after|before|if|as soon as)\b",
+    r"phone|e-?mail|text|message|notify|update|get back to|reach out to) (?:me|us) (?:(?:when|once|"
+    r"after|before|as soon as|if) (?:my|our|the|its?|this|that|there)|before (?:delivery|"
+    r"dispatch|shipping))\b",
     re.I,
 )
 # Whom to ask, beside another way offered (`_OR_ANOTHER_WAY`): "who can I talk to about my
@@ -819,20 +846,26 @@ _WHOM_OR_A_WAY = re.compile(
     re.I,
 )
 # A message that only judges a member of staff, for ill or good: "how rubbish the operator
-# is!", "your agent was rude", "the rep was so helpful"; a request may follow it in a clause
-# of its own ("your agent was rude, I want a manager"), which this leaves to the readers.
+# is!", "your agent was rude", "the rep was so helpful to me today"; a request may follow it
+# ("your agent was rude, I want a manager", "your agent was rude I demand his boss"), which
+# this leaves to the readers: after the judgement, only to whom and when (`_WHEN_JUDGED`).
 _JUDGED = (
     r"(?:rubbish|rude|useless|terrible|awful|horrible|hopeless|incompetent|clueless|unhelpful|"
     r"pathetic|lazy|stupid|slow|bad|poor|garbage|annoying|arrogant|condescending|dismissive|"
     r"unprofessional|a joke|the worst|helpful|great|lovely|nice|kind|polite|excellent|brilliant|"
     r"amazing|fantastic|wonderful|good)"
 )
+_WHEN_JUDGED = (
+    r"(?: (?:to|with) (?:me|us|my \w+)| on the (?:phone|call)| in (?:the )?(?:store|shop|branch)|"
+    r"(?: (?:this|last|yesterday|today))? (?:morning|afternoon|evening|night|week|time)|"
+    r" (?:today|yesterday|earlier|again|as always|as usual))*+"
+)
 _STAFF = rf"(?:{_ONE_PERSON}s?|staff|people|team|reps|employees|technicians?|engineers?)"
 _ONLY_A_JUDGEMENT_OF_STAFF = re.compile(
     r"^\W*+(?:(?:how|what) (?:an? )?(?:\w+ ){1,2}?)?(?:the|your|this|that|my|our|these|those) "
     rf"(?:\w+ )?{_STAFF} (?:is|was|are|were|has been|have been|seems?|seemed)"
     rf"(?:(?: (?:so|very|really|just|absolutely|completely|totally|extremely|quite|pretty|too))*+ "
-    rf"{_JUDGED}\b[^.!?,;]{{0,40}}?)?[.!?\s]*+$",
+    rf"{_JUDGED}\b{_WHEN_JUDGED})?[.!?\s]*+$",
     re.I,
 )
 
@@ -875,7 +908,7 @@ def _readings(text: str) -> tuple[str, str | None]:
     nothing when the remark is all it says) and the model does not read: "I'm a loyal
     customer, are you a real person?" asks what the bot is, as "are you a real person?"
     does."""
-    if _ABOUT_THE_CUSTOMER.match(text) and not _ABOUT_THE_BOT.match(text):
+    if _ABOUT_THE_CUSTOMER.match(text):
         text = _after_first_clause(text)
         if not text.strip():
             return text, None

@@ -154,9 +154,13 @@ GERMAN = [
     r"(?: bitte| gerne?| jetzt| sofort)? (?:den|die|einen|eine|ihren|ihre) (?:zust[aä]ndigen |"
     rf"echten )?{_DE_PERSON} (?:bitte )?sprechen\b",
     r"\bmit wem (?:kann|k[oö]nnte|koennte|darf) ich (?:\w+ )?(?:sprechen|reden|chatten)\b",
-    # A complaint taken to one: "ich will mich beim Chef beschweren", "... bei einem
-    # Vorgesetzten beschweren" (the customer's "mich"; not "mein Chef will sich beschweren").
-    rf"\bmich (?:\w+ )?(?:beim |bei {_DE_DET}){_DE_PERSON}\b[^.!?]{{0,20}}\bbeschweren\b",
+    # A complaint the customer wants to take to one: "ich will mich beim Chef beschweren",
+    # "ich möchte mich bei einem Vorgesetzten beschweren"; not another's ("mein Chef will sich
+    # beschweren"), refused ("ich möchte mich nicht beim Chef beschweren") or asked about
+    # ("soll ich mich beim Kundenservice beschweren?"); what about may come between ("...
+    # beim Chef über den Service beschweren").
+    r"\b(?:will|m[oö]chte|moechte|w[uü]rde|wuerde) (?:ich )?mich (?:(?!nicht\b)\w+ )?"
+    rf"(?:beim |bei {_DE_DET}){_DE_PERSON}\b(?: (?!nicht\b)\w+){{0,4}}? beschweren\b",
     r"\b(?:kann|k[oö]nnte|koennte) mich (?:bitte )?(?:heute |jetzt )?(?:jemand|ein mitarbeiter|"
     r"eine mitarbeiterin|ein berater|eine beraterin|ein mensch) (?:bitte )?(?:zur[uü]ck)?"
     r"(?:rufen|anrufen)\b",
