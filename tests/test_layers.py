@@ -23,6 +23,7 @@ LAYERS = (
     "clock",
     "batching",
     "heap",
+    "common_words",
     "storage",
     "coordination",
     "guardrails",

@@ -11,7 +11,7 @@ still see them.
 import re
 from functools import lru_cache
 
-from warmline.retrieval.spelling import english_words
+from warmline.common_words import english_words
 
 DEFAULT_COMPANY = "Lumen Home"
 # Where a pattern names the company; replaced by `company_names` before it is compiled.

