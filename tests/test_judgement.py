@@ -45,6 +45,17 @@ def asks(text: str, with_vector: bool = False) -> bool:
     return detect_human_request(fold(text), vector).fired()
 
 
+def heard_beside(asked: str, not_asked: str) -> bool:
+    """`asked` is a request and `not_asked` none, read by the rules alone and with the
+    request model alike."""
+    return (
+        asks(asked)
+        and asks(asked, with_vector=True)
+        and not asks(not_asked)
+        and not asks(not_asked, with_vector=True)
+    )
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -2042,10 +2053,7 @@ def test_review_requests_are_heard_and_their_near_misses_are_not(
 ) -> None:
     """Requests the last review found lost, and wordings it found heard as requests, each
     beside the other side of its line."""
-    assert asks(asked)
-    assert asks(asked, with_vector=True)
-    assert not asks(not_asked)
-    assert not asks(not_asked, with_vector=True)
+    assert heard_beside(asked, not_asked)
 
 
 @pytest.mark.parametrize(
@@ -2088,10 +2096,7 @@ def test_wordings_no_dev_row_has_are_heard_and_their_near_misses_are_not(
     asked: str, not_asked: str
 ) -> None:
     """Customers' wordings the development sets lack, each beside a near miss."""
-    assert asks(asked)
-    assert asks(asked, with_vector=True)
-    assert not asks(not_asked)
-    assert not asks(not_asked, with_vector=True)
+    assert heard_beside(asked, not_asked)
 
 
 @pytest.mark.parametrize(
@@ -2204,10 +2209,7 @@ def test_after_what_the_customer_is_a_question_about_the_bot_is_still_one(
 def test_the_second_reviews_lost_and_false_requests(asked: str, not_asked: str) -> None:
     """Requests the review of the last round found lost by its rules, and wordings its
     rules heard, each beside the other side of its line."""
-    assert asks(asked)
-    assert asks(asked, with_vector=True)
-    assert not asks(not_asked)
-    assert not asks(not_asked, with_vector=True)
+    assert heard_beside(asked, not_asked)
 
 
 @pytest.mark.parametrize(
