@@ -83,34 +83,4 @@ GREETINGS = frozenset(
 # Labels that introduce a phone number ("Tel: 030 …", "Ph. 9876 …"); the English model
 # tags a capitalised "Tel" as a person. Like greetings, they are never names.
 PHONE_LABELS = frozenset({"tel", "tél", "ph", "mob", "fax", "cel", "tlf", "telf"})
-
-# Payment brands and well-known companies customers name when they say how they paid or
-# what they use ("this is klarna", "PayPal or Klarna?", "I paid by Zelle"). The models and
-# the name rules read a coined word where a name stands as a person, and a knowledge base
-# that never mentions the brand does not keep it readable. No package on the machine
-# keeps such a list, so this one is written here, one word a brand, and holds only words
-# that are no given name or surname on the name list (`known_names`; a test checks):
-# "Chase", "Ford", "Dell", "Marcus" and "Wise" are people as often, and stay names.
-BRANDS = frozenset(
-    {
-        # payments, wallets, buy-now-pay-later, money transfer, cards
-        "klarna", "zelle", "venmo", "paypal", "afterpay", "clearpay", "affirm", "sezzle",
-        "stripe", "cashapp", "applepay", "gpay", "alipay", "wechat", "paytm", "phonepe",
-        "revolut", "monzo", "payoneer", "skrill", "neteller", "paysafecard", "sofort",
-        "giropay", "bancontact", "trustly", "transferwise", "moneygram", "remitly",
-        "worldremit", "xoom", "mastercard", "visa", "amex", "maestro", "unionpay", "interac",
-        "bizum", "twint", "mobilepay", "vipps", "mpesa", "gcash", "razorpay", "adyen",
-        "braintree", "coinbase", "binance", "robinhood", "chime",
-        # shops, marketplaces, delivery and carriers
-        "amazon", "ebay", "etsy", "shopify", "walmart", "costco", "ikea", "lidl", "aldi",
-        "tesco", "asda", "argos", "ocado", "deliveroo", "doordash", "grubhub", "instacart",
-        "fedex", "usps", "dhl", "starbucks",
-        # phones, internet, software and devices
-        "google", "microsoft", "netflix", "spotify", "hulu", "uber", "lyft", "airbnb",
-        "tmobile", "verizon", "comcast", "xfinity", "vodafone", "samsung", "huawei",
-        "xiaomi", "nokia", "facebook", "instagram", "whatsapp", "tiktok", "snapchat",
-        "youtube", "linkedin", "dropbox", "nvidia", "lenovo", "roku", "fitbit", "playstation",
-        "xbox", "nintendo",
-    }
-)  # fmt: skip
-NOT_NAMES = GREETINGS | PHONE_LABELS | BRANDS
+NOT_NAMES = GREETINGS | PHONE_LABELS

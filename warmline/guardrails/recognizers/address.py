@@ -37,14 +37,6 @@ _ROUTE = (
     r"(?:rr|r\.r\.|rfd|rt|hcr|cmr|psc|(?:rural|star|hc|(?:hwy|highway)\s+contract)\s+"
     r"(?:route|rte)|hc)"
 )
-# What a number after "unit" or "flat" is when it is no address: a share, an amount, a
-# time, a count, a range or one of several ("flat 5%", "unit 3 of 8", "flat 2.5", "3-4").
-_NOT_A_UNIT = (
-    r"\s*(?:%|percent|[$€£]|dollars?|euros?|pounds?|bucks|quid|usd|eur|gbp|off\b|days?\b|"
-    r"nights?\b|weeks?\b|months?\b|years?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|times\b|"
-    r"x\b|pins?\b|pcs\b|pieces\b|items\b|of\b|out\b|/|[.,-]\d)"
-)
-_NOT_ONE_OF = "".join(rf"(?<!\b{word}\s)" for word in ("a", "the", "this", "that", "per", "each"))
 _UK_POSTCODE = r"[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}"
 _EU_TAIL = r",?\s*\d{5}\s+[A-Za-zÀ-ÿ-]+(?:\s[A-Za-zÀ-ÿ-]+)?"
 ADDRESS_PATTERNS = [
@@ -62,13 +54,6 @@ ADDRESS_PATTERNS = [
     rf"(?:\s+{_DIRECTION}\b)?{_UNIT}*",
     # Highway 63 South: a capitalised road with its number and no house number
     rf"(?-i:Highway|Hwy|Route|Rte|State Road|County Road)\s+\d{{1,5}}\b(?:\s+{_DIRECTION}\b)?",
-    # Apt 4B / unit 12 / flat 3 / Ste. 1400 / bldg 15: a unit alone, the part of an address a
-    # customer gives by itself ("send it to flat 3"), with a number; never a rate, an amount,
-    # a count or a part of a course ("a flat 5% fee", "flat 30 dollars", "unit 3 of 8"), nor
-    # one of a kind ("the unit 2 stopped", "per unit 5"). Rooms, floors and buildings
-    # written out are left: "book room 12 on floor 2".
-    rf"{_NOT_ONE_OF}(?:apt|apartment|appt|unit|suite|ste|flat|bldg)\b\.?\s*(?:#|no\.?)?\s*"
-    rf"(?:\d{{1,5}}[a-z]?(?:-\d{{1,4}}[a-z]?)?|[a-z]-?\d{{1,4}})\b(?!{_NOT_A_UNIT})",
     # P.O. Box 123456 / Box # 63 / POB 19060 / PO Bx 433
     r"(?:p\.?\s*o\.?\s*(?:box|bx)|pob|post office box|box\s*#)\s*#?\s*\d{1,7}(?:-\d{1,7})?\b",
     # RR 2 Box 348 / HC 68 Box 23A / Star Route 24 Box # 45 / CMR 411 Box 3568: a rural

@@ -4,9 +4,10 @@ A ZIP code after a state is an address whatever comes before it, so the tail alo
 is hidden even when the street was written in a form no pattern knows ("Union
 Station, Washington, DC 20001"). From the tail the span grows back over up to two
 comma-separated parts that read as address parts (a house number, or capitalised
-words), stopping at prose ("please ship it to"). A state with no ZIP after it is an
-address only when the span grown back from it starts with a house number and counts
-nothing ("1000 Woodlawn Chicago IL", "303 11th washington, dc"; not "2 days in TX").
+words), stopping at prose ("please ship it to"). A state code in capitals with no ZIP
+after it is an address only when the span grown back from it starts with a house number
+and a capitalised street and counts nothing ("1000 Woodlawn Chicago IL"; not "2 days in
+TX", "2 pairs NY").
 """
 
 import re
@@ -38,18 +39,17 @@ TAIL = re.compile(
     rf"(?:,?\s+{_COUNTRY}(?!\w))?"
 )
 # A state with no ZIP ends an address too, when what it ends starts with a house number
-# ("1000 Woodlawn Chicago IL", "100 main los angeles, ca"): a code in capitals that is no
-# English word in shouting (not "OK", "IN", "ME", "OR" …), or any state after a comma, each
-# last before a stop or the end ("ships in 2 days, in" is no address).
-_PLAIN_STATES = (
-    "AK AZ AR CA CT DC FL GA IL IA KS KY MI MN MO MT NV NH NJ NM NY NC ND RI SC SD TN TX UT "
-    "VT VA WA WV WI WY"
-).split()
+# and a capitalised street ("1000 Woodlawn Chicago IL", "42 Wallaby Springfield IL"): a
+# code in capitals last before a stop or the end, and never one that is an English word or
+# an abbreviation in shouting ("OK", "IN", "ME", "OR", "MD"), nor a territory's. After a
+# comma no state is taken: a list of counted things ends in one as often ("I have 2 hubs,
+# OK", "Bought 3 Samsung TVs, NY").
+_WORD_CODES = frozenset("AL CO DE HI ID IN LA ME MD MA MS NE OH OK OR PA PR GU VI AS MP".split())
 STATE_END = re.compile(
-    rf"(?:(?<=[\w.] )(?-i:{'|'.join(_PLAIN_STATES)})|,\s*{_ANY_STATE}\.?)"
+    rf"(?<=[\w.] )(?:{'|'.join(s for s in _STATES if s not in _WORD_CODES)})"
     r"(?=\s*(?:[.,;:!?)\n]|$))"
 )
-_HOUSE = re.compile(r"\d{1,6}[A-Za-z]?\s+\w")
+_HOUSE = re.compile(r"\d{1,6}[A-Za-z]?\s+(?:[A-Z]|\d{1,4}(?:st|nd|rd|th)\b)")
 # Words after a number that count or measure ("2 days", "3 items"), never a street's.
 _COUNTED = frozenset(
     "day days week weeks month months year years hour hours minute minutes time times item "
@@ -116,6 +116,7 @@ class AddressTailRecognizer(EntityRecognizer):
 
 
 def _a_street(head: str) -> bool:
-    """The words before a state with no ZIP start with a house number and count nothing."""
+    """The words before a state with no ZIP start with a house number and a capitalised
+    street, and count nothing."""
     words = {w.casefold() for w in _PART_WORD.findall(head)}
     return _HOUSE.match(head) is not None and not words & _COUNTED

@@ -5,11 +5,12 @@ import re
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-# Words that name the number after them as a reference, not a card or a phone.
+# Words that name the number after them as a reference, not a card or a phone, in the
+# same sentence: "my order. Number is 555-123-4567" names a phone.
 _OTHER_NUMBER = re.compile(
-    r"\b(?:order|tracking|track|parcel|shipment|invoice|ref|reference|ticket|case|report|"
-    r"claim|confirmation|booking|transaction|serial|imei)\b\W*"
-    r"(?:(?:no\.?|number|#|id)(?:\s+(?:is|was))?)?\W*$",
+    r"\b(?:(?:order|tracking|track|parcel|shipment|invoice|ref|reference|ticket|case|report|"
+    r"claim|confirmation|booking|transaction|serial|imei)\b|ref\.)[^\w.!?\n]*"
+    r"(?:(?:no\.?|number|#|id)(?:\s+(?:is|was))?)?[^\w.!?\n]*$",
     re.IGNORECASE,
 )
 
