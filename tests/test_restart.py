@@ -27,6 +27,7 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
 from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.edge import ASK_FOR_PERSON
+from warmline.conversation.protocol import ServerFrame
 from warmline.conversation.telemetry import PROCESS_REGISTRY
 from warmline.conversation.unit_of_work import Change
 from warmline.guardrails.guard import Guard
@@ -662,6 +663,34 @@ async def test_a_press_while_the_question_waits_for_a_worker_moves_it_to_a_hando
         await service.drain()
         assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
         assert (await service.get(conversation.id)).pending_seq is None
+
+
+async def test_a_press_frame_older_than_the_waiting_question_leaves_it_in_the_bot_turns_line(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """The follow-up question waits in the workers' line when a frame of an earlier press
+    reaches this process's bus (late from another gateway, or twice from a bus write
+    retried): no handoff waits behind the question, so it stays a bot turn, under the
+    line's limit and its start deadline, not at a handoff's urgency."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        first, _ = await service.customer_message(
+            conversation.id, "how do I reset my password?", "m1"
+        )
+        await service.drain()
+        line = HeldLine(service.graph, service.guard)
+        service.runner = line  # type: ignore[assignment]  # a pool's `run`, held
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m2"
+        )
+        await line.waiting.wait()
+        for seq in (first.seq, question.seq):  # at or before the question's: none after
+            data = {"role": "customer", "text": ASK_FOR_PERSON, "force_human": True}
+            service.bus.deliver(conversation.id, ServerFrame(seq=seq, type="message", data=data))
+        line.freed.set()
+        await service.drain()
+        assert line.sent == [(question.seq, Urgency.TURN)]
 
 
 @pytest.mark.skipif(not shared_services_up(), reason="PostgreSQL or Redis is not reachable")

@@ -134,14 +134,23 @@ class _HandoffWatch:
     message is delivered here as its transaction commits; stored by another gateway (the
     customer reconnected there, PostgreSQL and Redis), as this process reads it from the
     bus's stream, milliseconds later, while the turn still waits behind the lock this one
-    holds."""
+    holds. Only a message after the turn's (`seq`) waits behind it: a frame of an older
+    press, reaching here late from another gateway or twice (a bus write retried), is no
+    reason to move a bot turn past the line's limit and its start deadline."""
 
-    def __init__(self, standing: Standing) -> None:
+    def __init__(self, standing: Standing, seq: int) -> None:
         self.standing = standing
+        self.seq = seq
 
     def put_nowait(self, frame: ServerFrame) -> None:
         data = frame.data
-        if frame.type == "message" and data.get("role") == "customer" and _for_a_person(data):
+        if (
+            frame.type == "message"
+            and frame.seq is not None
+            and frame.seq > self.seq
+            and data.get("role") == "customer"
+            and _for_a_person(data)
+        ):
             self.standing.raise_to(Urgency.HANDOFF)
 
 
@@ -659,7 +668,7 @@ class ConversationService:
         is counted here unless its apology is refused: that leaves the turn pending, to run
         again, and the caller counts it as that, so one failure counts once."""
         try:
-            with self._lined_up(conversation_id) as standing:
+            with self._lined_up(conversation_id, seq) as standing:
                 return await self._run_turn(conversation_id, seq, arrival, standing)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
@@ -694,13 +703,13 @@ class ConversationService:
         await self.work.apply(write)
 
     @contextlib.contextmanager
-    def _lined_up(self, conversation_id: str) -> Iterator[Standing]:
-        """The standing in the workers' line of the turn the conversation runs here, for
-        the length of the block, from before the turn reads the log: a handoff stored
+    def _lined_up(self, conversation_id: str, seq: int) -> Iterator[Standing]:
+        """The standing in the workers' line of the turn of message `seq`, for the length
+        of the block, from before the turn reads the log: a handoff stored after it
         meanwhile, by this process or by another gateway the customer reached, raises it
         when its message reaches this process's bus (`_HandoffWatch`)."""
         standing = Standing(Urgency.TURN)
-        with self.bus.watch(conversation_id, _HandoffWatch(standing)):
+        with self.bus.watch(conversation_id, _HandoffWatch(standing, seq)):
             yield standing
 
     async def _run_turn(
