@@ -545,6 +545,56 @@ async def test_a_handoff_turn_that_fails_and_whose_end_is_refused_counts_once_as
         assert errors_counted() == errors_before + 1
 
 
+def the_handoffs_end_write_fails(service: Any, error: BaseException, commits: bool) -> None:
+    """The next write that ends a handoff's turn (`_complete_handoff`) raises `error`,
+    after it commits if `commits`; later writes go through."""
+    apply, failed = service.work.apply, list[Any]()
+
+    async def failing(work: Any, urgent: bool = False) -> Any:
+        if not work.__qualname__.startswith("ConversationService._complete_handoff.") or failed:
+            return await apply(work, urgent)
+        failed.append(work)
+        if commits:
+            await apply(work, urgent)
+        raise error
+
+    service.work.apply = failing
+
+
+@pytest.mark.parametrize("commits", [True, False])
+async def test_a_handoff_turn_that_fails_and_whose_end_fails_counts_once_and_apologises_not(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch, commits: bool
+) -> None:
+    """The press is handed over at the edge and its turn's graph crashes; then the write
+    that ends the turn is cut short by the shutdown as SQLite's writer thread commits it
+    (`commits`: the turn ends answered, with no run left to count it), or fails with an
+    unexpected error (it stays pending). Either way the failure counts once, and the
+    customer, queued for a person, gets no "something went wrong"."""
+    run, failures = ConversationGraph.run, [RuntimeError("crashed")]
+
+    async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
+        if failures:
+            raise failures.pop()
+        return await run(graph, *args)
+
+    monkeypatch.setattr(ConversationGraph, "run", fails_once)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        error = asyncio.CancelledError() if commits else RuntimeError("connection lost")
+        the_handoffs_end_write_fails(service, error, commits)
+        incomplete, errors_before = errors_of("packet_incomplete"), errors_counted()
+        press, _ = await service.request_human(conversation.id, "m1")
+        await service.drain()
+        assert not failures
+        assert errors_of("packet_incomplete") == incomplete + 1
+        assert errors_counted() == errors_before + 1
+        received = await service.log.events_after(conversation.id, press.seq)
+        assert "turn_failed" not in [e.data.get("kind") for e in received]
+        pending = (await service.get(conversation.id)).pending_seq
+        assert pending == (None if commits else press.seq)
+
+
 class LineRecorder:
     """Runs bot turns on the service's own graph, as a worker would, and records the
     urgency each turn leaves the workers' line with."""

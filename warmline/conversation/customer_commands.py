@@ -106,17 +106,18 @@ def _counted_unless_left_pending(failure: str | None) -> Iterator[None]:
     gone, an unexpected error), except when the database refuses that write: the turn
     stays pending, to run again, and `_guarded_turn` counts it as a turn left pending
     (`unavailable`) instead: one failure, one count, in the one series an operator reads
-    for it (`warmline_errors_total`), and the run that ends the turn counts its own."""
+    for it (`warmline_errors_total`), and the run that ends the turn counts its own. A
+    write cut short at shutdown counts too: SQLite's writer thread may still commit it,
+    and no later run would count a turn that ended answered."""
+    counted = failure is not None
     try:
         yield
     except Unavailable:
+        counted = False
         raise
-    except Exception:
-        if failure is not None:
+    finally:
+        if counted:
             ERRORS.labels(code=failure).inc()
-        raise
-    if failure is not None:
-        ERRORS.labels(code=failure).inc()
 
 
 def _for_a_person(data: dict[str, Any]) -> bool:
@@ -779,7 +780,10 @@ class ConversationService:
 
         The customer and the agents already have the handoff, so a failure here is logged
         and leaves the packet the edge wrote, counted as `packet_incomplete` once the turn
-        ends; only a refused write keeps the turn pending (counted as that instead).
+        ends; only a refused write keeps the turn pending (counted as that instead). An
+        unexpected error in the write that ends the turn leaves it pending too, to run on
+        resume or at the next start, logged and counted once (as `turn_failed` if nothing
+        failed before it), with no apology: the customer waits for a person, not for us.
         """
         conversation_id, seq = conversation.id, message.seq
         turn = TurnInput(
@@ -809,8 +813,16 @@ class ConversationService:
             if (await self.log.get_in(change.conn, conversation_id)).pending_seq == seq:
                 await self.log.answered(change.conn, conversation_id, seq)
 
-        with _counted_unless_left_pending(failure):
-            await self.work.apply(answered)
+        try:
+            with _counted_unless_left_pending(failure):
+                await self.work.apply(answered)
+        except (Unavailable, UnknownConversation, ConversationMissing):
+            raise
+        except Exception:
+            if failure is None:
+                ERRORS.labels(code="turn_failed").inc()
+            log.exception("handoff turn not ended", extra={"conversation_id": conversation_id})
+            return
         if self.summarize is not None:
             self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 
