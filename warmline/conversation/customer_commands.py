@@ -128,7 +128,7 @@ def _for_a_person(data: dict[str, Any]) -> bool:
 
 class _HandoffWatch:
     """Watches a conversation's frames while its turn here waits for a worker (or runs),
-    no listener for whom frames are built (`EventBus.watch`): a customer message whose
+    no listener for whom frames are built (`EventBus.observe`): a customer message whose
     turn is a handoff's (`_for_a_person`), stored after the turn read the log, is one
     that waits behind this turn (messages are answered in order), so this turn is that
     handoff's first step and moves to a handoff's place. Stored by this process, the
@@ -710,7 +710,7 @@ class ConversationService:
         meanwhile, by this process or by another gateway the customer reached, raises it
         when its message reaches this process's bus (`_HandoffWatch`)."""
         standing = Standing(Urgency.TURN)
-        with self.bus.watch(conversation_id, _HandoffWatch(standing, seq)):
+        with self.bus.observe(conversation_id, _HandoffWatch(standing, seq)):
             yield standing
 
     async def _run_turn(
