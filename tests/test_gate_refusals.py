@@ -92,12 +92,11 @@ async def test_a_socket_closed_while_the_store_stalls_stops_counting_as_open_at_
             assert gate.counts()["chat"] == 1
 
     session = asyncio.create_task(served_and_closed())
-    async with asyncio.timeout(10):
-        await asyncio.wait(
-            [session, asyncio.create_task(seats.releasing.wait())],
-            return_when=asyncio.FIRST_COMPLETED,
-        )
+    releasing = asyncio.create_task(seats.releasing.wait())
+    async with asyncio.timeout(10):  # the session's failure, if any, ends the wait too
+        await asyncio.wait([session, releasing], return_when=asyncio.FIRST_COMPLETED)
     assert seats.releasing.is_set(), session
     assert gate.counts()["chat"] == 0
-    session.cancel()
-    await asyncio.gather(session, return_exceptions=True)
+    for task in (session, releasing):
+        task.cancel()
+    await asyncio.gather(session, releasing, return_exceptions=True)
