@@ -383,13 +383,15 @@ async def say(client: Client, text: str, client_msg_id: str | None = None) -> di
 
 
 async def ask(
-    client: Client, text: str, client_msg_id: str | None = None
+    client: Client, text: str, client_msg_id: str | None = None, within: float = 30
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Say `text`; its ack and the bot's answer to it. On PostgreSQL + Redis the ack waits
-    until the message's events are in Redis, and the answer, handed to this process's
-    sockets at once, may come before it, among the frames `say` reads past on its way to
-    the ack: so the answer is looked for in what was read since the message went out,
-    then in what comes next (a later `wait_for` would wait past it for another)."""
+    """Say `text`; its ack and the bot's answer to it: the first bot message after the
+    ack's seq, within `within` seconds however many other frames come meanwhile. On
+    PostgreSQL + Redis the ack waits until the message's events are in Redis, and the
+    answer, handed to this process's sockets at once, may come before it, among the
+    frames `say` reads past on its way to the ack: so the answer is looked for in what
+    was read since the message went out, then in what comes next (a later `wait_for`
+    would wait past it for another)."""
     since = len(client.frames)
     ack = await say(client, text, client_msg_id)
 
@@ -400,8 +402,9 @@ async def ask(
     for frame in client.frames[since:]:
         if answer(frame):
             return ack, frame
-    while not answer(frame := await client.receive()):
-        pass
+    async with asyncio.timeout(within):
+        while not answer(frame := await client.receive()):
+            pass
     return ack, frame
 
 

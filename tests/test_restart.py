@@ -27,6 +27,7 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
 from warmline.conversation.customer_commands import ConversationService
 from warmline.conversation.edge import ASK_FOR_PERSON
+from warmline.conversation.protocol import ServerFrame
 from warmline.conversation.telemetry import PROCESS_REGISTRY
 from warmline.conversation.unit_of_work import Change
 from warmline.guardrails.guard import Guard
@@ -544,6 +545,56 @@ async def test_a_handoff_turn_that_fails_and_whose_end_is_refused_counts_once_as
         assert errors_counted() == errors_before + 1
 
 
+def the_handoffs_end_write_fails(service: Any, error: BaseException, commits: bool) -> None:
+    """The next write that ends a handoff's turn (`_complete_handoff`) raises `error`,
+    after it commits if `commits`; later writes go through."""
+    apply, failed = service.work.apply, list[Any]()
+
+    async def failing(work: Any, urgent: bool = False) -> Any:
+        if not work.__qualname__.startswith("ConversationService._complete_handoff.") or failed:
+            return await apply(work, urgent)
+        failed.append(work)
+        if commits:
+            await apply(work, urgent)
+        raise error
+
+    service.work.apply = failing
+
+
+@pytest.mark.parametrize("commits", [True, False])
+async def test_a_handoff_turn_that_fails_and_whose_end_fails_counts_once_and_apologises_not(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch, commits: bool
+) -> None:
+    """The press is handed over at the edge and its turn's graph crashes; then the write
+    that ends the turn is cut short by the shutdown as SQLite's writer thread commits it
+    (`commits`: the turn ends answered, with no run left to count it), or fails with an
+    unexpected error (it stays pending). Either way the failure counts once, and the
+    customer, queued for a person, gets no "something went wrong"."""
+    run, failures = ConversationGraph.run, [RuntimeError("crashed")]
+
+    async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
+        if failures:
+            raise failures.pop()
+        return await run(graph, *args)
+
+    monkeypatch.setattr(ConversationGraph, "run", fails_once)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        error = asyncio.CancelledError() if commits else RuntimeError("connection lost")
+        the_handoffs_end_write_fails(service, error, commits)
+        incomplete, errors_before = errors_of("packet_incomplete"), errors_counted()
+        press, _ = await service.request_human(conversation.id, "m1")
+        await service.drain()
+        assert not failures
+        assert errors_of("packet_incomplete") == incomplete + 1
+        assert errors_counted() == errors_before + 1
+        received = await service.log.events_after(conversation.id, press.seq)
+        assert "turn_failed" not in [e.data.get("kind") for e in received]
+        pending = (await service.get(conversation.id)).pending_seq
+        assert pending == (None if commits else press.seq)
+
+
 class LineRecorder:
     """Runs bot turns on the service's own graph, as a worker would, and records the
     urgency each turn leaves the workers' line with."""
@@ -662,6 +713,34 @@ async def test_a_press_while_the_question_waits_for_a_worker_moves_it_to_a_hando
         await service.drain()
         assert line.sent == [(question.seq, Urgency.HANDOFF), (press.seq, Urgency.HANDOFF)]
         assert (await service.get(conversation.id)).pending_seq is None
+
+
+async def test_a_press_frame_older_than_the_waiting_question_leaves_it_in_the_bot_turns_line(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """The follow-up question waits in the workers' line when a frame of an earlier press
+    reaches this process's bus (late from another gateway, or twice from a bus write
+    retried): no handoff waits behind the question, so it stays a bot turn, under the
+    line's limit and its start deadline, not at a handoff's urgency."""
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        first, _ = await service.customer_message(
+            conversation.id, "how do I reset my password?", "m1"
+        )
+        await service.drain()
+        line = HeldLine(service.graph, service.guard)
+        service.runner = line  # type: ignore[assignment]  # a pool's `run`, held
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m2"
+        )
+        await line.waiting.wait()
+        for seq in (first.seq, question.seq):  # at or before the question's: none after
+            data = {"role": "customer", "text": ASK_FOR_PERSON, "force_human": True}
+            service.bus.deliver(conversation.id, ServerFrame(seq=seq, type="message", data=data))
+        line.freed.set()
+        await service.drain()
+        assert line.sent == [(question.seq, Urgency.TURN)]
 
 
 @pytest.mark.skipif(not shared_services_up(), reason="PostgreSQL or Redis is not reachable")

@@ -368,15 +368,17 @@ async def test_supervisors_watch_any_chat_and_see_the_roster(
         seen = await sue.wait_for(type="message", data_role="customer")
         assert seen["data"]["text"] == "thanks for picking this up"
         roster = await sue.latest(type="roster")
-        while {a["id"]: a for a in roster["data"]["agents"]}["sam"]["active"] != 1:
-            roster = await sue.wait_for(type="roster")  # the pass after the claim
+        async with asyncio.timeout(30):  # however many passes come meanwhile
+            while {a["id"]: a for a in roster["data"]["agents"]}["sam"]["active"] != 1:
+                roster = await sue.wait_for(type="roster")  # the pass after the claim
         people = {a["id"]: a for a in roster["data"]["agents"]}
         assert people["sam"]["status"] == "available" and people["sam"]["active"] == 1
         assert people["fran"]["status"] == "offline"
         assert (await act(alex, "presence", None, status="away"))["type"] == "ack"
         # A pass that began before the change may still send the roster it read then.
-        while {a["id"]: a["status"] for a in roster["data"]["agents"]}["alex"] != "away":
-            roster = await sue.wait_for(type="roster")
+        async with asyncio.timeout(30):
+            while {a["id"]: a["status"] for a in roster["data"]["agents"]}["alex"] != "away":
+                roster = await sue.wait_for(type="roster")
 
 
 async def test_auto_assignment_routes_to_the_fit_least_loaded_agent(

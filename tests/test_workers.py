@@ -289,6 +289,30 @@ async def test_a_pool_whose_worker_fails_to_start_stops_the_workers_that_did(
     assert workers_alive() - before == set()
 
 
+async def test_a_pool_whose_start_fails_and_whose_workers_cannot_be_reaped_raises_the_start_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker fails to open, and then neither worker can be reaped: the start raises the
+    worker's failure, which its caller must hear, and logs the reaping's (both, together),
+    where the reaping's group of failures took the start error's place."""
+    finish = pool_module._finish
+
+    def failing_finish(process: Any) -> None:
+        finish(process)
+        raise OSError("the worker could not be reaped")
+
+    monkeypatch.setattr("warmline.workers.pool._finish", failing_finish)
+    gate = Gate(SPAWN.Event(), SPAWN.Semaphore(0))
+    turns = TurnPool(
+        first_opens, (gate, str(tmp_path / "claimed")), size=2, line=1, start_within_s=60.0
+    )
+    with pytest.raises(WorkerLost):
+        await turns.start()
+    failures = [r.exc_info[1] for r in caplog.records if r.exc_info]
+    assert len(failures) == 1 and isinstance(failures[0], ExceptionGroup)
+    assert [str(e) for e in failures[0].exceptions] == ["the worker could not be reaped"] * 2
+
+
 async def test_a_pool_whose_start_is_cancelled_stops_the_workers_it_started() -> None:
     """A server stopped while its workers load (Ctrl-C at start-up) cancels the start;
     the workers already spawned stop with it."""

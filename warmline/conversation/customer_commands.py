@@ -106,17 +106,18 @@ def _counted_unless_left_pending(failure: str | None) -> Iterator[None]:
     gone, an unexpected error), except when the database refuses that write: the turn
     stays pending, to run again, and `_guarded_turn` counts it as a turn left pending
     (`unavailable`) instead: one failure, one count, in the one series an operator reads
-    for it (`warmline_errors_total`), and the run that ends the turn counts its own."""
+    for it (`warmline_errors_total`), and the run that ends the turn counts its own. A
+    write cut short at shutdown counts too: SQLite's writer thread may still commit it,
+    and no later run would count a turn that ended answered."""
+    counted = failure is not None
     try:
         yield
     except Unavailable:
+        counted = False
         raise
-    except Exception:
-        if failure is not None:
+    finally:
+        if counted:
             ERRORS.labels(code=failure).inc()
-        raise
-    if failure is not None:
-        ERRORS.labels(code=failure).inc()
 
 
 def _for_a_person(data: dict[str, Any]) -> bool:
@@ -127,21 +128,30 @@ def _for_a_person(data: dict[str, Any]) -> bool:
 
 class _HandoffWatch:
     """Watches a conversation's frames while its turn here waits for a worker (or runs),
-    no listener for whom frames are built (`EventBus.watch`): a customer message whose
+    no listener for whom frames are built (`EventBus.observe`): a customer message whose
     turn is a handoff's (`_for_a_person`), stored after the turn read the log, is one
     that waits behind this turn (messages are answered in order), so this turn is that
     handoff's first step and moves to a handoff's place. Stored by this process, the
     message is delivered here as its transaction commits; stored by another gateway (the
     customer reconnected there, PostgreSQL and Redis), as this process reads it from the
     bus's stream, milliseconds later, while the turn still waits behind the lock this one
-    holds."""
+    holds. Only a message after the turn's (`seq`) waits behind it: a frame of an older
+    press, reaching here late from another gateway or twice (a bus write retried), is no
+    reason to move a bot turn past the line's limit and its start deadline."""
 
-    def __init__(self, standing: Standing) -> None:
+    def __init__(self, standing: Standing, seq: int) -> None:
         self.standing = standing
+        self.seq = seq
 
     def put_nowait(self, frame: ServerFrame) -> None:
         data = frame.data
-        if frame.type == "message" and data.get("role") == "customer" and _for_a_person(data):
+        if (
+            frame.type == "message"
+            and frame.seq is not None
+            and frame.seq > self.seq
+            and data.get("role") == "customer"
+            and _for_a_person(data)
+        ):
             self.standing.raise_to(Urgency.HANDOFF)
 
 
@@ -659,7 +669,7 @@ class ConversationService:
         is counted here unless its apology is refused: that leaves the turn pending, to run
         again, and the caller counts it as that, so one failure counts once."""
         try:
-            with self._lined_up(conversation_id) as standing:
+            with self._lined_up(conversation_id, seq) as standing:
                 return await self._run_turn(conversation_id, seq, arrival, standing)
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
@@ -694,13 +704,13 @@ class ConversationService:
         await self.work.apply(write)
 
     @contextlib.contextmanager
-    def _lined_up(self, conversation_id: str) -> Iterator[Standing]:
-        """The standing in the workers' line of the turn the conversation runs here, for
-        the length of the block, from before the turn reads the log: a handoff stored
+    def _lined_up(self, conversation_id: str, seq: int) -> Iterator[Standing]:
+        """The standing in the workers' line of the turn of message `seq`, for the length
+        of the block, from before the turn reads the log: a handoff stored after it
         meanwhile, by this process or by another gateway the customer reached, raises it
         when its message reaches this process's bus (`_HandoffWatch`)."""
         standing = Standing(Urgency.TURN)
-        with self.bus.watch(conversation_id, _HandoffWatch(standing)):
+        with self.bus.observe(conversation_id, _HandoffWatch(standing, seq)):
             yield standing
 
     async def _run_turn(
@@ -770,7 +780,10 @@ class ConversationService:
 
         The customer and the agents already have the handoff, so a failure here is logged
         and leaves the packet the edge wrote, counted as `packet_incomplete` once the turn
-        ends; only a refused write keeps the turn pending (counted as that instead).
+        ends; only a refused write keeps the turn pending (counted as that instead). An
+        unexpected error in the write that ends the turn leaves it pending too, to run on
+        resume or at the next start, logged and counted once (as `turn_failed` if nothing
+        failed before it), with no apology: the customer waits for a person, not for us.
         """
         conversation_id, seq = conversation.id, message.seq
         turn = TurnInput(
@@ -800,8 +813,16 @@ class ConversationService:
             if (await self.log.get_in(change.conn, conversation_id)).pending_seq == seq:
                 await self.log.answered(change.conn, conversation_id, seq)
 
-        with _counted_unless_left_pending(failure):
-            await self.work.apply(answered)
+        try:
+            with _counted_unless_left_pending(failure):
+                await self.work.apply(answered)
+        except (Unavailable, UnknownConversation, ConversationMissing):
+            raise
+        except Exception:
+            if failure is None:
+                ERRORS.labels(code="turn_failed").inc()
+            log.exception("handoff turn not ended", extra={"conversation_id": conversation_id})
+            return
         if self.summarize is not None:
             self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 

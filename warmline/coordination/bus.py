@@ -7,16 +7,21 @@ a frame only has to serialise itself (`wire`).
 
 Each subscriber gets its own unbounded queue, so a slow socket never blocks the
 service; a socket that goes away simply unsubscribes, and anything it missed is in
-the conversation log for its resume. A watcher (`watch`) is handed the same frames
+the conversation log for its resume. An observer (`observe`) is handed the same frames
 but is no listener: it reads each frame as it is delivered, for this process's own use
 (the service's watch on a turn waiting for a worker), so `has_subscribers` does not
-count it and no frame is built for it alone.
+count it and no frame is built for it alone. An observer that fails is logged and
+skipped: the frame was committed and still reaches everyone else, and the bus's reader
+of other workers' frames goes on.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Generic, Protocol, TypeVar
+
+log = logging.getLogger("warmline.bus")
 
 AGENTS = "agents"
 SUPERVISORS = "supervisors"  # the dashboard: only agents who supervise subscribe
@@ -47,14 +52,15 @@ class Subscriber(Protocol[F_in]):
 class EventBus(Protocol[F]):
     def subscribe(self, topic: str, queue: Subscriber[F]) -> AbstractContextManager[None]: ...
 
-    def watch(self, topic: str, watcher: Subscriber[F]) -> AbstractContextManager[None]: ...
+    def observe(self, topic: str, observer: Subscriber[F]) -> AbstractContextManager[None]: ...
 
     def has_subscribers(self, topic: str) -> bool: ...
 
     def publish(self, topic: str, frame: F) -> None: ...
 
     def deliver(self, topic: str, frame: F) -> None:
-        """Hand a frame to this process's subscribers only, never to other workers'."""
+        """Hand a frame to this process's subscribers and observers only, never to other
+        workers'."""
         ...
 
     async def flush(self) -> None: ...
@@ -63,14 +69,14 @@ class EventBus(Protocol[F]):
 class LocalEventBus(Generic[F]):
     def __init__(self) -> None:
         self._subscribers: defaultdict[str, set[Subscriber[F]]] = defaultdict(set)
-        self._watchers: defaultdict[str, set[Subscriber[F]]] = defaultdict(set)
+        self._observers: defaultdict[str, set[Subscriber[F]]] = defaultdict(set)
 
     def subscribe(self, topic: str, queue: Subscriber[F]) -> AbstractContextManager[None]:
         return _member(self._subscribers, topic, queue)
 
-    def watch(self, topic: str, watcher: Subscriber[F]) -> AbstractContextManager[None]:
-        """Hand `watcher` the frames of `topic` delivered here, for the block's length."""
-        return _member(self._watchers, topic, watcher)
+    def observe(self, topic: str, observer: Subscriber[F]) -> AbstractContextManager[None]:
+        """Hand `observer` the frames of `topic` delivered here, for the block's length."""
+        return _member(self._observers, topic, observer)
 
     def has_subscribers(self, topic: str) -> bool:
         """Whether anyone listens: a frame that is costly to build is built only for them."""
@@ -80,11 +86,15 @@ class LocalEventBus(Generic[F]):
         self.deliver(topic, frame)
 
     def deliver(self, topic: str, frame: F) -> None:
-        """Hand a frame to this process's subscribers and watchers of `topic`."""
+        """Hand a frame to this process's subscribers and observers of `topic`; an observer
+        that fails is logged, not raised to the publisher of a committed change."""
         for queue in self._subscribers.get(topic, ()):
             queue.put_nowait(frame)
-        for watcher in self._watchers.get(topic, ()):
-            watcher.put_nowait(frame)
+        for observer in self._observers.get(topic, ()):
+            try:
+                observer.put_nowait(frame)
+            except Exception:
+                log.exception("bus observer failed", extra={"topic": topic})
 
     async def flush(self) -> None:
         """Return once every frame published so far is on its way to subscribers.

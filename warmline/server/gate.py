@@ -146,14 +146,14 @@ class Gate:
             await websocket.accept()
             yield True
         finally:
-            # A socket counts as open (`counts`, /metrics; the drain's wait) until its
-            # address has its seat back, so a count that fell says the seat is free.
-            try:
-                await self.shared.sockets.release(lease)
-            finally:
-                del self.open[conn]
-                if not self.open:
-                    self._none_open.set()
+            # Closed, it stops counting (`counts`, /metrics; the drain's wait) before its
+            # address has its seat back: that takes a Redis round trip, which a stalled
+            # Redis holds up (the lease then lapses on its own), and a closed socket is
+            # neither open nor worth a drain's wait.
+            del self.open[conn]
+            if not self.open:
+                self._none_open.set()
+            await self.shared.sockets.release(lease)
 
     async def _refuse(self, websocket: WebSocket, refusal: Refusal) -> None:
         """Accepted only to say why: a page's script sees a close code and reason, but

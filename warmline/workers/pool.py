@@ -467,7 +467,9 @@ class TurnPool:
     async def start(self) -> None:
         """Start every worker and wait until each has opened its graph. If one fails to,
         the others are stopped and its error raised, as they are when the start is
-        cancelled: left running, they would outlive a pool that nobody closes."""
+        cancelled: left running, they would outlive a pool that nobody closes. A failure
+        to stop them is logged: the start's error is the one its caller must hear (a
+        cancellation while they stop is still raised in its place)."""
         try:
             started = await asyncio.gather(
                 *(self._started_worker() for _ in range(self._size)), return_exceptions=True
@@ -476,7 +478,10 @@ class TurnPool:
                 if isinstance(outcome, BaseException):
                     raise outcome
         except BaseException:
-            await self.close()
+            try:
+                await self.close()
+            except Exception:
+                log.exception("workers not all stopped after the pool failed to start")
             raise
         self._open([worker for worker in started if isinstance(worker, _Worker)])
 
