@@ -14,7 +14,7 @@ from warmline.evals.analyze import Analyzer, analyse_lines, write
 from warmline.guardrails.company import company_forms
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.inspection import inspect_message
-from warmline.guardrails.redaction import Redactor
+from warmline.guardrails.redaction import PlaceholderBook, Redactor
 from warmline.guardrails.signals import compute_signals
 from warmline.handoff.summary import build_packet
 from warmline.server.runtime import redactor_for
@@ -232,3 +232,64 @@ def test_the_handoff_summary_reads_a_request_in_the_companys_name() -> None:
         company="Acme",
     )
     assert packet.summary.customer_goal == "My lamp flickers every evening"
+
+
+@pytest.fixture(scope="module")
+def named_like_people() -> dict[str, Redactor]:
+    settings = Settings()
+    return {
+        company: Redactor(
+            settings.pii_entities,
+            b"k" * 32,
+            settings.pii_allow_patterns,
+            settings.pii_company_patterns,
+            company_name=company,
+        )
+        for company in ["Jordan Ltd", "The Ivy", "Ana Lopez GmbH", "Harvey Norman", "Lumen Home"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("company", "text", "name"),
+    [
+        ("Jordan Ltd", "Hi, my name is Jordan and my heater is broken", "Jordan"),
+        ("Jordan Ltd", "My colleague Jordan ordered it, please ask Jordan", "Jordan"),
+        ("Jordan Ltd", "Jordan's parcel never came, signed Jordan", "Jordan"),
+        ("The Ivy", "Hi I'm Ivy and I booked a table", "Ivy"),
+        ("Ana Lopez GmbH", "ana lopez here", "ana lopez"),
+        ("Lumen Home", "Hi, my name is Lumen and I need help with my order", "Lumen"),
+    ],
+)
+def test_a_customer_named_as_the_company_is_still_hidden(
+    named_like_people: dict[str, Redactor], company: str, text: str, name: str
+) -> None:
+    """A name introduced in words is a person's whatever the company is called, and a
+    shortened form of the company's name that is a listed given name or surname is no
+    name of ours ("Jordan" of "Jordan Ltd")."""
+    redacted = named_like_people[company].redact(text, PlaceholderBook()).text
+    assert name not in redacted, redacted
+
+
+@pytest.mark.parametrize(
+    ("company", "text"),
+    [
+        ("Harvey Norman", "Harvey Norman's staff were rude"),
+        ("Jordan Ltd", "I'm going to sue Jordan Ltd"),
+        ("Lumen Home", "I'm done with Lumen's app"),
+        ("Lumen Home", "Not satisfied with Lumen Home"),
+    ],
+)
+def test_the_companys_name_and_its_possessive_stay_in_clear(
+    named_like_people: dict[str, Redactor], company: str, text: str
+) -> None:
+    assert named_like_people[company].redact(text, PlaceholderBook()).text == text
+
+
+def test_a_shortened_name_that_is_a_persons_is_not_the_company() -> None:
+    assert company_forms("Jordan Ltd") == ("jordan ltd",)
+    assert company_forms("The Ivy") == ("the ivy",)
+    assert company_forms("Harvey Norman") == ("harvey norman",)
+    assert company_forms("Noah") == ("noah",)
+    assert "lumen" in company_forms("Lumen Home")
+    text = "My colleague Jordan was so disappointed with Jordan"
+    assert not compute_signals(text, ["hi"], company="Jordan Ltd").frustration.fired()

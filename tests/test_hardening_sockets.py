@@ -169,6 +169,10 @@ def _assert_linear(
             "steps are no use to me I feel cheated by the hidden this is no use what poor "
             "service from you " * n
         )[:n],
+        lambda n: (
+            "I was cheated by the hidden fees you this is poor service by any old hotel for "
+            "some loyal Zig is no use since it " * n
+        )[:n],
     ],
     ids=[
         "repeated person word",
@@ -188,6 +192,7 @@ def _assert_linear(
         "poor service, feelings described",
         "the company's name repeated",
         "rude staff of ours, bad support for, no use, cheated by fees",
+        "our fees, poor service by others or for customers, no use since",
     ],
 )
 def test_every_detector_together_costs_linear_time(text_of: Callable[[int], str]) -> None:

@@ -1983,6 +1983,10 @@ def test_poor_service_and_rude_staff_of_ours_are_complaints() -> None:
         "The steps are no use to me because I don't have the app, can you send a PDF?",
         "the answers are no use without the serial, which I'll send now",
         "it's no use trying to restart it, can I get a replacement?",
+        "the manual is no use since I don't have the app, is there a PDF?",
+        "I was cheated by the hotel prices on my trip, can the cam record the room?",
+        "I feel cheated by the plan my bank sold me, can I pay you by card instead?",
+        "It was poor service by the hotel, so I set up the cam myself",
     ],
 )
 def test_poor_support_rude_staff_and_no_use_said_of_others_or_with_a_reason_are_none(
@@ -1996,6 +2000,13 @@ def test_poor_support_rude_staff_and_no_use_said_of_others_or_with_a_reason_are_
     [
         "I feel cheated by the hidden fees",
         "I feel cheated by these charges",
+        "I feel cheated by these charges on my bill",
+        "I feel cheated by the fees you charged",
+        "I feel cheated by your fees",
+        "this is poor service for loyal customers",
+        "this is poor service for someone who pays 50 a month",
+        "this is poor service by any standard",
+        "your answer is no use since it doesn't apply",
         "Honestly, what poor service from you today",
         "It's poor service for the price",
         "that answer is of no use to me",

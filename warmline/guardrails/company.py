@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 from warmline.common_words import english_words
+from warmline.guardrails.name_list import known_names
 
 DEFAULT_COMPANY = "Lumen Home"
 # Where a pattern names the company; replaced by `company_names` before it is compiled.
@@ -34,7 +35,12 @@ def company_forms(company: str) -> tuple[str, ...]:
     name without punctuation around its words, without its legal form and a leading
     article, and, for a name of several words, its first word when that is no English
     word ("Lumen" for "Lumen Home", not "American" for "American Airlines", which would
-    read "disappointed with American Express" as about us)."""
+    read "disappointed with American Express" as about us). A shortened form that is a
+    listed given name or surname is none ("Jordan" of "Jordan Ltd", "Ivy" of "The
+    Ivy", "Harvey" of "Harvey Norman"): customers are named so, and "my colleague
+    Jordan ordered it" must stay hidden (and is no complaint about us). A company
+    configured as one such word ("Noah") keeps it: its name read as a person by a
+    model is then not hidden (see `redaction._ours`)."""
     words = [w.strip(_AROUND) for w in company.lower().split()]
     words = [w for w in words if w]
     full = " ".join(words)
@@ -45,7 +51,8 @@ def company_forms(company: str) -> tuple[str, ...]:
     names = {full, " ".join(words)} if words else set()
     if len(words) > 1 and words[0].isalpha() and words[0] not in english_words():
         names.add(words[0])
-    return tuple(sorted(names, key=len, reverse=True))
+    people = known_names()
+    return tuple(sorted((n for n in names if n == full or n not in people), key=len, reverse=True))
 
 
 @lru_cache(maxsize=8)

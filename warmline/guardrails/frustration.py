@@ -187,12 +187,16 @@ _STRONG_WORDS = [
     + _US,
     # Cheated said by the customer or of us ("I feel cheated", "you cheated me", "your fees
     # are cheating", "cheating money"), not hearsay of someone else's dealings ("my friend
-    # said he got cheated by another shop"), nor cheated by anyone but us.
+    # said he got cheated by another shop"), nor cheated by anyone but us: fees are ours
+    # when the customer names no owner ("by these charges on my bill", "by the fees you
+    # charged", "by the fees."), not "by the hotel prices" nor "the plan my bank sold me".
     r"\b(?:i|we)(?:'ve| have| had|'m| am|'re| are)? (?:(?:been|was|were|got|get|feel|felt) )?"
     r"(?:(?:so|totally|completely|really) )?cheated\b(?! by (?!(?:you|u|your|"
     + COMPANY
-    + r")(?!\w)|(?:the |these |those |this |all (?:the |these )?)?(?:\w+ )?(?:fees?|charges?|"
-    r"pric\w+|bill\w*|subscriptions?|renewals?|terms|contracts?|plans?)\b))|"
+    + r")(?!\w)|(?:the|these|those|this|all (?:the|these)) (?:(?:hidden|extra|additional|new|late|"
+    r"monthly|unexpected|surprise) )?(?:fees?|charges?|pric\w+|"
+    r"bill\w*|subscriptions?|renewals?|terms|contracts?|plans?)(?= (?:you|u)\b| on my (?:bill|"
+    r"account|card|statement)\b|\s*(?:[.!?,;:…]|$))))|"
     r"\byou(?:'re| are|'ve| have)? (?:been )?cheat(?:ing|ed)\b|"
     r"\b(?:(?:this|that|it)(?:'s| is| was)|"
     r"your (?:\w+ ){1,3}?(?:is|are|was|were)) (?:(?:just|pure|plain|blatant|simply|absolutely|"
@@ -231,6 +235,11 @@ _STRONG_WORDS = [
     r"\bnot doing this (?:over chat )?again\b",
     r"\bsee you in court\b|\benjoy\b[^a-z]*$",
 ]
+# Who is someone else, whatever is said of them ("the courier", "the hotel").
+_OTHERS = (
+    r"(?:driver|courier|seller|vendor|merchant|landlord|council|neighbou?r|airline|hotel|"
+    r"restaurant|shop|store|bank|school)"
+)
 # A complaint about someone else ("against the seller", "with the airline", "to the
 # landlord", "on my shop", "against me"), or about a person named or a member of our
 # staff, which the staff-complaint topic hands over with its own routing ("about Sam from
@@ -239,10 +248,8 @@ _NOT_OF_US = (
     r"(?! (?:about|against|with|to|on|regarding) (?:(?:me|us)\b|(?!"
     + COMPANY
     + r")(?-i:[A-Z][a-z]+\b)|"
-    r"(?:your |the |an? |my |our |one of your )?(?:\w+ )?(?:agent|technician|driver|courier|staff|"
-    r"employee|installer|engineer|operator|manager|colleague|rep|representative|guy|seller|"
-    r"vendor|merchant|landlord|council|neighbou?r|airline|hotel|restaurant|shop|store|bank|"
-    r"school)s?\b))"
+    r"(?:your |the |an? |my |our |one of your )?(?:\w+ )?(?:agent|technician|staff|employee|"
+    r"installer|engineer|operator|manager|colleague|rep|representative|guy|" + _OTHERS + r")s?\b))"
 )
 # Poor service somewhere is the signal a phone has ("poor in the basement").
 _NOT_A_PLACE = r"(?! (?:in|inside|upstairs|downstairs|outside) (?:my|the|our|this|some)\b)"
@@ -265,15 +272,19 @@ _COMPLAINT = [
     r"(?:customer service|attitude)\b|\b(?:such|so) (?:poor|bad) (?:service|support)\b"
     + _NOT_A_PLACE,
     # The service the customer is getting judged ("this is poor service", "what bad
-    # support!", "what poor service from you today"), not a phone's signal ("it's poor
-    # service in the basement"), a product's ("bad support for older iPhones", "for
-    # Zigbee"), someone else's ("poor service from the courier") nor a question about
-    # the words ("what poor service means on the icon?").
+    # support!", "what poor service from you today", "for loyal customers", "by any
+    # standard"), not a phone's signal ("it's poor service in the basement"), a named
+    # product's ("bad support for older iPhones", "for Zigbee"), someone else's ("poor
+    # service from the courier", "by the hotel") nor a question about the words ("what
+    # poor service means on the icon?").
     r"\b(?:this|that|it)(?:'s| is| was) (?:(?:a|such|really|very|so|just) ){0,2}(?:poor|bad|"
     r"lousy|shoddy) (?:customer )?(?:service|support)\b" + _NOT_A_PLACE + r"(?! (?:for|from|of|"
-    r"with|by) (?!(?:me|us|you|your|a|an|such|so|the price|the money|what)\b|"
+    r"with|by) (?!(?:you|your|me|us)\b)(?:(?:\w+ ){0,2}?"
+    + _OTHERS
+    + r"s?\b|(?:\w+ )?(?!"
     + COMPANY
-    + r"))|\bwhat (?:a )?(?:poor|bad|lousy|shoddy) (?:customer )?(?:service|support)"
+    + r")(?-i:[a-z]?[A-Z])))|"
+    r"\bwhat (?:a )?(?:poor|bad|lousy|shoddy) (?:customer )?(?:service|support)"
     r"(?=\s*(?:[!.…]|$)| from (?:you|" + COMPANY + r")(?!\w))",
     r"\b(?:(?:is|was) (?:this|that)|this is) (?:the|your) (?:(?:customer )?service |staff )?"
     r"(?:attitude|competence|professionalism)\b(?! (?:setting|sensor|mode|indicator)s?\b)|"
@@ -306,7 +317,11 @@ _REPROACH = compile_all(
 )
 # After "of no use", a reason the customer gives or a lack they mend ("no use to me
 # because I don't have the app", "no use without the serial, which I'll send now").
-_NO_REASON = r"(?!(?: (?:to|for) (?:me|us))? (?:without|until|unless|if|because|since|as|trying)\b)"
+# "Since" only of the customer ("since I don't have the app"), not of the answer ("no use
+# since it doesn't apply").
+_NO_REASON = (
+    r"(?!(?: (?:to|for) (?:me|us))? (?:without|until|unless|if|because|trying|since (?:i|we))\b)"
+)
 # Dissatisfaction with the last answer or with the bot itself.
 _ABOUT_THE_ANSWER = compile_all(
     [

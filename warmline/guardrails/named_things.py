@@ -28,8 +28,8 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from warmline.guardrails.name_list import known_names
 from warmline.guardrails.nlp_batching import artifacts_of
-from warmline.guardrails.recognizers.known_name import known_names
 
 MAX_REREADINGS = 3
 """Greeted words of one message read again by the model at most."""

@@ -16,12 +16,13 @@ from typing import Any
 from presidio_analyzer import RecognizerResult
 from pydantic import BaseModel, SecretStr
 
-from warmline.guardrails.company import DEFAULT_COMPANY, company_forms
+from warmline.guardrails.company import DEFAULT_COMPANY, company_names
 from warmline.guardrails.folding import fold
+from warmline.guardrails.name_list import known_names
 from warmline.guardrails.named_things import named_things
 from warmline.guardrails.nlp_batching import artifacts_of
 from warmline.guardrails.recognizers.introduced_name import INTRODUCED_SCORE
-from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, Dictionary, known_names
+from warmline.guardrails.recognizers.known_name import KNOWN_NAME_SCORE, Dictionary
 from warmline.guardrails.recognizers.phone_shape import is_date
 from warmline.guardrails.recognizers.shouted_name import ShoutedNameRecognizer, is_shouted
 from warmline.guardrails.recognizers.small_model_name import (
@@ -292,6 +293,22 @@ def _before_a_link(text: str, result: RecognizerResult) -> RecognizerResult:
     )
 
 
+def _ours(text: str, result: RecognizerResult, ours: list[tuple[int, int]]) -> bool:
+    """A person found on the company's name or a word of it (`company_names`: "Not
+    satisfied with Zentrix" must reach the detectors, which read the redacted text, with
+    the name in it; "Harvey Norman's staff were rude" too, where the name list finds
+    "Harvey" and "Norman" apart), unless the writer introduced it in words ("my name is
+    Jordan", "ana lopez here"): a customer may be named as the company is.
+
+    A name guessed by a model or after a phrase that may precede any word ("I'm Noah",
+    "my son Noah") is still dropped when it is the company's whole name: for a company
+    of one word named like a person ("Noah", "The Ivy") such a name stays in clear."""
+    if result.entity_type != "PERSON" or result.score >= INTRODUCED_SCORE:
+        return False
+    end = result.end - 2 if _POSSESSIVE.search(text[result.start : result.end]) else result.end
+    return any(start <= result.start and end <= stop for start, stop in ours)
+
+
 def _names_a_thing(result: RecognizerResult, things: list[tuple[int, int]]) -> bool:
     """A person found on a word that names a brand or a place (`named_things`), unless
     the writer introduced it in words ("my name is …"): the introduction recognizer's
@@ -336,18 +353,17 @@ class Redactor:
     ) -> None:
         self._company = tuple(sorted((company_patterns or {}).items()))
         self.company_name = company_name
-        self._us = frozenset(company_forms(company_name))
+        self._us = re.compile(company_names(company_name), re.IGNORECASE)
         self.entities = [e for e in entities if e in LABELS] + [name for name, _ in self._company]
         self._secret = secret
         self._allowed = [re.compile(p) for p in allow_patterns]
         self._vocabulary = frozenset(vocabulary)
 
     def _keep(self, span: str, entity_type: str, score: float, shouted: bool) -> bool:
-        """Drop phone numbers that are dates, "names" with digits or led by "I'm", the
-        company's own names (`company_forms`: "Not satisfied with Zentrix" must reach the
-        detectors, which read the redacted text, with the name in it), names the model
-        found that are the knowledge base's words, and single lower-case words the model
-        calls names that are English words.
+        """Drop phone numbers that are dates, "names" with digits or led by "I'm", names
+        the model found that are the knowledge base's words, and single lower-case words
+        the model calls names that are English words (the company's own names are
+        dropped by `_ours`).
 
         Lower-case names are common in chat ("wow emma and kaite"); the model also tags
         lower-case words ("max", "lobby") as people. A single lower-case word it calls a
@@ -363,8 +379,6 @@ class Redactor:
             return True
         words = [word.strip(".,;:!?¡¿'’\"()").casefold() for word in span.split()]
         if any(ch.isdigit() for ch in span) or words[0] in _PRONOUNS:
-            return False
-        if _POSSESSIVE.sub("", " ".join(words)) in self._us:
             return False
         if all(word in NOT_NAMES for word in words):
             return False
@@ -453,10 +467,12 @@ class Redactor:
         results = [_before_a_link(text, r) for r in results]
         if not english:
             results = _names_outside_english(results)
+        ours = [m.span() for m in self._us.finditer(text)]
         kept = [
             DetectedSpan(start=r.start, end=r.end, entity_type=r.entity_type, score=float(r.score))
             for r in results
             if self._keep(text[r.start : r.end], r.entity_type, float(r.score), shouted)
+            and not _ours(text, r, ours)
             and not any(r.start < end and start < r.end for start, end in allowed)
         ]
         kept += _listed_name_pairs(text, _stop_words(self._company))

@@ -14,7 +14,8 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from warmline.guardrails.recognizers.known_name import AGREED_NAME_SCORE, Dictionary, known_names
+from warmline.guardrails.name_list import known_names
+from warmline.guardrails.recognizers.known_name import AGREED_NAME_SCORE, Dictionary
 
 _GREETED = re.compile(
     r"(?i:\b(?:hi|hiya|hello|hey|heya|dear|thanks|thank you|thx|cheers|congrats|"

@@ -5,8 +5,9 @@ import re
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from warmline.guardrails.name_list import known_names
 from warmline.guardrails.recognizers.context import RegexGroupRecognizer
-from warmline.guardrails.recognizers.known_name import Dictionary, known_names
+from warmline.guardrails.recognizers.known_name import Dictionary
 
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]{2,}"
 _NOT_A_NAME = {

@@ -28,13 +28,12 @@ treats a name the model found (the knowledge base's words are still never names)
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Token
 
+from warmline.guardrails.name_list import known_names
 from warmline.guardrails.vocabulary import is_english_word
 
 KNOWN_NAME_SCORE = 0.85
@@ -49,12 +48,6 @@ _ARTICLES = frozenset({"the", "a", "an"})
 # Words before a common noun, never before a person: "my bill", "the max limit".
 _DETERMINERS = _ARTICLES | frozenset({"my", "your", "our", "his", "her", "their", "its"})
 _VERBS = frozenset({"AUX", "VERB"})
-_NAMES = Path(__file__).with_name("known_names.txt")
-
-
-@lru_cache(maxsize=1)
-def known_names() -> frozenset[str]:
-    return frozenset(_NAMES.read_text(encoding="utf-8").split())
 
 
 @dataclass(frozen=True)

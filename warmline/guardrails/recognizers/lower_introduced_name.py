@@ -32,8 +32,9 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Token
 
+from warmline.guardrails.name_list import known_names
 from warmline.guardrails.recognizers.introduced_name import MAYBE_INTRODUCED_SCORE
-from warmline.guardrails.recognizers.known_name import Dictionary, known_names
+from warmline.guardrails.recognizers.known_name import Dictionary
 from warmline.guardrails.spelling import read_as_keyword
 from warmline.guardrails.vocabulary import is_english_word
 

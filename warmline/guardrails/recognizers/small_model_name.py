@@ -25,7 +25,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from warmline.guardrails.recognizers.known_name import Dictionary, known_names
+from warmline.guardrails.name_list import known_names
+from warmline.guardrails.recognizers.known_name import Dictionary
 from warmline.guardrails.vocabulary import is_english_word
 
 SECOND_OPINION = "small_model_ents"

@@ -39,11 +39,11 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.lex_attrs import like_num as _spacy_like_num
 
 from warmline.batching import MicroBatcher
+from warmline.guardrails.name_list import known_names
 from warmline.guardrails.recognizers.known_name import (
     _DETERMINERS,
     AGREED_NAME_SCORE,
     Dictionary,
-    known_names,
 )
 from warmline.guardrails.vocabulary import is_english_word
 
