@@ -1,5 +1,6 @@
 """The eval suite as ML engineers use it: run, report, compare with a gate, tune, replay."""
 
+import asyncio
 import json
 import re
 import shutil
@@ -13,9 +14,11 @@ from fake_openai import Reply, fake_openai
 from warmline.agent.llm import LlmSettings
 from warmline.cli import main
 from warmline.config import Settings
+from warmline.conversation.protocol import ServerFrame
 from warmline.evals.suite.compare import compare, load_report
 from warmline.evals.suite.failures import failure_kinds
 from warmline.evals.suite.html_report import render_html
+from warmline.evals.suite.play import _told_what_happens
 from warmline.evals.suite.run import RunOptions, RunReport, knowledge_cache, run_suite
 from warmline.evals.suite.scenario import Scenario
 from warmline.evals.suite.score import score
@@ -479,3 +482,14 @@ async def test_a_leak_is_reported_without_repeating_the_value(
     assert played.pii_leaked == 1 and "personal value #1 in conversation log" in played.pii_leaks
     assert report.metrics.pii_leak_rate == 1.0 and report.metrics.critical_failures == 1
     assert secret.lower() not in report.model_dump_json().lower()
+
+
+async def test_the_words_after_a_handoff_are_read_past_the_mode_frame() -> None:
+    """The customer's `mode` frame and the words telling them what happens next come in
+    separate frames, in either order: the closure check waits for the words, so a run in
+    which the mode frame came first is not scored "no word to the customer"."""
+    frames: asyncio.Queue[ServerFrame] = asyncio.Queue()
+    frames.put_nowait(ServerFrame(type="mode", data={"mode": "queued"}))
+    frames.put_nowait(ServerFrame(type="message", data={"role": "system", "text": "…"}))
+    told = await _told_what_happens(frames, [])
+    assert [frame.type for frame in told] == ["message"]

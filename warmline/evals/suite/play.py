@@ -312,14 +312,16 @@ def _about(line: str, conversation_id: str) -> bool:
 async def _told_what_happens(
     frames: asyncio.Queue[ServerFrame], already: list[ServerFrame]
 ) -> list[ServerFrame]:
-    """After a handoff the customer hears their place in line, or that nobody is online."""
+    """After a handoff the customer hears their place in line, or that nobody is online.
+    The `mode` frame says only that the conversation left the bot, and may come before
+    those words (they are told in separate frames), so it is read past, not taken for them."""
     if any(f.type in ("message", "queue_position") for f in already):
         return []
     try:
         async with asyncio.timeout(QUEUE_NOTICE_S):
             while True:
                 frame = await frames.get()
-                if frame.type in ("message", "queue_position", "mode"):
+                if frame.type in ("message", "queue_position"):
                     return [frame]
     except TimeoutError:
         return []
