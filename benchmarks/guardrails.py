@@ -78,9 +78,9 @@ def main() -> None:
     redactor = Redactor(
         settings.pii_entities, b"benchmark-key", settings.pii_allow_patterns,
         settings.pii_company_patterns,
-        kb_vocabulary(settings.kb_path),
+        kb_vocabulary(settings.kb_path), settings.company_name,
     )  # fmt: skip
-    guard = Guard(redactor, settings.limits.max_message_chars, settings.company_name)
+    guard = Guard(redactor, settings.limits.max_message_chars)
     corpus = texts(args.corpus)
     redactor.warm_up()
     latencies: list[float] = []

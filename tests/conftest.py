@@ -397,7 +397,7 @@ async def ask(
 
     def answer(frame: dict[str, Any]) -> bool:
         is_bot = frame["type"] == "message" and frame["data"].get("role") == "bot"
-        return is_bot and frame["seq"] > ack["data"]["seq"]
+        return is_bot and int(frame["seq"]) > int(ack["data"]["seq"])
 
     for frame in client.frames[since:]:
         if answer(frame):

@@ -1987,6 +1987,12 @@ def test_poor_service_and_rude_staff_of_ours_are_complaints() -> None:
         "I was cheated by the hotel prices on my trip, can the cam record the room?",
         "I feel cheated by the plan my bank sold me, can I pay you by card instead?",
         "It was poor service by the hotel, so I set up the cam myself",
+        "That's poor service from my previous provider, which is why I'm switching to you",
+        "It was bad service from the manufacturer, so I bought from you instead",
+        "that was poor service by the delivery company, not you",
+        "It was poor service from the post office",
+        "it's poor service with my old router, the signal drops",
+        "it is bad support for older models, is that right?",
     ],
 )
 def test_poor_support_rude_staff_and_no_use_said_of_others_or_with_a_reason_are_none(
@@ -2006,6 +2012,7 @@ def test_poor_support_rude_staff_and_no_use_said_of_others_or_with_a_reason_are_
         "this is poor service for loyal customers",
         "this is poor service for someone who pays 50 a month",
         "this is poor service by any standard",
+        "this is poor service for I have waited three weeks",
         "your answer is no use since it doesn't apply",
         "Honestly, what poor service from you today",
         "It's poor service for the price",

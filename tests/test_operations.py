@@ -240,7 +240,7 @@ async def test_new_sockets_past_the_per_minute_limit_are_refused_as_rate_limited
 CHAT_SOCKETS = 'warmline_sockets_open{endpoint="chat"}'
 
 
-def chat_sockets_at_most(count: int) -> Callable[[int, str], bool]:
+def chat_sockets_at_most(count: float) -> Callable[[int, str], bool]:
     """Whether /metrics says the server holds `count` chat sockets or fewer (the module's
     earlier sockets may still be closing)."""
     return lambda _, body: metric(body, CHAT_SOCKETS) <= count

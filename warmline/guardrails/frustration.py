@@ -272,18 +272,18 @@ _COMPLAINT = [
     r"(?:customer service|attitude)\b|\b(?:such|so) (?:poor|bad) (?:service|support)\b"
     + _NOT_A_PLACE,
     # The service the customer is getting judged ("this is poor service", "what bad
-    # support!", "what poor service from you today", "for loyal customers", "by any
-    # standard"), not a phone's signal ("it's poor service in the basement"), a named
-    # product's ("bad support for older iPhones", "for Zigbee"), someone else's ("poor
-    # service from the courier", "by the hotel") nor a question about the words ("what
-    # poor service means on the icon?").
+    # support!", "what poor service from you today", "for loyal customers", "for the
+    # price", "by any standard"), not a phone's signal ("it's poor service in the
+    # basement"), a thing's ("bad support for older iPhones", "for older models"), nor
+    # anyone else's ("poor service from the courier", "from my previous provider", "by
+    # the delivery company", "with my old router": after from, by or with, whoever is not
+    # us is someone else), nor a question about the words ("what poor service means on
+    # the icon?").
     r"\b(?:this|that|it)(?:'s| is| was) (?:(?:a|such|really|very|so|just) ){0,2}(?:poor|bad|"
-    r"lousy|shoddy) (?:customer )?(?:service|support)\b" + _NOT_A_PLACE + r"(?! (?:for|from|of|"
-    r"with|by) (?!(?:you|your|me|us)\b)(?:(?:\w+ ){0,2}?"
-    + _OTHERS
-    + r"s?\b|(?:\w+ )?(?!"
-    + COMPANY
-    + r")(?-i:[a-z]?[A-Z])))|"
+    r"lousy|shoddy) (?:customer )?(?:service|support)\b" + _NOT_A_PLACE + r"(?! (?:(?:from|with|"
+    r"by) (?!(?:you|your|us|any)\b|" + COMPANY + r")|(?:for|of) (?!(?:\w+ ){0,2}?(?:i|me|us|"
+    r"you|your|customers?|clients?|users?|members?|subscribers?|people|someone|somebody|"
+    r"anyone|everyone|the (?:price|money)|what (?:i|we) pay)\b|" + COMPANY + r")))|"
     r"\bwhat (?:a )?(?:poor|bad|lousy|shoddy) (?:customer )?(?:service|support)"
     r"(?=\s*(?:[!.…]|$)| from (?:you|" + COMPANY + r")(?!\w))",
     r"\b(?:(?:is|was) (?:this|that)|this is) (?:the|your) (?:(?:customer )?service |staff )?"
