@@ -467,6 +467,19 @@ async def test_a_failed_turn_whose_conversation_is_erased_before_its_apology_cou
         assert errors_counted() == errors_before + 1
 
 
+def the_graph_fails_once(monkeypatch: pytest.MonkeyPatch, failure: Exception) -> list[Exception]:
+    """The next turn's graph raises `failure`, later ones run; the list empties when it has."""
+    run, failures = ConversationGraph.run, [failure]
+
+    async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
+        if failures:
+            raise failures.pop()
+        return await run(graph, *args)
+
+    monkeypatch.setattr(ConversationGraph, "run", fails_once)
+    return failures
+
+
 @pytest.mark.parametrize("failure", [Busy("no worker free within 5 s"), RuntimeError("crashed")])
 async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answered_on_resume(
     tmp_path: Path,
@@ -480,14 +493,7 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
     pending like any whose answer was refused (where the error escaped and killed the
     turn's task), and counted once (it was counted as the turn's failure too, though no
     apology went out and the turn runs again), and the customer's resume answers it."""
-    run, failures = ConversationGraph.run, [failure]
-
-    async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
-        if failures:
-            raise failures.pop()
-        return await run(graph, *args)
-
-    monkeypatch.setattr(ConversationGraph, "run", fails_once)
+    the_graph_fails_once(monkeypatch, failure)
     caplog.set_level(logging.WARNING, logger="warmline.service")
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
@@ -514,14 +520,7 @@ async def test_a_handoff_turn_that_fails_and_whose_end_is_refused_counts_once_as
     edge's) and the database then refuses the write that ends the turn: the turn stays
     pending and is counted once, as left pending, where it was also counted as an
     incomplete packet though it runs again; the resume completes it, counting nothing."""
-    run, failures = ConversationGraph.run, [RuntimeError("crashed")]
-
-    async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
-        if failures:
-            raise failures.pop()
-        return await run(graph, *args)
-
-    monkeypatch.setattr(ConversationGraph, "run", fails_once)
+    failures = the_graph_fails_once(monkeypatch, RuntimeError("crashed"))
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
@@ -570,14 +569,7 @@ async def test_a_handoff_turn_that_fails_and_whose_end_fails_counts_once_and_apo
     (`commits`: the turn ends answered, with no run left to count it), or fails with an
     unexpected error (it stays pending). Either way the failure counts once, and the
     customer, queued for a person, gets no "something went wrong"."""
-    run, failures = ConversationGraph.run, [RuntimeError("crashed")]
-
-    async def fails_once(graph: ConversationGraph, *args: Any) -> AgentState:
-        if failures:
-            raise failures.pop()
-        return await run(graph, *args)
-
-    monkeypatch.setattr(ConversationGraph, "run", fails_once)
+    failures = the_graph_fails_once(monkeypatch, RuntimeError("crashed"))
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
