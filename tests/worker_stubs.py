@@ -14,6 +14,7 @@ from typing import Any, cast
 import numpy as np
 
 from warmline.agent.state import AgentState, TurnInput
+from warmline.guardrails.company import DEFAULT_COMPANY
 from warmline.guardrails.guard import Guard
 from warmline.guardrails.redaction import PlaceholderBook, Redaction
 from warmline.retrieval.embedder import QueryEncoding, TokenVectors
@@ -104,6 +105,8 @@ CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 class CardRedactor:
     """Masks card numbers; "wait to be read" waits for the gate first, or stalls (in the
     worker's inspection thread, so the worker's other work goes on)."""
+
+    company_name = DEFAULT_COMPANY  # the company the inspection's request rules read for
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
