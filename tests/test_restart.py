@@ -679,6 +679,21 @@ class HeldLine(LineRecorder):
         return await super().run(conversation_id, turn, on_delta, urgency)
 
 
+async def a_follow_up_held_in_the_workers_line(
+    service: ConversationService, conversation_id: str
+) -> tuple[Event, Event, HeldLine]:
+    """The customer's first question is answered; then every worker slot is taken and their
+    follow-up question waits in the workers' line. Returns both questions and the line,
+    which the test frees."""
+    first, _ = await service.customer_message(conversation_id, "how do I reset my password?", "m1")
+    await service.drain()
+    line = HeldLine(service.graph, service.guard)
+    service.runner = line  # type: ignore[assignment]  # a pool's `run`, held
+    question, _ = await service.customer_message(conversation_id, "how do I get a refund?", "m2")
+    await line.waiting.wait()
+    return first, question, line
+
+
 async def test_a_press_while_the_question_waits_for_a_worker_moves_it_to_a_handoffs_place(
     tmp_path: Path, kb_snapshot: Path
 ) -> None:
@@ -691,14 +706,7 @@ async def test_a_press_while_the_question_waits_for_a_worker_moves_it_to_a_hando
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        await service.customer_message(conversation.id, "how do I reset my password?", "m1")
-        await service.drain()
-        line = HeldLine(service.graph, service.guard)
-        service.runner = line  # type: ignore[assignment]  # a pool's `run`, held
-        question, _ = await service.customer_message(
-            conversation.id, "how do I get a refund?", "m2"
-        )
-        await line.waiting.wait()
+        _, question, line = await a_follow_up_held_in_the_workers_line(service, conversation.id)
         press, _ = await service.request_human(conversation.id, "m3")
         assert (await service.get(conversation.id)).mode == "queued"
         line.freed.set()
@@ -717,16 +725,7 @@ async def test_a_press_frame_older_than_the_waiting_question_leaves_it_in_the_bo
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         conversation = await service.start()
-        first, _ = await service.customer_message(
-            conversation.id, "how do I reset my password?", "m1"
-        )
-        await service.drain()
-        line = HeldLine(service.graph, service.guard)
-        service.runner = line  # type: ignore[assignment]  # a pool's `run`, held
-        question, _ = await service.customer_message(
-            conversation.id, "how do I get a refund?", "m2"
-        )
-        await line.waiting.wait()
+        first, question, line = await a_follow_up_held_in_the_workers_line(service, conversation.id)
         for seq in (first.seq, question.seq):  # at or before the question's: none after
             data = {"role": "customer", "text": ASK_FOR_PERSON, "force_human": True}
             service.bus.deliver(conversation.id, ServerFrame(seq=seq, type="message", data=data))
@@ -750,14 +749,9 @@ async def test_a_press_on_another_gateway_moves_the_question_waiting_here_to_a_h
         b_settings = make_settings(tmp_path / "b", kb_snapshot, **shared)
         async with running(a_settings) as a, running(b_settings) as b:
             conversation = await a.service.start()
-            await a.service.customer_message(conversation.id, "how do I reset my password?", "m1")
-            await a.service.drain()
-            line = HeldLine(a.service.graph, a.service.guard)
-            a.service.runner = line  # type: ignore[assignment]  # a pool's `run`, held
-            question, _ = await a.service.customer_message(
-                conversation.id, "how do I get a refund?", "m2"
+            _, question, line = await a_follow_up_held_in_the_workers_line(
+                a.service, conversation.id
             )
-            await line.waiting.wait()
             reaching_a: asyncio.Queue[Any] = asyncio.Queue()
             with a.service.bus.subscribe(conversation.id, reaching_a):
                 press, _ = await b.service.request_human(conversation.id, "m3")
