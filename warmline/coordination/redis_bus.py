@@ -36,8 +36,12 @@ class RedisEventBus(LocalEventBus[F]):
         stream: str,
         parse: Callable[[str], F],
         max_length: int = 100_000,
+        read_block_ms: int = READ_BLOCK_MS,
     ) -> None:
+        """`read_block_ms`: how long a read of the stream waits for new frames, shorter
+        than the client's reply timeout, or every quiet wait would fail as a timeout."""
         super().__init__()
+        self._read_block_ms = read_block_ms
         self._parse = parse
         self._redis = redis
         self._stream = stream
@@ -106,7 +110,7 @@ class RedisEventBus(LocalEventBus[F]):
         while True:
             try:
                 reply = await self._redis.xread(
-                    {self._stream: last}, count=BATCH, block=READ_BLOCK_MS
+                    {self._stream: last}, count=BATCH, block=self._read_block_ms
                 )
             except RedisError as exc:
                 log.warning("redis read failed, retrying: %s", exc)

@@ -15,6 +15,17 @@ class CoordinationSettings(BaseModel):
     redis_prefix: str = Field(
         "warmline", description="Key prefix, so deployments can share one Redis."
     )
+    redis_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds a Redis command may wait for its reply before it fails as "
+        "unavailable: a Redis that accepts connections but never answers (hung, paused, a "
+        "half-open link) otherwise holds every caller for ever. Well above a healthy reply "
+        "(milliseconds); the bus's blocking stream read waits at most half of it.",
+    )
+    redis_connect_timeout_s: float = Field(
+        2.0, gt=0, description="Seconds to open a connection to Redis before it fails."
+    )
 
 
 class FloodLimits(BaseModel):

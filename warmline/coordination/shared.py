@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from typing import Generic
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from warmline.coordination.bus import EventBus, F, LocalEventBus
 from warmline.coordination.flood import FloodWindows, LocalFloodWindows, RedisFloodWindows
 from warmline.coordination.presence import LocalPresence, Presence
-from warmline.coordination.redis_bus import RedisEventBus
+from warmline.coordination.redis_bus import READ_BLOCK_MS, RedisEventBus
 from warmline.coordination.redis_presence import RedisPresence
 from warmline.coordination.settings import CoordinationSettings, FloodLimits
 from warmline.coordination.socket_counts import LocalSocketCounts, RedisSocketCounts, SocketCounts
 from warmline.coordination.turns import LocalTurnLocks, RedisTurnLocks, TurnLocks
+from warmline.storage.database import Unavailable
 
 
 @dataclass
@@ -42,7 +44,13 @@ CONNECT_WINDOW_S = 60.0
 async def coordination(
     settings: CoordinationSettings, limits: FloodLimits, parse: Callable[[str], F]
 ) -> AsyncIterator[Coordination[F]]:
-    """Open what workers share; `parse` reads back a frame another worker published."""
+    """Open what workers share; `parse` reads back a frame another worker published.
+
+    Every Redis command waits at most `redis_timeout_s` for its reply (and a connection
+    `redis_connect_timeout_s`): a Redis that stops answering fails each call as a
+    `RedisError`, which each caller already answers (`unavailable` to a client, a retry
+    in the loops that keep the bus, presence, leases and turn locks), instead of holding
+    it for ever. At start, such a Redis is an `Unavailable` that says so."""
     if settings.redis_url is None:
         yield Coordination(
             LocalEventBus[F](),
@@ -53,17 +61,27 @@ async def coordination(
             LocalSocketCounts(limits.sockets_per_ip),
         )
         return
+    timeout_s = settings.redis_timeout_s
     redis = Redis.from_url(
-        settings.redis_url, decode_responses=True, health_check_interval=10, socket_keepalive=True
+        settings.redis_url,
+        decode_responses=True,
+        health_check_interval=10,
+        socket_keepalive=True,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=settings.redis_connect_timeout_s,
     )
     prefix = settings.redis_prefix
-    bus = RedisEventBus(redis, f"{prefix}:events", parse)
+    block_ms = min(READ_BLOCK_MS, max(1, int(timeout_s * 500)))
+    bus = RedisEventBus(redis, f"{prefix}:events", parse, read_block_ms=block_ms)
     presence = RedisPresence(redis, f"{prefix}:presence")
     sockets = RedisSocketCounts(redis, f"{prefix}:sockets", limits.sockets_per_ip)
-    await bus.start()
-    await presence.start()
-    await sockets.start()
     try:
+        try:
+            await bus.start()
+            await presence.start()
+            await sockets.start()
+        except RedisError as exc:
+            raise Unavailable(f"Redis not reachable at start: {exc}") from exc
         yield Coordination(
             bus,
             presence,
