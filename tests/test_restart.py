@@ -513,6 +513,49 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
         assert (await service.get(conversation.id)).pending_seq is None
 
 
+async def test_an_apology_written_as_the_shutdown_cuts_its_turn_short_is_stored_and_counted_once(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph crashes on every run, and the shutdown cuts the turn short while its
+    apology is being written. The apology is still stored, and the failure counted once;
+    the customer's resume finds nothing left to answer (where the cut write went
+    unstored yet counted, and the turn run again failed and was counted a second time)."""
+
+    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
+        raise RuntimeError("crashed")
+
+    monkeypatch.setattr(ConversationGraph, "run", crashes)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        apply, writing, written = service.work.apply, asyncio.Event(), asyncio.Event()
+
+        async def slow_apology(work: Any, urgent: bool = False) -> Any:
+            if work.__qualname__.startswith("ConversationService._apologise."):
+                writing.set()
+                await written.wait()
+            return await apply(work, urgent)
+
+        service.work.apply = slow_apology  # type: ignore[method-assign]
+        failed, errors_before = errors_of("turn_failed"), errors_counted()
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await writing.wait()
+        stopping = asyncio.create_task(service.stop_turns())
+        await service.drain()  # the turn is cut short
+        written.set()
+        await stopping
+
+        await service.resume(conversation.id, service.token_for(conversation.id))
+        await service.drain()
+        received = await service.log.events_after(conversation.id, question.seq)
+        assert [e.data.get("kind") for e in received] == ["turn_failed"]
+        assert (await service.get(conversation.id)).pending_seq is None
+        assert errors_of("turn_failed") == failed + 1
+        assert errors_counted() == errors_before + 1
+
+
 async def test_a_handoff_turn_that_fails_and_whose_end_is_refused_counts_once_as_left_pending(
     tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -106,9 +106,9 @@ def _counted_unless_left_pending(failure: str | None) -> Iterator[None]:
     gone, an unexpected error), except when the database refuses that write: the turn
     stays pending, to run again, and `_guarded_turn` counts it as a turn left pending
     (`unavailable`) instead: one failure, one count, in the one series an operator reads
-    for it (`warmline_errors_total`), and the run that ends the turn counts its own. A
-    write cut short at shutdown counts too: SQLite's writer thread may still commit it,
-    and no later run would count a turn that ended answered."""
+    for it (`warmline_errors_total`), and the run that ends the turn counts its own. The
+    shutdown does not cut the write short (`ConversationService._ending_write`), so what
+    it counts is what became of the write."""
     counted = failure is not None
     try:
         yield
@@ -239,6 +239,9 @@ class ConversationService:
         self.work = UnitOfWork(db, self.publish)
         self._secret = secret
         self._tasks: set[asyncio.Task[None]] = set()
+        # Writes that end a turn, in tasks of their own: the shutdown cuts turns short,
+        # never these (`_ending_write`).
+        self._endings: set[asyncio.Task[None]] = set()
         self._arrivals: dict[tuple[str, int], _Arrival] = {}
         # Turns this process runs or has waiting, by (conversation, seq), so that a resume
         # does not start a second run of one (which would only wait for the lock to find
@@ -602,11 +605,13 @@ class ConversationService:
 
     async def stop_turns(self) -> None:
         """Cut short the turns still running (at shutdown, after a bounded `drain`): each
-        stays pending in the log and is answered on resume or at the next start."""
+        stays pending in the log and is answered on resume or at the next start. A write
+        that ends a turn is not cut short: it is waited for (`_ending_write`)."""
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*self._endings, return_exceptions=True)
 
     async def recover_pending(self) -> None:
         """At start-up, a turn for every message left unanswered (a crash, a shutdown that
@@ -682,9 +687,26 @@ class ConversationService:
         return None
 
     async def _counted_apology(self, conversation_id: str, seq: int, reason: TextKey) -> None:
-        """`_apologise`, counting the failure as `reason` (`_counted_unless_left_pending`)."""
-        with _counted_unless_left_pending(reason):
-            await self._apologise(conversation_id, seq, reason)
+        """`_apologise`, counting the failure as `reason` (`_ending_write`)."""
+        await self._ending_write(reason, self._apologise(conversation_id, seq, reason))
+
+    async def _ending_write(self, failure: str | None, write: Awaitable[object]) -> None:
+        """The `write` that ends a turn (its apology, or a handoff turn's end), counting its
+        `failure` by what becomes of the write (`_counted_unless_left_pending`). It runs
+        in a task of its own that the shutdown does not cancel (`stop_turns` waits for it)
+        when it cuts the turn short: a write cancelled midway may or may not have
+        committed, so counting it then counted a failure twice when it had not (once
+        now, again when the turn ran again) and once when it had. Run to its end, it is
+        counted once: here when it commits, by the run that ends the turn when refused."""
+
+        async def counted() -> None:
+            with _counted_unless_left_pending(failure):
+                await write
+
+        ending = asyncio.create_task(counted())
+        self._endings.add(ending)
+        ending.add_done_callback(self._endings.discard)
+        await asyncio.shield(ending)
 
     async def _apologise(
         self, conversation_id: str, seq: int, reason: TextKey = "turn_failed"
@@ -814,8 +836,7 @@ class ConversationService:
                 await self.log.answered(change.conn, conversation_id, seq)
 
         try:
-            with _counted_unless_left_pending(failure):
-                await self.work.apply(answered)
+            await self._ending_write(failure, self.work.apply(answered))
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
         except Exception:
