@@ -2,6 +2,7 @@
 
 import asyncio
 import collections
+import itertools
 import json
 import logging
 from collections.abc import Callable
@@ -201,15 +202,18 @@ def hang_the_search(service: Any) -> asyncio.Event:
     return searching
 
 
-def refuse_the_first_answer(service: Any, by: str = "_run_turn") -> None:
+def refuse_the_first_answer(
+    service: Any, by: str = "_run_turn", error: Exception | None = None
+) -> None:
     """The database refuses the write of the next answer `ConversationService.<by>` stores
-    (a turn's; `_apologise`: a failed turn's apology), and no later one."""
+    (a turn's; `_apologise`: a failed turn's apology), or it fails with `error`, and no
+    later one."""
     apply, refused = service.work.apply, list[Any]()
 
     async def refusing(work: Any, urgent: bool = False) -> Any:
         if work.__qualname__.startswith(f"ConversationService.{by}.") and not refused:
             refused.append(work)
-            raise Unavailable("the answer's write refused")
+            raise error or Unavailable("the answer's write refused")
         return await apply(work, urgent)
 
     service.work.apply = refusing
@@ -556,6 +560,29 @@ async def test_an_apology_written_as_the_shutdown_cuts_its_turn_short_is_stored_
         assert errors_counted() == errors_before + 1
 
 
+async def test_a_failed_turn_whose_apology_fails_unexpectedly_is_tried_again_and_answered(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph crashes once, and the apology's write then fails with an unexpected
+    error (not refused): the question stays pending and is run again after a pause while
+    the server runs, and answered, where the error escaped the turn's task and the
+    question waited for the customer's next message, resume or the next start."""
+    the_graph_fails_once(monkeypatch, RuntimeError("crashed"))
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        pauses = pauses_of(service)
+        conversation = await service.start()
+        refuse_the_first_answer(service, "_apologise", RuntimeError("connection lost"))
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await service.drain()
+        received = await service.log.events_after(conversation.id, question.seq)
+        assert [e.data["role"] for e in received] == ["bot"]
+        assert (await service.get(conversation.id)).pending_seq is None
+        assert pauses == [service.retries.first_s]
+
+
 async def test_a_handoff_turn_that_fails_and_whose_end_is_refused_counts_once_as_left_pending(
     tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -587,13 +614,17 @@ async def test_a_handoff_turn_that_fails_and_whose_end_is_refused_counts_once_as
         assert errors_counted() == errors_before + 1
 
 
-def the_handoffs_end_write_fails(service: Any, error: BaseException, commits: bool) -> None:
-    """The next write that ends a handoff's turn (`_complete_handoff`) raises `error`,
-    after it commits if `commits`; later writes go through."""
+def the_handoffs_end_write_fails(
+    service: Any, error: BaseException, commits: bool, times: int = 1
+) -> None:
+    """The next `times` writes that end a handoff's turn (`_complete_handoff`) raise
+    `error`, after they commit if `commits`; later writes go through."""
     apply, failed = service.work.apply, list[Any]()
 
     async def failing(work: Any, urgent: bool = False) -> Any:
-        if not work.__qualname__.startswith("ConversationService._complete_handoff.") or failed:
+        if not work.__qualname__.startswith("ConversationService._complete_handoff."):
+            return await apply(work, urgent)
+        if len(failed) >= times:
             return await apply(work, urgent)
         failed.append(work)
         if commits:
@@ -603,18 +634,32 @@ def the_handoffs_end_write_fails(service: Any, error: BaseException, commits: bo
     service.work.apply = failing
 
 
+def pauses_of(service: ConversationService) -> list[float]:
+    """The pauses the service takes before it tries a turn again, each over at once (time
+    is the test's): the list holds each pause's length as asked for."""
+    asked: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        asked.append(seconds)
+
+    service.pause = pause
+    return asked
+
+
 @pytest.mark.parametrize("commits", [True, False])
 async def test_a_handoff_turn_that_fails_and_whose_end_fails_counts_once_and_apologises_not(
     tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch, commits: bool
 ) -> None:
     """The press is handed over at the edge and its turn's graph crashes; then the write
-    that ends the turn is cut short by the shutdown as SQLite's writer thread commits it
-    (`commits`: the turn ends answered, with no run left to count it), or fails with an
-    unexpected error (it stays pending). Either way the failure counts once, and the
-    customer, queued for a person, gets no "something went wrong"."""
+    that ends the turn is cut short as SQLite's writer thread commits it (`commits`: the
+    turn ends answered, with no run left to count it), or fails with an unexpected error:
+    the turn stays pending and is run again after a pause, while the server runs, and
+    ends. Either way the failure counts once, and the customer, queued for a person,
+    gets no "something went wrong"."""
     failures = the_graph_fails_once(monkeypatch, RuntimeError("crashed"))
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
+        pauses = pauses_of(service)
         conversation = await service.start()
         error = asyncio.CancelledError() if commits else RuntimeError("connection lost")
         the_handoffs_end_write_fails(service, error, commits)
@@ -625,9 +670,43 @@ async def test_a_handoff_turn_that_fails_and_whose_end_fails_counts_once_and_apo
         assert errors_of("packet_incomplete") == incomplete + 1
         assert errors_counted() == errors_before + 1
         received = await service.log.events_after(conversation.id, press.seq)
-        assert "turn_failed" not in [e.data.get("kind") for e in received]
-        pending = (await service.get(conversation.id)).pending_seq
-        assert pending == (None if commits else press.seq)
+        kinds = [e.data.get("kind") for e in received]
+        assert "turn_failed" not in kinds and "handoff_unfinished" not in kinds
+        assert (await service.get(conversation.id)).pending_seq is None
+        assert pauses == ([] if commits else [service.retries.first_s])
+
+
+async def test_a_handoff_turn_whose_end_keeps_failing_is_given_up_and_blocks_no_later_message(
+    tmp_path: Path, kb_snapshot: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every write that ends the press's turn fails with an unexpected error, and the
+    customer writes again meanwhile. The turn is run again after pauses that double, and
+    after its last try it is given up: logged, counted, and the customer told in one
+    message that their request is still with the team. Nothing is lost (the message, the
+    handoff in line), and the message they wrote meanwhile is answered, where every one
+    of their messages used to wait behind the failing turn for ever, unanswered."""
+    caplog.set_level(logging.WARNING, logger="warmline.service")
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        pauses = pauses_of(service)
+        conversation = await service.start()
+        the_handoffs_end_write_fails(service, RuntimeError("connection lost"), False, 99)
+        given_up = errors_of("turn_given_up")
+        press, _ = await service.request_human(conversation.id, "m1")
+        follow_up, _ = await service.customer_message(conversation.id, "are you there?", "m2")
+        await service.drain()
+
+        assert pauses and all(b == 2 * a for a, b in itertools.pairwise(pauses))
+        assert errors_of("turn_given_up") == given_up + 1
+        logged = [r.getMessage() for r in caplog.records]
+        assert f"turn given up after {service.retries.tries} tries" in logged
+        received = await service.log.events_after(conversation.id, press.seq)
+        said = [(e.seq, e.data.get("kind")) for e in received if e.data.get("role") == "system"]
+        assert [kind for _, kind in said].count("handoff_unfinished") == 1
+        assert any(seq > follow_up.seq and kind == "waiting" for seq, kind in said)
+        assert (await service.get(conversation.id)).pending_seq is None
+        assert (await service.get(conversation.id)).mode == "queued"
+        assert await service.queue.entry(conversation.id) is not None
 
 
 class LineRecorder:

@@ -27,6 +27,7 @@ TextKey = Literal[
     "nobody_online",
     "closed_now",
     "turn_failed",
+    "handoff_unfinished",
     "busy",
     "back_to_bot",
     "resolved",
@@ -107,6 +108,10 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
             "Sorry, something went wrong on our side while answering. Please try again, or "
             "press \u201c{button}\u201d."
         ),
+        "handoff_unfinished": (
+            "Sorry, something went wrong on our side while passing on your request. It is "
+            "still with our team, and they'll see everything you write here."
+        ),
         "busy": (
             "Sorry, we're answering a lot of customers right now and couldn't get to your "
             "message in time. Please send it again in a moment, or press \u201c{button}\u201d."
@@ -177,6 +182,10 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
         "turn_failed": (
             "Lo siento, algo ha fallado por nuestra parte al responder. Inténtalo de nuevo o "
             "pulsa \u00ab{button}\u00bb."
+        ),
+        "handoff_unfinished": (
+            "Lo siento, algo ha fallado por nuestra parte al pasar tu consulta. Sigue en "
+            "manos de nuestro equipo, que verá todo lo que escribas aquí."
         ),
         "busy": (
             "Lo siento, ahora mismo estamos atendiendo a muchos clientes y no hemos podido "
@@ -249,6 +258,11 @@ CATALOGUE: dict[str, dict[TextKey, str]] = {
         "turn_failed": (
             "Entschuldigung, bei uns ist beim Antworten etwas schiefgegangen. Bitte versuchen "
             "Sie es noch einmal oder klicken Sie auf \u201e{button}\u201c."
+        ),
+        "handoff_unfinished": (
+            "Entschuldigung, bei der Weitergabe Ihrer Anfrage ist bei uns etwas "
+            "schiefgegangen. Sie liegt weiterhin bei unserem Team, das alles sieht, was Sie "
+            "hier schreiben."
         ),
         "busy": (
             "Entschuldigung, wir beantworten gerade sehr viele Anfragen und konnten Ihre "

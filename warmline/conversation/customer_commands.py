@@ -29,6 +29,7 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
@@ -126,6 +127,40 @@ def _for_a_person(data: dict[str, Any]) -> bool:
     return bool(data.get("force_human") or data.get("handed_over"))
 
 
+class Retries(NamedTuple):
+    """How a turn left pending by an unexpected error (not a refused write: the database
+    is down, and the customer's next message or resume runs it) is tried again while the
+    server runs: after `first_s`, doubling up to `most_s` between tries, `tries` runs in
+    all, counting the one that failed first and any run of it behind a later message.
+    Then it is given up: the customer is told, and the messages behind it are answered."""
+
+    first_s: float = 2.0
+    most_s: float = 30.0
+    tries: int = 5
+
+    def pause_s(self, failed: int) -> float:
+        """The pause before the next run, after `failed` runs that failed."""
+        return min(self.most_s, self.first_s * 2.0 ** (failed - 1))
+
+
+RETRIES = Retries()
+
+
+class _HandoffNotEnded(Exception):
+    """The write that ends a handoff's turn failed with an unexpected error: the turn
+    stays pending, with no apology (the customer waits for a person, not for us)."""
+
+
+@dataclass
+class _Stuck:
+    """A conversation's pending turn that failed `failed` times in a row with an
+    unexpected error, here, and the retry waiting to run it, if any."""
+
+    seq: int
+    failed: int = 0
+    retry: "asyncio.Task[None] | None" = None
+
+
 class _HandoffWatch:
     """Watches a conversation's frames while its turn here waits for a worker (or runs),
     no listener for whom frames are built (`EventBus.observe`): a customer message whose
@@ -217,10 +252,13 @@ class ConversationService:
         clock: Clock = utc_now,
         runner: TurnPool | None = None,
         ticks: Ticks = monotonic,
+        retries: Retries = RETRIES,
+        pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         """`runner` runs bot turns (a pool of worker processes); None runs them on `graph`,
         which also reads the memory a handoff at the edge decides on. `ticks` times how
-        fast messages are answered (`in_flight`)."""
+        fast messages are answered (`in_flight`). A turn left pending by an unexpected
+        error is run again by `retries`, waiting with `pause` (a test's returns at once)."""
         self.settings = settings
         self.clock = clock
         self.summarize = summarize
@@ -248,6 +286,10 @@ class ConversationService:
         # the message answered).
         self._running: collections.Counter[tuple[str, int]] = collections.Counter()
         self.in_flight = InFlight(ticks)
+        self.retries = retries
+        self.pause = pause
+        self._stuck: dict[str, _Stuck] = {}
+        self._stopping = False
         self.assignment = Assignment(
             settings.agents, self.log, self.queue, self.work, shared.presence
         )
@@ -284,12 +326,17 @@ class ConversationService:
         conversation = await self.log.get(conversation_id)
         if conversation is None or not _same_secret(token, self.token_for(conversation_id)):
             raise UnknownConversation(conversation_id)
+        await self._run_unanswered(conversation)
+        return conversation
+
+    async def _run_unanswered(self, conversation: Conversation) -> None:
+        """A turn for each of the conversation's unanswered messages that no turn of this
+        process is on already, in order."""
         pending = conversation.pending_seq
         if pending is not None:
-            for seq in await self.log.unanswered(conversation_id, pending):
-                if not self._running[(conversation_id, seq)]:
-                    self._spawn_turn(conversation_id, seq)
-        return conversation
+            for seq in await self.log.unanswered(conversation.id, pending):
+                if not self._running[(conversation.id, seq)]:
+                    self._spawn_turn(conversation.id, seq)
 
     async def get(self, conversation_id: str) -> Conversation:
         return await existing(self.log, conversation_id)
@@ -651,22 +698,93 @@ class ConversationService:
     async def _guarded_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
         """`_run_turn`; every failure still answers the customer, unless the database
         refuses that answer's write too: then the message stays pending like any whose
-        answer was refused, and the line behind it waits for the next try."""
+        answer was refused, and the line behind it waits for the next try. A turn whose
+        ending write (or apology) fails with an unexpected error stays pending too, and is
+        tried again while the server runs, or given up (`_try_again_or_give_up`)."""
         started = time.monotonic()
         try:
-            return await self._answered_turn(conversation_id, seq, arrival)
+            earlier = await self._answered_turn(conversation_id, seq, arrival)
         except (UnknownConversation, ConversationMissing):
             # Erased while the turn ran: there is nobody left to answer.
             log.info("conversation gone", extra={"conversation_id": conversation_id})
+            self._stuck.pop(conversation_id, None)
         except Unavailable:
             # The database refused the answer's (or the apology's) write: the message stays
             # pending and is answered when the customer resumes, writes again or the
             # server next starts.
             ERRORS.labels(code="unavailable").inc()
             log.warning("turn left pending", extra={"conversation_id": conversation_id})
+        except Exception as exc:
+            # Counted where it failed (`_complete_handoff`, the apology's `_ending_write`).
+            handoff = isinstance(exc, _HandoffNotEnded)
+            if not handoff:  # logged already, in `_complete_handoff`
+                log.exception(
+                    "turn's apology not stored", extra={"conversation_id": conversation_id}
+                )
+            await self._try_again_or_give_up(conversation_id, seq, handoff)
+        else:
+            stuck = self._stuck.get(conversation_id)
+            if stuck is not None and stuck.seq == seq:
+                self._stuck.pop(conversation_id)
+            return earlier
         finally:
             TURN_SECONDS.observe(time.monotonic() - started)
         return None
+
+    async def _try_again_or_give_up(self, conversation_id: str, seq: int, handoff: bool) -> None:
+        """The turn of message `seq` failed with an unexpected error and stays pending:
+        run it again after a pause (`Retries`), or, after its last try, give it up. A
+        given-up turn gets the customer's apology in a write of its own, which passes the
+        mark on (their message and the handoff stay as stored), so the messages behind it
+        are answered; it is logged and counted (`turn_given_up`)."""
+        where = {"conversation_id": conversation_id, "seq": seq}
+        if self._stopping:
+            log.warning("turn left pending at shutdown", extra=where)
+            return
+        stuck = self._stuck.get(conversation_id)
+        if stuck is None or stuck.seq != seq:
+            stuck = self._stuck[conversation_id] = _Stuck(seq)
+        stuck.failed += 1
+        if stuck.failed < self.retries.tries:
+            pause_s = self.retries.pause_s(stuck.failed)
+            log.warning("turn left pending, tried again in %g s", pause_s, extra=where)
+            if stuck.retry is None:
+                stuck.retry = self.spawn(self._try_again(conversation_id, stuck, pause_s))
+            return
+        self._stuck.pop(conversation_id)
+        if stuck.retry is not None:
+            stuck.retry.cancel()
+        log.error("turn given up after %d tries", stuck.failed, extra=where)
+        ERRORS.labels(code="turn_given_up").inc()
+        try:
+            await self._apologise(
+                conversation_id, seq, "handoff_unfinished" if handoff else "turn_failed"
+            )
+        except Exception:
+            # It stays pending, run again when the customer resumes or the server starts.
+            log.exception("given-up turn's apology not stored", extra=where)
+
+    async def _try_again(self, conversation_id: str, stuck: _Stuck, pause_s: float) -> None:
+        """After `pause_s`, the conversation's unanswered messages run again, the stuck one
+        first (unless it was answered meanwhile, here or by another gateway)."""
+        try:
+            await self.pause(pause_s)
+        finally:
+            stuck.retry = None
+        conversation = await self.log.get(conversation_id)
+        if conversation is None or conversation.pending_seq != stuck.seq:
+            if self._stuck.get(conversation_id) is stuck:
+                self._stuck.pop(conversation_id)
+            return
+        await self._run_unanswered(conversation)
+
+    def stop_retrying(self) -> None:
+        """At shutdown: the turns waiting to be tried again, or failing from now on, stay
+        pending, for the next start, rather than keep the drain waiting through pauses."""
+        self._stopping = True
+        for stuck in self._stuck.values():
+            if stuck.retry is not None:
+                stuck.retry.cancel()
 
     async def _answered_turn(self, conversation_id: str, seq: int, arrival: _Arrival) -> int | None:
         """`_run_turn`, with an apology for a turn that failed (a refused write and a
@@ -676,7 +794,7 @@ class ConversationService:
         try:
             with self._lined_up(conversation_id, seq) as standing:
                 return await self._run_turn(conversation_id, seq, arrival, standing)
-        except (Unavailable, UnknownConversation, ConversationMissing):
+        except (Unavailable, UnknownConversation, ConversationMissing, _HandoffNotEnded):
             raise
         except Busy:
             # No worker could start the turn in time: say so now, with the way to a person.
@@ -803,9 +921,11 @@ class ConversationService:
         The customer and the agents already have the handoff, so a failure here is logged
         and leaves the packet the edge wrote, counted as `packet_incomplete` once the turn
         ends; only a refused write keeps the turn pending (counted as that instead). An
-        unexpected error in the write that ends the turn leaves it pending too, to run on
-        resume or at the next start, logged and counted once (as `turn_failed` if nothing
-        failed before it), with no apology: the customer waits for a person, not for us.
+        unexpected error in the write that ends the turn leaves it pending too, logged and
+        counted once (as `turn_failed` if nothing failed before it), with no apology (the
+        customer waits for a person, not for us), and raises `_HandoffNotEnded`: the turn
+        is tried again while the server runs, and told to the customer only if it is given
+        up (`_try_again_or_give_up`).
         """
         conversation_id, seq = conversation.id, message.seq
         turn = TurnInput(
@@ -839,11 +959,11 @@ class ConversationService:
             await self._ending_write(failure, self.work.apply(answered))
         except (Unavailable, UnknownConversation, ConversationMissing):
             raise
-        except Exception:
+        except Exception as exc:
             if failure is None:
                 ERRORS.labels(code="turn_failed").inc()
             log.exception("handoff turn not ended", extra={"conversation_id": conversation_id})
-            return
+            raise _HandoffNotEnded() from exc
         if self.summarize is not None:
             self.spawn(self._rewrite_summary(conversation_id, self.summarize))
 

@@ -30,7 +30,8 @@ ESCALATIONS = Counter(
 )
 ERRORS = Counter(
     "warmline_errors",
-    "Error frames sent to clients by code, and turns that failed (turn_failed).",
+    "Error frames sent to clients by code, turns that failed (turn_failed), and turns "
+    "given up after their tries (turn_given_up).",
     ["code"],
     registry=PROCESS_REGISTRY,
 )

@@ -302,6 +302,7 @@ async def running(
                 purging.cancel()
                 service.broadcast.stop()
                 agents.stop()
+                service.stop_retrying()
                 # Bounded: a turn stuck on a hung model or worker must not keep the process
                 # from exiting. What is cut short stays pending and is answered on restart.
                 if not await service.drain(settings.shutdown_grace_s):
