@@ -717,7 +717,7 @@ class ConversationService:
         except Exception as exc:
             # Counted where it failed (`_complete_handoff`, the apology's `_ending_write`).
             handoff = isinstance(exc, _HandoffNotEnded)
-            if not handoff:  # logged already, in `_complete_handoff`
+            if not handoff:  # a handoff's end was logged where it failed
                 log.exception(
                     "turn's apology not stored", extra={"conversation_id": conversation_id}
                 )
@@ -771,7 +771,12 @@ class ConversationService:
             await self.pause(pause_s)
         finally:
             stuck.retry = None
-        conversation = await self.log.get(conversation_id)
+        try:
+            conversation = await self.log.get(conversation_id)
+        except Unavailable:
+            # The customer's next message, resume or the next start runs it.
+            log.warning("turn not tried again", extra={"conversation_id": conversation_id})
+            return
         if conversation is None or conversation.pending_seq != stuck.seq:
             if self._stuck.get(conversation_id) is stuck:
                 self._stuck.pop(conversation_id)
@@ -823,8 +828,15 @@ class ConversationService:
 
         ending = asyncio.create_task(counted())
         self._endings.add(ending)
-        ending.add_done_callback(self._endings.discard)
+        ending.add_done_callback(self._ended)
         await asyncio.shield(ending)
+
+    def _ended(self, ending: "asyncio.Task[None]") -> None:
+        """An ending write is done: its failure, if any, was counted, and reaches its turn
+        unless the shutdown cut that short (then nobody else would read it)."""
+        self._endings.discard(ending)
+        if not ending.cancelled():
+            ending.exception()
 
     async def _apologise(
         self, conversation_id: str, seq: int, reason: TextKey = "turn_failed"
