@@ -51,10 +51,9 @@ from harness import (
     Server,
     frames_until,
     hello,
-    machine,
-    now_utc,
     percentile,
     rss_mib,
+    run_facts,
     serving,
     summary_ms,
     write_result,
@@ -362,10 +361,7 @@ def main() -> None:
     write_result(
         args.result,
         {
-            "date": now_utc(),
-            "machine": machine(),
-            "load_average_before": [round(x, 2) for x in load_before],
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            **run_facts(load_before),
             "cores": os.cpu_count(),
             **floor_figures,
             **after,

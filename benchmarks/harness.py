@@ -70,6 +70,16 @@ def now_utc() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def run_facts(load_before: tuple[float, float, float]) -> dict[str, Any]:
+    """When and on what a run was made, and the load average at its start and its end."""
+    return {
+        "date": now_utc(),
+        "machine": machine(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def write_result(name: str, result: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -129,16 +139,21 @@ def _cli(code: Path | None) -> str:
 
 
 @contextmanager
-def serving(code: Path | None = None, /, **env: str) -> Iterator[Server]:
+def serving(
+    code: Path | None = None, launcher: Path | None = None, /, **env: str
+) -> Iterator[Server]:
     """`warmline serve` in its own process with a fresh data folder, stopped afterwards.
 
     `code` runs another checkout of the package (the code before a change, say) with
-    the same interpreter and packages."""
+    the same interpreter and packages; `launcher`, a script that serves in its stead
+    (`profiled_serve.py`, which profiles a window its benchmark opens by signal)."""
     port = free_port()
     where = {"PYTHONPATH": str(code)} if code is not None else {}
     with tempfile.TemporaryDirectory() as data_dir:
         process = subprocess.Popen(
-            [sys.executable, "-m", _cli(code), "serve"],
+            [sys.executable, str(launcher)]
+            if launcher
+            else [sys.executable, "-m", _cli(code), "serve"],
             env=os.environ
             | {
                 "WARMLINE_DATA_DIR": data_dir,

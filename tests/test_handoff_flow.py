@@ -326,6 +326,34 @@ async def test_a_press_reads_decides_and_writes_in_two_thread_calls(
         await service.drain()
 
 
+async def test_a_message_reads_its_conversation_and_placeholders_in_one_thread_call(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A customer's message is taken in three calls to other threads: its resend check,
+    conversation and placeholders read together (they were two reads), its inspection,
+    and its transaction. Each call more waits for the busy event loop once more before
+    the message is acknowledged. The placeholders read are the ones its redaction
+    numbers from: the same address is the same placeholder in a later message."""
+    released = hold_turns(monkeypatch)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        hops = ThreadHops(monkeypatch)
+
+        async def message(text: str) -> tuple[Any, int]:
+            PRESSING.set(True)
+            taken, _ = await service.customer_message(conversation.id, text, new_id())
+            return taken, hops.count  # before the turn it spawned takes a step
+
+        first, _ = await asyncio.create_task(message("my email is ana.lopez@example.com"))
+        hops.count = 0
+        later, count = await asyncio.create_task(message("write to ana.lopez@example.com"))
+        assert count == 3
+        assert later.data["redacted"] == first.data["redacted"] != []
+        released.set()
+        await service.drain()
+
+
 async def test_a_bot_turn_reads_its_conversation_and_message_in_one_thread_call(
     tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import (
     Backend,
     Client,
@@ -29,9 +30,13 @@ from conftest import (
 from warmline.agent.decision import Priority
 from warmline.clock import Clock, utc_now
 from warmline.config import Settings
+from warmline.conversation import broadcasting
 from warmline.conversation.accounts import AgentAccount
 from warmline.conversation.broadcasting import ANNOUNCE_EVERY_S
+from warmline.conversation.protocol import ServerFrame
+from warmline.coordination import bus
 from warmline.evals.suite.replay import export_scenarios
+from warmline.handoff import routing
 from warmline.handoff.policy_file import QueuePolicy
 from warmline.handoff.queue import QueueEntry
 from warmline.handoff.wait import Wait, typical_waits
@@ -714,3 +719,58 @@ async def test_changes_that_keep_coming_are_announced_a_tenth_of_a_second_apart(
         await asyncio.wait_for(five.wait(), timeout=10)
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     assert len(gaps) == 4 and min(gaps) >= ANNOUNCE_EVERY_S * 0.99, gaps
+
+
+async def test_a_pass_looks_again_only_at_entries_that_changed_or_aged(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass compares the line with what agents were last sent. An entry whose row did
+    not change is not looked at again (its priority after aging, its reservation) until
+    its next aging step: every pass computed every entry's priority again, over a line two
+    thousand long under load. Agents still get each entry again once it has aged."""
+    clock = MovableClock()
+    computed: list[str] = []
+    priority = routing.effective_priority
+
+    def counted(entry: QueueEntry, now: Any, aging_minutes: float) -> int:
+        computed.append(entry.conversation_id)
+        return priority(entry, now, aging_minutes)
+
+    monkeypatch.setattr(broadcasting, "effective_priority", counted)
+    async with running(make_settings(tmp_path, kb_snapshot), clock=clock) as runtime:
+        service = runtime.service
+        frames: asyncio.Queue[ServerFrame] = asyncio.Queue()
+
+        async def a_pass() -> list[ServerFrame]:
+            """What one pass tells agents of the queue, up to the roster it sends last
+            (the conversations' own events reach agents on the same topic)."""
+            service.broadcast.announce()
+            sent: list[ServerFrame] = []
+            while not sent or sent[-1].type != "roster":
+                frame = await asyncio.wait_for(frames.get(), 10)
+                if frame.type in ("queue_update", "roster"):
+                    sent.append(frame)
+            return sent
+
+        with service.broadcast.bus.subscribe(bus.AGENTS, frames):
+            for _ in range(3):
+                conversation = await service.start()
+                await service.request_human(conversation.id, new_id())
+            await service.drain()  # the presses' turns have completed their packets
+            for _ in range(5):  # passes scheduled by those changes may still be due
+                if [f.type for f in await a_pass()] == ["roster"]:
+                    break
+            before = {
+                i["conversation_id"]: i["effective_priority"]
+                for i in (await service.broadcast.queue_frame()).data["items"]
+            }
+            computed.clear()
+            assert [f.type for f in await a_pass()] == ["roster"]
+            assert computed == []
+
+            clock.advance(service.settings.policy.queue.aging_minutes * 60 + 1)
+            aged = [f for f in await a_pass() if f.type == "queue_update"]
+            changed = {
+                i["conversation_id"]: i["effective_priority"] for i in aged[0].data["changed"]
+            }
+            assert changed == {conversation: rank + 1 for conversation, rank in before.items()}

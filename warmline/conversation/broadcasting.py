@@ -21,7 +21,7 @@ import math
 import secrets
 from collections.abc import Coroutine
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from warmline.agent.decision import Priority
 from warmline.clock import Clock
@@ -34,7 +34,12 @@ from warmline.coordination.bus import AGENTS, LINE, SUPERVISORS, agent_topic
 from warmline.coordination.shared import Coordination
 from warmline.handoff.policy_file import QueuePolicy
 from warmline.handoff.queue import HandoffQueue, QueueEntry
-from warmline.handoff.routing import best_agent, effective_priority, in_line
+from warmline.handoff.routing import (
+    best_agent,
+    effective_priority,
+    in_line,
+    reads_the_same_until,
+)
 from warmline.handoff.wait import HISTORY as WAIT_HISTORY
 from warmline.handoff.wait import Wait, expected_wait, typical_waits
 from warmline.storage.conversations import ConversationLog
@@ -57,6 +62,19 @@ def _as_shown(place: QueuePositionData) -> tuple[int, int | None, str | None]:
     so a wait that only ticked down a few seconds is not worth a frame."""
     seconds = place.expected_wait_seconds
     return (place.position, None if seconds is None else math.ceil(seconds / 60), place.wait_basis)
+
+
+class _Sent(NamedTuple):
+    """An entry as last sent to agents: the entry object the queue read (it reads the
+    same object back while its row is unchanged), what the time changes of it as of
+    `since`, valid until `until` (`reads_the_same_until`), and the item sent."""
+
+    entry: QueueEntry
+    reserved: str | None
+    priority: int
+    since: datetime
+    until: datetime
+    item: dict[str, Any]
 
 
 class Broadcaster:
@@ -82,8 +100,8 @@ class Broadcaster:
         self._passing = asyncio.Lock()  # passes in order: a later one never sends older news
         self._next_pass = 0.0  # the event loop's time before which no pass starts
         self._dispatching = asyncio.Lock()
-        # The queue as last sent to agents, by conversation: (entry, item described).
-        self._announced: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        # The queue as last sent to agents, by conversation.
+        self._announced: dict[str, _Sent] = {}
         # Each waiting customer with a socket here, as last told (see the module's notes).
         self._told: dict[str, tuple[int, int | None, str | None]] = {}
         self._origin = secrets.token_hex(6)  # this process, in its `line` signals
@@ -352,24 +370,34 @@ class Broadcaster:
         snapshot, or the same change from another worker, ends up with the same queue.
         An entry is described again only when it or what the time changes of it (its
         reservation, its priority after aging) changed: the queue reads the same entry
-        object back while its row is unchanged, so comparing is cheap.
+        object back while its row is unchanged, and until the moment its aging or its
+        reservation may change (`reads_the_same_until`) nothing else is computed for it,
+        so a pass costs a lookup an unchanged entry, however long the line.
         """
         now = self.clock()
         aging = self._queue_policy.aging_minutes
-        sent: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        sent: dict[str, _Sent] = {}
         added: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
         for entry in entries:
-            key = (entry, entry.reserved_for(now), effective_priority(entry, now, aging))
             last = self._announced.get(entry.conversation_id)
-            if last is not None and last[0] == key:
+            if last is not None and last.entry is entry and last.since <= now < last.until:
                 sent[entry.conversation_id] = last
                 continue
+            reserved = entry.reserved_for(now)
+            priority = effective_priority(entry, now, aging)
+            until = reads_the_same_until(entry, now, aging)
+            # Another object is a changed row: described and compared as sent, never
+            # compared whole (its packet's transcript included).
+            kept = last is not None and last.entry is entry
+            if kept and last is not None and (last.reserved, last.priority) == (reserved, priority):
+                sent[entry.conversation_id] = last._replace(since=now, until=until)
+                continue
             item = self.describe(entry, transcript=False)
-            sent[entry.conversation_id] = (key, item)
+            sent[entry.conversation_id] = _Sent(entry, reserved, priority, now, until, item)
             if last is None:
                 added.append(item)
-            elif last[1] != item:
+            elif last.item != item:
                 changed.append(item)
         removed = [key for key in self._announced if key not in sent]
         self._announced = sent

@@ -60,7 +60,7 @@ from warmline.guardrails.guard import Guard
 from warmline.guardrails.inspection import Inspection, inspect_message
 from warmline.guardrails.limits import InputRejected
 from warmline.guardrails.placeholder_store import PlaceholderStore
-from warmline.guardrails.redaction import Redaction, Redactor
+from warmline.guardrails.redaction import PlaceholderEntry, Redaction, Redactor
 from warmline.guardrails.vault import PiiVault
 from warmline.handoff.packet import HandoffPacket, Summary
 from warmline.handoff.queue import HandoffQueue, QueueEntry
@@ -368,11 +368,17 @@ class ConversationService:
         self, conversation_id: str, text: str, client_msg_id: str, force_human: bool
     ) -> tuple[Event, bool]:
         received = asyncio.get_running_loop().time()
-        conversation = await self._arrived(conversation_id, client_msg_id)
+        # The placeholders its inspection numbers from, read with the conversation.
+        sent, found, entries = await self.log.arrival_then(
+            conversation_id,
+            client_msg_id,
+            lambda conn, conversation: PlaceholderStore.load_in(conn, conversation.id),
+        )
+        conversation = await self._admitted(conversation_id, client_msg_id, sent, found)
         if isinstance(conversation, Event):
             return conversation, True
         try:
-            inspection, early = await self._inspect(conversation, text, received)
+            inspection, early = await self._inspect(conversation, text, entries or [], received)
         except Busy as busy:
             log.warning("message not inspected in time", extra={"conversation_id": conversation_id})
             raise Overloaded() from busy
@@ -572,14 +578,17 @@ class ConversationService:
         return verdict.redaction
 
     async def _inspect(
-        self, conversation: Conversation, text: str, received: float
+        self,
+        conversation: Conversation,
+        text: str,
+        entries: list[PlaceholderEntry],
+        received: float,
     ) -> tuple[Inspection, EarlyEncoding | None]:
         """A customer message's inspection, in a worker when there are workers (`Busy` if
         none starts it within the turn's start deadline from `received`; run once more if
         its worker dies, `WorkerLost` if the second does too), and, for a message the bot
         may search (not one written to a person), its query encoding if an idle worker
-        makes it meanwhile."""
-        entries = await self.placeholders.load(conversation.id)
+        makes it meanwhile. `entries`: the conversation's placeholders, as it arrived."""
         language = conversation.language
         if self.runner is None:
             inspection = await asyncio.to_thread(

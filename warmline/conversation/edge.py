@@ -12,7 +12,7 @@ record it in the conversation's memory and complete the packet (`ConversationSer
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -22,6 +22,7 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.nodes import guard_input, turn_facts, turn_signals
 from warmline.agent.state import AgentState, Message, TurnInput
 from warmline.storage.conversations import Conversation
+from warmline.storage.database import Connection
 
 # The words stored for a press of "Talk to a person": the server's own, so nothing to redact.
 ASK_FOR_PERSON = "I'd like to talk to a person."
@@ -87,17 +88,20 @@ async def decide_at_edge(
     return await asyncio.to_thread(lambda: _decide(read(conversation.id), turn, graph.context))
 
 
-def press_decision(graph: ConversationGraph) -> Callable[[Conversation], EdgeHandoff | None] | None:
-    """The edge's decision on a press as a blocking function of the conversation, for a
-    read's block to call on its connection's thread (`ConversationLog.arrival_then`): the
-    synchronous checkpoint reader reads the memory and the policy decides, in the same
-    call as the press's read, so a press makes one hop through a busy event loop fewer.
-    None without a synchronous reader (PostgreSQL): the read, then `decide_at_edge`."""
+def press_decision(
+    graph: ConversationGraph,
+) -> Callable[[Connection, Conversation], Awaitable[EdgeHandoff | None]] | None:
+    """The edge's decision on a press as a block of the press's read, called on its
+    connection's thread (`ConversationLog.arrival_then`; it reads nothing of that
+    connection and never waits): the synchronous checkpoint reader reads the memory and
+    the policy decides, in the same call as the press's read, so a press makes one hop
+    through a busy event loop fewer. None without a synchronous reader (PostgreSQL): the
+    read, then `decide_at_edge`."""
     read = graph.memory_reader()
     if read is None:
         return None
 
-    def decide(conversation: Conversation) -> EdgeHandoff | None:
+    async def decide(conn: Connection, conversation: Conversation) -> EdgeHandoff | None:
         turn = _turn(conversation, ASK_FOR_PERSON, True)
         return None if turn is None else _decide(read(conversation.id), turn, graph.context)
 

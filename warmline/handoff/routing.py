@@ -9,7 +9,7 @@ reservation lasts. Supervisors and admins may take anything they have room for.
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
@@ -41,6 +41,23 @@ class AgentSeat(BaseModel):
 def effective_priority(entry: QueueEntry, now: datetime, aging_minutes: float) -> int:
     waited = (now - entry.waiting_since).total_seconds() / 60
     return PRIORITY_RANK[entry.priority] + int(waited // aging_minutes)
+
+
+# How much earlier than the exact step `reads_the_same_until` says: the priority is
+# computed in floating-point minutes, so the moment of a step is kept a millisecond clear.
+_STEP_SLACK = timedelta(milliseconds=1)
+
+
+def reads_the_same_until(entry: QueueEntry, now: datetime, aging_minutes: float) -> datetime:
+    """A moment before which the entry's priority after aging and its reservation read as
+    they do at `now` (for any moment from `now` on): its next aging step, or its
+    reservation's end if that comes first. A pass over a long line then describes again
+    only the entries that changed, not every entry at every pass."""
+    steps = int((now - entry.waiting_since).total_seconds() / 60 // aging_minutes)
+    until = entry.waiting_since + timedelta(minutes=(steps + 1) * aging_minutes) - _STEP_SLACK
+    if entry.reserved_for(now) is not None and entry.preferred_until is not None:
+        until = min(until, entry.preferred_until)
+    return until
 
 
 def in_line(entries: Iterable[QueueEntry], now: datetime, aging_minutes: float) -> list[QueueEntry]:

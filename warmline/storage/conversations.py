@@ -7,7 +7,7 @@ can enter the log only once, so a resend after a dropped connection is harmless.
 
 import json
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -169,6 +169,10 @@ def _conversation(row: Row) -> Conversation:
     )
 
 
+async def _nothing_more(conn: Connection, conversation: Conversation) -> None:
+    """An arrival's read with nothing to read after the conversation."""
+
+
 class ConversationLog:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -217,7 +221,7 @@ class ConversationLog:
         the event its client message id already produced, if any (a resend is acknowledged
         again), and the conversation as it is (None: not, or no longer, a conversation)."""
         sent, conversation, _ = await self.arrival_then(
-            conversation_id, client_msg_id, lambda _: None, urgent
+            conversation_id, client_msg_id, _nothing_more, urgent
         )
         return sent, conversation
 
@@ -225,13 +229,14 @@ class ConversationLog:
         self,
         conversation_id: str,
         client_msg_id: str,
-        then: Callable[[Conversation], Later],
+        then: Callable[[Connection, Conversation], Awaitable[Later]],
         urgent: bool = False,
     ) -> tuple[Event | None, Conversation | None, Later | None]:
-        """`arrival`, and `then(conversation)` for a new message to a conversation that
-        exists, in the same call: on the embedded database, on the read connection's
-        thread, so a press reads and decides in one hop. Elsewhere `then` runs where the
-        read's coroutine does, the event loop: give it only what may run there."""
+        """`arrival`, and `then(conn, conversation)` for a new message to a conversation
+        that exists, in the same read: on the embedded database, on the read connection's
+        thread, so a press reads and decides in one hop, and a message reads what its
+        inspection needs in the same hop. Elsewhere `then` runs where the read's
+        coroutine does, the event loop: give it only what may run there."""
 
         async def read(conn: Connection) -> tuple[Event | None, Conversation | None, Later | None]:
             sent = await ConversationLog.find_client_message(conn, conversation_id, client_msg_id)
@@ -239,7 +244,7 @@ class ConversationLog:
             conversation = _conversation(row) if row else None
             if sent is not None or conversation is None:
                 return sent, conversation, None
-            return sent, conversation, then(conversation)
+            return sent, conversation, await then(conn, conversation)
 
         return await self.db.read(read, urgent)
 
