@@ -10,10 +10,16 @@ loop thread's CPU during `ConversationGraph.run` (LangGraph's steps, asyncio, th
 checkpoint), the nodes' work being in executor threads. Without a gateway, so the
 sockets, the event log and the pipe are not in it (`turn_latency.py` measures the whole).
 
+`--concurrent N` runs N conversations at once (each its turns one after the other), as
+a worker's slots do under load: the query embeddings and spaCy passes made at the same
+time then share model calls (`warmline.batching`), and the model threads' CPU a turn
+says what that batching saves against turns run one at a time.
+
 Run it on another checkout with `PYTHONPATH=DIR` to compare (same messages, same seed).
 Writes benchmarks/results/turn_cpu.json (or `--result NAME`).
 
-Usage: PYTHONPATH=. .venv/bin/python benchmarks/turn_cpu.py [--turns 100] [--result turn_cpu]
+Usage: PYTHONPATH=. .venv/bin/python benchmarks/turn_cpu.py [--turns 100] [--concurrent 1]
+    [--result turn_cpu]
 """
 
 import argparse
@@ -81,7 +87,7 @@ def _threads() -> dict[int, float]:
     return found
 
 
-async def measure(turns: int) -> dict[str, Any]:
+async def measure(turns: int, concurrent: int = 1) -> dict[str, Any]:
     settings = Settings(data_dir=Path(tempfile.mkdtemp()))
     knowledge = open_knowledge_store(settings)
     sync(settings, knowledge)
@@ -105,10 +111,14 @@ async def measure(turns: int) -> dict[str, Any]:
             )
             _spent["graph and event loop"] += time.thread_time() - started
 
-        async def play(prefix: str, asked: list[str]) -> None:
-            for n, chunk in enumerate(_conversations(asked)):
+        async def lane(talks: list[tuple[str, list[str]]]) -> None:
+            for conversation, chunk in talks:
                 for seq, text in enumerate(chunk, 1):
-                    await turn(f"{prefix}{n}", text, seq)
+                    await turn(conversation, text, seq)
+
+        async def play(prefix: str, asked: list[str]) -> None:
+            talks = [(f"{prefix}{n}", chunk) for n, chunk in enumerate(_conversations(asked))]
+            await asyncio.gather(*(lane(talks[i::concurrent]) for i in range(concurrent)))
 
         await play("warm", questions[turns:])
         _spent.clear()
@@ -123,6 +133,7 @@ async def measure(turns: int) -> dict[str, Any]:
     steps = {name: round(spent / turns * 1000, 2) for name, spent in ranked}
     return {
         "turns": turns,
+        "concurrent": concurrent,
         "cpu_ms_per_turn": round(cpu / turns * 1000, 2),
         "steps_ms_per_turn": steps,
         "loop_thread_ms_per_turn": round(loop_thread / turns * 1000, 2),
@@ -133,10 +144,11 @@ async def measure(turns: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=100)
+    parser.add_argument("--concurrent", type=int, default=1, help="conversations at once")
     parser.add_argument("--result", default="turn_cpu")
     args = parser.parse_args()
     load_start = os.getloadavg()
-    measured = asyncio.run(measure(args.turns))
+    measured = asyncio.run(measure(args.turns, args.concurrent))
     write_result(
         args.result,
         {

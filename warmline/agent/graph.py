@@ -83,6 +83,11 @@ class ConversationGraph:
 
         Returns the finished state (memory and this turn's working values), taken from
         the run itself rather than read back from the checkpoint.
+
+        The answer's pieces are asked for only with an LLM, their one writer: a run that
+        asks for them keeps a task waiting on the stream beside each step and runs each
+        step as a task of its own, about a third of the tasks a turn starts on the loop
+        the worker's turns share; without one, LangGraph runs the steps in its own pass.
         """
         config: RunnableConfig = {"configurable": {"thread_id": conversation_id}}
         final: AgentState = {}
@@ -90,7 +95,7 @@ class ConversationGraph:
             {"turn": turn},
             config=config,
             context=self.context,
-            stream_mode=["custom", "values"],
+            stream_mode=["custom", "values"] if self.context.llm is not None else ["values"],
             durability="exit" if self.compiled.checkpointer else None,
             version="v2",
         ):
