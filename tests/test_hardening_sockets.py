@@ -392,6 +392,7 @@ def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> No
         "1 old us rte. ",
         "1 rt. 1 n ",
         "Hi there",
+        "DE89 3704 with ",
     ],
 )
 def test_redaction_costs_linear_time(unit: str) -> None:

@@ -867,3 +867,18 @@ def test_names_of_every_listed_locale_are_redacted(
     redactor: Redactor, text: str, redacted: str
 ) -> None:
     assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # An IBAN followed by a word: the case-blind pattern took the word as more of it.
+        (
+            "I sent $9.99 from ES8401823156118238937785 with reference LH-288538",
+            "I sent $9.99 from <IBAN_1> with reference LH-288538",
+        ),
+        ("ES8401823156118238937785 with ref 12", "<IBAN_1> with ref 12"),
+    ],
+)
+def test_an_iban_before_a_word_is_redacted(redactor: Redactor, text: str, redacted: str) -> None:
+    assert redact(redactor, text) == redacted
