@@ -27,13 +27,23 @@ def git(repo: str, *args: str) -> str:
 
 
 def names_in(source: str) -> set[str]:
-    """Every word of every string assigned to a `first_name…` or `last_name…` attribute."""
+    """Every word of every string assigned to a `first_name…` or `last_name…` attribute,
+    with a type annotation or without: the Polish, Hungarian, Spanish, Chilean and New
+    Zealand providers annotate theirs (`first_names_male: Tuple[str, ...] = (…)`), and
+    reading plain assignments only left their names out of the list."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Assign):
+        if isinstance(node, ast.Assign):
+            targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            targets = [node.target.id]
+        else:
             continue
-        targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
-        if not targets or not targets[0].startswith(("first_name", "last_name")):
+        if (
+            node.value is None
+            or not targets[:1]
+            or not targets[0].startswith(("first_name", "last_name"))
+        ):
             continue
         for constant in ast.walk(node.value):
             if isinstance(constant, ast.Constant) and isinstance(constant.value, str):

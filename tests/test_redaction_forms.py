@@ -466,6 +466,11 @@ def test_brands_and_places_where_a_name_would_stand_stay(redactor: Redactor, tex
         ("Hi Sam", "Hi <NAME_1>"),
         ("thanks Vikram", "thanks <NAME_1>"),
         ("Hi Priya, my order is late", "Hi <NAME_1>, my order is late"),
+        # Greeted after "there", or asked for with it: the word before "there" is a
+        # greeting only when it opens the message and a pause follows.
+        ("Hi there, Priya here", "Hi there, <NAME_1> here"),
+        ("hey there Ngozi, my order is late", "hey there <NAME_1>, my order is late"),
+        ("Sam there?", "<NAME_1> there?"),
         # A name the model ran on into a link is a name without the link.
         ("Go Hunter http://t.co/DbqGnL8RA5", "Go <NAME_1> http://t.co/DbqGnL8RA5"),
         # A word no dictionary knows, joined to a name by "and", is another name...
@@ -805,7 +810,75 @@ def test_a_reference_word_in_an_earlier_sentence_names_no_phone(redactor: Redact
         "4K TV, OK?",
         "2 chargers, me.",
         "2 pairs NY.",
+        # Counted things beside road words, and a retweet: no road number in digits.
+        "I have 2 old route maps",
+        "we drove 5 rt. lol",
+        "gave it 5 stars rt. please",
     ],
 )
 def test_units_and_counts_before_a_state_stay(redactor: Redactor, text: str) -> None:
     assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # A road's abbreviation with its dot, or its former line, before the road number.
+        ("ship it to 13125 Rte. 138 please", "ship it to <ADDRESS_1> please"),
+        ("173 IL Rte. 2", "<ADDRESS_1>"),
+        ("I'm at 5965 STATE RT. 140", "I'm at <ADDRESS_1>"),
+        ("2349 Old State Route 3 is my address", "<ADDRESS_1> is my address"),
+        # A rural box with no route number.
+        ("Route Box # 201", "<ADDRESS_1>"),
+    ],
+)
+def test_houses_on_numbered_routes_written_short_or_old_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A greeting however it is spelt, before "there".
+        "Hae there, I have a transaction that is in progress",
+        "Hai there! my card is blocked",
+        "Hae there",
+    ],
+)
+def test_greetings_before_there_however_spelt_stay(redactor: Redactor, text: str) -> None:
+    assert redact(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # Names of the locales whose lists the name list once left out (Polish,
+        # Hungarian, Spanish, Chilean, New Zealand), written with no introduction.
+        (
+            "Shipping update please. Łukasz Wójcik, 07700 900567",
+            "Shipping update please. <NAME_1>, <PHONE_1>",
+        ),
+        ("Szabolcs said the parcel is at the depot", "<NAME_1> said the parcel is at the depot"),
+    ],
+)
+def test_names_of_every_listed_locale_are_redacted(
+    redactor: Redactor, text: str, redacted: str
+) -> None:
+    assert redact(redactor, text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # An IBAN followed by a word: the case-blind pattern took the word as more of it.
+        (
+            "I sent $9.99 from ES8401823156118238937785 with reference LH-288538",
+            "I sent $9.99 from <IBAN_1> with reference LH-288538",
+        ),
+        ("ES8401823156118238937785 with ref 12", "<IBAN_1> with ref 12"),
+    ],
+)
+def test_an_iban_before_a_word_is_redacted(redactor: Redactor, text: str, redacted: str) -> None:
+    assert redact(redactor, text) == redacted

@@ -88,6 +88,8 @@ _CALLS = frozenset(
 )  # fmt: skip
 _LINKS = ("http://", "https://", "www.")
 _LINK_AFTER = re.compile(r"\s+(?:https?://|www\.)", re.IGNORECASE)
+# A message's first word before "there" and a pause or its end: "Hae there, …".
+_GREETING_THERE = re.compile(r"\s*([^\W\d_]+) there\s*(?:[,!.]|$)", re.IGNORECASE)
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?_\d+>")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Recognizers that read English capitals and vocabulary as names.
@@ -309,10 +311,21 @@ def _ours(text: str, result: RecognizerResult, ours: list[tuple[int, int]]) -> b
     return any(start <= result.start and end <= stop for start, stop in ours)
 
 
+def _greeting_there(text: str) -> list[tuple[int, int]]:
+    """The word that opens `text` before "there" and a pause ("Hae there, I have a
+    transaction …", "Hii there!"): the "hi there" greeting, however it is spelt. The name
+    list holds short given names that are greetings misspelt ("Hae", "Hai"), and the
+    models read a capitalised first word as a person. A person is never greeted or
+    named that way: "Sam there?" asks for someone and is left to the name rules, and so
+    is "Hi there, Sam"."""
+    opening = _GREETING_THERE.match(text)
+    return [opening.span(1)] if opening else []
+
+
 def _names_a_thing(result: RecognizerResult, things: list[tuple[int, int]]) -> bool:
-    """A person found on a word that names a brand or a place (`named_things`), unless
-    the writer introduced it in words ("my name is …"): the introduction recognizer's
-    score is what keeps such a name."""
+    """A person found on a word that names a brand or a place (`named_things`) or opens
+    a greeting (`_greeting_there`), unless the writer introduced it in words ("my name
+    is …"): the introduction recognizer's score is what keeps such a name."""
     return (
         result.entity_type == "PERSON"
         and result.score < INTRODUCED_SCORE
@@ -457,6 +470,7 @@ class Redactor:
             nlp_artifacts=nlp_artifacts,
         )
         things = named_things(text, nlp_artifacts.tokens, analyzer.nlp_engine)
+        things += _greeting_there(text)
         return [r for r in results if not _names_a_thing(r, things)]
 
     def _spans(self, text: str, results: Any, language: str | None) -> list[DetectedSpan]:

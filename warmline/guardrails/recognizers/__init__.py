@@ -4,7 +4,8 @@ Presidio's built-ins cover e-mail, cards (Luhn), IBAN (mod-97), SSN and IP
 addresses. Support chats add: names introduced in lower case ("my name is ana
 lopez"), dates that are birth dates (and only those), postal addresses in several
 countries' formats, local phone formats (short numbers only after a phone word),
-e-mails spelled out to dodge filters, social-media user names, names after a greeting,
+e-mails spelled out to dodge filters, IBANs with a word after them, social-media
+user names, names after a greeting,
 names in lower case after "im" or "this is" or signed after a dash,
 and the company's own identifiers declared in configuration.
 Each is a small recognizer in its own module, registered beside the built-ins as
@@ -20,6 +21,7 @@ from warmline.guardrails.recognizers.card import CardShapedRecognizer, card_reco
 from warmline.guardrails.recognizers.company import company_recognizers
 from warmline.guardrails.recognizers.date_of_birth import DateOfBirthRecognizer
 from warmline.guardrails.recognizers.greeted_name import GreetedNameRecognizer
+from warmline.guardrails.recognizers.iban import cased_iban_recognizer
 from warmline.guardrails.recognizers.introduced_name import IntroducedNameRecognizer
 from warmline.guardrails.recognizers.known_name import Dictionary, KnownNameRecognizer
 from warmline.guardrails.recognizers.lower_introduced_name import LowerIntroducedNameRecognizer
@@ -49,6 +51,7 @@ def extra_recognizers(
     return [
         card_recognizer(),
         CardShapedRecognizer(),
+        cased_iban_recognizer(),
         PhonePatternRecognizer(),
         PhoneShapeRecognizer(),
         ShortPhoneRecognizer(),

@@ -48,9 +48,17 @@ ADDRESS_PATTERNS = [
     rf"{_US_SUFFIX}\b\.?(?:\s+{_DIRECTION}\b)?{_UNIT}*{_CITY}(?:,?\s*\d{{5}}(?:-\d{{4}})?\b)?",
     # 500 South Central / 1020 West Bryn Mawr 211: a number, a direction, a capitalised name
     rf"{_NUMBER}\s+{_DIRECTION}\s+{_CAPITAL}(?:\s+{_CAPITAL}){{0,3}}(?:\s+\d{{1,5}}\b)?{_UNIT}*",
-    # 6500 Highway 179 / 88175 US Highway 278 / 3904 Route # A / 2002 FM 544
+    # 6500 Highway 179 / 88175 US Highway 278 / 3904 Route # A / 2002 FM 544 (one blank run
+    # before the road number: two around an optional "#" share a run of blanks between
+    # them, quadratic time)
     rf"\d{{1,6}}\s+(?:{_DIRECTION}\s+)?(?:(?:us|u\.s\.|state|county|[a-z]{{2}})\s+)?"
-    rf"(?:highway|hwy|route|rte|fm|cr|sr|county road|state road)\s*(?:no\.?\s*)?#?\s*\w{{1,5}}"
+    rf"(?:highway|hwy|route|rte|fm|cr|sr|county road|state road)\s*(?:no\.?\s*)?(?:#\s*)?\w{{1,5}}"
+    rf"(?:\s+{_DIRECTION}\b)?{_UNIT}*",
+    # 13125 Rte. 138 / 5965 State Rt. 140 / 2349 Old State Route 3: a road's abbreviation
+    # with its dot, or its former line ("Old"), before a road number in digits ("rt"
+    # without the dot is chat's retweet; "2 old route maps" counts maps)
+    rf"\d{{1,6}}\s+(?:{_DIRECTION}\s+)?(?:old\s+)?(?:(?:us|u\.s\.|state|county|[a-z]{{2}})\s+)?"
+    rf"(?:highway|hwy|route|rte|rt(?=\.))\.?\s*(?:no\.?\s*)?(?:#\s*)?\d{{1,4}}[a-z]?\b"
     rf"(?:\s+{_DIRECTION}\b)?{_UNIT}*",
     # Highway 63 South: a capitalised road with its number and no house number
     rf"(?-i:Highway|Hwy|Route|Rte|State Road|County Road)\s+\d{{1,5}}\b(?:\s+{_DIRECTION}\b)?",
@@ -59,6 +67,9 @@ ADDRESS_PATTERNS = [
     # RR 2 Box 348 / HC 68 Box 23A / Star Route 24 Box # 45 / CMR 411 Box 3568: a rural
     # route or a military mail route and its box, the whole of many rural addresses
     rf"{_ROUTE}\s*(?:#\s*)?\d{{1,4}}[a-z]{{0,2}},?\s+box\s*(?:#\s*)?\d{{1,6}}[a-z]?\b",
+    # Route Box # 201: a rural box with no route number is the route's too; "#" names the
+    # box as the lone box's pattern below wants it ("en route box 3 of 4" counts boxes)
+    r"(?:route|rte)\s+box\s*#\s*\d{1,6}[a-z]?\b",
     # Hauptstraße 5, 10115 Berlin / Friedrichstraße 15b, 70173 Stuttgart
     # (a bounded name: unbounded, "a-a-a-…" is re-read from every letter, quadratic time)
     rf"[A-Za-zÄÖÜäöüß-]{{1,40}}(?:straße|strasse|weg|allee|platz|gasse|ring|damm|ufer|chaussee)"
