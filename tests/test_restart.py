@@ -21,6 +21,7 @@ from conftest import (
     make_settings,
     new_id,
     say,
+    serving,
     shared_services_up,
 )
 
@@ -707,6 +708,53 @@ async def test_a_handoff_turn_whose_end_keeps_failing_is_given_up_and_blocks_no_
         assert (await service.get(conversation.id)).pending_seq is None
         assert (await service.get(conversation.id)).mode == "queued"
         assert await service.queue.entry(conversation.id) is not None
+
+
+async def test_a_shutdown_waits_for_no_turn_waiting_to_be_tried_again(
+    tmp_path: Path,
+    kb_snapshot: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A turn whose apology failed unexpectedly waits to be tried again when the server is
+    told to stop (SIGTERM). The drain that lets answers in progress finish before the
+    sockets close drops that wait at once, as the shutdown says it does: it does not
+    wait through the pause for the grace period and then warn that answers were still
+    running (where only the lifespan's later drain, after the sockets, dropped it)."""
+    services: list[ConversationService] = []
+    init = ConversationService.__init__
+
+    def kept(service: ConversationService, *args: Any, **kwargs: Any) -> None:
+        init(service, *args, **kwargs)
+        services.append(service)
+
+    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
+        raise RuntimeError("crashed")
+
+    monkeypatch.setattr(ConversationService, "__init__", kept)
+    monkeypatch.setattr(ConversationGraph, "run", crashes)
+    caplog.set_level(logging.WARNING, logger="warmline.gate")
+    waiting, dropped = asyncio.Event(), asyncio.Event()
+
+    async def pause(seconds: float) -> None:
+        waiting.set()
+        try:
+            await asyncio.Event().wait()  # the pause is the test's: it never ends by itself
+        finally:
+            dropped.set()
+
+    settings = make_settings(tmp_path, kb_snapshot, shutdown_grace_s=1.0)
+    async with serving(settings) as running_server:
+        service = services[-1]
+        service.pause = pause
+        refuse_the_first_answer(service, "_apologise", RuntimeError("connection lost"))
+        conversation = await service.start()
+        await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        await waiting.wait()
+        running_server.instance.should_exit = True  # what SIGTERM does
+    assert dropped.is_set()
+    logged = [r.getMessage() for r in caplog.records if r.name == "warmline.gate"]
+    assert not [m for m in logged if "still running" in m], logged
 
 
 class LineRecorder:
