@@ -757,6 +757,48 @@ async def test_a_shutdown_waits_for_no_turn_waiting_to_be_tried_again(
     assert not [m for m in logged if "still running" in m], logged
 
 
+async def test_a_turn_whose_pause_ended_as_the_shutdown_began_is_not_started(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph crashes on every run and the first apology fails unexpectedly, so the
+    turn waits to be tried again; its pause is over and the retry is reading the
+    conversation when the shutdown begins. The retry is dropped there too: no turn
+    starts once the server is stopping, and the question stays pending for the next
+    start (where the retry, past its pause, was out of the shutdown's reach and ran it)."""
+    runs = 0
+
+    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
+        nonlocal runs
+        runs += 1
+        raise RuntimeError("crashed")
+
+    monkeypatch.setattr(ConversationGraph, "run", crashes)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        pauses = pauses_of(service)
+        conversation = await service.start()
+        refuse_the_first_answer(service, "_apologise", RuntimeError("connection lost"))
+        get, reading, release = service.log.get, asyncio.Event(), asyncio.Event()
+
+        async def read_after_the_pause(conversation_id: str) -> Any:
+            if pauses:
+                reading.set()
+                await release.wait()
+            return await get(conversation_id)
+
+        service.log.get = read_after_the_pause  # type: ignore[method-assign]
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await reading.wait()
+        service.stop_retrying()
+        release.set()
+        await service.drain()
+        assert runs == 1
+        service.log.get = get  # type: ignore[method-assign]
+        assert (await service.get(conversation.id)).pending_seq == question.seq
+
+
 class LineRecorder:
     """Runs bot turns on the service's own graph, as a worker would, and records the
     urgency each turn leaves the workers' line with."""

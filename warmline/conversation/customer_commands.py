@@ -766,22 +766,24 @@ class ConversationService:
 
     async def _try_again(self, conversation_id: str, stuck: _Stuck, pause_s: float) -> None:
         """After `pause_s`, the conversation's unanswered messages run again, the stuck one
-        first (unless it was answered meanwhile, here or by another gateway)."""
+        first (unless it was answered meanwhile, here or by another gateway). It is the
+        stuck turn's `retry` until it has started those turns: a failure meanwhile needs
+        no retry of its own, and the shutdown (`stop_retrying`) drops it at any point."""
         try:
             await self.pause(pause_s)
+            try:
+                conversation = await self.log.get(conversation_id)
+            except Unavailable:
+                # The customer's next message, resume or the next start runs it.
+                log.warning("turn not tried again", extra={"conversation_id": conversation_id})
+                return
+            if conversation is None or conversation.pending_seq != stuck.seq:
+                if self._stuck.get(conversation_id) is stuck:
+                    self._stuck.pop(conversation_id)
+                return
+            await self._run_unanswered(conversation)
         finally:
             stuck.retry = None
-        try:
-            conversation = await self.log.get(conversation_id)
-        except Unavailable:
-            # The customer's next message, resume or the next start runs it.
-            log.warning("turn not tried again", extra={"conversation_id": conversation_id})
-            return
-        if conversation is None or conversation.pending_seq != stuck.seq:
-            if self._stuck.get(conversation_id) is stuck:
-                self._stuck.pop(conversation_id)
-            return
-        await self._run_unanswered(conversation)
 
     def stop_retrying(self) -> None:
         """At shutdown: the turns waiting to be tried again, or failing from now on, stay
