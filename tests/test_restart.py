@@ -27,7 +27,7 @@ from conftest import (
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
-from warmline.conversation.customer_commands import ConversationService
+from warmline.conversation.customer_commands import ConversationService, Retries
 from warmline.conversation.edge import ASK_FOR_PERSON
 from warmline.conversation.protocol import ServerFrame
 from warmline.conversation.telemetry import PROCESS_REGISTRY
@@ -797,6 +797,53 @@ async def test_a_turn_whose_pause_ended_as_the_shutdown_began_is_not_started(
         assert runs == 1
         service.log.get = get  # type: ignore[method-assign]
         assert (await service.get(conversation.id)).pending_seq == question.seq
+
+
+async def test_a_given_up_turns_apology_written_as_the_shutdown_cuts_turns_short_is_stored(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph crashes, the apology fails unexpectedly and the turn is given up (one try
+    here); the shutdown cuts turns short while the given-up turn's apology is written.
+    Like any write that ends a failed turn, it is not cut: the customer has the apology
+    before the server stops, and nothing is left to run and count again at the next
+    start (where it was cancelled unstored, and the turn failed and counted again)."""
+
+    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
+        raise RuntimeError("crashed")
+
+    monkeypatch.setattr(ConversationGraph, "run", crashes)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        service.retries = Retries(tries=1)
+        conversation = await service.start()
+        apply, apologies = service.work.apply, 0
+        writing, written = asyncio.Event(), asyncio.Event()
+
+        async def failing_then_slow(work: Any, urgent: bool = False) -> Any:
+            nonlocal apologies
+            if work.__qualname__.startswith("ConversationService._apologise."):
+                apologies += 1
+                if apologies == 1:
+                    raise RuntimeError("connection lost")
+                writing.set()
+                await written.wait()
+            return await apply(work, urgent)
+
+        service.work.apply = failing_then_slow  # type: ignore[method-assign]
+        failed, given_up = errors_of("turn_failed"), errors_of("turn_given_up")
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await writing.wait()
+        stopping = asyncio.create_task(service.stop_turns())
+        await service.drain()  # the turn is cut short
+        written.set()
+        await stopping
+
+        assert (await service.get(conversation.id)).pending_seq is None
+        received = await service.log.events_after(conversation.id, question.seq)
+        assert [e.data.get("kind") for e in received] == ["turn_failed"]
+        assert (errors_of("turn_failed"), errors_of("turn_given_up")) == (failed + 1, given_up + 1)
 
 
 class LineRecorder:

@@ -734,7 +734,8 @@ class ConversationService:
     async def _try_again_or_give_up(self, conversation_id: str, seq: int, handoff: bool) -> None:
         """The turn of message `seq` failed with an unexpected error and stays pending:
         run it again after a pause (`Retries`), or, after its last try, give it up. A
-        given-up turn gets the customer's apology in a write of its own, which passes the
+        given-up turn gets the customer's apology in a write of its own, which the
+        shutdown does not cut short (`_ending_write`, counting nothing) and passes the
         mark on (their message and the handoff stay as stored), so the messages behind it
         are answered; it is logged and counted (`turn_given_up`)."""
         where = {"conversation_id": conversation_id, "seq": seq}
@@ -756,10 +757,9 @@ class ConversationService:
             stuck.retry.cancel()
         log.error("turn given up after %d tries", stuck.failed, extra=where)
         ERRORS.labels(code="turn_given_up").inc()
+        reason: TextKey = "handoff_unfinished" if handoff else "turn_failed"
         try:
-            await self._apologise(
-                conversation_id, seq, "handoff_unfinished" if handoff else "turn_failed"
-            )
+            await self._ending_write(None, self._apologise(conversation_id, seq, reason))
         except Exception:
             # It stays pending, run again when the customer resumes or the server starts.
             log.exception("given-up turn's apology not stored", extra=where)
