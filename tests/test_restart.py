@@ -518,13 +518,16 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
         assert (await service.get(conversation.id)).pending_seq is None
 
 
+@pytest.mark.parametrize("given_up", [False, True])
 async def test_an_apology_written_as_the_shutdown_cuts_its_turn_short_is_stored_and_counted_once(
-    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch, given_up: bool
 ) -> None:
     """The graph crashes on every run, and the shutdown cuts the turn short while its
-    apology is being written. The apology is still stored, and the failure counted once;
-    the customer's resume finds nothing left to answer (where the cut write went
-    unstored yet counted, and the turn run again failed and was counted a second time)."""
+    apology is being written (`given_up`: the first apology failed unexpectedly, and
+    this is the apology of the turn given up after its one try here). The apology is
+    still stored, and each count made once; the customer's resume finds nothing left to
+    answer (where the cut write went unstored yet counted, and the turn run again failed
+    and was counted a second time)."""
 
     async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
         raise RuntimeError("crashed")
@@ -532,17 +535,22 @@ async def test_an_apology_written_as_the_shutdown_cuts_its_turn_short_is_stored_
     monkeypatch.setattr(ConversationGraph, "run", crashes)
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
+        service.retries = Retries(tries=1)
         conversation = await service.start()
         apply, writing, written = service.work.apply, asyncio.Event(), asyncio.Event()
+        failing = [RuntimeError("connection lost")] if given_up else []
 
         async def slow_apology(work: Any, urgent: bool = False) -> Any:
             if work.__qualname__.startswith("ConversationService._apologise."):
+                if failing:
+                    raise failing.pop()
                 writing.set()
                 await written.wait()
             return await apply(work, urgent)
 
         service.work.apply = slow_apology  # type: ignore[method-assign]
-        failed, errors_before = errors_of("turn_failed"), errors_counted()
+        counts = ("turn_failed", "turn_given_up")
+        before, errors_before = [errors_of(code) for code in counts], errors_counted()
         question, _ = await service.customer_message(
             conversation.id, "how do I get a refund?", "m1"
         )
@@ -557,8 +565,8 @@ async def test_an_apology_written_as_the_shutdown_cuts_its_turn_short_is_stored_
         received = await service.log.events_after(conversation.id, question.seq)
         assert [e.data.get("kind") for e in received] == ["turn_failed"]
         assert (await service.get(conversation.id)).pending_seq is None
-        assert errors_of("turn_failed") == failed + 1
-        assert errors_counted() == errors_before + 1
+        assert [errors_of(code) for code in counts] == [before[0] + 1, before[1] + given_up]
+        assert errors_counted() == errors_before + 1 + given_up
 
 
 async def test_a_failed_turn_whose_apology_fails_unexpectedly_is_tried_again_and_answered(
@@ -797,53 +805,6 @@ async def test_a_turn_whose_pause_ended_as_the_shutdown_began_is_not_started(
         assert runs == 1
         service.log.get = get  # type: ignore[method-assign]
         assert (await service.get(conversation.id)).pending_seq == question.seq
-
-
-async def test_a_given_up_turns_apology_written_as_the_shutdown_cuts_turns_short_is_stored(
-    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The graph crashes, the apology fails unexpectedly and the turn is given up (one try
-    here); the shutdown cuts turns short while the given-up turn's apology is written.
-    Like any write that ends a failed turn, it is not cut: the customer has the apology
-    before the server stops, and nothing is left to run and count again at the next
-    start (where it was cancelled unstored, and the turn failed and counted again)."""
-
-    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
-        raise RuntimeError("crashed")
-
-    monkeypatch.setattr(ConversationGraph, "run", crashes)
-    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
-        service = runtime.service
-        service.retries = Retries(tries=1)
-        conversation = await service.start()
-        apply, apologies = service.work.apply, 0
-        writing, written = asyncio.Event(), asyncio.Event()
-
-        async def failing_then_slow(work: Any, urgent: bool = False) -> Any:
-            nonlocal apologies
-            if work.__qualname__.startswith("ConversationService._apologise."):
-                apologies += 1
-                if apologies == 1:
-                    raise RuntimeError("connection lost")
-                writing.set()
-                await written.wait()
-            return await apply(work, urgent)
-
-        service.work.apply = failing_then_slow  # type: ignore[method-assign]
-        failed, given_up = errors_of("turn_failed"), errors_of("turn_given_up")
-        question, _ = await service.customer_message(
-            conversation.id, "how do I get a refund?", "m1"
-        )
-        await writing.wait()
-        stopping = asyncio.create_task(service.stop_turns())
-        await service.drain()  # the turn is cut short
-        written.set()
-        await stopping
-
-        assert (await service.get(conversation.id)).pending_seq is None
-        received = await service.log.events_after(conversation.id, question.seq)
-        assert [e.data.get("kind") for e in received] == ["turn_failed"]
-        assert (errors_of("turn_failed"), errors_of("turn_given_up")) == (failed + 1, given_up + 1)
 
 
 class LineRecorder:
