@@ -623,6 +623,54 @@ async def test_a_handoff_turn_that_fails_and_whose_end_is_refused_counts_once_as
         assert errors_counted() == errors_before + 1
 
 
+async def test_a_turn_refused_between_unexpected_failures_gets_its_tries_anew(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph crashes on every run (two tries here). The first apology fails
+    unexpectedly, so the turn is tried again after a pause; the database refuses that
+    run's apology, so the question waits for the customer. When they resume and the
+    apology fails unexpectedly again, the turn gets its tries anew, a pause and another
+    run, which answers it: the failures in a row were broken by the refusal (where the
+    count went on from before it, and the turn was given up at once)."""
+
+    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
+        raise RuntimeError("crashed")
+
+    monkeypatch.setattr(ConversationGraph, "run", crashes)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        service.retries = Retries(tries=2)
+        pauses = pauses_of(service)
+        conversation = await service.start()
+        apply = service.work.apply
+        failures: list[Exception] = [
+            RuntimeError("connection lost"),
+            Unavailable("the apology's write refused"),
+            RuntimeError("connection lost"),
+        ]
+
+        async def apologies_fail(work: Any, urgent: bool = False) -> Any:
+            if work.__qualname__.startswith("ConversationService._apologise.") and failures:
+                raise failures.pop(0)
+            return await apply(work, urgent)
+
+        service.work.apply = apologies_fail  # type: ignore[method-assign]
+        given_up = errors_of("turn_given_up")
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await service.drain()
+        assert (await service.get(conversation.id)).pending_seq == question.seq
+
+        await service.resume(conversation.id, service.token_for(conversation.id))
+        await service.drain()
+        assert not failures
+        assert pauses == [service.retries.first_s] * 2
+        assert errors_of("turn_given_up") == given_up
+        received = await service.log.events_after(conversation.id, question.seq)
+        assert [e.data.get("kind") for e in received] == ["turn_failed"]
+
+
 def the_handoffs_end_write_fails(
     service: Any, error: BaseException, commits: bool, times: int = 1
 ) -> None:

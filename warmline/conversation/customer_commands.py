@@ -714,6 +714,9 @@ class ConversationService:
             # server next starts.
             ERRORS.labels(code="unavailable").inc()
             log.warning("turn left pending", extra={"conversation_id": conversation_id})
+            # Failures in a row end here: the next run that fails unexpectedly gets its
+            # tries anew, and a customer who never comes back leaves no count behind.
+            self._stuck.pop(conversation_id, None)
         except Exception as exc:
             # Counted where it failed (`_complete_handoff`, the apology's `_ending_write`).
             handoff = isinstance(exc, _HandoffNotEnded)
