@@ -518,6 +518,18 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
         assert (await service.get(conversation.id)).pending_seq is None
 
 
+def the_graph_crashes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every turn's graph raises; the list holds the message of each run, by seq."""
+    runs: list[int] = []
+
+    async def crashes(graph: ConversationGraph, _: str, turn: TurnInput, *args: Any) -> AgentState:
+        runs.append(turn.seq)
+        raise RuntimeError("crashed")
+
+    monkeypatch.setattr(ConversationGraph, "run", crashes)
+    return runs
+
+
 @pytest.mark.parametrize("given_up", [False, True])
 async def test_an_apology_written_as_the_shutdown_cuts_its_turn_short_is_stored_and_counted_once(
     tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch, given_up: bool
@@ -529,10 +541,7 @@ async def test_an_apology_written_as_the_shutdown_cuts_its_turn_short_is_stored_
     answer (where the cut write went unstored yet counted, and the turn run again failed
     and was counted a second time)."""
 
-    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
-        raise RuntimeError("crashed")
-
-    monkeypatch.setattr(ConversationGraph, "run", crashes)
+    the_graph_crashes(monkeypatch)
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         service.retries = Retries(tries=1)
@@ -633,10 +642,7 @@ async def test_a_turn_refused_between_unexpected_failures_gets_its_tries_anew(
     run, which answers it: the failures in a row were broken by the refusal (where the
     count went on from before it, and the turn was given up at once)."""
 
-    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
-        raise RuntimeError("crashed")
-
-    monkeypatch.setattr(ConversationGraph, "run", crashes)
+    the_graph_crashes(monkeypatch)
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         service.retries = Retries(tries=2)
@@ -784,11 +790,8 @@ async def test_a_shutdown_waits_for_no_turn_waiting_to_be_tried_again(
         init(service, *args, **kwargs)
         services.append(service)
 
-    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
-        raise RuntimeError("crashed")
-
     monkeypatch.setattr(ConversationService, "__init__", kept)
-    monkeypatch.setattr(ConversationGraph, "run", crashes)
+    the_graph_crashes(monkeypatch)
     caplog.set_level(logging.WARNING, logger="warmline.gate")
     waiting, dropped = asyncio.Event(), asyncio.Event()
 
@@ -821,14 +824,7 @@ async def test_a_turn_whose_pause_ended_as_the_shutdown_began_is_not_started(
     conversation when the shutdown begins. The retry is dropped there too: no turn
     starts once the server is stopping, and the question stays pending for the next
     start (where the retry, past its pause, was out of the shutdown's reach and ran it)."""
-    runs = 0
-
-    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
-        nonlocal runs
-        runs += 1
-        raise RuntimeError("crashed")
-
-    monkeypatch.setattr(ConversationGraph, "run", crashes)
+    runs = the_graph_crashes(monkeypatch)
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
         pauses = pauses_of(service)
@@ -850,7 +846,7 @@ async def test_a_turn_whose_pause_ended_as_the_shutdown_began_is_not_started(
         service.stop_retrying()
         release.set()
         await service.drain()
-        assert runs == 1
+        assert runs == [1]
         service.log.get = get  # type: ignore[method-assign]
         assert (await service.get(conversation.id)).pending_seq == question.seq
 
