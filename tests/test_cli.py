@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ServerProcess, make_settings
+from conftest import ServerProcess, free_port, make_settings
 
 from warmline.cli import main
 from warmline.conversation.customer_commands import TURN_FAILED
@@ -27,6 +27,27 @@ def test_kb_search_shows_each_hit_with_its_title_and_address(
     addresses = [line.strip() for line in printed.splitlines() if line.startswith("        ")]
     assert len(addresses) == 3 and all(a.startswith("https://") for a in addresses), printed
     assert "How to request a refund ›" in printed, "a hit is named by its article's title"
+
+
+def test_serve_with_its_redis_down_stops_at_once_with_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`warmline serve` whose `redis_url` names a Redis that is not running exits non-zero
+    with one line that names Redis and the setting, not a traceback in the JSON log
+    after the knowledge base and models have loaded."""
+    monkeypatch.setattr("warmline.server.logs.configure_logging", lambda *_: None)
+    for name, value in {
+        "WARMLINE_DATA_DIR": str(tmp_path),
+        "WARMLINE_PORT": str(free_port()),
+        "WARMLINE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens
+        "WARMLINE_REDIS_CONNECT_TIMEOUT_S": "1",
+        "WARMLINE_RETRIEVAL__SYNC_ON_START": "false",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("error: Redis not reachable at start") and said.count("\n") == 1
+    assert "redis_url" in said and "Traceback" not in said
 
 
 def test_the_terminal_chat_names_its_own_way_to_a_person(

@@ -21,12 +21,13 @@ from conftest import (
     make_settings,
     new_id,
     say,
+    serving,
     shared_services_up,
 )
 
 from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
-from warmline.conversation.customer_commands import ConversationService
+from warmline.conversation.customer_commands import ConversationService, Retries
 from warmline.conversation.edge import ASK_FOR_PERSON
 from warmline.conversation.protocol import ServerFrame
 from warmline.conversation.telemetry import PROCESS_REGISTRY
@@ -517,31 +518,48 @@ async def test_a_failed_turn_whose_apology_is_refused_stays_pending_and_is_answe
         assert (await service.get(conversation.id)).pending_seq is None
 
 
-async def test_an_apology_written_as_the_shutdown_cuts_its_turn_short_is_stored_and_counted_once(
-    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The graph crashes on every run, and the shutdown cuts the turn short while its
-    apology is being written. The apology is still stored, and the failure counted once;
-    the customer's resume finds nothing left to answer (where the cut write went
-    unstored yet counted, and the turn run again failed and was counted a second time)."""
+def the_graph_crashes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every turn's graph raises; the list holds the message of each run, by seq."""
+    runs: list[int] = []
 
-    async def crashes(graph: ConversationGraph, *args: Any) -> AgentState:
+    async def crashes(graph: ConversationGraph, _: str, turn: TurnInput, *args: Any) -> AgentState:
+        runs.append(turn.seq)
         raise RuntimeError("crashed")
 
     monkeypatch.setattr(ConversationGraph, "run", crashes)
+    return runs
+
+
+@pytest.mark.parametrize("given_up", [False, True])
+async def test_an_apology_written_as_the_shutdown_cuts_its_turn_short_is_stored_and_counted_once(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch, given_up: bool
+) -> None:
+    """The graph crashes on every run, and the shutdown cuts the turn short while its
+    apology is being written (`given_up`: the first apology failed unexpectedly, and
+    this is the apology of the turn given up after its one try here). The apology is
+    still stored, and each count made once; the customer's resume finds nothing left to
+    answer (where the cut write went unstored yet counted, and the turn run again failed
+    and was counted a second time)."""
+
+    the_graph_crashes(monkeypatch)
     async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
         service = runtime.service
+        service.retries = Retries(tries=1)
         conversation = await service.start()
         apply, writing, written = service.work.apply, asyncio.Event(), asyncio.Event()
+        failing = [RuntimeError("connection lost")] if given_up else []
 
         async def slow_apology(work: Any, urgent: bool = False) -> Any:
             if work.__qualname__.startswith("ConversationService._apologise."):
+                if failing:
+                    raise failing.pop()
                 writing.set()
                 await written.wait()
             return await apply(work, urgent)
 
         service.work.apply = slow_apology  # type: ignore[method-assign]
-        failed, errors_before = errors_of("turn_failed"), errors_counted()
+        counts = ("turn_failed", "turn_given_up")
+        before, errors_before = [errors_of(code) for code in counts], errors_counted()
         question, _ = await service.customer_message(
             conversation.id, "how do I get a refund?", "m1"
         )
@@ -556,8 +574,8 @@ async def test_an_apology_written_as_the_shutdown_cuts_its_turn_short_is_stored_
         received = await service.log.events_after(conversation.id, question.seq)
         assert [e.data.get("kind") for e in received] == ["turn_failed"]
         assert (await service.get(conversation.id)).pending_seq is None
-        assert errors_of("turn_failed") == failed + 1
-        assert errors_counted() == errors_before + 1
+        assert [errors_of(code) for code in counts] == [before[0] + 1, before[1] + given_up]
+        assert errors_counted() == errors_before + 1 + given_up
 
 
 async def test_a_failed_turn_whose_apology_fails_unexpectedly_is_tried_again_and_answered(
@@ -612,6 +630,51 @@ async def test_a_handoff_turn_that_fails_and_whose_end_is_refused_counts_once_as
         await service.drain()
         assert (await service.get(conversation.id)).pending_seq is None
         assert errors_counted() == errors_before + 1
+
+
+async def test_a_turn_refused_between_unexpected_failures_gets_its_tries_anew(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph crashes on every run (two tries here). The first apology fails
+    unexpectedly, so the turn is tried again after a pause; the database refuses that
+    run's apology, so the question waits for the customer. When they resume and the
+    apology fails unexpectedly again, the turn gets its tries anew, a pause and another
+    run, which answers it: the failures in a row were broken by the refusal (where the
+    count went on from before it, and the turn was given up at once)."""
+
+    the_graph_crashes(monkeypatch)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        service.retries = Retries(tries=2)
+        pauses = pauses_of(service)
+        conversation = await service.start()
+        apply = service.work.apply
+        failures: list[Exception] = [
+            RuntimeError("connection lost"),
+            Unavailable("the apology's write refused"),
+            RuntimeError("connection lost"),
+        ]
+
+        async def apologies_fail(work: Any, urgent: bool = False) -> Any:
+            if work.__qualname__.startswith("ConversationService._apologise.") and failures:
+                raise failures.pop(0)
+            return await apply(work, urgent)
+
+        service.work.apply = apologies_fail  # type: ignore[method-assign]
+        given_up = errors_of("turn_given_up")
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await service.drain()
+        assert (await service.get(conversation.id)).pending_seq == question.seq
+
+        await service.resume(conversation.id, service.token_for(conversation.id))
+        await service.drain()
+        assert not failures
+        assert pauses == [service.retries.first_s] * 2
+        assert errors_of("turn_given_up") == given_up
+        received = await service.log.events_after(conversation.id, question.seq)
+        assert [e.data.get("kind") for e in received] == ["turn_failed"]
 
 
 def the_handoffs_end_write_fails(
@@ -707,6 +770,85 @@ async def test_a_handoff_turn_whose_end_keeps_failing_is_given_up_and_blocks_no_
         assert (await service.get(conversation.id)).pending_seq is None
         assert (await service.get(conversation.id)).mode == "queued"
         assert await service.queue.entry(conversation.id) is not None
+
+
+async def test_a_shutdown_waits_for_no_turn_waiting_to_be_tried_again(
+    tmp_path: Path,
+    kb_snapshot: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A turn whose apology failed unexpectedly waits to be tried again when the server is
+    told to stop (SIGTERM). The drain that lets answers in progress finish before the
+    sockets close drops that wait at once, as the shutdown says it does: it does not
+    wait through the pause for the grace period and then warn that answers were still
+    running (where only the lifespan's later drain, after the sockets, dropped it)."""
+    services: list[ConversationService] = []
+    init = ConversationService.__init__
+
+    def kept(service: ConversationService, *args: Any, **kwargs: Any) -> None:
+        init(service, *args, **kwargs)
+        services.append(service)
+
+    monkeypatch.setattr(ConversationService, "__init__", kept)
+    the_graph_crashes(monkeypatch)
+    caplog.set_level(logging.WARNING, logger="warmline.gate")
+    waiting, dropped = asyncio.Event(), asyncio.Event()
+
+    async def pause(seconds: float) -> None:
+        waiting.set()
+        try:
+            await asyncio.Event().wait()  # the pause is the test's: it never ends by itself
+        finally:
+            dropped.set()
+
+    settings = make_settings(tmp_path, kb_snapshot, shutdown_grace_s=1.0)
+    async with serving(settings) as running_server:
+        service = services[-1]
+        service.pause = pause
+        refuse_the_first_answer(service, "_apologise", RuntimeError("connection lost"))
+        conversation = await service.start()
+        await service.customer_message(conversation.id, "how do I get a refund?", "m1")
+        await waiting.wait()
+        running_server.instance.should_exit = True  # what SIGTERM does
+    assert dropped.is_set()
+    logged = [r.getMessage() for r in caplog.records if r.name == "warmline.gate"]
+    assert not [m for m in logged if "still running" in m], logged
+
+
+async def test_a_turn_whose_pause_ended_as_the_shutdown_began_is_not_started(
+    tmp_path: Path, kb_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph crashes on every run and the first apology fails unexpectedly, so the
+    turn waits to be tried again; its pause is over and the retry is reading the
+    conversation when the shutdown begins. The retry is dropped there too: no turn
+    starts once the server is stopping, and the question stays pending for the next
+    start (where the retry, past its pause, was out of the shutdown's reach and ran it)."""
+    runs = the_graph_crashes(monkeypatch)
+    async with running(make_settings(tmp_path, kb_snapshot)) as runtime:
+        service = runtime.service
+        pauses = pauses_of(service)
+        conversation = await service.start()
+        refuse_the_first_answer(service, "_apologise", RuntimeError("connection lost"))
+        get, reading, release = service.log.get, asyncio.Event(), asyncio.Event()
+
+        async def read_after_the_pause(conversation_id: str) -> Any:
+            if pauses:
+                reading.set()
+                await release.wait()
+            return await get(conversation_id)
+
+        service.log.get = read_after_the_pause  # type: ignore[method-assign]
+        question, _ = await service.customer_message(
+            conversation.id, "how do I get a refund?", "m1"
+        )
+        await reading.wait()
+        service.stop_retrying()
+        release.set()
+        await service.drain()
+        assert runs == [1]
+        service.log.get = get  # type: ignore[method-assign]
+        assert (await service.get(conversation.id)).pending_seq == question.seq
 
 
 class LineRecorder:

@@ -723,6 +723,9 @@ class ConversationService:
             # server next starts.
             ERRORS.labels(code="unavailable").inc()
             log.warning("turn left pending", extra={"conversation_id": conversation_id})
+            # Failures in a row end here: the next run that fails unexpectedly gets its
+            # tries anew, and a customer who never comes back leaves no count behind.
+            self._stuck.pop(conversation_id, None)
         except Exception as exc:
             # Counted where it failed (`_complete_handoff`, the apology's `_ending_write`).
             handoff = isinstance(exc, _HandoffNotEnded)
@@ -743,7 +746,8 @@ class ConversationService:
     async def _try_again_or_give_up(self, conversation_id: str, seq: int, handoff: bool) -> None:
         """The turn of message `seq` failed with an unexpected error and stays pending:
         run it again after a pause (`Retries`), or, after its last try, give it up. A
-        given-up turn gets the customer's apology in a write of its own, which passes the
+        given-up turn gets the customer's apology in a write of its own, which the
+        shutdown does not cut short (`_ending_write`, counting nothing) and passes the
         mark on (their message and the handoff stay as stored), so the messages behind it
         are answered; it is logged and counted (`turn_given_up`)."""
         where = {"conversation_id": conversation_id, "seq": seq}
@@ -765,32 +769,33 @@ class ConversationService:
             stuck.retry.cancel()
         log.error("turn given up after %d tries", stuck.failed, extra=where)
         ERRORS.labels(code="turn_given_up").inc()
+        reason: TextKey = "handoff_unfinished" if handoff else "turn_failed"
         try:
-            await self._apologise(
-                conversation_id, seq, "handoff_unfinished" if handoff else "turn_failed"
-            )
+            await self._ending_write(None, self._apologise(conversation_id, seq, reason))
         except Exception:
             # It stays pending, run again when the customer resumes or the server starts.
             log.exception("given-up turn's apology not stored", extra=where)
 
     async def _try_again(self, conversation_id: str, stuck: _Stuck, pause_s: float) -> None:
         """After `pause_s`, the conversation's unanswered messages run again, the stuck one
-        first (unless it was answered meanwhile, here or by another gateway)."""
+        first (unless it was answered meanwhile, here or by another gateway). It is the
+        stuck turn's `retry` until it has started those turns: a failure meanwhile needs
+        no retry of its own, and the shutdown (`stop_retrying`) drops it at any point."""
         try:
             await self.pause(pause_s)
+            try:
+                conversation = await self.log.get(conversation_id)
+            except Unavailable:
+                # The customer's next message, resume or the next start runs it.
+                log.warning("turn not tried again", extra={"conversation_id": conversation_id})
+                return
+            if conversation is None or conversation.pending_seq != stuck.seq:
+                if self._stuck.get(conversation_id) is stuck:
+                    self._stuck.pop(conversation_id)
+                return
+            await self._run_unanswered(conversation)
         finally:
             stuck.retry = None
-        try:
-            conversation = await self.log.get(conversation_id)
-        except Unavailable:
-            # The customer's next message, resume or the next start runs it.
-            log.warning("turn not tried again", extra={"conversation_id": conversation_id})
-            return
-        if conversation is None or conversation.pending_seq != stuck.seq:
-            if self._stuck.get(conversation_id) is stuck:
-                self._stuck.pop(conversation_id)
-            return
-        await self._run_unanswered(conversation)
 
     def stop_retrying(self) -> None:
         """At shutdown: the turns waiting to be tried again, or failing from now on, stay

@@ -40,6 +40,39 @@ class Coordination(Generic[F]):
 CONNECT_WINDOW_S = 60.0
 
 
+def _client(url: str, settings: CoordinationSettings) -> Redis:
+    """A Redis client whose every command and connection waits at most the configured
+    timeouts (`coordination`)."""
+    return Redis.from_url(
+        url,
+        decode_responses=True,
+        health_check_interval=10,
+        socket_keepalive=True,
+        socket_timeout=settings.redis_timeout_s,
+        socket_connect_timeout=settings.redis_connect_timeout_s,
+    )
+
+
+def _unreachable(exc: RedisError) -> Unavailable:
+    return Unavailable(f"Redis not reachable at start: {exc}")
+
+
+async def reach_redis(settings: CoordinationSettings) -> None:
+    """`Unavailable` unless the Redis at `redis_url`, if any, answers a ping within the
+    configured timeouts: asked before a server starts anything else, so a Redis that is
+    down or hung stops it at once, in words, rather than after the knowledge base and
+    the models have loaded, with a traceback from the start-up `coordination` raises in."""
+    if settings.redis_url is None:
+        return
+    redis = _client(settings.redis_url, settings)
+    try:
+        await redis.ping()
+    except RedisError as exc:
+        raise _unreachable(exc) from exc
+    finally:
+        await redis.aclose()
+
+
 @asynccontextmanager
 async def coordination(
     settings: CoordinationSettings, limits: FloodLimits, parse: Callable[[str], F]
@@ -62,14 +95,7 @@ async def coordination(
         )
         return
     timeout_s = settings.redis_timeout_s
-    redis = Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        health_check_interval=10,
-        socket_keepalive=True,
-        socket_timeout=timeout_s,
-        socket_connect_timeout=settings.redis_connect_timeout_s,
-    )
+    redis = _client(settings.redis_url, settings)
     prefix = settings.redis_prefix
     block_ms = min(READ_BLOCK_MS, max(1, int(timeout_s * 500)))
     bus = RedisEventBus(redis, f"{prefix}:events", parse, read_block_ms=block_ms)
@@ -81,7 +107,7 @@ async def coordination(
             await presence.start()
             await sockets.start()
         except RedisError as exc:
-            raise Unavailable(f"Redis not reachable at start: {exc}") from exc
+            raise _unreachable(exc) from exc
         yield Coordination(
             bus,
             presence,

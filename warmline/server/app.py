@@ -71,8 +71,11 @@ def create_app(
     widget = settings.widget_dir
 
     async def drain() -> None:
+        """The shutdown's first step: turns waiting to be tried again are dropped first
+        (left pending for the next start), so the drain waits for answers, not pauses."""
         runtime = state.get("runtime")
         if runtime is not None:
+            runtime.service.stop_retrying()
             await runtime.gate.drain(runtime.service.drain)
 
     app.state.drain = drain

@@ -9,6 +9,7 @@ signal skips the drain. Client addresses come from `trusted_proxies` alone, so
 uvicorn's own X-Forwarded-For handling is off.
 """
 
+import asyncio
 import socket
 from collections.abc import Awaitable, Callable
 
@@ -16,10 +17,13 @@ import uvicorn
 
 from warmline.clock import Clock, Ticks, monotonic, utc_now
 from warmline.config import Settings
+from warmline.coordination.shared import reach_redis
 from warmline.heap import freeze_what_startup_loaded
 from warmline.server.app import create_app
 from warmline.server.exposure import refuse_unsafe
 from warmline.server.runtime import open_knowledge_store
+from warmline.server.startup import RedisUnreachable
+from warmline.storage.database import Unavailable
 
 # Far above the protocol's frame limit, so the app sees an oversized frame and answers it
 # with `frame_too_large` instead of the library closing the socket (1009).
@@ -74,9 +78,13 @@ def build_server(
     knowledge store is opened here, before uvicorn starts, so a damaged one stops it with
     `StoreUnreadable`'s one-line message rather than a lifespan traceback, and what
     startup loaded is frozen once it listens (a process that serves several servers in
-    turn, as the tests do, would keep each one's objects)."""
+    turn, as the tests do, would keep each one's objects). It first asks the Redis it
+    shares with other workers, if any, to answer, for `RedisUnreachable`'s one line."""
     refuse_unsafe(settings)
-    knowledge = open_knowledge_store(settings) if open_store else None
+    knowledge = None
+    if open_store:
+        _refuse_unreachable_redis(settings)
+        knowledge = open_knowledge_store(settings)
     app = create_app(settings, knowledge, clock, ticks)
     config = uvicorn.Config(
         app,
@@ -88,3 +96,14 @@ def build_server(
         timeout_graceful_shutdown=SHUTDOWN_AFTER_DRAIN_S,
     )
     return DrainingServer(config, app.state.drain, freeze_startup=open_store)
+
+
+def _refuse_unreachable_redis(settings: Settings) -> None:
+    """`RedisUnreachable` unless the Redis in `redis_url`, if set, answers (`reach_redis`)."""
+    try:
+        asyncio.run(reach_redis(settings))
+    except Unavailable as exc:
+        raise RedisUnreachable(
+            f"{str(exc).rstrip('.')}. Start it, or set redis_url (WARMLINE_REDIS_URL) to "
+            "the Redis the workers share."
+        ) from exc

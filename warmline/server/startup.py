@@ -17,3 +17,7 @@ class UnsafeExposure(StartupRefused):
 class StoreUnreadable(StartupRefused):
     """The local knowledge-base folder cannot be read back (a crash mid-write, a disk
     error, a file edited by hand); the message names the folder and the fix."""
+
+
+class RedisUnreachable(StartupRefused):
+    """The Redis that `redis_url` names refuses connections or does not answer in time."""
