@@ -15,6 +15,10 @@ a worker's slots do under load: the query embeddings and spaCy passes made at th
 time then share model calls (`warmline.batching`), and the model threads' CPU a turn
 says what that batching saves against turns run one at a time.
 
+Each model batcher's calls are counted (`batchers`): texts a call, how many calls found
+the model idle, how many ran alone, and how many turns were in flight in the process when
+a call was made; and each turn's wall time (inspection and graph run), p50 and p95.
+
 Run it on another checkout with `PYTHONPATH=DIR` to compare (same messages, same seed).
 Writes benchmarks/results/turn_cpu.json (or `--result NAME`).
 
@@ -25,11 +29,14 @@ Usage: PYTHONPATH=. .venv/bin/python benchmarks/turn_cpu.py [--turns 100] [--con
 import argparse
 import asyncio
 import collections
+import contextlib
 import functools
 import os
+import statistics
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,7 @@ from harness import machine, now_utc, write_result
 from turn_latency import _conversations, distinct_questions
 
 import warmline.agent.nodes as nodes
+import warmline.batching as batching
 import warmline.guardrails.inspection as inspection
 import warmline.guardrails.redaction as redaction
 import warmline.retrieval.store as store
@@ -70,9 +78,78 @@ _WRAPPED = (
 )
 
 
+class _BatcherCounts:
+    """One batcher's calls as they were made: whether each found the model idle, the
+    turns in flight then, and each model call's size."""
+
+    def __init__(self) -> None:
+        self.running = False
+        self.sizes: list[int] = []
+        self.idle_arrivals = 0
+        self.arrivals = 0
+        self.in_flight_at_arrival: collections.Counter[int] = collections.Counter()
+
+    def summary(self) -> dict[str, Any]:
+        calls = len(self.sizes)
+        return {
+            "texts": sum(self.sizes),
+            "model_calls": calls,
+            "texts_per_call": round(sum(self.sizes) / calls, 2) if calls else None,
+            "calls_alone": self.sizes.count(1),
+            "arrivals_finding_model_idle": round(self.idle_arrivals / self.arrivals, 2)
+            if self.arrivals
+            else None,
+            "turns_in_flight_at_arrival": dict(sorted(self.in_flight_at_arrival.items())),
+        }
+
+
+_batchers: collections.defaultdict[str, _BatcherCounts] = collections.defaultdict(_BatcherCounts)
+_turns_in_flight = 0
+_counting = threading.Lock()
+
+
+def _count_batchers() -> None:
+    """Wrap every `MicroBatcher`'s call and model call to count them (`_BatcherCounts`)."""
+    cls = batching.MicroBatcher
+    call, run = cls.__call__, cls._run
+
+    def counted_call(self: Any, item: Any) -> Any:
+        counts = _batchers[self._name]
+        with _counting:
+            counts.arrivals += 1
+            counts.idle_arrivals += not counts.running and self._waiting.empty()
+            counts.in_flight_at_arrival[_turns_in_flight] += 1
+        return call(self, item)
+
+    def counted_run(self: Any, batch: list[Any]) -> None:
+        counts = _batchers[self._name]
+        counts.running = True
+        counts.sizes.append(len(batch))
+        try:
+            run(self, batch)
+        finally:
+            counts.running = False
+
+    setattr(cls, "__call__", counted_call)  # noqa: B010 (a class attribute, wrapped)
+    setattr(cls, "_run", counted_run)  # noqa: B010
+
+
 def _instrument() -> None:
     for owner, attribute, name in _WRAPPED:
         setattr(owner, attribute, _timed(name, getattr(owner, attribute)))
+    _count_batchers()
+
+
+@contextlib.contextmanager
+def _a_turn_in_flight() -> Iterator[None]:
+    """The turn (its inspection and its graph run) counted among the turns in flight that
+    a batcher's call sees."""
+    global _turns_in_flight
+    _turns_in_flight += 1
+    try:
+        yield
+    finally:
+        _turns_in_flight -= 1
 
 
 def _threads() -> dict[int, float]:
@@ -98,18 +175,22 @@ async def measure(turns: int, concurrent: int = 1) -> dict[str, Any]:
         object.__setattr__(context, "answerable", _timed("confidence", context.answerable))
         object.__setattr__(context, "assess", _timed("policy", context.assess))
         questions = distinct_questions(turns + WARM_UP)
+        walls: list[float] = []
 
         async def turn(conversation: str, text: str, seq: int) -> None:
-            inspected = await asyncio.to_thread(
-                inspection.inspect_message, compute.guard, text, [], None, True
-            )
-            redacted = inspected.verdict.redaction
-            assert redacted is not None
-            started = time.thread_time()
-            await compute.graph.run(
-                conversation, TurnInput(seq=seq, text=redacted.text, mode="bot")
-            )
-            _spent["graph and event loop"] += time.thread_time() - started
+            began = time.perf_counter()
+            with _a_turn_in_flight():
+                inspected = await asyncio.to_thread(
+                    inspection.inspect_message, compute.guard, text, [], None, True
+                )
+                redacted = inspected.verdict.redaction
+                assert redacted is not None
+                started = time.thread_time()
+                await compute.graph.run(
+                    conversation, TurnInput(seq=seq, text=redacted.text, mode="bot")
+                )
+                _spent["graph and event loop"] += time.thread_time() - started
+            walls.append(time.perf_counter() - began)
 
         async def lane(talks: list[tuple[str, list[str]]]) -> None:
             for conversation, chunk in talks:
@@ -122,6 +203,8 @@ async def measure(turns: int, concurrent: int = 1) -> dict[str, Any]:
 
         await play("warm", questions[turns:])
         _spent.clear()
+        _batchers.clear()
+        walls.clear()
         before, cpu = _threads(), time.process_time()
         await play("c", questions[:turns])
         cpu, after = time.process_time() - cpu, _threads()
@@ -138,6 +221,11 @@ async def measure(turns: int, concurrent: int = 1) -> dict[str, Any]:
         "steps_ms_per_turn": steps,
         "loop_thread_ms_per_turn": round(loop_thread / turns * 1000, 2),
         "other_threads_ms_per_turn": [round(s / turns * 1000, 1) for s in per_thread if s > 0],
+        "turn_wall_ms": {
+            "p50": round(statistics.median(walls) * 1000, 1),
+            "p95": round(statistics.quantiles(walls, n=20)[-1] * 1000, 1),
+        },
+        "batchers": {name: counts.summary() for name, counts in sorted(_batchers.items())},
     }
 
 
