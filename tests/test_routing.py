@@ -774,3 +774,116 @@ async def test_a_pass_looks_again_only_at_entries_that_changed_or_aged(
                 i["conversation_id"]: i["effective_priority"] for i in aged[0].data["changed"]
             }
             assert changed == {conversation: rank + 1 for conversation, rank in before.items()}
+
+
+@asynccontextmanager
+async def quiet_line(
+    tmp_path: Path, kb_snapshot: Path, clock: MovableClock, **queue: Any
+) -> AsyncIterator[tuple[Any, asyncio.Queue[ServerFrame]]]:
+    """A service whose timers look at `clock` every 0.2 s, with what it sends agents."""
+    policy = Settings().policy.model_copy(
+        update={
+            "business_hours": None,
+            "queue": QueuePolicy.model_validate({"sla_check_seconds": 0.2} | queue),
+        }
+    )
+    settings = make_settings(tmp_path, kb_snapshot, agents=AGENTS, policy=policy)
+    async with running(settings, clock=clock) as runtime:
+        frames: asyncio.Queue[ServerFrame] = asyncio.Queue()
+        with runtime.service.broadcast.bus.subscribe(bus.AGENTS, frames):
+            yield runtime, frames
+
+
+async def settled(runtime: Any, frames: asyncio.Queue[ServerFrame]) -> dict[str, dict[str, Any]]:
+    """The queue as agents hold it once nothing is left to tell them (passes scheduled by
+    earlier changes may still be due): its entries by conversation."""
+    await runtime.service.drain()  # a press's turn completes its packet
+    while True:
+        runtime.service.broadcast.announce()
+        sent = [(await asyncio.wait_for(frames.get(), 10)).type]
+        while sent[-1] != "roster":
+            sent.append((await asyncio.wait_for(frames.get(), 10)).type)
+        broadcast = runtime.service.broadcast  # and no pass is due or running since
+        if "queue_update" not in sent and not (
+            broadcast._announcing or broadcast._passing.locked()
+        ):
+            items = (await runtime.service.broadcast.queue_frame()).data["items"]
+            return {item["conversation_id"]: item for item in items}
+
+
+async def next_change(frames: asyncio.Queue[ServerFrame]) -> dict[str, Any]:
+    """The one entry the next queue update sends agents again."""
+    while (frame := await asyncio.wait_for(frames.get(), 10)).type != "queue_update":
+        pass
+    (changed,) = frame.data["changed"]
+    return dict(changed)
+
+
+async def test_agents_see_a_conversation_age_while_the_line_stands_still(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """Nobody joins, leaves or is claimed: a conversation that has waited a step of aging
+    is sent to agents again with its raised priority (their console orders and badges the
+    line by it), not left as it was when the line last changed, however long it stays
+    quiet."""
+    clock = MovableClock()
+    async with quiet_line(tmp_path, kb_snapshot, clock) as (runtime, frames):
+        conversation = await runtime.service.start()
+        await runtime.service.request_human(conversation.id, new_id())
+        item = (await settled(runtime, frames))[conversation.id]
+        clock.advance(runtime.settings.policy.queue.aging_minutes * 60 + 1)
+        aged = await next_change(frames)
+        assert aged["conversation_id"] == conversation.id
+        assert aged["effective_priority"] == item["effective_priority"] + 1
+
+
+async def test_agents_see_a_reservation_run_out_while_the_line_stands_still(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """A conversation transferred to a named colleague shows "Reserved for" them; once
+    the reservation has run out, agents are told it waits for anyone, though nothing else
+    happened in the line."""
+    clock = MovableClock()
+    async with quiet_line(tmp_path, kb_snapshot, clock, aging_minutes=600) as (runtime, frames):
+        conversation = await runtime.service.start()
+        await runtime.service.request_human(conversation.id, new_id())
+        await runtime.service.drain()
+        assert await runtime.agents.claim(AGENTS[0], conversation.id)
+        await runtime.agents.transfer(AGENTS[0], conversation.id, "over to you", "sam", None)
+        assert (await settled(runtime, frames))[conversation.id]["reserved_for"] == "Sam"
+        clock.advance(runtime.settings.policy.queue.preferred_agent_minutes * 60 + 1)
+        lapsed = await next_change(frames)
+        assert lapsed["conversation_id"] == conversation.id and lapsed["reserved_for"] is None
+
+
+async def test_a_lapsed_reservation_is_auto_assigned_while_the_line_stands_still(
+    tmp_path: Path, kb_snapshot: Path
+) -> None:
+    """With auto-assignment, a conversation reserved for a colleague who is online but
+    full waits for them; once the reservation has run out it goes to a free fit agent,
+    though nothing else happened in the line (the customer waited on while Sam sat idle)."""
+    clock = MovableClock()
+    alex, sam = AGENTS[0], AGENTS[1]
+    async with quiet_line(tmp_path, kb_snapshot, clock, aging_minutes=600, auto_assign=True) as (
+        runtime,
+        frames,
+    ):
+        service, agents = runtime.service, runtime.agents
+        for account in (alex, sam):
+            agents.signed_in(account)
+        await agents.set_status(sam, "away")
+        first = await service.start()
+        await service.request_human(first.id, new_id())  # auto-assigned to Alex: he is full
+        second = await service.start()
+        await service.request_human(second.id, new_id())
+        await service.drain()
+        assert await agents.claim(sam, second.id)
+        await agents.transfer(sam, second.id, "Alex knows this one", "alex", None)
+        taken: asyncio.Queue[ServerFrame] = asyncio.Queue()
+        with service.broadcast.bus.subscribe(bus.agent_topic("sam"), taken):
+            await agents.set_status(sam, "available")
+            assert (await settled(runtime, frames))[second.id]["reserved_for"] == "Alex"
+            clock.advance(runtime.settings.policy.queue.preferred_agent_minutes * 60 + 1)
+            while (frame := await asyncio.wait_for(taken.get(), 10)).type != "conversation":
+                pass
+            assert frame.conversation_id == second.id

@@ -39,6 +39,7 @@ from warmline.handoff.routing import (
     effective_priority,
     in_line,
     reads_the_same_until,
+    reservation_ended,
 )
 from warmline.handoff.wait import HISTORY as WAIT_HISTORY
 from warmline.handoff.wait import Wait, expected_wait, typical_waits
@@ -405,6 +406,11 @@ class Broadcaster:
             return None
         return control("queue_update", added=added, changed=changed, removed=removed)
 
+    def _sent_has_aged(self, now: datetime) -> bool:
+        """Whether an entry as last sent to agents may read otherwise at `now` (its next
+        aging step or its reservation's end has come) though its row did not change."""
+        return any(not sent.since <= now < sent.until for sent in self._announced.values())
+
     async def queue_frame(self) -> ServerFrame:
         """The whole queue, for an agent who just signed in (changes follow as updates)."""
         entries = await self.queue.open_entries()
@@ -415,12 +421,23 @@ class Broadcaster:
         supervisors get the dashboard again (ratings, resolutions by the bot and handle times
         change without any queue change to push them), and this process's waiting customers
         whose expected wait has ticked down to another minute are told so (a quiet line
-        has no change to tell it, and the widget would go on showing the first promise)."""
+        has no change to tell it, and the widget would go on showing the first promise).
+        Agents get a pass too once an entry they were sent has aged a step or lost its
+        reservation (`reads_the_same_until`), and auto-assignment runs once a waiting
+        conversation's reservation has ended since the last look: a quiet line would go
+        on showing agents its old order and "reserved for" an agent it no longer waits
+        for, and a free fit agent would not be given the conversation."""
+        looked = self.clock()
         while True:
             await asyncio.sleep(self._queue_policy.sla_check_seconds)
             async with self._passing:  # read inside: a pass never tells older news
                 entries = await self.queue.open_entries()
                 await self._tell_places(entries)
+                previous, looked = looked, self.clock()
+                if self._sent_has_aged(looked):
+                    self.announce()
+            if reservation_ended(entries, previous, looked):
+                await self.dispatch()
             if self.bus.has_subscribers(SUPERVISORS):
                 self.bus.publish(SUPERVISORS, await self.dashboard(entries))
             now = self.clock()

@@ -60,6 +60,18 @@ def reads_the_same_until(entry: QueueEntry, now: datetime, aging_minutes: float)
     return until
 
 
+def reservation_ended(entries: Iterable[QueueEntry], after: datetime, until: datetime) -> bool:
+    """Whether a waiting conversation's reservation ended in (`after`, `until`]: nothing
+    in the line changes then, yet other agents may now take it."""
+    return any(
+        e.status == "queued"
+        and e.preferred_agent is not None
+        and e.preferred_until is not None
+        and after < e.preferred_until <= until
+        for e in entries
+    )
+
+
 def in_line(entries: Iterable[QueueEntry], now: datetime, aging_minutes: float) -> list[QueueEntry]:
     """Waiting conversations in the order they should be served."""
     waiting = [e for e in entries if e.status == "queued"]
