@@ -820,6 +820,11 @@ def test_a_reference_word_in_an_earlier_sentence_names_no_phone(redactor: Redact
         "I have 2 old route maps",
         "we drove 5 rt. lol",
         "gave it 5 stars rt. please",
+        # A count of one digit before a road written short or old: things with the
+        # road's name, not a house on it.
+        "the 5 old route 66 souvenirs arrived broken",
+        "I need 4 Rt. 66 stickers",
+        "there are 3 rte. 66 signs in the shop",
     ],
 )
 def test_units_and_counts_before_a_state_stay(redactor: Redactor, text: str) -> None:
