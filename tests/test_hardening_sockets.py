@@ -389,8 +389,8 @@ def test_the_request_rules_cost_linear_time(text_of: Callable[[int], str]) -> No
         "it's ab ",
         "unit 1-",
         "1 a IL, ",
-        "1 old us rte. ",
-        "1 rt. 1 n ",
+        "11 old us rte. ",
+        "11 rt. 1 n ",
         "Hi there",
         "DE89 3704 with ",
     ],
@@ -404,7 +404,7 @@ def test_redaction_costs_linear_time(unit: str) -> None:
     _assert_linear(redactor.detect, lambda n: (unit * n)[:n], 1000, 4)
 
 
-@pytest.mark.parametrize(("word", "end"), [("unit", "z"), ("1 highway", "!"), ("1 old rte.", "!")])
+@pytest.mark.parametrize(("word", "end"), [("unit", "z"), ("1 highway", "!"), ("11 old rte.", "!")])
 def test_a_unit_or_road_word_before_a_run_of_blanks_costs_linear_time(word: str, end: str) -> None:
     """A unit or road word, a run of blanks and no number: two optional blank runs around
     an optional "#" shared the run between them ("unit" then 8,000 blanks took 62 times

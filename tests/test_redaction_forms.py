@@ -471,6 +471,12 @@ def test_brands_and_places_where_a_name_would_stand_stay(redactor: Redactor, tex
         ("Hi there, Priya here", "Hi there, <NAME_1> here"),
         ("hey there Ngozi, my order is late", "hey there <NAME_1>, my order is late"),
         ("Sam there?", "<NAME_1> there?"),
+        # A writer naming themself before "there" and a pause, as a greeting stands:
+        # only a greeting's shape ("Hae", "Hai") is read as one.
+        ("Ryan there, can you call me?", "<NAME_1> there, can you call me?"),
+        ("Maria there. I need help", "<NAME_1> there. I need help"),
+        ("Łukasz there, my card is blocked", "<NAME_1> there, my card is blocked"),
+        ("Adam there", "<NAME_1> there"),
         # A name the model ran on into a link is a name without the link.
         ("Go Hunter http://t.co/DbqGnL8RA5", "Go <NAME_1> http://t.co/DbqGnL8RA5"),
         # A word no dictionary knows, joined to a name by "and", is another name...
@@ -814,6 +820,11 @@ def test_a_reference_word_in_an_earlier_sentence_names_no_phone(redactor: Redact
         "I have 2 old route maps",
         "we drove 5 rt. lol",
         "gave it 5 stars rt. please",
+        # A count of one digit before a road written short or old: things with the
+        # road's name, not a house on it.
+        "the 5 old route 66 souvenirs arrived broken",
+        "I need 4 Rt. 66 stickers",
+        "there are 3 rte. 66 signs in the shop",
     ],
 )
 def test_units_and_counts_before_a_state_stay(redactor: Redactor, text: str) -> None:

@@ -88,8 +88,9 @@ _CALLS = frozenset(
 )  # fmt: skip
 _LINKS = ("http://", "https://", "www.")
 _LINK_AFTER = re.compile(r"\s+(?:https?://|www\.)", re.IGNORECASE)
-# A message's first word before "there" and a pause or its end: "Hae there, …".
-_GREETING_THERE = re.compile(r"\s*([^\W\d_]+) there\s*(?:[,!.]|$)", re.IGNORECASE)
+# A message's first word, an "h" and one to three of "a", "e", "i", "y" (a greeting's
+# shape: "Hae", "Hai", "Hii", "Heyy"), before "there" and a pause or its end.
+_GREETING_THERE = re.compile(r"\s*(h[aeiy]{1,3}) there\s*(?:[,!.]|$)", re.IGNORECASE)
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*?_\d+>")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Recognizers that read English capitals and vocabulary as names.
@@ -313,11 +314,12 @@ def _ours(text: str, result: RecognizerResult, ours: list[tuple[int, int]]) -> b
 
 def _greeting_there(text: str) -> list[tuple[int, int]]:
     """The word that opens `text` before "there" and a pause ("Hae there, I have a
-    transaction …", "Hii there!"): the "hi there" greeting, however it is spelt. The name
-    list holds short given names that are greetings misspelt ("Hae", "Hai"), and the
-    models read a capitalised first word as a person. A person is never greeted or
-    named that way: "Sam there?" asks for someone and is left to the name rules, and so
-    is "Hi there, Sam"."""
+    transaction …", "Hii there!") when it has a greeting's shape: the "hi there" greeting
+    misspelt. The name list holds short given names that are such greetings ("Hae",
+    "Hai"), and the models read a capitalised first word as a person. Any other word
+    is left to the name rules: writers name themselves the same way ("Ryan there, can
+    you call me?", "Maria there. I need help"), "Sam there?" asks for someone, and a
+    greeting spelt right ("Hello", "Hiya") is no name anyway."""
     opening = _GREETING_THERE.match(text)
     return [opening.span(1)] if opening else []
 

@@ -56,8 +56,9 @@ ADDRESS_PATTERNS = [
     rf"(?:\s+{_DIRECTION}\b)?{_UNIT}*",
     # 13125 Rte. 138 / 5965 State Rt. 140 / 2349 Old State Route 3: a road's abbreviation
     # with its dot, or its former line ("Old"), before a road number in digits ("rt"
-    # without the dot is chat's retweet; "2 old route maps" counts maps)
-    rf"\d{{1,6}}\s+(?:{_DIRECTION}\s+)?(?:old\s+)?(?:(?:us|u\.s\.|state|county|[a-z]{{2}})\s+)?"
+    # without the dot is chat's retweet; "2 old route maps" counts maps; a house number of
+    # one digit is a count too: "4 Rt. 66 stickers", "the 5 old route 66 souvenirs")
+    rf"\d{{2,6}}\s+(?:{_DIRECTION}\s+)?(?:old\s+)?(?:(?:us|u\.s\.|state|county|[a-z]{{2}})\s+)?"
     rf"(?:highway|hwy|route|rte|rt(?=\.))\.?\s*(?:no\.?\s*)?(?:#\s*)?\d{{1,4}}[a-z]?\b"
     rf"(?:\s+{_DIRECTION}\b)?{_UNIT}*",
     # Highway 63 South: a capitalised road with its number and no house number
