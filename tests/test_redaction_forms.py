@@ -171,6 +171,23 @@ def test_words_of_other_languages_and_company_names_stay(redactor: Redactor, tex
 
 
 @pytest.mark.parametrize(
+    ("language", "text", "redacted"),
+    [
+        # An article opens a title or a brand, not a person, though the list holds both words.
+        ("es", "La Primitiva no me pagó el premio", "La Primitiva no me pagó el premio"),
+        ("es", "El Tránsito Urbano está lento", "El Tránsito Urbano está lento"),
+        ("de", "Die Post hat mein Paket verloren", "Die Post hat mein Paket verloren"),
+        # Two listed names are still a person, and so is a surname's particle.
+        ("es", "Hola, soy Ana Ruiz", "Hola, soy <NAME_1>"),
+    ],
+)
+def test_an_article_opens_no_listed_name_pair(
+    redactor: Redactor, language: str, text: str, redacted: str
+) -> None:
+    assert redactor.redact(text, PlaceholderBook(), language).text == redacted
+
+
+@pytest.mark.parametrize(
     ("text", "redacted"),
     [
         (

@@ -335,14 +335,26 @@ def _names_a_thing(result: RecognizerResult, things: list[tuple[int, int]]) -> b
     )
 
 
+# Articles of the widget's other languages, which the name list holds as surnames ("La",
+# "Die"): before a capitalised word they open a title or a brand ("La Primitiva no me
+# pagó", "Die Post"), not a person. Surname particles ("de", "da", "del") are not here:
+# "De Souza" is a name.
+_ARTICLES = frozenset(
+    {"la", "las", "el", "los", "lo", "le", "les", "un", "una", "une", "der", "die", "das",
+     "dem", "den", "ein", "eine"}
+)  # fmt: skip
+
+
 def _listed_name_pairs(text: str, stop: frozenset[str]) -> list[DetectedSpan]:
     """Two capitalised listed names side by side ("Jürgen Weber", "Ana Ruiz"): a name in
-    any language, where one listed word alone may be an ordinary word there."""
+    any language, where one listed word alone may be an ordinary word there; never one
+    an article opens (`_ARTICLES`)."""
     names = known_names()
     return [
         DetectedSpan(start=m.start(), end=m.end(), entity_type="PERSON", score=KNOWN_NAME_SCORE)
         for m in _CAPITALISED_PAIR.finditer(text)
-        if all(
+        if m.group(1).casefold() not in _ARTICLES
+        and all(
             word.casefold() in names and word.casefold() not in stop and not word.isupper()
             for word in m.groups()
         )
