@@ -1,15 +1,20 @@
-"""Erasure on request: a customer's conversations disappear from every store."""
+"""Erasure on request: a customer's conversations disappear from every store; every
+original a customer gave is kept under a placeholder of its own."""
 
 import asyncio
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import make_settings
+from conftest import Backend, make_settings
+from pydantic import SecretStr
 
 from warmline.cli import main
+from warmline.guardrails.redaction import PiiFinding, PlaceholderEntry, Redaction
+from warmline.guardrails.vault import VaultItem
 from warmline.server.privacy import privacy_office
 from warmline.server.runtime import running
 from warmline.storage.wal import WalNotEmptied, empty_wal
@@ -134,3 +139,78 @@ def test_the_servers_writes_wait_for_an_erasure_retrying_beside_a_reader_never_f
 
     reader.close()
     assert server.execute("SELECT text FROM events").fetchall()[-1] == ("a reply",)
+
+
+async def test_two_messages_at_once_each_with_a_new_email_keep_both_addresses(
+    tmp_path: Path, kb_snapshot: Path, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tabs send at once, each a new e-mail: both read the conversation's placeholders
+    before either is stored. Each address gets a placeholder of its own, the ack and the
+    stored text name it, and revealing each shows its own address."""
+    settings = make_settings(tmp_path, kb_snapshot, backend)
+    async with running(settings) as runtime:
+        service = runtime.service
+        conversation = await service.start()
+        both_read = asyncio.Barrier(2)
+        inspect = service._inspect
+
+        async def once_both_have_read(*args: Any) -> Any:
+            await both_read.wait()
+            return await inspect(*args)
+
+        monkeypatch.setattr(service, "_inspect", once_both_have_read)
+        (first, _), (second, _) = await asyncio.gather(
+            service.customer_message(conversation.id, "write to ana@example.org please", "m1"),
+            service.customer_message(conversation.id, "or to bo@example.net instead", "m2"),
+        )
+        await service.drain()
+        stored = {
+            e.data["client_msg_id"]: e.data
+            for e in await service.log.events_after(conversation.id, 0)
+            if e.type == "message" and e.data["role"] == "customer"
+        }
+        revealed: dict[str, str | None] = {}
+        for ack in (first, second):
+            [placeholder] = ack.data["redacted"]
+            assert stored[ack.data["client_msg_id"]]["text"] == ack.data["text"]
+            assert placeholder in ack.data["text"]
+            revealed[placeholder] = await service.vault.reveal(
+                "lead", True, conversation.id, placeholder, "test"
+            )
+    assert sorted(revealed) == ["<EMAIL_1>", "<EMAIL_2>"]
+    assert {revealed[p] for p in first.data["redacted"]} == {"ana@example.org"}
+    assert {revealed[p] for p in second.data["redacted"]} == {"bo@example.net"}
+
+
+def _card_redaction(number: int) -> Redaction:
+    """ "<CARD_n> or <CARD_n>?": one new card, typed twice, as a message numbered it."""
+    placeholder = f"<CARD_{number}>"
+    at = [0, len(placeholder) + 4]
+    return Redaction(
+        text=f"{placeholder} or {placeholder}?",
+        findings=[
+            PiiFinding(entity_type="CREDIT_CARD", placeholder=placeholder, score=1.0, start=s)
+            for s in at
+        ],
+        new_entries=[PlaceholderEntry(entity_type="CREDIT_CARD", digest="b", number=number)],
+        vault_items=[VaultItem(placeholder=placeholder, value=SecretStr("4111111111111111"))],
+    )
+
+
+def test_a_value_numbered_meanwhile_takes_the_next_number_or_the_one_it_was_given() -> None:
+    """Renumbered against placeholders another message committed: a different card
+    moves to the next number (its text rewritten where it stands, 9 to 10 included);
+    the same card takes the number it already has and keeps no second original; one
+    whose number is still free is kept as it is."""
+    taken = [PlaceholderEntry(entity_type="CREDIT_CARD", digest="a", number=9)]
+    moved = _card_redaction(9).renumbered(taken)
+    assert moved.text == "<CARD_10> or <CARD_10>?"
+    assert [f.start for f in moved.findings] == [0, 13]
+    assert [e.number for e in moved.new_entries] == [10]
+    assert [v.placeholder for v in moved.vault_items] == ["<CARD_10>"]
+    same = [PlaceholderEntry(entity_type="CREDIT_CARD", digest="b", number=3)]
+    reused = _card_redaction(9).renumbered(same)
+    assert reused.text == "<CARD_3> or <CARD_3>?"
+    assert reused.new_entries == [] and reused.vault_items == []
+    untouched = _card_redaction(10)
+    assert untouched.renumbered(taken) is untouched

@@ -50,7 +50,9 @@ class CustomerSide(Protocol):
 
     async def keep_originals(
         self, conn: Connection, conversation_id: str, redaction: Redaction
-    ) -> None: ...
+    ) -> Redaction:
+        """The redaction to store, renumbered against the placeholders as committed."""
+        ...
 
 
 class Broadcast(Protocol):
@@ -252,7 +254,7 @@ class AgentCommands:
             existing = await self.log.find_client_message(conn, conversation_id, key)
             if existing is not None:
                 return existing, True
-            await self.customers.keep_originals(conn, conversation_id, redaction)
+            redaction = await self.customers.keep_originals(conn, conversation_id, redaction)
             event = await self.log.append(
                 conn,
                 conversation_id,
@@ -281,7 +283,7 @@ class AgentCommands:
         allowed = agent.can_reveal_pii and (owns or agent.supervises)
         redaction = await self.customers.redact(conversation_id, clean_text(reason, 500))
         async with self.db.transaction() as conn:
-            await self.customers.keep_originals(conn, conversation_id, redaction)
+            redaction = await self.customers.keep_originals(conn, conversation_id, redaction)
         value = await self.vault.reveal(
             agent.id, allowed, conversation_id, placeholder, redaction.text
         )
@@ -303,7 +305,7 @@ class AgentCommands:
         redaction = await self.customers.redact(conversation_id, text)
         async with self.work.change() as change:
             conn = change.conn
-            await self.customers.keep_originals(conn, conversation_id, redaction)
+            redaction = await self.customers.keep_originals(conn, conversation_id, redaction)
             event = await self.log.append(conn, conversation_id, "note", _note(agent, redaction))
             change.record(event)
         return event
@@ -331,7 +333,7 @@ class AgentCommands:
         async with self.work.change() as change:
             conn = change.conn
             owned = await self._still_owned(conn, agent.id, conversation_id)
-            await self.customers.keep_originals(conn, conversation_id, redaction)
+            redaction = await self.customers.keep_originals(conn, conversation_id, redaction)
             await self.queue.requeue(
                 conn,
                 conversation_id,
@@ -459,7 +461,7 @@ class AgentCommands:
             redaction = await self.customers.redact(conversation_id, clean_text(note, 2000))
         async with self.db.transaction() as conn:
             if redaction is not None:
-                await self.customers.keep_originals(conn, conversation_id, redaction)
+                redaction = await self.customers.keep_originals(conn, conversation_id, redaction)
             return await add_label(
                 conn,
                 conversation_id,

@@ -228,6 +228,15 @@ async def _once_more_if_lost(
         return await attempt(None)
 
 
+def _contacts(redaction: Redaction) -> list[str]:
+    """The placeholders of the e-mails and phones a redaction found, in order."""
+    return [
+        f.placeholder
+        for f in redaction.findings
+        if f.placeholder.strip("<>").rsplit("_", 1)[0] in CONTACT_KINDS
+    ]
+
+
 def _same_secret(given: str | None, expected: str) -> bool:
     """Constant-time comparison of what a client sent, as bytes: `compare_digest` refuses
     non-ASCII text with a TypeError, and a token with any characters is simply wrong."""
@@ -479,13 +488,13 @@ class ConversationService:
             handing = edge if current.mode in ("bot", "resolved") else None
             if current.mode == "resolved":
                 change.record(await change_mode(conn, conversation_id, "bot"))
-            await self.keep_originals(conn, conversation_id, redaction)
+            kept = await self.keep_originals(conn, conversation_id, redaction)
             data = {
                 "role": "customer",
-                "text": redaction.text,
+                "text": kept.text,
                 "client_msg_id": client_msg_id,
                 "force_human": force_human,
-                "redacted": [f.placeholder for f in redaction.findings],
+                "redacted": [f.placeholder for f in kept.findings],
             }
             if current.mode == "human":
                 data["to_person"] = True
@@ -605,15 +614,27 @@ class ConversationService:
 
         return await _once_more_if_lost(inspect, received, "inspection", conversation.id)
 
-    async def keep_originals(self, conn: Any, conversation_id: str, redaction: Redaction) -> None:
+    async def keep_originals(
+        self, conn: Any, conversation_id: str, redaction: Redaction
+    ) -> Redaction:
         """A redaction's new placeholders and its originals (in the vault), in the caller's
-        transaction, so the stored text and what reveals it commit together. Most messages
-        hide nothing and write nothing here: each statement is a round trip to the
-        writer's thread, which a handoff's transaction waits through."""
+        transaction, so the stored text and what reveals it commit together; returns the
+        redaction to store, renumbered if another message (another tab, another gateway)
+        numbered a value since this one read the placeholders. The numbering is read again
+        with the conversation locked (SQLite's single writer; its row `FOR UPDATE` on
+        PostgreSQL, held to the commit: the lock a message's transaction takes first, so
+        no other order of locks is added), so two values never share a placeholder and
+        no original is lost. Most messages hide nothing new and do nothing here: each
+        statement is a round trip to the writer's thread, which a handoff's transaction
+        waits through."""
+        if not redaction.new_entries:
+            return redaction
+        await self.log.get_in(conn, conversation_id)
+        redaction = redaction.renumbered(await PlaceholderStore.load_in(conn, conversation_id))
         if redaction.new_entries:
             await self.placeholders.add(conn, conversation_id, redaction.new_entries)
-        if redaction.vault_items:
             await self.vault.store(conn, conversation_id, redaction.vault_items)
+        return redaction
 
     async def _check_flood(self, conversation_id: str, client_msg_id: str) -> None:
         """Refuse a burst of new messages (resends of stored ones are always answered, and a
@@ -1221,12 +1242,7 @@ class ConversationService:
                 "not_waiting", "A contact can be left only while waiting for a person."
             )
         redaction = await self.redact(conversation_id, text)
-        contacts = [
-            f.placeholder
-            for f in redaction.findings
-            if f.placeholder.strip("<>").rsplit("_", 1)[0] in CONTACT_KINDS
-        ]
-        if not contacts:
+        if not _contacts(redaction):
             raise InputRejected(
                 "no_contact", "Please give an e-mail address or a phone number we can reach."
             )
@@ -1235,7 +1251,8 @@ class ConversationService:
             existing = await self.log.find_client_message(conn, conversation_id, client_msg_id)
             if existing is not None:
                 return existing, True
-            await self.keep_originals(conn, conversation_id, redaction)
+            redaction = await self.keep_originals(conn, conversation_id, redaction)
+            contacts = _contacts(redaction)
             ticket_id = await open_ticket(
                 conn, conversation_id, " ".join(contacts), redaction.text, self.clock().isoformat()
             )
@@ -1270,7 +1287,7 @@ class ConversationService:
             answered = [e.seq for e in events if e.type == "csat"]
             if not asked or (answered and answered[-1] > asked[-1]):
                 raise NotAllowed("no_rating_asked", "There is no open rating request.")
-            await self.keep_originals(conn, conversation_id, redaction)
+            redaction = await self.keep_originals(conn, conversation_id, redaction)
             await self.queue.record_csat(conn, conversation_id, score)
             event = await self.log.append(
                 conn,

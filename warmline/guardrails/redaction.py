@@ -123,13 +123,60 @@ class PiiFinding(BaseModel):
     entity_type: str
     placeholder: str
     score: float
+    start: int  # where the placeholder starts in the redacted text, for `renumbered`
+
+
+def placeholder_for(entity_type: str, number: int) -> str:
+    return f"<{LABELS.get(entity_type, entity_type)}_{number}>"
 
 
 class Redaction(BaseModel):
     text: str
     findings: list[PiiFinding]
     new_entries: list[PlaceholderEntry]
-    vault_items: list[VaultItem]
+    vault_items: list[VaultItem]  # one for each new entry, in the same order
+
+    def renumbered(self, entries: Iterable[PlaceholderEntry]) -> "Redaction":
+        """This redaction numbered against the conversation's placeholders as they are
+        now (`entries`): another message of the conversation may have numbered a value
+        since this one read them. Without this, two different values would share a
+        placeholder and the vault keep only the first's original. A new value keeps its
+        number if that is still free, takes the number another message gave the same
+        value (its original is already kept), or the next free one; the text's
+        placeholders are rewritten where they stand, no detection run again."""
+        book = PlaceholderBook(entries)
+        renamed: dict[str, str] = {}
+        new_entries: list[PlaceholderEntry] = []
+        vault_items: list[VaultItem] = []
+        for entry, item in zip(self.new_entries, self.vault_items, strict=True):
+            number, fresh = book.number_for(entry.entity_type, entry.digest)
+            placeholder = placeholder_for(entry.entity_type, number)
+            renamed[item.placeholder] = placeholder
+            if fresh is not None:
+                new_entries.append(fresh)
+                vault_items.append(VaultItem(placeholder=placeholder, value=item.value))
+        if all(old == new for old, new in renamed.items()):
+            return self
+        pieces: list[str] = []
+        findings: list[PiiFinding] = []
+        cursor = shift = 0
+        for finding in self.findings:
+            placeholder = renamed.get(finding.placeholder, finding.placeholder)
+            pieces += [self.text[cursor : finding.start], placeholder]
+            findings.append(
+                finding.model_copy(
+                    update={"placeholder": placeholder, "start": finding.start + shift}
+                )
+            )
+            cursor = finding.start + len(finding.placeholder)
+            shift += len(placeholder) - len(finding.placeholder)
+        pieces.append(self.text[cursor:])
+        return Redaction(
+            text="".join(pieces),
+            findings=findings,
+            new_entries=new_entries,
+            vault_items=vault_items,
+        )
 
 
 class PlaceholderBook:
@@ -634,18 +681,25 @@ class Redactor:
         findings: list[PiiFinding] = []
         new_entries: list[PlaceholderEntry] = []
         vault_items: list[VaultItem] = []
-        cursor = 0
+        cursor = written = 0
         for span in self.detect(text, language):
             value = text[span.start : span.end]
             number, entry = book.number_for(span.entity_type, self.digest(span.entity_type, value))
-            placeholder = f"<{LABELS.get(span.entity_type, span.entity_type)}_{number}>"
+            placeholder = placeholder_for(span.entity_type, number)
             if entry is not None:
                 new_entries.append(entry)
                 vault_items.append(VaultItem(placeholder=placeholder, value=SecretStr(value)))
             pieces += [text[cursor : span.start], placeholder]
+            written += span.start - cursor
             findings.append(
-                PiiFinding(entity_type=span.entity_type, placeholder=placeholder, score=span.score)
+                PiiFinding(
+                    entity_type=span.entity_type,
+                    placeholder=placeholder,
+                    score=span.score,
+                    start=written,
+                )
             )
+            written += len(placeholder)
             cursor = span.end
         pieces.append(text[cursor:])
         return Redaction(
