@@ -2,10 +2,11 @@
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from warmline.agent.graph import ConversationGraph
 from warmline.agent.state import AgentState, TurnInput
 from warmline.conversation.customer_commands import ConversationService, Retries
 from warmline.conversation.edge import ASK_FOR_PERSON
-from warmline.conversation.protocol import ServerFrame
+from warmline.conversation.protocol import ServerFrame, control
 from warmline.conversation.telemetry import PROCESS_REGISTRY
 from warmline.conversation.unit_of_work import Change
 from warmline.guardrails.guard import Guard
@@ -1060,4 +1061,53 @@ async def test_under_overload_a_question_a_handoff_waits_behind_is_answered_busy
         said = [e.data for e in received if e.type == "message" and e.data["role"] != "customer"]
         assert [s.get("kind") for s in said if s["role"] == "system"].count("busy") == 1
         assert [s for s in said if s["role"] == "bot"] == []
+        assert (await service.get(conversation.id)).pending_seq is None
+
+
+async def test_two_runs_of_one_message_past_a_lapsed_turn_lock_answer_it_once(
+    tmp_path: Path, kb_snapshot: Path, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scaled out, the turn lock is Redis's alone and lapses when a turn outlives it (a
+    Redis hang, a long pause, a slow model): a second run of the same message starts while
+    the first still runs, and both reach the answer's write. The customer receives one
+    answer, and one is stored: the write of the run that finds its message answered
+    already stores nothing and sends nothing."""
+
+    @contextlib.asynccontextmanager
+    async def lapsed(conversation_id: str) -> AsyncIterator[None]:
+        yield  # granted to every run, as a lock that expired mid-turn is
+
+    async with running(make_settings(tmp_path, kb_snapshot, backend)) as runtime:
+        service = runtime.service
+        monkeypatch.setattr(service.turns, "hold", lapsed)
+        run_graph, first_ran, both_ran = service._run_graph, asyncio.Event(), asyncio.Event()
+        ran: list[AgentState] = []
+
+        async def held_at_the_write(*args: Any, **kwargs: Any) -> AgentState:
+            state = await run_graph(*args, **kwargs)
+            ran.append(state)
+            first_ran.set()
+            if len(ran) == 2:
+                both_ran.set()
+            await both_ran.wait()
+            return state
+
+        service._run_graph = held_at_the_write  # type: ignore[method-assign]
+        conversation = await service.start()
+        frames: asyncio.Queue[ServerFrame] = asyncio.Queue()
+        with service.bus.subscribe(conversation.id, frames):
+            question, _ = await service.customer_message(
+                conversation.id, "how do I get a refund?", "m1"
+            )
+            await first_ran.wait()
+            await service.run_turn(conversation.id, question.seq)  # the second run
+            await service.drain()
+            service.bus.publish(conversation.id, control("end_of_test", conversation.id))
+            sent: list[ServerFrame] = []
+            while (frame := await frames.get()).type != "end_of_test":
+                sent.append(frame)
+        answers = [f for f in sent if f.type == "message" and f.data.get("role") == "bot"]
+        assert len(answers) == 1, "the customer is sent one answer"
+        events = await service.log.events_after(conversation.id, question.seq)
+        assert [e.data["role"] for e in events] == ["bot"]
         assert (await service.get(conversation.id)).pending_seq is None

@@ -939,11 +939,23 @@ class ConversationService:
 
         async def write(change: Change) -> tuple[EscalationDecision, QueueEntry] | None:
             """The answer's transaction, run whole on the writer's thread where the engine
-            allows: the shorter a bot turn holds the writer, the less a handoff waits."""
+            allows: the shorter a bot turn holds the writer, the less a handoff waits.
+
+            Fenced on the pending mark, read under the conversation's row lock in this
+            transaction (`get_in`): scaled out, the turn lock is Redis's alone and lapses
+            when a turn outlives it (a Redis hang, a long pause, a slow model), so a
+            second run of the same message can reach this write too. Only the run that
+            still finds its message marked stores an answer; the other's is dropped, so
+            the customer gets one."""
             conn = change.conn
             current = await self.log.get_in(conn, conversation_id)
-            if current.pending_seq == seq:
-                await self.log.answered(conn, conversation_id, seq)
+            if current.pending_seq != seq:
+                log.info(
+                    "answer dropped: its message was answered meanwhile",
+                    extra={"conversation_id": conversation_id, "seq": seq},
+                )
+                return None
+            await self.log.answered(conn, conversation_id, seq)
             if outcome.for_seq != seq or current.mode != turn.mode:
                 return None
             events, escalation = await self._answer(
