@@ -140,10 +140,10 @@ class Redaction(BaseModel):
         """This redaction numbered against the conversation's placeholders as they are
         now (`entries`): another message of the conversation may have numbered a value
         since this one read them. Without this, two different values would share a
-        placeholder and the vault keep only the first's original. A new value keeps its
-        number if that is still free, takes the number another message gave the same
-        value (its original is already kept), or the next free one; the text's
-        placeholders are rewritten where they stand, no detection run again."""
+        placeholder and the vault keep only the first's original. A new value takes the
+        number another message gave the same value (its original is already kept), or
+        the next after the highest now numbered; the text's placeholders are rewritten
+        where they stand, no detection run again."""
         book = PlaceholderBook(entries)
         renamed: dict[str, str] = {}
         new_entries: list[PlaceholderEntry] = []

@@ -38,9 +38,15 @@ class AgentSeat(BaseModel):
     last_assigned: float = 0.0
 
 
-def effective_priority(entry: QueueEntry, now: datetime, aging_minutes: float) -> int:
+def _aging_steps(entry: QueueEntry, now: datetime, aging_minutes: float) -> int:
+    """Whole aging periods the entry has waited by `now`: one count for the priority and
+    for the moment it next changes (`reads_the_same_until`)."""
     waited = (now - entry.waiting_since).total_seconds() / 60
-    return PRIORITY_RANK[entry.priority] + int(waited // aging_minutes)
+    return int(waited // aging_minutes)
+
+
+def effective_priority(entry: QueueEntry, now: datetime, aging_minutes: float) -> int:
+    return PRIORITY_RANK[entry.priority] + _aging_steps(entry, now, aging_minutes)
 
 
 # How much earlier than the exact step `reads_the_same_until` says: the priority is
@@ -53,7 +59,7 @@ def reads_the_same_until(entry: QueueEntry, now: datetime, aging_minutes: float)
     they do at `now` (for any moment from `now` on): its next aging step, or its
     reservation's end if that comes first. A pass over a long line then describes again
     only the entries that changed, not every entry at every pass."""
-    steps = int((now - entry.waiting_since).total_seconds() / 60 // aging_minutes)
+    steps = _aging_steps(entry, now, aging_minutes)
     until = entry.waiting_since + timedelta(minutes=(steps + 1) * aging_minutes) - _STEP_SLACK
     if entry.reserved_for(now) is not None and entry.preferred_until is not None:
         until = min(until, entry.preferred_until)
